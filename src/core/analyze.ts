@@ -1,0 +1,93 @@
+/**
+ * The one computation every face shows: parsed files → deployments and fleet →
+ * resolution, with every problem found on the way. Validation resolves too,
+ * because a priority tie is only visible on the devices two deployments share.
+ */
+import { error, type Diagnostic } from './diagnostics.js';
+import type { Deployment, Device, Repository } from './model.js';
+import { resolveFleet, type Resolution, type Target } from './resolve/resolve.js';
+import { buildDeployment } from './validate/deployment.js';
+import { buildFleetFile, checkDuplicateDevices } from './validate/fleet.js';
+
+/** A file as read by a source: `value` is the parsed YAML (`null` when empty), `undefined` when unreadable. */
+export interface ParsedFile {
+  readonly file: string;
+  readonly value: unknown;
+}
+
+export interface AnalysisInput {
+  readonly deployments: readonly ParsedFile[];
+  readonly fleet: readonly ParsedFile[];
+}
+
+export interface Analysis {
+  readonly repository: Repository;
+  /** Deployments with their parsed conditions, in file order. */
+  readonly targets: readonly Target[];
+  readonly resolution: Resolution;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const byFile = (a: ParsedFile, b: ParsedFile): number => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+
+export function analyze(input: AnalysisInput): Analysis {
+  const diagnostics: Diagnostic[] = [];
+  const targets: Target[] = [];
+  const ids = new Map<string, string>();
+  for (const parsed of [...input.deployments].sort(byFile)) {
+    if (parsed.value === undefined) continue;
+    const built = buildDeployment(parsed.file, parsed.value);
+    diagnostics.push(...built.diagnostics);
+    if (!built.deployment) continue;
+    const other = ids.get(built.deployment.id);
+    if (other) {
+      diagnostics.push(
+        error('deployment/duplicate-id', `deployment id '${built.deployment.id}' is also defined by ${other}: keep one file per deployment`, {
+          file: parsed.file,
+        }),
+      );
+      continue;
+    }
+    ids.set(built.deployment.id, parsed.file);
+    targets.push({ deployment: built.deployment, expr: built.expr });
+  }
+
+  const devices: Device[] = [];
+  for (const parsed of [...input.fleet].sort(byFile)) {
+    if (parsed.value === undefined) continue;
+    const built = buildFleetFile(parsed.file, parsed.value);
+    diagnostics.push(...collapseRepeats(built.diagnostics));
+    devices.push(...built.devices);
+  }
+  const duplicates = checkDuplicateDevices(devices);
+  diagnostics.push(...duplicates);
+  // A duplicated device resolves once, as first declared.
+  const fleetDevices = duplicates.length === 0 ? devices : firstOfEach(devices);
+
+  const resolution = resolveFleet(targets, fleetDevices);
+  diagnostics.push(...resolution.diagnostics);
+  const deployments: Deployment[] = targets.map((t) => t.deployment);
+  return { repository: { deployments, fleet: { devices: fleetDevices } }, targets, resolution, diagnostics };
+}
+
+function firstOfEach(devices: readonly Device[]): Device[] {
+  const seen = new Set<string>();
+  return devices.filter((d) => !seen.has(d.deviceId) && seen.add(d.deviceId));
+}
+
+/** The same warning on thousands of devices (one odd tag value everywhere) is said once, with a count. */
+function collapseRepeats(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const counts = new Map<string, number>();
+  for (const d of diagnostics) if (d.severity === 'warning') counts.set(d.code + d.message, (counts.get(d.code + d.message) ?? 0) + 1);
+  const said = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const d of diagnostics) {
+    const key = d.code + d.message;
+    if (d.severity !== 'warning' || (counts.get(key) ?? 1) === 1) out.push(d);
+    else if (!said.has(key)) {
+      said.add(key);
+      out.push({ ...d, message: `${d.message} (and ${counts.get(key)! - 1} more like it in this file)` });
+    }
+  }
+  return out;
+}

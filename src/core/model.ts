@@ -1,0 +1,54 @@
+/** The parsed repository: deployments and the fleet, as plain immutable data. */
+
+export type TagValue = string | number | boolean | Tags;
+
+/** Device tags. Always a null-prototype object, so `__proto__` is just a tag name. */
+export interface Tags {
+  readonly [name: string]: TagValue;
+}
+
+export interface Device {
+  readonly deviceId: string;
+  readonly tags: Tags;
+  /** The fleet file that declares the device and its index in that file's `devices` list. */
+  readonly file: string;
+  readonly index: number;
+}
+
+export interface Deployment {
+  /** The file name without `.yaml`/`.yml`. */
+  readonly id: string;
+  readonly file: string;
+  readonly priority: number;
+  /** As written (RFC 3339). */
+  readonly createdAt: string;
+  /** `createdAt` as epoch milliseconds: ties are broken on instants, not strings. */
+  readonly createdAtMs: number;
+  /** `undefined` when the file has none: such a deployment targets no device. */
+  readonly targetCondition: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+  /** `content.modulesContent` exactly as written (createOptions may still be objects). */
+  readonly modulesContent: Readonly<Record<string, unknown>>;
+}
+
+export interface Fleet {
+  /** In file order, files sorted by path. */
+  readonly devices: readonly Device[];
+}
+
+export interface Repository {
+  readonly deployments: readonly Deployment[];
+  readonly fleet: Fleet;
+}
+
+export const isTags = (value: TagValue | undefined): value is Tags =>
+  typeof value === 'object' && value !== null;
+
+/** Precedence: higher priority first, then newer createdAt, then id (only to keep output stable). */
+export function comparePrecedence(a: Deployment, b: Deployment): number {
+  return b.priority - a.priority || b.createdAtMs - a.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Two deployments whose order no rule decides. */
+export const isTie = (a: Deployment, b: Deployment): boolean =>
+  a.priority === b.priority && a.createdAtMs === b.createdAtMs;

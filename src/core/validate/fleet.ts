@@ -1,0 +1,209 @@
+/** Builds the fleet's devices from parsed fleet files, checking ids and tags as IoT Hub would. */
+import { error, warning, type Diagnostic, type Location } from '../diagnostics.js';
+import type { Device, TagValue, Tags } from '../model.js';
+
+export const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
+/** Tag names a condition can reference (a path segment). */
+const EXPRESSIBLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** IoT Hub rejects twin keys with '.', '$', spaces or control characters. */
+const FORBIDDEN_NAME = /[.$ \u0000-\u001f\u007f-\u009f]/;
+/** Characters a condition's string value can hold. */
+const EXPRESSIBLE_VALUE = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']*$/;
+export const MAX_TAG_DEPTH = 10;
+export const MAX_TAGS_BYTES = 8 * 1024;
+export const MAX_TAG_STRING_BYTES = 4 * 1024;
+
+export interface FleetFile {
+  readonly devices: readonly Device[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const EXAMPLE = "e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }";
+
+/** One fleet file: `{ devices: [ { deviceId, tags } ] }`. `value` is `null` for an empty file. */
+export function buildFleetFile(file: string, value: unknown): FleetFile {
+  const diagnostics: Diagnostic[] = [];
+  if (value === null || value === undefined) {
+    if (value === null) diagnostics.push(warning('file/empty', 'fleet file is empty: it declares no devices', { file }));
+    return { devices: [], diagnostics };
+  }
+  if (!isRecord(value)) {
+    const what = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+    diagnostics.push(error('fleet/not-a-mapping', `a fleet file is a mapping with a devices: list, not ${what}; ${EXAMPLE}`, { file }));
+    return { devices: [], diagnostics };
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'devices') {
+      diagnostics.push(error('fleet/not-a-mapping', `unknown key '${key}': a fleet file has only devices:`, { file, path: [key], key: true }));
+    }
+  }
+  const list = value.devices;
+  if (list === null) {
+    diagnostics.push(warning('file/empty', 'devices: is empty', { file, path: ['devices'] }));
+    return { devices: [], diagnostics };
+  }
+  if (!Array.isArray(list)) {
+    const msg = list === undefined ? `fleet file has no devices: list; ${EXAMPLE}` : 'devices: must be a list of { deviceId, tags }';
+    diagnostics.push(error('fleet/no-devices', msg, { file, path: list === undefined ? [] : ['devices'] }));
+    return { devices: [], diagnostics };
+  }
+  const devices: Device[] = [];
+  list.forEach((item, index) => {
+    const at = (...path: (string | number)[]): Location => ({ file, path: ['devices', index, ...path] });
+    if (!isRecord(item)) {
+      diagnostics.push(error('fleet/invalid-device', 'a device is a mapping with deviceId: and tags:', at()));
+      return;
+    }
+    for (const key of Object.keys(item)) {
+      if (key !== 'deviceId' && key !== 'tags') {
+        diagnostics.push(error('fleet/invalid-device', `unknown key '${key}': a device has only deviceId: and tags:`, { ...at(key), key: true }));
+      }
+    }
+    const deviceId = item.deviceId;
+    if (typeof deviceId !== 'string') {
+      const msg =
+        deviceId === undefined || deviceId === null
+          ? 'device has no deviceId'
+          : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
+      diagnostics.push(error('fleet/invalid-device-id', msg, deviceId === undefined ? at() : at('deviceId')));
+      return;
+    }
+    if (!DEVICE_ID.test(deviceId)) {
+      diagnostics.push(
+        error(
+          'fleet/invalid-device-id',
+          deviceId.length > 128
+            ? `deviceId is ${deviceId.length} characters; IoT Hub allows at most 128`
+            : `deviceId '${deviceId}' has a character IoT Hub does not allow; use ASCII letters, digits and -.%_*?!(),:=@$'`,
+          at('deviceId'),
+        ),
+      );
+      return;
+    }
+    let tags: Tags = Object.create(null);
+    if (item.tags !== undefined && item.tags !== null) {
+      if (!isRecord(item.tags)) {
+        diagnostics.push(error('fleet/invalid-tag', 'tags: must be a mapping of tag names to values', at('tags')));
+      } else {
+        tags = checkTags(item.tags, at('tags'), diagnostics);
+      }
+    }
+    devices.push({ deviceId, tags, file, index });
+  });
+  return { devices, diagnostics };
+}
+
+/** Checks a device's tags; returns them as they are, or a copy without the values IoT Hub would reject. */
+function checkTags(tags: Record<string, unknown>, where: Location, diagnostics: Diagnostic[]): Tags {
+  let size = 0;
+  const visit = (map: Record<string, unknown>, path: (string | number)[], depth: number): Tags => {
+    let copy: Record<string, TagValue> | undefined;
+    const drop = (key: string) => {
+      if (!copy) {
+        copy = Object.create(null) as Record<string, TagValue>;
+        for (const k of Object.keys(map)) copy[k] = map[k] as TagValue;
+      }
+      delete copy[key];
+    };
+    const seen = new Map<string, string>();
+    for (const key of Object.keys(map)) {
+      const value = map[key];
+      const at: Location = { file: where.file, path: [...path, key] };
+      size += key.length + 4;
+      const lower = key.toLowerCase();
+      const twin = seen.get(lower);
+      if (twin !== undefined) {
+        diagnostics.push(
+          error('fleet/tag-case-collision', `tags '${twin}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
+            ...at,
+            key: true,
+          }),
+        );
+      }
+      seen.set(lower, key);
+      if (FORBIDDEN_NAME.test(key) || key === '') {
+        diagnostics.push(error('fleet/invalid-tag', `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, { ...at, key: true }));
+        drop(key);
+        continue;
+      }
+      if (!EXPRESSIBLE_NAME.test(key)) {
+        diagnostics.push(
+          warning('fleet/tag-not-expressible', `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`, {
+            ...at,
+            key: true,
+          }),
+        );
+      }
+      if (value === null || value === undefined) {
+        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has no value: give it one or remove it`, at));
+        drop(key);
+      } else if (Array.isArray(value)) {
+        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at));
+        drop(key);
+      } else if (typeof value === 'object') {
+        if (depth + 1 > MAX_TAG_DEPTH) {
+          diagnostics.push(error('fleet/invalid-tag', `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at));
+          drop(key);
+        } else {
+          const inner = visit(value as Record<string, unknown>, [...path, key], depth + 1);
+          if (inner !== value) {
+            drop(key);
+            copy![key] = inner;
+          }
+        }
+      } else if (typeof value === 'number') {
+        size += 12;
+        if (!Number.isFinite(value)) {
+          diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is not a finite number`, at));
+          drop(key);
+        }
+      } else if (typeof value === 'string') {
+        size += value.length + 2;
+        if (value.length > MAX_TAG_STRING_BYTES) {
+          diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is ${value.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`, at));
+          drop(key);
+        } else if (!EXPRESSIBLE_VALUE.test(value)) {
+          const bad = [...value].find((c) => !EXPRESSIBLE_VALUE.test(c))!;
+          diagnostics.push(
+            warning(
+              'fleet/tag-not-expressible',
+              `tag '${key}' has the value '${value}', which no target condition can match: '${bad === ' ' ? 'space' : bad}' is not allowed in a condition's string value`,
+              at,
+            ),
+          );
+        }
+      } else if (typeof value !== 'boolean') {
+        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has a value of an unsupported type`, at));
+        drop(key);
+      }
+    }
+    return (copy ?? map) as Tags;
+  };
+  const result = visit(tags, where.path as (string | number)[], 1);
+  if (size > MAX_TAGS_BYTES) {
+    diagnostics.push(error('fleet/tags-too-large', `tags are about ${size} bytes; IoT Hub limits a device's tags to ${MAX_TAGS_BYTES} bytes`, where));
+  }
+  return result;
+}
+
+/** Device ids are unique across all fleet files. */
+export function checkDuplicateDevices(devices: readonly Device[]): Diagnostic[] {
+  const first = new Map<string, Device>();
+  const diagnostics: Diagnostic[] = [];
+  for (const device of devices) {
+    const earlier = first.get(device.deviceId);
+    if (earlier) {
+      diagnostics.push(
+        error('fleet/duplicate-device', `device '${device.deviceId}' is already declared in ${earlier.file} (devices[${earlier.index}]): device ids are unique across the fleet`, {
+          file: device.file,
+          path: ['devices', device.index, 'deviceId'],
+        }),
+      );
+    } else {
+      first.set(device.deviceId, device);
+    }
+  }
+  return diagnostics;
+}

@@ -1,0 +1,24 @@
+/** A source over a folder on disk: the working tree. */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isYamlFile, type Source } from './source.js';
+
+export function diskSource(root: string): Source {
+  return {
+    description: root,
+    async list(folder) {
+      let entries;
+      try {
+        entries = await readdir(path.join(root, folder), { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+        throw e;
+      }
+      return entries
+        .filter((e) => e.isFile() && isYamlFile(e.name))
+        .map((e) => e.name)
+        .sort()
+        .map((name) => ({ path: `${folder}/${name}`, read: () => readFile(path.join(root, folder, name)) }));
+    },
+  };
+}

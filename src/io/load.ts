@@ -1,0 +1,73 @@
+/**
+ * Reads a repository from a source and analyses it: the one entry point every
+ * use-case (validate, resolve, explain, plan, apply) starts from.
+ */
+import { analyze, type Analysis, type ParsedFile } from '../core/analyze.js';
+import type { Diagnostic, PlacedDiagnostic } from '../core/diagnostics.js';
+import { checkDeploymentSchema } from './schema.js';
+import type { Source, SourceFile } from './source.js';
+import { DEFAULT_LIMITS, readYaml, type YamlFile, type YamlLimits } from './yaml.js';
+
+export const DEPLOYMENTS_FOLDER = 'deployments';
+export const FLEET_FOLDER = 'fleet';
+
+/** Deployment files are small; fleet files may be large. */
+export const DEPLOYMENT_LIMITS: YamlLimits = { ...DEFAULT_LIMITS, maxBytes: 1024 * 1024 };
+export const FLEET_LIMITS: YamlLimits = DEFAULT_LIMITS;
+
+export interface LoadedRepository {
+  readonly analysis: Analysis;
+  /** Every problem, placed on its file, line and column; sorted by file, line, column. */
+  readonly diagnostics: readonly PlacedDiagnostic[];
+  readonly valid: boolean;
+  /** The YAML files read, by path: for showing source lines. */
+  readonly files: ReadonlyMap<string, YamlFile>;
+}
+
+async function readAll(files: readonly SourceFile[], limits: YamlLimits): Promise<YamlFile[]> {
+  return Promise.all(files.map(async (f) => readYaml(f.path, await f.read(), limits)));
+}
+
+export async function loadRepository(source: Source): Promise<LoadedRepository> {
+  const [deploymentList, fleetList] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), source.list(FLEET_FOLDER)]);
+  const placed: PlacedDiagnostic[] = [];
+  if (deploymentList === undefined && fleetList === undefined) {
+    placed.push({
+      severity: 'error',
+      code: 'repository/not-found',
+      message: `${source.description} has neither ${DEPLOYMENTS_FOLDER}/ nor ${FLEET_FOLDER}/: point --repo at an edgeops repository`,
+      file: source.description,
+      line: 1,
+      column: 1,
+    });
+  }
+  const [deploymentFiles, fleetFiles] = await Promise.all([
+    readAll(deploymentList ?? [], DEPLOYMENT_LIMITS),
+    readAll(fleetList ?? [], FLEET_LIMITS),
+  ]);
+  const files = new Map<string, YamlFile>([...deploymentFiles, ...fleetFiles].map((f) => [f.file, f]));
+  const coreDiagnostics: Diagnostic[] = [];
+  const deployments: ParsedFile[] = deploymentFiles.map((f) => {
+    if (f.empty) {
+      coreDiagnostics.push({ severity: 'error', code: 'file/empty', message: 'deployment file is empty', location: { file: f.file } });
+      return { file: f.file, value: undefined };
+    }
+    if (f.value !== undefined) coreDiagnostics.push(...checkDeploymentSchema(f.file, f.value));
+    return { file: f.file, value: f.value };
+  });
+  const fleet: ParsedFile[] = fleetFiles.map((f) => ({ file: f.file, value: f.value }));
+  const analysis = analyze({ deployments, fleet });
+  coreDiagnostics.push(...analysis.diagnostics);
+
+  for (const f of files.values()) placed.push(...f.diagnostics);
+  for (const d of coreDiagnostics) {
+    const file = d.location ? files.get(d.location.file) : undefined;
+    placed.push(file ? file.place(d) : { severity: d.severity, code: d.code, message: d.message, file: d.location?.file ?? source.description, line: 1, column: 1 });
+  }
+  placed.sort(compareDiagnostics);
+  return { analysis, diagnostics: placed, valid: !placed.some((d) => d.severity === 'error'), files };
+}
+
+export function compareDiagnostics(a: PlacedDiagnostic, b: PlacedDiagnostic): number {
+  return (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
+}

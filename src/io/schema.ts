@@ -1,0 +1,96 @@
+/**
+ * JSON Schema checks (ajv, draft 2020-12) of deployment files, with ajv's
+ * errors turned into one readable diagnostic per place.
+ */
+import { createRequire } from 'node:module';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { error, type Diagnostic } from '../core/diagnostics.js';
+
+const require = createRequire(import.meta.url);
+
+let validateDeployment: ValidateFunction | undefined;
+
+/** The schemas shipped in `schemas/`, as editors see them. */
+export const deploymentSchema = (): Record<string, unknown> => require('../../schemas/deployment.schema.json');
+export const fleetSchema = (): Record<string, unknown> => require('../../schemas/fleet.schema.json');
+
+function compiled(): ValidateFunction {
+  if (!validateDeployment) {
+    const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+    addFormats.default(ajv, ['date-time']);
+    validateDeployment = ajv.compile(deploymentSchema());
+  }
+  return validateDeployment;
+}
+
+const pointer = (instancePath: string): string[] =>
+  instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+
+const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v));
+
+function describe(e: ErrorObject, value: unknown): string {
+  const description = (e.parentSchema as { description?: string } | undefined)?.description;
+  const found = value === undefined ? '' : ` (found ${show(value)})`;
+  switch (e.keyword) {
+    case 'required':
+      return `missing required key '${e.params.missingProperty}'`;
+    case 'additionalProperties':
+      return `unknown key '${e.params.additionalProperty}'`;
+    case 'propertyNames':
+      return `key '${e.params.propertyName}' is not allowed${description ? `: ${description}` : ''}`;
+    case 'enum':
+      return `must be one of ${(e.params.allowedValues as unknown[]).map(show).join(', ')}${found}`;
+    case 'const':
+      return `must be ${show(e.params.allowedValue)}${found}`;
+    case 'type':
+      return `must be ${String(e.params.type).replace(',', ' or ')}${found}`;
+    case 'pattern':
+    case 'minLength':
+    case 'maxLength':
+      return `${show(value)} is not allowed${description ? `: ${description}` : `: ${e.message}`}`;
+    case 'format':
+      return `${show(value)} is not an RFC 3339 date-time such as 2026-10-01T09:00:00Z`;
+    case 'oneOf':
+    case 'anyOf':
+      return description ?? `${e.message}${found}`;
+    case 'false schema':
+      return 'is not allowed here';
+    default:
+      return `${e.message}${found}`;
+  }
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let v = root;
+  for (const p of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[p] : undefined;
+  return v;
+}
+
+/** Schema diagnostics for one deployment file: one per place, the most specific first. */
+export function checkDeploymentSchema(file: string, value: unknown): Diagnostic[] {
+  const validate = compiled();
+  if (validate(value)) return [];
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    const path = pointer(e.instancePath);
+    // A branch of oneOf/anyOf said more precisely where it failed: skip the summary, and a
+    // type error of the other branch at the same place.
+    const summarised = errors.some((o) => (o.keyword === 'oneOf' || o.keyword === 'anyOf') && o.instancePath === e.instancePath);
+    const deeper = errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`));
+    if (summarised && deeper) continue;
+    if (summarised && e.keyword !== 'oneOf' && e.keyword !== 'anyOf') continue;
+    const extra = e.params.additionalProperty ?? e.params.propertyName;
+    const where = extra !== undefined ? [...path, String(extra)] : path;
+    const key = `${where.join('/')}|${e.keyword === 'required' ? e.params.missingProperty : ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const name = where.length > 0 ? `${where[where.length - 1]}: ` : '';
+    const message = `${e.keyword === 'additionalProperties' || e.keyword === 'propertyNames' ? '' : name}${describe(e, e.keyword === 'propertyNames' ? undefined : valueAt(value, path))}`;
+    const pointsAtKey = extra !== undefined || e.keyword === 'required';
+    out.push(error('schema/invalid', message, { file, path: where, key: pointsAtKey }));
+  }
+  return out;
+}

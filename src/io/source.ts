@@ -1,0 +1,42 @@
+/**
+ * Where a repository's files come from. Everything outside is passed in (the
+ * isomorphic-git habit): the same loading runs on a folder, a git commit or the
+ * GitHub API, and tests hand in an in-memory source.
+ */
+export interface SourceFile {
+  /** Repository-relative, with forward slashes: `fleet/west.yaml`. */
+  readonly path: string;
+  read(): Promise<Uint8Array>;
+}
+
+export interface Source {
+  /** For messages: a folder path, `git:REF (sha)`, …. */
+  readonly description: string;
+  /** The YAML files directly inside a folder of the repository; `undefined` when the folder does not exist. */
+  list(folder: string): Promise<SourceFile[] | undefined>;
+}
+
+export const isYamlFile = (name: string): boolean => /\.ya?ml$/i.test(name) && !name.startsWith('.');
+
+/** A source over files held in memory: for tests and for content fetched elsewhere. */
+export function memorySource(files: Record<string, string | Uint8Array>, description = 'memory'): Source {
+  const encoder = new TextEncoder();
+  return {
+    description,
+    async list(folder) {
+      const prefix = `${folder}/`;
+      const paths = Object.keys(files).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'));
+      if (paths.length === 0 && !Object.keys(files).some((p) => p.startsWith(prefix))) return undefined;
+      return paths
+        .filter((p) => isYamlFile(p.slice(prefix.length)))
+        .sort()
+        .map((path) => ({
+          path,
+          read: async () => {
+            const content = files[path];
+            return typeof content === 'string' ? encoder.encode(content) : content;
+          },
+        }));
+    },
+  };
+}

@@ -1,0 +1,308 @@
+/**
+ * Reads one YAML file into plain data, safely, keeping what is needed to put
+ * every later diagnostic on its line and column.
+ *
+ * yaml's own toJS is not used: it counts aliases rather than what they expand
+ * to (so `tags: *common` on 500 devices trips its default limit while a
+ * billion-laughs file with a large limit does not), and it builds objects with
+ * a prototype. Here maps become null-prototype objects, an alias reuses the
+ * object already built for its anchor, and the *expanded* size is bounded.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
+import type { Document, Node as YamlNode, Pair } from 'yaml';
+import type { Diagnostic, DiagnosticCode, Location, PlacedDiagnostic } from '../core/diagnostics.js';
+
+export interface YamlLimits {
+  /** Largest file accepted, in bytes. */
+  readonly maxBytes: number;
+  /** Longest line accepted, in characters. */
+  readonly maxLineLength: number;
+  /** Deepest nesting of collections. */
+  readonly maxDepth: number;
+}
+
+export const DEFAULT_LIMITS: YamlLimits = { maxBytes: 16 * 1024 * 1024, maxLineLength: 1024 * 1024, maxDepth: 64 };
+
+/** What aliases may add, beyond the file itself: max(2 MiB, 20 × the file's size). */
+export const aliasBudget = (textLength: number): number => Math.max(2 * 1024 * 1024, 20 * textLength);
+
+export interface YamlFile {
+  readonly file: string;
+  /** The decoded text (without BOM). */
+  readonly text: string;
+  /** Plain data with null-prototype maps; `undefined` when the file could not be read. */
+  readonly value: unknown;
+  /** True when the file holds nothing (empty or only comments). */
+  readonly empty: boolean;
+  readonly diagnostics: readonly PlacedDiagnostic[];
+  /** Puts a core diagnostic on its line and column in this file. */
+  place(diagnostic: Diagnostic): PlacedDiagnostic;
+}
+
+class Abort extends Error {
+  constructor(
+    readonly code: DiagnosticCode,
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = DEFAULT_LIMITS): YamlFile {
+  const lineCounter = new LineCounter();
+  let text = '';
+  let doc: Document.Parsed | undefined;
+  const diagnostics: PlacedDiagnostic[] = [];
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
+    return { line, column: col };
+  };
+  const excerpt = (line: number): string => {
+    const start = lineCounter.lineStarts[line - 1] ?? 0;
+    const end = text.indexOf('\n', start);
+    return text.slice(start, Math.min(end < 0 ? text.length : end, start + 400)).replace(/\r$/, '');
+  };
+  const report = (code: DiagnosticCode, message: string, offset: number, severity: 'error' | 'warning' = 'error') => {
+    const pos = at(offset);
+    diagnostics.push({ severity, code, message, file, ...pos, excerpt: excerpt(pos.line) });
+  };
+  const result = (value: unknown, empty = false): YamlFile => ({
+    file,
+    text,
+    value,
+    empty,
+    diagnostics,
+    place: ({ severity, code, message, location }) => {
+      const pos = at(doc && location ? locate(doc, text, location) : 0);
+      return { severity, code, message, file, ...pos, excerpt: excerpt(pos.line) };
+    },
+  });
+
+  if (bytes.length > limits.maxBytes) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'file/too-large',
+      message: `file is ${bytes.length} bytes; the limit is ${limits.maxBytes}: split it into smaller files`,
+      file,
+      line: 1,
+      column: 1,
+    });
+    return result(undefined);
+  }
+  text = decoder.decode(bytes);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Line starts are needed for every diagnostic, even before parsing.
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+  lineCounter.lineStarts.unshift(0);
+
+  const bad = text.indexOf('\uFFFD');
+  if (bad >= 0 && !hasRealReplacementChar(bytes)) {
+    report('file/invalid-utf8', 'file is not valid UTF-8 here: save it as UTF-8', bad);
+    return result(undefined);
+  }
+  let lineStart = 0;
+  for (const next of lineCounter.lineStarts.slice(1).concat(text.length + 1)) {
+    if (next - lineStart - 1 > limits.maxLineLength) {
+      report('file/line-too-long', `line is ${next - lineStart - 1} characters; the limit is ${limits.maxLineLength}: break it up`, lineStart);
+      return result(undefined);
+    }
+    lineStart = next;
+  }
+
+  try {
+    // The line counter is already filled; give yaml its own so it does not add lines twice.
+    doc = parseDocument(text, { uniqueKeys: true, merge: true, prettyErrors: false, strict: true, lineCounter: new LineCounter() });
+  } catch (e) {
+    report('yaml/syntax', `could not parse the YAML: ${(e as Error).message}`, 0);
+    return result(undefined);
+  }
+  for (const e of doc.errors) {
+    const code = e.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax';
+    report(code, yamlMessage(e.message), e.pos[0]);
+  }
+  for (const w of doc.warnings) report('yaml/warning', yamlMessage(w.message), w.pos[0], 'warning');
+  if (doc.errors.length > 0) return result(undefined);
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return result(null, true);
+
+  try {
+    return result(new Converter(doc, text.length, limits).convert(doc.contents as YamlNode));
+  } catch (e) {
+    if (e instanceof Abort) {
+      report(e.code, e.message, e.offset);
+      return result(undefined);
+    }
+    if (e instanceof RangeError) {
+      report('yaml/too-deep', 'the document is nested too deeply to read', 0);
+      return result(undefined);
+    }
+    throw e;
+  }
+}
+
+/** True when the bytes really contain U+FFFD (EF BF BD), so a replacement char is not a decoding error. */
+function hasRealReplacementChar(bytes: Uint8Array): boolean {
+  for (let i = 0; i + 2 < bytes.length; i++) {
+    if (bytes[i] === 0xef && bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) return true;
+  }
+  return false;
+}
+
+function yamlMessage(message: string): string {
+  // yaml appends "at line L, column C" — our position says that already.
+  return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+}
+
+const isMergeKey = (key: unknown): boolean =>
+  isScalar(key) &&
+  (key.value === '<<' || (typeof key.value === 'symbol' && key.value.description === '<<')) &&
+  (key.type === undefined || key.type === Scalar.PLAIN);
+
+const start = (node: { range?: [number, number, number] | null } | null | undefined): number => node?.range?.[0] ?? 0;
+
+class Converter {
+  private readonly anchors = new Map<string, YamlNode>();
+  private readonly built = new Map<YamlNode, { value: unknown; size: number }>();
+  private readonly building = new Set<YamlNode>();
+  private expanded = 0;
+  private readonly budget: number;
+
+  constructor(
+    private readonly doc: Document.Parsed,
+    textLength: number,
+    private readonly limits: YamlLimits,
+  ) {
+    this.budget = aliasBudget(textLength);
+  }
+
+  convert(node: YamlNode, depth = 0): unknown {
+    return this.node(node, depth).value;
+  }
+
+  private node(node: YamlNode, depth: number): { value: unknown; size: number } {
+    if (isAlias(node)) {
+      const target = this.anchors.get(node.source);
+      if (!target) throw new Abort('yaml/syntax', `alias *${node.source} has no anchor &${node.source} before it`, start(node));
+      if (this.building.has(target)) {
+        throw new Abort('yaml/recursive-alias', `alias *${node.source} refers to a node that contains it`, start(node));
+      }
+      const built = this.built.get(target)!;
+      this.expanded += built.size;
+      if (this.expanded > this.budget) {
+        throw new Abort(
+          'yaml/alias-bomb',
+          `aliases expand this file to more than ${this.budget} bytes: a file whose aliases expand far beyond its own size is rejected (a "billion laughs" attack)`,
+          start(node),
+        );
+      }
+      return built;
+    }
+    if (depth > this.limits.maxDepth) {
+      throw new Abort('yaml/too-deep', `nesting is deeper than ${this.limits.maxDepth} levels`, start(node));
+    }
+    if (node.anchor) this.anchors.set(node.anchor, node);
+    let result: { value: unknown; size: number };
+    if (isScalar(node)) {
+      const value = typeof node.value === 'bigint' ? Number(node.value) : node.value;
+      result = { value, size: Math.max(1, (node.range?.[1] ?? 0) - start(node)) };
+    } else if (isMap(node)) {
+      this.building.add(node);
+      const map: Record<string, unknown> = Object.create(null);
+      let size = 2;
+      for (const pair of node.items) size += this.pair(map, pair, depth);
+      this.building.delete(node);
+      result = { value: map, size };
+    } else if (isSeq(node)) {
+      this.building.add(node);
+      const list: unknown[] = [];
+      let size = 2;
+      for (const item of node.items) {
+        const built = this.node(item as YamlNode, depth + 1);
+        list.push(built.value);
+        size += built.size + 1;
+      }
+      this.building.delete(node);
+      result = { value: list, size };
+    } else {
+      throw new Abort('yaml/syntax', 'unsupported YAML node', start(node));
+    }
+    this.built.set(node, result);
+    return result;
+  }
+
+  private pair(map: Record<string, unknown>, pair: Pair, depth: number): number {
+    const { key, value } = pair as Pair<YamlNode | null, YamlNode | null>;
+    if (isMergeKey(key)) {
+      const source = value ? this.node(value, depth + 1) : { value: null, size: 0 };
+      const sources = Array.isArray(source.value) ? source.value : [source.value];
+      for (const s of sources) {
+        if (typeof s !== 'object' || s === null || Array.isArray(s)) {
+          throw new Abort('yaml/syntax', 'a merge key (<<) takes a mapping or a list of mappings', start(value));
+        }
+        for (const k of Object.keys(s)) if (!Object.hasOwn(map, k)) map[k] = (s as Record<string, unknown>)[k];
+      }
+      return source.size;
+    }
+    if (key !== null && !isScalar(key)) {
+      throw new Abort('yaml/syntax', 'a key must be a plain value, not a list or mapping', start(key));
+    }
+    const name = key === null || key.value === null ? '' : String(key.value);
+    const built = value ? this.node(value, depth + 1) : { value: null, size: 1 };
+    map[name] = built.value;
+    return name.length + built.size + 2;
+  }
+}
+
+/** The offset a location points at: the node at its path, or the nearest ancestor that exists. */
+function locate(doc: Document.Parsed, text: string, location: Location): number {
+  let node: unknown = doc.contents;
+  let keyNode: unknown;
+  for (const segment of location.path ?? []) {
+    const child = childOf(doc, node, segment);
+    if (!child) return start(keyNode as YamlNode) || start(node as YamlNode);
+    [keyNode, node] = child;
+  }
+  if (location.key && keyNode) return start(keyNode as YamlNode);
+  if (location.index !== undefined && isScalar(node) && node.range) {
+    return scalarOffset(text, node.range[0], node.range[1], String(node.value), location.index);
+  }
+  return start(node as YamlNode);
+}
+
+function childOf(doc: Document.Parsed, node: unknown, segment: string | number, seen = 0): [unknown, unknown] | undefined {
+  if (isAlias(node)) node = node.resolve(doc);
+  if (isSeq(node) && typeof segment === 'number') return [undefined, node.items[segment]];
+  if (!isMap(node)) return undefined;
+  let merged: [unknown, unknown] | undefined;
+  for (const pair of node.items) {
+    if (!isPair(pair)) continue;
+    if (isMergeKey(pair.key) && seen < 8) {
+      const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+      for (const s of sources) merged ??= childOf(doc, s, segment, seen + 1);
+    } else if (isScalar(pair.key) && String(pair.key.value) === String(segment)) {
+      return [pair.key, pair.value];
+    }
+  }
+  return merged;
+}
+
+/**
+ * Maps an index into a scalar's value to an offset in the source, whatever its
+ * style: value characters appear in order in the source, with quotes, escapes,
+ * doubled quotes and indentation in between, so a greedy walk aligns them.
+ */
+export function scalarOffset(text: string, from: number, to: number, value: string, index: number): number {
+  let src = from;
+  if (text[src] === '"' || text[src] === "'") src++;
+  else if (text[src] === '|' || text[src] === '>') src = text.indexOf('\n', src) + 1 || src;
+  for (let i = 0; i < index && i < value.length; i++) {
+    const found = text.indexOf(value[i], src);
+    if (found < 0 || found >= to) return from;
+    src = found + 1;
+  }
+  if (index >= value.length) return Math.min(src, to);
+  const found = text.indexOf(value[index], src);
+  return found >= 0 && found < to ? found : src;
+}
