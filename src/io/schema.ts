@@ -17,7 +17,7 @@ export const fleetSchema = (): Record<string, unknown> => require('../../schemas
 
 function compiled(): ValidateFunction {
   if (!validateDeployment) {
-    const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+    const ajv = new Ajv2020.default({ allErrors: true, strict: false, verbose: true });
     addFormats.default(ajv, ['date-time']);
     validateDeployment = ajv.compile(deploymentSchema());
   }
@@ -37,8 +37,6 @@ function describe(e: ErrorObject, value: unknown): string {
       return `missing required key '${e.params.missingProperty}'`;
     case 'additionalProperties':
       return `unknown key '${e.params.additionalProperty}'`;
-    case 'propertyNames':
-      return `key '${e.params.propertyName}' is not allowed${description ? `: ${description}` : ''}`;
     case 'enum':
       return `must be one of ${(e.params.allowedValues as unknown[]).map(show).join(', ')}${found}`;
     case 'const':
@@ -71,7 +69,9 @@ function valueAt(root: unknown, path: readonly string[]): unknown {
 export function checkDeploymentSchema(file: string, value: unknown): Diagnostic[] {
   const validate = compiled();
   if (validate(value)) return [];
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
+  // A bad key name is reported by the failing check inside propertyNames (it carries the
+  // name's own description); the propertyNames summary adds nothing.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames');
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
@@ -82,13 +82,18 @@ export function checkDeploymentSchema(file: string, value: unknown): Diagnostic[
     const deeper = errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`));
     if (summarised && deeper) continue;
     if (summarised && e.keyword !== 'oneOf' && e.keyword !== 'anyOf') continue;
-    const extra = e.params.additionalProperty ?? e.params.propertyName;
+    const badKey = (e as ErrorObject & { propertyName?: string }).propertyName;
+    const extra = e.params.additionalProperty ?? badKey;
     const where = extra !== undefined ? [...path, String(extra)] : path;
     const key = `${where.join('/')}|${e.keyword === 'required' ? e.params.missingProperty : ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : '';
-    const message = `${e.keyword === 'additionalProperties' || e.keyword === 'propertyNames' ? '' : name}${describe(e, e.keyword === 'propertyNames' ? undefined : valueAt(value, path))}`;
+    const description = (e.parentSchema as { description?: string } | undefined)?.description;
+    const message =
+      badKey !== undefined
+        ? `key '${badKey}' is not allowed: ${description ?? e.message}`
+        : `${e.keyword === 'additionalProperties' ? '' : name}${describe(e, valueAt(value, path))}`;
     const pointsAtKey = extra !== undefined || e.keyword === 'required';
     out.push(error('schema/invalid', message, { file, path: where, key: pointsAtKey }));
   }

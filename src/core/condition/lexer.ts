@@ -41,7 +41,7 @@ const DIGIT = /[0-9]/;
 const SPACE = /[ \t\r\n]/;
 
 const describe = (ch: string): string =>
-  /[\x21-\x7e]/.test(ch) ? `'${ch}'` : `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  ch === ' ' ? 'a space' : /[\x21-\x7e]/.test(ch) ? `'${ch}'` : `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 export function lex(text: string): { tokens: Token[]; error?: LexError } {
   const tokens: Token[] = [];

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// The only place that calls process.exit: commands return exit codes.
+let main;
+try {
+  main = await import('../dist/cli/main.js');
+} catch (e) {
+  if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('dist')) {
+    process.stderr.write('edgeops: not built yet: run `npm ci` (or `npm run build`) first\n');
+    process.exit(1);
+  }
+  throw e;
+}
+try {
+  const code = await main.run(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = code;
+} catch (e) {
+  process.stderr.write(`edgeops: unexpected failure: ${e && e.stack ? e.stack : e}\n`);
+  process.exitCode = 1;
+}

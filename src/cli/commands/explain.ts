@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { explainDevice } from '../../core/explain.js';
+import { diskSource } from '../../io/disk.js';
+import { loadRepository } from '../../io/load.js';
+import { explainJson, stringify } from '../../render/json.js';
+import { explainText } from '../../render/text/explain.js';
+import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
+import { EXIT_INVALID, EXIT_OK, styleFor, UsageError, type CliContext } from '../context.js';
+
+export const explainHelp = `Usage: edgeops explain <deviceId> [--repo DIR] [--format text|json]
+
+Shows, for one device, every deployment's target condition clause by clause
+(true, false or unknown, and why), and which deployment wins and why.
+Exit code 1 when the device is not in the fleet.
+
+  --repo DIR       the repository (default: .)
+  --format FORMAT  text (default) or json
+`;
+
+export async function explainCommand(args: readonly string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(args, COMMON_OPTIONS, true);
+  if (values.help) {
+    ctx.stdout.write(explainHelp);
+    return EXIT_OK;
+  }
+  if (positionals.length !== 1) throw new UsageError('explain takes exactly one deviceId');
+  const format = checkFormat(values.format, ['text', 'json']);
+  const loaded = await loadRepository(diskSource(path.resolve(ctx.cwd, values.repo)));
+  const explanation = explainDevice(loaded.analysis, positionals[0]);
+  if (!explanation) {
+    ctx.stderr.write(`edgeops: no device '${positionals[0]}' in the fleet of ${values.repo}\n`);
+    return EXIT_INVALID;
+  }
+  if (format === 'json') ctx.stdout.write(stringify(explainJson(explanation)));
+  else ctx.stdout.write(explainText(explanation, styleFor(ctx)));
+  return EXIT_OK;
+}

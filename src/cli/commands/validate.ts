@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { diskSource } from '../../io/disk.js';
+import { loadRepository } from '../../io/load.js';
+import { githubAnnotations } from '../../render/github.js';
+import { stringify, validateJson } from '../../render/json.js';
+import { validateText } from '../../render/text/validate.js';
+import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
+import { EXIT_INVALID, EXIT_OK, styleFor, type CliContext } from '../context.js';
+
+export const validateHelp = `Usage: edgeops validate [--repo DIR] [--format text|json|github]
+
+Checks every deployment and fleet file: YAML, schema, target conditions, ids,
+labels, IoT Hub limits, and resolves the fleet to find priority ties.
+Exit code 0 when valid (warnings allowed), 1 when any error is found.
+
+  --repo DIR       the repository (default: .)
+  --format FORMAT  text (default), json, or github (workflow annotations)
+`;
+
+export async function validateCommand(args: readonly string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, COMMON_OPTIONS);
+  if (values.help) {
+    ctx.stdout.write(validateHelp);
+    return EXIT_OK;
+  }
+  const format = checkFormat(values.format, ['text', 'json', 'github']);
+  const loaded = await loadRepository(diskSource(path.resolve(ctx.cwd, values.repo)));
+  if (format === 'json') ctx.stdout.write(stringify(validateJson(loaded.valid, loaded.diagnostics)));
+  else if (format === 'github') ctx.stdout.write(githubAnnotations(loaded.diagnostics));
+  else {
+    const { repository } = loaded.analysis;
+    ctx.stdout.write(
+      validateText(
+        {
+          valid: loaded.valid,
+          diagnostics: loaded.diagnostics,
+          deployments: repository.deployments.length,
+          devices: repository.fleet.devices.length,
+          files: loaded.files.size,
+        },
+        styleFor(ctx),
+      ),
+    );
+  }
+  return loaded.valid ? EXIT_OK : EXIT_INVALID;
+}

@@ -1,0 +1,14 @@
+/** GitHub Actions workflow commands: `::error file=…,line=…,col=…::message`, escaped as the runner expects. */
+import type { PlacedDiagnostic } from '../core/diagnostics.js';
+
+const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+export function githubAnnotations(diagnostics: readonly PlacedDiagnostic[]): string {
+  return diagnostics
+    .map((d) => {
+      const props = [`file=${escapeProperty(d.file)}`, `line=${d.line}`, `col=${d.column}`, `title=${escapeProperty(`edgeops ${d.code}`)}`];
+      return `::${d.severity} ${props.join(',')}::${escapeData(d.message)}\n`;
+    })
+    .join('');
+}

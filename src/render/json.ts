@@ -1,0 +1,44 @@
+/** The JSON contracts of DESIGN §4: exactly these fields, nothing internal. */
+import type { PlacedDiagnostic } from '../core/diagnostics.js';
+import type { DeviceExplanation } from '../core/explain.js';
+import type { Resolution } from '../core/resolve/resolve.js';
+
+export const diagnosticJson = (d: PlacedDiagnostic) => ({
+  severity: d.severity,
+  code: d.code,
+  message: d.message,
+  file: d.file,
+  line: d.line,
+  column: d.column,
+});
+
+export function validateJson(valid: boolean, diagnostics: readonly PlacedDiagnostic[]) {
+  return { valid, diagnostics: diagnostics.map(diagnosticJson) };
+}
+
+export function resolveJson(resolution: Resolution, diagnostics: readonly PlacedDiagnostic[]) {
+  return {
+    devices: resolution.devices.map((d) => ({ deviceId: d.deviceId, deployment: d.deployment, candidates: d.candidates })),
+    deployments: resolution.deployments.map((d) => ({
+      id: d.id,
+      priority: d.priority,
+      targeted: d.targeted,
+      applied: d.applied,
+      labels: { ...d.labels },
+    })),
+    diagnostics: diagnostics.map(diagnosticJson),
+  };
+}
+
+export const stringify = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+export function explainJson(e: DeviceExplanation) {
+  return {
+    deviceId: e.device.deviceId,
+    file: e.device.file,
+    tags: e.device.tags,
+    deployment: e.winner,
+    reason: e.reason,
+    deployments: e.deployments,
+  };
+}

@@ -1,0 +1,56 @@
+/** `edgeops resolve` for a person: who wins where, per deployment, in precedence order. */
+import type { PlacedDiagnostic } from '../../core/diagnostics.js';
+import type { Resolution } from '../../core/resolve/resolve.js';
+import type { Style } from '../style.js';
+import { countsText, diagnosticsText, plural } from './diagnostics.js';
+import { table } from './table.js';
+
+const UNMANAGED_SHOWN = 10;
+
+export const labelsText = (labels: Readonly<Record<string, string>>): string =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(' ');
+
+export function resolveText(resolution: Resolution, diagnostics: readonly PlacedDiagnostic[], style: Style, options: { devices?: boolean } = {}): string {
+  const total = resolution.devices.length;
+  const unmanaged = resolution.devices.filter((d) => d.deployment === null);
+  const parts: string[] = [];
+  parts.push(
+    style.bold(
+      `${plural(total, 'device')} · ${plural(resolution.deployments.length, 'deployment')} · ${total - unmanaged.length} managed · ${unmanaged.length} unmanaged`,
+    ),
+  );
+  const byPrecedence = [...resolution.deployments].sort(
+    (a, b) => b.priority - a.priority || Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? -1 : 1),
+  );
+  parts.push(
+    table(
+      [
+        { header: 'DEPLOYMENT', paint: (c) => style.cyan(c) },
+        { header: 'PRIORITY', align: 'right' },
+        { header: 'CREATED AT' },
+        { header: 'TARGETED', align: 'right' },
+        { header: 'APPLIED', align: 'right' },
+        { header: 'LABELS', paint: (c) => style.dim(c) },
+      ],
+      byPrecedence.map((d) => [d.id, String(d.priority), d.createdAt, String(d.targeted), String(d.applied), labelsText(d.labels)]),
+    ),
+  );
+  if (unmanaged.length > 0) {
+    const shown = unmanaged.slice(0, UNMANAGED_SHOWN).map((d) => d.deviceId);
+    const more = unmanaged.length > shown.length ? `, …and ${unmanaged.length - shown.length} more` : '';
+    parts.push(style.yellow(`unmanaged (no deployment wins, nothing is pushed): ${shown.join(', ')}${more}`));
+  }
+  if (options.devices) {
+    parts.push(
+      table(
+        [{ header: 'DEVICE' }, { header: 'DEPLOYMENT', paint: (c) => style.cyan(c) }, { header: 'CANDIDATES', paint: (c) => style.dim(c) }],
+        resolution.devices.map((d) => [d.deviceId, d.deployment ?? '(unmanaged)', d.candidates.join(', ')]),
+      ),
+    );
+  }
+  if (diagnostics.length > 0) parts.push(`${diagnosticsText(diagnostics, style)}\n\n${countsText(diagnostics)}`);
+  return `${parts.join('\n\n')}\n`;
+}

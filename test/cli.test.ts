@@ -1,0 +1,173 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { run } from '../src/cli/main.js';
+import { deploymentYaml } from './helpers.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+async function cli(args: string[], env: Record<string, string> = {}, isTTY = false) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, {
+    cwd: root,
+    env,
+    stdout: { write: (t: string) => (stdout += t), isTTY },
+    stderr: { write: (t: string) => (stderr += t) },
+  });
+  return { code, stdout, stderr };
+}
+
+async function tempRepo(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'edgeops-cli-'));
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+describe('edgeops resolve', () => {
+  it('prints DESIGN §4 JSON for the example fleet', async () => {
+    const { code, stdout } = await cli(['resolve', '--format', 'json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(Object.keys(json)).toEqual(['devices', 'deployments', 'diagnostics']);
+    expect(json.devices.find((d: { deviceId: string }) => d.deviceId === 'linuxprod3')).toEqual({
+      deviceId: 'linuxprod3',
+      deployment: 'telemetry-canary',
+      candidates: ['telemetry-canary', 'telemetry-prod', 'baseline'],
+    });
+    expect(json.deployments.map((d: { id: string }) => d.id)).toEqual(['baseline', 'debug-linuxprod7', 'telemetry-canary', 'telemetry-prod', 'test-lab']);
+    expect(json.deployments[3]).toEqual({ id: 'telemetry-prod', priority: 10, targeted: 15, applied: 11, labels: { team: 'telemetry', tier: 'prod' } });
+    const ids = json.devices.map((d: { deviceId: string }) => d.deviceId);
+    expect(ids).toEqual([...ids].sort());
+    expect(json.diagnostics).toEqual([]);
+  });
+
+  it('prints an aligned table without colour when not on a TTY', async () => {
+    const { stdout } = await cli(['resolve']);
+    expect(stdout).toMatch(/^19 devices · 5 deployments · 19 managed · 0 unmanaged/);
+    expect(stdout).toContain("telemetry-prod          10  2026-10-01T09:00:00Z        15       11  team=telemetry tier=prod\n");
+    expect(stdout).not.toContain('\x1b[');
+  });
+
+  it('colours on a TTY unless NO_COLOR is set', async () => {
+    expect((await cli(['resolve'], {}, true)).stdout).toContain('\x1b[');
+    expect((await cli(['resolve'], { NO_COLOR: '1' }, true)).stdout).not.toContain('\x1b[');
+  });
+
+  it('lists unmanaged devices, and every device with --devices', async () => {
+    const dir = await tempRepo({
+      'deployments/a.yaml': deploymentYaml({ targetCondition: "tags.env = 'prod'" }),
+      'fleet/f.yaml': 'devices:\n  - { deviceId: d1, tags: { env: prod } }\n  - { deviceId: d2 }\n',
+    });
+    const { stdout } = await cli(['resolve', '--repo', dir, '--devices']);
+    expect(stdout).toContain('unmanaged (no deployment wins, nothing is pushed): d2');
+    expect(stdout).toMatch(/d2 +\(unmanaged\)/);
+  });
+
+  it('exits 1 on an invalid repository but still prints the resolution', async () => {
+    const dir = await tempRepo({
+      'deployments/a.yaml': deploymentYaml({ targetCondition: '*' }),
+      'deployments/b.yaml': deploymentYaml({ targetCondition: '*' }),
+      'fleet/f.yaml': 'devices: [{ deviceId: d1 }]',
+    });
+    const { code, stdout } = await cli(['resolve', '--repo', dir, '--format', 'json']);
+    expect(code).toBe(1);
+    const json = JSON.parse(stdout);
+    expect(json.devices).toEqual([{ deviceId: 'd1', deployment: null, candidates: ['a', 'b'] }]);
+    expect(json.diagnostics[0]).toEqual({ severity: 'error', code: 'resolve/tie', message: expect.any(String), file: 'deployments/b.yaml', line: 1, column: 11 });
+  });
+});
+
+describe('edgeops validate', () => {
+  it('is valid on the example fleet', async () => {
+    expect(await cli(['validate', '--format', 'json'])).toMatchObject({ code: 0, stdout: '{\n  "valid": true,\n  "diagnostics": []\n}\n' });
+    expect((await cli(['validate'])).stdout).toBe('✓ valid: 5 deployments, 19 devices in 8 files\n');
+  });
+
+  it('shows the error with a caret, as JSON, and as GitHub annotations', async () => {
+    const dir = await tempRepo({
+      'deployments/a.yaml': deploymentYaml({}).replace('createdAt', `targetCondition: tags.env = "prod"\ncreatedAt`),
+      'fleet/f.yaml': 'devices: [{ deviceId: d1 }]',
+    });
+    const text = await cli(['validate', '--repo', dir]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('deployments/a.yaml:2:29 error condition/double-quote');
+    expect(text.stdout).toContain('  2 | targetCondition: tags.env = "prod"\n    |                             ^');
+    const json = JSON.parse((await cli(['validate', '--repo', dir, '--format', 'json'])).stdout);
+    expect(json).toEqual({
+      valid: false,
+      diagnostics: [{ severity: 'error', code: 'condition/double-quote', message: expect.stringMatching(/single quotes/), file: 'deployments/a.yaml', line: 2, column: 29 }],
+    });
+    const github = await cli(['validate', '--repo', dir, '--format', 'github']);
+    expect(github.stdout).toMatch(/^::error file=deployments\/a.yaml,line=2,col=29,title=edgeops condition\/double-quote::double quotes/);
+  });
+
+  it('says when the folder is not an edgeops repository', async () => {
+    const dir = await tempRepo({ 'README.md': 'hi' });
+    const { code, stdout } = await cli(['validate', '--repo', dir, '--format', 'json']);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).diagnostics[0].code).toBe('repository/not-found');
+  });
+});
+
+describe('edgeops explain', () => {
+  it('shows each clause with its truth and why, and why the winner wins', async () => {
+    const { code, stdout } = await cli(['explain', 'spare-gw-01']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('→ baseline wins: it is the only deployment that targets this device');
+    expect(stdout).toMatch(/tags\.environment = 'prod'\s+unknown\s+tags\.environment is not defined, so the comparison is unknown/);
+    const canary = await cli(['explain', 'linuxprod3']);
+    expect(canary.stdout).toContain('→ telemetry-canary wins: priority 20 beats telemetry-prod (priority 10)');
+  });
+
+  it('explains a createdAt decision and a tie as JSON', async () => {
+    const dir = await tempRepo({
+      'deployments/old.yaml': deploymentYaml({ targetCondition: '*', createdAt: '2026-01-01T00:00:00Z' }),
+      'deployments/new.yaml': deploymentYaml({ targetCondition: "tags.ring = '0' OR tags.x = 1", createdAt: '2026-02-01T00:00:00Z' }),
+      'fleet/f.yaml': "devices: [{ deviceId: d1, tags: { ring: '0' } }]",
+    });
+    const json = JSON.parse((await cli(['explain', 'd1', '--repo', dir, '--format', 'json'])).stdout);
+    expect(json.deployment).toBe('new');
+    expect(json.reason).toEqual({ kind: 'created-at', over: 'old', createdAt: '2026-02-01T00:00:00Z', overCreatedAt: '2026-01-01T00:00:00Z' });
+    expect(json.deployments[0].clauses).toEqual([
+      { text: "tags.ring = '0'", start: 0, result: 'true', reason: "tags.ring is '0'" },
+      { text: 'tags.x = 1', start: 19, result: 'unknown', reason: 'tags.x is not defined, so the comparison is unknown' },
+    ]);
+  });
+
+  it('exits 1 for a device not in the fleet', async () => {
+    const { code, stderr } = await cli(['explain', 'nope']);
+    expect(code).toBe(1);
+    expect(stderr).toContain("no device 'nope'");
+  });
+});
+
+describe('usage', () => {
+  it.each(['validate', 'resolve', 'explain'])('%s --help', async (command) => {
+    const { code, stdout } = await cli([command, '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^Usage: edgeops ${command}`));
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await cli([])).code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect(await cli(['resolve', '--format', 'yaml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--format must be one of text, json') });
+    expect((await cli(['resolve', '--bogus'])).code).toBe(2);
+    expect((await cli(['explain'])).code).toBe(2);
+  });
+});
+
+describe('the built binary', () => {
+  it.skipIf(!existsSync(path.join(root, 'dist/cli/main.js')))('runs as a process', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/edgeops.js'), 'resolve', '--format', 'json'], { cwd: root });
+    expect(JSON.parse(stdout).devices).toHaveLength(19);
+  });
+});
