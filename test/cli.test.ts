@@ -150,7 +150,7 @@ describe('edgeops explain', () => {
 });
 
 describe('usage', () => {
-  it.each(['validate', 'resolve', 'explain'])('%s --help', async (command) => {
+  it.each(['validate', 'resolve', 'explain', 'plan'])('%s --help', async (command) => {
     const { code, stdout } = await cli([command, '--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^Usage: edgeops ${command}`));
@@ -169,5 +169,40 @@ describe('the built binary', () => {
   it.skipIf(!existsSync(path.join(root, 'dist/cli/main.js')))('runs as a process', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/edgeops.js'), 'resolve', '--format', 'json'], { cwd: root });
     expect(JSON.parse(stdout).devices).toHaveLength(19);
+  });
+});
+
+describe('edgeops plan and --ref', async () => {
+  const { testRepo } = await import('./git.js');
+  const repo = testRepo();
+  const base = repo.commit({ 'deployments/a.yaml': deploymentYaml({ targetCondition: "tags.env = 'prod'" }), 'fleet/f.yaml': 'devices: [{ deviceId: d1, tags: { env: prod } }]' });
+  repo.commit({ 'fleet/f.yaml': 'devices: [{ deviceId: d1, tags: { env: prod } }, { deviceId: d2, tags: { env: prod } }]' });
+
+  it('plans base..head as JSON per DESIGN §4', async () => {
+    const { code, stdout } = await cli(['plan', '--repo', repo.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json).toMatchObject({
+      valid: true,
+      diagnostics: [],
+      summary: { devices: 2, changed: 1, retargeted: 0, targeted: 1, untargeted: 0, updated: 0, removed: 0 },
+      changes: [{ deviceId: 'd2', kind: 'targeted', before: null, after: 'a' }],
+      deployments: [{ id: 'a', before: { targeted: 1, applied: 1 }, after: { targeted: 2, applied: 2 } }],
+    });
+  });
+
+  it('renders Markdown with the marker, and text', async () => {
+    const md = await cli(['plan', '--repo', repo.dir, '--base', base, '--format', 'markdown']);
+    expect(md.stdout.startsWith('<!-- edgeops:plan -->\n')).toBe(true);
+    expect(md.stdout).toContain('<code>(none)</code> → <code>a</code>: 1 device');
+    const text = await cli(['plan', '--repo', repo.dir, '--base', base]);
+    expect(text.stdout).toMatch(/^✓ valid — 1 of 2 devices change: 1 targeted/);
+  });
+
+  it('reads --ref commits for resolve, and rejects unknown refs with exit 2', async () => {
+    const json = JSON.parse((await cli(['resolve', '--repo', repo.dir, '--ref', 'HEAD~1', '--format', 'json'])).stdout);
+    expect(json.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual(['d1']);
+    expect(await cli(['resolve', '--repo', repo.dir, '--ref', 'nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown ref 'nope'") });
+    expect((await cli(['plan', '--repo', repo.dir])).code).toBe(2);
   });
 });

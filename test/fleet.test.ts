@@ -72,7 +72,7 @@ describe('deployment validation', () => {
       'deployments/dup.yaml': deploymentYaml({ targetCondition: '*', priority: 5 }),
       'fleet/f.yaml': 'devices: [{ deviceId: d1 }]',
     });
-    expect(loaded.diagnostics.map((d) => [d.file, d.code])).toEqual([
+    expect(loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.file, d.code])).toEqual([
       ['deployments/Bad Name.yaml', 'deployment/invalid-id'],
       ['deployments/dup.yml', 'deployment/duplicate-id'],
       ['deployments/ok.yaml', 'deployment/id-mismatch'],
@@ -96,6 +96,22 @@ describe('deployment validation', () => {
       [{ deviceId: 'd1' }],
     );
     expect(loaded.analysis.resolution.devices[0].deployment).toBe('utc');
+  });
+
+  it('warns when only createdAt decides, and about a deployment that wins nowhere', async () => {
+    const loaded = await loadFleet(
+      {
+        old: { priority: 5, createdAt: '2026-01-01T00:00:00Z', targetCondition: '*' },
+        new: { priority: 5, createdAt: '2026-02-01T00:00:00Z', targetCondition: "deviceId = 'd1'" },
+        hidden: { priority: 1, targetCondition: "deviceId = 'd2'" },
+      },
+      [{ deviceId: 'd1' }, { deviceId: 'd2' }],
+    );
+    expect(loaded.diagnostics.map((d) => [d.file, d.code])).toEqual([
+      ['deployments/hidden.yaml', 'deployment/shadowed'],
+      ['deployments/new.yaml', 'resolve/created-at-decides'],
+    ]);
+    expect(loaded.valid).toBe(true);
   });
 
   it('names both deployments and the devices of a tie', async () => {

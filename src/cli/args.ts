@@ -6,6 +6,7 @@ export type Format = 'text' | 'json' | 'markdown' | 'github';
 
 export const COMMON_OPTIONS = {
   repo: { type: 'string', default: '.' },
+  ref: { type: 'string' },
   format: { type: 'string', default: 'text' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];

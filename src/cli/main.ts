@@ -1,6 +1,7 @@
 /** The `edgeops` command: dispatches to one command per file; only bin/ calls process.exit. */
 import { createRequire } from 'node:module';
 import { explainCommand, explainHelp } from './commands/explain.js';
+import { planCommand, planHelp } from './commands/plan.js';
 import { resolveCommand, resolveHelp } from './commands/resolve.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from './context.js';
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, Command> = {
   validate: { run: validateCommand, help: validateHelp, summary: 'check deployments and fleet files' },
   resolve: { run: resolveCommand, help: resolveHelp, summary: 'the winning deployment of every device' },
   explain: { run: explainCommand, help: explainHelp, summary: 'why a device gets what it gets' },
+  plan: { run: planCommand, help: planHelp, summary: 'what a change does to the fleet, and why' },
 };
 
 export const mainHelp = `Usage: edgeops <command> [options]

@@ -60,7 +60,13 @@ export type DiagnosticCode =
   | 'fleet/tags-too-large'
   | 'fleet/tag-not-expressible'
   // resolution
-  | 'resolve/tie';
+  | 'resolve/tie'
+  | 'resolve/created-at-decides'
+  // plans
+  | 'plan/unmanaged'
+  | 'plan/base-problem'
+  // policy (.github/edgeops.yml)
+  | 'policy/invalid';
 
 /** Where a problem is: a file, a path into its parsed document and, inside a scalar, an index into its value. */
 export interface Location {

@@ -20,5 +20,13 @@ export function diskSource(root: string): Source {
         .sort()
         .map((name) => ({ path: `${folder}/${name}`, read: () => readFile(path.join(root, folder, name)) }));
     },
+    async readFile(file) {
+      try {
+        return await readFile(path.join(root, file));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw e;
+      }
+    },
   };
 }

@@ -24,11 +24,30 @@ export interface LoadedRepository {
   readonly files: ReadonlyMap<string, YamlFile>;
 }
 
-async function readAll(files: readonly SourceFile[], limits: YamlLimits): Promise<YamlFile[]> {
-  return Promise.all(files.map(async (f) => readYaml(f.path, await f.read(), limits)));
+/**
+ * Parsed files by path and git blob id: a plan reads two commits that mostly share
+ * blobs, and the App sees the same blobs event after event.
+ */
+export type ParseCache = Map<string, YamlFile>;
+
+async function readAll(files: readonly SourceFile[], limits: YamlLimits, cache?: ParseCache): Promise<YamlFile[]> {
+  return Promise.all(
+    files.map(async (f) => {
+      const key = f.oid && `${f.path}\0${f.oid}`;
+      const cached = key ? cache?.get(key) : undefined;
+      if (cached) return cached;
+      const parsed = readYaml(f.path, await f.read(), limits);
+      if (key) cache?.set(key, parsed);
+      return parsed;
+    }),
+  );
 }
 
-export async function loadRepository(source: Source): Promise<LoadedRepository> {
+export interface LoadOptions {
+  readonly cache?: ParseCache;
+}
+
+export async function loadRepository(source: Source, options: LoadOptions = {}): Promise<LoadedRepository> {
   const [deploymentList, fleetList] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), source.list(FLEET_FOLDER)]);
   const placed: PlacedDiagnostic[] = [];
   if (deploymentList === undefined && fleetList === undefined) {
@@ -42,8 +61,8 @@ export async function loadRepository(source: Source): Promise<LoadedRepository> 
     });
   }
   const [deploymentFiles, fleetFiles] = await Promise.all([
-    readAll(deploymentList ?? [], DEPLOYMENT_LIMITS),
-    readAll(fleetList ?? [], FLEET_LIMITS),
+    readAll(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache),
+    readAll(fleetList ?? [], FLEET_LIMITS, options.cache),
   ]);
   const files = new Map<string, YamlFile>([...deploymentFiles, ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics: Diagnostic[] = [];
@@ -60,12 +79,17 @@ export async function loadRepository(source: Source): Promise<LoadedRepository> 
   coreDiagnostics.push(...analysis.diagnostics);
 
   for (const f of files.values()) placed.push(...f.diagnostics);
-  for (const d of coreDiagnostics) {
-    const file = d.location ? files.get(d.location.file) : undefined;
-    placed.push(file ? file.place(d) : { severity: d.severity, code: d.code, message: d.message, file: d.location?.file ?? source.description, line: 1, column: 1 });
-  }
+  placed.push(...placeDiagnostics(coreDiagnostics, files, source.description));
   placed.sort(compareDiagnostics);
   return { analysis, diagnostics: placed, valid: !placed.some((d) => d.severity === 'error'), files };
+}
+
+/** Puts core diagnostics on their lines, in the files they name. */
+export function placeDiagnostics(diagnostics: readonly Diagnostic[], files: ReadonlyMap<string, YamlFile>, fallback: string): PlacedDiagnostic[] {
+  return diagnostics.map((d) => {
+    const file = d.location ? files.get(d.location.file) : undefined;
+    return file ? file.place(d) : { severity: d.severity, code: d.code, message: d.message, file: d.location?.file ?? fallback, line: 1, column: 1 };
+  });
 }
 
 export function compareDiagnostics(a: PlacedDiagnostic, b: PlacedDiagnostic): number {

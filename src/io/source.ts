@@ -6,6 +6,8 @@
 export interface SourceFile {
   /** Repository-relative, with forward slashes: `fleet/west.yaml`. */
   readonly path: string;
+  /** The git blob id, when the source knows it: equal oids mean equal content, so parses are reused. */
+  readonly oid?: string;
   read(): Promise<Uint8Array>;
 }
 
@@ -14,6 +16,8 @@ export interface Source {
   readonly description: string;
   /** The YAML files directly inside a folder of the repository; `undefined` when the folder does not exist. */
   list(folder: string): Promise<SourceFile[] | undefined>;
+  /** One file's bytes (e.g. `.github/edgeops.yml`); `undefined` when it does not exist. */
+  readFile(path: string): Promise<Uint8Array | undefined>;
 }
 
 export const isYamlFile = (name: string): boolean => /\.ya?ml$/i.test(name) && !name.startsWith('.');
@@ -21,6 +25,7 @@ export const isYamlFile = (name: string): boolean => /\.ya?ml$/i.test(name) && !
 /** A source over files held in memory: for tests and for content fetched elsewhere. */
 export function memorySource(files: Record<string, string | Uint8Array>, description = 'memory'): Source {
   const encoder = new TextEncoder();
+  const bytes = (content: string | Uint8Array) => (typeof content === 'string' ? encoder.encode(content) : content);
   return {
     description,
     async list(folder) {
@@ -32,11 +37,11 @@ export function memorySource(files: Record<string, string | Uint8Array>, descrip
         .sort()
         .map((path) => ({
           path,
-          read: async () => {
-            const content = files[path];
-            return typeof content === 'string' ? encoder.encode(content) : content;
-          },
+          read: async () => bytes(files[path]),
         }));
+    },
+    async readFile(path) {
+      return path in files ? bytes(files[path]) : undefined;
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { PlacedDiagnostic } from '../core/diagnostics.js';
 import type { DeviceExplanation } from '../core/explain.js';
 import type { Resolution } from '../core/resolve/resolve.js';
+import type { PlanReport } from '../core/plan/report.js';
 
 export const diagnosticJson = (d: PlacedDiagnostic) => ({
   severity: d.severity,
@@ -40,5 +41,19 @@ export function explainJson(e: DeviceExplanation) {
     deployment: e.winner,
     reason: e.reason,
     deployments: e.deployments,
+  };
+}
+
+/** `plan --format json`: DESIGN §4, plus `transitions` and `policy`. */
+export function planJson(result: PlanReport) {
+  const { plan } = result;
+  return {
+    valid: result.valid,
+    diagnostics: result.diagnostics.map(diagnosticJson),
+    summary: plan.summary,
+    changes: plan.changes,
+    deployments: plan.deployments.map((d) => ({ id: d.id, before: d.before, after: d.after })),
+    transitions: plan.transitions.map((t) => ({ kind: t.kind, from: t.from, to: t.to, count: t.count, devices: t.devices, why: t.why })),
+    policy: result.policy,
   };
 }

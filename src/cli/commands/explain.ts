@@ -1,19 +1,19 @@
-import path from 'node:path';
 import { explainDevice } from '../../core/explain.js';
-import { diskSource } from '../../io/disk.js';
 import { loadRepository } from '../../io/load.js';
 import { explainJson, stringify } from '../../render/json.js';
 import { explainText } from '../../render/text/explain.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
+import { openSource } from '../source.js';
 import { EXIT_INVALID, EXIT_OK, styleFor, UsageError, type CliContext } from '../context.js';
 
-export const explainHelp = `Usage: edgeops explain <deviceId> [--repo DIR] [--format text|json]
+export const explainHelp = `Usage: edgeops explain <deviceId> [--repo DIR] [--ref REF] [--format text|json]
 
 Shows, for one device, every deployment's target condition clause by clause
 (true, false or unknown, and why), and which deployment wins and why.
 Exit code 1 when the device is not in the fleet.
 
   --repo DIR       the repository (default: .)
+  --ref REF        read a git commit (branch, tag, HEAD, SHA, REF~N) instead of the files on disk
   --format FORMAT  text (default) or json
 `;
 
@@ -25,7 +25,7 @@ export async function explainCommand(args: readonly string[], ctx: CliContext): 
   }
   if (positionals.length !== 1) throw new UsageError('explain takes exactly one deviceId');
   const format = checkFormat(values.format, ['text', 'json']);
-  const loaded = await loadRepository(diskSource(path.resolve(ctx.cwd, values.repo)));
+  const loaded = await loadRepository(await openSource(ctx, values.repo, values.ref));
   const explanation = explainDevice(loaded.analysis, positionals[0]);
   if (!explanation) {
     ctx.stderr.write(`edgeops: no device '${positionals[0]}' in the fleet of ${values.repo}\n`);

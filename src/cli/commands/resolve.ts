@@ -1,18 +1,18 @@
-import path from 'node:path';
-import { diskSource } from '../../io/disk.js';
 import { loadRepository } from '../../io/load.js';
 import { resolveJson, stringify } from '../../render/json.js';
 import { resolveText } from '../../render/text/resolve.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
+import { openSource } from '../source.js';
 import { EXIT_INVALID, EXIT_OK, styleFor, type CliContext } from '../context.js';
 
-export const resolveHelp = `Usage: edgeops resolve [--repo DIR] [--format text|json] [--devices]
+export const resolveHelp = `Usage: edgeops resolve [--repo DIR] [--ref REF] [--format text|json] [--devices]
 
 Resolves the winning deployment of every device: the highest priority among the
 deployments whose target condition holds, then the newest createdAt.
 Exit code 1 when the repository has errors (the result is still printed).
 
   --repo DIR       the repository (default: .)
+  --ref REF        read a git commit (branch, tag, HEAD, SHA, REF~N) instead of the files on disk
   --format FORMAT  text (default) or json
   --devices        text: also list every device with its winner and candidates
 `;
@@ -24,7 +24,7 @@ export async function resolveCommand(args: readonly string[], ctx: CliContext): 
     return EXIT_OK;
   }
   const format = checkFormat(values.format, ['text', 'json']);
-  const loaded = await loadRepository(diskSource(path.resolve(ctx.cwd, values.repo)));
+  const loaded = await loadRepository(await openSource(ctx, values.repo, values.ref));
   const { resolution } = loaded.analysis;
   if (format === 'json') ctx.stdout.write(stringify(resolveJson(resolution, loaded.diagnostics)));
   else ctx.stdout.write(resolveText(resolution, loaded.diagnostics, styleFor(ctx), { devices: values.devices }));

@@ -1,19 +1,19 @@
-import path from 'node:path';
-import { diskSource } from '../../io/disk.js';
 import { loadRepository } from '../../io/load.js';
 import { githubAnnotations } from '../../render/github.js';
 import { stringify, validateJson } from '../../render/json.js';
 import { validateText } from '../../render/text/validate.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
+import { openSource } from '../source.js';
 import { EXIT_INVALID, EXIT_OK, styleFor, type CliContext } from '../context.js';
 
-export const validateHelp = `Usage: edgeops validate [--repo DIR] [--format text|json|github]
+export const validateHelp = `Usage: edgeops validate [--repo DIR] [--ref REF] [--format text|json|github]
 
 Checks every deployment and fleet file: YAML, schema, target conditions, ids,
 labels, IoT Hub limits, and resolves the fleet to find priority ties.
 Exit code 0 when valid (warnings allowed), 1 when any error is found.
 
   --repo DIR       the repository (default: .)
+  --ref REF        read a git commit (branch, tag, HEAD, SHA, REF~N) instead of the files on disk
   --format FORMAT  text (default), json, or github (workflow annotations)
 `;
 
@@ -24,7 +24,7 @@ export async function validateCommand(args: readonly string[], ctx: CliContext):
     return EXIT_OK;
   }
   const format = checkFormat(values.format, ['text', 'json', 'github']);
-  const loaded = await loadRepository(diskSource(path.resolve(ctx.cwd, values.repo)));
+  const loaded = await loadRepository(await openSource(ctx, values.repo, values.ref));
   if (format === 'json') ctx.stdout.write(stringify(validateJson(loaded.valid, loaded.diagnostics)));
   else if (format === 'github') ctx.stdout.write(githubAnnotations(loaded.diagnostics));
   else {

@@ -47,7 +47,18 @@ export function resolveFleet(targets: readonly Target[], devices: readonly Devic
   const compiled: (CompiledCondition | undefined)[] = ordered.map((t) => (t.expr ? compileCondition(t.expr) : undefined));
   const targeted = new Array<number>(ordered.length).fill(0);
   const applied = new Array<number>(ordered.length).fill(0);
-  const ties = new Map<string, { a: number; b: number; devices: string[]; count: number }>();
+  type Overlap = { a: number; b: number; devices: string[]; count: number };
+  const ties = new Map<string, Overlap>();
+  // Equal priority, decided only by createdAt: legal, but worth saying.
+  const byCreatedAt = new Map<string, Overlap>();
+  const note = (map: Map<string, Overlap>, a: number, b: number, deviceId: string) => {
+    const key = `${a}:${b}`;
+    const overlap = map.get(key) ?? { a, b, devices: [], count: 0 };
+    overlap.count++;
+    if (overlap.devices.length < SAMPLE) overlap.devices.push(deviceId);
+    map.set(key, overlap);
+  };
+  const sample = (o: Overlap) => o.devices.join(', ') + (o.count > o.devices.length ? `, and ${o.count - o.devices.length} more` : '');
 
   const sorted = [...devices].sort((x, y) => byString(x.deviceId, y.deviceId));
   const results: DeviceResolution[] = sorted.map((device) => {
@@ -63,12 +74,11 @@ export function resolveFleet(targets: readonly Target[], devices: readonly Devic
     if (matching.length > 0) {
       const [first, second] = matching;
       if (second !== undefined && isTie(ordered[first].deployment, ordered[second].deployment)) {
-        const key = `${first}:${second}`;
-        const tie = ties.get(key) ?? { a: first, b: second, devices: [], count: 0 };
-        tie.count++;
-        if (tie.devices.length < SAMPLE) tie.devices.push(device.deviceId);
-        ties.set(key, tie);
+        note(ties, first, second, device.deviceId);
       } else {
+        if (second !== undefined && ordered[first].deployment.priority === ordered[second].deployment.priority) {
+          note(byCreatedAt, first, second, device.deviceId);
+        }
         applied[first]++;
         winner = ordered[first].deployment.id;
       }
@@ -80,17 +90,37 @@ export function resolveFleet(targets: readonly Target[], devices: readonly Devic
   for (const tie of ties.values()) {
     const a = ordered[tie.a].deployment;
     const b = ordered[tie.b].deployment;
-    const sample = tie.devices.join(', ') + (tie.count > tie.devices.length ? `, and ${tie.count - tie.devices.length} more` : '');
     const [first, second] = byString(a.id, b.id) <= 0 ? [a, b] : [b, a];
     diagnostics.push(
       error(
         'resolve/tie',
-        `deployments '${first.id}' and '${second.id}' both have priority ${a.priority} and createdAt ${a.createdAt}, and both target ${tie.count} device(s) (${sample}): which one wins would be an accident; give one of them a higher priority`,
+        `deployments '${first.id}' and '${second.id}' both have priority ${a.priority} and createdAt ${a.createdAt}, and both target ${tie.count} device(s) (${sample(tie)}): which one wins would be an accident; give one of them a higher priority`,
         { file: second.file, path: ['priority'] },
       ),
     );
   }
+  for (const o of byCreatedAt.values()) {
+    const newer = ordered[o.a].deployment;
+    const older = ordered[o.b].deployment;
+    diagnostics.push(
+      warning(
+        'resolve/created-at-decides',
+        `'${newer.id}' and '${older.id}' both have priority ${newer.priority} and both target ${o.count} device(s) (${sample(o)}): only createdAt decides that '${newer.id}' wins; give them different priorities to make the order explicit`,
+        { file: newer.file, path: ['priority'] },
+      ),
+    );
+  }
+  const tied = new Set([...ties.values()].flatMap((t) => [t.a, t.b]));
   ordered.forEach((t, i) => {
+    if (targeted[i] > 0 && applied[i] === 0 && !tied.has(i)) {
+      diagnostics.push(
+        warning(
+          'deployment/shadowed',
+          `'${t.deployment.id}' targets ${targeted[i]} device(s) but wins none: deployments of higher precedence cover all of them`,
+          { file: t.deployment.file, path: ['priority'] },
+        ),
+      );
+    }
     if (t.expr && targeted[i] === 0 && devices.length > 0) {
       diagnostics.push(
         warning('deployment/targets-nothing', `target condition of '${t.deployment.id}' matches no device of the fleet`, {

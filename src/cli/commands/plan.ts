@@ -1,0 +1,46 @@
+import { runPlan } from '../../io/plan.js';
+import { planJson, stringify } from '../../render/json.js';
+import { planMarkdown } from '../../render/plan/markdown.js';
+import { planText } from '../../render/plan/text.js';
+import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
+import { EXIT_INVALID, EXIT_OK, styleFor, UsageError, type CliContext } from '../context.js';
+import { openSource } from '../source.js';
+
+export const planHelp = `Usage: edgeops plan --base REF [--head REF] [--repo DIR] [--format text|json|markdown] [--label NAME]...
+
+What a change does to the fleet: which devices move from one deployment to
+another (retargeted), gain one (targeted), lose theirs (untargeted, they become
+unmanaged), get new content (updated) or leave the fleet (removed), and why.
+Policy comes from .github/edgeops.yml at BASE, so a change cannot loosen it.
+Exit code 1 when head is invalid or the policy blocks the change.
+
+  --base REF       the commit to compare against (branch, tag, HEAD, SHA, REF~N)
+  --head REF       the changed commit (default: the files on disk)
+  --repo DIR       the repository (default: .)
+  --format FORMAT  text (default), json, or markdown (the pull-request comment)
+  --label NAME     a pull-request label, e.g. the policy's approval label (repeatable)
+`;
+
+export async function planCommand(args: readonly string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, {
+    ...COMMON_OPTIONS,
+    base: { type: 'string' },
+    head: { type: 'string' },
+    label: { type: 'string', multiple: true, default: [] },
+  });
+  if (values.help) {
+    ctx.stdout.write(planHelp);
+    return EXIT_OK;
+  }
+  if (values.ref !== undefined) throw new UsageError('plan takes --base and --head, not --ref');
+  if (values.base === undefined) throw new UsageError('--base REF is required');
+  const format = checkFormat(values.format, ['text', 'json', 'markdown']);
+  const [base, head] = await Promise.all([openSource(ctx, values.repo, values.base), openSource(ctx, values.repo, values.head)]);
+  const result = await runPlan(base, head, { labels: values.label });
+  if (format === 'json') ctx.stdout.write(stringify(planJson(result)));
+  else if (format === 'markdown') {
+    const hint = `run \`edgeops plan --base ${values.base}${values.head ? ` --head ${values.head}` : ''} --format json\``;
+    ctx.stdout.write(planMarkdown(result, { fullReportHint: hint }));
+  } else ctx.stdout.write(planText(result, styleFor(ctx)));
+  return result.ok ? EXIT_OK : EXIT_INVALID;
+}

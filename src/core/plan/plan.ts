@@ -1,0 +1,206 @@
+/**
+ * What a change does to the fleet: two analyses (base and head) → a change per
+ * device, per-deployment before/after metrics, and the changes grouped into
+ * transitions "A → B: n devices", each with a "why" for one sample device.
+ * Pure: it gets already-read data (the changesets habit).
+ */
+import type { Analysis } from '../analyze.js';
+import { warning, type Diagnostic } from '../diagnostics.js';
+import { explainDevice, type DeploymentVerdict } from '../explain.js';
+import { renderManifest } from '../manifest/render.js';
+import type { Device } from '../model.js';
+
+export type ChangeKind = 'retargeted' | 'targeted' | 'untargeted' | 'updated' | 'removed';
+export const CHANGE_KINDS: readonly ChangeKind[] = ['retargeted', 'targeted', 'untargeted', 'updated', 'removed'];
+
+export interface DeviceChange {
+  readonly deviceId: string;
+  readonly kind: ChangeKind;
+  readonly before: string | null;
+  readonly after: string | null;
+}
+
+export interface Metrics {
+  readonly targeted: number;
+  readonly applied: number;
+}
+
+export interface PlanDeployment {
+  readonly id: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly before: Metrics | null;
+  readonly after: Metrics | null;
+}
+
+/** How one deployment's view of the sample device changed. */
+export interface VerdictChange {
+  readonly deployment: string;
+  readonly before: Omit<DeploymentVerdict, 'role' | 'id' | 'file'> | null;
+  readonly after: Omit<DeploymentVerdict, 'role' | 'id' | 'file'> | null;
+}
+
+export interface Why {
+  readonly deviceId: string;
+  /** Deployments whose verdict on the device changed: appeared, disappeared, condition result or precedence. */
+  readonly verdicts: readonly VerdictChange[];
+  /** For `updated`: the winner's content hash before and after. */
+  readonly contentHash?: { readonly before: string; readonly after: string };
+  /** For `removed`: the device is no longer in the fleet. */
+  readonly removedFromFleet?: boolean;
+  /** The device is new in the fleet: `verdicts` are the deployments that target it. */
+  readonly addedToFleet?: boolean;
+  /** The device's tags changed between base and head. */
+  readonly tagsChanged?: boolean;
+}
+
+export interface Transition {
+  readonly kind: ChangeKind;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly count: number;
+  /** Every device of the transition, sorted. */
+  readonly devices: readonly string[];
+  readonly why?: Why;
+}
+
+export interface PlanSummary {
+  readonly devices: number;
+  readonly changed: number;
+  readonly retargeted: number;
+  readonly targeted: number;
+  readonly untargeted: number;
+  readonly updated: number;
+  readonly removed: number;
+}
+
+export interface Plan {
+  readonly summary: PlanSummary;
+  /** Sorted by deviceId. */
+  readonly changes: readonly DeviceChange[];
+  /** Sorted by id. */
+  readonly deployments: readonly PlanDeployment[];
+  /** Largest first. */
+  readonly transitions: readonly Transition[];
+  /** Findings of the plan itself (devices becoming unmanaged), located in head's files. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The content hash of every deployment's effective manifest, rendered once per deployment. */
+export function contentHashes(analysis: Analysis): Map<string, string> {
+  return new Map(analysis.repository.deployments.map((d) => [d.id, renderManifest(d).manifest.contentHash]));
+}
+
+const SAMPLE = 10;
+
+export function planChange(base: Analysis, head: Analysis): Plan {
+  const baseHashes = contentHashes(base);
+  const headHashes = contentHashes(head);
+  const beforeOf = new Map(base.resolution.devices.map((d) => [d.deviceId, d.deployment]));
+  const changes: DeviceChange[] = [];
+  const seen = new Set<string>();
+  for (const device of head.resolution.devices) {
+    seen.add(device.deviceId);
+    const before = beforeOf.has(device.deviceId) ? beforeOf.get(device.deviceId)! : null;
+    const after = device.deployment;
+    let kind: ChangeKind | undefined;
+    if (before === after) {
+      if (after !== null && baseHashes.get(after) !== headHashes.get(after)) kind = 'updated';
+    } else if (before === null) kind = 'targeted';
+    else if (after === null) kind = 'untargeted';
+    else kind = 'retargeted';
+    if (kind) changes.push({ deviceId: device.deviceId, kind, before, after });
+  }
+  for (const device of base.resolution.devices) {
+    if (!seen.has(device.deviceId)) changes.push({ deviceId: device.deviceId, kind: 'removed', before: device.deployment, after: null });
+  }
+  changes.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+
+  const count = (kind: ChangeKind) => changes.filter((c) => c.kind === kind).length;
+  const summary: PlanSummary = {
+    devices: head.resolution.devices.length,
+    changed: changes.length,
+    retargeted: count('retargeted'),
+    targeted: count('targeted'),
+    untargeted: count('untargeted'),
+    updated: count('updated'),
+    removed: count('removed'),
+  };
+
+  const baseMetrics = new Map(base.resolution.deployments.map((d) => [d.id, d]));
+  const headMetrics = new Map(head.resolution.deployments.map((d) => [d.id, d]));
+  const ids = [...new Set([...baseMetrics.keys(), ...headMetrics.keys()])].sort();
+  const metrics = (m: { targeted: number; applied: number } | undefined): Metrics | null => (m ? { targeted: m.targeted, applied: m.applied } : null);
+  const deployments: PlanDeployment[] = ids.map((id) => ({
+    id,
+    labels: (headMetrics.get(id) ?? baseMetrics.get(id))!.labels,
+    before: metrics(baseMetrics.get(id)),
+    after: metrics(headMetrics.get(id)),
+  }));
+
+  const groups = new Map<string, DeviceChange[]>();
+  for (const c of changes) {
+    const key = `${c.kind}\u0000${c.before}\u0000${c.after}`;
+    const list = groups.get(key);
+    if (list) list.push(c);
+    else groups.set(key, [c]);
+  }
+  const transitions: Transition[] = [...groups.values()]
+    .map((list) => {
+      const { kind, before, after } = list[0];
+      return { kind, from: before, to: after, count: list.length, devices: list.map((c) => c.deviceId), why: why(base, head, list[0], baseHashes, headHashes) };
+    })
+    .sort((a, b) => b.count - a.count || CHANGE_KINDS.indexOf(a.kind) - CHANGE_KINDS.indexOf(b.kind) || String(a.from).localeCompare(String(b.from)) || String(a.to).localeCompare(String(b.to)));
+
+  return { summary, changes, deployments, transitions, diagnostics: unmanagedWarnings(head, transitions) };
+}
+
+function why(base: Analysis, head: Analysis, change: DeviceChange, baseHashes: Map<string, string>, headHashes: Map<string, string>): Why {
+  const before = explainDevice(base, change.deviceId);
+  const after = explainDevice(head, change.deviceId);
+  const strip = (v: DeploymentVerdict | undefined) => {
+    if (!v) return null;
+    const { role: _r, id: _i, file: _f, ...rest } = v;
+    return rest;
+  };
+  const beforeById = new Map(before?.deployments.map((d) => [d.id, d]));
+  const afterById = new Map(after?.deployments.map((d) => [d.id, d]));
+  const verdicts: VerdictChange[] = [];
+  for (const id of new Set([...beforeById.keys(), ...afterById.keys()])) {
+    const b = beforeById.get(id);
+    const a = afterById.get(id);
+    const relevant = id === change.before || id === change.after || b?.result === 'true' || a?.result === 'true';
+    const changed =
+      !a || !b || a.result !== b.result || a.targetCondition !== b.targetCondition || a.priority !== b.priority || a.createdAt !== b.createdAt;
+    if (relevant && changed) verdicts.push({ deployment: id, before: strip(b), after: strip(a) });
+  }
+  const result: Why = { deviceId: change.deviceId, verdicts };
+  if (change.kind === 'removed') return { deviceId: change.deviceId, verdicts: [], removedFromFleet: true };
+  if (!before) return { ...result, verdicts: verdicts.filter((v) => v.after?.result === 'true'), addedToFleet: true };
+  const tagsChanged = before !== undefined && after !== undefined && !sameTags(before.device, after.device);
+  if (change.kind === 'updated' && change.after) {
+    return { ...result, tagsChanged, contentHash: { before: baseHashes.get(change.after)!, after: headHashes.get(change.after)! } };
+  }
+  return tagsChanged ? { ...result, tagsChanged } : result;
+}
+
+function sameTags(a: Device, b: Device): boolean {
+  return JSON.stringify(a.tags) === JSON.stringify(b.tags);
+}
+
+/** Devices becoming unmanaged keep running what they last received, silently: say so, loudly, per former deployment. */
+function unmanagedWarnings(head: Analysis, transitions: readonly Transition[]): Diagnostic[] {
+  const byId = new Map(head.repository.deployments.map((d) => [d.id, d]));
+  const devices = new Map(head.repository.fleet.devices.map((d) => [d.deviceId, d]));
+  return transitions
+    .filter((t) => t.kind === 'untargeted')
+    .map((t) => {
+      const shown = t.devices.slice(0, SAMPLE).join(', ') + (t.count > SAMPLE ? `, …and ${t.count - SAMPLE} more` : '');
+      const formerly = byId.get(t.from!);
+      const first = devices.get(t.devices[0])!;
+      return warning(
+        'plan/unmanaged',
+        `${t.count} device(s) leave '${t.from}' and become unmanaged: ${shown}. Nothing is pushed to them and they keep running '${t.from}'s modules. To roll back safely, keep a lower-priority deployment that still covers them (e.g. a baseline at priority 0 with targetCondition '*').`,
+        formerly ? { file: formerly.file, path: ['targetCondition'] } : { file: first.file, path: ['devices', first.index, 'deviceId'] },
+      );
+    });
+}

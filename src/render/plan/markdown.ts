@@ -1,0 +1,164 @@
+/**
+ * The plan as Markdown, for the pull-request comment and job summaries.
+ * Assembled from sections, each a pure function of the facts (the renovate habit);
+ * truncation knows the structure: it shortens device lists first, then drops
+ * device ids, then details, and always says at the top what was left out.
+ */
+import type { PlacedDiagnostic } from '../../core/diagnostics.js';
+import type { PlanDeployment, Transition } from '../../core/plan/plan.js';
+import type { PolicyReport } from '../../core/plan/policy.js';
+import type { PlanReport } from '../../core/plan/report.js';
+import { countsLine, verdictLine } from './verdict.js';
+import { endpoint, transitionTitle, whyLines } from './why.js';
+
+/** The hidden marker the App finds its comment by. */
+export const PLAN_MARKER = '<!-- edgeops:plan -->';
+/** GitHub rejects comment bodies over 65,536 characters; stay clear of it. */
+export const MAX_MARKDOWN = 65_000;
+
+export interface MarkdownOptions {
+  /** How the reader gets everything, e.g. "run `edgeops plan --base main --format json`". */
+  readonly fullReportHint?: string;
+  /** A heading, e.g. "edgeops plan for `a1b2c3d`". */
+  readonly title?: string;
+}
+
+interface Level {
+  readonly devicesPerTransition: number;
+  readonly transitions: number;
+  readonly diagnostics: number;
+  readonly why: boolean;
+  readonly mermaid: boolean;
+  readonly note?: string;
+}
+
+const LEVELS: readonly Level[] = [
+  { devicesPerTransition: 50, transitions: Infinity, diagnostics: 100, why: true, mermaid: true },
+  { devicesPerTransition: 10, transitions: Infinity, diagnostics: 50, why: true, mermaid: true, note: 'device lists were cut to 10 per transition' },
+  { devicesPerTransition: 0, transitions: 200, diagnostics: 20, why: true, mermaid: true, note: 'device ids were left out, and only the first 200 transitions are shown' },
+  { devicesPerTransition: 0, transitions: 30, diagnostics: 10, why: false, mermaid: false, note: 'device ids, explanations and all but the 30 largest transitions were left out' },
+];
+
+const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
+const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Inside <summary>, Markdown is not rendered: use HTML. */
+const htmlCode = (s: string): string => `<code>${escapeHtml(s)}</code>`;
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+export function headerSection(report: PlanReport, options: MarkdownOptions): string {
+  const icon = report.ok ? (report.plan.summary.changed === 0 ? '⚪' : '🟢') : report.valid ? '🟠' : '🔴';
+  return `${PLAN_MARKER}\n### ${options.title ?? 'edgeops plan'}\n\n${icon} **${verdictLine(report)}**`;
+}
+
+export function summarySection(report: PlanReport): string {
+  const s = report.plan.summary;
+  return [
+    '| devices | changed | retargeted | targeted | untargeted | updated | removed |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${s.devices} | ${s.changed} | ${s.retargeted} | ${s.targeted} | ${s.untargeted} | ${s.updated} | ${s.removed} |`,
+  ].join('\n');
+}
+
+export function policySection(policy: PolicyReport | null): string {
+  if (!policy || policy.findings.length === 0) return '';
+  const lines = policy.findings.map((f) => `- ${f.severity === 'error' ? '⛔' : '⚠️'} **${f.rule}**: ${f.message}`);
+  return `#### Policy\n\n${lines.join('\n')}`;
+}
+
+export function diagnosticsSection(diagnostics: readonly PlacedDiagnostic[], max: number): string {
+  if (diagnostics.length === 0) return '';
+  const sorted = [...diagnostics].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
+  const lines = sorted.slice(0, max).map((d) => `- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.file}:${d.line}:${d.column}\` ${cell(d.message)} <sub>${d.code}</sub>`);
+  if (sorted.length > max) lines.push(`- …and ${sorted.length - max} more`);
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  return `#### Problems: ${plural(errors, 'error')}, ${plural(diagnostics.length - errors, 'warning')}\n\n${lines.join('\n')}`;
+}
+
+const metric = (d: PlanDeployment, key: 'targeted' | 'applied'): string => {
+  const b = d.before?.[key];
+  const a = d.after?.[key];
+  return b === a ? String(a) : `${b ?? '–'} → **${a ?? '–'}**`;
+};
+
+export function deploymentsSection(deployments: readonly PlanDeployment[]): string {
+  if (deployments.length === 0) return '';
+  const rows = deployments.map((d) => {
+    const status = d.before === null ? ' (new)' : d.after === null ? ' (deleted)' : '';
+    const labels = Object.keys(d.labels)
+      .sort()
+      .map((k) => `${k}=${d.labels[k]}`)
+      .join(' ');
+    return `| ${code(d.id)}${status} | ${metric(d, 'targeted')} | ${metric(d, 'applied')} | ${cell(labels)} |`;
+  });
+  return ['#### Deployments', '', '| deployment | targeted | applied | labels |', '|---|---:|---:|---|', ...rows].join('\n');
+}
+
+export function transitionSection(t: Transition, level: Level): string {
+  const body: string[] = [];
+  if (level.why && t.why) {
+    const lines = whyLines(t.why, code);
+    if (lines.length) body.push(`Why, for ${code(t.why.deviceId)}:`, '', ...lines.map((l) => `- ${l}`));
+  }
+  if (level.devicesPerTransition > 0) {
+    const shown = t.devices.slice(0, level.devicesPerTransition).map(code).join(', ');
+    body.push('', `Devices: ${shown}${t.count > level.devicesPerTransition ? `, …and ${t.count - level.devicesPerTransition} more` : ''}`);
+  }
+  const summary = `${transitionTitle(t, htmlCode)} <sub>${t.kind}</sub>`;
+  return body.length ? `<details><summary>${summary}</summary>\n\n${body.join('\n').trim()}\n\n</details>` : `- ${summary}`;
+}
+
+export function mermaidSection(transitions: readonly Transition[]): string {
+  const moving = transitions.filter((t) => t.kind !== 'updated');
+  if (moving.length < 2 || moving.length > 15) return '';
+  const ids = new Map<string, string>();
+  const node = (name: string) => {
+    if (!ids.has(name)) ids.set(name, `n${ids.size}`);
+    return ids.get(name)!;
+  };
+  const edges = moving.map((t) => {
+    const from = endpoint(t.from, 'from');
+    const to = t.kind === 'removed' ? '(removed)' : endpoint(t.to);
+    return `  ${node(from)} -->|${t.count}| ${node(to)}`;
+  });
+  const nodes = [...ids].map(([name, id]) => `  ${id}["${name.replace(/"/g, '#quot;')}"]`);
+  return ['```mermaid', 'flowchart LR', ...nodes, ...edges, '```'].join('\n');
+}
+
+function assemble(report: PlanReport, options: MarkdownOptions, level: Level): string {
+  const { plan } = report;
+  const shown = plan.transitions.slice(0, level.transitions);
+  const transitions =
+    shown.length === 0
+      ? ''
+      : `#### Transitions\n\n${shown.map((t) => transitionSection(t, level)).join('\n')}${
+          plan.transitions.length > shown.length ? `\n\n…and ${plan.transitions.length - shown.length} more transitions (${countsLine(plan.summary)})` : ''
+        }`;
+  const notice = level.note
+    ? `> [!NOTE]\n> This comment was shortened to fit GitHub's limit: ${level.note}.${options.fullReportHint ? ` For everything, ${options.fullReportHint}.` : ''}`
+    : '';
+  return [
+    headerSection(report, options),
+    notice,
+    summarySection(report),
+    policySection(report.policy),
+    level.mermaid ? mermaidSection(plan.transitions) : '',
+    transitions,
+    deploymentsSection(plan.deployments),
+    diagnosticsSection(report.diagnostics, level.diagnostics),
+  ]
+    .filter((s) => s !== '')
+    .join('\n\n')
+    .concat('\n');
+}
+
+/** The plan as Markdown, never longer than `max` characters; what had to go is said at the top. */
+export function planMarkdown(report: PlanReport, options: MarkdownOptions = {}, max = MAX_MARKDOWN): string {
+  for (const level of LEVELS) {
+    const text = assemble(report, options, level);
+    if (text.length <= max) return text;
+  }
+  // Last resort: a hard cut, still with the marker and the verdict first.
+  const cut = `\n\n> [!WARNING]\n> Cut at ${max} characters.${options.fullReportHint ? ` For everything, ${options.fullReportHint}.` : ''}\n`;
+  return assemble(report, options, LEVELS[LEVELS.length - 1]).slice(0, max - cut.length) + cut;
+}

@@ -1,0 +1,45 @@
+/** `edgeops plan` for a terminal: a verdict, the transitions with their why, the per-deployment table. */
+import type { PlanReport } from '../../core/plan/report.js';
+import type { Style } from '../style.js';
+import { diagnosticsText } from '../text/diagnostics.js';
+import { labelsText } from '../text/resolve.js';
+import { table } from '../text/table.js';
+import { verdictLine } from './verdict.js';
+import { transitionTitle, whyLines } from './why.js';
+
+const DEVICES_SHOWN = 10;
+const arrow = (a: number | undefined, b: number | undefined): string => (a === b ? String(a ?? '–') : `${a ?? '–'} → ${b ?? '–'}`);
+
+export function planText(report: PlanReport, style: Style): string {
+  const { plan } = report;
+  const mark = !report.ok ? style.red('✗') : style.green('✓');
+  const out: string[] = [`${mark} ${style.bold(verdictLine(report))}`];
+  if (plan.transitions.length > 0) {
+    const lines: string[] = [];
+    for (const t of plan.transitions) {
+      const shown = t.devices.slice(0, DEVICES_SHOWN).join(', ') + (t.count > DEVICES_SHOWN ? `, …and ${t.count - DEVICES_SHOWN} more` : '');
+      lines.push(`${style.cyan(transitionTitle(t, (s) => s))} ${style.dim(`(${t.kind})`)}`, `    ${shown}`);
+      if (t.why) {
+        const why = whyLines(t.why, (s) => s);
+        if (why.length) lines.push(`    why (${t.why.deviceId}): ${why[0]}`, ...why.slice(1).map((l) => `      ${l}`));
+      }
+    }
+    out.push(lines.join('\n'));
+  }
+  out.push(
+    table(
+      [{ header: 'DEPLOYMENT', paint: (c) => style.cyan(c) }, { header: 'TARGETED', align: 'right' }, { header: 'APPLIED', align: 'right' }, { header: 'LABELS', paint: (c) => style.dim(c) }],
+      plan.deployments.map((d) => [
+        d.before === null ? `${d.id} (new)` : d.after === null ? `${d.id} (deleted)` : d.id,
+        arrow(d.before?.targeted, d.after?.targeted),
+        arrow(d.before?.applied, d.after?.applied),
+        labelsText(d.labels),
+      ]),
+    ),
+  );
+  if (report.policy && report.policy.findings.length > 0) {
+    out.push(report.policy.findings.map((f) => `${f.severity === 'error' ? style.red('policy') : style.yellow('policy')} ${f.message}`).join('\n'));
+  }
+  if (report.diagnostics.length > 0) out.push(diagnosticsText(report.diagnostics, style));
+  return `${out.join('\n\n')}\n`;
+}

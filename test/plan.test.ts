@@ -1,0 +1,177 @@
+/** The seed's walk-through as scenarios over real git repositories. */
+import { describe, expect, it } from 'vitest';
+import { diskSource } from '../src/io/disk.js';
+import { gitSource } from '../src/io/git.js';
+import { runPlan } from '../src/io/plan.js';
+import { deploymentYaml, fleetYaml, MINIMAL_CONTENT, type DeploymentSpec, type Fleetish } from './helpers.js';
+import { testRepo } from './git.js';
+
+const prod = (n: number, from = 1, extra: Record<string, unknown> = {}): Fleetish[] =>
+  Array.from({ length: n }, (_, i) => ({ deviceId: `prod${String(from + i).padStart(2, '0')}`, tags: { environment: 'prod', ring: (from + i) % 3, ...extra } }));
+
+const A: DeploymentSpec = { priority: 10, targetCondition: "tags.environment = 'prod'", labels: { team: 'telemetry' } };
+
+async function plan(repo: ReturnType<typeof testRepo>, base: string, head?: string, labels: string[] = []) {
+  return runPlan(await gitSource(repo.dir, base), head ? await gitSource(repo.dir, head) : diskSource(repo.dir), { labels });
+}
+
+describe('plan scenarios', () => {
+  it('10 prod devices, 5 more added → 5 targeted, 15 total', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(10)) });
+    const head = repo.commit({ 'fleet/more.yaml': fleetYaml(prod(5, 11)) });
+    const result = await plan(repo, base, head);
+    expect(result.plan.summary).toEqual({ devices: 15, changed: 5, retargeted: 0, targeted: 5, untargeted: 0, updated: 0, removed: 0 });
+    expect(result.plan.changes[0]).toEqual({ deviceId: 'prod11', kind: 'targeted', before: null, after: 'a' });
+    expect(result.plan.deployments).toEqual([{ id: 'a', labels: { team: 'telemetry' }, before: { targeted: 10, applied: 10 }, after: { targeted: 15, applied: 15 } }]);
+    expect(result.plan.transitions).toEqual([expect.objectContaining({ kind: 'targeted', from: null, to: 'a', count: 5 })]);
+    expect(result.valid).toBe(true);
+    expect(result.ok).toBe(true);
+  });
+
+  it('phased rollout: a canary ring at higher priority → retargeted A → canary, with why', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(9)) });
+    const head = repo.commit({ 'deployments/canary.yaml': deploymentYaml({ priority: 20, targetCondition: "tags.environment = 'prod' AND tags.ring = 0" }) });
+    const result = await plan(repo, base, head);
+    expect(result.plan.summary.retargeted).toBe(3);
+    const [t] = result.plan.transitions;
+    expect(t).toMatchObject({ kind: 'retargeted', from: 'a', to: 'canary', count: 3, devices: ['prod03', 'prod06', 'prod09'] });
+    expect(t.why!.verdicts).toEqual([expect.objectContaining({ deployment: 'canary', before: null, after: expect.objectContaining({ result: 'true', priority: 20 }) })]);
+  });
+
+  it('rollback: canary condition narrowed → back to A, and the now-empty canary is warned', async () => {
+    const repo = testRepo();
+    const base = repo.commit({
+      'deployments/a.yaml': deploymentYaml(A),
+      'deployments/canary.yaml': deploymentYaml({ priority: 20, targetCondition: "tags.environment = 'prod' AND tags.ring IN [0, 1]" }),
+      'fleet/prod.yaml': fleetYaml(prod(9)),
+    });
+    const head = repo.commit({ 'deployments/canary.yaml': deploymentYaml({ priority: 20, targetCondition: "tags.environment = 'prod' AND tags.ring IN [7]" }) });
+    const result = await plan(repo, base, head);
+    expect(result.plan.transitions).toEqual([expect.objectContaining({ kind: 'retargeted', from: 'canary', to: 'a', count: 6 })]);
+    const why = result.plan.transitions[0].why!;
+    expect(why.verdicts.find((v) => v.deployment === 'canary')).toMatchObject({ before: { result: 'true' }, after: { result: 'false' } });
+    expect(result.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', code: 'deployment/targets-nothing', file: 'deployments/canary.yaml' })]);
+    expect(result.plan.deployments.find((d) => d.id === 'canary')).toEqual({ id: 'canary', labels: {}, before: { targeted: 6, applied: 6 }, after: { targeted: 0, applied: 0 } });
+  });
+
+  it('a deployment deleted with no fallback → untargeted, and a warning that says how to roll back', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(4)) });
+    const head = repo.commit({ 'deployments/a.yaml': null });
+    const result = await plan(repo, base, head);
+    expect(result.plan.summary).toMatchObject({ changed: 4, untargeted: 4 });
+    expect(result.plan.deployments).toEqual([{ id: 'a', labels: { team: 'telemetry' }, before: { targeted: 4, applied: 4 }, after: null }]);
+    const warning = result.diagnostics.find((d) => d.code === 'plan/unmanaged')!;
+    expect(warning).toMatchObject({ severity: 'warning', file: 'fleet/prod.yaml' });
+    expect(warning.message).toMatch(/4 device\(s\) leave 'a' and become unmanaged.*lower-priority deployment that still covers them/);
+    expect(result.valid).toBe(true);
+  });
+
+  it('a content edit → updated; a label-only or priority-only edit → nothing', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(3)) });
+    const labels = repo.commit({ 'deployments/a.yaml': deploymentYaml({ ...A, priority: 11, labels: { team: 'other' } }) });
+    expect((await plan(repo, base, labels)).plan.summary.changed).toBe(0);
+    const content = repo.commit({ 'deployments/a.yaml': deploymentYaml({ ...A, content: MINIMAL_CONTENT.replace('timeToLiveSecs: 7200', 'timeToLiveSecs: 60') }) });
+    const result = await plan(repo, labels, content);
+    expect(result.plan.summary).toMatchObject({ changed: 3, updated: 3 });
+    expect(result.plan.transitions[0]).toMatchObject({ kind: 'updated', from: 'a', to: 'a' });
+    expect(result.plan.transitions[0].why!.contentHash!.before).not.toBe(result.plan.transitions[0].why!.contentHash!.after);
+  });
+
+  it('a device deleted → removed', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(3)) });
+    const head = repo.commit({ 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const result = await plan(repo, base, head);
+    expect(result.plan.changes).toEqual([{ deviceId: 'prod03', kind: 'removed', before: 'a', after: null }]);
+    expect(result.plan.transitions[0].why).toMatchObject({ removedFromFleet: true });
+  });
+
+  it('a tag edit retargets, and why names the clause that changed', async () => {
+    const repo = testRepo();
+    const base = repo.commit({
+      'deployments/a.yaml': deploymentYaml(A),
+      'deployments/b.yaml': deploymentYaml({ priority: 5, targetCondition: "tags.environment = 'test'" }),
+      'fleet/prod.yaml': fleetYaml([{ deviceId: 'd1', tags: { environment: 'prod' } }]),
+    });
+    const head = repo.commit({ 'fleet/prod.yaml': fleetYaml([{ deviceId: 'd1', tags: { environment: 'test' } }]) });
+    const { why } = (await plan(repo, base, head)).plan.transitions[0];
+    expect(why!.tagsChanged).toBe(true);
+    const a = why!.verdicts.find((v) => v.deployment === 'a')!;
+    expect(a.before!.clauses[0]).toMatchObject({ result: 'true' });
+    expect(a.after!.clauses[0]).toMatchObject({ result: 'false', reason: "tags.environment is 'test'" });
+  });
+
+  it('plans against the working tree when head is omitted', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    repo.write({ 'fleet/prod.yaml': fleetYaml(prod(3)) });
+    const result = await plan(repo, base);
+    expect(result.plan.changes).toEqual([{ deviceId: 'prod03', kind: 'targeted', before: null, after: 'a' }]);
+  });
+
+  it('an invalid head makes the plan invalid but still shows what it can', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const head = repo.commit({ 'deployments/b.yaml': deploymentYaml({ priority: 10, targetCondition: 'tags.x = "y"' }), 'fleet/prod.yaml': fleetYaml(prod(3)) });
+    const result = await plan(repo, base, head);
+    expect(result.valid).toBe(false);
+    expect(result.ok).toBe(false);
+    expect(result.plan.summary.targeted).toBe(1);
+  });
+
+  it('errors that already existed at base are warnings', async () => {
+    const repo = testRepo();
+    const broken = deploymentYaml({ priority: 10, targetCondition: 'tags.x = "y"' });
+    const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'deployments/b.yaml': broken, 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const head = repo.commit({ 'fleet/prod.yaml': fleetYaml(prod(3)) });
+    const result = await plan(repo, base, head);
+    expect(result.valid).toBe(true);
+    expect(result.diagnostics).toContainEqual(expect.objectContaining({ severity: 'warning', code: 'condition/double-quote', message: expect.stringMatching(/^already on base: /) }));
+  });
+});
+
+describe('policy', () => {
+  const policy = (text: string) => ({ '.github/edgeops.yml': text });
+
+  it('is taken from base, not head: a pull request cannot loosen its own policy', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ ...policy('policy:\n  maxChangedDevices: 2\n'), 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const head = repo.commit({ ...policy('policy:\n  maxChangedDevices: 1000\n'), 'fleet/prod.yaml': fleetYaml(prod(6)) });
+    const result = await plan(repo, base, head);
+    expect(result.valid).toBe(true);
+    expect(result.ok).toBe(false);
+    expect(result.policy!.findings).toEqual([expect.objectContaining({ rule: 'maxChangedDevices', severity: 'error', message: expect.stringMatching(/^4 devices change; the policy allows 2; add the label edgeops\/approve-blast-radius/) })]);
+    const approved = await plan(repo, base, head, ['edgeops/approve-blast-radius']);
+    expect(approved.ok).toBe(true);
+    expect(approved.policy!.findings[0]).toMatchObject({ severity: 'warning', message: expect.stringContaining('approved by the label') });
+  });
+
+  it('maxChangedPercent and protected conditions, with a custom approval label', async () => {
+    const repo = testRepo();
+    const base = repo.commit({
+      ...policy("policy:\n  maxChangedPercent: 10\n  approvalLabel: ship-it\n  protected:\n    - tags.ring = 0\n"),
+      'deployments/a.yaml': deploymentYaml(A),
+      'fleet/prod.yaml': fleetYaml(prod(10)),
+    });
+    const head = repo.commit({ 'deployments/canary.yaml': deploymentYaml({ priority: 20, targetCondition: 'tags.ring IN [0, 1]' }) });
+    const result = await plan(repo, base, head);
+    expect(result.policy!.findings.map((f) => [f.rule, f.severity])).toEqual([
+      ['maxChangedPercent', 'error'],
+      ['protected', 'error'],
+    ]);
+    expect(result.policy!.findings[1].devices).toEqual(['prod03', 'prod06', 'prod09']);
+    expect((await plan(repo, base, head, ['ship-it'])).ok).toBe(true);
+  });
+
+  it('a broken policy file on base is a warning, not a block', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ ...policy('policy:\n  maxChangedDevices: many\n'), 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const result = await plan(repo, base, base);
+    expect(result.ok).toBe(true);
+    expect(result.diagnostics).toEqual([expect.objectContaining({ file: '.github/edgeops.yml', line: 2, severity: 'warning', code: 'policy/invalid' })]);
+  });
+});
