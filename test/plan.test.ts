@@ -105,6 +105,15 @@ describe('plan scenarios', () => {
     expect(a.after!.clauses[0]).toMatchObject({ result: 'false', reason: "tags.environment is 'test'" });
   });
 
+  it('reuses base when head has the same deployments and fleet trees', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const head = repo.commit({ 'README.md': 'docs only' });
+    const result = await plan(repo, base, head);
+    expect(result.head).toBe(result.base);
+    expect(result.plan.summary.changed).toBe(0);
+  });
+
   it('plans against the working tree when head is omitted', async () => {
     const repo = testRepo();
     const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });

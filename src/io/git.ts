@@ -76,6 +76,9 @@ export async function gitSource(dir: string, ref: string): Promise<GitSource> {
           read: async () => (await git.readBlob({ fs, dir, oid: entry.oid, cache: packCache })).blob,
         }));
     },
+    async treeOid(folder) {
+      return (await readTreeAt(folder))?.oid;
+    },
     async readFile(path) {
       try {
         return (await git.readBlob({ fs, dir, oid: commit, filepath: path, cache: packCache })).blob;

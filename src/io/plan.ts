@@ -6,7 +6,7 @@ import type { PlacedDiagnostic } from '../core/diagnostics.js';
 import { planChange } from '../core/plan/plan.js';
 import type { PlanReport } from '../core/plan/report.js';
 import { checkPolicy, parsePolicy, POLICY_FILE, type PolicyReport } from '../core/plan/policy.js';
-import { compareDiagnostics, loadRepository, placeDiagnostics, type LoadedRepository, type ParseCache } from './load.js';
+import { compareDiagnostics, DEPLOYMENTS_FOLDER, FLEET_FOLDER, loadRepository, placeDiagnostics, type LoadedRepository, type ParseCache } from './load.js';
 import type { Source } from './source.js';
 import { readYaml } from './yaml.js';
 
@@ -25,11 +25,22 @@ export interface PlanResult extends PlanReport {
   readonly head: LoadedRepository;
 }
 
+async function sameFolders(a: Source, b: Source): Promise<boolean> {
+  if (!a.treeOid || !b.treeOid) return false;
+  for (const folder of [DEPLOYMENTS_FOLDER, FLEET_FOLDER]) {
+    const [x, y] = await Promise.all([a.treeOid(folder), b.treeOid(folder)]);
+    if (x === undefined || x !== y) return false;
+  }
+  return true;
+}
+
 const problemKey = (d: PlacedDiagnostic): string => `${d.code}\u0000${d.file}\u0000${d.message}`;
 
 export async function runPlan(baseSource: Source, headSource: Source, options: PlanOptions = {}): Promise<PlanResult> {
   const cache: ParseCache = options.cache ?? new Map();
-  const [base, head] = await Promise.all([loadRepository(baseSource, { cache }), loadRepository(headSource, { cache })]);
+  const base = await loadRepository(baseSource, { cache });
+  // Equal trees for both folders: head is base, nothing to read or resolve again.
+  const head = (await sameFolders(baseSource, headSource)) ? base : await loadRepository(headSource, { cache });
   const plan = planChange(base.analysis, head.analysis);
 
   // A pull request is not blamed for what was already broken on its base.

@@ -16,6 +16,8 @@ export interface Source {
   readonly description: string;
   /** The YAML files directly inside a folder of the repository; `undefined` when the folder does not exist. */
   list(folder: string): Promise<SourceFile[] | undefined>;
+  /** The git tree id of a folder, when the source knows it: equal ids mean equal folders. */
+  treeOid?(folder: string): Promise<string | undefined>;
   /** One file's bytes (e.g. `.github/edgeops.yml`); `undefined` when it does not exist. */
   readFile(path: string): Promise<Uint8Array | undefined>;
 }
