@@ -6,7 +6,8 @@ import { analyze, type Analysis, type ParsedFile } from '../core/analyze.js';
 import type { Diagnostic, PlacedDiagnostic } from '../core/diagnostics.js';
 import { checkDeploymentSchema } from './schema.js';
 import type { Source, SourceFile } from './source.js';
-import { DEFAULT_LIMITS, readYaml, type YamlFile, type YamlLimits } from './yaml.js';
+import { scanFleet } from './fleet-scanner.js';
+import { DEFAULT_LIMITS, readYaml, type FastPath, type YamlFile, type YamlLimits } from './yaml.js';
 
 export const DEPLOYMENTS_FOLDER = 'deployments';
 export const FLEET_FOLDER = 'fleet';
@@ -30,13 +31,13 @@ export interface LoadedRepository {
  */
 export type ParseCache = Map<string, YamlFile>;
 
-async function readAll(files: readonly SourceFile[], limits: YamlLimits, cache?: ParseCache): Promise<YamlFile[]> {
+async function readAll(files: readonly SourceFile[], limits: YamlLimits, cache?: ParseCache, fast?: FastPath): Promise<YamlFile[]> {
   return Promise.all(
     files.map(async (f) => {
       const key = f.oid && `${f.path}\0${f.oid}`;
       const cached = key ? cache?.get(key) : undefined;
       if (cached) return cached;
-      const parsed = readYaml(f.path, await f.read(), limits);
+      const parsed = readYaml(f.path, await f.read(), limits, fast);
       if (key) cache?.set(key, parsed);
       return parsed;
     }),
@@ -62,7 +63,7 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
   }
   const [deploymentFiles, fleetFiles] = await Promise.all([
     readAll(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache),
-    readAll(fleetList ?? [], FLEET_LIMITS, options.cache),
+    readAll(fleetList ?? [], FLEET_LIMITS, options.cache, scanFleet),
   ]);
   const files = new Map<string, YamlFile>([...deploymentFiles, ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics: Diagnostic[] = [];

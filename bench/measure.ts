@@ -1,0 +1,69 @@
+/**
+ * Measures one generated repository in a fresh process (so peak RSS is its own):
+ * load + validate, resolve, and plan of a one-deployment change. Prints JSON.
+ *   tsx bench/measure.ts DIR RUNS
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { analyze } from '../src/core/analyze.js';
+import { planChange } from '../src/core/plan/plan.js';
+import { resolveFleet } from '../src/core/resolve/resolve.js';
+import { diskSource } from '../src/io/disk.js';
+import { loadRepository } from '../src/io/load.js';
+
+const [dir, runsArg] = process.argv.slice(2);
+const runs = Number(runsArg ?? 3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const time = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
+  const t = performance.now();
+  const r = await f();
+  return [r, performance.now() - t];
+};
+
+const loadTimes: number[] = [];
+const resolveTimes: number[] = [];
+const planTimes: number[] = [];
+let loaded;
+for (let i = 0; i < runs; i++) {
+  loaded = undefined;
+  (globalThis as { gc?: () => void }).gc?.();
+  const [l, ms] = await time(() => loadRepository(diskSource(dir)));
+  loaded = l;
+  loadTimes.push(ms);
+}
+const { analysis } = loaded!;
+for (let i = 0; i < runs; i++) {
+  const [, ms] = await time(() => resolveFleet(analysis.targets, analysis.repository.fleet.devices));
+  resolveTimes.push(ms);
+}
+// Head: the same repository with one deployment's condition changed; both snapshots in memory.
+const changed = analysis.targets.find((t) => t.deployment.id !== 'baseline')!.deployment.file;
+const parsed = [...loaded!.files.values()];
+const value = (f: (typeof parsed)[number]) =>
+  f.file === changed ? { ...(f.value as object), targetCondition: "tags.ring = 1 AND tags.environment = 'prod'" } : f.value;
+const headAnalysis = analyze({
+  deployments: parsed.filter((f) => f.file.startsWith('deployments/')).map((f) => ({ file: f.file, value: value(f) })),
+  fleet: parsed.filter((f) => f.file.startsWith('fleet/')).map((f) => ({ file: f.file, value: f.value })),
+});
+let summary;
+for (let i = 0; i < runs; i++) {
+  const [plan, ms] = await time(() => planChange(analysis, headAnalysis));
+  summary = plan.summary;
+  planTimes.push(ms);
+}
+const fleetBytes = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')).fleetBytes as number;
+const load = median(loadTimes);
+process.stdout.write(
+  JSON.stringify({
+    devices: analysis.repository.fleet.devices.length,
+    deployments: analysis.repository.deployments.length,
+    fleetMB: fleetBytes / 1e6,
+    loadMs: load,
+    loadMBps: fleetBytes / 1e6 / (load / 1000),
+    resolveMs: median(resolveTimes),
+    planMs: median(planTimes),
+    planChanged: summary!.changed,
+    diagnostics: loaded!.diagnostics.length,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  }),
+);

@@ -1,0 +1,60 @@
+/**
+ * `npm run bench`: generates fleets (never committed: bench/out/ is ignored), then
+ * measures each in its own process and prints a table (or JSON with --json).
+ *   npm run bench -- [--sizes 100000x100,1000000x1000] [--runs 3] [--json]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { generate, writeRepository } from './generate.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100000x100,100000x1000,1000000x100,1000000x1000' },
+    runs: { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const root = path.resolve(import.meta.dirname, '..');
+const results = [];
+for (const size of values.sizes.split(',')) {
+  const [devices, deployments] = size.split('x').map(Number);
+  const dir = path.join(root, 'bench/out', `${devices}x${deployments}`);
+  const metaFile = path.join(dir, 'meta.json');
+  if (!existsSync(metaFile)) {
+    const fleet = generate(devices, deployments);
+    writeRepository(dir, fleet);
+    writeFileSync(metaFile, JSON.stringify({ devices, deployments, fleetBytes: fleet.fleetBytes }));
+  }
+  const measured = JSON.parse(
+    execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', '--import', 'tsx', path.join(root, 'bench/measure.ts'), dir, values.runs], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    }),
+  );
+  // The CLI as a whole process, as an operator runs it (built JS, JSON to /dev/null).
+  const bin = path.join(root, 'bin/edgeops.js');
+  let cliMs: number | null = null;
+  if (existsSync(path.join(root, 'dist/cli/main.js'))) {
+    const t = performance.now();
+    try {
+      execFileSync(process.execPath, ['--max-old-space-size=16384', bin, 'resolve', '--repo', dir, '--format', 'json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    } catch {
+      // exit code 1 (warnings do not fail; errors would) still measures the run
+    }
+    cliMs = performance.now() - t;
+  }
+  results.push({ ...measured, cliResolveMs: cliMs });
+  if (!values.json) process.stderr.write(`measured ${size}\n`);
+}
+if (values.json) {
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+} else {
+  const f = (n: number | null, d = 0) => (n === null ? '–' : n.toFixed(d));
+  const header = ['devices', 'deployments', 'fleet MB', 'load+validate ms', 'MB/s', 'resolve ms', 'plan ms', 'changed', 'peak RSS MB', 'CLI resolve ms'];
+  const rows = results.map((r) => [String(r.devices), String(r.deployments), f(r.fleetMB, 1), f(r.loadMs), f(r.loadMBps, 1), f(r.resolveMs), f(r.planMs), String(r.planChanged), f(r.peakRssMB), f(r.cliResolveMs)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padStart(widths[i])).join('  ')}\n`);
+}
+void readFileSync;

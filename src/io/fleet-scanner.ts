@@ -1,0 +1,386 @@
+/**
+ * The fast path for fleet files: a scanner for the shape fleet files have
+ * (`devices:` and a block list of `deviceId` / `tags` mappings, block or flow
+ * style, plain or quoted scalars, comments) that yields exactly what `yaml` plus
+ * our converter would, about 50× faster and with a fraction of the memory.
+ *
+ * It gives up (returns `undefined`) on anything outside that shape — anchors,
+ * aliases, tags, block scalars, multi-line scalars, flow lists, odd escapes,
+ * duplicate keys, tabs — and the caller falls back to `yaml`, which also
+ * produces every diagnostic. Equality with `yaml` is proven by differential tests.
+ */
+
+type Value = string | number | boolean | null | Record<string, unknown>;
+
+class GiveUp extends Error {}
+const giveUp = (): never => {
+  throw new GiveUp();
+};
+
+// The YAML 1.2 core schema, as yaml v2 resolves plain scalars.
+const INT_DEC = /^[-+]?[0-9]+$/;
+const INT_OCT = /^0o[0-7]+$/;
+const INT_HEX = /^0x[0-9a-fA-F]+$/;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+const INF = /^[-+]?\.(?:inf|Inf|INF)$/;
+const NAN = /^\.(?:nan|NaN|NAN)$/;
+
+function resolvePlainUncached(s: string): Value {
+  const c = s.charCodeAt(0);
+  // Only digits, signs, '.', '~', n/N, t/T, f/F, 0 can start a non-string.
+  if ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) {
+    if (INT_DEC.test(s)) return Number(s);
+    if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
+    if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
+    if (FLOAT.test(s)) return Number(s);
+    if (INF.test(s)) return s[0] === '-' ? -Infinity : Infinity;
+    if (NAN.test(s)) return NaN;
+    return s;
+  }
+  switch (s) {
+    case '~':
+    case 'null':
+    case 'Null':
+    case 'NULL':
+      return null;
+    case 'true':
+    case 'True':
+    case 'TRUE':
+      return true;
+    case 'false':
+    case 'False':
+    case 'FALSE':
+      return false;
+  }
+  return s;
+}
+
+const SPACE = 32;
+const HASH = 35;
+const COLON = 58;
+const QUOTE = 39;
+const DQUOTE = 34;
+const LBRACE = 123;
+const RBRACE = 125;
+const COMMA = 44;
+const DASH = 45;
+const TAB = 9;
+
+const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
+
+/** Characters that may not start a plain scalar here (indicators we do not handle). */
+const BAD_START = new Set([...'&*!|>%@`[]{},?#\'"'].map((c) => c.charCodeAt(0)));
+
+/** Scans one fleet file; `undefined` when the file is outside the shape this scanner knows. */
+export function scanFleet(text: string): { devices: unknown[] } | undefined {
+  try {
+    return new Scanner(text).file();
+  } catch (e) {
+    if (e instanceof GiveUp) return undefined;
+    throw e;
+  }
+}
+
+class Scanner {
+  private pos = 0;
+  /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
+  private lineStart = 0;
+  private lineEnd = 0;
+  private nextLine = 0;
+  private readonly plain = new Map<string, Value>();
+  private readonly keys = new Map<string, string>();
+
+  constructor(private readonly text: string) {}
+
+  file(): { devices: unknown[] } {
+    // Header: comments and blank lines, then exactly `devices:`.
+    if (!this.advanceToContent()) return giveUp();
+    if (this.indentOf() !== 0) giveUp();
+    const key = this.key(this.lineStart, this.lineEnd);
+    if (key.name !== 'devices' || this.restIsEmpty(key.after) === false) giveUp();
+    const result: { devices: unknown[] } = Object.create(null);
+    const devices: unknown[] = [];
+    let seqIndent = -1;
+    while (this.advanceToContent()) {
+      const indent = this.indentOf();
+      if (seqIndent < 0) seqIndent = indent;
+      if (indent !== seqIndent) giveUp();
+      const dash = this.lineStart + indent;
+      if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
+      let content = dash + 2;
+      while (this.text.charCodeAt(content) === SPACE) content++;
+      if (content >= this.lineEnd) giveUp();
+      if (this.text.charCodeAt(content) === LBRACE) {
+        const [map, end] = this.flowMap(content);
+        this.expectLineEnd(end);
+        devices.push(map);
+      } else {
+        devices.push(this.blockMap(content - this.lineStart, content));
+      }
+    }
+    // `devices:` with nothing under it is null in YAML, not an empty list.
+    result.devices = devices.length > 0 ? devices : (null as unknown as unknown[]);
+    return result;
+  }
+
+  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
+  private advanceToContent(): boolean {
+    for (;;) {
+      if (this.nextLine >= this.text.length) return false;
+      this.lineStart = this.nextLine;
+      const nl = this.text.indexOf('\n', this.lineStart);
+      this.nextLine = nl < 0 ? this.text.length : nl + 1;
+      let end = nl < 0 ? this.text.length : nl;
+      if (this.text.charCodeAt(end - 1) === 13) end--;
+      this.lineEnd = end;
+      let i = this.lineStart;
+      while (i < end && this.text.charCodeAt(i) === SPACE) i++;
+      if (i < end && this.text.charCodeAt(i) === TAB) giveUp();
+      if (i === end || this.text.charCodeAt(i) === HASH) continue;
+      // Document markers and directives are not for the fast path.
+      if (i === this.lineStart && (this.text.startsWith('---', i) || this.text.startsWith('...', i) || this.text.charCodeAt(i) === 37)) giveUp();
+      return true;
+    }
+  }
+
+  private indentOf(): number {
+    let i = this.lineStart;
+    while (this.text.charCodeAt(i) === SPACE) i++;
+    return i - this.lineStart;
+  }
+
+  /** Peeks at the indent of the next content line without consuming it; -1 at the end. */
+  private peekIndent(): number {
+    const saved = [this.lineStart, this.lineEnd, this.nextLine];
+    const has = this.advanceToContent();
+    const indent = has ? this.indentOf() : -1;
+    [this.lineStart, this.lineEnd, this.nextLine] = saved;
+    return indent;
+  }
+
+  /**
+   * A block mapping whose keys stand at column `indent`; its first key starts at
+   * `first` on the current line (after a `- `), the others on following lines.
+   */
+  private blockMap(indent: number, first: number): Record<string, unknown> {
+    const map: Record<string, unknown> = Object.create(null);
+    let at = first;
+    for (;;) {
+      const key = this.key(at, this.lineEnd);
+      if (Object.hasOwn(map, key.name)) giveUp();
+      let i = key.after;
+      while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
+      if (i >= this.lineEnd || this.text.charCodeAt(i) === HASH) {
+        // Nothing on this line: a nested block map, or null.
+        const next = this.peekIndent();
+        if (next > indent) {
+          this.advanceToContent();
+          const c = this.lineStart + next;
+          if (this.text.charCodeAt(c) === DASH && this.text.charCodeAt(c + 1) === SPACE) giveUp();
+          map[key.name] = this.blockMap(next, c);
+        } else {
+          map[key.name] = null;
+        }
+      } else {
+        const [value, end] = this.value(i, false);
+        this.expectLineEnd(end);
+        map[key.name] = value;
+      }
+      const next = this.peekIndent();
+      if (next !== indent) {
+        if (next > indent) giveUp(); // a continuation line or an over-indented key
+        return map;
+      }
+      this.advanceToContent();
+      at = this.lineStart + indent;
+      const c = this.text.charCodeAt(at);
+      if (c === DASH && this.text.charCodeAt(at + 1) === SPACE) giveUp();
+    }
+  }
+
+  /** A mapping key at `start`: plain or quoted, then `:` followed by a space or the line end. */
+  private key(start: number, end: number): { name: string; after: number } {
+    const c = this.text.charCodeAt(start);
+    let raw: string;
+    let i: number;
+    if (c === QUOTE || c === DQUOTE) {
+      const [value, close] = c === QUOTE ? this.singleQuoted(start) : this.doubleQuoted(start);
+      raw = value;
+      i = close;
+      if (this.text.charCodeAt(i) !== COLON) giveUp();
+      return { name: this.internKey(raw), after: i + 1 };
+    }
+    if (BAD_START.has(c) || (c === DASH && this.text.charCodeAt(start + 1) === SPACE) || c === SPACE) giveUp();
+    i = start;
+    for (;;) {
+      i = this.text.indexOf(':', i);
+      if (i < 0 || i >= end) return giveUp();
+      const n = this.text.charCodeAt(i + 1);
+      if (i + 1 === end || n === SPACE) break;
+      i++;
+    }
+    let keyEnd = i;
+    while (keyEnd > start && this.text.charCodeAt(keyEnd - 1) === SPACE) keyEnd--;
+    raw = this.text.slice(start, keyEnd);
+    // yaml allows implicit keys of at most 1024 characters.
+    if (raw.includes(' #') || raw === '<<' || raw.length > 1024) giveUp();
+    const resolved = this.resolvePlain(raw);
+    if (typeof resolved === 'number' && !Number.isFinite(resolved)) giveUp();
+    return { name: this.internKey(resolved === null ? '' : String(resolved)), after: i + 1 };
+  }
+
+  private internKey(name: string): string {
+    const known = this.keys.get(name);
+    if (known !== undefined) return known;
+    this.keys.set(name, name);
+    return name;
+  }
+
+  private resolvePlain(raw: string): Value {
+    const known = this.plain.get(raw);
+    if (known !== undefined || this.plain.has(raw)) return known!;
+    const value = resolvePlainUncached(raw);
+    // Intern short, repeated values (tag values); device ids are unique, so keep the cache bounded.
+    if (raw.length <= 64 && this.plain.size < 100_000) this.plain.set(raw, value);
+    return value;
+  }
+
+  /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
+  private value(i: number, flow: boolean): [Value, number] {
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE) return this.singleQuoted(i);
+    if (c === DQUOTE) return this.doubleQuoted(i);
+    if (c === LBRACE) return this.flowMap(i);
+    if (BAD_START.has(c) || (c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd))) giveUp();
+    // A plain scalar runs to ` #`, the line end, or (in flow) `,` / `}`; `: ` inside is not ours.
+    let j = i;
+    let last = i;
+    for (; j < this.lineEnd; j++) {
+      const d = this.text.charCodeAt(j);
+      if (d === SPACE) {
+        if (this.text.charCodeAt(j + 1) === HASH) break;
+        continue;
+      }
+      if (d === TAB) giveUp();
+      if (d === COLON) {
+        const n = this.text.charCodeAt(j + 1);
+        if (j + 1 === this.lineEnd || n === SPACE || (flow && (n === COMMA || n === RBRACE))) giveUp();
+      }
+      if (flow && (d === COMMA || d === RBRACE || d === 91 || d === 93 || d === LBRACE)) break;
+      last = j + 1;
+    }
+    return [this.resolvePlain(this.text.slice(i, last)), flow ? j : last];
+  }
+
+  private singleQuoted(start: number): [string, number] {
+    let out = '';
+    let from = start + 1;
+    for (;;) {
+      const q = this.text.indexOf("'", from);
+      if (q < 0 || q >= this.lineEnd) return giveUp();
+      out += this.text.slice(from, q);
+      if (this.text.charCodeAt(q + 1) === QUOTE) {
+        out += "'";
+        from = q + 2;
+        continue;
+      }
+      return [out, q + 1];
+    }
+  }
+
+  private doubleQuoted(start: number): [string, number] {
+    let out = '';
+    let i = start + 1;
+    let from = i;
+    for (; i < this.lineEnd; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c === DQUOTE) return [out + this.text.slice(from, i), i + 1];
+      if (c !== 92) continue;
+      out += this.text.slice(from, i);
+      const e = this.text[i + 1];
+      if (Object.hasOwn(ESCAPES, e)) {
+        out += ESCAPES[e];
+        i += 1;
+      } else if (e === 'x' || e === 'u') {
+        const n = e === 'x' ? 2 : 4;
+        const hex = this.text.slice(i + 2, i + 2 + n);
+        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) giveUp();
+        out += String.fromCharCode(parseInt(hex, 16));
+        i += 1 + n;
+      } else {
+        giveUp();
+      }
+      from = i + 1;
+    }
+    return giveUp();
+  }
+
+  /** `{ key: value, ... }` on one line. */
+  private flowMap(start: number): [Record<string, unknown>, number] {
+    const map: Record<string, unknown> = Object.create(null);
+    let i = this.skipSpaces(start + 1);
+    if (this.text.charCodeAt(i) === RBRACE) return [map, i + 1];
+    for (;;) {
+      if (i >= this.lineEnd) giveUp();
+      const key = this.flowKey(i);
+      if (Object.hasOwn(map, key.name)) giveUp();
+      i = this.skipSpaces(key.after);
+      const c = this.text.charCodeAt(i);
+      if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp();
+      const [value, end] = this.value(i, true);
+      map[key.name] = value;
+      i = this.skipSpaces(end);
+      const sep = this.text.charCodeAt(i);
+      if (sep === COMMA) {
+        i = this.skipSpaces(i + 1);
+        if (this.text.charCodeAt(i) === RBRACE) return [map, i + 1];
+        continue;
+      }
+      if (sep === RBRACE) return [map, i + 1];
+      giveUp();
+    }
+  }
+
+  private flowKey(i: number): { name: string; after: number } {
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE || c === DQUOTE) {
+      const [raw, close] = c === QUOTE ? this.singleQuoted(i) : this.doubleQuoted(i);
+      if (this.text.charCodeAt(close) !== COLON) giveUp();
+      return { name: this.internKey(raw), after: close + 1 };
+    }
+    if (BAD_START.has(c) || c === DASH) giveUp();
+    let j = i;
+    while (j < this.lineEnd) {
+      const d = this.text.charCodeAt(j);
+      if (d === COLON && this.text.charCodeAt(j + 1) === SPACE) break;
+      if (d === COMMA || d === RBRACE || d === LBRACE || d === 91 || d === 93 || d === HASH || d === TAB || d === COLON) giveUp();
+      j++;
+    }
+    if (j >= this.lineEnd) giveUp();
+    let end = j;
+    while (end > i && this.text.charCodeAt(end - 1) === SPACE) end--;
+    const raw = this.text.slice(i, end);
+    if (raw === '<<' || raw.length > 1024) giveUp();
+    const resolved = this.resolvePlain(raw);
+    if (typeof resolved === 'number' && !Number.isFinite(resolved)) giveUp();
+    return { name: this.internKey(resolved === null ? '' : String(resolved)), after: j + 1 };
+  }
+
+  private skipSpaces(i: number): number {
+    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
+    return i;
+  }
+
+  /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
+  private expectLineEnd(i: number): void {
+    const j = this.skipSpaces(i);
+    if (j === this.lineEnd) return;
+    if (this.text.charCodeAt(j) === HASH && j > i) return;
+    giveUp();
+  }
+
+  private restIsEmpty(i: number): boolean {
+    const j = this.skipSpaces(i);
+    return j === this.lineEnd || (this.text.charCodeAt(j) === HASH && j > i);
+  }
+}

@@ -1,0 +1,115 @@
+/** The fast fleet scanner yields exactly what yaml (plus our converter) yields, or gives up. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { deviceTags, generate, random } from '../bench/generate.js';
+import { scanFleet } from '../src/io/fleet-scanner.js';
+import { loadRepository } from '../src/io/load.js';
+import { memorySource } from '../src/io/source.js';
+import { readYaml } from '../src/io/yaml.js';
+
+const viaYaml = (text: string) => readYaml('f.yaml', new TextEncoder().encode(text)).value;
+/** JSON with NaN/Infinity/-0 made visible, so equality is exact. */
+const exact = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? `#${String(x)}${Object.is(x, -0) ? '-0' : ''}` : x));
+
+function expectSame(text: string, mustBeFast: boolean) {
+  const fast = scanFleet(text);
+  if (mustBeFast) expect(fast, `the scanner gave up on:\n${text}`).toBeDefined();
+  if (fast !== undefined) expect(exact(fast)).toBe(exact(viaYaml(text)));
+  if (fast !== undefined) expect(Object.getPrototypeOf(fast)).toBeNull();
+}
+
+describe('fleet scanner: differential against yaml', () => {
+  it('generated fleets', () => {
+    const { files } = generate(3000, 5, 7, 3);
+    for (const [name, text] of Object.entries(files)) if (name.startsWith('fleet/')) expectSame(text, true);
+  });
+
+  it.each([
+    ['plain', 'devices:\n  - deviceId: d1\n    tags:\n      env: prod\n      n: 3\n'],
+    ['sequence at column 0', 'devices:\n- deviceId: d1\n  tags: { a: 1 }\n'],
+    ['extra spaces after the dash', 'devices:\n  -   deviceId: d1\n      tags: { a: 1 }\n'],
+    ['single-quoted', "devices:\n  - deviceId: 'operator''sDevice'\n    tags: { a: 'x y', 'b c': '' }\n"],
+    ['double-quoted with escapes', 'devices:\n  - deviceId: "d\\"1"\n    tags: { a: "tab\\there", b: "\\u00e9\\x41", c: "\\\\" }\n'],
+    ['flow maps, nested', 'devices:\n  - { deviceId: d1, tags: { site: { building: 9, floor: 2 }, env: prod } }\n  - {deviceId: d2,tags: {a: 1}}\n'],
+    ['JSON-ish flow keys', 'devices:\n  - {"deviceId": "d1", "tags": {"a":1}}\n'],
+    ['comments everywhere', '# head\ndevices: # the list\n  # first\n  - deviceId: d1 # trailing\n    # inside\n    tags: # tags\n      a: x#y # c\n      b: \'q\' # c\n'],
+    ['CRLF', 'devices:\r\n  - deviceId: d1\r\n    tags:\r\n      a: x\r\n      b: { c: 1 }\r\n'],
+    ['no trailing newline', 'devices:\n  - deviceId: d1'],
+    ['blank lines', '\n\ndevices:\n\n  - deviceId: d1\n\n    tags:\n\n      a: 1\n\n'],
+    ['numbers and specials', 'devices:\n  - deviceId: d1\n    tags: { a: 0x1F, b: 0o17, c: -1.5e3, d: .5, e: +7, f: 007, g: 1_000, h: .inf, i: -.Inf, j: .nan, k: 12345678901234567890 }\n'],
+    ['booleans and nulls', 'devices:\n  - deviceId: d1\n    tags: { a: true, b: False, c: TRUE, d: yes, e: ~, f: null, g: NULL, h: on }\n  - deviceId: d2\n    tags:\n'],
+    ['keys that are numbers or booleans', 'devices:\n  - deviceId: d1\n    tags: { 1: a, 0x10: b, true: c, null: d, 1.50: e }\n'],
+    ['values with indicators inside', 'devices:\n  - deviceId: d1\n    tags:\n      a: x:y\n      b: a,b[c]{d}\n      c: -x\n      d: x - y\n      e: "a: b"\n'],
+    ['numeric device id', 'devices:\n  - deviceId: 12345\n  - deviceId: 00123\n'],
+    ['empty devices', 'devices:\n'],
+    ['empty devices with comment', 'devices: # none yet\n# really\n'],
+    ['keys in other order, unknown keys', 'devices:\n  - tags: { a: 1 }\n    deviceId: d1\n    note: hello\n'],
+    ['deep nesting', 'devices:\n  - deviceId: d1\n    tags:\n      a:\n        b:\n          c:\n            d: 1\n          e: 2\n      f: 3\n'],
+    ['key with spaces before colon', 'devices:\n  - deviceId   : d1\n'],
+    ['trailing comma in flow', 'devices:\n  - { deviceId: d1, tags: { a: 1, }, }\n'],
+    ['unicode', 'devices:\n  - deviceId: d1\n    tags: { city: Zürich, emoji: "🙂", jp: 東京 }\n'],
+  ])('%s', (_name, text) => expectSame(text, true));
+
+  it.each([
+    ['JSON document', '{"devices": [{"deviceId": "d1"}]}'],
+    ['anchors and aliases', 'devices:\n  - deviceId: d1\n    tags: &t { a: 1 }\n  - deviceId: d2\n    tags: *t\n'],
+    ['merge keys', 'devices:\n  - deviceId: d1\n    tags: { <<: {a: 1}, b: 2 }\n'],
+    ['block scalar', 'devices:\n  - deviceId: |\n      d1\n'],
+    ['multi-line plain', 'devices:\n  - deviceId: d1\n    tags:\n      a: one\n        two\n'],
+    ['multi-line quoted', 'devices:\n  - deviceId: "d\n    1"\n'],
+    ['flow list', 'devices:\n  - deviceId: d1\n    tags: { a: [1, 2] }\n'],
+    ['block list in tags', 'devices:\n  - deviceId: d1\n    tags:\n      a:\n        - 1\n'],
+    ['duplicate key', 'devices:\n  - deviceId: d1\n    deviceId: d2\n'],
+    ['tab indentation', 'devices:\n\t- deviceId: d1\n'],
+    ['document marker', '---\ndevices:\n  - deviceId: d1\n'],
+    ['a list, not a mapping', '- deviceId: d1\n'],
+    ['another top-level key', 'devices:\n  - deviceId: d1\nextra: 1\n'],
+    ['explicit tag', 'devices:\n  - deviceId: !!str 123\n'],
+    ['odd escape', 'devices:\n  - deviceId: "\\N"\n'],
+    ['bad indentation', 'devices:\n  - deviceId: d1\n     tags: {}\n'],
+    ['unterminated', "devices:\n  - deviceId: 'd1\n"],
+    ['dash alone', 'devices:\n  -\n    deviceId: d1\n'],
+    ['nested seq item', 'devices:\n  - - deviceId: d1\n'],
+    ['flow without space after colon', 'devices:\n  - {deviceId:d1}\n'],
+    ['long key', `devices:\n  - deviceId: d1\n    tags: { ${'k'.repeat(1100)}: 1 }\n`],
+  ])('gives up, or agrees, on %s', (_name, text) => expectSame(text, false));
+
+  it('random fleets in random scalar styles', () => {
+    const style = fc.constantFrom('plain', 'single', 'double', 'flow');
+    const word = fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/);
+    const scalar = fc.oneof(word, fc.integer({ min: -1000, max: 1000 }).map(String), fc.constantFrom('true', 'false', 'null', '~', '1.5', 'x y', "it's", 'a:b', '0x1A', '', '#x', '-1', '.5', '1e3', 'x #y', 'a,b', 'x\\y', 'q"q', '1_0', 'NaN', '.NaN', '+.inf', '0o8', '00', '-0', 'Yes'));
+    const deviceArb = fc.record({ id: fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/), tags: fc.dictionary(word, scalar, { maxKeys: 5 }), style, crlf: fc.boolean() });
+    const render = (v: string, s: string) =>
+      s === 'single' ? `'${v.replace(/'/g, "''")}'` : s === 'double' || v === '' || /^[#~]|: |'|^(true|false|null)$|^-$/.test(v) ? JSON.stringify(v) : v;
+    fc.assert(
+      fc.property(fc.array(deviceArb, { maxLength: 8 }), (devices) => {
+        const lines = ['devices:'];
+        for (const d of devices) {
+          const entries = Object.entries(d.tags);
+          if (d.style === 'flow') lines.push(`  - { deviceId: ${render(d.id, 'double')}, tags: { ${entries.map(([k, v]) => `${k}: ${render(v, 'double')}`).join(', ')} } }`);
+          else {
+            lines.push(`  - deviceId: ${render(d.id, d.style)}`);
+            if (entries.length) lines.push('    tags:', ...entries.map(([k, v]) => `      ${k}: ${render(v, d.style)}`));
+          }
+        }
+        const text = lines.join(devices[0]?.crlf ? '\r\n' : '\n');
+        expectSame(text, true);
+      }),
+      { numRuns: Number(process.env.FC_RUNS ?? 300) },
+    );
+  });
+
+  it('loading a repository gives the same devices and diagnostics (positions via yaml) on the fast path', async () => {
+    const rnd = random(3);
+    const devices = Array.from({ length: 50 }, (_, i) => ({ id: `d${i}`, tags: deviceTags(rnd) }));
+    const text = `devices:\n${devices.map((d) => `  - deviceId: ${d.id}\n    tags: ${JSON.stringify(d.tags)}`).join('\n')}\n  - deviceId: bad id!\n  - deviceId: d1\n`;
+    expect(scanFleet(text)).toBeDefined();
+    const loaded = await loadRepository(memorySource({ 'fleet/f.yaml': text, 'deployments/a.yaml': 'x: 1' }));
+    const fleetDiagnostics = loaded.diagnostics.filter((d) => d.file === 'fleet/f.yaml');
+    expect(fleetDiagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
+      ['fleet/invalid-device-id', 102, 15],
+      ['fleet/duplicate-device', 103, 15],
+    ]);
+    expect(loaded.analysis.repository.fleet.devices).toHaveLength(50);
+  });
+});
