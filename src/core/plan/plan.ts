@@ -9,6 +9,7 @@ import { warning, type Diagnostic } from '../diagnostics.js';
 import { explainDevice, type DeploymentVerdict } from '../explain.js';
 import { renderManifest } from '../manifest/render.js';
 import type { Device } from '../model.js';
+import type { Resolution } from '../resolve/resolve.js';
 
 export type ChangeKind = 'retargeted' | 'targeted' | 'untargeted' | 'updated' | 'removed';
 export const CHANGE_KINDS: readonly ChangeKind[] = ['retargeted', 'targeted', 'untargeted', 'updated', 'removed'];
@@ -95,29 +96,11 @@ const SAMPLE = 10;
 export function planChange(base: Analysis, head: Analysis): Plan {
   const baseHashes = contentHashes(base);
   const headHashes = contentHashes(head);
-  const beforeOf = new Map(base.resolution.devices.map((d) => [d.deviceId, d.deployment]));
-  const changes: DeviceChange[] = [];
-  const seen = new Set<string>();
-  for (const device of head.resolution.devices) {
-    seen.add(device.deviceId);
-    const before = beforeOf.has(device.deviceId) ? beforeOf.get(device.deviceId)! : null;
-    const after = device.deployment;
-    let kind: ChangeKind | undefined;
-    if (before === after) {
-      if (after !== null && baseHashes.get(after) !== headHashes.get(after)) kind = 'updated';
-    } else if (before === null) kind = 'targeted';
-    else if (after === null) kind = 'untargeted';
-    else kind = 'retargeted';
-    if (kind) changes.push({ deviceId: device.deviceId, kind, before, after });
-  }
-  for (const device of base.resolution.devices) {
-    if (!seen.has(device.deviceId)) changes.push({ deviceId: device.deviceId, kind: 'removed', before: device.deployment, after: null });
-  }
-  changes.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+  const changes = diffWinners(base.resolution, head.resolution, (id) => baseHashes.get(id) !== headHashes.get(id));
 
   const count = (kind: ChangeKind) => changes.filter((c) => c.kind === kind).length;
   const summary: PlanSummary = {
-    devices: head.resolution.devices.length,
+    devices: head.resolution.deviceIds.length,
     changed: changes.length,
     retargeted: count('retargeted'),
     targeted: count('targeted'),
@@ -152,6 +135,40 @@ export function planChange(base: Analysis, head: Analysis): Plan {
     .sort((a, b) => b.count - a.count || CHANGE_KINDS.indexOf(a.kind) - CHANGE_KINDS.indexOf(b.kind) || String(a.from).localeCompare(String(b.from)) || String(a.to).localeCompare(String(b.to)));
 
   return { summary, changes, deployments, transitions, diagnostics: unmanagedWarnings(head, transitions) };
+}
+
+/**
+ * A change per device, sorted by deviceId: both resolutions list devices sorted,
+ * so one merge walk compares them, without a map of a million entries.
+ */
+function diffWinners(base: Resolution, head: Resolution, contentChanged: (id: string) => boolean): DeviceChange[] {
+  const changes: DeviceChange[] = [];
+  const changedContent = new Map<string, boolean>();
+  const updated = (id: string) => {
+    let c = changedContent.get(id);
+    if (c === undefined) changedContent.set(id, (c = contentChanged(id)));
+    return c;
+  };
+  const a = base.deviceIds;
+  const b = head.deviceIds;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) {
+      changes.push({ deviceId: a[i], kind: 'removed', before: base.winners[i], after: null });
+      i++;
+      continue;
+    }
+    const before = i < a.length && a[i] === b[j] ? base.winners[i++] : null;
+    const after = head.winners[j];
+    const deviceId = b[j++];
+    if (before === after) {
+      if (after !== null && updated(after)) changes.push({ deviceId, kind: 'updated', before, after });
+    } else if (before === null) changes.push({ deviceId, kind: 'targeted', before, after });
+    else if (after === null) changes.push({ deviceId, kind: 'untargeted', before, after });
+    else changes.push({ deviceId, kind: 'retargeted', before, after });
+  }
+  return changes;
 }
 
 function why(base: Analysis, head: Analysis, change: DeviceChange, baseHashes: Map<string, string>, headHashes: Map<string, string>): Why {

@@ -107,7 +107,7 @@ export function checkPolicy(policy: Policy, plan: Plan, base: Analysis, head: An
   if (policy.maxChangedDevices !== undefined && n > policy.maxChangedDevices) {
     findings.push({ rule: 'maxChangedDevices', severity, message: `${n} devices change; the policy allows ${policy.maxChangedDevices}${suffix}`, devices: changed.slice(0, SHOWN) });
   }
-  const fleetSize = Math.max(plan.summary.devices, base.resolution.devices.length);
+  const fleetSize = Math.max(plan.summary.devices, base.resolution.deviceIds.length);
   const percent = fleetSize === 0 ? 0 : (100 * n) / fleetSize;
   if (policy.maxChangedPercent !== undefined && percent > policy.maxChangedPercent) {
     findings.push({

@@ -1,145 +1,94 @@
 /**
- * Which deployment wins on which device (DESIGN §2): among the deployments whose
- * condition holds, the highest priority, then the newest createdAt; an exact tie
- * between the two best is an error, and such a device gets nothing.
+ * Which deployment wins on which device (DESIGN §2), for the whole fleet at once:
+ * conditions become bitsets over the fleet through inverted indexes, and
+ * deployments in precedence order claim the devices nobody has claimed yet.
+ * Among the deployments whose condition holds: the highest priority, then the
+ * newest createdAt; an exact tie between the best two is an error, and such a
+ * device gets nothing. `resolveFleetReference` is the slow, obvious twin this is
+ * tested against.
  */
-import { compileCondition, TRUE, type CompiledCondition, type Expr } from '../condition/index.js';
-import { error, warning, type Diagnostic } from '../diagnostics.js';
-import { comparePrecedence, isTie, type Deployment, type Device } from '../model.js';
+import { comparePrecedence, isTie, type Device } from '../model.js';
+import * as B from './bitset.js';
+import { SetEvaluator } from './evaluate-sets.js';
+import { FleetIndex } from './index-fleet.js';
+import { byString, finish, SAMPLE, type Overlap, type Resolution, type Target } from './resolution.js';
 
-export interface Target {
-  readonly deployment: Deployment;
-  /** Missing when the deployment has no usable condition: it targets nothing. */
-  readonly expr?: Expr;
-}
+export type { DeploymentMetrics, DeviceResolution, Resolution, Target } from './resolution.js';
 
-export interface DeviceResolution {
-  readonly deviceId: string;
-  /** The winner's id; `null` when no deployment targets the device (unmanaged) or a tie leaves it undecided. */
-  readonly deployment: string | null;
-  /** Matching deployments in precedence order, winner first. */
-  readonly candidates: readonly string[];
-}
-
-export interface DeploymentMetrics {
-  readonly id: string;
-  readonly priority: number;
-  readonly createdAt: string;
-  readonly targeted: number;
-  readonly applied: number;
-  readonly labels: Readonly<Record<string, string>>;
-}
-
-export interface Resolution {
-  /** Sorted by deviceId (UTF-16 code units). */
-  readonly devices: readonly DeviceResolution[];
-  /** Sorted by id. */
-  readonly deployments: readonly DeploymentMetrics[];
-  readonly diagnostics: readonly Diagnostic[];
-}
-
-const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const SAMPLE = 5;
-
-/** Resolves every device against every deployment. */
 export function resolveFleet(targets: readonly Target[], devices: readonly Device[]): Resolution {
   const ordered = [...targets].sort((a, b) => comparePrecedence(a.deployment, b.deployment));
-  const compiled: (CompiledCondition | undefined)[] = ordered.map((t) => (t.expr ? compileCondition(t.expr) : undefined));
-  const targeted = new Array<number>(ordered.length).fill(0);
-  const applied = new Array<number>(ordered.length).fill(0);
-  type Overlap = { a: number; b: number; devices: string[]; count: number };
-  const ties = new Map<string, Overlap>();
-  // Equal priority, decided only by createdAt: legal, but worth saying.
-  const byCreatedAt = new Map<string, Overlap>();
-  const note = (map: Map<string, Overlap>, a: number, b: number, deviceId: string) => {
-    const key = `${a}:${b}`;
-    const overlap = map.get(key) ?? { a, b, devices: [], count: 0 };
-    overlap.count++;
-    if (overlap.devices.length < SAMPLE) overlap.devices.push(deviceId);
-    map.set(key, overlap);
-  };
-  const sample = (o: Overlap) => o.devices.join(', ') + (o.count > o.devices.length ? `, and ${o.count - o.devices.length} more` : '');
+  // Fleets usually arrive sorted (or nearly): check before paying for a sort.
+  let sortedAlready = true;
+  for (let i = 1; i < devices.length && sortedAlready; i++) sortedAlready = devices[i - 1].deviceId < devices[i].deviceId;
+  const sorted = sortedAlready ? devices : [...devices].sort((x, y) => byString(x.deviceId, y.deviceId));
+  const n = sorted.length;
+  const deviceIds = sorted.map((d) => d.deviceId);
+  const index = new FleetIndex(sorted);
+  const evaluator = new SetEvaluator(index);
+  const none = B.empty(n);
+  const sets = ordered.map((t) => (t.expr ? evaluator.evaluate(t.expr).t : none));
 
-  const sorted = [...devices].sort((x, y) => byString(x.deviceId, y.deviceId));
-  const results: DeviceResolution[] = sorted.map((device) => {
-    const matching: number[] = [];
-    for (let i = 0; i < compiled.length; i++) {
-      const condition = compiled[i];
-      if (condition && condition(device) === TRUE) {
-        matching.push(i);
-        targeted[i]++;
-      }
+  const targeted = new Int32Array(ordered.length);
+  const applied = new Int32Array(ordered.length);
+  const winnerIndex = new Int32Array(n).fill(-1);
+  const overlaps: Overlap[] = [];
+  const assigned = B.empty(n);
+  for (let k = 0; k < ordered.length; k++) {
+    const mine = sets[k];
+    targeted[k] = B.count(mine);
+    if (targeted[k] === 0) continue;
+    // Devices where k is the first candidate.
+    const claimed = B.andNot(mine, assigned);
+    if (B.isEmpty(claimed)) continue;
+    B.orInto(assigned, claimed);
+    // The second candidate, if it has the same priority: a tie, or createdAt decides.
+    const deployment = ordered[k].deployment;
+    let remaining: B.Bitset | undefined;
+    const tied = B.empty(n);
+    for (let j = k + 1; j < ordered.length && ordered[j].deployment.priority === deployment.priority; j++) {
+      remaining ??= claimed.slice();
+      const hit = B.and(remaining, sets[j]);
+      const count = B.count(hit);
+      if (count === 0) continue;
+      const tie = isTie(deployment, ordered[j].deployment);
+      const sample: string[] = [];
+      let first = -1;
+      B.forEach(hit, (i) => {
+        if (first < 0) first = i;
+        sample.push(deviceIds[i]);
+        return sample.length < SAMPLE;
+      });
+      overlaps.push({ a: k, b: j, tie, count, devices: sample, first });
+      if (tie) B.orInto(tied, hit);
+      B.andNotInto(remaining, hit);
+      if (B.isEmpty(remaining)) break;
     }
-    let winner: string | null = null;
-    if (matching.length > 0) {
-      const [first, second] = matching;
-      if (second !== undefined && isTie(ordered[first].deployment, ordered[second].deployment)) {
-        note(ties, first, second, device.deviceId);
-      } else {
-        if (second !== undefined && ordered[first].deployment.priority === ordered[second].deployment.priority) {
-          note(byCreatedAt, first, second, device.deviceId);
-        }
-        applied[first]++;
-        winner = ordered[first].deployment.id;
-      }
-    }
-    return { deviceId: device.deviceId, deployment: winner, candidates: matching.map((i) => ordered[i].deployment.id) };
-  });
-
-  const diagnostics: Diagnostic[] = [];
-  for (const tie of ties.values()) {
-    const a = ordered[tie.a].deployment;
-    const b = ordered[tie.b].deployment;
-    const [first, second] = byString(a.id, b.id) <= 0 ? [a, b] : [b, a];
-    diagnostics.push(
-      error(
-        'resolve/tie',
-        `deployments '${first.id}' and '${second.id}' both have priority ${a.priority} and createdAt ${a.createdAt}, and both target ${tie.count} device(s) (${sample(tie)}): which one wins would be an accident; give one of them a higher priority`,
-        { file: second.file, path: ['priority'] },
-      ),
-    );
+    const won = B.andNot(claimed, tied);
+    applied[k] = B.count(won);
+    B.forEach(won, (i) => {
+      winnerIndex[i] = k;
+    });
   }
-  for (const o of byCreatedAt.values()) {
-    const newer = ordered[o.a].deployment;
-    const older = ordered[o.b].deployment;
-    diagnostics.push(
-      warning(
-        'resolve/created-at-decides',
-        `'${newer.id}' and '${older.id}' both have priority ${newer.priority} and both target ${o.count} device(s) (${sample(o)}): only createdAt decides that '${newer.id}' wins; give them different priorities to make the order explicit`,
-        { file: newer.file, path: ['priority'] },
-      ),
-    );
-  }
-  const tied = new Set([...ties.values()].flatMap((t) => [t.a, t.b]));
-  ordered.forEach((t, i) => {
-    if (targeted[i] > 0 && applied[i] === 0 && !tied.has(i)) {
-      diagnostics.push(
-        warning(
-          'deployment/shadowed',
-          `'${t.deployment.id}' targets ${targeted[i]} device(s) but wins none: deployments of higher precedence cover all of them`,
-          { file: t.deployment.file, path: ['priority'] },
-        ),
-      );
-    }
-    if (t.expr && targeted[i] === 0 && devices.length > 0) {
-      diagnostics.push(
-        warning('deployment/targets-nothing', `target condition of '${t.deployment.id}' matches no device of the fleet`, {
-          file: t.deployment.file,
-          path: ['targetCondition'],
-        }),
-      );
-    }
-  });
 
-  const metrics: DeploymentMetrics[] = ordered
-    .map((t, i) => ({
-      id: t.deployment.id,
-      priority: t.deployment.priority,
-      createdAt: t.deployment.createdAt,
-      targeted: targeted[i],
-      applied: applied[i],
-      labels: t.deployment.labels,
-    }))
-    .sort((x, y) => byString(x.id, y.id));
-  return { devices: results, deployments: metrics, diagnostics };
+  const ids = ordered.map((t) => t.deployment.id);
+  const winners = Array.from(winnerIndex, (k) => (k < 0 ? null : ids[k]));
+  return finish({
+    ordered,
+    deviceIds,
+    winners,
+    targeted,
+    applied,
+    overlaps,
+    candidatesOf: (i) => {
+      const out: string[] = [];
+      for (let k = 0; k < sets.length; k++) if (B.has(sets[k], i)) out.push(ids[k]);
+      return out;
+    },
+    // Every device's candidates at once: one pass over each deployment's members.
+    allCandidates: () => {
+      const lists: string[][] = Array.from({ length: n }, () => []);
+      for (let k = 0; k < sets.length; k++) B.forEach(sets[k], (i) => void lists[i].push(ids[k]));
+      return lists;
+    },
+  });
 }

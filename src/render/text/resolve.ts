@@ -14,8 +14,8 @@ export const labelsText = (labels: Readonly<Record<string, string>>): string =>
     .join(' ');
 
 export function resolveText(resolution: Resolution, diagnostics: readonly PlacedDiagnostic[], style: Style, options: { devices?: boolean } = {}): string {
-  const total = resolution.devices.length;
-  const unmanaged = resolution.devices.filter((d) => d.deployment === null);
+  const total = resolution.deviceIds.length;
+  const unmanaged = resolution.deviceIds.filter((_, i) => resolution.winners[i] === null);
   const parts: string[] = [];
   parts.push(
     style.bold(
@@ -39,7 +39,7 @@ export function resolveText(resolution: Resolution, diagnostics: readonly Placed
     ),
   );
   if (unmanaged.length > 0) {
-    const shown = unmanaged.slice(0, UNMANAGED_SHOWN).map((d) => d.deviceId);
+    const shown = unmanaged.slice(0, UNMANAGED_SHOWN);
     const more = unmanaged.length > shown.length ? `, …and ${unmanaged.length - shown.length} more` : '';
     parts.push(style.yellow(`unmanaged (no deployment wins, nothing is pushed): ${shown.join(', ')}${more}`));
   }

@@ -1,0 +1,177 @@
+/**
+ * Evaluates a condition over the whole fleet at once. Three-valued logic as a
+ * pair of bitsets: `t` (true) and `u` (unknown); false is everything else.
+ * `u` is only computed where a NOT needs it: without negation, true is all that
+ * decides targeting.
+ */
+import type { CompareOp, Expr, Literal, Property } from '../condition/index.js';
+import * as B from './bitset.js';
+import { valueKey, type FleetIndex } from './index-fleet.js';
+
+export interface Truths {
+  readonly t: B.Bitset;
+  /** Present when asked for. */
+  readonly u?: B.Bitset;
+}
+
+const lowerBound = (ids: readonly string[], x: string): number => {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};
+const upperBound = (ids: readonly string[], x: string): number => {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};
+
+const orders: Record<Exclude<CompareOp, '=' | '!='>, (a: string | number, b: string | number) => boolean> = {
+  '<': (a, b) => a < b,
+  '>': (a, b) => a > b,
+  '<=': (a, b) => a <= b,
+  '>=': (a, b) => a >= b,
+};
+
+export class SetEvaluator {
+  private readonly leaves = new Map<string, Truths>();
+  private readonly ids: readonly string[];
+
+  constructor(private readonly index: FleetIndex) {
+    this.ids = index.devices.map((d) => d.deviceId);
+  }
+
+  evaluate(expr: Expr, needU = false): Truths {
+    const all = this.index.all;
+    switch (expr.kind) {
+      case 'all':
+        return { t: all, u: needU ? B.empty(this.index.size) : undefined };
+      case 'and': {
+        const l = this.evaluate(expr.left, needU);
+        const r = this.evaluate(expr.right, needU);
+        const t = B.and(l.t, r.t);
+        if (!needU) return { t };
+        // Unknown: neither side false, and not both true.
+        const notFalse = B.and(B.or(l.t, l.u!), B.or(r.t, r.u!));
+        return { t, u: B.andNot(notFalse, t) };
+      }
+      case 'or': {
+        const l = this.evaluate(expr.left, needU);
+        const r = this.evaluate(expr.right, needU);
+        const t = B.or(l.t, r.t);
+        if (!needU) return { t };
+        return { t, u: B.andNot(B.or(l.u!, r.u!), t) };
+      }
+      case 'not': {
+        const inner = this.evaluate(expr.operand, true);
+        return { t: B.nor(inner.t, inner.u!, all), u: needU ? inner.u : undefined };
+      }
+      default: {
+        const key = leafKey(expr);
+        let leaf = this.leaves.get(key);
+        if (!leaf) {
+          leaf = this.leaf(expr);
+          this.leaves.set(key, leaf);
+        }
+        return leaf;
+      }
+    }
+  }
+
+  /** Leaves always carry `u`: they are cached and shared by every deployment. */
+  private leaf(expr: Expr): Truths {
+    const all = this.index.all;
+    switch (expr.kind) {
+      case 'defined':
+        return { t: expr.property.kind === 'deviceId' ? all : this.index.path(expr.property.path).defined, u: B.empty(this.index.size) };
+      case 'compare':
+        return this.compare(expr.property, expr.op, expr.value.value);
+      case 'in': {
+        // OR of equalities in three-valued logic: true if one is; unknown unless the
+        // device's value has the type of every element (then a miss is false).
+        let t = B.empty(this.index.size);
+        for (const v of expr.values) t = B.or(t, this.compare(expr.property, '=', v.value).t);
+        const types = new Set(expr.values.map((v) => typeof v.value));
+        const decided = types.size === 1 ? this.typeSet(expr.property, [...types][0] as 'string' | 'number' | 'boolean') : B.empty(this.index.size);
+        const u = B.andNot(B.andNot(all, t), decided);
+        return expr.negated ? { t: B.nor(t, u, all), u } : { t, u };
+      }
+      default:
+        throw new Error(`not a leaf: ${expr.kind}`);
+    }
+  }
+
+  private typeSet(property: Property, type: 'string' | 'number' | 'boolean'): B.Bitset {
+    if (property.kind === 'deviceId') return type === 'string' ? this.index.all : B.empty(this.index.size);
+    return this.index.path(property.path).types[type];
+  }
+
+  private compare(property: Property, op: CompareOp, literal: Literal): Truths {
+    const { all, size } = this.index;
+    const type = typeof literal as 'string' | 'number' | 'boolean';
+    const typed = this.typeSet(property, type);
+    const u = B.andNot(all, typed);
+    if (type === 'boolean' && op !== '=' && op !== '!=') return { t: B.empty(size), u: all };
+    if (property.kind === 'deviceId') {
+      if (type !== 'string') return { t: B.empty(size), u };
+      const x = literal as string;
+      const range = (from: number, to: number) => {
+        const b = B.empty(size);
+        for (let i = from; i < to; i++) B.set(b, i);
+        return b;
+      };
+      const lo = lowerBound(this.ids, x);
+      const hi = upperBound(this.ids, x);
+      switch (op) {
+        case '=':
+          return { t: range(lo, hi), u };
+        case '!=':
+          return { t: B.andNot(all, range(lo, hi)), u };
+        case '<':
+          return { t: range(0, lo), u };
+        case '<=':
+          return { t: range(0, hi), u };
+        case '>':
+          return { t: range(hi, size), u };
+        case '>=':
+          return { t: range(lo, size), u };
+      }
+    }
+    const path = this.index.path(property.path);
+    if (op === '=' || op === '!=') {
+      const eq = this.index.postingBitset(path.postings.get(valueKey(literal)));
+      return { t: op === '=' ? eq : B.andNot(typed, eq), u };
+    }
+    const test = orders[op];
+    const t = B.empty(size);
+    const values: readonly (string | number)[] = type === 'string' ? path.strings : path.numbers;
+    for (const v of values) {
+      if (test(v, literal as string | number)) {
+        for (const i of path.postings.get(valueKey(v))!) B.set(t, i);
+      }
+    }
+    return { t, u };
+  }
+}
+
+function leafKey(expr: Expr): string {
+  switch (expr.kind) {
+    case 'defined':
+      return `d|${expr.property.kind}|${expr.property.path.join('.')}`;
+    case 'compare':
+      return `c|${expr.property.kind}|${expr.property.path.join('.')}|${expr.op}|${valueKey(expr.value.value)}`;
+    case 'in':
+      return `i|${expr.negated}|${expr.property.kind}|${expr.property.path.join('.')}|${expr.values.map((v) => valueKey(v.value)).join('\u0000')}`;
+    default:
+      return expr.kind;
+  }
+}

@@ -1,0 +1,145 @@
+/** What resolution produces, shared by the indexed resolver and the reference one. */
+import type { Expr } from '../condition/index.js';
+import { error, warning, type Diagnostic } from '../diagnostics.js';
+import type { Deployment } from '../model.js';
+
+export interface Target {
+  readonly deployment: Deployment;
+  /** Missing when the deployment has no usable condition: it targets nothing. */
+  readonly expr?: Expr;
+}
+
+export interface DeviceResolution {
+  readonly deviceId: string;
+  /** The winner's id; `null` when no deployment targets the device (unmanaged) or a tie leaves it undecided. */
+  readonly deployment: string | null;
+  /** Matching deployments in precedence order, winner first. */
+  readonly candidates: readonly string[];
+}
+
+export interface DeploymentMetrics {
+  readonly id: string;
+  readonly priority: number;
+  readonly createdAt: string;
+  readonly targeted: number;
+  readonly applied: number;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface Resolution {
+  /** Every device, sorted by deviceId (UTF-16 code units). */
+  readonly deviceIds: readonly string[];
+  /** The winner of `deviceIds[i]`, or `null`. */
+  readonly winners: readonly (string | null)[];
+  /** The candidates of `deviceIds[i]` in precedence order (computed on demand). */
+  candidatesOf(index: number): readonly string[];
+  /** One record per device (built on first use: a million objects are not free). */
+  readonly devices: readonly DeviceResolution[];
+  /** Sorted by id. */
+  readonly deployments: readonly DeploymentMetrics[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Devices whose best two candidates share a priority: a tie (same createdAt too) or a createdAt decision. */
+export interface Overlap {
+  /** Indexes into the precedence-ordered deployments: first and second candidate. */
+  readonly a: number;
+  readonly b: number;
+  readonly tie: boolean;
+  count: number;
+  /** The first few devices, in deviceId order. */
+  readonly devices: string[];
+  /** The position of the first device, to say overlaps in a stable order. */
+  readonly first: number;
+}
+
+export const SAMPLE = 5;
+export const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export interface Resolved {
+  readonly ordered: readonly Target[];
+  readonly deviceIds: readonly string[];
+  readonly winners: readonly (string | null)[];
+  readonly candidatesOf: (index: number) => readonly string[];
+  /** Optional fast path for building every device's candidates at once. */
+  readonly allCandidates?: () => readonly (readonly string[])[];
+  readonly targeted: ArrayLike<number>;
+  readonly applied: ArrayLike<number>;
+  readonly overlaps: readonly Overlap[];
+}
+
+/** Diagnostics and metrics from what a resolver found. */
+export function finish(r: Resolved): Resolution {
+  const { ordered } = r;
+  const sample = (o: Overlap) => o.devices.join(', ') + (o.count > o.devices.length ? `, and ${o.count - o.devices.length} more` : '');
+  const diagnostics: Diagnostic[] = [];
+  const overlaps = [...r.overlaps].sort((x, y) => x.first - y.first);
+  for (const tie of overlaps.filter((o) => o.tie)) {
+    const a = ordered[tie.a].deployment;
+    const b = ordered[tie.b].deployment;
+    const [first, second] = byString(a.id, b.id) <= 0 ? [a, b] : [b, a];
+    diagnostics.push(
+      error(
+        'resolve/tie',
+        `deployments '${first.id}' and '${second.id}' both have priority ${a.priority} and createdAt ${a.createdAt}, and both target ${tie.count} device(s) (${sample(tie)}): which one wins would be an accident; give one of them a higher priority`,
+        { file: second.file, path: ['priority'] },
+      ),
+    );
+  }
+  for (const o of overlaps.filter((x) => !x.tie)) {
+    const newer = ordered[o.a].deployment;
+    const older = ordered[o.b].deployment;
+    diagnostics.push(
+      warning(
+        'resolve/created-at-decides',
+        `'${newer.id}' and '${older.id}' both have priority ${newer.priority} and both target ${o.count} device(s) (${sample(o)}): only createdAt decides that '${newer.id}' wins; give them different priorities to make the order explicit`,
+        { file: newer.file, path: ['priority'] },
+      ),
+    );
+  }
+  const tied = new Set(overlaps.filter((o) => o.tie).flatMap((t) => [t.a, t.b]));
+  ordered.forEach((t, i) => {
+    if (r.targeted[i] > 0 && r.applied[i] === 0 && !tied.has(i)) {
+      diagnostics.push(
+        warning('deployment/shadowed', `'${t.deployment.id}' targets ${r.targeted[i]} device(s) but wins none: deployments of higher precedence cover all of them`, {
+          file: t.deployment.file,
+          path: ['priority'],
+        }),
+      );
+    }
+    if (t.expr && r.targeted[i] === 0 && r.deviceIds.length > 0) {
+      diagnostics.push(
+        warning('deployment/targets-nothing', `target condition of '${t.deployment.id}' matches no device of the fleet`, {
+          file: t.deployment.file,
+          path: ['targetCondition'],
+        }),
+      );
+    }
+  });
+  const deployments: DeploymentMetrics[] = ordered
+    .map((t, i) => ({
+      id: t.deployment.id,
+      priority: t.deployment.priority,
+      createdAt: t.deployment.createdAt,
+      targeted: r.targeted[i],
+      applied: r.applied[i],
+      labels: t.deployment.labels,
+    }))
+    .sort((x, y) => byString(x.id, y.id));
+
+  let devices: DeviceResolution[] | undefined;
+  return {
+    deviceIds: r.deviceIds,
+    winners: r.winners,
+    candidatesOf: r.candidatesOf,
+    get devices() {
+      if (!devices) {
+        const all = r.allCandidates?.();
+        devices = r.deviceIds.map((deviceId, i) => ({ deviceId, deployment: r.winners[i], candidates: all ? all[i] : r.candidatesOf(i) }));
+      }
+      return devices;
+    },
+    deployments,
+    diagnostics,
+  };
+}

@@ -1,0 +1,96 @@
+/** The indexed resolver against the reference resolver, over random fleets and random conditions. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseCondition } from '../src/core/condition/index.js';
+import type { Deployment, Device, Tags } from '../src/core/model.js';
+import { resolveFleetReference } from '../src/core/resolve/reference.js';
+import { resolveFleet } from '../src/core/resolve/resolve.js';
+
+const literal = fc.oneof(
+  fc.constantFrom("'x'", "'y'", "'X'", "''", "'0'", "'1'"),
+  fc.constantFrom('0', '1', '2', '-1', '1.5'),
+  fc.constantFrom('true', 'false'),
+);
+const property = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom('tags.a', 'tags.B', 'tags.site.n', 'tags.site', 'tags.missing') },
+  { weight: 1, arbitrary: fc.constant('deviceId') },
+);
+const op = fc.constantFrom('=', '!=', '<>', '<', '>', '<=', '>=');
+const deviceIdLiteral = fc.constantFrom("'d1'", "'d3'", "'e'", "'D2'", '5');
+
+const { condition } = fc.letrec<{ condition: string; leaf: string }>((tie) => ({
+  leaf: fc.oneof(
+    fc.tuple(property, op, literal).map(([p, o, l]) => `${p} ${o} ${l}`),
+    fc.tuple(op, deviceIdLiteral).map(([o, l]) => `deviceId ${o} ${l}`),
+    fc.tuple(literal, op, property).map(([l, o, p]) => `${l} ${o} ${p}`),
+    fc.tuple(property, fc.constantFrom('IN', 'NIN'), fc.array(literal, { minLength: 1, maxLength: 3 })).map(([p, k, ls]) => `${p} ${k} [${ls.join(', ')}]`),
+    property.map((p) => `IS_DEFINED(${p})`),
+  ),
+  condition: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    tie('leaf'),
+    fc.tuple(tie('condition'), fc.constantFrom('AND', 'OR'), tie('condition')).map(([l, o, r]) => `(${l}) ${o} (${r})`),
+    tie('condition').map((c) => `NOT (${c})`),
+  ),
+}));
+
+const tagValue = fc.oneof(fc.constantFrom('x', 'y', 'X', '', '0', '1'), fc.constantFrom(0, 1, 2, -1, 1.5), fc.boolean());
+const deviceArb = fc.record({
+  tags: fc.record(
+    {
+      a: tagValue,
+      B: tagValue,
+      site: fc.oneof(tagValue, fc.record({ n: tagValue }, { requiredKeys: [] })),
+    },
+    { requiredKeys: [] },
+  ),
+});
+
+describe('indexed resolution equals the reference', () => {
+  it('on random fleets, conditions, priorities and ties', () => {
+    fc.assert(
+      fc.property(
+        fc.array(deviceArb, { maxLength: 40 }),
+        fc.array(fc.record({ condition: fc.oneof({ weight: 9, arbitrary: condition }, { weight: 1, arbitrary: fc.constant('*') }), priority: fc.integer({ min: 0, max: 2 }), day: fc.integer({ min: 1, max: 2 }), broken: fc.boolean() }), { maxLength: 6 }),
+        fc.boolean(),
+        (fleet, specs, shuffle) => {
+          const devices: Device[] = fleet.map((d, i) => ({
+            deviceId: ['d1', 'd2', 'd3', 'D2', 'e', 'd10'][i % 6] + (i >= 6 ? `-${i}` : ''),
+            tags: toTags(d.tags),
+            file: 'f',
+            index: i,
+          }));
+          if (shuffle) devices.reverse();
+          const targets = specs.map((s, i) => {
+            const deployment: Deployment = {
+              id: `dep${i}`,
+              file: `deployments/dep${i}.yaml`,
+              priority: s.priority,
+              createdAt: `2026-01-0${s.day}T00:00:00Z`,
+              createdAtMs: Date.UTC(2026, 0, s.day),
+              targetCondition: s.condition,
+              labels: {},
+              modulesContent: {},
+            };
+            const parsed = parseCondition(s.condition);
+            expect(parsed.expr, s.condition).toBeDefined();
+            return { deployment, expr: s.broken && i === 0 ? undefined : parsed.expr };
+          });
+          const fast = resolveFleet(targets, devices);
+          const slow = resolveFleetReference(targets, devices);
+          expect(fast.devices).toEqual(slow.devices);
+          expect(fast.deviceIds.map((_, i) => fast.candidatesOf(i))).toEqual(slow.devices.map((d) => d.candidates));
+          expect([...fast.deployments]).toEqual([...slow.deployments]);
+          expect(fast.diagnostics).toEqual(slow.diagnostics);
+        },
+      ),
+      { numRuns: Number(process.env.FC_RUNS ?? 500) },
+    );
+  });
+});
+
+function toTags(v: Record<string, unknown>): Tags {
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [k, x] of Object.entries(v)) out[k] = typeof x === 'object' && x !== null ? toTags(x as Record<string, unknown>) : x;
+  return out as Tags;
+}
