@@ -37,7 +37,9 @@ for (let i = 0; i < runs; i++) {
   resolveTimes.push(ms);
 }
 // Head: the same repository with one deployment's condition changed; both snapshots in memory.
-const changed = analysis.targets.find((t) => t.deployment.id !== 'baseline')!.deployment.file;
+// The deployment that wins the most devices, so the change really moves some.
+const top = [...analysis.resolution.deployments].filter((d) => d.id !== 'baseline').sort((a, b) => b.applied - a.applied)[0];
+const changed = analysis.targets.find((t) => t.deployment.id === top.id)!.deployment.file;
 const parsed = [...loaded!.files.values()];
 const value = (f: (typeof parsed)[number]) =>
   f.file === changed ? { ...(f.value as object), targetCondition: "tags.ring = 1 AND tags.environment = 'prod'" } : f.value;

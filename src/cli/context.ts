@@ -4,9 +4,16 @@ import { createStyle, wantsColor, type Style } from '../render/style.js';
 export interface CliContext {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly stdout: { write(text: string): unknown; isTTY?: boolean };
+  readonly stdout: { write(text: string): unknown; isTTY?: boolean; once?(event: 'drain', listener: () => void): unknown };
   readonly stderr: { write(text: string): unknown };
 }
+
+/** Writes and waits while the stream is full, so large outputs do not pile up in memory. */
+export const writer =
+  (ctx: CliContext) =>
+  (text: string): Promise<void> | void => {
+    if (ctx.stdout.write(text) === false && ctx.stdout.once) return new Promise((resolve) => void ctx.stdout.once!('drain', resolve));
+  };
 
 export const styleFor = (ctx: CliContext): Style => createStyle(wantsColor(ctx.stdout.isTTY, ctx.env));
 

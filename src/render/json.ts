@@ -1,7 +1,6 @@
 /** The JSON contracts of DESIGN §4: exactly these fields, nothing internal. */
 import type { PlacedDiagnostic } from '../core/diagnostics.js';
 import type { DeviceExplanation } from '../core/explain.js';
-import type { Resolution } from '../core/resolve/resolve.js';
 import type { PlanReport } from '../core/plan/report.js';
 
 export const diagnosticJson = (d: PlacedDiagnostic) => ({
@@ -15,20 +14,6 @@ export const diagnosticJson = (d: PlacedDiagnostic) => ({
 
 export function validateJson(valid: boolean, diagnostics: readonly PlacedDiagnostic[]) {
   return { valid, diagnostics: diagnostics.map(diagnosticJson) };
-}
-
-export function resolveJson(resolution: Resolution, diagnostics: readonly PlacedDiagnostic[]) {
-  return {
-    devices: resolution.devices.map((d) => ({ deviceId: d.deviceId, deployment: d.deployment, candidates: d.candidates })),
-    deployments: resolution.deployments.map((d) => ({
-      id: d.id,
-      priority: d.priority,
-      targeted: d.targeted,
-      applied: d.applied,
-      labels: { ...d.labels },
-    })),
-    diagnostics: diagnostics.map(diagnosticJson),
-  };
 }
 
 export const stringify = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;

@@ -1,9 +1,9 @@
 import { loadRepository } from '../../io/load.js';
-import { resolveJson, stringify } from '../../render/json.js';
+import { writeResolveJson } from '../../render/json-stream.js';
 import { resolveText } from '../../render/text/resolve.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
 import { openSource } from '../source.js';
-import { EXIT_INVALID, EXIT_OK, styleFor, type CliContext } from '../context.js';
+import { EXIT_INVALID, EXIT_OK, styleFor, writer, type CliContext } from '../context.js';
 
 export const resolveHelp = `Usage: edgeops resolve [--repo DIR] [--ref REF] [--format text|json] [--devices]
 
@@ -26,7 +26,7 @@ export async function resolveCommand(args: readonly string[], ctx: CliContext): 
   const format = checkFormat(values.format, ['text', 'json']);
   const loaded = await loadRepository(await openSource(ctx, values.repo, values.ref));
   const { resolution } = loaded.analysis;
-  if (format === 'json') ctx.stdout.write(stringify(resolveJson(resolution, loaded.diagnostics)));
+  if (format === 'json') await writeResolveJson(resolution, loaded.diagnostics, writer(ctx));
   else ctx.stdout.write(resolveText(resolution, loaded.diagnostics, styleFor(ctx), { devices: values.devices }));
   return loaded.valid ? EXIT_OK : EXIT_INVALID;
 }

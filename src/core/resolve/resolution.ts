@@ -33,6 +33,8 @@ export interface Resolution {
   readonly winners: readonly (string | null)[];
   /** The candidates of `deviceIds[i]` in precedence order (computed on demand). */
   candidatesOf(index: number): readonly string[];
+  /** The candidates of devices `start` to `end - 1`, computed together (cheaper than one by one). */
+  candidatesRange(start: number, end: number): readonly (readonly string[])[];
   /** One record per device (built on first use: a million objects are not free). */
   readonly devices: readonly DeviceResolution[];
   /** Sorted by id. */
@@ -61,8 +63,8 @@ export interface Resolved {
   readonly deviceIds: readonly string[];
   readonly winners: readonly (string | null)[];
   readonly candidatesOf: (index: number) => readonly string[];
-  /** Optional fast path for building every device's candidates at once. */
-  readonly allCandidates?: () => readonly (readonly string[])[];
+  /** Optional fast path for many devices' candidates at once. */
+  readonly candidatesRange?: (start: number, end: number) => readonly (readonly string[])[];
   readonly targeted: ArrayLike<number>;
   readonly applied: ArrayLike<number>;
   readonly overlaps: readonly Overlap[];
@@ -128,14 +130,16 @@ export function finish(r: Resolved): Resolution {
     .sort((x, y) => byString(x.id, y.id));
 
   let devices: DeviceResolution[] | undefined;
+  const candidatesRange = r.candidatesRange ?? ((start: number, end: number) => Array.from({ length: end - start }, (_, i) => r.candidatesOf(start + i)));
   return {
     deviceIds: r.deviceIds,
     winners: r.winners,
     candidatesOf: r.candidatesOf,
+    candidatesRange,
     get devices() {
       if (!devices) {
-        const all = r.allCandidates?.();
-        devices = r.deviceIds.map((deviceId, i) => ({ deviceId, deployment: r.winners[i], candidates: all ? all[i] : r.candidatesOf(i) }));
+        const all = candidatesRange(0, r.deviceIds.length);
+        devices = r.deviceIds.map((deviceId, i) => ({ deviceId, deployment: r.winners[i], candidates: all[i] }));
       }
       return devices;
     },

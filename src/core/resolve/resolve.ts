@@ -84,10 +84,20 @@ export function resolveFleet(targets: readonly Target[], devices: readonly Devic
       for (let k = 0; k < sets.length; k++) if (B.has(sets[k], i)) out.push(ids[k]);
       return out;
     },
-    // Every device's candidates at once: one pass over each deployment's members.
-    allCandidates: () => {
-      const lists: string[][] = Array.from({ length: n }, () => []);
-      for (let k = 0; k < sets.length; k++) B.forEach(sets[k], (i) => void lists[i].push(ids[k]));
+    // Word by word: 32 devices at a time against each deployment, in precedence order.
+    candidatesRange: (start, end) => {
+      const lists: string[][] = Array.from({ length: end - start }, () => []);
+      for (let w = start >>> 5; w < (end + 31) >>> 5; w++) {
+        for (let k = 0; k < sets.length; k++) {
+          let v = sets[k][w];
+          while (v !== 0) {
+            const low = v & -v;
+            const i = (w << 5) + (31 - Math.clz32(low)) - start;
+            if (i >= 0 && i < lists.length) lists[i].push(ids[k]);
+            v ^= low;
+          }
+        }
+      }
       return lists;
     },
   });
