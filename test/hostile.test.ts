@@ -1,5 +1,6 @@
 /** Hostile and broken input: each gives a diagnostic with a position; none throws, none hangs. */
 import { describe, expect, it } from 'vitest';
+import { isBare } from '../src/core/record.js';
 import { codes, deploymentYaml, fleetYaml, load } from './helpers.js';
 
 const withFleet = (fleet: string | Uint8Array) => load({ 'deployments/all.yaml': deploymentYaml({ targetCondition: '*' }), 'fleet/f.yaml': fleet });
@@ -62,7 +63,9 @@ describe('hostile YAML', () => {
     const [device] = loaded.analysis.repository.fleet.devices;
     expect(Object.keys(device.tags).sort()).toEqual(['__proto__', 'constructor', 'toString']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(Object.getPrototypeOf(device.tags)).toBeNull();
+    expect(isBare(device.tags)).toBe(true);
+    expect('toString' in device.tags && typeof device.tags.toString).toBe('string');
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(device.tags))).toBeNull();
     const pinned = await load({
       'deployments/a.yaml': deploymentYaml({ targetCondition: "tags.constructor = 'prod' AND tags.__proto__.polluted = 'yes'" }),
       'fleet/f.yaml': 'devices:\n  - deviceId: d1\n    tags: { __proto__: { polluted: "yes" }, constructor: prod }\n  - deviceId: d2\n',

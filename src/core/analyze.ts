@@ -5,7 +5,7 @@
  */
 import { error, type Diagnostic } from './diagnostics.js';
 import type { Deployment, Device, Repository } from './model.js';
-import { resolveFleet, type Resolution, type Target } from './resolve/resolve.js';
+import { FleetIndex, indexFleet, resolveFleet, type Resolution, type Target } from './resolve/resolve.js';
 import { buildDeployment } from './validate/deployment.js';
 import { buildFleetFile, checkDuplicateDevices } from './validate/fleet.js';
 
@@ -24,6 +24,8 @@ export interface Analysis {
   readonly repository: Repository;
   /** Deployments with their parsed conditions, in file order. */
   readonly targets: readonly Target[];
+  /** The fleet indexed for the paths the conditions read: resolving again (other deployments, same fleet) reuses it. */
+  readonly fleetIndex: FleetIndex;
   readonly resolution: Resolution;
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -53,21 +55,30 @@ export function analyze(input: AnalysisInput): Analysis {
   }
 
   const devices: Device[] = [];
+  let mixedCaseTagNames = false;
   for (const parsed of [...input.fleet].sort(byFile)) {
     if (parsed.value === undefined) continue;
     const built = buildFleetFile(parsed.file, parsed.value);
     diagnostics.push(...collapseRepeats(built.diagnostics));
-    devices.push(...built.devices);
+    for (const d of built.devices) devices.push(d);
+    mixedCaseTagNames ||= built.mixedCaseTagNames;
   }
-  const duplicates = checkDuplicateDevices(devices);
+  const duplicates = isStrictlyIncreasing(devices) ? [] : checkDuplicateDevices(devices);
   diagnostics.push(...duplicates);
   // A duplicated device resolves once, as first declared.
   const fleetDevices = duplicates.length === 0 ? devices : firstOfEach(devices);
 
-  const resolution = resolveFleet(targets, fleetDevices);
+  const fleetIndex = indexFleet(fleetDevices, targets, { mixedCaseTagNames });
+  const resolution = resolveFleet(targets, fleetIndex);
   diagnostics.push(...resolution.diagnostics);
   const deployments: Deployment[] = targets.map((t) => t.deployment);
-  return { repository: { deployments, fleet: { devices: fleetDevices } }, targets, resolution, diagnostics };
+  return { repository: { deployments, fleet: { devices: fleetDevices, mixedCaseTagNames } }, targets, fleetIndex, resolution, diagnostics };
+}
+
+/** Fleets are usually kept sorted: then no id can repeat, and no map of every id is needed. */
+function isStrictlyIncreasing(devices: readonly Device[]): boolean {
+  for (let i = 1; i < devices.length; i++) if (!(devices[i - 1].deviceId < devices[i].deviceId)) return false;
+  return true;
 }
 
 function firstOfEach(devices: readonly Device[]): Device[] {

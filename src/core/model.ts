@@ -2,7 +2,7 @@
 
 export type TagValue = string | number | boolean | Tags;
 
-/** Device tags. Always a null-prototype object, so `__proto__` is just a tag name. */
+/** Device tags. A record (core/record.ts): no Object.prototype in its chain, so `__proto__` is just a tag name. */
 export interface Tags {
   readonly [name: string]: TagValue;
 }
@@ -34,6 +34,8 @@ export interface Deployment {
 export interface Fleet {
   /** In file order, files sorted by path. */
   readonly devices: readonly Device[];
+  /** Some tag name has an upper-case letter: lookups must fold case (absent means: assume so). */
+  readonly mixedCaseTagNames?: boolean;
 }
 
 export interface Repository {

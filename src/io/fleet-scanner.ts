@@ -10,7 +10,15 @@
  * produces every diagnostic. Equality with `yaml` is proven by differential tests.
  */
 
+import { record } from '../core/record.js';
+
 type Value = string | number | boolean | null | Record<string, unknown>;
+
+interface PlainEntry {
+  readonly raw: string;
+  readonly value: Value;
+  readonly next: PlainEntry | undefined;
+}
 
 class GiveUp extends Error {}
 const giveUp = (): never => {
@@ -98,7 +106,7 @@ class Scanner {
     if (this.indentOf() !== 0) giveUp();
     const key = this.key(this.lineStart, this.lineEnd);
     if (key.name !== 'devices' || this.restIsEmpty(key.after) === false) giveUp();
-    const result: { devices: unknown[] } = Object.create(null);
+    const result = record() as { devices: unknown[] };
     const devices: unknown[] = [];
     let seqIndent = -1;
     while (this.advanceToContent()) {
@@ -123,39 +131,51 @@ class Scanner {
     return result;
   }
 
+  /** The next content line, found by a peek and not yet consumed. */
+  private ahead: { start: number; end: number; next: number; indent: number } | null | undefined;
+
   /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
   private advanceToContent(): boolean {
+    const line = this.ahead !== undefined ? this.ahead : this.findContent();
+    this.ahead = undefined;
+    if (!line) return false;
+    this.lineStart = line.start;
+    this.lineEnd = line.end;
+    this.nextLine = line.next;
+    this.indent = line.indent;
+    return true;
+  }
+
+  private findContent(): { start: number; end: number; next: number; indent: number } | null {
+    const text = this.text;
+    let next = this.nextLine;
     for (;;) {
-      if (this.nextLine >= this.text.length) return false;
-      this.lineStart = this.nextLine;
-      const nl = this.text.indexOf('\n', this.lineStart);
-      this.nextLine = nl < 0 ? this.text.length : nl + 1;
-      let end = nl < 0 ? this.text.length : nl;
-      if (this.text.charCodeAt(end - 1) === 13) end--;
-      this.lineEnd = end;
-      let i = this.lineStart;
-      while (i < end && this.text.charCodeAt(i) === SPACE) i++;
-      if (i < end && this.text.charCodeAt(i) === TAB) giveUp();
-      if (i === end || this.text.charCodeAt(i) === HASH) continue;
+      if (next >= text.length) return null;
+      const start = next;
+      const nl = text.indexOf('\n', start);
+      next = nl < 0 ? text.length : nl + 1;
+      let end = nl < 0 ? text.length : nl;
+      if (text.charCodeAt(end - 1) === 13) end--;
+      let i = start;
+      while (i < end && text.charCodeAt(i) === SPACE) i++;
+      if (i < end && text.charCodeAt(i) === TAB) giveUp();
+      if (i === end || text.charCodeAt(i) === HASH) continue;
       // Document markers and directives are not for the fast path.
-      if (i === this.lineStart && (this.text.startsWith('---', i) || this.text.startsWith('...', i) || this.text.charCodeAt(i) === 37)) giveUp();
-      return true;
+      if (i === start && (text.startsWith('---', i) || text.startsWith('...', i) || text.charCodeAt(i) === 37)) giveUp();
+      return { start, end, next, indent: i - start };
     }
   }
 
+  private indent = 0;
+
   private indentOf(): number {
-    let i = this.lineStart;
-    while (this.text.charCodeAt(i) === SPACE) i++;
-    return i - this.lineStart;
+    return this.indent;
   }
 
-  /** Peeks at the indent of the next content line without consuming it; -1 at the end. */
+  /** The indent of the next content line, without consuming it; -1 at the end. */
   private peekIndent(): number {
-    const saved = [this.lineStart, this.lineEnd, this.nextLine];
-    const has = this.advanceToContent();
-    const indent = has ? this.indentOf() : -1;
-    [this.lineStart, this.lineEnd, this.nextLine] = saved;
-    return indent;
+    if (this.ahead === undefined) this.ahead = this.findContent();
+    return this.ahead ? this.ahead.indent : -1;
   }
 
   /**
@@ -163,7 +183,7 @@ class Scanner {
    * `first` on the current line (after a `- `), the others on following lines.
    */
   private blockMap(indent: number, first: number): Record<string, unknown> {
-    const map: Record<string, unknown> = Object.create(null);
+    const map = record();
     let at = first;
     for (;;) {
       const key = this.key(at, this.lineEnd);
@@ -182,7 +202,7 @@ class Scanner {
           map[key.name] = null;
         }
       } else {
-        const [value, end] = this.value(i, false);
+        const [value, end] = this.value(i, false, key.name !== 'deviceId');
         this.expectLineEnd(end);
         map[key.name] = value;
       }
@@ -211,30 +231,62 @@ class Scanner {
       return { name: this.internKey(raw), after: i + 1 };
     }
     if (BAD_START.has(c) || (c === DASH && this.text.charCodeAt(start + 1) === SPACE) || c === SPACE) giveUp();
-    i = start;
-    for (;;) {
-      i = this.text.indexOf(':', i);
-      if (i < 0 || i >= end) return giveUp();
-      const n = this.text.charCodeAt(i + 1);
-      if (i + 1 === end || n === SPACE) break;
-      i++;
+    // Find `: ` (or `:` at the line end), hashing the key as we go so a known key costs no string.
+    const text = this.text;
+    let h = 0;
+    let hashAtLast = 0;
+    let last = start;
+    for (i = start; ; i++) {
+      if (i >= end) return giveUp();
+      const d = text.charCodeAt(i);
+      if (d === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE)) break;
+      if (d === HASH && text.charCodeAt(i - 1) === SPACE) giveUp();
+      h = (Math.imul(h, 31) + d) | 0;
+      if (d !== SPACE) {
+        last = i + 1;
+        hashAtLast = h;
+      }
     }
-    let keyEnd = i;
-    while (keyEnd > start && this.text.charCodeAt(keyEnd - 1) === SPACE) keyEnd--;
-    raw = this.text.slice(start, keyEnd);
     // yaml allows implicit keys of at most 1024 characters.
-    if (raw.includes(' #') || raw === '<<' || raw.length > 1024) giveUp();
-    const resolved = this.resolvePlain(raw);
-    if (typeof resolved === 'number' && !Number.isFinite(resolved)) giveUp();
+    if (last - start > 1024) giveUp();
+    const resolved = this.plainAt(start, last, hashAtLast, true);
+    if (resolved === '<<' || (typeof resolved === 'number' && !Number.isFinite(resolved))) giveUp();
     return { name: this.internKey(resolved === null ? '' : String(resolved)), after: i + 1 };
   }
 
   private internKey(name: string): string {
+    if (name.length <= 64) return name;
     const known = this.keys.get(name);
     if (known !== undefined) return known;
     this.keys.set(name, name);
     return name;
   }
+
+  /**
+   * The plain scalar text[start, end), whose hash the caller computed while
+   * scanning: a value seen before (a tag name, `prod`, `3`) is found without
+   * making a string.
+   */
+  private plainAt(start: number, end: number, hash: number, intern: boolean): Value {
+    const length = end - start;
+    const h = (hash ^ Math.imul(length, 0x9e3779b1)) | 0;
+    for (let e = this.table.get(h); e; e = e.next) {
+      if (e.raw.length === length && this.text.startsWith(e.raw, start)) return e.value;
+    }
+    const raw = this.text.slice(start, end);
+    const value = resolvePlainUncached(raw);
+    if (intern && length <= 64 && this.tableSize < 100_000) {
+      // A fresh copy, so the interned string does not keep the whole file alive.
+      const own = length >= 13 ? (' ' + raw).slice(1) : raw;
+      this.table.set(h, { raw: own, value: typeof value === 'string' ? own : value, next: this.table.get(h) });
+      this.tableSize++;
+      return typeof value === 'string' ? own : value;
+    }
+    return value;
+  }
+
+  private readonly table = new Map<number, PlainEntry>();
+  private tableSize = 0;
 
   private resolvePlain(raw: string): Value {
     const known = this.plain.get(raw);
@@ -246,30 +298,37 @@ class Scanner {
   }
 
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
-  private value(i: number, flow: boolean): [Value, number] {
+  private value(i: number, flow: boolean, intern = true): [Value, number] {
     const c = this.text.charCodeAt(i);
     if (c === QUOTE) return this.singleQuoted(i);
     if (c === DQUOTE) return this.doubleQuoted(i);
     if (c === LBRACE) return this.flowMap(i);
     if (BAD_START.has(c) || (c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd))) giveUp();
     // A plain scalar runs to ` #`, the line end, or (in flow) `,` / `}`; `: ` inside is not ours.
+    const text = this.text;
+    const lineEnd = this.lineEnd;
     let j = i;
     let last = i;
-    for (; j < this.lineEnd; j++) {
-      const d = this.text.charCodeAt(j);
+    let h = 0;
+    let hashAtLast = 0;
+    for (; j < lineEnd; j++) {
+      const d = text.charCodeAt(j);
       if (d === SPACE) {
-        if (this.text.charCodeAt(j + 1) === HASH) break;
+        if (text.charCodeAt(j + 1) === HASH) break;
+        h = (Math.imul(h, 31) + d) | 0;
         continue;
       }
       if (d === TAB) giveUp();
       if (d === COLON) {
-        const n = this.text.charCodeAt(j + 1);
-        if (j + 1 === this.lineEnd || n === SPACE || (flow && (n === COMMA || n === RBRACE))) giveUp();
+        const n = text.charCodeAt(j + 1);
+        if (j + 1 === lineEnd || n === SPACE || (flow && (n === COMMA || n === RBRACE))) giveUp();
       }
       if (flow && (d === COMMA || d === RBRACE || d === 91 || d === 93 || d === LBRACE)) break;
+      h = (Math.imul(h, 31) + d) | 0;
+      hashAtLast = h;
       last = j + 1;
     }
-    return [this.resolvePlain(this.text.slice(i, last)), flow ? j : last];
+    return [this.plainAt(i, last, hashAtLast, intern), flow ? j : last];
   }
 
   private singleQuoted(start: number): [string, number] {
@@ -317,7 +376,7 @@ class Scanner {
 
   /** `{ key: value, ... }` on one line. */
   private flowMap(start: number): [Record<string, unknown>, number] {
-    const map: Record<string, unknown> = Object.create(null);
+    const map = record();
     let i = this.skipSpaces(start + 1);
     if (this.text.charCodeAt(i) === RBRACE) return [map, i + 1];
     for (;;) {
@@ -327,7 +386,7 @@ class Scanner {
       i = this.skipSpaces(key.after);
       const c = this.text.charCodeAt(i);
       if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp();
-      const [value, end] = this.value(i, true);
+      const [value, end] = this.value(i, true, key.name !== 'deviceId');
       map[key.name] = value;
       i = this.skipSpaces(end);
       const sep = this.text.charCodeAt(i);

@@ -5,12 +5,13 @@
  * yaml's own toJS is not used: it counts aliases rather than what they expand
  * to (so `tags: *common` on 500 devices trips its default limit while a
  * billion-laughs file with a large limit does not), and it builds objects with
- * a prototype. Here maps become null-prototype objects, an alias reuses the
+ * a prototype. Here maps become records (no Object.prototype in the chain: see core/record.ts), an alias reuses the
  * object already built for its anchor, and the *expanded* size is bounded.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import type { Diagnostic, DiagnosticCode, Location, PlacedDiagnostic } from '../core/diagnostics.js';
+import { record } from '../core/record.js';
 
 export interface YamlLimits {
   /** Largest file accepted, in bytes. */
@@ -30,7 +31,7 @@ export interface YamlFile {
   readonly file: string;
   /** The decoded text (without BOM). */
   readonly text: string;
-  /** Plain data with null-prototype maps; `undefined` when the file could not be read. */
+  /** Plain data, mappings as records (core/record.ts); `undefined` when the file could not be read. */
   readonly value: unknown;
   /** True when the file holds nothing (empty or only comments). */
   readonly empty: boolean;
@@ -58,16 +59,25 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 export type FastPath = (text: string) => unknown;
 
 export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = DEFAULT_LIMITS, fast?: FastPath): YamlFile {
-  const lineCounter = new LineCounter();
   let text = '';
   let doc: Document.Parsed | undefined;
   const diagnostics: PlacedDiagnostic[] = [];
+  // Line starts are needed only to place a diagnostic: counted on first use.
+  let counter: LineCounter | undefined;
+  const lines = (): LineCounter => {
+    if (!counter) {
+      counter = new LineCounter();
+      counter.addNewLine(0);
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) counter.addNewLine(i + 1);
+    }
+    return counter;
+  };
   const at = (offset: number) => {
-    const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
+    const { line, col } = lines().linePos(Math.max(0, Math.min(offset, text.length)));
     return { line, column: col };
   };
   const excerpt = (line: number): string => {
-    const start = lineCounter.lineStarts[line - 1] ?? 0;
+    const start = lines().lineStarts[line - 1] ?? 0;
     const end = text.indexOf('\n', start);
     return text.slice(start, Math.min(end < 0 ? text.length : end, start + 400)).replace(/\r$/, '');
   };
@@ -100,22 +110,20 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
   }
   text = decoder.decode(bytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  // Line starts are needed for every diagnostic, even before parsing.
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
-  lineCounter.lineStarts.unshift(0);
 
   const bad = text.indexOf('\uFFFD');
   if (bad >= 0 && !hasRealReplacementChar(bytes)) {
     report('file/invalid-utf8', 'file is not valid UTF-8 here: save it as UTF-8', bad);
     return result(undefined);
   }
-  let lineStart = 0;
-  for (const next of lineCounter.lineStarts.slice(1).concat(text.length + 1)) {
-    if (next - lineStart - 1 > limits.maxLineLength) {
-      report('file/line-too-long', `line is ${next - lineStart - 1} characters; the limit is ${limits.maxLineLength}: break it up`, lineStart);
+  for (let lineStart = 0; lineStart <= text.length; ) {
+    const nl = text.indexOf('\n', lineStart);
+    const end = nl < 0 ? text.length : nl;
+    if (end - lineStart > limits.maxLineLength) {
+      report('file/line-too-long', `line is ${end - lineStart} characters; the limit is ${limits.maxLineLength}: break it up`, lineStart);
       return result(undefined);
     }
-    lineStart = next;
+    lineStart = end + 1;
   }
 
   const fastValue = fast?.(text);
@@ -224,7 +232,7 @@ class Converter {
       result = { value, size: Math.max(1, (node.range?.[1] ?? 0) - start(node)) };
     } else if (isMap(node)) {
       this.building.add(node);
-      const map: Record<string, unknown> = Object.create(null);
+      const map = record();
       let size = 2;
       for (const pair of node.items) size += this.pair(map, pair, depth);
       this.building.delete(node);

@@ -5,6 +5,7 @@
  */
 import { canonicalJson, sha256Hex } from './canonical.js';
 import type { Deployment } from '../model.js';
+import { record } from '../record.js';
 
 /** The IoT Edge agent reads createOptions in chunks of this many characters. */
 export const CREATE_OPTIONS_CHUNK = 512;
@@ -50,7 +51,7 @@ function renderSettings(settings: Json): Json {
 function renderModules(modules: unknown): unknown {
   if (!isObject(modules)) return modules;
   // Module names come from the operator's YAML: `__proto__` must stay a name.
-  const out: Json = Object.create(null);
+  const out: Json = record();
   for (const [name, module] of Object.entries(modules)) {
     out[name] = isObject(module) && isObject(module.settings) ? { ...module, settings: renderSettings(module.settings) } : module;
   }

@@ -80,3 +80,20 @@ export function fromIndexes(size: number, indexes: ArrayLike<number>): Bitset {
   for (let i = 0; i < indexes.length; i++) set(b, indexes[i]);
   return b;
 }
+
+/** target &= b */
+export function andInto(target: Bitset, b: Bitset): void {
+  for (let i = 0; i < target.length; i++) target[i] &= b[i];
+}
+
+/** target = ~(target | u) & all: NOT of a true/unknown pair, in place. */
+export function norInto(target: Bitset, u: Bitset, all: Bitset): void {
+  for (let i = 0; i < target.length; i++) target[i] = ~(target[i] | u[i]) & all[i];
+}
+
+/** out = a & ~b, into a buffer the caller owns; returns whether anything is left. */
+export function andNotTo(out: Bitset, a: Bitset, b: Bitset): boolean {
+  let any = 0;
+  for (let i = 0; i < out.length; i++) any |= out[i] = a[i] & ~b[i];
+  return any !== 0;
+}

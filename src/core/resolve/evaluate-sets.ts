@@ -12,6 +12,8 @@ export interface Truths {
   readonly t: B.Bitset;
   /** Present when asked for. */
   readonly u?: B.Bitset;
+  /** `t` is a fresh bitset nobody else holds: the caller may change it in place. */
+  readonly owned?: boolean;
 }
 
 const lowerBound = (ids: readonly string[], x: string): number => {
@@ -47,7 +49,7 @@ export class SetEvaluator {
   private readonly ids: readonly string[];
 
   constructor(private readonly index: FleetIndex) {
-    this.ids = index.devices.map((d) => d.deviceId);
+    this.ids = index.deviceIds;
   }
 
   evaluate(expr: Expr, needU = false): Truths {
@@ -58,22 +60,32 @@ export class SetEvaluator {
       case 'and': {
         const l = this.evaluate(expr.left, needU);
         const r = this.evaluate(expr.right, needU);
+        if (!needU) {
+          // Without unknowns to track, reuse a fresh side instead of allocating.
+          if (l.owned) return B.andInto(l.t, r.t), l;
+          if (r.owned) return B.andInto(r.t, l.t), r;
+          return { t: B.and(l.t, r.t), owned: true };
+        }
         const t = B.and(l.t, r.t);
-        if (!needU) return { t };
         // Unknown: neither side false, and not both true.
         const notFalse = B.and(B.or(l.t, l.u!), B.or(r.t, r.u!));
-        return { t, u: B.andNot(notFalse, t) };
+        return { t, u: B.andNot(notFalse, t), owned: true };
       }
       case 'or': {
         const l = this.evaluate(expr.left, needU);
         const r = this.evaluate(expr.right, needU);
+        if (!needU) {
+          if (l.owned) return B.orInto(l.t, r.t), l;
+          if (r.owned) return B.orInto(r.t, l.t), r;
+          return { t: B.or(l.t, r.t), owned: true };
+        }
         const t = B.or(l.t, r.t);
-        if (!needU) return { t };
-        return { t, u: B.andNot(B.or(l.u!, r.u!), t) };
+        return { t, u: B.andNot(B.or(l.u!, r.u!), t), owned: true };
       }
       case 'not': {
         const inner = this.evaluate(expr.operand, true);
-        return { t: B.nor(inner.t, inner.u!, all), u: needU ? inner.u : undefined };
+        if (!needU && inner.owned) return B.norInto(inner.t as B.Bitset, inner.u!, all), inner;
+        return { t: B.nor(inner.t, inner.u!, all), u: needU ? inner.u : undefined, owned: !needU };
       }
       default: {
         const key = leafKey(expr);
@@ -148,7 +160,7 @@ export class SetEvaluator {
     }
     const path = this.index.path(property.path);
     if (op === '=' || op === '!=') {
-      const eq = this.index.postingBitset(path.postings.get(valueKey(literal)));
+      const eq = this.index.postingBitset(path.postings.get(literal));
       return { t: op === '=' ? eq : B.andNot(typed, eq), u };
     }
     const test = orders[op];
@@ -156,7 +168,7 @@ export class SetEvaluator {
     const values: readonly (string | number)[] = type === 'string' ? path.strings : path.numbers;
     for (const v of values) {
       if (test(v, literal as string | number)) {
-        for (const i of path.postings.get(valueKey(v))!) B.set(t, i);
+        for (const i of path.postings.get(v)!) B.set(t, i);
       }
     }
     return { t, u };
@@ -174,4 +186,24 @@ function leafKey(expr: Expr): string {
     default:
       return expr.kind;
   }
+}
+
+/** Every tag path a condition reads, so the index can build them all in one pass. */
+export function tagPaths(expr: Expr, out: string[][] = []): string[][] {
+  switch (expr.kind) {
+    case 'and':
+    case 'or':
+      tagPaths(expr.left, out);
+      tagPaths(expr.right, out);
+      break;
+    case 'not':
+      tagPaths(expr.operand, out);
+      break;
+    case 'compare':
+    case 'in':
+    case 'defined':
+      if (expr.property.kind === 'tag') out.push([...expr.property.path]);
+      break;
+  }
+  return out;
 }

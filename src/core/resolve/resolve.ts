@@ -9,21 +9,27 @@
  */
 import { comparePrecedence, isTie, type Device } from '../model.js';
 import * as B from './bitset.js';
-import { SetEvaluator } from './evaluate-sets.js';
-import { FleetIndex } from './index-fleet.js';
-import { byString, finish, SAMPLE, type Overlap, type Resolution, type Target } from './resolution.js';
+import { SetEvaluator, tagPaths } from './evaluate-sets.js';
+import { FleetIndex, type FleetIndexOptions } from './index-fleet.js';
+import { finish, SAMPLE, type Overlap, type Resolution, type Target } from './resolution.js';
 
 export type { DeploymentMetrics, DeviceResolution, Resolution, Target } from './resolution.js';
+export { FleetIndex } from './index-fleet.js';
 
-export function resolveFleet(targets: readonly Target[], devices: readonly Device[]): Resolution {
+export interface ResolveOptions extends FleetIndexOptions {}
+
+/** Indexes a fleet for the paths these deployments' conditions read: built once, reusable. */
+export function indexFleet(devices: readonly Device[], targets: readonly Target[], options: FleetIndexOptions = {}): FleetIndex {
+  const index = new FleetIndex(devices, options);
+  index.prepare(targets.flatMap((t) => (t.expr ? tagPaths(t.expr) : [])));
+  return index;
+}
+
+/** Resolves a fleet, given as devices or as an index already built (see `indexFleet`). */
+export function resolveFleet(targets: readonly Target[], fleet: readonly Device[] | FleetIndex, options: ResolveOptions = {}): Resolution {
   const ordered = [...targets].sort((a, b) => comparePrecedence(a.deployment, b.deployment));
-  // Fleets usually arrive sorted (or nearly): check before paying for a sort.
-  let sortedAlready = true;
-  for (let i = 1; i < devices.length && sortedAlready; i++) sortedAlready = devices[i - 1].deviceId < devices[i].deviceId;
-  const sorted = sortedAlready ? devices : [...devices].sort((x, y) => byString(x.deviceId, y.deviceId));
-  const n = sorted.length;
-  const deviceIds = sorted.map((d) => d.deviceId);
-  const index = new FleetIndex(sorted);
+  const index = fleet instanceof FleetIndex ? fleet : indexFleet(fleet, targets, options);
+  const { deviceIds, size: n } = index;
   const evaluator = new SetEvaluator(index);
   const none = B.empty(n);
   const sets = ordered.map((t) => (t.expr ? evaluator.evaluate(t.expr).t : none));
@@ -33,18 +39,17 @@ export function resolveFleet(targets: readonly Target[], devices: readonly Devic
   const winnerIndex = new Int32Array(n).fill(-1);
   const overlaps: Overlap[] = [];
   const assigned = B.empty(n);
+  const claimed = B.empty(n);
   for (let k = 0; k < ordered.length; k++) {
     const mine = sets[k];
     targeted[k] = B.count(mine);
-    if (targeted[k] === 0) continue;
     // Devices where k is the first candidate.
-    const claimed = B.andNot(mine, assigned);
-    if (B.isEmpty(claimed)) continue;
+    if (targeted[k] === 0 || !B.andNotTo(claimed, mine, assigned)) continue;
     B.orInto(assigned, claimed);
     // The second candidate, if it has the same priority: a tie, or createdAt decides.
     const deployment = ordered[k].deployment;
     let remaining: B.Bitset | undefined;
-    const tied = B.empty(n);
+    let tied: B.Bitset | undefined;
     for (let j = k + 1; j < ordered.length && ordered[j].deployment.priority === deployment.priority; j++) {
       remaining ??= claimed.slice();
       const hit = B.and(remaining, sets[j]);
@@ -59,14 +64,14 @@ export function resolveFleet(targets: readonly Target[], devices: readonly Devic
         return sample.length < SAMPLE;
       });
       overlaps.push({ a: k, b: j, tie, count, devices: sample, first });
-      if (tie) B.orInto(tied, hit);
+      if (tie) B.orInto((tied ??= B.empty(n)), hit);
       B.andNotInto(remaining, hit);
       if (B.isEmpty(remaining)) break;
     }
-    const won = B.andNot(claimed, tied);
-    applied[k] = B.count(won);
-    B.forEach(won, (i) => {
+    if (tied) B.andNotInto(claimed, tied);
+    B.forEach(claimed, (i) => {
       winnerIndex[i] = k;
+      applied[k]++;
     });
   }
 

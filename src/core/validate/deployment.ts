@@ -3,6 +3,7 @@ import { parseCondition, type Expr } from '../condition/index.js';
 import { error, warning, type Diagnostic } from '../diagnostics.js';
 import { checkManifestLimits } from '../manifest/limits.js';
 import type { Deployment } from '../model.js';
+import { record } from '../record.js';
 
 const DEPLOYMENT_ID = /^[a-z0-9\-+%_*!']{1,128}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -90,7 +91,7 @@ export function buildDeployment(file: string, value: unknown): BuiltDeployment {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stringRecord(v: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
+  const out = record<string>();
   for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
   return out;
 }

@@ -1,6 +1,7 @@
 /** Builds the fleet's devices from parsed fleet files, checking ids and tags as IoT Hub would. */
 import { error, warning, type Diagnostic, type Location } from '../diagnostics.js';
 import type { Device, TagValue, Tags } from '../model.js';
+import { record } from '../record.js';
 
 export const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
 /** Tag names a condition can reference (a path segment). */
@@ -16,6 +17,8 @@ export const MAX_TAG_STRING_BYTES = 4 * 1024;
 export interface FleetFile {
   readonly devices: readonly Device[];
   readonly diagnostics: readonly Diagnostic[];
+  /** Some tag name has an upper-case letter (conditions then need case-insensitive lookups). */
+  readonly mixedCaseTagNames: boolean;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -27,12 +30,12 @@ export function buildFleetFile(file: string, value: unknown): FleetFile {
   const diagnostics: Diagnostic[] = [];
   if (value === null || value === undefined) {
     if (value === null) diagnostics.push(warning('file/empty', 'fleet file is empty: it declares no devices', { file }));
-    return { devices: [], diagnostics };
+    return { devices: [], diagnostics, mixedCaseTagNames: false };
   }
   if (!isRecord(value)) {
     const what = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
     diagnostics.push(error('fleet/not-a-mapping', `a fleet file is a mapping with a devices: list, not ${what}; ${EXAMPLE}`, { file }));
-    return { devices: [], diagnostics };
+    return { devices: [], diagnostics, mixedCaseTagNames: false };
   }
   for (const key of Object.keys(value)) {
     if (key !== 'devices') {
@@ -42,14 +45,15 @@ export function buildFleetFile(file: string, value: unknown): FleetFile {
   const list = value.devices;
   if (list === null) {
     diagnostics.push(warning('file/empty', 'devices: is empty', { file, path: ['devices'] }));
-    return { devices: [], diagnostics };
+    return { devices: [], diagnostics, mixedCaseTagNames: false };
   }
   if (!Array.isArray(list)) {
     const msg = list === undefined ? `fleet file has no devices: list; ${EXAMPLE}` : 'devices: must be a list of { deviceId, tags }';
     diagnostics.push(error('fleet/no-devices', msg, { file, path: list === undefined ? [] : ['devices'] }));
-    return { devices: [], diagnostics };
+    return { devices: [], diagnostics, mixedCaseTagNames: false };
   }
   const devices: Device[] = [];
+  const seen = { mixedCase: false };
   list.forEach((item, index) => {
     const at = (...path: (string | number)[]): Location => ({ file, path: ['devices', index, ...path] });
     if (!isRecord(item)) {
@@ -82,69 +86,130 @@ export function buildFleetFile(file: string, value: unknown): FleetFile {
       );
       return;
     }
-    let tags: Tags = Object.create(null);
+    let tags: Tags = record<TagValue>();
     if (item.tags !== undefined && item.tags !== null) {
       if (!isRecord(item.tags)) {
         diagnostics.push(error('fleet/invalid-tag', 'tags: must be a mapping of tag names to values', at('tags')));
       } else {
-        tags = checkTags(item.tags, at('tags'), diagnostics);
+        tags = checkTags(item.tags, at('tags'), diagnostics, seen);
       }
     }
     devices.push({ deviceId, tags, file, index });
   });
-  return { devices, diagnostics };
+  return { devices, diagnostics, mixedCaseTagNames: seen.mixedCase };
+}
+
+interface NameVerdict {
+  readonly lower: string;
+  readonly forbidden: boolean;
+  readonly expressible: boolean;
+}
+
+/**
+ * Tag names and values repeat across a fleet (a million devices, a dozen names,
+ * a few hundred values): judge each once. Bounded, so odd fleets cannot grow them.
+ */
+const names = new Map<string, NameVerdict>();
+const values = new Map<string, boolean>();
+const CACHE_LIMIT = 100_000;
+
+function nameVerdict(key: string): NameVerdict {
+  let v = names.get(key);
+  if (!v) {
+    v = { lower: key.toLowerCase(), forbidden: FORBIDDEN_NAME.test(key) || key === '', expressible: EXPRESSIBLE_NAME.test(key) };
+    if (names.size >= CACHE_LIMIT) names.clear();
+    names.set(key, v);
+  }
+  return v;
+}
+
+function valueExpressible(value: string): boolean {
+  let v = values.get(value);
+  if (v === undefined) {
+    v = EXPRESSIBLE_VALUE.test(value);
+    if (values.size >= CACHE_LIMIT) values.clear();
+    values.set(value, v);
+  }
+  return v;
 }
 
 /** Checks a device's tags; returns them as they are, or a copy without the values IoT Hub would reject. */
-function checkTags(tags: Record<string, unknown>, where: Location, diagnostics: Diagnostic[]): Tags {
+function checkTags(tags: Record<string, unknown>, where: Location, diagnostics: Diagnostic[], seen: { mixedCase: boolean }): Tags {
   let size = 0;
-  const visit = (map: Record<string, unknown>, path: (string | number)[], depth: number): Tags => {
+  const visit = (map: Record<string, unknown>, path: readonly (string | number)[], depth: number): Tags => {
     let copy: Record<string, TagValue> | undefined;
     const drop = (key: string) => {
       if (!copy) {
-        copy = Object.create(null) as Record<string, TagValue>;
+        copy = record<TagValue>();
         for (const k of Object.keys(map)) copy[k] = map[k] as TagValue;
       }
       delete copy[key];
     };
-    const seen = new Map<string, string>();
-    for (const key of Object.keys(map)) {
+    const keys = Object.keys(map);
+    for (let n = 0; n < keys.length; n++) {
+      const key = keys[n];
       const value = map[key];
-      const at: Location = { file: where.file, path: [...path, key] };
+      // Locations are built only for a diagnostic: most devices have none.
+      const at = (): Location => ({ file: where.file, path: [...path, key] });
+      const name = nameVerdict(key);
+      if (name.lower !== key) seen.mixedCase = true;
       size += key.length + 4;
-      const lower = key.toLowerCase();
-      const twin = seen.get(lower);
-      if (twin !== undefined) {
-        diagnostics.push(
-          error('fleet/tag-case-collision', `tags '${twin}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
-            ...at,
-            key: true,
-          }),
-        );
+      for (let m = 0; m < n; m++) {
+        if (nameVerdict(keys[m]).lower === name.lower) {
+          diagnostics.push(
+            error('fleet/tag-case-collision', `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
+              ...at(),
+              key: true,
+            }),
+          );
+          break;
+        }
       }
-      seen.set(lower, key);
-      if (FORBIDDEN_NAME.test(key) || key === '') {
-        diagnostics.push(error('fleet/invalid-tag', `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, { ...at, key: true }));
+      if (name.forbidden) {
+        diagnostics.push(error('fleet/invalid-tag', `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, { ...at(), key: true }));
         drop(key);
         continue;
       }
-      if (!EXPRESSIBLE_NAME.test(key)) {
+      if (!name.expressible) {
         diagnostics.push(
           warning('fleet/tag-not-expressible', `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`, {
-            ...at,
+            ...at(),
             key: true,
           }),
         );
       }
-      if (value === null || value === undefined) {
-        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has no value: give it one or remove it`, at));
+      if (typeof value === 'string') {
+        size += value.length + 2;
+        if (value.length > MAX_TAG_STRING_BYTES) {
+          diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is ${value.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`, at()));
+          drop(key);
+        } else if (!valueExpressible(value)) {
+          const bad = [...value].find((c) => !EXPRESSIBLE_VALUE.test(c))!;
+          diagnostics.push(
+            warning(
+              'fleet/tag-not-expressible',
+              `tag '${key}' has the value '${value}', which no target condition can match: '${bad === ' ' ? 'space' : bad}' is not allowed in a condition's string value`,
+              at(),
+            ),
+          );
+        }
+      } else if (typeof value === 'number') {
+        size += 12;
+        if (!Number.isFinite(value)) {
+          diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is not a finite number`, at()));
+          drop(key);
+        }
+      } else if (typeof value === 'boolean') {
+        size += 5;
+      } else if (value === null || value === undefined) {
+        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has no value: give it one or remove it`, at()));
         drop(key);
       } else if (Array.isArray(value)) {
-        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at));
+        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at()));
         drop(key);
       } else if (typeof value === 'object') {
         if (depth + 1 > MAX_TAG_DEPTH) {
-          diagnostics.push(error('fleet/invalid-tag', `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at));
+          diagnostics.push(error('fleet/invalid-tag', `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
           drop(key);
         } else {
           const inner = visit(value as Record<string, unknown>, [...path, key], depth + 1);
@@ -153,29 +218,8 @@ function checkTags(tags: Record<string, unknown>, where: Location, diagnostics: 
             copy![key] = inner;
           }
         }
-      } else if (typeof value === 'number') {
-        size += 12;
-        if (!Number.isFinite(value)) {
-          diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is not a finite number`, at));
-          drop(key);
-        }
-      } else if (typeof value === 'string') {
-        size += value.length + 2;
-        if (value.length > MAX_TAG_STRING_BYTES) {
-          diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is ${value.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`, at));
-          drop(key);
-        } else if (!EXPRESSIBLE_VALUE.test(value)) {
-          const bad = [...value].find((c) => !EXPRESSIBLE_VALUE.test(c))!;
-          diagnostics.push(
-            warning(
-              'fleet/tag-not-expressible',
-              `tag '${key}' has the value '${value}', which no target condition can match: '${bad === ' ' ? 'space' : bad}' is not allowed in a condition's string value`,
-              at,
-            ),
-          );
-        }
-      } else if (typeof value !== 'boolean') {
-        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has a value of an unsupported type`, at));
+      } else {
+        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has a value of an unsupported type`, at()));
         drop(key);
       }
     }
