@@ -105,7 +105,7 @@ class Scanner {
     if (!this.advanceToContent()) return giveUp();
     if (this.indentOf() !== 0) giveUp();
     const key = this.key(this.lineStart, this.lineEnd);
-    if (key.name !== 'devices' || this.restIsEmpty(key.after) === false) giveUp();
+    if (key !== 'devices' || this.restIsEmpty(this.end) === false) giveUp();
     const result = record() as { devices: unknown[] };
     const devices: unknown[] = [];
     let seqIndent = -1;
@@ -119,8 +119,8 @@ class Scanner {
       while (this.text.charCodeAt(content) === SPACE) content++;
       if (content >= this.lineEnd) giveUp();
       if (this.text.charCodeAt(content) === LBRACE) {
-        const [map, end] = this.flowMap(content);
-        this.expectLineEnd(end);
+        const map = this.flowMap(content);
+        this.expectLineEnd(this.end);
         devices.push(map);
       } else {
         devices.push(this.blockMap(content - this.lineStart, content));
@@ -187,8 +187,8 @@ class Scanner {
     let at = first;
     for (;;) {
       const key = this.key(at, this.lineEnd);
-      if (Object.hasOwn(map, key.name)) giveUp();
-      let i = key.after;
+      if (Object.hasOwn(map, key)) giveUp();
+      let i = this.end;
       while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
       if (i >= this.lineEnd || this.text.charCodeAt(i) === HASH) {
         // Nothing on this line: a nested block map, or null.
@@ -197,14 +197,14 @@ class Scanner {
           this.advanceToContent();
           const c = this.lineStart + next;
           if (this.text.charCodeAt(c) === DASH && this.text.charCodeAt(c + 1) === SPACE) giveUp();
-          map[key.name] = this.blockMap(next, c);
+          map[key] = this.blockMap(next, c);
         } else {
-          map[key.name] = null;
+          map[key] = null;
         }
       } else {
-        const [value, end] = this.value(i, false, key.name !== 'deviceId');
-        this.expectLineEnd(end);
-        map[key.name] = value;
+        const value = this.value(i, false, key !== 'deviceId');
+        this.expectLineEnd(this.end);
+        map[key] = value;
       }
       const next = this.peekIndent();
       if (next !== indent) {
@@ -219,16 +219,16 @@ class Scanner {
   }
 
   /** A mapping key at `start`: plain or quoted, then `:` followed by a space or the line end. */
-  private key(start: number, end: number): { name: string; after: number } {
+  private key(start: number, end: number): string {
     const c = this.text.charCodeAt(start);
     let raw: string;
     let i: number;
     if (c === QUOTE || c === DQUOTE) {
-      const [value, close] = c === QUOTE ? this.singleQuoted(start) : this.doubleQuoted(start);
-      raw = value;
-      i = close;
+      raw = c === QUOTE ? this.singleQuoted(start) : this.doubleQuoted(start);
+      i = this.end;
       if (this.text.charCodeAt(i) !== COLON) giveUp();
-      return { name: this.internKey(raw), after: i + 1 };
+      this.end = i + 1;
+      return this.internKey(raw);
     }
     if (BAD_START.has(c) || (c === DASH && this.text.charCodeAt(start + 1) === SPACE) || c === SPACE) giveUp();
     // Find `: ` (or `:` at the line end), hashing the key as we go so a known key costs no string.
@@ -251,7 +251,8 @@ class Scanner {
     if (last - start > 1024) giveUp();
     const resolved = this.plainAt(start, last, hashAtLast, true);
     if (resolved === '<<' || (typeof resolved === 'number' && !Number.isFinite(resolved))) giveUp();
-    return { name: this.internKey(resolved === null ? '' : String(resolved)), after: i + 1 };
+    this.end = i + 1;
+    return this.internKey(resolved === null ? '' : String(resolved));
   }
 
   private internKey(name: string): string {
@@ -298,7 +299,7 @@ class Scanner {
   }
 
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
-  private value(i: number, flow: boolean, intern = true): [Value, number] {
+  private value(i: number, flow: boolean, intern = true): Value {
     const c = this.text.charCodeAt(i);
     if (c === QUOTE) return this.singleQuoted(i);
     if (c === DQUOTE) return this.doubleQuoted(i);
@@ -328,10 +329,11 @@ class Scanner {
       hashAtLast = h;
       last = j + 1;
     }
-    return [this.plainAt(i, last, hashAtLast, intern), flow ? j : last];
+    this.end = flow ? j : last;
+    return this.plainAt(i, last, hashAtLast, intern);
   }
 
-  private singleQuoted(start: number): [string, number] {
+  private singleQuoted(start: number): string {
     let out = '';
     let from = start + 1;
     for (;;) {
@@ -343,17 +345,21 @@ class Scanner {
         from = q + 2;
         continue;
       }
-      return [out, q + 1];
+      this.end = q + 1;
+      return out;
     }
   }
 
-  private doubleQuoted(start: number): [string, number] {
+  private doubleQuoted(start: number): string {
     let out = '';
     let i = start + 1;
     let from = i;
     for (; i < this.lineEnd; i++) {
       const c = this.text.charCodeAt(i);
-      if (c === DQUOTE) return [out + this.text.slice(from, i), i + 1];
+      if (c === DQUOTE) {
+        this.end = i + 1;
+        return out + this.text.slice(from, i);
+      }
       if (c !== 92) continue;
       out += this.text.slice(from, i);
       const e = this.text[i + 1];
@@ -375,37 +381,37 @@ class Scanner {
   }
 
   /** `{ key: value, ... }` on one line. */
-  private flowMap(start: number): [Record<string, unknown>, number] {
+  private flowMap(start: number): Record<string, unknown> {
     const map = record();
     let i = this.skipSpaces(start + 1);
-    if (this.text.charCodeAt(i) === RBRACE) return [map, i + 1];
+    if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
     for (;;) {
       if (i >= this.lineEnd) giveUp();
       const key = this.flowKey(i);
-      if (Object.hasOwn(map, key.name)) giveUp();
-      i = this.skipSpaces(key.after);
+      if (Object.hasOwn(map, key)) giveUp();
+      i = this.skipSpaces(this.end);
       const c = this.text.charCodeAt(i);
       if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp();
-      const [value, end] = this.value(i, true, key.name !== 'deviceId');
-      map[key.name] = value;
-      i = this.skipSpaces(end);
+      map[key] = this.value(i, true, key !== 'deviceId');
+      i = this.skipSpaces(this.end);
       const sep = this.text.charCodeAt(i);
       if (sep === COMMA) {
         i = this.skipSpaces(i + 1);
-        if (this.text.charCodeAt(i) === RBRACE) return [map, i + 1];
+        if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
         continue;
       }
-      if (sep === RBRACE) return [map, i + 1];
+      if (sep === RBRACE) return this.closed(map, i);
       giveUp();
     }
   }
 
-  private flowKey(i: number): { name: string; after: number } {
+  private flowKey(i: number): string {
     const c = this.text.charCodeAt(i);
     if (c === QUOTE || c === DQUOTE) {
-      const [raw, close] = c === QUOTE ? this.singleQuoted(i) : this.doubleQuoted(i);
-      if (this.text.charCodeAt(close) !== COLON) giveUp();
-      return { name: this.internKey(raw), after: close + 1 };
+      const raw = c === QUOTE ? this.singleQuoted(i) : this.doubleQuoted(i);
+      if (this.text.charCodeAt(this.end) !== COLON) giveUp();
+      this.end += 1;
+      return this.internKey(raw);
     }
     if (BAD_START.has(c) || c === DASH) giveUp();
     let j = i;
@@ -422,7 +428,16 @@ class Scanner {
     if (raw === '<<' || raw.length > 1024) giveUp();
     const resolved = this.resolvePlain(raw);
     if (typeof resolved === 'number' && !Number.isFinite(resolved)) giveUp();
-    return { name: this.internKey(resolved === null ? '' : String(resolved)), after: j + 1 };
+    this.end = j + 1;
+    return this.internKey(resolved === null ? '' : String(resolved));
+  }
+
+  /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
+  private end = 0;
+
+  private closed(map: Record<string, unknown>, brace: number): Record<string, unknown> {
+    this.end = brace + 1;
+    return map;
   }
 
   private skipSpaces(i: number): number {
