@@ -114,6 +114,19 @@ describe('plan scenarios', () => {
     expect(result.plan.summary.changed).toBe(0);
   });
 
+  it('reuses the base fleet and its index when only deployments change', async () => {
+    const repo = testRepo();
+    const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml([...prod(3), { deviceId: 'x1', tags: { Env: 'lab' } }]) });
+    const head = repo.commit({ 'deployments/b.yaml': deploymentYaml({ priority: 20, targetCondition: "tags.env = 'lab' OR tags.ring = 1" }) });
+    const result = await plan(repo, base, head);
+    expect(result.head.analysis.fleetIndex).toBe(result.base.analysis.fleetIndex);
+    expect(result.head.analysis.repository.fleet.devices).toBe(result.base.analysis.repository.fleet.devices);
+    expect(result.plan.changes.map((c) => [c.deviceId, c.kind, c.after])).toEqual([
+      ['prod01', 'retargeted', 'b'],
+      ['x1', 'targeted', 'b'],
+    ]);
+  });
+
   it('plans against the working tree when head is omitted', async () => {
     const repo = testRepo();
     const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });

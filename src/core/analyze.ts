@@ -5,6 +5,7 @@
  */
 import { error, type Diagnostic } from './diagnostics.js';
 import type { Deployment, Device, Repository } from './model.js';
+import { tagPaths } from './resolve/evaluate-sets.js';
 import { FleetIndex, indexFleet, resolveFleet, type Resolution, type Target } from './resolve/resolve.js';
 import { buildDeployment } from './validate/deployment.js';
 import { buildFleetFile, checkDuplicateDevices } from './validate/fleet.js';
@@ -18,6 +19,12 @@ export interface ParsedFile {
 export interface AnalysisInput {
   readonly deployments: readonly ParsedFile[];
   readonly fleet: readonly ParsedFile[];
+  /**
+   * An analysis of the very same fleet (e.g. a plan's base, when the fleet folder is
+   * unchanged): its devices, their diagnostics and its index are reused, and `fleet`
+   * is ignored.
+   */
+  readonly sameFleetAs?: Analysis;
 }
 
 export interface Analysis {
@@ -26,6 +33,8 @@ export interface Analysis {
   readonly targets: readonly Target[];
   /** The fleet indexed for the paths the conditions read: resolving again (other deployments, same fleet) reuses it. */
   readonly fleetIndex: FleetIndex;
+  /** The fleet files' own problems (part of `diagnostics`). */
+  readonly fleetDiagnostics: readonly Diagnostic[];
   readonly resolution: Resolution;
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -54,9 +63,34 @@ export function analyze(input: AnalysisInput): Analysis {
     targets.push({ deployment: built.deployment, expr: built.expr });
   }
 
+  const fleet = input.sameFleetAs ? reuseFleet(input.sameFleetAs, targets) : prepareFleet(input.fleet, targets);
+  diagnostics.push(...fleet.diagnostics);
+  const { fleetIndex } = fleet;
+  const resolution = resolveFleet(targets, fleetIndex);
+  diagnostics.push(...resolution.diagnostics);
+  const deployments: Deployment[] = targets.map((t) => t.deployment);
+  return {
+    repository: { deployments, fleet: { devices: fleet.devices, mixedCaseTagNames: fleet.mixedCaseTagNames } },
+    targets,
+    fleetIndex,
+    fleetDiagnostics: fleet.diagnostics,
+    resolution,
+    diagnostics,
+  };
+}
+
+interface PreparedFleet {
+  readonly devices: readonly Device[];
+  readonly mixedCaseTagNames: boolean;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly fleetIndex: FleetIndex;
+}
+
+function prepareFleet(files: readonly ParsedFile[], targets: readonly Target[]): PreparedFleet {
+  const diagnostics: Diagnostic[] = [];
   const devices: Device[] = [];
   let mixedCaseTagNames = false;
-  for (const parsed of [...input.fleet].sort(byFile)) {
+  for (const parsed of [...files].sort(byFile)) {
     if (parsed.value === undefined) continue;
     const built = buildFleetFile(parsed.file, parsed.value);
     diagnostics.push(...collapseRepeats(built.diagnostics));
@@ -66,13 +100,19 @@ export function analyze(input: AnalysisInput): Analysis {
   const duplicates = isStrictlyIncreasing(devices) ? [] : checkDuplicateDevices(devices);
   diagnostics.push(...duplicates);
   // A duplicated device resolves once, as first declared.
-  const fleetDevices = duplicates.length === 0 ? devices : firstOfEach(devices);
+  const unique = duplicates.length === 0 ? devices : firstOfEach(devices);
+  return { devices: unique, mixedCaseTagNames, diagnostics, fleetIndex: indexFleet(unique, targets, { mixedCaseTagNames }) };
+}
 
-  const fleetIndex = indexFleet(fleetDevices, targets, { mixedCaseTagNames });
-  const resolution = resolveFleet(targets, fleetIndex);
-  diagnostics.push(...resolution.diagnostics);
-  const deployments: Deployment[] = targets.map((t) => t.deployment);
-  return { repository: { deployments, fleet: { devices: fleetDevices, mixedCaseTagNames } }, targets, fleetIndex, resolution, diagnostics };
+function reuseFleet(same: Analysis, targets: readonly Target[]): PreparedFleet {
+  // The index builds whatever paths the new conditions read on first use.
+  same.fleetIndex.prepare(targets.flatMap((t) => (t.expr ? tagPaths(t.expr) : [])));
+  return {
+    devices: same.repository.fleet.devices,
+    mixedCaseTagNames: same.repository.fleet.mixedCaseTagNames ?? true,
+    diagnostics: same.fleetDiagnostics,
+    fleetIndex: same.fleetIndex,
+  };
 }
 
 /** Fleets are usually kept sorted: then no id can repeat, and no map of every id is needed. */

@@ -46,10 +46,16 @@ async function readAll(files: readonly SourceFile[], limits: YamlLimits, cache?:
 
 export interface LoadOptions {
   readonly cache?: ParseCache;
+  /** A repository known to have the very same fleet folder: its fleet is reused, not read again. */
+  readonly sameFleetAs?: LoadedRepository;
 }
 
 export async function loadRepository(source: Source, options: LoadOptions = {}): Promise<LoadedRepository> {
-  const [deploymentList, fleetList] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), source.list(FLEET_FOLDER)]);
+  const reuse = options.sameFleetAs;
+  const [deploymentList, fleetList] = await Promise.all([
+    source.list(DEPLOYMENTS_FOLDER),
+    reuse ? ([] as SourceFile[]) : source.list(FLEET_FOLDER),
+  ]);
   const placed: PlacedDiagnostic[] = [];
   if (deploymentList === undefined && fleetList === undefined) {
     placed.push({
@@ -63,7 +69,7 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
   }
   const [deploymentFiles, fleetFiles] = await Promise.all([
     readAll(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache),
-    readAll(fleetList ?? [], FLEET_LIMITS, options.cache, scanFleet),
+    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readAll(fleetList ?? [], FLEET_LIMITS, options.cache, scanFleet),
   ]);
   const files = new Map<string, YamlFile>([...deploymentFiles, ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics: Diagnostic[] = [];
@@ -76,7 +82,7 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
     return { file: f.file, value: f.value };
   });
   const fleet: ParsedFile[] = fleetFiles.map((f) => ({ file: f.file, value: f.value }));
-  const analysis = analyze({ deployments, fleet });
+  const analysis = analyze({ deployments, fleet, sameFleetAs: reuse?.analysis });
   coreDiagnostics.push(...analysis.diagnostics);
 
   for (const f of files.values()) placed.push(...f.diagnostics);

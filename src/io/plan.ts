@@ -25,13 +25,10 @@ export interface PlanResult extends PlanReport {
   readonly head: LoadedRepository;
 }
 
-async function sameFolders(a: Source, b: Source): Promise<boolean> {
+async function sameFolder(a: Source, b: Source, folder: string): Promise<boolean> {
   if (!a.treeOid || !b.treeOid) return false;
-  for (const folder of [DEPLOYMENTS_FOLDER, FLEET_FOLDER]) {
-    const [x, y] = await Promise.all([a.treeOid(folder), b.treeOid(folder)]);
-    if (x === undefined || x !== y) return false;
-  }
-  return true;
+  const [x, y] = await Promise.all([a.treeOid(folder), b.treeOid(folder)]);
+  return x !== undefined && x === y;
 }
 
 const problemKey = (d: PlacedDiagnostic): string => `${d.code}\u0000${d.file}\u0000${d.message}`;
@@ -39,8 +36,10 @@ const problemKey = (d: PlacedDiagnostic): string => `${d.code}\u0000${d.file}\u0
 export async function runPlan(baseSource: Source, headSource: Source, options: PlanOptions = {}): Promise<PlanResult> {
   const cache: ParseCache = options.cache ?? new Map();
   const base = await loadRepository(baseSource, { cache });
-  // Equal trees for both folders: head is base, nothing to read or resolve again.
-  const head = (await sameFolders(baseSource, headSource)) ? base : await loadRepository(headSource, { cache });
+  // Equal trees: head is base, nothing to read or resolve again; an equal fleet folder
+  // (the usual pull request edits deployments) is reused with its index.
+  const [sameDeployments, sameFleet] = await Promise.all([sameFolder(baseSource, headSource, DEPLOYMENTS_FOLDER), sameFolder(baseSource, headSource, FLEET_FOLDER)]);
+  const head = sameDeployments && sameFleet ? base : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : undefined });
   const plan = planChange(base.analysis, head.analysis);
 
   // A pull request is not blamed for what was already broken on its base.

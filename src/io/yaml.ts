@@ -129,9 +129,10 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
   const fastValue = fast?.(text);
   if (fastValue !== undefined) {
     // Positions are needed only for diagnostics: parse with yaml then, and only then.
+    let slow: YamlFile | undefined;
     return {
       ...result(fastValue),
-      place: (d) => readYaml(file, bytes, limits).place(d),
+      place: (d) => (slow ??= readYaml(file, bytes, limits)).place(d),
     };
   }
 
