@@ -3,13 +3,16 @@
  * load + validate, resolve, and plan of a one-deployment change. Prints JSON.
  *   tsx bench/measure.ts DIR RUNS
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyze } from '../src/core/analyze.js';
 import { planChange } from '../src/core/plan/plan.js';
 import { indexFleet, resolveFleet } from '../src/core/resolve/resolve.js';
 import { diskSource } from '../src/io/disk.js';
+import { gitSource } from '../src/io/git.js';
 import { loadRepository } from '../src/io/load.js';
+import { runPlan } from '../src/io/plan.js';
 
 const [dir, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 3);
@@ -60,6 +63,36 @@ for (let i = 0; i < runs; i++) {
   summary = plan.summary;
   planTimes.push(ms);
 }
+// A pull request as the App sees it: two commits read with isomorphic-git, one
+// deployment's condition changed. Compared with loading the working tree once.
+let gitPlanMs: number | null = null;
+let diskLoadMs: number | null = null;
+if (process.env.BENCH_GIT === '1') {
+  const repo = path.join(dir, '..', `${path.basename(dir)}-git`);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' } });
+  if (!existsSync(path.join(repo, '.git'))) {
+    cpSync(path.join(dir, 'deployments'), path.join(repo, 'deployments'), { recursive: true });
+    cpSync(path.join(dir, 'fleet'), path.join(repo, 'fleet'), { recursive: true });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base');
+    const file = path.join(repo, changed);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/targetCondition: .*/, `targetCondition: "tags.ring = 1 AND tags.environment = 'prod'"`));
+    git('commit', '-q', '-am', 'head');
+    git('gc', '-q');
+  }
+  const plans: number[] = [];
+  const loads: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    plans.push((await time(async () => runPlan(await gitSource(repo, 'HEAD~1'), await gitSource(repo, 'HEAD'))))[1]);
+    (globalThis as { gc?: () => void }).gc?.();
+    loads.push((await time(() => loadRepository(diskSource(repo))))[1]);
+  }
+  gitPlanMs = median(plans);
+  diskLoadMs = median(loads);
+}
+
 const fleetBytes = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')).fleetBytes as number;
 const load = median(loadTimes);
 process.stdout.write(
@@ -73,6 +106,8 @@ process.stdout.write(
     resolveMs: median(resolveTimes),
     planMs: median(planTimes),
     planChanged: summary!.changed,
+    gitPlanMs,
+    diskLoadMs,
     diagnostics: loaded!.diagnostics.length,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
   }),

@@ -4,7 +4,7 @@
  *   npm run bench -- [--sizes 100000x100,1000000x1000] [--runs 3] [--json]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate, writeRepository } from './generate.js';
@@ -14,6 +14,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '100000x100,100000x1000,1000000x100,1000000x1000' },
     runs: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
+    // Also time a plan read from two git commits (isomorphic-git) for fleets up to this size.
+    'git-up-to': { type: 'string', default: '100000' },
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
@@ -33,6 +35,7 @@ for (const size of values.sizes.split(',')) {
     execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', '--import', 'tsx', path.join(root, 'bench/measure.ts'), dir, values.runs], {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
+      env: { ...process.env, BENCH_GIT: devices <= Number(values['git-up-to']) ? '1' : '0' },
     }),
   );
   // The CLI as a whole process, as an operator runs it (built JS, JSON to /dev/null).
@@ -56,9 +59,22 @@ if (values.json) {
   const f = (n: number | null, d = 0) => (n === null ? '–' : n.toFixed(d));
   // load = read + parse + validate + index + resolve (what every command pays); index and
   // resolve are also shown alone; plan compares two resolved snapshots already in memory.
-  const header = ['devices', 'deployments', 'fleet MB', 'load ms', 'MB/s', 'index ms', 'resolve ms', 'plan ms', 'changed', 'peak RSS MB', 'CLI resolve ms'];
-  const rows = results.map((r) => [String(r.devices), String(r.deployments), f(r.fleetMB, 1), f(r.loadMs), f(r.loadMBps, 1), f(r.indexMs), f(r.resolveMs), f(r.planMs), String(r.planChanged), f(r.peakRssMB), f(r.cliResolveMs)]);
+  const header = ['devices', 'deployments', 'fleet MB', 'load ms', 'MB/s', 'index ms', 'resolve ms', 'plan ms', 'changed', 'git plan ms', 'disk load ms', 'peak RSS MB', 'CLI resolve ms'];
+  const rows = results.map((r) => [
+    String(r.devices),
+    String(r.deployments),
+    f(r.fleetMB, 1),
+    f(r.loadMs),
+    f(r.loadMBps, 1),
+    f(r.indexMs),
+    f(r.resolveMs),
+    f(r.planMs),
+    String(r.planChanged),
+    f(r.gitPlanMs),
+    f(r.diskLoadMs),
+    f(r.peakRssMB),
+    f(r.cliResolveMs),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padStart(widths[i])).join('  ')}\n`);
 }
-void readFileSync;
