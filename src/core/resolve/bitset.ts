@@ -97,3 +97,16 @@ export function andNotTo(out: Bitset, a: Bitset, b: Bitset): boolean {
   for (let i = 0; i < out.length; i++) any |= out[i] = a[i] & ~b[i];
   return any !== 0;
 }
+
+/** out = a & b */
+export function andTo(out: Bitset, a: Bitset, b: Bitset): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] & b[i];
+}
+/** out = a | b */
+export function orTo(out: Bitset, a: Bitset, b: Bitset): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] | b[i];
+}
+/** out = ~(a | b) & all */
+export function norTo(out: Bitset, a: Bitset, b: Bitset, all: Bitset): void {
+  for (let i = 0; i < out.length; i++) out[i] = ~(a[i] | b[i]) & all[i];
+}

@@ -45,31 +45,56 @@ const orders: Record<Exclude<CompareOp, '=' | '!='>, (a: string | number, b: str
 };
 
 export class SetEvaluator {
-  private readonly leaves = new Map<string, Truths>();
   private readonly ids: readonly string[];
+  /** Temporaries for connectives, reused from one deployment to the next (see `release`). */
+  private readonly free: B.Bitset[] = [];
+  private readonly taken: B.Bitset[] = [];
+  private readonly zero: B.Bitset;
 
   constructor(private readonly index: FleetIndex) {
     this.ids = index.deviceIds;
+    this.zero = B.empty(index.size);
+  }
+
+  /** A scratch bitset, not zeroed: every operation writing into it sets every word. */
+  private temp(): B.Bitset {
+    const b = this.free.pop() ?? new Uint32Array(this.zero.length);
+    this.taken.push(b);
+    return b;
+  }
+
+  /** Returns every temporary to the pool: results of `evaluate` are invalid after this. */
+  release(): void {
+    for (const b of this.taken) this.free.push(b);
+    this.taken.length = 0;
   }
 
   evaluate(expr: Expr, needU = false): Truths {
     const all = this.index.all;
     switch (expr.kind) {
       case 'all':
-        return { t: all, u: needU ? B.empty(this.index.size) : undefined };
+        return { t: all, u: needU ? this.zero : undefined };
       case 'and': {
         const l = this.evaluate(expr.left, needU);
         const r = this.evaluate(expr.right, needU);
         if (!needU) {
-          // Without unknowns to track, reuse a fresh side instead of allocating.
+          // Without unknowns to track, reuse a fresh side instead of another temporary.
           if (l.owned) return B.andInto(l.t, r.t), l;
           if (r.owned) return B.andInto(r.t, l.t), r;
-          return { t: B.and(l.t, r.t), owned: true };
+          const t = this.temp();
+          B.andTo(t, l.t, r.t);
+          return { t, owned: true };
         }
-        const t = B.and(l.t, r.t);
+        const t = this.temp();
+        B.andTo(t, l.t, r.t);
         // Unknown: neither side false, and not both true.
-        const notFalse = B.and(B.or(l.t, l.u!), B.or(r.t, r.u!));
-        return { t, u: B.andNot(notFalse, t), owned: true };
+        const u = this.temp();
+        const other = this.temp();
+        B.orTo(u, l.t, l.u!);
+        B.orTo(other, r.t, r.u!);
+        B.andInto(u, other);
+        B.andNotInto(u, t);
+        return { t, u, owned: true };
       }
       case 'or': {
         const l = this.evaluate(expr.left, needU);
@@ -77,22 +102,32 @@ export class SetEvaluator {
         if (!needU) {
           if (l.owned) return B.orInto(l.t, r.t), l;
           if (r.owned) return B.orInto(r.t, l.t), r;
-          return { t: B.or(l.t, r.t), owned: true };
+          const t = this.temp();
+          B.orTo(t, l.t, r.t);
+          return { t, owned: true };
         }
-        const t = B.or(l.t, r.t);
-        return { t, u: B.andNot(B.or(l.u!, r.u!), t), owned: true };
+        const t = this.temp();
+        B.orTo(t, l.t, r.t);
+        const u = this.temp();
+        B.orTo(u, l.u!, r.u!);
+        B.andNotInto(u, t);
+        return { t, u, owned: true };
       }
       case 'not': {
+        // `owned` is about `t` only: `u` is never changed in place, so it may be shared.
         const inner = this.evaluate(expr.operand, true);
-        if (!needU && inner.owned) return B.norInto(inner.t as B.Bitset, inner.u!, all), inner;
-        return { t: B.nor(inner.t, inner.u!, all), u: needU ? inner.u : undefined, owned: !needU };
+        if (inner.owned) return B.norInto(inner.t as B.Bitset, inner.u!, all), { t: inner.t, u: inner.u, owned: true };
+        const t = this.temp();
+        B.norTo(t, inner.t, inner.u!, all);
+        return { t, u: inner.u, owned: true };
       }
       default: {
+        // Leaves depend on the fleet alone: the index keeps them for every resolution of it.
         const key = leafKey(expr);
-        let leaf = this.leaves.get(key);
+        let leaf = this.index.leaves.get(key);
         if (!leaf) {
           leaf = this.leaf(expr);
-          this.leaves.set(key, leaf);
+          this.index.leaves.set(key, leaf);
         }
         return leaf;
       }

@@ -38,6 +38,8 @@ export class FleetIndex {
   readonly devices: readonly Device[];
   readonly deviceIds: readonly string[];
   private readonly paths = new Map<string, PathIndex>();
+  /** Truth sets of condition leaves (`tags.env = 'prod'`), shared by every resolution of this fleet. */
+  readonly leaves = new Map<string, { readonly t: Bitset; readonly u?: Bitset }>();
 
   constructor(
     devices: readonly Device[],

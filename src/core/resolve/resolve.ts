@@ -31,27 +31,64 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
   const index = fleet instanceof FleetIndex ? fleet : indexFleet(fleet, targets, options);
   const { deviceIds, size: n } = index;
   const evaluator = new SetEvaluator(index);
-  const none = B.empty(n);
-  const sets = ordered.map((t) => (t.expr ? evaluator.evaluate(t.expr).t : none));
-
+  // Every deployment's targeted set lives in one arena (one allocation, not a thousand),
+  // with the range of words that hold members: pins and narrow conditions touch little.
+  const w = B.words(n);
+  const arena = new Uint32Array(w * ordered.length);
+  const sets: B.Bitset[] = [];
+  const lo = new Int32Array(ordered.length);
+  const hi = new Int32Array(ordered.length);
   const targeted = new Int32Array(ordered.length);
+  ordered.forEach((t, k) => {
+    const set = arena.subarray(k * w, (k + 1) * w);
+    sets.push(set);
+    if (!t.expr) return;
+    const { t: truth } = evaluator.evaluate(t.expr);
+    let first = w;
+    let last = -1;
+    let members = 0;
+    for (let i = 0; i < w; i++) {
+      let v = truth[i];
+      if (v === 0) continue;
+      set[i] = v;
+      if (first === w) first = i;
+      last = i;
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      members += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    lo[k] = first;
+    hi[k] = last + 1;
+    targeted[k] = members;
+    evaluator.release();
+  });
+
   const applied = new Int32Array(ordered.length);
   const winnerIndex = new Int32Array(n).fill(-1);
   const overlaps: Overlap[] = [];
   const assigned = B.empty(n);
   const claimed = B.empty(n);
   for (let k = 0; k < ordered.length; k++) {
+    if (targeted[k] === 0) continue;
     const mine = sets[k];
-    targeted[k] = B.count(mine);
-    // Devices where k is the first candidate.
-    if (targeted[k] === 0 || !B.andNotTo(claimed, mine, assigned)) continue;
-    B.orInto(assigned, claimed);
+    // Devices where k is the first candidate (within k's range; claimed is zero elsewhere).
+    let any = 0;
+    for (let i = lo[k]; i < hi[k]; i++) {
+      const v = mine[i] & ~assigned[i];
+      claimed[i] = v;
+      assigned[i] |= v;
+      any |= v;
+    }
+    if (any === 0) continue;
     // The second candidate, if it has the same priority: a tie, or createdAt decides.
     const deployment = ordered[k].deployment;
     let remaining: B.Bitset | undefined;
     let tied: B.Bitset | undefined;
     for (let j = k + 1; j < ordered.length && ordered[j].deployment.priority === deployment.priority; j++) {
-      remaining ??= claimed.slice();
+      if (!remaining) {
+        remaining = B.empty(n);
+        remaining.set(claimed.subarray(lo[k], hi[k]), lo[k]);
+      }
       const hit = B.and(remaining, sets[j]);
       const count = B.count(hit);
       if (count === 0) continue;
@@ -69,10 +106,18 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
       if (B.isEmpty(remaining)) break;
     }
     if (tied) B.andNotInto(claimed, tied);
-    B.forEach(claimed, (i) => {
-      winnerIndex[i] = k;
-      applied[k]++;
-    });
+    let won = 0;
+    for (let word = lo[k]; word < hi[k]; word++) {
+      let v = claimed[word];
+      claimed[word] = 0;
+      while (v !== 0) {
+        const low = v & -v;
+        winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k;
+        won++;
+        v ^= low;
+      }
+    }
+    applied[k] = won;
   }
 
   const ids = ordered.map((t) => t.deployment.id);
@@ -86,18 +131,20 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
     overlaps,
     candidatesOf: (i) => {
       const out: string[] = [];
-      for (let k = 0; k < sets.length; k++) if (B.has(sets[k], i)) out.push(ids[k]);
+      const word = i >>> 5;
+      for (let k = 0; k < sets.length; k++) if (word >= lo[k] && word < hi[k] && B.has(sets[k], i)) out.push(ids[k]);
       return out;
     },
     // Word by word: 32 devices at a time against each deployment, in precedence order.
     candidatesRange: (start, end) => {
       const lists: string[][] = Array.from({ length: end - start }, () => []);
-      for (let w = start >>> 5; w < (end + 31) >>> 5; w++) {
+      for (let word = start >>> 5; word < (end + 31) >>> 5; word++) {
         for (let k = 0; k < sets.length; k++) {
-          let v = sets[k][w];
+          if (word < lo[k] || word >= hi[k]) continue;
+          let v = sets[k][word];
           while (v !== 0) {
             const low = v & -v;
-            const i = (w << 5) + (31 - Math.clz32(low)) - start;
+            const i = (word << 5) + (31 - Math.clz32(low)) - start;
             if (i >= 0 && i < lists.length) lists[i].push(ids[k]);
             v ^= low;
           }
