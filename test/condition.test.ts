@@ -193,3 +193,30 @@ describe('explain', () => {
     expect(missing.clauses[0].reason).toBe('tags.environment is not defined, so the comparison is unknown');
   });
 });
+
+describe('every example of DESIGN §2', () => {
+  const device = { environment: 'prod', location: 'westus', site: { building: 9 }, ring: '1', a: 'x', b: 'z' };
+  it.each([
+    ["tags.environment = 'prod'", TRUE],
+    ['tags.site.building = 9', TRUE],
+    ["tags.a = 'x' AND NOT (tags.b = 'y' OR deviceId = 'd1')", FALSE],
+    ["tags.a = 'x' AND NOT (tags.b = 'y' OR deviceId = 'd2')", TRUE],
+    ['IS_DEFINED(tags.ring)', TRUE],
+    ["tags.ring IN ['0', '1']", TRUE],
+    ['*', TRUE],
+    ["deviceId = 'operator''sDevice'", FALSE],
+    ["tags.environment = 'prod' AND tags.location = 'westus'", TRUE],
+    ["NOT tags.ring = '0'", TRUE],
+    ["NOT IS_DEFINED(tags.ring) OR NOT tags.ring = '0'", TRUE],
+  ] as const)('%s', (condition, expected) => {
+    expect(evaluate(condition, device, 'd1')).toBe(expected);
+  });
+
+  it('the documentation example with A NOT B', () => {
+    const condition = "tags.operator = 'John' AND tags.environment = 'prod' NOT deviceId = 'linuxprod1'";
+    expect(parseCondition(condition).problems.map((p) => p.code)).toEqual(['condition/a-not-b']);
+    const run = (id: string) => compileCondition(parseCondition(condition).expr!)({ deviceId: id, tags: tags({ operator: 'John', environment: 'prod' }) });
+    expect(run('linuxprod1')).toBe(FALSE);
+    expect(run('linuxprod2')).toBe(TRUE);
+  });
+});
