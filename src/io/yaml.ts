@@ -29,8 +29,6 @@ export const aliasBudget = (textLength: number): number => Math.max(2 * 1024 * 1
 
 export interface YamlFile {
   readonly file: string;
-  /** The decoded text (without BOM). */
-  readonly text: string;
   /** Plain data, mappings as records (core/record.ts); `undefined` when the file could not be read. */
   readonly value: unknown;
   /** True when the file holds nothing (empty or only comments). */
@@ -87,7 +85,6 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
   };
   const result = (value: unknown, empty = false): YamlFile => ({
     file,
-    text,
     value,
     empty,
     diagnostics,
@@ -127,14 +124,7 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
   }
 
   const fastValue = fast?.(text);
-  if (fastValue !== undefined) {
-    // Positions are needed only for diagnostics: parse with yaml then, and only then.
-    let slow: YamlFile | undefined;
-    return {
-      ...result(fastValue),
-      place: (d) => (slow ??= readYaml(file, bytes, limits)).place(d),
-    };
-  }
+  if (fastValue !== undefined) return fastFile(file, bytes, limits, fastValue);
 
   try {
     // The line counter is already filled; give yaml its own so it does not add lines twice.
@@ -164,6 +154,16 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
     }
     throw e;
   }
+}
+
+/**
+ * A file read on the fast path. Positions are needed only for diagnostics: the file
+ * is parsed with yaml then, once. Defined apart from readYaml so that its closure
+ * keeps only the bytes, not the decoded text as well (146 MB for a 1M-device fleet).
+ */
+function fastFile(file: string, bytes: Uint8Array, limits: YamlLimits, value: unknown): YamlFile {
+  let slow: YamlFile | undefined;
+  return { file, value, empty: false, diagnostics: [], place: (d) => (slow ??= readYaml(file, bytes, limits)).place(d) };
 }
 
 /** True when the bytes really contain U+FFFD (EF BF BD), so a replacement char is not a decoding error. */
