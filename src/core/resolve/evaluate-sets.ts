@@ -69,6 +69,15 @@ export class SetEvaluator {
     this.taken.length = 0;
   }
 
+  /** The true sets of a condition's top-level AND operands (one set when it is no AND): their intersection is its true set. */
+  conjuncts(expr: Expr, out: B.Bitset[] = []): B.Bitset[] {
+    if (expr.kind === 'and') {
+      this.conjuncts(expr.left, out);
+      this.conjuncts(expr.right, out);
+    } else out.push(this.evaluate(expr).t);
+    return out;
+  }
+
   evaluate(expr: Expr, needU = false): Truths {
     const all = this.index.all;
     switch (expr.kind) {

@@ -39,26 +39,20 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
   const lo = new Int32Array(ordered.length);
   const hi = new Int32Array(ordered.length);
   const targeted = new Int32Array(ordered.length);
+  const stats = new Int32Array(3);
   ordered.forEach((t, k) => {
     const set = arena.subarray(k * w, (k + 1) * w);
     sets.push(set);
     if (!t.expr) return;
-    const { t: truth } = evaluator.evaluate(t.expr);
-    let first = w;
-    let last = -1;
-    let members = 0;
-    for (let i = 0; i < w; i++) {
-      let v = truth[i];
-      if (v === 0) continue;
-      set[i] = v;
-      if (first === w) first = i;
-      last = i;
-      v -= (v >>> 1) & 0x55555555;
-      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      members += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-    }
+    // The top-level AND is fused with the copy into the arena, the count and the range:
+    // one pass over the words for a conjunction of any length.
+    const terms = evaluator.conjuncts(t.expr);
+    if (terms.length === 1) fuse1(set, terms[0], stats);
+    else if (terms.length === 2) fuse2(set, terms[0], terms[1], stats);
+    else fuseN(set, terms, stats);
+    const [first, last, members] = stats;
     lo[k] = first;
-    hi[k] = last + 1;
+    hi[k] = last;
     targeted[k] = members;
     evaluator.release();
   });
@@ -121,7 +115,8 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
   }
 
   const ids = ordered.map((t) => t.deployment.id);
-  const winners = Array.from(winnerIndex, (k) => (k < 0 ? null : ids[k]));
+  const winners: (string | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
   return finish({
     ordered,
     deviceIds,
@@ -153,4 +148,65 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
       return lists;
     },
   });
+}
+
+// Monomorphic loops for the hottest pass: out = AND of the terms, and in `stats` the
+// first word with members, one past the last, and the number of members.
+function record(stats: Int32Array, first: number, last: number, members: number): void {
+  stats[0] = last < 0 ? 0 : first;
+  stats[1] = last + 1;
+  stats[2] = members;
+}
+
+const popcount = (v: number): number => {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+};
+
+function fuse1(out: Uint32Array, a: Uint32Array, stats: Int32Array): void {
+  let first = -1;
+  let last = -1;
+  let members = 0;
+  for (let i = 0; i < out.length; i++) {
+    const v = a[i];
+    if (v === 0) continue;
+    out[i] = v;
+    if (first < 0) first = i;
+    last = i;
+    members += popcount(v);
+  }
+  record(stats, first, last, members);
+}
+
+function fuse2(out: Uint32Array, a: Uint32Array, b: Uint32Array, stats: Int32Array): void {
+  let first = -1;
+  let last = -1;
+  let members = 0;
+  for (let i = 0; i < out.length; i++) {
+    const v = a[i] & b[i];
+    if (v === 0) continue;
+    out[i] = v;
+    if (first < 0) first = i;
+    last = i;
+    members += popcount(v);
+  }
+  record(stats, first, last, members);
+}
+
+function fuseN(out: Uint32Array, terms: readonly Uint32Array[], stats: Int32Array): void {
+  let first = -1;
+  let last = -1;
+  let members = 0;
+  const [a, b] = terms;
+  for (let i = 0; i < out.length; i++) {
+    let v = a[i] & b[i];
+    for (let x = 2; x < terms.length && v !== 0; x++) v &= terms[x][i];
+    if (v === 0) continue;
+    out[i] = v;
+    if (first < 0) first = i;
+    last = i;
+    members += popcount(v);
+  }
+  record(stats, first, last, members);
 }
