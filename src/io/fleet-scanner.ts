@@ -90,13 +90,10 @@ export function scanFleet(text: string): { devices: unknown[] } | undefined {
 }
 
 class Scanner {
-  private pos = 0;
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
   private lineStart = 0;
   private lineEnd = 0;
   private nextLine = 0;
-  private readonly plain = new Map<string, Value>();
-  private readonly keys = new Map<string, string>();
 
   constructor(private readonly text: string) {}
 
@@ -228,7 +225,7 @@ class Scanner {
       i = this.end;
       if (this.text.charCodeAt(i) !== COLON) giveUp();
       this.end = i + 1;
-      return this.internKey(raw);
+      return raw;
     }
     if (BAD_START.has(c) || (c === DASH && this.text.charCodeAt(start + 1) === SPACE) || c === SPACE) giveUp();
     // Find `: ` (or `:` at the line end), hashing the key as we go so a known key costs no string.
@@ -252,15 +249,7 @@ class Scanner {
     const resolved = this.plainAt(start, last, hashAtLast, true);
     if (resolved === '<<' || (typeof resolved === 'number' && !Number.isFinite(resolved))) giveUp();
     this.end = i + 1;
-    return this.internKey(resolved === null ? '' : String(resolved));
-  }
-
-  private internKey(name: string): string {
-    if (name.length <= 64) return name;
-    const known = this.keys.get(name);
-    if (known !== undefined) return known;
-    this.keys.set(name, name);
-    return name;
+    return resolved === null ? '' : String(resolved);
   }
 
   /**
@@ -288,15 +277,6 @@ class Scanner {
 
   private readonly table = new Map<number, PlainEntry>();
   private tableSize = 0;
-
-  private resolvePlain(raw: string): Value {
-    const known = this.plain.get(raw);
-    if (known !== undefined || this.plain.has(raw)) return known!;
-    const value = resolvePlainUncached(raw);
-    // Intern short, repeated values (tag values); device ids are unique, so keep the cache bounded.
-    if (raw.length <= 64 && this.plain.size < 100_000) this.plain.set(raw, value);
-    return value;
-  }
 
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
   private value(i: number, flow: boolean, intern = true): Value {
@@ -411,7 +391,7 @@ class Scanner {
       const raw = c === QUOTE ? this.singleQuoted(i) : this.doubleQuoted(i);
       if (this.text.charCodeAt(this.end) !== COLON) giveUp();
       this.end += 1;
-      return this.internKey(raw);
+      return raw;
     }
     if (BAD_START.has(c) || c === DASH) giveUp();
     let j = i;
@@ -424,12 +404,13 @@ class Scanner {
     if (j >= this.lineEnd) giveUp();
     let end = j;
     while (end > i && this.text.charCodeAt(end - 1) === SPACE) end--;
-    const raw = this.text.slice(i, end);
-    if (raw === '<<' || raw.length > 1024) giveUp();
-    const resolved = this.resolvePlain(raw);
-    if (typeof resolved === 'number' && !Number.isFinite(resolved)) giveUp();
+    if (end - i > 1024) giveUp();
+    let h = 0;
+    for (let x = i; x < end; x++) h = (Math.imul(h, 31) + this.text.charCodeAt(x)) | 0;
+    const resolved = this.plainAt(i, end, h, true);
+    if (resolved === '<<' || (typeof resolved === 'number' && !Number.isFinite(resolved))) giveUp();
     this.end = j + 1;
-    return this.internKey(resolved === null ? '' : String(resolved));
+    return resolved === null ? '' : String(resolved);
   }
 
   /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */

@@ -142,7 +142,7 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return result(null, true);
 
   try {
-    return result(new Converter(doc, text.length, limits).convert(doc.contents as YamlNode));
+    return result(new Converter(text.length, limits).convert(doc.contents as YamlNode));
   } catch (e) {
     if (e instanceof Abort) {
       report(e.code, e.message, e.offset);
@@ -194,7 +194,6 @@ class Converter {
   private readonly budget: number;
 
   constructor(
-    private readonly doc: Document.Parsed,
     textLength: number,
     private readonly limits: YamlLimits,
   ) {

@@ -68,7 +68,7 @@ export function parseCondition(text: string): ParsedCondition {
   }
   const { tokens, error } = lex(text);
   if (error) return { problems: [{ severity: 'error', ...error }] };
-  return new Parser(text, tokens).parse();
+  return new Parser(tokens).parse();
 }
 
 class Parser {
@@ -76,10 +76,7 @@ class Parser {
   private depth = 0;
   private readonly warnings: ConditionProblem[] = [];
 
-  constructor(
-    private readonly text: string,
-    private readonly tokens: readonly Token[],
-  ) {}
+  constructor(private readonly tokens: readonly Token[]) {}
 
   parse(): ParsedCondition {
     try {
