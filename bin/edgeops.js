@@ -10,6 +10,11 @@ try {
   }
   throw e;
 }
+// `edgeops resolve --format json | head`: a reader that stops early is not an error.
+process.stdout.on('error', (e) => {
+  if (e && e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 try {
   const code = await main.run(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
   process.exitCode = code;

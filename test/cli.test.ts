@@ -166,9 +166,25 @@ describe('usage', () => {
 });
 
 describe('the built binary', () => {
-  it.skipIf(!existsSync(path.join(root, 'dist/cli/main.js')))('runs as a process', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/edgeops.js'), 'resolve', '--format', 'json'], { cwd: root });
+  const built = existsSync(path.join(root, 'dist/cli/main.js'));
+  const bin = (args: string[]) => promisify(execFile)(process.execPath, [path.join(root, 'bin/edgeops.js'), ...args], { cwd: root, maxBuffer: 1 << 26 }).catch((e) => e);
+
+  it.skipIf(!built)('runs as a process', async () => {
+    const { stdout } = await bin(['resolve', '--format', 'json']);
     expect(JSON.parse(stdout).devices).toHaveLength(19);
+  });
+
+  it.skipIf(!built)('reads many deployments in a worker thread, with the same diagnostics as the main thread', async () => {
+    const { generate } = await import('../bench/generate.js');
+    const files = generate(3000, 90, 11, 2).files;
+    // Some problems to place: a bad condition and an unknown key.
+    files['deployments/d0007.yaml'] = files['deployments/d0007.yaml'].replace(/targetCondition: .*/, 'targetCondition: "tags.x = \\"y\\""');
+    files['deployments/d0008.yaml'] = `colour: blue\n${files['deployments/d0008.yaml']}`;
+    const dir = await tempRepo(files);
+    const worker = await bin(['validate', '--repo', dir, '--format', 'json']);
+    const main = await cli(['validate', '--repo', dir, '--format', 'json']);
+    expect(worker.stdout).toBe(main.stdout);
+    expect(JSON.parse(main.stdout).diagnostics.filter((d: { severity: string }) => d.severity === 'error')).toHaveLength(2);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gitSource, resolveCommit } from '../src/io/git.js';
-import { loadRepository } from '../src/io/load.js';
+import { loadRepository, parseCache } from '../src/io/load.js';
 import { deploymentYaml } from './helpers.js';
 import { testRepo } from './git.js';
 
@@ -43,7 +43,7 @@ describe('git source', () => {
   });
 
   it('reads each blob once across commits that share it', async () => {
-    const cache = new Map();
+    const cache = parseCache();
     await loadRepository(await gitSource(repo.dir, 'HEAD~1'), { cache });
     const counted = await gitSource(repo.dir, 'HEAD');
     let reads = 0;

@@ -4,7 +4,7 @@
  */
 import { analyze, type Analysis, type ParsedFile } from '../core/analyze.js';
 import type { Diagnostic, PlacedDiagnostic } from '../core/diagnostics.js';
-import { checkDeploymentSchema } from './schema.js';
+import { readDeployments, type DeploymentCache } from './deployment-reader.js';
 import type { Source, SourceFile } from './source.js';
 import { scanFleet } from './fleet-scanner.js';
 import { DEFAULT_LIMITS, readYaml, type FastPath, type YamlFile, type YamlLimits } from './yaml.js';
@@ -29,9 +29,14 @@ export interface LoadedRepository {
  * Parsed files by path and git blob id: a plan reads two commits that mostly share
  * blobs, and the App sees the same blobs event after event.
  */
-export type ParseCache = Map<string, YamlFile>;
+export interface ParseCache {
+  readonly fleet: Map<string, YamlFile>;
+  readonly deployments: DeploymentCache;
+}
 
-async function readAll(files: readonly SourceFile[], limits: YamlLimits, cache?: ParseCache, fast?: FastPath): Promise<YamlFile[]> {
+export const parseCache = (): ParseCache => ({ fleet: new Map(), deployments: new Map() });
+
+async function readAll(files: readonly SourceFile[], limits: YamlLimits, cache?: Map<string, YamlFile>, fast?: FastPath): Promise<YamlFile[]> {
   return Promise.all(
     files.map(async (f) => {
       const key = f.oid && `${f.path}\0${f.oid}`;
@@ -67,18 +72,18 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
       column: 1,
     });
   }
-  const [deploymentFiles, fleetFiles] = await Promise.all([
-    readAll(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache),
-    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readAll(fleetList ?? [], FLEET_LIMITS, options.cache, scanFleet),
+  const [deployed, fleetFiles] = await Promise.all([
+    readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
+    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readAll(fleetList ?? [], FLEET_LIMITS, options.cache?.fleet, scanFleet),
   ]);
-  const files = new Map<string, YamlFile>([...deploymentFiles, ...fleetFiles].map((f) => [f.file, f]));
+  const files = new Map<string, YamlFile>([...deployed.map((d) => d.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics: Diagnostic[] = [];
-  const deployments: ParsedFile[] = deploymentFiles.map((f) => {
+  const deployments: ParsedFile[] = deployed.map(({ yaml: f, schema }) => {
     if (f.empty) {
       coreDiagnostics.push({ severity: 'error', code: 'file/empty', message: 'deployment file is empty', location: { file: f.file } });
       return { file: f.file, value: undefined };
     }
-    if (f.value !== undefined) coreDiagnostics.push(...checkDeploymentSchema(f.file, f.value));
+    coreDiagnostics.push(...schema);
     return { file: f.file, value: f.value };
   });
   const fleet: ParsedFile[] = fleetFiles.map((f) => ({ file: f.file, value: f.value }));

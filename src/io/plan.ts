@@ -6,7 +6,7 @@ import type { PlacedDiagnostic } from '../core/diagnostics.js';
 import { planChange } from '../core/plan/plan.js';
 import type { PlanReport } from '../core/plan/report.js';
 import { checkPolicy, parsePolicy, POLICY_FILE, type PolicyReport } from '../core/plan/policy.js';
-import { compareDiagnostics, DEPLOYMENTS_FOLDER, FLEET_FOLDER, loadRepository, placeDiagnostics, type LoadedRepository, type ParseCache } from './load.js';
+import { compareDiagnostics, DEPLOYMENTS_FOLDER, FLEET_FOLDER, loadRepository, parseCache, placeDiagnostics, type LoadedRepository, type ParseCache } from './load.js';
 import type { Source } from './source.js';
 import { readYaml } from './yaml.js';
 
@@ -34,7 +34,7 @@ async function sameFolder(a: Source, b: Source, folder: string): Promise<boolean
 const problemKey = (d: PlacedDiagnostic): string => `${d.code}\u0000${d.file}\u0000${d.message}`;
 
 export async function runPlan(baseSource: Source, headSource: Source, options: PlanOptions = {}): Promise<PlanResult> {
-  const cache: ParseCache = options.cache ?? new Map();
+  const cache: ParseCache = options.cache ?? parseCache();
   const base = await loadRepository(baseSource, { cache });
   // Equal trees: head is base, nothing to read or resolve again; an equal fleet folder
   // (the usual pull request edits deployments) is reused with its index.

@@ -36,6 +36,8 @@ export interface YamlFile {
   readonly diagnostics: readonly PlacedDiagnostic[];
   /** Puts a core diagnostic on its line and column in this file. */
   place(diagnostic: Diagnostic): PlacedDiagnostic;
+  /** Positions of the top-level keys, when this file was parsed with yaml here. */
+  hints?(): PositionHints | undefined;
 }
 
 class Abort extends Error {
@@ -50,6 +52,38 @@ class Abort extends Error {
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
+/** Offsets to 1-based lines and columns, with the source line for the caret; line starts counted on first use. */
+class Positions {
+  private counter: LineCounter | undefined;
+
+  constructor(private readonly text: () => string) {}
+
+  private lines(): LineCounter {
+    if (!this.counter) {
+      const text = this.text();
+      this.counter = new LineCounter();
+      this.counter.addNewLine(0);
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.counter.addNewLine(i + 1);
+    }
+    return this.counter;
+  }
+
+  place(file: string, { severity, code, message }: Pick<Diagnostic, 'severity' | 'code' | 'message'>, offset: number): PlacedDiagnostic {
+    const text = this.text();
+    const { line, col } = this.lines().linePos(Math.max(0, Math.min(offset, text.length)));
+    const start = this.lines().lineStarts[line - 1] ?? 0;
+    const end = text.indexOf('\n', start);
+    const excerpt = text.slice(start, Math.min(end < 0 ? text.length : end, start + 400)).replace(/\r$/, '');
+    return { severity, code, message, file, line, column: col, excerpt };
+  }
+}
+
+/**
+ * Where the top-level keys of a file are: enough to place what the core says about
+ * a deployment (its priority, its target condition) without parsing it again.
+ */
+export type PositionHints = Record<string, { readonly key: number; readonly start: number; readonly end: number }>;
+
 /**
  * A faster reader for a known shape (the fleet scanner): returns the same value
  * `yaml` would, or `undefined` to fall back to `yaml`.
@@ -60,38 +94,17 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
   let text = '';
   let doc: Document.Parsed | undefined;
   const diagnostics: PlacedDiagnostic[] = [];
-  // Line starts are needed only to place a diagnostic: counted on first use.
-  let counter: LineCounter | undefined;
-  const lines = (): LineCounter => {
-    if (!counter) {
-      counter = new LineCounter();
-      counter.addNewLine(0);
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) counter.addNewLine(i + 1);
-    }
-    return counter;
-  };
-  const at = (offset: number) => {
-    const { line, col } = lines().linePos(Math.max(0, Math.min(offset, text.length)));
-    return { line, column: col };
-  };
-  const excerpt = (line: number): string => {
-    const start = lines().lineStarts[line - 1] ?? 0;
-    const end = text.indexOf('\n', start);
-    return text.slice(start, Math.min(end < 0 ? text.length : end, start + 400)).replace(/\r$/, '');
-  };
+  const positions = new Positions(() => text);
   const report = (code: DiagnosticCode, message: string, offset: number, severity: 'error' | 'warning' = 'error') => {
-    const pos = at(offset);
-    diagnostics.push({ severity, code, message, file, ...pos, excerpt: excerpt(pos.line) });
+    diagnostics.push(positions.place(file, { severity, code, message }, offset));
   };
   const result = (value: unknown, empty = false): YamlFile => ({
     file,
     value,
     empty,
     diagnostics,
-    place: ({ severity, code, message, location }) => {
-      const pos = at(doc && location ? locate(doc, text, location) : 0);
-      return { severity, code, message, file, ...pos, excerpt: excerpt(pos.line) };
-    },
+    place: (d) => positions.place(file, d, doc && d.location ? locate(doc, text, d.location) : 0),
+    hints: () => (doc ? hintsOf(doc) : undefined),
   });
 
   if (bytes.length > limits.maxBytes) {
@@ -105,8 +118,7 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
     });
     return result(undefined);
   }
-  text = decoder.decode(bytes);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  text = stripBom(decoder.decode(bytes));
 
   const bad = text.indexOf('\uFFFD');
   if (bad >= 0 && !hasRealReplacementChar(bytes)) {
@@ -162,8 +174,60 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
  * keeps only the bytes, not the decoded text as well (146 MB for a 1M-device fleet).
  */
 function fastFile(file: string, bytes: Uint8Array, limits: YamlLimits, value: unknown): YamlFile {
+  return reparsedFile(file, bytes, limits, value, false, []);
+}
+
+/**
+ * A file whose value was read elsewhere (the fleet scanner, a worker thread).
+ * A diagnostic on a top-level key is placed from `hints`; any other parses the
+ * file again with yaml, once.
+ */
+export function reparsedFile(
+  file: string,
+  bytes: Uint8Array,
+  limits: YamlLimits,
+  value: unknown,
+  empty: boolean,
+  diagnostics: readonly PlacedDiagnostic[],
+  hints?: PositionHints,
+): YamlFile {
   let slow: YamlFile | undefined;
-  return { file, value, empty: false, diagnostics: [], place: (d) => (slow ??= readYaml(file, bytes, limits)).place(d) };
+  let text: string | undefined;
+  const decoded = () => (text ??= stripBom(decoder.decode(bytes)));
+  const positions = new Positions(decoded);
+  return {
+    file,
+    value,
+    empty,
+    diagnostics,
+    place: (d) => {
+      const path = d.location?.path ?? [];
+      const hint = hints && path.length <= 1 ? hints[path.length === 0 ? '' : String(path[0])] : undefined;
+      if (!hint) return (slow ??= readYaml(file, bytes, limits)).place(d);
+      const scalar = path.length === 1 && typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[String(path[0])] : undefined;
+      const offset = d.location?.key
+        ? hint.key
+        : d.location?.index !== undefined && typeof scalar === 'string'
+          ? scalarOffset(decoded(), hint.start, hint.end, scalar, d.location.index)
+          : hint.start;
+      return positions.place(file, d, offset);
+    },
+  };
+}
+
+const stripBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+function hintsOf(doc: Document.Parsed): PositionHints {
+  const hints: PositionHints = record() as PositionHints;
+  hints[''] = { key: start(doc.contents as YamlNode), start: start(doc.contents as YamlNode), end: start(doc.contents as YamlNode) };
+  if (isMap(doc.contents)) {
+    for (const pair of doc.contents.items) {
+      if (!isScalar(pair.key) || !pair.value) continue;
+      const value = pair.value as YamlNode;
+      hints[String(pair.key.value)] = { key: start(pair.key), start: start(value), end: value.range?.[1] ?? start(value) };
+    }
+  }
+  return hints;
 }
 
 /** True when the bytes really contain U+FFFD (EF BF BD), so a replacement char is not a decoding error. */
