@@ -34,7 +34,7 @@ export interface DeviceExplanation {
 
 /** `undefined` when the fleet has no such device. */
 export function explainDevice(analysis: Analysis, deviceId: string): DeviceExplanation | undefined {
-  const device = analysis.repository.fleet.devices.find((d) => d.deviceId === deviceId);
+  const device = analysis.fleetIndex.device(deviceId);
   if (!device) return undefined;
   const ordered = [...analysis.targets].sort((a, b) => comparePrecedence(a.deployment, b.deployment));
   const verdicts = ordered.map((t) => {

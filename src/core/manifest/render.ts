@@ -72,7 +72,21 @@ export function renderModulesContent(modulesContent: Readonly<Json>): Json {
 /** Renders a deployment's effective manifest and its canonical JSON. */
 export function renderManifest(deployment: Pick<Deployment, 'id' | 'modulesContent'>): RenderedManifest {
   const modulesContent = renderModulesContent(deployment.modulesContent);
-  const contentHash = sha256Hex(canonicalJson(modulesContent));
+  const contentHash = contentHashOf(deployment);
   const manifest: EffectiveManifest = { deployment: { id: deployment.id }, contentHash, modulesContent };
   return { manifest, json: canonicalJson(manifest) };
+}
+
+/**
+ * The content hash alone, remembered per modulesContent object: a plan's base and
+ * head share the parsed value of every deployment file that did not change.
+ */
+const hashes = new WeakMap<object, string>();
+export function contentHashOf(deployment: Pick<Deployment, 'modulesContent'>): string {
+  let hash = hashes.get(deployment.modulesContent);
+  if (hash === undefined) {
+    hash = sha256Hex(canonicalJson(renderModulesContent(deployment.modulesContent)));
+    hashes.set(deployment.modulesContent, hash);
+  }
+  return hash;
 }

@@ -7,7 +7,7 @@
 import type { Analysis } from '../analyze.js';
 import { warning, type Diagnostic } from '../diagnostics.js';
 import { explainDevice, type DeploymentVerdict } from '../explain.js';
-import { renderManifest } from '../manifest/render.js';
+import { contentHashOf } from '../manifest/render.js';
 import type { Device } from '../model.js';
 import type { Resolution } from '../resolve/resolve.js';
 
@@ -88,7 +88,7 @@ export interface Plan {
 
 /** The content hash of every deployment's effective manifest, rendered once per deployment. */
 export function contentHashes(analysis: Analysis): Map<string, string> {
-  return new Map(analysis.repository.deployments.map((d) => [d.id, renderManifest(d).manifest.contentHash]));
+  return new Map(analysis.repository.deployments.map((d) => [d.id, contentHashOf(d)]));
 }
 
 const SAMPLE = 10;
@@ -207,13 +207,12 @@ function sameTags(a: Device, b: Device): boolean {
 /** Devices becoming unmanaged keep running what they last received, silently: say so, loudly, per former deployment. */
 function unmanagedWarnings(head: Analysis, transitions: readonly Transition[]): Diagnostic[] {
   const byId = new Map(head.repository.deployments.map((d) => [d.id, d]));
-  const devices = new Map(head.repository.fleet.devices.map((d) => [d.deviceId, d]));
   return transitions
     .filter((t) => t.kind === 'untargeted')
     .map((t) => {
       const shown = t.devices.slice(0, SAMPLE).join(', ') + (t.count > SAMPLE ? `, …and ${t.count - SAMPLE} more` : '');
       const formerly = byId.get(t.from!);
-      const first = devices.get(t.devices[0])!;
+      const first = head.fleetIndex.device(t.devices[0])!;
       return warning(
         'plan/unmanaged',
         `${t.count} device(s) leave '${t.from}' and become unmanaged: ${shown}. Nothing is pushed to them and they keep running '${t.from}'s modules. To roll back safely, keep a lower-priority deployment that still covers them (e.g. a baseline at priority 0 with targetCondition '*').`,

@@ -119,12 +119,10 @@ export function checkPolicy(policy: Policy, plan: Plan, base: Analysis, head: An
   }
   if (policy.protected.length > 0 && plan.changes.length > 0) {
     // A device is protected if a protected condition holds for it before or after the change.
-    const baseDevices = new Map(base.repository.fleet.devices.map((d) => [d.deviceId, d]));
-    const headDevices = new Map(head.repository.fleet.devices.map((d) => [d.deviceId, d]));
     for (const rule of policy.protected) {
       const hit = plan.changes.filter((c) => {
-        const b = baseDevices.get(c.deviceId);
-        const h = headDevices.get(c.deviceId);
+        const b = base.fleetIndex.device(c.deviceId);
+        const h = head.fleetIndex.device(c.deviceId);
         return (b !== undefined && rule.compiled(b) === TRUE) || (h !== undefined && rule.compiled(h) === TRUE);
       });
       if (hit.length > 0) {

@@ -91,6 +91,18 @@ export class FleetIndex {
     for (const { key, ...index } of builders) this.paths.set(key, index);
   }
 
+  /** The device with this id, by binary search over the sorted ids; `undefined` if none. */
+  device(deviceId: string): Device | undefined {
+    let lo = 0;
+    let hi = this.deviceIds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.deviceIds[mid] < deviceId) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.deviceIds[lo] === deviceId ? this.devices[lo] : undefined;
+  }
+
   path(path: readonly string[]): PathIndex {
     const key = path.join('.');
     if (!this.paths.has(key)) this.prepare([path]);
