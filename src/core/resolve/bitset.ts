@@ -91,12 +91,6 @@ export function norInto(target: Bitset, u: Bitset, all: Bitset): void {
   for (let i = 0; i < target.length; i++) target[i] = ~(target[i] | u[i]) & all[i];
 }
 
-/** out = a & ~b, into a buffer the caller owns; returns whether anything is left. */
-export function andNotTo(out: Bitset, a: Bitset, b: Bitset): boolean {
-  let any = 0;
-  for (let i = 0; i < out.length; i++) any |= out[i] = a[i] & ~b[i];
-  return any !== 0;
-}
 
 /** out = a & b */
 export function andTo(out: Bitset, a: Bitset, b: Bitset): void {

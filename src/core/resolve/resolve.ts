@@ -50,9 +50,9 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
     if (terms.length === 1) fuse1(set, terms[0], stats);
     else if (terms.length === 2) fuse2(set, terms[0], terms[1], stats);
     else fuseN(set, terms, stats);
-    const [first, last, members] = stats;
+    const [first, end, members] = stats;
     lo[k] = first;
-    hi[k] = last;
+    hi[k] = end;
     targeted[k] = members;
     evaluator.release();
   });
