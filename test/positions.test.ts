@@ -60,8 +60,8 @@ describe('schema errors point at the key or value', () => {
     expect(found).toEqual(
       expect.arrayContaining([
         { message: "status: must be one of 'running', 'stopped' (found 'runing')", at: expect.stringMatching(/^runing/) },
-        { message: "unknown key 'extra'", at: 'extra: 1' },
-        { message: "properties.desired: missing required key 'storeAndForwardConfiguration'", at: expect.stringMatching(/^properties\.desired:/) },
+        { message: "unknown key 'extra': remove it or check its spelling (allowed here: schemaVersion, runtime, systemModules, modules)", at: 'extra: 1' },
+        { message: "properties.desired: missing required key 'storeAndForwardConfiguration': add it", at: expect.stringMatching(/^properties\.desired:/) },
       ]),
     );
     expect(loaded.diagnostics.every((d) => d.code === 'schema/invalid')).toBe(true);

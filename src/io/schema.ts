@@ -34,9 +34,11 @@ function describe(e: ErrorObject, value: unknown): string {
   const found = value === undefined ? '' : ` (found ${show(value)})`;
   switch (e.keyword) {
     case 'required':
-      return `missing required key '${e.params.missingProperty}'`;
-    case 'additionalProperties':
-      return `unknown key '${e.params.additionalProperty}'`;
+      return `missing required key '${e.params.missingProperty}': add it`;
+    case 'additionalProperties': {
+      const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return `unknown key '${e.params.additionalProperty}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`;
+    }
     case 'enum':
       return `must be one of ${(e.params.allowedValues as unknown[]).map(show).join(', ')}${found}`;
     case 'const':
