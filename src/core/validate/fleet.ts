@@ -240,7 +240,7 @@ export function checkDuplicateDevices(devices: readonly Device[]): Diagnostic[] 
     const earlier = first.get(device.deviceId);
     if (earlier) {
       diagnostics.push(
-        error('fleet/duplicate-device', `device '${device.deviceId}' is already declared in ${earlier.file} (devices[${earlier.index}]): device ids are unique across the fleet`, {
+        error('fleet/duplicate-device', `device '${device.deviceId}' is already declared in ${earlier.file} (devices[${earlier.index}]): device ids are unique across the fleet, so remove one`, {
           file: device.file,
           path: ['devices', device.index, 'deviceId'],
         }),
