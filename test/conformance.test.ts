@@ -1,7 +1,7 @@
 /** ../shared/conformance/cases.json: every build must pass these (a vendored copy is used when shared/ is absent). */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { codes, loadFleet, winners, type Fleetish } from './helpers.js';
+import { codes, load, loadFleet, winners, type Fleetish } from './helpers.js';
 
 const shared = new URL('../../shared/conformance/cases.json', import.meta.url);
 const vendored = new URL('./fixtures/conformance/cases.json', import.meta.url);
@@ -32,9 +32,19 @@ describe('conformance: target conditions', () => {
 });
 
 describe('conformance: priority', () => {
-  it.each(cases.priority.map((c, i) => ({ ...c, name: `case ${i + 1}` })))('$name', async (c) => {
+  // Also as a harness might write them: only priority, createdAt and targetCondition.
+  const runs = cases.priority.flatMap((c, i) => [
+    { ...c, name: `case ${i + 1}`, bare: false },
+    { ...c, name: `case ${i + 1}, without content`, bare: true },
+  ]);
+  it.each(runs)('$name', async (c) => {
     const deployments = Object.fromEntries(c.deployments.map((d) => [d.id, d]));
-    const loaded = await loadFleet(deployments, cases.fleet);
+    const loaded = c.bare
+      ? await load({
+          'fleet/f.yaml': JSON.stringify({ devices: cases.fleet }),
+          ...Object.fromEntries(c.deployments.map((d) => [`deployments/${d.id}.yaml`, JSON.stringify({ priority: d.priority, createdAt: d.createdAt, targetCondition: d.targetCondition })])),
+        })
+      : await loadFleet(deployments, cases.fleet);
     if (c.invalid) {
       expect(loaded.valid).toBe(false);
       expect(codes(loaded)).toContain('resolve/tie');

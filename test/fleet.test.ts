@@ -122,3 +122,15 @@ describe('deployment validation', () => {
     expect(loaded.analysis.resolution.devices.map((d) => d.deployment)).toEqual(['a', null]);
   });
 });
+
+describe('deployments without content', () => {
+  it('resolve, with a warning that IoT Hub would reject them', async () => {
+    const loaded = await load({
+      'deployments/a.yaml': "priority: 1\ncreatedAt: 2026-01-01T00:00:00Z\ntargetCondition: '*'\n",
+      'fleet/f.yaml': 'devices: [{ deviceId: d1 }]',
+    });
+    expect(loaded.valid).toBe(true);
+    expect(codes(loaded)).toEqual(['deployment/no-content']);
+    expect(loaded.analysis.resolution.winners).toEqual(['a']);
+  });
+});

@@ -33,6 +33,7 @@ export type DiagnosticCode =
   | 'deployment/duplicate-id'
   | 'deployment/invalid-created-at'
   | 'deployment/invalid-label'
+  | 'deployment/no-content'
   | 'deployment/too-many-modules'
   | 'deployment/edge-agent-too-large'
   | 'deployment/value-too-large'

@@ -70,6 +70,16 @@ export function buildDeployment(file: string, value: unknown): BuiltDeployment {
     }
   }
 
+  if (doc.content === undefined) {
+    // A warning, not an error: resolution does not depend on content, and a repository
+    // sketched without manifests (conditions and priorities first) should still resolve.
+    diagnostics.push(
+      warning('deployment/no-content', 'deployment has no content: IoT Hub would reject it and apply pushes nothing for it; add content.modulesContent', {
+        file,
+      }),
+    );
+  }
+
   const priority = doc.priority;
   const validPriority = typeof priority === 'number' && Number.isInteger(priority) && priority >= 0 && priority <= 2147483647;
   if (!validPriority || Number.isNaN(createdAtMs)) return { expr, diagnostics };
