@@ -31,88 +31,119 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
   const index = fleet instanceof FleetIndex ? fleet : indexFleet(fleet, targets, options);
   const { deviceIds, size: n } = index;
   const evaluator = new SetEvaluator(index);
-  // Every deployment's targeted set lives in one arena (one allocation, not a thousand),
-  // with the range of words that hold members: pins and narrow conditions touch little.
   const w = B.words(n);
-  const arena = new Uint32Array(w * ordered.length);
-  const sets: B.Bitset[] = [];
-  const lo = new Int32Array(ordered.length);
-  const hi = new Int32Array(ordered.length);
-  const targeted = new Int32Array(ordered.length);
-  const stats = new Int32Array(3);
-  ordered.forEach((t, k) => {
-    const set = arena.subarray(k * w, (k + 1) * w);
-    sets.push(set);
-    if (!t.expr) return;
-    // The top-level AND is fused with the copy into the arena, the count and the range:
-    // one pass over the words for a conjunction of any length.
-    const terms = evaluator.conjuncts(t.expr);
-    if (terms.length === 1) fuse1(set, terms[0], stats);
-    else if (terms.length === 2) fuse2(set, terms[0], terms[1], stats);
-    else fuseN(set, terms, stats);
-    const [first, end, members] = stats;
-    lo[k] = first;
-    hi[k] = end;
-    targeted[k] = members;
-    evaluator.release();
-  });
-
-  const applied = new Int32Array(ordered.length);
+  const count = ordered.length;
+  // The range of words that hold each deployment's members: pins touch one word.
+  const lo = new Int32Array(count);
+  const hi = new Int32Array(count);
+  const targeted = new Int32Array(count);
+  const applied = new Int32Array(count);
   const winnerIndex = new Int32Array(n).fill(-1);
   const overlaps: Overlap[] = [];
   const assigned = B.empty(n);
   const claimed = B.empty(n);
-  for (let k = 0; k < ordered.length; k++) {
-    if (targeted[k] === 0) continue;
-    const mine = sets[k];
-    // Devices where k is the first candidate (within k's range; claimed is zero elsewhere).
-    let any = 0;
-    for (let i = lo[k]; i < hi[k]; i++) {
-      const v = mine[i] & ~assigned[i];
-      claimed[i] = v;
-      assigned[i] |= v;
-      any |= v;
-    }
-    if (any === 0) continue;
-    // The second candidate, if it has the same priority: a tie, or createdAt decides.
-    const deployment = ordered[k].deployment;
-    let remaining: B.Bitset | undefined;
-    let tied: B.Bitset | undefined;
-    for (let j = k + 1; j < ordered.length && ordered[j].deployment.priority === deployment.priority; j++) {
-      if (!remaining) {
-        remaining = B.empty(n);
-        remaining.set(claimed.subarray(lo[k], hi[k]), lo[k]);
+  const stats = new Int32Array(4);
+  const note = (k: number) => {
+    [lo[k], hi[k], targeted[k], applied[k]] = stats;
+  };
+
+  for (let g = 0; g < count; ) {
+    let end = g + 1;
+    while (end < count && ordered[end].deployment.priority === ordered[g].deployment.priority) end++;
+    if (end - g === 1) {
+      // Alone at its priority: evaluate, count and claim in one pass; its set is not kept.
+      const expr = ordered[g].expr;
+      if (expr) {
+        claimFused(evaluator.conjuncts(expr), assigned, winnerIndex, g, stats);
+        note(g);
+        evaluator.release();
       }
-      const hit = B.and(remaining, sets[j]);
-      const count = B.count(hit);
-      if (count === 0) continue;
-      const tie = isTie(deployment, ordered[j].deployment);
-      const sample: string[] = [];
-      let first = -1;
-      B.forEach(hit, (i) => {
-        if (first < 0) first = i;
-        sample.push(deviceIds[i]);
-        return sample.length < SAMPLE;
-      });
-      overlaps.push({ a: k, b: j, tie, count, devices: sample, first });
-      if (tie) B.orInto((tied ??= B.empty(n)), hit);
-      B.andNotInto(remaining, hit);
-      if (B.isEmpty(remaining)) break;
+      g = end;
+      continue;
     }
-    if (tied) B.andNotInto(claimed, tied);
-    let won = 0;
-    for (let word = lo[k]; word < hi[k]; word++) {
-      let v = claimed[word];
-      claimed[word] = 0;
-      while (v !== 0) {
-        const low = v & -v;
-        winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k;
-        won++;
-        v ^= low;
+    // Equal priorities: the group's sets are needed together, to find the second
+    // candidate of each device (a tie, or a decision by createdAt).
+    const group = new Uint32Array(w * (end - g));
+    const sets: B.Bitset[] = [];
+    for (let k = g; k < end; k++) {
+      const set = group.subarray((k - g) * w, (k - g + 1) * w);
+      sets.push(set);
+      const expr = ordered[k].expr;
+      if (!expr) continue;
+      fuse(set, evaluator.conjuncts(expr), stats);
+      [lo[k], hi[k], targeted[k]] = stats;
+      evaluator.release();
+    }
+    for (let k = g; k < end; k++) {
+      if (targeted[k] === 0) continue;
+      const mine = sets[k - g];
+      // Devices where k is the first candidate (claimed is zero outside k's range).
+      let any = 0;
+      for (let i = lo[k]; i < hi[k]; i++) {
+        const v = mine[i] & ~assigned[i];
+        claimed[i] = v;
+        assigned[i] |= v;
+        any |= v;
       }
+      if (any === 0) continue;
+      const deployment = ordered[k].deployment;
+      let remaining: B.Bitset | undefined;
+      let tied: B.Bitset | undefined;
+      for (let j = k + 1; j < end; j++) {
+        if (!remaining) {
+          remaining = B.empty(n);
+          remaining.set(claimed.subarray(lo[k], hi[k]), lo[k]);
+        }
+        const hit = B.and(remaining, sets[j - g]);
+        const hits = B.count(hit);
+        if (hits === 0) continue;
+        const tie = isTie(deployment, ordered[j].deployment);
+        const sample: string[] = [];
+        let first = -1;
+        B.forEach(hit, (i) => {
+          if (first < 0) first = i;
+          sample.push(deviceIds[i]);
+          return sample.length < SAMPLE;
+        });
+        overlaps.push({ a: k, b: j, tie, count: hits, devices: sample, first });
+        if (tie) B.orInto((tied ??= B.empty(n)), hit);
+        B.andNotInto(remaining, hit);
+        if (B.isEmpty(remaining)) break;
+      }
+      if (tied) B.andNotInto(claimed, tied);
+      let won = 0;
+      for (let word = lo[k]; word < hi[k]; word++) {
+        let v = claimed[word];
+        claimed[word] = 0;
+        while (v !== 0) {
+          const low = v & -v;
+          winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k;
+          won++;
+          v ^= low;
+        }
+      }
+      applied[k] = won;
     }
-    applied[k] = won;
+    g = end;
   }
+
+  // Every deployment's set, for the candidates lists: built only when asked for
+  // (JSON output, not validate or plan), in one arena.
+  let arena: B.Bitset[] | undefined;
+  const sets = (): B.Bitset[] => {
+    if (!arena) {
+      const memory = new Uint32Array(w * count);
+      arena = ordered.map((t, k) => {
+        const set = memory.subarray(k * w, (k + 1) * w);
+        if (t.expr && targeted[k] > 0) {
+          fuse(set, evaluator.conjuncts(t.expr), stats);
+          evaluator.release();
+        }
+        return set;
+      });
+    }
+    return arena;
+  };
 
   const ids = ordered.map((t) => t.deployment.id);
   const winners: (string | null)[] = new Array(n);
@@ -125,18 +156,20 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
     applied,
     overlaps,
     candidatesOf: (i) => {
+      const all = sets();
       const out: string[] = [];
       const word = i >>> 5;
-      for (let k = 0; k < sets.length; k++) if (word >= lo[k] && word < hi[k] && B.has(sets[k], i)) out.push(ids[k]);
+      for (let k = 0; k < count; k++) if (word >= lo[k] && word < hi[k] && B.has(all[k], i)) out.push(ids[k]);
       return out;
     },
     // Word by word: 32 devices at a time against each deployment, in precedence order.
     candidatesRange: (start, end) => {
+      const all = sets();
       const lists: string[][] = Array.from({ length: end - start }, () => []);
       for (let word = start >>> 5; word < (end + 31) >>> 5; word++) {
-        for (let k = 0; k < sets.length; k++) {
+        for (let k = 0; k < count; k++) {
           if (word < lo[k] || word >= hi[k]) continue;
-          let v = sets[k][word];
+          let v = all[k][word];
           while (v !== 0) {
             const low = v & -v;
             const i = (word << 5) + (31 - Math.clz32(low)) - start;
@@ -150,13 +183,10 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
   });
 }
 
-// Monomorphic loops for the hottest pass: out = AND of the terms, and in `stats` the
-// first word with members, one past the last, and the number of members.
-function record(stats: Int32Array, first: number, last: number, members: number): void {
-  stats[0] = last < 0 ? 0 : first;
-  stats[1] = last + 1;
-  stats[2] = members;
-}
+// The hottest loops. The top-level AND of a condition is fused with everything done
+// to its result, in one pass over the words; kept monomorphic (one loop per number
+// of terms) because a loop over `terms` inside would be several times slower.
+// `stats` gets: first word with members, one past the last, members, and (claiming) wins.
 
 const popcount = (v: number): number => {
   v -= (v >>> 1) & 0x55555555;
@@ -164,49 +194,87 @@ const popcount = (v: number): number => {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 };
 
-function fuse1(out: Uint32Array, a: Uint32Array, stats: Int32Array): void {
+function record(stats: Int32Array, first: number, last: number, members: number, won: number): void {
+  stats[0] = last < 0 ? 0 : first;
+  stats[1] = last + 1;
+  stats[2] = members;
+  stats[3] = won;
+}
+
+/** out = AND of the terms (out is zero where the result is). */
+function fuse(out: Uint32Array, terms: readonly Uint32Array[], stats: Int32Array): void {
   let first = -1;
   let last = -1;
   let members = 0;
+  const [a, b, c] = terms;
   for (let i = 0; i < out.length; i++) {
+    let v = a[i];
+    if (b !== undefined) v &= b[i];
+    if (c !== undefined) v &= c[i];
+    for (let x = 3; x < terms.length && v !== 0; x++) v &= terms[x][i];
+    if (v === 0) continue;
+    out[i] = v;
+    if (first < 0) first = i;
+    last = i;
+    members += popcount(v);
+  }
+  record(stats, first, last, members, 0);
+}
+
+/** Claims for deployment k the members no deployment before it has: winners, without storing the set. */
+function claimFused(terms: readonly Uint32Array[], assigned: Uint32Array, winners: Int32Array, k: number, stats: Int32Array): void {
+  if (terms.length === 1) return claim1(terms[0], assigned, winners, k, stats);
+  if (terms.length === 2) return claim2(terms[0], terms[1], assigned, winners, k, stats);
+  // Longer conjunctions are rare: fold them into two.
+  const folded = terms[0].slice();
+  for (let x = 2; x < terms.length; x++) B.andInto(folded, terms[x]);
+  return claim2(folded, terms[1], assigned, winners, k, stats);
+}
+
+function claim1(a: Uint32Array, assigned: Uint32Array, winners: Int32Array, k: number, stats: Int32Array): void {
+  let first = -1;
+  let last = -1;
+  let members = 0;
+  let won = 0;
+  for (let i = 0; i < a.length; i++) {
     const v = a[i];
     if (v === 0) continue;
-    out[i] = v;
     if (first < 0) first = i;
     last = i;
     members += popcount(v);
+    let mine = v & ~assigned[i];
+    if (mine === 0) continue;
+    assigned[i] |= mine;
+    while (mine !== 0) {
+      const low = mine & -mine;
+      winners[(i << 5) + (31 - Math.clz32(low))] = k;
+      won++;
+      mine ^= low;
+    }
   }
-  record(stats, first, last, members);
+  record(stats, first, last, members, won);
 }
 
-function fuse2(out: Uint32Array, a: Uint32Array, b: Uint32Array, stats: Int32Array): void {
+function claim2(a: Uint32Array, b: Uint32Array, assigned: Uint32Array, winners: Int32Array, k: number, stats: Int32Array): void {
   let first = -1;
   let last = -1;
   let members = 0;
-  for (let i = 0; i < out.length; i++) {
+  let won = 0;
+  for (let i = 0; i < a.length; i++) {
     const v = a[i] & b[i];
     if (v === 0) continue;
-    out[i] = v;
     if (first < 0) first = i;
     last = i;
     members += popcount(v);
+    let mine = v & ~assigned[i];
+    if (mine === 0) continue;
+    assigned[i] |= mine;
+    while (mine !== 0) {
+      const low = mine & -mine;
+      winners[(i << 5) + (31 - Math.clz32(low))] = k;
+      won++;
+      mine ^= low;
+    }
   }
-  record(stats, first, last, members);
-}
-
-function fuseN(out: Uint32Array, terms: readonly Uint32Array[], stats: Int32Array): void {
-  let first = -1;
-  let last = -1;
-  let members = 0;
-  const [a, b] = terms;
-  for (let i = 0; i < out.length; i++) {
-    let v = a[i] & b[i];
-    for (let x = 2; x < terms.length && v !== 0; x++) v &= terms[x][i];
-    if (v === 0) continue;
-    out[i] = v;
-    if (first < 0) first = i;
-    last = i;
-    members += popcount(v);
-  }
-  record(stats, first, last, members);
+  record(stats, first, last, members, won);
 }
