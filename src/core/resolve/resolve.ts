@@ -184,8 +184,8 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
 }
 
 // The hottest loops. The top-level AND of a condition is fused with everything done
-// to its result, in one pass over the words; kept monomorphic (one loop per number
-// of terms) because a loop over `terms` inside would be several times slower.
+// to its result, in one pass over the words; claiming takes exactly two terms
+// because a loop over `terms` inside would be several times slower.
 // `stats` gets: first word with members, one past the last, members, and (claiming) wins.
 
 const popcount = (v: number): number => {
@@ -223,36 +223,11 @@ function fuse(out: Uint32Array, terms: readonly Uint32Array[], stats: Int32Array
 
 /** Claims for deployment k the members no deployment before it has: winners, without storing the set. */
 function claimFused(terms: readonly Uint32Array[], assigned: Uint32Array, winners: Int32Array, k: number, stats: Int32Array): void {
-  if (terms.length === 1) return claim1(terms[0], assigned, winners, k, stats);
-  if (terms.length === 2) return claim2(terms[0], terms[1], assigned, winners, k, stats);
-  // Longer conjunctions are rare: fold them into two.
+  // One term is `a AND a`; longer conjunctions (rare) are folded into two.
+  if (terms.length <= 2) return claim2(terms[0], terms[terms.length - 1], assigned, winners, k, stats);
   const folded = terms[0].slice();
   for (let x = 2; x < terms.length; x++) B.andInto(folded, terms[x]);
   return claim2(folded, terms[1], assigned, winners, k, stats);
-}
-
-function claim1(a: Uint32Array, assigned: Uint32Array, winners: Int32Array, k: number, stats: Int32Array): void {
-  let first = -1;
-  let last = -1;
-  let members = 0;
-  let won = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (v === 0) continue;
-    if (first < 0) first = i;
-    last = i;
-    members += popcount(v);
-    let mine = v & ~assigned[i];
-    if (mine === 0) continue;
-    assigned[i] |= mine;
-    while (mine !== 0) {
-      const low = mine & -mine;
-      winners[(i << 5) + (31 - Math.clz32(low))] = k;
-      won++;
-      mine ^= low;
-    }
-  }
-  record(stats, first, last, members, won);
 }
 
 function claim2(a: Uint32Array, b: Uint32Array, assigned: Uint32Array, winners: Int32Array, k: number, stats: Int32Array): void {
