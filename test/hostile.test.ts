@@ -123,3 +123,15 @@ describe('hostile YAML', () => {
     expect(loaded.diagnostics).toEqual([expect.objectContaining({ code: 'condition/too-long', line: 3 })]);
   });
 });
+
+describe('a fleet file broken on every device', () => {
+  it('lists at most 1000 problems of a kind per file, counts the rest, and does not overflow', async () => {
+    const lines = ['devices:'];
+    for (let i = 0; i < 150_000; i++) lines.push(`  - deviceId: bad id ${i}`);
+    const loaded = await load({ 'deployments/a.yaml': deploymentYaml({ targetCondition: '*' }), 'fleet/f.yaml': lines.join('\n') });
+    const invalid = loaded.diagnostics.filter((d) => d.code === 'fleet/invalid-device-id');
+    expect(invalid).toHaveLength(1001);
+    expect(invalid.some((d) => d.message === '…and 149000 more fleet/invalid-device-id problems in this file, not listed')).toBe(true);
+    expect(loaded.valid).toBe(false);
+  });
+});

@@ -3,7 +3,7 @@
  * resolution, with every problem found on the way. Validation resolves too,
  * because a priority tie is only visible on the devices two deployments share.
  */
-import { error, type Diagnostic } from './diagnostics.js';
+import { append, error, type Diagnostic } from './diagnostics.js';
 import type { Deployment, Device, Repository } from './model.js';
 import { tagPaths } from './resolve/evaluate-sets.js';
 import { FleetIndex, indexFleet, resolveFleet, type Resolution, type Target } from './resolve/resolve.js';
@@ -48,7 +48,7 @@ export function analyze(input: AnalysisInput): Analysis {
   for (const parsed of [...input.deployments].sort(byFile)) {
     if (parsed.value === undefined) continue;
     const built = buildDeployment(parsed.file, parsed.value);
-    diagnostics.push(...built.diagnostics);
+    append(diagnostics, built.diagnostics);
     if (!built.deployment) continue;
     const other = ids.get(built.deployment.id);
     if (other) {
@@ -64,10 +64,10 @@ export function analyze(input: AnalysisInput): Analysis {
   }
 
   const fleet = input.sameFleetAs ? reuseFleet(input.sameFleetAs, targets) : prepareFleet(input.fleet, targets);
-  diagnostics.push(...fleet.diagnostics);
+  append(diagnostics, fleet.diagnostics);
   const { fleetIndex } = fleet;
   const resolution = resolveFleet(targets, fleetIndex);
-  diagnostics.push(...resolution.diagnostics);
+  append(diagnostics, resolution.diagnostics);
   const deployments: Deployment[] = targets.map((t) => t.deployment);
   return {
     repository: { deployments, fleet: { devices: fleet.devices, mixedCaseTagNames: fleet.mixedCaseTagNames } },
@@ -93,12 +93,12 @@ function prepareFleet(files: readonly ParsedFile[], targets: readonly Target[]):
   for (const parsed of [...files].sort(byFile)) {
     if (parsed.value === undefined) continue;
     const built = buildFleetFile(parsed.file, parsed.value);
-    diagnostics.push(...collapseRepeats(built.diagnostics));
+    append(diagnostics, collapseRepeats(built.diagnostics));
     for (const d of built.devices) devices.push(d);
     mixedCaseTagNames ||= built.mixedCaseTagNames;
   }
   const duplicates = isStrictlyIncreasing(devices) ? [] : checkDuplicateDevices(devices);
-  diagnostics.push(...duplicates);
+  append(diagnostics, duplicates);
   // A duplicated device resolves once, as first declared.
   const unique = duplicates.length === 0 ? devices : firstOfEach(devices);
   return { devices: unique, mixedCaseTagNames, diagnostics, fleetIndex: indexFleet(unique, targets, { mixedCaseTagNames }) };
@@ -126,19 +126,34 @@ function firstOfEach(devices: readonly Device[]): Device[] {
   return devices.filter((d) => !seen.has(d.deviceId) && seen.add(d.deviceId));
 }
 
-/** The same warning on thousands of devices (one odd tag value everywhere) is said once, with a count. */
+/** Per file and code, at most this many diagnostics are listed; the rest are counted. */
+export const MAX_PER_CODE = 1000;
+
+/**
+ * A broken fleet file can have a problem on every one of a million devices: the same
+ * warning (one odd tag value everywhere) is said once with a count, and beyond
+ * MAX_PER_CODE of one code, the rest are counted in one last diagnostic.
+ */
 function collapseRepeats(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const counts = new Map<string, number>();
   for (const d of diagnostics) if (d.severity === 'warning') counts.set(d.code + d.message, (counts.get(d.code + d.message) ?? 0) + 1);
   const said = new Set<string>();
+  const perCode = new Map<string, number>();
   const out: Diagnostic[] = [];
   for (const d of diagnostics) {
     const key = d.code + d.message;
-    if (d.severity !== 'warning' || (counts.get(key) ?? 1) === 1) out.push(d);
-    else if (!said.has(key)) {
-      said.add(key);
-      out.push({ ...d, message: `${d.message} (and ${counts.get(key)! - 1} more like it in this file)` });
-    }
+    const repeated = d.severity === 'warning' && (counts.get(key) ?? 1) > 1;
+    if (repeated && said.has(key)) continue;
+    const n = (perCode.get(d.code) ?? 0) + 1;
+    perCode.set(d.code, n);
+    if (n > MAX_PER_CODE) continue;
+    if (repeated) said.add(key);
+    out.push(repeated ? { ...d, message: `${d.message} (and ${counts.get(key)! - 1} more like it in this file)` } : d);
+  }
+  for (const [code, n] of perCode) {
+    if (n <= MAX_PER_CODE) continue;
+    const first = diagnostics.find((d) => d.code === code)!;
+    out.push({ ...first, message: `…and ${n - MAX_PER_CODE} more ${code} problems in this file, not listed` });
   }
   return out;
 }

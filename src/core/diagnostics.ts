@@ -114,3 +114,8 @@ export const warning = (code: DiagnosticCode, message: string, location?: Locati
 
 export const hasErrors = (diagnostics: readonly { severity: Severity }[]): boolean =>
   diagnostics.some((d) => d.severity === 'error');
+
+/** Appends without spreading: `push(...list)` overflows the stack for a few hundred thousand items. */
+export function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}

@@ -3,7 +3,7 @@
  * use-case (validate, resolve, explain, plan, apply) starts from.
  */
 import { analyze, type Analysis, type ParsedFile } from '../core/analyze.js';
-import type { Diagnostic, PlacedDiagnostic } from '../core/diagnostics.js';
+import { append, type Diagnostic, type PlacedDiagnostic } from '../core/diagnostics.js';
 import { readDeployments, type DeploymentCache } from './deployment-reader.js';
 import type { Source, SourceFile } from './source.js';
 import { scanFleet } from './fleet-scanner.js';
@@ -83,15 +83,15 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
       coreDiagnostics.push({ severity: 'error', code: 'file/empty', message: 'deployment file is empty', location: { file: f.file } });
       return { file: f.file, value: undefined };
     }
-    coreDiagnostics.push(...schema);
+    append(coreDiagnostics, schema);
     return { file: f.file, value: f.value };
   });
   const fleet: ParsedFile[] = fleetFiles.map((f) => ({ file: f.file, value: f.value }));
   const analysis = analyze({ deployments, fleet, sameFleetAs: reuse?.analysis });
-  coreDiagnostics.push(...analysis.diagnostics);
+  append(coreDiagnostics, analysis.diagnostics);
 
-  for (const f of files.values()) placed.push(...f.diagnostics);
-  placed.push(...placeDiagnostics(coreDiagnostics, files, source.description));
+  for (const f of files.values()) append(placed, f.diagnostics);
+  append(placed, placeDiagnostics(coreDiagnostics, files, source.description));
   placed.sort(compareDiagnostics);
   return { analysis, diagnostics: placed, valid: !placed.some((d) => d.severity === 'error'), files };
 }

@@ -2,7 +2,7 @@
  * The plan use-case: read base and head, plan the change, check the base's
  * policy. Every face (CLI, App, Action) calls this and only renders the result.
  */
-import type { PlacedDiagnostic } from '../core/diagnostics.js';
+import { append, type PlacedDiagnostic } from '../core/diagnostics.js';
 import { planChange } from '../core/plan/plan.js';
 import type { PlanReport } from '../core/plan/report.js';
 import { checkPolicy, parsePolicy, POLICY_FILE, type PolicyReport } from '../core/plan/policy.js';
@@ -47,7 +47,7 @@ export async function runPlan(baseSource: Source, headSource: Source, options: P
   const diagnostics: PlacedDiagnostic[] = head.diagnostics.map((d) =>
     d.severity === 'error' && atBase.has(problemKey(d)) ? { ...d, severity: 'warning', message: `already on base: ${d.message}` } : d,
   );
-  diagnostics.push(...placeDiagnostics(plan.diagnostics, head.files, headSource.description));
+  append(diagnostics, placeDiagnostics(plan.diagnostics, head.files, headSource.description));
 
   let policy: PolicyReport | null = null;
   const settings = await baseSource.readFile(POLICY_FILE);
