@@ -8,7 +8,8 @@ export interface Column {
 }
 
 export function table(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  // A loop, not Math.max(...rows): `resolve --devices` can have a million rows.
+  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, r[i]?.length ?? 0), c.header.length));
   const line = (cells: readonly string[], paint: boolean, row: number) =>
     cells
       .map((cell, i) => {
