@@ -85,12 +85,9 @@ export function conditionFor(rnd: () => number, i: number, devices: number): str
   return `${customer()} OR ${customer()}`;
 }
 
-export function deploymentFile(priority: number, createdAt: string, condition: string, team: string, image: string): string {
-  return `priority: ${priority}
-createdAt: ${createdAt}
-targetCondition: "${condition}"
-labels: { team: ${team} }
-content:
+/** The `content:` block of a deployment file: a valid manifest; `modules` follows `modules:` as written (" {}", or a newline and entries). */
+export function contentYaml(modules: string): string {
+  return `content:
   modulesContent:
     $edgeAgent:
       properties.desired:
@@ -99,14 +96,21 @@ content:
         systemModules:
           edgeAgent: { type: docker, settings: { image: "mcr.microsoft.com/azureiotedge-agent:1.5" } }
           edgeHub: { type: docker, status: running, restartPolicy: always, settings: { image: "mcr.microsoft.com/azureiotedge-hub:1.5" } }
-        modules:
-          sensor: { version: "1.0", type: docker, status: running, restartPolicy: always, settings: { image: "${image}", createOptions: { HostConfig: { Privileged: false } } } }
+        modules:${modules}
     $edgeHub:
       properties.desired:
         schemaVersion: "1.1"
         routes: { upstream: "FROM /messages/* INTO $upstream" }
         storeAndForwardConfiguration: { timeToLiveSecs: 7200 }
 `;
+}
+
+export function deploymentFile(priority: number, createdAt: string, condition: string, team: string, image: string): string {
+  return `priority: ${priority}
+createdAt: ${createdAt}
+targetCondition: "${condition}"
+labels: { team: ${team} }
+${contentYaml(`\n          sensor: { version: "1.0", type: docker, status: running, restartPolicy: always, settings: { image: "${image}", createOptions: { HostConfig: { Privileged: false } } } }`)}`;
 }
 
 export function generate(devices: number, deployments: number, seed = 42, files = 20): GeneratedFleet {

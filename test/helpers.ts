@@ -1,23 +1,9 @@
+import { contentYaml } from '../bench/generate.js';
 import { loadRepository, type LoadedRepository } from '../src/io/load.js';
 import { memorySource } from '../src/io/source.js';
 
 /** The smallest valid modulesContent, as YAML lines indented for `content:`. */
-export const MINIMAL_CONTENT = `content:
-  modulesContent:
-    $edgeAgent:
-      properties.desired:
-        schemaVersion: "1.1"
-        runtime: { type: docker, settings: { minDockerVersion: v1.25 } }
-        systemModules:
-          edgeAgent: { type: docker, settings: { image: "mcr.microsoft.com/azureiotedge-agent:1.5" } }
-          edgeHub: { type: docker, status: running, restartPolicy: always, settings: { image: "mcr.microsoft.com/azureiotedge-hub:1.5" } }
-        modules: {}
-    $edgeHub:
-      properties.desired:
-        schemaVersion: "1.1"
-        routes: { upstream: "FROM /messages/* INTO $upstream" }
-        storeAndForwardConfiguration: { timeToLiveSecs: 7200 }
-`;
+export const MINIMAL_CONTENT = contentYaml(' {}');
 
 export interface DeploymentSpec {
   priority?: number;

@@ -26,5 +26,5 @@ export async function writeResolveJson(resolution: Resolution, diagnostics: read
     diagnostics: diagnostics.map(diagnosticJson),
   };
   const tail = JSON.stringify(rest, null, 2).slice(1);
-  await write(`${deviceIds.length ? '\n  ' : ''}],${tail.replace(/^\n/, '\n')}\n`);
+  await write(`${deviceIds.length ? '\n  ' : ''}],${tail}\n`);
 }

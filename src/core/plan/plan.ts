@@ -9,6 +9,7 @@ import { warning, type Diagnostic } from '../diagnostics.js';
 import { explainDevice, type DeploymentVerdict } from '../explain.js';
 import { contentHashOf } from '../manifest/render.js';
 import type { Device } from '../model.js';
+import { byString } from '../resolve/resolution.js';
 import type { Resolution } from '../resolve/resolve.js';
 
 export type ChangeKind = 'retargeted' | 'targeted' | 'untargeted' | 'updated' | 'removed';
@@ -132,7 +133,8 @@ export function planChange(base: Analysis, head: Analysis): Plan {
       const { kind, before, after } = list[0];
       return { kind, from: before, to: after, count: list.length, devices: list.map((c) => c.deviceId), why: why(base, head, list[0], baseHashes, headHashes) };
     })
-    .sort((a, b) => b.count - a.count || CHANGE_KINDS.indexOf(a.kind) - CHANGE_KINDS.indexOf(b.kind) || String(a.from).localeCompare(String(b.from)) || String(a.to).localeCompare(String(b.to)));
+    // Largest first; the rest of the order only keeps output stable (ordinal, not locale).
+    .sort((a, b) => b.count - a.count || CHANGE_KINDS.indexOf(a.kind) - CHANGE_KINDS.indexOf(b.kind) || byString(String(a.from), String(b.from)) || byString(String(a.to), String(b.to)));
 
   return { summary, changes, deployments, transitions, diagnostics: unmanagedWarnings(head, transitions) };
 }
