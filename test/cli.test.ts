@@ -174,6 +174,19 @@ describe('the built binary', () => {
     expect(JSON.parse(stdout).devices).toHaveLength(19);
   });
 
+  it.skipIf(!built)('ends quietly with exit 0 when the reader closes the pipe early (| head)', async () => {
+    const { generate } = await import('../bench/generate.js');
+    const dir = await tempRepo(generate(5000, 20, 3, 2).files);
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [path.join(root, 'bin/edgeops.js'), 'resolve', '--repo', dir, '--format', 'json']);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it.skipIf(!built)('reads many deployments in a worker thread, with the same diagnostics as the main thread', async () => {
     const { generate } = await import('../bench/generate.js');
     const files = generate(3000, 90, 11, 2).files;
@@ -213,6 +226,20 @@ describe('edgeops plan and --ref', async () => {
     expect(md.stdout).toContain('<code>(none)</code> → <code>a</code>: 1 device');
     const text = await cli(['plan', '--repo', repo.dir, '--base', base]);
     expect(text.stdout).toMatch(/^✓ valid — 1 of 2 devices change: 1 targeted/);
+  });
+
+  it('passes --label to the policy: the approval label turns a block into a pass', async () => {
+    const strict = testRepo();
+    const base = strict.commit({
+      '.github/edgeops.yml': 'policy:\n  maxChangedDevices: 0\n',
+      'deployments/a.yaml': deploymentYaml({ targetCondition: '*' }),
+      'fleet/f.yaml': 'devices: [{ deviceId: d1 }]',
+    });
+    strict.write({ 'fleet/f.yaml': 'devices: [{ deviceId: d1 }, { deviceId: d2 }]' });
+    const blocked = await cli(['plan', '--repo', strict.dir, '--base', base]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain('blocked by policy');
+    expect((await cli(['plan', '--repo', strict.dir, '--base', base, '--label', 'edgeops/approve-blast-radius'])).code).toBe(0);
   });
 
   it('reads --ref commits for resolve, and rejects unknown refs with exit 2', async () => {
