@@ -19,8 +19,23 @@ export function random(seed: number): () => number {
   };
 }
 
-const ENVIRONMENTS: [string, number][] = [['prod', 0.7], ['test', 0.2], ['dev', 0.1]];
-const LOCATIONS = ['westus', 'eastus', 'westeurope', 'northeurope', 'southeastasia', 'japaneast', 'brazilsouth', 'australiaeast', 'centralindia', 'canadacentral'];
+const ENVIRONMENTS: [string, number][] = [
+  ['prod', 0.7],
+  ['test', 0.2],
+  ['dev', 0.1],
+];
+const LOCATIONS = [
+  'westus',
+  'eastus',
+  'westeurope',
+  'northeurope',
+  'southeastasia',
+  'japaneast',
+  'brazilsouth',
+  'australiaeast',
+  'centralindia',
+  'canadacentral',
+];
 
 export interface GeneratedFleet {
   readonly files: Record<string, string>;
@@ -132,7 +147,13 @@ export function generate(devices: number, deployments: number, seed = 42, files 
     // values are distinct by construction (i minutes + whole days, i < 1440), so no ties.
     if (rnd() >= 0.1) priority++;
     const createdAt = new Date(Date.UTC(2026, 0, 1) + i * 60_000 + Math.floor(rnd() * 300) * 86_400_000).toISOString().replace('.000Z', 'Z');
-    out[`deployments/d${String(i).padStart(4, '0')}.yaml`] = deploymentFile(priority + 1, createdAt, conditionFor(rnd, i, devices), `team${i % 17}`, `contoso.azurecr.io/sensor:1.${i}`);
+    out[`deployments/d${String(i).padStart(4, '0')}.yaml`] = deploymentFile(
+      priority + 1,
+      createdAt,
+      conditionFor(rnd, i, devices),
+      `team${i % 17}`,
+      `contoso.azurecr.io/sensor:1.${i}`,
+    );
   }
   return { files: out, devices, deployments, fleetBytes };
 }

@@ -7,17 +7,17 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-// The code measured is the built JavaScript the CLI runs (tsc output in dist/), not
+// The code measured is the built JavaScript the CLI runs (tsc output in lib/), not
 // the sources through tsx: tsx's transform runs the scanner markedly slower.
-const dist = new URL('../dist/', import.meta.url);
+const dist = new URL('../lib/', import.meta.url);
 const built = async <T>(module: string): Promise<T> => (await import(new URL(module, dist).href)) as T;
 const { analyze } = await built<typeof import('../src/core/analyze.js')>('core/analyze.js');
 const { planChange } = await built<typeof import('../src/core/plan/plan.js')>('core/plan/plan.js');
 const { indexFleet, resolveFleet } = await built<typeof import('../src/core/resolve/resolve.js')>('core/resolve/resolve.js');
 const { diskSource } = await built<typeof import('../src/io/disk.js')>('io/disk.js');
 const { gitSource } = await built<typeof import('../src/io/git.js')>('io/git.js');
-const { loadRepository } = await built<typeof import('../src/io/load.js')>('io/load.js');
-const { runPlan } = await built<typeof import('../src/io/plan.js')>('io/plan.js');
+const { loadRepository } = await built<typeof import('../src/usecases/load.js')>('usecases/load.js');
+const { runPlan } = await built<typeof import('../src/usecases/plan.js')>('usecases/plan.js');
 
 const [dir, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 3);
@@ -82,7 +82,12 @@ let gitPlanMs: number | null = null;
 let diskLoadMs: number | null = null;
 if (process.env.BENCH_GIT === '1') {
   const repo = path.join(dir, '..', `${path.basename(dir)}-git`);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: repo,
+      stdio: 'ignore',
+      env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' },
+    });
   if (!existsSync(path.join(repo, '.git'))) {
     cpSync(path.join(dir, 'deployments'), path.join(repo, 'deployments'), { recursive: true });
     cpSync(path.join(dir, 'fleet'), path.join(repo, 'fleet'), { recursive: true });

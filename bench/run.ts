@@ -41,10 +41,12 @@ for (const size of values.sizes.split(',')) {
   // The CLI as a whole process, as an operator runs it (built JS, JSON to /dev/null).
   const bin = path.join(root, 'bin/edgeops.js');
   let cliMs: number | null = null;
-  if (existsSync(path.join(root, 'dist/cli/main.js'))) {
+  if (existsSync(path.join(root, 'lib/cli/main.js'))) {
     const t = performance.now();
     try {
-      execFileSync(process.execPath, ['--max-old-space-size=16384', bin, 'resolve', '--repo', dir, '--format', 'json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync(process.execPath, ['--max-old-space-size=16384', bin, 'resolve', '--repo', dir, '--format', 'json'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
     } catch {
       // exit code 1 (warnings do not fail; errors would) still measures the run
     }
@@ -61,7 +63,22 @@ if (values.json) {
   // resolve are also shown alone; MB/s is of load+validate; plan compares two resolved
   // snapshots already in memory.
   // load+validate = load − index − first resolution (a derived figure).
-  const header = ['devices', 'deployments', 'fleet MB', 'load ms', 'load+validate ms', 'MB/s', 'index ms', 'resolve ms', 'plan ms', 'changed', 'git plan ms', 'disk load ms', 'peak RSS MB', 'CLI resolve ms'];
+  const header = [
+    'devices',
+    'deployments',
+    'fleet MB',
+    'load ms',
+    'load+validate ms',
+    'MB/s',
+    'index ms',
+    'resolve ms',
+    'plan ms',
+    'changed',
+    'git plan ms',
+    'disk load ms',
+    'peak RSS MB',
+    'CLI resolve ms',
+  ];
   const rows = results.map((r) => [
     String(r.devices),
     String(r.deployments),

@@ -2,9 +2,9 @@
 // The only place that calls process.exit: commands return exit codes.
 let main;
 try {
-  main = await import('../dist/cli/main.js');
+  main = await import('../lib/cli/main.js');
 } catch (e) {
-  if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('dist')) {
+  if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('lib')) {
     process.stderr.write('edgeops: not built yet: run `npm ci` (or `npm run build`) first\n');
     process.exit(1);
   }

@@ -52,7 +52,7 @@ describe('edgeops resolve', () => {
   it('prints an aligned table without colour when not on a TTY', async () => {
     const { stdout } = await cli(['resolve']);
     expect(stdout).toMatch(/^19 devices · 5 deployments · 19 managed · 0 unmanaged/);
-    expect(stdout).toContain("telemetry-prod          10  2026-10-01T09:00:00Z        15       11  team=telemetry tier=prod\n");
+    expect(stdout).toContain('telemetry-prod          10  2026-10-01T09:00:00Z        15       11  team=telemetry tier=prod\n');
     expect(stdout).not.toContain('\x1b[');
   });
 
@@ -81,7 +81,14 @@ describe('edgeops resolve', () => {
     expect(code).toBe(1);
     const json = JSON.parse(stdout);
     expect(json.devices).toEqual([{ deviceId: 'd1', deployment: null, candidates: ['a', 'b'] }]);
-    expect(json.diagnostics[0]).toEqual({ severity: 'error', code: 'resolve/tie', message: expect.any(String), file: 'deployments/b.yaml', line: 1, column: 11 });
+    expect(json.diagnostics[0]).toEqual({
+      severity: 'error',
+      code: 'resolve/tie',
+      message: expect.any(String),
+      file: 'deployments/b.yaml',
+      line: 1,
+      column: 11,
+    });
   });
 });
 
@@ -103,7 +110,9 @@ describe('edgeops validate', () => {
     const json = JSON.parse((await cli(['validate', '--repo', dir, '--format', 'json'])).stdout);
     expect(json).toEqual({
       valid: false,
-      diagnostics: [{ severity: 'error', code: 'condition/double-quote', message: expect.stringMatching(/single quotes/), file: 'deployments/a.yaml', line: 2, column: 29 }],
+      diagnostics: [
+        { severity: 'error', code: 'condition/double-quote', message: expect.stringMatching(/single quotes/), file: 'deployments/a.yaml', line: 2, column: 29 },
+      ],
     });
     const github = await cli(['validate', '--repo', dir, '--format', 'github']);
     expect(github.stdout).toMatch(/^::error file=deployments\/a.yaml,line=2,col=29,title=edgeops condition\/double-quote::double quotes/);
@@ -166,8 +175,9 @@ describe('usage', () => {
 });
 
 describe('the built binary', () => {
-  const built = existsSync(path.join(root, 'dist/cli/main.js'));
-  const bin = (args: string[]) => promisify(execFile)(process.execPath, [path.join(root, 'bin/edgeops.js'), ...args], { cwd: root, maxBuffer: 1 << 26 }).catch((e) => e);
+  const built = existsSync(path.join(root, 'lib/cli/main.js'));
+  const bin = (args: string[]) =>
+    promisify(execFile)(process.execPath, [path.join(root, 'bin/edgeops.js'), ...args], { cwd: root, maxBuffer: 1 << 26 }).catch((e) => e);
 
   it.skipIf(!built)('runs as a process', async () => {
     const { stdout } = await bin(['resolve', '--format', 'json']);
@@ -202,9 +212,12 @@ describe('the built binary', () => {
 });
 
 describe('edgeops plan and --ref', async () => {
-  const { testRepo } = await import('./git.js');
+  const { testRepo } = await import('./support/git-repo.js');
   const repo = testRepo();
-  const base = repo.commit({ 'deployments/a.yaml': deploymentYaml({ targetCondition: "tags.env = 'prod'" }), 'fleet/f.yaml': 'devices: [{ deviceId: d1, tags: { env: prod } }]' });
+  const base = repo.commit({
+    'deployments/a.yaml': deploymentYaml({ targetCondition: "tags.env = 'prod'" }),
+    'fleet/f.yaml': 'devices: [{ deviceId: d1, tags: { env: prod } }]',
+  });
   repo.commit({ 'fleet/f.yaml': 'devices: [{ deviceId: d1, tags: { env: prod } }, { deviceId: d2, tags: { env: prod } }]' });
 
   it('plans base..head as JSON per DESIGN §4', async () => {

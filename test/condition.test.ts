@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  and3,
-  compileCondition,
-  explainCondition,
-  FALSE,
-  not3,
-  or3,
-  parseCondition,
-  TRUE,
-  UNKNOWN,
-  type Truth,
-} from '../src/core/condition/index.js';
+import { and3, compileCondition, explainCondition, FALSE, not3, or3, parseCondition, TRUE, UNKNOWN, type Truth } from '../src/core/condition/index.js';
 import type { Tags } from '../src/core/model.js';
 
 const tags = (t: Record<string, unknown>): Tags => Object.assign(Object.create(null), t) as Tags;
@@ -26,16 +15,32 @@ describe('three-valued logic', () => {
   const F = FALSE;
   const U = UNKNOWN;
   it.each([
-    [T, T, T], [T, F, F], [T, U, U],
-    [F, T, F], [F, F, F], [F, U, F],
-    [U, T, U], [U, F, F], [U, U, U],
+    [T, T, T],
+    [T, F, F],
+    [T, U, U],
+    [F, T, F],
+    [F, F, F],
+    [F, U, F],
+    [U, T, U],
+    [U, F, F],
+    [U, U, U],
   ] as const)('AND(%i, %i) = %i', (a, b, r) => expect(and3(a, b)).toBe(r));
   it.each([
-    [T, T, T], [T, F, T], [T, U, T],
-    [F, T, T], [F, F, F], [F, U, U],
-    [U, T, T], [U, F, U], [U, U, U],
+    [T, T, T],
+    [T, F, T],
+    [T, U, T],
+    [F, T, T],
+    [F, F, F],
+    [F, U, U],
+    [U, T, T],
+    [U, F, U],
+    [U, U, U],
   ] as const)('OR(%i, %i) = %i', (a, b, r) => expect(or3(a, b)).toBe(r));
-  it.each([[T, F], [F, T], [U, U]] as const)('NOT(%i) = %i', (a, r) => expect(not3(a)).toBe(r));
+  it.each([
+    [T, F],
+    [F, T],
+    [U, U],
+  ] as const)('NOT(%i) = %i', (a, r) => expect(not3(a)).toBe(r));
 
   it('evaluates connectives over unknown comparisons, as written', () => {
     const device = { environment: 'prod' };
@@ -112,8 +117,8 @@ describe('comparisons', () => {
   });
 
   it('binds AND tighter than OR', () => {
-    expect(evaluate("tags.a = 1 OR tags.b = 1 AND tags.c = 1", { a: 1, b: 0, c: 0 })).toBe(TRUE);
-    expect(evaluate("(tags.a = 1 OR tags.b = 1) AND tags.c = 1", { a: 1, b: 0, c: 0 })).toBe(FALSE);
+    expect(evaluate('tags.a = 1 OR tags.b = 1 AND tags.c = 1', { a: 1, b: 0, c: 0 })).toBe(TRUE);
+    expect(evaluate('(tags.a = 1 OR tags.b = 1) AND tags.c = 1', { a: 1, b: 0, c: 0 })).toBe(FALSE);
   });
 });
 
@@ -131,18 +136,18 @@ describe('syntax errors carry the index of the offending token', () => {
     ["tags.a..b = 'x'", 'condition/invalid-property', 7],
     ["tags.a = 'x' AND", 'condition/unexpected-end', 16],
     ["tags.a = 'x' tags.b = 'y'", 'condition/unexpected-token', 13],
-    ["tags.a IN []", 'condition/empty-list', 11],
+    ['tags.a IN []', 'condition/empty-list', 11],
     ["tags.a NIN ['x' 'y']", 'condition/unexpected-token', 16],
     ["(tags.a = 'x'", 'condition/unexpected-end', 13],
     ["tags.a = 'x')", 'condition/unexpected-token', 12],
-    ["tags.a = prod", 'condition/unexpected-token', 9],
+    ['tags.a = prod', 'condition/unexpected-token', 9],
     ["tags.a == 'x'", 'condition/unexpected-token', 8],
     ["tags.a ! 'x'", 'condition/invalid-character', 7],
     ["* AND tags.a = 'x'", 'condition/unexpected-token', 2],
     ["tags.a = 'x' OR *", 'condition/unexpected-token', 16],
     ['tags.a = 12abc', 'condition/invalid-character', 11],
     ["tags.a = 'x' ; tags.b = 'y'", 'condition/invalid-character', 13],
-    ["IS_DEFINED tags.a", 'condition/unexpected-token', 11],
+    ['IS_DEFINED tags.a', 'condition/unexpected-token', 11],
     ["tags.a = 'x' AND AND tags.b = 'y'", 'condition/unexpected-token', 17],
   ])('%s → %s at %i', (condition, code, index) => {
     expect(firstError(condition)).toMatchObject({ code, index });

@@ -9,7 +9,11 @@ const cases = JSON.parse(readFileSync(existsSync(shared) ? shared : vendored, 'u
   fleet: Fleetish[];
   conditions: { condition: string; targets: string[]; warning?: boolean }[];
   invalidConditions: string[];
-  priority: { deployments: { id: string; priority: number; createdAt: string; targetCondition: string }[]; winners?: Record<string, string | null>; invalid?: boolean }[];
+  priority: {
+    deployments: { id: string; priority: number; createdAt: string; targetCondition: string }[];
+    winners?: Record<string, string | null>;
+    invalid?: boolean;
+  }[];
 };
 
 describe('conformance: target conditions', () => {
@@ -42,7 +46,12 @@ describe('conformance: priority', () => {
     const loaded = c.bare
       ? await load({
           'fleet/f.yaml': JSON.stringify({ devices: cases.fleet }),
-          ...Object.fromEntries(c.deployments.map((d) => [`deployments/${d.id}.yaml`, JSON.stringify({ priority: d.priority, createdAt: d.createdAt, targetCondition: d.targetCondition })])),
+          ...Object.fromEntries(
+            c.deployments.map((d) => [
+              `deployments/${d.id}.yaml`,
+              JSON.stringify({ priority: d.priority, createdAt: d.createdAt, targetCondition: d.targetCondition }),
+            ]),
+          ),
         })
       : await loadFleet(deployments, cases.fleet);
     if (c.invalid) {

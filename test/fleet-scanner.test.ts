@@ -4,13 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { deviceTags, generate, random } from '../bench/generate.js';
 import { isBare } from '../src/core/record.js';
 import { scanFleet } from '../src/io/fleet-scanner.js';
-import { loadRepository } from '../src/io/load.js';
+import { loadRepository } from '../src/usecases/load.js';
 import { memorySource } from '../src/io/source.js';
 import { readYaml } from '../src/io/yaml.js';
 
 const viaYaml = (text: string) => readYaml('f.yaml', new TextEncoder().encode(text)).value;
 /** JSON with NaN/Infinity/-0 made visible, so equality is exact. */
-const exact = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? `#${String(x)}${Object.is(x, -0) ? '-0' : ''}` : x));
+const exact = (v: unknown) =>
+  JSON.stringify(v, (_k, x) => (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? `#${String(x)}${Object.is(x, -0) ? '-0' : ''}` : x));
 
 function expectSame(text: string, mustBeFast: boolean) {
   const fast = scanFleet(text);
@@ -33,14 +34,26 @@ describe('fleet scanner: differential against yaml', () => {
     ['double-quoted with escapes', 'devices:\n  - deviceId: "d\\"1"\n    tags: { a: "tab\\there", b: "\\u00e9\\x41", c: "\\\\" }\n'],
     ['flow maps, nested', 'devices:\n  - { deviceId: d1, tags: { site: { building: 9, floor: 2 }, env: prod } }\n  - {deviceId: d2,tags: {a: 1}}\n'],
     ['JSON-ish flow keys', 'devices:\n  - {"deviceId": "d1", "tags": {"a":1}}\n'],
-    ['comments everywhere', '# head\ndevices: # the list\n  # first\n  - deviceId: d1 # trailing\n    # inside\n    tags: # tags\n      a: x#y # c\n      b: \'q\' # c\n'],
+    [
+      'comments everywhere',
+      "# head\ndevices: # the list\n  # first\n  - deviceId: d1 # trailing\n    # inside\n    tags: # tags\n      a: x#y # c\n      b: 'q' # c\n",
+    ],
     ['CRLF', 'devices:\r\n  - deviceId: d1\r\n    tags:\r\n      a: x\r\n      b: { c: 1 }\r\n'],
     ['no trailing newline', 'devices:\n  - deviceId: d1'],
     ['blank lines', '\n\ndevices:\n\n  - deviceId: d1\n\n    tags:\n\n      a: 1\n\n'],
-    ['numbers and specials', 'devices:\n  - deviceId: d1\n    tags: { a: 0x1F, b: 0o17, c: -1.5e3, d: .5, e: +7, f: 007, g: 1_000, h: .inf, i: -.Inf, j: .nan, k: 12345678901234567890 }\n'],
-    ['booleans and nulls', 'devices:\n  - deviceId: d1\n    tags: { a: true, b: False, c: TRUE, d: yes, e: ~, f: null, g: NULL, h: on }\n  - deviceId: d2\n    tags:\n'],
+    [
+      'numbers and specials',
+      'devices:\n  - deviceId: d1\n    tags: { a: 0x1F, b: 0o17, c: -1.5e3, d: .5, e: +7, f: 007, g: 1_000, h: .inf, i: -.Inf, j: .nan, k: 12345678901234567890 }\n',
+    ],
+    [
+      'booleans and nulls',
+      'devices:\n  - deviceId: d1\n    tags: { a: true, b: False, c: TRUE, d: yes, e: ~, f: null, g: NULL, h: on }\n  - deviceId: d2\n    tags:\n',
+    ],
     ['keys that are numbers or booleans', 'devices:\n  - deviceId: d1\n    tags: { 1: a, 0x10: b, true: c, null: d, 1.50: e }\n'],
-    ['values with indicators inside', 'devices:\n  - deviceId: d1\n    tags:\n      a: x:y\n      b: a,b[c]{d}\n      c: -x\n      d: x - y\n      e: "a: b"\n'],
+    [
+      'values with indicators inside',
+      'devices:\n  - deviceId: d1\n    tags:\n      a: x:y\n      b: a,b[c]{d}\n      c: -x\n      d: x - y\n      e: "a: b"\n',
+    ],
     ['numeric device id', 'devices:\n  - deviceId: 12345\n  - deviceId: 00123\n'],
     ['empty devices', 'devices:\n'],
     ['empty devices with comment', 'devices: # none yet\n# really\n'],
@@ -78,8 +91,44 @@ describe('fleet scanner: differential against yaml', () => {
   it('random fleets in random scalar styles', () => {
     const style = fc.constantFrom('plain', 'single', 'double', 'flow');
     const word = fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/);
-    const scalar = fc.oneof(word, fc.integer({ min: -1000, max: 1000 }).map(String), fc.constantFrom('true', 'false', 'null', '~', '1.5', 'x y', "it's", 'a:b', '0x1A', '', '#x', '-1', '.5', '1e3', 'x #y', 'a,b', 'x\\y', 'q"q', '1_0', 'NaN', '.NaN', '+.inf', '0o8', '00', '-0', 'Yes'));
-    const deviceArb = fc.record({ id: fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/), tags: fc.dictionary(word, scalar, { maxKeys: 5 }), style, crlf: fc.boolean() });
+    const scalar = fc.oneof(
+      word,
+      fc.integer({ min: -1000, max: 1000 }).map(String),
+      fc.constantFrom(
+        'true',
+        'false',
+        'null',
+        '~',
+        '1.5',
+        'x y',
+        "it's",
+        'a:b',
+        '0x1A',
+        '',
+        '#x',
+        '-1',
+        '.5',
+        '1e3',
+        'x #y',
+        'a,b',
+        'x\\y',
+        'q"q',
+        '1_0',
+        'NaN',
+        '.NaN',
+        '+.inf',
+        '0o8',
+        '00',
+        '-0',
+        'Yes',
+      ),
+    );
+    const deviceArb = fc.record({
+      id: fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/),
+      tags: fc.dictionary(word, scalar, { maxKeys: 5 }),
+      style,
+      crlf: fc.boolean(),
+    });
     const render = (v: string, s: string) =>
       s === 'single' ? `'${v.replace(/'/g, "''")}'` : s === 'double' || v === '' || /^[#~]|: |'|^(true|false|null)$|^-$/.test(v) ? JSON.stringify(v) : v;
     fc.assert(
@@ -87,7 +136,8 @@ describe('fleet scanner: differential against yaml', () => {
         const lines = ['devices:'];
         for (const d of devices) {
           const entries = Object.entries(d.tags);
-          if (d.style === 'flow') lines.push(`  - { deviceId: ${render(d.id, 'double')}, tags: { ${entries.map(([k, v]) => `${k}: ${render(v, 'double')}`).join(', ')} } }`);
+          if (d.style === 'flow')
+            lines.push(`  - { deviceId: ${render(d.id, 'double')}, tags: { ${entries.map(([k, v]) => `${k}: ${render(v, 'double')}`).join(', ')} } }`);
           else {
             lines.push(`  - deviceId: ${render(d.id, d.style)}`);
             if (entries.length) lines.push('    tags:', ...entries.map(([k, v]) => `      ${k}: ${render(v, d.style)}`));

@@ -8,9 +8,7 @@ describe('fleet validation', () => {
       'fleet/a.yaml': 'devices:\n  - deviceId: d1\n  - deviceId: d2\n',
       'fleet/b.yaml': 'devices:\n  - deviceId: d3\n  - deviceId: d1\n',
     });
-    expect(loaded.diagnostics).toEqual([
-      expect.objectContaining({ code: 'fleet/duplicate-device', file: 'fleet/b.yaml', line: 3, column: 15 }),
-    ]);
+    expect(loaded.diagnostics).toEqual([expect.objectContaining({ code: 'fleet/duplicate-device', file: 'fleet/b.yaml', line: 3, column: 15 })]);
     expect(loaded.diagnostics[0].message).toContain('fleet/a.yaml');
     expect(loaded.analysis.resolution.devices.map((d) => d.deviceId)).toEqual(['d1', 'd2', 'd3']);
   });
@@ -43,13 +41,19 @@ describe('fleet validation', () => {
   });
 
   it('rejects unknown keys on a device (a typo must not drop tags silently)', async () => {
-    const loaded = await load({ 'deployments/a.yaml': deploymentYaml({ targetCondition: '*' }), 'fleet/f.yaml': 'devices:\n  - deviceId: d1\n    tag: { a: 1 }\n' });
+    const loaded = await load({
+      'deployments/a.yaml': deploymentYaml({ targetCondition: '*' }),
+      'fleet/f.yaml': 'devices:\n  - deviceId: d1\n    tag: { a: 1 }\n',
+    });
     expect(loaded.diagnostics).toEqual([expect.objectContaining({ code: 'fleet/invalid-device', line: 3, column: 5 })]);
   });
 
   it('rejects tags over 8 KB and a string tag over 4 KB', async () => {
     const tags = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`t${i}`, 'x'.repeat(900)]));
-    const loaded = await loadFleet({ a: { targetCondition: '*' } }, [{ deviceId: 'd1', tags }, { deviceId: 'd2', tags: { big: 'y'.repeat(5000) } }]);
+    const loaded = await loadFleet({ a: { targetCondition: '*' } }, [
+      { deviceId: 'd1', tags },
+      { deviceId: 'd2', tags: { big: 'y'.repeat(5000) } },
+    ]);
     expect(codes(loaded).sort()).toEqual(['fleet/invalid-tag', 'fleet/tags-too-large']);
   });
 

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { gitSource, resolveCommit } from '../src/io/git.js';
-import { loadRepository, parseCache } from '../src/io/load.js';
+import { loadRepository, parseCache } from '../src/usecases/load.js';
 import { deploymentYaml } from './helpers.js';
-import { testRepo } from './git.js';
+import { testRepo } from './support/git-repo.js';
 
 describe('git source', () => {
   const repo = testRepo();
-  const first = repo.commit({ 'deployments/a.yaml': deploymentYaml({ targetCondition: '*' }), 'fleet/f.yaml': 'devices: [{ deviceId: d1 }]', 'README.md': 'x' });
+  const first = repo.commit({
+    'deployments/a.yaml': deploymentYaml({ targetCondition: '*' }),
+    'fleet/f.yaml': 'devices: [{ deviceId: d1 }]',
+    'README.md': 'x',
+  });
   repo.git('tag', 'v1');
   repo.git('tag', '-a', 'v1-annotated', '-m', 'annotated');
   const second = repo.commit({ 'fleet/f.yaml': 'devices: [{ deviceId: d1 }, { deviceId: d2 }]' });
@@ -49,8 +53,7 @@ describe('git source', () => {
     let reads = 0;
     const source = {
       ...counted,
-      list: async (folder: string) =>
-        (await counted.list(folder))?.map((f) => ({ ...f, read: () => (reads++, f.read()) })),
+      list: async (folder: string) => (await counted.list(folder))?.map((f) => ({ ...f, read: () => (reads++, f.read()) })),
     };
     await loadRepository(source, { cache });
     expect(reads).toBe(1); // only fleet/g.yaml is new

@@ -1,5 +1,5 @@
 import { contentYaml } from '../bench/generate.js';
-import { loadRepository, type LoadedRepository } from '../src/io/load.js';
+import { loadRepository, type LoadedRepository } from '../src/usecases/load.js';
 import { memorySource } from '../src/io/source.js';
 
 /** The smallest valid modulesContent, as YAML lines indented for `content:`. */

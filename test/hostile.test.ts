@@ -8,7 +8,10 @@ const withFleet = (fleet: string | Uint8Array) => load({ 'deployments/all.yaml':
 describe('hostile YAML', () => {
   it('rejects a billion-laughs alias bomb quickly', async () => {
     let text = 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
-    for (let i = 1; i <= 9; i++) text += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i <= 9; i++)
+      text += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
     text += 'devices: [{ deviceId: d1, tags: { x: *a9 } }]\n';
     const loaded = await withFleet(text);
     expect(codes(loaded)).toContain('yaml/alias-bomb');

@@ -24,7 +24,7 @@ describe('effective manifest', () => {
     expect(one.manifest.contentHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(one.manifest.contentHash).toBe(two.manifest.contentHash);
     expect(three.manifest.contentHash).not.toBe(one.manifest.contentHash);
-    const module = (JSON.parse(one.json).modulesContent.$edgeAgent['properties.desired'].modules.m) as { settings: Record<string, string> };
+    const module = JSON.parse(one.json).modulesContent.$edgeAgent['properties.desired'].modules.m as { settings: Record<string, string> };
     expect(module.settings.createOptions).toBe('{"HostConfig":{"Binds":["/a:/a"],"Privileged":false}}');
     expect(Object.keys(JSON.parse(one.json))).toEqual(['contentHash', 'deployment', 'modulesContent']);
   });
@@ -59,7 +59,10 @@ describe('IoT Hub limits are warnings at validation time', () => {
 
   it('a single property value over 4 KB', async () => {
     const modules = `${module('m')}\n`;
-    const text = deployment(modules).replace('upstream: "FROM /messages/* INTO $upstream"', `upstream: "FROM /messages/* WHERE x = '${'a'.repeat(4100)}' INTO $upstream"`);
+    const text = deployment(modules).replace(
+      'upstream: "FROM /messages/* INTO $upstream"',
+      `upstream: "FROM /messages/* WHERE x = '${'a'.repeat(4100)}' INTO $upstream"`,
+    );
     const loaded = await load({ 'deployments/a.yaml': text, 'fleet/f.yaml': 'devices: [{ deviceId: d1 }]' });
     expect(loaded.diagnostics).toEqual([expect.objectContaining({ code: 'deployment/value-too-large', line: 19, column: 29 })]);
   });

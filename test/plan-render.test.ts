@@ -6,12 +6,12 @@ import type { PlacedDiagnostic } from '../src/core/diagnostics.js';
 import type { DeviceChange, Plan, Transition } from '../src/core/plan/plan.js';
 import type { PlanReport } from '../src/core/plan/report.js';
 import { gitSource } from '../src/io/git.js';
-import { runPlan } from '../src/io/plan.js';
+import { runPlan } from '../src/usecases/plan.js';
 import { planJson } from '../src/render/json.js';
 import { MAX_MARKDOWN, planMarkdown, PLAN_MARKER } from '../src/render/plan/markdown.js';
 import { planText } from '../src/render/plan/text.js';
 import { createStyle } from '../src/render/style.js';
-import { testRepo } from './git.js';
+import { testRepo } from './support/git-repo.js';
 
 const fixtures = path.resolve(import.meta.dirname, 'fixtures/plan');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -97,7 +97,14 @@ describe('markdown size limit', () => {
   });
 
   it('hard-cuts as a last resort, still saying so', () => {
-    const diagnostics = Array.from({ length: 10 }, (_, i): PlacedDiagnostic => ({ severity: 'warning', code: 'plan/unmanaged', message: 'x'.repeat(3000), file: `f${i}`, line: 1, column: 1 }));
+    const diagnostics = Array.from({ length: 10 }, (_, i): PlacedDiagnostic => ({
+      severity: 'warning',
+      code: 'plan/unmanaged',
+      message: 'x'.repeat(3000),
+      file: `f${i}`,
+      line: 1,
+      column: 1,
+    }));
     const md = planMarkdown(syntheticReport([transition('a', 'b', 5, 'x')], diagnostics), {}, 4_000);
     expect(md.length).toBeLessThanOrEqual(4_000);
     expect(md.startsWith(PLAN_MARKER)).toBe(true);

@@ -2,12 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { diskSource } from '../src/io/disk.js';
 import { gitSource } from '../src/io/git.js';
-import { runPlan } from '../src/io/plan.js';
+import { runPlan } from '../src/usecases/plan.js';
 import { deploymentYaml, fleetYaml, MINIMAL_CONTENT, type DeploymentSpec, type Fleetish } from './helpers.js';
-import { testRepo } from './git.js';
+import { testRepo } from './support/git-repo.js';
 
 const prod = (n: number, from = 1, extra: Record<string, unknown> = {}): Fleetish[] =>
-  Array.from({ length: n }, (_, i) => ({ deviceId: `prod${String(from + i).padStart(2, '0')}`, tags: { environment: 'prod', ring: (from + i) % 3, ...extra } }));
+  Array.from({ length: n }, (_, i) => ({
+    deviceId: `prod${String(from + i).padStart(2, '0')}`,
+    tags: { environment: 'prod', ring: (from + i) % 3, ...extra },
+  }));
 
 const A: DeploymentSpec = { priority: 10, targetCondition: "tags.environment = 'prod'", labels: { team: 'telemetry' } };
 
@@ -23,7 +26,9 @@ describe('plan scenarios', () => {
     const result = await plan(repo, base, head);
     expect(result.plan.summary).toEqual({ devices: 15, changed: 5, retargeted: 0, targeted: 5, untargeted: 0, updated: 0, removed: 0 });
     expect(result.plan.changes[0]).toEqual({ deviceId: 'prod11', kind: 'targeted', before: null, after: 'a' });
-    expect(result.plan.deployments).toEqual([{ id: 'a', labels: { team: 'telemetry' }, before: { targeted: 10, applied: 10 }, after: { targeted: 15, applied: 15 } }]);
+    expect(result.plan.deployments).toEqual([
+      { id: 'a', labels: { team: 'telemetry' }, before: { targeted: 10, applied: 10 }, after: { targeted: 15, applied: 15 } },
+    ]);
     expect(result.plan.transitions).toEqual([expect.objectContaining({ kind: 'targeted', from: null, to: 'a', count: 5 })]);
     expect(result.valid).toBe(true);
     expect(result.ok).toBe(true);
@@ -37,7 +42,9 @@ describe('plan scenarios', () => {
     expect(result.plan.summary.retargeted).toBe(3);
     const [t] = result.plan.transitions;
     expect(t).toMatchObject({ kind: 'retargeted', from: 'a', to: 'canary', count: 3, devices: ['prod03', 'prod06', 'prod09'] });
-    expect(t.why!.verdicts).toEqual([expect.objectContaining({ deployment: 'canary', before: null, after: expect.objectContaining({ result: 'true', priority: 20 }) })]);
+    expect(t.why!.verdicts).toEqual([
+      expect.objectContaining({ deployment: 'canary', before: null, after: expect.objectContaining({ result: 'true', priority: 20 }) }),
+    ]);
   });
 
   it('rollback: canary condition narrowed → back to A, and the now-empty canary is warned', async () => {
@@ -47,13 +54,20 @@ describe('plan scenarios', () => {
       'deployments/canary.yaml': deploymentYaml({ priority: 20, targetCondition: "tags.environment = 'prod' AND tags.ring IN [0, 1]" }),
       'fleet/prod.yaml': fleetYaml(prod(9)),
     });
-    const head = repo.commit({ 'deployments/canary.yaml': deploymentYaml({ priority: 20, targetCondition: "tags.environment = 'prod' AND tags.ring IN [7]" }) });
+    const head = repo.commit({
+      'deployments/canary.yaml': deploymentYaml({ priority: 20, targetCondition: "tags.environment = 'prod' AND tags.ring IN [7]" }),
+    });
     const result = await plan(repo, base, head);
     expect(result.plan.transitions).toEqual([expect.objectContaining({ kind: 'retargeted', from: 'canary', to: 'a', count: 6 })]);
     const why = result.plan.transitions[0].why!;
     expect(why.verdicts.find((v) => v.deployment === 'canary')).toMatchObject({ before: { result: 'true' }, after: { result: 'false' } });
     expect(result.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', code: 'deployment/targets-nothing', file: 'deployments/canary.yaml' })]);
-    expect(result.plan.deployments.find((d) => d.id === 'canary')).toEqual({ id: 'canary', labels: {}, before: { targeted: 6, applied: 6 }, after: { targeted: 0, applied: 0 } });
+    expect(result.plan.deployments.find((d) => d.id === 'canary')).toEqual({
+      id: 'canary',
+      labels: {},
+      before: { targeted: 6, applied: 6 },
+      after: { targeted: 0, applied: 0 },
+    });
   });
 
   it('a deployment deleted with no fallback → untargeted, and a warning that says how to roll back', async () => {
@@ -74,7 +88,9 @@ describe('plan scenarios', () => {
     const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(3)) });
     const labels = repo.commit({ 'deployments/a.yaml': deploymentYaml({ ...A, priority: 11, labels: { team: 'other' } }) });
     expect((await plan(repo, base, labels)).plan.summary.changed).toBe(0);
-    const content = repo.commit({ 'deployments/a.yaml': deploymentYaml({ ...A, content: MINIMAL_CONTENT.replace('timeToLiveSecs: 7200', 'timeToLiveSecs: 60') }) });
+    const content = repo.commit({
+      'deployments/a.yaml': deploymentYaml({ ...A, content: MINIMAL_CONTENT.replace('timeToLiveSecs: 7200', 'timeToLiveSecs: 60') }),
+    });
     const result = await plan(repo, labels, content);
     expect(result.plan.summary).toMatchObject({ changed: 3, updated: 3 });
     expect(result.plan.transitions[0]).toMatchObject({ kind: 'updated', from: 'a', to: 'a' });
@@ -138,7 +154,10 @@ describe('plan scenarios', () => {
   it('an invalid head makes the plan invalid but still shows what it can', async () => {
     const repo = testRepo();
     const base = repo.commit({ 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
-    const head = repo.commit({ 'deployments/b.yaml': deploymentYaml({ priority: 10, targetCondition: 'tags.x = "y"' }), 'fleet/prod.yaml': fleetYaml(prod(3)) });
+    const head = repo.commit({
+      'deployments/b.yaml': deploymentYaml({ priority: 10, targetCondition: 'tags.x = "y"' }),
+      'fleet/prod.yaml': fleetYaml(prod(3)),
+    });
     const result = await plan(repo, base, head);
     expect(result.valid).toBe(false);
     expect(result.ok).toBe(false);
@@ -152,7 +171,9 @@ describe('plan scenarios', () => {
     const head = repo.commit({ 'fleet/prod.yaml': fleetYaml(prod(3)) });
     const result = await plan(repo, base, head);
     expect(result.valid).toBe(true);
-    expect(result.diagnostics).toContainEqual(expect.objectContaining({ severity: 'warning', code: 'condition/double-quote', message: expect.stringMatching(/^already on base: /) }));
+    expect(result.diagnostics).toContainEqual(
+      expect.objectContaining({ severity: 'warning', code: 'condition/double-quote', message: expect.stringMatching(/^already on base: /) }),
+    );
   });
 });
 
@@ -161,12 +182,22 @@ describe('policy', () => {
 
   it('is taken from base, not head: a pull request cannot loosen its own policy', async () => {
     const repo = testRepo();
-    const base = repo.commit({ ...policy('policy:\n  maxChangedDevices: 2\n'), 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const base = repo.commit({
+      ...policy('policy:\n  maxChangedDevices: 2\n'),
+      'deployments/a.yaml': deploymentYaml(A),
+      'fleet/prod.yaml': fleetYaml(prod(2)),
+    });
     const head = repo.commit({ ...policy('policy:\n  maxChangedDevices: 1000\n'), 'fleet/prod.yaml': fleetYaml(prod(6)) });
     const result = await plan(repo, base, head);
     expect(result.valid).toBe(true);
     expect(result.ok).toBe(false);
-    expect(result.policy!.findings).toEqual([expect.objectContaining({ rule: 'maxChangedDevices', severity: 'error', message: expect.stringMatching(/^4 devices change; the policy allows 2; add the label edgeops\/approve-blast-radius/) })]);
+    expect(result.policy!.findings).toEqual([
+      expect.objectContaining({
+        rule: 'maxChangedDevices',
+        severity: 'error',
+        message: expect.stringMatching(/^4 devices change; the policy allows 2; add the label edgeops\/approve-blast-radius/),
+      }),
+    ]);
     const approved = await plan(repo, base, head, ['edgeops/approve-blast-radius']);
     expect(approved.ok).toBe(true);
     expect(approved.policy!.findings[0]).toMatchObject({ severity: 'warning', message: expect.stringContaining('approved by the label') });
@@ -175,7 +206,7 @@ describe('policy', () => {
   it('maxChangedPercent and protected conditions, with a custom approval label', async () => {
     const repo = testRepo();
     const base = repo.commit({
-      ...policy("policy:\n  maxChangedPercent: 10\n  approvalLabel: ship-it\n  protected:\n    - tags.ring = 0\n"),
+      ...policy('policy:\n  maxChangedPercent: 10\n  approvalLabel: ship-it\n  protected:\n    - tags.ring = 0\n'),
       'deployments/a.yaml': deploymentYaml(A),
       'fleet/prod.yaml': fleetYaml(prod(10)),
     });
@@ -191,7 +222,11 @@ describe('policy', () => {
 
   it('a broken policy file on base is a warning, not a block', async () => {
     const repo = testRepo();
-    const base = repo.commit({ ...policy('policy:\n  maxChangedDevices: many\n'), 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const base = repo.commit({
+      ...policy('policy:\n  maxChangedDevices: many\n'),
+      'deployments/a.yaml': deploymentYaml(A),
+      'fleet/prod.yaml': fleetYaml(prod(2)),
+    });
     const result = await plan(repo, base, base);
     expect(result.ok).toBe(true);
     expect(result.diagnostics).toEqual([expect.objectContaining({ file: '.github/edgeops.yml', line: 2, severity: 'warning', code: 'policy/invalid' })]);

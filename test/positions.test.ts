@@ -49,10 +49,9 @@ describe('condition errors inside YAML scalars', () => {
 
 describe('schema errors point at the key or value', () => {
   it('a bad enum value, an unknown key and a missing key, all in one run', async () => {
-    const content = MINIMAL_CONTENT.replace('status: running', 'status: runing').replace('modules: {}', 'modules: {}\n        extra: 1').replace(
-      'storeAndForwardConfiguration: { timeToLiveSecs: 7200 }',
-      '',
-    );
+    const content = MINIMAL_CONTENT.replace('status: running', 'status: runing')
+      .replace('modules: {}', 'modules: {}\n        extra: 1')
+      .replace('storeAndForwardConfiguration: { timeToLiveSecs: 7200 }', '');
     const text = `priority: 1\ncreatedAt: 2026-01-01T00:00:00Z\ntargetCondition: '*'\n${content}`;
     const loaded = await load({ 'deployments/d.yaml': text, 'fleet/f.yaml': 'devices: []' });
     const lines = text.split('\n');

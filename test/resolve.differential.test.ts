@@ -51,7 +51,15 @@ describe('indexed resolution equals the reference', () => {
     fc.assert(
       fc.property(
         fc.array(deviceArb, { maxLength: 40 }),
-        fc.array(fc.record({ condition: fc.oneof({ weight: 9, arbitrary: condition }, { weight: 1, arbitrary: fc.constant('*') }), priority: fc.integer({ min: 0, max: 2 }), day: fc.integer({ min: 1, max: 2 }), broken: fc.boolean() }), { maxLength: 6 }),
+        fc.array(
+          fc.record({
+            condition: fc.oneof({ weight: 9, arbitrary: condition }, { weight: 1, arbitrary: fc.constant('*') }),
+            priority: fc.integer({ min: 0, max: 2 }),
+            day: fc.integer({ min: 1, max: 2 }),
+            broken: fc.boolean(),
+          }),
+          { maxLength: 6 },
+        ),
         fc.boolean(),
         (fleet, specs, shuffle) => {
           const devices: Device[] = fleet.map((d, i) => ({

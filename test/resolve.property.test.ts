@@ -67,7 +67,12 @@ describe('resolution (property-based)', () => {
           };
           return { deployment, expr: parseCondition(deployment.targetCondition!).expr };
         });
-        const devices: Device[] = fleet.map((d, index) => ({ deviceId: d.deviceId, tags: Object.assign(Object.create(null), d.tags) as Tags, file: 'f', index }));
+        const devices: Device[] = fleet.map((d, index) => ({
+          deviceId: d.deviceId,
+          tags: Object.assign(Object.create(null), d.tags) as Tags,
+          file: 'f',
+          index,
+        }));
         const resolution = resolveFleet(targets, devices);
         const expected = reference(specs, fleet);
         for (const d of resolution.devices) expect(d.deployment).toBe(expected[d.deviceId].winner);

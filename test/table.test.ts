@@ -3,7 +3,15 @@ import { table } from '../src/render/text/table.js';
 
 describe('text tables', () => {
   it('align numbers right and text left', () => {
-    expect(table([{ header: 'NAME' }, { header: 'N', align: 'right' }], [['a', '1'], ['bbbbb', '100']])).toBe('NAME     N\na        1\nbbbbb  100');
+    expect(
+      table(
+        [{ header: 'NAME' }, { header: 'N', align: 'right' }],
+        [
+          ['a', '1'],
+          ['bbbbb', '100'],
+        ],
+      ),
+    ).toBe('NAME     N\na        1\nbbbbb  100');
   });
 
   it('take a million rows (resolve --devices on a large fleet)', () => {

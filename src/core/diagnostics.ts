@@ -112,8 +112,7 @@ export const warning = (code: DiagnosticCode, message: string, location?: Locati
   location,
 });
 
-export const hasErrors = (diagnostics: readonly { severity: Severity }[]): boolean =>
-  diagnostics.some((d) => d.severity === 'error');
+export const hasErrors = (diagnostics: readonly { severity: Severity }[]): boolean => diagnostics.some((d) => d.severity === 'error');
 
 /** Appends without spreading: `push(...list)` overflows the stack for a few hundred thousand items. */
 export function append<T>(target: T[], items: readonly T[]): void {

@@ -67,14 +67,7 @@ export function explainDevice(analysis: Analysis, deviceId: string): DeviceExpla
   }
   const deployments: DeploymentVerdict[] = verdicts.map(({ deployment: _, ...v }) => ({
     ...v,
-    role:
-      v.result !== 'true'
-        ? 'not-targeted'
-        : v.id === winner
-          ? 'winner'
-          : tied && (v.id === first.id || v.id === second.id)
-            ? 'tied'
-            : 'candidate',
+    role: v.result !== 'true' ? 'not-targeted' : v.id === winner ? 'winner' : tied && (v.id === first.id || v.id === second.id) ? 'tied' : 'candidate',
   }));
   return { device, winner, reason, deployments };
 }

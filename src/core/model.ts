@@ -43,8 +43,7 @@ export interface Repository {
   readonly fleet: Fleet;
 }
 
-export const isTags = (value: TagValue | undefined): value is Tags =>
-  typeof value === 'object' && value !== null;
+export const isTags = (value: TagValue | undefined): value is Tags => typeof value === 'object' && value !== null;
 
 /** Precedence: higher priority first, then newer createdAt, then id (only to keep output stable). */
 export function comparePrecedence(a: Deployment, b: Deployment): number {
@@ -52,5 +51,4 @@ export function comparePrecedence(a: Deployment, b: Deployment): number {
 }
 
 /** Two deployments whose order no rule decides. */
-export const isTie = (a: Deployment, b: Deployment): boolean =>
-  a.priority === b.priority && a.createdAtMs === b.createdAtMs;
+export const isTie = (a: Deployment, b: Deployment): boolean => a.priority === b.priority && a.createdAtMs === b.createdAtMs;

@@ -59,10 +59,7 @@ export async function readDeployments(files: readonly SourceFile[], limits: Yaml
 async function readFresh(files: readonly SourceFile[], limits: YamlLimits): Promise<ReadDeployment[]> {
   const inputs = await Promise.all(files.map(async (f) => ({ file: f.path, bytes: await f.read() })));
   // The worker is built JavaScript: under a TypeScript test runner it is absent, and the main thread reads.
-  const results =
-    inputs.length >= WORKER_THRESHOLD && existsSync(fileURLToPath(workerUrl))
-      ? await inWorker(inputs, limits).catch(() => undefined)
-      : undefined;
+  const results = inputs.length >= WORKER_THRESHOLD && existsSync(fileURLToPath(workerUrl)) ? await inWorker(inputs, limits).catch(() => undefined) : undefined;
   if (!results) {
     return inputs.map(({ file, bytes }) => {
       const yaml = readYaml(file, bytes, limits);

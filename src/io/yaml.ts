@@ -125,7 +125,7 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
     report('file/invalid-utf8', 'file is not valid UTF-8 here: save it as UTF-8', bad);
     return result(undefined);
   }
-  for (let lineStart = 0; lineStart <= text.length; ) {
+  for (let lineStart = 0; lineStart <= text.length;) {
     const nl = text.indexOf('\n', lineStart);
     const end = nl < 0 ? text.length : nl;
     if (end - lineStart > limits.maxLineLength) {

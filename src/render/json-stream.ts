@@ -9,7 +9,11 @@ import { diagnosticJson } from './json.js';
 
 const CHUNK_DEVICES = 4096;
 
-export async function writeResolveJson(resolution: Resolution, diagnostics: readonly PlacedDiagnostic[], write: (text: string) => Promise<void> | void): Promise<void> {
+export async function writeResolveJson(
+  resolution: Resolution,
+  diagnostics: readonly PlacedDiagnostic[],
+  write: (text: string) => Promise<void> | void,
+): Promise<void> {
   const { deviceIds, winners } = resolution;
   await write('{\n  "devices": [');
   for (let start = 0; start < deviceIds.length; start += CHUNK_DEVICES) {

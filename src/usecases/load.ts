@@ -4,10 +4,10 @@
  */
 import { analyze, type Analysis, type ParsedFile } from '../core/analyze.js';
 import { append, type Diagnostic, type PlacedDiagnostic } from '../core/diagnostics.js';
-import { readDeployments, type DeploymentCache } from './deployment-reader.js';
-import type { Source, SourceFile } from './source.js';
-import { scanFleet } from './fleet-scanner.js';
-import { DEFAULT_LIMITS, readYaml, type FastPath, type YamlFile, type YamlLimits } from './yaml.js';
+import { readDeployments, type DeploymentCache } from '../io/deployment-reader.js';
+import type { Source, SourceFile } from '../io/source.js';
+import { scanFleet } from '../io/fleet-scanner.js';
+import { DEFAULT_LIMITS, readYaml, type FastPath, type YamlFile, type YamlLimits } from '../io/yaml.js';
 
 export const DEPLOYMENTS_FOLDER = 'deployments';
 export const FLEET_FOLDER = 'fleet';
@@ -57,10 +57,7 @@ export interface LoadOptions {
 
 export async function loadRepository(source: Source, options: LoadOptions = {}): Promise<LoadedRepository> {
   const reuse = options.sameFleetAs;
-  const [deploymentList, fleetList] = await Promise.all([
-    source.list(DEPLOYMENTS_FOLDER),
-    reuse ? ([] as SourceFile[]) : source.list(FLEET_FOLDER),
-  ]);
+  const [deploymentList, fleetList] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), reuse ? ([] as SourceFile[]) : source.list(FLEET_FOLDER)]);
   const placed: PlacedDiagnostic[] = [];
   if (deploymentList === undefined && fleetList === undefined) {
     placed.push({
@@ -74,7 +71,9 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
   }
   const [deployed, fleetFiles] = await Promise.all([
     readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
-    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readAll(fleetList ?? [], FLEET_LIMITS, options.cache?.fleet, scanFleet),
+    reuse
+      ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`))
+      : readAll(fleetList ?? [], FLEET_LIMITS, options.cache?.fleet, scanFleet),
   ]);
   const files = new Map<string, YamlFile>([...deployed.map((d) => d.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics: Diagnostic[] = [];

@@ -6,9 +6,18 @@ import { append, type PlacedDiagnostic } from '../core/diagnostics.js';
 import { planChange } from '../core/plan/plan.js';
 import type { PlanReport } from '../core/plan/report.js';
 import { checkPolicy, parsePolicy, POLICY_FILE, type PolicyReport } from '../core/plan/policy.js';
-import { compareDiagnostics, DEPLOYMENTS_FOLDER, FLEET_FOLDER, loadRepository, parseCache, placeDiagnostics, type LoadedRepository, type ParseCache } from './load.js';
-import type { Source } from './source.js';
-import { readYaml } from './yaml.js';
+import {
+  compareDiagnostics,
+  DEPLOYMENTS_FOLDER,
+  FLEET_FOLDER,
+  loadRepository,
+  parseCache,
+  placeDiagnostics,
+  type LoadedRepository,
+  type ParseCache,
+} from './load.js';
+import type { Source } from '../io/source.js';
+import { readYaml } from '../io/yaml.js';
 
 export interface PlanOptions {
   /** The pull request's labels (for the policy's approval label). */
@@ -38,7 +47,10 @@ export async function runPlan(baseSource: Source, headSource: Source, options: P
   const base = await loadRepository(baseSource, { cache });
   // Equal trees: head is base, nothing to read or resolve again; an equal fleet folder
   // (the usual pull request edits deployments) is reused with its index.
-  const [sameDeployments, sameFleet] = await Promise.all([sameFolder(baseSource, headSource, DEPLOYMENTS_FOLDER), sameFolder(baseSource, headSource, FLEET_FOLDER)]);
+  const [sameDeployments, sameFleet] = await Promise.all([
+    sameFolder(baseSource, headSource, DEPLOYMENTS_FOLDER),
+    sameFolder(baseSource, headSource, FLEET_FOLDER),
+  ]);
   const head = sameDeployments && sameFleet ? base : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : undefined });
   const plan = planChange(base.analysis, head.analysis);
 

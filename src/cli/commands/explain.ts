@@ -1,5 +1,4 @@
-import { explainDevice } from '../../core/explain.js';
-import { loadRepository } from '../../io/load.js';
+import { explain } from '../../usecases/explain.js';
 import { explainJson, stringify } from '../../render/json.js';
 import { explainText } from '../../render/text/explain.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
@@ -25,8 +24,7 @@ export async function explainCommand(args: readonly string[], ctx: CliContext): 
   }
   if (positionals.length !== 1) throw new UsageError('explain takes exactly one deviceId');
   const format = checkFormat(values.format, ['text', 'json']);
-  const loaded = await loadRepository(await openSource(ctx, values.repo, values.ref));
-  const explanation = explainDevice(loaded.analysis, positionals[0]);
+  const { explanation } = await explain(await openSource(ctx, values.repo, values.ref), positionals[0]);
   if (!explanation) {
     ctx.stderr.write(`edgeops: no device '${positionals[0]}' in the fleet of ${values.repo}\n`);
     return EXIT_INVALID;

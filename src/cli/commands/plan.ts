@@ -1,4 +1,4 @@
-import { runPlan } from '../../io/plan.js';
+import { runPlan } from '../../usecases/plan.js';
 import { planJson, stringify } from '../../render/json.js';
 import { planMarkdown } from '../../render/plan/markdown.js';
 import { planText } from '../../render/plan/text.js';

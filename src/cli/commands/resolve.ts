@@ -1,4 +1,4 @@
-import { loadRepository } from '../../io/load.js';
+import { resolve } from '../../usecases/resolve.js';
 import { writeResolveJson } from '../../render/json-stream.js';
 import { resolveText } from '../../render/text/resolve.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
@@ -24,9 +24,8 @@ export async function resolveCommand(args: readonly string[], ctx: CliContext): 
     return EXIT_OK;
   }
   const format = checkFormat(values.format, ['text', 'json']);
-  const loaded = await loadRepository(await openSource(ctx, values.repo, values.ref));
-  const { resolution } = loaded.analysis;
-  if (format === 'json') await writeResolveJson(resolution, loaded.diagnostics, writer(ctx));
-  else ctx.stdout.write(resolveText(resolution, loaded.diagnostics, styleFor(ctx), { devices: values.devices }));
-  return loaded.valid ? EXIT_OK : EXIT_INVALID;
+  const { resolution, diagnostics, valid } = await resolve(await openSource(ctx, values.repo, values.ref));
+  if (format === 'json') await writeResolveJson(resolution, diagnostics, writer(ctx));
+  else ctx.stdout.write(resolveText(resolution, diagnostics, styleFor(ctx), { devices: values.devices }));
+  return valid ? EXIT_OK : EXIT_INVALID;
 }

@@ -1,4 +1,4 @@
-import { loadRepository } from '../../io/load.js';
+import { validate } from '../../usecases/validate.js';
 import { githubAnnotations } from '../../render/github.js';
 import { stringify, validateJson } from '../../render/json.js';
 import { validateText } from '../../render/text/validate.js';
@@ -24,23 +24,10 @@ export async function validateCommand(args: readonly string[], ctx: CliContext):
     return EXIT_OK;
   }
   const format = checkFormat(values.format, ['text', 'json', 'github']);
-  const loaded = await loadRepository(await openSource(ctx, values.repo, values.ref));
-  if (format === 'json') ctx.stdout.write(stringify(validateJson(loaded.valid, loaded.diagnostics)));
-  else if (format === 'github') ctx.stdout.write(githubAnnotations(loaded.diagnostics));
-  else {
-    const { repository } = loaded.analysis;
-    ctx.stdout.write(
-      validateText(
-        {
-          valid: loaded.valid,
-          diagnostics: loaded.diagnostics,
-          deployments: repository.deployments.length,
-          devices: repository.fleet.devices.length,
-          files: loaded.files.size,
-        },
-        styleFor(ctx),
-      ),
-    );
-  }
-  return loaded.valid ? EXIT_OK : EXIT_INVALID;
+  const result = await validate(await openSource(ctx, values.repo, values.ref));
+  const { diagnostics } = result.loaded;
+  if (format === 'json') ctx.stdout.write(stringify(validateJson(result.valid, diagnostics)));
+  else if (format === 'github') ctx.stdout.write(githubAnnotations(diagnostics));
+  else ctx.stdout.write(validateText({ valid: result.valid, diagnostics, deployments: result.deployments, devices: result.devices, files: result.files }, styleFor(ctx)));
+  return result.valid ? EXIT_OK : EXIT_INVALID;
 }

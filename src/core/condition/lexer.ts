@@ -1,17 +1,6 @@
 /** Splits a target condition into tokens. Hand-written so every error has an exact index. */
 
-export type TokenType =
-  | '('
-  | ')'
-  | '['
-  | ']'
-  | ','
-  | '*'
-  | 'op'
-  | 'string'
-  | 'number'
-  | 'word'
-  | 'eof';
+export type TokenType = '(' | ')' | '[' | ']' | ',' | '*' | 'op' | 'string' | 'number' | 'word' | 'eof';
 
 export interface Token {
   readonly type: TokenType;
@@ -23,10 +12,7 @@ export interface Token {
 }
 
 export interface LexError {
-  readonly code:
-    | 'condition/double-quote'
-    | 'condition/invalid-character'
-    | 'condition/unterminated-string';
+  readonly code: 'condition/double-quote' | 'condition/invalid-character' | 'condition/unterminated-string';
   readonly message: string;
   readonly index: number;
 }
@@ -57,7 +43,7 @@ export function lex(text: string): { tokens: Token[]; error?: LexError } {
     if ('()[],*'.includes(ch)) {
       tokens.push({ type: ch as TokenType, start, end: i + 1, text: ch });
       i++;
-    } else if (ch === '=' ) {
+    } else if (ch === '=') {
       tokens.push({ type: 'op', start, end: i + 1, text: '=' });
       i++;
     } else if (ch === '!' || ch === '<' || ch === '>') {
@@ -96,11 +82,7 @@ export function lex(text: string): { tokens: Token[]; error?: LexError } {
         }
         if (!VALUE_CHARS.test(c)) {
           const what = c === '"' ? 'a double quote' : describe(c);
-          return fail(
-            'condition/invalid-character',
-            `${what} is not allowed in a string value; IoT Hub allows ${VALUE_CHARS_TEXT}`,
-            i,
-          );
+          return fail('condition/invalid-character', `${what} is not allowed in a string value; IoT Hub allows ${VALUE_CHARS_TEXT}`, i);
         }
         value += c;
         i++;

@@ -206,7 +206,7 @@ class Parser {
     }
     if (token.type === '*') this.fail(token, "'*' targets every device and must be the whole condition");
     if (kw !== undefined) this.fail(token, `expected a comparison, found the keyword ${token.text.toUpperCase()}`);
-    if (token.type === 'eof') this.fail(token, 'expected a comparison such as tags.environment = \'prod\'');
+    if (token.type === 'eof') this.fail(token, "expected a comparison such as tags.environment = 'prod'");
     const property = this.property();
     const next = this.peek();
     const nextKw = this.keyword(next);

@@ -1,4 +1,5 @@
 /** Canonical JSON: sorted keys, no whitespace, so equal content always gives equal bytes and hashes. */
+import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
@@ -26,3 +27,13 @@ export const utf8Length = (text: string): number => {
   }
   return n;
 };
+
+/** The git blob id of a text (`sha1("blob <bytes>\0" + bytes)`), as `git hash-object` computes it. */
+export function gitBlobId(text: string): string {
+  const body = utf8ToBytes(text);
+  const header = utf8ToBytes(`blob ${body.length}\0`);
+  const all = new Uint8Array(header.length + body.length);
+  all.set(header);
+  all.set(body, header.length);
+  return bytesToHex(sha1(all));
+}

@@ -134,7 +134,13 @@ export function planChange(base: Analysis, head: Analysis): Plan {
       return { kind, from: before, to: after, count: list.length, devices: list.map((c) => c.deviceId), why: why(base, head, list[0], baseHashes, headHashes) };
     })
     // Largest first; the rest of the order only keeps output stable (ordinal, not locale).
-    .sort((a, b) => b.count - a.count || CHANGE_KINDS.indexOf(a.kind) - CHANGE_KINDS.indexOf(b.kind) || byString(String(a.from), String(b.from)) || byString(String(a.to), String(b.to)));
+    .sort(
+      (a, b) =>
+        b.count - a.count ||
+        CHANGE_KINDS.indexOf(a.kind) - CHANGE_KINDS.indexOf(b.kind) ||
+        byString(String(a.from), String(b.from)) ||
+        byString(String(a.to), String(b.to)),
+    );
 
   return { summary, changes, deployments, transitions, diagnostics: unmanagedWarnings(head, transitions) };
 }
@@ -188,8 +194,7 @@ function why(base: Analysis, head: Analysis, change: DeviceChange, baseHashes: M
     const b = beforeById.get(id);
     const a = afterById.get(id);
     const relevant = id === change.before || id === change.after || b?.result === 'true' || a?.result === 'true';
-    const changed =
-      !a || !b || a.result !== b.result || a.targetCondition !== b.targetCondition || a.priority !== b.priority || a.createdAt !== b.createdAt;
+    const changed = !a || !b || a.result !== b.result || a.targetCondition !== b.targetCondition || a.priority !== b.priority || a.createdAt !== b.createdAt;
     if (relevant && changed) verdicts.push({ deployment: id, before: strip(b), after: strip(a) });
   }
   const result: Why = { deviceId: change.deviceId, verdicts };

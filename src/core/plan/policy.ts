@@ -105,7 +105,12 @@ export function checkPolicy(policy: Policy, plan: Plan, base: Analysis, head: An
   const changed = plan.changes.map((c) => c.deviceId);
   const { changed: n } = plan.summary;
   if (policy.maxChangedDevices !== undefined && n > policy.maxChangedDevices) {
-    findings.push({ rule: 'maxChangedDevices', severity, message: `${n} devices change; the policy allows ${policy.maxChangedDevices}${suffix}`, devices: changed.slice(0, SHOWN) });
+    findings.push({
+      rule: 'maxChangedDevices',
+      severity,
+      message: `${n} devices change; the policy allows ${policy.maxChangedDevices}${suffix}`,
+      devices: changed.slice(0, SHOWN),
+    });
   }
   const fleetSize = Math.max(plan.summary.devices, base.resolution.deviceIds.length);
   const percent = fleetSize === 0 ? 0 : (100 * n) / fleetSize;

@@ -91,7 +91,6 @@ export function norInto(target: Bitset, u: Bitset, all: Bitset): void {
   for (let i = 0; i < target.length; i++) target[i] = ~(target[i] | u[i]) & all[i];
 }
 
-
 /** out = a & b */
 export function andTo(out: Bitset, a: Bitset, b: Bitset): void {
   for (let i = 0; i < out.length; i++) out[i] = a[i] & b[i];

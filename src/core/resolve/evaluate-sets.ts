@@ -88,8 +88,8 @@ export class SetEvaluator {
         const r = this.evaluate(expr.right, needU);
         if (!needU) {
           // Without unknowns to track, reuse a fresh side instead of another temporary.
-          if (l.owned) return B.andInto(l.t, r.t), l;
-          if (r.owned) return B.andInto(r.t, l.t), r;
+          if (l.owned) return (B.andInto(l.t, r.t), l);
+          if (r.owned) return (B.andInto(r.t, l.t), r);
           const t = this.temp();
           B.andTo(t, l.t, r.t);
           return { t, owned: true };
@@ -109,8 +109,8 @@ export class SetEvaluator {
         const l = this.evaluate(expr.left, needU);
         const r = this.evaluate(expr.right, needU);
         if (!needU) {
-          if (l.owned) return B.orInto(l.t, r.t), l;
-          if (r.owned) return B.orInto(r.t, l.t), r;
+          if (l.owned) return (B.orInto(l.t, r.t), l);
+          if (r.owned) return (B.orInto(r.t, l.t), r);
           const t = this.temp();
           B.orTo(t, l.t, r.t);
           return { t, owned: true };
@@ -125,7 +125,7 @@ export class SetEvaluator {
       case 'not': {
         // `owned` is about `t` only: `u` is never changed in place, so it may be shared.
         const inner = this.evaluate(expr.operand, true);
-        if (inner.owned) return B.norInto(inner.t as B.Bitset, inner.u!, all), { t: inner.t, u: inner.u, owned: true };
+        if (inner.owned) return (B.norInto(inner.t as B.Bitset, inner.u!, all), { t: inner.t, u: inner.u, owned: true });
         const t = this.temp();
         B.norTo(t, inner.t, inner.u!, all);
         return { t, u: inner.u, owned: true };

@@ -103,18 +103,26 @@ export function finish(r: Resolved): Resolution {
   ordered.forEach((t, i) => {
     if (r.targeted[i] > 0 && r.applied[i] === 0 && !tied.has(i)) {
       diagnostics.push(
-        warning('deployment/shadowed', `'${t.deployment.id}' targets ${r.targeted[i]} device(s) but wins none: deployments of higher precedence cover all of them; raise its priority, narrow theirs, or delete it`, {
-          file: t.deployment.file,
-          path: ['priority'],
-        }),
+        warning(
+          'deployment/shadowed',
+          `'${t.deployment.id}' targets ${r.targeted[i]} device(s) but wins none: deployments of higher precedence cover all of them; raise its priority, narrow theirs, or delete it`,
+          {
+            file: t.deployment.file,
+            path: ['priority'],
+          },
+        ),
       );
     }
     if (t.expr && r.targeted[i] === 0 && r.deviceIds.length > 0) {
       diagnostics.push(
-        warning('deployment/targets-nothing', `target condition of '${t.deployment.id}' matches no device of the fleet: check its tag names and values (explain <device> shows why), or delete the deployment`, {
-          file: t.deployment.file,
-          path: ['targetCondition'],
-        }),
+        warning(
+          'deployment/targets-nothing',
+          `target condition of '${t.deployment.id}' matches no device of the fleet: check its tag names and values (explain <device> shows why), or delete the deployment`,
+          {
+            file: t.deployment.file,
+            path: ['targetCondition'],
+          },
+        ),
       );
     }
   });

@@ -47,7 +47,7 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
     [lo[k], hi[k], targeted[k], applied[k]] = stats;
   };
 
-  for (let g = 0; g < count; ) {
+  for (let g = 0; g < count;) {
     let end = g + 1;
     while (end < count && ordered[end].deployment.priority === ordered[g].deployment.priority) end++;
     if (end - g === 1) {

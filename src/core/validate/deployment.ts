@@ -24,11 +24,7 @@ export function buildDeployment(file: string, value: unknown): BuiltDeployment {
   const id = deploymentIdOf(file);
   if (!DEPLOYMENT_ID.test(id)) {
     diagnostics.push(
-      error(
-        'deployment/invalid-id',
-        `deployment id '${id}' (the file name) must be 1 to 128 lowercase letters, digits and -+%_*!': rename the file`,
-        { file },
-      ),
+      error('deployment/invalid-id', `deployment id '${id}' (the file name) must be 1 to 128 lowercase letters, digits and -+%_*!': rename the file`, { file }),
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -58,9 +54,7 @@ export function buildDeployment(file: string, value: unknown): BuiltDeployment {
   let targetCondition: string | undefined;
   let expr: Expr | undefined;
   if (doc.targetCondition === undefined || doc.targetCondition === null) {
-    diagnostics.push(
-      warning('condition/empty', "deployment has no targetCondition, so it targets no device; use '*' to target every device", { file }),
-    );
+    diagnostics.push(warning('condition/empty', "deployment has no targetCondition, so it targets no device; use '*' to target every device", { file }));
   } else if (typeof doc.targetCondition === 'string') {
     targetCondition = doc.targetCondition;
     const parsed = parseCondition(targetCondition);

@@ -23,7 +23,7 @@ export interface FleetFile {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const EXAMPLE = "e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }";
+const EXAMPLE = 'e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }';
 
 /** One fleet file: `{ devices: [ { deviceId, tags } ] }`. `value` is `null` for an empty file. */
 export function buildFleetFile(file: string, value: unknown): FleetFile {
@@ -68,9 +68,7 @@ export function buildFleetFile(file: string, value: unknown): FleetFile {
     const deviceId = item.deviceId;
     if (typeof deviceId !== 'string') {
       const msg =
-        deviceId === undefined || deviceId === null
-          ? 'device has no deviceId'
-          : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
+        deviceId === undefined || deviceId === null ? 'device has no deviceId' : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
       diagnostics.push(error('fleet/invalid-device-id', msg, deviceId === undefined ? at() : at('deviceId')));
       return;
     }
@@ -157,31 +155,47 @@ function checkTags(tags: Record<string, unknown>, where: Location, diagnostics: 
       for (let m = 0; m < n; m++) {
         if (nameVerdict(keys[m]).lower === name.lower) {
           diagnostics.push(
-            error('fleet/tag-case-collision', `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
-              ...at(),
-              key: true,
-            }),
+            error(
+              'fleet/tag-case-collision',
+              `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`,
+              {
+                ...at(),
+                key: true,
+              },
+            ),
           );
           break;
         }
       }
       if (name.forbidden) {
-        diagnostics.push(error('fleet/invalid-tag', `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, { ...at(), key: true }));
+        diagnostics.push(
+          error('fleet/invalid-tag', `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, { ...at(), key: true }),
+        );
         drop(key);
         continue;
       }
       if (!name.expressible) {
         diagnostics.push(
-          warning('fleet/tag-not-expressible', `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`, {
-            ...at(),
-            key: true,
-          }),
+          warning(
+            'fleet/tag-not-expressible',
+            `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
+            {
+              ...at(),
+              key: true,
+            },
+          ),
         );
       }
       if (typeof value === 'string') {
         size += value.length + 2;
         if (value.length > MAX_TAG_STRING_BYTES) {
-          diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is ${value.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`, at()));
+          diagnostics.push(
+            error(
+              'fleet/invalid-tag',
+              `tag '${key}' is ${value.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`,
+              at(),
+            ),
+          );
           drop(key);
         } else if (!valueExpressible(value)) {
           const bad = [...value].find((c) => !EXPRESSIBLE_VALUE.test(c))!;
@@ -205,7 +219,9 @@ function checkTags(tags: Record<string, unknown>, where: Location, diagnostics: 
         diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has no value: give it one or remove it`, at()));
         drop(key);
       } else if (Array.isArray(value)) {
-        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at()));
+        diagnostics.push(
+          error('fleet/invalid-tag', `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at()),
+        );
         drop(key);
       } else if (typeof value === 'object') {
         if (depth + 1 > MAX_TAG_DEPTH) {
@@ -240,10 +256,14 @@ export function checkDuplicateDevices(devices: readonly Device[]): Diagnostic[] 
     const earlier = first.get(device.deviceId);
     if (earlier) {
       diagnostics.push(
-        error('fleet/duplicate-device', `device '${device.deviceId}' is already declared in ${earlier.file} (devices[${earlier.index}]): device ids are unique across the fleet, so remove one`, {
-          file: device.file,
-          path: ['devices', device.index, 'deviceId'],
-        }),
+        error(
+          'fleet/duplicate-device',
+          `device '${device.deviceId}' is already declared in ${earlier.file} (devices[${earlier.index}]): device ids are unique across the fleet, so remove one`,
+          {
+            file: device.file,
+            path: ['devices', device.index, 'deviceId'],
+          },
+        ),
       );
     } else {
       first.set(device.deviceId, device);

@@ -35,8 +35,22 @@ interface Level {
 const LEVELS: readonly Level[] = [
   { devicesPerTransition: 50, transitions: Infinity, diagnostics: 100, why: true, mermaid: true },
   { devicesPerTransition: 10, transitions: Infinity, diagnostics: 50, why: true, mermaid: true, note: 'device lists were cut to 10 per transition' },
-  { devicesPerTransition: 0, transitions: 200, diagnostics: 20, why: true, mermaid: true, note: 'device ids were left out, and only the first 200 transitions are shown' },
-  { devicesPerTransition: 0, transitions: 30, diagnostics: 10, why: false, mermaid: false, note: 'device ids, explanations and all but the 30 largest transitions were left out' },
+  {
+    devicesPerTransition: 0,
+    transitions: 200,
+    diagnostics: 20,
+    why: true,
+    mermaid: true,
+    note: 'device ids were left out, and only the first 200 transitions are shown',
+  },
+  {
+    devicesPerTransition: 0,
+    transitions: 30,
+    diagnostics: 10,
+    why: false,
+    mermaid: false,
+    note: 'device ids, explanations and all but the 30 largest transitions were left out',
+  },
 ];
 
 const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
@@ -69,7 +83,9 @@ export function policySection(policy: PolicyReport | null): string {
 export function diagnosticsSection(diagnostics: readonly PlacedDiagnostic[], max: number): string {
   if (diagnostics.length === 0) return '';
   const sorted = [...diagnostics].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
-  const lines = sorted.slice(0, max).map((d) => `- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.file}:${d.line}:${d.column}\` ${cell(d.message)} <sub>${d.code}</sub>`);
+  const lines = sorted
+    .slice(0, max)
+    .map((d) => `- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.file}:${d.line}:${d.column}\` ${cell(d.message)} <sub>${d.code}</sub>`);
   if (sorted.length > max) lines.push(`- …and ${sorted.length - max} more`);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   return `#### Problems: ${plural(errors, 'error')}, ${plural(diagnostics.length - errors, 'warning')}\n\n${lines.join('\n')}`;

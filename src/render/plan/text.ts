@@ -28,7 +28,12 @@ export function planText(report: PlanReport, style: Style): string {
   }
   out.push(
     table(
-      [{ header: 'DEPLOYMENT', paint: (c) => style.cyan(c) }, { header: 'TARGETED', align: 'right' }, { header: 'APPLIED', align: 'right' }, { header: 'LABELS', paint: (c) => style.dim(c) }],
+      [
+        { header: 'DEPLOYMENT', paint: (c) => style.cyan(c) },
+        { header: 'TARGETED', align: 'right' },
+        { header: 'APPLIED', align: 'right' },
+        { header: 'LABELS', paint: (c) => style.dim(c) },
+      ],
       plan.deployments.map((d) => [
         d.before === null ? `${d.id} (new)` : d.after === null ? `${d.id} (deleted)` : d.id,
         arrow(d.before?.targeted, d.after?.targeted),

@@ -12,7 +12,10 @@ export function diagnosticText(d: PlacedDiagnostic, style: Style): string {
     const gutter = String(d.line);
     // Tabs would shift the caret: show them as single spaces.
     const source = d.excerpt.replace(/\t/g, ' ');
-    lines.push(`  ${style.dim(`${gutter} |`)} ${source}`, `  ${' '.repeat(gutter.length)} ${style.dim('|')} ${' '.repeat(Math.max(0, d.column - 1))}${style.red('^')}`);
+    lines.push(
+      `  ${style.dim(`${gutter} |`)} ${source}`,
+      `  ${' '.repeat(gutter.length)} ${style.dim('|')} ${' '.repeat(Math.max(0, d.column - 1))}${style.red('^')}`,
+    );
   }
   return lines.join('\n');
 }

@@ -54,7 +54,12 @@ export function explainText(e: DeviceExplanation, style: Style): string {
         ],
         d.clauses.map((c) => [c.text, c.result, c.reason]),
       );
-      out.push(rendered.split('\n').map((l) => `    ${l}`).join('\n'));
+      out.push(
+        rendered
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      );
     }
   }
   return `${out.join('\n')}\n`;

@@ -20,5 +20,12 @@ export function table(columns: readonly Column[], rows: readonly (readonly strin
       })
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header), false, -1), ...rows.map((r, i) => line(r, true, i))].join('\n');
+  return [
+    line(
+      columns.map((c) => c.header),
+      false,
+      -1,
+    ),
+    ...rows.map((r, i) => line(r, true, i)),
+  ].join('\n');
 }

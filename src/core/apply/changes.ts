@@ -1,0 +1,80 @@
+/**
+ * What an apply must do to a target (a rendered branch, a folder, an IoT hub):
+ * the add / update / remove change set of probot/settings' Diffable, computed
+ * from the resolution and what the target last received. Pure; sinks only carry
+ * it out.
+ *
+ *   add     the device has a winner and the target has nothing for it
+ *   update  the device has a winner and the target has other content for it
+ *   remove  the target has an entry for a device that left the fleet
+ *
+ * A device of the fleet without a winner (unmanaged, or blocked by a tie) is left
+ * exactly as it was: IoT Edge keeps running what it last received.
+ */
+import type { Resolution } from '../resolve/resolution.js';
+
+/** One device and the manifest it should have: `key` identifies the rendered bytes (the git blob id of the manifest file). */
+export interface DesiredDevice {
+  readonly deviceId: string;
+  readonly deployment: string;
+  readonly key: string;
+}
+
+export interface ApplyChanges {
+  /** Sorted by deviceId. */
+  readonly add: readonly DesiredDevice[];
+  /** Sorted by deviceId. */
+  readonly update: readonly DesiredDevice[];
+  /** Device ids the target has but the fleet no longer does, sorted. */
+  readonly remove: readonly string[];
+  /** Devices whose target entry already has the desired content. */
+  readonly unchanged: number;
+  /** Devices in the fleet with no winner: left as they are. */
+  readonly unmanaged: number;
+}
+
+/**
+ * The change set for a target that holds `received` (deviceId → key of what it
+ * last acknowledged). `keys` gives the key of each deployment's rendered manifest.
+ */
+export function diffTarget(resolution: Pick<Resolution, 'deviceIds' | 'winners'>, keys: ReadonlyMap<string, string>, received: ReadonlyMap<string, string>): ApplyChanges {
+  const add: DesiredDevice[] = [];
+  const update: DesiredDevice[] = [];
+  let unchanged = 0;
+  let unmanaged = 0;
+  const { deviceIds, winners } = resolution;
+  for (let i = 0; i < deviceIds.length; i++) {
+    const deployment = winners[i];
+    if (deployment === null) {
+      unmanaged++;
+      continue;
+    }
+    const deviceId = deviceIds[i];
+    const key = keys.get(deployment);
+    if (key === undefined) throw new Error(`no rendered manifest for deployment '${deployment}'`);
+    const had = received.get(deviceId);
+    if (had === undefined) add.push({ deviceId, deployment, key });
+    else if (had !== key) update.push({ deviceId, deployment, key });
+    else unchanged++;
+  }
+  const remove: string[] = [];
+  if (received.size > 0) {
+    // deviceIds is sorted: membership by binary search, without a set of a million ids.
+    for (const deviceId of received.keys()) if (!containsSorted(deviceIds, deviceId)) remove.push(deviceId);
+    remove.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+  return { add, update, remove, unchanged, unmanaged };
+}
+
+function containsSorted(sorted: readonly string[], value: string): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid];
+    if (v === value) return true;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
