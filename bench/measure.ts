@@ -4,7 +4,7 @@
  *   tsx bench/measure.ts DIR RUNS
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import fs, { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 // The code measured is the built JavaScript the CLI runs (tsc output in lib/), not
@@ -15,7 +15,7 @@ const { analyze } = await built<typeof import('../src/core/analyze.js')>('core/a
 const { planChange } = await built<typeof import('../src/core/plan/plan.js')>('core/plan/plan.js');
 const { indexFleet, resolveFleet } = await built<typeof import('../src/core/resolve/resolve.js')>('core/resolve/resolve.js');
 const { diskSource } = await built<typeof import('../src/io/disk.js')>('io/disk.js');
-const { gitSource } = await built<typeof import('../src/io/git.js')>('io/git.js');
+const { gitSource, openRepository } = await built<typeof import('../src/io/git.js')>('io/git.js');
 const { loadRepository } = await built<typeof import('../src/usecases/load.js')>('usecases/load.js');
 const { runPlan } = await built<typeof import('../src/usecases/plan.js')>('usecases/plan.js');
 
@@ -102,7 +102,7 @@ if (process.env.BENCH_GIT === '1') {
   const plans: number[] = [];
   const loads: number[] = [];
   for (let i = 0; i < runs; i++) {
-    plans.push((await time(async () => runPlan(await gitSource(repo, 'HEAD~1'), await gitSource(repo, 'HEAD'))))[1]);
+    plans.push((await time(async () => runPlan(await gitSource(openRepository({ fs, dir: repo }), 'HEAD~1'), await gitSource(openRepository({ fs, dir: repo }), 'HEAD'))))[1]);
     loads.push((await time(() => loadRepository(diskSource(repo))))[1]);
   }
   gitPlanMs = median(plans);

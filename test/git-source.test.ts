@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gitSource, resolveCommit } from '../src/io/git.js';
 import { loadRepository, parseCache } from '../src/usecases/load.js';
 import { deploymentYaml } from './helpers.js';
-import { testRepo } from './support/git-repo.js';
+import { handle, testRepo } from './support/git-repo.js';
 
 describe('git source', () => {
   const repo = testRepo();
@@ -32,24 +32,24 @@ describe('git source', () => {
     ['HEAD^', second],
     ['HEAD~1^', first],
   ])('resolves %s', async (ref, expected) => {
-    expect(await resolveCommit(repo.dir, ref)).toBe(expected);
+    expect(await resolveCommit(handle(repo.dir), ref)).toBe(expected);
   });
 
   it.each(['nope', 'HEAD~5', 'deadbeef'])('rejects %s clearly', async (ref) => {
-    await expect(resolveCommit(repo.dir, ref)).rejects.toThrow(/unknown ref|past the first commit/);
+    await expect(resolveCommit(handle(repo.dir), ref)).rejects.toThrow(/unknown ref|past the first commit/);
   });
 
   it('reads deployments and fleet at a commit, from packed objects, without a checkout', async () => {
-    const loaded = await loadRepository(await gitSource(repo.dir, 'HEAD~1'));
+    const loaded = await loadRepository(await gitSource(handle(repo.dir), 'HEAD~1'));
     expect(loaded.analysis.resolution.devices.map((d) => d.deviceId)).toEqual(['d1', 'd2']);
-    const now = await loadRepository(await gitSource(repo.dir, 'main'));
+    const now = await loadRepository(await gitSource(handle(repo.dir), 'main'));
     expect(now.analysis.resolution.devices.map((d) => d.deviceId)).toEqual(['d1', 'd2', 'd3']);
   });
 
   it('reads each blob once across commits that share it', async () => {
     const cache = parseCache();
-    await loadRepository(await gitSource(repo.dir, 'HEAD~1'), { cache });
-    const counted = await gitSource(repo.dir, 'HEAD');
+    await loadRepository(await gitSource(handle(repo.dir), 'HEAD~1'), { cache });
+    const counted = await gitSource(handle(repo.dir), 'HEAD');
     let reads = 0;
     const source = {
       ...counted,

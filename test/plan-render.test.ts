@@ -11,7 +11,7 @@ import { planJson } from '../src/render/json.js';
 import { MAX_MARKDOWN, planMarkdown, PLAN_MARKER } from '../src/render/plan/markdown.js';
 import { planText } from '../src/render/plan/text.js';
 import { createStyle } from '../src/render/style.js';
-import { testRepo } from './support/git-repo.js';
+import { handle, testRepo } from './support/git-repo.js';
 
 const fixtures = path.resolve(import.meta.dirname, 'fixtures/plan');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -39,7 +39,7 @@ describe.each(readdirSync(fixtures))('golden plan: %s', (name) => {
     const headFiles: Record<string, string | null> = readTree(path.join(dir, 'head'));
     for (const file of Object.keys(readTree(path.join(dir, 'base')))) if (!(file in headFiles)) headFiles[file] = null;
     const head = repo.commit(headFiles);
-    const result = await runPlan(await gitSource(repo.dir, base), await gitSource(repo.dir, head));
+    const result = await runPlan(await gitSource(handle(repo.dir), base), await gitSource(handle(repo.dir), head));
     golden(path.join(dir, 'expected.json'), `${JSON.stringify(planJson(result), null, 2)}\n`);
     golden(path.join(dir, 'expected.md'), planMarkdown(result, { fullReportHint: 'run `edgeops plan --format json`' }));
     golden(path.join(dir, 'expected.txt'), planText(result, createStyle(false)));

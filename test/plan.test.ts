@@ -4,7 +4,7 @@ import { diskSource } from '../src/io/disk.js';
 import { gitSource } from '../src/io/git.js';
 import { runPlan } from '../src/usecases/plan.js';
 import { deploymentYaml, fleetYaml, MINIMAL_CONTENT, type DeploymentSpec, type Fleetish } from './helpers.js';
-import { testRepo } from './support/git-repo.js';
+import { handle, testRepo } from './support/git-repo.js';
 
 const prod = (n: number, from = 1, extra: Record<string, unknown> = {}): Fleetish[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -15,7 +15,7 @@ const prod = (n: number, from = 1, extra: Record<string, unknown> = {}): Fleetis
 const A: DeploymentSpec = { priority: 10, targetCondition: "tags.environment = 'prod'", labels: { team: 'telemetry' } };
 
 async function plan(repo: ReturnType<typeof testRepo>, base: string, head?: string, labels: string[] = []) {
-  return runPlan(await gitSource(repo.dir, base), head ? await gitSource(repo.dir, head) : diskSource(repo.dir), { labels });
+  return runPlan(await gitSource(handle(repo.dir), base), head ? await gitSource(handle(repo.dir), head) : diskSource(repo.dir), { labels });
 }
 
 describe('plan scenarios', () => {

@@ -2,43 +2,58 @@
  * A source over a git commit, read with isomorphic-git: no checkout, no git CLI.
  * Only the trees and blobs under the folders asked for are read.
  */
-import fs from 'node:fs';
-import git from 'isomorphic-git';
+import git, { type CallbackFsClient, type PromiseFsClient } from 'isomorphic-git';
 import { isYamlFile, type Source } from './source.js';
 
 export class RefError extends Error {}
 
-/** One cache per process: isomorphic-git keeps parsed packfile indexes here. */
-const packCache = {};
+/**
+ * A repository handle: everything outside is passed in (the isomorphic-git
+ * habit). `fs` is node:fs or any isomorphic-git fs client; `gitdir` defaults to
+ * `<dir>/.git` (give `gitdir: dir` for a bare repository). The handle owns the
+ * cache where isomorphic-git keeps parsed packfile indexes, so two repositories
+ * never share one and a dropped handle frees it.
+ */
+export interface GitRepository {
+  readonly fs: CallbackFsClient | PromiseFsClient;
+  readonly dir: string;
+  readonly gitdir?: string;
+  readonly cache: object;
+}
+
+export function openRepository(options: { fs: CallbackFsClient | PromiseFsClient; dir: string; gitdir?: string }): GitRepository {
+  return { fs: options.fs, dir: options.dir, gitdir: options.gitdir, cache: {} };
+}
 
 /**
  * Resolves a ref to a commit oid: branch and tag names (annotated tags peeled),
  * `HEAD`, full or short SHAs, and `~N` / `^` suffixes (first parents).
  */
-export async function resolveCommit(dir: string, ref: string): Promise<string> {
+export async function resolveCommit(repo: GitRepository, ref: string): Promise<string> {
+  const { fs, dir, gitdir, cache } = repo;
   const match = /^(.+?)((?:~\d*|\^1?)*)$/.exec(ref);
   if (!match) throw new RefError(`'${ref}' is not a ref`);
   const [, name, suffix] = match;
   let oid: string;
   try {
-    oid = await git.resolveRef({ fs, dir, ref: name });
+    oid = await git.resolveRef({ fs, dir, gitdir, ref: name });
   } catch {
     if (!/^[0-9a-f]{4,40}$/i.test(name)) throw new RefError(`unknown ref '${name}' in ${dir}`);
     try {
-      oid = await git.expandOid({ fs, dir, oid: name.toLowerCase(), cache: packCache });
+      oid = await git.expandOid({ fs, dir, gitdir, oid: name.toLowerCase(), cache });
     } catch (e) {
       throw new RefError(`unknown ref '${name}' in ${dir}${/ambiguous/i.test(String(e)) ? ' (ambiguous short SHA: give more digits)' : ''}`);
     }
   }
   try {
-    oid = (await git.readCommit({ fs, dir, oid, cache: packCache })).oid;
+    oid = (await git.readCommit({ fs, dir, gitdir, oid, cache })).oid;
   } catch {
     throw new RefError(`'${name}' does not name a commit in ${dir}`);
   }
   for (const step of suffix.match(/~\d*|\^1?/g) ?? []) {
     const n = step.startsWith('~') ? Number(step.slice(1) || '1') : 1;
     for (let i = 0; i < n; i++) {
-      const { commit } = await git.readCommit({ fs, dir, oid, cache: packCache });
+      const { commit } = await git.readCommit({ fs, dir, gitdir, oid, cache });
       if (commit.parent.length === 0) throw new RefError(`'${ref}' goes past the first commit`);
       oid = commit.parent[0];
     }
@@ -51,11 +66,12 @@ export interface GitSource extends Source {
 }
 
 /** A source over the commit `ref` names in the repository at `dir`. */
-export async function gitSource(dir: string, ref: string): Promise<GitSource> {
-  const commit = await resolveCommit(dir, ref);
+export async function gitSource(repo: GitRepository, ref: string): Promise<GitSource> {
+  const { fs, dir, gitdir, cache } = repo;
+  const commit = await resolveCommit(repo, ref);
   const readTreeAt = async (filepath: string) => {
     try {
-      return await git.readTree({ fs, dir, oid: commit, filepath, cache: packCache });
+      return await git.readTree({ fs, dir, gitdir, oid: commit, filepath, cache });
     } catch (e) {
       if ((e as { code?: string }).code === 'NotFoundError') return undefined;
       throw e;
@@ -73,7 +89,7 @@ export async function gitSource(dir: string, ref: string): Promise<GitSource> {
         .map((entry) => ({
           path: `${folder}/${entry.path}`,
           oid: entry.oid,
-          read: async () => (await git.readBlob({ fs, dir, oid: entry.oid, cache: packCache })).blob,
+          read: async () => (await git.readBlob({ fs, dir, gitdir, oid: entry.oid, cache })).blob,
         }));
     },
     async treeOid(folder) {
@@ -81,7 +97,7 @@ export async function gitSource(dir: string, ref: string): Promise<GitSource> {
     },
     async readFile(path) {
       try {
-        return (await git.readBlob({ fs, dir, oid: commit, filepath: path, cache: packCache })).blob;
+        return (await git.readBlob({ fs, dir, gitdir, oid: commit, filepath: path, cache })).blob;
       } catch (e) {
         if ((e as { code?: string }).code === 'NotFoundError') return undefined;
         throw e;

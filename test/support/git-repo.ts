@@ -1,4 +1,6 @@
 /** Real git repositories in temp dirs, made with the git CLI (the code under test reads them with isomorphic-git). */
+import fs from 'node:fs';
+import { openRepository, type GitRepository } from '../../src/io/git.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,3 +46,6 @@ export function testRepo(): TestRepo {
     },
   };
 }
+
+/** An isomorphic-git handle on a test repository (node:fs). */
+export const handle = (dir: string): GitRepository => openRepository({ fs, dir });
