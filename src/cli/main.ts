@@ -1,10 +1,10 @@
 /** The `edgeops` command: dispatches to one command per file; only bin/ calls process.exit. */
-import { createRequire } from 'node:module';
 import { explainCommand, explainHelp } from './commands/explain.js';
 import { planCommand, planHelp } from './commands/plan.js';
 import { resolveCommand, resolveHelp } from './commands/resolve.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from './context.js';
+import { VERSION } from '../generated/version.js';
 
 type Command = { run: (args: readonly string[], ctx: CliContext) => Promise<number>; help: string; summary: string };
 
@@ -35,7 +35,7 @@ export async function run(argv: readonly string[], ctx: CliContext): Promise<num
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (name === '--version') {
-    ctx.stdout.write(`${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}\n`);
+    ctx.stdout.write(`${VERSION}\n`);
     return EXIT_OK;
   }
   const command = COMMANDS[name];

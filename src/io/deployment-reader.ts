@@ -5,8 +5,6 @@
  * made records again. Diagnostics the core adds later are placed by parsing the
  * file again on the main thread, only if there are any.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic, PlacedDiagnostic } from '../core/diagnostics.js';
 import { record } from '../core/record.js';
@@ -39,7 +37,15 @@ export function readDeployment(file: string, bytes: Uint8Array, limits: YamlLimi
   return { file, value: yaml.value, empty: yaml.empty, diagnostics: yaml.diagnostics, schema, hints: yaml.hints?.() };
 }
 
+/**
+ * The worker is built JavaScript beside this module: lib/io/ (tsc) or dist/ (the
+ * bundle, where it is a second entry point). When this module runs from its
+ * TypeScript source (the test runner), there is no built worker to start, and
+ * the main thread reads instead; anywhere else, a worker that is missing or fails
+ * is an error, never a silent fallback.
+ */
 const workerUrl = new URL('./deployment-worker.js', import.meta.url);
+const fromTypeScriptSources = import.meta.url.endsWith('.ts');
 
 /** Deployments read before, by path and git blob id (a plan's two commits share most). */
 export type DeploymentCache = Map<string, ReadDeployment>;
@@ -58,8 +64,7 @@ export async function readDeployments(files: readonly SourceFile[], limits: Yaml
 
 async function readFresh(files: readonly SourceFile[], limits: YamlLimits): Promise<ReadDeployment[]> {
   const inputs = await Promise.all(files.map(async (f) => ({ file: f.path, bytes: await f.read() })));
-  // The worker is built JavaScript: under a TypeScript test runner it is absent, and the main thread reads.
-  const results = inputs.length >= WORKER_THRESHOLD && existsSync(fileURLToPath(workerUrl)) ? await inWorker(inputs, limits).catch(() => undefined) : undefined;
+  const results = inputs.length >= WORKER_THRESHOLD && !fromTypeScriptSources ? await inWorker(inputs, limits) : undefined;
   if (!results) {
     return inputs.map(({ file, bytes }) => {
       const yaml = readYaml(file, bytes, limits);
@@ -79,8 +84,8 @@ function inWorker(inputs: readonly { file: string; bytes: Uint8Array }[], limits
       resolve(results);
       void worker.terminate();
     });
-    worker.once('error', reject);
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`deployment worker exited with ${code}`)));
+    worker.once('error', (e) => reject(new Error(`the deployment worker (${workerUrl.href}) failed: ${e.message}`, { cause: e })));
+    worker.once('exit', (code) => code !== 0 && reject(new Error(`the deployment worker (${workerUrl.href}) exited with code ${code}`)));
   });
 }
 

@@ -2,18 +2,16 @@
  * JSON Schema checks (ajv, draft 2020-12) of deployment files, with ajv's
  * errors turned into one readable diagnostic per place.
  */
-import { createRequire } from 'node:module';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { error, type Diagnostic } from '../core/diagnostics.js';
-
-const require = createRequire(import.meta.url);
+import * as schemas from '../generated/schemas.js';
 
 let validateDeployment: ValidateFunction | undefined;
 
-/** The schemas shipped in `schemas/`, as editors see them. */
-export const deploymentSchema = (): Record<string, unknown> => require('../../schemas/deployment.schema.json');
-export const fleetSchema = (): Record<string, unknown> => require('../../schemas/fleet.schema.json');
+/** The schemas shipped in `schemas/`, as editors see them (carried in at build: scripts/generate.mjs). */
+export const deploymentSchema = (): Record<string, unknown> => schemas.deploymentSchema;
+export const fleetSchema = (): Record<string, unknown> => schemas.fleetSchema;
 
 function compiled(): ValidateFunction {
   if (!validateDeployment) {

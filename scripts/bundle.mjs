@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * Bundles the GitHub Action with esbuild into dist/ (committed; .ci/run rebuilds
+ * it and fails on a difference):
+ *   dist/index.js              src/action/index.ts, with every dependency
+ *   dist/deployment-worker.js  the deployment worker, started by
+ *                              `new URL('./deployment-worker.js', import.meta.url)`
+ * ESM for Node 20 (the runner's node24 runs it too). CommonJS dependencies call
+ * `require`, which ESM lacks: the banner makes one. The output is a function of
+ * the sources and the locked esbuild version only (no timestamps, no absolute paths).
+ *
+ *   node scripts/bundle.mjs
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Second entry of every bundle: the worker must sit beside the main file. */
+export const WORKER_ENTRY = { 'deployment-worker': path.join(root, 'src/io/deployment-worker.ts') };
+
+const BANNER = [
+  '// Bundled by scripts/bundle.mjs from the edgeops sources: do not edit.',
+  "import { createRequire as __edgeopsCreateRequire } from 'node:module';",
+  'const require = __edgeopsCreateRequire(import.meta.url);',
+].join('\n');
+
+/**
+ * Bundles `entryPoints` (output name -> source file) into `outdir`, one `<name>.js`
+ * each, plus the deployment worker.
+ * @param {{ entryPoints: Record<string, string>, outdir: string }} options
+ */
+export async function bundle({ entryPoints, outdir }) {
+  await build({
+    entryPoints: { ...entryPoints, ...WORKER_ENTRY },
+    outdir,
+    entryNames: '[name]',
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: BANNER },
+    // Paths in comments relative to the repository, not the machine that built it.
+    absWorkingDir: root,
+    legalComments: 'none',
+    charset: 'utf8',
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await bundle({ entryPoints: { index: path.join(root, 'src/action/index.ts') }, outdir: path.join(root, 'dist') });
+}

@@ -1,0 +1,77 @@
+/**
+ * The code is bundle-safe: the CLI bundled with esbuild (as the Action is) prints
+ * exactly what the tsc build prints, the deployment worker runs from the bundle,
+ * and a bundle without its worker fails loudly instead of falling back.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bundle, root } from '../scripts/bundle.mjs';
+import { deploymentYaml, fleetYaml } from './helpers.js';
+
+const exec = async (file: string, args: string[]) =>
+  promisify(execFile)(process.execPath, [file, ...args], { cwd: root, maxBuffer: 1 << 26 }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+/** Enough deployments for the worker thread (WORKER_THRESHOLD), one of them invalid. */
+function manyDeployments(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-bundle-repo-'));
+  mkdirSync(path.join(dir, 'deployments'));
+  mkdirSync(path.join(dir, 'fleet'));
+  for (let i = 0; i < 80; i++) {
+    writeFileSync(path.join(dir, 'deployments', `d${i}.yaml`), deploymentYaml({ priority: i, targetCondition: `tags.n = ${i}` }));
+  }
+  writeFileSync(path.join(dir, 'deployments', 'd7.yaml'), `colour: blue\n${deploymentYaml({ priority: 7, targetCondition: 'tags.n = 7' })}`);
+  writeFileSync(path.join(dir, 'fleet', 'f.yaml'), fleetYaml(Array.from({ length: 80 }, (_, i) => ({ deviceId: `dev${i}`, tags: { n: i } }))));
+  return dir;
+}
+
+describe.skipIf(!existsSync(path.join(root, 'lib/cli/main.js')))('the CLI bundled with esbuild', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'edgeops-bundle-'));
+  const cli = path.join(out, 'cli.js');
+  const tsc = path.join(root, 'bin/edgeops.js');
+
+  beforeAll(async () => {
+    // The tiny entry a bundle needs (bin/edgeops.js imports lib/, which a bundle has not).
+    const entry = path.join(out, 'entry.ts');
+    writeFileSync(
+      entry,
+      `import { run } from ${JSON.stringify(path.join(root, 'src/cli/main.ts'))};\n` +
+        'process.exitCode = await run(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });\n',
+    );
+    await bundle({ entryPoints: { cli: entry }, outdir: out });
+  }, 60_000);
+
+  const commands = [['resolve'], ['resolve', '--format', 'json'], ['validate', '--format', 'json'], ['--version']];
+  it.each(commands.map((args) => [args.join(' '), args] as const))('%s prints what the tsc build prints', async (_, args) => {
+    const [bundled, built] = await Promise.all([exec(cli, [...args]), exec(tsc, [...args])]);
+    expect(bundled.stderr).toBe('');
+    expect(bundled).toEqual(built);
+    expect(bundled.stdout.length).toBeGreaterThan(0);
+  });
+
+  it('reads many deployments in its worker, with the same diagnostics as the tsc build', async () => {
+    const repo = manyDeployments();
+    const args = ['validate', '--repo', repo, '--format', 'json'];
+    const [bundled, built] = await Promise.all([exec(cli, args), exec(tsc, args)]);
+    expect(bundled).toEqual(built);
+    expect(bundled.code).toBe(1);
+    expect(JSON.parse(bundled.stdout).diagnostics.map((d: { file: string; code: string }) => `${d.file} ${d.code}`)).toContain(
+      'deployments/d7.yaml schema/invalid',
+    );
+  });
+
+  it('fails loudly when its worker file is missing, never falls back', async () => {
+    const alone = mkdtempSync(path.join(tmpdir(), 'edgeops-bundle-alone-'));
+    copyFileSync(cli, path.join(alone, 'cli.js'));
+    const result = await exec(path.join(alone, 'cli.js'), ['validate', '--repo', manyDeployments(), '--format', 'json']);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('deployment worker');
+  });
+});
