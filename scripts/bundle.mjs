@@ -9,8 +9,11 @@
  * `require`, which ESM lacks: the banner makes one. The output is a function of
  * the sources and the locked esbuild version only (no timestamps, no absolute paths).
  *
- *   node scripts/bundle.mjs
+ *   node scripts/bundle.mjs          write dist/
+ *   node scripts/bundle.mjs --check  exit 1 when the committed dist/ differs from a rebuild
  */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -49,6 +52,33 @@ export async function bundle({ entryPoints, outdir }) {
   });
 }
 
+const ACTION = { entryPoints: { index: path.join(root, 'src/action/index.ts') }, outdir: path.join(root, 'dist') };
+
+/** The files of dist/ that a rebuild from the sources would change, add or remove. */
+export async function staleBundle() {
+  const fresh = mkdtempSync(path.join(tmpdir(), 'edgeops-dist-'));
+  try {
+    await bundle({ ...ACTION, outdir: fresh });
+    const list = (dir) => (existsSync(dir) ? readdirSync(dir) : []);
+    const read = (dir, file) => (existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file)) : undefined);
+    const same = (file) => {
+      const [a, b] = [read(fresh, file), read(ACTION.outdir, file)];
+      return a !== undefined && b !== undefined && a.equals(b);
+    };
+    return [...new Set([...list(fresh), ...list(ACTION.outdir)])].sort().filter((f) => !same(f));
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await bundle({ entryPoints: { index: path.join(root, 'src/action/index.ts') }, outdir: path.join(root, 'dist') });
+  if (process.argv.includes('--check')) {
+    const stale = await staleBundle();
+    if (stale.length > 0) {
+      process.stderr.write(`dist/ is stale (${stale.join(', ')}): run \`npm run bundle\` and commit dist/\n`);
+      process.exit(1);
+    }
+  } else {
+    await bundle(ACTION);
+  }
 }

@@ -1,0 +1,29 @@
+/** `command: plan`: what the pull request (or push) does to the fleet, as the job summary. */
+import { diskSource } from '../../io/disk.js';
+import { planMarkdown } from '../../render/plan/markdown.js';
+import { verdictLine } from '../../render/plan/verdict.js';
+import { runPlan, type PlanResult } from '../../usecases/plan.js';
+import type { ActionContext } from '../context.js';
+import type { ActionInputs } from '../inputs.js';
+import type { Outcome } from '../outcome.js';
+import { baseCommit, commitSource } from '../sources.js';
+
+/** The plan from the event's base to the checkout, and its Markdown. */
+export async function planFromEvent(inputs: ActionInputs, context: ActionContext): Promise<{ result: PlanResult; markdown: string }> {
+  const sha = baseCommit(context);
+  const base = await commitSource(inputs.workingDirectory, context, sha);
+  const labels = context.event.pull_request?.labels?.map((l) => l.name) ?? [];
+  const result = await runPlan(base, diskSource(inputs.workingDirectory), { labels });
+  const markdown = planMarkdown(result, { fullReportHint: `run \`edgeops plan --base ${sha.slice(0, 12)} --format json\`` });
+  return { result, markdown };
+}
+
+export async function planAction(inputs: ActionInputs, context: ActionContext): Promise<Outcome> {
+  const { result, markdown } = await planFromEvent(inputs, context);
+  return {
+    outputs: { valid: result.valid, changed: result.plan.summary.changed },
+    summary: markdown,
+    diagnostics: result.diagnostics,
+    failure: result.ok ? undefined : `edgeops plan: ${verdictLine(result)}`,
+  };
+}

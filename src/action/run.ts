@@ -1,0 +1,54 @@
+/**
+ * The Action: reads the inputs, runs one command (a use-case and its rendering),
+ * and hands the outcome to the runner with @actions/core: outputs, the job
+ * summary, annotations on file and line, and a failed step when it failed.
+ */
+import * as core from '@actions/core';
+import path from 'node:path';
+import type { PlacedDiagnostic } from '../core/diagnostics.js';
+import { planAction } from './commands/plan.js';
+import { validateAction } from './commands/validate.js';
+import { actionContext, repositoryRoot, type ActionContext } from './context.js';
+import { InputError, readInputs, type ActionCommand, type ActionInputs } from './inputs.js';
+import type { Outcome } from './outcome.js';
+
+const unavailable = (command: string) => async (): Promise<Outcome> => {
+  throw new InputError(`command '${command}' is not available in this build of the edgeops Action`);
+};
+
+const COMMANDS: Record<ActionCommand, (inputs: ActionInputs, context: ActionContext) => Promise<Outcome>> = {
+  validate: validateAction,
+  plan: planAction,
+  apply: unavailable('apply'),
+  status: unavailable('status'),
+};
+
+/** The runner shows the first annotations of each kind; the log keeps this many. */
+const MAX_ANNOTATIONS = 1000;
+
+/** Annotations on the file's path from the repository root, even when the working directory is a subfolder. */
+function annotate(diagnostics: readonly PlacedDiagnostic[], workingDirectory: string, root: string): void {
+  for (const d of diagnostics.slice(0, MAX_ANNOTATIONS)) {
+    const file = path.relative(root, path.resolve(workingDirectory, d.file)).split(path.sep).join('/');
+    const properties = { title: `edgeops ${d.code}`, file, startLine: d.line, startColumn: d.column };
+    if (d.severity === 'error') core.error(d.message, properties);
+    else core.warning(d.message, properties);
+  }
+  if (diagnostics.length > MAX_ANNOTATIONS) core.info(`…and ${diagnostics.length - MAX_ANNOTATIONS} more problems (see the job summary)`);
+}
+
+export async function run(env: Readonly<Record<string, string | undefined>> = process.env, cwd: string = process.cwd()): Promise<void> {
+  try {
+    const context = actionContext(env, cwd);
+    const inputs = readInputs(context);
+    const outcome = await COMMANDS[inputs.command](inputs, context);
+    annotate(outcome.diagnostics, inputs.workingDirectory, repositoryRoot(inputs.workingDirectory, context.workspace));
+    for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value);
+    if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(outcome.summary, true).write();
+    else core.info(outcome.summary);
+    if (outcome.failure) core.setFailed(outcome.failure);
+  } catch (e) {
+    if (!(e instanceof InputError)) core.debug(e instanceof Error && e.stack ? e.stack : String(e));
+    core.setFailed(e instanceof Error ? e.message : String(e));
+  }
+}
