@@ -4608,8 +4608,8 @@ var require_core = __commonJS({
             return this;
           }
           case "object": {
-            const cacheKey = schemaKeyRef;
-            this._cache.delete(cacheKey);
+            const cacheKey2 = schemaKeyRef;
+            this._cache.delete(cacheKey2);
             let id = schemaKeyRef[this.opts.schemaId];
             if (id) {
               id = (0, resolve_1.normalizeId)(id);
@@ -15962,6 +15962,16 @@ function checkDeploymentSchema(file, value) {
   }
   return out;
 }
+
+// node_modules/lru-cache/dist/esm/node/index.min.js
+import { tracingChannel as G, channel as P } from "node:diagnostics_channel";
+var S = P("lru-cache:metrics");
+var W = G("lru-cache");
+var L = typeof performance == "object" && performance && typeof performance.now == "function" ? performance : Date;
+var M = typeof process == "object" && process ? process : {};
+
+// src/io/cache.ts
+var DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 
 // src/io/yaml.ts
 var import_yaml = __toESM(require_dist2(), 1);

@@ -7,11 +7,11 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
+var __require = /* @__PURE__ */ ((x2) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x2, {
   get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
-}) : x)(function(x) {
+}) : x2)(function(x2) {
   if (typeof require !== "undefined") return require.apply(this, arguments);
-  throw Error('Dynamic require of "' + x + '" is not supported');
+  throw Error('Dynamic require of "' + x2 + '" is not supported');
 });
 var __commonJS = (cb, mod) => function __require2() {
   try {
@@ -238,10 +238,10 @@ var require_tunnel = __commonJS({
         var overrides = arguments[i];
         if (typeof overrides === "object") {
           var keys = Object.keys(overrides);
-          for (var j = 0, keyLen = keys.length; j < keyLen; ++j) {
-            var k = keys[j];
-            if (overrides[k] !== void 0) {
-              target[k] = overrides[k];
+          for (var j2 = 0, keyLen = keys.length; j2 < keyLen; ++j2) {
+            var k2 = keys[j2];
+            if (overrides[k2] !== void 0) {
+              target[k2] = overrides[k2];
             }
           }
         }
@@ -1188,7 +1188,7 @@ var require_util = __commonJS({
           if (typeof headersValue === "string") {
             obj[key] = headersValue;
           } else {
-            obj[key] = Array.isArray(headersValue) ? headersValue.map((x) => x.toString("utf8")) : headersValue.toString("utf8");
+            obj[key] = Array.isArray(headersValue) ? headersValue.map((x2) => x2.toString("utf8")) : headersValue.toString("utf8");
           }
         }
       }
@@ -3396,19 +3396,19 @@ var require_data_url = __commonJS({
     function percentDecode(input) {
       const length = input.length;
       const output = new Uint8Array(length);
-      let j = 0;
+      let j2 = 0;
       for (let i = 0; i < length; ++i) {
         const byte = input[i];
         if (byte !== 37) {
-          output[j++] = byte;
+          output[j2++] = byte;
         } else if (byte === 37 && !(isHexCharByte(input[i + 1]) && isHexCharByte(input[i + 2]))) {
-          output[j++] = 37;
+          output[j2++] = 37;
         } else {
-          output[j++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
+          output[j2++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
           i += 2;
         }
       }
-      return length === j ? output : output.subarray(0, j);
+      return length === j2 ? output : output.subarray(0, j2);
     }
     function parseMIMEType(input) {
       input = removeHTTPWhitespace(input, true, true);
@@ -3683,15 +3683,15 @@ var require_webidl = __commonJS({
         message: `"${context.value}" is an invalid ${context.type}.`
       });
     };
-    webidl.brandCheck = function(V, I, opts) {
+    webidl.brandCheck = function(V, I2, opts) {
       if (opts?.strict !== false) {
-        if (!(V instanceof I)) {
+        if (!(V instanceof I2)) {
           const err = new TypeError("Illegal invocation");
           err.code = "ERR_INVALID_THIS";
           throw err;
         }
       } else {
-        if (V?.[Symbol.toStringTag] !== I.prototype[Symbol.toStringTag]) {
+        if (V?.[Symbol.toStringTag] !== I2.prototype[Symbol.toStringTag]) {
           const err = new TypeError("Illegal invocation");
           err.code = "ERR_INVALID_THIS";
           throw err;
@@ -3754,44 +3754,44 @@ var require_webidl = __commonJS({
         lowerBound2 = Math.pow(-2, bitLength) - 1;
         upperBound2 = Math.pow(2, bitLength - 1) - 1;
       }
-      let x = Number(V);
-      if (x === 0) {
-        x = 0;
+      let x2 = Number(V);
+      if (x2 === 0) {
+        x2 = 0;
       }
       if (opts?.enforceRange === true) {
-        if (Number.isNaN(x) || x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
+        if (Number.isNaN(x2) || x2 === Number.POSITIVE_INFINITY || x2 === Number.NEGATIVE_INFINITY) {
           throw webidl.errors.exception({
             header: "Integer conversion",
             message: `Could not convert ${webidl.util.Stringify(V)} to an integer.`
           });
         }
-        x = webidl.util.IntegerPart(x);
-        if (x < lowerBound2 || x > upperBound2) {
+        x2 = webidl.util.IntegerPart(x2);
+        if (x2 < lowerBound2 || x2 > upperBound2) {
           throw webidl.errors.exception({
             header: "Integer conversion",
-            message: `Value must be between ${lowerBound2}-${upperBound2}, got ${x}.`
+            message: `Value must be between ${lowerBound2}-${upperBound2}, got ${x2}.`
           });
         }
-        return x;
+        return x2;
       }
-      if (!Number.isNaN(x) && opts?.clamp === true) {
-        x = Math.min(Math.max(x, lowerBound2), upperBound2);
-        if (Math.floor(x) % 2 === 0) {
-          x = Math.floor(x);
+      if (!Number.isNaN(x2) && opts?.clamp === true) {
+        x2 = Math.min(Math.max(x2, lowerBound2), upperBound2);
+        if (Math.floor(x2) % 2 === 0) {
+          x2 = Math.floor(x2);
         } else {
-          x = Math.ceil(x);
+          x2 = Math.ceil(x2);
         }
-        return x;
+        return x2;
       }
-      if (Number.isNaN(x) || x === 0 && Object.is(0, x) || x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
+      if (Number.isNaN(x2) || x2 === 0 && Object.is(0, x2) || x2 === Number.POSITIVE_INFINITY || x2 === Number.NEGATIVE_INFINITY) {
         return 0;
       }
-      x = webidl.util.IntegerPart(x);
-      x = x % Math.pow(2, bitLength);
-      if (signedness === "signed" && x >= Math.pow(2, bitLength) - 1) {
-        return x - Math.pow(2, bitLength);
+      x2 = webidl.util.IntegerPart(x2);
+      x2 = x2 % Math.pow(2, bitLength);
+      if (signedness === "signed" && x2 >= Math.pow(2, bitLength) - 1) {
+        return x2 - Math.pow(2, bitLength);
       }
-      return x;
+      return x2;
     };
     webidl.util.IntegerPart = function(n) {
       const r = Math.floor(Math.abs(n));
@@ -3841,29 +3841,29 @@ var require_webidl = __commonJS({
       };
     };
     webidl.recordConverter = function(keyConverter, valueConverter) {
-      return (O, prefix, argument) => {
-        if (webidl.util.Type(O) !== "Object") {
+      return (O2, prefix, argument) => {
+        if (webidl.util.Type(O2) !== "Object") {
           throw webidl.errors.exception({
             header: prefix,
-            message: `${argument} ("${webidl.util.Type(O)}") is not an Object.`
+            message: `${argument} ("${webidl.util.Type(O2)}") is not an Object.`
           });
         }
         const result = {};
-        if (!types.isProxy(O)) {
-          const keys2 = [...Object.getOwnPropertyNames(O), ...Object.getOwnPropertySymbols(O)];
+        if (!types.isProxy(O2)) {
+          const keys2 = [...Object.getOwnPropertyNames(O2), ...Object.getOwnPropertySymbols(O2)];
           for (const key of keys2) {
             const typedKey = keyConverter(key, prefix, argument);
-            const typedValue = valueConverter(O[key], prefix, argument);
+            const typedValue = valueConverter(O2[key], prefix, argument);
             result[typedKey] = typedValue;
           }
           return result;
         }
-        const keys = Reflect.ownKeys(O);
+        const keys = Reflect.ownKeys(O2);
         for (const key of keys) {
-          const desc = Reflect.getOwnPropertyDescriptor(O, key);
+          const desc = Reflect.getOwnPropertyDescriptor(O2, key);
           if (desc?.enumerable) {
             const typedKey = keyConverter(key, prefix, argument);
-            const typedValue = valueConverter(O[key], prefix, argument);
+            const typedValue = valueConverter(O2[key], prefix, argument);
             result[typedKey] = typedValue;
           }
         }
@@ -3943,39 +3943,39 @@ var require_webidl = __commonJS({
       return String(V);
     };
     webidl.converters.ByteString = function(V, prefix, argument) {
-      const x = webidl.converters.DOMString(V, prefix, argument);
-      for (let index = 0; index < x.length; index++) {
-        if (x.charCodeAt(index) > 255) {
+      const x2 = webidl.converters.DOMString(V, prefix, argument);
+      for (let index = 0; index < x2.length; index++) {
+        if (x2.charCodeAt(index) > 255) {
           throw new TypeError(
-            `Cannot convert argument to a ByteString because the character at index ${index} has a value of ${x.charCodeAt(index)} which is greater than 255.`
+            `Cannot convert argument to a ByteString because the character at index ${index} has a value of ${x2.charCodeAt(index)} which is greater than 255.`
           );
         }
       }
-      return x;
+      return x2;
     };
     webidl.converters.USVString = toUSVString;
     webidl.converters.boolean = function(V) {
-      const x = Boolean(V);
-      return x;
+      const x2 = Boolean(V);
+      return x2;
     };
     webidl.converters.any = function(V) {
       return V;
     };
     webidl.converters["long long"] = function(V, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V, 64, "signed", void 0, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V, 64, "signed", void 0, prefix, argument);
+      return x2;
     };
     webidl.converters["unsigned long long"] = function(V, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V, 64, "unsigned", void 0, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V, 64, "unsigned", void 0, prefix, argument);
+      return x2;
     };
     webidl.converters["unsigned long"] = function(V, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V, 32, "unsigned", void 0, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V, 32, "unsigned", void 0, prefix, argument);
+      return x2;
     };
     webidl.converters["unsigned short"] = function(V, prefix, argument, opts) {
-      const x = webidl.util.ConvertToInt(V, 16, "unsigned", opts, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V, 16, "unsigned", opts, prefix, argument);
+      return x2;
     };
     webidl.converters.ArrayBuffer = function(V, prefix, argument, opts) {
       if (webidl.util.Type(V) !== "Object" || !types.isAnyArrayBuffer(V)) {
@@ -3999,12 +3999,12 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.TypedArray = function(V, T, prefix, name, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types.isTypedArray(V) || V.constructor.name !== T.name) {
+    webidl.converters.TypedArray = function(V, T2, prefix, name, opts) {
+      if (webidl.util.Type(V) !== "Object" || !types.isTypedArray(V) || V.constructor.name !== T2.name) {
         throw webidl.errors.conversionFailed({
           prefix,
           argument: `${name} ("${webidl.util.Stringify(V)}")`,
-          types: [T.name]
+          types: [T2.name]
         });
       }
       if (opts?.allowShared === false && types.isSharedArrayBuffer(V.buffer)) {
@@ -4969,12 +4969,12 @@ var require_file = __commonJS({
       constructor(blobLike, fileName, options = {}) {
         const n = fileName;
         const t = options.type;
-        const d = options.lastModified ?? Date.now();
+        const d3 = options.lastModified ?? Date.now();
         this[kState] = {
           blobLike,
           name: n,
           type: t,
-          lastModified: d
+          lastModified: d3
         };
       }
       stream(...args) {
@@ -10824,8 +10824,8 @@ var require_mock_utils = __commonJS({
         const value = data[key];
         const name = Buffer.from(`${key}`);
         if (Array.isArray(value)) {
-          for (let j = 0; j < value.length; ++j) {
-            result.push(name, Buffer.from(`${value[j]}`));
+          for (let j2 = 0; j2 < value.length; ++j2) {
+            result.push(name, Buffer.from(`${value[j2]}`));
           }
         } else {
           result.push(name, Buffer.from(`${value}`));
@@ -11948,10 +11948,10 @@ var require_headers = __commonJS({
     }
     function headerValueNormalize(potentialValue) {
       let i = 0;
-      let j = potentialValue.length;
-      while (j > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j - 1))) --j;
-      while (j > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i))) ++i;
-      return i === 0 && j === potentialValue.length ? potentialValue : potentialValue.substring(i, j);
+      let j2 = potentialValue.length;
+      while (j2 > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j2 - 1))) --j2;
+      while (j2 > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i))) ++i;
+      return i === 0 && j2 === potentialValue.length ? potentialValue : potentialValue.substring(i, j2);
     }
     function fill(headers, object) {
       if (Array.isArray(object)) {
@@ -12130,26 +12130,26 @@ var require_headers = __commonJS({
           const firstValue = iterator.next().value;
           array[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
-          for (let i = 1, j = 0, right = 0, left = 0, pivot = 0, x, value; i < size; ++i) {
+          for (let i = 1, j2 = 0, right = 0, left = 0, pivot = 0, x2, value; i < size; ++i) {
             value = iterator.next().value;
-            x = array[i] = [value[0], value[1].value];
-            assert(x[1] !== null);
+            x2 = array[i] = [value[0], value[1].value];
+            assert(x2[1] !== null);
             left = 0;
             right = i;
             while (left < right) {
               pivot = left + (right - left >> 1);
-              if (array[pivot][0] <= x[0]) {
+              if (array[pivot][0] <= x2[0]) {
                 left = pivot + 1;
               } else {
                 right = pivot;
               }
             }
             if (i !== pivot) {
-              j = i;
-              while (j > left) {
-                array[j] = array[--j];
+              j2 = i;
+              while (j2 > left) {
+                array[j2] = array[--j2];
               }
-              array[left] = x;
+              array[left] = x2;
             }
           }
           if (!iterator.next().done) {
@@ -12290,8 +12290,8 @@ var require_headers = __commonJS({
         for (let i = 0; i < names2.length; ++i) {
           const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
-            for (let j = 0; j < cookies.length; ++j) {
-              headers.push([name, cookies[j]]);
+            for (let j2 = 0; j2 < cookies.length; ++j2) {
+              headers.push([name, cookies[j2]]);
             }
           } else {
             headers.push([name, value]);
@@ -19276,15 +19276,15 @@ var require_code = __commonJS({
       return c2.emptyStr() ? c1 : c1.emptyStr() ? c2 : str`${c1}${c2}`;
     }
     exports.strConcat = strConcat;
-    function interpolate(x) {
-      return typeof x == "number" || typeof x == "boolean" || x === null ? x : safeStringify(Array.isArray(x) ? x.join(",") : x);
+    function interpolate(x2) {
+      return typeof x2 == "number" || typeof x2 == "boolean" || x2 === null ? x2 : safeStringify(Array.isArray(x2) ? x2.join(",") : x2);
     }
-    function stringify(x) {
-      return new _Code(safeStringify(x));
+    function stringify(x2) {
+      return new _Code(safeStringify(x2));
     }
     exports.stringify = stringify;
-    function safeStringify(x) {
-      return JSON.stringify(x).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+    function safeStringify(x2) {
+      return JSON.stringify(x2).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
     }
     exports.safeStringify = safeStringify;
     function getProperty(key) {
@@ -20147,8 +20147,8 @@ var require_codegen = __commonJS({
       for (const n in from)
         names2[n] = (names2[n] || 0) - (from[n] || 0);
     }
-    function not(x) {
-      return typeof x == "boolean" || typeof x == "number" || x === null ? !x : (0, code_1._)`!${par(x)}`;
+    function not(x2) {
+      return typeof x2 == "boolean" || typeof x2 == "number" || x2 === null ? !x2 : (0, code_1._)`!${par(x2)}`;
     }
     exports.not = not;
     var andCode = mappend(exports.operators.AND);
@@ -20162,10 +20162,10 @@ var require_codegen = __commonJS({
     }
     exports.or = or2;
     function mappend(op) {
-      return (x, y) => x === code_1.nil ? y : y === code_1.nil ? x : (0, code_1._)`${par(x)} ${op} ${par(y)}`;
+      return (x2, y) => x2 === code_1.nil ? y : y === code_1.nil ? x2 : (0, code_1._)`${par(x2)} ${op} ${par(y)}`;
     }
-    function par(x) {
-      return x instanceof code_1.Name ? x : (0, code_1._)`(${x})`;
+    function par(x2) {
+      return x2 instanceof code_1.Name ? x2 : (0, code_1._)`(${x2})`;
     }
   }
 });
@@ -20255,8 +20255,8 @@ var require_util9 = __commonJS({
     exports.unescapeJsonPointer = unescapeJsonPointer;
     function eachItem(xs, f) {
       if (Array.isArray(xs)) {
-        for (const x of xs)
-          f(x);
+        for (const x2 of xs)
+          f(x2);
       } else {
         f(xs);
       }
@@ -20557,8 +20557,8 @@ var require_rules = __commonJS({
     exports.getRules = exports.isJSONType = void 0;
     var _jsonTypes = ["string", "number", "integer", "boolean", "null", "object", "array"];
     var jsonTypes = new Set(_jsonTypes);
-    function isJSONType(x) {
-      return typeof x == "string" && jsonTypes.has(x);
+    function isJSONType(x2) {
+      return typeof x2 == "string" && jsonTypes.has(x2);
     }
     exports.isJSONType = isJSONType;
     function getRules() {
@@ -23722,8 +23722,8 @@ var require_core = __commonJS({
             return this;
           }
           case "object": {
-            const cacheKey = schemaKeyRef;
-            this._cache.delete(cacheKey);
+            const cacheKey2 = schemaKeyRef;
+            this._cache.delete(cacheKey2);
             let id = schemaKeyRef[this.opts.schemaId];
             if (id) {
               id = (0, resolve_1.normalizeId)(id);
@@ -23770,7 +23770,7 @@ var require_core = __commonJS({
           type: (0, dataType_1.getJSONTypes)(def.type),
           schemaType: (0, dataType_1.getJSONTypes)(def.schemaType)
         };
-        (0, util_1.eachItem)(keyword, definition.type.length === 0 ? (k) => addRule.call(this, k, definition) : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
+        (0, util_1.eachItem)(keyword, definition.type.length === 0 ? (k2) => addRule.call(this, k2, definition) : (k2) => definition.type.forEach((t) => addRule.call(this, k2, definition, t)));
         return this;
       }
       getKeyword(keyword) {
@@ -24492,8 +24492,8 @@ var require_uniqueItems = __commonJS({
     var util_1 = require_util9();
     var equal_1 = require_equal();
     var error3 = {
-      message: ({ params: { i, j } }) => (0, codegen_1.str)`must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
-      params: ({ params: { i, j } }) => (0, codegen_1._)`{i: ${i}, j: ${j}}`
+      message: ({ params: { i, j: j2 } }) => (0, codegen_1.str)`must NOT have duplicate items (items ## ${j2} and ${i} are identical)`,
+      params: ({ params: { i, j: j2 } }) => (0, codegen_1._)`{i: ${i}, j: ${j2}}`
     };
     var def = {
       keyword: "uniqueItems",
@@ -24511,15 +24511,15 @@ var require_uniqueItems = __commonJS({
         cxt.ok(valid);
         function validateUniqueItems() {
           const i = gen.let("i", (0, codegen_1._)`${data}.length`);
-          const j = gen.let("j");
-          cxt.setParams({ i, j });
+          const j2 = gen.let("j");
+          cxt.setParams({ i, j: j2 });
           gen.assign(valid, true);
-          gen.if((0, codegen_1._)`${i} > 1`, () => (canOptimize() ? loopN : loopN2)(i, j));
+          gen.if((0, codegen_1._)`${i} > 1`, () => (canOptimize() ? loopN : loopN2)(i, j2));
         }
         function canOptimize() {
           return itemTypes.length > 0 && !itemTypes.some((t) => t === "object" || t === "array");
         }
-        function loopN(i, j) {
+        function loopN(i, j2) {
           const item = gen.name("item");
           const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it.opts.strictNumbers, dataType_1.DataType.Wrong);
           const indices = gen.const("indices", (0, codegen_1._)`{}`);
@@ -24529,16 +24529,16 @@ var require_uniqueItems = __commonJS({
             if (itemTypes.length > 1)
               gen.if((0, codegen_1._)`typeof ${item} == "string"`, (0, codegen_1._)`${item} += "_"`);
             gen.if((0, codegen_1._)`typeof ${indices}[${item}] == "number"`, () => {
-              gen.assign(j, (0, codegen_1._)`${indices}[${item}]`);
+              gen.assign(j2, (0, codegen_1._)`${indices}[${item}]`);
               cxt.error();
               gen.assign(valid, false).break();
             }).code((0, codegen_1._)`${indices}[${item}] = ${i}`);
           });
         }
-        function loopN2(i, j) {
+        function loopN2(i, j2) {
           const eql = (0, util_1.useFunc)(gen, equal_1.default);
           const outer = gen.name("outer");
-          gen.label(outer).for((0, codegen_1._)`;${i}--;`, () => gen.for((0, codegen_1._)`${j} = ${i}; ${j}--;`, () => gen.if((0, codegen_1._)`${eql}(${data}[${i}], ${data}[${j}])`, () => {
+          gen.label(outer).for((0, codegen_1._)`;${i}--;`, () => gen.for((0, codegen_1._)`${j2} = ${i}; ${j2}--;`, () => gen.if((0, codegen_1._)`${eql}(${data}[${i}], ${data}[${j2}])`, () => {
             cxt.error();
             gen.assign(valid, false).break(outer);
           })));
@@ -26717,12 +26717,12 @@ var require_formats = __commonJS({
       const day = +matches[3];
       return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
     }
-    function compareDate(d1, d2) {
-      if (!(d1 && d2))
+    function compareDate(d1, d22) {
+      if (!(d1 && d22))
         return void 0;
-      if (d1 > d2)
+      if (d1 > d22)
         return 1;
-      if (d1 < d2)
+      if (d1 < d22)
         return -1;
       return 0;
     }
@@ -26784,17 +26784,17 @@ var require_formats = __commonJS({
       if (!(dt1 && dt2))
         return void 0;
       const d1 = new Date(dt1).valueOf();
-      const d2 = new Date(dt2).valueOf();
-      if (!(d1 && d2))
+      const d22 = new Date(dt2).valueOf();
+      if (!(d1 && d22))
         return void 0;
-      return d1 - d2;
+      return d1 - d22;
     }
     function compareIsoDateTime(dt1, dt2) {
       if (!(dt1 && dt2))
         return void 0;
       const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
-      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
-      const res = compareDate(d1, d2);
+      const [d22, t2] = dt2.split(DATE_TIME_SEPARATOR);
+      const res = compareDate(d1, d22);
       if (res === void 0)
         return void 0;
       return res || compareTime(t1, t2);
@@ -27669,13 +27669,13 @@ var require_applyReviver = __commonJS({
               val[i] = v1;
           }
         } else if (val instanceof Map) {
-          for (const k of Array.from(val.keys())) {
-            const v0 = val.get(k);
-            const v1 = applyReviver(reviver, val, k, v0);
+          for (const k2 of Array.from(val.keys())) {
+            const v0 = val.get(k2);
+            const v1 = applyReviver(reviver, val, k2, v0);
             if (v1 === void 0)
-              val.delete(k);
+              val.delete(k2);
             else if (v1 !== v0)
-              val.set(k, v1);
+              val.set(k2, v1);
           }
         } else if (val instanceof Set) {
           for (const v0 of Array.from(val)) {
@@ -27688,12 +27688,12 @@ var require_applyReviver = __commonJS({
             }
           }
         } else {
-          for (const [k, v0] of Object.entries(val)) {
-            const v1 = applyReviver(reviver, val, k, v0);
+          for (const [k2, v0] of Object.entries(val)) {
+            const v1 = applyReviver(reviver, val, k2, v0);
             if (v1 === void 0)
-              delete val[k];
+              delete val[k2];
             else if (v1 !== v0)
-              val[k] = v1;
+              val[k2] = v1;
           }
         }
       }
@@ -28007,13 +28007,13 @@ var require_Collection = __commonJS({
     function collectionFromPath(schema, path6, value) {
       let v = value;
       for (let i = path6.length - 1; i >= 0; --i) {
-        const k = path6[i];
-        if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
+        const k2 = path6[i];
+        if (typeof k2 === "number" && Number.isInteger(k2) && k2 >= 0) {
           const a = [];
-          a[k] = v;
+          a[k2] = v;
           v = a;
         } else {
-          v = /* @__PURE__ */ new Map([[k, v]]);
+          v = /* @__PURE__ */ new Map([[k2, v]]);
         }
       }
       return createNode.createNode(v, void 0, {
@@ -28232,12 +28232,12 @@ var require_foldFlowLines = __commonJS({
                 ch = text[i += 1];
                 overflow = true;
               }
-              const j = i > escEnd + 1 ? i - 2 : escStart - 1;
-              if (escapedFolds[j])
+              const j2 = i > escEnd + 1 ? i - 2 : escStart - 1;
+              if (escapedFolds[j2])
                 return text;
-              folds.push(j);
-              escapedFolds[j] = true;
-              end = j + endStep;
+              folds.push(j2);
+              escapedFolds[j2] = true;
+              end = j2 + endStep;
               split = void 0;
             } else {
               overflow = true;
@@ -28988,9 +28988,9 @@ var require_Pair = __commonJS({
     var addPairToJSMap = require_addPairToJSMap();
     var identity = require_identity();
     function createPair(key, value, ctx) {
-      const k = createNode.createNode(key, void 0, ctx);
+      const k2 = createNode.createNode(key, void 0, ctx);
       const v = createNode.createNode(value, void 0, ctx);
-      return new Pair(k, v);
+      return new Pair(k2, v);
     }
     var Pair = class _Pair {
       constructor(key, value = null) {
@@ -29181,12 +29181,12 @@ var require_YAMLMap = __commonJS({
     var Pair = require_Pair();
     var Scalar2 = require_Scalar();
     function findPair(items, key) {
-      const k = identity.isScalar(key) ? key.value : key;
+      const k2 = identity.isScalar(key) ? key.value : key;
       for (const it of items) {
         if (identity.isPair(it)) {
-          if (it.key === key || it.key === k)
+          if (it.key === key || it.key === k2)
             return it;
-          if (identity.isScalar(it.key) && it.key.value === k)
+          if (identity.isScalar(it.key) && it.key.value === k2)
             return it;
         }
       }
@@ -29552,8 +29552,8 @@ var require_stringifyNumber = __commonJS({
           i = n.length;
           n += ".";
         }
-        let d = minFractionDigits - (n.length - i - 1);
-        while (d-- > 0)
+        let d3 = minFractionDigits - (n.length - i - 1);
+        while (d3-- > 0)
           n += "0";
       }
       return n;
@@ -30292,10 +30292,10 @@ var require_timestamp = __commonJS({
         let date = Date.UTC(year, month - 1, day, hour || 0, minute || 0, second || 0, millisec);
         const tz = match[8];
         if (tz && tz !== "Z") {
-          let d = parseSexagesimal(tz, false);
-          if (Math.abs(d) < 30)
-            d *= 60;
-          date -= 6e4 * d;
+          let d3 = parseSexagesimal(tz, false);
+          if (Math.abs(d3) < 30)
+            d3 *= 60;
+          date -= 6e4 * d3;
         }
         return new Date(date);
       },
@@ -30697,9 +30697,9 @@ var require_Document = __commonJS({
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
       createPair(key, value, options = {}) {
-        const k = this.createNode(key, null, options);
+        const k2 = this.createNode(key, null, options);
         const v = this.createNode(value, null, options);
-        return new Pair.Pair(k, v);
+        return new Pair.Pair(k2, v);
       }
       /**
        * Removes a value from the document.
@@ -34840,12 +34840,12 @@ var require_crc32 = __commonJS({
         return typeof Int32Array !== "undefined" ? new Int32Array(table) : table;
       }
       var T0 = signed_crc_table();
-      function slice_by_16_tables(T) {
+      function slice_by_16_tables(T10) {
         var c = 0, v = 0, n = 0, table = typeof Int32Array !== "undefined" ? new Int32Array(4096) : new Array(4096);
-        for (n = 0; n != 256; ++n) table[n] = T[n];
+        for (n = 0; n != 256; ++n) table[n] = T10[n];
         for (n = 0; n != 256; ++n) {
-          v = T[n];
-          for (c = 256 + n; c < 4096; c += 256) v = table[c] = v >>> 8 ^ T[v & 255];
+          v = T10[n];
+          for (c = 256 + n; c < 4096; c += 256) v = table[c] = v >>> 8 ^ T10[v & 255];
         }
         var out = [];
         for (n = 1; n != 16; ++n) out[n - 1] = typeof Int32Array !== "undefined" ? table.subarray(n * 256, n * 256 + 256) : table.slice(n * 256, n * 256 + 256);
@@ -34857,19 +34857,19 @@ var require_crc32 = __commonJS({
       var Tb = TT[10], Tc = TT[11], Td = TT[12], Te = TT[13], Tf = TT[14];
       function crc32_bstr(bstr, seed) {
         var C = seed ^ -1;
-        for (var i = 0, L = bstr.length; i < L; ) C = C >>> 8 ^ T0[(C ^ bstr.charCodeAt(i++)) & 255];
+        for (var i = 0, L2 = bstr.length; i < L2; ) C = C >>> 8 ^ T0[(C ^ bstr.charCodeAt(i++)) & 255];
         return ~C;
       }
       function crc32_buf(B, seed) {
-        var C = seed ^ -1, L = B.length - 15, i = 0;
-        for (; i < L; ) C = Tf[B[i++] ^ C & 255] ^ Te[B[i++] ^ C >> 8 & 255] ^ Td[B[i++] ^ C >> 16 & 255] ^ Tc[B[i++] ^ C >>> 24] ^ Tb[B[i++]] ^ Ta[B[i++]] ^ T9[B[i++]] ^ T8[B[i++]] ^ T7[B[i++]] ^ T6[B[i++]] ^ T5[B[i++]] ^ T4[B[i++]] ^ T3[B[i++]] ^ T2[B[i++]] ^ T1[B[i++]] ^ T0[B[i++]];
-        L += 15;
-        while (i < L) C = C >>> 8 ^ T0[(C ^ B[i++]) & 255];
+        var C = seed ^ -1, L2 = B.length - 15, i = 0;
+        for (; i < L2; ) C = Tf[B[i++] ^ C & 255] ^ Te[B[i++] ^ C >> 8 & 255] ^ Td[B[i++] ^ C >> 16 & 255] ^ Tc[B[i++] ^ C >>> 24] ^ Tb[B[i++]] ^ Ta[B[i++]] ^ T9[B[i++]] ^ T8[B[i++]] ^ T7[B[i++]] ^ T6[B[i++]] ^ T5[B[i++]] ^ T4[B[i++]] ^ T3[B[i++]] ^ T2[B[i++]] ^ T1[B[i++]] ^ T0[B[i++]];
+        L2 += 15;
+        while (i < L2) C = C >>> 8 ^ T0[(C ^ B[i++]) & 255];
         return ~C;
       }
       function crc32_str(str, seed) {
         var C = seed ^ -1;
-        for (var i = 0, L = str.length, c = 0, d = 0; i < L; ) {
+        for (var i = 0, L2 = str.length, c = 0, d3 = 0; i < L2; ) {
           c = str.charCodeAt(i++);
           if (c < 128) {
             C = C >>> 8 ^ T0[(C ^ c) & 255];
@@ -34878,11 +34878,11 @@ var require_crc32 = __commonJS({
             C = C >>> 8 ^ T0[(C ^ (128 | c & 63)) & 255];
           } else if (c >= 55296 && c < 57344) {
             c = (c & 1023) + 64;
-            d = str.charCodeAt(i++) & 1023;
+            d3 = str.charCodeAt(i++) & 1023;
             C = C >>> 8 ^ T0[(C ^ (240 | c >> 8 & 7)) & 255];
             C = C >>> 8 ^ T0[(C ^ (128 | c >> 2 & 63)) & 255];
-            C = C >>> 8 ^ T0[(C ^ (128 | d >> 6 & 15 | (c & 3) << 4)) & 255];
-            C = C >>> 8 ^ T0[(C ^ (128 | d & 63)) & 255];
+            C = C >>> 8 ^ T0[(C ^ (128 | d3 >> 6 & 15 | (c & 3) << 4)) & 255];
+            C = C >>> 8 ^ T0[(C ^ (128 | d3 & 63)) & 255];
           } else {
             C = C >>> 8 ^ T0[(C ^ (224 | c >> 12 & 15)) & 255];
             C = C >>> 8 ^ T0[(C ^ (128 | c >> 6 & 63)) & 255];
@@ -35295,21 +35295,21 @@ var require_trees = __commonJS({
       var _m2 = m * 2;
       return tree[_n2] < tree[_m2] || tree[_n2] === tree[_m2] && depth[n] <= depth[m];
     }
-    function pqdownheap(s, tree, k) {
-      var v = s.heap[k];
-      var j = k << 1;
-      while (j <= s.heap_len) {
-        if (j < s.heap_len && smaller(tree, s.heap[j + 1], s.heap[j], s.depth)) {
-          j++;
+    function pqdownheap(s, tree, k2) {
+      var v = s.heap[k2];
+      var j2 = k2 << 1;
+      while (j2 <= s.heap_len) {
+        if (j2 < s.heap_len && smaller(tree, s.heap[j2 + 1], s.heap[j2], s.depth)) {
+          j2++;
         }
-        if (smaller(tree, v, s.heap[j], s.depth)) {
+        if (smaller(tree, v, s.heap[j2], s.depth)) {
           break;
         }
-        s.heap[k] = s.heap[j];
-        k = j;
-        j <<= 1;
+        s.heap[k2] = s.heap[j2];
+        k2 = j2;
+        j2 <<= 1;
       }
-      s.heap[k] = v;
+      s.heap[k2] = v;
     }
     function compress_block(s, ltree, dtree) {
       var dist;
@@ -35662,7 +35662,7 @@ var require_crc322 = __commonJS({
       var c, table = [];
       for (var n = 0; n < 256; n++) {
         c = n;
-        for (var k = 0; k < 8; k++) {
+        for (var k2 = 0; k2 < 8; k2++) {
           c = c & 1 ? 3988292384 ^ c >>> 1 : c >>> 1;
         }
         table[n] = c;
@@ -39127,8 +39127,8 @@ var require_pify = __commonJS({
   "node_modules/pify/index.js"(exports, module) {
     "use strict";
     var processFn = (fn, options) => function(...args) {
-      const P = options.promiseModule;
-      return new P((resolve, reject) => {
+      const P2 = options.promiseModule;
+      return new P2((resolve, reject) => {
         if (options.multiArgs) {
           args.push((...result) => {
             if (options.errorFirst) {
@@ -39592,11 +39592,11 @@ var require_onp = __commonJS({
           offset = m + 1;
         }
       };
-      var P = function(x, y, k) {
+      var P2 = function(x2, y, k2) {
         return {
-          "x": x,
+          "x": x2,
           "y": y,
-          "k": k
+          "k": k2
         };
       };
       var seselem = function(elem, t) {
@@ -39605,21 +39605,21 @@ var require_onp = __commonJS({
           "t": t
         };
       };
-      var snake = function(k, p, pp) {
-        var r, x, y;
+      var snake = function(k2, p, pp) {
+        var r, x2, y;
         if (p > pp) {
-          r = path6[k - 1 + offset];
+          r = path6[k2 - 1 + offset];
         } else {
-          r = path6[k + 1 + offset];
+          r = path6[k2 + 1 + offset];
         }
         y = Math.max(p, pp);
-        x = y - k;
-        while (x < m && y < n && a[x] === b[y]) {
-          ++x;
+        x2 = y - k2;
+        while (x2 < m && y < n && a[x2] === b[y]) {
+          ++x2;
           ++y;
         }
-        path6[k + offset] = pathposi.length;
-        pathposi[pathposi.length] = new P(x, y, r);
+        path6[k2 + offset] = pathposi.length;
+        pathposi[pathposi.length] = new P2(x2, y, r);
         return y;
       };
       var recordseq = function(epc) {
@@ -39670,7 +39670,7 @@ var require_onp = __commonJS({
           return ses;
         },
         compose: function() {
-          var delta, size, fp, p, r, epc, i, k;
+          var delta, size, fp, p, r, epc, i, k2;
           delta = n - m;
           size = m + n + 3;
           fp = {};
@@ -39681,11 +39681,11 @@ var require_onp = __commonJS({
           p = -1;
           do {
             ++p;
-            for (k = -p; k <= delta - 1; ++k) {
-              fp[k + offset] = snake(k, fp[k - 1 + offset] + 1, fp[k + 1 + offset]);
+            for (k2 = -p; k2 <= delta - 1; ++k2) {
+              fp[k2 + offset] = snake(k2, fp[k2 - 1 + offset] + 1, fp[k2 + 1 + offset]);
             }
-            for (k = delta + p; k >= delta + 1; --k) {
-              fp[k + offset] = snake(k, fp[k - 1 + offset] + 1, fp[k + 1 + offset]);
+            for (k2 = delta + p; k2 >= delta + 1; --k2) {
+              fp[k2 + offset] = snake(k2, fp[k2 - 1 + offset] + 1, fp[k2 + 1 + offset]);
             }
             fp[delta + offset] = snake(delta, fp[delta - 1 + offset] + 1, fp[delta + 1 + offset]);
           } while (fp[delta + offset] !== n);
@@ -39693,7 +39693,7 @@ var require_onp = __commonJS({
           r = path6[delta + offset];
           epc = [];
           while (r !== -1) {
-            epc[epc.length] = new P(pathposi[r].x, pathposi[r].y, null);
+            epc[epc.length] = new P2(pathposi[r].x, pathposi[r].y, null);
             r = pathposi[r].k;
           }
           recordseq(epc);
@@ -39783,8 +39783,8 @@ var require_diff3 = __commonJS({
       for (i = 0; i < m2.length; i++) {
         addHunk(m2[i], 2);
       }
-      hunks.sort(function(x, y) {
-        return x[0] - y[0];
+      hunks.sort(function(x2, y) {
+        return x2[0] - y[0];
       });
       var result = [];
       var commonOffset = 0;
@@ -39862,40 +39862,40 @@ var require_diff3 = __commonJS({
         okLines = [];
       }
       function pushOk(xs) {
-        for (var j = 0; j < xs.length; j++) {
-          okLines.push(xs[j]);
+        for (var j2 = 0; j2 < xs.length; j2++) {
+          okLines.push(xs[j2]);
         }
       }
       function isTrueConflict(rec) {
         if (rec[2] != rec[6]) return true;
         var aoff = rec[1];
         var boff = rec[5];
-        for (var j = 0; j < rec[2]; j++) {
-          if (a[j + aoff] != b[j + boff]) return true;
+        for (var j2 = 0; j2 < rec[2]; j2++) {
+          if (a[j2 + aoff] != b[j2 + boff]) return true;
         }
         return false;
       }
       for (var i = 0; i < indices.length; i++) {
-        var x = indices[i];
-        var side = x[0];
+        var x2 = indices[i];
+        var side = x2[0];
         if (side == -1) {
-          if (!isTrueConflict(x)) {
-            pushOk(files[0].slice(x[1], x[1] + x[2]));
+          if (!isTrueConflict(x2)) {
+            pushOk(files[0].slice(x2[1], x2[1] + x2[2]));
           } else {
             flushOk();
             result.push({
               conflict: {
-                a: a.slice(x[1], x[1] + x[2]),
-                aIndex: x[1],
-                o: o.slice(x[3], x[3] + x[4]),
-                oIndex: x[3],
-                b: b.slice(x[5], x[5] + x[6]),
-                bIndex: x[5]
+                a: a.slice(x2[1], x2[1] + x2[2]),
+                aIndex: x2[1],
+                o: o.slice(x2[3], x2[3] + x2[4]),
+                oIndex: x2[3],
+                b: b.slice(x2[5], x2[5] + x2[6]),
+                bIndex: x2[5]
               }
             });
           }
         } else {
-          pushOk(files[side].slice(x[1], x[1] + x[2]));
+          pushOk(files[side].slice(x2[1], x2[1] + x2[2]));
         }
       }
       flushOk();
@@ -40077,17 +40077,17 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       }
       const length = Math.min(a.length, b.length);
       for (let i = 0; i < length; i++) {
-        let x = a.charCodeAt(i);
+        let x2 = a.charCodeAt(i);
         let y = b.charCodeAt(i);
-        if (x !== y) {
-          if (isLoneSurrogate(a, i, x)) x = 65533;
+        if (x2 !== y) {
+          if (isLoneSurrogate(a, i, x2)) x2 = 65533;
           if (isLoneSurrogate(b, i, y)) y = 65533;
-          if (x === y) continue;
-          if (x >= 55296 && y >= 55296) {
-            x += x >= 57344 ? -2048 : 8192;
+          if (x2 === y) continue;
+          if (x2 >= 55296 && y >= 55296) {
+            x2 += x2 >= 57344 ? -2048 : 8192;
             y += y >= 57344 ? -2048 : 8192;
           }
-          return x < y ? -1 : 1;
+          return x2 < y ? -1 : 1;
         }
       }
       return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
@@ -40325,7 +40325,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       }
       get entriesFlat() {
         return [...this.entries].flatMap((entry) => {
-          return entry.stages.length > 1 ? entry.stages.filter((x) => x) : entry;
+          return entry.stages.length > 1 ? entry.stages.filter((x2) => x2) : entry;
         });
       }
       *[Symbol.iterator]() {
@@ -41746,7 +41746,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         let files = null;
         try {
           files = await fs4.readdirDeep(`${gitdir}/${filepath}`);
-          files = files.map((x) => x.replace(`${gitdir}/${filepath}/`, ""));
+          files = files.map((x2) => x2.replace(`${gitdir}/${filepath}/`, ""));
         } catch (err) {
           files = [];
         }
@@ -41795,7 +41795,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           gitdir,
           filepath: `refs/tags`
         });
-        return tags.filter((x) => !x.endsWith("^{}"));
+        return tags.filter((x2) => !x2.endsWith("^{}"));
       }
     };
     function compareTreeEntryPath(a, b) {
@@ -42266,9 +42266,9 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
     DecompressionError.code = "DecompressionError";
     async function nativeInflate(buffer) {
       const ds = new DecompressionStream("deflate");
-      const d = new Blob([buffer]).stream().pipeThrough(ds);
+      const d3 = new Blob([buffer]).stream().pipeThrough(ds);
       try {
-        return new Uint8Array(await new Response(d).arrayBuffer());
+        return new Uint8Array(await new Response(d3).arrayBuffer());
       } catch (err) {
         if (err && err.name === "TypeError" && err.message === "") {
           throw new DecompressionError("decompression failed");
@@ -42690,7 +42690,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       getExternalRefDelta
     }) {
       let list = await fs4.readdir(join(gitdir, "objects/pack"));
-      list = list.filter((x) => x.endsWith(".idx"));
+      list = list.filter((x2) => x2.endsWith(".idx"));
       for (const filename of list) {
         const indexFile = `${gitdir}/objects/pack/${filename}`;
         const p = await readPackIndex({
@@ -43345,10 +43345,10 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
     };
     function indent(str) {
-      return str.trim().split("\n").map((x) => " " + x).join("\n") + "\n";
+      return str.trim().split("\n").map((x2) => " " + x2).join("\n") + "\n";
     }
     function outdent(str) {
-      return str.split("\n").map((x) => x.replace(/^ /, "")).join("\n");
+      return str.split("\n").map((x2) => x2.replace(/^ /, "")).join("\n");
     }
     var GitCommit = class _GitCommit {
       constructor(commit2) {
@@ -43823,7 +43823,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const length = end - start2;
       return Array.from({ length }, (_, i) => start2 + i);
     }
-    var flat = typeof Array.prototype.flat === "undefined" ? (entries) => entries.reduce((acc, x) => acc.concat(x), []) : (entries) => entries.flat();
+    var flat = typeof Array.prototype.flat === "undefined" ? (entries) => entries.reduce((acc, x2) => acc.concat(x2), []) : (entries) => entries.flat();
     var RunningMinimum = class {
       constructor() {
         this.value = null;
@@ -43918,7 +43918,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         const parent = await map(fullpath, entries);
         if (parent !== null) {
           let walkedChildren = await iterate(walk3, children);
-          walkedChildren = walkedChildren.filter((x) => x !== void 0);
+          walkedChildren = walkedChildren.filter((x2) => x2 !== void 0);
           return reduce(parent, walkedChildren);
         }
       };
@@ -44633,7 +44633,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       getExternalRefDelta
     }) {
       let list = await fs4.readdir(join(gitdir, "objects/pack"));
-      list = list.filter((x) => x.endsWith(".idx"));
+      list = list.filter((x2) => x2.endsWith(".idx"));
       for (const filename of list) {
         const indexFile = `${gitdir}/objects/pack/${filename}`;
         const p = await readPackIndex({
@@ -46987,7 +46987,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         return parseCapabilitiesV2(read);
       }
       const [firstRef, capabilitiesLine] = splitAndAssert(lineTwo, "\0", "\\x00");
-      capabilitiesLine.split(" ").map((x) => capabilities.add(x));
+      capabilitiesLine.split(" ").map((x2) => capabilities.add(x2));
       if (firstRef !== "0000000000000000000000000000000000000000 capabilities^{}") {
         const [ref, name] = splitAndAssert(firstRef, " ", " ");
         refs.set(name, ref);
@@ -48212,7 +48212,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     }) {
       const results = [];
       let list = await fs4.readdir(join(gitdir, "objects/pack"));
-      list = list.filter((x) => x.endsWith(".idx"));
+      list = list.filter((x2) => x2.endsWith(".idx"));
       for (const filename of list) {
         const indexFile = `${gitdir}/objects/pack/${filename}`;
         const p = await readPackIndex({
@@ -48825,7 +48825,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           if (peelTags) {
             const _key = key.replace("^{}", "");
             const last = refs[refs.length - 1];
-            const r = last?.ref === _key ? last : refs.find((x) => x.ref === _key);
+            const r = last?.ref === _key ? last : refs.find((x2) => x2.ref === _key);
             if (r !== void 0) {
               r.peeled = value;
             }
@@ -49147,7 +49147,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         return GitIndexManager.acquire(
           { fs: fs4, gitdir, cache },
           async function(index2) {
-            return index2.entries.map((x) => x.path);
+            return index2.entries.map((x2) => x2.path);
           }
         );
       }
@@ -50236,8 +50236,8 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (result.ok && Object.values(result.refs).every((result2) => result2.ok)) {
         return result;
       } else {
-        const prettyDetails = Object.entries(result.refs).filter(([k, v]) => !v.ok).map(([k, v]) => `
-  - ${k}: ${v.error}`).join("");
+        const prettyDetails = Object.entries(result.refs).filter(([k2, v]) => !v.ok).map(([k2, v]) => `
+  - ${k2}: ${v.error}`).join("");
         throw new GitPushError(prettyDetails, result);
       }
     }
@@ -51360,11 +51360,11 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           }
         }
         const stats = await fs4.lstat(join(dir, filepath));
-        const H = treeOid !== null;
-        const I = indexEntry !== null;
-        const W = stats !== null && (H || I || await hasExactCasePath({ fs: fs4, dir, filepath }));
+        const H2 = treeOid !== null;
+        const I2 = indexEntry !== null;
+        const W2 = stats !== null && (H2 || I2 || await hasExactCasePath({ fs: fs4, dir, filepath }));
         const getWorkdirOid = async () => {
-          if (I && !compareStats(indexEntry, stats)) {
+          if (I2 && !compareStats(indexEntry, stats)) {
             return indexEntry.oid;
           } else {
             const config = await GitConfigManager.get({ fs: fs4, gitdir: updatedGitdir });
@@ -51375,7 +51375,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               type: "blob",
               object
             });
-            if (refresh && I && !indexEntry.flags.intentToAdd && indexEntry.oid === workdirOid) {
+            if (refresh && I2 && !indexEntry.flags.intentToAdd && indexEntry.oid === workdirOid) {
               if (stats.size !== -1) {
                 await GitIndexManager.acquire(
                   { fs: fs4, gitdir: updatedGitdir, cache },
@@ -51388,22 +51388,22 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
             return workdirOid;
           }
         };
-        if (!H && !W && !I) return "absent";
-        if (!H && !W && I) return "*absent";
-        if (!H && W && !I) return "*added";
-        if (!H && W && I) {
+        if (!H2 && !W2 && !I2) return "absent";
+        if (!H2 && !W2 && I2) return "*absent";
+        if (!H2 && W2 && !I2) return "*added";
+        if (!H2 && W2 && I2) {
           const workdirOid = await getWorkdirOid();
           return workdirOid === indexEntry.oid ? "added" : "*added";
         }
-        if (H && !W && !I) return "deleted";
-        if (H && !W && I) {
+        if (H2 && !W2 && !I2) return "deleted";
+        if (H2 && !W2 && I2) {
           return treeOid === indexEntry.oid ? "*deleted" : "*deleted";
         }
-        if (H && W && !I) {
+        if (H2 && W2 && !I2) {
           const workdirOid = await getWorkdirOid();
           return workdirOid === treeOid ? "*undeleted" : "*undeletemodified";
         }
-        if (H && W && I) {
+        if (H2 && W2 && I2) {
           const workdirOid = await getWorkdirOid();
           if (workdirOid === treeOid) {
             return workdirOid === indexEntry.oid ? "unmodified" : "*unmodified";
@@ -52274,13 +52274,13 @@ var HttpResponseRetryCodes = [
 // node_modules/@actions/core/lib/summary.js
 import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
-var __awaiter = function(thisArg, _arguments, P, generator) {
+var __awaiter = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
+    return value instanceof P2 ? value : new P2(function(resolve) {
       resolve(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -53050,7 +53050,7 @@ var Parser = class {
       }
       offset += segment.length + 1;
     }
-    return { kind: "tag", path: segments.slice(1).map((x) => x.toLowerCase()), text: token.text, span: s };
+    return { kind: "tag", path: segments.slice(1).map((x2) => x2.toLowerCase()), text: token.text, span: s };
   }
 };
 function span(first, last) {
@@ -53231,17 +53231,17 @@ function explainDevice(analysis, deviceId) {
   if (!device) return void 0;
   const ordered = [...analysis.targets].sort((a, b) => comparePrecedence(a.deployment, b.deployment));
   const verdicts = ordered.map((t) => {
-    const d = t.deployment;
-    const explained = t.expr && d.targetCondition !== void 0 ? explainCondition(d.targetCondition, t.expr, device) : void 0;
+    const d3 = t.deployment;
+    const explained = t.expr && d3.targetCondition !== void 0 ? explainCondition(d3.targetCondition, t.expr, device) : void 0;
     return {
-      id: d.id,
-      file: d.file,
-      priority: d.priority,
-      createdAt: d.createdAt,
-      targetCondition: d.targetCondition ?? null,
+      id: d3.id,
+      file: d3.file,
+      priority: d3.priority,
+      createdAt: d3.createdAt,
+      targetCondition: d3.targetCondition ?? null,
       result: explained?.result ?? "invalid",
       clauses: explained?.clauses ?? [],
-      deployment: d
+      deployment: d3
     };
   });
   const candidates = verdicts.filter((v) => v.result === "true");
@@ -53593,19 +53593,19 @@ var SHA2_32B = class extends HashMD {
     this.H = IV[7] | 0;
   }
   get() {
-    const { A, B, C, D, E, F, G, H } = this;
-    return [A, B, C, D, E, F, G, H];
+    const { A, B, C, D, E, F, G: G2, H: H2 } = this;
+    return [A, B, C, D, E, F, G2, H2];
   }
   // prettier-ignore
-  set(A, B, C, D, E, F, G, H) {
+  set(A, B, C, D, E, F, G2, H2) {
     this.A = A | 0;
     this.B = B | 0;
     this.C = C | 0;
     this.D = D | 0;
     this.E = E | 0;
     this.F = F | 0;
-    this.G = G | 0;
-    this.H = H | 0;
+    this.G = G2 | 0;
+    this.H = H2 | 0;
   }
   _cloneInto(to) {
     (to ||= new this.constructor()).set(...this.get());
@@ -53621,14 +53621,14 @@ var SHA2_32B = class extends HashMD {
       const s1 = rotr(W2, 17) ^ rotr(W2, 19) ^ W2 >>> 10;
       SHA256_W[i] = s1 + SHA256_W[i - 7] + s0 + SHA256_W[i - 16] | 0;
     }
-    let { A, B, C, D, E, F, G, H } = this;
+    let { A, B, C, D, E, F, G: G2, H: H2 } = this;
     for (let i = 0; i < 64; i++) {
       const sigma1 = rotr(E, 6) ^ rotr(E, 11) ^ rotr(E, 25);
-      const T1 = H + sigma1 + Chi(E, F, G) + SHA256_K[i] + SHA256_W[i] | 0;
+      const T1 = H2 + sigma1 + Chi(E, F, G2) + SHA256_K[i] + SHA256_W[i] | 0;
       const sigma0 = rotr(A, 2) ^ rotr(A, 13) ^ rotr(A, 22);
       const T2 = sigma0 + Maj(A, B, C) | 0;
-      H = G;
-      G = F;
+      H2 = G2;
+      G2 = F;
       F = E;
       E = D + T1 | 0;
       D = C;
@@ -53642,9 +53642,9 @@ var SHA2_32B = class extends HashMD {
     D = D + this.D | 0;
     E = E + this.E | 0;
     F = F + this.F | 0;
-    G = G + this.G | 0;
-    H = H + this.H | 0;
-    this.set(A, B, C, D, E, F, G, H);
+    G2 = G2 + this.G | 0;
+    H2 = H2 + this.H | 0;
+    this.set(A, B, C, D, E, F, G2, H2);
   }
   roundClean() {
     clean(SHA256_W);
@@ -53671,7 +53671,7 @@ function canonicalJson(value) {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   const record3 = value;
   const keys = Object.keys(record3).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record3[k])}`).join(",")}}`;
+  return `{${keys.map((k2) => `${JSON.stringify(k2)}:${canonicalJson(record3[k2])}`).join(",")}}`;
 }
 var sha256Hex = (text) => `sha256:${bytesToHex(sha256(utf8ToBytes(text)))}`;
 var utf8Length = (text) => {
@@ -53749,7 +53749,7 @@ function finish(r) {
   const { ordered } = r;
   const sample = (o) => o.devices.join(", ") + (o.count > o.devices.length ? `, and ${o.count - o.devices.length} more` : "");
   const diagnostics = [];
-  const overlaps = [...r.overlaps].sort((x, y) => x.first - y.first);
+  const overlaps = [...r.overlaps].sort((x2, y) => x2.first - y.first);
   for (const tie of overlaps.filter((o) => o.tie)) {
     const a = ordered[tie.a].deployment;
     const b = ordered[tie.b].deployment;
@@ -53762,7 +53762,7 @@ function finish(r) {
       )
     );
   }
-  for (const o of overlaps.filter((x) => !x.tie)) {
+  for (const o of overlaps.filter((x2) => !x2.tie)) {
     const newer = ordered[o.a].deployment;
     const older = ordered[o.b].deployment;
     diagnostics.push(
@@ -53807,7 +53807,7 @@ function finish(r) {
     targeted: r.targeted[i],
     applied: r.applied[i],
     labels: t.deployment.labels
-  })).sort((x, y) => byString(x.id, y.id));
+  })).sort((x2, y) => byString(x2.id, y.id));
   let devices;
   const candidatesRange = r.candidatesRange ?? ((start2, end) => Array.from({ length: end - start2 }, (_, i) => r.candidatesOf(start2 + i)));
   return {
@@ -53830,7 +53830,7 @@ function finish(r) {
 // src/core/plan/plan.ts
 var CHANGE_KINDS = ["retargeted", "targeted", "untargeted", "updated", "removed"];
 function contentHashes(analysis) {
-  return new Map(analysis.repository.deployments.map((d) => [d.id, contentHashOf(d)]));
+  return new Map(analysis.repository.deployments.map((d3) => [d3.id, contentHashOf(d3)]));
 }
 var SAMPLE2 = 10;
 function planChange(base, head) {
@@ -53847,8 +53847,8 @@ function planChange(base, head) {
     updated: count2("updated"),
     removed: count2("removed")
   };
-  const baseMetrics = new Map(base.resolution.deployments.map((d) => [d.id, d]));
-  const headMetrics = new Map(head.resolution.deployments.map((d) => [d.id, d]));
+  const baseMetrics = new Map(base.resolution.deployments.map((d3) => [d3.id, d3]));
+  const headMetrics = new Map(head.resolution.deployments.map((d3) => [d3.id, d3]));
   const ids = [.../* @__PURE__ */ new Set([...baseMetrics.keys(), ...headMetrics.keys()])].sort();
   const metrics = (m) => m ? { targeted: m.targeted, applied: m.applied } : null;
   const deployments = ids.map((id) => ({
@@ -53883,16 +53883,16 @@ function diffWinners(base, head, contentChanged) {
   const a = base.deviceIds;
   const b = head.deviceIds;
   let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || i < a.length && a[i] < b[j]) {
+  let j2 = 0;
+  while (i < a.length || j2 < b.length) {
+    if (j2 >= b.length || i < a.length && a[i] < b[j2]) {
       changes.push({ deviceId: a[i], kind: "removed", before: base.winners[i], after: null });
       i++;
       continue;
     }
-    const before = i < a.length && a[i] === b[j] ? base.winners[i++] : null;
-    const after = head.winners[j];
-    const deviceId = b[j++];
+    const before = i < a.length && a[i] === b[j2] ? base.winners[i++] : null;
+    const after = head.winners[j2];
+    const deviceId = b[j2++];
     if (before === after) {
       if (after !== null && updated(after)) changes.push({ deviceId, kind: "updated", before, after });
     } else if (before === null) changes.push({ deviceId, kind: "targeted", before, after });
@@ -53909,8 +53909,8 @@ function why(base, head, change, baseHashes, headHashes) {
     const { role: _r, id: _i, file: _f, ...rest } = v;
     return rest;
   };
-  const beforeById = new Map(before?.deployments.map((d) => [d.id, d]));
-  const afterById = new Map(after?.deployments.map((d) => [d.id, d]));
+  const beforeById = new Map(before?.deployments.map((d3) => [d3.id, d3]));
+  const afterById = new Map(after?.deployments.map((d3) => [d3.id, d3]));
   const verdicts = [];
   for (const id of /* @__PURE__ */ new Set([...beforeById.keys(), ...afterById.keys()])) {
     const b = beforeById.get(id);
@@ -53932,7 +53932,7 @@ function sameTags(a, b) {
   return JSON.stringify(a.tags) === JSON.stringify(b.tags);
 }
 function unmanagedWarnings(head, transitions) {
-  const byId = new Map(head.repository.deployments.map((d) => [d.id, d]));
+  const byId = new Map(head.repository.deployments.map((d3) => [d3.id, d3]));
   return transitions.filter((t) => t.kind === "untargeted").map((t) => {
     const shown = t.devices.slice(0, SAMPLE2).join(", ") + (t.count > SAMPLE2 ? `, …and ${t.count - SAMPLE2} more` : "");
     const formerly = byId.get(t.from);
@@ -53948,11 +53948,11 @@ function unmanagedWarnings(head, transitions) {
 // src/render/plan/verdict.ts
 function countsLine(summary2) {
   if (summary2.changed === 0) return `no device changes (${summary2.devices} devices)`;
-  const kinds = CHANGE_KINDS.filter((k) => summary2[k] > 0).map((k) => `${summary2[k]} ${k}`);
+  const kinds = CHANGE_KINDS.filter((k2) => summary2[k2] > 0).map((k2) => `${summary2[k2]} ${k2}`);
   return `${summary2.changed} of ${summary2.devices} devices change: ${kinds.join(", ")}`;
 }
 function verdictLine(report) {
-  const errors = report.diagnostics.filter((d) => d.severity === "error").length;
+  const errors = report.diagnostics.filter((d3) => d3.severity === "error").length;
   const warnings = report.diagnostics.length - errors;
   const policyErrors = report.policy?.findings.filter((f) => f.severity === "error").length ?? 0;
   const status = !report.valid ? `invalid: ${errors} error${errors === 1 ? "" : "s"}` : policyErrors > 0 ? `blocked by policy: ${policyErrors} finding${policyErrors === 1 ? "" : "s"} need the label ${report.policy.approvalLabel}` : "valid";
@@ -54061,24 +54061,24 @@ ${lines.join("\n")}`;
 function diagnosticsSection(diagnostics, max) {
   if (diagnostics.length === 0) return "";
   const sorted = [...diagnostics].sort((a, b) => a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1);
-  const lines = sorted.slice(0, max).map((d) => `- ${d.severity === "error" ? "❌" : "⚠️"} \`${d.file}:${d.line}:${d.column}\` ${cell(d.message)} <sub>${d.code}</sub>`);
+  const lines = sorted.slice(0, max).map((d3) => `- ${d3.severity === "error" ? "❌" : "⚠️"} \`${d3.file}:${d3.line}:${d3.column}\` ${cell(d3.message)} <sub>${d3.code}</sub>`);
   if (sorted.length > max) lines.push(`- …and ${sorted.length - max} more`);
-  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const errors = diagnostics.filter((d3) => d3.severity === "error").length;
   return `#### Problems: ${plural(errors, "error")}, ${plural(diagnostics.length - errors, "warning")}
 
 ${lines.join("\n")}`;
 }
-var metric = (d, key) => {
-  const b = d.before?.[key];
-  const a = d.after?.[key];
+var metric = (d3, key) => {
+  const b = d3.before?.[key];
+  const a = d3.after?.[key];
   return b === a ? String(a) : `${b ?? "–"} → **${a ?? "–"}**`;
 };
 function deploymentsSection(deployments) {
   if (deployments.length === 0) return "";
-  const rows = deployments.map((d) => {
-    const status = d.before === null ? " (new)" : d.after === null ? " (deleted)" : "";
-    const labels = Object.keys(d.labels).sort().map((k) => `${k}=${d.labels[k]}`).join(" ");
-    return `| ${code(d.id)}${status} | ${metric(d, "targeted")} | ${metric(d, "applied")} | ${cell(labels)} |`;
+  const rows = deployments.map((d3) => {
+    const status = d3.before === null ? " (new)" : d3.after === null ? " (deleted)" : "";
+    const labels = Object.keys(d3.labels).sort().map((k2) => `${k2}=${d3.labels[k2]}`).join(" ");
+    return `| ${code(d3.id)}${status} | ${metric(d3, "targeted")} | ${metric(d3, "applied")} | ${cell(labels)} |`;
   });
   return ["#### Deployments", "", "| deployment | targeted | applied | labels |", "|---|---:|---:|---|", ...rows].join("\n");
 }
@@ -54340,8 +54340,8 @@ var FleetIndex = class {
     this.options = options;
     let sorted = true;
     for (let i = 1; i < devices.length && sorted; i++) sorted = devices[i - 1].deviceId < devices[i].deviceId;
-    this.devices = sorted ? devices : [...devices].sort((x, y) => x.deviceId < y.deviceId ? -1 : x.deviceId > y.deviceId ? 1 : 0);
-    this.deviceIds = this.devices.map((d) => d.deviceId);
+    this.devices = sorted ? devices : [...devices].sort((x2, y) => x2.deviceId < y.deviceId ? -1 : x2.deviceId > y.deviceId ? 1 : 0);
+    this.deviceIds = this.devices.map((d3) => d3.deviceId);
     this.size = devices.length;
     this.all = full(this.size);
   }
@@ -54420,22 +54420,22 @@ function walk(tags, path6) {
 }
 
 // src/core/resolve/evaluate-sets.ts
-var lowerBound = (ids, x) => {
+var lowerBound = (ids, x2) => {
   let lo = 0;
   let hi = ids.length;
   while (lo < hi) {
     const mid = lo + hi >>> 1;
-    if (ids[mid] < x) lo = mid + 1;
+    if (ids[mid] < x2) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 };
-var upperBound = (ids, x) => {
+var upperBound = (ids, x2) => {
   let lo = 0;
   let hi = ids.length;
   while (lo < hi) {
     const mid = lo + hi >>> 1;
-    if (ids[mid] <= x) lo = mid + 1;
+    if (ids[mid] <= x2) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -54569,14 +54569,14 @@ var SetEvaluator = class {
     if (type === "boolean" && op !== "=" && op !== "!=") return { t: empty(size), u: all };
     if (property.kind === "deviceId") {
       if (type !== "string") return { t: empty(size), u };
-      const x = literal;
+      const x2 = literal;
       const range = (from, to) => {
         const b = empty(size);
         for (let i = from; i < to; i++) set(b, i);
         return b;
       };
-      const lo = lowerBound(this.ids, x);
-      const hi = upperBound(this.ids, x);
+      const lo = lowerBound(this.ids, x2);
+      const hi = upperBound(this.ids, x2);
       switch (op) {
         case "=":
           return { t: range(lo, hi), u };
@@ -54661,8 +54661,8 @@ function resolveFleet(targets, fleet, options = {}) {
   const assigned = empty(n);
   const claimed = empty(n);
   const stats = new Int32Array(4);
-  const note = (k) => {
-    [lo[k], hi[k], targeted[k], applied[k]] = stats;
+  const note = (k2) => {
+    [lo[k2], hi[k2], targeted[k2], applied[k2]] = stats;
   };
   for (let g = 0; g < count2; ) {
     let end = g + 1;
@@ -54679,38 +54679,38 @@ function resolveFleet(targets, fleet, options = {}) {
     }
     const group = new Uint32Array(w * (end - g));
     const sets2 = [];
-    for (let k = g; k < end; k++) {
-      const set2 = group.subarray((k - g) * w, (k - g + 1) * w);
+    for (let k2 = g; k2 < end; k2++) {
+      const set2 = group.subarray((k2 - g) * w, (k2 - g + 1) * w);
       sets2.push(set2);
-      const expr = ordered[k].expr;
+      const expr = ordered[k2].expr;
       if (!expr) continue;
       fuse(set2, evaluator.conjuncts(expr), stats);
-      [lo[k], hi[k], targeted[k]] = stats;
+      [lo[k2], hi[k2], targeted[k2]] = stats;
       evaluator.release();
     }
-    for (let k = g; k < end; k++) {
-      if (targeted[k] === 0) continue;
-      const mine = sets2[k - g];
+    for (let k2 = g; k2 < end; k2++) {
+      if (targeted[k2] === 0) continue;
+      const mine = sets2[k2 - g];
       let any = 0;
-      for (let i = lo[k]; i < hi[k]; i++) {
+      for (let i = lo[k2]; i < hi[k2]; i++) {
         const v = mine[i] & ~assigned[i];
         claimed[i] = v;
         assigned[i] |= v;
         any |= v;
       }
       if (any === 0) continue;
-      const deployment = ordered[k].deployment;
+      const deployment = ordered[k2].deployment;
       let remaining;
       let tied;
-      for (let j = k + 1; j < end; j++) {
+      for (let j2 = k2 + 1; j2 < end; j2++) {
         if (!remaining) {
           remaining = empty(n);
-          remaining.set(claimed.subarray(lo[k], hi[k]), lo[k]);
+          remaining.set(claimed.subarray(lo[k2], hi[k2]), lo[k2]);
         }
-        const hit = and(remaining, sets2[j - g]);
+        const hit = and(remaining, sets2[j2 - g]);
         const hits = count(hit);
         if (hits === 0) continue;
-        const tie = isTie(deployment, ordered[j].deployment);
+        const tie = isTie(deployment, ordered[j2].deployment);
         const sample = [];
         let first = -1;
         forEach(hit, (i) => {
@@ -54718,24 +54718,24 @@ function resolveFleet(targets, fleet, options = {}) {
           sample.push(deviceIds[i]);
           return sample.length < SAMPLE;
         });
-        overlaps.push({ a: k, b: j, tie, count: hits, devices: sample, first });
+        overlaps.push({ a: k2, b: j2, tie, count: hits, devices: sample, first });
         if (tie) orInto(tied ??= empty(n), hit);
         andNotInto(remaining, hit);
         if (isEmpty(remaining)) break;
       }
       if (tied) andNotInto(claimed, tied);
       let won = 0;
-      for (let word = lo[k]; word < hi[k]; word++) {
+      for (let word = lo[k2]; word < hi[k2]; word++) {
         let v = claimed[word];
         claimed[word] = 0;
         while (v !== 0) {
           const low = v & -v;
-          winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k;
+          winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k2;
           won++;
           v ^= low;
         }
       }
-      applied[k] = won;
+      applied[k2] = won;
     }
     g = end;
   }
@@ -54743,9 +54743,9 @@ function resolveFleet(targets, fleet, options = {}) {
   const sets = () => {
     if (!arena) {
       const memory = new Uint32Array(w * count2);
-      arena = ordered.map((t, k) => {
-        const set2 = memory.subarray(k * w, (k + 1) * w);
-        if (t.expr && targeted[k] > 0) {
+      arena = ordered.map((t, k2) => {
+        const set2 = memory.subarray(k2 * w, (k2 + 1) * w);
+        if (t.expr && targeted[k2] > 0) {
           fuse(set2, evaluator.conjuncts(t.expr), stats);
           evaluator.release();
         }
@@ -54768,7 +54768,7 @@ function resolveFleet(targets, fleet, options = {}) {
       const all = sets();
       const out = [];
       const word = i >>> 5;
-      for (let k = 0; k < count2; k++) if (word >= lo[k] && word < hi[k] && has(all[k], i)) out.push(ids[k]);
+      for (let k2 = 0; k2 < count2; k2++) if (word >= lo[k2] && word < hi[k2] && has(all[k2], i)) out.push(ids[k2]);
       return out;
     },
     // Word by word: 32 devices at a time against each deployment, in precedence order.
@@ -54776,13 +54776,13 @@ function resolveFleet(targets, fleet, options = {}) {
       const all = sets();
       const lists = Array.from({ length: end - start2 }, () => []);
       for (let word = start2 >>> 5; word < end + 31 >>> 5; word++) {
-        for (let k = 0; k < count2; k++) {
-          if (word < lo[k] || word >= hi[k]) continue;
-          let v = all[k][word];
+        for (let k2 = 0; k2 < count2; k2++) {
+          if (word < lo[k2] || word >= hi[k2]) continue;
+          let v = all[k2][word];
           while (v !== 0) {
             const low = v & -v;
             const i = (word << 5) + (31 - Math.clz32(low)) - start2;
-            if (i >= 0 && i < lists.length) lists[i].push(ids[k]);
+            if (i >= 0 && i < lists.length) lists[i].push(ids[k2]);
             v ^= low;
           }
         }
@@ -54811,7 +54811,7 @@ function fuse(out, terms, stats) {
     let v = a[i];
     if (b !== void 0) v &= b[i];
     if (c !== void 0) v &= c[i];
-    for (let x = 3; x < terms.length && v !== 0; x++) v &= terms[x][i];
+    for (let x2 = 3; x2 < terms.length && v !== 0; x2++) v &= terms[x2][i];
     if (v === 0) continue;
     out[i] = v;
     if (first < 0) first = i;
@@ -54820,13 +54820,13 @@ function fuse(out, terms, stats) {
   }
   record2(stats, first, last, members, 0);
 }
-function claimFused(terms, assigned, winners, k, stats) {
-  if (terms.length <= 2) return claim2(terms[0], terms[terms.length - 1], assigned, winners, k, stats);
+function claimFused(terms, assigned, winners, k2, stats) {
+  if (terms.length <= 2) return claim2(terms[0], terms[terms.length - 1], assigned, winners, k2, stats);
   const folded = terms[0].slice();
-  for (let x = 2; x < terms.length; x++) andInto(folded, terms[x]);
-  return claim2(folded, terms[1], assigned, winners, k, stats);
+  for (let x2 = 2; x2 < terms.length; x2++) andInto(folded, terms[x2]);
+  return claim2(folded, terms[1], assigned, winners, k2, stats);
 }
-function claim2(a, b, assigned, winners, k, stats) {
+function claim2(a, b, assigned, winners, k2, stats) {
   let first = -1;
   let last = -1;
   let members = 0;
@@ -54842,7 +54842,7 @@ function claim2(a, b, assigned, winners, k, stats) {
     assigned[i] |= mine;
     while (mine !== 0) {
       const low = mine & -mine;
-      winners[(i << 5) + (31 - Math.clz32(low))] = k;
+      winners[(i << 5) + (31 - Math.clz32(low))] = k2;
       won++;
       mine ^= low;
     }
@@ -54917,7 +54917,7 @@ function checkManifestLimits(deployment) {
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => walk2(v, [...path6, i]));
     } else if (isObject2(value)) {
-      for (const [k, v] of Object.entries(value)) walk2(v, [...path6, k]);
+      for (const [k2, v] of Object.entries(value)) walk2(v, [...path6, k2]);
     }
   };
   walk2(deployment.modulesContent, ["content", "modulesContent"]);
@@ -54995,7 +54995,7 @@ function buildDeployment(file, value) {
 var isRecord2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function stringRecord(v) {
   const out = record();
-  for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
+  for (const [k2, x2] of Object.entries(v)) if (typeof x2 === "string") out[k2] = x2;
   return out;
 }
 
@@ -55104,7 +55104,7 @@ function checkTags(tags, where, diagnostics, seen) {
     const drop = (key) => {
       if (!copy) {
         copy = record();
-        for (const k of Object.keys(map)) copy[k] = map[k];
+        for (const k2 of Object.keys(map)) copy[k2] = map[k2];
       }
       delete copy[key];
     };
@@ -55280,7 +55280,7 @@ function prepareFleet(files, targets) {
     if (parsed.value === void 0) continue;
     const built = buildFleetFile(parsed.file, parsed.value);
     append(diagnostics, collapseRepeats(built.diagnostics));
-    for (const d of built.devices) devices.push(d);
+    for (const d3 of built.devices) devices.push(d3);
     mixedCaseTagNames ||= built.mixedCaseTagNames;
   }
   const duplicates = isStrictlyIncreasing(devices) ? [] : checkDuplicateDevices(devices);
@@ -55303,32 +55303,629 @@ function isStrictlyIncreasing(devices) {
 }
 function firstOfEach(devices) {
   const seen = /* @__PURE__ */ new Set();
-  return devices.filter((d) => !seen.has(d.deviceId) && seen.add(d.deviceId));
+  return devices.filter((d3) => !seen.has(d3.deviceId) && seen.add(d3.deviceId));
 }
 var MAX_PER_CODE = 1e3;
 function collapseRepeats(diagnostics) {
   const counts = /* @__PURE__ */ new Map();
-  for (const d of diagnostics) if (d.severity === "warning") counts.set(d.code + d.message, (counts.get(d.code + d.message) ?? 0) + 1);
+  for (const d3 of diagnostics) if (d3.severity === "warning") counts.set(d3.code + d3.message, (counts.get(d3.code + d3.message) ?? 0) + 1);
   const said = /* @__PURE__ */ new Set();
   const perCode = /* @__PURE__ */ new Map();
   const out = [];
-  for (const d of diagnostics) {
-    const key = d.code + d.message;
-    const repeated = d.severity === "warning" && (counts.get(key) ?? 1) > 1;
+  for (const d3 of diagnostics) {
+    const key = d3.code + d3.message;
+    const repeated = d3.severity === "warning" && (counts.get(key) ?? 1) > 1;
     if (repeated && said.has(key)) continue;
-    const n = (perCode.get(d.code) ?? 0) + 1;
-    perCode.set(d.code, n);
+    const n = (perCode.get(d3.code) ?? 0) + 1;
+    perCode.set(d3.code, n);
     if (n > MAX_PER_CODE) continue;
     if (repeated) said.add(key);
-    out.push(repeated ? { ...d, message: `${d.message} (and ${counts.get(key) - 1} more like it in this file)` } : d);
+    out.push(repeated ? { ...d3, message: `${d3.message} (and ${counts.get(key) - 1} more like it in this file)` } : d3);
   }
   for (const [code2, n] of perCode) {
     if (n <= MAX_PER_CODE) continue;
-    const first = diagnostics.find((d) => d.code === code2);
+    const first = diagnostics.find((d3) => d3.code === code2);
     out.push({ ...first, message: `…and ${n - MAX_PER_CODE} more ${code2} problems in this file, not listed` });
   }
   return out;
 }
+
+// node_modules/lru-cache/dist/esm/node/index.min.js
+import { tracingChannel as G, channel as P } from "node:diagnostics_channel";
+var S = P("lru-cache:metrics");
+var W = G("lru-cache");
+var L = typeof performance == "object" && performance && typeof performance.now == "function" ? performance : Date;
+var R = () => S.hasSubscribers || W.hasSubscribers;
+var U = /* @__PURE__ */ new Set();
+var M = typeof process == "object" && process ? process : {};
+var k = (d3, e, t, i) => {
+  typeof M.emitWarning == "function" ? M.emitWarning(d3, e, t, i) : console.error(`[${t}] ${e}: ${d3}`);
+};
+var H = (d3) => !U.has(d3);
+var T = (d3) => !!d3 && d3 === Math.floor(d3) && d3 > 0 && isFinite(d3);
+var j = (d3) => T(d3) ? d3 <= Math.pow(2, 8) ? Uint8Array : d3 <= Math.pow(2, 16) ? Uint16Array : d3 <= Math.pow(2, 32) ? Uint32Array : d3 <= Number.MAX_SAFE_INTEGER ? O : null : null;
+var O = class extends Array {
+  constructor(e) {
+    super(e), this.fill(0);
+  }
+};
+var x = class d {
+  heap;
+  length;
+  static #o = false;
+  static create(e) {
+    let t = j(e);
+    if (!t) return [];
+    d.#o = true;
+    let i = new d(e, t);
+    return d.#o = false, i;
+  }
+  constructor(e, t) {
+    if (!d.#o) throw new TypeError("instantiate Stack using Stack.create(n)");
+    this.heap = new t(e), this.length = 0;
+  }
+  push(e) {
+    this.heap[this.length++] = e;
+  }
+  pop() {
+    return this.heap[--this.length];
+  }
+};
+var I = class d2 {
+  #o;
+  #c;
+  #S;
+  #O;
+  #w;
+  #M;
+  #I;
+  #m;
+  get perf() {
+    return this.#m;
+  }
+  ttl;
+  ttlResolution;
+  ttlAutopurge;
+  updateAgeOnGet;
+  updateAgeOnHas;
+  allowStale;
+  noDisposeOnSet;
+  noUpdateTTL;
+  maxEntrySize;
+  sizeCalculation;
+  noDeleteOnFetchRejection;
+  noDeleteOnStaleGet;
+  allowStaleOnFetchAbort;
+  allowStaleOnFetchRejection;
+  ignoreFetchAbort;
+  backgroundFetchSize;
+  #n;
+  #b;
+  #s;
+  #i;
+  #t;
+  #l;
+  #u;
+  #a;
+  #h;
+  #y;
+  #r;
+  #_;
+  #F;
+  #d;
+  #g;
+  #T;
+  #U;
+  #f;
+  #D;
+  static unsafeExposeInternals(e) {
+    return { starts: e.#F, ttls: e.#d, autopurgeTimers: e.#g, sizes: e.#_, keyMap: e.#s, keyList: e.#i, valList: e.#t, next: e.#l, prev: e.#u, get head() {
+      return e.#a;
+    }, get tail() {
+      return e.#h;
+    }, free: e.#y, isBackgroundFetch: (t) => e.#e(t), backgroundFetch: (t, i, s, n) => e.#P(t, i, s, n), moveToTail: (t) => e.#L(t), indexes: (t) => e.#A(t), rindexes: (t) => e.#z(t), isStale: (t) => e.#p(t) };
+  }
+  get max() {
+    return this.#o;
+  }
+  get maxSize() {
+    return this.#c;
+  }
+  get calculatedSize() {
+    return this.#b;
+  }
+  get size() {
+    return this.#n;
+  }
+  get fetchMethod() {
+    return this.#M;
+  }
+  get memoMethod() {
+    return this.#I;
+  }
+  get dispose() {
+    return this.#S;
+  }
+  get onInsert() {
+    return this.#O;
+  }
+  get disposeAfter() {
+    return this.#w;
+  }
+  constructor(e) {
+    let { max: t = 0, ttl: i, ttlResolution: s = 1, ttlAutopurge: n, updateAgeOnGet: o, updateAgeOnHas: l, allowStale: h, dispose: r, onInsert: c, disposeAfter: m, noDisposeOnSet: _, noUpdateTTL: u, maxSize: g = 0, maxEntrySize: f = 0, sizeCalculation: y, fetchMethod: a, memoMethod: w, noDeleteOnFetchRejection: F, noDeleteOnStaleGet: b, allowStaleOnFetchRejection: p, allowStaleOnFetchAbort: A, ignoreFetchAbort: z, backgroundFetchSize: C = 1, perf: E } = e;
+    if (this.backgroundFetchSize = C, E !== void 0 && typeof E?.now != "function") throw new TypeError("perf option must have a now() method if specified");
+    if (this.#m = E ?? L, t !== 0 && !T(t)) throw new TypeError("max option must be a nonnegative integer");
+    let v = t ? j(t) : Array;
+    if (!v) throw new Error("invalid max value: " + t);
+    if (this.#o = t, this.#c = g, this.maxEntrySize = f || this.#c, this.sizeCalculation = y, this.sizeCalculation) {
+      if (!this.#c && !this.maxEntrySize) throw new TypeError("cannot set sizeCalculation without setting maxSize or maxEntrySize");
+      if (typeof this.sizeCalculation != "function") throw new TypeError("sizeCalculation set to non-function");
+    }
+    if (w !== void 0 && typeof w != "function") throw new TypeError("memoMethod must be a function if defined");
+    if (this.#I = w, a !== void 0 && typeof a != "function") throw new TypeError("fetchMethod must be a function if specified");
+    if (this.#M = a, this.#U = !!a, this.#s = /* @__PURE__ */ new Map(), this.#i = Array.from({ length: t }).fill(void 0), this.#t = Array.from({ length: t }).fill(void 0), this.#l = new v(t), this.#u = new v(t), this.#a = 0, this.#h = 0, this.#y = x.create(t), this.#n = 0, this.#b = 0, typeof r == "function" && (this.#S = r), typeof c == "function" && (this.#O = c), typeof m == "function" ? (this.#w = m, this.#r = []) : (this.#w = void 0, this.#r = void 0), this.#T = !!this.#S, this.#D = !!this.#O, this.#f = !!this.#w, this.noDisposeOnSet = !!_, this.noUpdateTTL = !!u, this.noDeleteOnFetchRejection = !!F, this.allowStaleOnFetchRejection = !!p, this.allowStaleOnFetchAbort = !!A, this.ignoreFetchAbort = !!z, this.maxEntrySize !== 0) {
+      if (this.#c !== 0 && !T(this.#c)) throw new TypeError("maxSize must be a positive integer if specified");
+      if (!T(this.maxEntrySize)) throw new TypeError("maxEntrySize must be a positive integer if specified");
+      this.#X();
+    }
+    if (this.allowStale = !!h, this.noDeleteOnStaleGet = !!b, this.updateAgeOnGet = !!o, this.updateAgeOnHas = !!l, this.ttlResolution = T(s) || s === 0 ? s : 1, this.ttlAutopurge = !!n, this.ttl = i || 0, this.ttl) {
+      if (!T(this.ttl)) throw new TypeError("ttl must be a positive integer if specified");
+      this.#k();
+    }
+    if (this.#o === 0 && this.ttl === 0 && this.#c === 0) throw new TypeError("At least one of max, maxSize, or ttl is required");
+    if (!this.ttlAutopurge && !this.#o && !this.#c) {
+      let D = "LRU_CACHE_UNBOUNDED";
+      H(D) && (U.add(D), k("TTL caching without ttlAutopurge, max, or maxSize can result in unbounded memory consumption.", "UnboundedCacheWarning", D, d2));
+    }
+  }
+  getRemainingTTL(e) {
+    return this.#s.has(e) ? 1 / 0 : 0;
+  }
+  #k() {
+    let e = new O(this.#o), t = new O(this.#o);
+    this.#d = e, this.#F = t;
+    let i = this.ttlAutopurge ? Array.from({ length: this.#o }) : void 0;
+    this.#g = i, this.#H = (h, r, c = this.#m.now()) => {
+      t[h] = r !== 0 ? c : 0, e[h] = r, s(h, r);
+    }, this.#R = (h) => {
+      t[h] = e[h] !== 0 ? this.#m.now() : 0, s(h, e[h]);
+    };
+    let s = this.ttlAutopurge ? (h, r) => {
+      if (i?.[h] && (clearTimeout(i[h]), i[h] = void 0), r && r !== 0 && i) {
+        let c = setTimeout(() => {
+          this.#p(h) ? (this.#E(this.#i[h], "expire"), i[h] = void 0) : s(h, l(h));
+        }, r + 1);
+        c.unref && c.unref(), i[h] = c;
+      }
+    } : () => {
+    };
+    this.#v = (h, r) => {
+      if (e[r]) {
+        let c = e[r], m = t[r];
+        if (!c || !m) return;
+        h.ttl = c, h.start = m, h.now = n || o();
+        let _ = h.now - m;
+        h.remainingTTL = c - _;
+      }
+    };
+    let n = 0, o = () => {
+      let h = this.#m.now();
+      if (this.ttlResolution > 0) {
+        n = h;
+        let r = setTimeout(() => n = 0, this.ttlResolution);
+        r.unref && r.unref();
+      }
+      return h;
+    };
+    this.getRemainingTTL = (h) => {
+      let r = this.#s.get(h);
+      return r === void 0 ? 0 : l(r);
+    };
+    let l = (h) => {
+      let r = e[h], c = t[h];
+      if (!r || !c) return 1 / 0;
+      let m = (n || o()) - c;
+      return r - m;
+    };
+    this.#p = (h) => {
+      let r = t[h], c = e[h];
+      return !!c && !!r && (n || o()) - r > c;
+    };
+  }
+  #R = () => {
+  };
+  #v = () => {
+  };
+  #H = () => {
+  };
+  #p = () => false;
+  #X() {
+    let e = new O(this.#o);
+    this.#b = 0, this.#_ = e, this.#x = (t) => {
+      this.#b -= e[t], e[t] = 0;
+    }, this.#N = (t, i, s, n) => {
+      if (!T(s)) {
+        if (this.#e(i)) return this.backgroundFetchSize;
+        if (n) {
+          if (typeof n != "function") throw new TypeError("sizeCalculation must be a function");
+          if (s = n(i, t), !T(s)) throw new TypeError("sizeCalculation return invalid (expect positive integer)");
+        } else throw new TypeError("invalid size value (must be positive integer). When maxSize or maxEntrySize is used, sizeCalculation or size must be set.");
+      }
+      return s;
+    }, this.#j = (t, i, s) => {
+      if (e[t] = i, this.#c) {
+        let n = this.#c - e[t];
+        for (; this.#b > n; ) this.#G(true);
+      }
+      this.#b += e[t], s && (s.entrySize = i, s.totalCalculatedSize = this.#b);
+    };
+  }
+  #x = (e) => {
+  };
+  #j = (e, t, i) => {
+  };
+  #N = (e, t, i, s) => {
+    if (i || s) throw new TypeError("cannot set size without setting maxSize or maxEntrySize on cache");
+    return 0;
+  };
+  *#A({ allowStale: e = this.allowStale } = {}) {
+    if (this.#n) for (let t = this.#h; this.#V(t) && ((e || !this.#p(t)) && (yield t), t !== this.#a); ) t = this.#u[t];
+  }
+  *#z({ allowStale: e = this.allowStale } = {}) {
+    if (this.#n) for (let t = this.#a; this.#V(t) && ((e || !this.#p(t)) && (yield t), t !== this.#h); ) t = this.#l[t];
+  }
+  #V(e) {
+    return e !== void 0 && this.#s.get(this.#i[e]) === e;
+  }
+  *entries() {
+    for (let e of this.#A()) this.#t[e] !== void 0 && this.#i[e] !== void 0 && !this.#e(this.#t[e]) && (yield [this.#i[e], this.#t[e]]);
+  }
+  *rentries() {
+    for (let e of this.#z()) this.#t[e] !== void 0 && this.#i[e] !== void 0 && !this.#e(this.#t[e]) && (yield [this.#i[e], this.#t[e]]);
+  }
+  *keys() {
+    for (let e of this.#A()) {
+      let t = this.#i[e];
+      t !== void 0 && !this.#e(this.#t[e]) && (yield t);
+    }
+  }
+  *rkeys() {
+    for (let e of this.#z()) {
+      let t = this.#i[e];
+      t !== void 0 && !this.#e(this.#t[e]) && (yield t);
+    }
+  }
+  *values() {
+    for (let e of this.#A()) this.#t[e] !== void 0 && !this.#e(this.#t[e]) && (yield this.#t[e]);
+  }
+  *rvalues() {
+    for (let e of this.#z()) this.#t[e] !== void 0 && !this.#e(this.#t[e]) && (yield this.#t[e]);
+  }
+  [Symbol.iterator]() {
+    return this.entries();
+  }
+  [Symbol.toStringTag] = "LRUCache";
+  find(e, t = {}) {
+    for (let i of this.#A()) {
+      let s = this.#t[i], n = this.#e(s) ? s.__staleWhileFetching : s;
+      if (n !== void 0 && e(n, this.#i[i], this)) return this.#C(this.#i[i], t);
+    }
+  }
+  forEach(e, t = this) {
+    for (let i of this.#A()) {
+      let s = this.#t[i], n = this.#e(s) ? s.__staleWhileFetching : s;
+      n !== void 0 && e.call(t, n, this.#i[i], this);
+    }
+  }
+  rforEach(e, t = this) {
+    for (let i of this.#z()) {
+      let s = this.#t[i], n = this.#e(s) ? s.__staleWhileFetching : s;
+      n !== void 0 && e.call(t, n, this.#i[i], this);
+    }
+  }
+  purgeStale() {
+    let e = false;
+    for (let t of this.#z({ allowStale: true })) this.#p(t) && (this.#E(this.#i[t], "expire"), e = true);
+    return e;
+  }
+  info(e) {
+    let t = this.#s.get(e);
+    if (t === void 0) return;
+    let i = this.#t[t], s = this.#e(i) ? i.__staleWhileFetching : i;
+    if (s === void 0) return;
+    let n = { value: s };
+    if (this.#d && this.#F) {
+      let o = this.#d[t], l = this.#F[t];
+      if (o && l) {
+        let h = o - (this.#m.now() - l);
+        n.ttl = h, n.start = Date.now();
+      }
+    }
+    return this.#_ && (n.size = this.#_[t]), n;
+  }
+  dump() {
+    let e = [];
+    for (let t of this.#A({ allowStale: true })) {
+      let i = this.#i[t], s = this.#t[t], n = this.#e(s) ? s.__staleWhileFetching : s;
+      if (n === void 0 || i === void 0) continue;
+      let o = { value: n };
+      if (this.#d && this.#F) {
+        o.ttl = this.#d[t];
+        let l = this.#m.now() - this.#F[t];
+        o.start = Math.floor(Date.now() - l);
+      }
+      this.#_ && (o.size = this.#_[t]), e.unshift([i, o]);
+    }
+    return e;
+  }
+  load(e) {
+    this.clear();
+    for (let [t, i] of e) {
+      if (i.start) {
+        let s = Date.now() - i.start;
+        i.start = this.#m.now() - s;
+      }
+      this.#W(t, i.value, i);
+    }
+  }
+  set(e, t, i = {}) {
+    let { status: s = S.hasSubscribers ? {} : void 0 } = i;
+    i.status = s, s && (s.op = "set", s.key = e, t !== void 0 && (s.value = t), s.cache = this);
+    let n = this.#W(e, t, i);
+    return s && S.hasSubscribers && S.publish(s), n;
+  }
+  #W(e, t, i, s) {
+    let { ttl: n = this.ttl, start: o, noDisposeOnSet: l = this.noDisposeOnSet, sizeCalculation: h = this.sizeCalculation, status: r } = i, c = this.#e(t);
+    if (t === void 0) return r && (r.set = "deleted"), this.delete(e), this;
+    let { noUpdateTTL: m = this.noUpdateTTL } = i;
+    r && !c && (r.value = t);
+    let _ = this.#N(e, t, i.size || 0, h, r);
+    if (this.maxEntrySize && _ > this.maxEntrySize) return this.#E(e, "set"), r && (r.set = "miss", r.maxEntrySizeExceeded = true), this;
+    let u = this.#n === 0 ? void 0 : this.#s.get(e);
+    if (u === void 0) u = this.#n === 0 ? this.#h : this.#y.length !== 0 ? this.#y.pop() : this.#n === this.#o ? this.#G(false) : this.#n, this.#i[u] = e, this.#t[u] = t, this.#s.set(e, u), this.#l[this.#h] = u, this.#u[u] = this.#h, this.#h = u, this.#n++, this.#j(u, _, r), r && (r.set = "add"), m = false, this.#D && !c && this.#O?.(t, e, "add");
+    else {
+      this.#L(u);
+      let g = this.#t[u];
+      if (t !== g) {
+        if (!l) if (this.#e(g)) {
+          g !== s && g.__abortController.abort(new Error("replaced"));
+          let { __staleWhileFetching: f } = g;
+          f !== void 0 && f !== t && (this.#T && this.#S?.(f, e, "set"), this.#f && this.#r?.push([f, e, "set"]));
+        } else this.#T && this.#S?.(g, e, "set"), this.#f && this.#r?.push([g, e, "set"]);
+        if (this.#x(u), this.#j(u, _, r), this.#t[u] = t, !c) {
+          let f = g && this.#e(g) ? g.__staleWhileFetching : g, y = f === void 0 ? "add" : t !== f ? "replace" : "update";
+          r && (r.set = y, f !== void 0 && (r.oldValue = f)), this.#D && this.onInsert?.(t, e, y);
+        }
+      } else c || (r && (r.set = "update"), this.#D && this.onInsert?.(t, e, "update"));
+    }
+    if (n !== 0 && !this.#d && this.#k(), this.#d && (m || this.#H(u, n, o), r && this.#v(r, u)), !l && this.#f && this.#r) {
+      let g = this.#r, f;
+      for (; f = g?.shift(); ) this.#w?.(...f);
+    }
+    return this;
+  }
+  pop() {
+    try {
+      for (; this.#n; ) {
+        let e = this.#t[this.#a];
+        if (this.#G(true), this.#e(e)) {
+          if (e.__staleWhileFetching) return e.__staleWhileFetching;
+        } else if (e !== void 0) return e;
+      }
+    } finally {
+      if (this.#f && this.#r) {
+        let e = this.#r, t;
+        for (; t = e?.shift(); ) this.#w?.(...t);
+      }
+    }
+  }
+  #G(e) {
+    let t = this.#a, i = this.#i[t], s = this.#t[t], n = this.#e(s);
+    n && s.__abortController.abort(new Error("evicted"));
+    let o = n ? s.__staleWhileFetching : s;
+    return (this.#T || this.#f) && o !== void 0 && (this.#T && this.#S?.(o, i, "evict"), this.#f && this.#r?.push([o, i, "evict"])), this.#x(t), this.#g?.[t] && (clearTimeout(this.#g[t]), this.#g[t] = void 0), e && (this.#i[t] = void 0, this.#t[t] = void 0, this.#y.push(t)), this.#n === 1 ? (this.#a = this.#h = 0, this.#y.length = 0) : this.#a = this.#l[t], this.#s.delete(i), this.#n--, t;
+  }
+  has(e, t = {}) {
+    let { status: i = S.hasSubscribers ? {} : void 0 } = t;
+    t.status = i, i && (i.op = "has", i.key = e, i.cache = this);
+    let s = this.#Y(e, t);
+    return S.hasSubscribers && S.publish(i), s;
+  }
+  #Y(e, t = {}) {
+    let { updateAgeOnHas: i = this.updateAgeOnHas, status: s } = t, n = this.#s.get(e);
+    if (n !== void 0) {
+      let o = this.#t[n];
+      if (this.#e(o) && o.__staleWhileFetching === void 0) return false;
+      if (this.#p(n)) s && (s.has = "stale", this.#v(s, n));
+      else return i && this.#R(n), s && (s.has = "hit", this.#v(s, n)), true;
+    } else s && (s.has = "miss");
+    return false;
+  }
+  peek(e, t = {}) {
+    let { status: i = R() ? {} : void 0 } = t;
+    i && (i.op = "peek", i.key = e, i.cache = this), t.status = i;
+    let s = this.#J(e, t);
+    return S.hasSubscribers && S.publish(i), s;
+  }
+  #J(e, t) {
+    let { status: i, allowStale: s = this.allowStale } = t, n = this.#s.get(e);
+    if (n === void 0 || !s && this.#p(n)) {
+      i && (i.peek = n === void 0 ? "miss" : "stale");
+      return;
+    }
+    let o = this.#t[n], l = this.#e(o) ? o.__staleWhileFetching : o;
+    return i && (l !== void 0 ? (i.peek = "hit", i.value = l) : i.peek = "miss"), l;
+  }
+  #P(e, t, i, s) {
+    let n = t === void 0 ? void 0 : this.#t[t];
+    if (this.#e(n)) return n;
+    let o = new AbortController(), { signal: l } = i;
+    l?.addEventListener("abort", () => o.abort(l.reason), { signal: o.signal });
+    let h = { signal: o.signal, options: i, context: s }, r = (f, y = false) => {
+      let { aborted: a } = o.signal, w = i.ignoreFetchAbort && f !== void 0, F = i.ignoreFetchAbort || !!(i.allowStaleOnFetchAbort && f !== void 0);
+      if (i.status && (a && !y ? (i.status.fetchAborted = true, i.status.fetchError = o.signal.reason, w && (i.status.fetchAbortIgnored = true)) : i.status.fetchResolved = true), a && !w && !y) return m(o.signal.reason, F);
+      let b = u, p = this.#t[t];
+      return (p === u || p === void 0 && w && y) && (f === void 0 ? b.__staleWhileFetching !== void 0 ? this.#t[t] = b.__staleWhileFetching : this.#E(e, "fetch") : (i.status && (i.status.fetchUpdated = true), this.#W(e, f, h.options, b))), f;
+    }, c = (f) => (i.status && (i.status.fetchRejected = true, i.status.fetchError = f), m(f, false)), m = (f, y) => {
+      let { aborted: a } = o.signal, w = a && i.allowStaleOnFetchAbort, F = w || i.allowStaleOnFetchRejection, b = F || i.noDeleteOnFetchRejection, p = u;
+      if (this.#t[t] === u && (!b || !y && p.__staleWhileFetching === void 0 ? this.#E(e, "fetch") : w || (this.#t[t] = p.__staleWhileFetching)), F) return i.status && p.__staleWhileFetching !== void 0 && (i.status.returnedStale = true), p.__staleWhileFetching;
+      if (p.__returned === p) throw f;
+    }, _ = (f, y) => {
+      let a = this.#M?.(e, n, h);
+      o.signal.addEventListener("abort", () => {
+        (!i.ignoreFetchAbort || i.allowStaleOnFetchAbort) && (f(void 0), i.allowStaleOnFetchAbort && (f = (w) => r(w, true)));
+      }), a && a instanceof Promise ? a.then((w) => f(w === void 0 ? void 0 : w), y) : a !== void 0 && f(a);
+    };
+    i.status && (i.status.fetchDispatched = true);
+    let u = new Promise(_).then(r, c), g = Object.assign(u, { __abortController: o, __staleWhileFetching: n, __returned: void 0 });
+    return t === void 0 ? (this.#W(e, g, { ...h.options, status: void 0 }), t = this.#s.get(e)) : this.#t[t] = g, g;
+  }
+  #e(e) {
+    if (!this.#U) return false;
+    let t = e;
+    return !!t && t instanceof Promise && t.hasOwnProperty("__staleWhileFetching") && t.__abortController instanceof AbortController;
+  }
+  fetch(e, t = {}) {
+    let i = W.hasSubscribers, { status: s = R() ? {} : void 0 } = t;
+    t.status = s, s && t.context && (s.context = t.context);
+    let n = this.#B(e, t);
+    return s && i && (s.trace = true, W.tracePromise(() => n, s).catch(() => {
+    })), n;
+  }
+  async #B(e, t = {}) {
+    let { allowStale: i = this.allowStale, updateAgeOnGet: s = this.updateAgeOnGet, noDeleteOnStaleGet: n = this.noDeleteOnStaleGet, ttl: o = this.ttl, noDisposeOnSet: l = this.noDisposeOnSet, size: h = 0, sizeCalculation: r = this.sizeCalculation, noUpdateTTL: c = this.noUpdateTTL, noDeleteOnFetchRejection: m = this.noDeleteOnFetchRejection, allowStaleOnFetchRejection: _ = this.allowStaleOnFetchRejection, ignoreFetchAbort: u = this.ignoreFetchAbort, allowStaleOnFetchAbort: g = this.allowStaleOnFetchAbort, context: f, forceRefresh: y = false, status: a, signal: w } = t;
+    if (a && (a.op = "fetch", a.key = e, y && (a.forceRefresh = true), a.cache = this), !this.#U) return a && (a.fetch = "get"), this.#C(e, { allowStale: i, updateAgeOnGet: s, noDeleteOnStaleGet: n, status: a });
+    let F = { allowStale: i, updateAgeOnGet: s, noDeleteOnStaleGet: n, ttl: o, noDisposeOnSet: l, size: h, sizeCalculation: r, noUpdateTTL: c, noDeleteOnFetchRejection: m, allowStaleOnFetchRejection: _, allowStaleOnFetchAbort: g, ignoreFetchAbort: u, status: a, signal: w }, b = this.#s.get(e);
+    if (b === void 0) {
+      a && (a.fetch = "miss");
+      let p = this.#P(e, b, F, f);
+      return p.__returned = p;
+    } else {
+      let p = this.#t[b];
+      if (this.#e(p)) {
+        let v = i && p.__staleWhileFetching !== void 0;
+        return a && (a.fetch = "inflight", v && (a.returnedStale = true)), v ? p.__staleWhileFetching : p.__returned = p;
+      }
+      let A = this.#p(b);
+      if (!y && !A) return a && (a.fetch = "hit"), this.#L(b), s && this.#R(b), a && this.#v(a, b), p;
+      let z = this.#P(e, b, F, f), E = z.__staleWhileFetching !== void 0 && i;
+      return a && (a.fetch = A ? "stale" : "refresh", E && A && (a.returnedStale = true)), E ? z.__staleWhileFetching : z.__returned = z;
+    }
+  }
+  forceFetch(e, t = {}) {
+    let i = W.hasSubscribers, { status: s = R() ? {} : void 0 } = t;
+    t.status = s, s && t.context && (s.context = t.context);
+    let n = this.#K(e, t);
+    return s && i && (s.trace = true, W.tracePromise(() => n, s).catch(() => {
+    })), n;
+  }
+  async #K(e, t = {}) {
+    let i = await this.#B(e, t);
+    if (i === void 0) throw new Error("fetch() returned undefined");
+    return i;
+  }
+  memo(e, t = {}) {
+    let { status: i = S.hasSubscribers ? {} : void 0 } = t;
+    t.status = i, i && (i.op = "memo", i.key = e, t.context && (i.context = t.context), i.cache = this);
+    let s = this.#Q(e, t);
+    return i && (i.value = s), S.hasSubscribers && S.publish(i), s;
+  }
+  #Q(e, t = {}) {
+    let i = this.#I;
+    if (!i) throw new Error("no memoMethod provided to constructor");
+    let { context: s, status: n, forceRefresh: o, ...l } = t;
+    n && o && (n.forceRefresh = true);
+    let h = this.#C(e, l), r = o || h === void 0;
+    if (n && (n.memo = r ? "miss" : "hit", r || (n.value = h)), !r) return h;
+    let c = i(e, h, { options: l, context: s });
+    return n && (n.value = c), this.#W(e, c, l), c;
+  }
+  get(e, t = {}) {
+    let { status: i = S.hasSubscribers ? {} : void 0 } = t;
+    t.status = i, i && (i.op = "get", i.key = e, i.cache = this);
+    let s = this.#C(e, t);
+    return i && (s !== void 0 && (i.value = s), S.hasSubscribers && S.publish(i)), s;
+  }
+  #C(e, t = {}) {
+    let { allowStale: i = this.allowStale, updateAgeOnGet: s = this.updateAgeOnGet, noDeleteOnStaleGet: n = this.noDeleteOnStaleGet, status: o } = t, l = this.#s.get(e);
+    if (l === void 0) {
+      o && (o.get = "miss");
+      return;
+    }
+    let h = this.#t[l], r = this.#e(h);
+    return o && this.#v(o, l), this.#p(l) ? r ? (o && (o.get = "stale-fetching"), i && h.__staleWhileFetching !== void 0 ? (o && (o.returnedStale = true), h.__staleWhileFetching) : void 0) : (n || this.#E(e, "expire"), o && (o.get = "stale"), i ? (o && (o.returnedStale = true), h) : void 0) : (o && (o.get = r ? "fetching" : "hit"), this.#L(l), s && this.#R(l), r ? h.__staleWhileFetching : h);
+  }
+  #$(e, t) {
+    this.#u[t] = e, this.#l[e] = t;
+  }
+  #L(e) {
+    e !== this.#h && (e === this.#a ? this.#a = this.#l[e] : this.#$(this.#u[e], this.#l[e]), this.#$(this.#h, e), this.#h = e);
+  }
+  delete(e) {
+    return this.#E(e, "delete");
+  }
+  #E(e, t) {
+    S.hasSubscribers && S.publish({ op: "delete", delete: t, key: e, cache: this });
+    let i = false;
+    if (this.#n !== 0) {
+      let s = this.#s.get(e);
+      if (s !== void 0) if (this.#g?.[s] && (clearTimeout(this.#g[s]), this.#g[s] = void 0), i = true, this.#n === 1) this.#q(t);
+      else {
+        this.#x(s);
+        let n = this.#t[s];
+        if (this.#e(n) ? n.__abortController.abort(new Error("deleted")) : (this.#T || this.#f) && (this.#T && this.#S?.(n, e, t), this.#f && this.#r?.push([n, e, t])), this.#s.delete(e), this.#i[s] = void 0, this.#t[s] = void 0, s === this.#h) this.#h = this.#u[s];
+        else if (s === this.#a) this.#a = this.#l[s];
+        else {
+          let o = this.#u[s];
+          this.#l[o] = this.#l[s];
+          let l = this.#l[s];
+          this.#u[l] = this.#u[s];
+        }
+        this.#n--, this.#y.push(s);
+      }
+    }
+    if (this.#f && this.#r?.length) {
+      let s = this.#r, n;
+      for (; n = s?.shift(); ) this.#w?.(...n);
+    }
+    return i;
+  }
+  clear() {
+    return this.#q("delete");
+  }
+  #q(e) {
+    for (let t of this.#z({ allowStale: true })) {
+      let i = this.#t[t];
+      if (this.#e(i)) i.__abortController.abort(new Error("deleted"));
+      else {
+        let s = this.#i[t];
+        this.#T && this.#S?.(i, s, e), this.#f && this.#r?.push([i, s, e]);
+      }
+    }
+    if (this.#s.clear(), this.#t.fill(void 0), this.#i.fill(void 0), this.#d && this.#F) {
+      this.#d.fill(0), this.#F.fill(0);
+      for (let t of this.#g ?? []) t !== void 0 && clearTimeout(t);
+      this.#g?.fill(void 0);
+    }
+    if (this.#_ && this.#_.fill(0), this.#a = 0, this.#h = 0, this.#y.length = 0, this.#b = 0, this.#n = 0, this.#f && this.#r) {
+      let t = this.#r, i;
+      for (; i = t?.shift(); ) this.#w?.(...i);
+    }
+  }
+};
+
+// src/io/cache.ts
+var DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+function parsedFileCache(maxBytes = DEFAULT_CACHE_BYTES) {
+  const lru = new I({ maxSize: maxBytes });
+  return {
+    get: (key) => lru.get(key),
+    // A file larger than the whole budget is simply not kept.
+    set: (key, value, bytes) => void (bytes <= maxBytes && lru.set(key, value, { size: Math.max(1, bytes) }))
+  };
+}
+var cacheKey = (file) => file.oid ? `${file.path}\0${file.oid}` : void 0;
 
 // src/io/deployment-reader.ts
 import { Worker } from "node:worker_threads";
@@ -55915,7 +56512,7 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
     value,
     empty: empty2,
     diagnostics,
-    place: (d) => positions.place(file, d, doc && d.location ? locate(doc, text, d.location) : 0),
+    place: (d3) => positions.place(file, d3, doc && d3.location ? locate(doc, text, d3.location) : 0),
     hints: () => doc ? hintsOf(doc) : void 0
   });
   if (bytes.length > limits.maxBytes) {
@@ -55986,13 +56583,13 @@ function reparsedFile(file, bytes, limits, value, empty2, diagnostics, hints) {
     value,
     empty: empty2,
     diagnostics,
-    place: (d) => {
-      const path6 = d.location?.path ?? [];
+    place: (d3) => {
+      const path6 = d3.location?.path ?? [];
       const hint = hints && path6.length <= 1 ? hints[path6.length === 0 ? "" : String(path6[0])] : void 0;
-      if (!hint) return (slow ??= readYaml(file, bytes, limits)).place(d);
+      if (!hint) return (slow ??= readYaml(file, bytes, limits)).place(d3);
       const scalar = path6.length === 1 && typeof value === "object" && value !== null ? value[String(path6[0])] : void 0;
-      const offset = d.location?.key ? hint.key : d.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint.start, hint.end, scalar, d.location.index) : hint.start;
-      return positions.place(file, d, offset);
+      const offset = d3.location?.key ? hint.key : d3.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint.start, hint.end, scalar, d3.location.index) : hint.start;
+      return positions.place(file, d3, offset);
     }
   };
 }
@@ -56093,7 +56690,7 @@ var Converter = class {
         if (typeof s !== "object" || s === null || Array.isArray(s)) {
           throw new Abort("yaml/syntax", "a merge key (<<) takes a mapping or a list of mappings", start(value));
         }
-        for (const k of Object.keys(s)) if (!Object.hasOwn(map, k)) map[k] = s[k];
+        for (const k2 of Object.keys(s)) if (!Object.hasOwn(map, k2)) map[k2] = s[k2];
       }
       return source.size;
     }
@@ -56155,18 +56752,23 @@ var WORKER_THRESHOLD = 64;
 var workerUrl = new URL("./deployment-worker.js", import.meta.url);
 var fromTypeScriptSources = import.meta.url.endsWith(".ts");
 async function readDeployments(files, limits, cache) {
-  const key = (f) => f.oid ? `${f.path}\0${f.oid}` : void 0;
-  const fresh = files.filter((f) => !cache?.has(key(f) ?? ""));
-  const read = await readFresh(fresh, limits);
+  const hits = /* @__PURE__ */ new Map();
+  for (const f of files) {
+    const k2 = cacheKey(f);
+    const hit = k2 ? cache?.get(k2) : void 0;
+    if (hit) hits.set(f.path, hit);
+  }
+  const fresh = files.filter((f) => !hits.has(f.path));
+  const inputs = await Promise.all(fresh.map(async (f) => ({ file: f.path, bytes: await f.read() })));
+  const read = await readFresh(inputs, limits);
   fresh.forEach((f, i) => {
-    const k = key(f);
-    if (k) cache?.set(k, read[i]);
+    const k2 = cacheKey(f);
+    if (k2) cache?.set(k2, read[i], inputs[i].bytes.length);
+    hits.set(f.path, read[i]);
   });
-  const byPath = new Map(fresh.map((f, i) => [f.path, read[i]]));
-  return files.map((f) => byPath.get(f.path) ?? cache.get(key(f)));
+  return files.map((f) => hits.get(f.path));
 }
-async function readFresh(files, limits) {
-  const inputs = await Promise.all(files.map(async (f) => ({ file: f.path, bytes: await f.read() })));
+async function readFresh(inputs, limits) {
   const results = inputs.length >= WORKER_THRESHOLD && !fromTypeScriptSources ? await inWorker(inputs, limits) : void 0;
   if (!results) {
     return inputs.map(({ file, bytes }) => {
@@ -56392,11 +56994,11 @@ var Scanner = class {
     let last = start2;
     for (i = start2; ; i++) {
       if (i >= end) return giveUp();
-      const d = text.charCodeAt(i);
-      if (d === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE2)) break;
-      if (d === HASH && text.charCodeAt(i - 1) === SPACE2) giveUp();
-      h = Math.imul(h, 31) + d | 0;
-      if (d !== SPACE2) {
+      const d3 = text.charCodeAt(i);
+      if (d3 === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE2)) break;
+      if (d3 === HASH && text.charCodeAt(i - 1) === SPACE2) giveUp();
+      h = Math.imul(h, 31) + d3 | 0;
+      if (d3 !== SPACE2) {
         last = i + 1;
         hashAtLast = h;
       }
@@ -56439,28 +57041,28 @@ var Scanner = class {
     if (BAD_START.has(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE2 || i + 1 === this.lineEnd)) giveUp();
     const text = this.text;
     const lineEnd = this.lineEnd;
-    let j = i;
+    let j2 = i;
     let last = i;
     let h = 0;
     let hashAtLast = 0;
-    for (; j < lineEnd; j++) {
-      const d = text.charCodeAt(j);
-      if (d === SPACE2) {
-        if (text.charCodeAt(j + 1) === HASH) break;
-        h = Math.imul(h, 31) + d | 0;
+    for (; j2 < lineEnd; j2++) {
+      const d3 = text.charCodeAt(j2);
+      if (d3 === SPACE2) {
+        if (text.charCodeAt(j2 + 1) === HASH) break;
+        h = Math.imul(h, 31) + d3 | 0;
         continue;
       }
-      if (d === TAB) giveUp();
-      if (d === COLON) {
-        const n = text.charCodeAt(j + 1);
-        if (j + 1 === lineEnd || n === SPACE2 || flow && (n === COMMA || n === RBRACE)) giveUp();
+      if (d3 === TAB) giveUp();
+      if (d3 === COLON) {
+        const n = text.charCodeAt(j2 + 1);
+        if (j2 + 1 === lineEnd || n === SPACE2 || flow && (n === COMMA || n === RBRACE)) giveUp();
       }
-      if (flow && (d === COMMA || d === RBRACE || d === 91 || d === 93 || d === LBRACE)) break;
-      h = Math.imul(h, 31) + d | 0;
+      if (flow && (d3 === COMMA || d3 === RBRACE || d3 === 91 || d3 === 93 || d3 === LBRACE)) break;
+      h = Math.imul(h, 31) + d3 | 0;
       hashAtLast = h;
-      last = j + 1;
+      last = j2 + 1;
     }
-    this.end = flow ? j : last;
+    this.end = flow ? j2 : last;
     return this.plainAt(i, last, hashAtLast, intern);
   }
   singleQuoted(start2) {
@@ -56541,22 +57143,22 @@ var Scanner = class {
       return raw;
     }
     if (BAD_START.has(c) || c === DASH) giveUp();
-    let j = i;
-    while (j < this.lineEnd) {
-      const d = this.text.charCodeAt(j);
-      if (d === COLON && this.text.charCodeAt(j + 1) === SPACE2) break;
-      if (d === COMMA || d === RBRACE || d === LBRACE || d === 91 || d === 93 || d === HASH || d === TAB || d === COLON) giveUp();
-      j++;
+    let j2 = i;
+    while (j2 < this.lineEnd) {
+      const d3 = this.text.charCodeAt(j2);
+      if (d3 === COLON && this.text.charCodeAt(j2 + 1) === SPACE2) break;
+      if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === 91 || d3 === 93 || d3 === HASH || d3 === TAB || d3 === COLON) giveUp();
+      j2++;
     }
-    if (j >= this.lineEnd) giveUp();
-    let end = j;
+    if (j2 >= this.lineEnd) giveUp();
+    let end = j2;
     while (end > i && this.text.charCodeAt(end - 1) === SPACE2) end--;
     if (end - i > 1024) giveUp();
     let h = 0;
-    for (let x = i; x < end; x++) h = Math.imul(h, 31) + this.text.charCodeAt(x) | 0;
+    for (let x2 = i; x2 < end; x2++) h = Math.imul(h, 31) + this.text.charCodeAt(x2) | 0;
     const resolved = this.plainAt(i, end, h, true);
     if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
-    this.end = j + 1;
+    this.end = j2 + 1;
     return resolved === null ? "" : String(resolved);
   }
   /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
@@ -56571,14 +57173,14 @@ var Scanner = class {
   }
   /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
   expectLineEnd(i) {
-    const j = this.skipSpaces(i);
-    if (j === this.lineEnd) return;
-    if (this.text.charCodeAt(j) === HASH && j > i) return;
+    const j2 = this.skipSpaces(i);
+    if (j2 === this.lineEnd) return;
+    if (this.text.charCodeAt(j2) === HASH && j2 > i) return;
     giveUp();
   }
   restIsEmpty(i) {
-    const j = this.skipSpaces(i);
-    return j === this.lineEnd || this.text.charCodeAt(j) === HASH && j > i;
+    const j2 = this.skipSpaces(i);
+    return j2 === this.lineEnd || this.text.charCodeAt(j2) === HASH && j2 > i;
   }
 };
 
@@ -56587,15 +57189,16 @@ var DEPLOYMENTS_FOLDER = "deployments";
 var FLEET_FOLDER = "fleet";
 var DEPLOYMENT_LIMITS = { ...DEFAULT_LIMITS, maxBytes: 1024 * 1024 };
 var FLEET_LIMITS = DEFAULT_LIMITS;
-var parseCache = () => ({ fleet: /* @__PURE__ */ new Map(), deployments: /* @__PURE__ */ new Map() });
+var parseCache = (maxBytes = DEFAULT_CACHE_BYTES) => ({ fleet: parsedFileCache(maxBytes), deployments: parsedFileCache(maxBytes) });
 async function readAll(files, limits, cache, fast) {
   return Promise.all(
     files.map(async (f) => {
-      const key = f.oid && `${f.path}\0${f.oid}`;
+      const key = cacheKey(f);
       const cached = key ? cache?.get(key) : void 0;
       if (cached) return cached;
-      const parsed = readYaml(f.path, await f.read(), limits, fast);
-      if (key) cache?.set(key, parsed);
+      const bytes = await f.read();
+      const parsed = readYaml(f.path, bytes, limits, fast);
+      if (key) cache?.set(key, parsed, bytes.length);
       return parsed;
     })
   );
@@ -56618,7 +57221,7 @@ async function loadRepository(source, options = {}) {
     readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
     reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readAll(fleetList ?? [], FLEET_LIMITS, options.cache?.fleet, scanFleet)
   ]);
-  const files = new Map([...deployed.map((d) => d.yaml), ...fleetFiles].map((f) => [f.file, f]));
+  const files = new Map([...deployed.map((d3) => d3.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics = [];
   const deployments = deployed.map(({ yaml: f, schema }) => {
     if (f.empty) {
@@ -56634,12 +57237,12 @@ async function loadRepository(source, options = {}) {
   for (const f of files.values()) append(placed, f.diagnostics);
   append(placed, placeDiagnostics(coreDiagnostics, files, source.description));
   placed.sort(compareDiagnostics);
-  return { analysis, diagnostics: placed, valid: !placed.some((d) => d.severity === "error"), files };
+  return { analysis, diagnostics: placed, valid: !placed.some((d3) => d3.severity === "error"), files };
 }
 function placeDiagnostics(diagnostics, files, fallback) {
-  return diagnostics.map((d) => {
-    const file = d.location ? files.get(d.location.file) : void 0;
-    return file ? file.place(d) : { severity: d.severity, code: d.code, message: d.message, file: d.location?.file ?? fallback, line: 1, column: 1 };
+  return diagnostics.map((d3) => {
+    const file = d3.location ? files.get(d3.location.file) : void 0;
+    return file ? file.place(d3) : { severity: d3.severity, code: d3.code, message: d3.message, file: d3.location?.file ?? fallback, line: 1, column: 1 };
   });
 }
 function compareDiagnostics(a, b) {
@@ -56649,10 +57252,10 @@ function compareDiagnostics(a, b) {
 // src/usecases/plan.ts
 async function sameFolder(a, b, folder) {
   if (!a.treeOid || !b.treeOid) return false;
-  const [x, y] = await Promise.all([a.treeOid(folder), b.treeOid(folder)]);
-  return x !== void 0 && x === y;
+  const [x2, y] = await Promise.all([a.treeOid(folder), b.treeOid(folder)]);
+  return x2 !== void 0 && x2 === y;
 }
-var problemKey = (d) => `${d.code}\0${d.file}\0${d.message}`;
+var problemKey = (d3) => `${d3.code}\0${d3.file}\0${d3.message}`;
 async function runPlan(baseSource, headSource, options = {}) {
   const cache = options.cache ?? parseCache();
   const base = await loadRepository(baseSource, { cache });
@@ -56662,9 +57265,9 @@ async function runPlan(baseSource, headSource, options = {}) {
   ]);
   const head = sameDeployments && sameFleet ? base : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : void 0 });
   const plan = planChange(base.analysis, head.analysis);
-  const atBase = new Set(base.diagnostics.filter((d) => d.severity === "error").map(problemKey));
+  const atBase = new Set(base.diagnostics.filter((d3) => d3.severity === "error").map(problemKey));
   const diagnostics = head.diagnostics.map(
-    (d) => d.severity === "error" && atBase.has(problemKey(d)) ? { ...d, severity: "warning", message: `already on base: ${d.message}` } : d
+    (d3) => d3.severity === "error" && atBase.has(problemKey(d3)) ? { ...d3, severity: "warning", message: `already on base: ${d3.message}` } : d3
   );
   append(diagnostics, placeDiagnostics(plan.diagnostics, head.files, headSource.description));
   let policy = null;
@@ -56672,13 +57275,13 @@ async function runPlan(baseSource, headSource, options = {}) {
   if (settings) {
     const file = readYaml(POLICY_FILE, settings);
     const parsed = parsePolicy(POLICY_FILE, file.value);
-    for (const d of [...file.diagnostics, ...parsed.diagnostics.map((x) => file.place(x))]) {
-      diagnostics.push({ ...d, severity: "warning", message: `policy on base: ${d.message}` });
+    for (const d3 of [...file.diagnostics, ...parsed.diagnostics.map((x2) => file.place(x2))]) {
+      diagnostics.push({ ...d3, severity: "warning", message: `policy on base: ${d3.message}` });
     }
     if (parsed.policy) policy = checkPolicy(parsed.policy, plan, base.analysis, head.analysis, options.labels ?? []);
   }
   diagnostics.sort(compareDiagnostics);
-  const valid = !diagnostics.some((d) => d.severity === "error");
+  const valid = !diagnostics.some((d3) => d3.severity === "error");
   const ok = valid && !(policy?.findings.some((f) => f.severity === "error") ?? false);
   return { plan, valid, diagnostics, policy, ok, base, head };
 }
@@ -56795,9 +57398,9 @@ function actionContext(env, cwd) {
 }
 var isPullRequest = (eventName) => eventName === "pull_request" || eventName === "pull_request_target";
 function repositoryRoot(dir, fallback) {
-  for (let d = dir; ; d = path2.dirname(d)) {
-    if (existsSync2(path2.join(d, ".git"))) return d;
-    if (path2.dirname(d) === d) return fallback;
+  for (let d3 = dir; ; d3 = path2.dirname(d3)) {
+    if (existsSync2(path2.join(d3, ".git"))) return d3;
+    if (path2.dirname(d3) === d3) return fallback;
   }
 }
 
@@ -56899,25 +57502,25 @@ async function planAction(inputs, context) {
 
 // src/render/text/diagnostics.ts
 var plural2 = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-function diagnosticText(d, style) {
-  const severity = d.severity === "error" ? style.red("error") : style.yellow("warning");
-  const head = `${style.bold(`${d.file}:${d.line}:${d.column}`)} ${severity} ${style.dim(d.code)}`;
-  const lines = [head, ...d.message.split("\n").map((l) => `  ${l}`)];
-  if (d.excerpt !== void 0 && d.excerpt.trim() !== "") {
-    const gutter = String(d.line);
-    const source = d.excerpt.replace(/\t/g, " ");
+function diagnosticText(d3, style) {
+  const severity = d3.severity === "error" ? style.red("error") : style.yellow("warning");
+  const head = `${style.bold(`${d3.file}:${d3.line}:${d3.column}`)} ${severity} ${style.dim(d3.code)}`;
+  const lines = [head, ...d3.message.split("\n").map((l) => `  ${l}`)];
+  if (d3.excerpt !== void 0 && d3.excerpt.trim() !== "") {
+    const gutter = String(d3.line);
+    const source = d3.excerpt.replace(/\t/g, " ");
     lines.push(
       `  ${style.dim(`${gutter} |`)} ${source}`,
-      `  ${" ".repeat(gutter.length)} ${style.dim("|")} ${" ".repeat(Math.max(0, d.column - 1))}${style.red("^")}`
+      `  ${" ".repeat(gutter.length)} ${style.dim("|")} ${" ".repeat(Math.max(0, d3.column - 1))}${style.red("^")}`
     );
   }
   return lines.join("\n");
 }
 function diagnosticsText(diagnostics, style) {
-  return diagnostics.map((d) => diagnosticText(d, style)).join("\n\n");
+  return diagnostics.map((d3) => diagnosticText(d3, style)).join("\n\n");
 }
 function countsText(diagnostics) {
-  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const errors = diagnostics.filter((d3) => d3.severity === "error").length;
   return `${plural2(errors, "error")}, ${plural2(diagnostics.length - errors, "warning")}`;
 }
 
@@ -56988,11 +57591,11 @@ var COMMANDS2 = {
 };
 var MAX_ANNOTATIONS = 1e3;
 function annotate(diagnostics, workingDirectory, root) {
-  for (const d of diagnostics.slice(0, MAX_ANNOTATIONS)) {
-    const file = path5.relative(root, path5.resolve(workingDirectory, d.file)).split(path5.sep).join("/");
-    const properties = { title: `edgeops ${d.code}`, file, startLine: d.line, startColumn: d.column };
-    if (d.severity === "error") error(d.message, properties);
-    else warning(d.message, properties);
+  for (const d3 of diagnostics.slice(0, MAX_ANNOTATIONS)) {
+    const file = path5.relative(root, path5.resolve(workingDirectory, d3.file)).split(path5.sep).join("/");
+    const properties = { title: `edgeops ${d3.code}`, file, startLine: d3.line, startColumn: d3.column };
+    if (d3.severity === "error") error(d3.message, properties);
+    else warning(d3.message, properties);
   }
   if (diagnostics.length > MAX_ANNOTATIONS) info(`…and ${diagnostics.length - MAX_ANNOTATIONS} more problems (see the job summary)`);
 }
