@@ -42820,14 +42820,14 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
        * @param {string} short
        * @param {string[]} matches
        */
-      constructor(nouns, short2, matches) {
+      constructor(nouns, short3, matches) {
         super(
-          `Found multiple ${nouns} matching "${short2}" (${matches.join(
+          `Found multiple ${nouns} matching "${short3}" (${matches.join(
             ", "
           )}). Use a longer abbreviation length to disambiguate them.`
         );
         this.code = this.name = _AmbiguousError.code;
-        this.data = { nouns, short: short2, matches };
+        this.data = { nouns, short: short3, matches };
       }
     };
     AmbiguousError.code = "AmbiguousError";
@@ -48198,16 +48198,16 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    async function expandOidLoose({ fs: fs4, gitdir, oid: short2 }) {
-      const prefix = short2.slice(0, 2);
+    async function expandOidLoose({ fs: fs4, gitdir, oid: short3 }) {
+      const prefix = short3.slice(0, 2);
       const objectsSuffixes = await fs4.readdir(`${gitdir}/objects/${prefix}`);
-      return objectsSuffixes.map((suffix) => `${prefix}${suffix}`).filter((_oid) => _oid.startsWith(short2));
+      return objectsSuffixes.map((suffix) => `${prefix}${suffix}`).filter((_oid) => _oid.startsWith(short3));
     }
     async function expandOidPacked({
       fs: fs4,
       cache,
       gitdir,
-      oid: short2,
+      oid: short3,
       getExternalRefDelta
     }) {
       const results = [];
@@ -48223,19 +48223,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         });
         if (p.error) throw new InternalError(p.error);
         for (const oid of p.offsets.keys()) {
-          if (oid.startsWith(short2)) results.push(oid);
+          if (oid.startsWith(short3)) results.push(oid);
         }
       }
       return results;
     }
-    async function _expandOid({ fs: fs4, cache, gitdir, oid: short2 }) {
+    async function _expandOid({ fs: fs4, cache, gitdir, oid: short3 }) {
       const getExternalRefDelta = (oid) => _readObject({ fs: fs4, cache, gitdir, oid });
-      const results = await expandOidLoose({ fs: fs4, gitdir, oid: short2 });
+      const results = await expandOidLoose({ fs: fs4, gitdir, oid: short3 });
       const packedOids = await expandOidPacked({
         fs: fs4,
         cache,
         gitdir,
-        oid: short2,
+        oid: short3,
         getExternalRefDelta
       });
       for (const packedOid of packedOids) {
@@ -48247,9 +48247,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         return results[0];
       }
       if (results.length > 1) {
-        throw new AmbiguousError("oids", short2, results);
+        throw new AmbiguousError("oids", short3, results);
       }
-      throw new NotFoundError(`an object matching "${short2}"`);
+      throw new NotFoundError(`an object matching "${short3}"`);
     }
     async function expandOid({
       fs: fs4,
@@ -53279,15 +53279,15 @@ function setU64FromNum(view, byteOffset, n, isLE) {
 function isBytes(a) {
   return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a && a.BYTES_PER_ELEMENT === 1;
 }
-var atitle = (title) => title ? `"${title}" ` : "";
-function anumber(n, title = "") {
+var atitle = (title2) => title2 ? `"${title2}" ` : "";
+function anumber(n, title2 = "") {
   if (typeof n !== "number")
-    throw new TypeError(atitle(title) + "expected number, got " + typeof n);
+    throw new TypeError(atitle(title2) + "expected number, got " + typeof n);
   if (!Number.isSafeInteger(n) || n < 0)
-    throw new RangeError(atitle(title) + "expected integer >= 0, got " + n);
+    throw new RangeError(atitle(title2) + "expected integer >= 0, got " + n);
   return n;
 }
-function abytes(value, length, title = "") {
+function abytes(value, length, title2 = "") {
   if (isBytes(value) && (length === void 0 || value.length === length))
     return value;
   if (length !== void 0)
@@ -53295,7 +53295,7 @@ function abytes(value, length, title = "") {
   const bytes = isBytes(value);
   const ofLen = length !== void 0 ? ` of length ${length}` : "";
   const got = bytes ? `length=${value.length}` : `type=${typeof value}`;
-  const message = atitle(title) + "expected Uint8Array" + ofLen + ", got " + got;
+  const message = atitle(title2) + "expected Uint8Array" + ofLen + ", got " + got;
   if (!bytes)
     throw new TypeError(message);
   throw new RangeError(message);
@@ -53361,10 +53361,10 @@ function utf8ToBytes(str) {
     clean(encoded);
   }
 }
-function checkOpts(defaults, opts, title = "opts") {
+function checkOpts(defaults, opts, title2 = "opts") {
   aopts(defaults, "defaults");
   if (opts !== void 0)
-    aopts(opts, title);
+    aopts(opts, title2);
   const merged = Object.assign(/* @__PURE__ */ Object.create(null), defaults, opts);
   return merged;
 }
@@ -57487,8 +57487,15 @@ async function planFromEvent(inputs, context) {
   const base = await commitSource(inputs.workingDirectory, context, sha);
   const labels = context.event.pull_request?.labels?.map((l) => l.name) ?? [];
   const result = await runPlan(base, diskSource(inputs.workingDirectory), { labels });
-  const markdown = planMarkdown(result, { fullReportHint: `run \`edgeops plan --base ${sha.slice(0, 12)} --format json\`` });
+  const markdown = planMarkdown(result, { title: title(context, sha), fullReportHint: `run \`edgeops plan --base ${short2(sha)} --format json\` in a clone` });
   return { result, markdown };
+}
+var short2 = (sha) => sha.slice(0, 7);
+function title(context, base) {
+  const pr = context.event.pull_request;
+  if (pr?.head?.sha && pr.base.ref) return `edgeops plan for \`${short2(pr.head.sha)}\` merged into \`${pr.base.ref}\``;
+  const head = context.event.after ?? context.env.GITHUB_SHA;
+  return head ? `edgeops plan for \`${short2(head)}\` against \`${short2(base)}\`` : `edgeops plan against \`${short2(base)}\``;
 }
 async function planAction(inputs, context) {
   const { result, markdown } = await planFromEvent(inputs, context);

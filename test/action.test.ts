@@ -56,8 +56,8 @@ describe('the Action: validate', () => {
 describe('the Action: plan', () => {
   it('on a pull request, compares base.sha with the checkout: summary and outputs', async () => {
     const { repo, base } = fleetRepo();
-    repo.commit({ 'infra/edge/deployments/telemetry.yaml': deploymentYaml({ targetCondition: "tags.env IN ['prod', 'test']" }) });
-    const event = { pull_request: { number: 7, base: { sha: base }, labels: [] } };
+    const head = repo.commit({ 'infra/edge/deployments/telemetry.yaml': deploymentYaml({ targetCondition: "tags.env IN ['prod', 'test']" }) });
+    const event = { pull_request: { number: 7, base: { sha: base, ref: 'main' }, head: { sha: head }, labels: [] } };
     const run = await runAction({
       workspace: repo.dir,
       eventName: 'pull_request',
@@ -67,7 +67,7 @@ describe('the Action: plan', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.outputs).toEqual({ valid: 'true', changed: '1' });
-    expect(run.summary.startsWith('<!-- edgeops:plan -->\n### edgeops plan')).toBe(true);
+    expect(run.summary.startsWith(`<!-- edgeops:plan -->\n### edgeops plan for \`${head.slice(0, 7)}\` merged into \`main\`\n`)).toBe(true);
     expect(run.summary).toContain('**valid — 1 of 2 devices change: 1 targeted**');
     expect(run.summary).toContain('<code>(none)</code> → <code>telemetry</code>: 1 device');
     for (const secret of [TOKEN, CONNECTION, KEY]) expect(leaks(run, secret)).toEqual([]);

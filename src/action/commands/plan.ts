@@ -14,8 +14,18 @@ export async function planFromEvent(inputs: ActionInputs, context: ActionContext
   const base = await commitSource(inputs.workingDirectory, context, sha);
   const labels = context.event.pull_request?.labels?.map((l) => l.name) ?? [];
   const result = await runPlan(base, diskSource(inputs.workingDirectory), { labels });
-  const markdown = planMarkdown(result, { fullReportHint: `run \`edgeops plan --base ${sha.slice(0, 12)} --format json\`` });
+  const markdown = planMarkdown(result, { title: title(context, sha), fullReportHint: `run \`edgeops plan --base ${short(sha)} --format json\` in a clone` });
   return { result, markdown };
+}
+
+const short = (sha: string): string => sha.slice(0, 7);
+
+/** As the App titles its comment: the checkout of a pull request is its merge into the base branch. */
+function title(context: ActionContext, base: string): string {
+  const pr = context.event.pull_request;
+  if (pr?.head?.sha && pr.base.ref) return `edgeops plan for \`${short(pr.head.sha)}\` merged into \`${pr.base.ref}\``;
+  const head = context.event.after ?? context.env.GITHUB_SHA;
+  return head ? `edgeops plan for \`${short(head)}\` against \`${short(base)}\`` : `edgeops plan against \`${short(base)}\``;
 }
 
 export async function planAction(inputs: ActionInputs, context: ActionContext): Promise<Outcome> {
