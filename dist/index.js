@@ -57535,29 +57535,29 @@ function countsText(diagnostics) {
 var import_picocolors = __toESM(require_picocolors(), 1);
 var createStyle = (enabled) => import_picocolors.default.createColors(enabled);
 
-// src/render/text/validate.ts
-function validateText(facts, style) {
-  const scope = `${plural2(facts.deployments, "deployment")}, ${plural2(facts.devices, "device")} in ${plural2(facts.files, "file")}`;
-  const verdict = facts.valid ? style.green(`✓ valid: ${scope}${facts.diagnostics.length ? ` (${countsText(facts.diagnostics)})` : ""}`) : style.red(`✗ invalid: ${countsText(facts.diagnostics)} (${scope})`);
-  return facts.diagnostics.length ? `${diagnosticsText(facts.diagnostics, style)}
-
-${verdict}
-` : `${verdict}
-`;
-}
-
 // src/render/validate-markdown.ts
+var SHOWN2 = 200;
 var fence = (text) => "`".repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((run2) => run2.length + 1)));
 function validateMarkdown(facts) {
-  const text = validateText(facts, createStyle(false)).trimEnd();
+  const scope = `${plural2(facts.deployments, "deployment")}, ${plural2(facts.devices, "device")} in ${plural2(facts.files, "file")}`;
+  const counts = facts.diagnostics.length > 0 ? `: ${countsText(facts.diagnostics)}` : "";
+  const verdict = `${facts.valid ? "🟢 **valid" : "🔴 **invalid"}${counts}** (${scope})`;
+  if (facts.diagnostics.length === 0) return `### edgeops validate
+
+${verdict}
+`;
+  const text = diagnosticsText(facts.diagnostics.slice(0, SHOWN2), createStyle(false));
+  const more = facts.diagnostics.length > SHOWN2 ? `
+
+…and ${facts.diagnostics.length - SHOWN2} more: run \`edgeops validate\` for all of them.` : "";
   const f = fence(text);
   return `### edgeops validate
 
-${facts.valid ? "🟢" : "🔴"} **${facts.valid ? "valid" : "invalid"}**
+${verdict}
 
 ${f}text
 ${text}
-${f}
+${f}${more}
 `;
 }
 
