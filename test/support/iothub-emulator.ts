@@ -62,6 +62,8 @@ export interface AgentReport {
   readonly modules?: Record<string, { runtimeStatus: string; exitCode?: number; statusDescription?: string }>;
   /** Report about this desired version instead of the current one (an older one: the agent has not caught up). */
   readonly lastDesiredVersion?: number;
+  /** RFC 3339; default now. */
+  readonly reportedAt?: string;
 }
 
 export interface IotHubEmulatorOptions {
@@ -179,7 +181,8 @@ export async function startIotHubEmulator(options: IotHubEmulatorOptions = {}): 
       if (isObject(agent) && isObject(agent['properties.desired'])) {
         const old = twins.get(deviceId);
         const version = Number(old?.desired.$version ?? 0) + 1;
-        twins.set(deviceId, { desired: { ...agent['properties.desired'], $version: version }, reported: old?.reported ?? { $version: 1 } });
+        const $metadata = { $lastUpdated: new Date().toISOString(), $lastUpdatedVersion: version };
+        twins.set(deviceId, { desired: { ...agent['properties.desired'], $metadata, $version: version }, reported: old?.reported ?? { $version: 1 } });
       }
       return answer(res, 204);
     }
@@ -311,6 +314,10 @@ export async function startIotHubEmulator(options: IotHubEmulatorOptions = {}): 
           lastDesiredStatus: { code: report.code ?? 200, description: report.description ?? '' },
           systemModules: { edgeAgent: { runtimeStatus: 'running' }, edgeHub: { runtimeStatus: 'running' } },
           modules,
+          $metadata: {
+            $lastUpdated: report.reportedAt ?? new Date().toISOString(),
+            lastDesiredStatus: { $lastUpdated: report.reportedAt ?? new Date().toISOString() },
+          },
           $version: Number(twin.reported.$version ?? 1) + 1,
         },
       });
