@@ -57531,34 +57531,42 @@ function countsText(diagnostics) {
   return `${plural2(errors, "error")}, ${plural2(diagnostics.length - errors, "warning")}`;
 }
 
+// src/render/markdown-report.ts
+var fence = (text) => "`".repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((run2) => run2.length + 1)));
+function codeReport(r) {
+  const head = `### ${r.title}
+
+${r.ok ? "🟢" : "🔴"} **${r.verdict.replace(/^[✓✗–] /, "")}**
+`;
+  const text = r.text?.trimEnd() ?? "";
+  if (text === "") return head;
+  const f = fence(text);
+  return `${head}
+${f}text
+${text}
+${f}
+${r.after ? `
+${r.after}
+` : ""}`;
+}
+
 // src/render/style.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
 var createStyle = (enabled) => import_picocolors.default.createColors(enabled);
 
 // src/render/validate-markdown.ts
 var SHOWN2 = 200;
-var fence = (text) => "`".repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((run2) => run2.length + 1)));
 function validateMarkdown(facts) {
   const scope = `${plural2(facts.deployments, "deployment")}, ${plural2(facts.devices, "device")} in ${plural2(facts.files, "file")}`;
   const counts = facts.diagnostics.length > 0 ? `: ${countsText(facts.diagnostics)}` : "";
-  const verdict = `${facts.valid ? "🟢 **valid" : "🔴 **invalid"}${counts}** (${scope})`;
-  if (facts.diagnostics.length === 0) return `### edgeops validate
-
-${verdict}
-`;
-  const text = diagnosticsText(facts.diagnostics.slice(0, SHOWN2), createStyle(false));
-  const more = facts.diagnostics.length > SHOWN2 ? `
-
-…and ${facts.diagnostics.length - SHOWN2} more: run \`edgeops validate\` for all of them.` : "";
-  const f = fence(text);
-  return `### edgeops validate
-
-${verdict}
-
-${f}text
-${text}
-${f}${more}
-`;
+  const hidden = facts.diagnostics.length - SHOWN2;
+  return codeReport({
+    title: "edgeops validate",
+    ok: facts.valid,
+    verdict: `${facts.valid ? "valid" : "invalid"}${counts} (${scope})`,
+    text: diagnosticsText(facts.diagnostics.slice(0, SHOWN2), createStyle(false)),
+    after: hidden > 0 ? `…and ${hidden} more: run \`edgeops validate\` for all of them.` : void 0
+  });
 }
 
 // src/usecases/validate.ts

@@ -36,7 +36,7 @@ describe('the Action: validate', () => {
     ]);
     expect(run.stdout).toContain('::error::the repository is invalid: 1 error, 0 warnings');
     expect(run.outputs).toEqual({ valid: 'false' });
-    expect(run.summary).toContain('🔴 **invalid: 1 error, 0 warnings** (1 deployment, 2 devices in 2 files)');
+    expect(run.summary).toContain('🔴 **invalid: 1 error, 0 warnings (1 deployment, 2 devices in 2 files)**');
     expect(run.summary).toContain('deployments/telemetry.yaml:1:1 error schema/invalid');
     for (const secret of [TOKEN, CONNECTION, KEY]) expect(leaks(run, secret)).toEqual([]);
     expect(run.stdout).toContain(`::add-mask::${TOKEN}`);
@@ -49,7 +49,7 @@ describe('the Action: validate', () => {
     expect(run.code).toBe(0);
     expect(annotations(run.stdout)).toEqual([]);
     expect(run.outputs).toEqual({ valid: 'true' });
-    expect(run.summary).toContain('### edgeops validate\n\n🟢 **valid** (1 deployment, 2 devices in 2 files)\n');
+    expect(run.summary).toContain('### edgeops validate\n\n🟢 **valid (1 deployment, 2 devices in 2 files)**\n');
   });
 });
 
