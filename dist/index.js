@@ -52628,6 +52628,7 @@ function info(message) {
 }
 
 // src/action/run.ts
+import { existsSync as existsSync3 } from "node:fs";
 import path5 from "node:path";
 
 // src/io/disk.ts
@@ -57607,10 +57608,13 @@ var COMMANDS2 = {
 var MAX_ANNOTATIONS = 1e3;
 function annotate(diagnostics, workingDirectory, root) {
   for (const d3 of diagnostics.slice(0, MAX_ANNOTATIONS)) {
-    const file = path5.relative(root, path5.resolve(workingDirectory, d3.file)).split(path5.sep).join("/");
-    const properties = { title: `edgeops ${d3.code}`, file, startLine: d3.line, startColumn: d3.column };
-    if (d3.severity === "error") error(d3.message, properties);
-    else warning(d3.message, properties);
+    const full2 = path5.resolve(workingDirectory, d3.file);
+    const inCheckout = !path5.isAbsolute(d3.file) && existsSync3(full2);
+    const file = path5.relative(root, full2).split(path5.sep).join("/");
+    const properties = inCheckout ? { title: `edgeops ${d3.code}`, file, startLine: d3.line, startColumn: d3.column } : { title: `edgeops ${d3.code}` };
+    const message = inCheckout ? d3.message : `${d3.file}: ${d3.message}`;
+    if (d3.severity === "error") error(message, properties);
+    else warning(message, properties);
   }
   if (diagnostics.length > MAX_ANNOTATIONS) info(`…and ${diagnostics.length - MAX_ANNOTATIONS} more problems (see the job summary)`);
 }
@@ -57620,6 +57624,7 @@ async function run(env = process.env, cwd = process.cwd()) {
     const inputs = readInputs(context);
     const outcome = await COMMANDS2[inputs.command](inputs, context);
     annotate(outcome.diagnostics, inputs.workingDirectory, repositoryRoot(inputs.workingDirectory, context.workspace));
+    for (const warning3 of outcome.warnings ?? []) warning(warning3);
     for (const [name, value] of Object.entries(outcome.outputs)) setOutput(name, value);
     if (env.GITHUB_STEP_SUMMARY) await summary.addRaw(outcome.summary, true).write();
     else info(outcome.summary);

@@ -9,6 +9,8 @@ export interface Outcome {
   readonly summary: string;
   /** Annotated on their file and line; `file` is relative to the working directory. */
   readonly diagnostics: readonly PlacedDiagnostic[];
+  /** Said as warnings without a place (e.g. the pull-request comment could not be written). */
+  readonly warnings?: readonly string[];
   /** When set, the step fails with this message. */
   readonly failure?: string;
 }

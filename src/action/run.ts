@@ -4,6 +4,7 @@
  * summary, annotations on file and line, and a failed step when it failed.
  */
 import * as core from '@actions/core';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { PlacedDiagnostic } from '../core/diagnostics.js';
 import { planAction } from './commands/plan.js';
@@ -26,13 +27,21 @@ const COMMANDS: Record<ActionCommand, (inputs: ActionInputs, context: ActionCont
 /** The runner shows the first annotations of each kind; the log keeps this many. */
 const MAX_ANNOTATIONS = 1000;
 
-/** Annotations on the file's path from the repository root, even when the working directory is a subfolder. */
+/**
+ * Annotations on the file's path from the repository root, even when the working
+ * directory is a subfolder. A problem about something that is not a file of the
+ * checkout (`iothub:<host>`, a file only at the base commit) is annotated without
+ * a place, naming it in the message.
+ */
 function annotate(diagnostics: readonly PlacedDiagnostic[], workingDirectory: string, root: string): void {
   for (const d of diagnostics.slice(0, MAX_ANNOTATIONS)) {
-    const file = path.relative(root, path.resolve(workingDirectory, d.file)).split(path.sep).join('/');
-    const properties = { title: `edgeops ${d.code}`, file, startLine: d.line, startColumn: d.column };
-    if (d.severity === 'error') core.error(d.message, properties);
-    else core.warning(d.message, properties);
+    const full = path.resolve(workingDirectory, d.file);
+    const inCheckout = !path.isAbsolute(d.file) && existsSync(full);
+    const file = path.relative(root, full).split(path.sep).join('/');
+    const properties = inCheckout ? { title: `edgeops ${d.code}`, file, startLine: d.line, startColumn: d.column } : { title: `edgeops ${d.code}` };
+    const message = inCheckout ? d.message : `${d.file}: ${d.message}`;
+    if (d.severity === 'error') core.error(message, properties);
+    else core.warning(message, properties);
   }
   if (diagnostics.length > MAX_ANNOTATIONS) core.info(`…and ${diagnostics.length - MAX_ANNOTATIONS} more problems (see the job summary)`);
 }
@@ -43,6 +52,7 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
     const inputs = readInputs(context);
     const outcome = await COMMANDS[inputs.command](inputs, context);
     annotate(outcome.diagnostics, inputs.workingDirectory, repositoryRoot(inputs.workingDirectory, context.workspace));
+    for (const warning of outcome.warnings ?? []) core.warning(warning);
     for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value);
     if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(outcome.summary, true).write();
     else core.info(outcome.summary);
