@@ -5,7 +5,7 @@
  * that no secret leaves the client.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionStringError, parseConnectionString, sasToken } from '../src/io/iothub/connection.js';
+import { ConnectionStringError, iotHubSettings, parseConnectionString, sasToken } from '../src/io/iothub/connection.js';
 import { createIotHubClient, EDGE_AGENT_TWINS_QUERY, IotHubError, retryAfterMs, type IotHubClientOptions } from '../src/io/iothub/client.js';
 import { createAdaptiveLimiter } from '../src/io/iothub/limiter.js';
 import { renderModulesContent } from '../src/core/manifest/render.js';
@@ -83,6 +83,23 @@ describe('parseConnectionString', () => {
   });
 });
 
+describe('iotHubSettings', () => {
+  const good = `HostName=h.azure-devices.net;SharedAccessKeyName=p;SharedAccessKey=${KEY}`;
+  it('takes the flag first, else the environment, and the endpoint from the environment', () => {
+    expect(iotHubSettings({ EDGEOPS_IOTHUB_CONNECTION_STRING: 'ignored', EDGEOPS_IOTHUB_ENDPOINT: 'http://127.0.0.1:8443' }, good)).toEqual({
+      connectionString: good,
+      endpoint: 'http://127.0.0.1:8443',
+    });
+    expect(iotHubSettings({ EDGEOPS_IOTHUB_CONNECTION_STRING: good })).toEqual({ connectionString: good });
+  });
+  it('says what is missing or malformed without quoting it', () => {
+    expect(iotHubSettings({})).toEqual({ error: expect.stringContaining('EDGEOPS_IOTHUB_CONNECTION_STRING') });
+    const bad = iotHubSettings({ EDGEOPS_IOTHUB_CONNECTION_STRING: `HostName=h;SharedAccessKey=${KEY}` });
+    expect(bad).toEqual({ error: expect.stringContaining('SharedAccessKeyName is missing') });
+    expect(JSON.stringify(bad)).not.toContain(KEY);
+  });
+});
+
 describe('sasToken', () => {
   it('matches an independent computation (Python hmac, sha256, base64, quote)', () => {
     expect(sasToken({ hostName: 'myhub.azure-devices.net', keyName: 'iothubowner', key: KEY, expiresAt: 1790000000 })).toBe(
@@ -155,6 +172,17 @@ describe('IoT Hub client against the loopback emulator', () => {
     expect(hub.received.get('edge#1@lab/x')).toEqual(content());
   });
 
+  it('takes modulesContent already serialized, as devices sharing a manifest share one JSON text', async () => {
+    const seen: number[] = [];
+    const hub = await emulator({ recordBodies: false, onCall: (_call, index) => seen.push(index) });
+    const { client } = clientFor(hub);
+    expect(await client.applyConfigurationContent('d1', JSON.stringify(content()))).toEqual({ ok: true });
+    expect(await client.applyConfigurationContent('d2', JSON.stringify(content()))).toEqual({ ok: true });
+    expect(hub.received.get('d2')).toEqual(content());
+    expect(hub.calls[0].body).toBeUndefined();
+    expect(seen).toEqual([0, 1]);
+  });
+
   it('a wrong key fails at once with a clear 401, without retrying', async () => {
     const hub = await emulator();
     const { client } = clientFor(hub, { connectionString: `HostName=${hub.hostName};SharedAccessKeyName=${hub.keyName};SharedAccessKey=${WRONG_KEY}` });
@@ -222,11 +250,11 @@ describe('IoT Hub client against the loopback emulator', () => {
   });
 
   it('after a 429, fewer requests are in flight at the hub', async () => {
-    const hub = await emulator({ latencyMs: 20, devices: Array.from({ length: 60 }, (_, i) => `d${i}`) });
+    const hub = await emulator({ latencyMs: 50, devices: Array.from({ length: 60 }, (_, i) => `d${i}`) });
     const { client } = clientFor(hub, { concurrency: 8 });
-    // Unthrottled, all 8 slots fill.
+    // Unthrottled, more than 4 are in flight (8 unless the machine is very busy).
     await Promise.all(Array.from({ length: 16 }, (_, i) => client.applyConfigurationContent(`d${i}`, content())));
-    expect(Math.max(...hub.calls.map((c) => c.inFlight))).toBe(8);
+    expect(Math.max(...hub.calls.map((c) => c.inFlight))).toBeGreaterThan(4);
     hub.inject({ fault: 'throttle', retryAfter: 0 });
     const before = hub.calls.length;
     const results = await Promise.all(Array.from({ length: 44 }, (_, i) => client.applyConfigurationContent(`d${16 + i}`, content())));
@@ -259,10 +287,11 @@ describe('IoT Hub client against the loopback emulator', () => {
   it('a response slower than the timeout is abandoned and retried', async () => {
     const hub = await emulator();
     hub.inject({ fault: 'slow', deviceId: 'd1', delayMs: 10_000 });
-    const { client, logs } = clientFor(hub, { timeoutMs: 300 });
+    // Generous for a busy machine: only the injected 10 s answer may time out.
+    const { client, logs } = clientFor(hub, { timeoutMs: 1500 });
     expect(await client.applyConfigurationContent('d1', content())).toEqual({ ok: true });
     expect(hub.calls.map((c) => c.outcome)).toEqual(['slow', 204]);
-    expect(logs.join('\n')).toMatch(/timed out after 300 ms; retry 1/);
+    expect(logs.join('\n')).toMatch(/timed out after 1500 ms; retry 1/);
   });
 
   it('a dropped connection is retried', async () => {

@@ -19,8 +19,12 @@ export interface IotHubClient {
   readonly hostName: string;
   /** Requests allowed in flight now (lower than `concurrency` for a while after a 429). */
   readonly concurrencyLimit: number;
-  /** Sets a device's configuration content; never throws for a hub or network failure. */
-  applyConfigurationContent(deviceId: string, modulesContent: Readonly<Record<string, unknown>>): Promise<ApplyResult>;
+  /**
+   * Sets a device's configuration content; never throws for a hub or network failure.
+   * `modulesContent` may be given already as JSON text, so devices sharing one
+   * manifest share one serialization.
+   */
+  applyConfigurationContent(deviceId: string, modulesContent: Readonly<Record<string, unknown>> | string): Promise<ApplyResult>;
   /** Every twin the query returns, page after page; throws an `IotHubError` when a page cannot be read. */
   queryModuleTwins(query: string): AsyncIterable<Record<string, unknown>>;
 }
@@ -248,7 +252,8 @@ export function createIotHubClient(options: IotHubClientOptions): IotHubClient {
 
     async applyConfigurationContent(deviceId, modulesContent) {
       const path = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
-      const outcome = await request(path, JSON.stringify({ modulesContent }), `apply ${deviceId}`, 'device not found in hub');
+      const body = typeof modulesContent === 'string' ? `{"modulesContent":${modulesContent}}` : JSON.stringify({ modulesContent });
+      const outcome = await request(path, body, `apply ${deviceId}`, 'device not found in hub');
       return outcome.kind === 'ok' ? { ok: true } : { ok: false, status: outcome.status, error: outcome.error };
     },
 
