@@ -118,6 +118,19 @@ describe('retryAfterMs', () => {
   });
 });
 
+describe('query paging', () => {
+  it('stops with an error when the hub repeats a continuation instead of looping', async () => {
+    const fetch: typeof globalThis.fetch = async () => new Response('[{"deviceId":"d1"}]', { headers: { 'x-ms-continuation': 'same' } });
+    const client = createIotHubClient({ connectionString: `HostName=h.azure-devices.net;SharedAccessKeyName=p;SharedAccessKey=${KEY}`, fetch });
+    const seen: unknown[] = [];
+    const read = async () => {
+      for await (const twin of client.queryModuleTwins(EDGE_AGENT_TWINS_QUERY)) seen.push(twin);
+    };
+    await expect(read()).rejects.toThrow(/page 2: the hub sent the same continuation again/);
+    expect(seen).toHaveLength(2);
+  });
+});
+
 describe('adaptive limiter', () => {
   it('halves once per cut, stays slow until calm, then grows one per success', async () => {
     let t = 0;

@@ -278,7 +278,10 @@ export function createIotHubClient(options: IotHubClientOptions): IotHubClient {
         }
         if (!Array.isArray(twins)) throw new IotHubError(`IoT Hub query, page ${page}: the hub did not answer with a JSON array`, outcome.status);
         for (const twin of twins) if (twin && typeof twin === 'object' && !Array.isArray(twin)) yield twin as Record<string, unknown>;
-        continuation = outcome.header('x-ms-continuation') || undefined;
+        const next = outcome.header('x-ms-continuation') || undefined;
+        if (next !== undefined && next === continuation)
+          throw new IotHubError(`IoT Hub query, page ${page}: the hub sent the same continuation again`, outcome.status);
+        continuation = next;
       } while (continuation);
     },
   };
