@@ -128,6 +128,8 @@ export function openRenderedRepository(options: RenderedRepositoryOptions): Rend
     if (existsSync(path.join(cacheDir, 'HEAD'))) return;
     await ensureIgnored(options.ignoredFolder, cacheDir);
     await git.init({ fs, dir: cacheDir, gitdir: cacheDir, bare: true, defaultBranch: RENDERED_BRANCH });
+    // The URL as given (it may hold credentials) stays in this private copy's config, never in output.
+    await git.addRemote({ fs, dir: cacheDir, gitdir: cacheDir, remote: 'origin', url, force: true });
   };
   const remoteError = (e: unknown, doing: string): Error => {
     const status = (e as { data?: { statusCode?: number } }).data?.statusCode;
@@ -139,6 +141,9 @@ export function openRenderedRepository(options: RenderedRepositoryOptions): Rend
       );
     }
     if (code === 'HttpError' || code === 'SmartHttpError') return new SinkError(`${target}: ${doing} failed: ${(e as Error).message}`);
+    if (code === 'NotFoundError' && /HEAD/.test((e as Error).message)) {
+      return new SinkError(`${target}: its HEAD names no branch (isomorphic-git needs one to fetch): push a default branch to it first`);
+    }
     if (['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT'].includes(code ?? '')) return new SinkError(`${target}: ${doing} failed: ${code}`);
     return e as Error;
   };
