@@ -20,10 +20,40 @@ export const WORKING_TREE = 'working-tree';
 /** The same as core's `shardOf` (a property test says so), with node's SHA-256: three times faster at a million devices. */
 export const fastShardOf = (deviceId: string): string => createHash('sha256').update(deviceId, 'utf8').digest().subarray(0, 1).toString('hex');
 
-interface Shard {
+/** A tree object's entries, parsed from its bytes (`<mode> <name>\0<20-byte id>` each). */
+export interface RawEntry {
+  readonly mode: string;
+  readonly name: string;
   readonly oid: string;
-  readonly entries: readonly TreeEntry[];
 }
+
+/** Parses a git tree object. Faster than isomorphic-git's readTree at a million entries: no per-entry objects beyond these. */
+export function parseTree(bytes: Uint8Array, each: (mode: string, name: string, oid: string) => void): void {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let i = 0;
+  while (i < b.length) {
+    const space = b.indexOf(0x20, i);
+    const nul = b.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 21 > b.length) throw new Error('malformed tree object');
+    each(b.toString('latin1', i, space), b.toString('utf8', space + 1, nul), b.toString('hex', nul + 1, nul + 21));
+    i = nul + 21;
+  }
+}
+
+/** Serializes tree entries in git's order (names compared as bytes, a tree's name as if it ended in `/`). */
+export function serializeTree(entries: Iterable<RawEntry>): Uint8Array {
+  const list = [...entries].map((e) => ({ e, key: Buffer.from(e.mode === '40000' ? `${e.name}/` : e.name, 'utf8') }));
+  list.sort((x, y) => Buffer.compare(x.key, y.key));
+  const parts: Buffer[] = [];
+  for (const { e } of list) parts.push(Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.oid, 'hex'));
+  return Buffer.concat(parts);
+}
+
+const TREE_MODE = '40000';
+const BLOB_MODE = '100644';
+
+/** A device's id from its file name; most need no decoding. */
+const idOfName = (name: string): string | undefined => (name.endsWith('.json') && !name.includes('%') ? name.slice(0, -5) : deviceIdOfFileName(name));
 
 /** A branch's rendered tree as read: what each device last got, by blob id. */
 export interface RenderedTree {
@@ -35,7 +65,8 @@ export interface RenderedTree {
   readonly received: ReadonlyMap<string, string>;
   /** Root entries other than `devices/`, kept as they are. */
   readonly rest: readonly TreeEntry[];
-  readonly shards: ReadonlyMap<string, Shard>;
+  /** Shard name → its tree id and bytes (parsed again only when the shard changes). */
+  readonly shards: ReadonlyMap<string, { readonly oid: string; readonly bytes: Uint8Array }>;
 }
 
 export const EMPTY_TREE: RenderedTree = { commit: null, source: null, received: new Map(), rest: [], shards: new Map() };
@@ -52,6 +83,11 @@ export async function branchTip(repo: GitRepository, branch: string): Promise<st
 
 export const sourceTrailer = (message: string): string | null => new RegExp(`^${SOURCE_TRAILER}: (\\S+)\\s*$`, 'm').exec(message)?.[1] ?? null;
 
+async function readTreeBytes(repo: GitRepository, oid: string): Promise<Uint8Array> {
+  const { object } = await git.readObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, cache: repo.cache, oid, format: 'content' });
+  return object as Uint8Array;
+}
+
 /** Reads the rendered tree of a commit (`null`: the empty tree). */
 export async function readRenderedTree(repo: GitRepository, commit: string | null): Promise<RenderedTree> {
   if (commit === null) return EMPTY_TREE;
@@ -61,24 +97,23 @@ export async function readRenderedTree(repo: GitRepository, commit: string | nul
   const devices = root.tree.find((e) => e.path === DEVICES_FOLDER && e.type === 'tree');
   const rest = root.tree.filter((e) => e !== devices);
   const received = new Map<string, string>();
-  const shards = new Map<string, Shard>();
+  const shards = new Map<string, { oid: string; bytes: Uint8Array }>();
   if (devices) {
-    const folders = (await git.readTree({ fs, dir, gitdir, oid: devices.oid, cache })).tree.filter((e) => e.type === 'tree');
+    const folders: { name: string; oid: string }[] = [];
+    parseTree(await readTreeBytes(repo, devices.oid), (mode, name, oid) => void (mode === TREE_MODE && folders.push({ name, oid })));
+    const read = await Promise.all(folders.map(async (f) => ({ ...f, bytes: await readTreeBytes(repo, f.oid) })));
     // Blob ids repeat (every device on a deployment shares one): keep one string each.
     const interned = new Map<string, string>();
-    const read = await Promise.all(
-      folders.map(async (f) => ({ name: f.path, oid: f.oid, tree: (await git.readTree({ fs, dir, gitdir, oid: f.oid, cache })).tree })),
-    );
-    for (const { name, oid, tree } of read) {
-      shards.set(name, { oid, entries: tree });
-      for (const entry of tree) {
-        if (entry.type !== 'blob') continue;
-        const deviceId = deviceIdOfFileName(entry.path);
-        if (deviceId === undefined) continue;
-        let blob = interned.get(entry.oid);
-        if (blob === undefined) interned.set(entry.oid, (blob = entry.oid));
-        received.set(deviceId, blob);
-      }
+    for (const { name, oid, bytes } of read) {
+      shards.set(name, { oid, bytes });
+      parseTree(bytes, (mode, file, blob) => {
+        if (mode === TREE_MODE) return;
+        const deviceId = idOfName(file);
+        if (deviceId === undefined) return;
+        let key = interned.get(blob);
+        if (key === undefined) interned.set(blob, (key = blob));
+        received.set(deviceId, key);
+      });
     }
   }
   return { commit, source: sourceTrailer(c.message), received, rest, shards };
@@ -127,16 +162,18 @@ export async function commitRenderedTree(repo: GitRepository, base: RenderedTree
     if (!list) byShard.set(shard, (list = []));
     list.push(change);
   }
-  const shardTrees = new Map<string, string>([...base.shards].map(([name, s]) => [name, s.oid]));
+  const shardTrees = new Map<string, string>([...base.shards].map(([name, shard]) => [name, shard.oid]));
   for (const [name, list] of byShard) {
-    const entries = new Map<string, TreeEntry>((base.shards.get(name)?.entries ?? []).map((e) => [e.path, e]));
+    const entries = new Map<string, RawEntry>();
+    const previous = base.shards.get(name);
+    if (previous) parseTree(previous.bytes, (mode, file, oid) => entries.set(file, { mode, name: file, oid }));
     for (const { deviceId, blob } of list) {
       const file = deviceFileName(deviceId);
       if (blob === null) entries.delete(file);
-      else entries.set(file, { mode: '100644', path: file, oid: blob, type: 'blob' });
+      else entries.set(file, { mode: BLOB_MODE, name: file, oid: blob });
     }
     if (entries.size === 0) shardTrees.delete(name);
-    else shardTrees.set(name, await git.writeTree({ fs, dir, gitdir, tree: [...entries.values()] }));
+    else shardTrees.set(name, await git.writeObject({ fs, dir, gitdir, type: 'tree', format: 'content', object: serializeTree(entries.values()) }));
   }
   const root: TreeEntry[] = [...base.rest];
   if (shardTrees.size > 0) {
