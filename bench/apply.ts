@@ -10,16 +10,17 @@ import { execFileSync } from 'node:child_process';
 import fs, { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { diskSource } from '../src/io/disk.js';
-import { gitSink, openRenderedRepository } from '../src/io/sinks/git.js';
 import type { Desired, Sink } from '../src/io/sinks/sink.js';
-import { apply } from '../src/usecases/apply.js';
 import { generate, writeRepository } from './generate.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
-/** One apply, in this process: prints JSON with its times and peak RSS. */
+/** One apply, in this process, of the built JavaScript (as operators run it: deployments parsed in a worker): prints JSON with its times and peak RSS. */
 async function measureOne(dir: string, renderedDir: string): Promise<void> {
+  const lib = (file: string) => path.join(root, 'lib', file);
+  const { diskSource } = (await import(lib('io/disk.js'))) as typeof import('../src/io/disk.js');
+  const { gitSink, openRenderedRepository } = (await import(lib('io/sinks/git.js'))) as typeof import('../src/io/sinks/git.js');
+  const { apply } = (await import(lib('usecases/apply.js'))) as typeof import('../src/usecases/apply.js');
   const rendered = openRenderedRepository({ fs, dir: renderedDir });
   const inner = gitSink({ rendered });
   let sinkMs = 0;
@@ -85,6 +86,7 @@ const { values } = parseArgs({
 if (values.one) {
   await measureOne(values.one, values.rendered!);
 } else {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   const rows = [];
   for (const size of values.sizes.split(',')) {
     const [devices, deployments] = size.split('x').map(Number);

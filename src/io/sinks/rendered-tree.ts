@@ -9,6 +9,10 @@
  * stores and sends nothing for them).
  */
 import { createHash } from 'node:crypto';
+import nodeFs, { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
 import git, { type TreeEntry } from 'isomorphic-git';
 import { DEVICES_FOLDER, deviceFileName, deviceIdOfFileName } from '../../core/manifest/layout.js';
 import type { GitRepository } from '../git.js';
@@ -83,9 +87,58 @@ export async function branchTip(repo: GitRepository, branch: string): Promise<st
 
 export const sourceTrailer = (message: string): string | null => new RegExp(`^${SOURCE_TRAILER}: (\\S+)\\s*$`, 'm').exec(message)?.[1] ?? null;
 
+/**
+ * A tree object's bytes. A loose object is read and inflated with node's zlib
+ * (isomorphic-git inflates in JavaScript: a million devices' shards are ~50 MB);
+ * a packed one (fetched from a remote) through isomorphic-git.
+ */
 async function readTreeBytes(repo: GitRepository, oid: string): Promise<Uint8Array> {
+  if (repo.fs === nodeFs) {
+    const gitdir = repo.gitdir ?? path.join(repo.dir, '.git');
+    const deflated = await readFile(path.join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2))).catch(() => undefined);
+    if (deflated) {
+      const raw = inflateSync(deflated);
+      const nul = raw.indexOf(0);
+      if (raw.subarray(0, 5).toString('latin1') === 'tree ') return raw.subarray(nul + 1);
+    }
+  }
   const { object } = await git.readObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, cache: repo.cache, oid, format: 'content' });
   return object as Uint8Array;
+}
+
+/** Writes a tree object (loose, deflated with node's zlib when the fs is node's) and returns its id. */
+async function writeTreeBytes(repo: GitRepository, content: Uint8Array): Promise<string> {
+  if (repo.fs !== nodeFs) return git.writeObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, type: 'tree', format: 'content', object: content });
+  const raw = Buffer.concat([Buffer.from(`tree ${content.byteLength}\0`, 'latin1'), content]);
+  const oid = createHash('sha1').update(raw).digest('hex');
+  const folder = path.join(repo.gitdir ?? path.join(repo.dir, '.git'), 'objects', oid.slice(0, 2));
+  const file = path.join(folder, oid.slice(2));
+  if (!existsSync(file)) {
+    await mkdir(folder, { recursive: true });
+    // Written aside and renamed: a reader never sees half an object.
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(temp, deflateSync(raw, { level: 1 }));
+    await rename(temp, file);
+  }
+  return oid;
+}
+
+/** The devices of one shard tree into `received` (device id → blob id): the hot loop of reading a million devices. */
+function readShard(bytes: Uint8Array, received: Map<string, string>): void {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let i = 0;
+  while (i < b.length) {
+    const space = b.indexOf(0x20, i);
+    const nul = b.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 21 > b.length) throw new Error('malformed tree object');
+    // A device's file: mode 100644 (6 bytes), an ASCII name (encodeURIComponent's) ending in `.json`.
+    if (space - i === 6) {
+      const name = b.toString('latin1', space + 1, nul);
+      const deviceId = idOfName(name);
+      if (deviceId !== undefined) received.set(deviceId, b.toString('hex', nul + 1, nul + 21));
+    }
+    i = nul + 21;
+  }
 }
 
 /** Reads the rendered tree of a commit (`null`: the empty tree). */
@@ -102,18 +155,9 @@ export async function readRenderedTree(repo: GitRepository, commit: string | nul
     const folders: { name: string; oid: string }[] = [];
     parseTree(await readTreeBytes(repo, devices.oid), (mode, name, oid) => void (mode === TREE_MODE && folders.push({ name, oid })));
     const read = await Promise.all(folders.map(async (f) => ({ ...f, bytes: await readTreeBytes(repo, f.oid) })));
-    // Blob ids repeat (every device on a deployment shares one): keep one string each.
-    const interned = new Map<string, string>();
     for (const { name, oid, bytes } of read) {
       shards.set(name, { oid, bytes });
-      parseTree(bytes, (mode, file, blob) => {
-        if (mode === TREE_MODE) return;
-        const deviceId = idOfName(file);
-        if (deviceId === undefined) return;
-        let key = interned.get(blob);
-        if (key === undefined) interned.set(blob, (key = blob));
-        received.set(deviceId, key);
-      });
+      readShard(bytes, received);
     }
   }
   return { commit, source: sourceTrailer(c.message), received, rest, shards };
@@ -173,7 +217,7 @@ export async function commitRenderedTree(repo: GitRepository, base: RenderedTree
       else entries.set(file, { mode: BLOB_MODE, name: file, oid: blob });
     }
     if (entries.size === 0) shardTrees.delete(name);
-    else shardTrees.set(name, await git.writeObject({ fs, dir, gitdir, type: 'tree', format: 'content', object: serializeTree(entries.values()) }));
+    else shardTrees.set(name, await writeTreeBytes(repo, serializeTree(entries.values())));
   }
   const root: TreeEntry[] = [...base.rest];
   if (shardTrees.size > 0) {
