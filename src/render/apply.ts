@@ -18,6 +18,7 @@ export interface ApplyFacts {
   readonly unmanaged: number;
   readonly failed: readonly { readonly deviceId: string; readonly error: string }[];
   readonly commit: string | null;
+  readonly delivered?: string;
   readonly skipped?: string;
   readonly deployments: readonly { readonly id: string; readonly applied: number; readonly pushed: number; readonly failed: number }[];
 }
@@ -38,6 +39,7 @@ export function applyJson(f: ApplyFacts) {
     unmanaged: f.unmanaged,
     failed: f.failed,
     commit: f.commit,
+    ...(f.delivered !== undefined ? { delivered: f.delivered } : {}),
     ...(f.skipped !== undefined ? { skipped: f.skipped } : {}),
     deployments: f.deployments,
     diagnostics: f.diagnostics.map(diagnosticJson),

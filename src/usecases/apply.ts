@@ -41,6 +41,8 @@ export interface ApplyResult {
   readonly failed: readonly DeviceFailure[];
   /** The rendered commit (git-backed sinks). */
   readonly commit: string | null;
+  /** The delivered branch's commit (iothub). */
+  readonly delivered?: string;
   readonly skipped?: string;
   /** Deployments that win at least one device, by id. */
   readonly deployments: readonly DeploymentApply[];
@@ -70,6 +72,7 @@ export async function apply(source: Source, sink: Sink, options: ApplyOptions): 
   let failed: readonly DeviceFailure[] = [];
   let commit: string | null = null;
   let skipped: string | undefined;
+  let delivered: string | undefined;
   if (base.dryRun) changes = desired.changesAgainst(await sink.received());
   else {
     const result = await sink.apply(desired, options.sourceInfo, { onProgress: options.onProgress });
@@ -77,6 +80,7 @@ export async function apply(source: Source, sink: Sink, options: ApplyOptions): 
     failed = result.failed;
     commit = result.commit ?? null;
     skipped = result.skipped;
+    delivered = result.delivered;
   }
   if (skipped) changes = { ...NO_CHANGES, unmanaged: resolution.winners.length - winning.reduce((n, d) => n + d.applied, 0) };
 
@@ -99,6 +103,7 @@ export async function apply(source: Source, sink: Sink, options: ApplyOptions): 
     failed,
     commit,
     ...(skipped ? { skipped } : {}),
+    ...(delivered ? { delivered } : {}),
     deployments,
     ok: failed.length === 0,
   };

@@ -248,7 +248,7 @@ export async function commitOnBranch(
     await rendered.prepare();
     await writeManifestBlobs(rendered.repo, changes, desired);
     const message = renderedMessage(source.commit, changes.add.length + changes.update.length, changes.remove.length, options.title);
-    const commit = await commitRenderedTree(rendered.repo, base, entryChanges(changes), { message, date: (options.now ?? (() => new Date()))() });
+    const { commit } = await commitRenderedTree(rendered.repo, base, entryChanges(changes), { message, date: (options.now ?? (() => new Date()))() });
     if (await rendered.publish(branch, tip, commit)) return { changes, failed: [], commit, base };
     if (attempt >= retries) throw new SinkError(`${rendered.target}: ${branch} kept moving while we applied; gave up after ${attempt + 1} attempts`);
     // Jittered, growing pauses so two racing applies do not collide again in step.

@@ -195,9 +195,15 @@ export async function writeBlobs(repo: GitRepository, texts: Iterable<string>): 
 /**
  * Writes the tree of `base` with `changes` carried out, and a commit of it on top
  * of `base.commit` (no ref is moved: the caller decides where it goes). The
- * blobs must exist (writeBlobs). Returns the commit id.
+ * blobs must exist (writeBlobs). Returns the commit and its shards, to commit on
+ * top again without reading it back (`received` is not updated).
  */
-export async function commitRenderedTree(repo: GitRepository, base: RenderedTree, changes: Iterable<EntryChange>, info: CommitInfo): Promise<string> {
+export async function commitRenderedTree(
+  repo: GitRepository,
+  base: RenderedTree,
+  changes: Iterable<EntryChange>,
+  info: CommitInfo,
+): Promise<RenderedTree & { readonly commit: string }> {
   const { fs, dir, gitdir } = repo;
   const byShard = new Map<string, EntryChange[]>();
   for (const change of changes) {
@@ -206,7 +212,7 @@ export async function commitRenderedTree(repo: GitRepository, base: RenderedTree
     if (!list) byShard.set(shard, (list = []));
     list.push(change);
   }
-  const shardTrees = new Map<string, string>([...base.shards].map(([name, shard]) => [name, shard.oid]));
+  const shards = new Map(base.shards);
   for (const [name, list] of byShard) {
     const entries = new Map<string, RawEntry>();
     const previous = base.shards.get(name);
@@ -216,22 +222,25 @@ export async function commitRenderedTree(repo: GitRepository, base: RenderedTree
       if (blob === null) entries.delete(file);
       else entries.set(file, { mode: BLOB_MODE, name: file, oid: blob });
     }
-    if (entries.size === 0) shardTrees.delete(name);
-    else shardTrees.set(name, await writeTreeBytes(repo, serializeTree(entries.values())));
+    if (entries.size === 0) shards.delete(name);
+    else {
+      const bytes = serializeTree(entries.values());
+      shards.set(name, { oid: await writeTreeBytes(repo, bytes), bytes });
+    }
   }
   const root: TreeEntry[] = [...base.rest];
-  if (shardTrees.size > 0) {
+  if (shards.size > 0) {
     const devices = await git.writeTree({
       fs,
       dir,
       gitdir,
-      tree: [...shardTrees].map(([path, oid]) => ({ mode: '040000', path, oid, type: 'tree' as const })),
+      tree: [...shards].map(([path, { oid }]) => ({ mode: '040000', path, oid, type: 'tree' as const })),
     });
     root.push({ mode: '040000', path: DEVICES_FOLDER, oid: devices, type: 'tree' });
   }
   const tree = await git.writeTree({ fs, dir, gitdir, tree: root });
   const when = { ...EDGEOPS_AUTHOR, timestamp: Math.floor(info.date.getTime() / 1000), timezoneOffset: 0 };
-  return git.commit({
+  const commit = await git.commit({
     fs,
     dir,
     gitdir,
@@ -242,6 +251,7 @@ export async function commitRenderedTree(repo: GitRepository, base: RenderedTree
     committer: when,
     noUpdateBranch: true,
   });
+  return { commit, source: sourceTrailer(info.message), received: base.received, rest: base.rest, shards };
 }
 
 /** Points a local branch at a commit. */

@@ -45,6 +45,8 @@ export interface SinkResult {
   readonly commit?: string;
   /** Set when nothing was written because the target already holds a rendering of a newer source. */
   readonly skipped?: string;
+  /** The last commit of the delivered branch (iothub): what the hub has acknowledged. */
+  readonly delivered?: string;
 }
 
 export interface Sink {
