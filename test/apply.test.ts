@@ -6,6 +6,7 @@ import { renderManifest } from '../src/core/manifest/render.js';
 import { devicePath, shardOf } from '../src/core/manifest/layout.js';
 import { diskSource } from '../src/io/disk.js';
 import { fastShardOf } from '../src/io/sinks/rendered-tree.js';
+import { run } from '../src/cli/main.js';
 import { loadRepository } from '../src/usecases/load.js';
 import { cli, commitsOf, devicesWith, fleetFiles, messageOf, shardsOf, showBlob, tipOf, treeOf } from './support/apply.js';
 import { testRepo } from './support/git-repo.js';
@@ -200,6 +201,19 @@ describe('edgeops apply (git sink, local)', () => {
     repo.commit(fleet());
     await cli(repo.dir, ['apply', '--branch', 'rendered/staging']);
     expect(treeOf(rendered(repo.dir), 'rendered/staging').size).toBe(39);
+  });
+
+  it('shows a progress line on stderr on a terminal only, and never with --format json', async () => {
+    const repo = testRepo();
+    repo.commit(fleet());
+    const runWith = async (args: string[], isTTY: boolean) => {
+      let stderr = '';
+      await run(args, { cwd: repo.dir, env: {}, stdout: { write: () => true }, stderr: Object.assign({ write: (t: string) => (stderr += t) }, { isTTY }) });
+      return stderr;
+    };
+    expect(await runWith(['apply', '--sink', 'dir', '--to', 'a'], true)).toMatch(/39\/39 devices, \d+\/s, ETA 0s/);
+    expect(await runWith(['apply', '--sink', 'dir', '--to', 'b'], false)).toBe('');
+    expect(await runWith(['apply', '--sink', 'dir', '--to', 'c', '--format', 'json'], true)).toBe('');
   });
 
   it('usage errors exit 2', async () => {

@@ -32,4 +32,16 @@ describe('tree codec', () => {
     parseTree(object as Uint8Array, (mode, name, o) => parsed.push({ mode, name, oid: o }));
     expect(new Set(parsed.map((e) => JSON.stringify(e)))).toEqual(new Set(entries.map((e) => JSON.stringify(e))));
   });
+
+  it('a shard (files with ASCII names only) is written as git writes it', () => {
+    const repo = testRepo();
+    const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.dir, input: 'x' }).toString().trim();
+    const names = ['b.json', 'a-b.json', 'a.json', 'A.json', '%C3%A9.json', 'a~.json', 'a_b.json'];
+    const expected = execFileSync('git', ['mktree'], { cwd: repo.dir, input: names.map((n) => `100644 blob ${blob}\t${n}\n`).join('') })
+      .toString()
+      .trim();
+    const bytes = serializeTree(names.map((name) => ({ mode: '100644', name, oid: blob })));
+    const id = execFileSync('git', ['hash-object', '-t', 'tree', '--stdin'], { cwd: repo.dir, input: bytes }).toString().trim();
+    expect(id).toBe(expected);
+  });
 });

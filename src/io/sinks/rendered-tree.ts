@@ -46,10 +46,24 @@ export function parseTree(bytes: Uint8Array, each: (mode: string, name: string, 
 
 /** Serializes tree entries in git's order (names compared as bytes, a tree's name as if it ended in `/`). */
 export function serializeTree(entries: Iterable<RawEntry>): Uint8Array {
-  const list = [...entries].map((e) => ({ e, key: Buffer.from(e.mode === '40000' ? `${e.name}/` : e.name, 'utf8') }));
-  list.sort((x, y) => Buffer.compare(x.key, y.key));
+  const list = [...entries];
+  // A shard: files only, ASCII names (encodeURIComponent's); string order is byte order, one buffer is written.
+  if (list.every((e) => e.mode !== TREE_MODE && /^[\x20-\x7e]*$/.test(e.name))) {
+    list.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    let size = 0;
+    for (const e of list) size += e.mode.length + e.name.length + 22;
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const e of list) {
+      at += out.write(`${e.mode} ${e.name}\0`, at, 'latin1');
+      at += out.write(e.oid, at, 'hex');
+    }
+    return out;
+  }
+  const keyed = list.map((e) => ({ e, key: Buffer.from(e.mode === TREE_MODE ? `${e.name}/` : e.name, 'utf8') }));
+  keyed.sort((x, y) => Buffer.compare(x.key, y.key));
   const parts: Buffer[] = [];
-  for (const { e } of list) parts.push(Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.oid, 'hex'));
+  for (const { e } of keyed) parts.push(Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.oid, 'hex'));
   return Buffer.concat(parts);
 }
 
