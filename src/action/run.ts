@@ -7,6 +7,7 @@ import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { PlacedDiagnostic } from '../core/diagnostics.js';
+import { applyAction } from './commands/apply.js';
 import { planAction } from './commands/plan.js';
 import { validateAction } from './commands/validate.js';
 import { actionContext, repositoryRoot, type ActionContext } from './context.js';
@@ -20,7 +21,7 @@ const unavailable = (command: string) => async (): Promise<Outcome> => {
 const COMMANDS: Record<ActionCommand, (inputs: ActionInputs, context: ActionContext) => Promise<Outcome>> = {
   validate: validateAction,
   plan: planAction,
-  apply: unavailable('apply'),
+  apply: applyAction,
   status: unavailable('status'),
 };
 
