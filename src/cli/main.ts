@@ -1,5 +1,6 @@
 /** The `edgeops` command: dispatches to one command per file; only bin/ calls process.exit. */
 import { createRequire } from 'node:module';
+import { appCommand, appHelp } from './commands/app.js';
 import { explainCommand, explainHelp } from './commands/explain.js';
 import { planCommand, planHelp } from './commands/plan.js';
 import { resolveCommand, resolveHelp } from './commands/resolve.js';
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   resolve: { run: resolveCommand, help: resolveHelp, summary: 'the winning deployment of every device' },
   explain: { run: explainCommand, help: explainHelp, summary: 'why a device gets what it gets' },
   plan: { run: planCommand, help: planHelp, summary: 'what a change does to the fleet, and why' },
+  app: { run: appCommand, help: appHelp, summary: 'run the GitHub App (probot server)' },
 };
 
 export const mainHelp = `Usage: edgeops <command> [options]
