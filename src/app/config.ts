@@ -41,7 +41,7 @@ const PEM = /^-----BEGIN ([A-Z ]*)PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END \1PR
 
 /** A PEM key, given as is, with `\n` escapes (one-line env files) or base64-encoded (as probot accepts). */
 export function parsePrivateKey(variable: string, raw: string): string {
-  const text = raw.trim().replace(/\\n/g, '\n');
+  const text = raw.replace(/\\n/g, '\n').trim();
   if (PEM.test(text)) return `${text}\n`;
   if (/^[A-Za-z0-9+/=\s]+$/.test(text)) {
     const decoded = Buffer.from(text, 'base64').toString('utf8').trim();
