@@ -3,7 +3,6 @@
  * GitHub's limit, and the second event on the pull request reads only the blobs that
  * changed (parsed files are reused by blob id across events).
  */
-import path from 'node:path';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploymentFile, generate } from '../bench/generate.js';
