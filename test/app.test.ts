@@ -293,6 +293,35 @@ describe('the App on a pull request', () => {
     expect(gh.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'success', head_sha: head });
   });
 
+  it('check_suite.rerequested without listed pull requests (a fork) finds them by commit', async () => {
+    const { head, base } = pr.publish(1, 'canary-ring-1');
+    gh.pulls.set(1, { ...pullOf(pr, head, base), state: 'open' });
+    const suite = payload('check_run.rerequested.json', { HEAD_SHA: head, CLONE_URL: pr.cloneUrl });
+    delete suite.check_run;
+    suite.check_suite = { id: 800001, head_sha: head, head_branch: 'canary-ring-1', status: 'completed', pull_requests: [] };
+    await receive('check_suite', suite);
+    expect(
+      gh
+        .calls()
+        .map((r) => `${r.method} ${r.path}`)
+        .slice(0, 3),
+    ).toEqual([`GET ${REPO_PATH}/commits/${head}/pulls`, `GET ${REPO_PATH}/pulls/1`, `POST ${REPO_PATH}/check-runs`]);
+    expect(gh.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'success', head_sha: head });
+  });
+
+  it('edited: a new title does nothing, a new base plans again', async () => {
+    const { head, base } = pr.publish(1, 'canary-ring-1');
+    gh.pulls.set(1, pullOf(pr, head, base));
+    await receive('pull_request', pullPayload('edited', { head, base, cloneUrl: pr.cloneUrl }, { changes: { title: { from: 'old' } } }));
+    expect(gh.requests).toEqual([]);
+    await receive(
+      'pull_request',
+      pullPayload('edited', { head, base, cloneUrl: pr.cloneUrl }, { changes: { base: { ref: { from: 'develop' }, sha: { from: base } } } }),
+    );
+    expect(gh.checkRuns).toHaveLength(1);
+    expect(gh.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'success' });
+  });
+
   it('internal errors complete the check run as failure with an error id; the stack only in the log', async () => {
     const { head, base } = pr.publish(1, 'canary-ring-1');
     gh.pulls.set(1, pullOf(pr, head, base));

@@ -69,6 +69,10 @@ export function createEdgeopsApp(options: EdgeopsAppOptions): ApplicationFunctio
       await handlers.plan(context.octokit, context.log, pullRequestInfo(context.payload.pull_request as unknown as PullRequestPayload), true);
     });
 
+    app.on('pull_request.closed', async (context) => {
+      handlers.forget({ repositoryId: context.payload.repository.id, number: context.payload.pull_request.number });
+    });
+
     /** Re-runs for the pull requests of a commit (fork pull requests are not listed in check payloads: ask). */
     const rerun = async (octokit: ProbotOctokit, log: typeof app.log, owner: string, repo: string, headSha: string, listed: readonly { number: number }[]) => {
       let numbers = listed.map((p) => p.number);

@@ -4,6 +4,7 @@
  * at a time (see `serial`), and each result belongs to the head SHA it was made for.
  */
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { ProbotOctokit, Logger } from 'probot';
 import type { RepositoryCache } from '../io/github/fetch-pull-request.js';
 import { upsertStickyComment, writtenByApp, type CommentsClient } from '../io/github/sticky-comment.js';
@@ -81,7 +82,9 @@ const short = (sha: string): string => sha.slice(0, 7);
 
 export function pullRequests(deps: PullRequestDeps) {
   const queues = new Map<string, Promise<unknown>>();
-  const planned = new Map<string, Planned>();
+  // The last plans, for a label change right after: a plan of a large fleet holds both
+  // analyses in memory, so only a few are kept.
+  const planned = new LRUCache<string, Planned>({ max: 4 });
   const keyOf = (pr: PullRequestInfo) => `${pr.repositoryId}#${pr.number}`;
 
   /** One event of a pull request at a time; other pull requests run alongside. */
@@ -201,5 +204,8 @@ export function pullRequests(deps: PullRequestDeps) {
     });
   }
 
-  return { plan, explain };
+  /** A closed pull request's plan is not needed any more. */
+  const forget = (pr: { repositoryId: number; number: number }) => void planned.delete(`${pr.repositoryId}#${pr.number}`);
+
+  return { plan, explain, forget };
 }
