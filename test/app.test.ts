@@ -35,6 +35,15 @@ const pullOf = (pr: PullRequestRepo, head: string, base: string, labels: string[
   return { ...p, mergeable };
 };
 
+/** The requests of a plan whose comment already exists: check run created and completed, head re-read, comment found and edited. */
+const plannedAndEdited = (gh: FakeGitHub, run: number) => [
+  `POST ${REPO_PATH}/check-runs`,
+  `PATCH ${REPO_PATH}/check-runs/${gh.checkRuns[run].id}`,
+  `GET ${REPO_PATH}/pulls/1`,
+  `GET ${REPO_PATH}/issues/1/comments?per_page=100`,
+  `PATCH ${REPO_PATH}/issues/comments/${gh.comments[0].id}`,
+];
+
 /** Replaces `files` on the branch (null deletes) and commits. */
 function push(pr: PullRequestRepo, branch: string, files: Record<string, string | null>, message = 'push'): void {
   pr.repo.git('checkout', '-q', branch);
@@ -110,13 +119,7 @@ describe('the App on a pull request', () => {
     gh.pulls.set(1, pullOf(pr, second.head, second.base));
     gh.reset();
     await receive('pull_request', pullPayload('synchronize', { head: second.head, base: second.base, cloneUrl: pr.cloneUrl }));
-    expect(gh.calls().map((r) => `${r.method} ${r.path}`)).toEqual([
-      `POST ${REPO_PATH}/check-runs`,
-      `PATCH ${REPO_PATH}/check-runs/${gh.checkRuns[1].id}`,
-      `GET ${REPO_PATH}/pulls/1`,
-      `GET ${REPO_PATH}/issues/1/comments?per_page=100`,
-      `PATCH ${REPO_PATH}/issues/comments/${gh.comments[0].id}`,
-    ]);
+    expect(gh.calls().map((r) => `${r.method} ${r.path}`)).toEqual(plannedAndEdited(gh, 1));
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0].body).toContain(second.head.slice(0, 7));
 
@@ -222,13 +225,7 @@ describe('the App on a pull request', () => {
       pullPayload('labeled', { head, base, cloneUrl: pr.cloneUrl, labels: ['fleet/approved'] }, { label: { name: 'fleet/approved' } }),
     );
     expect(pr.server.requests.length).toBe(fetches);
-    expect(gh.calls().map((r) => `${r.method} ${r.path}`)).toEqual([
-      `POST ${REPO_PATH}/check-runs`,
-      `PATCH ${REPO_PATH}/check-runs/${gh.checkRuns[1].id}`,
-      `GET ${REPO_PATH}/pulls/1`,
-      `GET ${REPO_PATH}/issues/1/comments?per_page=100`,
-      `PATCH ${REPO_PATH}/issues/comments/${gh.comments[0].id}`,
-    ]);
+    expect(gh.calls().map((r) => `${r.method} ${r.path}`)).toEqual(plannedAndEdited(gh, 1));
     expect(gh.checkRuns[1]).toMatchObject({ status: 'completed', conclusion: 'success' });
     expect(gh.comments[0].body).toContain('approved by the label fleet/approved');
   });

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { ProbotOctokit, Logger } from 'probot';
-import type { RepositoryCache } from '../io/github/fetch-pull-request.js';
+import type { PullRequestRefs, RepositoryCache } from '../io/github/fetch-pull-request.js';
 import { upsertStickyComment, writtenByApp, type CommentsClient } from '../io/github/sticky-comment.js';
 import type { ParseCache } from '../usecases/load.js';
 import type { PlanResult } from '../usecases/plan.js';
@@ -18,15 +18,9 @@ import { planMarkdown } from '../render/plan/markdown.js';
 export const CHECK_NAME = 'edgeops';
 
 /** The facts about a pull request the App works from (a webhook payload's or `GET /pulls/<n>`'s). */
-export interface PullRequestInfo {
+export interface PullRequestInfo extends PullRequestRefs {
   readonly owner: string;
   readonly repo: string;
-  readonly repositoryId: number;
-  readonly cloneUrl: string;
-  readonly number: number;
-  readonly baseRef: string;
-  readonly baseSha: string;
-  readonly headSha: string;
   readonly labels: readonly string[];
 }
 
