@@ -31,7 +31,7 @@ for (const size of values.sizes.split(',').map(Number)) {
     return run?.status === 'completed' ? performance.now() : undefined;
   };
   const cacheDir = mkdtempSync(path.join(tmpdir(), 'edgeops-bench-app-'));
-  const { probot } = await appProbot({ cacheDir });
+  const { probot, logs } = await appProbot({ cacheDir });
   let n = 0;
   const change = (file: string, priority: number, image: string) => {
     pr.repo.git('checkout', '-q', 'rollout');
@@ -48,7 +48,11 @@ for (const size of values.sizes.split(',').map(Number)) {
     await probot.receive({ id: `bench-${++n}`, name: 'pull_request', payload: p } as never);
     clearInterval(poll);
     done ??= completedAt();
-    if (gh.checkRuns.at(-1)?.conclusion === undefined) throw new Error('check run not completed');
+    const run = gh.checkRuns.at(-1);
+    if (run?.conclusion !== 'success') {
+      process.stderr.write(`${JSON.stringify({ run: run && { ...run, output: run.output?.title }, logs: logs.filter((l) => l.level >= 40) }, null, 2)}\n`);
+      throw new Error('the check run did not complete with success');
+    }
     return { checkRunMs: (done ?? performance.now()) - t, eventMs: performance.now() - t, head, base };
   };
   pr.repo.git('branch', 'rollout');

@@ -7,7 +7,7 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploymentFile, generate } from '../bench/generate.js';
 import { PLAN_MARKER } from '../src/render/plan/markdown.js';
-import { appProbot, fakeGitHub, pullPayload, pullRequestRepo, setupNock, type FakeGitHub, type PullRequestRepo } from './support/github-app.js';
+import { appProbot, delivery, fakeGitHub, pullPayload, pullRequestRepo, setupNock, type FakeGitHub, type PullRequestRepo } from './support/github-app.js';
 
 describe('the App on a 100k-device fleet', () => {
   let pr: PullRequestRepo;
@@ -31,7 +31,7 @@ describe('the App on a 100k-device fleet', () => {
       const p = pullPayload(action, { head, base, cloneUrl: pr.cloneUrl });
       p.number = p.pull_request.number = 7;
       gh.pulls.set(7, { ...p.pull_request, mergeable: true });
-      await probot.receive({ id: `d-${action}`, name: 'pull_request', payload: p } as any);
+      await probot.receive(delivery(`d-${action}`, 'pull_request', p));
       return head;
     };
 

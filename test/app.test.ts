@@ -19,7 +19,9 @@ import {
   pullRequestRepo,
   setupNock,
   TOKEN,
+  delivery,
   type FakeGitHub,
+  type Json,
   type LogLine,
   type PullRequestRepo,
 } from './support/github-app.js';
@@ -62,8 +64,8 @@ describe('the App on a pull request', () => {
   let gh: FakeGitHub;
   let probot: Probot;
   let logs: LogLine[];
-  let delivery = 0;
-  const receive = (name: string, p: any) => probot.receive({ id: `delivery-${++delivery}`, name, payload: p } as any);
+  let deliveries = 0;
+  const receive = (name: string, p: Json) => probot.receive(delivery(`delivery-${++deliveries}`, name, p));
 
   beforeAll(() => setupNock());
   beforeEach(async () => {

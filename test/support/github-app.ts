@@ -24,10 +24,17 @@ export const REPO = 'fleet';
 export const TOKEN = 'ghs_installationToken0123456789';
 export const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 
+/** A webhook payload or REST body: JSON read from fixtures, reached into freely by tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+/** A webhook delivery as probot's `receive` takes it. */
+export const delivery = (id: string, name: string, payload: Json) => ({ id, name, payload }) as Parameters<Probot['receive']>[0];
+
 export interface ApiRequest {
   readonly method: string;
   readonly path: string;
-  readonly body?: any;
+  readonly body?: Json;
 }
 
 export interface StoredComment {
@@ -45,7 +52,7 @@ export interface StoredCheckRun {
   status: string;
   conclusion?: string;
   output?: { title: string; summary: string };
-  annotations: any[];
+  annotations: Json[];
 }
 
 export interface FakeGitHub {
@@ -55,7 +62,7 @@ export interface FakeGitHub {
   readonly comments: StoredComment[];
   readonly checkRuns: StoredCheckRun[];
   /** `GET /pulls/<n>` answers: set what GitHub would say now. */
-  readonly pulls: Map<number, any>;
+  readonly pulls: Map<number, Json>;
   /** The token handed to the App (change it to test a refused one). */
   token: string;
   reset(): void;
@@ -64,7 +71,7 @@ export interface FakeGitHub {
 const fixture = (name: string): string => readFileSync(path.join(import.meta.dirname, '../fixtures/github', name), 'utf8');
 
 /** A webhook payload from a trimmed real one, with this test's values. */
-export function payload(name: string, values: Record<string, string>): any {
+export function payload(name: string, values: Record<string, string>): Json {
   let text = fixture(name);
   for (const [k, v] of Object.entries(values)) text = text.split(k).join(v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n'));
   return JSON.parse(text);
@@ -84,7 +91,7 @@ export function fakeGitHub(): FakeGitHub {
   };
   let nextId = 1;
   const repoPath = `/repos/${OWNER}/${REPO}`;
-  const handle = (method: string, uri: string, body: any): [number, any, Record<string, string>?] => {
+  const handle = (method: string, uri: string, body: Json): [number, Json, Record<string, string>?] => {
     const url = new URL(uri, API);
     const p = url.pathname;
     state.requests.push({ method, path: `${p}${url.search}`, ...(body !== undefined && body !== '' ? { body } : {}) });

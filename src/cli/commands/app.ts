@@ -1,5 +1,5 @@
 import { parse } from '../args.js';
-import { EXIT_OK, type CliContext } from '../context.js';
+import { EXIT_INVALID, EXIT_OK, type CliContext } from '../context.js';
 
 export const appHelp = `Usage: edgeops app
 
@@ -27,12 +27,9 @@ export async function appCommand(args: readonly string[], ctx: CliContext): Prom
     ctx.stdout.write(appHelp);
     return EXIT_OK;
   }
-  // The App is its own face; the CLI only launches it. Loaded on demand, so other
-  // commands never pay for loading probot.
-  const { startApp } = await import('../../app/server.js');
-  const stopped = new Promise((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  return startApp({ env: ctx.env, stderr: ctx.stderr, stopped });
+  if (!ctx.launchApp) {
+    ctx.stderr.write('edgeops app: the GitHub App is not part of this build\n');
+    return EXIT_INVALID;
+  }
+  return ctx.launchApp({ env: ctx.env, stderr: ctx.stderr });
 }
