@@ -53,6 +53,8 @@ export interface StoredCheckRun {
   conclusion?: string;
   output?: { title: string; summary: string };
   annotations: Json[];
+  /** performance.now() when it was completed (for the bench). */
+  completedAt?: number;
 }
 
 export interface FakeGitHub {
@@ -110,6 +112,7 @@ export function fakeGitHub(): FakeGitHub {
       if (!run) return [404, { message: 'Not Found' }];
       const { output, ...rest } = body;
       Object.assign(run, rest);
+      if (rest.status === 'completed') run.completedAt = performance.now();
       if (output) {
         run.output = { title: output.title, summary: output.summary };
         run.annotations.push(...(output.annotations ?? []));
