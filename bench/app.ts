@@ -80,6 +80,7 @@ for (const size of values.sizes.split(',').map(Number)) {
   const planMs = performance.now() - t2;
   results.push({ devices: size, coldMs: cold.checkRunMs, warmMs: warm.checkRunMs, warmEventMs: warm.eventMs, fetchMs, cliPlanMs: planMs });
   await pr.close();
+  nock.cleanAll(); // the next size stubs the API afresh
   for (const dir of [cacheDir, fetchDir, pr.repo.dir]) rmSync(dir, { recursive: true, force: true });
   if (!values.json) process.stderr.write(`measured ${size}\n`);
 }
