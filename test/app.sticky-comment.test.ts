@@ -15,7 +15,7 @@ function client(comments: IssueComment[], perPage = 2) {
     },
     async request(route: string, params: { comment_id?: number; body: string }) {
       calls.push(`${route.split(' ')[0]} ${params.comment_id ?? ''}`.trim());
-      if (route.startsWith('PATCH')) comments.find((x) => x.id === params.comment_id)!.body = params.body;
+      if (route.startsWith('PATCH')) (comments.find((x) => x.id === params.comment_id) as { body: string }).body = params.body;
       else comments.push({ id: 100 + comments.length, body: params.body, performed_via_github_app: { id: 7 } });
       return { data: { id: params.comment_id ?? 100 + comments.length - 1 } };
     },
