@@ -1,9 +1,12 @@
 /** `command: plan`: what the pull request (or push) does to the fleet, as the job summary. */
+import * as core from '@actions/core';
 import { diskSource } from '../../io/disk.js';
 import { planMarkdown } from '../../render/plan/markdown.js';
 import { verdictLine } from '../../render/plan/verdict.js';
 import { runPlan, type PlanResult } from '../../usecases/plan.js';
-import type { ActionContext } from '../context.js';
+import { worthCommenting } from '../../usecases/pull-request.js';
+import { upsertPlanComment } from '../comment.js';
+import { isPullRequest, type ActionContext } from '../context.js';
 import type { ActionInputs } from '../inputs.js';
 import type { Outcome } from '../outcome.js';
 import { baseCommit, commitSource } from '../sources.js';
@@ -28,9 +31,23 @@ function title(context: ActionContext, base: string): string {
   return head ? `edgeops plan for \`${short(head)}\` against \`${short(base)}\`` : `edgeops plan against \`${short(base)}\``;
 }
 
+/** The sticky comment on the pull request: created when worth it (as the App does), updated whenever it exists. */
+async function comment(inputs: ActionInputs, context: ActionContext, result: PlanResult, markdown: string): Promise<string[]> {
+  if (!inputs.comment || !isPullRequest(context.eventName)) return [];
+  try {
+    const { action } = await upsertPlanComment(context, inputs.token, markdown, worthCommenting(result));
+    core.info(`plan comment: ${action}`);
+    return [];
+  } catch (e) {
+    return [`the plan comment could not be written (${e instanceof Error ? e.message : String(e)}); the plan is in the job summary`];
+  }
+}
+
 export async function planAction(inputs: ActionInputs, context: ActionContext): Promise<Outcome> {
   const { result, markdown } = await planFromEvent(inputs, context);
+  const warnings = await comment(inputs, context, result, markdown);
   return {
+    warnings,
     outputs: { valid: result.valid, changed: result.plan.summary.changed },
     summary: markdown,
     diagnostics: result.diagnostics,
