@@ -16,18 +16,20 @@ export interface Run {
   readonly ms: number;
   /** Peak resident set size of the process, MB (null when /usr/bin/time is missing). */
   readonly rssMB: number | null;
+  /** User + system CPU time, ms (null without /usr/bin/time): steadier than wall clock on a busy machine. */
+  readonly cpuMs: number | null;
 }
 
 /** One spawned run: wall clock, and peak RSS from GNU time. */
 export function spawnRun(args: readonly string[], cwd: string): Run {
   const useTime = existsSync(TIME);
-  const [cmd, argv] = useTime ? [TIME, ['-f', '%M', process.execPath, bin, ...args]] : [process.execPath, [bin, ...args]];
+  const [cmd, argv] = useTime ? [TIME, ['-f', '%M %U %S', process.execPath, bin, ...args]] : [process.execPath, [bin, ...args]];
   const t = performance.now();
   const r = spawnSync(cmd, argv, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = performance.now() - t;
   if (r.status !== 0 && r.status !== 1) throw new Error(`edgeops ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
-  const kb = useTime ? Number(r.stderr.trim().split('\n').at(-1)) : NaN;
-  return { ms, rssMB: Number.isFinite(kb) ? kb / 1024 : null };
+  const [kb, user, system] = useTime ? (r.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number) : [NaN, NaN, NaN];
+  return { ms, rssMB: Number.isFinite(kb) ? kb / 1024 : null, cpuMs: Number.isFinite(user + system) ? (user + system) * 1000 : null };
 }
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -62,6 +64,7 @@ export interface WholeRow {
   readonly name: string;
   readonly ms: number;
   readonly rssMB: number | null;
+  readonly cpuMs: number | null;
 }
 
 /** The whole-process rows for one generated repository. */
@@ -80,14 +83,17 @@ export function measureWhole(dir: string, runs: number, options: { plan: boolean
   spawnRun(['validate', '--repo', dir], dir); // warm the page cache
   for (let round = 0; round < runs; round++) commands.forEach(([, args, cwd], i) => runsOf[i].push(spawnRun(args, cwd)));
   return commands.map(([name], i) => {
-    const rss = runsOf[i].map((r) => r.rssMB).filter((x): x is number => x !== null);
-    return { name, ms: median(runsOf[i].map((r) => r.ms)), rssMB: rss.length ? median(rss) : null };
+    const known = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
+    const rss = known(runsOf[i].map((r) => r.rssMB));
+    const cpu = known(runsOf[i].map((r) => r.cpuMs));
+    return { name, ms: median(runsOf[i].map((r) => r.ms)), rssMB: rss.length ? median(rss) : null, cpuMs: cpu.length ? median(cpu) : null };
   });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [dir, runs = '3', plan = '1'] = process.argv.slice(2);
   for (const r of measureWhole(path.resolve(dir), Number(runs), { plan: plan === '1' })) {
-    process.stdout.write(`${r.name.padEnd(36)} ${r.ms.toFixed(0).padStart(7)} ms  ${r.rssMB === null ? '–' : r.rssMB.toFixed(0).padStart(5)} MB\n`);
+    const f = (x: number | null, unit: string) => (x === null ? '–' : `${x.toFixed(0)} ${unit}`).padStart(9);
+    process.stdout.write(`${r.name.padEnd(36)} ${f(r.ms, 'ms')} ${f(r.cpuMs, 'ms CPU')} ${f(r.rssMB, 'MB')}\n`);
   }
 }
