@@ -6,6 +6,7 @@
  * fallback to `yaml` and diagnostics stay exactly those of a sequential read.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { decodeValue, type EncodedValue } from './fleet-parallel-codec.js';
@@ -22,6 +23,12 @@ const workerUrl = new URL('./fleet-parallel-worker.js', import.meta.url);
 
 /** The worker is built JavaScript: under a TypeScript test runner it is absent, and the main thread scans everything. */
 export const fleetWorkerAvailable = (): boolean => existsSync(fileURLToPath(workerUrl));
+
+/**
+ * A second core that is free: a worker only helps then. On a busy machine it adds
+ * the encoding work and takes longer (measured with the load average at 19 on 2 cores).
+ */
+export const secondCoreIdle = (): boolean => availableParallelism() >= 2 && loadavg()[0] < availableParallelism() - 0.5;
 
 /**
  * Bytes on the worker cost this much more than bytes here: the worker also encodes

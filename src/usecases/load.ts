@@ -6,7 +6,7 @@ import { analyze, type Analysis, type ParsedFile } from '../core/analyze.js';
 import { append, type Diagnostic, type PlacedDiagnostic } from '../core/diagnostics.js';
 import { readDeployments, type DeploymentCache } from '../io/deployment-reader.js';
 import type { Source, SourceFile } from '../io/source.js';
-import { fleetWorkerAvailable, scanInWorker, workerShare } from '../io/fleet-parallel.js';
+import { fleetWorkerAvailable, scanInWorker, secondCoreIdle, workerShare } from '../io/fleet-parallel.js';
 import { scanFleet } from '../io/fleet-scanner.js';
 import { DEFAULT_LIMITS, readYaml, type FastPath, type YamlFile, type YamlLimits } from '../io/yaml.js';
 
@@ -73,7 +73,7 @@ export interface LoadOptions {
   readonly cache?: ParseCache;
   /** A repository known to have the very same fleet folder: its fleet is reused, not read again. */
   readonly sameFleetAs?: LoadedRepository;
-  /** Scan a large fleet on two threads (default: true); the result is the same either way. */
+  /** Scan a large fleet on two threads (default: when a second core is idle); the result is the same either way. */
   readonly parallel?: boolean;
 }
 
@@ -95,7 +95,7 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
     readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
     reuse
       ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`))
-      : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel ?? true),
+      : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel ?? secondCoreIdle()),
   ]);
   const files = new Map<string, YamlFile>([...deployed.map((d) => d.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics: Diagnostic[] = [];
