@@ -21,9 +21,9 @@ export interface Run {
 }
 
 /** One spawned run: wall clock, and peak RSS from GNU time. */
-export function spawnRun(args: readonly string[], cwd: string): Run {
+export function spawnRun(args: readonly string[], cwd: string, program = bin): Run {
   const useTime = existsSync(TIME);
-  const [cmd, argv] = useTime ? [TIME, ['-f', '%M %U %S', process.execPath, bin, ...args]] : [process.execPath, [bin, ...args]];
+  const [cmd, argv] = useTime ? [TIME, ['-f', '%M %U %S', process.execPath, program, ...args]] : [process.execPath, [program, ...args]];
   const t = performance.now();
   const r = spawnSync(cmd, argv, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = performance.now() - t;

@@ -18,7 +18,7 @@ const lib = new URL('../lib/', import.meta.url);
 const built = async <T>(module: string): Promise<T> => (await import(new URL(module, lib).href)) as T;
 
 /** A record (of any copy of core/record.ts) or a null-prototype object: no Object.prototype in its chain. */
-const bare = (x: object): boolean => !Array.isArray(x) && !Object.prototype.isPrototypeOf(x);
+const bare = (x: object): boolean => !Array.isArray(x) && !Object.prototype.isPrototypeOf.call(Object.prototype, x);
 
 /** Deep equality that also tells records, lists, -0 and NaN apart. */
 function same(a: unknown, b: unknown): boolean {

@@ -4,6 +4,7 @@
  */
 import { analyze, type Analysis, type ParsedFile } from '../core/analyze.js';
 import { append, type Diagnostic, type PlacedDiagnostic } from '../core/diagnostics.js';
+import { cacheKey, DEFAULT_CACHE_BYTES, parsedFileCache, type ParsedFileCache } from '../io/cache.js';
 import { readDeployments, type DeploymentCache } from '../io/deployment-reader.js';
 import type { Source, SourceFile } from '../io/source.js';
 import { fleetWorkerAvailable, scanInWorker, secondCoreIdle, workerShare } from '../io/fleet-parallel.js';
@@ -31,21 +32,21 @@ export interface LoadedRepository {
  * blobs, and the App sees the same blobs event after event.
  */
 export interface ParseCache {
-  readonly fleet: Map<string, YamlFile>;
+  readonly fleet: ParsedFileCache<YamlFile>;
   readonly deployments: DeploymentCache;
 }
 
-export const parseCache = (): ParseCache => ({ fleet: new Map(), deployments: new Map() });
+/** A cache bounded by the bytes of the files it holds (fleet and deployments each get `maxBytes`). */
+export const parseCache = (maxBytes = DEFAULT_CACHE_BYTES): ParseCache => ({ fleet: parsedFileCache(maxBytes), deployments: parsedFileCache(maxBytes) });
 
 /**
  * Fleet files, parsed once per path and blob id (see ParseCache), with both cores when the fleet is large: a worker
  * thread scans about half the bytes while this thread scans the rest.
  */
-async function readFleet(files: readonly SourceFile[], cache: Map<string, YamlFile> | undefined, parallel: boolean): Promise<YamlFile[]> {
-  const key = (f: SourceFile) => f.oid && `${f.path}\0${f.oid}`;
+async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<YamlFile> | undefined, parallel: boolean): Promise<YamlFile[]> {
   const out: (YamlFile | undefined)[] = files.map((f) => {
-    const k = key(f);
-    return k ? cache?.get(k) : undefined;
+    const key = cacheKey(f);
+    return key ? cache?.get(key) : undefined;
   });
   const fresh = files.flatMap((f, i) => (out[i] ? [] : [i]));
   const bytes = await Promise.all(fresh.map((i) => files[i].read()));
@@ -56,8 +57,8 @@ async function readFleet(files: readonly SourceFile[], cache: Map<string, YamlFi
     const f = files[fresh[j]];
     const parsed = readYaml(f.path, bytes[j], FLEET_LIMITS, fast);
     out[fresh[j]] = parsed;
-    const k = key(f);
-    if (k) cache?.set(k, parsed);
+    const key = cacheKey(f);
+    if (key) cache?.set(key, parsed, bytes[j].length);
   };
   fresh.forEach((_, j) => mine.has(j) || read(j, scanFleet));
   const values = await scanned;

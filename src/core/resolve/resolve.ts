@@ -22,7 +22,7 @@ interface CandidateList {
   next?: Map<number, CandidateList>;
 }
 
-export interface ResolveOptions extends FleetIndexOptions {}
+export type ResolveOptions = FleetIndexOptions;
 
 /** Indexes a fleet for the paths these deployments' conditions read: built once, reusable. */
 export function indexFleet(devices: readonly Device[], targets: readonly Target[], options: FleetIndexOptions = {}): FleetIndex {
