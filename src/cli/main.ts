@@ -12,6 +12,7 @@ const COMMANDS: Record<string, Command> = {
   resolve: { load: async () => ({ run: (await import('./commands/resolve.js')).resolveCommand }), summary: 'the winning deployment of every device' },
   explain: { load: async () => ({ run: (await import('./commands/explain.js')).explainCommand }), summary: 'why a device gets what it gets' },
   plan: { load: async () => ({ run: (await import('./commands/plan.js')).planCommand }), summary: 'what a change does to the fleet, and why' },
+  apply: { load: async () => ({ run: (await import('./commands/apply.js')).applyCommand }), summary: "write every device's effective manifest to a sink" },
 };
 
 export const mainHelp = `Usage: edgeops <command> [options]
