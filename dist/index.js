@@ -1076,14 +1076,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path11 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path12 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path11 && path11[0] !== "/") {
-          path11 = `/${path11}`;
+        if (path12 && path12[0] !== "/") {
+          path12 = `/${path12}`;
         }
-        return new URL(`${origin}${path11}`);
+        return new URL(`${origin}${path12}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1534,39 +1534,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path11, origin }
+          request: { method, path: path12, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path11);
+        debuglog("sending request to %s %s/%s", method, origin, path12);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path11, origin },
+          request: { method, path: path12, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path11,
+          path12,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path11, origin }
+          request: { method, path: path12, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path11);
+        debuglog("trailers received from %s %s/%s", method, origin, path12);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path11, origin },
+          request: { method, path: path12, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path11,
+          path12,
           error3.message
         );
       });
@@ -1615,9 +1615,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path11, origin }
+            request: { method, path: path12, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path11);
+          debuglog("sending request to %s %s/%s", method, origin, path12);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1680,7 +1680,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path11,
+        path: path12,
         method,
         body,
         headers,
@@ -1695,11 +1695,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path11 !== "string") {
+        if (typeof path12 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path11[0] !== "/" && !(path11.startsWith("http://") || path11.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path12[0] !== "/" && !(path12.startsWith("http://") || path12.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path11)) {
+        } else if (invalidPathRegex.test(path12)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1765,7 +1765,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path11, query) : path11;
+        this.path = query ? buildURL(path12, query) : path12;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6458,7 +6458,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request3) {
-      const { method, path: path11, host, upgrade, blocking, reset } = request3;
+      const { method, path: path12, host, upgrade, blocking, reset } = request3;
       let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6539,7 +6539,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path11} HTTP/1.1\r
+      let header = `${method} ${path12} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7068,7 +7068,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request3) {
       const session = client[kHTTP2Session];
-      const { method, path: path11, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
+      const { method, path: path12, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
       let { body } = request3;
       if (upgrade) {
         util.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
@@ -7165,7 +7165,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path11;
+      headers[HTTP2_HEADER_PATH] = path12;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7518,9 +7518,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path11 = search ? `${pathname}${search}` : pathname;
+        const path12 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path11;
+        this.opts.path = path12;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8759,10 +8759,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path11 = "/",
+          path: path12 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path11;
+        opts.path = origin + path12;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10734,20 +10734,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path11) {
-      if (typeof path11 !== "string") {
-        return path11;
+    function safeUrl(path12) {
+      if (typeof path12 !== "string") {
+        return path12;
       }
-      const pathSegments = path11.split("?");
+      const pathSegments = path12.split("?");
       if (pathSegments.length !== 2) {
-        return path11;
+        return path12;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path11, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path11);
+    function matchKey(mockDispatch2, { path: path12, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path12);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10769,7 +10769,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path11 }) => matchValue(safeUrl(path11), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path12 }) => matchValue(safeUrl(path12), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10807,9 +10807,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path11, method, body, headers, query } = opts;
+      const { path: path12, method, body, headers, query } = opts;
       return {
-        path: path11,
+        path: path12,
         method,
         body,
         headers,
@@ -11272,10 +11272,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path11, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path12, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path11,
+            Path: path12,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16154,9 +16154,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path11) {
-      for (let i = 0; i < path11.length; ++i) {
-        const code2 = path11.charCodeAt(i);
+    function validateCookiePath(path12) {
+      for (let i = 0; i < path12.length; ++i) {
+        const code2 = path12.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19076,11 +19076,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path11 = opts.path;
+          let path12 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path11 = `/${path11}`;
+            path12 = `/${path12}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path11);
+          url = new URL(util.parseOrigin(url).origin + path12);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19377,10 +19377,10 @@ var require_simple_get = __commonJS({
       opts = Object.assign({ maxRedirects: 10 }, typeof opts === "string" ? { url: opts } : opts);
       cb = once(cb);
       if (opts.url) {
-        const { hostname, port, protocol: protocol2, auth: auth7, path: path11 } = url.parse(opts.url);
+        const { hostname, port, protocol: protocol2, auth: auth7, path: path12 } = url.parse(opts.url);
         delete opts.url;
-        if (!hostname && !port && !protocol2 && !auth7) opts.path = path11;
-        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path11 });
+        if (!hostname && !port && !protocol2 && !auth7) opts.path = path12;
+        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path12 });
       }
       const headers = { "accept-encoding": "gzip, deflate" };
       if (opts.headers) Object.keys(opts.headers).forEach((k2) => headers[k2.toLowerCase()] = opts.headers[k2]);
@@ -24348,17 +24348,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path11, originalPath, doThrow) => {
-      if (!isString(path11)) {
+    var checkPath = (path12, originalPath, doThrow) => {
+      if (!isString(path12)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path11) {
+      if (!path12) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path11)) {
+      if (checkPath.isNotRelative(path12)) {
         const r = "`path.relative()`d";
         return doThrow(
           `path should be a ${r} string, but got "${originalPath}"`,
@@ -24367,7 +24367,7 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path11) => REGEX_TEST_INVALID_PATH.test(path11);
+    var isNotRelative = (path12) => REGEX_TEST_INVALID_PATH.test(path12);
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p) => p;
     var Ignore = class {
@@ -24426,7 +24426,7 @@ var require_ignore = __commonJS({
       //   setting `checkUnignored` to `false` could reduce additional
       //   path matching.
       // @returns {TestResult} true if a file is ignored
-      _testOne(path11, checkUnignored) {
+      _testOne(path12, checkUnignored) {
         let ignored = false;
         let unignored = false;
         this._rules.forEach((rule) => {
@@ -24434,7 +24434,7 @@ var require_ignore = __commonJS({
           if (unignored === negative && ignored !== unignored || negative && !ignored && !unignored && !checkUnignored) {
             return;
           }
-          const matched = rule.regex.test(path11);
+          const matched = rule.regex.test(path12);
           if (matched) {
             ignored = !negative;
             unignored = negative;
@@ -24447,24 +24447,24 @@ var require_ignore = __commonJS({
       }
       // @returns {TestResult}
       _test(originalPath, cache, checkUnignored, slices) {
-        const path11 = originalPath && checkPath.convert(originalPath);
+        const path12 = originalPath && checkPath.convert(originalPath);
         checkPath(
-          path11,
+          path12,
           originalPath,
           this._allowRelativePaths ? RETURN_FALSE : throwError
         );
-        return this._t(path11, cache, checkUnignored, slices);
+        return this._t(path12, cache, checkUnignored, slices);
       }
-      _t(path11, cache, checkUnignored, slices) {
-        if (path11 in cache) {
-          return cache[path11];
+      _t(path12, cache, checkUnignored, slices) {
+        if (path12 in cache) {
+          return cache[path12];
         }
         if (!slices) {
-          slices = path11.split(SLASH);
+          slices = path12.split(SLASH);
         }
         slices.pop();
         if (!slices.length) {
-          return cache[path11] = this._testOne(path11, checkUnignored);
+          return cache[path12] = this._testOne(path12, checkUnignored);
         }
         const parent = this._t(
           slices.join(SLASH) + SLASH,
@@ -24472,24 +24472,24 @@ var require_ignore = __commonJS({
           checkUnignored,
           slices
         );
-        return cache[path11] = parent.ignored ? parent : this._testOne(path11, checkUnignored);
+        return cache[path12] = parent.ignored ? parent : this._testOne(path12, checkUnignored);
       }
-      ignores(path11) {
-        return this._test(path11, this._ignoreCache, false).ignored;
+      ignores(path12) {
+        return this._test(path12, this._ignoreCache, false).ignored;
       }
       createFilter() {
-        return (path11) => !this.ignores(path11);
+        return (path12) => !this.ignores(path12);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path11) {
-        return this._test(path11, this._testCache, true);
+      test(path12) {
+        return this._test(path12, this._testCache, true);
       }
     };
     var factory = (options) => new Ignore(options);
-    var isPathValid = (path11) => checkPath(path11 && checkPath.convert(path11), path11, RETURN_FALSE);
+    var isPathValid = (path12) => checkPath(path12 && checkPath.convert(path12), path12, RETURN_FALSE);
     factory.isPathValid = isPathValid;
     factory.default = factory;
     module.exports = factory;
@@ -24500,7 +24500,7 @@ var require_ignore = __commonJS({
       const makePosix = (str) => /^\\\\\?\\/.test(str) || /["<>|\u0000-\u001F]+/u.test(str) ? str : str.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGIX_IS_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path11) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path11) || isNotRelative(path11);
+      checkPath.isNotRelative = (path12) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path12) || isNotRelative(path12);
     }
   }
 });
@@ -24509,7 +24509,7 @@ var require_ignore = __commonJS({
 var require_onp = __commonJS({
   "node_modules/diff3/onp.js"(exports, module) {
     module.exports = function(a_, b_) {
-      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path11 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
+      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path12 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
       var tmp1, tmp2;
       var init = function() {
         if (m >= n) {
@@ -24539,9 +24539,9 @@ var require_onp = __commonJS({
       var snake = function(k2, p, pp) {
         var r, x2, y;
         if (p > pp) {
-          r = path11[k2 - 1 + offset];
+          r = path12[k2 - 1 + offset];
         } else {
-          r = path11[k2 + 1 + offset];
+          r = path12[k2 + 1 + offset];
         }
         y = Math.max(p, pp);
         x2 = y - k2;
@@ -24549,7 +24549,7 @@ var require_onp = __commonJS({
           ++x2;
           ++y;
         }
-        path11[k2 + offset] = pathposi.length;
+        path12[k2 + offset] = pathposi.length;
         pathposi[pathposi.length] = new P2(x2, y, r);
         return y;
       };
@@ -24607,7 +24607,7 @@ var require_onp = __commonJS({
           fp = {};
           for (i = 0; i < size; ++i) {
             fp[i] = -1;
-            path11[i] = -1;
+            path12[i] = -1;
           }
           p = -1;
           do {
@@ -24621,7 +24621,7 @@ var require_onp = __commonJS({
             fp[delta + offset] = snake(delta, fp[delta - 1 + offset] + 1, fp[delta + 1 + offset]);
           } while (fp[delta + offset] !== n);
           ed = delta + 2 * p;
-          r = path11[delta + offset];
+          r = path12[delta + offset];
           epc = [];
           while (r !== -1) {
             epc[epc.length] = new P2(pathposi[r].x, pathposi[r].y, null);
@@ -25472,18 +25472,18 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         return result;
       }
     };
-    function basename(path11) {
-      const last = Math.max(path11.lastIndexOf("/"), path11.lastIndexOf("\\"));
+    function basename(path12) {
+      const last = Math.max(path12.lastIndexOf("/"), path12.lastIndexOf("\\"));
       if (last > -1) {
-        path11 = path11.slice(last + 1);
+        path12 = path12.slice(last + 1);
       }
-      return path11;
+      return path12;
     }
-    function dirname(path11) {
-      const last = Math.max(path11.lastIndexOf("/"), path11.lastIndexOf("\\"));
+    function dirname(path12) {
+      const last = Math.max(path12.lastIndexOf("/"), path12.lastIndexOf("\\"));
       if (last === -1) return ".";
       if (last === 0) return "/";
-      return path11.slice(0, last);
+      return path12.slice(0, last);
     }
     function flatFileListToDirectoryStructure(files) {
       const inodes = /* @__PURE__ */ new Map();
@@ -25876,21 +25876,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         throw new TypeError("Reference name must be a string");
       return !bad.test(name) && (!!onelevel || name.includes("/"));
     }
-    function assertPath(path11) {
-      if (typeof path11 !== "string") {
+    function assertPath(path12) {
+      if (typeof path12 !== "string") {
         throw new TypeError(
-          "Path must be a string. Received " + JSON.stringify(path11)
+          "Path must be a string. Received " + JSON.stringify(path12)
         );
       }
     }
-    function normalizeStringPosix(path11, allowAboveRoot) {
+    function normalizeStringPosix(path12, allowAboveRoot) {
       let res = "";
       let lastSegmentLength = 0;
       let lastSlash = -1;
       let dots = 0;
       let code2;
-      for (let i = 0; i <= path11.length; ++i) {
-        if (i < path11.length) code2 = path11.charCodeAt(i);
+      for (let i = 0; i <= path12.length; ++i) {
+        if (i < path12.length) code2 = path12.charCodeAt(i);
         else if (code2 === 47) break;
         else code2 = 47;
         if (code2 === 47) {
@@ -25925,8 +25925,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               lastSegmentLength = 2;
             }
           } else {
-            if (res.length > 0) res += "/" + path11.slice(lastSlash + 1, i);
-            else res = path11.slice(lastSlash + 1, i);
+            if (res.length > 0) res += "/" + path12.slice(lastSlash + 1, i);
+            else res = path12.slice(lastSlash + 1, i);
             lastSegmentLength = i - lastSlash - 1;
           }
           lastSlash = i;
@@ -25939,21 +25939,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       }
       return res;
     }
-    function getWindowsDrivePrefix(path11) {
-      if (path11.length >= 2 && /^[a-zA-Z]:/.test(path11)) {
-        return path11.slice(0, 2);
+    function getWindowsDrivePrefix(path12) {
+      if (path12.length >= 2 && /^[a-zA-Z]:/.test(path12)) {
+        return path12.slice(0, 2);
       }
       return null;
     }
-    function normalize(path11) {
-      assertPath(path11);
-      if (path11.length === 0) return ".";
-      path11 = path11.replace(/\\/g, "/");
-      const drivePrefix = getWindowsDrivePrefix(path11);
-      const isAbsolute2 = path11.charCodeAt(0) === 47 || drivePrefix !== null && path11.charCodeAt(2) === 47;
-      const trailingSeparator = path11.charCodeAt(path11.length - 1) === 47;
+    function normalize(path12) {
+      assertPath(path12);
+      if (path12.length === 0) return ".";
+      path12 = path12.replace(/\\/g, "/");
+      const drivePrefix = getWindowsDrivePrefix(path12);
+      const isAbsolute2 = path12.charCodeAt(0) === 47 || drivePrefix !== null && path12.charCodeAt(2) === 47;
+      const trailingSeparator = path12.charCodeAt(path12.length - 1) === 47;
       let normalized = normalizeStringPosix(
-        drivePrefix ? path11.slice(2) : path11,
+        drivePrefix ? path12.slice(2) : path12,
         !isAbsolute2
       );
       if (normalized.length === 0 && !isAbsolute2) normalized = ".";
@@ -26079,8 +26079,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
     var getPath = (section, subsection, name) => {
       return [lower(section), subsection, lower(name)].filter((a) => a != null).join(".");
     };
-    var normalizePath = (path11) => {
-      const pathSegments = path11.split(".");
+    var normalizePath = (path12) => {
+      const pathSegments = path12.split(".");
       const section = pathSegments.shift();
       const name = pathSegments.pop();
       const subsection = pathSegments.length ? pathSegments.join(".") : void 0;
@@ -26119,23 +26119,23 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               [name, value] = extractedVariable;
             }
           }
-          const path11 = getPath(section, subsection, name);
-          return { line, isSection, section, subsection, name, value, path: path11 };
+          const path12 = getPath(section, subsection, name);
+          return { line, isSection, section, subsection, name, value, path: path12 };
         }) : [];
       }
       static from(text) {
         return new _GitConfig(text);
       }
-      async get(path11, getall = false) {
-        const normalizedPath = normalizePath(path11).path;
+      async get(path12, getall = false) {
+        const normalizedPath = normalizePath(path12).path;
         const allValues = this.parsedConfig.filter((config) => config.path === normalizedPath).map(({ section, name, value }) => {
           const fn = schema[section] && schema[section][name];
           return fn ? fn(value) : value;
         });
         return getall ? allValues : allValues.pop();
       }
-      async getall(path11) {
-        return this.get(path11, true);
+      async getall(path12) {
+        return this.get(path12, true);
       }
       async getSubsections(section) {
         return this.parsedConfig.filter((config) => config.isSection && config.section === section).map((config) => config.subsection);
@@ -26145,10 +26145,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           (config) => !(config.section === section && config.subsection === subsection)
         );
       }
-      async append(path11, value) {
-        return this.set(path11, value, true);
+      async append(path12, value) {
+        return this.set(path12, value, true);
       }
-      async set(path11, value, append2 = false) {
+      async set(path12, value, append2 = false) {
         const {
           section,
           subsection,
@@ -26156,7 +26156,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           path: normalizedPath,
           sectionPath,
           isSection
-        } = normalizePath(path11);
+        } = normalizePath(path12);
         const configIndex = findLastIndex(
           this.parsedConfig,
           (config) => config.path === normalizedPath
@@ -26769,19 +26769,19 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         let mode = buffer.slice(cursor, space).toString("utf8");
         if (mode === "40000") mode = "040000";
         const type = mode2type$1(mode);
-        const path11 = buffer.slice(space + 1, nullchar).toString("utf8");
-        const hfsClean = path11.replace(
+        const path12 = buffer.slice(space + 1, nullchar).toString("utf8");
+        const hfsClean = path12.replace(
           /[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g,
           ""
         );
         const ntfsClean = hfsClean.split(":")[0];
         const normalized = ntfsClean.toLowerCase().replace(/[. ]+$/, "");
-        if (path11.includes("\\") || path11.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
-          throw new UnsafeFilepathError(path11);
+        if (path12.includes("\\") || path12.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
+          throw new UnsafeFilepathError(path12);
         }
         const oid = buffer.slice(nullchar + 1, nullchar + 21).toString("hex");
         cursor = nullchar + 21;
-        _entries.push({ mode, path: path11, oid, type });
+        _entries.push({ mode, path: path12, oid, type });
       }
       return _entries;
     }
@@ -26830,10 +26830,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           entries.map((entry) => {
             const mode = Buffer.from(entry.mode.replace(/^0/, ""));
             const space = Buffer.from(" ");
-            const path11 = Buffer.from(entry.path, "utf8");
+            const path12 = Buffer.from(entry.path, "utf8");
             const nullchar = Buffer.from([0]);
             const oid = Buffer.from(entry.oid, "hex");
-            return Buffer.concat([mode, space, path11, nullchar, oid]);
+            return Buffer.concat([mode, space, path12, nullchar, oid]);
           })
         );
       }
@@ -29228,17 +29228,17 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       content
     }) {
       await assertNoSymlinkInLeadingPath(fs5, dir, filepath);
-      const path11 = `${dir}/${filepath}`;
+      const path12 = `${dir}/${filepath}`;
       const symlink2 = mode === 40960;
-      const stats = await fs5.lstat(path11);
+      const stats = await fs5.lstat(path12);
       if (stats && (symlink2 || stats.isSymbolicLink())) {
-        await fs5.rm(path11);
+        await fs5.rm(path12);
       }
       if (symlink2) {
-        await fs5.mkdir(dirname(path11));
-        await fs5.writelink(path11, Buffer.from(content));
+        await fs5.mkdir(dirname(path12));
+        await fs5.writelink(path12, Buffer.from(content));
       } else {
-        await fs5.write(path11, content, { mode });
+        await fs5.write(path12, content, { mode });
       }
     }
     async function abortMerge({
@@ -29268,13 +29268,13 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           dir,
           gitdir: updatedGitdir,
           trees,
-          map: async function(path11, [head, workdir, index3]) {
+          map: async function(path12, [head, workdir, index3]) {
             const staged = !await modified(workdir, index3);
-            const unmerged = unmergedPaths.includes(path11);
+            const unmerged = unmergedPaths.includes(path12);
             const unmodified = !await modified(index3, head);
             if (staged || unmerged) {
               return head ? {
-                path: path11,
+                path: path12,
                 mode: await head.mode(),
                 oid: await head.oid(),
                 type: await head.type(),
@@ -29282,7 +29282,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               } : void 0;
             }
             if (unmodified) return false;
-            else throw new IndexResetError(path11);
+            else throw new IndexResetError(path12);
           }
         });
         for (const entry of results) {
@@ -29600,9 +29600,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return result;
     }
-    async function _getConfig({ fs: fs5, gitdir, path: path11 }) {
+    async function _getConfig({ fs: fs5, gitdir, path: path12 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.get(path11);
+      return config.get(path12);
     }
     function assignDefined(target, ...sources) {
       for (const source of sources) {
@@ -31032,14 +31032,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         gitdir,
         trees: [ourTree, baseTree, theirTree],
         map: async function(filepath, [ours, base, theirs]) {
-          const path11 = basename(filepath);
+          const path12 = basename(filepath);
           const ourChange = await modified(ours, base);
           const theirChange = await modified(theirs, base);
           switch (`${ourChange}-${theirChange}`) {
             case "false-false": {
               return {
                 mode: await base.mode(),
-                path: path11,
+                path: path12,
                 oid: await base.oid(),
                 type: await base.type()
               };
@@ -31048,14 +31048,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!theirs && await ours.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path11,
+                  path: path12,
                   oid: await ours.oid(),
                   type: await ours.type()
                 };
               }
               return theirs ? {
                 mode: await theirs.mode(),
-                path: path11,
+                path: path12,
                 oid: await theirs.oid(),
                 type: await theirs.type()
               } : void 0;
@@ -31064,14 +31064,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!ours && await theirs.type() === "tree") {
                 return {
                   mode: await theirs.mode(),
-                  path: path11,
+                  path: path12,
                   oid: await theirs.oid(),
                   type: await theirs.type()
                 };
               }
               return ours ? {
                 mode: await ours.mode(),
-                path: path11,
+                path: path12,
                 oid: await ours.oid(),
                 type: await ours.type()
               } : void 0;
@@ -31080,7 +31080,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (ours && theirs && await ours.type() === "tree" && await theirs.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path11,
+                  path: path12,
                   oid: await ours.oid(),
                   type: "tree"
                 };
@@ -31089,7 +31089,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                 return mergeBlobs({
                   fs: fs5,
                   gitdir,
-                  path: path11,
+                  path: path12,
                   ours,
                   base,
                   theirs,
@@ -31135,7 +31135,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await theirs.mode(),
                   oid: await theirs.oid(),
                   type: "blob",
-                  path: path11
+                  path: path12
                 };
               }
               if (base && ours && !theirs && await base.type() === "blob" && await ours.type() === "blob") {
@@ -31152,7 +31152,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await ours.mode(),
                   oid: await ours.oid(),
                   type: "blob",
-                  path: path11
+                  path: path12
                 };
               }
               if (base && !ours && !theirs && (await base.type() === "blob" || await base.type() === "tree")) {
@@ -31220,7 +31220,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     async function mergeBlobs({
       fs: fs5,
       gitdir,
-      path: path11,
+      path: path12,
       ours,
       base,
       theirs,
@@ -31243,19 +31243,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (await ours.oid() === await theirs.oid()) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path11, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path12, oid: await ours.oid(), type }
         };
       }
       if (await ours.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path11, oid: await theirs.oid(), type }
+          mergeResult: { mode, path: path12, oid: await theirs.oid(), type }
         };
       }
       if (await theirs.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path11, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path12, oid: await ours.oid(), type }
         };
       }
       const ourContent = Buffer.from(await ours.content()).toString("utf8");
@@ -31263,7 +31263,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const { mergedText, cleanMerge } = await mergeDriver({
         branches: [baseName, ourName, theirName],
         contents: [baseContent, ourContent, theirContent],
-        path: path11
+        path: path12
       });
       const oid = await _writeObject({
         fs: fs5,
@@ -31272,7 +31272,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         object: Buffer.from(mergedText, "utf8"),
         dryRun
       });
-      return { cleanMerge, mergeResult: { mode, path: path11, oid, type } };
+      return { cleanMerge, mergeResult: { mode, path: path12, oid, type } };
     }
     var _TreeMap = {
       stage: STAGE,
@@ -31644,7 +31644,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         trees: [TREE({ ref: headTree }), STAGE(), WORKDIR()],
         map: async (filepath, [head, stage, workdir]) => {
           if (filepath === ".") return;
-          if (!allTracked && !changed.some((path11) => worthWalking(filepath, path11))) {
+          if (!allTracked && !changed.some((path12) => worthWalking(filepath, path12))) {
             return null;
           }
           const headOid = head && await head.type() === "blob" ? await head.oid() : void 0;
@@ -33654,51 +33654,51 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path11 }) {
+    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path12 }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path11);
+        assertParameter("path", path12);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfig({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path11
+          path: path12
         });
       } catch (err) {
         err.caller = "git.getConfig";
         throw err;
       }
     }
-    async function _getConfigAll({ fs: fs5, gitdir, path: path11 }) {
+    async function _getConfigAll({ fs: fs5, gitdir, path: path12 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.getall(path11);
+      return config.getall(path12);
     }
     async function getConfigAll({
       fs: fs5,
       dir,
       gitdir = join(dir, ".git"),
-      path: path11
+      path: path12
     }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path11);
+        assertParameter("path", path12);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfigAll({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path11
+          path: path12
         });
       } catch (err) {
         err.caller = "git.getConfigAll";
         throw err;
       }
     }
-    function assignRefPath(root, path11, value) {
-      const parts = path11.split("/");
+    function assignRefPath(root, path12, value) {
+      const parts = path12.split("/");
       const last = parts.pop();
       if (last === "__proto__" || parts.includes("__proto__")) return;
       let o = root;
@@ -35787,21 +35787,21 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       fs: _fs,
       dir,
       gitdir = join(dir, ".git"),
-      path: path11,
+      path: path12,
       value,
       append: append2 = false
     }) {
       try {
         assertParameter("fs", _fs);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path11);
+        assertParameter("path", path12);
         const fs5 = new FileSystem(_fs);
         const updatedGitdir = await discoverGitdir({ fsp: fs5, dotgit: gitdir });
         const config = await GitConfigManager.get({ fs: fs5, gitdir: updatedGitdir });
         if (append2) {
-          await config.append(path11, value);
+          await config.append(path12, value);
         } else {
-          await config.set(path11, value);
+          await config.set(path12, value);
         }
         await GitConfigManager.save({ fs: fs5, gitdir: updatedGitdir, config });
       } catch (err) {
@@ -36183,9 +36183,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const stashRefPath = [stashMgr.refStashPath, stashMgr.refLogsStashPath];
       await acquireLock(stashRefPath, async () => {
         await Promise.all(
-          stashRefPath.map(async (path11) => {
-            if (await fs5.exists(path11)) {
-              return fs5.rm(path11);
+          stashRefPath.map(async (path12) => {
+            if (await fs5.exists(path12)) {
+              return fs5.rm(path12);
             }
           })
         );
@@ -36365,12 +36365,12 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return true;
     }
-    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path11 }) {
-      if (typeof path11 === "string") path11 = path11.split("/");
-      const dirname2 = path11.shift();
+    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path12 }) {
+      if (typeof path12 === "string") path12 = path12.split("/");
+      const dirname2 = path12.shift();
       for (const entry of tree) {
         if (entry.path === dirname2) {
-          if (path11.length === 0) {
+          if (path12.length === 0) {
             return entry.oid;
           }
           const { type, object } = await _readObject({
@@ -36381,10 +36381,10 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           });
           if (type === "tree") {
             const tree2 = GitTree.from(object);
-            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path11 });
+            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path12 });
           }
           if (type === "blob") {
-            throw new ObjectTypeError(entry.oid, type, "blob", path11.join("/"));
+            throw new ObjectTypeError(entry.oid, type, "blob", path12.join("/"));
           }
         }
       }
@@ -40274,8 +40274,8 @@ var require_utils2 = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path11) {
-      let input = path11;
+    function removeDotSegments(path12) {
+      let input = path12;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -40349,11 +40349,11 @@ var require_utils2 = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path11) {
-      if (path11 === "" || path11[0] === "/") {
-        return removeDotSegments(path11);
+    function removeDotSegmentsRelative(path12) {
+      if (path12 === "" || path12[0] === "/") {
+        return removeDotSegments(path12);
       }
-      const segments = path11.split("/");
+      const segments = path12.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -40716,8 +40716,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path11 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path11 && path11 !== "/" ? path11 : void 0;
+        const path12 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path12 && path12 !== "/" ? path12 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -45097,21 +45097,21 @@ var require_identity = __commonJS({
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
-    var MAP = /* @__PURE__ */ Symbol.for("yaml.map");
+    var MAP2 = /* @__PURE__ */ Symbol.for("yaml.map");
     var PAIR = /* @__PURE__ */ Symbol.for("yaml.pair");
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP2;
     var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
     var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
     var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
     function isCollection(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
-          case MAP:
+          case MAP2:
           case SEQ:
             return true;
         }
@@ -45121,7 +45121,7 @@ var require_identity = __commonJS({
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
           case ALIAS:
-          case MAP:
+          case MAP2:
           case SCALAR:
           case SEQ:
             return true;
@@ -45131,7 +45131,7 @@ var require_identity = __commonJS({
     var hasAnchor = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
-    exports.MAP = MAP;
+    exports.MAP = MAP2;
     exports.NODE_TYPE = NODE_TYPE;
     exports.PAIR = PAIR;
     exports.SCALAR = SCALAR;
@@ -45168,17 +45168,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path11) {
-      const ctrl = callVisitor(key, node, visitor, path11);
+    function visit_(key, node, visitor, path12) {
+      const ctrl = callVisitor(key, node, visitor, path12);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path11, ctrl);
-        return visit_(key, ctrl, visitor, path11);
+        replaceNode(key, path12, ctrl);
+        return visit_(key, ctrl, visitor, path12);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path11 = Object.freeze(path11.concat(node));
+          path12 = Object.freeze(path12.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path11);
+            const ci = visit_(i, node.items[i], visitor, path12);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -45189,13 +45189,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path11 = Object.freeze(path11.concat(node));
-          const ck = visit_("key", node.key, visitor, path11);
+          path12 = Object.freeze(path12.concat(node));
+          const ck = visit_("key", node.key, visitor, path12);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path11);
+          const cv = visit_("value", node.value, visitor, path12);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -45216,17 +45216,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path11) {
-      const ctrl = await callVisitor(key, node, visitor, path11);
+    async function visitAsync_(key, node, visitor, path12) {
+      const ctrl = await callVisitor(key, node, visitor, path12);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path11, ctrl);
-        return visitAsync_(key, ctrl, visitor, path11);
+        replaceNode(key, path12, ctrl);
+        return visitAsync_(key, ctrl, visitor, path12);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path11 = Object.freeze(path11.concat(node));
+          path12 = Object.freeze(path12.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path11);
+            const ci = await visitAsync_(i, node.items[i], visitor, path12);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -45237,13 +45237,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path11 = Object.freeze(path11.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path11);
+          path12 = Object.freeze(path12.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path12);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path11);
+          const cv = await visitAsync_("value", node.value, visitor, path12);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -45270,23 +45270,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path11) {
+    function callVisitor(key, node, visitor, path12) {
       if (typeof visitor === "function")
-        return visitor(key, node, path11);
+        return visitor(key, node, path12);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path11);
+        return visitor.Map?.(key, node, path12);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path11);
+        return visitor.Seq?.(key, node, path12);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path11);
+        return visitor.Pair?.(key, node, path12);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path11);
+        return visitor.Scalar?.(key, node, path12);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path11);
+        return visitor.Alias?.(key, node, path12);
       return void 0;
     }
-    function replaceNode(key, path11, node) {
-      const parent = path11[path11.length - 1];
+    function replaceNode(key, path12, node) {
+      const parent = path12[path12.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -45898,10 +45898,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path11, value) {
+    function collectionFromPath(schema, path12, value) {
       let v = value;
-      for (let i = path11.length - 1; i >= 0; --i) {
-        const k2 = path11[i];
+      for (let i = path12.length - 1; i >= 0; --i) {
+        const k2 = path12[i];
         if (typeof k2 === "number" && Number.isInteger(k2) && k2 >= 0) {
           const a = [];
           a[k2] = v;
@@ -45920,7 +45920,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path11) => path11 == null || typeof path11 === "object" && !!path11[Symbol.iterator]().next().done;
+    var isEmptyPath = (path12) => path12 == null || typeof path12 === "object" && !!path12[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -45950,11 +45950,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path11, value) {
-        if (isEmptyPath(path11))
+      addIn(path12, value) {
+        if (isEmptyPath(path12))
           this.add(value);
         else {
-          const [key, ...rest] = path11;
+          const [key, ...rest] = path12;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -45968,8 +45968,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path11) {
-        const [key, ...rest] = path11;
+      deleteIn(path12) {
+        const [key, ...rest] = path12;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -45983,8 +45983,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path11, keepScalar) {
-        const [key, ...rest] = path11;
+      getIn(path12, keepScalar) {
+        const [key, ...rest] = path12;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -46002,8 +46002,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path11) {
-        const [key, ...rest] = path11;
+      hasIn(path12) {
+        const [key, ...rest] = path12;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -46013,8 +46013,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path11, value) {
-        const [key, ...rest] = path11;
+      setIn(path12, value) {
+        const [key, ...rest] = path12;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -48529,9 +48529,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path11, value) {
+      addIn(path12, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path11, value);
+          this.contents.addIn(path12, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -48606,14 +48606,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path11) {
-        if (Collection2.isEmptyPath(path11)) {
+      deleteIn(path12) {
+        if (Collection2.isEmptyPath(path12)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path11) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path12) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -48628,10 +48628,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path11, keepScalar) {
-        if (Collection2.isEmptyPath(path11))
+      getIn(path12, keepScalar) {
+        if (Collection2.isEmptyPath(path12))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path11, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path12, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -48642,10 +48642,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path11) {
-        if (Collection2.isEmptyPath(path11))
+      hasIn(path12) {
+        if (Collection2.isEmptyPath(path12))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path11) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path12) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -48662,13 +48662,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path11, value) {
-        if (Collection2.isEmptyPath(path11)) {
+      setIn(path12, value) {
+        if (Collection2.isEmptyPath(path12)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path11), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path12), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path11, value);
+          this.contents.setIn(path12, value);
         }
       }
       /**
@@ -50629,9 +50629,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path11) => {
+    visit.itemAtPath = (cst, path12) => {
       let item = cst;
-      for (const [field, index2] of path11) {
+      for (const [field, index2] of path12) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index2];
@@ -50640,23 +50640,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path11) => {
-      const parent = visit.itemAtPath(cst, path11.slice(0, -1));
-      const field = path11[path11.length - 1][0];
+    visit.parentCollection = (cst, path12) => {
+      const parent = visit.itemAtPath(cst, path12.slice(0, -1));
+      const field = path12[path12.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path11, item, visitor) {
-      let ctrl = visitor(item, path11);
+    function _visit(path12, item, visitor) {
+      let ctrl = visitor(item, path12);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path11.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path12.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -50667,10 +50667,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path11);
+            ctrl = ctrl(item, path12);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path11) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path12) : ctrl;
     }
     exports.visit = visit;
   }
@@ -54254,12 +54254,12 @@ function info(message) {
 }
 
 // src/action/run.ts
-import { existsSync as existsSync5 } from "node:fs";
-import path10 from "node:path";
+import { existsSync as existsSync6 } from "node:fs";
+import path11 from "node:path";
 
 // src/action/commands/apply.ts
 import fs4 from "node:fs";
-import path9 from "node:path";
+import path10 from "node:path";
 
 // node_modules/isomorphic-git/http/node/index.js
 var import_simple_get = __toESM(require_simple_get(), 1);
@@ -54454,8 +54454,51 @@ var index = { request };
 var node_default = index;
 
 // src/io/disk.ts
-import { readdir as readdir2, readFile } from "node:fs/promises";
+import { readdir as readdir3, readFile as readFile2 } from "node:fs/promises";
+import path2 from "node:path";
+
+// src/io/git-ids.ts
+import { createHash } from "node:crypto";
+import { lstat as lstat2, readdir as readdir2, readFile, readlink as readlink2 } from "node:fs/promises";
 import path from "node:path";
+function gitBlobIdOf(bytes) {
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+function gitObjectId(type, body) {
+  return createHash("sha1").update(`${type} ${body.length}\0`).update(body).digest("hex");
+}
+var sortKey = (e) => e.mode === "40000" ? `${e.name}/` : e.name;
+var byGitOrder = (a, b) => Buffer.compare(Buffer.from(sortKey(a)), Buffer.from(sortKey(b)));
+async function diskTree(folder) {
+  let names2;
+  try {
+    names2 = await readdir2(folder, { withFileTypes: true });
+  } catch (e) {
+    if (e.code === "ENOENT" || e.code === "ENOTDIR") return void 0;
+    throw e;
+  }
+  const blobs = /* @__PURE__ */ new Map();
+  const entries = [];
+  for (const dirent of names2) {
+    if (dirent.name === ".git") return void 0;
+    const full2 = path.join(folder, dirent.name);
+    if (dirent.isSymbolicLink()) {
+      entries.push({ name: dirent.name, mode: "120000", oid: gitBlobIdOf(Buffer.from(await readlink2(full2))) });
+    } else if (dirent.isFile()) {
+      const oid = gitBlobIdOf(await readFile(full2));
+      blobs.set(dirent.name, oid);
+      const executable = ((await lstat2(full2)).mode & 64) !== 0;
+      entries.push({ name: dirent.name, mode: executable ? "100755" : "100644", oid });
+    } else if (dirent.isDirectory()) {
+      const sub = await diskTree(full2);
+      if (sub) entries.push({ name: dirent.name, mode: "40000", oid: sub.oid });
+    } else return void 0;
+  }
+  if (entries.length === 0) return void 0;
+  entries.sort(byGitOrder);
+  const body = Buffer.concat(entries.flatMap((e) => [Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, "hex")]));
+  return { oid: gitObjectId("tree", body), blobs };
+}
 
 // src/io/source.ts
 var isYamlFile = (name) => /\.ya?ml$/i.test(name) && !name.startsWith(".");
@@ -54468,34 +54511,40 @@ function memorySource(files, description = "memory") {
       const prefix = `${folder}/`;
       const paths = Object.keys(files).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/"));
       if (paths.length === 0 && !Object.keys(files).some((p) => p.startsWith(prefix))) return void 0;
-      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path11) => ({
-        path: path11,
-        read: async () => bytes(files[path11])
+      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path12) => ({
+        path: path12,
+        read: async () => bytes(files[path12])
       }));
     },
-    async readFile(path11) {
-      return path11 in files ? bytes(files[path11]) : void 0;
+    async readFile(path12) {
+      return path12 in files ? bytes(files[path12]) : void 0;
     }
   };
 }
 
 // src/io/disk.ts
 function diskSource(root) {
+  const blobIds = /* @__PURE__ */ new Map();
   return {
     description: root,
+    async treeOid(folder) {
+      const tree = await diskTree(path2.join(root, folder));
+      for (const [name, oid] of tree?.blobs ?? []) blobIds.set(`${folder}/${name}`, oid);
+      return tree?.oid;
+    },
     async list(folder) {
       let entries;
       try {
-        entries = await readdir2(path.join(root, folder), { withFileTypes: true });
+        entries = await readdir3(path2.join(root, folder), { withFileTypes: true });
       } catch (e) {
         if (e.code === "ENOENT" || e.code === "ENOTDIR") return void 0;
         throw e;
       }
-      return entries.filter((e) => e.isFile() && isYamlFile(e.name)).map((e) => e.name).sort().map((name) => ({ path: `${folder}/${name}`, read: () => readFile(path.join(root, folder, name)) }));
+      return entries.filter((e) => e.isFile() && isYamlFile(e.name)).map((e) => e.name).sort().map((name) => ({ path: `${folder}/${name}`, oid: blobIds.get(`${folder}/${name}`), read: () => readFile2(path2.join(root, folder, name)) }));
     },
     async readFile(file) {
       try {
-        return await readFile(path.join(root, file));
+        return await readFile2(path2.join(root, file));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
@@ -54568,9 +54617,9 @@ async function gitSource(repo, ref) {
     async treeOid(folder) {
       return (await readTreeAt(folder))?.oid;
     },
-    async readFile(path11) {
+    async readFile(path12) {
       try {
-        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path11, cache })).blob;
+        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path12, cache })).blob;
       } catch (e) {
         if (e.code === "NotFoundError") return void 0;
         throw e;
@@ -54581,8 +54630,8 @@ async function gitSource(repo, ref) {
 
 // src/io/sinks/dir.ts
 import { randomBytes } from "node:crypto";
-import { mkdir as mkdir3, readdir as readdir3, readFile as readFile3, rename as rename3, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile3 } from "node:fs/promises";
-import path3 from "node:path";
+import { mkdir as mkdir3, readdir as readdir4, readFile as readFile4, rename as rename3, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile3 } from "node:fs/promises";
+import path4 from "node:path";
 
 // node_modules/@noble/hashes/_u64.js
 var fromNumH = (n) => n / 2 ** 32 | 0;
@@ -55111,14 +55160,14 @@ function deviceIdOfFileName(name) {
 
 // src/io/sinks/rendered-tree.ts
 var import_isomorphic_git2 = __toESM(require_isomorphic_git(), 1);
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import nodeFs, { existsSync as existsSync2 } from "node:fs";
-import { mkdir as mkdir2, readFile as readFile2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import path2 from "node:path";
+import { mkdir as mkdir2, readFile as readFile3, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import path3 from "node:path";
 import { deflateSync, inflateSync } from "node:zlib";
 var SOURCE_TRAILER = "Edgeops-Source";
 var WORKING_TREE = "working-tree";
-var fastShardOf = (deviceId) => createHash("sha256").update(deviceId, "utf8").digest().subarray(0, 1).toString("hex");
+var fastShardOf = (deviceId) => createHash2("sha256").update(deviceId, "utf8").digest().subarray(0, 1).toString("hex");
 function parseTree(bytes, each) {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let i = 0;
@@ -55165,8 +55214,8 @@ async function branchTip(repo, branch) {
 var sourceTrailer = (message) => new RegExp(`^${SOURCE_TRAILER}: (\\S+)\\s*$`, "m").exec(message)?.[1] ?? null;
 async function readTreeBytes(repo, oid) {
   if (repo.fs === nodeFs) {
-    const gitdir = repo.gitdir ?? path2.join(repo.dir, ".git");
-    const deflated = await readFile2(path2.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
+    const gitdir = repo.gitdir ?? path3.join(repo.dir, ".git");
+    const deflated = await readFile3(path3.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
     if (deflated) {
       const raw = inflateSync(deflated);
       const nul = raw.indexOf(0);
@@ -55179,9 +55228,9 @@ async function readTreeBytes(repo, oid) {
 async function writeTreeBytes(repo, content) {
   if (repo.fs !== nodeFs) return import_isomorphic_git2.default.writeObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, type: "tree", format: "content", object: content });
   const raw = Buffer.concat([Buffer.from(`tree ${content.byteLength}\0`, "latin1"), content]);
-  const oid = createHash("sha1").update(raw).digest("hex");
-  const folder = path2.join(repo.gitdir ?? path2.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
-  const file = path2.join(folder, oid.slice(2));
+  const oid = createHash2("sha1").update(raw).digest("hex");
+  const folder = path3.join(repo.gitdir ?? path3.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
+  const file = path3.join(folder, oid.slice(2));
   if (!existsSync2(file)) {
     await mkdir2(folder, { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
@@ -55271,7 +55320,7 @@ async function commitRenderedTree(repo, base, changes, info2) {
       fs: fs5,
       dir,
       gitdir,
-      tree: [...shards].map(([path11, { oid }]) => ({ mode: "040000", path: path11, oid, type: "tree" }))
+      tree: [...shards].map(([path12, { oid }]) => ({ mode: "040000", path: path12, oid, type: "tree" }))
     });
     root.push({ mode: "040000", path: DEVICES_FOLDER, oid: devices, type: "tree" });
   }
@@ -55305,14 +55354,14 @@ var PARALLEL = 32;
 var isMissing = (e) => ["ENOENT", "ENOTDIR"].includes(e.code ?? "");
 async function list(folder) {
   try {
-    return await readdir3(folder);
+    return await readdir4(folder);
   } catch (e) {
     if (isMissing(e)) return [];
     throw e;
   }
 }
 async function writeAtomically(file, text) {
-  const temp = path3.join(path3.dirname(file), `.${path3.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = path4.join(path4.dirname(file), `.${path4.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     await writeFile3(temp, text);
     await rename3(temp, file);
@@ -55332,8 +55381,8 @@ async function inParallel(items, work, onDone) {
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 function dirSink(options) {
-  const root = path3.join(options.dir, DEVICES_FOLDER);
-  const fileOf = (deviceId) => path3.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
+  const root = path4.join(options.dir, DEVICES_FOLDER);
+  const fileOf = (deviceId) => path4.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
   return {
     kind: "dir",
     target: options.target ?? options.dir,
@@ -55342,12 +55391,12 @@ function dirSink(options) {
       const keys = /* @__PURE__ */ new Map();
       for (const shard of await list(root)) {
         if (!/^[0-9a-f]{2}$/.test(shard)) continue;
-        const names2 = (await list(path3.join(root, shard))).filter((n) => !n.startsWith("."));
+        const names2 = (await list(path4.join(root, shard))).filter((n) => !n.startsWith("."));
         await Promise.all(
           names2.map(async (name) => {
             const deviceId = deviceIdOfFileName(name);
             if (deviceId === void 0) return;
-            const text = await readFile3(path3.join(root, shard, name), "utf8").catch((e) => isMissing(e) ? void 0 : Promise.reject(e));
+            const text = await readFile4(path4.join(root, shard, name), "utf8").catch((e) => isMissing(e) ? void 0 : Promise.reject(e));
             if (text === void 0) return;
             let key = keys.get(text);
             if (key === void 0) keys.set(text, key = gitBlobId(text));
@@ -55364,7 +55413,7 @@ function dirSink(options) {
       const tick = () => hooks?.onProgress?.(++done, total);
       const writes = [...changes.add, ...changes.update];
       const shards = new Set(writes.map((d3) => fastShardOf(d3.deviceId)));
-      await Promise.all([...shards].map((s) => mkdir3(path3.join(root, s), { recursive: true })));
+      await Promise.all([...shards].map((s) => mkdir3(path4.join(root, s), { recursive: true })));
       await inParallel(
         writes,
         async (d3) => {
@@ -55379,7 +55428,7 @@ function dirSink(options) {
         changes.remove,
         async (deviceId) => {
           await unlink2(fileOf(deviceId)).catch((e) => isMissing(e) ? void 0 : Promise.reject(e));
-          emptied.add(path3.dirname(fileOf(deviceId)));
+          emptied.add(path4.dirname(fileOf(deviceId)));
         },
         tick
       );
@@ -55393,13 +55442,13 @@ function dirSink(options) {
 var import_isomorphic_git4 = __toESM(require_isomorphic_git(), 1);
 import { existsSync as existsSync3 } from "node:fs";
 import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
-import { createHash as createHash2 } from "node:crypto";
-import path5 from "node:path";
+import { createHash as createHash3 } from "node:crypto";
+import path6 from "node:path";
 
 // src/io/sinks/source-history.ts
 var import_isomorphic_git3 = __toESM(require_isomorphic_git(), 1);
-import { readFile as readFile4 } from "node:fs/promises";
-import path4 from "node:path";
+import { readFile as readFile5 } from "node:fs/promises";
+import path5 from "node:path";
 async function cleanHead(repo, folders) {
   const { fs: fs5, dir, gitdir, cache } = repo;
   let head;
@@ -55418,7 +55467,7 @@ async function cleanHead(repo, folders) {
 }
 async function isShallow(repo) {
   try {
-    return (await readFile4(path4.join(repo.gitdir ?? path4.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
+    return (await readFile5(path5.join(repo.gitdir ?? path5.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
   } catch {
     return false;
   }
@@ -55459,9 +55508,9 @@ function displayUrl(url) {
 }
 var isUrl = (target) => /^https?:\/\//i.test(target);
 async function ensureIgnored(folder, inside) {
-  if (!folder || path5.relative(folder, inside).startsWith("..")) return;
+  if (!folder || path6.relative(folder, inside).startsWith("..")) return;
   await mkdir4(folder, { recursive: true });
-  const file = path5.join(folder, ".gitignore");
+  const file = path6.join(folder, ".gitignore");
   if (!existsSync3(file)) await writeFile4(file, "*\n");
 }
 var codeOf = (e) => e.code;
@@ -55470,9 +55519,9 @@ function openRenderedRepository(options) {
   if (options.url === void 0) {
     const dir = options.dir;
     if (!dir) throw new Error("a rendered repository needs a folder or a URL");
-    const gitdir = existsSync3(path5.join(dir, ".git")) ? path5.join(dir, ".git") : dir;
+    const gitdir = existsSync3(path6.join(dir, ".git")) ? path6.join(dir, ".git") : dir;
     const repo2 = openRepository({ fs: fs5, dir, gitdir });
-    const exists2 = () => existsSync3(path5.join(gitdir, "HEAD"));
+    const exists2 = () => existsSync3(path6.join(gitdir, "HEAD"));
     return {
       target: options.label ?? dir,
       repo: repo2,
@@ -55503,7 +55552,7 @@ function openRenderedRepository(options) {
     onAuthFailure: () => ({ cancel: true })
   };
   const prepare = async () => {
-    if (existsSync3(path5.join(cacheDir, "HEAD"))) return;
+    if (existsSync3(path6.join(cacheDir, "HEAD"))) return;
     await ensureIgnored(options.ignoredFolder, cacheDir);
     await import_isomorphic_git4.default.init({ fs: fs5, dir: cacheDir, gitdir: cacheDir, bare: true, defaultBranch: RENDERED_BRANCH });
     await import_isomorphic_git4.default.addRemote({ fs: fs5, dir: cacheDir, gitdir: cacheDir, remote: "origin", url, force: true });
@@ -55562,7 +55611,7 @@ function openRenderedRepository(options) {
     }
   };
 }
-var remoteCacheDir = (edgeopsFolder, url) => path5.join(edgeopsFolder, "remotes", createHash2("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
+var remoteCacheDir = (edgeopsFolder, url) => path6.join(edgeopsFolder, "remotes", createHash3("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
 function entryChanges(changes) {
   const out = [];
   for (const d3 of changes.add) out.push({ deviceId: d3.deviceId, blob: d3.key });
@@ -56421,9 +56470,9 @@ var truthName = (t) => t === TRUE ? "true" : t === FALSE ? "false" : "unknown";
 var and3 = (a, b) => a === FALSE || b === FALSE ? FALSE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : TRUE;
 var or3 = (a, b) => a === TRUE || b === TRUE ? TRUE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : FALSE;
 var not3 = (a) => a === UNKNOWN ? UNKNOWN : a === TRUE ? FALSE : TRUE;
-function lookupTag(tags, path11) {
+function lookupTag(tags, path12) {
   let value = tags;
-  for (const segment of path11) {
+  for (const segment of path12) {
     if (!isTags(value)) return void 0;
     const map = value;
     if (Object.hasOwn(map, segment)) {
@@ -56588,9 +56637,9 @@ var FleetIndex = class {
     const missing = [...new Map(paths.map((p) => [p.join("."), p])).entries()].filter(([key]) => !this.paths.has(key));
     if (missing.length === 0) return;
     const n = this.size;
-    const builders = missing.map(([key, path11]) => ({
+    const builders = missing.map(([key, path12]) => ({
       key,
-      path: path11,
+      path: path12,
       defined: empty(n),
       types: { string: empty(n), number: empty(n), boolean: empty(n) },
       postings: /* @__PURE__ */ new Map(),
@@ -56630,20 +56679,20 @@ var FleetIndex = class {
     }
     return this.deviceIds[lo] === deviceId ? this.devices[lo] : void 0;
   }
-  path(path11) {
-    const key = path11.join(".");
-    if (!this.paths.has(key)) this.prepare([path11]);
+  path(path12) {
+    const key = path12.join(".");
+    if (!this.paths.has(key)) this.prepare([path12]);
     return this.paths.get(key);
   }
   postingBitset(postings) {
     return postings ? fromIndexes(this.size, postings) : empty(this.size);
   }
 };
-function walk(tags, path11) {
-  let v = tags[path11[0]];
-  for (let i = 1; i < path11.length; i++) {
+function walk(tags, path12) {
+  let v = tags[path12[0]];
+  for (let i = 1; i < path12.length; i++) {
     if (!isTags(v)) return void 0;
-    v = v[path11[i]];
+    v = v[path12[i]];
   }
   return v;
 }
@@ -56821,17 +56870,17 @@ var SetEvaluator = class {
           return { t: range(lo, size), u };
       }
     }
-    const path11 = this.index.path(property.path);
+    const path12 = this.index.path(property.path);
     if (op === "=" || op === "!=") {
-      const eq = this.index.postingBitset(path11.postings.get(literal));
+      const eq = this.index.postingBitset(path12.postings.get(literal));
       return { t: op === "=" ? eq : andNot(typed, eq), u };
     }
     const test = orders[op];
     const t = empty(size);
-    const values2 = type === "string" ? path11.strings : path11.numbers;
+    const values2 = type === "string" ? path12.strings : path12.numbers;
     for (const v of values2) {
       if (test(v, literal)) {
-        for (const i of path11.postings.get(v)) set(t, i);
+        for (const i of path12.postings.get(v)) set(t, i);
       }
     }
     return { t, u };
@@ -56939,12 +56988,16 @@ function finish(r) {
   return {
     deviceIds: r.deviceIds,
     winners: r.winners,
+    ties: r.ties,
     candidatesOf: r.candidatesOf,
     candidatesRange,
     get devices() {
       if (!devices) {
         const all = candidatesRange(0, r.deviceIds.length);
-        devices = r.deviceIds.map((deviceId, i) => ({ deviceId, deployment: r.winners[i], candidates: all[i] }));
+        devices = r.deviceIds.map((deviceId, i) => {
+          const tie = r.ties.get(i);
+          return tie ? { deviceId, deployment: null, candidates: all[i], tie } : { deviceId, deployment: r.winners[i], candidates: all[i] };
+        });
       }
       return devices;
     },
@@ -56975,6 +57028,8 @@ function resolveFleet(targets, fleet, options = {}) {
   const assigned = empty(n);
   const claimed = empty(n);
   const stats = new Int32Array(4);
+  const ids = ordered.map((t) => t.deployment.id);
+  const ties = /* @__PURE__ */ new Map();
   const note = (k2) => {
     [lo[k2], hi[k2], targeted[k2], applied[k2]] = stats;
   };
@@ -57037,7 +57092,14 @@ function resolveFleet(targets, fleet, options = {}) {
         andNotInto(remaining, hit);
         if (isEmpty(remaining)) break;
       }
-      if (tied) andNotInto(claimed, tied);
+      if (tied) {
+        forEach(tied, (i) => {
+          const list2 = [ids[k2]];
+          for (let j2 = k2 + 1; j2 < end && isTie(deployment, ordered[j2].deployment); j2++) if (has(sets2[j2 - g], i)) list2.push(ids[j2]);
+          ties.set(i, list2);
+        });
+        andNotInto(claimed, tied);
+      }
       let won = 0;
       for (let word = lo[k2]; word < hi[k2]; word++) {
         let v = claimed[word];
@@ -57068,13 +57130,20 @@ function resolveFleet(targets, fleet, options = {}) {
     }
     return arena;
   };
-  const ids = ordered.map((t) => t.deployment.id);
+  const noCandidates = { list: [] };
+  const extend = (c, k2) => {
+    const next = c.next ??= /* @__PURE__ */ new Map();
+    let longer = next.get(k2);
+    if (!longer) next.set(k2, longer = { list: [...c.list, ids[k2]] });
+    return longer;
+  };
   const winners = new Array(n);
   for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
   return finish({
     ordered,
     deviceIds,
     winners,
+    ties,
     targeted,
     applied,
     overlaps,
@@ -57086,9 +57155,10 @@ function resolveFleet(targets, fleet, options = {}) {
       return out;
     },
     // Word by word: 32 devices at a time against each deployment, in precedence order.
+    // Equal lists are one array (a trie of lists): a million devices share a few hundred.
     candidatesRange: (start2, end) => {
       const all = sets();
-      const lists = Array.from({ length: end - start2 }, () => []);
+      const at = new Array(end - start2).fill(noCandidates);
       for (let word = start2 >>> 5; word < end + 31 >>> 5; word++) {
         for (let k2 = 0; k2 < count2; k2++) {
           if (word < lo[k2] || word >= hi[k2]) continue;
@@ -57096,12 +57166,12 @@ function resolveFleet(targets, fleet, options = {}) {
           while (v !== 0) {
             const low = v & -v;
             const i = (word << 5) + (31 - Math.clz32(low)) - start2;
-            if (i >= 0 && i < lists.length) lists[i].push(ids[k2]);
+            if (i >= 0 && i < at.length) at[i] = extend(at[i], k2);
             v ^= low;
           }
         }
       }
-      return lists;
+      return at.map((c) => c.list);
     }
   });
 }
@@ -57216,22 +57286,22 @@ function checkManifestLimits(deployment) {
       }
     }
   }
-  const walk2 = (value, path11) => {
+  const walk2 = (value, path12) => {
     if (typeof value === "string") {
       const bytes = utf8Length(value);
-      if (bytes > MAX_PROPERTY_VALUE_BYTES && path11[path11.length - 1] !== "createOptions") {
+      if (bytes > MAX_PROPERTY_VALUE_BYTES && path12[path12.length - 1] !== "createOptions") {
         diagnostics.push(
           warning2(
             "deployment/value-too-large",
             `this value is ${bytes} bytes; IoT Hub accepts string property values of at most ${MAX_PROPERTY_VALUE_BYTES} bytes`,
-            { file, path: path11 }
+            { file, path: path12 }
           )
         );
       }
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => walk2(v, [...path11, i]));
+      value.forEach((v, i) => walk2(v, [...path12, i]));
     } else if (isObject2(value)) {
-      for (const [k2, v] of Object.entries(value)) walk2(v, [...path11, k2]);
+      for (const [k2, v] of Object.entries(value)) walk2(v, [...path12, k2]);
     }
   };
   walk2(deployment.modulesContent, ["content", "modulesContent"]);
@@ -57352,7 +57422,7 @@ function buildFleetFile(file, value) {
   const devices = [];
   const seen = { mixedCase: false };
   list2.forEach((item, index2) => {
-    const at = (...path11) => ({ file, path: ["devices", index2, ...path11] });
+    const at = (...path12) => ({ file, path: ["devices", index2, ...path12] });
     if (!isRecord2(item)) {
       diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
       return;
@@ -57413,7 +57483,7 @@ function valueExpressible(value) {
 }
 function checkTags(tags, where, diagnostics, seen) {
   let size = 0;
-  const visit = (map, path11, depth) => {
+  const visit = (map, path12, depth) => {
     let copy;
     const drop = (key) => {
       if (!copy) {
@@ -57426,7 +57496,7 @@ function checkTags(tags, where, diagnostics, seen) {
     for (let n = 0; n < keys.length; n++) {
       const key = keys[n];
       const value = map[key];
-      const at = () => ({ file: where.file, path: [...path11, key] });
+      const at = () => ({ file: where.file, path: [...path12, key] });
       const name = nameVerdict(key);
       if (name.lower !== key) seen.mixedCase = true;
       size += key.length + 4;
@@ -57506,7 +57576,7 @@ function checkTags(tags, where, diagnostics, seen) {
           diagnostics.push(error2("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
           drop(key);
         } else {
-          const inner = visit(value, [...path11, key], depth + 1);
+          const inner = visit(value, [...path12, key], depth + 1);
           if (inner !== value) {
             drop(key);
             copy[key] = inner;
@@ -58743,9 +58813,9 @@ function describe2(e, value) {
       return `${e.message}${found}`;
   }
 }
-function valueAt(root, path11) {
+function valueAt(root, path12) {
   let v = root;
-  for (const p of path11) v = typeof v === "object" && v !== null ? v[p] : void 0;
+  for (const p of path12) v = typeof v === "object" && v !== null ? v[p] : void 0;
   return v;
 }
 function checkDeploymentSchema(file, value) {
@@ -58755,20 +58825,20 @@ function checkDeploymentSchema(file, value) {
   const out = [];
   const seen = /* @__PURE__ */ new Set();
   for (const e of errors) {
-    const path11 = pointer(e.instancePath);
+    const path12 = pointer(e.instancePath);
     const summarised = errors.some((o) => (o.keyword === "oneOf" || o.keyword === "anyOf") && o.instancePath === e.instancePath);
     const deeper = errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`));
     if (summarised && deeper) continue;
     if (summarised && e.keyword !== "oneOf" && e.keyword !== "anyOf") continue;
     const badKey = e.propertyName;
     const extra = e.params.additionalProperty ?? badKey;
-    const where = extra !== void 0 ? [...path11, String(extra)] : path11;
+    const where = extra !== void 0 ? [...path12, String(extra)] : path12;
     const key = `${where.join("/")}|${e.keyword === "required" ? e.params.missingProperty : ""}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${badKey}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value, path11))}`;
+    const message = badKey !== void 0 ? `key '${badKey}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value, path12))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
     out.push(error2("schema/invalid", message, { file, path: where, key: pointsAtKey }));
   }
@@ -58898,10 +58968,10 @@ function reparsedFile(file, bytes, limits, value, empty2, diagnostics, hints) {
     empty: empty2,
     diagnostics,
     place: (d3) => {
-      const path11 = d3.location?.path ?? [];
-      const hint = hints && path11.length <= 1 ? hints[path11.length === 0 ? "" : String(path11[0])] : void 0;
+      const path12 = d3.location?.path ?? [];
+      const hint = hints && path12.length <= 1 ? hints[path12.length === 0 ? "" : String(path12[0])] : void 0;
       if (!hint) return (slow ??= readYaml(file, bytes, limits)).place(d3);
-      const scalar = path11.length === 1 && typeof value === "object" && value !== null ? value[String(path11[0])] : void 0;
+      const scalar = path12.length === 1 && typeof value === "object" && value !== null ? value[String(path12[0])] : void 0;
       const offset = d3.location?.key ? hint.key : d3.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint.start, hint.end, scalar, d3.location.index) : hint.start;
       return positions.place(file, d3, offset);
     }
@@ -59112,6 +59182,89 @@ function toRecords(value) {
   const out = record();
   for (const key of Object.keys(value)) out[key] = toRecords(value[key]);
   return out;
+}
+
+// src/io/fleet-parallel.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker as Worker2 } from "node:worker_threads";
+
+// src/io/fleet-parallel-codec.ts
+var STRING = 0;
+var INT = 1;
+var NUMBER = 2;
+var MAP = 3;
+var LIST = 4;
+var NULL = 5;
+var TRUE2 = 6;
+var SMALL = 1 << 27;
+function decodeValue({ tokens, strings, numbers }) {
+  let at = 0;
+  const next = () => {
+    const token = tokens[at++];
+    const payload = token >> 3;
+    switch (token & 7) {
+      case STRING:
+        return strings[payload];
+      case INT:
+        return payload;
+      case NUMBER:
+        return numbers[payload];
+      case MAP: {
+        const out = record();
+        for (let i = 0; i < payload; i++) {
+          const key = strings[tokens[at++] >> 3];
+          out[key] = next();
+        }
+        return out;
+      }
+      case LIST: {
+        const out = new Array(payload);
+        for (let i = 0; i < payload; i++) out[i] = next();
+        return out;
+      }
+      case NULL:
+        return null;
+      case TRUE2:
+        return true;
+      default:
+        return false;
+    }
+  };
+  return next();
+}
+
+// src/io/fleet-parallel.ts
+var PARALLEL_THRESHOLD = 4 * 1024 * 1024;
+var workerUrl2 = new URL("./fleet-parallel-worker.js", import.meta.url);
+var fleetWorkerAvailable = () => existsSync4(fileURLToPath(workerUrl2));
+var secondCoreIdle = () => availableParallelism() >= 2 && loadavg()[0] < availableParallelism() - 0.5;
+var WORKER_COST = 1.4 - 0.2;
+function workerShare(sizes) {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (sizes.length < 2 || total < PARALLEL_THRESHOLD) return [];
+  let main = 0;
+  let worker = 0;
+  const share = [];
+  for (const i of sizes.map((_, i2) => i2).sort((a, b) => sizes[b] - sizes[a] || a - b)) {
+    if (worker * WORKER_COST < main) {
+      share.push(i);
+      worker += sizes[i];
+    } else main += sizes[i];
+  }
+  return share.sort((a, b) => a - b);
+}
+function scanInWorker(inputs) {
+  return new Promise((resolve) => {
+    const worker = new Worker2(workerUrl2, { workerData: { files: inputs } });
+    worker.once("message", (results) => {
+      resolve(results.map((r) => r ? () => decodeValue(r) : void 0));
+      void worker.terminate();
+    });
+    worker.once("error", () => resolve(void 0));
+    worker.once("exit", (code2) => code2 !== 0 && resolve(void 0));
+  });
 }
 
 // src/io/fleet-scanner.ts
@@ -59504,18 +59657,30 @@ var FLEET_FOLDER = "fleet";
 var DEPLOYMENT_LIMITS = { ...DEFAULT_LIMITS, maxBytes: 1024 * 1024 };
 var FLEET_LIMITS = DEFAULT_LIMITS;
 var parseCache = (maxBytes = DEFAULT_CACHE_BYTES) => ({ fleet: parsedFileCache(maxBytes), deployments: parsedFileCache(maxBytes) });
-async function readAll(files, limits, cache, fast) {
-  return Promise.all(
-    files.map(async (f) => {
-      const key = cacheKey(f);
-      const cached = key ? cache?.get(key) : void 0;
-      if (cached) return cached;
-      const bytes = await f.read();
-      const parsed = readYaml(f.path, bytes, limits, fast);
-      if (key) cache?.set(key, parsed, bytes.length);
-      return parsed;
-    })
-  );
+async function readFleet(files, cache, parallel) {
+  const out = files.map((f) => {
+    const key = cacheKey(f);
+    return key ? cache?.get(key) : void 0;
+  });
+  const fresh = files.flatMap((f, i) => out[i] ? [] : [i]);
+  const bytes = await Promise.all(fresh.map((i) => files[i].read()));
+  const share = parallel && fleetWorkerAvailable() ? workerShare(bytes.map((b) => b.length)) : [];
+  const scanned = share.length ? scanInWorker(share.map((j2) => ({ file: files[fresh[j2]].path, bytes: bytes[j2] }))) : void 0;
+  const mine = new Set(share);
+  const read = (j2, fast) => {
+    const f = files[fresh[j2]];
+    const parsed = readYaml(f.path, bytes[j2], FLEET_LIMITS, fast);
+    out[fresh[j2]] = parsed;
+    const key = cacheKey(f);
+    if (key) cache?.set(key, parsed, bytes[j2].length);
+  };
+  fresh.forEach((_, j2) => mine.has(j2) || read(j2, scanFleet));
+  const values2 = await scanned;
+  share.forEach((j2, w) => {
+    const value = values2?.[w];
+    read(j2, values2 ? value ?? (() => void 0) : scanFleet);
+  });
+  return out;
 }
 async function loadRepository(source, options = {}) {
   const reuse = options.sameFleetAs;
@@ -59533,7 +59698,7 @@ async function loadRepository(source, options = {}) {
   }
   const [deployed, fleetFiles] = await Promise.all([
     readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
-    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readAll(fleetList ?? [], FLEET_LIMITS, options.cache?.fleet, scanFleet)
+    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel ?? secondCoreIdle())
   ]);
   const files = new Map([...deployed.map((d3) => d3.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics = [];
@@ -59622,15 +59787,15 @@ async function apply(source, sink, options) {
 }
 
 // src/action/context.ts
-import { existsSync as existsSync4, readFileSync } from "node:fs";
-import path6 from "node:path";
+import { existsSync as existsSync5, readFileSync } from "node:fs";
+import path7 from "node:path";
 function actionContext(env, cwd) {
   const eventPath = env.GITHUB_EVENT_PATH;
-  const event = eventPath && existsSync4(eventPath) ? JSON.parse(readFileSync(eventPath, "utf8")) : {};
+  const event = eventPath && existsSync5(eventPath) ? JSON.parse(readFileSync(eventPath, "utf8")) : {};
   return {
     eventName: env.GITHUB_EVENT_NAME ?? "",
     event,
-    workspace: path6.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
+    workspace: path7.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
     apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
     repository: env.GITHUB_REPOSITORY ?? event.repository?.full_name ?? "",
     env
@@ -59638,9 +59803,9 @@ function actionContext(env, cwd) {
 }
 var isPullRequest = (eventName) => eventName === "pull_request" || eventName === "pull_request_target";
 function repositoryRoot(dir, fallback) {
-  for (let d3 = dir; ; d3 = path6.dirname(d3)) {
-    if (existsSync4(path6.join(d3, ".git"))) return d3;
-    if (path6.dirname(d3) === d3) return fallback;
+  for (let d3 = dir; ; d3 = path7.dirname(d3)) {
+    if (existsSync5(path7.join(d3, ".git"))) return d3;
+    if (path7.dirname(d3) === d3) return fallback;
   }
 }
 
@@ -59899,7 +60064,7 @@ function createIotHubClient(options) {
     }
     return token.value;
   };
-  async function attempt(path11, body, headers, notFound) {
+  async function attempt(path12, body, headers, notFound) {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -59907,7 +60072,7 @@ function createIotHubClient(options) {
       controller.abort();
     }, timeoutMs);
     try {
-      const res = await transport(`${base}${path11}`, {
+      const res = await transport(`${base}${path12}`, {
         method: "POST",
         headers: { ...headers, authorization: authorization(), "content-type": "application/json; charset=utf-8", accept: "application/json" },
         body,
@@ -59925,12 +60090,12 @@ function createIotHubClient(options) {
       clearTimeout(timer);
     }
   }
-  async function request3(path11, body, what, notFound, headers = {}) {
+  async function request3(path12, body, what, notFound, headers = {}) {
     for (let retry2 = 0; ; retry2++) {
       const permit = await limiter.acquire();
       let result;
       try {
-        result = await attempt(path11, body, headers, notFound);
+        result = await attempt(path12, body, headers, notFound);
       } finally {
         permit.release();
       }
@@ -59961,13 +60126,13 @@ function createIotHubClient(options) {
       return limiter.limit;
     },
     async applyConfigurationContent(deviceId, modulesContent) {
-      const path11 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
+      const path12 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
       const body = typeof modulesContent === "string" ? `{"modulesContent":${modulesContent}}` : JSON.stringify({ modulesContent });
-      const outcome = await request3(path11, body, `apply ${deviceId}`, "device not found in hub");
+      const outcome = await request3(path12, body, `apply ${deviceId}`, "device not found in hub");
       return outcome.kind === "ok" ? { ok: true } : { ok: false, status: outcome.status, error: outcome.error };
     },
     async *queryModuleTwins(query) {
-      const path11 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
+      const path12 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
       const body = JSON.stringify({ query });
       let continuation;
       let page = 0;
@@ -59975,7 +60140,7 @@ function createIotHubClient(options) {
         page++;
         const headers = { "x-ms-max-item-count": String(pageSize) };
         if (continuation) headers["x-ms-continuation"] = continuation;
-        const outcome = await request3(path11, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
+        const outcome = await request3(path12, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
         if (outcome.kind === "failed") throw new IotHubError(`IoT Hub query, page ${page}: ${outcome.error}`, outcome.status);
         let twins;
         try {
@@ -59995,7 +60160,7 @@ function createIotHubClient(options) {
 }
 
 // src/action/inputs.ts
-import path7 from "node:path";
+import path8 from "node:path";
 var COMMANDS = ["apply", "plan", "validate", "status"];
 var InputError = class extends Error {
 };
@@ -60036,7 +60201,7 @@ function readInputs(context) {
     iothubConnectionString,
     token,
     comment: comment2,
-    workingDirectory: path7.resolve(context.workspace, getInput("working-directory") || "."),
+    workingDirectory: path8.resolve(context.workspace, getInput("working-directory") || "."),
     failOnFailure: percent
   };
 }
@@ -60522,12 +60687,12 @@ async function sameFolder(a, b, folder) {
 var problemKey = (d3) => `${d3.code}\0${d3.file}\0${d3.message}`;
 async function runPlan(baseSource, headSource, options = {}) {
   const cache = options.cache ?? parseCache();
-  const base = await loadRepository(baseSource, { cache });
   const [sameDeployments, sameFleet] = await Promise.all([
     sameFolder(baseSource, headSource, DEPLOYMENTS_FOLDER),
     sameFolder(baseSource, headSource, FLEET_FOLDER)
   ]);
-  const head = sameDeployments && sameFleet ? base : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : void 0 });
+  const head = await loadRepository(headSource, { cache });
+  const base = sameDeployments && sameFleet ? head : await loadRepository(baseSource, { cache, sameFleetAs: sameFleet ? head : void 0 });
   const plan = planChange(base.analysis, head.analysis);
   const atBase = new Set(base.diagnostics.filter((d3) => d3.severity === "error").map(problemKey));
   const diagnostics = head.diagnostics.map(
@@ -62142,7 +62307,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = VERSION5;
 
 // node_modules/@octokit/plugin-paginate-graphql/dist-bundle/index.js
-var generateMessage = (path11, cursorValue) => `The cursor at "${path11.join(
+var generateMessage = (path12, cursorValue) => `The cursor at "${path12.join(
   ","
 )}" did not change its value "${cursorValue}" after a page transition. Please make sure your that your query is set up correctly.`;
 var MissingCursorChange = class extends Error {
@@ -62183,9 +62348,9 @@ function findPaginatedResourcePath(responseData) {
   }
   return paginatedResourcePath;
 }
-var deepFindPathToProperty = (object, searchProp, path11 = []) => {
+var deepFindPathToProperty = (object, searchProp, path12 = []) => {
   for (const key of Object.keys(object)) {
-    const currentPath = [...path11, key];
+    const currentPath = [...path12, key];
     const currentValue = object[key];
     if (isObject3(currentValue)) {
       if (currentValue.hasOwnProperty(searchProp)) {
@@ -62203,12 +62368,12 @@ var deepFindPathToProperty = (object, searchProp, path11 = []) => {
   }
   return [];
 };
-var get2 = (object, path11) => {
-  return path11.reduce((current, nextProperty) => current[nextProperty], object);
+var get2 = (object, path12) => {
+  return path12.reduce((current, nextProperty) => current[nextProperty], object);
 };
-var set2 = (object, path11, mutator) => {
-  const lastProperty = path11[path11.length - 1];
-  const parentPath = [...path11].slice(0, -1);
+var set2 = (object, path12, mutator) => {
+  const lastProperty = path12[path12.length - 1];
+  const parentPath = [...path12].slice(0, -1);
   const parent = get2(object, parentPath);
   if (typeof mutator === "function") {
     parent[lastProperty] = mutator(parent[lastProperty]);
@@ -62260,22 +62425,22 @@ var mergeResponses = (response1, response2) => {
   if (Object.keys(response1).length === 0) {
     return Object.assign(response1, response2);
   }
-  const path11 = findPaginatedResourcePath(response1);
-  const nodesPath = [...path11, "nodes"];
+  const path12 = findPaginatedResourcePath(response1);
+  const nodesPath = [...path12, "nodes"];
   const newNodes = get2(response2, nodesPath);
   if (newNodes) {
     set2(response1, nodesPath, (values2) => {
       return [...values2, ...newNodes];
     });
   }
-  const edgesPath = [...path11, "edges"];
+  const edgesPath = [...path12, "edges"];
   const newEdges = get2(response2, edgesPath);
   if (newEdges) {
     set2(response1, edgesPath, (values2) => {
       return [...values2, ...newEdges];
     });
   }
-  const pageInfoPath = [...path11, "pageInfo"];
+  const pageInfoPath = [...path12, "pageInfo"];
   set2(response1, pageInfoPath, get2(response2, pageInfoPath));
   return response1;
 };
@@ -64881,7 +65046,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path11) => path11.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path12) => path12.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -67994,7 +68159,7 @@ async function upsertPlanComment(context, token, body, createIfMissing) {
 
 // src/action/sources.ts
 import fs3 from "node:fs";
-import path8 from "node:path";
+import path9 from "node:path";
 
 // src/io/subfolder.ts
 function subfolderSource(source, prefix) {
@@ -68031,7 +68196,7 @@ async function commitSource(workingDirectory, context, sha) {
   const root = repositoryRoot(workingDirectory, context.workspace);
   try {
     const source = await gitSource(openRepository({ fs: fs3, dir: root }), sha);
-    return subfolderSource(source, path8.relative(root, workingDirectory).split(path8.sep).join("/"));
+    return subfolderSource(source, path9.relative(root, workingDirectory).split(path9.sep).join("/"));
   } catch (e) {
     if (e instanceof RefError) {
       throw new InputError(
@@ -68088,7 +68253,7 @@ function defaultTarget(context) {
 }
 function openSink(inputs, context, root) {
   const kind = inputs.sink || "git";
-  const edgeopsFolder = path9.join(inputs.workingDirectory, EDGEOPS_FOLDER);
+  const edgeopsFolder = path10.join(inputs.workingDirectory, EDGEOPS_FOLDER);
   const openRendered = (to) => isUrl(to) ? openRenderedRepository({
     fs: fs4,
     url: to,
@@ -68096,13 +68261,13 @@ function openSink(inputs, context, root) {
     token: inputs.token || void 0,
     cacheDir: remoteCacheDir(edgeopsFolder, to),
     ignoredFolder: edgeopsFolder
-  }) : openRenderedRepository({ fs: fs4, dir: path9.resolve(inputs.workingDirectory, to), label: to, ignoredFolder: edgeopsFolder });
+  }) : openRenderedRepository({ fs: fs4, dir: path10.resolve(inputs.workingDirectory, to), label: to, ignoredFolder: edgeopsFolder });
   const branch = inputs.branch || RENDERED_BRANCH;
   const sourceRepo = openRepository({ fs: fs4, dir: root });
   if (kind === "git") return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   if (kind === "dir") {
     if (!inputs.to || isUrl(inputs.to)) throw new InputError("sink dir needs `to`: a folder, relative to working-directory");
-    return dirSink({ dir: path9.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
+    return dirSink({ dir: path10.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
   }
   if (kind === "iothub") {
     const client = hubClient(inputs, context);
@@ -68111,7 +68276,7 @@ function openSink(inputs, context, root) {
   throw new InputError(`sink must be git, dir or iothub (got '${kind}')`);
 }
 async function sourceInfo(context, workingDirectory, root) {
-  const prefix = path9.relative(root, workingDirectory).split(path9.sep).join("/");
+  const prefix = path10.relative(root, workingDirectory).split(path10.sep).join("/");
   const folders = [DEPLOYMENTS_FOLDER, FLEET_FOLDER].map((f) => prefix ? `${prefix}/${f}` : f);
   const commit = await cleanHead(openRepository({ fs: fs4, dir: root }), folders);
   return { ref: commit === null ? null : context.env.GITHUB_REF_NAME ?? "HEAD", commit };
@@ -68216,9 +68381,9 @@ var COMMANDS2 = {
 var MAX_ANNOTATIONS = 1e3;
 function annotate(diagnostics, workingDirectory, root) {
   for (const d3 of diagnostics.slice(0, MAX_ANNOTATIONS)) {
-    const full2 = path10.resolve(workingDirectory, d3.file);
-    const inCheckout = !path10.isAbsolute(d3.file) && existsSync5(full2);
-    const file = path10.relative(root, full2).split(path10.sep).join("/");
+    const full2 = path11.resolve(workingDirectory, d3.file);
+    const inCheckout = !path11.isAbsolute(d3.file) && existsSync6(full2);
+    const file = path11.relative(root, full2).split(path11.sep).join("/");
     const properties = inCheckout ? { title: `edgeops ${d3.code}`, file, startLine: d3.line, startColumn: d3.column } : { title: `edgeops ${d3.code}` };
     const message = inCheckout ? d3.message : `${d3.file}: ${d3.message}`;
     if (d3.severity === "error") error(message, properties);
