@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { explainCommand, explainHelp } from './commands/explain.js';
 import { planCommand, planHelp } from './commands/plan.js';
 import { resolveCommand, resolveHelp } from './commands/resolve.js';
+import { simulateCommand, simulateHelp } from './commands/simulate.js';
+import { statusCommand, statusHelp } from './commands/status.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from './context.js';
 
@@ -13,6 +15,8 @@ const COMMANDS: Record<string, Command> = {
   resolve: { run: resolveCommand, help: resolveHelp, summary: 'the winning deployment of every device' },
   explain: { run: explainCommand, help: explainHelp, summary: 'why a device gets what it gets' },
   plan: { run: planCommand, help: planHelp, summary: 'what a change does to the fleet, and why' },
+  status: { run: statusCommand, help: statusHelp, summary: 'deployment status from device reports' },
+  simulate: { run: simulateCommand, help: simulateHelp, summary: 'devices that receive the rendering and report (no real fleet)' },
 };
 
 export const mainHelp = `Usage: edgeops <command> [options]
