@@ -69,7 +69,7 @@ async function* ndjson(full: string, file: string): AsyncGenerator<ReportItem> {
   let skipping = false;
   const item = (buf: Buffer, start: number, end: number): ReportItem | undefined => {
     line++;
-    if (skipping) {
+    if (skipping || end - start > MAX_REPORT_BYTES) {
       skipping = false;
       return invalid(file, line, 1, `line longer than ${MAX_REPORT_BYTES} bytes: not a report`);
     }
