@@ -37,7 +37,11 @@ export interface ApplyChanges {
  * The change set for a target that holds `received` (deviceId → key of what it
  * last acknowledged). `keys` gives the key of each deployment's rendered manifest.
  */
-export function diffTarget(resolution: Pick<Resolution, 'deviceIds' | 'winners'>, keys: ReadonlyMap<string, string>, received: ReadonlyMap<string, string>): ApplyChanges {
+export function diffTarget(
+  resolution: Pick<Resolution, 'deviceIds' | 'winners'>,
+  keys: ReadonlyMap<string, string>,
+  received: ReadonlyMap<string, string>,
+): ApplyChanges {
   const add: DesiredDevice[] = [];
   const update: DesiredDevice[] = [];
   let unchanged = 0;
