@@ -64,7 +64,7 @@ if (!existsSync(reportsFile)) {
           };
     text += `${JSON.stringify(report)}\n`;
     if (text.length > 1 << 20) {
-      if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       text = '';
     }
   }

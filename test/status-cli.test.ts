@@ -148,7 +148,7 @@ describe('edgeops status', () => {
     expect(stdout).toContain('| `prod01` | `telemetry-prod` | code 500: a \\| b |');
   });
 
-  it('usage errors: no report source, both sources, a bad state, --iothub before it exists', async () => {
+  it('usage errors: no report source, both sources, a bad state, a missing folder', async () => {
     expect((await cli('status')).stderr).toContain('say where reports come from: --reports DIR or --iothub');
     expect((await cli('status', '--reports', 'seed', '--iothub')).code).toBe(2);
     expect((await cli('status', '--reports', 'seed', '--state', 'sad')).stderr).toContain('--state must be one of success, failure, pending, unmanaged');

@@ -1,9 +1,9 @@
 /** `status`: deployment metrics from device reports, against the repository's current resolution. */
-import { canonicalJson } from '../core/manifest/canonical.js';
 import { contentHashOf, renderModulesContent } from '../core/manifest/render.js';
 import { append, type PlacedDiagnostic } from '../core/diagnostics.js';
 import type { Analysis } from '../core/analyze.js';
 import { statusFolder, type StatusResult } from '../core/status/status.js';
+import { edgeAgentDesiredKey } from '../io/reports/iothub.js';
 import type { ReportSource } from '../io/reports/report-source.js';
 import type { Source } from '../io/source.js';
 import { loadRepository, type LoadedRepository, type LoadOptions } from './load.js';
@@ -21,8 +21,8 @@ export function currentContentHashes(analysis: Analysis): Map<string, string> {
   return new Map(analysis.repository.deployments.map((d) => [d.id, contentHashOf(d)]));
 }
 
-/** Twin metadata IoT Hub adds to desired properties: not part of the content edgeops sent. */
-const TWIN_METADATA = new Set(['$version', '$metadata']);
+/** Maps a twin's `$edgeAgent` desired properties to the content hash of what edgeops delivered. */
+export type DesiredContentLookup = (desiredAgentProperties: unknown) => string | undefined;
 
 /**
  * `contentHashOf(desiredAgentProperties)` for the IoT Hub report source: the
@@ -30,27 +30,31 @@ const TWIN_METADATA = new Set(['$version', '$metadata']);
  * and `$metadata`) → the content hash of the current deployment that renders
  * exactly them, or `undefined` when none does (older content, or set by hand).
  */
-export function desiredContentLookup(analysis: Analysis): (desiredAgentProperties: unknown) => string | undefined {
+export function desiredContentLookup(analysis: Analysis): DesiredContentLookup {
   const byDesired = new Map<string, string>();
   for (const d of analysis.repository.deployments) {
-    const agent = renderModulesContent(d.modulesContent).$edgeAgent as Record<string, unknown> | undefined;
-    const desired = agent?.['properties.desired'];
-    if (desired !== undefined) byDesired.set(canonicalJson(desired), contentHashOf(d));
+    const agent = renderModulesContent(d.modulesContent).$edgeAgent;
+    const desired = isObject(agent) ? agent['properties.desired'] : undefined;
+    if (isObject(desired)) byDesired.set(edgeAgentDesiredKey(desired), contentHashOf(d));
   }
-  return (desired) => {
-    if (typeof desired !== 'object' || desired === null || Array.isArray(desired)) return undefined;
-    const content = Object.fromEntries(Object.entries(desired).filter(([k]) => !TWIN_METADATA.has(k)));
-    return byDesired.get(canonicalJson(content));
-  };
+  return (desired) => (isObject(desired) ? byDesired.get(edgeAgentDesiredKey(desired)) : undefined);
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Bad reports listed one by one; the rest are counted in one last diagnostic. */
 export const MAX_REPORT_DIAGNOSTICS = 1000;
 
-/** Reads the repository, then folds every report the source yields. */
-export async function status(source: Source, reportSource: ReportSource, options: LoadOptions = {}): Promise<StatusOutcome> {
+/** Reads the repository, then folds every report the source yields (a source, or a function making one from the lookup). */
+export async function status(
+  source: Source,
+  reports: ReportSource | ((contentHashOf: DesiredContentLookup) => ReportSource),
+  options: LoadOptions = {},
+): Promise<StatusOutcome> {
   const loaded = await loadRepository(source, options);
   const { analysis } = loaded;
+  // The IoT Hub source needs to know what edgeops delivered: it is made once the repository is read.
+  const reportSource = typeof reports === 'function' ? reports(desiredContentLookup(analysis)) : reports;
   const folder = statusFolder(analysis.resolution, currentContentHashes(analysis));
   const diagnostics: PlacedDiagnostic[] = [];
   append(diagnostics, loaded.diagnostics);

@@ -2,7 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DEVICE_STATES, failingDeployments, type DeviceState } from '../../core/status/status.js';
 import { folderReportSource } from '../../io/reports/folder.js';
-import type { ReportSource } from '../../io/reports/report-source.js';
+import { ConnectionStringError } from '../../io/iothub/connection.js';
+import { createIotHubClient, IotHubError } from '../../io/iothub/client.js';
+import { iothubReportSource } from '../../io/reports/iothub.js';
 import { statusMarkdown, statusText, writeStatusJson, type StatusView } from '../../render/status.js';
 import { status } from '../../usecases/status.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
@@ -31,10 +33,22 @@ current content yet), as the IoT Hub portal shows them; then the failing devices
 Exit code 1 when the repository has errors or --fail-on-failure is exceeded.
 `;
 
-function reportSourceOf(ctx: CliContext, reports: string | undefined, iothub: boolean): ReportSource {
+type Reports = Parameters<typeof status>[1];
+
+/** The connection string comes from the argument or the environment; it never appears in output. */
+function reportSourceOf(ctx: CliContext, reports: string | undefined, iothub: boolean, connection: string | undefined): Reports {
   if (reports !== undefined && iothub) throw new UsageError('give either --reports DIR or --iothub, not both');
   if (iothub) {
-    throw new UsageError('--iothub is not available yet in this build: export the $edgeAgent twins as report files and use --reports DIR');
+    const connectionString = connection ?? ctx.env.EDGEOPS_IOTHUB_CONNECTION_STRING;
+    if (!connectionString) throw new UsageError('--iothub needs a connection string: as its argument or in EDGEOPS_IOTHUB_CONNECTION_STRING');
+    let client;
+    try {
+      client = createIotHubClient({ connectionString, endpoint: ctx.env.EDGEOPS_IOTHUB_ENDPOINT || undefined });
+    } catch (e) {
+      if (e instanceof ConnectionStringError) throw new UsageError(e.message);
+      throw e;
+    }
+    return (contentHashOf) => iothubReportSource({ client, contentHashOf });
   }
   if (reports === undefined) throw new UsageError('say where reports come from: --reports DIR or --iothub');
   const dir = path.resolve(ctx.cwd, reports);
@@ -73,9 +87,16 @@ export async function statusCommand(args: readonly string[], ctx: CliContext): P
   const state = values.state as DeviceState | undefined;
   if (state !== undefined && !DEVICE_STATES.includes(state)) throw new UsageError(`--state must be one of ${DEVICE_STATES.join(', ')} (got '${state}')`);
   const threshold = percentOf(values['fail-on-failure']);
-  const reportSource = reportSourceOf(ctx, values.reports, values.iothub);
+  const reports = reportSourceOf(ctx, values.reports, values.iothub, positionals[0]);
 
-  const outcome = await status(await openSource(ctx, values.repo, values.ref), reportSource);
+  let outcome;
+  try {
+    outcome = await status(await openSource(ctx, values.repo, values.ref), reports);
+  } catch (e) {
+    if (!(e instanceof IotHubError)) throw e;
+    ctx.stderr.write(`edgeops status: ${e.message}\n`);
+    return EXIT_INVALID;
+  }
   const deployment = values.deployment;
   if (deployment !== undefined && !outcome.status.deployments.some((d) => d.id === deployment)) {
     throw new UsageError(`--deployment ${deployment}: no such deployment in ${values.repo}`);

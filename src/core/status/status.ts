@@ -118,7 +118,7 @@ export function statusFolder(resolution: Resolution, contentHashes: ReadonlyMap<
       reasons.set(
         i,
         report.contentHash === undefined
-          ? 'reported content this repository does not render (older content)'
+          ? 'reported older content (not what this repository renders now)'
           : `reported ${shortHash(report.contentHash)} (older content)`,
       );
       return;
