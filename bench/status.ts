@@ -7,7 +7,7 @@
  * and its peak RSS (GNU time's %M). Budget: ≤ 5 s and ≤ 1.5 GB for 1M + 1M.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate, writeRepository } from './generate.js';
@@ -43,7 +43,7 @@ if (!existsSync(reportsFile)) {
   const hashes = currentContentHashes(analysis);
   const { deviceIds, winners } = analysis.resolution;
   mkdirSync(reportsDir, { recursive: true });
-  const out = createWriteStream(reportsFile);
+  const fd = openSync(`${reportsFile}.tmp`, 'w');
   const older = 'sha256:0000000000000000000000000000000000000000000000000000000000000000';
   let text = '';
   for (let i = 0; i < deviceIds.length; i++) {
@@ -64,11 +64,13 @@ if (!existsSync(reportsFile)) {
           };
     text += `${JSON.stringify(report)}\n`;
     if (text.length > 1 << 20) {
-      if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      writeSync(fd, text);
       text = '';
     }
   }
-  await new Promise((resolve) => out.end(text, () => resolve(undefined)));
+  writeSync(fd, text);
+  closeSync(fd);
+  renameSync(`${reportsFile}.tmp`, reportsFile);
 }
 
 const bin = path.join(root, 'bin/edgeops.js');

@@ -42,6 +42,10 @@ export function desiredContentLookup(analysis: Analysis): DesiredContentLookup {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+async function* single<T>(items: AsyncIterable<T>): AsyncGenerator<readonly T[]> {
+  for await (const item of items) yield [item];
+}
+
 /** Bad reports listed one by one; the rest are counted in one last diagnostic. */
 export const MAX_REPORT_DIAGNOSTICS = 1000;
 
@@ -59,9 +63,11 @@ export async function status(
   const diagnostics: PlacedDiagnostic[] = [];
   append(diagnostics, loaded.diagnostics);
   let bad = 0;
-  for await (const item of reportSource.reports()) {
-    if ('report' in item) folder.add(item.report);
-    else if (++bad <= MAX_REPORT_DIAGNOSTICS) diagnostics.push(item.diagnostic);
+  for await (const batch of reportSource.batches?.() ?? single(reportSource.reports())) {
+    for (const item of batch) {
+      if ('report' in item) folder.add(item.report);
+      else if (++bad <= MAX_REPORT_DIAGNOSTICS) diagnostics.push(item.diagnostic);
+    }
   }
   if (bad > MAX_REPORT_DIAGNOSTICS) {
     diagnostics.push({
