@@ -68,6 +68,10 @@ describe('folder report source', () => {
     const items = await read(dir);
     const reports = items.filter((i) => 'report' in i);
     expect(reports.length).toBe(20_000);
+    // Batches (what status reads) hold the same items, in the same order.
+    const batched: ReportItem[] = [];
+    for await (const batch of folderReportSource(dir, 'reports').batches!()) batched.push(...batch);
+    expect(batched).toEqual(items);
     expect(items.filter((i) => 'diagnostic' in i).map((i) => ('diagnostic' in i ? [i.diagnostic.line, i.diagnostic.message] : []))).toEqual([
       [11, `line longer than ${MAX_REPORT_BYTES} bytes: not a report`],
     ]);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../src/core/manifest/canonical.js';
 import { renderModulesContent } from '../src/core/manifest/render.js';
 import type { DeviceReport } from '../src/core/status/report.js';
-import { computeStatus, failingDeployments, reportProblem, type StatusResult } from '../src/core/status/status.js';
+import { computeStatus, deviceIndex, failingDeployments, reportProblem, type StatusResult } from '../src/core/status/status.js';
+import fc from 'fast-check';
 import type { ReportItem } from '../src/io/reports/report-source.js';
 import { FAILING_SHOWN, statusMarkdown, statusText } from '../src/render/status.js';
 import { createStyle } from '../src/render/style.js';
@@ -188,6 +189,18 @@ describe('status text and Markdown', () => {
     expect(markdown).toContain('<details><summary>25 failing devices</summary>');
     expect(markdown.match(/^\| `d\d\d` \|/gm)).toHaveLength(FAILING_SHOWN);
     expect(markdown).toContain(`…and ${25 - FAILING_SHOWN} more`);
+  });
+});
+
+describe('device index', () => {
+  it('finds every id at its position and nothing else, like a Map', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ maxLength: 6 }), { maxLength: 200 }), fc.array(fc.string({ maxLength: 6 }), { maxLength: 50 }), (ids, probes) => {
+        const indexOf = deviceIndex(ids);
+        const map = new Map(ids.map((id, i) => [id, i]));
+        for (const id of [...ids, ...probes]) expect(indexOf(id)).toBe(map.get(id) ?? -1);
+      }),
+    );
   });
 });
 
