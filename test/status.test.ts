@@ -100,6 +100,13 @@ describe('status metrics', () => {
     expect(result.countDevices({ state: 'unmanaged' })).toBe(1);
   });
 
+  it('a device two deployments tie on is unmanaged, and the reason names them', async () => {
+    const loaded = await loadFleet({ a: { targetCondition: '*' }, b: { targetCondition: '*' } }, [{ deviceId: 'd1' }]);
+    expect(loaded.valid).toBe(false);
+    const result = computeStatus(loaded.analysis.resolution, currentContentHashes(loaded.analysis), []);
+    expect(device(result, 'd1')).toEqual({ deviceId: 'd1', deployment: null, state: 'unmanaged', reason: 'undecided: a and b tie' });
+  });
+
   it('reports for devices not in the fleet (removed) are counted and listed once', async () => {
     const { loaded, hash } = await seedFleet();
     const result = statusOf(loaded, [ok('removed1', hash), ok('removed1', hash, { code: 500 }), ok('removed0', hash)]);
