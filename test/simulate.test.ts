@@ -31,9 +31,16 @@ const deviceFiles = (dir: string): string[] =>
     .sort();
 
 async function run(dir: string, options: SimulateOptions) {
-  const lines: string[] = [];
-  const result = await simulate(await openRendering(dir, { fs }), (line) => void lines.push(line), options);
-  return { result, text: lines.join(''), reports: lines.map((l) => JSON.parse(l)) };
+  let text = '';
+  const result = await simulate(await openRendering(dir, { fs }), (lines) => void (text += lines), options);
+  return {
+    result,
+    text,
+    reports: text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+  };
 }
 
 const desired = (modules: Record<string, unknown>, schemaVersion = '1.1') =>

@@ -76,7 +76,7 @@ export async function simulateCommand(args: readonly string[], ctx: CliContext):
   }
   const file = path.join(values.reports, SIMULATED_REPORTS);
   const out = await reportFileWriter(path.resolve(ctx.cwd, file));
-  const result = await simulate(rendering, (line) => out.write(line), options);
+  const result = await simulate(rendering, (lines) => out.write(lines), options);
   await out.close();
 
   if (format === 'json') {
