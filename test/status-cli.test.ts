@@ -199,8 +199,36 @@ describe('edgeops simulate, then status', () => {
     expect(stdout).toContain('prod07  telemetry-prod  failure  module telemetry failed (exit 1)');
   });
 
+  it("after 'edgeops apply' (the embedded git rendering), simulate and status need no paths but --reports", async () => {
+    const applied = await cli('apply', '--format', 'json');
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ pushed: 15 });
+    const simulated = await cli('simulate', '--reports', '.edgeops/reports', '--seed', '1', '--pending-rate', '0.3', '--format', 'json');
+    expect(simulated.code).toBe(0);
+    const summary = JSON.parse(simulated.stdout);
+    expect(summary.from).toMatch(/^\.edgeops\/rendered \(edgeops\/rendered [0-9a-f]{7}\)$/);
+    expect(summary.devices).toBe(15);
+    expect(summary.pending).toBeGreaterThan(0);
+    const { stdout } = await cli('status', '--reports', '.edgeops/reports', '--format', 'json');
+    expect(JSON.parse(stdout).deployments[0]).toMatchObject({ targeted: 15, applied: 15, reportingSuccess: summary.success, pending: summary.pending });
+    // A new content: every device is pending until it reports about it.
+    const original = readFileSync(path.join(repo, 'deployments/telemetry-prod.yaml'), 'utf8');
+    writeFileSync(
+      path.join(repo, 'deployments/telemetry-prod.yaml'),
+      deploymentYaml({
+        targetCondition: "tags.environment = 'prod'",
+        labels: { team: 'telemetry' },
+        content: TELEMETRY_CONTENT.replace('telemetry:2.1', 'telemetry:2.2'),
+      }),
+    );
+    const after = JSON.parse((await cli('status', '--reports', '.edgeops/reports', '--format', 'json')).stdout).deployments[0];
+    expect(after).toMatchObject({ reportingSuccess: 0, reportingFailure: 0, pending: 15 });
+    writeFileSync(path.join(repo, 'deployments/telemetry-prod.yaml'), original);
+  });
+
   it('no rendering: exit 1 with what to do; bad rates are usage errors', async () => {
-    const none = await cli('simulate', '--reports', 'x');
+    const empty = mkdtempSync(path.join(tmpdir(), 'edgeops-no-rendering-'));
+    const none = await runCli(['simulate', '--reports', 'x'], { cwd: empty });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(".edgeops/rendered does not exist: run 'edgeops apply' first");
     expect((await cli('simulate', '--from', 'rendered', '--reports', 'x', '--fail-rate', '2')).code).toBe(2);

@@ -9,8 +9,7 @@ import path from 'node:path';
 import git, { type CallbackFsClient, type PromiseFsClient } from 'isomorphic-git';
 import { DEVICES_FOLDER, deviceIdOfFileName } from '../core/manifest/layout.js';
 import { openRepository, resolveCommit, RefError, type GitRepository } from './git.js';
-
-export const RENDERED_BRANCH = 'edgeops/rendered';
+import { RENDERED_BRANCH } from './sinks/git.js';
 
 export interface RenderedFile {
   readonly deviceId: string;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { reportFileWriter } from '../../io/reports/folder.js';
 import { openRendering, RenderingError } from '../../io/rendering.js';
+import { DEFAULT_RENDERED } from '../../io/sinks/git.js';
 import { stringify } from '../../render/json.js';
 import { diagnosticsText } from '../../render/text/diagnostics.js';
 import { simulate } from '../../usecases/simulate.js';
@@ -42,7 +43,7 @@ function rate(name: string, value: string | undefined): number {
 export async function simulateCommand(args: readonly string[], ctx: CliContext): Promise<number> {
   const { values } = parse(args, {
     repo: { type: 'string', default: '.' },
-    from: { type: 'string', default: '.edgeops/rendered' },
+    from: { type: 'string', default: DEFAULT_RENDERED },
     reports: { type: 'string' },
     seed: { type: 'string', default: '0' },
     'fail-rate': { type: 'string' },
