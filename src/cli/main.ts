@@ -1,6 +1,7 @@
 /** The `edgeops` command: dispatches to one command per file; only bin/ calls process.exit. */
 import { createRequire } from 'node:module';
 import { applyCommand, applyHelp } from './commands/apply.js';
+import { appCommand, appHelp } from './commands/app.js';
 import { explainCommand, explainHelp } from './commands/explain.js';
 import { planCommand, planHelp } from './commands/plan.js';
 import { resolveCommand, resolveHelp } from './commands/resolve.js';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   apply: { run: applyCommand, help: applyHelp, summary: "write every device's effective manifest to a sink" },
   status: { run: statusCommand, help: statusHelp, summary: 'deployment status from device reports' },
   simulate: { run: simulateCommand, help: simulateHelp, summary: 'devices that receive the rendering and report (no real fleet)' },
+  app: { run: appCommand, help: appHelp, summary: 'run the GitHub App (probot server)' },
 };
 
 export const mainHelp = `Usage: edgeops <command> [options]
