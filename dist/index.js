@@ -12423,21 +12423,21 @@ var require_response = __commonJS({
         return responseObject;
       }
       // Creates a redirect Response that redirects to url with status status.
-      static redirect(url, status = 302) {
+      static redirect(url, status2 = 302) {
         webidl.argumentLengthCheck(arguments, 1, "Response.redirect");
         url = webidl.converters.USVString(url);
-        status = webidl.converters["unsigned short"](status);
+        status2 = webidl.converters["unsigned short"](status2);
         let parsedURL;
         try {
           parsedURL = new URL(url, relevantRealm.settingsObject.baseUrl);
         } catch (err) {
           throw new TypeError(`Failed to parse URL from ${url}`, { cause: err });
         }
-        if (!redirectStatusSet.has(status)) {
-          throw new RangeError(`Invalid status code ${status}`);
+        if (!redirectStatusSet.has(status2)) {
+          throw new RangeError(`Invalid status code ${status2}`);
         }
         const responseObject = fromInnerResponse(makeResponse({}), "immutable");
-        responseObject[kState].status = status;
+        responseObject[kState].status = status2;
         const value = isomorphicEncode(URLSerializer(parsedURL));
         responseObject[kState].headersList.append("location", value, true);
         return responseObject;
@@ -14329,13 +14329,13 @@ var require_fetch = __commonJS({
         })();
       }
       try {
-        const { body, status, statusText, headersList, socket } = await dispatch({ body: requestBody });
+        const { body, status: status2, statusText, headersList, socket } = await dispatch({ body: requestBody });
         if (socket) {
-          response = makeResponse({ status, statusText, headersList, socket });
+          response = makeResponse({ status: status2, statusText, headersList, socket });
         } else {
           const iterator3 = body[Symbol.asyncIterator]();
           fetchParams.controller.next = () => iterator3.next();
-          response = makeResponse({ status, statusText, headersList });
+          response = makeResponse({ status: status2, statusText, headersList });
         }
       } catch (err) {
         if (err.name === "AbortError") {
@@ -14459,8 +14459,8 @@ var require_fetch = __commonJS({
             onResponseStarted() {
               timingInfo.finalNetworkResponseStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
             },
-            onHeaders(status, rawHeaders, resume, statusText) {
-              if (status < 200) {
+            onHeaders(status2, rawHeaders, resume, statusText) {
+              if (status2 < 200) {
                 return;
               }
               let location = "";
@@ -14470,8 +14470,8 @@ var require_fetch = __commonJS({
               }
               location = headersList.get("location", true);
               const decoders = [];
-              const willFollow = location && request3.redirect === "follow" && redirectStatusSet.has(status);
-              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              const willFollow = location && request3.redirect === "follow" && redirectStatusSet.has(status2);
+              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status2) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -14509,7 +14509,7 @@ var require_fetch = __commonJS({
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
               resolve({
-                status,
+                status: status2,
                 statusText,
                 headersList,
                 body: decoders.length ? pipeline(this.body, ...decoders, (err) => {
@@ -14543,8 +14543,8 @@ var require_fetch = __commonJS({
               fetchParams.controller.terminate(error3);
               reject(error3);
             },
-            onUpgrade(status, rawHeaders, socket) {
-              if (status !== 101) {
+            onUpgrade(status2, rawHeaders, socket) {
+              if (status2 !== 101) {
                 return;
               }
               const headersList = new HeadersList();
@@ -14552,8 +14552,8 @@ var require_fetch = __commonJS({
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
               resolve({
-                status,
-                statusText: STATUS_CODES[status],
+                status: status2,
+                statusText: STATUS_CODES[status2],
                 headersList,
                 socket
               });
@@ -21601,16 +21601,16 @@ var require_deflate = __commonJS({
       return s.pending !== 0 ? Z_OK : Z_STREAM_END;
     }
     function deflateEnd(strm) {
-      var status;
+      var status2;
       if (!strm || !strm.state) {
         return Z_STREAM_ERROR;
       }
-      status = strm.state.status;
-      if (status !== INIT_STATE && status !== EXTRA_STATE && status !== NAME_STATE && status !== COMMENT_STATE && status !== HCRC_STATE && status !== BUSY_STATE && status !== FINISH_STATE) {
+      status2 = strm.state.status;
+      if (status2 !== INIT_STATE && status2 !== EXTRA_STATE && status2 !== NAME_STATE && status2 !== COMMENT_STATE && status2 !== HCRC_STATE && status2 !== BUSY_STATE && status2 !== FINISH_STATE) {
         return err(strm, Z_STREAM_ERROR);
       }
       strm.state = null;
-      return status === BUSY_STATE ? err(strm, Z_DATA_ERROR) : Z_OK;
+      return status2 === BUSY_STATE ? err(strm, Z_DATA_ERROR) : Z_OK;
     }
     function deflateSetDictionary(strm, dictionary) {
       var dictLength = dictionary.length;
@@ -21894,7 +21894,7 @@ var require_deflate2 = __commonJS({
       this.chunks = [];
       this.strm = new ZStream();
       this.strm.avail_out = 0;
-      var status = zlib_deflate.deflateInit2(
+      var status2 = zlib_deflate.deflateInit2(
         this.strm,
         opt.level,
         opt.method,
@@ -21902,8 +21902,8 @@ var require_deflate2 = __commonJS({
         opt.memLevel,
         opt.strategy
       );
-      if (status !== Z_OK) {
-        throw new Error(msg[status]);
+      if (status2 !== Z_OK) {
+        throw new Error(msg[status2]);
       }
       if (opt.header) {
         zlib_deflate.deflateSetHeader(this.strm, opt.header);
@@ -21917,9 +21917,9 @@ var require_deflate2 = __commonJS({
         } else {
           dict = opt.dictionary;
         }
-        status = zlib_deflate.deflateSetDictionary(this.strm, dict);
-        if (status !== Z_OK) {
-          throw new Error(msg[status]);
+        status2 = zlib_deflate.deflateSetDictionary(this.strm, dict);
+        if (status2 !== Z_OK) {
+          throw new Error(msg[status2]);
         }
         this._dict_set = true;
       }
@@ -21927,7 +21927,7 @@ var require_deflate2 = __commonJS({
     Deflate.prototype.push = function(data, mode) {
       var strm = this.strm;
       var chunkSize = this.options.chunkSize;
-      var status, _mode;
+      var status2, _mode;
       if (this.ended) {
         return false;
       }
@@ -21947,9 +21947,9 @@ var require_deflate2 = __commonJS({
           strm.next_out = 0;
           strm.avail_out = chunkSize;
         }
-        status = zlib_deflate.deflate(strm, _mode);
-        if (status !== Z_STREAM_END && status !== Z_OK) {
-          this.onEnd(status);
+        status2 = zlib_deflate.deflate(strm, _mode);
+        if (status2 !== Z_STREAM_END && status2 !== Z_OK) {
+          this.onEnd(status2);
           this.ended = true;
           return false;
         }
@@ -21960,12 +21960,12 @@ var require_deflate2 = __commonJS({
             this.onData(utils.shrinkBuf(strm.output, strm.next_out));
           }
         }
-      } while ((strm.avail_in > 0 || strm.avail_out === 0) && status !== Z_STREAM_END);
+      } while ((strm.avail_in > 0 || strm.avail_out === 0) && status2 !== Z_STREAM_END);
       if (_mode === Z_FINISH) {
-        status = zlib_deflate.deflateEnd(this.strm);
-        this.onEnd(status);
+        status2 = zlib_deflate.deflateEnd(this.strm);
+        this.onEnd(status2);
         this.ended = true;
-        return status === Z_OK;
+        return status2 === Z_OK;
       }
       if (_mode === Z_SYNC_FLUSH) {
         this.onEnd(Z_OK);
@@ -21977,8 +21977,8 @@ var require_deflate2 = __commonJS({
     Deflate.prototype.onData = function(chunk) {
       this.chunks.push(chunk);
     };
-    Deflate.prototype.onEnd = function(status) {
-      if (status === Z_OK) {
+    Deflate.prototype.onEnd = function(status2) {
+      if (status2 === Z_OK) {
         if (this.options.to === "string") {
           this.result = this.chunks.join("");
         } else {
@@ -21986,7 +21986,7 @@ var require_deflate2 = __commonJS({
         }
       }
       this.chunks = [];
-      this.err = status;
+      this.err = status2;
       this.msg = this.strm.msg;
     };
     function deflate(input, options) {
@@ -23905,12 +23905,12 @@ var require_inflate2 = __commonJS({
       this.chunks = [];
       this.strm = new ZStream();
       this.strm.avail_out = 0;
-      var status = zlib_inflate.inflateInit2(
+      var status2 = zlib_inflate.inflateInit2(
         this.strm,
         opt.windowBits
       );
-      if (status !== c.Z_OK) {
-        throw new Error(msg[status]);
+      if (status2 !== c.Z_OK) {
+        throw new Error(msg[status2]);
       }
       this.header = new GZheader();
       zlib_inflate.inflateGetHeader(this.strm, this.header);
@@ -23921,9 +23921,9 @@ var require_inflate2 = __commonJS({
           opt.dictionary = new Uint8Array(opt.dictionary);
         }
         if (opt.raw) {
-          status = zlib_inflate.inflateSetDictionary(this.strm, opt.dictionary);
-          if (status !== c.Z_OK) {
-            throw new Error(msg[status]);
+          status2 = zlib_inflate.inflateSetDictionary(this.strm, opt.dictionary);
+          if (status2 !== c.Z_OK) {
+            throw new Error(msg[status2]);
           }
         }
       }
@@ -23932,7 +23932,7 @@ var require_inflate2 = __commonJS({
       var strm = this.strm;
       var chunkSize = this.options.chunkSize;
       var dictionary = this.options.dictionary;
-      var status, _mode;
+      var status2, _mode;
       var next_out_utf8, tail, utf8str;
       var allowBufError = false;
       if (this.ended) {
@@ -23954,21 +23954,21 @@ var require_inflate2 = __commonJS({
           strm.next_out = 0;
           strm.avail_out = chunkSize;
         }
-        status = zlib_inflate.inflate(strm, c.Z_NO_FLUSH);
-        if (status === c.Z_NEED_DICT && dictionary) {
-          status = zlib_inflate.inflateSetDictionary(this.strm, dictionary);
+        status2 = zlib_inflate.inflate(strm, c.Z_NO_FLUSH);
+        if (status2 === c.Z_NEED_DICT && dictionary) {
+          status2 = zlib_inflate.inflateSetDictionary(this.strm, dictionary);
         }
-        if (status === c.Z_BUF_ERROR && allowBufError === true) {
-          status = c.Z_OK;
+        if (status2 === c.Z_BUF_ERROR && allowBufError === true) {
+          status2 = c.Z_OK;
           allowBufError = false;
         }
-        if (status !== c.Z_STREAM_END && status !== c.Z_OK) {
-          this.onEnd(status);
+        if (status2 !== c.Z_STREAM_END && status2 !== c.Z_OK) {
+          this.onEnd(status2);
           this.ended = true;
           return false;
         }
         if (strm.next_out) {
-          if (strm.avail_out === 0 || status === c.Z_STREAM_END || strm.avail_in === 0 && (_mode === c.Z_FINISH || _mode === c.Z_SYNC_FLUSH)) {
+          if (strm.avail_out === 0 || status2 === c.Z_STREAM_END || strm.avail_in === 0 && (_mode === c.Z_FINISH || _mode === c.Z_SYNC_FLUSH)) {
             if (this.options.to === "string") {
               next_out_utf8 = strings.utf8border(strm.output, strm.next_out);
               tail = strm.next_out - next_out_utf8;
@@ -23987,15 +23987,15 @@ var require_inflate2 = __commonJS({
         if (strm.avail_in === 0 && strm.avail_out === 0) {
           allowBufError = true;
         }
-      } while ((strm.avail_in > 0 || strm.avail_out === 0) && status !== c.Z_STREAM_END);
-      if (status === c.Z_STREAM_END) {
+      } while ((strm.avail_in > 0 || strm.avail_out === 0) && status2 !== c.Z_STREAM_END);
+      if (status2 === c.Z_STREAM_END) {
         _mode = c.Z_FINISH;
       }
       if (_mode === c.Z_FINISH) {
-        status = zlib_inflate.inflateEnd(this.strm);
-        this.onEnd(status);
+        status2 = zlib_inflate.inflateEnd(this.strm);
+        this.onEnd(status2);
         this.ended = true;
-        return status === c.Z_OK;
+        return status2 === c.Z_OK;
       }
       if (_mode === c.Z_SYNC_FLUSH) {
         this.onEnd(c.Z_OK);
@@ -24007,8 +24007,8 @@ var require_inflate2 = __commonJS({
     Inflate.prototype.onData = function(chunk) {
       this.chunks.push(chunk);
     };
-    Inflate.prototype.onEnd = function(status) {
-      if (status === c.Z_OK) {
+    Inflate.prototype.onEnd = function(status2) {
+      if (status2 === c.Z_OK) {
         if (this.options.to === "string") {
           this.result = this.chunks.join("");
         } else {
@@ -24016,7 +24016,7 @@ var require_inflate2 = __commonJS({
         }
       }
       this.chunks = [];
-      this.err = status;
+      this.err = status2;
       this.msg = this.strm.msg;
     };
     function inflate(input, options) {
@@ -28903,9 +28903,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
     }
     function isPromiseLike(obj) {
-      return isObject4(obj) && isFunction(obj.then) && isFunction(obj.catch);
+      return isObject6(obj) && isFunction(obj.then) && isFunction(obj.catch);
     }
-    function isObject4(obj) {
+    function isObject6(obj) {
       return obj && typeof obj === "object";
     }
     function isFunction(obj) {
@@ -32453,9 +32453,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
             }
             unshallows.push(oid);
           } else if (line.startsWith("ACK")) {
-            const [, oid, status2] = line.split(" ");
-            acks.push({ oid, status: status2 });
-            if (!status2) done = true;
+            const [, oid, status3] = line.split(" ");
+            acks.push({ oid, status: status3 });
+            if (!status3) done = true;
           } else if (line.startsWith("NAK")) {
             nak = true;
             done = true;
@@ -34933,14 +34933,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       result.refs = {};
       for (const line2 of lines) {
         if (line2.trim() === "") continue;
-        const status2 = line2.slice(0, 2);
+        const status3 = line2.slice(0, 2);
         const refAndMessage = line2.slice(3);
         let space = refAndMessage.indexOf(" ");
         if (space === -1) space = refAndMessage.length;
         const ref = refAndMessage.slice(0, space);
         const error3 = refAndMessage.slice(space + 1);
         result.refs[ref] = {
-          ok: status2 === "ok",
+          ok: status3 === "ok",
           error: error3
         };
       }
@@ -36248,7 +36248,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    async function status({
+    async function status2({
       fs: _fs,
       dir,
       gitdir = join(dir, ".git"),
@@ -36885,7 +36885,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       resetIndex,
       updateIndex: updateIndex$1,
       resolveRef,
-      status,
+      status: status2,
       statusMatrix,
       tag,
       version,
@@ -36958,7 +36958,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     exports.resolveRef = resolveRef;
     exports.setConfig = setConfig;
     exports.stash = stash;
-    exports.status = status;
+    exports.status = status2;
     exports.statusMatrix = statusMatrix;
     exports.tag = tag;
     exports.updateIndex = updateIndex$1;
@@ -52559,12 +52559,12 @@ var require_light = __commonJS({
             }
           };
         }
-        _addListener(name, status, cb) {
+        _addListener(name, status2, cb) {
           var base;
           if ((base = this._events)[name] == null) {
             base[name] = [];
           }
-          this._events[name].push({ cb, status });
+          this._events[name].push({ cb, status: status2 });
           return this.instance;
         }
         listenerCount(name) {
@@ -52737,10 +52737,10 @@ var require_light = __commonJS({
           }
         }
         _assertStatus(expected) {
-          var status;
-          status = this._states.jobStatus(this.options.id);
-          if (!(status === expected || expected === "DONE" && status === null)) {
-            throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+          var status2;
+          status2 = this._states.jobStatus(this.options.id);
+          if (!(status2 === expected || expected === "DONE" && status2 === null)) {
+            throw new BottleneckError$1(`Invalid job status ${status2}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
           }
         }
         doReceive() {
@@ -53044,10 +53044,10 @@ var require_light = __commonJS({
           var ref;
           return (ref = this.status[this._jobs[id]]) != null ? ref : null;
         }
-        statusJobs(status) {
+        statusJobs(status2) {
           var k2, pos, ref, results, v;
-          if (status != null) {
-            pos = this.status.indexOf(status);
+          if (status2 != null) {
+            pos = this.status.indexOf(status2);
             if (pos < 0) {
               throw new BottleneckError$3(`status must be one of ${this.status.join(", ")}`);
             }
@@ -53405,8 +53405,8 @@ var require_light = __commonJS({
           jobStatus(id) {
             return this._states.jobStatus(id);
           }
-          jobs(status) {
-            return this._states.statusJobs(status);
+          jobs(status2) {
+            return this._states.statusJobs(status2);
           }
           counts() {
             return this._states.statusCounts();
@@ -54080,11 +54080,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell2) => {
-        if (typeof cell2 === "string") {
-          return this.wrap("td", cell2);
+      const cells = row.map((cell3) => {
+        if (typeof cell3 === "string") {
+          return this.wrap("td", cell3);
         }
-        const { header, data, colspan, rowspan } = cell2;
+        const { header, data, colspan, rowspan } = cell3;
         const tag = header ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -54793,17 +54793,17 @@ var HashMD = class {
     const len = data.length;
     let processed = false;
     for (let pos = 0; pos < len; ) {
-      const take = Math.min(blockLen - this.pos, len - pos);
-      if (take === blockLen) {
+      const take2 = Math.min(blockLen - this.pos, len - pos);
+      if (take2 === blockLen) {
         const dataView = createView(data);
         for (; blockLen <= len - pos; pos += blockLen)
           this.process(dataView, pos);
         processed = true;
         continue;
       }
-      buffer.set(pos === 0 && take === len ? data : data.subarray(pos, pos + take), this.pos);
-      this.pos += take;
-      pos += take;
+      buffer.set(pos === 0 && take2 === len ? data : data.subarray(pos, pos + take2), this.pos);
+      this.pos += take2;
+      pos += take2;
       if (this.pos === blockLen) {
         this.process(view, 0);
         this.pos = 0;
@@ -55558,11 +55558,11 @@ function openRenderedRepository(options) {
     await import_isomorphic_git4.default.addRemote({ fs: fs5, dir: cacheDir, gitdir: cacheDir, remote: "origin", url, force: true });
   };
   const remoteError = (e, doing) => {
-    const status = e.data?.statusCode;
+    const status2 = e.data?.statusCode;
     const code2 = codeOf(e);
-    if (status === 401 || status === 403 || code2 === "UserCanceledError") {
+    if (status2 === 401 || status2 === 403 || code2 === "UserCanceledError") {
       return new SinkError(
-        `${target}: ${doing} refused (${status ? `HTTP ${status}` : "authentication failed"}): ` + (token ? "check EDGEOPS_GIT_TOKEN or GITHUB_TOKEN (it needs write access to the repository)" : "set EDGEOPS_GIT_TOKEN or GITHUB_TOKEN")
+        `${target}: ${doing} refused (${status2 ? `HTTP ${status2}` : "authentication failed"}): ` + (token ? "check EDGEOPS_GIT_TOKEN or GITHUB_TOKEN (it needs write access to the repository)" : "set EDGEOPS_GIT_TOKEN or GITHUB_TOKEN")
       );
     }
     if (code2 === "HttpError" || code2 === "SmartHttpError") return new SinkError(`${target}: ${doing} failed: ${e.message}`);
@@ -55793,10 +55793,10 @@ function countsText(diagnostics) {
 // src/render/text/table.ts
 function table(columns, rows) {
   const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, r[i]?.length ?? 0), c.header.length));
-  const line = (cells, paint, row) => cells.map((cell2, i) => {
+  const line = (cells, paint, row) => cells.map((cell3, i) => {
     const column = columns[i];
     const last = i === cells.length - 1;
-    const padded = column.align === "right" ? cell2.padStart(widths[i]) : last ? cell2 : cell2.padEnd(widths[i]);
+    const padded = column.align === "right" ? cell3.padStart(widths[i]) : last ? cell3 : cell3.padEnd(widths[i]);
     return paint && column.paint ? column.paint(padded, row) : padded;
   }).join("  ").trimEnd();
   return [
@@ -59961,10 +59961,11 @@ function nodeTransport(maxSockets) {
 
 // src/io/iothub/client.ts
 var IOTHUB_API_VERSION = "2021-04-12";
+var EDGE_AGENT_TWINS_QUERY = "SELECT * FROM devices.modules WHERE moduleId = '$edgeAgent'";
 var IotHubError = class extends Error {
-  constructor(message, status) {
+  constructor(message, status2) {
     super(message);
-    this.status = status;
+    this.status = status2;
   }
   status;
   name = "IotHubError";
@@ -60000,8 +60001,8 @@ function connectionReason(error3) {
   const message = typeof e?.cause?.message === "string" ? e.cause.message : error3 instanceof Error ? error3.message : String(error3);
   return `connection failed (${message.slice(0, 100)})`;
 }
-function statusMessage(status, body, notFound) {
-  switch (status) {
+function statusMessage(status2, body, notFound) {
+  switch (status2) {
     case 401:
       return "401: unauthorized: the hub rejected the shared access signature (check SharedAccessKeyName and SharedAccessKey in the connection string)";
     case 403:
@@ -60011,7 +60012,7 @@ function statusMessage(status, body, notFound) {
     case 413:
       return "413: the content is larger than the hub accepts";
   }
-  return `${status}: ${hubMessage(body) ?? "the hub refused the request"}`;
+  return `${status2}: ${hubMessage(body) ?? "the hub refused the request"}`;
 }
 function hubMessage(body) {
   let text = body.trim();
@@ -60104,19 +60105,19 @@ function createIotHubClient(options) {
         return result;
       }
       if (result.kind === "fatal") return { kind: "failed", status: result.status, error: redact(result.error) };
-      const status = result.status === void 0 ? "" : `${result.status}: `;
+      const status2 = result.status === void 0 ? "" : `${result.status}: `;
       if (result.status === 429) {
         const before = limiter.limit;
         limiter.throttled(permit, now() + Math.max(result.retryAfterMs ?? 0, CALM_MS));
         if (limiter.limit < before) log(`iothub: throttled (429); at most ${limiter.limit} request${limiter.limit === 1 ? "" : "s"} in flight for now`);
       }
       if (retry2 >= maxRetries) {
-        return { kind: "failed", status: result.status, error: redact(`${status}${result.reason} (gave up after ${retry2 + 1} attempts)`) };
+        return { kind: "failed", status: result.status, error: redact(`${status2}${result.reason} (gave up after ${retry2 + 1} attempts)`) };
       }
       const backoff = Math.min(maxDelayMs, BASE_DELAY_MS * 2 ** retry2);
       const jittered = backoff / 2 + random() * backoff / 2;
       const delay = Math.round(result.retryAfterMs === void 0 ? jittered : Math.min(maxDelayMs, result.retryAfterMs + random() * BASE_DELAY_MS));
-      log(redact(`iothub: ${what}: ${status}${result.reason}; retry ${retry2 + 1} of ${maxRetries} in ${delay} ms`));
+      log(redact(`iothub: ${what}: ${status2}${result.reason}; retry ${retry2 + 1} of ${maxRetries} in ${delay} ms`));
       await sleep(delay);
     }
   }
@@ -60385,9 +60386,9 @@ function verdictLine(report) {
   const errors = report.diagnostics.filter((d3) => d3.severity === "error").length;
   const warnings = report.diagnostics.length - errors;
   const policyErrors = report.policy?.findings.filter((f) => f.severity === "error").length ?? 0;
-  const status = !report.valid ? `invalid: ${errors} error${errors === 1 ? "" : "s"}` : policyErrors > 0 ? `blocked by policy: ${policyErrors} finding${policyErrors === 1 ? "" : "s"} need the label ${report.policy.approvalLabel}` : "valid";
+  const status2 = !report.valid ? `invalid: ${errors} error${errors === 1 ? "" : "s"}` : policyErrors > 0 ? `blocked by policy: ${policyErrors} finding${policyErrors === 1 ? "" : "s"} need the label ${report.policy.approvalLabel}` : "valid";
   const warned = warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : "";
-  return `${status}${warned} — ${countsLine(report.plan.summary)}`;
+  return `${status2}${warned} — ${countsLine(report.plan.summary)}`;
 }
 
 // src/render/plan/why.ts
@@ -60506,9 +60507,9 @@ var metric = (d3, key) => {
 function deploymentsSection(deployments) {
   if (deployments.length === 0) return "";
   const rows = deployments.map((d3) => {
-    const status = d3.before === null ? " (new)" : d3.after === null ? " (deleted)" : "";
+    const status2 = d3.before === null ? " (new)" : d3.after === null ? " (deleted)" : "";
     const labels = Object.keys(d3.labels).sort().map((k2) => `${k2}=${d3.labels[k2]}`).join(" ");
-    return `| ${code(d3.id)}${status} | ${metric(d3, "targeted")} | ${metric(d3, "applied")} | ${cell(labels)} |`;
+    return `| ${code(d3.id)}${status2} | ${metric(d3, "targeted")} | ${metric(d3, "applied")} | ${cell(labels)} |`;
   });
   return ["#### Deployments", "", "| deployment | targeted | applied | labels |", "|---|---:|---:|---|", ...rows].join("\n");
 }
@@ -61362,8 +61363,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
   const prepareVal = (parent, key, val) => {
-    const isObject4 = val !== null && typeof val === "object";
-    const hasToJSON = isObject4 && typeof val.toJSON === "function";
+    const isObject6 = val !== null && typeof val === "object";
+    const hasToJSON = isObject6 && typeof val.toJSON === "function";
     if (hasToJSON) {
       val = val.toJSON(key);
     }
@@ -61782,7 +61783,7 @@ async function fetchWrapper(requestOptions) {
     requestError.cause = error3;
     throw requestError;
   }
-  const status = fetchResponse.status;
+  const status2 = fetchResponse.status;
   const url = fetchResponse.url;
   const responseHeaders = {};
   for (const [key, value] of fetchResponse.headers) {
@@ -61790,7 +61791,7 @@ async function fetchWrapper(requestOptions) {
   }
   const octokitResponse = {
     url,
-    status,
+    status: status2,
     headers: responseHeaders,
     data: ""
   };
@@ -61801,28 +61802,28 @@ async function fetchWrapper(requestOptions) {
       `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
     );
   }
-  if (status === 204 || status === 205) {
+  if (status2 === 204 || status2 === 205) {
     return octokitResponse;
   }
   if (requestOptions.method === "HEAD") {
-    if (status < 400) {
+    if (status2 < 400) {
       return octokitResponse;
     }
-    throw new RequestError(fetchResponse.statusText, status, {
+    throw new RequestError(fetchResponse.statusText, status2, {
       response: octokitResponse,
       request: requestOptions
     });
   }
-  if (status === 304) {
+  if (status2 === 304) {
     octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
+    throw new RequestError("Not modified", status2, {
       response: octokitResponse,
       request: requestOptions
     });
   }
-  if (status >= 400) {
+  if (status2 >= 400) {
     octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+    throw new RequestError(toErrorMessage(octokitResponse.data), status2, {
       response: octokitResponse,
       request: requestOptions
     });
@@ -68328,6 +68329,359 @@ async function applyAction(inputs, context) {
   };
 }
 
+// src/core/status/status.ts
+var SUCCESS = 1;
+var FAILURE = 2;
+var OTHER_CONTENT = 3;
+var MAX_UNKNOWN_LISTED = 1e3;
+var FAILED_RUNTIME = /* @__PURE__ */ new Set(["failed", "backoff"]);
+var shortHash = (hash) => hash.length > 19 ? `${hash.slice(0, 19)}…` : hash;
+function failureOf(report) {
+  let reason = report.code === 200 ? void 0 : `code ${report.code}${report.description ? `: ${report.description}` : ""}`;
+  const { modules } = report;
+  for (const name in modules) {
+    if (!Object.hasOwn(modules, name) || !FAILED_RUNTIME.has(modules[name].runtimeStatus)) continue;
+    reason = reason === void 0 ? moduleReason(name, modules[name]) : `${reason}; ${moduleReason(name, modules[name])}`;
+  }
+  return reason;
+}
+function moduleReason(name, module) {
+  const detail = [module.exitCode !== void 0 ? `exit ${module.exitCode}` : "", module.statusDescription ?? ""].filter(Boolean).join(", ");
+  return `module ${name} ${module.runtimeStatus}${detail ? ` (${detail})` : ""}`;
+}
+var fnv1a = (text) => {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+};
+function deviceIndex(ids) {
+  let size = 16;
+  while (size < ids.length * 2) size *= 2;
+  const mask2 = size - 1;
+  const table2 = new Int32Array(size).fill(-1);
+  for (let i = 0; i < ids.length; i++) {
+    let h = fnv1a(ids[i]) & mask2;
+    while (table2[h] !== -1) h = h + 1 & mask2;
+    table2[h] = i;
+  }
+  return (deviceId) => {
+    let h = fnv1a(deviceId) & mask2;
+    for (let j2 = table2[h]; j2 !== -1; j2 = table2[h]) {
+      if (ids[j2] === deviceId) return j2;
+      h = h + 1 & mask2;
+    }
+    return -1;
+  };
+}
+function statusFolder(resolution, contentHashes2) {
+  const { deviceIds, winners } = resolution;
+  const n = deviceIds.length;
+  const indexOf = deviceIndex(deviceIds);
+  const state = new Uint8Array(n);
+  const reportedAt = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
+  const reasons = /* @__PURE__ */ new Map();
+  const unknown = /* @__PURE__ */ new Set();
+  let reports = 0;
+  const add = (report) => {
+    reports++;
+    const i = indexOf(report.deviceId);
+    if (i === -1) {
+      unknown.add(report.deviceId);
+      return;
+    }
+    const at = report.reportedAt === void 0 ? Number.NEGATIVE_INFINITY : Date.parse(report.reportedAt);
+    if (at < reportedAt[i]) return;
+    reportedAt[i] = at;
+    const winner = winners[i];
+    if (winner === null) return;
+    const current = contentHashes2.get(winner);
+    if (state[i] === FAILURE || state[i] === OTHER_CONTENT) reasons.delete(i);
+    if (report.contentHash === void 0 || report.contentHash !== current) {
+      state[i] = OTHER_CONTENT;
+      reasons.set(
+        i,
+        report.contentHash === void 0 ? "reported older content (not what this repository renders now)" : `reported ${shortHash(report.contentHash)} (older content)`
+      );
+      return;
+    }
+    const failure = failureOf(report);
+    state[i] = failure === void 0 ? SUCCESS : FAILURE;
+    if (failure !== void 0) reasons.set(i, failure);
+  };
+  const finish2 = () => {
+    const success = /* @__PURE__ */ new Map();
+    const failure = /* @__PURE__ */ new Map();
+    for (let i = 0; i < n; i++) {
+      const w = winners[i];
+      if (w === null) continue;
+      if (state[i] === SUCCESS) success.set(w, (success.get(w) ?? 0) + 1);
+      else if (state[i] === FAILURE) failure.set(w, (failure.get(w) ?? 0) + 1);
+    }
+    const deployments = resolution.deployments.map((d3) => {
+      const reportingSuccess = success.get(d3.id) ?? 0;
+      const reportingFailure = failure.get(d3.id) ?? 0;
+      return {
+        id: d3.id,
+        priority: d3.priority,
+        labels: d3.labels,
+        targeted: d3.targeted,
+        applied: d3.applied,
+        reportingSuccess,
+        reportingFailure,
+        pending: d3.applied - reportingSuccess - reportingFailure
+      };
+    });
+    const stateOf = (i) => winners[i] === null ? "unmanaged" : state[i] === SUCCESS ? "success" : state[i] === FAILURE ? "failure" : "pending";
+    const matches = (i, filter) => (filter.deployment === void 0 || winners[i] === filter.deployment) && (filter.state === void 0 || stateOf(i) === filter.state);
+    const reasonOf = (i) => {
+      if (winners[i] === null) {
+        const candidates = resolution.candidatesOf(i);
+        return candidates.length > 1 ? `undecided: ${candidates.join(" and ")} tie` : "no deployment targets this device";
+      }
+      return reasons.get(i) ?? (state[i] === SUCCESS ? "code 200" : "no report yet");
+    };
+    const diagnostics = [];
+    let listed = 0;
+    for (const id of [...unknown].sort()) {
+      if (listed++ === MAX_UNKNOWN_LISTED) break;
+      diagnostics.push(
+        warning2("report/unknown-device", `report for device '${id}', which the fleet does not have (removed, or never added): it is not counted`)
+      );
+    }
+    if (unknown.size > MAX_UNKNOWN_LISTED) {
+      diagnostics.push(warning2("report/unknown-device", `…and ${unknown.size - MAX_UNKNOWN_LISTED} more devices the fleet does not have, not listed`));
+    }
+    return {
+      deployments,
+      reports,
+      unknownDevices: unknown.size,
+      diagnostics,
+      *devices(filter = {}) {
+        for (let i = 0; i < n; i++) {
+          if (matches(i, filter)) yield { deviceId: deviceIds[i], deployment: winners[i], state: stateOf(i), reason: reasonOf(i) };
+        }
+      },
+      countDevices(filter = {}) {
+        let count2 = 0;
+        for (let i = 0; i < n; i++) if (matches(i, filter)) count2++;
+        return count2;
+      }
+    };
+  };
+  return { add, finish: finish2 };
+}
+function failingDeployments(deployments, percent) {
+  return deployments.filter((d3) => d3.applied > 0 && d3.reportingFailure * 100 / d3.applied > percent);
+}
+
+// src/io/reports/iothub.ts
+var isObject4 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function edgeAgentDesired(desired) {
+  const { $metadata: _metadata, $version: _version, ...content } = desired;
+  return content;
+}
+var edgeAgentDesiredKey = (desired) => canonicalJson(edgeAgentDesired(desired));
+function modulesOf(reported) {
+  const out = record();
+  let any = false;
+  for (const group of [reported.systemModules, reported.modules]) {
+    if (!isObject4(group)) continue;
+    for (const [name, module] of Object.entries(group)) {
+      if (!isObject4(module)) continue;
+      any = true;
+      out[name] = {
+        runtimeStatus: typeof module.runtimeStatus === "string" ? module.runtimeStatus : "unknown",
+        ...typeof module.exitCode === "number" ? { exitCode: module.exitCode } : {},
+        ...typeof module.statusDescription === "string" && module.statusDescription !== "" ? { statusDescription: module.statusDescription } : {}
+      };
+    }
+  }
+  return any ? out : void 0;
+}
+function reportedAtOf(reported) {
+  const metadata = reported.$metadata;
+  if (!isObject4(metadata)) return void 0;
+  const status2 = metadata.lastDesiredStatus;
+  const at = isObject4(status2) && typeof status2.$lastUpdated === "string" ? status2.$lastUpdated : metadata.$lastUpdated;
+  return typeof at === "string" ? at : void 0;
+}
+function reportOfTwin(twin, contentHashOf2) {
+  const deviceId = twin.deviceId;
+  if (typeof deviceId !== "string" || deviceId === "") return { problem: "no deviceId" };
+  if (twin.moduleId !== void 0 && twin.moduleId !== "$edgeAgent") return { problem: `module ${String(twin.moduleId)} is not $edgeAgent` };
+  const properties = twin.properties;
+  if (!isObject4(properties) || !isObject4(properties.desired)) return { problem: "no properties.desired" };
+  const { desired } = properties;
+  const reported = isObject4(properties.reported) ? properties.reported : {};
+  const status2 = reported.lastDesiredStatus;
+  if (status2 === void 0) return void 0;
+  if (!isObject4(status2) || typeof status2.code !== "number" || !Number.isInteger(status2.code)) {
+    return { problem: "properties.reported.lastDesiredStatus has no numeric code" };
+  }
+  const version = desired.$version;
+  const lastDesiredVersion = reported.lastDesiredVersion;
+  if (lastDesiredVersion !== void 0 && typeof lastDesiredVersion !== "number") return { problem: "properties.reported.lastDesiredVersion is not a number" };
+  const current = typeof version === "number" && lastDesiredVersion === version;
+  const contentHash = current && contentHashOf2 ? contentHashOf2(edgeAgentDesired(desired), deviceId) : void 0;
+  const modules = modulesOf(reported);
+  const reportedAt = reportedAtOf(reported);
+  return {
+    deviceId,
+    ...contentHash !== void 0 ? { contentHash } : {},
+    code: status2.code,
+    ...typeof status2.description === "string" && status2.description !== "" ? { description: status2.description } : {},
+    ...modules ? { modules } : {},
+    ...reportedAt ? { reportedAt } : {}
+  };
+}
+function iothubReportSource(options) {
+  const file = `iothub:${options.client.hostName}`;
+  return {
+    description: file,
+    async *reports() {
+      let n = 0;
+      for await (const twin of options.client.queryModuleTwins(options.query ?? EDGE_AGENT_TWINS_QUERY)) {
+        n++;
+        const mapped = reportOfTwin(twin, options.contentHashOf);
+        if (mapped === void 0) continue;
+        if ("problem" in mapped) {
+          const who = typeof twin.deviceId === "string" ? ` (device ${JSON.stringify(twin.deviceId)})` : "";
+          const diagnostic = {
+            severity: "warning",
+            code: "report/invalid",
+            message: `module twin ${n}${who}: ${mapped.problem}: this twin is skipped`,
+            file,
+            line: n,
+            column: 1
+          };
+          yield { diagnostic };
+        } else yield { report: mapped };
+      }
+    }
+  };
+}
+
+// src/render/text/resolve.ts
+var labelsText = (labels) => Object.keys(labels).sort().map((k2) => `${k2}=${labels[k2]}`).join(" ");
+
+// src/render/status.ts
+var FAILING_SHOWN = 20;
+var shownDeployments = (view) => view.filter?.deployment === void 0 ? view.status.deployments : view.status.deployments.filter((d3) => d3.id === view.filter.deployment);
+var byPrecedence = (deployments) => [...deployments].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+function take(items, n) {
+  const out = [];
+  if (n <= 0) return out;
+  for (const item of items) {
+    out.push(item);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+function failing(view, shown) {
+  const filter = { deployment: view.filter?.deployment, state: "failure" };
+  return { devices: take(view.status.devices(filter), shown), total: view.status.countDevices(filter) };
+}
+var summaryLine = (view) => {
+  const { status: status2 } = view;
+  const unknown = status2.unknownDevices ? ` · ${plural(status2.unknownDevices, "device")} not in the fleet` : "";
+  return `${plural(status2.reports, "report")} read${unknown}`;
+};
+var cell2 = (text, max = 200) => {
+  const flat = text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+function statusMarkdown(view, options = {}) {
+  const lines = [`### ${options.title ?? "edgeops status"}`, ""];
+  lines.push("| Deployment | Priority | Labels | Targeted | Applied | Success | Failure | Pending |", "|---|--:|---|--:|--:|--:|--:|--:|");
+  for (const d3 of byPrecedence(shownDeployments(view))) {
+    const labels = labelsText(d3.labels);
+    lines.push(
+      `| \`${d3.id}\` | ${d3.priority} | ${labels ? cell2(labels) : ""} | ${d3.targeted} | ${d3.applied} | ${d3.reportingSuccess} | ${d3.reportingFailure} | ${d3.pending} |`
+    );
+  }
+  lines.push("", summaryLine(view));
+  const { devices, total } = failing(view, FAILING_SHOWN);
+  if (total > 0) {
+    lines.push("", `<details><summary>${plural(total, "failing device")}</summary>`, "", "| Device | Deployment | Reason |", "|---|---|---|");
+    for (const d3 of devices) lines.push(`| \`${cell2(d3.deviceId)}\` | \`${d3.deployment ?? ""}\` | ${cell2(d3.reason)} |`);
+    if (total > devices.length) lines.push("", `…and ${total - devices.length} more (\`edgeops status --state failure --devices\` lists them all)`);
+    lines.push("", "</details>");
+  }
+  if (view.diagnostics.length > 0) lines.push("", `${countsText(view.diagnostics)}: \`edgeops status\` shows them`);
+  return `${lines.join("\n")}
+`;
+}
+
+// src/usecases/status.ts
+function currentContentHashes(analysis) {
+  return new Map(analysis.repository.deployments.map((d3) => [d3.id, contentHashOf(d3)]));
+}
+function desiredContentLookup(analysis) {
+  const byDesired = /* @__PURE__ */ new Map();
+  for (const d3 of analysis.repository.deployments) {
+    const agent = renderModulesContent(d3.modulesContent).$edgeAgent;
+    const desired = isObject5(agent) ? agent["properties.desired"] : void 0;
+    if (isObject5(desired)) byDesired.set(edgeAgentDesiredKey(desired), contentHashOf(d3));
+  }
+  return (desired) => isObject5(desired) ? byDesired.get(edgeAgentDesiredKey(desired)) : void 0;
+}
+var isObject5 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+async function* single(items) {
+  for await (const item of items) yield [item];
+}
+var MAX_REPORT_DIAGNOSTICS = 1e3;
+async function status(source, reports, options = {}) {
+  const loaded = await loadRepository(source, options);
+  const { analysis } = loaded;
+  const reportSource = typeof reports === "function" ? reports(desiredContentLookup(analysis)) : reports;
+  const folder = statusFolder(analysis.resolution, currentContentHashes(analysis));
+  const diagnostics = [];
+  append(diagnostics, loaded.diagnostics);
+  let bad = 0;
+  for await (const batch of reportSource.batches?.() ?? single(reportSource.reports())) {
+    for (const item of batch) {
+      if ("report" in item) folder.add(item.report);
+      else if (++bad <= MAX_REPORT_DIAGNOSTICS) diagnostics.push(item.diagnostic);
+    }
+  }
+  if (bad > MAX_REPORT_DIAGNOSTICS) {
+    diagnostics.push({
+      severity: "warning",
+      code: "report/invalid",
+      message: `…and ${bad - MAX_REPORT_DIAGNOSTICS} more bad reports, not listed`,
+      file: reportSource.description,
+      line: 1,
+      column: 1
+    });
+  }
+  const result = folder.finish();
+  for (const d3 of result.diagnostics) {
+    diagnostics.push({ severity: d3.severity, code: d3.code, message: d3.message, file: reportSource.description, line: 1, column: 1 });
+  }
+  return { loaded, status: result, diagnostics, valid: loaded.valid };
+}
+
+// src/action/commands/status.ts
+async function statusAction(inputs, context) {
+  const client = hubClient(inputs, context);
+  let outcome;
+  try {
+    outcome = await status(diskSource(inputs.workingDirectory), (contentHashOf2) => iothubReportSource({ client, contentHashOf: contentHashOf2 }));
+  } catch (e) {
+    if (e instanceof IotHubError) throw new InputError(`edgeops status: ${e.message}`);
+    throw e;
+  }
+  const { deployments } = outcome.status;
+  const failing2 = inputs.failOnFailure === void 0 ? [] : failingDeployments(deployments, inputs.failOnFailure);
+  const over = failing2.map((d3) => `${d3.id}: ${d3.reportingFailure} of ${d3.applied} applied devices report failure, over ${inputs.failOnFailure}%`);
+  return {
+    outputs: { valid: outcome.valid, failed: deployments.reduce((n, d3) => n + d3.reportingFailure, 0) },
+    summary: statusMarkdown({ status: outcome.status, diagnostics: outcome.diagnostics }),
+    diagnostics: outcome.diagnostics,
+    failure: !outcome.valid ? "edgeops status: the repository is invalid" : over.length > 0 ? `edgeops status: ${over.join("; ")}` : void 0
+  };
+}
+
 // src/render/validate-markdown.ts
 var SHOWN2 = 200;
 function validateMarkdown(facts) {
@@ -68369,14 +68723,11 @@ async function validateAction(inputs) {
 }
 
 // src/action/run.ts
-var unavailable = (command) => async () => {
-  throw new InputError(`command '${command}' is not available in this build of the edgeops Action`);
-};
 var COMMANDS2 = {
   validate: validateAction,
   plan: planAction,
   apply: applyAction,
-  status: unavailable("status")
+  status: statusAction
 };
 var MAX_ANNOTATIONS = 1e3;
 function annotate(diagnostics, workingDirectory, root) {

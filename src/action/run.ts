@@ -9,20 +9,17 @@ import path from 'node:path';
 import type { PlacedDiagnostic } from '../core/diagnostics.js';
 import { applyAction } from './commands/apply.js';
 import { planAction } from './commands/plan.js';
+import { statusAction } from './commands/status.js';
 import { validateAction } from './commands/validate.js';
 import { actionContext, repositoryRoot, type ActionContext } from './context.js';
 import { InputError, readInputs, type ActionCommand, type ActionInputs } from './inputs.js';
 import type { Outcome } from './outcome.js';
 
-const unavailable = (command: string) => async (): Promise<Outcome> => {
-  throw new InputError(`command '${command}' is not available in this build of the edgeops Action`);
-};
-
 const COMMANDS: Record<ActionCommand, (inputs: ActionInputs, context: ActionContext) => Promise<Outcome>> = {
   validate: validateAction,
   plan: planAction,
   apply: applyAction,
-  status: unavailable('status'),
+  status: statusAction,
 };
 
 /** The runner shows the first annotations of each kind; the log keeps this many. */
