@@ -60163,12 +60163,12 @@ function createIotHubClient(options) {
 // src/action/inputs.ts
 import path8 from "node:path";
 var COMMANDS = ["apply", "plan", "validate", "status"];
-var InputError = class extends Error {
+var ActionError = class extends Error {
 };
 function defaultCommand(eventName) {
   if (eventName === "push") return "apply";
   if (isPullRequest(eventName)) return "plan";
-  throw new InputError(`there is no default command for the '${eventName || "unknown"}' event: set the \`command\` input (${COMMANDS.join(", ")})`);
+  throw new ActionError(`there is no default command for the '${eventName || "unknown"}' event: set the \`command\` input (${COMMANDS.join(", ")})`);
 }
 function mask(secret) {
   if (secret === "") return;
@@ -60185,14 +60185,14 @@ function readInputs(context) {
   mask(iothubConnectionString);
   const given = getInput("command");
   if (given !== "" && !COMMANDS.includes(given)) {
-    throw new InputError(`command '${given}' is not one of ${COMMANDS.join(", ")}`);
+    throw new ActionError(`command '${given}' is not one of ${COMMANDS.join(", ")}`);
   }
   const command = given === "" ? defaultCommand(context.eventName) : given;
   const comment2 = getInput("comment") === "" ? isPullRequest(context.eventName) : getBooleanInput("comment");
   const failOnFailure = getInput("fail-on-failure");
   const percent = failOnFailure === "" ? void 0 : Number(failOnFailure.replace(/%$/, ""));
   if (percent !== void 0 && !(percent >= 0 && percent <= 100)) {
-    throw new InputError(`fail-on-failure '${failOnFailure}' is not a percentage from 0 to 100`);
+    throw new ActionError(`fail-on-failure '${failOnFailure}' is not a percentage from 0 to 100`);
   }
   return {
     command,
@@ -60209,11 +60209,11 @@ function readInputs(context) {
 
 // src/action/hub.ts
 function hubClient(inputs, context) {
-  if (!inputs.iothubConnectionString) throw new InputError(`${inputs.command} needs \`iothub-connection-string\` (from a secret)`);
+  if (!inputs.iothubConnectionString) throw new ActionError(`${inputs.command} needs \`iothub-connection-string\` (from a secret)`);
   try {
     return createIotHubClient({ connectionString: inputs.iothubConnectionString, endpoint: context.env.EDGEOPS_IOTHUB_ENDPOINT || void 0 });
   } catch (e) {
-    if (e instanceof ConnectionStringError || e instanceof IotHubError) throw new InputError(e.message);
+    if (e instanceof ConnectionStringError || e instanceof IotHubError) throw new ActionError(e.message);
     throw e;
   }
 }
@@ -68183,14 +68183,14 @@ var NO_COMMIT = /^0+$/;
 function baseCommit(context) {
   if (isPullRequest(context.eventName)) {
     const sha = context.event.pull_request?.base.sha;
-    if (!sha) throw new InputError("the pull_request event has no pull_request.base.sha");
+    if (!sha) throw new ActionError("the pull_request event has no pull_request.base.sha");
     return sha;
   }
   if (context.eventName === "push") {
-    if (!context.event.before) throw new InputError("the push event has no `before` commit");
+    if (!context.event.before) throw new ActionError("the push event has no `before` commit");
     return context.event.before;
   }
-  throw new InputError(`a plan needs a pull_request or push event to compare with, not '${context.eventName || "unknown"}'`);
+  throw new ActionError(`a plan needs a pull_request or push event to compare with, not '${context.eventName || "unknown"}'`);
 }
 async function commitSource(workingDirectory, context, sha) {
   if (NO_COMMIT.test(sha)) return memorySource({}, "no commit before this push");
@@ -68200,7 +68200,7 @@ async function commitSource(workingDirectory, context, sha) {
     return subfolderSource(source, path9.relative(root, workingDirectory).split(path9.sep).join("/"));
   } catch (e) {
     if (e instanceof RefError) {
-      throw new InputError(
+      throw new ActionError(
         `the base commit ${sha} is not in the checkout (${e.message}): check out the whole history (actions/checkout with \`fetch-depth: 0\`)`
       );
     }
@@ -68249,7 +68249,7 @@ async function planAction(inputs, context) {
 // src/action/commands/apply.ts
 function defaultTarget(context) {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository } = context.env;
-  if (!server || !repository) throw new InputError("set `to`: the rendered repository (a git URL, or a folder relative to working-directory)");
+  if (!server || !repository) throw new ActionError("set `to`: the rendered repository (a git URL, or a folder relative to working-directory)");
   return `${server}/${repository}.git`;
 }
 function openSink(inputs, context, root) {
@@ -68267,14 +68267,14 @@ function openSink(inputs, context, root) {
   const sourceRepo = openRepository({ fs: fs4, dir: root });
   if (kind === "git") return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   if (kind === "dir") {
-    if (!inputs.to || isUrl(inputs.to)) throw new InputError("sink dir needs `to`: a folder, relative to working-directory");
+    if (!inputs.to || isUrl(inputs.to)) throw new ActionError("sink dir needs `to`: a folder, relative to working-directory");
     return dirSink({ dir: path10.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
   }
   if (kind === "iothub") {
     const client = hubClient(inputs, context);
     return iotHubSink({ client, rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   }
-  throw new InputError(`sink must be git, dir or iothub (got '${kind}')`);
+  throw new ActionError(`sink must be git, dir or iothub (got '${kind}')`);
 }
 async function sourceInfo(context, workingDirectory, root) {
   const prefix = path10.relative(root, workingDirectory).split(path10.sep).join("/");
@@ -68288,7 +68288,7 @@ async function pushPlan(inputs, context) {
     const { result, markdown } = await planFromEvent(inputs, context);
     return { changed: result.plan.summary.changed, markdown };
   } catch (e) {
-    if (e instanceof InputError) return { markdown: `> [!NOTE]
+    if (e instanceof ActionError) return { markdown: `> [!NOTE]
 > No plan of this push: ${e.message}
 ` };
     throw e;
@@ -68302,7 +68302,7 @@ async function applyAction(inputs, context) {
   try {
     result = await apply(diskSource(inputs.workingDirectory), sink, { sourceInfo: info2 });
   } catch (e) {
-    if (e instanceof SinkError) throw new InputError(`edgeops apply: ${e.message}`);
+    if (e instanceof SinkError) throw new ActionError(`edgeops apply: ${e.message}`);
     throw e;
   }
   const plan = result.valid ? await pushPlan(inputs, context) : { markdown: "" };
@@ -68668,7 +68668,7 @@ async function statusAction(inputs, context) {
   try {
     outcome = await status(diskSource(inputs.workingDirectory), (contentHashOf2) => iothubReportSource({ client, contentHashOf: contentHashOf2 }));
   } catch (e) {
-    if (e instanceof IotHubError) throw new InputError(`edgeops status: ${e.message}`);
+    if (e instanceof IotHubError) throw new ActionError(`edgeops status: ${e.message}`);
     throw e;
   }
   const { deployments } = outcome.status;
@@ -68754,7 +68754,7 @@ async function run(env = process.env, cwd = process.cwd()) {
     else info(outcome.summary);
     if (outcome.failure) setFailed(outcome.failure);
   } catch (e) {
-    if (!(e instanceof InputError)) debug(e instanceof Error && e.stack ? e.stack : String(e));
+    if (!(e instanceof ActionError)) debug(e instanceof Error && e.stack ? e.stack : String(e));
     setFailed(e instanceof Error ? e.message : String(e));
   }
 }

@@ -21,12 +21,13 @@ export interface ActionInputs {
   readonly failOnFailure: number | undefined;
 }
 
-export class InputError extends Error {}
+/** A failure whose message says everything (a bad input, a refused target): no stack in the debug log. */
+export class ActionError extends Error {}
 
 function defaultCommand(eventName: string): ActionCommand {
   if (eventName === 'push') return 'apply';
   if (isPullRequest(eventName)) return 'plan';
-  throw new InputError(`there is no default command for the '${eventName || 'unknown'}' event: set the \`command\` input (${COMMANDS.join(', ')})`);
+  throw new ActionError(`there is no default command for the '${eventName || 'unknown'}' event: set the \`command\` input (${COMMANDS.join(', ')})`);
 }
 
 /** Masks a secret and the parts of it that could appear alone (a connection string's key). */
@@ -46,14 +47,14 @@ export function readInputs(context: ActionContext): ActionInputs {
   mask(iothubConnectionString);
   const given = core.getInput('command');
   if (given !== '' && !(COMMANDS as readonly string[]).includes(given)) {
-    throw new InputError(`command '${given}' is not one of ${COMMANDS.join(', ')}`);
+    throw new ActionError(`command '${given}' is not one of ${COMMANDS.join(', ')}`);
   }
   const command = given === '' ? defaultCommand(context.eventName) : (given as ActionCommand);
   const comment = core.getInput('comment') === '' ? isPullRequest(context.eventName) : core.getBooleanInput('comment');
   const failOnFailure = core.getInput('fail-on-failure');
   const percent = failOnFailure === '' ? undefined : Number(failOnFailure.replace(/%$/, ''));
   if (percent !== undefined && !(percent >= 0 && percent <= 100)) {
-    throw new InputError(`fail-on-failure '${failOnFailure}' is not a percentage from 0 to 100`);
+    throw new ActionError(`fail-on-failure '${failOnFailure}' is not a percentage from 0 to 100`);
   }
   return {
     command,

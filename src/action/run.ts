@@ -12,7 +12,7 @@ import { planAction } from './commands/plan.js';
 import { statusAction } from './commands/status.js';
 import { validateAction } from './commands/validate.js';
 import { actionContext, repositoryRoot, type ActionContext } from './context.js';
-import { InputError, readInputs, type ActionCommand, type ActionInputs } from './inputs.js';
+import { ActionError, readInputs, type ActionCommand, type ActionInputs } from './inputs.js';
 import type { Outcome } from './outcome.js';
 
 const COMMANDS: Record<ActionCommand, (inputs: ActionInputs, context: ActionContext) => Promise<Outcome>> = {
@@ -56,7 +56,7 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
     else core.info(outcome.summary);
     if (outcome.failure) core.setFailed(outcome.failure);
   } catch (e) {
-    if (!(e instanceof InputError)) core.debug(e instanceof Error && e.stack ? e.stack : String(e));
+    if (!(e instanceof ActionError)) core.debug(e instanceof Error && e.stack ? e.stack : String(e));
     core.setFailed(e instanceof Error ? e.message : String(e));
   }
 }

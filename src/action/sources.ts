@@ -5,7 +5,7 @@ import { gitSource, openRepository, RefError } from '../io/git.js';
 import { memorySource, type Source } from '../io/source.js';
 import { subfolderSource } from '../io/subfolder.js';
 import { isPullRequest, repositoryRoot, type ActionContext } from './context.js';
-import { InputError } from './inputs.js';
+import { ActionError } from './inputs.js';
 
 const NO_COMMIT = /^0+$/;
 
@@ -13,14 +13,14 @@ const NO_COMMIT = /^0+$/;
 export function baseCommit(context: ActionContext): string {
   if (isPullRequest(context.eventName)) {
     const sha = context.event.pull_request?.base.sha;
-    if (!sha) throw new InputError('the pull_request event has no pull_request.base.sha');
+    if (!sha) throw new ActionError('the pull_request event has no pull_request.base.sha');
     return sha;
   }
   if (context.eventName === 'push') {
-    if (!context.event.before) throw new InputError('the push event has no `before` commit');
+    if (!context.event.before) throw new ActionError('the push event has no `before` commit');
     return context.event.before;
   }
-  throw new InputError(`a plan needs a pull_request or push event to compare with, not '${context.eventName || 'unknown'}'`);
+  throw new ActionError(`a plan needs a pull_request or push event to compare with, not '${context.eventName || 'unknown'}'`);
 }
 
 /**
@@ -35,7 +35,7 @@ export async function commitSource(workingDirectory: string, context: ActionCont
     return subfolderSource(source, path.relative(root, workingDirectory).split(path.sep).join('/'));
   } catch (e) {
     if (e instanceof RefError) {
-      throw new InputError(
+      throw new ActionError(
         `the base commit ${sha} is not in the checkout (${e.message}): check out the whole history (actions/checkout with \`fetch-depth: 0\`)`,
       );
     }

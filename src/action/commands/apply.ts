@@ -20,14 +20,14 @@ import { apply } from '../../usecases/apply.js';
 import { DEPLOYMENTS_FOLDER, FLEET_FOLDER } from '../../usecases/load.js';
 import { repositoryRoot, type ActionContext } from '../context.js';
 import { hubClient } from '../hub.js';
-import { InputError, type ActionInputs } from '../inputs.js';
+import { ActionError, type ActionInputs } from '../inputs.js';
 import type { Outcome } from '../outcome.js';
 import { planFromEvent } from './plan.js';
 
 /** On a runner the rendered branch lives in the repository itself: a local folder would end with the job. */
 function defaultTarget(context: ActionContext): string {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository } = context.env;
-  if (!server || !repository) throw new InputError('set `to`: the rendered repository (a git URL, or a folder relative to working-directory)');
+  if (!server || !repository) throw new ActionError('set `to`: the rendered repository (a git URL, or a folder relative to working-directory)');
   return `${server}/${repository}.git`;
 }
 
@@ -49,7 +49,7 @@ function openSink(inputs: ActionInputs, context: ActionContext, root: string): S
   const sourceRepo = openRepository({ fs, dir: root });
   if (kind === 'git') return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   if (kind === 'dir') {
-    if (!inputs.to || isUrl(inputs.to)) throw new InputError('sink dir needs `to`: a folder, relative to working-directory');
+    if (!inputs.to || isUrl(inputs.to)) throw new ActionError('sink dir needs `to`: a folder, relative to working-directory');
     return dirSink({ dir: path.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
   }
   if (kind === 'iothub') {
@@ -57,7 +57,7 @@ function openSink(inputs: ActionInputs, context: ActionContext, root: string): S
     const client = hubClient(inputs, context);
     return iotHubSink({ client, rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   }
-  throw new InputError(`sink must be git, dir or iothub (got '${kind}')`);
+  throw new ActionError(`sink must be git, dir or iothub (got '${kind}')`);
 }
 
 /** The commit the files on disk are (null when deployments/ or fleet/ differ from HEAD), as the CLI says it. */
@@ -75,7 +75,7 @@ async function pushPlan(inputs: ActionInputs, context: ActionContext): Promise<{
     const { result, markdown } = await planFromEvent(inputs, context);
     return { changed: result.plan.summary.changed, markdown };
   } catch (e) {
-    if (e instanceof InputError) return { markdown: `> [!NOTE]\n> No plan of this push: ${e.message}\n` };
+    if (e instanceof ActionError) return { markdown: `> [!NOTE]\n> No plan of this push: ${e.message}\n` };
     throw e;
   }
 }
@@ -88,7 +88,7 @@ export async function applyAction(inputs: ActionInputs, context: ActionContext):
   try {
     result = await apply(diskSource(inputs.workingDirectory), sink, { sourceInfo: info });
   } catch (e) {
-    if (e instanceof SinkError) throw new InputError(`edgeops apply: ${e.message}`);
+    if (e instanceof SinkError) throw new ActionError(`edgeops apply: ${e.message}`);
     throw e;
   }
   const plan = result.valid ? await pushPlan(inputs, context) : { markdown: '' };

@@ -11,7 +11,7 @@ import { statusMarkdown } from '../../render/status.js';
 import { status } from '../../usecases/status.js';
 import type { ActionContext } from '../context.js';
 import { hubClient } from '../hub.js';
-import { InputError, type ActionInputs } from '../inputs.js';
+import { ActionError, type ActionInputs } from '../inputs.js';
 import type { Outcome } from '../outcome.js';
 
 export async function statusAction(inputs: ActionInputs, context: ActionContext): Promise<Outcome> {
@@ -20,7 +20,7 @@ export async function statusAction(inputs: ActionInputs, context: ActionContext)
   try {
     outcome = await status(diskSource(inputs.workingDirectory), (contentHashOf) => iothubReportSource({ client, contentHashOf }));
   } catch (e) {
-    if (e instanceof IotHubError) throw new InputError(`edgeops status: ${e.message}`);
+    if (e instanceof IotHubError) throw new ActionError(`edgeops status: ${e.message}`);
     throw e;
   }
   const { deployments } = outcome.status;
