@@ -162,3 +162,21 @@ describe('the Action: inputs', () => {
     expect(run.stdout).toContain("::error::command 'deploy' is not one of apply, plan, validate, status");
   });
 });
+
+describe('action.yml', () => {
+  it('declares exactly the inputs the Action reads and the outputs it sets, and runs the committed bundle', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+    const action = parse(read('action.yml'));
+    const inputs = new Set([...read('src/action/inputs.ts').matchAll(/core\.get(?:Boolean)?Input\('([a-z-]+)'\)/g)].map((m) => m[1]));
+    expect(Object.keys(action.inputs).sort()).toEqual([...inputs].sort());
+    const outputs = /export type OutputName = ([^;]+);/
+      .exec(read('src/action/outcome.ts'))![1]
+      .match(/'([a-z-]+)'/g)!
+      .map((s) => s.slice(1, -1));
+    expect(Object.keys(action.outputs).sort()).toEqual(outputs.sort());
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+    expect(action.inputs.token.default).toBe('${{ github.token }}');
+  });
+});
