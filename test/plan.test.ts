@@ -220,15 +220,42 @@ describe('policy', () => {
     expect((await plan(repo, base, head, ['ship-it'])).ok).toBe(true);
   });
 
-  it('a broken policy file on base is a warning, not a block', async () => {
+  it.each([
+    ['a quoted number', 'policy:\n  maxChangedDevices: "2"\n', 2, /maxChangedDevices: must be integer \(found '2'\)/],
+    [
+      'a misspelled key',
+      'policy:\n  maxChangedDevice: 2\n',
+      2,
+      /unknown key 'maxChangedDevice'.*allowed here: maxChangedDevices, maxChangedPercent, approvalLabel, protected/,
+    ],
+    ['a double-quoted protected condition', 'policy:\n  protected:\n    - tags.environment = "prod"\n', 3, /double quote/],
+    ['a YAML syntax error', 'policy: [\n', 2, /./],
+  ])('a policy on base that cannot be read blocks the plan: %s', async (_, text, line, message) => {
+    const repo = testRepo();
+    const base = repo.commit({ ...policy(text), 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const head = repo.commit({ 'fleet/prod.yaml': fleetYaml(prod(3)) });
+    const result = await plan(repo, base, head);
+    expect(result.ok).toBe(false);
+    const [d] = result.diagnostics;
+    expect(result.diagnostics).toHaveLength(1);
+    expect(d).toMatchObject({ file: '.github/edgeops.yml', line, severity: 'error' });
+    expect(d.message).toMatch(/cannot be checked until the base policy is fixed/);
+    expect(d.message).toMatch(message);
+    expect(d.message).toMatch(/maxChangedDevices, maxChangedPercent, approvalLabel, protected/);
+  });
+
+  it('a device protected only before the change is still protected', async () => {
     const repo = testRepo();
     const base = repo.commit({
-      ...policy('policy:\n  maxChangedDevices: many\n'),
+      ...policy('policy:\n  protected:\n    - tags.ring = 0\n'),
       'deployments/a.yaml': deploymentYaml(A),
-      'fleet/prod.yaml': fleetYaml(prod(2)),
+      'deployments/ring0.yaml': deploymentYaml({ priority: 20, targetCondition: 'tags.ring = 0' }),
+      'fleet/prod.yaml': fleetYaml([{ deviceId: 'd1', tags: { environment: 'prod', ring: 0 } }]),
     });
-    const result = await plan(repo, base, base);
-    expect(result.ok).toBe(true);
-    expect(result.diagnostics).toEqual([expect.objectContaining({ file: '.github/edgeops.yml', line: 2, severity: 'warning', code: 'policy/invalid' })]);
+    const head = repo.commit({ 'fleet/prod.yaml': fleetYaml([{ deviceId: 'd1', tags: { environment: 'prod', ring: 1 } }]) });
+    const result = await plan(repo, base, head);
+    expect(result.plan.changes).toEqual([{ deviceId: 'd1', kind: 'retargeted', before: 'ring0', after: 'a' }]);
+    expect(result.policy!.findings).toEqual([expect.objectContaining({ rule: 'protected', severity: 'error', devices: ['d1'] })]);
+    expect(result.ok).toBe(false);
   });
 });

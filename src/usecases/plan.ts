@@ -5,7 +5,7 @@
 import { append, type PlacedDiagnostic } from '../core/diagnostics.js';
 import { planChange } from '../core/plan/plan.js';
 import type { PlanReport } from '../core/plan/report.js';
-import { checkPolicy, parsePolicy, POLICY_FILE, type PolicyReport } from '../core/plan/policy.js';
+import { checkPolicy, POLICY_KEYS, type PolicyReport } from '../core/plan/policy.js';
 import {
   compareDiagnostics,
   DEPLOYMENTS_FOLDER,
@@ -17,7 +17,7 @@ import {
   type ParseCache,
 } from './load.js';
 import type { Source } from '../io/source.js';
-import { readYaml } from '../io/yaml.js';
+import { loadPolicy } from './policy.js';
 
 export interface PlanOptions {
   /** The pull request's labels (for the policy's approval label). */
@@ -62,16 +62,17 @@ export async function runPlan(baseSource: Source, headSource: Source, options: P
   append(diagnostics, placeDiagnostics(plan.diagnostics, head.files, headSource.description));
 
   let policy: PolicyReport | null = null;
-  const settings = await baseSource.readFile(POLICY_FILE);
-  if (settings) {
-    // The pull request cannot fix the base's policy file, so its problems must not block it.
-    const file = readYaml(POLICY_FILE, settings);
-    const parsed = parsePolicy(POLICY_FILE, file.value);
-    for (const d of [...file.diagnostics, ...parsed.diagnostics.map((x) => file.place(x))]) {
-      diagnostics.push({ ...d, severity: 'warning', message: `policy on base: ${d.message}` });
-    }
-    if (parsed.policy) policy = checkPolicy(parsed.policy, plan, base.analysis, head.analysis, options.labels ?? []);
+  // Fail closed: a policy that cannot be read would otherwise let any change through.
+  const settings = await loadPolicy(baseSource);
+  for (const d of settings.diagnostics) {
+    const allowed = /\(allowed( here)?: /.test(d.message) ? '' : ` (policy: allows ${POLICY_KEYS.join(', ')})`;
+    diagnostics.push(
+      d.severity === 'error'
+        ? { ...d, message: `the policy on base cannot be read, so this change cannot be checked until the base policy is fixed: ${d.message}${allowed}` }
+        : { ...d, message: `policy on base: ${d.message}` },
+    );
   }
+  if (settings.policy) policy = checkPolicy(settings.policy, plan, base.analysis, head.analysis, options.labels ?? []);
   diagnostics.sort(compareDiagnostics);
   const valid = !diagnostics.some((d) => d.severity === 'error');
   const ok = valid && !(policy?.findings.some((f) => f.severity === 'error') ?? false);

@@ -25,9 +25,12 @@ export async function validateCommand(args: readonly string[], ctx: CliContext):
   }
   const format = checkFormat(values.format, ['text', 'json', 'github']);
   const result = await validate(await openSource(ctx, values.repo, values.ref));
-  const { diagnostics } = result.loaded;
+  const { diagnostics } = result;
   if (format === 'json') ctx.stdout.write(stringify(validateJson(result.valid, diagnostics)));
   else if (format === 'github') ctx.stdout.write(githubAnnotations(diagnostics));
-  else ctx.stdout.write(validateText({ valid: result.valid, diagnostics, deployments: result.deployments, devices: result.devices, files: result.files }, styleFor(ctx)));
+  else
+    ctx.stdout.write(
+      validateText({ valid: result.valid, diagnostics, deployments: result.deployments, devices: result.devices, files: result.files }, styleFor(ctx)),
+    );
   return result.valid ? EXIT_OK : EXIT_INVALID;
 }
