@@ -5,7 +5,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
 import { deploymentYaml, fleetYaml } from './helpers.js';
-import { testRepo } from './support/git-repo.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { diskSource } from '../src/io/disk.js';
 import { gitSource } from '../src/io/git.js';
 import { runPlan } from '../src/usecases/plan.js';
+import { planMarkdown } from '../src/render/plan/markdown.js';
 import { deploymentYaml, fleetYaml, MINIMAL_CONTENT, type DeploymentSpec, type Fleetish } from './helpers.js';
 import { handle, testRepo } from './support/git-repo.js';
 
@@ -162,6 +163,31 @@ describe('plan scenarios', () => {
     expect(result.valid).toBe(false);
     expect(result.ok).toBe(false);
     expect(result.plan.summary.targeted).toBe(1);
+  });
+
+  it('a deployment broken at head is invalid, not deleted; the devices it targeted have an unknown outcome', async () => {
+    const repo = testRepo();
+    const base = repo.commit({
+      'deployments/a.yaml': deploymentYaml(A),
+      'deployments/canary.yaml': deploymentYaml({ priority: 20, targetCondition: 'tags.ring = 0' }),
+      'fleet/prod.yaml': fleetYaml(prod(6)),
+    });
+    const head = repo.commit({ 'deployments/canary.yaml': 'priority: [\n', 'deployments/fresh.yaml': 'priority: high\n' });
+    const result = await plan(repo, base, head);
+    expect(result.ok).toBe(false);
+    const canary = result.plan.deployments.find((d) => d.id === 'canary')!;
+    expect(canary.invalidAtHead).toMatch(/^could not be read: .*\(deployments\/canary.yaml:\d+:\d+\)$/);
+    expect(result.plan.deployments.find((d) => d.id === 'fresh')).toMatchObject({ before: null, after: null, invalidAtHead: expect.any(String) });
+    expect(result.plan.unknown).toEqual([
+      expect.objectContaining({ deployment: 'canary', count: 2, devices: ['prod03', 'prod06'] }),
+      expect.objectContaining({ deployment: 'fresh', count: null }),
+    ]);
+    for (const t of result.plan.transitions) expect(t.why!.verdicts.map((v) => v.deployment)).not.toContain('canary');
+    const md = planMarkdown(result);
+    expect(md).toContain('(invalid at head)');
+    expect(md).not.toContain('was deleted');
+    expect(md).not.toContain('(deleted)');
+    expect(md).toMatch(/#### Outcome unknown\n\n- ❓ `canary` is invalid at head \(could not be read: /);
   });
 
   it('errors that already existed at base are warnings', async () => {

@@ -37,8 +37,14 @@ export function planJson(result: PlanReport) {
     diagnostics: result.diagnostics.map(diagnosticJson),
     summary: plan.summary,
     changes: plan.changes,
-    deployments: plan.deployments.map((d) => ({ id: d.id, before: d.before, after: d.after })),
+    deployments: plan.deployments.map((d) => ({
+      id: d.id,
+      before: d.before,
+      after: d.after,
+      ...(d.invalidAtHead !== undefined && { invalidAtHead: d.invalidAtHead }),
+    })),
     transitions: plan.transitions.map((t) => ({ kind: t.kind, from: t.from, to: t.to, count: t.count, devices: t.devices, why: t.why })),
     policy: result.policy,
+    unknown: plan.unknown ?? [],
   };
 }

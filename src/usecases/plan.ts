@@ -3,7 +3,8 @@
  * policy. Every face (CLI, App, Action) calls this and only renders the result.
  */
 import { append, type PlacedDiagnostic } from '../core/diagnostics.js';
-import { planChange } from '../core/plan/plan.js';
+import { planChange, type InvalidDeployment } from '../core/plan/plan.js';
+import { deploymentIdOf } from '../core/validate/deployment.js';
 import type { PlanReport } from '../core/plan/report.js';
 import { checkPolicy, POLICY_KEYS, type PolicyReport } from '../core/plan/policy.js';
 import {
@@ -42,6 +43,17 @@ async function sameFolder(a: Source, b: Source, folder: string): Promise<boolean
 
 const problemKey = (d: PlacedDiagnostic): string => `${d.code}\u0000${d.file}\u0000${d.message}`;
 
+/** Deployment files at head that did not become deployments, with their first error. */
+function unreadableDeployments(head: LoadedRepository): InvalidDeployment[] {
+  const read = new Set(head.analysis.repository.deployments.map((d) => d.file));
+  return [...head.files.keys()]
+    .filter((file) => file.startsWith(`${DEPLOYMENTS_FOLDER}/`) && !read.has(file))
+    .map((file) => {
+      const first = head.diagnostics.find((d) => d.file === file && d.severity === 'error');
+      return { id: deploymentIdOf(file), error: first ? `${first.message} (${file}:${first.line}:${first.column})` : 'see the errors in its file' };
+    });
+}
+
 export async function runPlan(baseSource: Source, headSource: Source, options: PlanOptions = {}): Promise<PlanResult> {
   const cache: ParseCache = options.cache ?? parseCache();
   const base = await loadRepository(baseSource, { cache });
@@ -52,7 +64,7 @@ export async function runPlan(baseSource: Source, headSource: Source, options: P
     sameFolder(baseSource, headSource, FLEET_FOLDER),
   ]);
   const head = sameDeployments && sameFleet ? base : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : undefined });
-  const plan = planChange(base.analysis, head.analysis);
+  const plan = planChange(base.analysis, head.analysis, { invalidAtHead: unreadableDeployments(head) });
 
   // A pull request is not blamed for what was already broken on its base.
   const atBase = new Set(base.diagnostics.filter((d) => d.severity === 'error').map(problemKey));

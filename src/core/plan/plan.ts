@@ -10,7 +10,8 @@ import { explainDevice, type DeploymentVerdict } from '../explain.js';
 import { contentHashOf } from '../manifest/render.js';
 import type { Device } from '../model.js';
 import { byString } from '../resolve/resolution.js';
-import type { Resolution } from '../resolve/resolve.js';
+import { tagPaths } from '../resolve/evaluate-sets.js';
+import { resolveFleet, type Resolution } from '../resolve/resolve.js';
 
 export type ChangeKind = 'retargeted' | 'targeted' | 'untargeted' | 'updated' | 'removed';
 export const CHANGE_KINDS: readonly ChangeKind[] = ['retargeted', 'targeted', 'untargeted', 'updated', 'removed'];
@@ -32,6 +33,29 @@ export interface PlanDeployment {
   readonly labels: Readonly<Record<string, string>>;
   readonly before: Metrics | null;
   readonly after: Metrics | null;
+  /** The file exists at head but could not be read: `could not be read: <first error>`. Not a deletion. */
+  readonly invalidAtHead?: string;
+}
+
+/** A deployment file at head that could not be read (a parse, schema or semantic error). */
+export interface InvalidDeployment {
+  readonly id: string;
+  /** The first error, as the reader said it. */
+  readonly error: string;
+}
+
+/** Devices whose outcome at head cannot be known, because a deployment that may target them could not be read. */
+export interface UnknownOutcome {
+  readonly deployment: string;
+  readonly reason: string;
+  /** The devices its last readable condition (at base) targets in head's fleet; `null` when it is new at head, so nobody knows. */
+  readonly count: number | null;
+  /** Up to SAMPLE of them, sorted. */
+  readonly devices: readonly string[];
+}
+
+export interface PlanChangeOptions {
+  readonly invalidAtHead?: readonly InvalidDeployment[];
 }
 
 /** How one deployment's view of the sample device changed. */
@@ -85,6 +109,8 @@ export interface Plan {
   readonly transitions: readonly Transition[];
   /** Findings of the plan itself (devices becoming unmanaged), located in head's files. */
   readonly diagnostics: readonly Diagnostic[];
+  /** Deployments invalid at head, and the devices whose outcome they make unknown. */
+  readonly unknown?: readonly UnknownOutcome[];
 }
 
 /** The content hash of every deployment's effective manifest, rendered once per deployment. */
@@ -94,7 +120,8 @@ export function contentHashes(analysis: Analysis): Map<string, string> {
 
 const SAMPLE = 10;
 
-export function planChange(base: Analysis, head: Analysis): Plan {
+export function planChange(base: Analysis, head: Analysis, options: PlanChangeOptions = {}): Plan {
+  const invalid = new Map((options.invalidAtHead ?? []).map((d) => [d.id, `could not be read: ${d.error}`]));
   const baseHashes = contentHashes(base);
   const headHashes = contentHashes(head);
   const changes = diffWinners(base.resolution, head.resolution, (id) => baseHashes.get(id) !== headHashes.get(id));
@@ -114,12 +141,16 @@ export function planChange(base: Analysis, head: Analysis): Plan {
   const headMetrics = new Map(head.resolution.deployments.map((d) => [d.id, d]));
   const ids = [...new Set([...baseMetrics.keys(), ...headMetrics.keys()])].sort();
   const metrics = (m: { targeted: number; applied: number } | undefined): Metrics | null => (m ? { targeted: m.targeted, applied: m.applied } : null);
-  const deployments: PlanDeployment[] = ids.map((id) => ({
-    id,
-    labels: (headMetrics.get(id) ?? baseMetrics.get(id))!.labels,
-    before: metrics(baseMetrics.get(id)),
-    after: metrics(headMetrics.get(id)),
-  }));
+  const deployments: PlanDeployment[] = ids.map((id) => {
+    const d = { id, labels: (headMetrics.get(id) ?? baseMetrics.get(id))!.labels, before: metrics(baseMetrics.get(id)), after: metrics(headMetrics.get(id)) };
+    const reason = invalid.get(id);
+    return reason !== undefined && d.after === null ? { ...d, invalidAtHead: reason } : d;
+  });
+  // A deployment new at head and already broken has no metrics on either side; it is still listed.
+  for (const [id, reason] of invalid) {
+    if (!baseMetrics.has(id) && !headMetrics.has(id)) deployments.push({ id, labels: {}, before: null, after: null, invalidAtHead: reason });
+  }
+  deployments.sort((a, b) => byString(a.id, b.id));
 
   const groups = new Map<string, DeviceChange[]>();
   for (const c of changes) {
@@ -131,7 +162,10 @@ export function planChange(base: Analysis, head: Analysis): Plan {
   const transitions: Transition[] = [...groups.values()]
     .map((list) => {
       const { kind, before, after } = list[0];
-      return { kind, from: before, to: after, count: list.length, devices: list.map((c) => c.deviceId), why: why(base, head, list[0], baseHashes, headHashes) };
+      const explained = why(base, head, list[0], baseHashes, headHashes);
+      // A deployment that could not be read was not deleted: it is no reason for anything.
+      const verdicts = explained.verdicts.filter((v) => !(v.after === null && invalid.has(v.deployment)));
+      return { kind, from: before, to: after, count: list.length, devices: list.map((c) => c.deviceId), why: { ...explained, verdicts } };
     })
     // Largest first; the rest of the order only keeps output stable (ordinal, not locale).
     .sort(
@@ -142,7 +176,28 @@ export function planChange(base: Analysis, head: Analysis): Plan {
         byString(String(a.to), String(b.to)),
     );
 
-  return { summary, changes, deployments, transitions, diagnostics: unmanagedWarnings(head, transitions) };
+  const broken = deployments.filter((d) => d.invalidAtHead !== undefined);
+  return {
+    summary,
+    changes,
+    deployments,
+    transitions,
+    diagnostics: unmanagedWarnings(
+      head,
+      transitions.filter((t) => !invalid.has(t.from!)),
+    ),
+    unknown: broken.map((d) => unknownOutcome(base, head, d.id, d.invalidAtHead!)),
+  };
+}
+
+/** The devices a broken deployment's last readable condition targets in head's fleet: their outcome is unknown. */
+function unknownOutcome(base: Analysis, head: Analysis, id: string, reason: string): UnknownOutcome {
+  const last = base.targets.find((t) => t.deployment.id === id);
+  if (!last) return { deployment: id, reason, count: null, devices: [] };
+  if (last.expr) head.fleetIndex.prepare(tagPaths(last.expr));
+  const { deviceIds, winners } = resolveFleet([last], head.fleetIndex);
+  const devices = deviceIds.filter((_, i) => winners[i] !== null);
+  return { deployment: id, reason, count: devices.length, devices: devices.slice(0, SAMPLE) };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { PlanDeployment, Transition } from '../../core/plan/plan.js';
 import type { PolicyReport } from '../../core/plan/policy.js';
 import type { PlanReport } from '../../core/plan/report.js';
 import { countsLine, verdictLine } from './verdict.js';
-import { endpoint, transitionTitle, whyLines } from './why.js';
+import { deploymentStatus, endpoint, transitionTitle, unknownLines, whyLines } from './why.js';
 
 /** The hidden marker the App finds its comment by. */
 export const PLAN_MARKER = '<!-- edgeops:plan -->';
@@ -100,7 +100,7 @@ const metric = (d: PlanDeployment, key: 'targeted' | 'applied'): string => {
 export function deploymentsSection(deployments: readonly PlanDeployment[]): string {
   if (deployments.length === 0) return '';
   const rows = deployments.map((d) => {
-    const status = d.before === null ? ' (new)' : d.after === null ? ' (deleted)' : '';
+    const status = deploymentStatus(d);
     const labels = Object.keys(d.labels)
       .sort()
       .map((k) => `${k}=${d.labels[k]}`)
@@ -108,6 +108,11 @@ export function deploymentsSection(deployments: readonly PlanDeployment[]): stri
     return `| ${code(d.id)}${status} | ${metric(d, 'targeted')} | ${metric(d, 'applied')} | ${cell(labels)} |`;
   });
   return ['#### Deployments', '', '| deployment | targeted | applied | labels |', '|---|---:|---:|---|', ...rows].join('\n');
+}
+
+export function unknownSection(report: PlanReport): string {
+  const lines = unknownLines(report.plan.unknown, code);
+  return lines.length ? `#### Outcome unknown\n\n${lines.map((l) => `- ❓ ${cell(l)}`).join('\n')}` : '';
 }
 
 export function transitionSection(t: Transition, level: Level): string {
@@ -158,6 +163,7 @@ function assemble(report: PlanReport, options: MarkdownOptions, level: Level): s
     notice,
     summarySection(report),
     policySection(report.policy),
+    unknownSection(report),
     level.mermaid ? mermaidSection(plan.transitions) : '',
     transitions,
     deploymentsSection(plan.deployments),

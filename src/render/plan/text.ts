@@ -5,7 +5,7 @@ import { diagnosticsText } from '../text/diagnostics.js';
 import { labelsText } from '../text/resolve.js';
 import { table } from '../text/table.js';
 import { verdictLine } from './verdict.js';
-import { transitionTitle, whyLines } from './why.js';
+import { deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
 
 const DEVICES_SHOWN = 10;
 const arrow = (a: number | undefined, b: number | undefined): string => (a === b ? String(a ?? '–') : `${a ?? '–'} → ${b ?? '–'}`);
@@ -35,13 +35,15 @@ export function planText(report: PlanReport, style: Style): string {
         { header: 'LABELS', paint: (c) => style.dim(c) },
       ],
       plan.deployments.map((d) => [
-        d.before === null ? `${d.id} (new)` : d.after === null ? `${d.id} (deleted)` : d.id,
+        `${d.id}${deploymentStatus(d)}`,
         arrow(d.before?.targeted, d.after?.targeted),
         arrow(d.before?.applied, d.after?.applied),
         labelsText(d.labels),
       ]),
     ),
   );
+  const unknown = unknownLines(plan.unknown, (s) => s);
+  if (unknown.length > 0) out.push(unknown.map((l) => `${style.red('unknown')} ${l}`).join('\n'));
   if (report.policy && report.policy.findings.length > 0) {
     out.push(report.policy.findings.map((f) => `${f.severity === 'error' ? style.red('policy') : style.yellow('policy')} ${f.message}`).join('\n'));
   }

@@ -1,6 +1,6 @@
 /** The "why" of a transition in words, for every face; `code` marks up ids and conditions. */
 import type { ClauseExplanation } from '../../core/condition/index.js';
-import type { Transition, VerdictChange, Why } from '../../core/plan/plan.js';
+import type { PlanDeployment, Transition, UnknownOutcome, VerdictChange, Why } from '../../core/plan/plan.js';
 
 export type Code = (s: string) => string;
 
@@ -56,4 +56,23 @@ export function transitionTitle(t: Transition, code: Code): string {
   if (t.kind === 'updated') return `${code(endpoint(t.to))} updated: ${devices}`;
   if (t.kind === 'removed') return `${code(endpoint(t.from, 'from'))} → removed from the fleet: ${devices}`;
   return `${code(endpoint(t.from, 'from'))} → ${code(endpoint(t.to))}: ${devices}`;
+}
+
+/** ` (new)`, ` (deleted)`, ` (invalid at head)` or nothing: a file that could not be read was not deleted. */
+export function deploymentStatus(d: PlanDeployment): string {
+  if (d.invalidAtHead !== undefined) return ' (invalid at head)';
+  return d.before === null ? ' (new)' : d.after === null ? ' (deleted)' : '';
+}
+
+/** One line per deployment that could not be read at head: what is wrong, and whose outcome is unknown. */
+export function unknownLines(unknown: readonly UnknownOutcome[] | undefined, code: Code): string[] {
+  return (unknown ?? []).map((u) => {
+    const who =
+      u.count === null
+        ? 'it is new, so which devices it would target is unknown'
+        : u.count === 0
+          ? 'its last readable condition targets no device'
+          : `the outcome of ${u.count} device${u.count === 1 ? '' : 's'} it targeted is unknown: ${u.devices.map(code).join(', ')}${u.count > u.devices.length ? `, …and ${u.count - u.devices.length} more` : ''}`;
+    return `${code(u.deployment)} is invalid at head (${u.reason}); ${who}`;
+  });
 }
