@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
 import { deploymentYaml, fleetYaml } from './helpers.js';
+import { testRepo } from './support/git-repo.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -60,5 +61,34 @@ describe('validate checks .github/edgeops.yml', () => {
       '.github/edgeops.yml': "policy:\n  maxChangedDevices: 5\n  protected:\n    - tags.env = 'prod'\n",
     });
     expect((await cli(['validate', '--repo', dir])).code).toBe(0);
+  });
+});
+
+describe('an edgeops repository inside a monorepo', () => {
+  const repo = testRepo();
+  const base = repo.commit({ 'README.md': 'monorepo', 'infra/edge/deployments/a.yaml': A, 'infra/edge/fleet/f.yaml': FLEET });
+  const head = repo.commit({
+    'infra/edge/fleet/f.yaml': fleetYaml([
+      { deviceId: 'd1', tags: { env: 'prod' } },
+      { deviceId: 'd2', tags: { env: 'prod' } },
+    ]),
+    'infra/edge/deployments/b.yaml': deploymentYaml({ priority: 5, targetCondition: 'tags.env = "x"' }),
+  });
+
+  it('finds the git root by walking up and reads the subfolder at each commit', async () => {
+    const { code, stdout, stderr } = await cli(['plan', '--repo', 'infra/edge', '--base', base, '--head', head, '--format', 'json'], { cwd: repo.dir });
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).changes).toEqual([{ deviceId: 'd2', kind: 'targeted', before: null, after: 'a' }]);
+    expect((await cli(['resolve', '--repo', path.join(repo.dir, 'infra/edge'), '--ref', 'HEAD~1'])).code).toBe(0);
+  });
+
+  it('names annotation paths from the git root in --format github', async () => {
+    const validate = await cli(['validate', '--repo', 'infra/edge', '--ref', head, '--format', 'github'], { cwd: repo.dir });
+    expect(validate.stdout).toMatch(/^::error file=infra\/edge\/deployments\/b\.yaml,line=3,/m);
+    const plan = await cli(['plan', '--repo', 'infra/edge', '--base', base, '--head', head, '--format', 'github'], { cwd: repo.dir });
+    expect(plan.stdout).toMatch(/^::error file=infra\/edge\/deployments\/b\.yaml,line=3,/m);
+    const disk = await cli(['validate', '--repo', 'infra/edge', '--format', 'github'], { cwd: repo.dir });
+    expect(disk.stdout).toMatch(/^::error file=infra\/edge\/deployments\/b\.yaml,line=3,/m);
   });
 });

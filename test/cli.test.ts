@@ -255,10 +255,10 @@ describe('edgeops plan and --ref', async () => {
     expect((await cli(['plan', '--repo', strict.dir, '--base', base, '--label', 'edgeops/approve-blast-radius'])).code).toBe(0);
   });
 
-  it('reads --ref commits for resolve, and rejects unknown refs with exit 2', async () => {
+  it('reads --ref commits for resolve, and fails on unknown refs with exit 1', async () => {
     const json = JSON.parse((await cli(['resolve', '--repo', repo.dir, '--ref', 'HEAD~1', '--format', 'json'])).stdout);
     expect(json.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual(['d1']);
-    expect(await cli(['resolve', '--repo', repo.dir, '--ref', 'nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown ref 'nope'") });
+    expect(await cli(['resolve', '--repo', repo.dir, '--ref', 'nope'])).toMatchObject({ code: 1, stderr: expect.stringContaining("unknown ref 'nope'") });
     expect((await cli(['plan', '--repo', repo.dir])).code).toBe(2);
   });
 });

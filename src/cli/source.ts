@@ -2,22 +2,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { diskSource } from '../io/disk.js';
-import { gitSource, openRepository, RefError, type GitRepository } from '../io/git.js';
+import { findGitRoot, gitSource, openRepository, subfolderSource, type GitRepository } from '../io/git.js';
 import type { Source } from '../io/source.js';
-import { UsageError, type CliContext } from './context.js';
+import type { CliContext } from './context.js';
 
-// One handle per folder for the command's run: a plan's base and head share the pack cache.
+// One handle per git repository for the command's run: a plan's base and head share the pack cache.
 const repositories = new Map<string, GitRepository>();
 
+/**
+ * `--repo` may be a subfolder of a larger git repository (a monorepo): the git
+ * root is found by walking up, each commit is read in the subfolder, and
+ * `pathPrefix` says where the subfolder is. An unknown ref throws `RefError`.
+ */
 export async function openSource(ctx: CliContext, repo: string, ref: string | undefined): Promise<Source> {
   const dir = path.resolve(ctx.cwd, repo);
-  if (ref === undefined) return diskSource(dir);
-  let handle = repositories.get(dir);
-  if (!handle) repositories.set(dir, (handle = openRepository({ fs, dir })));
-  try {
-    return await gitSource(handle, ref);
-  } catch (e) {
-    if (e instanceof RefError) throw new UsageError(e.message);
-    throw e;
+  const found = findGitRoot(dir, fs.existsSync);
+  if (ref === undefined) {
+    const disk = diskSource(dir);
+    return found && found.prefix !== '' ? { ...disk, pathPrefix: found.prefix } : disk;
   }
+  const root = found?.root ?? dir;
+  let handle = repositories.get(root);
+  if (!handle) repositories.set(root, (handle = openRepository({ fs, dir: root })));
+  return subfolderSource(await gitSource(handle, ref), found?.prefix ?? '');
 }

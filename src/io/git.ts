@@ -2,6 +2,7 @@
  * A source over a git commit, read with isomorphic-git: no checkout, no git CLI.
  * Only the trees and blobs under the folders asked for are read.
  */
+import path from 'node:path';
 import git, { type CallbackFsClient, type PromiseFsClient } from 'isomorphic-git';
 import { isYamlFile, type Source } from './source.js';
 
@@ -103,5 +104,35 @@ export async function gitSource(repo: GitRepository, ref: string): Promise<GitSo
         throw e;
       }
     },
+  };
+}
+
+/**
+ * The git repository that holds `dir`: the nearest folder, from `dir` up, with a
+ * `.git` entry (a folder, or a worktree's file). `prefix` is where `dir` sits
+ * inside it, with forward slashes (`infra/edge`; `''` at the root), so an edgeops
+ * repository inside a monorepo is read at each commit from its subfolder.
+ */
+export function findGitRoot(dir: string, exists: (path: string) => boolean): { root: string; prefix: string } | undefined {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if (exists(path.join(at, '.git'))) return { root: at, prefix: path.relative(at, path.resolve(dir)).split(path.sep).join('/') };
+    if (path.dirname(at) === at) return undefined;
+  }
+}
+
+/** The part of a commit under `prefix`, with paths relative to it: what an edgeops repository in a subfolder sees. */
+export function subfolderSource(source: GitSource, prefix: string): GitSource {
+  if (prefix === '') return source;
+  const inside = (p: string) => `${prefix}/${p}`;
+  return {
+    commit: source.commit,
+    description: `${source.description} ${prefix}/`,
+    pathPrefix: prefix,
+    async list(folder) {
+      const files = await source.list(inside(folder));
+      return files?.map((f) => ({ ...f, path: f.path.slice(prefix.length + 1) }));
+    },
+    treeOid: source.treeOid && ((folder) => source.treeOid!(inside(folder))),
+    readFile: (file) => source.readFile(inside(file)),
   };
 }

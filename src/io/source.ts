@@ -14,6 +14,11 @@ export interface SourceFile {
 export interface Source {
   /** For messages: a folder path, `git:REF (sha)`, …. */
   readonly description: string;
+  /**
+   * Where the repository sits inside its git repository (`infra/edge`), when not at
+   * its root: GitHub annotations name files relative to the git root.
+   */
+  readonly pathPrefix?: string;
   /** The YAML files directly inside a folder of the repository; `undefined` when the folder does not exist. */
   list(folder: string): Promise<SourceFile[] | undefined>;
   /** The git tree id of a folder, when the source knows it: equal ids mean equal folders. */

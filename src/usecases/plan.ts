@@ -33,6 +33,8 @@ export interface PlanOptions {
 export interface PlanResult extends PlanReport {
   readonly base: LoadedRepository;
   readonly head: LoadedRepository;
+  /** Where the repository sits inside its git repository (`infra/edge`, `''` at the root): annotations need it. */
+  readonly pathPrefix: string;
 }
 
 async function sameFolder(a: Source, b: Source, folder: string): Promise<boolean> {
@@ -88,5 +90,5 @@ export async function runPlan(baseSource: Source, headSource: Source, options: P
   diagnostics.sort(compareDiagnostics);
   const valid = !diagnostics.some((d) => d.severity === 'error');
   const ok = valid && !(policy?.findings.some((f) => f.severity === 'error') ?? false);
-  return { plan, valid, diagnostics, policy, ok, base, head };
+  return { plan, valid, diagnostics, policy, ok, base, head, pathPrefix: headSource.pathPrefix ?? '' };
 }

@@ -1,4 +1,5 @@
 import { runPlan } from '../../usecases/plan.js';
+import { githubAnnotations } from '../../render/github.js';
 import { planJson, stringify } from '../../render/json.js';
 import { planMarkdown } from '../../render/plan/markdown.js';
 import { planText } from '../../render/plan/text.js';
@@ -6,7 +7,7 @@ import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
 import { EXIT_INVALID, EXIT_OK, styleFor, UsageError, type CliContext } from '../context.js';
 import { openSource } from '../source.js';
 
-export const planHelp = `Usage: edgeops plan --base REF [--head REF] [--repo DIR] [--format text|json|markdown] [--label NAME]...
+export const planHelp = `Usage: edgeops plan --base REF [--head REF] [--repo DIR] [--format text|json|markdown|github] [--label NAME]...
 
 What a change does to the fleet: which devices move from one deployment to
 another (retargeted), gain one (targeted), lose theirs (untargeted, they become
@@ -17,7 +18,7 @@ Exit code 1 when head is invalid or the policy blocks the change.
   --base REF       the commit to compare against (branch, tag, HEAD, SHA, REF~N)
   --head REF       the changed commit (default: the files on disk)
   --repo DIR       the repository (default: .)
-  --format FORMAT  text (default), json, or markdown (the pull-request comment)
+  --format FORMAT  text (default), json, markdown (the pull-request comment), or github (workflow annotations)
   --label NAME     a pull-request label, e.g. the policy's approval label (repeatable)
 `;
 
@@ -34,10 +35,11 @@ export async function planCommand(args: readonly string[], ctx: CliContext): Pro
   }
   if (values.ref !== undefined) throw new UsageError('plan takes --base and --head, not --ref');
   if (values.base === undefined) throw new UsageError('--base REF is required');
-  const format = checkFormat(values.format, ['text', 'json', 'markdown']);
+  const format = checkFormat(values.format, ['text', 'json', 'markdown', 'github']);
   const [base, head] = await Promise.all([openSource(ctx, values.repo, values.base), openSource(ctx, values.repo, values.head)]);
   const result = await runPlan(base, head, { labels: values.label });
   if (format === 'json') ctx.stdout.write(stringify(planJson(result)));
+  else if (format === 'github') ctx.stdout.write(githubAnnotations(result.diagnostics, result.pathPrefix));
   else if (format === 'markdown') {
     const hint = `run \`edgeops plan --base ${values.base}${values.head ? ` --head ${values.head}` : ''} --format json\``;
     ctx.stdout.write(planMarkdown(result, { fullReportHint: hint }));

@@ -24,10 +24,11 @@ export async function validateCommand(args: readonly string[], ctx: CliContext):
     return EXIT_OK;
   }
   const format = checkFormat(values.format, ['text', 'json', 'github']);
-  const result = await validate(await openSource(ctx, values.repo, values.ref));
+  const source = await openSource(ctx, values.repo, values.ref);
+  const result = await validate(source);
   const { diagnostics } = result;
   if (format === 'json') ctx.stdout.write(stringify(validateJson(result.valid, diagnostics)));
-  else if (format === 'github') ctx.stdout.write(githubAnnotations(diagnostics));
+  else if (format === 'github') ctx.stdout.write(githubAnnotations(diagnostics, source.pathPrefix));
   else
     ctx.stdout.write(
       validateText({ valid: result.valid, diagnostics, deployments: result.deployments, devices: result.devices, files: result.files }, styleFor(ctx)),
