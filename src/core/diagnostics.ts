@@ -65,6 +65,7 @@ export type DiagnosticCode =
   | 'resolve/created-at-decides'
   // plans
   | 'plan/unmanaged'
+  | 'plan/safety-net'
   | 'plan/base-problem'
   // policy (.github/edgeops.yml)
   | 'policy/invalid';

@@ -32,9 +32,12 @@ export function explainJson(e: DeviceExplanation) {
 /** `plan --format json`: DESIGN §4, plus `transitions` and `policy`. */
 export function planJson(result: PlanReport) {
   const { plan } = result;
+  const present = new Set(result.present ?? []);
   return {
     valid: result.valid,
-    diagnostics: result.diagnostics.map(diagnosticJson),
+    // `introduced` by this change, or `present` on base already.
+    diagnostics: result.diagnostics.map((d) => ({ ...diagnosticJson(d), status: present.has(d) ? 'present' : 'introduced' })),
+    fixed: (result.fixed ?? []).map(diagnosticJson),
     summary: plan.summary,
     changes: plan.changes,
     deployments: plan.deployments.map((d) => ({

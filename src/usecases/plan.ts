@@ -17,6 +17,7 @@ import {
   type LoadedRepository,
   type ParseCache,
 } from './load.js';
+import type { GitSource } from '../io/git.js';
 import type { Source } from '../io/source.js';
 import { loadPolicy } from './policy.js';
 
@@ -43,7 +44,12 @@ async function sameFolder(a: Source, b: Source, folder: string): Promise<boolean
   return x !== undefined && x === y;
 }
 
-const problemKey = (d: PlacedDiagnostic): string => `${d.code}\u0000${d.file}\u0000${d.message}`;
+/**
+ * The same problem on both sides: code, file and message with numbers left out, so a
+ * warning whose device count moved with the fleet is not news (nor its line, which
+ * moves when lines above it are edited).
+ */
+const problemKey = (d: PlacedDiagnostic): string => `${d.code}\u0000${d.file}\u0000${d.message.replace(/\d+/g, '#')}`;
 
 /** Deployment files at head that did not become deployments, with their first error. */
 function unreadableDeployments(head: LoadedRepository): InvalidDeployment[] {
@@ -68,11 +74,18 @@ export async function runPlan(baseSource: Source, headSource: Source, options: P
   const head = sameDeployments && sameFleet ? base : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : undefined });
   const plan = planChange(base.analysis, head.analysis, { invalidAtHead: unreadableDeployments(head) });
 
-  // A pull request is not blamed for what was already broken on its base.
-  const atBase = new Set(base.diagnostics.filter((d) => d.severity === 'error').map(problemKey));
-  const diagnostics: PlacedDiagnostic[] = head.diagnostics.map((d) =>
-    d.severity === 'error' && atBase.has(problemKey(d)) ? { ...d, severity: 'warning', message: `already on base: ${d.message}` } : d,
-  );
+  // A pull request is not blamed for what was already broken on its base, and what it
+  // did not introduce is not news: only introduced problems make the headline.
+  const atBase = new Set(base.diagnostics.map(problemKey));
+  const atHead = new Set(head.diagnostics.map(problemKey));
+  const present: PlacedDiagnostic[] = [];
+  const diagnostics: PlacedDiagnostic[] = head.diagnostics.map((d) => {
+    if (!atBase.has(problemKey(d))) return d;
+    const old: PlacedDiagnostic = d.severity === 'error' ? { ...d, severity: 'warning', message: `already on base: ${d.message}` } : d;
+    present.push(old);
+    return old;
+  });
+  const fixed = head === base ? [] : base.diagnostics.filter((d) => !atHead.has(problemKey(d)));
   append(diagnostics, placeDiagnostics(plan.diagnostics, head.files, headSource.description));
 
   let policy: PolicyReport | null = null;
@@ -90,5 +103,6 @@ export async function runPlan(baseSource: Source, headSource: Source, options: P
   diagnostics.sort(compareDiagnostics);
   const valid = !diagnostics.some((d) => d.severity === 'error');
   const ok = valid && !(policy?.findings.some((f) => f.severity === 'error') ?? false);
-  return { plan, valid, diagnostics, policy, ok, base, head, pathPrefix: headSource.pathPrefix ?? '' };
+  const commits = { base: (baseSource as Partial<GitSource>).commit, head: (headSource as Partial<GitSource>).commit };
+  return { plan, valid, diagnostics, present, fixed, commits, policy, ok, base, head, pathPrefix: headSource.pathPrefix ?? '' };
 }

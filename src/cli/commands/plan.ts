@@ -42,7 +42,7 @@ export async function planCommand(args: readonly string[], ctx: CliContext): Pro
   else if (format === 'github') ctx.stdout.write(githubAnnotations(result.diagnostics, result.pathPrefix));
   else if (format === 'markdown') {
     const hint = `run \`edgeops plan --base ${values.base}${values.head ? ` --head ${values.head}` : ''} --format json\``;
-    ctx.stdout.write(planMarkdown(result, { fullReportHint: hint }));
+    ctx.stdout.write(planMarkdown(result, { fullReportHint: hint, baseRef: values.base, headRef: values.head }));
   } else ctx.stdout.write(planText(result, styleFor(ctx)));
   return result.ok ? EXIT_OK : EXIT_INVALID;
 }

@@ -8,7 +8,7 @@ import type { Analysis } from '../analyze.js';
 import { warning, type Diagnostic } from '../diagnostics.js';
 import { explainDevice, type DeploymentVerdict } from '../explain.js';
 import { contentHashOf } from '../manifest/render.js';
-import type { Device } from '../model.js';
+import { isSafetyNet, type Device } from '../model.js';
 import { byString } from '../resolve/resolution.js';
 import { tagPaths } from '../resolve/evaluate-sets.js';
 import { resolveFleet, type Resolution } from '../resolve/resolve.js';
@@ -111,6 +111,13 @@ export interface Plan {
   readonly diagnostics: readonly Diagnostic[];
   /** Deployments invalid at head, and the devices whose outcome they make unknown. */
   readonly unknown?: readonly UnknownOutcome[];
+  /** Safety nets (priority 0, `*`) at base that head deletes or narrows, with no other safety net left. */
+  readonly safetyNet?: readonly SafetyNetChange[];
+}
+
+export interface SafetyNetChange {
+  readonly id: string;
+  readonly change: 'deleted' | 'narrowed';
 }
 
 /** The content hash of every deployment's effective manifest, rendered once per deployment. */
@@ -177,17 +184,39 @@ export function planChange(base: Analysis, head: Analysis, options: PlanChangeOp
     );
 
   const broken = deployments.filter((d) => d.invalidAtHead !== undefined);
+  const safetyNet = safetyNetChanges(base, head, invalid);
+  const moved = transitions.filter((t) => !invalid.has(t.from!));
   return {
     summary,
     changes,
     deployments,
     transitions,
-    diagnostics: unmanagedWarnings(
-      head,
-      transitions.filter((t) => !invalid.has(t.from!)),
-    ),
+    safetyNet,
+    diagnostics: [...unmanagedWarnings(head, moved), ...safetyNetWarnings(base, head, safetyNet)],
     unknown: broken.map((d) => unknownOutcome(base, head, d.id, d.invalidAtHead!)),
   };
+}
+
+/** A safety net at base that head deletes or turns into something else, when head keeps no other. */
+function safetyNetChanges(base: Analysis, head: Analysis, invalid: ReadonlyMap<string, string>): SafetyNetChange[] {
+  if (head.repository.deployments.some(isSafetyNet)) return [];
+  const atHead = new Map(head.repository.deployments.map((d) => [d.id, d]));
+  return base.repository.deployments
+    .filter((d) => isSafetyNet(d) && !invalid.has(d.id))
+    .map((d) => ({ id: d.id, change: atHead.has(d.id) ? 'narrowed' : 'deleted' }));
+}
+
+function safetyNetWarnings(base: Analysis, head: Analysis, changes: readonly SafetyNetChange[]): Diagnostic[] {
+  const files = new Map([...base.repository.deployments, ...head.repository.deployments].map((d) => [d.id, d.file]));
+  return changes.map((c) =>
+    warning(
+      'plan/safety-net',
+      c.change === 'deleted'
+        ? `the safety net '${c.id}' (priority 0, targetCondition '*') is deleted: a device that loses its deployment now becomes unmanaged instead of falling back to it; keep a priority-0 deployment with targetCondition '*'`
+        : `the safety net '${c.id}' is no longer priority 0 with targetCondition '*': devices outside its new reach have nothing to fall back to; keep a priority-0 deployment with targetCondition '*'`,
+      { file: files.get(c.id)!, path: c.change === 'narrowed' ? ['targetCondition'] : undefined },
+    ),
+  );
 }
 
 /** The devices a broken deployment's last readable condition targets in head's fleet: their outcome is unknown. */

@@ -7,7 +7,7 @@
 import type { PlacedDiagnostic } from '../../core/diagnostics.js';
 import type { PlanDeployment, Transition } from '../../core/plan/plan.js';
 import type { PolicyReport } from '../../core/plan/policy.js';
-import type { PlanReport } from '../../core/plan/report.js';
+import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
 import { countsLine, verdictLine } from './verdict.js';
 import { deploymentStatus, endpoint, transitionTitle, unknownLines, whyLines } from './why.js';
 
@@ -21,6 +21,10 @@ export interface MarkdownOptions {
   readonly fullReportHint?: string;
   /** A heading, e.g. "edgeops plan for `a1b2c3d`". */
   readonly title?: string;
+  /** The base's branch (or ref) name, when known: shown with its short SHA. */
+  readonly baseRef?: string;
+  /** The head's branch (or ref) name, when known. */
+  readonly headRef?: string;
 }
 
 interface Level {
@@ -60,9 +64,24 @@ const htmlCode = (s: string): string => `<code>${escapeHtml(s)}</code>`;
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
+/** `` `main` @ `a1b2c3d` ``: a ref name and a short SHA, whichever are known. */
+function side(ref: string | undefined, commit: string | undefined, fallback: string): string {
+  const sha = commit?.slice(0, 7);
+  // A ref that is the SHA itself says nothing more.
+  const name = ref !== undefined && !(commit !== undefined && /^[0-9a-f]{4,40}$/i.test(ref) && commit.startsWith(ref.toLowerCase())) ? ref : undefined;
+  if (name && sha) return `${code(name)} @ ${code(sha)}`;
+  return name ? code(name) : sha ? code(sha) : fallback;
+}
+
 export function headerSection(report: PlanReport, options: MarkdownOptions): string {
-  const icon = report.ok ? (report.plan.summary.changed === 0 ? '⚪' : '🟢') : report.valid ? '🟠' : '🔴';
-  return `${PLAN_MARKER}\n### ${options.title ?? 'edgeops plan'}\n\n${icon} **${verdictLine(report)}**`;
+  const safetyNet = (report.plan.safetyNet ?? []).length > 0;
+  const icon = report.ok ? (safetyNet ? '⚠️' : report.plan.summary.changed === 0 ? '⚪' : '🟢') : report.valid ? '🟠' : '🔴';
+  const { base, head } = report.commits ?? {};
+  const compared =
+    base !== undefined || head !== undefined || options.baseRef !== undefined || options.headRef !== undefined
+      ? `\n\nBase ${side(options.baseRef, base, 'unknown')} → head ${side(options.headRef, head, 'the working tree')}`
+      : '';
+  return `${PLAN_MARKER}\n### ${options.title ?? 'edgeops plan'}\n\n${icon} **${verdictLine(report)}**${compared}`;
 }
 
 export function summarySection(report: PlanReport): string {
@@ -80,15 +99,37 @@ export function policySection(policy: PolicyReport | null): string {
   return `#### Policy\n\n${lines.join('\n')}`;
 }
 
-export function diagnosticsSection(diagnostics: readonly PlacedDiagnostic[], max: number): string {
-  if (diagnostics.length === 0) return '';
+function diagnosticLines(diagnostics: readonly PlacedDiagnostic[], max: number, mark?: string): string[] {
   const sorted = [...diagnostics].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
   const lines = sorted
     .slice(0, max)
-    .map((d) => `- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.file}:${d.line}:${d.column}\` ${cell(d.message)} <sub>${d.code}</sub>`);
+    .map((d) => `- ${mark ?? (d.severity === 'error' ? '❌' : '⚠️')} \`${d.file}:${d.line}:${d.column}\` ${cell(d.message)} <sub>${d.code}</sub>`);
   if (sorted.length > max) lines.push(`- …and ${sorted.length - max} more`);
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  return `#### Problems: ${plural(errors, 'error')}, ${plural(diagnostics.length - errors, 'warning')}\n\n${lines.join('\n')}`;
+  return lines;
+}
+
+/** Problems this change introduced, listed; what it fixed and what base already had, collapsed. */
+export function diagnosticsSection(report: PlanReport, max: number): string {
+  const introduced = introducedDiagnostics(report);
+  const present = report.present ?? [];
+  const fixed = report.fixed ?? [];
+  const parts: string[] = [];
+  if (introduced.length > 0) {
+    const errors = introduced.filter((d) => d.severity === 'error').length;
+    const title = present.length > 0 || fixed.length > 0 ? 'Problems introduced by this change' : 'Problems';
+    parts.push(`#### ${title}: ${plural(errors, 'error')}, ${plural(introduced.length - errors, 'warning')}\n\n${diagnosticLines(introduced, max).join('\n')}`);
+  }
+  if (fixed.length > 0) {
+    parts.push(
+      `<details><summary>✅ Fixed by this change: ${plural(fixed.length, 'problem')}</summary>\n\n${diagnosticLines(fixed, max, '✅').join('\n')}\n\n</details>`,
+    );
+  }
+  if (present.length > 0) {
+    parts.push(
+      `<details><summary>Already present on base, not changed by this pull request: ${plural(present.length, 'problem')}</summary>\n\n${diagnosticLines(present, max).join('\n')}\n\n</details>`,
+    );
+  }
+  return parts.join('\n\n');
 }
 
 const metric = (d: PlanDeployment, key: 'targeted' | 'applied'): string => {
@@ -167,7 +208,7 @@ function assemble(report: PlanReport, options: MarkdownOptions, level: Level): s
     level.mermaid ? mermaidSection(plan.transitions) : '',
     transitions,
     deploymentsSection(plan.deployments),
-    diagnosticsSection(report.diagnostics, level.diagnostics),
+    diagnosticsSection(report, level.diagnostics),
   ]
     .filter((s) => s !== '')
     .join('\n\n')

@@ -1,10 +1,10 @@
 /** `edgeops plan` for a terminal: a verdict, the transitions with their why, the per-deployment table. */
-import type { PlanReport } from '../../core/plan/report.js';
+import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
 import type { Style } from '../style.js';
 import { diagnosticsText } from '../text/diagnostics.js';
 import { labelsText } from '../text/resolve.js';
 import { table } from '../text/table.js';
-import { verdictLine } from './verdict.js';
+import { plural, verdictLine } from './verdict.js';
 import { deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
 
 const DEVICES_SHOWN = 10;
@@ -47,6 +47,12 @@ export function planText(report: PlanReport, style: Style): string {
   if (report.policy && report.policy.findings.length > 0) {
     out.push(report.policy.findings.map((f) => `${f.severity === 'error' ? style.red('policy') : style.yellow('policy')} ${f.message}`).join('\n'));
   }
-  if (report.diagnostics.length > 0) out.push(diagnosticsText(report.diagnostics, style));
+  const introduced = introducedDiagnostics(report);
+  if (introduced.length > 0) out.push(diagnosticsText(introduced, style));
+  const old = [
+    report.fixed?.length ? `${plural(report.fixed.length, 'problem')} fixed by this change` : '',
+    report.present?.length ? `${plural(report.present.length, 'problem')} already present on base (run edgeops validate --ref BASE to list them)` : '',
+  ].filter((l) => l !== '');
+  if (old.length > 0) out.push(style.dim(old.join('; ')));
   return `${out.join('\n\n')}\n`;
 }
