@@ -92,3 +92,31 @@ describe('an edgeops repository inside a monorepo', () => {
     expect(disk.stdout).toMatch(/^::error file=infra\/edge\/deployments\/b\.yaml,line=3,/m);
   });
 });
+
+describe('plan exit codes and JSON versions', () => {
+  const repo = testRepo();
+  const base = repo.commit({ 'deployments/a.yaml': A, 'fleet/f.yaml': FLEET });
+  const same = repo.commit({ 'README.md': 'docs' });
+  const more = repo.commit({
+    'fleet/f.yaml': fleetYaml([
+      { deviceId: 'd1', tags: { env: 'prod' } },
+      { deviceId: 'd2', tags: { env: 'prod' } },
+    ]),
+  });
+  const broken = repo.commit({ 'deployments/a.yaml': 'priority: [\n' });
+
+  it('--detailed-exitcode: 0 no device changes, 2 changes, 1 error', async () => {
+    const planCode = async (head: string) => (await cli(['plan', '--repo', repo.dir, '--base', base, '--head', head, '--detailed-exitcode'])).code;
+    expect(await planCode(same)).toBe(0);
+    expect(await planCode(more)).toBe(2);
+    expect(await planCode(broken)).toBe(1);
+    expect((await cli(['plan', '--repo', repo.dir, '--base', base, '--head', more])).code).toBe(0);
+  });
+
+  it('plan, validate and explain JSON carry "version": 1', async () => {
+    const json = async (args: string[]) => JSON.parse((await cli([...args, '--repo', repo.dir, '--format', 'json'])).stdout);
+    expect((await json(['plan', '--base', base, '--head', more])).version).toBe(1);
+    expect((await json(['validate'])).version).toBe(1);
+    expect((await json(['explain', 'd1'])).version).toBe(1);
+  });
+});

@@ -94,7 +94,7 @@ describe('edgeops resolve', () => {
 
 describe('edgeops validate', () => {
   it('is valid on the example fleet', async () => {
-    expect(await cli(['validate', '--format', 'json'])).toMatchObject({ code: 0, stdout: '{\n  "valid": true,\n  "diagnostics": []\n}\n' });
+    expect(await cli(['validate', '--format', 'json'])).toMatchObject({ code: 0, stdout: '{\n  "version": 1,\n  "valid": true,\n  "diagnostics": []\n}\n' });
     expect((await cli(['validate'])).stdout).toBe('✓ valid: 5 deployments, 19 devices in 8 files\n');
   });
 
@@ -109,6 +109,7 @@ describe('edgeops validate', () => {
     expect(text.stdout).toContain('  2 | targetCondition: tags.env = "prod"\n    |                             ^');
     const json = JSON.parse((await cli(['validate', '--repo', dir, '--format', 'json'])).stdout);
     expect(json).toEqual({
+      version: 1,
       valid: false,
       diagnostics: [
         { severity: 'error', code: 'condition/double-quote', message: expect.stringMatching(/single quotes/), file: 'deployments/a.yaml', line: 2, column: 29 },

@@ -121,3 +121,16 @@ describe('markdown size limit', () => {
     expect(n(16)).not.toContain('```mermaid');
   });
 });
+
+describe('mermaid', () => {
+  it('has one node for "no deployment", and edges say count and kind', () => {
+    const t = (kind: Transition['kind'], from: string | null, to: string | null, count: number): Transition => ({ kind, from, to, count, devices: [] });
+    const md = planMarkdown(syntheticReport([t('untargeted', 'a', null, 2), t('targeted', null, 'b', 3), t('retargeted', 'a', 'b', 1)]));
+    const chart = /```mermaid\n([\s\S]*?)```/.exec(md)![1];
+    expect(chart.match(/\["\(no deployment\)"\]/g)).toHaveLength(1);
+    expect(chart).not.toMatch(/\(none\)|\(unmanaged\)/);
+    expect(chart).toContain('-->|2 untargeted|');
+    expect(chart).toContain('-->|3 targeted|');
+    expect(chart).toContain('-->|1 retargeted|');
+  });
+});

@@ -12,14 +12,18 @@ export const diagnosticJson = (d: PlacedDiagnostic) => ({
   column: d.column,
 });
 
+/** Every JSON output says which contract it follows; a breaking change bumps it. */
+export const JSON_VERSION = 1;
+
 export function validateJson(valid: boolean, diagnostics: readonly PlacedDiagnostic[]) {
-  return { valid, diagnostics: diagnostics.map(diagnosticJson) };
+  return { version: JSON_VERSION, valid, diagnostics: diagnostics.map(diagnosticJson) };
 }
 
 export const stringify = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 export function explainJson(e: DeviceExplanation) {
   return {
+    version: JSON_VERSION,
     deviceId: e.device.deviceId,
     file: e.device.file,
     tags: e.device.tags,
@@ -34,6 +38,7 @@ export function planJson(result: PlanReport) {
   const { plan } = result;
   const present = new Set(result.present ?? []);
   return {
+    version: JSON_VERSION,
     valid: result.valid,
     // `introduced` by this change, or `present` on base already.
     diagnostics: result.diagnostics.map((d) => ({ ...diagnosticJson(d), status: present.has(d) ? 'present' : 'introduced' })),

@@ -5,6 +5,9 @@ import { planMarkdown } from '../../render/plan/markdown.js';
 import { planText } from '../../render/plan/text.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
 import { EXIT_INVALID, EXIT_OK, styleFor, UsageError, type CliContext } from '../context.js';
+
+/** `--detailed-exitcode`: the plan is fine and devices change. */
+const EXIT_CHANGES = 2;
 import { openSource } from '../source.js';
 
 export const planHelp = `Usage: edgeops plan --base REF [--head REF] [--repo DIR] [--format text|json|markdown|github] [--label NAME]...
@@ -20,6 +23,8 @@ Exit code 1 when head is invalid or the policy blocks the change.
   --repo DIR       the repository (default: .)
   --format FORMAT  text (default), json, markdown (the pull-request comment), or github (workflow annotations)
   --label NAME     a pull-request label, e.g. the policy's approval label (repeatable)
+  --detailed-exitcode
+                   exit 0 when no device changes, 2 when devices change, 1 on an error
 `;
 
 export async function planCommand(args: readonly string[], ctx: CliContext): Promise<number> {
@@ -28,6 +33,7 @@ export async function planCommand(args: readonly string[], ctx: CliContext): Pro
     base: { type: 'string' },
     head: { type: 'string' },
     label: { type: 'string', multiple: true, default: [] },
+    'detailed-exitcode': { type: 'boolean', default: false },
   });
   if (values.help) {
     ctx.stdout.write(planHelp);
@@ -44,5 +50,7 @@ export async function planCommand(args: readonly string[], ctx: CliContext): Pro
     const hint = `run \`edgeops plan --base ${values.base}${values.head ? ` --head ${values.head}` : ''} --format json\``;
     ctx.stdout.write(planMarkdown(result, { fullReportHint: hint, baseRef: values.base, headRef: values.head }));
   } else ctx.stdout.write(planText(result, styleFor(ctx)));
-  return result.ok ? EXIT_OK : EXIT_INVALID;
+  if (!result.ok) return EXIT_INVALID;
+  // Like terraform plan -detailed-exitcode: a script tells "nothing to do" from "changes" without parsing.
+  return values['detailed-exitcode'] && result.plan.summary.changed > 0 ? EXIT_CHANGES : EXIT_OK;
 }

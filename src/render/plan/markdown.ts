@@ -9,7 +9,7 @@ import type { PlanDeployment, Transition } from '../../core/plan/plan.js';
 import type { PolicyReport } from '../../core/plan/policy.js';
 import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
 import { countsLine, verdictLine } from './verdict.js';
-import { deploymentStatus, endpoint, transitionTitle, unknownLines, whyLines } from './why.js';
+import { deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
 
 /** The hidden marker the App finds its comment by. */
 export const PLAN_MARKER = '<!-- edgeops:plan -->';
@@ -178,10 +178,11 @@ export function mermaidSection(transitions: readonly Transition[]): string {
     if (!ids.has(name)) ids.set(name, `n${ids.size}`);
     return ids.get(name)!;
   };
+  // "(none)" before and "(unmanaged)" after are one state: no deployment.
+  const state = (id: string | null) => id ?? '(no deployment)';
   const edges = moving.map((t) => {
-    const from = endpoint(t.from, 'from');
-    const to = t.kind === 'removed' ? '(removed)' : endpoint(t.to);
-    return `  ${node(from)} -->|${t.count}| ${node(to)}`;
+    const to = t.kind === 'removed' ? '(removed from the fleet)' : state(t.to);
+    return `  ${node(state(t.from))} -->|${t.count} ${t.kind}| ${node(to)}`;
   });
   const nodes = [...ids].map(([name, id]) => `  ${id}["${name.replace(/"/g, '#quot;')}"]`);
   return ['```mermaid', 'flowchart LR', ...nodes, ...edges, '```'].join('\n');
