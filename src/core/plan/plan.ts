@@ -8,7 +8,8 @@ import type { Analysis } from '../analyze.js';
 import { warning, type Diagnostic } from '../diagnostics.js';
 import { explainDevice, type DeploymentVerdict } from '../explain.js';
 import { contentHashOf } from '../manifest/render.js';
-import { isSafetyNet, type Device } from '../model.js';
+import { isSafetyNet, type Deployment, type Device } from '../model.js';
+import { diffContent, MAX_CONTENT_CHANGES, type ContentChange } from './content-diff.js';
 import { byString } from '../resolve/resolution.js';
 import { tagPaths } from '../resolve/evaluate-sets.js';
 import { resolveFleet, type Resolution } from '../resolve/resolve.js';
@@ -35,6 +36,18 @@ export interface PlanDeployment {
   readonly after: Metrics | null;
   /** The file exists at head but could not be read: `could not be read: <first error>`. Not a deletion. */
   readonly invalidAtHead?: string;
+  /** Edits that may move no device but are still changes: priority, createdAt, labels, targetCondition. */
+  readonly edits?: readonly DeploymentEdit[];
+  /** What changed in its manifest (up to MAX_CONTENT_CHANGES), when both sides have it. */
+  readonly contentChanges?: readonly ContentChange[];
+  /** How many more content changes there were than listed. */
+  readonly moreContentChanges?: number;
+}
+
+export interface DeploymentEdit {
+  readonly field: 'priority' | 'createdAt' | 'labels' | 'targetCondition';
+  readonly before: unknown;
+  readonly after: unknown;
 }
 
 /** A deployment file at head that could not be read (a parse, schema or semantic error). */
@@ -71,6 +84,8 @@ export interface Why {
   readonly verdicts: readonly VerdictChange[];
   /** For `updated`: the winner's content hash before and after. */
   readonly contentHash?: { readonly before: string; readonly after: string };
+  /** For `updated`: what changed in the winner's manifest (the deployment's `contentChanges`). */
+  readonly contentChanges?: readonly ContentChange[];
   /** For `removed`: the device is no longer in the fleet. */
   readonly removedFromFleet?: boolean;
   /** The device is new in the fleet: `verdicts` are the deployments that target it. */
@@ -148,10 +163,14 @@ export function planChange(base: Analysis, head: Analysis, options: PlanChangeOp
   const headMetrics = new Map(head.resolution.deployments.map((d) => [d.id, d]));
   const ids = [...new Set([...baseMetrics.keys(), ...headMetrics.keys()])].sort();
   const metrics = (m: { targeted: number; applied: number } | undefined): Metrics | null => (m ? { targeted: m.targeted, applied: m.applied } : null);
+  const baseDeployments = new Map(base.repository.deployments.map((d) => [d.id, d]));
+  const headDeployments = new Map(head.repository.deployments.map((d) => [d.id, d]));
   const deployments: PlanDeployment[] = ids.map((id) => {
     const d = { id, labels: (headMetrics.get(id) ?? baseMetrics.get(id))!.labels, before: metrics(baseMetrics.get(id)), after: metrics(headMetrics.get(id)) };
     const reason = invalid.get(id);
-    return reason !== undefined && d.after === null ? { ...d, invalidAtHead: reason } : d;
+    if (reason !== undefined && d.after === null) return { ...d, invalidAtHead: reason };
+    const [b, a] = [baseDeployments.get(id), headDeployments.get(id)];
+    return b && a ? { ...d, ...deploymentChanges(b, a, baseHashes.get(id) !== headHashes.get(id)) } : d;
   });
   // A deployment new at head and already broken has no metrics on either side; it is still listed.
   for (const [id, reason] of invalid) {
@@ -172,7 +191,9 @@ export function planChange(base: Analysis, head: Analysis, options: PlanChangeOp
       const explained = why(base, head, list[0], baseHashes, headHashes);
       // A deployment that could not be read was not deleted: it is no reason for anything.
       const verdicts = explained.verdicts.filter((v) => !(v.after === null && invalid.has(v.deployment)));
-      return { kind, from: before, to: after, count: list.length, devices: list.map((c) => c.deviceId), why: { ...explained, verdicts } };
+      const contentChanges = kind === 'updated' ? deployments.find((d) => d.id === after)?.contentChanges : undefined;
+      const reason: Why = contentChanges ? { ...explained, verdicts, contentChanges } : { ...explained, verdicts };
+      return { kind, from: before, to: after, count: list.length, devices: list.map((c) => c.deviceId), why: reason };
     })
     // Largest first; the rest of the order only keeps output stable (ordinal, not locale).
     .sort(
@@ -196,6 +217,24 @@ export function planChange(base: Analysis, head: Analysis, options: PlanChangeOp
     unknown: broken.map((d) => unknownOutcome(base, head, d.id, d.invalidAtHead!)),
   };
 }
+
+function deploymentChanges(b: Deployment, a: Deployment, contentChanged: boolean): Pick<PlanDeployment, 'edits' | 'contentChanges' | 'moreContentChanges'> {
+  const edits: DeploymentEdit[] = [];
+  if (b.priority !== a.priority) edits.push({ field: 'priority', before: b.priority, after: a.priority });
+  if (b.createdAt !== a.createdAt) edits.push({ field: 'createdAt', before: b.createdAt, after: a.createdAt });
+  if (JSON.stringify(sorted(b.labels)) !== JSON.stringify(sorted(a.labels))) edits.push({ field: 'labels', before: b.labels, after: a.labels });
+  if (b.targetCondition !== a.targetCondition) edits.push({ field: 'targetCondition', before: b.targetCondition ?? null, after: a.targetCondition ?? null });
+  const out: { edits?: DeploymentEdit[]; contentChanges?: ContentChange[]; moreContentChanges?: number } = {};
+  if (edits.length > 0) out.edits = edits;
+  if (contentChanged) {
+    const all = diffContent(b.modulesContent, a.modulesContent);
+    out.contentChanges = all.slice(0, MAX_CONTENT_CHANGES);
+    if (all.length > MAX_CONTENT_CHANGES) out.moreContentChanges = all.length - MAX_CONTENT_CHANGES;
+  }
+  return out;
+}
+
+const sorted = (r: Readonly<Record<string, string>>): [string, string][] => Object.entries(r).sort(([x], [y]) => byString(x, y));
 
 /** A safety net at base that head deletes or turns into something else, when head keeps no other. */
 function safetyNetChanges(base: Analysis, head: Analysis, invalid: ReadonlyMap<string, string>): SafetyNetChange[] {

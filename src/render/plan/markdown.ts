@@ -8,8 +8,8 @@ import type { PlacedDiagnostic } from '../../core/diagnostics.js';
 import type { PlanDeployment, Transition } from '../../core/plan/plan.js';
 import type { PolicyReport } from '../../core/plan/policy.js';
 import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
-import { countsLine, verdictLine } from './verdict.js';
-import { deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
+import { countsLine, plural, verdictLine } from './verdict.js';
+import { deploymentChangeLines, deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
 
 /** The hidden marker the App finds its comment by. */
 export const PLAN_MARKER = '<!-- edgeops:plan -->';
@@ -62,7 +62,6 @@ const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g,
 /** Inside <summary>, Markdown is not rendered: use HTML. */
 const htmlCode = (s: string): string => `<code>${escapeHtml(s)}</code>`;
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 /** `` `main` @ `a1b2c3d` ``: a ref name and a short SHA, whichever are known. */
 function side(ref: string | undefined, commit: string | undefined, fallback: string): string {
@@ -151,6 +150,19 @@ export function deploymentsSection(deployments: readonly PlanDeployment[]): stri
   return ['#### Deployments', '', '| deployment | targeted | applied | labels |', '|---|---:|---:|---|', ...rows].join('\n');
 }
 
+/** Edits that may move no device, and manifest diffs; a long list is collapsed. */
+export function deploymentChangesSection(deployments: readonly PlanDeployment[]): string {
+  const edited = deploymentChangeLines(deployments, code);
+  if (edited.length === 0) return '';
+  const blocks = edited.map(([id, lines]) => {
+    const list = lines.map((l) => `  - ${cell(l)}`).join('\n');
+    return lines.length > 5
+      ? `- ${code(id)}: ${plural(lines.length, 'change')}\n\n  <details><summary>show</summary>\n\n${list}\n\n  </details>`
+      : `- ${code(id)}\n${list}`;
+  });
+  return `#### Deployment changes\n\n${blocks.join('\n')}`;
+}
+
 export function unknownSection(report: PlanReport): string {
   const lines = unknownLines(report.plan.unknown, code);
   return lines.length ? `#### Outcome unknown\n\n${lines.map((l) => `- ❓ ${cell(l)}`).join('\n')}` : '';
@@ -209,6 +221,7 @@ function assemble(report: PlanReport, options: MarkdownOptions, level: Level): s
     level.mermaid ? mermaidSection(plan.transitions) : '',
     transitions,
     deploymentsSection(plan.deployments),
+    deploymentChangesSection(plan.deployments),
     diagnosticsSection(report, level.diagnostics),
   ]
     .filter((s) => s !== '')

@@ -5,7 +5,7 @@ import { diagnosticsText } from '../text/diagnostics.js';
 import { labelsText } from '../text/resolve.js';
 import { table } from '../text/table.js';
 import { plural, verdictLine } from './verdict.js';
-import { deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
+import { deploymentChangeLines, deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
 
 const DEVICES_SHOWN = 10;
 const arrow = (a: number | undefined, b: number | undefined): string => (a === b ? String(a ?? '–') : `${a ?? '–'} → ${b ?? '–'}`);
@@ -42,6 +42,10 @@ export function planText(report: PlanReport, style: Style): string {
       ]),
     ),
   );
+  const edited = deploymentChangeLines(plan.deployments, (s) => s);
+  if (edited.length > 0) {
+    out.push(['Deployment changes:', ...edited.flatMap(([id, lines]) => [`  ${style.cyan(id)}`, ...lines.map((l) => `    ${l}`)])].join('\n'));
+  }
   const unknown = unknownLines(plan.unknown, (s) => s);
   if (unknown.length > 0) out.push(unknown.map((l) => `${style.red('unknown')} ${l}`).join('\n'));
   if (report.policy && report.policy.findings.length > 0) {
