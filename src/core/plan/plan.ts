@@ -92,6 +92,10 @@ export interface Why {
   readonly addedToFleet?: boolean;
   /** The device's tags changed between base and head. */
   readonly tagsChanged?: boolean;
+  /** The device's deployment at base could not be read at head: where it ends up is not known. */
+  readonly unreadable?: string;
+  /** At head, an exact tie between these two deployments leaves the device without a winner: not unmanaged, undecided. */
+  readonly tie?: readonly [string, string];
 }
 
 export interface Transition {
@@ -192,7 +196,12 @@ export function planChange(base: Analysis, head: Analysis, options: PlanChangeOp
       // A deployment that could not be read was not deleted: it is no reason for anything.
       const verdicts = explained.verdicts.filter((v) => !(v.after === null && invalid.has(v.deployment)));
       const contentChanges = kind === 'updated' ? deployments.find((d) => d.id === after)?.contentChanges : undefined;
-      const reason: Why = contentChanges ? { ...explained, verdicts, contentChanges } : { ...explained, verdicts };
+      const reason: Why = {
+        ...explained,
+        verdicts,
+        ...(contentChanges && { contentChanges }),
+        ...(before !== null && invalid.has(before) && { unreadable: before }),
+      };
       return { kind, from: before, to: after, count: list.length, devices: list.map((c) => c.deviceId), why: reason };
     })
     // Largest first; the rest of the order only keeps output stable (ordinal, not locale).
@@ -206,7 +215,8 @@ export function planChange(base: Analysis, head: Analysis, options: PlanChangeOp
 
   const broken = deployments.filter((d) => d.invalidAtHead !== undefined);
   const safetyNet = safetyNetChanges(base, head, invalid);
-  const moved = transitions.filter((t) => !invalid.has(t.from!));
+  // A tie is an error of its own, and a device left out by one is undecided, not unmanaged.
+  const moved = transitions.filter((t) => !invalid.has(t.from!) && !t.why?.tie);
   return {
     summary,
     changes,
@@ -320,7 +330,8 @@ function why(base: Analysis, head: Analysis, change: DeviceChange, baseHashes: M
     const changed = !a || !b || a.result !== b.result || a.targetCondition !== b.targetCondition || a.priority !== b.priority || a.createdAt !== b.createdAt;
     if (relevant && changed) verdicts.push({ deployment: id, before: strip(b), after: strip(a) });
   }
-  const result: Why = { deviceId: change.deviceId, verdicts };
+  const result: Why =
+    after?.reason.kind === 'tie' ? { deviceId: change.deviceId, verdicts, tie: after.reason.between } : { deviceId: change.deviceId, verdicts };
   if (change.kind === 'removed') return { deviceId: change.deviceId, verdicts: [], removedFromFleet: true };
   if (!before) return { ...result, verdicts: verdicts.filter((v) => v.after?.result === 'true'), addedToFleet: true };
   const tagsChanged = before !== undefined && after !== undefined && !sameTags(before.device, after.device);

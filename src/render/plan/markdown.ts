@@ -193,7 +193,7 @@ export function mermaidSection(transitions: readonly Transition[]): string {
   // "(none)" before and "(unmanaged)" after are one state: no deployment.
   const state = (id: string | null) => id ?? '(no deployment)';
   const edges = moving.map((t) => {
-    const to = t.kind === 'removed' ? '(removed from the fleet)' : state(t.to);
+    const to = t.kind === 'removed' ? '(removed from the fleet)' : t.why?.tie && t.to === null ? `(tie: ${t.why.tie.join(' = ')})` : state(t.to);
     return `  ${node(state(t.from))} -->|${t.count} ${t.kind}| ${node(to)}`;
   });
   const nodes = [...ids].map(([name, id]) => `  ${id}["${name.replace(/"/g, '#quot;')}"]`);

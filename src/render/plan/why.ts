@@ -48,7 +48,9 @@ export function whyLines(why: Why, code: Code): string[] {
     const more = why.contentChanges.length - shown.length;
     lines.push(`the manifest changed: ${shown.join('; ')}${more > 0 ? `; …and ${more} more` : ''}`);
   } else if (why.contentHash) lines.push(`the manifest changed (content ${short(why.contentHash.before)} → ${short(why.contentHash.after)})`);
+  if (why.unreadable) lines.push(`${code(why.unreadable)} could not be read at head, so this outcome is not certain`);
   if (why.tagsChanged) lines.push("the device's tags changed");
+  if (why.tie) lines.push(`${code(why.tie[0])} and ${code(why.tie[1])} tie (same priority and createdAt): no deployment wins until one has a higher priority`);
   for (const v of why.verdicts) lines.push(verdictText(v, code, why.addedToFleet === true));
   return lines;
 }
@@ -58,6 +60,7 @@ export const endpoint = (id: string | null, side: 'from' | 'to' = 'to'): string 
 
 export function transitionTitle(t: Transition, code: Code): string {
   const devices = `${t.count} device${t.count === 1 ? '' : 's'}`;
+  if (t.why?.tie && t.to === null) return `${code(endpoint(t.from, 'from'))} → ${code(`(tie: ${t.why.tie.join(' = ')})`)}: ${devices}`;
   if (t.kind === 'updated') return `${code(endpoint(t.to))} updated: ${devices}`;
   if (t.kind === 'removed') return `${code(endpoint(t.from, 'from'))} → removed from the fleet: ${devices}`;
   return `${code(endpoint(t.from, 'from'))} → ${code(endpoint(t.to))}: ${devices}`;
