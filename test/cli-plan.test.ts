@@ -120,3 +120,31 @@ describe('plan exit codes and JSON versions', () => {
     expect((await json(['explain', 'd1'])).version).toBe(1);
   });
 });
+
+describe('CLI conventions', () => {
+  it('explain exits 1 on an invalid repository, after explaining what it could read', async () => {
+    const dir = await tempRepo({ 'deployments/a.yaml': A, 'deployments/b.yaml': 'priority: [\n', 'fleet/f.yaml': FLEET });
+    const { code, stdout, stderr } = await cli(['explain', 'd1', '--repo', dir]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('d1');
+    expect(stderr).toMatch(/the repository has 1 error: run 'edgeops validate'/);
+  });
+
+  it('explain suggests device ids close to an unknown one', async () => {
+    const { code, stderr } = await cli(['explain', 'linuxprod01']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/no device 'linuxprod01' .*did you mean 'linuxprod1'/);
+    expect((await cli(['explain', 'LINUXPROD1'])).stderr).toMatch(/did you mean 'linuxprod1'\?/);
+  });
+
+  it('help <command>, -v, --no-color and examples in every command help', async () => {
+    const help = await cli(['help', 'plan']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: edgeops plan/);
+    expect((await cli(['help'])).stdout).toMatch(/-v, --version/);
+    expect((await cli(['-v'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    for (const command of ['validate', 'resolve', 'explain', 'plan']) expect((await cli([command, '--help'])).stdout).toContain('Examples:\n  edgeops ');
+    expect((await cli(['resolve'], { isTTY: true })).stdout).toContain('\x1b[');
+    expect((await cli(['resolve', '--no-color'], { isTTY: true })).stdout).not.toContain('\x1b[');
+  });
+});

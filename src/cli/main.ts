@@ -25,17 +25,28 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 
-Run 'edgeops <command> --help' for a command's options.
+Options for every command: --repo DIR, --ref REF, --format FORMAT, --no-color, -h/--help.
+  -v, --version   print the version
+
+Run 'edgeops help <command>' (or 'edgeops <command> --help') for a command's options and examples.
 Exit codes: 0 ok, 1 the repository is invalid or the operation failed, 2 usage error.
 `;
 
-export async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const [name, ...args] = argv;
+export async function run(argv: readonly string[], context: CliContext): Promise<number> {
+  // --no-color anywhere: the same as NO_COLOR=1.
+  const ctx = argv.includes('--no-color') ? { ...context, env: { ...context.env, NO_COLOR: '1' } } : context;
+  const [name, ...args] = argv.filter((a) => a !== '--no-color');
+  if (name === 'help' && args.length > 0) {
+    const command = COMMANDS[args[0]];
+    if (command) ctx.stdout.write(command.help);
+    else ctx.stderr.write(`edgeops: unknown command '${args[0]}'\n\n${mainHelp}`);
+    return command ? EXIT_OK : EXIT_USAGE;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.stdout.write(mainHelp);
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
-  if (name === '--version') {
+  if (name === '--version' || name === '-v') {
     ctx.stdout.write(`${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}\n`);
     return EXIT_OK;
   }

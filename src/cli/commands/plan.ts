@@ -25,6 +25,11 @@ Exit code 1 when head is invalid or the policy blocks the change.
   --label NAME     a pull-request label, e.g. the policy's approval label (repeatable)
   --detailed-exitcode
                    exit 0 when no device changes, 2 when devices change, 1 on an error
+
+Examples:
+  edgeops plan --base main                      the working tree against main
+  edgeops plan --base HEAD~1 --head HEAD --format markdown
+  edgeops plan --base origin/main --detailed-exitcode || test $? -eq 2
 `;
 
 export async function planCommand(args: readonly string[], ctx: CliContext): Promise<number> {

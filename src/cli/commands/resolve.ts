@@ -15,6 +15,10 @@ Exit code 1 when the repository has errors (the result is still printed).
   --ref REF        read a git commit (branch, tag, HEAD, SHA, REF~N) instead of the files on disk
   --format FORMAT  text (default) or json
   --devices        text: also list every device with its winner and candidates
+
+Examples:
+  edgeops resolve --devices
+  edgeops resolve --ref main --format json
 `;
 
 export async function resolveCommand(args: readonly string[], ctx: CliContext): Promise<number> {

@@ -15,6 +15,12 @@ Exit code 0 when valid (warnings allowed), 1 when any error is found.
   --repo DIR       the repository (default: .)
   --ref REF        read a git commit (branch, tag, HEAD, SHA, REF~N) instead of the files on disk
   --format FORMAT  text (default), json, or github (workflow annotations)
+
+Also checks .github/edgeops.yml (the plan's policy) when it exists.
+
+Examples:
+  edgeops validate
+  edgeops validate --repo infra/edge --ref origin/main --format github
 `;
 
 export async function validateCommand(args: readonly string[], ctx: CliContext): Promise<number> {
