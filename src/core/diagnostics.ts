@@ -50,6 +50,8 @@ export type DiagnosticCode =
   | 'condition/invalid-property'
   | 'condition/empty-list'
   | 'condition/a-not-b'
+  | 'condition/type-mismatch'
+  | 'condition/case-mismatch'
   // fleet
   | 'fleet/not-a-mapping'
   | 'fleet/no-devices'

@@ -7,6 +7,7 @@ import { append, type Diagnostic, type PlacedDiagnostic } from '../core/diagnost
 import { readDeployments, type DeploymentCache } from '../io/deployment-reader.js';
 import type { Source, SourceFile } from '../io/source.js';
 import { scanFleet } from '../io/fleet-scanner.js';
+import { explainYamlMistakes } from './hints.js';
 import { DEFAULT_LIMITS, readYaml, type FastPath, type YamlFile, type YamlLimits } from '../io/yaml.js';
 
 export const DEPLOYMENTS_FOLDER = 'deployments';
@@ -91,8 +92,8 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
 
   for (const f of files.values()) append(placed, f.diagnostics);
   append(placed, placeDiagnostics(coreDiagnostics, files, source.description));
-  placed.sort(compareDiagnostics);
-  return { analysis, diagnostics: placed, valid: !placed.some((d) => d.severity === 'error'), files };
+  const diagnostics = explainYamlMistakes(placed).sort(compareDiagnostics);
+  return { analysis, diagnostics, valid: !diagnostics.some((d) => d.severity === 'error'), files };
 }
 
 /** Puts core diagnostics on their lines, in the files they name. */
