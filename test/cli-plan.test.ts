@@ -148,3 +148,36 @@ describe('CLI conventions', () => {
     expect((await cli(['resolve', '--no-color'], { isTTY: true })).stdout).not.toContain('\x1b[');
   });
 });
+
+describe('files that are not read are said, not skipped silently', () => {
+  const files = {
+    'deployments/a.yaml': A,
+    'deployments/team-a/x.yaml': A,
+    'deployments/README.md': 'docs',
+    'fleet/f.yaml': FLEET,
+    'fleet/x.json': '{"devices": []}',
+  };
+  const expected = [
+    expect.objectContaining({
+      severity: 'warning',
+      code: 'file/ignored',
+      file: 'deployments/team-a/',
+      message: expect.stringMatching(/is not read: only files directly inside deployments\//),
+    }),
+    expect.objectContaining({ severity: 'warning', code: 'file/ignored', file: 'fleet/x.json', message: expect.stringMatching(/rename it to fleet\/x\.yaml/) }),
+  ];
+
+  it('on disk', async () => {
+    const dir = await tempRepo(files);
+    const { code, stdout } = await cli(['validate', '--repo', dir, '--format', 'json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).diagnostics).toEqual(expected);
+  });
+
+  it('at a git commit, in a subfolder', async () => {
+    const repo = testRepo();
+    repo.commit(Object.fromEntries(Object.entries(files).map(([k, v]) => [`edge/${k}`, v])));
+    const { stdout } = await cli(['validate', '--repo', 'edge', '--ref', 'HEAD', '--format', 'json'], { cwd: repo.dir });
+    expect(JSON.parse(stdout).diagnostics).toEqual(expected);
+  });
+});

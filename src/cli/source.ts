@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { diskSource } from '../io/disk.js';
-import { findGitRoot, gitSource, openRepository, subfolderSource, type GitRepository } from '../io/git.js';
-import type { Source } from '../io/source.js';
+import { findGitRoot, gitSource, openRepository, subfolderSource, withIgnored, type GitRepository } from '../io/git.js';
+import { ignoredEntry, type Source } from '../io/source.js';
 import type { CliContext } from './context.js';
 
 // One handle per git repository for the command's run: a plan's base and head share the pack cache.
@@ -18,11 +18,20 @@ export async function openSource(ctx: CliContext, repo: string, ref: string | un
   const dir = path.resolve(ctx.cwd, repo);
   const found = findGitRoot(dir, fs.existsSync);
   if (ref === undefined) {
-    const disk = diskSource(dir);
+    const disk: Source = { ...diskSource(dir), ignored: (folder) => ignoredOnDisk(dir, folder) };
     return found && found.prefix !== '' ? { ...disk, pathPrefix: found.prefix } : disk;
   }
   const root = found?.root ?? dir;
   let handle = repositories.get(root);
   if (!handle) repositories.set(root, (handle = openRepository({ fs, dir: root })));
-  return subfolderSource(await gitSource(handle, ref), found?.prefix ?? '');
+  return subfolderSource(withIgnored(await gitSource(handle, ref), handle), found?.prefix ?? '');
+}
+
+async function ignoredOnDisk(dir: string, folder: string): Promise<string[]> {
+  try {
+    const entries = await fs.promises.readdir(path.join(dir, folder), { withFileTypes: true });
+    return entries.filter((e) => ignoredEntry(e.name, e.isDirectory())).map((e) => `${folder}/${e.name}${e.isDirectory() ? '/' : ''}`);
+  } catch {
+    return [];
+  }
 }

@@ -17,6 +17,7 @@ export type DiagnosticCode =
   | 'file/empty'
   | 'file/unreadable'
   | 'file/unknown'
+  | 'file/ignored'
   | 'repository/not-found'
   // YAML
   | 'yaml/syntax'

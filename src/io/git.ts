@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import git, { type CallbackFsClient, type PromiseFsClient } from 'isomorphic-git';
-import { isYamlFile, type Source } from './source.js';
+import { ignoredEntry, isYamlFile, type Source } from './source.js';
 
 export class RefError extends Error {}
 
@@ -120,6 +120,23 @@ export function findGitRoot(dir: string, exists: (path: string) => boolean): { r
   }
 }
 
+/** Adds `ignored` (subfolders and JSON files of a folder, which `list` leaves out) to a commit's source. */
+export function withIgnored(source: GitSource, repo: GitRepository): GitSource {
+  const { fs, dir, gitdir, cache } = repo;
+  return {
+    ...source,
+    async ignored(folder) {
+      let tree;
+      try {
+        tree = await git.readTree({ fs, dir, gitdir, oid: source.commit, filepath: folder, cache });
+      } catch {
+        return [];
+      }
+      return tree.tree.filter((e) => ignoredEntry(e.path, e.type === 'tree')).map((e) => `${folder}/${e.path}${e.type === 'tree' ? '/' : ''}`);
+    },
+  };
+}
+
 /** The part of a commit under `prefix`, with paths relative to it: what an edgeops repository in a subfolder sees. */
 export function subfolderSource(source: GitSource, prefix: string): GitSource {
   if (prefix === '') return source;
@@ -134,5 +151,6 @@ export function subfolderSource(source: GitSource, prefix: string): GitSource {
     },
     treeOid: source.treeOid && ((folder) => source.treeOid!(inside(folder))),
     readFile: (file) => source.readFile(inside(file)),
+    ignored: source.ignored && (async (folder) => (await source.ignored!(inside(folder))).map((p) => p.slice(prefix.length + 1))),
   };
 }

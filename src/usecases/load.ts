@@ -92,8 +92,25 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
 
   for (const f of files.values()) append(placed, f.diagnostics);
   append(placed, placeDiagnostics(coreDiagnostics, files, source.description));
+  for (const entry of await ignoredFiles(source)) placed.push(entry);
   const diagnostics = explainYamlMistakes(placed).sort(compareDiagnostics);
   return { analysis, diagnostics, valid: !diagnostics.some((d) => d.severity === 'error'), files };
+}
+
+/** Files an operator may expect to be read but that are not: said, not silently skipped. */
+async function ignoredFiles(source: Source): Promise<PlacedDiagnostic[]> {
+  if (!source.ignored) return [];
+  const lists = await Promise.all([DEPLOYMENTS_FOLDER, FLEET_FOLDER].map((f) => source.ignored!(f)));
+  return lists.flat().map((file) => ({
+    severity: 'warning',
+    code: 'file/ignored',
+    message: file.endsWith('/')
+      ? `${file} is not read: only files directly inside ${file.split('/')[0]}/ are, so move its files up (a deployment's id is its file name)`
+      : `${file} is not read: only .yaml and .yml files are; JSON is YAML, so rename it to ${file.replace(/\.json$/i, '.yaml')}`,
+    file,
+    line: 1,
+    column: 1,
+  }));
 }
 
 /** Puts core diagnostics on their lines, in the files they name. */
