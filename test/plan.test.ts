@@ -71,7 +71,9 @@ describe('plan scenarios', () => {
       labels: {},
       before: { targeted: 6, applied: 6 },
       after: { targeted: 0, applied: 0 },
-      edits: [{ field: 'targetCondition', before: "tags.environment = 'prod' AND tags.ring IN [0, 1]", after: "tags.environment = 'prod' AND tags.ring IN [7]" }],
+      edits: [
+        { field: 'targetCondition', before: "tags.environment = 'prod' AND tags.ring IN [0, 1]", after: "tags.environment = 'prod' AND tags.ring IN [7]" },
+      ],
     });
   });
 
