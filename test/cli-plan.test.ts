@@ -181,3 +181,15 @@ describe('files that are not read are said, not skipped silently', () => {
     expect(JSON.parse(stdout).diagnostics).toEqual(expected);
   });
 });
+
+describe('long runs', () => {
+  it('show progress on stderr on a terminal only, and the whole time with --verbose', async () => {
+    const onTerminal = await cli(['validate'], { isTTY: true });
+    expect(onTerminal.stderr).toContain('reading 5 deployment files and 3 fleet files');
+    expect(onTerminal.stderr.endsWith('\r\x1b[K')).toBe(true);
+    expect(onTerminal.stdout).toContain('valid: 5 deployments');
+    expect((await cli(['validate'])).stderr).toBe('');
+    const verbose = await cli(['validate', '--verbose']);
+    expect(verbose.stderr).toMatch(/^edgeops validate: done in \d+\.\d\d s\n$/);
+  });
+});

@@ -5,7 +5,28 @@ export interface CliContext {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: { write(text: string): unknown; isTTY?: boolean; once?(event: 'drain', listener: () => void): unknown };
-  readonly stderr: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** A monotonic clock in milliseconds, for `--verbose` (default: performance.now). */
+  readonly now?: () => number;
+}
+
+/**
+ * Progress on stderr, only on a terminal (never in a pipe or a CI log): one line,
+ * rewritten in place; `end()` clears it before the result is printed.
+ */
+export function progress(ctx: CliContext): { readonly onStage?: (message: string) => void; end(): void } {
+  if (!ctx.stderr.isTTY) return { end: () => undefined };
+  let shown = false;
+  return {
+    onStage(message) {
+      ctx.stderr.write(`\r\x1b[K${message}…`);
+      shown = true;
+    },
+    end() {
+      if (shown) ctx.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
 }
 
 /** Writes and waits while the stream is full, so large outputs do not pile up in memory. */

@@ -57,8 +57,16 @@ export async function run(argv: readonly string[], context: CliContext): Promise
     ctx.stderr.write(`edgeops: unknown command '${name}'\n\n${mainHelp}`);
     return EXIT_USAGE;
   }
+  // --verbose: the whole run's time at the end, on stderr (stdout stays the result).
+  const now = ctx.now ?? (() => performance.now());
+  const started = now();
+  const took = () => {
+    if (args.includes('--verbose')) ctx.stderr.write(`edgeops ${name}: done in ${((now() - started) / 1000).toFixed(2)} s\n`);
+  };
   try {
-    return await command.run(args, ctx);
+    const code = await command.run(args, ctx);
+    took();
+    return code;
   } catch (e) {
     if (e instanceof UsageError) {
       ctx.stderr.write(`edgeops ${name}: ${e.message}\nRun 'edgeops ${name} --help' for usage.\n`);

@@ -25,6 +25,8 @@ export interface PlanOptions {
   /** The pull request's labels (for the policy's approval label). */
   readonly labels?: readonly string[];
   readonly cache?: ParseCache;
+  /** Told what a long run is doing (see LoadOptions). */
+  readonly onStage?: (message: string) => void;
 }
 
 /**
@@ -64,14 +66,19 @@ function unreadableDeployments(head: LoadedRepository): InvalidDeployment[] {
 
 export async function runPlan(baseSource: Source, headSource: Source, options: PlanOptions = {}): Promise<PlanResult> {
   const cache: ParseCache = options.cache ?? parseCache();
-  const base = await loadRepository(baseSource, { cache });
+  const say = options.onStage;
+  const base = await loadRepository(baseSource, { cache, onStage: say && ((m) => say(`base: ${m}`)) });
   // Equal trees: head is base, nothing to read or resolve again; an equal fleet folder
   // (the usual pull request edits deployments) is reused with its index.
   const [sameDeployments, sameFleet] = await Promise.all([
     sameFolder(baseSource, headSource, DEPLOYMENTS_FOLDER),
     sameFolder(baseSource, headSource, FLEET_FOLDER),
   ]);
-  const head = sameDeployments && sameFleet ? base : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : undefined });
+  const head =
+    sameDeployments && sameFleet
+      ? base
+      : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : undefined, onStage: say && ((m) => say(`head: ${m}`)) });
+  say?.('planning');
   const plan = planChange(base.analysis, head.analysis, { invalidAtHead: unreadableDeployments(head) });
 
   // A pull request is not blamed for what was already broken on its base, and what it

@@ -4,7 +4,7 @@ import { explainJson, stringify } from '../../render/json.js';
 import { explainText } from '../../render/text/explain.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
 import { openSource } from '../source.js';
-import { EXIT_INVALID, EXIT_OK, styleFor, UsageError, type CliContext } from '../context.js';
+import { EXIT_INVALID, EXIT_OK, progress, styleFor, UsageError, type CliContext } from '../context.js';
 
 export const explainHelp = `Usage: edgeops explain <deviceId> [--repo DIR] [--ref REF] [--format text|json]
 
@@ -29,7 +29,9 @@ export async function explainCommand(args: readonly string[], ctx: CliContext): 
   }
   if (positionals.length !== 1) throw new UsageError('explain takes exactly one deviceId');
   const format = checkFormat(values.format, ['text', 'json']);
-  const { explanation, loaded, valid } = await explain(await openSource(ctx, values.repo, values.ref), positionals[0]);
+  const shown = progress(ctx);
+  const { explanation, loaded, valid } = await explain(await openSource(ctx, values.repo, values.ref), positionals[0], { onStage: shown.onStage });
+  shown.end();
   if (!explanation) {
     const similar = similarDeviceIds(loaded.analysis.resolution.deviceIds, positionals[0]);
     const hint = similar.length > 0 ? `; did you mean ${similar.map((id) => `'${id}'`).join(' or ')}?` : '';

@@ -4,7 +4,7 @@ import { planJson, stringify } from '../../render/json.js';
 import { planMarkdown } from '../../render/plan/markdown.js';
 import { planText } from '../../render/plan/text.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
-import { EXIT_INVALID, EXIT_OK, styleFor, UsageError, type CliContext } from '../context.js';
+import { EXIT_INVALID, EXIT_OK, progress, styleFor, UsageError, type CliContext } from '../context.js';
 
 /** `--detailed-exitcode`: the plan is fine and devices change. */
 const EXIT_CHANGES = 2;
@@ -48,7 +48,9 @@ export async function planCommand(args: readonly string[], ctx: CliContext): Pro
   if (values.base === undefined) throw new UsageError('--base REF is required');
   const format = checkFormat(values.format, ['text', 'json', 'markdown', 'github']);
   const [base, head] = await Promise.all([openSource(ctx, values.repo, values.base), openSource(ctx, values.repo, values.head)]);
-  const result = await runPlan(base, head, { labels: values.label });
+  const shown = progress(ctx);
+  const result = await runPlan(base, head, { labels: values.label, onStage: shown.onStage });
+  shown.end();
   if (format === 'json') ctx.stdout.write(stringify(planJson(result)));
   else if (format === 'github') ctx.stdout.write(githubAnnotations(result.diagnostics, result.pathPrefix));
   else if (format === 'markdown') {

@@ -4,7 +4,7 @@ import { stringify, validateJson } from '../../render/json.js';
 import { validateText } from '../../render/text/validate.js';
 import { checkFormat, COMMON_OPTIONS, parse } from '../args.js';
 import { openSource } from '../source.js';
-import { EXIT_INVALID, EXIT_OK, styleFor, type CliContext } from '../context.js';
+import { EXIT_INVALID, EXIT_OK, progress, styleFor, type CliContext } from '../context.js';
 
 export const validateHelp = `Usage: edgeops validate [--repo DIR] [--ref REF] [--format text|json|github]
 
@@ -31,7 +31,9 @@ export async function validateCommand(args: readonly string[], ctx: CliContext):
   }
   const format = checkFormat(values.format, ['text', 'json', 'github']);
   const source = await openSource(ctx, values.repo, values.ref);
-  const result = await validate(source);
+  const shown = progress(ctx);
+  const result = await validate(source, { onStage: shown.onStage });
+  shown.end();
   const { diagnostics } = result;
   if (format === 'json') ctx.stdout.write(stringify(validateJson(result.valid, diagnostics)));
   else if (format === 'github') ctx.stdout.write(githubAnnotations(diagnostics, source.pathPrefix));
