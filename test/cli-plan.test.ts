@@ -1,10 +1,8 @@
 /** The CLI conventions of plan, validate and explain (issue #11), run in-process against real folders and git repositories. */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
-import { deploymentYaml, fleetYaml } from './helpers.js';
+import { deploymentYaml, fleetYaml, tempRepo } from './helpers.js';
 import { testRepo } from './support/git-repo.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -19,15 +17,6 @@ async function cli(args: string[], options: { cwd?: string; env?: Record<string,
     stderr: { write: (t: string) => (stderr += t), isTTY: options.isTTY ?? false } as { write(t: string): unknown },
   });
   return { code, stdout, stderr };
-}
-
-async function tempRepo(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'edgeops-cli-'));
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await writeFile(path.join(dir, file), text);
-  }
-  return dir;
 }
 
 const A = deploymentYaml({ priority: 10, targetCondition: "tags.env = 'prod'" });

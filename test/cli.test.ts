@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
-import { deploymentYaml } from './helpers.js';
+import { deploymentYaml, tempRepo } from './helpers.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -20,15 +18,6 @@ async function cli(args: string[], env: Record<string, string> = {}, isTTY = fal
     stderr: { write: (t: string) => (stderr += t) },
   });
   return { code, stdout, stderr };
-}
-
-async function tempRepo(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'edgeops-cli-'));
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await writeFile(path.join(dir, file), text);
-  }
-  return dir;
 }
 
 describe('edgeops resolve', () => {
