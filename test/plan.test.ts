@@ -253,7 +253,7 @@ describe('policy', () => {
   });
 
   it.each([
-    ['a quoted number', 'policy:\n  maxChangedDevices: "2"\n', 2, /maxChangedDevices: must be integer \(found '2'\)/],
+    ['a quoted number', 'policy:\n  maxChangedDevices: "2"\n', 2, /maxChangedDevices: must be integer \(found '2'\): write the number without quotes/],
     [
       'a misspelled key',
       'policy:\n  maxChangedDevice: 2\n',

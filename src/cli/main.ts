@@ -27,7 +27,7 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 
-Options for every command: --repo DIR, --ref REF, --format FORMAT, --no-color, -h/--help.
+Options for every command: --repo DIR, --ref REF, --format FORMAT, --no-color, --verbose, -h/--help.
   -v, --version   print the version
 
 Run 'edgeops help <command>' (or 'edgeops <command> --help') for a command's options and examples.

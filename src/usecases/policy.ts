@@ -3,7 +3,7 @@
  * then the policy's own checks (its protected conditions). Shared by `validate`,
  * which checks the file as it is, and `plan`, which reads it at the base commit.
  */
-import type { PlacedDiagnostic } from '../core/diagnostics.js';
+import type { Diagnostic, PlacedDiagnostic } from '../core/diagnostics.js';
 import { parsePolicy, POLICY_FILE, type Policy } from '../core/plan/policy.js';
 import { checkPolicySchema } from '../io/schema.js';
 import type { Source } from '../io/source.js';
@@ -26,7 +26,12 @@ export async function loadPolicy(source: Source): Promise<LoadedPolicy> {
   const schema = readable ? checkPolicySchema(POLICY_FILE, file.value) : [];
   const parsed = readable ? parsePolicy(POLICY_FILE, file.value) : { diagnostics: [] };
   const own = schema.length > 0 ? parsed.diagnostics.filter((d) => d.code !== 'policy/invalid') : parsed.diagnostics;
-  const diagnostics = [...file.diagnostics, ...[...schema, ...own].map((d) => file.place(d))];
+  const diagnostics = [...file.diagnostics, ...[...schema, ...own].map((d) => file.place(quotedNumber(d)))];
   const broken = diagnostics.some((d) => d.severity === 'error');
   return { present: true, policy: broken ? undefined : parsed.policy, diagnostics };
+}
+
+/** `maxChangedDevices: "2"`: the fix is to drop the quotes. */
+function quotedNumber(d: Diagnostic): Diagnostic {
+  return /must be (integer|number) \(found '-?\d+(\.\d+)?'\)$/.test(d.message) ? { ...d, message: `${d.message}: write the number without quotes` } : d;
 }
