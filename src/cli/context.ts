@@ -8,6 +8,11 @@ export interface CliContext {
   readonly stderr: { write(text: string): unknown; isTTY?: boolean };
   /** A monotonic clock in milliseconds, for `--verbose` (default: performance.now). */
   readonly now?: () => number;
+  /**
+   * Starts the GitHub App and resolves with its exit code when it stops. Handed in by
+   * the binary (the composition root): the CLI face never imports the App face.
+   */
+  readonly launchApp?: (host: { env: CliContext['env']; stderr: CliContext['stderr'] }) => Promise<number>;
 }
 
 /**
