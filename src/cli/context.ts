@@ -46,6 +46,9 @@ export const styleFor = (ctx: CliContext): Style => createStyle(wantsColor(ctx.s
 /** A usage mistake: printed with the command's help hint, exit code 2. */
 export class UsageError extends Error {}
 
+/** The command line was right but the operation could not run (e.g. an unknown ref): printed, exit code 1. */
+export class OperationError extends Error {}
+
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 export const EXIT_USAGE = 2;

@@ -1,23 +1,24 @@
 /** The `edgeops` command: dispatches to one command per file; only bin/ calls process.exit. */
 import { createRequire } from 'node:module';
-import { applyCommand, applyHelp } from './commands/apply.js';
-import { appCommand, appHelp } from './commands/app.js';
-import { explainCommand, explainHelp } from './commands/explain.js';
-import { planCommand, planHelp } from './commands/plan.js';
-import { resolveCommand, resolveHelp } from './commands/resolve.js';
-import { validateCommand, validateHelp } from './commands/validate.js';
-import { RefError } from '../io/git.js';
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from './context.js';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, OperationError, UsageError, type CliContext } from './context.js';
 
-type Command = { run: (args: readonly string[], ctx: CliContext) => Promise<number>; help: string; summary: string };
+type CommandModule = { run: (args: readonly string[], ctx: CliContext) => Promise<number> };
+type Command = { load: () => Promise<CommandModule>; summary: string };
 
+// Each command's module (and what it needs: yaml, ajv, isomorphic-git) is loaded only
+// when that command runs: `edgeops --version` and `--help` start in a few milliseconds.
 const COMMANDS: Record<string, Command> = {
-  validate: { run: validateCommand, help: validateHelp, summary: 'check deployments and fleet files' },
-  resolve: { run: resolveCommand, help: resolveHelp, summary: 'the winning deployment of every device' },
-  explain: { run: explainCommand, help: explainHelp, summary: 'why a device gets what it gets' },
-  plan: { run: planCommand, help: planHelp, summary: 'what a change does to the fleet, and why' },
-  apply: { run: applyCommand, help: applyHelp, summary: "write every device's effective manifest to a sink" },
-  app: { run: appCommand, help: appHelp, summary: 'run the GitHub App (probot server)' },
+  validate: { load: async () => ({ run: (await import('./commands/validate.js')).validateCommand }), summary: 'check deployments and fleet files' },
+  resolve: { load: async () => ({ run: (await import('./commands/resolve.js')).resolveCommand }), summary: 'the winning deployment of every device' },
+  explain: { load: async () => ({ run: (await import('./commands/explain.js')).explainCommand }), summary: 'why a device gets what it gets' },
+  plan: { load: async () => ({ run: (await import('./commands/plan.js')).planCommand }), summary: 'what a change does to the fleet, and why' },
+  apply: { load: async () => ({ run: (await import('./commands/apply.js')).applyCommand }), summary: "write every device's effective manifest to a sink" },
+  status: { load: async () => ({ run: (await import('./commands/status.js')).statusCommand }), summary: 'deployment status from device reports' },
+  simulate: {
+    load: async () => ({ run: (await import('./commands/simulate.js')).simulateCommand }),
+    summary: 'devices that receive the rendering and report (no real fleet)',
+  },
+  app: { load: async () => ({ run: (await import('./commands/app.js')).appCommand }), summary: 'run the GitHub App (probot server)' },
 };
 
 export const mainHelp = `Usage: edgeops <command> [options]
@@ -39,13 +40,10 @@ Exit codes: 0 ok, 1 the repository is invalid or the operation failed, 2 usage e
 export async function run(argv: readonly string[], context: CliContext): Promise<number> {
   // --no-color anywhere: the same as NO_COLOR=1.
   const ctx = argv.includes('--no-color') ? { ...context, env: { ...context.env, NO_COLOR: '1' } } : context;
-  const [name, ...args] = argv.filter((a) => a !== '--no-color');
-  if (name === 'help' && args.length > 0) {
-    const command = COMMANDS[args[0]];
-    if (command) ctx.stdout.write(command.help);
-    else ctx.stderr.write(`edgeops: unknown command '${args[0]}'\n\n${mainHelp}`);
-    return command ? EXIT_OK : EXIT_USAGE;
-  }
+  const [first, ...rest] = argv.filter((a) => a !== '--no-color');
+  // `edgeops help <command>` is `edgeops <command> --help`.
+  const helpFor = first === 'help' && rest.length > 0;
+  const [name, ...args] = helpFor ? [rest[0], '--help'] : [first, ...rest];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.stdout.write(mainHelp);
     return name === undefined ? EXIT_USAGE : EXIT_OK;
@@ -62,20 +60,16 @@ export async function run(argv: readonly string[], context: CliContext): Promise
   // --verbose: the whole run's time at the end, on stderr (stdout stays the result).
   const now = ctx.now ?? (() => performance.now());
   const started = now();
-  const took = () => {
-    if (args.includes('--verbose')) ctx.stderr.write(`edgeops ${name}: done in ${((now() - started) / 1000).toFixed(2)} s\n`);
-  };
   try {
-    const code = await command.run(args, ctx);
-    took();
+    const code = await (await command.load()).run(args, ctx);
+    if (args.includes('--verbose')) ctx.stderr.write(`edgeops ${name}: done in ${((now() - started) / 1000).toFixed(2)} s\n`);
     return code;
   } catch (e) {
     if (e instanceof UsageError) {
       ctx.stderr.write(`edgeops ${name}: ${e.message}\nRun 'edgeops ${name} --help' for usage.\n`);
       return EXIT_USAGE;
     }
-    // A ref that names nothing is a failed operation (exit 1), not a misuse of the command line.
-    if (e instanceof RefError) {
+    if (e instanceof OperationError) {
       ctx.stderr.write(`edgeops ${name}: ${e.message}\n`);
       return EXIT_INVALID;
     }

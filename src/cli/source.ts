@@ -2,9 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { diskSource } from '../io/disk.js';
-import { findGitRoot, gitSource, openRepository, subfolderSource, withIgnored, type GitRepository } from '../io/git.js';
+import type { GitRepository } from '../io/git.js';
+import { findGitRoot } from '../io/git-root.js';
 import { ignoredEntry, type Source } from '../io/source.js';
-import type { CliContext } from './context.js';
+import { OperationError, type CliContext } from './context.js';
 
 // One handle per git repository for the command's run: a plan's base and head share the pack cache.
 const repositories = new Map<string, GitRepository>();
@@ -12,7 +13,7 @@ const repositories = new Map<string, GitRepository>();
 /**
  * `--repo` may be a subfolder of a larger git repository (a monorepo): the git
  * root is found by walking up, each commit is read in the subfolder, and
- * `pathPrefix` says where the subfolder is. An unknown ref throws `RefError`.
+ * `pathPrefix` says where the subfolder is. An unknown ref throws `OperationError`.
  */
 export async function openSource(ctx: CliContext, repo: string, ref: string | undefined): Promise<Source> {
   const dir = path.resolve(ctx.cwd, repo);
@@ -21,10 +22,18 @@ export async function openSource(ctx: CliContext, repo: string, ref: string | un
     const disk: Source = { ...diskSource(dir), ignored: (folder) => ignoredOnDisk(dir, folder) };
     return found && found.prefix !== '' ? { ...disk, pathPrefix: found.prefix } : disk;
   }
+  // isomorphic-git is loaded only to read commits.
+  const { gitSource, openRepository, RefError, subfolderSource, withIgnored } = await import('../io/git.js');
   const root = found?.root ?? dir;
   let handle = repositories.get(root);
   if (!handle) repositories.set(root, (handle = openRepository({ fs, dir: root })));
-  return subfolderSource(withIgnored(await gitSource(handle, ref), handle), found?.prefix ?? '');
+  try {
+    return subfolderSource(withIgnored(await gitSource(handle, ref), handle), found?.prefix ?? '');
+  } catch (e) {
+    // The command line was right; the repository does not have that ref: exit 1, not 2.
+    if (e instanceof RefError) throw new OperationError(e.message);
+    throw e;
+  }
 }
 
 async function ignoredOnDisk(dir: string, folder: string): Promise<string[]> {

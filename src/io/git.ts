@@ -2,7 +2,6 @@
  * A source over a git commit, read with isomorphic-git: no checkout, no git CLI.
  * Only the trees and blobs under the folders asked for are read.
  */
-import path from 'node:path';
 import git, { type CallbackFsClient, type PromiseFsClient } from 'isomorphic-git';
 import { ignoredEntry, isYamlFile, type Source } from './source.js';
 
@@ -105,19 +104,6 @@ export async function gitSource(repo: GitRepository, ref: string): Promise<GitSo
       }
     },
   };
-}
-
-/**
- * The git repository that holds `dir`: the nearest folder, from `dir` up, with a
- * `.git` entry (a folder, or a worktree's file). `prefix` is where `dir` sits
- * inside it, with forward slashes (`infra/edge`; `''` at the root), so an edgeops
- * repository inside a monorepo is read at each commit from its subfolder.
- */
-export function findGitRoot(dir: string, exists: (path: string) => boolean): { root: string; prefix: string } | undefined {
-  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-    if (exists(path.join(at, '.git'))) return { root: at, prefix: path.relative(at, path.resolve(dir)).split(path.sep).join('/') };
-    if (path.dirname(at) === at) return undefined;
-  }
 }
 
 /** Adds `ignored` (subfolders and JSON files of a folder, which `list` leaves out) to a commit's source. */

@@ -67,17 +67,19 @@ function unreadableDeployments(head: LoadedRepository): InvalidDeployment[] {
 export async function runPlan(baseSource: Source, headSource: Source, options: PlanOptions = {}): Promise<PlanResult> {
   const cache: ParseCache = options.cache ?? parseCache();
   const say = options.onStage;
-  const base = await loadRepository(baseSource, { cache, onStage: say && ((m) => say(`base: ${m}`)) });
-  // Equal trees: head is base, nothing to read or resolve again; an equal fleet folder
-  // (the usual pull request edits deployments) is reused with its index.
+  // Equal trees: base is head, nothing to read or resolve again; an equal fleet folder
+  // (the usual pull request edits deployments) is reused with its index. Head is read
+  // first: it is usually the working tree, cheaper to read than a commit, and every
+  // base file with the same blob id is then taken from the cache, not from git.
   const [sameDeployments, sameFleet] = await Promise.all([
     sameFolder(baseSource, headSource, DEPLOYMENTS_FOLDER),
     sameFolder(baseSource, headSource, FLEET_FOLDER),
   ]);
-  const head =
+  const head = await loadRepository(headSource, { cache, onStage: say && ((m) => say(`head: ${m}`)) });
+  const base =
     sameDeployments && sameFleet
-      ? base
-      : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : undefined, onStage: say && ((m) => say(`head: ${m}`)) });
+      ? head
+      : await loadRepository(baseSource, { cache, sameFleetAs: sameFleet ? head : undefined, onStage: say && ((m) => say(`base: ${m}`)) });
   say?.('planning');
   const plan = planChange(base.analysis, head.analysis, { invalidAtHead: unreadableDeployments(head) });
 
