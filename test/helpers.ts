@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { contentYaml } from '../bench/generate.js';
+import { contentYaml } from './support/fleet-generator.js';
 import { loadRepository, type LoadedRepository } from '../src/usecases/load.js';
 import { memorySource } from '../src/io/source.js';
 
