@@ -15890,13 +15890,13 @@ var deploymentSchema = {
 // src/io/schema.ts
 var validateDeployment;
 var deploymentSchema2 = () => deploymentSchema;
+function compile(schema) {
+  const ajv = new import__.default.default({ allErrors: true, strict: false, verbose: true });
+  import_ajv_formats.default.default(ajv, ["date-time"]);
+  return ajv.compile(schema);
+}
 function compiled() {
-  if (!validateDeployment) {
-    const ajv = new import__.default.default({ allErrors: true, strict: false, verbose: true });
-    import_ajv_formats.default.default(ajv, ["date-time"]);
-    validateDeployment = ajv.compile(deploymentSchema2());
-  }
-  return validateDeployment;
+  return validateDeployment ??= compile(deploymentSchema2());
 }
 var pointer = (instancePath) => instancePath === "" ? [] : instancePath.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 var show = (v) => typeof v === "string" ? `'${v}'` : JSON.stringify(v) ?? String(v);
@@ -15937,7 +15937,9 @@ function valueAt(root, path) {
   return v;
 }
 function checkDeploymentSchema(file, value) {
-  const validate = compiled();
+  return checkSchema(compiled(), file, value);
+}
+function checkSchema(validate, file, value) {
   if (validate(value)) return [];
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "propertyNames");
   const out = [];

@@ -844,7 +844,7 @@ var require_tree = __commonJS({
        * @param {any} value
        * @param {number} index
        */
-      constructor(key, value, index2) {
+      constructor(key, value2, index2) {
         if (index2 === void 0 || index2 >= key.length) {
           throw new TypeError("Unreachable");
         }
@@ -853,16 +853,16 @@ var require_tree = __commonJS({
           throw new TypeError("key must be ascii string");
         }
         if (key.length !== ++index2) {
-          this.middle = new _TstNode(key, value, index2);
+          this.middle = new _TstNode(key, value2, index2);
         } else {
-          this.value = value;
+          this.value = value2;
         }
       }
       /**
        * @param {string} key
        * @param {any} value
        */
-      add(key, value) {
+      add(key, value2) {
         const length = key.length;
         if (length === 0) {
           throw new TypeError("Unreachable");
@@ -876,25 +876,25 @@ var require_tree = __commonJS({
           }
           if (node.code === code2) {
             if (length === ++index2) {
-              node.value = value;
+              node.value = value2;
               break;
             } else if (node.middle !== null) {
               node = node.middle;
             } else {
-              node.middle = new _TstNode(key, value, index2);
+              node.middle = new _TstNode(key, value2, index2);
               break;
             }
           } else if (node.code < code2) {
             if (node.left !== null) {
               node = node.left;
             } else {
-              node.left = new _TstNode(key, value, index2);
+              node.left = new _TstNode(key, value2, index2);
               break;
             }
           } else if (node.right !== null) {
             node = node.right;
           } else {
-            node.right = new _TstNode(key, value, index2);
+            node.right = new _TstNode(key, value2, index2);
             break;
           }
         }
@@ -933,11 +933,11 @@ var require_tree = __commonJS({
        * @param {string} key
        * @param {any} value
        * */
-      insert(key, value) {
+      insert(key, value2) {
         if (this.node === null) {
-          this.node = new TstNode(key, value, 0);
+          this.node = new TstNode(key, value2, 0);
         } else {
-          this.node.add(key, value);
+          this.node.add(key, value2);
         }
       }
       /**
@@ -1038,11 +1038,11 @@ var require_util = __commonJS({
       return url;
     }
     function isValidPort(port) {
-      const value = parseInt(port, 10);
-      return value === Number(port) && value >= 0 && value <= 65535;
+      const value2 = parseInt(port, 10);
+      return value2 === Number(port) && value2 >= 0 && value2 <= 65535;
     }
-    function isHttpOrHttpsPrefixed(value) {
-      return value != null && value[0] === "h" && value[1] === "t" && value[2] === "t" && value[3] === "p" && (value[4] === ":" || value[4] === "s" && value[5] === ":");
+    function isHttpOrHttpsPrefixed(value2) {
+      return value2 != null && value2[0] === "h" && value2[1] === "t" && value2[2] === "t" && value2[3] === "p" && (value2[4] === ":" || value2[4] === "s" && value2[5] === ":");
     }
     function parseURL(url) {
       if (typeof url === "string") {
@@ -1166,11 +1166,11 @@ var require_util = __commonJS({
       const m = val.toString().match(KEEPALIVE_TIMEOUT_EXPR);
       return m ? parseInt(m[1], 10) * 1e3 : null;
     }
-    function headerNameToString(value) {
-      return typeof value === "string" ? headerNameLowerCasedRecord[value] ?? value.toLowerCase() : tree.lookup(value) ?? value.toString("latin1").toLowerCase();
+    function headerNameToString(value2) {
+      return typeof value2 === "string" ? headerNameLowerCasedRecord[value2] ?? value2.toLowerCase() : tree.lookup(value2) ?? value2.toString("latin1").toLowerCase();
     }
-    function bufferToLowerCasedHeaderName(value) {
-      return tree.lookup(value) ?? value.toString("latin1").toLowerCase();
+    function bufferToLowerCasedHeaderName(value2) {
+      return tree.lookup(value2) ?? value2.toString("latin1").toLowerCase();
     }
     function parseHeaders(headers, obj) {
       if (obj === void 0) obj = {};
@@ -1285,14 +1285,14 @@ var require_util = __commonJS({
             iterator3 = iterable[Symbol.asyncIterator]();
           },
           async pull(controller) {
-            const { done, value } = await iterator3.next();
+            const { done, value: value2 } = await iterator3.next();
             if (done) {
               queueMicrotask(() => {
                 controller.close();
                 controller.byobRequest?.respond(0);
               });
             } else {
-              const buf = Buffer.isBuffer(value) ? value : Buffer.from(value);
+              const buf = Buffer.isBuffer(value2) ? value2 : Buffer.from(value2);
               if (buf.byteLength) {
                 controller.enqueue(new Uint8Array(buf));
               }
@@ -1957,8 +1957,8 @@ var require_request = __commonJS({
           this.endHandler = null;
         }
       }
-      addHeader(key, value) {
-        processHeader(this, key, value);
+      addHeader(key, value2) {
+        processHeader(this, key, value2);
         return this;
       }
     };
@@ -2030,11 +2030,11 @@ var require_request = __commonJS({
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
-        const value = typeof val === "string" ? val.toLowerCase() : null;
-        if (value !== "close" && value !== "keep-alive") {
+        const value2 = typeof val === "string" ? val.toLowerCase() : null;
+        if (value2 !== "close" && value2 !== "keep-alive") {
           throw new InvalidArgumentError("invalid connection header");
         }
-        if (value === "close") {
+        if (value2 === "close") {
           request3.reset = true;
         }
       } else if (headerName === "expect") {
@@ -2699,9 +2699,9 @@ var require_utils = __commonJS({
     function enumToMap(obj) {
       const res = {};
       Object.keys(obj).forEach((key) => {
-        const value = obj[key];
-        if (typeof value === "number") {
-          res[key] = value;
+        const value2 = obj[key];
+        if (typeof value2 === "number") {
+          res[key] = value2;
         }
       });
       return res;
@@ -3514,11 +3514,11 @@ var require_data_url = __commonJS({
     }
     function collectAnHTTPQuotedString(input, position, extractValue) {
       const positionStart = position.position;
-      let value = "";
+      let value2 = "";
       assert(input[position.position] === '"');
       position.position++;
       while (true) {
-        value += collectASequenceOfCodePoints(
+        value2 += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== "\\",
           input,
           position
@@ -3530,10 +3530,10 @@ var require_data_url = __commonJS({
         position.position++;
         if (quoteOrBackslash === "\\") {
           if (position.position >= input.length) {
-            value += "\\";
+            value2 += "\\";
             break;
           }
-          value += input[position.position];
+          value2 += input[position.position];
           position.position++;
         } else {
           assert(quoteOrBackslash === '"');
@@ -3541,7 +3541,7 @@ var require_data_url = __commonJS({
         }
       }
       if (extractValue) {
-        return value;
+        return value2;
       }
       return input.slice(positionStart, position.position);
     }
@@ -3549,16 +3549,16 @@ var require_data_url = __commonJS({
       assert(mimeType !== "failure");
       const { parameters, essence } = mimeType;
       let serialization = essence;
-      for (let [name, value] of parameters.entries()) {
+      for (let [name, value2] of parameters.entries()) {
         serialization += ";";
         serialization += name;
         serialization += "=";
-        if (!HTTP_TOKEN_CODEPOINTS.test(value)) {
-          value = value.replace(/(\\|")/g, "\\$1");
-          value = '"' + value;
-          value += '"';
+        if (!HTTP_TOKEN_CODEPOINTS.test(value2)) {
+          value2 = value2.replace(/(\\|")/g, "\\$1");
+          value2 = '"' + value2;
+          value2 += '"';
         }
-        serialization += value;
+        serialization += value2;
       }
       return serialization;
     }
@@ -3831,11 +3831,11 @@ var require_webidl = __commonJS({
           });
         }
         while (true) {
-          const { done, value } = method.next();
+          const { done, value: value2 } = method.next();
           if (done) {
             break;
           }
-          seq.push(converter(value, prefix, `${argument}[${index2++}]`));
+          seq.push(converter(value2, prefix, `${argument}[${index2++}]`));
         }
         return seq;
       };
@@ -3903,20 +3903,20 @@ var require_webidl = __commonJS({
               });
             }
           }
-          let value = dictionary[key];
+          let value2 = dictionary[key];
           const hasDefault = Object.hasOwn(options, "defaultValue");
-          if (hasDefault && value !== null) {
-            value ??= defaultValue();
+          if (hasDefault && value2 !== null) {
+            value2 ??= defaultValue();
           }
-          if (required || hasDefault || value !== void 0) {
-            value = converter(value, prefix, `${argument}.${key}`);
-            if (options.allowedValues && !options.allowedValues.includes(value)) {
+          if (required || hasDefault || value2 !== void 0) {
+            value2 = converter(value2, prefix, `${argument}.${key}`);
+            if (options.allowedValues && !options.allowedValues.includes(value2)) {
               throw webidl.errors.exception({
                 header: prefix,
-                message: `${value} is not an accepted type. Expected one of ${options.allowedValues.join(", ")}.`
+                message: `${value2} is not an accepted type. Expected one of ${options.allowedValues.join(", ")}.`
               });
             }
-            dict[key] = value;
+            dict[key] = value2;
           }
         }
         return dict;
@@ -4127,8 +4127,8 @@ var require_util2 = __commonJS({
       }
       return true;
     }
-    function normalizeBinaryStringToUtf8(value) {
-      return Buffer.from(value, "binary").toString("utf8");
+    function normalizeBinaryStringToUtf8(value2) {
+      return Buffer.from(value2, "binary").toString("utf8");
     }
     function requestCurrentURL(request3) {
       return request3.urlList[request3.urlList.length - 1];
@@ -4489,8 +4489,8 @@ var require_util2 = __commonJS({
     function normalizeMethod(method) {
       return normalizedMethodRecordsBase[method.toLowerCase()] ?? method;
     }
-    function serializeJavascriptValueToJSONString(value) {
-      const result = JSON.stringify(value);
+    function serializeJavascriptValueToJSONString(value2) {
+      const result = JSON.stringify(value2);
       if (result === void 0) {
         throw new TypeError("Value is not JSON serializable");
       }
@@ -4531,7 +4531,7 @@ var require_util2 = __commonJS({
               done: true
             };
           }
-          const { [keyIndex]: key, [valueIndex]: value } = values2[index2];
+          const { [keyIndex]: key, [valueIndex]: value2 } = values2[index2];
           this.#index = index2 + 1;
           let result;
           switch (this.#kind) {
@@ -4539,10 +4539,10 @@ var require_util2 = __commonJS({
               result = key;
               break;
             case "value":
-              result = value;
+              result = value2;
               break;
             case "key+value":
-              result = [key, value];
+              result = [key, value2];
               break;
           }
           return {
@@ -4608,8 +4608,8 @@ var require_util2 = __commonJS({
                 `Failed to execute 'forEach' on '${name}': parameter 1 is not of type 'Function'.`
               );
             }
-            for (const { 0: key, 1: value } of makeIterator(this, "key+value")) {
-              callbackfn.call(thisArg, value, key, this);
+            for (const { 0: key, 1: value2 } of makeIterator(this, "key+value")) {
+              callbackfn.call(thisArg, value2, key, this);
             }
           }
         }
@@ -4686,8 +4686,8 @@ var require_util2 = __commonJS({
       const protocol = url.protocol;
       return protocol === "http:" || protocol === "https:";
     }
-    function simpleRangeHeaderValue(value, allowWhitespace) {
-      const data = value;
+    function simpleRangeHeaderValue(value2, allowWhitespace) {
+      const data = value2;
       if (!data.startsWith("bytes")) {
         return "failure";
       }
@@ -4805,8 +4805,8 @@ var require_util2 = __commonJS({
       if (values2 === null) {
         return "failure";
       }
-      for (const value of values2) {
-        const temporaryMimeType = parseMIMEType(value);
+      for (const value2 of values2) {
+        const temporaryMimeType = parseMIMEType(value2);
         if (temporaryMimeType === "failure" || temporaryMimeType.essence === "*/*") {
           continue;
         }
@@ -4826,8 +4826,8 @@ var require_util2 = __commonJS({
       }
       return mimeType;
     }
-    function gettingDecodingSplitting(value) {
-      const input = value;
+    function gettingDecodingSplitting(value2) {
+      const input = value2;
       const position = { position: 0 };
       const values2 = [];
       let temporaryValue = "";
@@ -4858,11 +4858,11 @@ var require_util2 = __commonJS({
       return values2;
     }
     function getDecodeSplit(name, list2) {
-      const value = list2.get(name, true);
-      if (value === null) {
+      const value2 = list2.get(name, true);
+      if (value2 === null) {
         return null;
       }
-      return gettingDecodingSplitting(value);
+      return gettingDecodingSplitting(value2);
     }
     var textDecoder2 = new TextDecoder();
     function utf8DecodeBytes(buffer) {
@@ -5045,19 +5045,19 @@ var require_formdata = __commonJS({
         }
         this[kState] = [];
       }
-      append(name, value, filename = void 0) {
+      append(name, value2, filename = void 0) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.append";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        if (arguments.length === 3 && !isBlobLike(value)) {
+        if (arguments.length === 3 && !isBlobLike(value2)) {
           throw new TypeError(
             "Failed to execute 'append' on 'FormData': parameter 2 is not of type 'Blob'"
           );
         }
         name = webidl.converters.USVString(name, prefix, "name");
-        value = isBlobLike(value) ? webidl.converters.Blob(value, prefix, "value", { strict: false }) : webidl.converters.USVString(value, prefix, "value");
+        value2 = isBlobLike(value2) ? webidl.converters.Blob(value2, prefix, "value", { strict: false }) : webidl.converters.USVString(value2, prefix, "value");
         filename = arguments.length === 3 ? webidl.converters.USVString(filename, prefix, "filename") : void 0;
-        const entry = makeEntry(name, value, filename);
+        const entry = makeEntry(name, value2, filename);
         this[kState].push(entry);
       }
       delete(name) {
@@ -5092,19 +5092,19 @@ var require_formdata = __commonJS({
         name = webidl.converters.USVString(name, prefix, "name");
         return this[kState].findIndex((entry) => entry.name === name) !== -1;
       }
-      set(name, value, filename = void 0) {
+      set(name, value2, filename = void 0) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.set";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        if (arguments.length === 3 && !isBlobLike(value)) {
+        if (arguments.length === 3 && !isBlobLike(value2)) {
           throw new TypeError(
             "Failed to execute 'set' on 'FormData': parameter 2 is not of type 'Blob'"
           );
         }
         name = webidl.converters.USVString(name, prefix, "name");
-        value = isBlobLike(value) ? webidl.converters.Blob(value, prefix, "name", { strict: false }) : webidl.converters.USVString(value, prefix, "name");
+        value2 = isBlobLike(value2) ? webidl.converters.Blob(value2, prefix, "name", { strict: false }) : webidl.converters.USVString(value2, prefix, "name");
         filename = arguments.length === 3 ? webidl.converters.USVString(filename, prefix, "name") : void 0;
-        const entry = makeEntry(name, value, filename);
+        const entry = makeEntry(name, value2, filename);
         const idx = this[kState].findIndex((entry2) => entry2.name === name);
         if (idx !== -1) {
           this[kState] = [
@@ -5148,21 +5148,21 @@ var require_formdata = __commonJS({
         configurable: true
       }
     });
-    function makeEntry(name, value, filename) {
-      if (typeof value === "string") {
+    function makeEntry(name, value2, filename) {
+      if (typeof value2 === "string") {
       } else {
-        if (!isFileLike(value)) {
-          value = value instanceof Blob ? new File([value], "blob", { type: value.type }) : new FileLike(value, "blob", { type: value.type });
+        if (!isFileLike(value2)) {
+          value2 = value2 instanceof Blob ? new File([value2], "blob", { type: value2.type }) : new FileLike(value2, "blob", { type: value2.type });
         }
         if (filename !== void 0) {
           const options = {
-            type: value.type,
-            lastModified: value.lastModified
+            type: value2.type,
+            lastModified: value2.lastModified
           };
-          value = value instanceof NativeFile ? new File([value], filename, options) : new FileLike(value, filename, options);
+          value2 = value2 instanceof NativeFile ? new File([value2], filename, options) : new FileLike(value2, filename, options);
         }
       }
-      return { name, value };
+      return { name, value: value2 };
     }
     module.exports = { FormData, makeEntry };
   }
@@ -5260,19 +5260,19 @@ var require_formdata_parser = __commonJS({
         } else {
           position.position += 2;
         }
-        let value;
+        let value2;
         if (filename !== null) {
           contentType ??= "text/plain";
           if (!isAsciiString(contentType)) {
             contentType = "";
           }
-          value = new File([body], filename, { type: contentType });
+          value2 = new File([body], filename, { type: contentType });
         } else {
-          value = utf8DecodeBytes(Buffer.from(body));
+          value2 = utf8DecodeBytes(Buffer.from(body));
         }
         assert(isUSVString(name));
-        assert(typeof value === "string" && isUSVString(value) || isFileLike(value));
-        entryList.push(makeEntry(name, value, filename));
+        assert(typeof value2 === "string" && isUSVString(value2) || isFileLike(value2));
+        entryList.push(makeEntry(name, value2, filename));
       }
     }
     function parseMultipartFormDataHeaders(input, position) {
@@ -5503,27 +5503,27 @@ var require_body = __commonJS({
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
         const escape2 = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
-        const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
+        const normalizeLinefeeds = (value2) => value2.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
         length = 0;
         let hasUnknownSizeValue = false;
-        for (const [name, value] of object) {
-          if (typeof value === "string") {
+        for (const [name, value2] of object) {
+          if (typeof value2 === "string") {
             const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name))}"\r
 \r
-${normalizeLinefeeds(value)}\r
+${normalizeLinefeeds(value2)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape2(value.name)}"` : "") + `\r
-Content-Type: ${value.type || "application/octet-stream"}\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name))}"` + (value2.name ? `; filename="${escape2(value2.name)}"` : "") + `\r
+Content-Type: ${value2.type || "application/octet-stream"}\r
 \r
 `);
-            blobParts.push(chunk2, value, rn);
-            if (typeof value.size === "number") {
-              length += chunk2.byteLength + value.size + rn.byteLength;
+            blobParts.push(chunk2, value2, rn);
+            if (typeof value2.size === "number") {
+              length += chunk2.byteLength + value2.size + rn.byteLength;
             } else {
               hasUnknownSizeValue = true;
             }
@@ -5574,7 +5574,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             iterator3 = action(object)[Symbol.asyncIterator]();
           },
           async pull(controller) {
-            const { value, done } = await iterator3.next();
+            const { value: value2, done } = await iterator3.next();
             if (done) {
               queueMicrotask(() => {
                 controller.close();
@@ -5582,7 +5582,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
               });
             } else {
               if (!isErrored(stream)) {
-                const buffer = new Uint8Array(value);
+                const buffer = new Uint8Array(value2);
                 if (buffer.byteLength) {
                   controller.enqueue(buffer);
                 }
@@ -5645,12 +5645,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           return consumeBody(this, parseJSONFromBytes, instance);
         },
         formData() {
-          return consumeBody(this, (value) => {
+          return consumeBody(this, (value2) => {
             const mimeType = bodyMimeType(this);
             if (mimeType !== null) {
               switch (mimeType.essence) {
                 case "multipart/form-data": {
-                  const parsed = multipartFormDataParser(value, mimeType);
+                  const parsed = multipartFormDataParser(value2, mimeType);
                   if (parsed === "failure") {
                     throw new TypeError("Failed to parse body as FormData.");
                   }
@@ -5659,10 +5659,10 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                   return fd;
                 }
                 case "application/x-www-form-urlencoded": {
-                  const entries = new URLSearchParams(value.toString());
+                  const entries = new URLSearchParams(value2.toString());
                   const fd = new FormData();
-                  for (const [name, value2] of entries) {
-                    fd.append(name, value2);
+                  for (const [name, value3] of entries) {
+                    fd.append(name, value3);
                   }
                   return fd;
                 }
@@ -6918,13 +6918,13 @@ var require_client_h2 = __commonJS({
     } = http2;
     function parseH2Headers(headers) {
       const result = [];
-      for (const [name, value] of Object.entries(headers)) {
-        if (Array.isArray(value)) {
-          for (const subvalue of value) {
+      for (const [name, value2] of Object.entries(headers)) {
+        if (Array.isArray(value2)) {
+          for (const subvalue of value2) {
             result.push(Buffer.from(name), Buffer.from(subvalue));
           }
         } else {
-          result.push(Buffer.from(name), Buffer.from(value));
+          result.push(Buffer.from(name), Buffer.from(value2));
         }
       }
       return result;
@@ -7842,8 +7842,8 @@ var require_client = __commonJS({
       get pipelining() {
         return this[kPipelining];
       }
-      set pipelining(value) {
-        this[kPipelining] = value;
+      set pipelining(value2) {
+        this[kPipelining] = value2;
         this[kResume](true);
       }
       get [kPending]() {
@@ -10672,15 +10672,15 @@ var require_mock_utils = __commonJS({
         isPromise
       }
     } = __require("node:util");
-    function matchValue(match, value) {
+    function matchValue(match, value2) {
       if (typeof match === "string") {
-        return match === value;
+        return match === value2;
       }
       if (match instanceof RegExp) {
-        return match.test(value);
+        return match.test(value2);
       }
       if (typeof match === "function") {
-        return match(value) === true;
+        return match(value2) === true;
       }
       return false;
     }
@@ -10821,14 +10821,14 @@ var require_mock_utils = __commonJS({
       const result = [];
       for (let i = 0; i < keys.length; ++i) {
         const key = keys[i];
-        const value = data[key];
+        const value2 = data[key];
         const name = Buffer.from(`${key}`);
-        if (Array.isArray(value)) {
-          for (let j2 = 0; j2 < value.length; ++j2) {
-            result.push(name, Buffer.from(`${value[j2]}`));
+        if (Array.isArray(value2)) {
+          for (let j2 = 0; j2 < value2.length; ++j2) {
+            result.push(name, Buffer.from(`${value2[j2]}`));
           }
         } else {
-          result.push(name, Buffer.from(`${value}`));
+          result.push(name, Buffer.from(`${value2}`));
         }
       }
       return result;
@@ -11978,25 +11978,25 @@ var require_headers = __commonJS({
         });
       }
     }
-    function appendHeader(headers, name, value) {
-      value = headerValueNormalize(value);
+    function appendHeader(headers, name, value2) {
+      value2 = headerValueNormalize(value2);
       if (!isValidHeaderName(name)) {
         throw webidl.errors.invalidArgument({
           prefix: "Headers.append",
           value: name,
           type: "header name"
         });
-      } else if (!isValidHeaderValue(value)) {
+      } else if (!isValidHeaderValue(value2)) {
         throw webidl.errors.invalidArgument({
           prefix: "Headers.append",
-          value,
+          value: value2,
           type: "header value"
         });
       }
       if (getHeadersGuard(headers) === "immutable") {
         throw new TypeError("immutable");
       }
-      return getHeadersList(headers).append(name, value, false);
+      return getHeadersList(headers).append(name, value2, false);
     }
     function compareHeaderName(a, b) {
       return a[0] < b[0] ? -1 : 1;
@@ -12033,7 +12033,7 @@ var require_headers = __commonJS({
        * @param {string} value
        * @param {boolean} isLowerCase
        */
-      append(name, value, isLowerCase) {
+      append(name, value2, isLowerCase) {
         this[kHeadersSortedMap] = null;
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
         const exists2 = this[kHeadersMap].get(lowercaseName);
@@ -12041,13 +12041,13 @@ var require_headers = __commonJS({
           const delimiter = lowercaseName === "cookie" ? "; " : ", ";
           this[kHeadersMap].set(lowercaseName, {
             name: exists2.name,
-            value: `${exists2.value}${delimiter}${value}`
+            value: `${exists2.value}${delimiter}${value2}`
           });
         } else {
-          this[kHeadersMap].set(lowercaseName, { name, value });
+          this[kHeadersMap].set(lowercaseName, { name, value: value2 });
         }
         if (lowercaseName === "set-cookie") {
-          (this.cookies ??= []).push(value);
+          (this.cookies ??= []).push(value2);
         }
       }
       /**
@@ -12056,13 +12056,13 @@ var require_headers = __commonJS({
        * @param {string} value
        * @param {boolean} isLowerCase
        */
-      set(name, value, isLowerCase) {
+      set(name, value2, isLowerCase) {
         this[kHeadersSortedMap] = null;
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
         if (lowercaseName === "set-cookie") {
-          this.cookies = [value];
+          this.cookies = [value2];
         }
-        this[kHeadersMap].set(lowercaseName, { name, value });
+        this[kHeadersMap].set(lowercaseName, { name, value: value2 });
       }
       /**
        * @see https://fetch.spec.whatwg.org/#concept-header-list-delete
@@ -12087,15 +12087,15 @@ var require_headers = __commonJS({
         return this[kHeadersMap].get(isLowerCase ? name : name.toLowerCase())?.value ?? null;
       }
       *[Symbol.iterator]() {
-        for (const { 0: name, 1: { value } } of this[kHeadersMap]) {
-          yield [name, value];
+        for (const { 0: name, 1: { value: value2 } } of this[kHeadersMap]) {
+          yield [name, value2];
         }
       }
       get entries() {
         const headers = {};
         if (this[kHeadersMap].size !== 0) {
-          for (const { name, value } of this[kHeadersMap].values()) {
-            headers[name] = value;
+          for (const { name, value: value2 } of this[kHeadersMap].values()) {
+            headers[name] = value2;
           }
         }
         return headers;
@@ -12106,13 +12106,13 @@ var require_headers = __commonJS({
       get entriesList() {
         const headers = [];
         if (this[kHeadersMap].size !== 0) {
-          for (const { 0: lowerName, 1: { name, value } } of this[kHeadersMap]) {
+          for (const { 0: lowerName, 1: { name, value: value2 } } of this[kHeadersMap]) {
             if (lowerName === "set-cookie") {
               for (const cookie of this.cookies) {
                 headers.push([name, cookie]);
               }
             } else {
-              headers.push([name, value]);
+              headers.push([name, value2]);
             }
           }
         }
@@ -12130,9 +12130,9 @@ var require_headers = __commonJS({
           const firstValue = iterator3.next().value;
           array[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
-          for (let i = 1, j2 = 0, right = 0, left = 0, pivot = 0, x2, value; i < size; ++i) {
-            value = iterator3.next().value;
-            x2 = array[i] = [value[0], value[1].value];
+          for (let i = 1, j2 = 0, right = 0, left = 0, pivot = 0, x2, value2; i < size; ++i) {
+            value2 = iterator3.next().value;
+            x2 = array[i] = [value2[0], value2[1].value];
             assert(x2[1] !== null);
             left = 0;
             right = i;
@@ -12158,9 +12158,9 @@ var require_headers = __commonJS({
           return array;
         } else {
           let i = 0;
-          for (const { 0: name, 1: { value } } of this[kHeadersMap]) {
-            array[i++] = [name, value];
-            assert(value !== null);
+          for (const { 0: name, 1: { value: value2 } } of this[kHeadersMap]) {
+            array[i++] = [name, value2];
+            assert(value2 !== null);
           }
           return array.sort(compareHeaderName);
         }
@@ -12182,13 +12182,13 @@ var require_headers = __commonJS({
         }
       }
       // https://fetch.spec.whatwg.org/#dom-headers-append
-      append(name, value) {
+      append(name, value2) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 2, "Headers.append");
         const prefix = "Headers.append";
         name = webidl.converters.ByteString(name, prefix, "name");
-        value = webidl.converters.ByteString(value, prefix, "value");
-        return appendHeader(this, name, value);
+        value2 = webidl.converters.ByteString(value2, prefix, "value");
+        return appendHeader(this, name, value2);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-delete
       delete(name) {
@@ -12242,30 +12242,30 @@ var require_headers = __commonJS({
         return this.#headersList.contains(name, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-set
-      set(name, value) {
+      set(name, value2) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 2, "Headers.set");
         const prefix = "Headers.set";
         name = webidl.converters.ByteString(name, prefix, "name");
-        value = webidl.converters.ByteString(value, prefix, "value");
-        value = headerValueNormalize(value);
+        value2 = webidl.converters.ByteString(value2, prefix, "value");
+        value2 = headerValueNormalize(value2);
         if (!isValidHeaderName(name)) {
           throw webidl.errors.invalidArgument({
             prefix,
             value: name,
             type: "header name"
           });
-        } else if (!isValidHeaderValue(value)) {
+        } else if (!isValidHeaderValue(value2)) {
           throw webidl.errors.invalidArgument({
             prefix,
-            value,
+            value: value2,
             type: "header value"
           });
         }
         if (this.#guard === "immutable") {
           throw new TypeError("immutable");
         }
-        this.#headersList.set(name, value, false);
+        this.#headersList.set(name, value2, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-getsetcookie
       getSetCookie() {
@@ -12288,13 +12288,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap] = names2;
         }
         for (let i = 0; i < names2.length; ++i) {
-          const { 0: name, 1: value } = names2[i];
+          const { 0: name, 1: value2 } = names2[i];
           if (name === "set-cookie") {
             for (let j2 = 0; j2 < cookies.length; ++j2) {
               headers.push([name, cookies[j2]]);
             }
           } else {
-            headers.push([name, value]);
+            headers.push([name, value2]);
           }
         }
         return this.#headersList[kHeadersSortedMap] = headers;
@@ -12438,8 +12438,8 @@ var require_response = __commonJS({
         }
         const responseObject = fromInnerResponse(makeResponse({}), "immutable");
         responseObject[kState].status = status2;
-        const value = isomorphicEncode(URLSerializer(parsedURL));
-        responseObject[kState].headersList.append("location", value, true);
+        const value2 = isomorphicEncode(URLSerializer(parsedURL));
+        responseObject[kState].headersList.append("location", value2, true);
         return responseObject;
       }
       // https://fetch.spec.whatwg.org/#dom-response
@@ -12621,9 +12621,9 @@ var require_response = __commonJS({
         get(target, p) {
           return p in state ? state[p] : target[p];
         },
-        set(target, p, value) {
+        set(target, p, value2) {
           assert(!(p in state));
-          target[p] = value;
+          target[p] = value2;
           return true;
         }
       });
@@ -12776,8 +12776,8 @@ var require_dispatcher_weakref = __commonJS({
     "use strict";
     var { kConnected, kSize } = require_symbols();
     var CompatWeakRef = class {
-      constructor(value) {
-        this.value = value;
+      constructor(value2) {
+        this.value = value2;
       }
       deref() {
         return this.value[kConnected] === 0 && this.value[kSize] === 0 ? void 0 : this.value;
@@ -13101,8 +13101,8 @@ var require_request2 = __commonJS({
           const headers = init.headers !== void 0 ? init.headers : new HeadersList(headersList);
           headersList.clear();
           if (headers instanceof HeadersList) {
-            for (const { name, value } of headers.rawValues()) {
-              headersList.append(name, value, false);
+            for (const { name, value: value2 } of headers.rawValues()) {
+              headersList.append(name, value2, false);
             }
             headersList.cookies = headers.cookies;
           } else {
@@ -13775,8 +13775,8 @@ var require_fetch = __commonJS({
         }
       }
       if (!request3.headersList.contains("accept", true)) {
-        const value = "*/*";
-        request3.headersList.append("accept", value, true);
+        const value2 = "*/*";
+        request3.headersList.append("accept", value2, true);
       }
       if (!request3.headersList.contains("accept-language", true)) {
         request3.headersList.append("accept-language", "*", true);
@@ -14375,11 +14375,11 @@ var require_fetch = __commonJS({
           let bytes;
           let isFailure;
           try {
-            const { done, value } = await fetchParams.controller.next();
+            const { done, value: value2 } = await fetchParams.controller.next();
             if (isAborted(fetchParams)) {
               break;
             }
-            bytes = done ? void 0 : value;
+            bytes = done ? void 0 : value2;
           } catch (err) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
               bytes = void 0;
@@ -14978,15 +14978,15 @@ var require_util4 = __commonJS({
       (async () => {
         while (!fr[kAborted]) {
           try {
-            const { done, value } = await chunkPromise;
+            const { done, value: value2 } = await chunkPromise;
             if (isFirstChunk && !fr[kAborted]) {
               queueMicrotask(() => {
                 fireAProgressEvent("loadstart", fr);
               });
             }
             isFirstChunk = false;
-            if (!done && types.isUint8Array(value)) {
-              bytes.push(value);
+            if (!done && types.isUint8Array(value2)) {
+              bytes.push(value2);
               if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
                 fr[kLastProgressEventFired] = Date.now();
                 queueMicrotask(() => {
@@ -15410,10 +15410,10 @@ var require_util5 = __commonJS({
     function getFieldValues(header) {
       assert(header !== null);
       const values2 = [];
-      for (let value of header.split(",")) {
-        value = value.trim();
-        if (isValidHeaderName(value)) {
-          values2.push(value);
+      for (let value2 of header.split(",")) {
+        value2 = value2.trim();
+        if (isValidHeaderName(value2)) {
+          values2.push(value2);
         }
       }
       return values2;
@@ -16097,9 +16097,9 @@ var require_constants4 = __commonJS({
 var require_util6 = __commonJS({
   "node_modules/undici/lib/web/cookies/util.js"(exports, module) {
     "use strict";
-    function isCTLExcludingHtab(value) {
-      for (let i = 0; i < value.length; ++i) {
-        const code2 = value.charCodeAt(i);
+    function isCTLExcludingHtab(value2) {
+      for (let i = 0; i < value2.length; ++i) {
+        const code2 = value2.charCodeAt(i);
         if (code2 >= 0 && code2 <= 8 || code2 >= 10 && code2 <= 31 || code2 === 127) {
           return true;
         }
@@ -16132,18 +16132,18 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookieValue(value) {
-      let len = value.length;
+    function validateCookieValue(value2) {
+      let len = value2.length;
       let i = 0;
-      if (value[0] === '"') {
-        if (len === 1 || value[len - 1] !== '"') {
+      if (value2[0] === '"') {
+        if (len === 1 || value2[len - 1] !== '"') {
           throw new Error("Invalid cookie value");
         }
         --len;
         ++i;
       }
       while (i < len) {
-        const code2 = value.charCodeAt(i++);
+        const code2 = value2.charCodeAt(i++);
         if (code2 < 33 || // exclude CTLs (0-31)
         code2 > 126 || // non-ascii and DEL (127)
         code2 === 34 || // "
@@ -16281,9 +16281,9 @@ var require_util6 = __commonJS({
         if (!part.includes("=")) {
           throw new Error("Invalid unparsed");
         }
-        const [key, ...value] = part.split("=");
+        const [key, ...value2] = part.split("=");
         const trimmedKey = key.trim();
-        const joinedValue = value.join("=");
+        const joinedValue = value2.join("=");
         validateCookieName(trimmedKey);
         validateCookieValue(joinedValue);
         out.push(`${trimmedKey}=${joinedValue}`);
@@ -16316,7 +16316,7 @@ var require_parse = __commonJS({
       let nameValuePair = "";
       let unparsedAttributes = "";
       let name = "";
-      let value = "";
+      let value2 = "";
       if (header.includes(";")) {
         const position = { position: 0 };
         nameValuePair = collectASequenceOfCodePointsFast(";", header, position);
@@ -16325,7 +16325,7 @@ var require_parse = __commonJS({
         nameValuePair = header;
       }
       if (!nameValuePair.includes("=")) {
-        value = nameValuePair;
+        value2 = nameValuePair;
       } else {
         const position = { position: 0 };
         name = collectASequenceOfCodePointsFast(
@@ -16333,16 +16333,16 @@ var require_parse = __commonJS({
           nameValuePair,
           position
         );
-        value = nameValuePair.slice(position.position + 1);
+        value2 = nameValuePair.slice(position.position + 1);
       }
       name = name.trim();
-      value = value.trim();
-      if (name.length + value.length > maxNameValuePairSize) {
+      value2 = value2.trim();
+      if (name.length + value2.length > maxNameValuePairSize) {
         return null;
       }
       return {
         name,
-        value,
+        value: value2,
         ...parseUnparsedAttributes(unparsedAttributes)
       };
     }
@@ -16454,8 +16454,8 @@ var require_cookies = __commonJS({
         return out;
       }
       for (const piece of cookie.split(";")) {
-        const [name, ...value] = piece.split("=");
-        out[name.trim()] = value.join("=");
+        const [name, ...value2] = piece.split("=");
+        out[name.trim()] = value2.join("=");
       }
       return out;
     }
@@ -16512,11 +16512,11 @@ var require_cookies = __commonJS({
         key: "value"
       },
       {
-        converter: webidl.nullableConverter((value) => {
-          if (typeof value === "number") {
-            return webidl.converters["unsigned long long"](value);
+        converter: webidl.nullableConverter((value2) => {
+          if (typeof value2 === "number") {
+            return webidl.converters["unsigned long long"](value2);
           }
-          return new Date(value);
+          return new Date(value2);
         }),
         key: "expires",
         defaultValue: () => null
@@ -17028,26 +17028,26 @@ var require_util7 = __commonJS({
       const extensionList = /* @__PURE__ */ new Map();
       while (position.position < extensions.length) {
         const pair = collectASequenceOfCodePointsFast(";", extensions, position);
-        const [name, value = ""] = pair.split("=");
+        const [name, value2 = ""] = pair.split("=");
         extensionList.set(
           removeHTTPWhitespace(name, true, false),
-          removeHTTPWhitespace(value, false, true)
+          removeHTTPWhitespace(value2, false, true)
         );
         position.position++;
       }
       return extensionList;
     }
-    function isValidClientWindowBits(value) {
-      if (value.length === 0) {
+    function isValidClientWindowBits(value2) {
+      if (value2.length === 0) {
         return false;
       }
-      for (let i = 0; i < value.length; i++) {
-        const byte = value.charCodeAt(i);
+      for (let i = 0; i < value2.length; i++) {
+        const byte = value2.charCodeAt(i);
         if (byte < 48 || byte > 57) {
           return false;
         }
       }
-      const num = Number.parseInt(value, 10);
+      const num = Number.parseInt(value2, 10);
       return num >= 8 && num <= 15;
     }
     var hasIntl = typeof process.versions.icu === "string";
@@ -17827,9 +17827,9 @@ var require_sender = __commonJS({
       constructor(socket) {
         this.#socket = socket;
       }
-      add(item, cb, hint) {
-        if (hint !== sendHints.blob) {
-          const frame = createFrame(item, hint);
+      add(item, cb, hint2) {
+        if (hint2 !== sendHints.blob) {
+          const frame = createFrame(item, hint2);
           if (!this.#running) {
             this.#socket.write(frame, cb);
           } else {
@@ -17845,7 +17845,7 @@ var require_sender = __commonJS({
         const node = {
           promise: item.arrayBuffer().then((ab) => {
             node.promise = null;
-            node.frame = createFrame(ab, hint);
+            node.frame = createFrame(ab, hint2);
           }),
           callback: cb,
           frame: null
@@ -17869,11 +17869,11 @@ var require_sender = __commonJS({
         this.#running = false;
       }
     };
-    function createFrame(data, hint) {
-      return new WebsocketFrameSend(toBuffer(data, hint)).createFrame(hint === sendHints.string ? opcodes.TEXT : opcodes.BINARY);
+    function createFrame(data, hint2) {
+      return new WebsocketFrameSend(toBuffer(data, hint2)).createFrame(hint2 === sendHints.string ? opcodes.TEXT : opcodes.BINARY);
     }
-    function toBuffer(data, hint) {
-      switch (hint) {
+    function toBuffer(data, hint2) {
+      switch (hint2) {
         case sendHints.string:
           return Buffer.from(data);
         case sendHints.arrayBuffer:
@@ -18281,13 +18281,13 @@ var require_websocket = __commonJS({
 var require_util8 = __commonJS({
   "node_modules/undici/lib/web/eventsource/util.js"(exports, module) {
     "use strict";
-    function isValidLastEventId(value) {
-      return value.indexOf("\0") === -1;
+    function isValidLastEventId(value2) {
+      return value2.indexOf("\0") === -1;
     }
-    function isASCIINumber(value) {
-      if (value.length === 0) return false;
-      for (let i = 0; i < value.length; i++) {
-        if (value.charCodeAt(i) < 48 || value.charCodeAt(i) > 57) return false;
+    function isASCIINumber(value2) {
+      if (value2.length === 0) return false;
+      for (let i = 0; i < value2.length; i++) {
+        if (value2.charCodeAt(i) < 48 || value2.charCodeAt(i) > 57) return false;
       }
       return true;
     }
@@ -18518,12 +18518,12 @@ var require_eventsource_stream = __commonJS({
           const valueBytes = line.length - valueStart;
           const dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes;
           this.setEventFieldSize("data", dataSize);
-          const value = line.toString("utf8", valueStart);
+          const value2 = line.toString("utf8", valueStart);
           if (event.data === void 0) {
-            event.data = value;
+            event.data = value2;
           } else {
             event.data += `
-${value}`;
+${value2}`;
           }
           this.dataLineCount++;
           return;
@@ -19204,12 +19204,12 @@ var require_mimic_response = __commonJS({
         }
         properties[property] = {
           get() {
-            const value = fromStream[property];
-            const isFunction = typeof value === "function";
-            return isFunction ? value.bind(fromStream) : value;
+            const value2 = fromStream[property];
+            const isFunction = typeof value2 === "function";
+            return isFunction ? value2.bind(fromStream) : value2;
           },
-          set(value) {
-            fromStream[property] = value;
+          set(value2) {
+            fromStream[property] = value2;
           },
           enumerable: true,
           configurable: false
@@ -19711,21 +19711,21 @@ var require_lib2 = __commonJS({
       return str.replace(search, replacement);
     }
     var CleanGitRef = {
-      clean: function clean2(value) {
-        if (typeof value !== "string") {
-          throw new Error("Expected a string, received: " + value);
+      clean: function clean2(value2) {
+        if (typeof value2 !== "string") {
+          throw new Error("Expected a string, received: " + value2);
         }
-        value = replaceAll(value, "./", "/");
-        value = replaceAll(value, "..", ".");
-        value = replaceAll(value, " ", "-");
-        value = replaceAll(value, /^[~^:?*\\\-]/g, "");
-        value = replaceAll(value, /[~^:?*\\]/g, "-");
-        value = replaceAll(value, /[~^:?*\\\-]$/g, "");
-        value = replaceAll(value, "@{", "-");
-        value = replaceAll(value, /\.$/g, "");
-        value = replaceAll(value, /\/$/g, "");
-        value = replaceAll(value, /\.lock$/g, "");
-        return value;
+        value2 = replaceAll(value2, "./", "/");
+        value2 = replaceAll(value2, "..", ".");
+        value2 = replaceAll(value2, " ", "-");
+        value2 = replaceAll(value2, /^[~^:?*\\\-]/g, "");
+        value2 = replaceAll(value2, /[~^:?*\\]/g, "-");
+        value2 = replaceAll(value2, /[~^:?*\\\-]$/g, "");
+        value2 = replaceAll(value2, "@{", "-");
+        value2 = replaceAll(value2, /\.$/g, "");
+        value2 = replaceAll(value2, /\/$/g, "");
+        value2 = replaceAll(value2, /\.lock$/g, "");
+        return value2;
       }
     };
     module.exports = CleanGitRef;
@@ -20003,14 +20003,14 @@ var require_trees = __commonJS({
       s.pending_buf[s.pending++] = w & 255;
       s.pending_buf[s.pending++] = w >>> 8 & 255;
     }
-    function send_bits(s, value, length) {
+    function send_bits(s, value2, length) {
       if (s.bi_valid > Buf_size - length) {
-        s.bi_buf |= value << s.bi_valid & 65535;
+        s.bi_buf |= value2 << s.bi_valid & 65535;
         put_short(s, s.bi_buf);
-        s.bi_buf = value >> Buf_size - s.bi_valid;
+        s.bi_buf = value2 >> Buf_size - s.bi_valid;
         s.bi_valid += length - Buf_size;
       } else {
-        s.bi_buf |= value << s.bi_valid & 65535;
+        s.bi_buf |= value2 << s.bi_valid & 65535;
         s.bi_valid += length;
       }
     }
@@ -24139,7 +24139,7 @@ var require_ignore = __commonJS({
       TMP_KEY_IGNORE = /* @__PURE__ */ Symbol.for("node-ignore");
     }
     var KEY_IGNORE = TMP_KEY_IGNORE;
-    var define2 = (object, key, value) => Object.defineProperty(object, key, { value });
+    var define2 = (object, key, value2) => Object.defineProperty(object, key, { value: value2 });
     var REGEX_REGEXP_RANGE = /([0-z])-([0-z])/g;
     var RETURN_FALSE = () => false;
     var sanitizeRange = (range) => range.replace(
@@ -24705,8 +24705,8 @@ var require_diff3 = __commonJS({
       var m1 = diffIndices(o, a);
       var m2 = diffIndices(o, b);
       var hunks = [];
-      function addHunk(h, side2) {
-        hunks.push([h.file1[0], side2, h.file1[1], h.file2[0], h.file2[1]]);
+      function addHunk(h, side3) {
+        hunks.push([h.file1[0], side3, h.file1[1], h.file2[0], h.file2[1]]);
       }
       for (i = 0; i < m1.length; i++) {
         addHunk(m1[i], 0);
@@ -24749,8 +24749,8 @@ var require_diff3 = __commonJS({
           };
           for (i = firstHunkIndex; i <= hunkIndex; i++) {
             hunk = hunks[i];
-            var side = hunk[1];
-            var r = regions[side];
+            var side2 = hunk[1];
+            var r = regions[side2];
             var oLhs = hunk[0];
             var oRhs = oLhs + hunk[2];
             var abLhs = hunk[3];
@@ -24808,8 +24808,8 @@ var require_diff3 = __commonJS({
       }
       for (var i = 0; i < indices.length; i++) {
         var x2 = indices[i];
-        var side = x2[0];
-        if (side == -1) {
+        var side2 = x2[0];
+        if (side2 == -1) {
           if (!isTrueConflict(x2)) {
             pushOk(files[0].slice(x2[1], x2[1] + x2[2]));
           } else {
@@ -24826,7 +24826,7 @@ var require_diff3 = __commonJS({
             });
           }
         } else {
-          pushOk(files[side].slice(x2[1], x2[1] + x2[2]));
+          pushOk(files[side2].slice(x2[1], x2[1] + x2[2]));
         }
       }
       flushOk();
@@ -24951,8 +24951,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         this._start += length;
         return r;
       }
-      write(value, length, enc) {
-        const r = this.buffer.write(value, this._start, length, enc);
+      write(value2, length, enc) {
+        const r = this.buffer.write(value2, this._start, length, enc);
         this._start += length;
         return r;
       }
@@ -24966,8 +24966,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         this._start += 1;
         return r;
       }
-      writeUInt8(value) {
-        const r = this.buffer.writeUInt8(value, this._start);
+      writeUInt8(value2) {
+        const r = this.buffer.writeUInt8(value2, this._start);
         this._start += 1;
         return r;
       }
@@ -24976,8 +24976,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         this._start += 2;
         return r;
       }
-      writeUInt16BE(value) {
-        const r = this.buffer.writeUInt16BE(value, this._start);
+      writeUInt16BE(value2) {
+        const r = this.buffer.writeUInt16BE(value2, this._start);
         this._start += 2;
         return r;
       }
@@ -24986,8 +24986,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         this._start += 4;
         return r;
       }
-      writeUInt32BE(value) {
-        const r = this.buffer.writeUInt32BE(value, this._start);
+      writeUInt32BE(value2) {
+        const r = this.buffer.writeUInt32BE(value2, this._start);
         this._start += 4;
         return r;
       }
@@ -25671,10 +25671,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       /**
        * @param {string} value
        */
-      constructor(value) {
-        super(`Expected a 40-char hex object id but saw "${value}".`);
+      constructor(value2) {
+        super(`Expected a 40-char hex object id but saw "${value2}".`);
         this.code = this.name = _InvalidOidError.code;
-        this.data = { value };
+        this.data = { value: value2 };
       }
     };
     InvalidOidError.code = "InvalidOidError";
@@ -25719,14 +25719,14 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
             }
             const i = line.indexOf(" ");
             if (line.startsWith("^")) {
-              const value = line.slice(1);
-              this.refs.set(key + "^{}", value);
-              return { line, ref: key, peeled: value };
+              const value2 = line.slice(1);
+              this.refs.set(key + "^{}", value2);
+              return { line, ref: key, peeled: value2 };
             } else {
-              const value = line.slice(0, i);
+              const value2 = line.slice(0, i);
               key = line.slice(i + 1);
-              this.refs.set(key, value);
-              return { line, ref: key, oid: value };
+              this.refs.set(key, value2);
+              return { line, ref: key, oid: value2 };
             }
           });
         }
@@ -26041,32 +26041,32 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       ['"', '"']
     ]);
     var parseValue = (rawValue) => {
-      let value = "";
+      let value2 = "";
       let pendingSpace = "";
       let inQuotes = false;
       for (let i = 0; i < rawValue.length; i++) {
         const c = rawValue[i];
         if (!inQuotes && /[ \t\r\v\f]/.test(c)) {
-          if (value !== "") pendingSpace += c;
+          if (value2 !== "") pendingSpace += c;
           continue;
         }
         if (!inQuotes && (c === "#" || c === ";")) break;
-        value += pendingSpace;
+        value2 += pendingSpace;
         pendingSpace = "";
         if (c === "\\" && ESCAPED_CHARS.has(rawValue[i + 1])) {
-          value += ESCAPED_CHARS.get(rawValue[++i]);
+          value2 += ESCAPED_CHARS.get(rawValue[++i]);
         } else if (c === '"') {
           inQuotes = !inQuotes;
         } else {
-          value += c;
+          value2 += c;
         }
       }
-      return value;
+      return value2;
     };
-    var serializeValue = (value) => {
-      if (typeof value !== "string") return value;
-      const quote = value.startsWith(" ") || value.endsWith(" ") || /[#;]/.test(value) ? '"' : "";
-      const escaped = value.replace(/[\\"\n\t]/g, (c) => {
+    var serializeValue = (value2) => {
+      if (typeof value2 !== "string") return value2;
+      const quote = value2.startsWith(" ") || value2.endsWith(" ") || /[#;]/.test(value2) ? '"' : "";
+      const escaped = value2.replace(/[\\"\n\t]/g, (c) => {
         if (c === "\n") return "\\n";
         if (c === "	") return "\\t";
         return `\\${c}`;
@@ -26104,7 +26104,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         let subsection = null;
         this.parsedConfig = text ? text.split("\n").map((line) => {
           let name = null;
-          let value = null;
+          let value2 = null;
           const trimmedLine = line.trim();
           const extractedSection = extractSectionLine(trimmedLine);
           const isSection = extractedSection != null;
@@ -26116,11 +26116,11 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
             const isVariable = extractedVariable != null;
             if (isVariable) {
               ;
-              [name, value] = extractedVariable;
+              [name, value2] = extractedVariable;
             }
           }
           const path12 = getPath(section, subsection, name);
-          return { line, isSection, section, subsection, name, value, path: path12 };
+          return { line, isSection, section, subsection, name, value: value2, path: path12 };
         }) : [];
       }
       static from(text) {
@@ -26128,9 +26128,9 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       }
       async get(path12, getall = false) {
         const normalizedPath = normalizePath(path12).path;
-        const allValues = this.parsedConfig.filter((config) => config.path === normalizedPath).map(({ section, name, value }) => {
+        const allValues = this.parsedConfig.filter((config) => config.path === normalizedPath).map(({ section, name, value: value2 }) => {
           const fn = schema[section] && schema[section][name];
-          return fn ? fn(value) : value;
+          return fn ? fn(value2) : value2;
         });
         return getall ? allValues : allValues.pop();
       }
@@ -26145,10 +26145,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           (config) => !(config.section === section && config.subsection === subsection)
         );
       }
-      async append(path12, value) {
-        return this.set(path12, value, true);
+      async append(path12, value2) {
+        return this.set(path12, value2, true);
       }
-      async set(path12, value, append2 = false) {
+      async set(path12, value2, append2 = false) {
         const {
           section,
           subsection,
@@ -26161,7 +26161,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           this.parsedConfig,
           (config) => config.path === normalizedPath
         );
-        if (value == null) {
+        if (value2 == null) {
           if (configIndex !== -1) {
             this.parsedConfig.splice(configIndex, 1);
           }
@@ -26170,7 +26170,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
             const config = this.parsedConfig[configIndex];
             const modifiedConfig = Object.assign({}, config, {
               name,
-              value,
+              value: value2,
               modified: true
             });
             if (append2) {
@@ -26186,7 +26186,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               section,
               subsection,
               name,
-              value,
+              value: value2,
               modified: true,
               path: normalizedPath
             };
@@ -26208,12 +26208,12 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         }
       }
       toString() {
-        return this.parsedConfig.map(({ line, section, subsection, name, value, modified: modified2 = false }) => {
+        return this.parsedConfig.map(({ line, section, subsection, name, value: value2, modified: modified2 = false }) => {
           if (!modified2) {
             return line;
           }
-          if (name != null && value != null) {
-            return `	${name} = ${serializeValue(value)}`;
+          if (name != null && value2 != null) {
+            return `	${name} = ${serializeValue(value2)}`;
           }
           if (subsection != null) {
             return `[${section} "${subsection}"]`;
@@ -26294,9 +26294,9 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         prune = false,
         pruneTags = false
       }) {
-        for (const value of refs.values()) {
-          if (!value.match(/[0-9a-f]{40}/)) {
-            throw new InvalidOidError(value);
+        for (const value2 of refs.values()) {
+          if (!value2.match(/[0-9a-f]{40}/)) {
+            throw new InvalidOidError(value2);
           }
         }
         const config = await GitConfigManager.get({ fs: fs5, gitdir });
@@ -26349,11 +26349,11 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           }
         }
         for (const [serverRef, translatedRef] of refTranslations) {
-          const value = refs.get(serverRef);
-          actualRefsToWrite.set(translatedRef, value);
+          const value2 = refs.get(serverRef);
+          actualRefsToWrite.set(translatedRef, value2);
         }
-        for (const [translatedRef, value] of symrefTranslations) {
-          actualRefsToWrite.set(translatedRef, value);
+        for (const [translatedRef, value2] of symrefTranslations) {
+          actualRefsToWrite.set(translatedRef, value2);
         }
         const pruned = [];
         if (prune) {
@@ -26373,10 +26373,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
             await _GitRefManager.deleteRefs({ fs: fs5, gitdir, refs: pruned });
           }
         }
-        for (const [key, value] of actualRefsToWrite) {
+        for (const [key, value2] of actualRefsToWrite) {
           await acquireLock(
             key,
-            async () => fs5.write(join(gitdir, key), `${value.trim()}
+            async () => fs5.write(join(gitdir, key), `${value2.trim()}
 `, "utf8")
           );
         }
@@ -26393,14 +26393,14 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
        * @returns {Promise<void>}
        */
       // TODO: make this less crude?
-      static async writeRef({ fs: fs5, gitdir, ref, value }) {
+      static async writeRef({ fs: fs5, gitdir, ref, value: value2 }) {
         assertWritableRef(ref);
-        if (!value.match(/[0-9a-f]{40}/)) {
-          throw new InvalidOidError(value);
+        if (!value2.match(/[0-9a-f]{40}/)) {
+          throw new InvalidOidError(value2);
         }
         await acquireLock(
           ref,
-          async () => fs5.write(join(gitdir, ref), `${value.trim()}
+          async () => fs5.write(join(gitdir, ref), `${value2.trim()}
 `, "utf8")
         );
       }
@@ -26414,11 +26414,11 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
        * @param {string} args.value - The target ref.
        * @returns {Promise<void>}
        */
-      static async writeSymbolicRef({ fs: fs5, gitdir, ref, value }) {
+      static async writeSymbolicRef({ fs: fs5, gitdir, ref, value: value2 }) {
         assertWritableRef(ref);
         await acquireLock(
           ref,
-          async () => fs5.write(join(gitdir, ref), `ref: ${value.trim()}
+          async () => fs5.write(join(gitdir, ref), `ref: ${value2.trim()}
 `, "utf8")
         );
       }
@@ -26968,8 +26968,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         return reader.slice(byte);
       }
     }
-    function fromValue2(value) {
-      let queue = [value];
+    function fromValue2(value2) {
+      let queue = [value2];
       return {
         next() {
           return Promise.resolve({ done: queue.length === 0, value: queue.pop() });
@@ -27058,15 +27058,15 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       }
       async _next() {
         this.started = true;
-        let { done, value } = await this.stream.next();
+        let { done, value: value2 } = await this.stream.next();
         if (done) {
           this._ended = true;
-          if (!value) return Buffer.alloc(0);
+          if (!value2) return Buffer.alloc(0);
         }
-        if (value) {
-          value = Buffer.from(value);
+        if (value2) {
+          value2 = Buffer.from(value2);
         }
-        return value;
+        return value2;
       }
       _trim() {
         this.buffer = this.buffer.slice(this.undoCursor);
@@ -27260,17 +27260,17 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         this.map = /* @__PURE__ */ new Map();
       }
       get(key) {
-        const value = this.map.get(key);
-        if (value !== void 0) {
+        const value2 = this.map.get(key);
+        if (value2 !== void 0) {
           this.map.delete(key);
-          this.map.set(key, value);
+          this.map.set(key, value2);
         }
-        return value;
+        return value2;
       }
-      set(key, value) {
-        const size = value.object.byteLength;
+      set(key, value2) {
+        const size = value2.object.byteLength;
         if (size > this.maxBytes / 4) return;
-        this.map.set(key, value);
+        this.map.set(key, value2);
         this.bytes += size;
         for (const [oldKey, old] of this.map) {
           if (this.bytes <= this.maxBytes) break;
@@ -28234,10 +28234,10 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         const seen = /* @__PURE__ */ new Set();
         for (const h of hs) {
           const key = h.slice(0, h.indexOf(" "));
-          const value = h.slice(h.indexOf(" ") + 1);
+          const value2 = h.slice(h.indexOf(" ") + 1);
           if (!seen.has(key)) {
             seen.add(key);
-            obj[key] = value;
+            obj[key] = value2;
           }
         }
         if (obj.tagger) {
@@ -28759,12 +28759,12 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       constructor() {
         this.value = null;
       }
-      consider(value) {
-        if (value === null || value === void 0) return;
+      consider(value2) {
+        if (value2 === null || value2 === void 0) return;
         if (this.value === null) {
-          this.value = value;
-        } else if (value < this.value) {
-          this.value = value;
+          this.value = value2;
+        } else if (value2 < this.value) {
+          this.value = value2;
         }
       }
       reset() {
@@ -28903,9 +28903,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
     }
     function isPromiseLike(obj) {
-      return isObject6(obj) && isFunction(obj.then) && isFunction(obj.catch);
+      return isObject7(obj) && isFunction(obj.then) && isFunction(obj.catch);
     }
-    function isObject6(obj) {
+    function isObject7(obj) {
       return obj && typeof obj === "object";
     }
     function isFunction(obj) {
@@ -29182,8 +29182,8 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         }
       }
     }
-    function assertParameter(name, value) {
-      if (value === void 0) {
+    function assertParameter(name, value2) {
+      if (value2 === void 0) {
         throw new MissingParameterError(name);
       }
     }
@@ -30164,13 +30164,13 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (signingKey) {
         tagObject = await GitAnnotatedTag.sign(tagObject, onSign, signingKey);
       }
-      const value = await _writeObject({
+      const value2 = await _writeObject({
         fs: fs5,
         gitdir,
         type: "tag",
         object: tagObject.toObject()
       });
-      await GitRefManager.writeRef({ fs: fs5, gitdir, ref, value });
+      await GitRefManager.writeRef({ fs: fs5, gitdir, ref, value: value2 });
     }
     async function annotatedTag({
       fs: _fs,
@@ -31767,8 +31767,8 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     async function forAwait2(iterable, cb) {
       const iter = getIterator2(iterable);
       while (true) {
-        const { value, done } = await iter.next();
-        if (value) await cb(value);
+        const { value: value2, done } = await iter.next();
+        if (value2) await cb(value2);
         if (done) break;
       }
       if (iter.return) iter.return();
@@ -31776,9 +31776,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     async function collect2(iterable) {
       let size = 0;
       const buffers = [];
-      await forAwait2(iterable, (value) => {
-        buffers.push(value);
-        size += value.byteLength;
+      await forAwait2(iterable, (value2) => {
+        buffers.push(value2);
+        size += value2.byteLength;
       });
       const result = new Uint8Array(size);
       let nextIndex = 0;
@@ -31820,11 +31820,11 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         return null;
       }
     }
-    function decodeUserinfo(value) {
+    function decodeUserinfo(value2) {
       try {
-        return decodeURIComponent(value);
+        return decodeURIComponent(value2);
       } catch (_) {
-        return value;
+        return value2;
       }
     }
     function padHex(b, n) {
@@ -31888,8 +31888,8 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         const i = line.indexOf("=");
         if (i > -1) {
           const key = line.slice(0, i);
-          const value = line.slice(i + 1);
-          capabilities2[key] = value;
+          const value2 = line.slice(i + 1);
+          capabilities2[key] = value2;
         } else {
           capabilities2[line] = true;
         }
@@ -32683,10 +32683,10 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         let bail = 10;
         let key = fullref;
         while (bail--) {
-          const value = remoteHTTP.symrefs.get(key);
-          if (value === void 0) break;
-          symrefs.set(key, value);
-          key = value;
+          const value2 = remoteHTTP.symrefs.get(key);
+          if (value2 === void 0) break;
+          symrefs.set(key, value2);
+          key = value2;
         }
         const realRef = remoteRefs.get(key);
         if (realRef) {
@@ -32725,8 +32725,8 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           ref: "HEAD",
           map: remoteRefs
         });
-        for (const [key, value] of remoteRefs.entries()) {
-          if (key !== "HEAD" && value === oid2) {
+        for (const [key, value2] of remoteRefs.entries()) {
+          if (key !== "HEAD" && value2 === oid2) {
             response.HEAD = key;
             break;
           }
@@ -33041,8 +33041,8 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const fullRef = await GitRefManager.expand({ fs: fs5, gitdir, ref });
       const currentRef = await _currentBranch({ fs: fs5, gitdir, fullname: true });
       if (fullRef === currentRef) {
-        const value = await GitRefManager.resolve({ fs: fs5, gitdir, ref: fullRef });
-        await GitRefManager.writeRef({ fs: fs5, gitdir, ref: "HEAD", value });
+        const value2 = await GitRefManager.resolve({ fs: fs5, gitdir, ref: fullRef });
+        await GitRefManager.writeRef({ fs: fs5, gitdir, ref: "HEAD", value: value2 });
       }
       await GitRefManager.deleteRef({ fs: fs5, gitdir, ref: fullRef });
       const abbrevRef = abbreviateRef(ref);
@@ -33697,7 +33697,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    function assignRefPath(root, path12, value) {
+    function assignRefPath(root, path12, value2) {
       const parts = path12.split("/");
       const last = parts.pop();
       if (last === "__proto__" || parts.includes("__proto__")) return;
@@ -33706,7 +33706,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         if (!Object.prototype.hasOwnProperty.call(o, part)) o[part] = {};
         o = o[part];
       }
-      o[last] = value;
+      o[last] = value2;
     }
     async function getRemoteInfo({
       http: http2,
@@ -33750,7 +33750,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     }
     function formatInfoRefs(remote, prefix, symrefs, peelTags) {
       const refs = [];
-      for (const [key, value] of remote.refs) {
+      for (const [key, value2] of remote.refs) {
         if (prefix && !key.startsWith(prefix)) continue;
         if (key.endsWith("^{}")) {
           if (peelTags) {
@@ -33758,12 +33758,12 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
             const last = refs[refs.length - 1];
             const r = last?.ref === _key ? last : refs.find((x2) => x2.ref === _key);
             if (r !== void 0) {
-              r.peeled = value;
+              r.peeled = value2;
             }
           }
           continue;
         }
-        const ref = { ref: key, oid: value };
+        const ref = { ref: key, oid: value2 };
         if (symrefs) {
           if (remote.symrefs.has(key)) {
             ref.target = remote.symrefs.get(key);
@@ -33807,9 +33807,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         }
         const capabilities = {};
         for (const cap of remote.capabilities) {
-          const [key, value] = cap.split("=");
-          if (value) {
-            capabilities[key] = value;
+          const [key, value2] = cap.split("=");
+          if (value2) {
+            capabilities[key] = value2;
           } else {
             capabilities[key] = true;
           }
@@ -34231,11 +34231,11 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         const [oid, ref, ...attrs] = line.split(" ");
         const r = { ref, oid };
         for (const attr of attrs) {
-          const [name, value] = attr.split(":");
+          const [name, value2] = attr.split(":");
           if (name === "symref-target") {
-            r.target = value;
+            r.target = value2;
           } else if (name === "peeled") {
-            r.peeled = value;
+            r.peeled = value2;
           }
         }
         refs.push(r);
@@ -35629,13 +35629,13 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (newexist) {
         throw new AlreadyExistsError("branch", ref, false);
       }
-      const value = await GitRefManager.resolve({
+      const value2 = await GitRefManager.resolve({
         fs: fs5,
         gitdir,
         ref: fulloldref,
         depth: 1
       });
-      await GitRefManager.writeRef({ fs: fs5, gitdir, ref: fullnewref, value });
+      await GitRefManager.writeRef({ fs: fs5, gitdir, ref: fullnewref, value: value2 });
       await GitRefManager.deleteRef({ fs: fs5, gitdir, ref: fulloldref });
       const fullCurrentBranchRef = await _currentBranch({
         fs: fs5,
@@ -35788,7 +35788,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       dir,
       gitdir = join(dir, ".git"),
       path: path12,
-      value,
+      value: value2,
       append: append2 = false
     }) {
       try {
@@ -35799,9 +35799,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         const updatedGitdir = await discoverGitdir({ fsp: fs5, dotgit: gitdir });
         const config = await GitConfigManager.get({ fs: fs5, gitdir: updatedGitdir });
         if (append2) {
-          await config.append(path12, value);
+          await config.append(path12, value2);
         } else {
-          await config.set(path12, value);
+          await config.set(path12, value2);
         }
         await GitConfigManager.save({ fs: fs5, gitdir: updatedGitdir, config });
       } catch (err) {
@@ -36470,7 +36470,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               workdirOid = await workdir.oid();
             }
             const entry = [void 0, headOid, workdirOid, stageOid];
-            const result = entry.map((value) => entry.indexOf(value));
+            const result = entry.map((value2) => entry.indexOf(value2));
             result.shift();
             return [filepath, ...result];
           }
@@ -36498,7 +36498,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         }
         ref = ref.startsWith("refs/tags/") ? ref : `refs/tags/${ref}`;
         const updatedGitdir = await discoverGitdir({ fsp: fs5, dotgit: gitdir });
-        const value = await GitRefManager.resolve({
+        const value2 = await GitRefManager.resolve({
           fs: fs5,
           gitdir: updatedGitdir,
           ref: object || "HEAD"
@@ -36506,7 +36506,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         if (!force && await GitRefManager.exists({ fs: fs5, gitdir: updatedGitdir, ref })) {
           throw new AlreadyExistsError("tag", ref);
         }
-        await GitRefManager.writeRef({ fs: fs5, gitdir: updatedGitdir, ref, value });
+        await GitRefManager.writeRef({ fs: fs5, gitdir: updatedGitdir, ref, value: value2 });
       } catch (err) {
         err.caller = "git.tag";
         throw err;
@@ -36738,7 +36738,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       dir,
       gitdir = join(dir, ".git"),
       ref,
-      value,
+      value: value2,
       force = false,
       symbolic = false
     }) {
@@ -36746,7 +36746,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         assertParameter("fs", _fs);
         assertParameter("gitdir", gitdir);
         assertParameter("ref", ref);
-        assertParameter("value", value);
+        assertParameter("value", value2);
         const fs5 = new FileSystem(_fs);
         if (!isValidRef(ref, true)) {
           throw new InvalidRefNameError(ref, cleanGitRef.clean(ref));
@@ -36760,19 +36760,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
             fs: fs5,
             gitdir: updatedGitdir,
             ref,
-            value
+            value: value2
           });
         } else {
-          value = await GitRefManager.resolve({
+          value2 = await GitRefManager.resolve({
             fs: fs5,
             gitdir: updatedGitdir,
-            ref: value
+            ref: value2
           });
           await GitRefManager.writeRef({
             fs: fs5,
             gitdir: updatedGitdir,
             ref,
-            value
+            value: value2
           });
         }
       } catch (err) {
@@ -37252,8 +37252,8 @@ var require_scope = __commonJS({
         super(nameStr);
         this.prefix = prefix;
       }
-      setValue(value, { property, itemIndex }) {
-        this.value = value;
+      setValue(value2, { property, itemIndex }) {
+        this.value = value2;
         this.scopePath = (0, code_1._)`.${new code_1.Name(property)}[${itemIndex}]`;
       }
     };
@@ -37272,13 +37272,13 @@ var require_scope = __commonJS({
       name(prefix) {
         return new ValueScopeName(prefix, this._newName(prefix));
       }
-      value(nameOrPrefix, value) {
+      value(nameOrPrefix, value2) {
         var _a;
-        if (value.ref === void 0)
+        if (value2.ref === void 0)
           throw new Error("CodeGen: ref must be passed in value");
         const name = this.toName(nameOrPrefix);
         const { prefix } = name;
-        const valueKey2 = (_a = value.key) !== null && _a !== void 0 ? _a : value.ref;
+        const valueKey2 = (_a = value2.key) !== null && _a !== void 0 ? _a : value2.ref;
         let vs = this._values[prefix];
         if (vs) {
           const _name = vs.get(valueKey2);
@@ -37290,8 +37290,8 @@ var require_scope = __commonJS({
         vs.set(valueKey2, name);
         const s = this._scope[prefix] || (this._scope[prefix] = []);
         const itemIndex = s.length;
-        s[itemIndex] = value.ref;
-        name.setValue(value, { property: prefix, itemIndex });
+        s[itemIndex] = value2.ref;
+        name.setValue(value2, { property: prefix, itemIndex });
         return name;
       }
       getValue(prefix, keyOrRef) {
@@ -37761,8 +37761,8 @@ var require_codegen = __commonJS({
         return this._extScope.name(prefix);
       }
       // reserves unique name in the external scope and assigns value to it
-      scopeValue(prefixOrName, value) {
-        const name = this._extScope.value(prefixOrName, value);
+      scopeValue(prefixOrName, value2) {
+        const name = this._extScope.value(prefixOrName, value2);
         const vs = this._values[name.prefix] || (this._values[name.prefix] = /* @__PURE__ */ new Set());
         vs.add(name);
         return name;
@@ -37816,13 +37816,13 @@ var require_codegen = __commonJS({
       // returns code for object literal for the passed argument list of key-value pairs
       object(...keyValues) {
         const code2 = ["{"];
-        for (const [key, value] of keyValues) {
+        for (const [key, value2] of keyValues) {
           if (code2.length > 1)
             code2.push(",");
           code2.push(key);
-          if (key !== value || this.opts.es5) {
+          if (key !== value2 || this.opts.es5) {
             code2.push(":");
-            (0, code_1.addCodeArg)(code2, value);
+            (0, code_1.addCodeArg)(code2, value2);
           }
         }
         code2.push("}");
@@ -37901,10 +37901,10 @@ var require_codegen = __commonJS({
         return this._leafNode(new Break(label));
       }
       // `return` statement
-      return(value) {
+      return(value2) {
         const node = new Return();
         this._blockNode(node);
-        this.code(value);
+        this.code(value2);
         if (node.nodes.length !== 1)
           throw new Error('CodeGen: "return" should have one node');
         return this._endBlockNode(Return);
@@ -41266,13 +41266,13 @@ var require_fast_uri = __commonJS({
       if (typeof uri !== "string" && typeof uri !== "object") {
         return void 0;
       }
-      let value;
+      let value2;
       try {
-        value = typeof uri === "string" ? uri : serialize(uri, opts);
+        value2 = typeof uri === "string" ? uri : serialize(uri, opts);
       } catch {
         return void 0;
       }
-      const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value, opts);
+      const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value2, opts);
       return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? void 0 : normalized;
     }
     var fastUri = {
@@ -42139,13 +42139,13 @@ var require_ucs2length = __commonJS({
       const len = str.length;
       let length = 0;
       let pos = 0;
-      let value;
+      let value2;
       while (pos < len) {
         length++;
-        value = str.charCodeAt(pos++);
-        if (value >= 55296 && value <= 56319 && pos < len) {
-          value = str.charCodeAt(pos);
-          if ((value & 64512) === 56320)
+        value2 = str.charCodeAt(pos++);
+        if (value2 >= 55296 && value2 <= 56319 && pos < len) {
+          value2 = str.charCodeAt(pos);
+          if ((value2 & 64512) === 56320)
             pos++;
         }
       }
@@ -44705,11 +44705,11 @@ var require_formats = __commonJS({
     }
     var MIN_INT32 = -(2 ** 31);
     var MAX_INT32 = 2 ** 31 - 1;
-    function validateInt32(value) {
-      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
+    function validateInt32(value2) {
+      return Number.isInteger(value2) && value2 <= MAX_INT32 && value2 >= MIN_INT32;
     }
-    function validateInt64(value) {
-      return Number.isInteger(value);
+    function validateInt64(value2) {
+      return Number.isInteger(value2);
     }
     function validateNumber() {
       return true;
@@ -45602,26 +45602,26 @@ var require_toJS = __commonJS({
   "node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity = require_identity();
-    function toJS(value, arg, ctx) {
-      if (Array.isArray(value))
-        return value.map((v, i) => toJS(v, String(i), ctx));
-      if (value && typeof value.toJSON === "function") {
-        if (!ctx || !identity.hasAnchor(value))
-          return value.toJSON(arg, ctx);
+    function toJS(value2, arg, ctx) {
+      if (Array.isArray(value2))
+        return value2.map((v, i) => toJS(v, String(i), ctx));
+      if (value2 && typeof value2.toJSON === "function") {
+        if (!ctx || !identity.hasAnchor(value2))
+          return value2.toJSON(arg, ctx);
         const data = { aliasCount: 0, count: 1, res: void 0 };
-        ctx.anchors.set(value, data);
+        ctx.anchors.set(value2, data);
         ctx.onCreate = (res2) => {
           data.res = res2;
           delete ctx.onCreate;
         };
-        const res = value.toJSON(arg, ctx);
+        const res = value2.toJSON(arg, ctx);
         if (ctx.onCreate)
           ctx.onCreate(res);
         return res;
       }
-      if (typeof value === "bigint" && !ctx?.keep)
-        return Number(value);
-      return value;
+      if (typeof value2 === "bigint" && !ctx?.keep)
+        return Number(value2);
+      return value2;
     }
     exports.toJS = toJS;
   }
@@ -45793,11 +45793,11 @@ var require_Scalar = __commonJS({
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
-    var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
+    var isScalarValue = (value2) => !value2 || typeof value2 !== "function" && typeof value2 !== "object";
     var Scalar2 = class extends Node.NodeBase {
-      constructor(value) {
+      constructor(value2) {
         super(identity.SCALAR);
-        this.value = value;
+        this.value = value2;
       }
       toJSON(arg, ctx) {
         return ctx?.keep ? this.value : toJS.toJS(this.value, arg, ctx);
@@ -45824,7 +45824,7 @@ var require_createNode = __commonJS({
     var identity = require_identity();
     var Scalar2 = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
-    function findTagObject(value, tagName, tags) {
+    function findTagObject(value2, tagName, tags) {
       if (tagName) {
         const match = tags.filter((t) => t.tag === tagName);
         const tagObj = match.find((t) => !t.format) ?? match[0];
@@ -45832,53 +45832,53 @@ var require_createNode = __commonJS({
           throw new Error(`Tag ${tagName} not found`);
         return tagObj;
       }
-      return tags.find((t) => t.identify?.(value) && !t.format);
+      return tags.find((t) => t.identify?.(value2) && !t.format);
     }
-    function createNode(value, tagName, ctx) {
-      if (identity.isDocument(value))
-        value = value.contents;
-      if (identity.isNode(value))
-        return value;
-      if (identity.isPair(value)) {
+    function createNode(value2, tagName, ctx) {
+      if (identity.isDocument(value2))
+        value2 = value2.contents;
+      if (identity.isNode(value2))
+        return value2;
+      if (identity.isPair(value2)) {
         const map = ctx.schema[identity.MAP].createNode?.(ctx.schema, null, ctx);
-        map.items.push(value);
+        map.items.push(value2);
         return map;
       }
-      if (value instanceof String || value instanceof Number || value instanceof Boolean || typeof BigInt !== "undefined" && value instanceof BigInt) {
-        value = value.valueOf();
+      if (value2 instanceof String || value2 instanceof Number || value2 instanceof Boolean || typeof BigInt !== "undefined" && value2 instanceof BigInt) {
+        value2 = value2.valueOf();
       }
       const { aliasDuplicateObjects, onAnchor, onTagObj, schema, sourceObjects } = ctx;
       let ref = void 0;
-      if (aliasDuplicateObjects && value && typeof value === "object") {
-        ref = sourceObjects.get(value);
+      if (aliasDuplicateObjects && value2 && typeof value2 === "object") {
+        ref = sourceObjects.get(value2);
         if (ref) {
-          ref.anchor ?? (ref.anchor = onAnchor(value));
+          ref.anchor ?? (ref.anchor = onAnchor(value2));
           return new Alias.Alias(ref.anchor);
         } else {
           ref = { anchor: null, node: null };
-          sourceObjects.set(value, ref);
+          sourceObjects.set(value2, ref);
         }
       }
       if (tagName?.startsWith("!!"))
         tagName = defaultTagPrefix + tagName.slice(2);
-      let tagObj = findTagObject(value, tagName, schema.tags);
+      let tagObj = findTagObject(value2, tagName, schema.tags);
       if (!tagObj) {
-        if (value && typeof value.toJSON === "function") {
-          value = value.toJSON();
+        if (value2 && typeof value2.toJSON === "function") {
+          value2 = value2.toJSON();
         }
-        if (!value || typeof value !== "object") {
-          const node2 = new Scalar2.Scalar(value);
+        if (!value2 || typeof value2 !== "object") {
+          const node2 = new Scalar2.Scalar(value2);
           if (ref)
             ref.node = node2;
           return node2;
         }
-        tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
+        tagObj = value2 instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value2) ? schema[identity.SEQ] : schema[identity.MAP];
       }
       if (onTagObj) {
         onTagObj(tagObj);
         delete ctx.onTagObj;
       }
-      const node = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar2.Scalar(value);
+      const node = tagObj?.createNode ? tagObj.createNode(ctx.schema, value2, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value2, ctx) : new Scalar2.Scalar(value2);
       if (tagName)
         node.tag = tagName;
       else if (!tagObj.default)
@@ -45898,8 +45898,8 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path12, value) {
-      let v = value;
+    function collectionFromPath(schema, path12, value2) {
+      let v = value2;
       for (let i = path12.length - 1; i >= 0; --i) {
         const k2 = path12[i];
         if (typeof k2 === "number" && Number.isInteger(k2) && k2 >= 0) {
@@ -45950,16 +45950,16 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path12, value) {
+      addIn(path12, value2) {
         if (isEmptyPath(path12))
-          this.add(value);
+          this.add(value2);
         else {
           const [key, ...rest] = path12;
           const node = this.get(key, true);
           if (identity.isCollection(node))
-            node.addIn(rest, value);
+            node.addIn(rest, value2);
           else if (node === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key, collectionFromPath(this.schema, rest, value2));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
         }
@@ -46013,16 +46013,16 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value) {
+      setIn(path12, value2) {
         const [key, ...rest] = path12;
         if (rest.length === 0) {
-          this.set(key, value);
+          this.set(key, value2);
         } else {
           const node = this.get(key, true);
           if (identity.isCollection(node))
-            node.setIn(rest, value);
+            node.setIn(rest, value2);
           else if (node === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key, collectionFromPath(this.schema, rest, value2));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
         }
@@ -46217,13 +46217,13 @@ var require_stringifyString = __commonJS({
       }
       return true;
     }
-    function doubleQuotedString(value, ctx) {
-      const json = JSON.stringify(value);
+    function doubleQuotedString(value2, ctx) {
+      const json = JSON.stringify(value2);
       if (ctx.options.doubleQuotedAsJSON)
         return json;
       const { implicitKey } = ctx;
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
-      const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
+      const indent = ctx.indent || (containsDocumentMarker(value2) ? "  " : "");
       let str = "";
       let start2 = 0;
       for (let i = 0, ch = json[i]; ch; ch = json[++i]) {
@@ -46297,22 +46297,22 @@ var require_stringifyString = __commonJS({
       str = start2 ? str + json.slice(start2) : json;
       return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
-    function singleQuotedString(value, ctx) {
-      if (ctx.options.singleQuote === false || ctx.implicitKey && value.includes("\n") || /[ \t]\n|\n[ \t]/.test(value))
-        return doubleQuotedString(value, ctx);
-      const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
-      const res = "'" + value.replace(/'/g, "''").replace(/\n+/g, `$&
+    function singleQuotedString(value2, ctx) {
+      if (ctx.options.singleQuote === false || ctx.implicitKey && value2.includes("\n") || /[ \t]\n|\n[ \t]/.test(value2))
+        return doubleQuotedString(value2, ctx);
+      const indent = ctx.indent || (containsDocumentMarker(value2) ? "  " : "");
+      const res = "'" + value2.replace(/'/g, "''").replace(/\n+/g, `$&
 ${indent}`) + "'";
       return ctx.implicitKey ? res : foldFlowLines.foldFlowLines(res, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
-    function quotedString(value, ctx) {
+    function quotedString(value2, ctx) {
       const { singleQuote } = ctx.options;
       let qs;
       if (singleQuote === false)
         qs = doubleQuotedString;
       else {
-        const hasDouble = value.includes('"');
-        const hasSingle = value.includes("'");
+        const hasDouble = value2.includes('"');
+        const hasSingle = value2.includes("'");
         if (hasDouble && !hasSingle)
           qs = singleQuotedString;
         else if (hasSingle && !hasDouble)
@@ -46320,7 +46320,7 @@ ${indent}`) + "'";
         else
           qs = singleQuote ? singleQuotedString : doubleQuotedString;
       }
-      return qs(value, ctx);
+      return qs(value2, ctx);
     }
     var blockEndNewlines;
     try {
@@ -46328,27 +46328,27 @@ ${indent}`) + "'";
     } catch {
       blockEndNewlines = /\n+(?!\n|$)/g;
     }
-    function blockString({ comment: comment2, type, value }, ctx, onComment, onChompKeep) {
+    function blockString({ comment: comment2, type, value: value2 }, ctx, onComment, onChompKeep) {
       const { blockQuote, commentString, lineWidth } = ctx.options;
-      if (!blockQuote || /\n[\t ]+$/.test(value)) {
-        return quotedString(value, ctx);
+      if (!blockQuote || /\n[\t ]+$/.test(value2)) {
+        return quotedString(value2, ctx);
       }
-      const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar2.Scalar.BLOCK_FOLDED ? false : type === Scalar2.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
-      if (!value)
+      const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value2) ? "  " : "");
+      const literal = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar2.Scalar.BLOCK_FOLDED ? false : type === Scalar2.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value2, lineWidth, indent.length);
+      if (!value2)
         return literal ? "|\n" : ">\n";
       let chomp;
       let endStart;
-      for (endStart = value.length; endStart > 0; --endStart) {
-        const ch = value[endStart - 1];
+      for (endStart = value2.length; endStart > 0; --endStart) {
+        const ch = value2[endStart - 1];
         if (ch !== "\n" && ch !== "	" && ch !== " ")
           break;
       }
-      let end = value.substring(endStart);
+      let end = value2.substring(endStart);
       const endNlPos = end.indexOf("\n");
       if (endNlPos === -1) {
         chomp = "-";
-      } else if (value === end || endNlPos !== end.length - 1) {
+      } else if (value2 === end || endNlPos !== end.length - 1) {
         chomp = "+";
         if (onChompKeep)
           onChompKeep();
@@ -46356,7 +46356,7 @@ ${indent}`) + "'";
         chomp = "";
       }
       if (end) {
-        value = value.slice(0, -end.length);
+        value2 = value2.slice(0, -end.length);
         if (end[end.length - 1] === "\n")
           end = end.slice(0, -1);
         end = end.replace(blockEndNewlines, `$&${indent}`);
@@ -46364,8 +46364,8 @@ ${indent}`) + "'";
       let startWithSpace = false;
       let startEnd;
       let startNlPos = -1;
-      for (startEnd = 0; startEnd < value.length; ++startEnd) {
-        const ch = value[startEnd];
+      for (startEnd = 0; startEnd < value2.length; ++startEnd) {
+        const ch = value2[startEnd];
         if (ch === " ")
           startWithSpace = true;
         else if (ch === "\n")
@@ -46373,9 +46373,9 @@ ${indent}`) + "'";
         else
           break;
       }
-      let start2 = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
+      let start2 = value2.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
       if (start2) {
-        value = value.substring(start2.length);
+        value2 = value2.substring(start2.length);
         start2 = start2.replace(/\n+/g, `$&${indent}`);
       }
       const indentSize = indent ? "2" : "1";
@@ -46386,7 +46386,7 @@ ${indent}`) + "'";
           onComment();
       }
       if (!literal) {
-        const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
+        const foldedValue = value2.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
         if (blockQuote !== "folded" && type !== Scalar2.Scalar.BLOCK_FOLDED) {
@@ -46399,37 +46399,37 @@ ${indent}`) + "'";
           return `>${header}
 ${indent}${body}`;
       }
-      value = value.replace(/\n+/g, `$&${indent}`);
+      value2 = value2.replace(/\n+/g, `$&${indent}`);
       return `|${header}
-${indent}${start2}${value}${end}`;
+${indent}${start2}${value2}${end}`;
     }
     function plainString(item, ctx, onComment, onChompKeep) {
-      const { type, value } = item;
+      const { type, value: value2 } = item;
       const { actualString, implicitKey, indent, indentStep, inFlow } = ctx;
-      if (implicitKey && value.includes("\n") || inFlow && /[[\]{},]/.test(value)) {
-        return quotedString(value, ctx);
+      if (implicitKey && value2.includes("\n") || inFlow && /[[\]{},]/.test(value2)) {
+        return quotedString(value2, ctx);
       }
-      if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value)) {
-        return implicitKey || inFlow || !value.includes("\n") ? quotedString(value, ctx) : blockString(item, ctx, onComment, onChompKeep);
+      if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value2)) {
+        return implicitKey || inFlow || !value2.includes("\n") ? quotedString(value2, ctx) : blockString(item, ctx, onComment, onChompKeep);
       }
-      if (!implicitKey && !inFlow && type !== Scalar2.Scalar.PLAIN && value.includes("\n")) {
+      if (!implicitKey && !inFlow && type !== Scalar2.Scalar.PLAIN && value2.includes("\n")) {
         return blockString(item, ctx, onComment, onChompKeep);
       }
-      if (containsDocumentMarker(value)) {
+      if (containsDocumentMarker(value2)) {
         if (indent === "") {
           ctx.forceBlockIndent = true;
           return blockString(item, ctx, onComment, onChompKeep);
         } else if (implicitKey && indent === indentStep) {
-          return quotedString(value, ctx);
+          return quotedString(value2, ctx);
         }
       }
-      const str = value.replace(/\n+/g, `$&
+      const str = value2.replace(/\n+/g, `$&
 ${indent}`);
       if (actualString) {
         const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str);
         const { compat, tags } = ctx.doc.schema;
         if (tags.some(test) || compat?.some(test))
-          return quotedString(value, ctx);
+          return quotedString(value2, ctx);
       }
       return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
@@ -46602,7 +46602,7 @@ var require_stringifyPair = __commonJS({
     var Scalar2 = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
-    function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
+    function stringifyPair({ key, value: value2 }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
       let keyComment = identity.isNode(key) && key.comment || null;
       if (simpleKeys) {
@@ -46614,7 +46614,7 @@ var require_stringifyPair = __commonJS({
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar2.Scalar.BLOCK_FOLDED || key.type === Scalar2.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key || keyComment && value2 == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar2.Scalar.BLOCK_FOLDED || key.type === Scalar2.Scalar.BLOCK_LITERAL : typeof key === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -46629,12 +46629,12 @@ var require_stringifyPair = __commonJS({
         explicitKey = true;
       }
       if (ctx.inFlow) {
-        if (allNullValues || value == null) {
+        if (allNullValues || value2 == null) {
           if (keyCommentDone && onComment)
             onComment();
           return str === "" ? "?" : explicitKey ? `? ${str}` : str;
         }
-      } else if (allNullValues && !simpleKeys || value == null && explicitKey) {
+      } else if (allNullValues && !simpleKeys || value2 == null && explicitKey) {
         str = `? ${str}`;
         if (keyComment && !keyCommentDone) {
           str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
@@ -46655,26 +46655,26 @@ ${indent}:`;
           str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
-      if (identity.isNode(value)) {
-        vsb = !!value.spaceBefore;
-        vcb = value.commentBefore;
-        valueComment = value.comment;
+      if (identity.isNode(value2)) {
+        vsb = !!value2.spaceBefore;
+        vcb = value2.commentBefore;
+        valueComment = value2.comment;
       } else {
         vsb = false;
         vcb = null;
         valueComment = null;
-        if (value && typeof value === "object")
-          value = doc.createNode(value);
+        if (value2 && typeof value2 === "object")
+          value2 = doc.createNode(value2);
       }
       ctx.implicitKey = false;
-      if (!explicitKey && !keyComment && identity.isScalar(value))
+      if (!explicitKey && !keyComment && identity.isScalar(value2))
         ctx.indentAtStart = str.length + 1;
       chompKeep = false;
-      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
+      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value2) && !value2.flow && !value2.tag && !value2.anchor) {
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify.stringify(value2, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -46690,11 +46690,11 @@ ${stringifyComment.indentComment(cs, ctx.indent)}`;
           ws += `
 ${ctx.indent}`;
         }
-      } else if (!explicitKey && identity.isCollection(value)) {
+      } else if (!explicitKey && identity.isCollection(value2)) {
         const vs0 = valueStr[0];
         const nl0 = valueStr.indexOf("\n");
         const hasNewline = nl0 !== -1;
-        const flow = ctx.inFlow ?? value.flow ?? value.items.length === 0;
+        const flow = ctx.inFlow ?? value2.flow ?? value2.items.length === 0;
         if (hasNewline || !flow) {
           let hasPropsLine = false;
           if (hasNewline && (vs0 === "&" || vs0 === "!")) {
@@ -46757,7 +46757,7 @@ var require_merge = __commonJS({
     var Scalar2 = require_Scalar();
     var MERGE_KEY = "<<";
     var merge2 = {
-      identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
+      identify: (value2) => value2 === MERGE_KEY || typeof value2 === "symbol" && value2.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
       test: /^<<$/,
@@ -46767,8 +46767,8 @@ var require_merge = __commonJS({
       stringify: () => MERGE_KEY
     };
     var isMergeKey2 = (ctx, key) => (merge2.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar2.Scalar.PLAIN) && merge2.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
-    function addMergeToJSMap(ctx, map, value) {
-      const source = resolveAliasValue(ctx, value);
+    function addMergeToJSMap(ctx, map, value2) {
+      const source = resolveAliasValue(ctx, value2);
       if (identity.isSeq(source))
         for (const it of source.items)
           mergeValue(ctx, map, it);
@@ -46778,20 +46778,20 @@ var require_merge = __commonJS({
       else
         mergeValue(ctx, map, source);
     }
-    function mergeValue(ctx, map, value) {
-      const source = resolveAliasValue(ctx, value);
+    function mergeValue(ctx, map, value2) {
+      const source = resolveAliasValue(ctx, value2);
       if (!identity.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
-      for (const [key, value2] of srcMap) {
+      for (const [key, value3] of srcMap) {
         if (map instanceof Map) {
           if (!map.has(key))
-            map.set(key, value2);
+            map.set(key, value3);
         } else if (map instanceof Set) {
           map.add(key);
         } else if (!Object.prototype.hasOwnProperty.call(map, key)) {
           Object.defineProperty(map, key, {
-            value: value2,
+            value: value3,
             writable: true,
             enumerable: true,
             configurable: true
@@ -46800,8 +46800,8 @@ var require_merge = __commonJS({
       }
       return map;
     }
-    function resolveAliasValue(ctx, value) {
-      return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
+    function resolveAliasValue(ctx, value2) {
+      return ctx && identity.isAlias(value2) ? value2.resolve(ctx.doc, ctx) : value2;
     }
     exports.addMergeToJSMap = addMergeToJSMap;
     exports.isMergeKey = isMergeKey2;
@@ -46818,20 +46818,20 @@ var require_addPairToJSMap = __commonJS({
     var stringify = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
-    function addPairToJSMap(ctx, map, { key, value }) {
+    function addPairToJSMap(ctx, map, { key, value: value2 }) {
       if (identity.isNode(key) && key.addToJSMap)
-        key.addToJSMap(ctx, map, value);
+        key.addToJSMap(ctx, map, value2);
       else if (merge2.isMergeKey(ctx, key))
-        merge2.addMergeToJSMap(ctx, map, value);
+        merge2.addMergeToJSMap(ctx, map, value2);
       else {
         const jsKey = toJS.toJS(key, "", ctx);
         if (map instanceof Map) {
-          map.set(jsKey, toJS.toJS(value, jsKey, ctx));
+          map.set(jsKey, toJS.toJS(value2, jsKey, ctx));
         } else if (map instanceof Set) {
           map.add(jsKey);
         } else {
           const stringKey = stringifyKey(key, jsKey, ctx);
-          const jsValue = toJS.toJS(value, stringKey, ctx);
+          const jsValue = toJS.toJS(value2, stringKey, ctx);
           if (stringKey in map)
             Object.defineProperty(map, stringKey, {
               value: jsValue,
@@ -46881,24 +46881,24 @@ var require_Pair = __commonJS({
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
     var identity = require_identity();
-    function createPair(key, value, ctx) {
+    function createPair(key, value2, ctx) {
       const k2 = createNode.createNode(key, void 0, ctx);
-      const v = createNode.createNode(value, void 0, ctx);
+      const v = createNode.createNode(value2, void 0, ctx);
       return new Pair(k2, v);
     }
     var Pair = class _Pair {
-      constructor(key, value = null) {
+      constructor(key, value2 = null) {
         Object.defineProperty(this, identity.NODE_TYPE, { value: identity.PAIR });
         this.key = key;
-        this.value = value;
+        this.value = value2;
       }
       clone(schema) {
-        let { key, value } = this;
+        let { key, value: value2 } = this;
         if (identity.isNode(key))
           key = key.clone(schema);
-        if (identity.isNode(value))
-          value = value.clone(schema);
-        return new _Pair(key, value);
+        if (identity.isNode(value2))
+          value2 = value2.clone(schema);
+        return new _Pair(key, value2);
       }
       toJSON(_, ctx) {
         const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
@@ -47101,17 +47101,17 @@ var require_YAMLMap = __commonJS({
       static from(schema, obj, ctx) {
         const { keepUndefined, replacer } = ctx;
         const map = new this(schema);
-        const add = (key, value) => {
+        const add = (key, value2) => {
           if (typeof replacer === "function")
-            value = replacer.call(obj, key, value);
+            value2 = replacer.call(obj, key, value2);
           else if (Array.isArray(replacer) && !replacer.includes(key))
             return;
-          if (value !== void 0 || keepUndefined)
-            map.items.push(Pair.createPair(key, value, ctx));
+          if (value2 !== void 0 || keepUndefined)
+            map.items.push(Pair.createPair(key, value2, ctx));
         };
         if (obj instanceof Map) {
-          for (const [key, value] of obj)
-            add(key, value);
+          for (const [key, value2] of obj)
+            add(key, value2);
         } else if (obj && typeof obj === "object") {
           for (const key of Object.keys(obj))
             add(key, obj[key]);
@@ -47169,8 +47169,8 @@ var require_YAMLMap = __commonJS({
       has(key) {
         return !!findPair(this.items, key);
       }
-      set(key, value) {
-        this.add(new Pair.Pair(key, value), true);
+      set(key, value2) {
+        this.add(new Pair.Pair(key, value2), true);
       }
       /**
        * @param ctx - Conversion context, originally set in Document#toJS()
@@ -47248,8 +47248,8 @@ var require_YAMLSeq = __commonJS({
         super(identity.SEQ, schema);
         this.items = [];
       }
-      add(value) {
-        this.items.push(value);
+      add(value2) {
+        this.items.push(value2);
       }
       /**
        * Removes a value from the collection.
@@ -47290,15 +47290,15 @@ var require_YAMLSeq = __commonJS({
        * If `key` does not contain a representation of an integer, this will throw.
        * It may be wrapped in a `Scalar`.
        */
-      set(key, value) {
+      set(key, value2) {
         const idx = asItemIndex(key);
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key}.`);
         const prev = this.items[idx];
-        if (identity.isScalar(prev) && Scalar2.isScalarValue(value))
-          prev.value = value;
+        if (identity.isScalar(prev) && Scalar2.isScalarValue(value2))
+          prev.value = value2;
         else
-          this.items[idx] = value;
+          this.items[idx] = value2;
       }
       toJSON(_, ctx) {
         const seq = [];
@@ -47374,7 +47374,7 @@ var require_string = __commonJS({
     "use strict";
     var stringifyString = require_stringifyString();
     var string = {
-      identify: (value) => typeof value === "string",
+      identify: (value2) => typeof value2 === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
       resolve: (str) => str,
@@ -47393,7 +47393,7 @@ var require_null = __commonJS({
     "use strict";
     var Scalar2 = require_Scalar();
     var nullTag = {
-      identify: (value) => value == null,
+      identify: (value2) => value2 == null,
       createNode: () => new Scalar2.Scalar(null),
       default: true,
       tag: "tag:yaml.org,2002:null",
@@ -47411,18 +47411,18 @@ var require_bool = __commonJS({
     "use strict";
     var Scalar2 = require_Scalar();
     var boolTag = {
-      identify: (value) => typeof value === "boolean",
+      identify: (value2) => typeof value2 === "boolean",
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
       resolve: (str) => new Scalar2.Scalar(str[0] === "t" || str[0] === "T"),
-      stringify({ source, value }, ctx) {
+      stringify({ source, value: value2 }, ctx) {
         if (source && boolTag.test.test(source)) {
           const sv = source[0] === "t" || source[0] === "T";
-          if (value === sv)
+          if (value2 === sv)
             return source;
         }
-        return value ? ctx.options.trueStr : ctx.options.falseStr;
+        return value2 ? ctx.options.trueStr : ctx.options.falseStr;
       }
     };
     exports.boolTag = boolTag;
@@ -47433,13 +47433,13 @@ var require_bool = __commonJS({
 var require_stringifyNumber = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
-    function stringifyNumber({ format, minFractionDigits, tag, value }) {
-      if (typeof value === "bigint")
-        return String(value);
-      const num = typeof value === "number" ? value : Number(value);
+    function stringifyNumber({ format, minFractionDigits, tag, value: value2 }) {
+      if (typeof value2 === "bigint")
+        return String(value2);
+      const num = typeof value2 === "number" ? value2 : Number(value2);
       if (!isFinite(num))
         return isNaN(num) ? ".nan" : num < 0 ? "-.inf" : ".inf";
-      let n = Object.is(value, -0) ? "-0" : JSON.stringify(value);
+      let n = Object.is(value2, -0) ? "-0" : JSON.stringify(value2);
       if (!format && minFractionDigits && (!tag || tag === "tag:yaml.org,2002:float") && /^-?\d/.test(n) && !n.includes("e")) {
         let i = n.indexOf(".");
         if (i < 0) {
@@ -47463,7 +47463,7 @@ var require_float = __commonJS({
     var Scalar2 = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
@@ -47471,7 +47471,7 @@ var require_float = __commonJS({
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
@@ -47483,7 +47483,7 @@ var require_float = __commonJS({
       }
     };
     var float = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
@@ -47507,16 +47507,16 @@ var require_int = __commonJS({
   "node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
-    var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
+    var intIdentify = (value2) => typeof value2 === "bigint" || Number.isInteger(value2);
     var intResolve = (str, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix);
     function intStringify(node, radix, prefix) {
-      const { value } = node;
-      if (intIdentify(value) && value >= 0)
-        return prefix + value.toString(radix);
+      const { value: value2 } = node;
+      if (intIdentify(value2) && value2 >= 0)
+        return prefix + value2.toString(radix);
       return stringifyNumber.stringifyNumber(node);
     }
     var intOct = {
-      identify: (value) => intIdentify(value) && value >= 0,
+      identify: (value2) => intIdentify(value2) && value2 >= 0,
       default: true,
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
@@ -47533,7 +47533,7 @@ var require_int = __commonJS({
       stringify: stringifyNumber.stringifyNumber
     };
     var intHex = {
-      identify: (value) => intIdentify(value) && value >= 0,
+      identify: (value2) => intIdentify(value2) && value2 >= 0,
       default: true,
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
@@ -47582,20 +47582,20 @@ var require_schema3 = __commonJS({
     var Scalar2 = require_Scalar();
     var map = require_map();
     var seq = require_seq();
-    function intIdentify(value) {
-      return typeof value === "bigint" || Number.isInteger(value);
+    function intIdentify(value2) {
+      return typeof value2 === "bigint" || Number.isInteger(value2);
     }
-    var stringifyJSON = ({ value }) => JSON.stringify(value);
+    var stringifyJSON = ({ value: value2 }) => JSON.stringify(value2);
     var jsonScalars = [
       {
-        identify: (value) => typeof value === "string",
+        identify: (value2) => typeof value2 === "string",
         default: true,
         tag: "tag:yaml.org,2002:str",
         resolve: (str) => str,
         stringify: stringifyJSON
       },
       {
-        identify: (value) => value == null,
+        identify: (value2) => value2 == null,
         createNode: () => new Scalar2.Scalar(null),
         default: true,
         tag: "tag:yaml.org,2002:null",
@@ -47604,7 +47604,7 @@ var require_schema3 = __commonJS({
         stringify: stringifyJSON
       },
       {
-        identify: (value) => typeof value === "boolean",
+        identify: (value2) => typeof value2 === "boolean",
         default: true,
         tag: "tag:yaml.org,2002:bool",
         test: /^true$|^false$/,
@@ -47617,10 +47617,10 @@ var require_schema3 = __commonJS({
         tag: "tag:yaml.org,2002:int",
         test: /^-?(?:0|[1-9][0-9]*)$/,
         resolve: (str, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str, 10),
-        stringify: ({ value }) => intIdentify(value) ? value.toString() : JSON.stringify(value)
+        stringify: ({ value: value2 }) => intIdentify(value2) ? value2.toString() : JSON.stringify(value2)
       },
       {
-        identify: (value) => typeof value === "number",
+        identify: (value2) => typeof value2 === "number",
         default: true,
         tag: "tag:yaml.org,2002:float",
         test: /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$/,
@@ -47650,7 +47650,7 @@ var require_binary = __commonJS({
     var Scalar2 = require_Scalar();
     var stringifyString = require_stringifyString();
     var binary = {
-      identify: (value) => value instanceof Uint8Array,
+      identify: (value2) => value2 instanceof Uint8Array,
       // Buffer inherits from Uint8Array
       default: false,
       tag: "tag:yaml.org,2002:binary",
@@ -47676,10 +47676,10 @@ var require_binary = __commonJS({
           return src;
         }
       },
-      stringify({ comment: comment2, type, value }, ctx, onComment, onChompKeep) {
-        if (!value)
+      stringify({ comment: comment2, type, value: value2 }, ctx, onComment, onChompKeep) {
+        if (!value2)
           return "";
-        const buf = value;
+        const buf = value2;
         let str;
         if (typeof node_buffer.Buffer === "function") {
           str = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
@@ -47751,25 +47751,25 @@ ${cn.comment}` : item.comment;
         for (let it of iterable) {
           if (typeof replacer === "function")
             it = replacer.call(iterable, String(i++), it);
-          let key, value;
+          let key, value2;
           if (Array.isArray(it)) {
             if (it.length === 2) {
               key = it[0];
-              value = it[1];
+              value2 = it[1];
             } else
               throw new TypeError(`Expected [key, value] tuple: ${it}`);
           } else if (it && it instanceof Object) {
             const keys = Object.keys(it);
             if (keys.length === 1) {
               key = keys[0];
-              value = it[key];
+              value2 = it[key];
             } else {
               throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
             }
           } else {
             key = it;
           }
-          pairs2.items.push(Pair.createPair(key, value, ctx));
+          pairs2.items.push(Pair.createPair(key, value2, ctx));
         }
       return pairs2;
     }
@@ -47816,16 +47816,16 @@ var require_omap = __commonJS({
         if (ctx?.onCreate)
           ctx.onCreate(map);
         for (const pair of this.items) {
-          let key, value;
+          let key, value2;
           if (identity.isPair(pair)) {
             key = toJS.toJS(pair.key, "", ctx);
-            value = toJS.toJS(pair.value, key, ctx);
+            value2 = toJS.toJS(pair.value, key, ctx);
           } else {
             key = toJS.toJS(pair, "", ctx);
           }
           if (map.has(key))
             throw new Error("Ordered maps must not include duplicate keys");
-          map.set(key, value);
+          map.set(key, value2);
         }
         return map;
       }
@@ -47839,7 +47839,7 @@ var require_omap = __commonJS({
     YAMLOMap.tag = "tag:yaml.org,2002:omap";
     var omap = {
       collection: "seq",
-      identify: (value) => value instanceof Map,
+      identify: (value2) => value2 instanceof Map,
       nodeClass: YAMLOMap,
       default: false,
       tag: "tag:yaml.org,2002:omap",
@@ -47869,14 +47869,14 @@ var require_bool2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar2 = require_Scalar();
-    function boolStringify({ value, source }, ctx) {
-      const boolObj = value ? trueTag : falseTag;
+    function boolStringify({ value: value2, source }, ctx) {
+      const boolObj = value2 ? trueTag : falseTag;
       if (source && boolObj.test.test(source))
         return source;
-      return value ? ctx.options.trueStr : ctx.options.falseStr;
+      return value2 ? ctx.options.trueStr : ctx.options.falseStr;
     }
     var trueTag = {
-      identify: (value) => value === true,
+      identify: (value2) => value2 === true,
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
@@ -47884,7 +47884,7 @@ var require_bool2 = __commonJS({
       stringify: boolStringify
     };
     var falseTag = {
-      identify: (value) => value === false,
+      identify: (value2) => value2 === false,
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
@@ -47903,7 +47903,7 @@ var require_float2 = __commonJS({
     var Scalar2 = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
@@ -47911,7 +47911,7 @@ var require_float2 = __commonJS({
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
@@ -47923,7 +47923,7 @@ var require_float2 = __commonJS({
       }
     };
     var float = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
@@ -47950,7 +47950,7 @@ var require_int2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
-    var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
+    var intIdentify = (value2) => typeof value2 === "bigint" || Number.isInteger(value2);
     function intResolve(str, offset, radix, { intAsBigInt }) {
       const sign2 = str[0];
       if (sign2 === "-" || sign2 === "+")
@@ -47975,10 +47975,10 @@ var require_int2 = __commonJS({
       return sign2 === "-" ? -1 * n : n;
     }
     function intStringify(node, radix, prefix) {
-      const { value } = node;
-      if (intIdentify(value)) {
-        const str = value.toString(radix);
-        return value < 0 ? "-" + prefix + str.substr(1) : prefix + str;
+      const { value: value2 } = node;
+      if (intIdentify(value2)) {
+        const str = value2.toString(radix);
+        return value2 < 0 ? "-" + prefix + str.substr(1) : prefix + str;
       }
       return stringifyNumber.stringifyNumber(node);
     }
@@ -48056,13 +48056,13 @@ var require_set = __commonJS({
         const pair = YAMLMap.findPair(this.items, key);
         return !keepPair && identity.isPair(pair) ? identity.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
-      set(key, value) {
-        if (typeof value !== "boolean")
-          throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value}`);
+      set(key, value2) {
+        if (typeof value2 !== "boolean")
+          throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value2}`);
         const prev = YAMLMap.findPair(this.items, key);
-        if (prev && !value) {
+        if (prev && !value2) {
           this.items.splice(this.items.indexOf(prev), 1);
-        } else if (!prev && value) {
+        } else if (!prev && value2) {
           this.items.push(new Pair.Pair(key));
         }
       }
@@ -48081,10 +48081,10 @@ var require_set = __commonJS({
         const { replacer } = ctx;
         const set5 = new this(schema);
         if (iterable && Symbol.iterator in Object(iterable))
-          for (let value of iterable) {
+          for (let value2 of iterable) {
             if (typeof replacer === "function")
-              value = replacer.call(iterable, value, value);
-            set5.items.push(Pair.createPair(value, null, ctx));
+              value2 = replacer.call(iterable, value2, value2);
+            set5.items.push(Pair.createPair(value2, null, ctx));
           }
         return set5;
       }
@@ -48092,7 +48092,7 @@ var require_set = __commonJS({
     YAMLSet.tag = "tag:yaml.org,2002:set";
     var set4 = {
       collection: "map",
-      identify: (value) => value instanceof Set,
+      identify: (value2) => value2 instanceof Set,
       nodeClass: YAMLSet,
       default: false,
       tag: "tag:yaml.org,2002:set",
@@ -48126,33 +48126,33 @@ var require_timestamp = __commonJS({
       return sign2 === "-" ? num(-1) * res : res;
     }
     function stringifySexagesimal(node) {
-      let { value } = node;
+      let { value: value2 } = node;
       let num = (n) => n;
-      if (typeof value === "bigint")
+      if (typeof value2 === "bigint")
         num = (n) => BigInt(n);
-      else if (isNaN(value) || !isFinite(value))
+      else if (isNaN(value2) || !isFinite(value2))
         return stringifyNumber.stringifyNumber(node);
       let sign2 = "";
-      if (value < 0) {
+      if (value2 < 0) {
         sign2 = "-";
-        value *= num(-1);
+        value2 *= num(-1);
       }
       const _60 = num(60);
-      const parts = [value % _60];
-      if (value < 60) {
+      const parts = [value2 % _60];
+      if (value2 < 60) {
         parts.unshift(0);
       } else {
-        value = (value - parts[0]) / _60;
-        parts.unshift(value % _60);
-        if (value >= 60) {
-          value = (value - parts[0]) / _60;
-          parts.unshift(value);
+        value2 = (value2 - parts[0]) / _60;
+        parts.unshift(value2 % _60);
+        if (value2 >= 60) {
+          value2 = (value2 - parts[0]) / _60;
+          parts.unshift(value2);
         }
       }
       return sign2 + parts.map((n) => String(n).padStart(2, "0")).join(":").replace(/000000\d*$/, "");
     }
     var intTime = {
-      identify: (value) => typeof value === "bigint" || Number.isInteger(value),
+      identify: (value2) => typeof value2 === "bigint" || Number.isInteger(value2),
       default: true,
       tag: "tag:yaml.org,2002:int",
       format: "TIME",
@@ -48161,7 +48161,7 @@ var require_timestamp = __commonJS({
       stringify: stringifySexagesimal
     };
     var floatTime = {
-      identify: (value) => typeof value === "number",
+      identify: (value2) => typeof value2 === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       format: "TIME",
@@ -48170,7 +48170,7 @@ var require_timestamp = __commonJS({
       stringify: stringifySexagesimal
     };
     var timestamp = {
-      identify: (value) => value instanceof Date,
+      identify: (value2) => value2 instanceof Date,
       default: true,
       tag: "tag:yaml.org,2002:timestamp",
       // If the time zone is omitted, the timestamp is assumed to be specified in UTC. The time part
@@ -48193,7 +48193,7 @@ var require_timestamp = __commonJS({
         }
         return new Date(date);
       },
-      stringify: ({ value }) => value?.toISOString().replace(/(T00:00:00)?\.000Z$/, "") ?? ""
+      stringify: ({ value: value2 }) => value2?.toISOString().replace(/(T00:00:00)?\.000Z$/, "") ?? ""
     };
     exports.floatTime = floatTime;
     exports.intTime = intTime;
@@ -48467,7 +48467,7 @@ var require_Document = __commonJS({
     var createNode = require_createNode();
     var directives = require_directives();
     var Document = class _Document {
-      constructor(value, replacer, options) {
+      constructor(value2, replacer, options) {
         this.commentBefore = null;
         this.comment = null;
         this.errors = [];
@@ -48499,7 +48499,7 @@ var require_Document = __commonJS({
         } else
           this.directives = new directives.Directives({ version });
         this.setSchema(version, options);
-        this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
+        this.contents = value2 === void 0 ? null : this.createNode(value2, _replacer, options);
       }
       /**
        * Create a deep copy of this Document and its contents.
@@ -48524,14 +48524,14 @@ var require_Document = __commonJS({
         return copy;
       }
       /** Adds a value to the document. */
-      add(value) {
+      add(value2) {
         if (assertCollection(this.contents))
-          this.contents.add(value);
+          this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path12, value) {
+      addIn(path12, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path12, value);
+          this.contents.addIn(path12, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -48550,10 +48550,10 @@ var require_Document = __commonJS({
         }
         return new Alias.Alias(node.anchor);
       }
-      createNode(value, replacer, options) {
+      createNode(value2, replacer, options) {
         let _replacer = void 0;
         if (typeof replacer === "function") {
-          value = replacer.call({ "": value }, "", value);
+          value2 = replacer.call({ "": value2 }, "", value2);
           _replacer = replacer;
         } else if (Array.isArray(replacer)) {
           const keyToStr = (v) => typeof v === "number" || v instanceof String || v instanceof Number;
@@ -48580,7 +48580,7 @@ var require_Document = __commonJS({
           schema: this.schema,
           sourceObjects
         };
-        const node = createNode.createNode(value, tag, ctx);
+        const node = createNode.createNode(value2, tag, ctx);
         if (flow && identity.isCollection(node))
           node.flow = true;
         setAnchors();
@@ -48590,9 +48590,9 @@ var require_Document = __commonJS({
        * Convert a key and a value into a `Pair` using the current schema,
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
-      createPair(key, value, options = {}) {
+      createPair(key, value2, options = {}) {
         const k2 = this.createNode(key, null, options);
-        const v = this.createNode(value, null, options);
+        const v = this.createNode(value2, null, options);
         return new Pair.Pair(k2, v);
       }
       /**
@@ -48651,24 +48651,24 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      set(key, value) {
+      set(key, value2) {
         if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, [key], value);
+          this.contents = Collection2.collectionFromPath(this.schema, [key], value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.set(key, value);
+          this.contents.set(key, value2);
         }
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value) {
+      setIn(path12, value2) {
         if (Collection2.isEmptyPath(path12)) {
-          this.contents = value;
+          this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path12), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path12), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path12, value);
+          this.contents.setIn(path12, value2);
         }
       }
       /**
@@ -49054,7 +49054,7 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start: start2, key, sep: sep2, value } = collItem;
+        const { start: start2, key, sep: sep2, value: value2 } = collItem;
         const keyProps = resolveProps.resolveProps(start2, {
           indicator: "explicit-key-ind",
           next: key ?? sep2?.[0],
@@ -49097,7 +49097,7 @@ var require_resolve_block_map = __commonJS({
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
         const valueProps = resolveProps.resolveProps(sep2 ?? [], {
           indicator: "map-value-ind",
-          next: value,
+          next: value2,
           offset: keyNode.range[2],
           onError,
           parentIndent: bm.indent,
@@ -49106,14 +49106,14 @@ var require_resolve_block_map = __commonJS({
         offset = valueProps.end;
         if (valueProps.found) {
           if (implicitKey) {
-            if (value?.type === "block-map" && !valueProps.hasNewline)
+            if (value2?.type === "block-map" && !valueProps.hasNewline)
               onError(offset, "BLOCK_AS_IMPLICIT_KEY", "Nested mappings are not allowed in compact mappings");
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
+          const valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
           if (ctx.schema.compat)
-            utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
+            utilFlowIndentCheck.flowIndentCheck(bm.indent, value2, onError);
           offset = valueNode.range[2];
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
@@ -49159,18 +49159,18 @@ var require_resolve_block_seq = __commonJS({
         ctx.atKey = false;
       let offset = bs.offset;
       let commentEnd = null;
-      for (const { start: start2, value } of bs.items) {
+      for (const { start: start2, value: value2 } of bs.items) {
         const props = resolveProps.resolveProps(start2, {
           indicator: "seq-item-ind",
-          next: value,
+          next: value2,
           offset,
           onError,
           parentIndent: bs.indent,
           startOnNewline: true
         });
         if (!props.found) {
-          if (props.anchor || props.tag || value) {
-            if (value?.type === "block-seq")
+          if (props.anchor || props.tag || value2) {
+            if (value2?.type === "block-seq")
               onError(props.end, "BAD_INDENT", "All sequence items must start at the same column");
             else
               onError(offset, "MISSING_CHAR", "Sequence item without - indicator");
@@ -49181,9 +49181,9 @@ var require_resolve_block_seq = __commonJS({
             continue;
           }
         }
-        const node = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start2, null, props, onError);
+        const node = value2 ? composeNode(ctx, value2, props, onError) : composeEmptyNode(ctx, props.end, start2, null, props, onError);
         if (ctx.schema.compat)
-          utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
+          utilFlowIndentCheck.flowIndentCheck(bs.indent, value2, onError);
         offset = node.range[2];
         seq.items.push(node);
       }
@@ -49265,7 +49265,7 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start: start2, key, sep: sep2, value } = collItem;
+        const { start: start2, key, sep: sep2, value: value2 } = collItem;
         const props = resolveProps.resolveProps(start2, {
           flow: fcName,
           indicator: "explicit-key-ind",
@@ -49276,7 +49276,7 @@ var require_resolve_flow_collection = __commonJS({
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep2 && !value) {
+          if (!props.anchor && !props.tag && !sep2 && !value2) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -49331,10 +49331,10 @@ var require_resolve_flow_collection = __commonJS({
           }
         }
         if (!isMap2 && !sep2 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
+          const valueNode = value2 ? composeNode(ctx, value2, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
-          if (isBlock(value))
+          if (isBlock(value2))
             onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
         } else {
           ctx.atKey = true;
@@ -49346,7 +49346,7 @@ var require_resolve_flow_collection = __commonJS({
           const valueProps = resolveProps.resolveProps(sep2 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
-            next: value,
+            next: value2,
             offset: keyNode.range[2],
             onError,
             parentIndent: fc.indent,
@@ -49366,15 +49366,15 @@ var require_resolve_flow_collection = __commonJS({
               if (props.start < valueProps.found.offset - 1024)
                 onError(valueProps.found, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit flow sequence key");
             }
-          } else if (value) {
-            if ("source" in value && value.source?.[0] === ":")
-              onError(value, "MISSING_CHAR", `Missing space after : in ${fcName}`);
+          } else if (value2) {
+            if ("source" in value2 && value2.source?.[0] === ":")
+              onError(value2, "MISSING_CHAR", `Missing space after : in ${fcName}`);
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
+          const valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
           if (valueNode) {
-            if (isBlock(value))
+            if (isBlock(value2))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
           } else if (valueProps.comment) {
             if (keyNode.comment)
@@ -49517,11 +49517,11 @@ var require_resolve_block_scalar = __commonJS({
           break;
       }
       if (chompStart === 0) {
-        const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
+        const value3 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
         let end2 = start2 + header.length;
         if (scalar.source)
           end2 += scalar.source.length;
-        return { value: value2, type, comment: header.comment, range: [start2, end2, end2] };
+        return { value: value3, type, comment: header.comment, range: [start2, end2, end2] };
       }
       let trimIndent = scalar.indent + header.indent;
       let offset = scalar.offset + header.length;
@@ -49551,11 +49551,11 @@ var require_resolve_block_scalar = __commonJS({
         if (lines[i][0].length > trimIndent)
           chompStart = i + 1;
       }
-      let value = "";
+      let value2 = "";
       let sep2 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
-        value += lines[i][0].slice(trimIndent) + "\n";
+        value2 += lines[i][0].slice(trimIndent) + "\n";
       for (let i = contentStart; i < chompStart; ++i) {
         let [indent, content] = lines[i];
         offset += indent.length + content.length + 1;
@@ -49569,23 +49569,23 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar2.Scalar.BLOCK_LITERAL) {
-          value += sep2 + indent.slice(trimIndent) + content;
+          value2 += sep2 + indent.slice(trimIndent) + content;
           sep2 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
           if (sep2 === " ")
             sep2 = "\n";
           else if (!prevMoreIndented && sep2 === "\n")
             sep2 = "\n\n";
-          value += sep2 + indent.slice(trimIndent) + content;
+          value2 += sep2 + indent.slice(trimIndent) + content;
           sep2 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
           if (sep2 === "\n")
-            value += "\n";
+            value2 += "\n";
           else
             sep2 = "\n";
         } else {
-          value += sep2 + content;
+          value2 += sep2 + content;
           sep2 = " ";
           prevMoreIndented = false;
         }
@@ -49595,15 +49595,15 @@ var require_resolve_block_scalar = __commonJS({
           break;
         case "+":
           for (let i = chompStart; i < lines.length; ++i)
-            value += "\n" + lines[i][0].slice(trimIndent);
-          if (value[value.length - 1] !== "\n")
-            value += "\n";
+            value2 += "\n" + lines[i][0].slice(trimIndent);
+          if (value2[value2.length - 1] !== "\n")
+            value2 += "\n";
           break;
         default:
-          value += "\n";
+          value2 += "\n";
       }
       const end = start2 + header.length + scalar.source.length;
-      return { value, type, comment: header.comment, range: [start2, end, end] };
+      return { value: value2, type, comment: header.comment, range: [start2, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -49688,20 +49688,20 @@ var require_resolve_flow_scalar = __commonJS({
     function resolveFlowScalar(scalar, strict, onError) {
       const { offset, type, source, end } = scalar;
       let _type;
-      let value;
+      let value2;
       const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
       switch (type) {
         case "scalar":
           _type = Scalar2.Scalar.PLAIN;
-          value = plainValue(source, _onError);
+          value2 = plainValue(source, _onError);
           break;
         case "single-quoted-scalar":
           _type = Scalar2.Scalar.QUOTE_SINGLE;
-          value = singleQuotedValue(source, _onError);
+          value2 = singleQuotedValue(source, _onError);
           break;
         case "double-quoted-scalar":
           _type = Scalar2.Scalar.QUOTE_DOUBLE;
-          value = doubleQuotedValue(source, _onError);
+          value2 = doubleQuotedValue(source, _onError);
           break;
         /* istanbul ignore next should not happen */
         default:
@@ -49716,7 +49716,7 @@ var require_resolve_flow_scalar = __commonJS({
       const valueEnd = offset + source.length;
       const re = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
       return {
-        value,
+        value: value2,
         type: _type,
         comment: re.comment,
         range: [offset, valueEnd, re.offset]
@@ -49909,28 +49909,28 @@ var require_compose_scalar = __commonJS({
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
-      const { value, type, comment: comment2, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
+      const { value: value2, type, comment: comment2, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
         tag = ctx.schema[identity.SCALAR];
       } else if (tagName)
-        tag = findScalarTagByName(ctx.schema, value, tagName, tagToken, onError);
+        tag = findScalarTagByName(ctx.schema, value2, tagName, tagToken, onError);
       else if (token.type === "scalar")
-        tag = findScalarTagByTest(ctx, value, token, onError);
+        tag = findScalarTagByTest(ctx, value2, token, onError);
       else
         tag = ctx.schema[identity.SCALAR];
       let scalar;
       try {
-        const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
+        const res = tag.resolve(value2, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
         scalar = identity.isScalar(res) ? res : new Scalar2.Scalar(res);
       } catch (error3) {
         const msg = error3 instanceof Error ? error3.message : String(error3);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
-        scalar = new Scalar2.Scalar(value);
+        scalar = new Scalar2.Scalar(value2);
       }
       scalar.range = range;
-      scalar.source = value;
+      scalar.source = value2;
       if (type)
         scalar.type = type;
       if (tagName)
@@ -49941,7 +49941,7 @@ var require_compose_scalar = __commonJS({
         scalar.comment = comment2;
       return scalar;
     }
-    function findScalarTagByName(schema, value, tagName, tagToken, onError) {
+    function findScalarTagByName(schema, value2, tagName, tagToken, onError) {
       if (tagName === "!")
         return schema[identity.SCALAR];
       const matchWithTest = [];
@@ -49954,7 +49954,7 @@ var require_compose_scalar = __commonJS({
         }
       }
       for (const tag of matchWithTest)
-        if (tag.test?.test(value))
+        if (tag.test?.test(value2))
           return tag;
       const kt = schema.knownTags[tagName];
       if (kt && !kt.collection) {
@@ -49964,10 +49964,10 @@ var require_compose_scalar = __commonJS({
       onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str");
       return schema[identity.SCALAR];
     }
-    function findScalarTagByTest({ atKey, directives, schema }, value, token, onError) {
-      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity.SCALAR];
+    function findScalarTagByTest({ atKey, directives, schema }, value2, token, onError) {
+      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value2)) || schema[identity.SCALAR];
       if (schema.compat) {
-        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity.SCALAR];
+        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value2)) ?? schema[identity.SCALAR];
         if (tag.tag !== compat.tag) {
           const ts = directives.tagString(tag.tag);
           const cs = directives.tagString(compat.tag);
@@ -50125,7 +50125,7 @@ var require_compose_doc = __commonJS({
     var composeNode = require_compose_node();
     var resolveEnd = require_resolve_end();
     var resolveProps = require_resolve_props();
-    function composeDoc(options, directives, { offset, start: start2, value, end }, onError) {
+    function composeDoc(options, directives, { offset, start: start2, value: value2, end }, onError) {
       const opts = Object.assign({ _directives: directives }, options);
       const doc = new Document.Document(void 0, opts);
       const ctx = {
@@ -50137,7 +50137,7 @@ var require_compose_doc = __commonJS({
       };
       const props = resolveProps.resolveProps(start2, {
         indicator: "doc-start",
-        next: value ?? end?.[0],
+        next: value2 ?? end?.[0],
         offset,
         onError,
         parentIndent: 0,
@@ -50145,10 +50145,10 @@ var require_compose_doc = __commonJS({
       });
       if (props.found) {
         doc.directives.docStart = true;
-        if (value && (value.type === "block-map" || value.type === "block-seq") && !props.hasNewline)
+        if (value2 && (value2.type === "block-map" || value2.type === "block-seq") && !props.hasNewline)
           onError(props.end, "MISSING_CHAR", "Block collection cannot start on same line with directives-end marker");
       }
-      doc.contents = value ? composeNode.composeNode(ctx, value, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start2, null, props, onError);
+      doc.contents = value2 ? composeNode.composeNode(ctx, value2, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start2, null, props, onError);
       const contentEnd = doc.contents.range[2];
       const re = resolveEnd.resolveEnd(end, contentEnd, false, onError);
       if (re.comment)
@@ -50396,9 +50396,9 @@ var require_cst_scalar = __commonJS({
       }
       return null;
     }
-    function createScalarToken(value, context) {
+    function createScalarToken(value2, context) {
       const { implicitKey = false, indent, inFlow = false, offset = -1, type = "PLAIN" } = context;
-      const source = stringifyString.stringifyString({ type, value }, {
+      const source = stringifyString.stringifyString({ type, value: value2 }, {
         implicitKey,
         indent: indent > 0 ? " ".repeat(indent) : "",
         inFlow,
@@ -50428,7 +50428,7 @@ var require_cst_scalar = __commonJS({
           return { type: "scalar", offset, indent, source, end };
       }
     }
-    function setScalarValue(token, value, context = {}) {
+    function setScalarValue(token, value2, context = {}) {
       let { afterKey = false, implicitKey = false, inFlow = false, type } = context;
       let indent = "indent" in token ? token.indent : null;
       if (afterKey && typeof indent === "number")
@@ -50451,7 +50451,7 @@ var require_cst_scalar = __commonJS({
           default:
             type = "PLAIN";
         }
-      const source = stringifyString.stringifyString({ type, value }, {
+      const source = stringifyString.stringifyString({ type, value: value2 }, {
         implicitKey: implicitKey || indent === null,
         indent: indent !== null && indent > 0 ? " ".repeat(indent) : "",
         inFlow,
@@ -50597,7 +50597,7 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start: start2, key, sep: sep2, value }) {
+    function stringifyItem({ start: start2, key, sep: sep2, value: value2 }) {
       let res = "";
       for (const st of start2)
         res += st.source;
@@ -50606,8 +50606,8 @@ var require_cst_stringify = __commonJS({
       if (sep2)
         for (const st of sep2)
           res += st.source;
-      if (value)
-        res += stringifyToken(value);
+      if (value2)
+        res += stringifyToken(value2);
       return res;
     }
     exports.stringify = stringify;
@@ -52340,7 +52340,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options));
     }
-    function stringify(value, replacer, options) {
+    function stringify(value2, replacer, options) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -52353,14 +52353,14 @@ var require_public_api = __commonJS({
         const indent = Math.round(options);
         options = indent < 1 ? void 0 : indent > 8 ? { indent: 8 } : { indent };
       }
-      if (value === void 0) {
+      if (value2 === void 0) {
         const { keepUndefined } = options ?? replacer ?? {};
         if (!keepUndefined)
           return void 0;
       }
-      if (identity.isDocument(value) && !_replacer)
-        return value.toString(options);
-      return new Document.Document(value, _replacer, options).toString(options);
+      if (identity.isDocument(value2) && !_replacer)
+        return value2.toString(options);
+      return new Document.Document(value2, _replacer, options).toString(options);
     }
     exports.parse = parse3;
     exports.parseAllDocuments = parseAllDocuments;
@@ -52463,14 +52463,14 @@ var require_light = __commonJS({
           this._last = null;
           this.length = 0;
         }
-        push(value) {
+        push(value2) {
           var node;
           this.length++;
           if (typeof this.incr === "function") {
             this.incr();
           }
           node = {
-            value,
+            value: value2,
             prev: this._last,
             next: null
           };
@@ -52483,7 +52483,7 @@ var require_light = __commonJS({
           return void 0;
         }
         shift() {
-          var value;
+          var value2;
           if (this._first == null) {
             return;
           } else {
@@ -52492,13 +52492,13 @@ var require_light = __commonJS({
               this.decr();
             }
           }
-          value = this._first.value;
+          value2 = this._first.value;
           if ((this._first = this._first.next) != null) {
             this._first.prev = null;
           } else {
             this._last = null;
           }
-          return value;
+          return value2;
         }
         first() {
           if (this._first != null) {
@@ -53827,9 +53827,9 @@ function issueFileCommand(command, message) {
     encoding: "utf8"
   });
 }
-function prepareKeyValueMessage(key, value) {
+function prepareKeyValueMessage(key, value2) {
   const delimiter = `ghadelimiter_${crypto2.randomUUID()}`;
-  const convertedValue = toCommandValue(value);
+  const convertedValue = toCommandValue(value2);
   if (key.includes(delimiter)) {
     throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
   }
@@ -53901,22 +53901,22 @@ var HttpResponseRetryCodes = [
 import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P2, generator) {
-  function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve) {
-      resolve(value);
+  function adopt(value2) {
+    return value2 instanceof P2 ? value2 : new P2(function(resolve) {
+      resolve(value2);
     });
   }
   return new (P2 || (P2 = Promise))(function(resolve, reject) {
-    function fulfilled(value) {
+    function fulfilled(value2) {
       try {
-        step(generator.next(value));
+        step(generator.next(value2));
       } catch (e) {
         reject(e);
       }
     }
-    function rejected(value) {
+    function rejected(value2) {
       try {
-        step(generator["throw"](value));
+        step(generator["throw"](value2));
       } catch (e) {
         reject(e);
       }
@@ -53967,7 +53967,7 @@ var Summary = class {
    * @returns {string} content wrapped in HTML element
    */
   wrap(tag, content, attrs = {}) {
-    const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
+    const htmlAttrs = Object.entries(attrs).map(([key, value2]) => ` ${key}="${value2}"`).join("");
     if (!content) {
       return `<${tag}${htmlAttrs}>`;
     }
@@ -54228,13 +54228,13 @@ function getBooleanInput(name, options) {
   throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}
 Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
 }
-function setOutput(name, value) {
+function setOutput(name, value2) {
   const filePath = process.env["GITHUB_OUTPUT"] || "";
   if (filePath) {
-    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
+    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value2));
   }
   process.stdout.write(os4.EOL);
-  issueCommand("set-output", { name }, toCommandValue(value));
+  issueCommand("set-output", { name }, toCommandValue(value2));
 }
 function setFailed(message) {
   process.exitCode = ExitCode.Failure;
@@ -54264,8 +54264,8 @@ import path10 from "node:path";
 // node_modules/isomorphic-git/http/node/index.js
 var import_simple_get = __toESM(require_simple_get(), 1);
 import { PassThrough } from "stream";
-function fromValue(value) {
-  let queue = [value];
+function fromValue(value2) {
+  let queue = [value2];
   return {
     next() {
       return Promise.resolve({ done: queue.length === 0, value: queue.pop() });
@@ -54294,8 +54294,8 @@ function getIterator(iterable) {
 async function forAwait(iterable, cb) {
   const iter = getIterator(iterable);
   while (true) {
-    const { value, done } = await iter.next();
-    if (value) await cb(value);
+    const { value: value2, done } = await iter.next();
+    if (value2) await cb(value2);
     if (done) break;
   }
   if (iter.return) iter.return();
@@ -54311,9 +54311,9 @@ function asyncIteratorToStream(iter) {
 async function collect(iterable) {
   let size = 0;
   const buffers = [];
-  await forAwait(iterable, (value) => {
-    buffers.push(value);
-    size += value.byteLength;
+  await forAwait(iterable, (value2) => {
+    buffers.push(value2);
+    size += value2.byteLength;
   });
   const result = new Uint8Array(size);
   let nextIndex = 0;
@@ -54427,8 +54427,8 @@ function redirectRequest(previous, statusCode, location) {
     );
   }
   const headers = {};
-  for (const [name, value] of Object.entries(previous.headers)) {
-    if (!dropped.includes(name.toLowerCase())) headers[name] = value;
+  for (const [name, value2] of Object.entries(previous.headers)) {
+    if (!dropped.includes(name.toLowerCase())) headers[name] = value2;
   }
   return { url: url.href, method, headers, body };
 }
@@ -54655,29 +54655,29 @@ function anumber(n, title2 = "") {
     throw new RangeError(atitle(title2) + "expected integer >= 0, got " + n);
   return n;
 }
-function abytes(value, length, title2 = "") {
-  if (isBytes(value) && (length === void 0 || value.length === length))
-    return value;
+function abytes(value2, length, title2 = "") {
+  if (isBytes(value2) && (length === void 0 || value2.length === length))
+    return value2;
   if (length !== void 0)
     anumber(length, "length");
-  const bytes = isBytes(value);
+  const bytes = isBytes(value2);
   const ofLen = length !== void 0 ? ` of length ${length}` : "";
-  const got = bytes ? `length=${value.length}` : `type=${typeof value}`;
+  const got = bytes ? `length=${value2.length}` : `type=${typeof value2}`;
   const message = atitle(title2) + "expected Uint8Array" + ofLen + ", got " + got;
   if (!bytes)
     throw new TypeError(message);
   throw new RangeError(message);
 }
-var aobject = (value, label) => {
-  if (value === null || typeof value !== "object" || Array.isArray(value))
-    throw new TypeError((label === "object" ? "" : `"${label}" `) + "expected object, got type=" + typeof value);
+var aobject = (value2, label) => {
+  if (value2 === null || typeof value2 !== "object" || Array.isArray(value2))
+    throw new TypeError((label === "object" ? "" : `"${label}" `) + "expected object, got type=" + typeof value2);
 };
-var aopts = (value, label) => {
-  aobject(value, label);
-  const proto = Object.getPrototypeOf(value);
+var aopts = (value2, label) => {
+  aobject(value2, label);
+  const proto = Object.getPrototypeOf(value2);
   if (proto !== Object.prototype && proto !== null)
     throw new TypeError(`"${label}" expected plain object`);
-  if (Object.hasOwn(value, "__proto__"))
+  if (Object.hasOwn(value2, "__proto__"))
     throw new TypeError(`"${label}.__proto__" is not allowed`);
 };
 function aexists(instance, checkFinished = true) {
@@ -55116,10 +55116,10 @@ var sha256 = /* @__PURE__ */ createHasher(
 );
 
 // src/core/manifest/canonical.ts
-function canonicalJson(value) {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const record3 = value;
+function canonicalJson(value2) {
+  if (value2 === null || typeof value2 !== "object") return JSON.stringify(value2) ?? "null";
+  if (Array.isArray(value2)) return `[${value2.map(canonicalJson).join(",")}]`;
+  const record3 = value2;
   const keys = Object.keys(record3).sort();
   return `{${keys.map((k2) => `${JSON.stringify(k2)}:${canonicalJson(record3[k2])}`).join(",")}}`;
 }
@@ -55406,8 +55406,8 @@ function dirSink(options) {
       }
       return received;
     },
-    async apply(desired, _source, hooks) {
-      const changes = desired.changesAgainst(await this.received());
+    async apply(desired2, _source, hooks) {
+      const changes = desired2.changesAgainst(await this.received());
       const total = changeCount(changes);
       let done = 0;
       const tick = () => hooks?.onProgress?.(++done, total);
@@ -55417,7 +55417,7 @@ function dirSink(options) {
       await inParallel(
         writes,
         async (d3) => {
-          const manifest = desired.manifests.get(d3.deployment);
+          const manifest = desired2.manifests.get(d3.deployment);
           if (!manifest) throw new Error(`no rendered manifest for deployment '${d3.deployment}'`);
           await writeAtomically(fileOf(d3.deviceId), manifest.json);
         },
@@ -55619,19 +55619,19 @@ function entryChanges(changes) {
   for (const deviceId of changes.remove) out.push({ deviceId, blob: null });
   return out;
 }
-async function writeManifestBlobs(repo, changes, desired) {
+async function writeManifestBlobs(repo, changes, desired2) {
   const used = /* @__PURE__ */ new Set();
   for (const d3 of changes.add) used.add(d3.deployment);
   for (const d3 of changes.update) used.add(d3.deployment);
   const texts = [...used].map((id) => {
-    const m = desired.manifests.get(id);
+    const m = desired2.manifests.get(id);
     if (!m) throw new Error(`no rendered manifest for deployment '${id}'`);
     return m.json;
   });
   await writeBlobs(repo, texts);
 }
 var defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function commitOnBranch(rendered, branch, desired, source, options) {
+async function commitOnBranch(rendered, branch, desired2, source, options) {
   const retries = options.retries ?? 8;
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
@@ -55640,10 +55640,10 @@ async function commitOnBranch(rendered, branch, desired, source, options) {
     const base = await readRenderedTree(rendered.repo, tip);
     const skipped = options.sourceRepo ? await newerSourceRendered(options.sourceRepo, source.commit, base.source) : null;
     if (skipped) return { changes: NO_CHANGES, failed: [], commit: tip ?? void 0, skipped, base };
-    const changes = desired.changesAgainst(base.received);
+    const changes = desired2.changesAgainst(base.received);
     if (changeCount(changes) === 0) return { changes, failed: [], commit: tip ?? void 0, base };
     await rendered.prepare();
-    await writeManifestBlobs(rendered.repo, changes, desired);
+    await writeManifestBlobs(rendered.repo, changes, desired2);
     const message = renderedMessage(source.commit, changes.add.length + changes.update.length, changes.remove.length, options.title);
     const { commit } = await commitRenderedTree(rendered.repo, base, entryChanges(changes), { message, date: (options.now ?? (() => /* @__PURE__ */ new Date()))() });
     if (await rendered.publish(branch, tip, commit)) return { changes, failed: [], commit, base };
@@ -55660,8 +55660,8 @@ function gitSink(options) {
     async received() {
       return (await readRenderedTree(rendered.repo, await rendered.tip(branch))).received;
     },
-    async apply(desired, source, hooks) {
-      const { base: _base, ...result } = await commitOnBranch(rendered, branch, desired, source, options);
+    async apply(desired2, source, hooks) {
+      const { base: _base, ...result } = await commitOnBranch(rendered, branch, desired2, source, options);
       const done = changeCount(result.changes);
       hooks?.onProgress?.(done, done);
       return result;
@@ -55685,16 +55685,16 @@ function iotHubSink(options) {
     async received() {
       return (await readRenderedTree(rendered.repo, await rendered.tip(delivered))).received;
     },
-    async apply(desired, source, hooks) {
-      const render = await commitOnBranch(rendered, branch, desired, source, options);
+    async apply(desired2, source, hooks) {
+      const render = await commitOnBranch(rendered, branch, desired2, source, options);
       if (render.skipped) return render;
       let base = await readRenderedTree(rendered.repo, await rendered.tip(delivered));
-      const changes = desired.changesAgainst(base.received);
+      const changes = desired2.changesAgainst(base.received);
       const total = changeCount(changes);
       const failed = [];
       if (total === 0) return { changes, failed, commit: render.commit, delivered: base.commit ?? void 0 };
       await rendered.prepare();
-      await writeManifestBlobs(rendered.repo, changes, desired);
+      await writeManifestBlobs(rendered.repo, changes, desired2);
       let pending = entryChanges({ add: [], update: [], remove: changes.remove });
       let pendingSince = Date.now();
       let inFlight = 0;
@@ -55726,7 +55726,7 @@ function iotHubSink(options) {
         return chain;
       };
       const sends = [...changes.add, ...changes.update];
-      const contents = new Map([...desired.manifests].map(([id, m]) => [id, m.manifest.modulesContent]));
+      const contents = new Map([...desired2.manifests].map(([id, m]) => [id, m.manifest.modulesContent]));
       let next = 0;
       hooks?.onProgress?.(done, total);
       const worker = async () => {
@@ -55909,14 +55909,14 @@ function diffTarget(resolution, keys, received) {
   }
   return { add, update, remove, unchanged, unmanaged };
 }
-function containsSorted(sorted, value) {
+function containsSorted(sorted2, value2) {
   let lo = 0;
-  let hi = sorted.length - 1;
+  let hi = sorted2.length - 1;
   while (lo <= hi) {
     const mid = lo + hi >>> 1;
-    const v = sorted[mid];
-    if (v === value) return true;
-    if (v < value) lo = mid + 1;
+    const v = sorted2[mid];
+    if (v === value2) return true;
+    if (v < value2) lo = mid + 1;
     else hi = mid - 1;
   }
   return false;
@@ -55960,10 +55960,10 @@ function renderModules(modules) {
 function renderModulesContent(modulesContent) {
   const agent = modulesContent.$edgeAgent;
   if (!isObject(agent) || !isObject(agent["properties.desired"])) return { ...modulesContent };
-  const desired = agent["properties.desired"];
-  const renderedDesired = { ...desired };
-  if ("systemModules" in desired) renderedDesired.systemModules = renderModules(desired.systemModules);
-  if ("modules" in desired) renderedDesired.modules = renderModules(desired.modules);
+  const desired2 = agent["properties.desired"];
+  const renderedDesired = { ...desired2 };
+  if ("systemModules" in desired2) renderedDesired.systemModules = renderModules(desired2.systemModules);
+  if ("modules" in desired2) renderedDesired.modules = renderModules(desired2.modules);
   return { ...modulesContent, $edgeAgent: { ...agent, "properties.desired": renderedDesired } };
 }
 function renderManifest(deployment) {
@@ -56085,8 +56085,8 @@ function norTo(out, a, b, all) {
 }
 
 // src/core/condition/ast.ts
-function formatLiteral(value) {
-  return typeof value === "string" ? `'${value.replace(/'/g, "''")}'` : String(value);
+function formatLiteral(value2) {
+  return typeof value2 === "string" ? `'${value2.replace(/'/g, "''")}'` : String(value2);
 }
 
 // src/core/condition/lexer.ts
@@ -56132,7 +56132,7 @@ function lex(text) {
         i
       );
     } else if (ch === "'") {
-      let value = "";
+      let value2 = "";
       i++;
       for (; ; ) {
         if (i >= text.length) {
@@ -56141,7 +56141,7 @@ function lex(text) {
         const c = text[i];
         if (c === "'") {
           if (text[i + 1] === "'") {
-            value += "'";
+            value2 += "'";
             i += 2;
             continue;
           }
@@ -56152,10 +56152,10 @@ function lex(text) {
           const what = c === '"' ? "a double quote" : describe(c);
           return fail("condition/invalid-character", `${what} is not allowed in a string value; IoT Hub allows ${VALUE_CHARS_TEXT}`, i);
         }
-        value += c;
+        value2 += c;
         i++;
       }
-      tokens.push({ type: "string", start: start2, end: i, text: value });
+      tokens.push({ type: "string", start: start2, end: i, text: value2 });
     } else if (DIGIT.test(ch) || ch === "-" && DIGIT.test(text[i + 1] ?? "")) {
       const m = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
       i += m[0].length;
@@ -56166,6 +56166,8 @@ function lex(text) {
     } else if (WORD_START.test(ch)) {
       while (i < text.length && WORD_CHAR.test(text[i])) i++;
       tokens.push({ type: "word", start: start2, end: i, text: text.slice(start2, i) });
+    } else if ((ch === "&" || ch === "|") && text[i + 1] === ch) {
+      return fail("condition/invalid-character", `'${ch}${ch}' is not a condition operator: write ${ch === "&" ? "AND" : "OR"}`, i);
     } else {
       return fail("condition/invalid-character", `unexpected character ${describe(ch)}`, i);
     }
@@ -56187,6 +56189,12 @@ var ParseError = class extends Error {
 var KEYWORDS = /* @__PURE__ */ new Set(["and", "or", "not", "in", "nin", "is_defined", "true", "false"]);
 var SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 var FLIP = { "=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<=" };
+var NO_FUNCTIONS = "functions are not supported in deployment conditions: use comparisons (=, !=, <, >, <=, >=), IN, NIN and IS_DEFINED(tags.<name>)";
+function suggestTags(segments) {
+  const root = segments[0].toLowerCase();
+  const typo = segments.length > 1 && ["tag", "tgas", "tasg", "tga", "tags_", "tag_"].includes(root);
+  return `tags.${(typo ? segments.slice(1) : segments).join(".")}`;
+}
 function parseCondition(text) {
   if (text.length > MAX_CONDITION_LENGTH) {
     return {
@@ -56254,11 +56262,11 @@ var Parser = class {
     }
     throw new ParseError({ severity: "error", code: code2, message, index: token.start });
   }
-  expectEnd(hint) {
+  expectEnd(hint2) {
     const token = this.peek();
     if (token.type === "eof") return;
     if (token.type === ")") this.fail(token, "unmatched ')': remove it or add '(' before it");
-    this.fail(token, hint ?? `unexpected ${show(token)}: join conditions with AND or OR`);
+    this.fail(token, hint2 ?? `unexpected ${show(token)}: join conditions with AND or OR`);
   }
   expect(type, what) {
     const token = this.peek();
@@ -56333,10 +56341,10 @@ var Parser = class {
       return { kind: "defined", property: property2, span: span(token, close) };
     }
     if (token.type === "string" || token.type === "number" || kw === "true" || kw === "false") {
-      const value2 = this.literal();
+      const value3 = this.literal();
       const op2 = this.operator();
       const property2 = this.property();
-      return { kind: "compare", op: FLIP[op2], property: property2, value: value2, span: { start: token.start, end: property2.span.end } };
+      return { kind: "compare", op: FLIP[op2], property: property2, value: value3, span: { start: token.start, end: property2.span.end } };
     }
     if (token.type === "*") this.fail(token, "'*' targets every device and must be the whole condition");
     if (kw !== void 0) this.fail(token, `expected a comparison, found the keyword ${token.text.toUpperCase()}`);
@@ -56366,11 +56374,12 @@ var Parser = class {
       }
     }
     const op = this.operator();
-    const value = this.literal();
-    return { kind: "compare", op, property, value, span: { start: property.span.start, end: value.span.end } };
+    const value2 = this.literal();
+    return { kind: "compare", op, property, value: value2, span: { start: property.span.start, end: value2.span.end } };
   }
   operator() {
     const token = this.peek();
+    if (token.type === "(") this.fail(token, NO_FUNCTIONS);
     if (token.type !== "op") {
       this.fail(token, `expected a comparison operator (=, !=, <>, <, >, <=, >=, IN or NIN), found ${show(token)}`);
     }
@@ -56397,6 +56406,10 @@ var Parser = class {
     if (token.type === "word") {
       this.fail(token, `expected a value, found ${show(token)}: quote strings with single quotes, e.g. '${token.text}'`);
     }
+    const previous = this.tokens[this.pos - 1];
+    if (token.type === "op" && token.text === "=" && previous?.type === "op" && previous.text === "=") {
+      this.fail(token, "'==' is not an operator here: equality is a single =, e.g. tags.environment = 'prod'");
+    }
     this.fail(token, `expected a value ('text', a number, true or false), found ${show(token)}`);
   }
   property() {
@@ -56419,8 +56432,9 @@ var Parser = class {
       );
     }
     if (root !== "tags") {
-      const hint = root === "deviceid" ? "deviceId has no properties" : `did you mean tags.${token.text}?`;
-      this.fail(token, `unknown property '${token.text}': only deviceId and tags.<name> can be used; ${hint}`, "condition/invalid-property");
+      if (this.peek().type === "(") this.fail(token, NO_FUNCTIONS, "condition/invalid-property");
+      const hint2 = root === "deviceid" ? "deviceId has no properties" : `did you mean ${suggestTags(segments)}?`;
+      this.fail(token, `unknown property '${token.text}': only deviceId and tags.<name> can be used; ${hint2}`, "condition/invalid-property");
     }
     if (segments.length === 1) this.fail(token, "'tags' needs a tag name: tags.<name>", "condition/invalid-property");
     let offset = token.start + segments[0].length + 1;
@@ -56456,11 +56470,12 @@ function show(token) {
 }
 
 // src/core/model.ts
-var isTags = (value) => typeof value === "object" && value !== null;
+var isTags = (value2) => typeof value2 === "object" && value2 !== null;
 function comparePrecedence(a, b) {
   return b.priority - a.priority || b.createdAtMs - a.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 var isTie = (a, b) => a.priority === b.priority && a.createdAtMs === b.createdAtMs;
+var isSafetyNet = (d3) => d3.priority === 0 && d3.targetCondition?.trim() === "*";
 
 // src/core/condition/evaluate.ts
 var FALSE = 0;
@@ -56471,24 +56486,24 @@ var and3 = (a, b) => a === FALSE || b === FALSE ? FALSE : a === UNKNOWN || b ===
 var or3 = (a, b) => a === TRUE || b === TRUE ? TRUE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : FALSE;
 var not3 = (a) => a === UNKNOWN ? UNKNOWN : a === TRUE ? FALSE : TRUE;
 function lookupTag(tags, path12) {
-  let value = tags;
+  let value2 = tags;
   for (const segment of path12) {
-    if (!isTags(value)) return void 0;
-    const map = value;
+    if (!isTags(value2)) return void 0;
+    const map = value2;
     if (Object.hasOwn(map, segment)) {
-      value = map[segment];
+      value2 = map[segment];
       continue;
     }
-    value = void 0;
+    value2 = void 0;
     for (const key of Object.keys(map)) {
       if (key.toLowerCase() === segment) {
-        value = map[key];
+        value2 = map[key];
         break;
       }
     }
-    if (value === void 0) return void 0;
+    if (value2 === void 0) return void 0;
   }
-  return value;
+  return value2;
 }
 function propertyValue(property, subject) {
   return property.kind === "deviceId" ? subject.deviceId : lookupTag(subject.tags, property.path);
@@ -56616,9 +56631,9 @@ var valueKey = (v) => `${typeof v === "string" ? "s" : typeof v === "number" ? "
 var FleetIndex = class {
   constructor(devices, options = {}) {
     this.options = options;
-    let sorted = true;
-    for (let i = 1; i < devices.length && sorted; i++) sorted = devices[i - 1].deviceId < devices[i].deviceId;
-    this.devices = sorted ? devices : [...devices].sort((x2, y) => x2.deviceId < y.deviceId ? -1 : x2.deviceId > y.deviceId ? 1 : 0);
+    let sorted2 = true;
+    for (let i = 1; i < devices.length && sorted2; i++) sorted2 = devices[i - 1].deviceId < devices[i].deviceId;
+    this.devices = sorted2 ? devices : [...devices].sort((x2, y) => x2.deviceId < y.deviceId ? -1 : x2.deviceId > y.deviceId ? 1 : 0);
     this.deviceIds = this.devices.map((d3) => d3.deviceId);
     this.size = devices.length;
     this.all = full(this.size);
@@ -56950,7 +56965,7 @@ function finish(r) {
   }
   const tied = new Set(overlaps.filter((o) => o.tie).flatMap((t) => [t.a, t.b]));
   ordered.forEach((t, i) => {
-    if (r.targeted[i] > 0 && r.applied[i] === 0 && !tied.has(i)) {
+    if (r.targeted[i] > 0 && r.applied[i] === 0 && !tied.has(i) && !isSafetyNet(t.deployment)) {
       diagnostics.push(
         warning2(
           "deployment/shadowed",
@@ -57015,166 +57030,237 @@ function indexFleet(devices, targets, options = {}) {
 function resolveFleet(targets, fleet, options = {}) {
   const ordered = [...targets].sort((a, b) => comparePrecedence(a.deployment, b.deployment));
   const index2 = fleet instanceof FleetIndex ? fleet : indexFleet(fleet, targets, options);
-  const { deviceIds, size: n } = index2;
-  const evaluator = new SetEvaluator(index2);
-  const w = words(n);
-  const count2 = ordered.length;
-  const lo = new Int32Array(count2);
-  const hi = new Int32Array(count2);
-  const targeted = new Int32Array(count2);
-  const applied = new Int32Array(count2);
-  const winnerIndex = new Int32Array(n).fill(-1);
-  const overlaps = [];
-  const assigned = empty(n);
-  const claimed = empty(n);
-  const stats = new Int32Array(4);
-  const ids = ordered.map((t) => t.deployment.id);
-  const ties = /* @__PURE__ */ new Map();
-  const note = (k2) => {
-    [lo[k2], hi[k2], targeted[k2], applied[k2]] = stats;
-  };
-  for (let g = 0; g < count2; ) {
-    let end = g + 1;
-    while (end < count2 && ordered[end].deployment.priority === ordered[g].deployment.priority) end++;
-    if (end - g === 1) {
-      const expr = ordered[g].expr;
-      if (expr) {
-        claimFused(evaluator.conjuncts(expr), assigned, winnerIndex, g, stats);
-        note(g);
-        evaluator.release();
-      }
-      g = end;
-      continue;
-    }
-    const group = new Uint32Array(w * (end - g));
-    const sets2 = [];
-    for (let k2 = g; k2 < end; k2++) {
-      const set4 = group.subarray((k2 - g) * w, (k2 - g + 1) * w);
-      sets2.push(set4);
-      const expr = ordered[k2].expr;
-      if (!expr) continue;
-      fuse(set4, evaluator.conjuncts(expr), stats);
-      [lo[k2], hi[k2], targeted[k2]] = stats;
-      evaluator.release();
-    }
-    for (let k2 = g; k2 < end; k2++) {
-      if (targeted[k2] === 0) continue;
-      const mine = sets2[k2 - g];
-      let any = 0;
-      for (let i = lo[k2]; i < hi[k2]; i++) {
-        const v = mine[i] & ~assigned[i];
-        claimed[i] = v;
-        assigned[i] |= v;
-        any |= v;
-      }
-      if (any === 0) continue;
-      const deployment = ordered[k2].deployment;
-      let remaining;
-      let tied;
-      for (let j2 = k2 + 1; j2 < end; j2++) {
-        if (!remaining) {
-          remaining = empty(n);
-          remaining.set(claimed.subarray(lo[k2], hi[k2]), lo[k2]);
-        }
-        const hit = and(remaining, sets2[j2 - g]);
-        const hits = count(hit);
-        if (hits === 0) continue;
-        const tie = isTie(deployment, ordered[j2].deployment);
-        const sample = [];
-        let first = -1;
-        forEach(hit, (i) => {
-          if (first < 0) first = i;
-          sample.push(deviceIds[i]);
-          return sample.length < SAMPLE;
-        });
-        overlaps.push({ a: k2, b: j2, tie, count: hits, devices: sample, first });
-        if (tie) orInto(tied ??= empty(n), hit);
-        andNotInto(remaining, hit);
-        if (isEmpty(remaining)) break;
-      }
-      if (tied) {
-        forEach(tied, (i) => {
-          const list2 = [ids[k2]];
-          for (let j2 = k2 + 1; j2 < end && isTie(deployment, ordered[j2].deployment); j2++) if (has(sets2[j2 - g], i)) list2.push(ids[j2]);
-          ties.set(i, list2);
-        });
-        andNotInto(claimed, tied);
-      }
-      let won = 0;
-      for (let word = lo[k2]; word < hi[k2]; word++) {
-        let v = claimed[word];
-        claimed[word] = 0;
-        while (v !== 0) {
-          const low = v & -v;
-          winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k2;
-          won++;
-          v ^= low;
-        }
-      }
-      applied[k2] = won;
-    }
-    g = end;
+  const claims = new Claims(ordered, index2);
+  for (const [first, end] of priorityGroups(ordered)) {
+    if (end - first === 1) claims.claimAlone(first);
+    else claims.claimGroup(first, end);
   }
-  let arena;
-  const sets = () => {
-    if (!arena) {
-      const memory = new Uint32Array(w * count2);
-      arena = ordered.map((t, k2) => {
-        const set4 = memory.subarray(k2 * w, (k2 + 1) * w);
-        if (t.expr && targeted[k2] > 0) {
-          fuse(set4, evaluator.conjuncts(t.expr), stats);
-          evaluator.release();
-        }
-        return set4;
-      });
+  return claims.finish();
+}
+function* priorityGroups(ordered) {
+  for (let first = 0; first < ordered.length; ) {
+    let end = first + 1;
+    while (end < ordered.length && ordered[end].deployment.priority === ordered[first].deployment.priority) end++;
+    yield [first, end];
+    first = end;
+  }
+}
+var Claims = class {
+  constructor(ordered, index2) {
+    this.ordered = ordered;
+    this.index = index2;
+    const n = this.n = index2.size;
+    const count2 = ordered.length;
+    this.w = words(n);
+    this.ids = ordered.map((t) => t.deployment.id);
+    this.evaluator = new SetEvaluator(index2);
+    this.lo = new Int32Array(count2);
+    this.hi = new Int32Array(count2);
+    this.targeted = new Int32Array(count2);
+    this.applied = new Int32Array(count2);
+    this.winnerIndex = new Int32Array(n).fill(-1);
+    this.assigned = empty(n);
+    this.claimed = empty(n);
+  }
+  ordered;
+  index;
+  n;
+  w;
+  ids;
+  evaluator;
+  lo;
+  hi;
+  targeted;
+  applied;
+  winnerIndex;
+  /** Devices some deployment has claimed (won, or lost to a tie). */
+  assigned;
+  /** Scratch: the devices the current deployment is first candidate of. */
+  claimed;
+  stats = new Int32Array(4);
+  overlaps = [];
+  ties = /* @__PURE__ */ new Map();
+  /** Alone at its priority: evaluate, count and claim in one pass; its set is not kept. */
+  claimAlone(k2) {
+    const expr = this.ordered[k2].expr;
+    if (!expr) return;
+    claimFused(this.evaluator.conjuncts(expr), this.assigned, this.winnerIndex, k2, this.stats);
+    [this.lo[k2], this.hi[k2], this.targeted[k2], this.applied[k2]] = this.stats;
+    this.evaluator.release();
+  }
+  /**
+   * Equal priorities: the group's sets are needed together, to find the second
+   * candidate of each device (a tie, or a decision by createdAt).
+   */
+  claimGroup(first, end) {
+    const sets = this.evaluateGroup(first, end);
+    for (let k2 = first; k2 < end; k2++) {
+      if (this.targeted[k2] === 0 || !this.takeFirstCandidates(k2, sets[k2 - first])) continue;
+      const tied = this.recordOverlaps(k2, first, end, sets);
+      if (tied) {
+        this.recordTies(k2, first, end, sets, tied);
+        andNotInto(this.claimed, tied);
+      }
+      this.award(k2);
     }
-    return arena;
-  };
-  const noCandidates = { list: [] };
-  const extend = (c, k2) => {
-    const next = c.next ??= /* @__PURE__ */ new Map();
-    let longer = next.get(k2);
-    if (!longer) next.set(k2, longer = { list: [...c.list, ids[k2]] });
-    return longer;
-  };
-  const winners = new Array(n);
-  for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
-  return finish({
-    ordered,
-    deviceIds,
-    winners,
-    ties,
-    targeted,
-    applied,
-    overlaps,
-    candidatesOf: (i) => {
-      const all = sets();
-      const out = [];
-      const word = i >>> 5;
-      for (let k2 = 0; k2 < count2; k2++) if (word >= lo[k2] && word < hi[k2] && has(all[k2], i)) out.push(ids[k2]);
-      return out;
-    },
-    // Word by word: 32 devices at a time against each deployment, in precedence order.
-    // Equal lists are one array (a trie of lists): a million devices share a few hundred.
-    candidatesRange: (start2, end) => {
-      const all = sets();
-      const at = new Array(end - start2).fill(noCandidates);
-      for (let word = start2 >>> 5; word < end + 31 >>> 5; word++) {
-        for (let k2 = 0; k2 < count2; k2++) {
-          if (word < lo[k2] || word >= hi[k2]) continue;
-          let v = all[k2][word];
-          while (v !== 0) {
-            const low = v & -v;
-            const i = (word << 5) + (31 - Math.clz32(low)) - start2;
-            if (i >= 0 && i < at.length) at[i] = extend(at[i], k2);
-            v ^= low;
+  }
+  /** The members of each deployment of the group, in one block of memory. */
+  evaluateGroup(first, end) {
+    const { w } = this;
+    const group = new Uint32Array(w * (end - first));
+    const sets = [];
+    for (let k2 = first; k2 < end; k2++) {
+      const set4 = group.subarray((k2 - first) * w, (k2 - first + 1) * w);
+      sets.push(set4);
+      const expr = this.ordered[k2].expr;
+      if (!expr) continue;
+      fuse(set4, this.evaluator.conjuncts(expr), this.stats);
+      [this.lo[k2], this.hi[k2], this.targeted[k2]] = this.stats;
+      this.evaluator.release();
+    }
+    return sets;
+  }
+  /** `claimed` = the devices k is first candidate of (zero outside k's range); false when there are none. */
+  takeFirstCandidates(k2, mine) {
+    const { claimed, assigned } = this;
+    let any = 0;
+    for (let i = this.lo[k2]; i < this.hi[k2]; i++) {
+      const v = mine[i] & ~assigned[i];
+      claimed[i] = v;
+      assigned[i] |= v;
+      any |= v;
+    }
+    return any !== 0;
+  }
+  /** Each later deployment of the group that is second candidate on some of k's devices: an overlap. Returns the tied devices. */
+  recordOverlaps(k2, first, end, sets) {
+    const deployment = this.ordered[k2].deployment;
+    let remaining;
+    let tied;
+    for (let j2 = k2 + 1; j2 < end; j2++) {
+      if (!remaining) {
+        remaining = empty(this.n);
+        remaining.set(this.claimed.subarray(this.lo[k2], this.hi[k2]), this.lo[k2]);
+      }
+      const hit = and(remaining, sets[j2 - first]);
+      const hits = count(hit);
+      if (hits === 0) continue;
+      const tie = isTie(deployment, this.ordered[j2].deployment);
+      const sample = [];
+      let at = -1;
+      forEach(hit, (i) => {
+        if (at < 0) at = i;
+        sample.push(this.index.deviceIds[i]);
+        return sample.length < SAMPLE;
+      });
+      this.overlaps.push({ a: k2, b: j2, tie, count: hits, devices: sample, first: at });
+      if (tie) orInto(tied ??= empty(this.n), hit);
+      andNotInto(remaining, hit);
+      if (isEmpty(remaining)) break;
+    }
+    return tied;
+  }
+  /** Every deployment tied with k on each tied device, in precedence order. */
+  recordTies(k2, first, end, sets, tied) {
+    const deployment = this.ordered[k2].deployment;
+    forEach(tied, (i) => {
+      const list2 = [this.ids[k2]];
+      for (let j2 = k2 + 1; j2 < end && isTie(deployment, this.ordered[j2].deployment); j2++) if (has(sets[j2 - first], i)) list2.push(this.ids[j2]);
+      this.ties.set(i, list2);
+    });
+  }
+  /** k wins what is left in `claimed`, which is cleared for the next deployment. */
+  award(k2) {
+    const { claimed, winnerIndex } = this;
+    let won = 0;
+    for (let word = this.lo[k2]; word < this.hi[k2]; word++) {
+      let v = claimed[word];
+      claimed[word] = 0;
+      while (v !== 0) {
+        const low = v & -v;
+        winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k2;
+        won++;
+        v ^= low;
+      }
+    }
+    this.applied[k2] = won;
+  }
+  finish() {
+    const { n, ids, winnerIndex } = this;
+    const winners = new Array(n);
+    for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
+    const candidates = this.candidates();
+    return finish({
+      ordered: this.ordered,
+      deviceIds: this.index.deviceIds,
+      winners,
+      ties: this.ties,
+      targeted: this.targeted,
+      applied: this.applied,
+      overlaps: this.overlaps,
+      candidatesOf: candidates.of,
+      candidatesRange: candidates.range
+    });
+  }
+  /**
+   * Candidate lists, from every deployment's set: built only when asked for (JSON
+   * output, not validate or plan), in one arena. Equal lists are one array (a trie of
+   * lists): a million devices share a few hundred.
+   */
+  candidates() {
+    const { ordered, ids, lo, hi, targeted, w, stats, evaluator } = this;
+    const count2 = ordered.length;
+    let arena;
+    const sets = () => {
+      if (!arena) {
+        const memory = new Uint32Array(w * count2);
+        arena = ordered.map((t, k2) => {
+          const set4 = memory.subarray(k2 * w, (k2 + 1) * w);
+          if (t.expr && targeted[k2] > 0) {
+            fuse(set4, evaluator.conjuncts(t.expr), stats);
+            evaluator.release();
+          }
+          return set4;
+        });
+      }
+      return arena;
+    };
+    const noCandidates = { list: [] };
+    const extend = (c, k2) => {
+      const next = c.next ??= /* @__PURE__ */ new Map();
+      let longer = next.get(k2);
+      if (!longer) next.set(k2, longer = { list: [...c.list, ids[k2]] });
+      return longer;
+    };
+    return {
+      of: (i) => {
+        const all = sets();
+        const out = [];
+        const word = i >>> 5;
+        for (let k2 = 0; k2 < count2; k2++) if (word >= lo[k2] && word < hi[k2] && has(all[k2], i)) out.push(ids[k2]);
+        return out;
+      },
+      // Word by word: 32 devices at a time against each deployment, in precedence order.
+      range: (start2, end) => {
+        const all = sets();
+        const at = new Array(end - start2).fill(noCandidates);
+        for (let word = start2 >>> 5; word < end + 31 >>> 5; word++) {
+          for (let k2 = 0; k2 < count2; k2++) {
+            if (word < lo[k2] || word >= hi[k2]) continue;
+            let v = all[k2][word];
+            while (v !== 0) {
+              const low = v & -v;
+              const i = (word << 5) + (31 - Math.clz32(low)) - start2;
+              if (i >= 0 && i < at.length) at[i] = extend(at[i], k2);
+              v ^= low;
+            }
           }
         }
+        return at.map((c) => c.list);
       }
-      return at.map((c) => c.list);
-    }
-  });
-}
+    };
+  }
+};
 var popcount = (v) => {
   v -= v >>> 1 & 1431655765;
   v = (v & 858993459) + (v >>> 2 & 858993459);
@@ -57244,8 +57330,8 @@ function checkManifestLimits(deployment) {
   const diagnostics = [];
   const file = deployment.file;
   const agent = deployment.modulesContent.$edgeAgent;
-  const desired = isObject2(agent) && isObject2(agent["properties.desired"]) ? agent["properties.desired"] : void 0;
-  const modules = desired && isObject2(desired.modules) ? desired.modules : {};
+  const desired2 = isObject2(agent) && isObject2(agent["properties.desired"]) ? agent["properties.desired"] : void 0;
+  const modules = desired2 && isObject2(desired2.modules) ? desired2.modules : {};
   const moduleCount = Object.keys(modules).length;
   if (moduleCount > MAX_MODULES) {
     diagnostics.push(
@@ -57256,7 +57342,7 @@ function checkManifestLimits(deployment) {
       )
     );
   }
-  if (desired) {
+  if (desired2) {
     const rendered = renderModulesContent(deployment.modulesContent).$edgeAgent;
     const size = utf8Length(canonicalJson(rendered["properties.desired"]));
     if (size > MAX_EDGE_AGENT_DESIRED_BYTES) {
@@ -57269,7 +57355,7 @@ function checkManifestLimits(deployment) {
       );
     }
     for (const group of ["systemModules", "modules"]) {
-      const list2 = isObject2(desired[group]) ? desired[group] : {};
+      const list2 = isObject2(desired2[group]) ? desired2[group] : {};
       for (const [name, module] of Object.entries(list2)) {
         const settings = isObject2(module) && isObject2(module.settings) ? module.settings : void 0;
         if (!settings || !("createOptions" in settings)) continue;
@@ -57286,9 +57372,9 @@ function checkManifestLimits(deployment) {
       }
     }
   }
-  const walk2 = (value, path12) => {
-    if (typeof value === "string") {
-      const bytes = utf8Length(value);
+  const walk2 = (value2, path12) => {
+    if (typeof value2 === "string") {
+      const bytes = utf8Length(value2);
       if (bytes > MAX_PROPERTY_VALUE_BYTES && path12[path12.length - 1] !== "createOptions") {
         diagnostics.push(
           warning2(
@@ -57298,10 +57384,10 @@ function checkManifestLimits(deployment) {
           )
         );
       }
-    } else if (Array.isArray(value)) {
-      value.forEach((v, i) => walk2(v, [...path12, i]));
-    } else if (isObject2(value)) {
-      for (const [k2, v] of Object.entries(value)) walk2(v, [...path12, k2]);
+    } else if (Array.isArray(value2)) {
+      value2.forEach((v, i) => walk2(v, [...path12, i]));
+    } else if (isObject2(value2)) {
+      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path12, k2]);
     }
   };
   walk2(deployment.modulesContent, ["content", "modulesContent"]);
@@ -57312,7 +57398,7 @@ function checkManifestLimits(deployment) {
 var DEPLOYMENT_ID = /^[a-z0-9\-+%_*!']{1,128}$/;
 var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 var deploymentIdOf = (file) => file.replace(/^.*\//, "").replace(/\.ya?ml$/i, "");
-function buildDeployment(file, value) {
+function buildDeployment(file, value2) {
   const diagnostics = [];
   const id = deploymentIdOf(file);
   if (!DEPLOYMENT_ID.test(id)) {
@@ -57320,10 +57406,10 @@ function buildDeployment(file, value) {
       error2("deployment/invalid-id", `deployment id '${id}' (the file name) must be 1 to 128 lowercase letters, digits and -+%_*!': rename the file`, { file })
     );
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (typeof value2 !== "object" || value2 === null || Array.isArray(value2)) {
     return { diagnostics };
   }
-  const doc = value;
+  const doc = value2;
   if (doc.id !== void 0 && doc.id !== id) {
     diagnostics.push(
       error2("deployment/id-mismatch", `id '${String(doc.id)}' differs from the file name '${id}': the file name is the id, so remove id: or rename the file`, {
@@ -57383,6 +57469,71 @@ function stringRecord(v) {
   return out;
 }
 
+// src/core/validate/condition-hints.ts
+function leaves(expr, out = []) {
+  switch (expr.kind) {
+    case "and":
+    case "or":
+      leaves(expr.left, out);
+      leaves(expr.right, out);
+      break;
+    case "not":
+      leaves(expr.operand, out);
+      break;
+    case "compare":
+      if (expr.op === "=" || expr.op === "!=") out.push({ property: expr.property, values: [expr.value], list: false });
+      break;
+    case "in":
+      out.push({ property: expr.property, values: expr.values, list: true });
+      break;
+  }
+  return out;
+}
+var MAX_VALUES = 1e4;
+function conditionHints(targets, fleet) {
+  const out = [];
+  if (fleet.size === 0) return out;
+  for (const { deployment, expr } of targets) {
+    if (!expr) continue;
+    for (const leaf of leaves(expr)) {
+      if (leaf.property.kind !== "tag") continue;
+      const index2 = fleet.path(leaf.property.path);
+      const where = { file: deployment.file, path: ["targetCondition"], index: leaf.values[0].span.start };
+      const missing = leaf.values.filter((v) => !index2.postings.has(v.value));
+      if (missing.length === 0) continue;
+      const name = leaf.property.text;
+      const asNumber = (v) => typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : void 0;
+      if (index2.strings.length === 0 && index2.numbers.length > 0 && missing.every((v) => asNumber(v.value) !== void 0)) {
+        const fixed = leaf.values.map((v) => formatLiteral(asNumber(v.value) ?? v.value));
+        const fix = leaf.list ? `IN [${fixed.join(", ")}]` : fixed[0];
+        out.push(warning2("condition/type-mismatch", `${name} compares strings with a number tag (every device's ${name} is a number): write ${fix}`, where));
+        continue;
+      }
+      if (index2.numbers.length === 0 && index2.strings.length > 0 && missing.every((v) => typeof v.value === "number" && index2.postings.has(String(v.value)))) {
+        const fixed = leaf.values.map((v) => formatLiteral(String(v.value)));
+        const fix = leaf.list ? `IN [${fixed.join(", ")}]` : fixed[0];
+        out.push(warning2("condition/type-mismatch", `${name} compares numbers with a string tag (every device's ${name} is a string): write ${fix}`, where));
+        continue;
+      }
+      if (index2.strings.length > MAX_VALUES) continue;
+      const byFold = new Map(index2.strings.map((s) => [s.toLowerCase(), s]));
+      for (const v of missing) {
+        const close = typeof v.value === "string" ? byFold.get(v.value.toLowerCase()) : void 0;
+        if (close !== void 0) {
+          out.push(
+            warning2(
+              "condition/case-mismatch",
+              `no device has ${name} = ${formatLiteral(v.value)}: values are case-sensitive; did you mean ${formatLiteral(close)}?`,
+              { ...where, index: v.span.start }
+            )
+          );
+        }
+      }
+    }
+  }
+  return out;
+}
+
 // src/core/validate/fleet.ts
 var DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
 var EXPRESSIBLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -57393,23 +57544,23 @@ var MAX_TAGS_BYTES = 8 * 1024;
 var MAX_TAG_STRING_BYTES = 4 * 1024;
 var isRecord2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var EXAMPLE = "e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }";
-function buildFleetFile(file, value) {
+function buildFleetFile(file, value2) {
   const diagnostics = [];
-  if (value === null || value === void 0) {
-    if (value === null) diagnostics.push(warning2("file/empty", "fleet file is empty: it declares no devices", { file }));
+  if (value2 === null || value2 === void 0) {
+    if (value2 === null) diagnostics.push(warning2("file/empty", "fleet file is empty: it declares no devices", { file }));
     return { devices: [], diagnostics, mixedCaseTagNames: false };
   }
-  if (!isRecord2(value)) {
-    const what = Array.isArray(value) ? "a list" : `a ${typeof value}`;
+  if (!isRecord2(value2)) {
+    const what = Array.isArray(value2) ? "a list" : `a ${typeof value2}`;
     diagnostics.push(error2("fleet/not-a-mapping", `a fleet file is a mapping with a devices: list, not ${what}; ${EXAMPLE}`, { file }));
     return { devices: [], diagnostics, mixedCaseTagNames: false };
   }
-  for (const key of Object.keys(value)) {
+  for (const key of Object.keys(value2)) {
     if (key !== "devices") {
       diagnostics.push(error2("fleet/not-a-mapping", `unknown key '${key}': a fleet file has only devices:`, { file, path: [key], key: true }));
     }
   }
-  const list2 = value.devices;
+  const list2 = value2.devices;
   if (list2 === null) {
     diagnostics.push(warning2("file/empty", "devices: is empty", { file, path: ["devices"] }));
     return { devices: [], diagnostics, mixedCaseTagNames: false };
@@ -57472,12 +57623,12 @@ function nameVerdict(key) {
   }
   return v;
 }
-function valueExpressible(value) {
-  let v = values.get(value);
+function valueExpressible(value2) {
+  let v = values.get(value2);
   if (v === void 0) {
-    v = EXPRESSIBLE_VALUE.test(value);
+    v = EXPRESSIBLE_VALUE.test(value2);
     if (values.size >= CACHE_LIMIT) values.clear();
-    values.set(value, v);
+    values.set(value2, v);
   }
   return v;
 }
@@ -57495,7 +57646,7 @@ function checkTags(tags, where, diagnostics, seen) {
     const keys = Object.keys(map);
     for (let n = 0; n < keys.length; n++) {
       const key = keys[n];
-      const value = map[key];
+      const value2 = map[key];
       const at = () => ({ file: where.file, path: [...path12, key] });
       const name = nameVerdict(key);
       if (name.lower !== key) seen.mixedCase = true;
@@ -57534,50 +57685,50 @@ function checkTags(tags, where, diagnostics, seen) {
           )
         );
       }
-      if (typeof value === "string") {
-        size += value.length + 2;
-        if (value.length > MAX_TAG_STRING_BYTES) {
+      if (typeof value2 === "string") {
+        size += value2.length + 2;
+        if (value2.length > MAX_TAG_STRING_BYTES) {
           diagnostics.push(
             error2(
               "fleet/invalid-tag",
-              `tag '${key}' is ${value.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`,
+              `tag '${key}' is ${value2.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`,
               at()
             )
           );
           drop(key);
-        } else if (!valueExpressible(value)) {
-          const bad = [...value].find((c) => !EXPRESSIBLE_VALUE.test(c));
+        } else if (!valueExpressible(value2)) {
+          const bad = [...value2].find((c) => !EXPRESSIBLE_VALUE.test(c));
           diagnostics.push(
             warning2(
               "fleet/tag-not-expressible",
-              `tag '${key}' has the value '${value}', which no target condition can match: '${bad === " " ? "space" : bad}' is not allowed in a condition's string value`,
+              `tag '${key}' has the value '${value2}', which no target condition can match: '${bad === " " ? "space" : bad}' is not allowed in a condition's string value`,
               at()
             )
           );
         }
-      } else if (typeof value === "number") {
+      } else if (typeof value2 === "number") {
         size += 12;
-        if (!Number.isFinite(value)) {
+        if (!Number.isFinite(value2)) {
           diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' is not a finite number`, at()));
           drop(key);
         }
-      } else if (typeof value === "boolean") {
+      } else if (typeof value2 === "boolean") {
         size += 5;
-      } else if (value === null || value === void 0) {
+      } else if (value2 === null || value2 === void 0) {
         diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' has no value: give it one or remove it`, at()));
         drop(key);
-      } else if (Array.isArray(value)) {
+      } else if (Array.isArray(value2)) {
         diagnostics.push(
           error2("fleet/invalid-tag", `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at())
         );
         drop(key);
-      } else if (typeof value === "object") {
+      } else if (typeof value2 === "object") {
         if (depth + 1 > MAX_TAG_DEPTH) {
           diagnostics.push(error2("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
           drop(key);
         } else {
-          const inner = visit(value, [...path12, key], depth + 1);
-          if (inner !== value) {
+          const inner = visit(value2, [...path12, key], depth + 1);
+          if (inner !== value2) {
             drop(key);
             copy[key] = inner;
           }
@@ -57646,6 +57797,7 @@ function analyze(input) {
   const { fleetIndex } = fleet;
   const resolution = resolveFleet(targets, fleetIndex);
   append(diagnostics, resolution.diagnostics);
+  append(diagnostics, conditionHints(targets, fleetIndex));
   const deployments = targets.map((t) => t.deployment);
   return {
     repository: { deployments, fleet: { devices: fleet.devices, mixedCaseTagNames: fleet.mixedCaseTagNames } },
@@ -57672,13 +57824,13 @@ function prepareFleet(files, targets) {
   const unique = duplicates.length === 0 ? devices : firstOfEach(devices);
   return { devices: unique, mixedCaseTagNames, diagnostics, fleetIndex: indexFleet(unique, targets, { mixedCaseTagNames }) };
 }
-function reuseFleet(same, targets) {
-  same.fleetIndex.prepare(targets.flatMap((t) => t.expr ? tagPaths(t.expr) : []));
+function reuseFleet(same2, targets) {
+  same2.fleetIndex.prepare(targets.flatMap((t) => t.expr ? tagPaths(t.expr) : []));
   return {
-    devices: same.repository.fleet.devices,
-    mixedCaseTagNames: same.repository.fleet.mixedCaseTagNames ?? true,
-    diagnostics: same.fleetDiagnostics,
-    fleetIndex: same.fleetIndex
+    devices: same2.repository.fleet.devices,
+    mixedCaseTagNames: same2.repository.fleet.mixedCaseTagNames ?? true,
+    diagnostics: same2.fleetDiagnostics,
+    fleetIndex: same2.fleetIndex
   };
 }
 function isStrictlyIncreasing(devices) {
@@ -58306,7 +58458,7 @@ function parsedFileCache(maxBytes = DEFAULT_CACHE_BYTES) {
   return {
     get: (key) => lru.get(key),
     // A file larger than the whole budget is simply not kept.
-    set: (key, value, bytes) => void (bytes <= maxBytes && lru.set(key, value, { size: Math.max(1, bytes) }))
+    set: (key, value2, bytes) => void (bytes <= maxBytes && lru.set(key, value2, { size: Math.max(1, bytes) }))
   };
 }
 var cacheKey = (file) => file.oid ? `${file.path}\0${file.oid}` : void 0;
@@ -58768,23 +58920,71 @@ var deploymentSchema = {
     }
   }
 };
+var policySchema = {
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://edgeops.dev/schemas/policy.schema.json",
+  "title": "edgeops settings (.github/edgeops.yml)",
+  "description": "Settings for the edgeops App and Action. The policy is read at the base commit of a pull request, so a change cannot loosen its own policy.",
+  "type": [
+    "object",
+    "null"
+  ],
+  "properties": {
+    "policy": {
+      "description": "Blast-radius policy: a plan that exceeds it fails unless the pull request carries the approval label.",
+      "type": [
+        "object",
+        "null"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "maxChangedDevices": {
+          "description": "At most this many devices may change in one pull request (a number, not a quoted string).",
+          "type": "integer",
+          "minimum": 0
+        },
+        "maxChangedPercent": {
+          "description": "At most this percentage of the fleet may change in one pull request (a number from 0 to 100).",
+          "type": "number",
+          "minimum": 0,
+          "maximum": 100
+        },
+        "approvalLabel": {
+          "description": "The pull-request label that approves a change beyond the policy (default edgeops/approve-blast-radius).",
+          "type": "string",
+          "minLength": 1
+        },
+        "protected": {
+          "description": "Target conditions (quote them with single quotes inside: tags.environment = 'prod'); a change to a device any of them holds for, before or after the change, needs approval.",
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        }
+      }
+    }
+  }
+};
 
 // src/io/schema.ts
 var validateDeployment;
 var deploymentSchema2 = () => deploymentSchema;
+var policySchema2 = () => policySchema;
+var validatePolicy;
+function compile(schema) {
+  const ajv = new import__.default.default({ allErrors: true, strict: false, verbose: true });
+  import_ajv_formats.default.default(ajv, ["date-time"]);
+  return ajv.compile(schema);
+}
 function compiled() {
-  if (!validateDeployment) {
-    const ajv = new import__.default.default({ allErrors: true, strict: false, verbose: true });
-    import_ajv_formats.default.default(ajv, ["date-time"]);
-    validateDeployment = ajv.compile(deploymentSchema2());
-  }
-  return validateDeployment;
+  return validateDeployment ??= compile(deploymentSchema2());
 }
 var pointer = (instancePath) => instancePath === "" ? [] : instancePath.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 var show2 = (v) => typeof v === "string" ? `'${v}'` : JSON.stringify(v) ?? String(v);
-function describe2(e, value) {
+function describe2(e, value2) {
   const description = e.parentSchema?.description;
-  const found = value === void 0 ? "" : ` (found ${show2(value)})`;
+  const found = value2 === void 0 ? "" : ` (found ${show2(value2)})`;
   switch (e.keyword) {
     case "required":
       return `missing required key '${e.params.missingProperty}': add it`;
@@ -58801,9 +59001,9 @@ function describe2(e, value) {
     case "pattern":
     case "minLength":
     case "maxLength":
-      return `${show2(value)} is not allowed${description ? `: ${description}` : `: ${e.message}`}`;
+      return `${show2(value2)} is not allowed${description ? `: ${description}` : `: ${e.message}`}`;
     case "format":
-      return `${show2(value)} is not an RFC 3339 date-time such as 2026-10-01T09:00:00Z`;
+      return `${show2(value2)} is not an RFC 3339 date-time such as 2026-10-01T09:00:00Z`;
     case "oneOf":
     case "anyOf":
       return description ?? `${e.message}${found}`;
@@ -58818,9 +59018,14 @@ function valueAt(root, path12) {
   for (const p of path12) v = typeof v === "object" && v !== null ? v[p] : void 0;
   return v;
 }
-function checkDeploymentSchema(file, value) {
-  const validate2 = compiled();
-  if (validate2(value)) return [];
+function checkDeploymentSchema(file, value2) {
+  return checkSchema(compiled(), file, value2);
+}
+function checkPolicySchema(file, value2) {
+  return checkSchema(validatePolicy ??= compile(policySchema2()), file, value2).map((d3) => ({ ...d3, code: "policy/invalid" }));
+}
+function checkSchema(validate2, file, value2) {
+  if (validate2(value2)) return [];
   const errors = (validate2.errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "propertyNames");
   const out = [];
   const seen = /* @__PURE__ */ new Set();
@@ -58838,7 +59043,7 @@ function checkDeploymentSchema(file, value) {
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${badKey}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value, path12))}`;
+    const message = badKey !== void 0 ? `key '${badKey}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path12))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
     out.push(error2("schema/invalid", message, { file, path: where, key: pointsAtKey }));
   }
@@ -58891,9 +59096,9 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
   const report = (code2, message, offset, severity = "error") => {
     diagnostics.push(positions.place(file, { severity, code: code2, message }, offset));
   };
-  const result = (value, empty2 = false) => ({
+  const result = (value2, empty2 = false) => ({
     file,
-    value,
+    value: value2,
     empty: empty2,
     diagnostics,
     place: (d3) => positions.place(file, d3, doc && d3.location ? locate(doc, text, d3.location) : 0),
@@ -58954,25 +59159,25 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
     throw e;
   }
 }
-function fastFile(file, bytes, limits, value) {
-  return reparsedFile(file, bytes, limits, value, false, []);
+function fastFile(file, bytes, limits, value2) {
+  return reparsedFile(file, bytes, limits, value2, false, []);
 }
-function reparsedFile(file, bytes, limits, value, empty2, diagnostics, hints) {
+function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
   let slow;
   let text;
   const decoded = () => text ??= stripBom(decoder.decode(bytes));
   const positions = new Positions(decoded);
   return {
     file,
-    value,
+    value: value2,
     empty: empty2,
     diagnostics,
     place: (d3) => {
       const path12 = d3.location?.path ?? [];
-      const hint = hints && path12.length <= 1 ? hints[path12.length === 0 ? "" : String(path12[0])] : void 0;
-      if (!hint) return (slow ??= readYaml(file, bytes, limits)).place(d3);
-      const scalar = path12.length === 1 && typeof value === "object" && value !== null ? value[String(path12[0])] : void 0;
-      const offset = d3.location?.key ? hint.key : d3.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint.start, hint.end, scalar, d3.location.index) : hint.start;
+      const hint2 = hints && path12.length <= 1 ? hints[path12.length === 0 ? "" : String(path12[0])] : void 0;
+      if (!hint2) return (slow ??= readYaml(file, bytes, limits)).place(d3);
+      const scalar = path12.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path12[0])] : void 0;
+      const offset = d3.location?.key ? hint2.key : d3.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint2.start, hint2.end, scalar, d3.location.index) : hint2.start;
       return positions.place(file, d3, offset);
     }
   };
@@ -58984,8 +59189,8 @@ function hintsOf(doc) {
   if ((0, import_yaml.isMap)(doc.contents)) {
     for (const pair of doc.contents.items) {
       if (!(0, import_yaml.isScalar)(pair.key) || !pair.value) continue;
-      const value = pair.value;
-      hints[String(pair.key.value)] = { key: start(pair.key), start: start(value), end: value.range?.[1] ?? start(value) };
+      const value2 = pair.value;
+      hints[String(pair.key.value)] = { key: start(pair.key), start: start(value2), end: value2.range?.[1] ?? start(value2) };
     }
   }
   return hints;
@@ -59039,8 +59244,8 @@ var Converter = class {
     if (node.anchor) this.anchors.set(node.anchor, node);
     let result;
     if ((0, import_yaml.isScalar)(node)) {
-      const value = typeof node.value === "bigint" ? Number(node.value) : node.value;
-      result = { value, size: Math.max(1, (node.range?.[1] ?? 0) - start(node)) };
+      const value2 = typeof node.value === "bigint" ? Number(node.value) : node.value;
+      result = { value: value2, size: Math.max(1, (node.range?.[1] ?? 0) - start(node)) };
     } else if ((0, import_yaml.isMap)(node)) {
       this.building.add(node);
       const map = record();
@@ -59066,13 +59271,13 @@ var Converter = class {
     return result;
   }
   pair(map, pair, depth) {
-    const { key, value } = pair;
+    const { key, value: value2 } = pair;
     if (isMergeKey(key)) {
-      const source = value ? this.node(value, depth + 1) : { value: null, size: 0 };
+      const source = value2 ? this.node(value2, depth + 1) : { value: null, size: 0 };
       const sources = Array.isArray(source.value) ? source.value : [source.value];
       for (const s of sources) {
         if (typeof s !== "object" || s === null || Array.isArray(s)) {
-          throw new Abort("yaml/syntax", "a merge key (<<) takes a mapping or a list of mappings", start(value));
+          throw new Abort("yaml/syntax", "a merge key (<<) takes a mapping or a list of mappings", start(value2));
         }
         for (const k2 of Object.keys(s)) if (!Object.hasOwn(map, k2)) map[k2] = s[k2];
       }
@@ -59082,7 +59287,7 @@ var Converter = class {
       throw new Abort("yaml/syntax", "a key must be a plain value, not a list or mapping", start(key));
     }
     const name = key === null || key.value === null ? "" : String(key.value);
-    const built = value ? this.node(value, depth + 1) : { value: null, size: 1 };
+    const built = value2 ? this.node(value2, depth + 1) : { value: null, size: 1 };
     map[name] = built.value;
     return name.length + built.size + 2;
   }
@@ -59117,17 +59322,17 @@ function childOf(doc, node, segment, seen = 0) {
   }
   return merged;
 }
-function scalarOffset(text, from, to, value, index2) {
+function scalarOffset(text, from, to, value2, index2) {
   let src = from;
   if (text[src] === '"' || text[src] === "'") src++;
   else if (text[src] === "|" || text[src] === ">") src = text.indexOf("\n", src) + 1 || src;
-  for (let i = 0; i < index2 && i < value.length; i++) {
-    const found2 = text.indexOf(value[i], src);
+  for (let i = 0; i < index2 && i < value2.length; i++) {
+    const found2 = text.indexOf(value2[i], src);
     if (found2 < 0 || found2 >= to) return from;
     src = found2 + 1;
   }
-  if (index2 >= value.length) return Math.min(src, to);
-  const found = text.indexOf(value[index2], src);
+  if (index2 >= value2.length) return Math.min(src, to);
+  const found = text.indexOf(value2[index2], src);
   return found >= 0 && found < to ? found : src;
 }
 
@@ -59176,11 +59381,11 @@ function inWorker(inputs, limits) {
     worker.once("exit", (code2) => code2 !== 0 && reject(new Error(`the deployment worker (${workerUrl.href}) exited with code ${code2}`)));
   });
 }
-function toRecords(value) {
-  if (Array.isArray(value)) return value.map(toRecords);
-  if (typeof value !== "object" || value === null) return value;
+function toRecords(value2) {
+  if (Array.isArray(value2)) return value2.map(toRecords);
+  if (typeof value2 !== "object" || value2 === null) return value2;
   const out = record();
-  for (const key of Object.keys(value)) out[key] = toRecords(value[key]);
+  for (const key of Object.keys(value2)) out[key] = toRecords(value2[key]);
   return out;
 }
 
@@ -59427,9 +59632,9 @@ var Scanner = class {
           map[key] = null;
         }
       } else {
-        const value = this.value(i, false, key !== "deviceId");
+        const value2 = this.value(i, false, key !== "deviceId");
         this.expectLineEnd(this.end);
-        map[key] = value;
+        map[key] = value2;
       }
       const next = this.peekIndent();
       if (next !== indent) {
@@ -59488,14 +59693,14 @@ var Scanner = class {
       if (e.raw.length === length && this.text.startsWith(e.raw, start2)) return e.value;
     }
     const raw = this.text.slice(start2, end);
-    const value = resolvePlainUncached(raw);
+    const value2 = resolvePlainUncached(raw);
     if (intern && length <= 64 && this.tableSize < 1e5) {
       const own = length >= 13 ? (" " + raw).slice(1) : raw;
-      this.table.set(h, { raw: own, value: typeof value === "string" ? own : value, next: this.table.get(h) });
+      this.table.set(h, { raw: own, value: typeof value2 === "string" ? own : value2, next: this.table.get(h) });
       this.tableSize++;
-      return typeof value === "string" ? own : value;
+      return typeof value2 === "string" ? own : value2;
     }
-    return value;
+    return value2;
   }
   table = /* @__PURE__ */ new Map();
   tableSize = 0;
@@ -59651,6 +59856,52 @@ var Scanner = class {
   }
 };
 
+// src/usecases/hints.ts
+var CONDITION = /^\s*targetCondition:\s*(.*)$/;
+function hint(d3) {
+  const line = d3.excerpt ?? "";
+  const condition = CONDITION.exec(line)?.[1];
+  if (condition !== void 0 && (d3.code === "yaml/syntax" || d3.code === "yaml/warning")) {
+    if (condition.startsWith("*")) {
+      return { ...d3, code: "yaml/syntax", message: `YAML reads an unquoted * as an alias: quote it, targetCondition: '*'` };
+    }
+    if (condition.startsWith("!")) {
+      return {
+        ...d3,
+        severity: "error",
+        code: "yaml/syntax",
+        message: `YAML reads a leading ! as a tag, so the condition is not what you wrote: write NOT for negation and quote the condition, e.g. targetCondition: "NOT ${condition.slice(1).trim().replace(/"/g, "'")}"`
+      };
+    }
+    if (/^[^'"][^#]*:\s/.test(condition) || /^[^'"][^#]*:$/.test(condition)) {
+      const fixed = condition.replace(/:\s*/, " = ");
+      return {
+        ...d3,
+        code: "yaml/syntax",
+        message: `YAML reads this condition as a mapping (because of ': '): a comparison is written with =, e.g. targetCondition: ${fixed}`
+      };
+    }
+  }
+  const version = /^\s*schemaVersion:\s*(\d+\.\d+)\s*$/.exec(line)?.[1];
+  if (version !== void 0 && d3.code === "schema/invalid") {
+    return { ...d3, message: `${d3.message}: YAML reads an unquoted ${version} as a number; quote it, schemaVersion: "${version}"` };
+  }
+  return void 0;
+}
+function explainYamlMistakes(diagnostics) {
+  const hinted = diagnostics.map((d3) => hint(d3));
+  const lines = new Set(diagnostics.filter((_, i) => hinted[i]).map((d3) => `${d3.file}:${d3.line}`));
+  if (lines.size === 0) return [...diagnostics];
+  const seen = /* @__PURE__ */ new Set();
+  return diagnostics.flatMap((d3, i) => {
+    const key = `${d3.file}:${d3.line}`;
+    if (!lines.has(key)) return [d3];
+    if (!hinted[i] || seen.has(key)) return [];
+    seen.add(key);
+    return [hinted[i]];
+  });
+}
+
 // src/usecases/load.ts
 var DEPLOYMENTS_FOLDER = "deployments";
 var FLEET_FOLDER = "fleet";
@@ -59677,8 +59928,8 @@ async function readFleet(files, cache, parallel) {
   fresh.forEach((_, j2) => mine.has(j2) || read(j2, scanFleet));
   const values2 = await scanned;
   share.forEach((j2, w) => {
-    const value = values2?.[w];
-    read(j2, values2 ? value ?? (() => void 0) : scanFleet);
+    const value2 = values2?.[w];
+    read(j2, values2 ? value2 ?? (() => void 0) : scanFleet);
   });
   return out;
 }
@@ -59696,6 +59947,7 @@ async function loadRepository(source, options = {}) {
       column: 1
     });
   }
+  options.onStage?.(`reading ${deploymentList?.length ?? 0} deployment files and ${fleetList?.length ?? 0} fleet files`);
   const [deployed, fleetFiles] = await Promise.all([
     readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
     reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel ?? secondCoreIdle())
@@ -59711,12 +59963,26 @@ async function loadRepository(source, options = {}) {
     return { file: f.file, value: f.value };
   });
   const fleet = fleetFiles.map((f) => ({ file: f.file, value: f.value }));
+  options.onStage?.("resolving the fleet");
   const analysis = analyze({ deployments, fleet, sameFleetAs: reuse?.analysis });
   append(coreDiagnostics, analysis.diagnostics);
   for (const f of files.values()) append(placed, f.diagnostics);
   append(placed, placeDiagnostics(coreDiagnostics, files, source.description));
-  placed.sort(compareDiagnostics);
-  return { analysis, diagnostics: placed, valid: !placed.some((d3) => d3.severity === "error"), files };
+  for (const entry of await ignoredFiles(source)) placed.push(entry);
+  const diagnostics = explainYamlMistakes(placed).sort(compareDiagnostics);
+  return { analysis, diagnostics, valid: !diagnostics.some((d3) => d3.severity === "error"), files };
+}
+async function ignoredFiles(source) {
+  if (!source.ignored) return [];
+  const lists = await Promise.all([DEPLOYMENTS_FOLDER, FLEET_FOLDER].map((f) => source.ignored(f)));
+  return lists.flat().map((file) => ({
+    severity: "warning",
+    code: "file/ignored",
+    message: file.endsWith("/") ? `${file} is not read: only files directly inside ${file.split("/")[0]}/ are, so move its files up (a deployment's id is its file name)` : `${file} is not read: only .yaml and .yml files are; JSON is YAML, so rename it to ${file.replace(/\.json$/i, ".yaml")}`,
+    file,
+    line: 1,
+    column: 1
+  }));
 }
 function placeDiagnostics(diagnostics, files, fallback) {
   return diagnostics.map((d3) => {
@@ -59745,15 +60011,15 @@ async function apply(source, sink, options) {
     manifests.set(id, rendered);
     keys.set(id, gitBlobId(rendered.json));
   }
-  const desired = { manifests, changesAgainst: (received) => diffTarget(resolution, keys, received) };
+  const desired2 = { manifests, changesAgainst: (received) => diffTarget(resolution, keys, received) };
   let changes;
   let failed = [];
   let commit = null;
   let skipped;
   let delivered;
-  if (base.dryRun) changes = desired.changesAgainst(await sink.received());
+  if (base.dryRun) changes = desired2.changesAgainst(await sink.received());
   else {
-    const result = await sink.apply(desired, options.sourceInfo, { onProgress: options.onProgress });
+    const result = await sink.apply(desired2, options.sourceInfo, { onProgress: options.onProgress });
     changes = result.changes;
     failed = result.failed;
     commit = result.commit ?? null;
@@ -59975,11 +60241,11 @@ var BASE_DELAY_MS = 250;
 var RENEW_BEFORE_S = 300;
 var MAX_BODY_EXCERPT = 300;
 var defaultSleep2 = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-function retryAfterMs(value, now) {
-  if (value === null || value.trim() === "") return void 0;
-  const seconds = Number(value);
+function retryAfterMs(value2, now) {
+  if (value2 === null || value2.trim() === "") return void 0;
+  const seconds = Number(value2);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1e3);
-  const date = Date.parse(value);
+  const date = Date.parse(value2);
   return Number.isNaN(date) ? void 0 : Math.max(0, date - now);
 }
 function baseUrlOf(endpoint3, hostName) {
@@ -60218,6 +60484,13 @@ function hubClient(inputs, context) {
   }
 }
 
+// src/core/plan/report.ts
+function introducedDiagnostics(report) {
+  if (!report.present || report.present.length === 0) return report.diagnostics;
+  const old = new Set(report.present);
+  return report.diagnostics.filter((d3) => !old.has(d3));
+}
+
 // src/core/explain.ts
 function explainDevice(analysis, deviceId) {
   const device = analysis.fleetIndex.device(deviceId);
@@ -60258,13 +60531,84 @@ function explainDevice(analysis, deviceId) {
   return { device, winner, reason, deployments };
 }
 
+// src/core/plan/content-diff.ts
+var MAX_CONTENT_CHANGES = 50;
+var isObject3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var desired = (section) => {
+  const d3 = isObject3(section) ? section["properties.desired"] : void 0;
+  return isObject3(d3) ? d3 : {};
+};
+var same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+function decodeSettings(settings) {
+  if (!isObject3(settings)) return settings;
+  const chunks = Object.keys(settings).filter((k2) => /^createOptions(\d\d)?$/.test(k2)).sort();
+  if (chunks.length === 0 || !chunks.every((k2) => typeof settings[k2] === "string")) return settings;
+  const text = chunks.map((k2) => settings[k2]).join("");
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return settings;
+  }
+  const out = {};
+  for (const [k2, v] of Object.entries(settings)) if (!chunks.includes(k2)) out[k2] = v;
+  out.createOptions = parsed;
+  return out;
+}
+var decodeModule = (m) => isObject3(m) ? { ...m, settings: decodeSettings(m.settings) } : m;
+function diffValue(scope, name, path12, a, b, out) {
+  if (same(a, b)) return;
+  if (isObject3(a) && isObject3(b)) {
+    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path12, key], a[key], b[key], out);
+    return;
+  }
+  const change = { scope, path: path12.join(".") };
+  if (name !== void 0) change.name = name;
+  if (a !== void 0) change.before = a;
+  if (b !== void 0) change.after = b;
+  out.push(change);
+}
+function diffNamed(scope, a, b, out, decode2 = (v) => v, whole = false) {
+  for (const name of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const [x2, y] = [a[name], b[name]];
+    if (x2 === void 0 || y === void 0 || whole) {
+      if (!same(x2, y)) out.push({ scope, name, path: "", ...x2 !== void 0 && { before: x2 }, ...y !== void 0 && { after: y } });
+    } else diffValue(scope, name, [], decode2(x2), decode2(y), out);
+  }
+}
+function diffContent(before, after) {
+  const out = [];
+  const agentA = desired(before.$edgeAgent);
+  const agentB = desired(after.$edgeAgent);
+  const named = (o, key) => isObject3(o[key]) ? o[key] : {};
+  diffNamed(
+    "module",
+    { ...named(agentA, "systemModules"), ...named(agentA, "modules") },
+    { ...named(agentB, "systemModules"), ...named(agentB, "modules") },
+    out,
+    decodeModule
+  );
+  const rest = (o, ...skip) => Object.fromEntries(Object.entries(o).filter(([k2]) => !skip.includes(k2)));
+  diffValue("edgeAgent", void 0, [], rest(agentA, "modules", "systemModules"), rest(agentB, "modules", "systemModules"), out);
+  const hubA = desired(before.$edgeHub);
+  const hubB = desired(after.$edgeHub);
+  diffNamed("route", named(hubA, "routes"), named(hubB, "routes"), out, void 0, true);
+  diffValue("edgeHub", void 0, [], rest(hubA, "routes"), rest(hubB, "routes"), out);
+  const twins = (o) => Object.fromEntries(
+    Object.keys(o).filter((k2) => k2 !== "$edgeAgent" && k2 !== "$edgeHub").map((k2) => [k2, desired(o[k2])])
+  );
+  diffNamed("twin", twins(before), twins(after), out);
+  return out;
+}
+
 // src/core/plan/plan.ts
 var CHANGE_KINDS = ["retargeted", "targeted", "untargeted", "updated", "removed"];
 function contentHashes(analysis) {
   return new Map(analysis.repository.deployments.map((d3) => [d3.id, contentHashOf(d3)]));
 }
 var SAMPLE2 = 10;
-function planChange(base, head) {
+function planChange(base, head, options = {}) {
+  const invalid = new Map((options.invalidAtHead ?? []).map((d3) => [d3.id, `could not be read: ${d3.error}`]));
   const baseHashes = contentHashes(base);
   const headHashes = contentHashes(head);
   const changes = diffWinners(base.resolution, head.resolution, (id) => baseHashes.get(id) !== headHashes.get(id));
@@ -60282,12 +60626,19 @@ function planChange(base, head) {
   const headMetrics = new Map(head.resolution.deployments.map((d3) => [d3.id, d3]));
   const ids = [.../* @__PURE__ */ new Set([...baseMetrics.keys(), ...headMetrics.keys()])].sort();
   const metrics = (m) => m ? { targeted: m.targeted, applied: m.applied } : null;
-  const deployments = ids.map((id) => ({
-    id,
-    labels: (headMetrics.get(id) ?? baseMetrics.get(id)).labels,
-    before: metrics(baseMetrics.get(id)),
-    after: metrics(headMetrics.get(id))
-  }));
+  const baseDeployments = new Map(base.repository.deployments.map((d3) => [d3.id, d3]));
+  const headDeployments = new Map(head.repository.deployments.map((d3) => [d3.id, d3]));
+  const deployments = ids.map((id) => {
+    const d3 = { id, labels: (headMetrics.get(id) ?? baseMetrics.get(id)).labels, before: metrics(baseMetrics.get(id)), after: metrics(headMetrics.get(id)) };
+    const reason = invalid.get(id);
+    if (reason !== void 0 && d3.after === null) return { ...d3, invalidAtHead: reason };
+    const [b, a] = [baseDeployments.get(id), headDeployments.get(id)];
+    return b && a ? { ...d3, ...deploymentChanges(b, a, baseHashes.get(id) !== headHashes.get(id)) } : d3;
+  });
+  for (const [id, reason] of invalid) {
+    if (!baseMetrics.has(id) && !headMetrics.has(id)) deployments.push({ id, labels: {}, before: null, after: null, invalidAtHead: reason });
+  }
+  deployments.sort((a, b) => byString(a.id, b.id));
   const groups2 = /* @__PURE__ */ new Map();
   for (const c of changes) {
     const key = `${c.kind}\0${c.before}\0${c.after}`;
@@ -60297,11 +60648,70 @@ function planChange(base, head) {
   }
   const transitions = [...groups2.values()].map((list2) => {
     const { kind, before, after } = list2[0];
-    return { kind, from: before, to: after, count: list2.length, devices: list2.map((c) => c.deviceId), why: why(base, head, list2[0], baseHashes, headHashes) };
+    const explained = why(base, head, list2[0], baseHashes, headHashes);
+    const verdicts = explained.verdicts.filter((v) => !(v.after === null && invalid.has(v.deployment)));
+    const contentChanges = kind === "updated" ? deployments.find((d3) => d3.id === after)?.contentChanges : void 0;
+    const reason = {
+      ...explained,
+      verdicts,
+      ...contentChanges && { contentChanges },
+      ...before !== null && invalid.has(before) && { unreadable: before }
+    };
+    return { kind, from: before, to: after, count: list2.length, devices: list2.map((c) => c.deviceId), why: reason };
   }).sort(
     (a, b) => b.count - a.count || CHANGE_KINDS.indexOf(a.kind) - CHANGE_KINDS.indexOf(b.kind) || byString(String(a.from), String(b.from)) || byString(String(a.to), String(b.to))
   );
-  return { summary: summary2, changes, deployments, transitions, diagnostics: unmanagedWarnings(head, transitions) };
+  const broken = deployments.filter((d3) => d3.invalidAtHead !== void 0);
+  const safetyNet = safetyNetChanges(base, head, invalid);
+  const moved = transitions.filter((t) => !invalid.has(t.from) && !t.why?.tie);
+  return {
+    summary: summary2,
+    changes,
+    deployments,
+    transitions,
+    safetyNet,
+    diagnostics: [...unmanagedWarnings(head, moved), ...safetyNetWarnings(base, head, safetyNet)],
+    unknown: broken.map((d3) => unknownOutcome(base, head, d3.id, d3.invalidAtHead))
+  };
+}
+function deploymentChanges(b, a, contentChanged) {
+  const edits = [];
+  if (b.priority !== a.priority) edits.push({ field: "priority", before: b.priority, after: a.priority });
+  if (b.createdAt !== a.createdAt) edits.push({ field: "createdAt", before: b.createdAt, after: a.createdAt });
+  if (JSON.stringify(sorted(b.labels)) !== JSON.stringify(sorted(a.labels))) edits.push({ field: "labels", before: b.labels, after: a.labels });
+  if (b.targetCondition !== a.targetCondition) edits.push({ field: "targetCondition", before: b.targetCondition ?? null, after: a.targetCondition ?? null });
+  const out = {};
+  if (edits.length > 0) out.edits = edits;
+  if (contentChanged) {
+    const all = diffContent(b.modulesContent, a.modulesContent);
+    out.contentChanges = all.slice(0, MAX_CONTENT_CHANGES);
+    if (all.length > MAX_CONTENT_CHANGES) out.moreContentChanges = all.length - MAX_CONTENT_CHANGES;
+  }
+  return out;
+}
+var sorted = (r) => Object.entries(r).sort(([x2], [y]) => byString(x2, y));
+function safetyNetChanges(base, head, invalid) {
+  if (head.repository.deployments.some(isSafetyNet)) return [];
+  const atHead = new Map(head.repository.deployments.map((d3) => [d3.id, d3]));
+  return base.repository.deployments.filter((d3) => isSafetyNet(d3) && !invalid.has(d3.id)).map((d3) => ({ id: d3.id, change: atHead.has(d3.id) ? "narrowed" : "deleted" }));
+}
+function safetyNetWarnings(base, head, changes) {
+  const files = new Map([...base.repository.deployments, ...head.repository.deployments].map((d3) => [d3.id, d3.file]));
+  return changes.map(
+    (c) => warning2(
+      "plan/safety-net",
+      c.change === "deleted" ? `the safety net '${c.id}' (priority 0, targetCondition '*') is deleted: a device that loses its deployment now becomes unmanaged instead of falling back to it; keep a priority-0 deployment with targetCondition '*'` : `the safety net '${c.id}' is no longer priority 0 with targetCondition '*': devices outside its new reach have nothing to fall back to; keep a priority-0 deployment with targetCondition '*'`,
+      { file: files.get(c.id), path: c.change === "narrowed" ? ["targetCondition"] : void 0 }
+    )
+  );
+}
+function unknownOutcome(base, head, id, reason) {
+  const last = base.targets.find((t) => t.deployment.id === id);
+  if (!last) return { deployment: id, reason, count: null, devices: [] };
+  if (last.expr) head.fleetIndex.prepare(tagPaths(last.expr));
+  const { deviceIds, winners } = resolveFleet([last], head.fleetIndex);
+  const devices = deviceIds.filter((_, i) => winners[i] !== null);
+  return { deployment: id, reason, count: devices.length, devices: devices.slice(0, SAMPLE2) };
 }
 function diffWinners(base, head, contentChanged) {
   const changes = [];
@@ -60350,7 +60760,7 @@ function why(base, head, change, baseHashes, headHashes) {
     const changed = !a || !b || a.result !== b.result || a.targetCondition !== b.targetCondition || a.priority !== b.priority || a.createdAt !== b.createdAt;
     if (relevant && changed) verdicts.push({ deployment: id, before: strip(b), after: strip(a) });
   }
-  const result = { deviceId: change.deviceId, verdicts };
+  const result = after?.reason.kind === "tie" ? { deviceId: change.deviceId, verdicts, tie: after.reason.between } : { deviceId: change.deviceId, verdicts };
   if (change.kind === "removed") return { deviceId: change.deviceId, verdicts: [], removedFromFleet: true };
   if (!before) return { ...result, verdicts: verdicts.filter((v) => v.after?.result === "true"), addedToFleet: true };
   const tagsChanged = before !== void 0 && after !== void 0 && !sameTags(before.device, after.device);
@@ -60377,18 +60787,27 @@ function unmanagedWarnings(head, transitions) {
 }
 
 // src/render/plan/verdict.ts
+var plural2 = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 function countsLine(summary2) {
   if (summary2.changed === 0) return `no device changes (${summary2.devices} devices)`;
   const kinds = CHANGE_KINDS.filter((k2) => summary2[k2] > 0).map((k2) => `${summary2[k2]} ${k2}`);
   return `${summary2.changed} of ${summary2.devices} devices change: ${kinds.join(", ")}`;
 }
+function safetyNetLine(report) {
+  const changes = report.plan.safetyNet ?? [];
+  if (changes.length === 0) return void 0;
+  return changes.map((c) => `the safety net '${c.id}' is ${c.change}`).join(", ");
+}
 function verdictLine(report) {
-  const errors = report.diagnostics.filter((d3) => d3.severity === "error").length;
-  const warnings = report.diagnostics.length - errors;
-  const policyErrors = report.policy?.findings.filter((f) => f.severity === "error").length ?? 0;
-  const status2 = !report.valid ? `invalid: ${errors} error${errors === 1 ? "" : "s"}` : policyErrors > 0 ? `blocked by policy: ${policyErrors} finding${policyErrors === 1 ? "" : "s"} need the label ${report.policy.approvalLabel}` : "valid";
-  const warned = warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : "";
-  return `${status2}${warned} — ${countsLine(report.plan.summary)}`;
+  const introduced = introducedDiagnostics(report);
+  const errors = introduced.filter((d3) => d3.severity === "error").length;
+  const warnings = introduced.length - errors;
+  const findings = report.policy?.findings ?? [];
+  const policyErrors = findings.filter((f) => f.severity === "error").length;
+  const status2 = !report.valid ? `invalid: ${plural2(errors, "error")}` : policyErrors > 0 ? `blocked by policy: ${plural2(policyErrors, "finding")} ${policyErrors === 1 ? "needs" : "need"} the label ${report.policy.approvalLabel}` : findings.length > 0 && report.policy.approved ? `valid, approved by label ${report.policy.approvalLabel}` : "valid";
+  const net = safetyNetLine(report);
+  const warned = warnings > 0 ? `, ${plural2(warnings, "new warning")}` : "";
+  return `${status2}${warned}${net ? ` — ${net}` : ""} — ${countsLine(report.plan.summary)}`;
 }
 
 // src/render/plan/why.ts
@@ -60426,17 +60845,64 @@ function whyLines(why2, code2) {
   const lines = [];
   if (why2.removedFromFleet) lines.push("the device was deleted from the fleet");
   if (why2.addedToFleet) lines.push("the device is new in the fleet");
-  if (why2.contentHash) lines.push(`the manifest changed (content ${short(why2.contentHash.before)} → ${short(why2.contentHash.after)})`);
+  if (why2.contentChanges && why2.contentChanges.length > 0) {
+    const shown = why2.contentChanges.slice(0, 3).map((c) => contentChangeText(c, code2));
+    const more = why2.contentChanges.length - shown.length;
+    lines.push(`the manifest changed: ${shown.join("; ")}${more > 0 ? `; …and ${more} more` : ""}`);
+  } else if (why2.contentHash) lines.push(`the manifest changed (content ${short(why2.contentHash.before)} → ${short(why2.contentHash.after)})`);
+  if (why2.unreadable) lines.push(`${code2(why2.unreadable)} could not be read at head, so this outcome is not certain`);
   if (why2.tagsChanged) lines.push("the device's tags changed");
+  if (why2.tie) lines.push(`${code2(why2.tie[0])} and ${code2(why2.tie[1])} tie (same priority and createdAt): no deployment wins until one has a higher priority`);
   for (const v of why2.verdicts) lines.push(verdictText(v, code2, why2.addedToFleet === true));
   return lines;
 }
-var endpoint = (id, side = "to") => id ?? (side === "from" ? "(none)" : "(unmanaged)");
+var endpoint = (id, side2 = "to") => id ?? (side2 === "from" ? "(none)" : "(unmanaged)");
 function transitionTitle(t, code2) {
   const devices = `${t.count} device${t.count === 1 ? "" : "s"}`;
+  if (t.why?.tie && t.to === null) return `${code2(endpoint(t.from, "from"))} → ${code2(`(tie: ${t.why.tie.join(" = ")})`)}: ${devices}`;
   if (t.kind === "updated") return `${code2(endpoint(t.to))} updated: ${devices}`;
   if (t.kind === "removed") return `${code2(endpoint(t.from, "from"))} → removed from the fleet: ${devices}`;
   return `${code2(endpoint(t.from, "from"))} → ${code2(endpoint(t.to))}: ${devices}`;
+}
+function deploymentStatus(d3) {
+  if (d3.invalidAtHead !== void 0) return " (invalid at head)";
+  return d3.before === null ? " (new)" : d3.after === null ? " (deleted)" : "";
+}
+function unknownLines(unknown, code2) {
+  return (unknown ?? []).map((u) => {
+    const who = u.count === null ? "it is new, so which devices it would target is unknown" : u.count === 0 ? "its last readable condition targets no device" : `the outcome of ${u.count} device${u.count === 1 ? "" : "s"} it targeted is unknown: ${u.devices.map(code2).join(", ")}${u.count > u.devices.length ? `, …and ${u.count - u.devices.length} more` : ""}`;
+    return `${code2(u.deployment)} is invalid at head (${u.reason}); ${who}`;
+  });
+}
+function value(v) {
+  const text = typeof v === "string" ? `'${v}'` : JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+function contentChangeText(c, code2) {
+  const where = c.name !== void 0 ? `${c.scope} ${code2(c.name)}` : code2(c.scope === "edgeAgent" ? "$edgeAgent" : "$edgeHub");
+  const path12 = c.path === "" ? "" : ` ${code2(c.path)}`;
+  const sep2 = c.path === "" ? "" : ":";
+  if (c.before === void 0) return `${where}${sep2}${path12} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
+  if (c.after === void 0) return `${where}${sep2}${path12} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
+  return `${where}${sep2}${path12} ${code2(value(c.before))} → ${code2(value(c.after))}`;
+}
+function editText(e, code2) {
+  const show3 = (v) => {
+    if (v === null) return "(none)";
+    if (e.field === "labels") {
+      const labels = Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([k2, x2]) => `${k2}=${x2}`).join(" ");
+      return code2(labels || "(none)");
+    }
+    return code2(String(v));
+  };
+  return `${e.field} ${show3(e.before)} → ${show3(e.after)}`;
+}
+function deploymentChangeLines(deployments, code2) {
+  return deployments.map((d3) => {
+    const lines = [...(d3.edits ?? []).map((e) => editText(e, code2)), ...(d3.contentChanges ?? []).map((c) => contentChangeText(c, code2))];
+    if (d3.moreContentChanges) lines.push(`…and ${d3.moreContentChanges} more manifest changes`);
+    return [d3.id, lines];
+  }).filter(([, lines]) => lines.length > 0);
 }
 
 // src/render/plan/markdown.ts
@@ -60466,13 +60932,23 @@ var code = (s) => `\`${s.replace(/`/g, "'")}\``;
 var escapeHtml = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 var htmlCode = (s) => `<code>${escapeHtml(s)}</code>`;
 var cell = (s) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-var plural2 = (n, w) => `${n} ${w}${n === 1 ? "" : "s"}`;
+function side(ref, commit, fallback) {
+  const sha = commit?.slice(0, 7);
+  const name = ref !== void 0 && !(commit !== void 0 && /^[0-9a-f]{4,40}$/i.test(ref) && commit.startsWith(ref.toLowerCase())) ? ref : void 0;
+  if (name && sha) return `${code(name)} @ ${code(sha)}`;
+  return name ? code(name) : sha ? code(sha) : fallback;
+}
 function headerSection(report, options) {
-  const icon = report.ok ? report.plan.summary.changed === 0 ? "⚪" : "🟢" : report.valid ? "🟠" : "🔴";
+  const safetyNet = (report.plan.safetyNet ?? []).length > 0;
+  const icon = report.ok ? safetyNet ? "⚠️" : report.plan.summary.changed === 0 ? "⚪" : "🟢" : report.valid ? "🟠" : "🔴";
+  const { base, head } = report.commits ?? {};
+  const compared = base !== void 0 || head !== void 0 || options.baseRef !== void 0 || options.headRef !== void 0 ? `
+
+Base ${side(options.baseRef, base, "unknown")} → head ${side(options.headRef, head, "the working tree")}` : "";
   return `${PLAN_MARKER}
 ### ${options.title ?? "edgeops plan"}
 
-${icon} **${verdictLine(report)}**`;
+${icon} **${verdictLine(report)}**${compared}`;
 }
 function summarySection(report) {
   const s = report.plan.summary;
@@ -60489,15 +60965,43 @@ function policySection(policy) {
 
 ${lines.join("\n")}`;
 }
-function diagnosticsSection(diagnostics, max) {
-  if (diagnostics.length === 0) return "";
-  const sorted = [...diagnostics].sort((a, b) => a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1);
-  const lines = sorted.slice(0, max).map((d3) => `- ${d3.severity === "error" ? "❌" : "⚠️"} \`${d3.file}:${d3.line}:${d3.column}\` ${cell(d3.message)} <sub>${d3.code}</sub>`);
-  if (sorted.length > max) lines.push(`- …and ${sorted.length - max} more`);
-  const errors = diagnostics.filter((d3) => d3.severity === "error").length;
-  return `#### Problems: ${plural2(errors, "error")}, ${plural2(diagnostics.length - errors, "warning")}
+function diagnosticLines(diagnostics, max, mark) {
+  const sorted2 = [...diagnostics].sort((a, b) => a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1);
+  const lines = sorted2.slice(0, max).map((d3) => `- ${mark ?? (d3.severity === "error" ? "❌" : "⚠️")} \`${d3.file}:${d3.line}:${d3.column}\` ${cell(d3.message)} <sub>${d3.code}</sub>`);
+  if (sorted2.length > max) lines.push(`- …and ${sorted2.length - max} more`);
+  return lines;
+}
+function diagnosticsSection(report, max) {
+  const introduced = introducedDiagnostics(report);
+  const present = report.present ?? [];
+  const fixed = report.fixed ?? [];
+  const parts = [];
+  if (introduced.length > 0) {
+    const errors = introduced.filter((d3) => d3.severity === "error").length;
+    const title2 = present.length > 0 || fixed.length > 0 ? "Problems introduced by this change" : "Problems";
+    parts.push(`#### ${title2}: ${plural2(errors, "error")}, ${plural2(introduced.length - errors, "warning")}
 
-${lines.join("\n")}`;
+${diagnosticLines(introduced, max).join("\n")}`);
+  }
+  if (fixed.length > 0) {
+    parts.push(
+      `<details><summary>✅ Fixed by this change: ${plural2(fixed.length, "problem")}</summary>
+
+${diagnosticLines(fixed, max, "✅").join("\n")}
+
+</details>`
+    );
+  }
+  if (present.length > 0) {
+    parts.push(
+      `<details><summary>Already present on base, not changed by this pull request: ${plural2(present.length, "problem")}</summary>
+
+${diagnosticLines(present, max).join("\n")}
+
+</details>`
+    );
+  }
+  return parts.join("\n\n");
 }
 var metric = (d3, key) => {
   const b = d3.before?.[key];
@@ -60507,11 +61011,35 @@ var metric = (d3, key) => {
 function deploymentsSection(deployments) {
   if (deployments.length === 0) return "";
   const rows = deployments.map((d3) => {
-    const status2 = d3.before === null ? " (new)" : d3.after === null ? " (deleted)" : "";
+    const status2 = deploymentStatus(d3);
     const labels = Object.keys(d3.labels).sort().map((k2) => `${k2}=${d3.labels[k2]}`).join(" ");
     return `| ${code(d3.id)}${status2} | ${metric(d3, "targeted")} | ${metric(d3, "applied")} | ${cell(labels)} |`;
   });
   return ["#### Deployments", "", "| deployment | targeted | applied | labels |", "|---|---:|---:|---|", ...rows].join("\n");
+}
+function deploymentChangesSection(deployments) {
+  const edited = deploymentChangeLines(deployments, code);
+  if (edited.length === 0) return "";
+  const blocks = edited.map(([id, lines]) => {
+    const list2 = lines.map((l) => `  - ${cell(l)}`).join("\n");
+    return lines.length > 5 ? `- ${code(id)}: ${plural2(lines.length, "change")}
+
+  <details><summary>show</summary>
+
+${list2}
+
+  </details>` : `- ${code(id)}
+${list2}`;
+  });
+  return `#### Deployment changes
+
+${blocks.join("\n")}`;
+}
+function unknownSection(report) {
+  const lines = unknownLines(report.plan.unknown, code);
+  return lines.length ? `#### Outcome unknown
+
+${lines.map((l) => `- ❓ ${cell(l)}`).join("\n")}` : "";
 }
 function transitionSection(t, level) {
   const body = [];
@@ -60538,10 +61066,10 @@ function mermaidSection(transitions) {
     if (!ids.has(name)) ids.set(name, `n${ids.size}`);
     return ids.get(name);
   };
+  const state = (id) => id ?? "(no deployment)";
   const edges = moving.map((t) => {
-    const from = endpoint(t.from, "from");
-    const to = t.kind === "removed" ? "(removed)" : endpoint(t.to);
-    return `  ${node(from)} -->|${t.count}| ${node(to)}`;
+    const to = t.kind === "removed" ? "(removed from the fleet)" : t.why?.tie && t.to === null ? `(tie: ${t.why.tie.join(" = ")})` : state(t.to);
+    return `  ${node(state(t.from))} -->|${t.count} ${t.kind}| ${node(to)}`;
   });
   const nodes = [...ids].map(([name, id]) => `  ${id}["${name.replace(/"/g, "#quot;")}"]`);
   return ["```mermaid", "flowchart LR", ...nodes, ...edges, "```"].join("\n");
@@ -60561,10 +61089,12 @@ ${shown.map((t) => transitionSection(t, level)).join("\n")}${plan.transitions.le
     notice,
     summarySection(report),
     policySection(report.policy),
+    unknownSection(report),
     level.mermaid ? mermaidSection(plan.transitions) : "",
     transitions,
     deploymentsSection(plan.deployments),
-    diagnosticsSection(report.diagnostics, level.diagnostics)
+    deploymentChangesSection(plan.deployments),
+    diagnosticsSection(report, level.diagnostics)
   ].filter((s) => s !== "").join("\n\n").concat("\n");
 }
 function planMarkdown(report, options = {}, max = MAX_MARKDOWN) {
@@ -60583,12 +61113,13 @@ function planMarkdown(report, options = {}, max = MAX_MARKDOWN) {
 // src/core/plan/policy.ts
 var POLICY_FILE = ".github/edgeops.yml";
 var DEFAULT_APPROVAL_LABEL = "edgeops/approve-blast-radius";
+var POLICY_KEYS = ["maxChangedDevices", "maxChangedPercent", "approvalLabel", "protected"];
 var isRecord3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
-function parsePolicy(file, value) {
+function parsePolicy(file, value2) {
   const diagnostics = [];
-  if (value === null || value === void 0) return { diagnostics };
-  if (!isRecord3(value)) return { diagnostics: [error2("policy/invalid", `${POLICY_FILE} must be a mapping`, { file })] };
-  const section = value.policy;
+  if (value2 === null || value2 === void 0) return { diagnostics };
+  if (!isRecord3(value2)) return { diagnostics: [error2("policy/invalid", `${POLICY_FILE} must be a mapping`, { file })] };
+  const section = value2.policy;
   if (section === void 0 || section === null) return { diagnostics };
   if (!isRecord3(section)) return { diagnostics: [error2("policy/invalid", "policy: must be a mapping", { file, path: ["policy"] })] };
   const number = (key, max) => {
@@ -60601,8 +61132,10 @@ function parsePolicy(file, value) {
     return v;
   };
   for (const key of Object.keys(section)) {
-    if (!["maxChangedDevices", "maxChangedPercent", "approvalLabel", "protected"].includes(key)) {
-      diagnostics.push(error2("policy/invalid", `unknown key '${key}' in policy:`, { file, path: ["policy", key], key: true }));
+    if (!POLICY_KEYS.includes(key)) {
+      diagnostics.push(
+        error2("policy/invalid", `unknown key '${key}' in policy: (allowed: ${POLICY_KEYS.join(", ")})`, { file, path: ["policy", key], key: true })
+      );
     }
   }
   const approvalLabel = typeof section.approvalLabel === "string" && section.approvalLabel !== "" ? section.approvalLabel : DEFAULT_APPROVAL_LABEL;
@@ -60679,46 +61212,78 @@ function checkPolicy(policy, plan, base, head, labels) {
   return { approvalLabel: policy.approvalLabel, approved, findings };
 }
 
+// src/usecases/policy.ts
+async function loadPolicy(source) {
+  const bytes = await source.readFile(POLICY_FILE);
+  if (!bytes) return { present: false, diagnostics: [] };
+  const file = readYaml(POLICY_FILE, bytes);
+  const readable = file.value !== void 0;
+  const schema = readable ? checkPolicySchema(POLICY_FILE, file.value) : [];
+  const parsed = readable ? parsePolicy(POLICY_FILE, file.value) : { diagnostics: [] };
+  const own = schema.length > 0 ? parsed.diagnostics.filter((d3) => d3.code !== "policy/invalid") : parsed.diagnostics;
+  const diagnostics = [...file.diagnostics, ...[...schema, ...own].map((d3) => file.place(quotedNumber(d3)))];
+  const broken = diagnostics.some((d3) => d3.severity === "error");
+  return { present: true, policy: broken ? void 0 : parsed.policy, diagnostics };
+}
+function quotedNumber(d3) {
+  return /must be (integer|number) \(found '-?\d+(\.\d+)?'\)$/.test(d3.message) ? { ...d3, message: `${d3.message}: write the number without quotes` } : d3;
+}
+
 // src/usecases/plan.ts
 async function sameFolder(a, b, folder) {
   if (!a.treeOid || !b.treeOid) return false;
   const [x2, y] = await Promise.all([a.treeOid(folder), b.treeOid(folder)]);
   return x2 !== void 0 && x2 === y;
 }
-var problemKey = (d3) => `${d3.code}\0${d3.file}\0${d3.message}`;
+var problemKey = (d3) => `${d3.code}\0${d3.file}\0${d3.message.replace(/\d+/g, "#")}`;
+function unreadableDeployments(head) {
+  const read = new Set(head.analysis.repository.deployments.map((d3) => d3.file));
+  return [...head.files.keys()].filter((file) => file.startsWith(`${DEPLOYMENTS_FOLDER}/`) && !read.has(file)).map((file) => {
+    const first = head.diagnostics.find((d3) => d3.file === file && d3.severity === "error");
+    return { id: deploymentIdOf(file), error: first ? `${first.message} (${file}:${first.line}:${first.column})` : "see the errors in its file" };
+  });
+}
 async function runPlan(baseSource, headSource, options = {}) {
   const cache = options.cache ?? parseCache();
+  const say = options.onStage;
   const [sameDeployments, sameFleet] = await Promise.all([
     sameFolder(baseSource, headSource, DEPLOYMENTS_FOLDER),
     sameFolder(baseSource, headSource, FLEET_FOLDER)
   ]);
-  const head = await loadRepository(headSource, { cache });
-  const base = sameDeployments && sameFleet ? head : await loadRepository(baseSource, { cache, sameFleetAs: sameFleet ? head : void 0 });
-  const plan = planChange(base.analysis, head.analysis);
-  const atBase = new Set(base.diagnostics.filter((d3) => d3.severity === "error").map(problemKey));
-  const diagnostics = head.diagnostics.map(
-    (d3) => d3.severity === "error" && atBase.has(problemKey(d3)) ? { ...d3, severity: "warning", message: `already on base: ${d3.message}` } : d3
-  );
+  const head = await loadRepository(headSource, { cache, onStage: say && ((m) => say(`head: ${m}`)) });
+  const base = sameDeployments && sameFleet ? head : await loadRepository(baseSource, { cache, sameFleetAs: sameFleet ? head : void 0, onStage: say && ((m) => say(`base: ${m}`)) });
+  say?.("planning");
+  const plan = planChange(base.analysis, head.analysis, { invalidAtHead: unreadableDeployments(head) });
+  const atBase = new Set(base.diagnostics.map(problemKey));
+  const atHead = new Set(head.diagnostics.map(problemKey));
+  const present = [];
+  const diagnostics = head.diagnostics.map((d3) => {
+    if (!atBase.has(problemKey(d3))) return d3;
+    const old = d3.severity === "error" ? { ...d3, severity: "warning", message: `already on base: ${d3.message}` } : d3;
+    present.push(old);
+    return old;
+  });
+  const fixed = head === base ? [] : base.diagnostics.filter((d3) => !atHead.has(problemKey(d3)));
   append(diagnostics, placeDiagnostics(plan.diagnostics, head.files, headSource.description));
   let policy = null;
-  const settings = await baseSource.readFile(POLICY_FILE);
-  if (settings) {
-    const file = readYaml(POLICY_FILE, settings);
-    const parsed = parsePolicy(POLICY_FILE, file.value);
-    for (const d3 of [...file.diagnostics, ...parsed.diagnostics.map((x2) => file.place(x2))]) {
-      diagnostics.push({ ...d3, severity: "warning", message: `policy on base: ${d3.message}` });
-    }
-    if (parsed.policy) policy = checkPolicy(parsed.policy, plan, base.analysis, head.analysis, options.labels ?? []);
+  const settings = await loadPolicy(baseSource);
+  for (const d3 of settings.diagnostics) {
+    const allowed = /\(allowed( here)?: /.test(d3.message) ? "" : ` (policy: allows ${POLICY_KEYS.join(", ")})`;
+    diagnostics.push(
+      d3.severity === "error" ? { ...d3, message: `the policy on base cannot be read, so this change cannot be checked until the base policy is fixed: ${d3.message}${allowed}` } : { ...d3, message: `policy on base: ${d3.message}` }
+    );
   }
+  if (settings.policy) policy = checkPolicy(settings.policy, plan, base.analysis, head.analysis, options.labels ?? []);
   diagnostics.sort(compareDiagnostics);
   const valid = !diagnostics.some((d3) => d3.severity === "error");
   const ok = valid && !(policy?.findings.some((f) => f.severity === "error") ?? false);
-  return { plan, valid, diagnostics, policy, ok, base, head };
+  const commits = { base: baseSource.commit, head: headSource.commit };
+  return { plan, valid, diagnostics, present, fixed, commits, policy, ok, base, head, pathPrefix: headSource.pathPrefix ?? "" };
 }
 
 // src/usecases/pull-request.ts
 var problemKey2 = (d3, message = d3.message) => `${d3.code}\0${d3.file}\0${message}`;
-function introducedDiagnostics(result) {
+function introducedDiagnostics2(result) {
   const atBase = new Set(result.base.diagnostics.map((d3) => problemKey2(d3)));
   return result.diagnostics.filter((d3) => {
     if (d3.severity === "error") return true;
@@ -60727,7 +61292,7 @@ function introducedDiagnostics(result) {
     return !atBase.has(problemKey2(d3, original)) && original === d3.message;
   });
 }
-var worthCommenting = (result) => result.plan.summary.changed > 0 || introducedDiagnostics(result).length > 0;
+var worthCommenting = (result) => result.plan.summary.changed > 0 || introducedDiagnostics2(result).length > 0;
 
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -60869,13 +61434,13 @@ function lowercaseKeys(object) {
     return newObj;
   }, {});
 }
-function isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
+function isPlainObject(value2) {
+  if (typeof value2 !== "object" || value2 === null) return false;
+  if (Object.prototype.toString.call(value2) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value2);
   if (proto === null) return true;
   const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value2);
 }
 function mergeDeep(defaults, options) {
   const result = Object.assign({}, defaults);
@@ -60964,57 +61529,57 @@ function encodeUnreserved(str) {
     return "%" + c.charCodeAt(0).toString(16).toUpperCase();
   });
 }
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+function encodeValue(operator, value2, key) {
+  value2 = operator === "+" || operator === "#" ? encodeReserved(value2) : encodeUnreserved(value2);
   if (key) {
-    return encodeUnreserved(key) + "=" + value;
+    return encodeUnreserved(key) + "=" + value2;
   } else {
-    return value;
+    return value2;
   }
 }
-function isDefined(value) {
-  return value !== void 0 && value !== null;
+function isDefined(value2) {
+  return value2 !== void 0 && value2 !== null;
 }
 function isKeyOperator(operator) {
   return operator === ";" || operator === "&" || operator === "?";
 }
 function getValues(context, operator, key, modifier) {
-  var value = context[key], result = [];
-  if (isDefined(value) && value !== "") {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
-      value = value.toString();
+  var value2 = context[key], result = [];
+  if (isDefined(value2) && value2 !== "") {
+    if (typeof value2 === "string" || typeof value2 === "number" || typeof value2 === "bigint" || typeof value2 === "boolean") {
+      value2 = value2.toString();
       if (modifier && modifier !== "*") {
-        value = value.substring(0, parseInt(modifier, 10));
+        value2 = value2.substring(0, parseInt(modifier, 10));
       }
       result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+        encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
       );
     } else {
       if (modifier === "*") {
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
+        if (Array.isArray(value2)) {
+          value2.filter(isDefined).forEach(function(value22) {
             result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+              encodeValue(operator, value22, isKeyOperator(operator) ? key : "")
             );
           });
         } else {
-          Object.keys(value).forEach(function(k2) {
-            if (isDefined(value[k2])) {
-              result.push(encodeValue(operator, value[k2], k2));
+          Object.keys(value2).forEach(function(k2) {
+            if (isDefined(value2[k2])) {
+              result.push(encodeValue(operator, value2[k2], k2));
             }
           });
         }
       } else {
         const tmp = [];
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
+        if (Array.isArray(value2)) {
+          value2.filter(isDefined).forEach(function(value22) {
+            tmp.push(encodeValue(operator, value22));
           });
         } else {
-          Object.keys(value).forEach(function(k2) {
-            if (isDefined(value[k2])) {
+          Object.keys(value2).forEach(function(k2) {
+            if (isDefined(value2[k2])) {
               tmp.push(encodeUnreserved(k2));
-              tmp.push(encodeValue(operator, value[k2].toString()));
+              tmp.push(encodeValue(operator, value2[k2].toString()));
             }
           });
         }
@@ -61027,12 +61592,12 @@ function getValues(context, operator, key, modifier) {
     }
   } else {
     if (operator === ";") {
-      if (isDefined(value)) {
+      if (isDefined(value2)) {
         result.push(encodeUnreserved(key));
       }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
+    } else if (value2 === "" && (operator === "&" || operator === "?")) {
       result.push(encodeUnreserved(key) + "=");
-    } else if (value === "") {
+    } else if (value2 === "") {
       result.push("");
     }
   }
@@ -61228,8 +61793,8 @@ function parse2(header, options) {
     index2++;
   }
   const valueEnd = whitespace === -1 ? index2 : whitespace;
-  const value = header.slice(valueStart, valueEnd);
-  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+  const value2 = header.slice(valueStart, valueEnd);
+  const type = (typeFlags & CASE_FLAGS) === 0 ? value2 : value2.toLowerCase();
   if (index2 === len || stop !== 0) {
     return { type, index: index2, parameters: new NullObject() };
   }
@@ -61255,8 +61820,8 @@ function parseParameters(header, type, index2, len, stopFlags) {
       }
       if (code2 === EQ) {
         const keyEnd = keyWhitespace === -1 ? index2 : keyWhitespace;
-        const value = header.slice(keyStart, keyEnd);
-        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+        const value2 = header.slice(keyStart, keyEnd);
+        const key = (keyFlags & CASE_FLAGS) === 0 ? value2 : value2.toLowerCase();
         index2++;
         while ((CHAR_MAP[header.charCodeAt(index2)] & OWS) !== 0) {
           index2++;
@@ -61363,8 +61928,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
   const prepareVal = (parent, key, val) => {
-    const isObject6 = val !== null && typeof val === "object";
-    const hasToJSON = isObject6 && typeof val.toJSON === "function";
+    const isObject7 = val !== null && typeof val === "object";
+    const hasToJSON = isObject7 && typeof val.toJSON === "function";
     if (hasToJSON) {
       val = val.toJSON(key);
     }
@@ -61508,12 +62073,12 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   }
   return chunks.join("");
 };
-var JSONStringify = (value, replacer, space) => {
+var JSONStringify = (value2, replacer, space) => {
   try {
     const supportsRawJSON = "rawJSON" in JSON;
     if (supportsRawJSON) {
       return originalStringify(
-        value,
+        value2,
         (key, val) => {
           if (typeof val === "bigint") return JSON.rawJSON(val.toString());
           const hasFunctionReplacer = typeof replacer === "function";
@@ -61525,9 +62090,9 @@ var JSONStringify = (value, replacer, space) => {
         space
       );
     }
-    if (!value) return originalStringify(value, replacer, space);
+    if (!value2) return originalStringify(value2, replacer, space);
     const convertedToCustomJSON = originalStringify(
-      value,
+      value2,
       (key, val) => {
         const isNoise = typeof val === "string" && noiseValue.test(val);
         if (isNoise) return val.toString() + "n";
@@ -61548,7 +62113,7 @@ var JSONStringify = (value, replacer, space) => {
     return denoisedJSON;
   } catch (error3) {
     if (error3 instanceof RangeError) {
-      const convertedJSON = stringifyIteratively(value, replacer, space);
+      const convertedJSON = stringifyIteratively(value2, replacer, space);
       if (convertedJSON === void 0) return void 0;
       const supportsRawJSON = "rawJSON" in JSON;
       if (supportsRawJSON) return convertedJSON;
@@ -61576,26 +62141,26 @@ var isContextSourceSupported = () => {
     return false;
   }
 };
-var convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
-  const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
-  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
-  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
-  if (isNoiseValue) return value.slice(0, -1);
+var convertMarkedBigIntsReviver = (key, value2, context, userReviver) => {
+  const isCustomFormatBigInt = typeof value2 === "string" && customFormat.test(value2);
+  if (isCustomFormatBigInt) return BigInt(value2.slice(0, -1));
+  const isNoiseValue = typeof value2 === "string" && noiseValue.test(value2);
+  if (isNoiseValue) return value2.slice(0, -1);
   const hasUserReviver = typeof userReviver === "function";
-  if (!hasUserReviver) return value;
-  return userReviver(key, value, context);
+  if (!hasUserReviver) return value2;
+  return userReviver(key, value2, context);
 };
 var JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context) => {
-    const isNumber = typeof value === "number";
-    const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+  return JSON.parse(text, (key, value2, context) => {
+    const isNumber = typeof value2 === "number";
+    const isOutOfBounds = value2 > Number.MAX_SAFE_INTEGER || value2 < Number.MIN_SAFE_INTEGER;
     const isBigNumber = isNumber && isOutOfBounds;
     const isInt = context && intRegex.test(context.source);
     const isBigInt = isBigNumber && isInt;
     if (isBigInt) return BigInt(context.source);
     const hasCustomReviver = typeof reviver === "function";
-    if (!hasCustomReviver) return value;
-    return reviver(key, value, context);
+    if (!hasCustomReviver) return value2;
+    return reviver(key, value2, context);
   });
 };
 var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
@@ -61609,35 +62174,35 @@ var applyReviverIteratively = (parsed, userReviver) => {
     const node = stack[stack.length - 1];
     if (!node.visited) {
       node.visited = true;
-      const value = node.parent[node.key];
-      const isComplexObject = value !== null && typeof value === "object";
+      const value2 = node.parent[node.key];
+      const isComplexObject = value2 !== null && typeof value2 === "object";
       if (isComplexObject) {
-        const keys = Object.keys(value);
+        const keys = Object.keys(value2);
         for (let i = keys.length - 1; i >= 0; i--) {
-          stack.push({ parent: value, key: keys[i], visited: false });
+          stack.push({ parent: value2, key: keys[i], visited: false });
         }
       }
     } else {
       const { parent, key } = node;
-      let value = parent[key];
-      if (typeof value === "string") {
-        const isCustomFormatBigInt = customFormat.test(value);
+      let value2 = parent[key];
+      if (typeof value2 === "string") {
+        const isCustomFormatBigInt = customFormat.test(value2);
         if (isCustomFormatBigInt) {
-          value = BigInt(value.slice(0, -1));
+          value2 = BigInt(value2.slice(0, -1));
         } else {
-          const isNoise = noiseValue.test(value);
-          if (isNoise) value = value.slice(0, -1);
+          const isNoise = noiseValue.test(value2);
+          if (isNoise) value2 = value2.slice(0, -1);
         }
       }
       const hasUserReviver = typeof userReviver === "function";
       if (hasUserReviver) {
-        value = userReviver.call(parent, key, value);
+        value2 = userReviver.call(parent, key, value2);
       }
-      const isDeleted = value === void 0;
+      const isDeleted = value2 === void 0;
       if (isDeleted) {
         delete parent[key];
       } else {
-        parent[key] = value;
+        parent[key] = value2;
       }
       stack.pop();
     }
@@ -61666,7 +62231,7 @@ var JSONParse = (text, reviver) => {
     const serializedData = serializeBigInts(text);
     return originalParse(
       serializedData,
-      (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
+      (key, value2, context) => convertMarkedBigIntsReviver(key, value2, context, reviver)
     );
   } catch (error3) {
     if (error3 instanceof RangeError) {
@@ -61724,13 +62289,13 @@ var defaults_default = {
     "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
   }
 };
-function isPlainObject2(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
+function isPlainObject2(value2) {
+  if (typeof value2 !== "object" || value2 === null) return false;
+  if (Object.prototype.toString.call(value2) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value2);
   if (proto === null) return true;
   const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value2);
 }
 var noop = () => "";
 async function fetchWrapper(requestOptions) {
@@ -61744,9 +62309,9 @@ async function fetchWrapper(requestOptions) {
   const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
   const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
   const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
+    Object.entries(requestOptions.headers).map(([name, value2]) => [
       name,
-      String(value)
+      String(value2)
     ])
   );
   let fetchResponse;
@@ -61786,8 +62351,8 @@ async function fetchWrapper(requestOptions) {
   const status2 = fetchResponse.status;
   const url = fetchResponse.url;
   const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
+  for (const [key, value2] of fetchResponse.headers) {
+    responseHeaders[key] = value2;
   }
   const octokitResponse = {
     url,
@@ -62338,7 +62903,7 @@ var MissingPageInfo = class extends Error {
   }
   name = "MissingPageInfo";
 };
-var isObject3 = (value) => Object.prototype.toString.call(value) === "[object Object]";
+var isObject4 = (value2) => Object.prototype.toString.call(value2) === "[object Object]";
 function findPaginatedResourcePath(responseData) {
   const paginatedResourcePath = deepFindPathToProperty(
     responseData,
@@ -62353,7 +62918,7 @@ var deepFindPathToProperty = (object, searchProp, path12 = []) => {
   for (const key of Object.keys(object)) {
     const currentPath = [...path12, key];
     const currentValue = object[key];
-    if (isObject3(currentValue)) {
+    if (isObject4(currentValue)) {
       if (currentValue.hasOwnProperty(searchProp)) {
         return currentPath;
       }
@@ -64811,8 +65376,8 @@ var handler = {
   ownKeys({ scope }) {
     return [...endpointMethodsMap.get(scope).keys()];
   },
-  set(target, methodName, value) {
-    return target.cache[methodName] = value;
+  set(target, methodName, value2) {
+    return target.cache[methodName] = value2;
   },
   get({ octokit, scope, cache }, methodName) {
     if (cache[methodName]) {
@@ -65241,9 +65806,9 @@ function urlBuilderAuthorize(base, options) {
     if (k2 !== "scopes") return true;
     if (options.clientType === "github-app") return false;
     return !Array.isArray(options[k2]) || options[k2].length > 0;
-  }).map((key) => [map[key], `${options[key]}`]).forEach(([key, value], index2) => {
+  }).map((key) => [map[key], `${options[key]}`]).forEach(([key, value2], index2) => {
     url += index2 === 0 ? `?` : "&";
-    url += `${key}=${encodeURIComponent(value)}`;
+    url += `${key}=${encodeURIComponent(value2)}`;
   });
   return url;
 }
@@ -66128,10 +66693,10 @@ var LruObject = class {
   keys() {
     return Object.keys(this.items);
   }
-  set(key, value) {
+  set(key, value2) {
     const existing = this.items[key];
     if (existing !== void 0) {
-      existing.value = value;
+      existing.value = value2;
       existing.expiry = this.ttl > 0 ? Date.now() + this.ttl : this.ttl;
       this.bumpLru(existing);
       return;
@@ -66144,7 +66709,7 @@ var LruObject = class {
       key,
       prev: this.last,
       next: null,
-      value
+      value: value2
     };
     this.items[key] = item;
     if (++this.size === 1) {
@@ -66245,7 +66810,7 @@ async function set3(cache, options, data) {
   const permissionsString = options.permissions ? "" : Object.keys(data.permissions).map(
     (name) => `${name}${data.permissions[name] === "write" ? "!" : ""}`
   ).join(",");
-  const value = [
+  const value2 = [
     data.token,
     data.createdAt,
     data.expiresAt,
@@ -66253,7 +66818,7 @@ async function set3(cache, options, data) {
     permissionsString,
     data.singleFileName
   ].join("|");
-  await cache.set(key, value);
+  await cache.set(key, value2);
 }
 function optionsToCacheKey({
   installationId,
@@ -68475,19 +69040,19 @@ function failingDeployments(deployments, percent) {
 }
 
 // src/io/reports/iothub.ts
-var isObject4 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
-function edgeAgentDesired(desired) {
-  const { $metadata: _metadata, $version: _version, ...content } = desired;
+var isObject5 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function edgeAgentDesired(desired2) {
+  const { $metadata: _metadata, $version: _version, ...content } = desired2;
   return content;
 }
-var edgeAgentDesiredKey = (desired) => canonicalJson(edgeAgentDesired(desired));
+var edgeAgentDesiredKey = (desired2) => canonicalJson(edgeAgentDesired(desired2));
 function modulesOf(reported) {
   const out = record();
   let any = false;
   for (const group of [reported.systemModules, reported.modules]) {
-    if (!isObject4(group)) continue;
+    if (!isObject5(group)) continue;
     for (const [name, module] of Object.entries(group)) {
-      if (!isObject4(module)) continue;
+      if (!isObject5(module)) continue;
       any = true;
       out[name] = {
         runtimeStatus: typeof module.runtimeStatus === "string" ? module.runtimeStatus : "unknown",
@@ -68500,9 +69065,9 @@ function modulesOf(reported) {
 }
 function reportedAtOf(reported) {
   const metadata = reported.$metadata;
-  if (!isObject4(metadata)) return void 0;
+  if (!isObject5(metadata)) return void 0;
   const status2 = metadata.lastDesiredStatus;
-  const at = isObject4(status2) && typeof status2.$lastUpdated === "string" ? status2.$lastUpdated : metadata.$lastUpdated;
+  const at = isObject5(status2) && typeof status2.$lastUpdated === "string" ? status2.$lastUpdated : metadata.$lastUpdated;
   return typeof at === "string" ? at : void 0;
 }
 function reportOfTwin(twin, contentHashOf2) {
@@ -68510,19 +69075,19 @@ function reportOfTwin(twin, contentHashOf2) {
   if (typeof deviceId !== "string" || deviceId === "") return { problem: "no deviceId" };
   if (twin.moduleId !== void 0 && twin.moduleId !== "$edgeAgent") return { problem: `module ${String(twin.moduleId)} is not $edgeAgent` };
   const properties = twin.properties;
-  if (!isObject4(properties) || !isObject4(properties.desired)) return { problem: "no properties.desired" };
-  const { desired } = properties;
-  const reported = isObject4(properties.reported) ? properties.reported : {};
+  if (!isObject5(properties) || !isObject5(properties.desired)) return { problem: "no properties.desired" };
+  const { desired: desired2 } = properties;
+  const reported = isObject5(properties.reported) ? properties.reported : {};
   const status2 = reported.lastDesiredStatus;
   if (status2 === void 0) return void 0;
-  if (!isObject4(status2) || typeof status2.code !== "number" || !Number.isInteger(status2.code)) {
+  if (!isObject5(status2) || typeof status2.code !== "number" || !Number.isInteger(status2.code)) {
     return { problem: "properties.reported.lastDesiredStatus has no numeric code" };
   }
-  const version = desired.$version;
+  const version = desired2.$version;
   const lastDesiredVersion = reported.lastDesiredVersion;
   if (lastDesiredVersion !== void 0 && typeof lastDesiredVersion !== "number") return { problem: "properties.reported.lastDesiredVersion is not a number" };
   const current = typeof version === "number" && lastDesiredVersion === version;
-  const contentHash = current && contentHashOf2 ? contentHashOf2(edgeAgentDesired(desired), deviceId) : void 0;
+  const contentHash = current && contentHashOf2 ? contentHashOf2(edgeAgentDesired(desired2), deviceId) : void 0;
   const modules = modulesOf(reported);
   const reportedAt = reportedAtOf(reported);
   return {
@@ -68620,12 +69185,12 @@ function desiredContentLookup(analysis) {
   const byDesired = /* @__PURE__ */ new Map();
   for (const d3 of analysis.repository.deployments) {
     const agent = renderModulesContent(d3.modulesContent).$edgeAgent;
-    const desired = isObject5(agent) ? agent["properties.desired"] : void 0;
-    if (isObject5(desired)) byDesired.set(edgeAgentDesiredKey(desired), contentHashOf(d3));
+    const desired2 = isObject6(agent) ? agent["properties.desired"] : void 0;
+    if (isObject6(desired2)) byDesired.set(edgeAgentDesiredKey(desired2), contentHashOf(d3));
   }
-  return (desired) => isObject5(desired) ? byDesired.get(edgeAgentDesiredKey(desired)) : void 0;
+  return (desired2) => isObject6(desired2) ? byDesired.get(edgeAgentDesiredKey(desired2)) : void 0;
 }
-var isObject5 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var isObject6 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 async function* single(items) {
   for await (const item of items) yield [item];
 }
@@ -68699,14 +69264,16 @@ function validateMarkdown(facts) {
 
 // src/usecases/validate.ts
 async function validate(source, options = {}) {
-  const loaded = await loadRepository(source, options);
+  const [loaded, settings] = await Promise.all([loadRepository(source, options), loadPolicy(source)]);
   const { repository } = loaded.analysis;
+  const diagnostics = [...loaded.diagnostics, ...settings.diagnostics].sort(compareDiagnostics);
   return {
     loaded,
-    valid: loaded.valid,
+    valid: !diagnostics.some((d3) => d3.severity === "error"),
+    diagnostics,
     deployments: repository.deployments.length,
     devices: repository.fleet.devices.length,
-    files: loaded.files.size
+    files: loaded.files.size + (settings.present ? 1 : 0)
   };
 }
 
@@ -68749,7 +69316,7 @@ async function run(env = process.env, cwd = process.cwd()) {
     const outcome = await COMMANDS2[inputs.command](inputs, context);
     annotate(outcome.diagnostics, inputs.workingDirectory, repositoryRoot(inputs.workingDirectory, context.workspace));
     for (const warning3 of outcome.warnings ?? []) warning(warning3);
-    for (const [name, value] of Object.entries(outcome.outputs)) setOutput(name, value);
+    for (const [name, value2] of Object.entries(outcome.outputs)) setOutput(name, value2);
     if (env.GITHUB_STEP_SUMMARY) await summary.addRaw(outcome.summary, true).write();
     else info(outcome.summary);
     if (outcome.failure) setFailed(outcome.failure);

@@ -87,7 +87,7 @@ describe('the Action: plan', () => {
     const blocked = await planWith([]);
     expect(blocked.code).toBe(1);
     expect(blocked.outputs).toEqual({ valid: 'true', changed: '1' });
-    expect(blocked.stdout).toMatch(/^::error::edgeops plan: blocked by policy: 1 finding need the label edgeops\/approve-blast-radius/m);
+    expect(blocked.stdout).toMatch(/^::error::edgeops plan: blocked by policy: 1 finding needs the label edgeops\/approve-blast-radius/m);
     const approved = await planWith(['edgeops/approve-blast-radius']);
     expect(approved.code).toBe(0);
     expect(approved.summary).toContain('#### Policy');

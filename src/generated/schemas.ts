@@ -507,3 +507,51 @@ export const fleetSchema: Record<string, unknown> = {
     }
   }
 };
+
+/** schemas/policy.schema.json */
+export const policySchema: Record<string, unknown> = {
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://edgeops.dev/schemas/policy.schema.json",
+  "title": "edgeops settings (.github/edgeops.yml)",
+  "description": "Settings for the edgeops App and Action. The policy is read at the base commit of a pull request, so a change cannot loosen its own policy.",
+  "type": [
+    "object",
+    "null"
+  ],
+  "properties": {
+    "policy": {
+      "description": "Blast-radius policy: a plan that exceeds it fails unless the pull request carries the approval label.",
+      "type": [
+        "object",
+        "null"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "maxChangedDevices": {
+          "description": "At most this many devices may change in one pull request (a number, not a quoted string).",
+          "type": "integer",
+          "minimum": 0
+        },
+        "maxChangedPercent": {
+          "description": "At most this percentage of the fleet may change in one pull request (a number from 0 to 100).",
+          "type": "number",
+          "minimum": 0,
+          "maximum": 100
+        },
+        "approvalLabel": {
+          "description": "The pull-request label that approves a change beyond the policy (default edgeops/approve-blast-radius).",
+          "type": "string",
+          "minLength": 1
+        },
+        "protected": {
+          "description": "Target conditions (quote them with single quotes inside: tags.environment = 'prod'); a change to a device any of them holds for, before or after the change, needs approval.",
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        }
+      }
+    }
+  }
+};
