@@ -118,6 +118,20 @@ describe('apply --sink iothub', () => {
     expect(treeOf(gitdir, branch).size).toBe(23);
   });
 
+  it('also closes a batch on age while the hub is slow', async () => {
+    const repo = testRepo();
+    repo.commit(files('app:2', 8));
+    const emulator = await hub(
+      devicesWith(8, () => ({})).map((d) => d.deviceId),
+      40,
+    );
+    const rendered = openRenderedRepository({ fs, dir: path.join(repo.dir, 'rendered') });
+    const client = createIotHubClient({ connectionString: emulator.connectionString, endpoint: emulator.url, concurrency: 1 });
+    const result = await apply(diskSource(repo.dir), iotHubSink({ client, rendered, batchMs: 50, parallel: 1 }), { sourceInfo: { ref: null, commit: null } });
+    expect(result.pushed).toBe(8);
+    expect(commitsOf(path.join(repo.dir, 'rendered'), deliveredBranch(emulator.hostName)).length).toBeGreaterThan(1);
+  });
+
   it('usage: a missing or malformed connection string is a usage error that quotes nothing of it', async () => {
     const repo = testRepo();
     repo.commit(files('app:2'));
