@@ -99,6 +99,19 @@ describe('apply --sink iothub', () => {
     expect(treeOf(gitdir, BRANCH).has(devicePath('d001'))).toBe(false);
   });
 
+  it('an older source after a newer one sends nothing (exit 0)', async () => {
+    const repo = testRepo();
+    const older = repo.commit(files('app:2'));
+    repo.commit(files('app:3'));
+    const emulator = await hub(devicesWith(30, () => ({})).map((d) => d.deviceId));
+    await cli(repo.dir, ['apply', '--sink', 'iothub'], envOf(emulator));
+    emulator.calls.length = 0;
+    const r = await cli(repo.dir, ['apply', '--sink', 'iothub', '--ref', older, '--format', 'json'], envOf(emulator));
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ pushed: 0, skipped: expect.stringMatching(/^a newer source is already rendered: /) });
+    expect(applyCalls(emulator)).toEqual([]);
+  });
+
   it('commits acknowledged devices in batches no larger than the batch size', async () => {
     const repo = testRepo();
     repo.commit(files('app:2', 23));

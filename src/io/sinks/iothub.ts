@@ -48,7 +48,7 @@ export function iotHubSink(options: IotHubSinkOptions): Sink {
       return (await readRenderedTree(rendered.repo, await rendered.tip(delivered))).received;
     },
     async apply(desired, source, hooks) {
-      const render = await commitOnBranch(rendered, branch, desired, source, options);
+      const { base: _rendered, ...render } = await commitOnBranch(rendered, branch, desired, source, options);
       if (render.skipped) return render;
 
       let base: RenderedTree = await readRenderedTree(rendered.repo, await rendered.tip(delivered));
