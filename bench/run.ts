@@ -16,6 +16,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     // Also time a plan read from two git commits (isomorphic-git) for fleets up to this size.
     'git-up-to': { type: 'string', default: '100000' },
+    // The GitHub App, webhook to completed check run (bench/app.ts); '' to skip.
+    'app-sizes': { type: 'string', default: '100000' },
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
@@ -97,4 +99,13 @@ if (values.json) {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padStart(widths[i])).join('  ')}\n`);
+}
+if (values['app-sizes']) {
+  execFileSync(
+    process.execPath,
+    ['--max-old-space-size=16384', '--import', 'tsx', path.join(root, 'bench/app.ts'), '--sizes', values['app-sizes'], ...(values.json ? ['--json'] : [])],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
 }

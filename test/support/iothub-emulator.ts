@@ -79,6 +79,10 @@ export interface IotHubEmulatorOptions {
   readonly latencyMs?: number;
   /** Seconds since the epoch, to check token expiry. */
   readonly nowSeconds?: () => number;
+  /** Keep each call's body in `calls` (default true; false for benchmarks over many devices). */
+  readonly recordBodies?: boolean;
+  /** Called as each call arrives (before it is answered): a test can kill a client after N calls. */
+  readonly onCall?: (call: EmulatorCall, index: number) => void;
 }
 
 export interface IotHubEmulator {
@@ -117,6 +121,12 @@ export async function startIotHubEmulator(options: IotHubEmulatorOptions = {}): 
   const calls: EmulatorCall[] = [];
   const received = new Map<string, Record<string, unknown>>();
   const twins = new Map<string, EdgeAgentTwin>();
+  // Device ids with a twin, sorted for paging; rebuilt only when a device gets its first twin.
+  let sortedIds: string[] | undefined;
+  const putTwin = (deviceId: string, twin: EdgeAgentTwin): void => {
+    if (!twins.has(deviceId)) sortedIds = undefined;
+    twins.set(deviceId, twin);
+  };
   const rules: { rule: FaultRule; left: number }[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -160,20 +170,23 @@ export async function startIotHubEmulator(options: IotHubEmulatorOptions = {}): 
     properties: { desired: twin.desired, reported: twin.reported },
   });
 
+  // Ends a request's time in flight: when its answer is written (before the client can see it) or its connection closes.
+  const settle = new WeakMap<http.ServerResponse, () => void>();
   const answer = (res: http.ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): number => {
+    settle.get(res)?.();
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, { ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers }).end(text);
     return status;
   };
   const hubError = (code: string, message: string) => ({ Message: `ErrorCode:${code};${message}`, ExceptionMessage: '' });
 
-  const handle = (req: http.IncomingMessage, res: http.ServerResponse, call: EmulatorCall): number => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, call: EmulatorCall, body: unknown): number => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.searchParams.get('api-version') !== '2021-04-12') return answer(res, 400, hubError('InvalidProtocolVersion', 'unsupported api-version'));
     if (call.kind === 'apply') {
       const deviceId = call.deviceId!;
       if (!devices.has(deviceId)) return answer(res, 404, hubError('DeviceNotFound', `Device ${deviceId} not registered`));
-      const modulesContent = isObject(call.body) ? call.body.modulesContent : undefined;
+      const modulesContent = isObject(body) ? body.modulesContent : undefined;
       if (!isObject(modulesContent)) return answer(res, 400, hubError('ArgumentInvalid', 'modulesContent missing'));
       received.set(deviceId, modulesContent);
       // Like the hub: the $edgeAgent desired properties become the module twin's, with a new $version.
@@ -182,15 +195,15 @@ export async function startIotHubEmulator(options: IotHubEmulatorOptions = {}): 
         const old = twins.get(deviceId);
         const version = Number(old?.desired.$version ?? 0) + 1;
         const $metadata = { $lastUpdated: new Date().toISOString(), $lastUpdatedVersion: version };
-        twins.set(deviceId, { desired: { ...agent['properties.desired'], $metadata, $version: version }, reported: old?.reported ?? { $version: 1 } });
+        putTwin(deviceId, { desired: { ...agent['properties.desired'], $metadata, $version: version }, reported: old?.reported ?? { $version: 1 } });
       }
       return answer(res, 204);
     }
     if (call.kind === 'query') {
-      const query = isObject(call.body) ? call.body.query : undefined;
+      const query = isObject(body) ? body.query : undefined;
       if (typeof query !== 'string' || !QUERY.test(query))
         return answer(res, 400, hubError('BadRequest', 'the emulator only answers the $edgeAgent module query'));
-      const all = [...twins.keys()].sort();
+      const all = (sortedIds ??= [...twins.keys()].sort());
       const start = call.continuation === undefined ? 0 : Number(Buffer.from(call.continuation, 'base64').toString());
       if (!Number.isInteger(start) || start < 0 || start > all.length) return answer(res, 400, hubError('BadRequest', 'bad continuation token'));
       const size = Math.max(1, Math.min(pageSize, call.maxItemCount ?? pageSize));
@@ -218,6 +231,7 @@ export async function startIotHubEmulator(options: IotHubEmulatorOptions = {}): 
           inFlight--;
         }
       };
+      settle.set(res, finish);
       res.on('close', finish);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const apply = /^\/devices\/([^/]+)\/applyConfigurationContent$/.exec(url.pathname);
@@ -234,13 +248,14 @@ export async function startIotHubEmulator(options: IotHubEmulatorOptions = {}): 
         method: req.method ?? 'GET',
         path: url.pathname,
         deviceId: apply ? decodeURIComponent(apply[1]) : undefined,
-        body,
+        body: options.recordBodies === false && kind === 'apply' ? undefined : body,
         authorization: req.headers.authorization,
         continuation: typeof req.headers['x-ms-continuation'] === 'string' ? req.headers['x-ms-continuation'] : undefined,
         maxItemCount: Number.isInteger(maxItems) && maxItems > 0 ? maxItems : undefined,
         inFlight,
       };
       calls.push(call);
+      options.onCall?.(call, calls.length - 1);
       const serve = () => {
         if (res.destroyed) return;
         if (size > MAX_BODY) {
@@ -271,12 +286,12 @@ export async function startIotHubEmulator(options: IotHubEmulatorOptions = {}): 
         if (fault?.fault === 'slow') {
           call.outcome = 'slow';
           const timer = setTimeout(() => {
-            if (!res.destroyed) handle(req, res, call);
+            if (!res.destroyed) handle(req, res, call, body);
           }, fault.delayMs ?? 60_000);
           res.on('close', () => clearTimeout(timer));
           return;
         }
-        call.outcome = handle(req, res, call);
+        call.outcome = handle(req, res, call, body);
       };
       if (options.latencyMs) setTimeout(serve, options.latencyMs);
       else serve();
@@ -299,7 +314,7 @@ export async function startIotHubEmulator(options: IotHubEmulatorOptions = {}): 
     },
     setTwin(deviceId, twin) {
       devices.add(deviceId);
-      twins.set(deviceId, twin);
+      putTwin(deviceId, twin);
     },
     report(deviceId, report = {}) {
       const twin = twins.get(deviceId);

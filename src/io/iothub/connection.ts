@@ -80,3 +80,27 @@ export function sasToken({ hostName, keyName, key, expiresAt }: SasTokenInput): 
   const sig = sasSignature(hostName, se, key);
   return `SharedAccessSignature sr=${encodeStrict(hostName)}&sig=${encodeStrict(sig)}&se=${se}&skn=${encodeStrict(keyName)}`;
 }
+
+/** The environment variables the IoT Hub side reads (through the face's `env`, never `process.env` here). */
+export const IOTHUB_CONNECTION_STRING_ENV = 'EDGEOPS_IOTHUB_CONNECTION_STRING';
+export const IOTHUB_ENDPOINT_ENV = 'EDGEOPS_IOTHUB_ENDPOINT';
+
+export type IotHubSettings = { readonly connectionString: string; readonly endpoint?: string } | { readonly error: string };
+
+/**
+ * The connection string from a flag (`--to`, `--iothub`) or else the environment,
+ * and the endpoint override from the environment; checked, so a bad string is a
+ * clear error before any request. The error never quotes the string.
+ */
+export function iotHubSettings(env: Readonly<Record<string, string | undefined>>, fromFlag?: string): IotHubSettings {
+  const connectionString = fromFlag?.trim() ? fromFlag : env[IOTHUB_CONNECTION_STRING_ENV];
+  if (!connectionString?.trim())
+    return { error: `no IoT Hub connection string: set ${IOTHUB_CONNECTION_STRING_ENV} (preferred: a flag shows in process lists)` };
+  try {
+    parseConnectionString(connectionString);
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+  const endpoint = env[IOTHUB_ENDPOINT_ENV]?.trim();
+  return endpoint ? { connectionString, endpoint } : { connectionString };
+}
