@@ -13,6 +13,11 @@ const COMMANDS: Record<string, Command> = {
   explain: { load: async () => ({ run: (await import('./commands/explain.js')).explainCommand }), summary: 'why a device gets what it gets' },
   plan: { load: async () => ({ run: (await import('./commands/plan.js')).planCommand }), summary: 'what a change does to the fleet, and why' },
   apply: { load: async () => ({ run: (await import('./commands/apply.js')).applyCommand }), summary: "write every device's effective manifest to a sink" },
+  status: { load: async () => ({ run: (await import('./commands/status.js')).statusCommand }), summary: 'deployment status from device reports' },
+  simulate: {
+    load: async () => ({ run: (await import('./commands/simulate.js')).simulateCommand }),
+    summary: 'devices that receive the rendering and report (no real fleet)',
+  },
   app: { load: async () => ({ run: (await import('./commands/app.js')).appCommand }), summary: 'run the GitHub App (probot server)' },
 };
 
