@@ -17,7 +17,7 @@ import http from 'isomorphic-git/http/node';
 import nock from 'nock';
 import { repositoryCache } from '../src/io/github/fetch-pull-request.js';
 import { appProbot, delivery, fakeGitHub, pullPayload, pullRequestRepo, setupNock, TOKEN } from '../test/support/github-app.js';
-import { deploymentFile, generate } from './generate.js';
+import { deploymentFile, generate } from '../test/support/fleet-generator.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000' }, json: { type: 'boolean', default: false } } });
 const root = path.resolve(import.meta.dirname, '..');

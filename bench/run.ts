@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generate, writeRepository } from './generate.js';
+import { generate, writeRepository } from '../test/support/fleet-generator.js';
 import { measureWhole, type WholeRow } from './whole.js';
 
 const { values } = parseArgs({

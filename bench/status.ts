@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generate, writeRepository } from './generate.js';
+import { generate, writeRepository } from '../test/support/fleet-generator.js';
 
 const { values } = parseArgs({
   options: {

@@ -5,7 +5,7 @@
  */
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploymentFile, generate } from '../bench/generate.js';
+import { deploymentFile, generate } from './support/fleet-generator.js';
 import { PLAN_MARKER } from '../src/render/plan/markdown.js';
 import { appProbot, delivery, fakeGitHub, pullPayload, pullRequestRepo, setupNock, type FakeGitHub, type PullRequestRepo } from './support/github-app.js';
 

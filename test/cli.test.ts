@@ -213,7 +213,7 @@ describe('the built binary', () => {
   });
 
   it.skipIf(!built)('ends quietly with exit 0 when the reader closes the pipe early (| head)', async () => {
-    const { generate } = await import('../bench/generate.js');
+    const { generate } = await import('./support/fleet-generator.js');
     const dir = await tempRepo(generate(5000, 20, 3, 2).files);
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [path.join(root, 'bin/edgeops.js'), 'resolve', '--repo', dir, '--format', 'json']);
@@ -226,7 +226,7 @@ describe('the built binary', () => {
   });
 
   it.skipIf(!built)('reads many deployments in a worker thread, with the same diagnostics as the main thread', async () => {
-    const { generate } = await import('../bench/generate.js');
+    const { generate } = await import('./support/fleet-generator.js');
     const files = generate(3000, 90, 11, 2).files;
     // Some problems to place: a bad condition and an unknown key.
     files['deployments/d0007.yaml'] = files['deployments/d0007.yaml'].replace(/targetCondition: .*/, 'targetCondition: "tags.x = \\"y\\""');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generate, writeRepository } from '../bench/generate.js';
+import { generate, writeRepository } from './support/fleet-generator.js';
 import { decodeValue, encodeValue } from '../src/io/fleet-parallel-codec.js';
 import { PARALLEL_THRESHOLD, workerShare } from '../src/io/fleet-parallel.js';
 import { scanFleet } from '../src/io/fleet-scanner.js';

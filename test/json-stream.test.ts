@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generate } from '../bench/generate.js';
+import { generate } from './support/fleet-generator.js';
 import { resolveFleetReference } from '../src/core/resolve/reference.js';
 import { resolveJson } from '../src/render/json.js';
 import { writeResolveJson, writeResolveNdjson } from '../src/render/json-stream.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { contentYaml } from '../bench/generate.js';
+import { contentYaml } from './support/fleet-generator.js';
 import { renderModulesContent } from '../src/core/manifest/render.js';
 import { openRendering, RenderingError } from '../src/io/rendering.js';
 import { checkAsAgent, simulate, type SimulateOptions } from '../src/usecases/simulate.js';
