@@ -14,7 +14,7 @@ import { openRenderedRepository } from '../src/io/sinks/git.js';
 import { iotHubSink } from '../src/io/sinks/iothub.js';
 import { apply } from '../src/usecases/apply.js';
 import { startIotHubEmulator } from '../test/support/iothub-emulator.js';
-import { deviceIdOf, generate, writeRepository } from './generate.js';
+import { deviceIdOf, generate, writeRepository } from '../test/support/fleet-generator.js';
 
 const { values } = parseArgs({
   options: { devices: { type: 'string', default: '100000' }, concurrency: { type: 'string', default: '16' }, serve: { type: 'boolean', default: false } },
