@@ -17,6 +17,7 @@ export type DiagnosticCode =
   | 'file/empty'
   | 'file/unreadable'
   | 'file/unknown'
+  | 'file/ignored'
   | 'repository/not-found'
   // YAML
   | 'yaml/syntax'
@@ -50,6 +51,8 @@ export type DiagnosticCode =
   | 'condition/invalid-property'
   | 'condition/empty-list'
   | 'condition/a-not-b'
+  | 'condition/type-mismatch'
+  | 'condition/case-mismatch'
   // fleet
   | 'fleet/not-a-mapping'
   | 'fleet/no-devices'
@@ -65,6 +68,7 @@ export type DiagnosticCode =
   | 'resolve/created-at-decides'
   // plans
   | 'plan/unmanaged'
+  | 'plan/safety-net'
   | 'plan/base-problem'
   // policy (.github/edgeops.yml)
   | 'policy/invalid'

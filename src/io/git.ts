@@ -3,7 +3,7 @@
  * Only the trees and blobs under the folders asked for are read.
  */
 import git, { type CallbackFsClient, type PromiseFsClient } from 'isomorphic-git';
-import { isYamlFile, type Source } from './source.js';
+import { ignoredEntry, isYamlFile, type Source } from './source.js';
 
 export class RefError extends Error {}
 
@@ -103,5 +103,40 @@ export async function gitSource(repo: GitRepository, ref: string): Promise<GitSo
         throw e;
       }
     },
+  };
+}
+
+/** Adds `ignored` (subfolders and JSON files of a folder, which `list` leaves out) to a commit's source. */
+export function withIgnored(source: GitSource, repo: GitRepository): GitSource {
+  const { fs, dir, gitdir, cache } = repo;
+  return {
+    ...source,
+    async ignored(folder) {
+      let tree;
+      try {
+        tree = await git.readTree({ fs, dir, gitdir, oid: source.commit, filepath: folder, cache });
+      } catch {
+        return [];
+      }
+      return tree.tree.filter((e) => ignoredEntry(e.path, e.type === 'tree')).map((e) => `${folder}/${e.path}${e.type === 'tree' ? '/' : ''}`);
+    },
+  };
+}
+
+/** The part of a commit under `prefix`, with paths relative to it: what an edgeops repository in a subfolder sees. */
+export function subfolderSource(source: GitSource, prefix: string): GitSource {
+  if (prefix === '') return source;
+  const inside = (p: string) => `${prefix}/${p}`;
+  return {
+    commit: source.commit,
+    description: `${source.description} ${prefix}/`,
+    pathPrefix: prefix,
+    async list(folder) {
+      const files = await source.list(inside(folder));
+      return files?.map((f) => ({ ...f, path: f.path.slice(prefix.length + 1) }));
+    },
+    treeOid: source.treeOid && ((folder) => source.treeOid!(inside(folder))),
+    readFile: (file) => source.readFile(inside(file)),
+    ignored: source.ignored && (async (folder) => (await source.ignored!(inside(folder))).map((p) => p.slice(prefix.length + 1))),
   };
 }
