@@ -55686,7 +55686,7 @@ function iotHubSink(options) {
       return (await readRenderedTree(rendered.repo, await rendered.tip(delivered))).received;
     },
     async apply(desired2, source, hooks) {
-      const render = await commitOnBranch(rendered, branch, desired2, source, options);
+      const { base: _rendered, ...render } = await commitOnBranch(rendered, branch, desired2, source, options);
       if (render.skipped) return render;
       let base = await readRenderedTree(rendered.repo, await rendered.tip(delivered));
       const changes = desired2.changesAgainst(base.received);
@@ -55725,7 +55725,7 @@ function iotHubSink(options) {
         });
         return chain;
       };
-      const sends = [...changes.add, ...changes.update];
+      const sends = [...changes.add, ...changes.update].map((d3) => ({ d: d3, shard: fastShardOf(d3.deviceId) })).sort((x2, y) => x2.shard < y.shard ? -1 : x2.shard > y.shard ? 1 : x2.d.deviceId < y.d.deviceId ? -1 : 1).map((x2) => x2.d);
       const contents = new Map([...desired2.manifests].map(([id, m]) => [id, m.manifest.modulesContent]));
       let next = 0;
       hooks?.onProgress?.(done, total);
@@ -59907,7 +59907,21 @@ var DEPLOYMENTS_FOLDER = "deployments";
 var FLEET_FOLDER = "fleet";
 var DEPLOYMENT_LIMITS = { ...DEFAULT_LIMITS, maxBytes: 1024 * 1024 };
 var FLEET_LIMITS = DEFAULT_LIMITS;
-var parseCache = (maxBytes = DEFAULT_CACHE_BYTES) => ({ fleet: parsedFileCache(maxBytes), deployments: parsedFileCache(maxBytes) });
+var CACHED_REPOSITORIES = 4;
+var parseCache = (maxBytes = DEFAULT_CACHE_BYTES) => ({
+  fleet: parsedFileCache(maxBytes),
+  deployments: parsedFileCache(maxBytes),
+  repositories: new I({ max: CACHED_REPOSITORIES })
+});
+async function contentKey(source) {
+  if (!source.treeOid) return void 0;
+  const [deployments, fleet] = await Promise.all([source.treeOid(DEPLOYMENTS_FOLDER), source.treeOid(FLEET_FOLDER)]);
+  return `${source.pathPrefix ?? ""}\0${deployments ?? "-"}\0${fleet ?? "-"}`;
+}
+async function cachedRepository(source, cache) {
+  const key = cache && await contentKey(source);
+  return key === void 0 ? void 0 : cache.repositories.get(key);
+}
 async function readFleet(files, cache, parallel) {
   const out = files.map((f) => {
     const key = cacheKey(f);
@@ -59934,6 +59948,15 @@ async function readFleet(files, cache, parallel) {
   return out;
 }
 async function loadRepository(source, options = {}) {
+  const key = options.cache && await contentKey(source);
+  if (key === void 0) return readRepository(source, options);
+  const hit = options.cache.repositories.get(key);
+  if (hit) return hit;
+  const loaded = await readRepository(source, options);
+  options.cache.repositories.set(key, loaded);
+  return loaded;
+}
+async function readRepository(source, options) {
   const reuse = options.sameFleetAs;
   const [deploymentList, fleetList] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), reuse ? [] : source.list(FLEET_FOLDER)]);
   const placed = [];
@@ -61250,8 +61273,17 @@ async function runPlan(baseSource, headSource, options = {}) {
     sameFolder(baseSource, headSource, DEPLOYMENTS_FOLDER),
     sameFolder(baseSource, headSource, FLEET_FOLDER)
   ]);
-  const head = await loadRepository(headSource, { cache, onStage: say && ((m) => say(`head: ${m}`)) });
-  const base = sameDeployments && sameFleet ? head : await loadRepository(baseSource, { cache, sameFleetAs: sameFleet ? head : void 0, onStage: say && ((m) => say(`base: ${m}`)) });
+  const known = await cachedRepository(baseSource, cache);
+  const stage = (side2) => say && ((m) => say(`${side2}: ${m}`));
+  let base;
+  let head;
+  if (known) {
+    base = known;
+    head = sameDeployments && sameFleet ? base : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : void 0, onStage: stage("head") });
+  } else {
+    head = await loadRepository(headSource, { cache, onStage: stage("head") });
+    base = sameDeployments && sameFleet ? head : await loadRepository(baseSource, { cache, sameFleetAs: sameFleet ? head : void 0, onStage: stage("base") });
+  }
   say?.("planning");
   const plan = planChange(base.analysis, head.analysis, { invalidAtHead: unreadableDeployments(head) });
   const atBase = new Set(base.diagnostics.map(problemKey));
