@@ -39,6 +39,13 @@ export type DiagnosticCode =
   | 'deployment/value-too-large'
   | 'deployment/targets-nothing'
   | 'deployment/shadowed'
+  | 'deployment/layered'
+  // manifests (content.modulesContent)
+  | 'manifest/invalid-chunks'
+  | 'manifest/invalid-twin-key'
+  | 'manifest/invalid-create-options'
+  | 'manifest/invalid-route'
+  | 'manifest/invalid-image'
   // target conditions
   | 'condition/empty'
   | 'condition/too-long'

@@ -1,6 +1,7 @@
 /** Builds a Deployment from a parsed deployment file, with every semantic problem as a diagnostic. */
 import { parseCondition, type Expr } from '../condition/index.js';
-import { error, warning, type Diagnostic } from '../diagnostics.js';
+import { append, error, warning, type Diagnostic } from '../diagnostics.js';
+import { checkManifest } from '../manifest/checks.js';
 import { checkManifestLimits } from '../manifest/limits.js';
 import type { Deployment } from '../model.js';
 import { record } from '../record.js';
@@ -73,6 +74,8 @@ export function buildDeployment(file: string, value: unknown): BuiltDeployment {
       }),
     );
   }
+
+  if (isRecord(doc.content)) append(diagnostics, checkManifest(file, doc.content.modulesContent));
 
   const priority = doc.priority;
   const validPriority = typeof priority === 'number' && Number.isInteger(priority) && priority >= 0 && priority <= 2147483647;
