@@ -4,7 +4,8 @@ import { explainCommand, explainHelp } from './commands/explain.js';
 import { planCommand, planHelp } from './commands/plan.js';
 import { resolveCommand, resolveHelp } from './commands/resolve.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
-import { EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from './context.js';
+import { GitDataError } from '../io/git.js';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from './context.js';
 
 type Command = { run: (args: readonly string[], ctx: CliContext) => Promise<number>; help: string; summary: string };
 
@@ -49,6 +50,11 @@ export async function run(argv: readonly string[], ctx: CliContext): Promise<num
     if (e instanceof UsageError) {
       ctx.stderr.write(`edgeops ${name}: ${e.message}\nRun 'edgeops ${name} --help' for usage.\n`);
       return EXIT_USAGE;
+    }
+    if (e instanceof GitDataError) {
+      // Missing or damaged git data: an error of the run, not of its usage.
+      ctx.stderr.write(`edgeops ${name}: ${e.message}\n`);
+      return EXIT_INVALID;
     }
     throw e;
   }
