@@ -7,6 +7,11 @@ import { jsonSyntaxError } from '../src/core/manifest/json-syntax.js';
 import { isImageReference, routeProblem } from '../src/core/manifest/checks.js';
 import { renderManifest } from '../src/core/manifest/render.js';
 import { parseCondition } from '../src/core/condition/index.js';
+import { memorySource } from '../src/io/source.js';
+import { explainJson } from '../src/render/json.js';
+import { createStyle } from '../src/render/style.js';
+import { explainText } from '../src/render/text/explain.js';
+import { explain } from '../src/usecases/explain.js';
 import { load, winners } from './helpers.js';
 
 type Json = Record<string, any>;
@@ -175,6 +180,27 @@ describe('a deployment whose manifest is invalid', () => {
     const r = await check((m) => (sensor(m).restartPolicy = 'sometimes'));
     expect(r.errors.map((d) => d.code)).toEqual(['schema/invalid']);
     expect(winners(r.loaded)).toEqual({ a: 'd' });
+  });
+
+  it('explain says the winner wins but its manifest is invalid (text and JSON)', async () => {
+    const m = manifest();
+    sensor(m).restartPolicy = 'sometimes';
+    const file = JSON.stringify({ priority: 1, createdAt: '2026-01-01T00:00:00Z', targetCondition: '*', content: { modulesContent: m } }, null, 1);
+    const source = memorySource({ 'deployments/d.yaml': file, 'fleet/devices.yaml': 'devices: [{ deviceId: a }]\n' });
+    const { explanation } = await explain(source, 'a');
+    expect(explanation?.winner).toBe('d');
+    expect(explanation?.winnerManifest).toEqual({
+      errors: 1,
+      first: expect.stringContaining("restartPolicy: must be one of 'never'"),
+      line: expect.any(Number),
+    });
+    expect(explainText(explanation!, createStyle(false))).toContain('but the manifest of d is invalid (1 error; line');
+    expect(explainJson(explanation!).winnerManifest).toMatchObject({ valid: false, errors: 1 });
+    const valid = await explain(
+      memorySource({ 'deployments/d.yaml': file.replace('sometimes', 'always'), 'fleet/devices.yaml': 'devices: [{ deviceId: a }]\n' }),
+      'a',
+    );
+    expect(valid.explanation?.winnerManifest).toBeUndefined();
   });
 });
 

@@ -39,6 +39,14 @@ export function explainText(e: DeviceExplanation, style: Style): string {
     '',
     style.bold(`→ ${reasonText(e.winner, e.reason)}`),
   ];
+  if (e.winnerManifest) {
+    const { errors, first, line } = e.winnerManifest;
+    out.push(
+      style.red(
+        `  but the manifest of ${e.winner} is invalid (${errors} error${errors === 1 ? '' : 's'}; line ${line}: ${first}): IoT Edge would reject what it pushes; see edgeops validate`,
+      ),
+    );
+  }
   for (const d of e.deployments) {
     const mark = d.result === 'true' ? style.green('✓') : d.result === 'unknown' ? style.yellow('?') : style.red('✗');
     const role = d.role === 'winner' ? style.green(ROLE[d.role]) : d.role === 'tied' ? style.red(ROLE[d.role]) : style.dim(ROLE[d.role]);
