@@ -21,6 +21,9 @@ interface PlainEntry {
 }
 
 class GiveUp extends Error {}
+
+/** The loader's nesting limit (DEFAULT_LIMITS.maxDepth): the root mapping is level 0. */
+const MAX_DEPTH = 64;
 const giveUp = (): never => {
   throw new GiveUp();
 };
@@ -116,11 +119,11 @@ class Scanner {
       while (this.text.charCodeAt(content) === SPACE) content++;
       if (content >= this.lineEnd) giveUp();
       if (this.text.charCodeAt(content) === LBRACE) {
-        const map = this.flowMap(content);
+        const map = this.flowMap(content, 2);
         this.expectLineEnd(this.end);
         devices.push(map);
       } else {
-        devices.push(this.blockMap(content - this.lineStart, content));
+        devices.push(this.blockMap(content - this.lineStart, content, 2));
       }
     }
     // `devices:` with nothing under it is null in YAML, not an empty list.
@@ -179,7 +182,9 @@ class Scanner {
    * A block mapping whose keys stand at column `indent`; its first key starts at
    * `first` on the current line (after a `- `), the others on following lines.
    */
-  private blockMap(indent: number, first: number): Record<string, unknown> {
+  private blockMap(indent: number, first: number, depth: number): Record<string, unknown> {
+    // Deeper than the loader allows: yaml reads it and reports yaml/too-deep with its position.
+    if (depth > MAX_DEPTH) giveUp();
     const map = record();
     let at = first;
     for (;;) {
@@ -194,12 +199,12 @@ class Scanner {
           this.advanceToContent();
           const c = this.lineStart + next;
           if (this.text.charCodeAt(c) === DASH && this.text.charCodeAt(c + 1) === SPACE) giveUp();
-          map[key] = this.blockMap(next, c);
+          map[key] = this.blockMap(next, c, depth + 1);
         } else {
           map[key] = null;
         }
       } else {
-        const value = this.value(i, false, key !== 'deviceId');
+        const value = this.value(i, false, key !== 'deviceId', depth + 1);
         this.expectLineEnd(this.end);
         map[key] = value;
       }
@@ -279,11 +284,11 @@ class Scanner {
   private tableSize = 0;
 
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
-  private value(i: number, flow: boolean, intern = true): Value {
+  private value(i: number, flow: boolean, intern: boolean, depth: number): Value {
     const c = this.text.charCodeAt(i);
     if (c === QUOTE) return this.singleQuoted(i);
     if (c === DQUOTE) return this.doubleQuoted(i);
-    if (c === LBRACE) return this.flowMap(i);
+    if (c === LBRACE) return this.flowMap(i, depth);
     if (BAD_START.has(c) || (c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd))) giveUp();
     // A plain scalar runs to ` #`, the line end, or (in flow) `,` / `}`; `: ` inside is not ours.
     const text = this.text;
@@ -361,7 +366,8 @@ class Scanner {
   }
 
   /** `{ key: value, ... }` on one line. */
-  private flowMap(start: number): Record<string, unknown> {
+  private flowMap(start: number, depth: number): Record<string, unknown> {
+    if (depth > MAX_DEPTH) giveUp();
     const map = record();
     let i = this.skipSpaces(start + 1);
     if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
@@ -372,7 +378,7 @@ class Scanner {
       i = this.skipSpaces(this.end);
       const c = this.text.charCodeAt(i);
       if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp();
-      map[key] = this.value(i, true, key !== 'deviceId');
+      map[key] = this.value(i, true, key !== 'deviceId', depth + 1);
       i = this.skipSpaces(this.end);
       const sep = this.text.charCodeAt(i);
       if (sep === COMMA) {

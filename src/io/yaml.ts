@@ -140,32 +140,100 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
 
   try {
     // The line counter is already filled; give yaml its own so it does not add lines twice.
-    doc = parseDocument(text, { uniqueKeys: true, merge: true, prettyErrors: false, strict: true, lineCounter: new LineCounter() });
+    // uniqueKeys is quadratic in a mapping's size in yaml: the converter checks duplicates in linear time.
+    doc = parseDocument(text, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new LineCounter() });
   } catch (e) {
-    report('yaml/syntax', `could not parse the YAML: ${(e as Error).message}`, 0);
+    if (e instanceof RangeError) report('yaml/too-deep', tooDeep(limits), deepestOffset(text, limits.maxDepth));
+    else report('yaml/syntax', `could not parse the YAML: ${clip((e as Error).message)}`, 0);
     return result(undefined);
   }
   for (const e of doc.errors) {
-    const code = e.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax';
-    report(code, yamlMessage(e.message), e.pos[0]);
+    // yaml catches its own stack overflow on very deep nesting and reports it as an error.
+    if (/call stack/i.test(e.message)) report('yaml/too-deep', tooDeep(limits), deepestOffset(text, limits.maxDepth) || e.pos[0]);
+    else report(e.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax', yamlMessage(e.message), e.pos[0]);
   }
   for (const w of doc.warnings) report('yaml/warning', yamlMessage(w.message), w.pos[0], 'warning');
-  if (doc.errors.length > 0) return result(undefined);
+  if (doc.errors.length > 0) {
+    // Duplicate keys are still worth knowing about in a file with syntax errors.
+    const partial = new Converter(text.length, limits);
+    try {
+      if (doc.contents) partial.convert(doc.contents as YamlNode);
+    } catch {
+      // The syntax errors say what is wrong.
+    }
+    for (const d of partial.duplicates) report('yaml/duplicate-key', duplicateMessage(d.name), d.offset);
+    return result(undefined);
+  }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return result(null, true);
 
+  const converter = new Converter(text.length, limits);
   try {
-    return result(new Converter(text.length, limits).convert(doc.contents as YamlNode));
+    const value = converter.convert(doc.contents as YamlNode);
+    for (const d of converter.duplicates) report('yaml/duplicate-key', duplicateMessage(d.name), d.offset);
+    return result(converter.duplicates.length > 0 ? undefined : value);
   } catch (e) {
+    for (const d of converter.duplicates) report('yaml/duplicate-key', duplicateMessage(d.name), d.offset);
     if (e instanceof Abort) {
       report(e.code, e.message, e.offset);
       return result(undefined);
     }
     if (e instanceof RangeError) {
-      report('yaml/too-deep', 'the document is nested too deeply to read', 0);
+      report('yaml/too-deep', tooDeep(limits), deepestOffset(text, limits.maxDepth));
       return result(undefined);
     }
     throw e;
   }
+}
+
+const duplicateMessage = (name: string): string => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
+
+const tooDeep = (limits: YamlLimits): string => `nesting is deeper than ${limits.maxDepth} levels: flatten the document`;
+
+/** Shows at most `max` characters of a text in a message. */
+const clip = (text: string, max = 200): string => (text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`);
+
+/**
+ * Where nesting first goes deeper than `maxDepth`, estimated without parsing (the
+ * parser itself overflowed): flow brackets outside quotes, plus block levels by
+ * indentation and `- ` entries. 0 when no such place is found.
+ */
+export function deepestOffset(text: string, maxDepth: number): number {
+  const indents: number[] = [];
+  let flow = 0;
+  let quote = 0;
+  for (let i = 0, lineStart = 0, atLineStart = true; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      lineStart = i + 1;
+      atLineStart = true;
+      continue;
+    }
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+      continue;
+    }
+    if (atLineStart && flow === 0) {
+      if (c === 32) continue;
+      atLineStart = false;
+      if (c === 35) continue;
+      const indent = i - lineStart;
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+    }
+    atLineStart = false;
+    const before = i === lineStart ? 32 : text.charCodeAt(i - 1);
+    if ((c === 34 || c === 39) && (before === 32 || before === 91 || before === 123 || before === 44 || before === 58)) quote = c;
+    else if (c === 91 || c === 123) flow++;
+    else if (c === 93 || c === 125) flow = Math.max(0, flow - 1);
+    else if (c === 45 && text.charCodeAt(i + 1) === 32 && flow === 0) indents.push(i + 2 - lineStart);
+    else if (c === 35 && text.charCodeAt(i - 1) === 32) {
+      const nl = text.indexOf('\n', i);
+      i = (nl < 0 ? text.length : nl) - 1;
+      continue;
+    }
+    if (indents.length + flow > maxDepth + 1) return i;
+  }
+  return 0;
 }
 
 /**
@@ -256,6 +324,8 @@ class Converter {
   private readonly building = new Set<YamlNode>();
   private expanded = 0;
   private readonly budget: number;
+  /** Keys written twice in one mapping (not counting what a merge key brings). */
+  readonly duplicates: { name: string; offset: number }[] = [];
 
   constructor(
     textLength: number,
@@ -298,7 +368,8 @@ class Converter {
       this.building.add(node);
       const map = record();
       let size = 2;
-      for (const pair of node.items) size += this.pair(map, pair, depth);
+      const explicit = new Set<string>();
+      for (const pair of node.items) size += this.pair(map, pair, depth, explicit);
       this.building.delete(node);
       result = { value: map, size };
     } else if (isSeq(node)) {
@@ -319,7 +390,7 @@ class Converter {
     return result;
   }
 
-  private pair(map: Record<string, unknown>, pair: Pair, depth: number): number {
+  private pair(map: Record<string, unknown>, pair: Pair, depth: number, explicit: Set<string>): number {
     const { key, value } = pair as Pair<YamlNode | null, YamlNode | null>;
     if (isMergeKey(key)) {
       const source = value ? this.node(value, depth + 1) : { value: null, size: 0 };
@@ -336,6 +407,9 @@ class Converter {
       throw new Abort('yaml/syntax', 'a key must be a plain value, not a list or mapping', start(key));
     }
     const name = key === null || key.value === null ? '' : String(key.value);
+    if (explicit.has(name)) {
+      if (this.duplicates.length < 1000) this.duplicates.push({ name, offset: start(key) });
+    } else explicit.add(name);
     const built = value ? this.node(value, depth + 1) : { value: null, size: 1 };
     map[name] = built.value;
     return name.length + built.size + 2;
