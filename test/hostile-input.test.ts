@@ -4,7 +4,11 @@
  * position; none overflows the stack, none takes quadratic time, none echoes a
  * whole value, none reaches the terminal raw.
  */
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { run } from '../src/cli/main.js';
 import { scanFleet } from '../src/io/fleet-scanner.js';
 import { deepestOffset } from '../src/io/yaml.js';
 import { createStyle } from '../src/render/style.js';
@@ -15,6 +19,7 @@ import { table } from '../src/render/text/table.js';
 import { explain } from '../src/usecases/explain.js';
 import { memorySource } from '../src/io/source.js';
 import { codes, deploymentYaml, load } from './helpers.js';
+import { testRepo } from './support/git-repo.js';
 
 const withFleet = (fleet: string) => load({ 'deployments/all.yaml': deploymentYaml({ targetCondition: '*' }), 'fleet/f.yaml': fleet });
 const HEAD = 'priority: 1\ncreatedAt: 2026-01-01T00:00:00Z\ntargetCondition: "*"\n';
@@ -128,5 +133,102 @@ describe('text output escapes control characters from the repository', () => {
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     expect(text).toContain("tags.note = '\\u001b]2;title\\u0007\\u202e'");
     expect(safe('tab\tok')).toBe('tab\tok');
+  });
+});
+
+describe('line endings, encodings and merge keys', () => {
+  it('a fleet with CR-only line endings is read as YAML 1.2 says', async () => {
+    const loaded = await withFleet('devices:\r  - deviceId: a\r    tags: { ring: 1 }\r  - deviceId: b\r');
+    expect(loaded.diagnostics).toEqual([]);
+    expect(loaded.analysis.repository.fleet.devices.map((d) => d.deviceId)).toEqual(['a', 'b']);
+    const bad = await withFleet('devices:\r  - deviceId: a\r  - deviceId: [x]\r');
+    expect(bad.diagnostics[0]).toMatchObject({ line: 3 });
+  });
+
+  it('invalid UTF-8 is found at its byte even when a real U+FFFD comes first', async () => {
+    const text = new TextEncoder().encode('devices:\n  - deviceId: a\n    tags: { note: "\uFFFD" }\n  - deviceId: b\n    tags: { note: "XX" }\n');
+    const bytes = new Uint8Array(text);
+    const at = bytes.lastIndexOf(0x58) - 1; // the first X
+    bytes[at] = 0xc3;
+    bytes[at + 1] = 0x28; // C3 28: a lead byte without its continuation
+    const loaded = await withFleet(bytes as unknown as string);
+    expect(loaded.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['file/invalid-utf8', 5, 20]]);
+    expect(loaded.diagnostics[0].message).toContain(`byte ${at} (0xc3)`);
+    expect(codes(await withFleet(text as unknown as string))).not.toContain('file/invalid-utf8');
+  });
+
+  it('a merge key on a scalar does not hide the problems after it', async () => {
+    const loaded = await withFleet(
+      'devices:\n  - deviceId: a\n    tags: { <<: 1, x: 1 }\n  - deviceId: b\n    tags: { <<: two }\n  - deviceId: c\n    deviceId: d\n',
+    );
+    expect(loaded.diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ['yaml/syntax', 3],
+      ['yaml/syntax', 5],
+      ['yaml/duplicate-key', 7],
+    ]);
+  });
+});
+
+describe('links and non-folders are never followed, on disk as at a commit', () => {
+  const files = { 'deployments/base.yaml': deploymentYaml({ targetCondition: '*' }), 'fleet/devices.yaml': 'devices:\n  - deviceId: a\n' };
+  const validate = async (dir: string, ref?: string) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await run(['validate', '--repo', dir, '--format', 'json', ...(ref ? ['--ref', ref] : [])], {
+      cwd: dir,
+      env: {},
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+    });
+    return { code, json: JSON.parse(stdout || '{}'), stderr, stdout };
+  };
+  const brief = (r: { json: { diagnostics?: { code: string; file: string; severity: string }[] } }) =>
+    (r.json.diagnostics ?? []).map((d) => `${d.severity} ${d.code} ${d.file}`);
+
+  it('a folder linked to outside the repository is an error and nothing outside is read', async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'edgeops-outside-'));
+    writeFileSync(path.join(outside, 'secret.yaml'), 'devices:\n  - deviceId: leaked-secret\n');
+    const repo = testRepo();
+    repo.write(files);
+    rmSync(path.join(repo.dir, 'fleet'), { recursive: true });
+    symlinkSync(outside, path.join(repo.dir, 'fleet'));
+    const r = await validate(repo.dir);
+    expect(r.code).toBe(1);
+    expect(brief(r)).toEqual(['error repository/not-a-folder fleet']);
+    expect(r.stdout).not.toContain('leaked-secret');
+    repo.commit({});
+    const atCommit = await validate(repo.dir, 'HEAD');
+    expect(brief(atCommit)).toEqual(['error repository/not-a-folder fleet']);
+  });
+
+  it('a link loop is a diagnostic, not ELOOP', async () => {
+    const repo = testRepo();
+    repo.write({ 'deployments/base.yaml': files['deployments/base.yaml'] });
+    symlinkSync('fleet', path.join(repo.dir, 'fleet'));
+    const r = await validate(repo.dir);
+    expect(r.json.diagnostics[0].message).toContain('fleet is a symbolic link loop, not a folder');
+  });
+
+  it('a linked file gets the same verdict on disk and at a commit: skipped, with a warning', async () => {
+    const repo = testRepo();
+    repo.write(files);
+    symlinkSync('base.yaml', path.join(repo.dir, 'deployments', 'copy.yaml'));
+    repo.commit({});
+    const onDisk = await validate(repo.dir);
+    const atCommit = await validate(repo.dir, 'HEAD');
+    expect(brief(onDisk)).toEqual(['warning file/symlink deployments/copy.yaml']);
+    expect(brief(atCommit)).toEqual(brief(onDisk));
+    expect(onDisk.code).toBe(0);
+    expect(atCommit.code).toBe(0);
+  });
+
+  it('a regular file named fleet or deployments is an error, not a silent "valid"', async () => {
+    const repo = testRepo();
+    repo.write({ deployments: 'not a folder\n', 'fleet/devices.yaml': files['fleet/devices.yaml'] });
+    const r = await validate(repo.dir);
+    expect(r.code).toBe(1);
+    expect(brief(r)).toEqual(['error repository/not-a-folder deployments']);
+    repo.commit({});
+    expect(brief(await validate(repo.dir, 'HEAD'))).toEqual(brief(r));
   });
 });

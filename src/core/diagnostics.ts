@@ -17,7 +17,9 @@ export type DiagnosticCode =
   | 'file/empty'
   | 'file/unreadable'
   | 'file/unknown'
+  | 'file/symlink'
   | 'repository/not-found'
+  | 'repository/not-a-folder'
   // YAML
   | 'yaml/syntax'
   | 'yaml/duplicate-key'

@@ -3,7 +3,7 @@
  * Only the trees and blobs under the folders asked for are read.
  */
 import git, { type CallbackFsClient, type PromiseFsClient } from 'isomorphic-git';
-import { isYamlFile, type Source } from './source.js';
+import { isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
 
 /** A ref that is not a ref name or a SHA, or names nothing here: a usage mistake. */
 export class RefError extends Error {}
@@ -185,21 +185,31 @@ export async function gitSource(repo: GitRepository, ref: string): Promise<GitSo
     description: `${ref} (${commit.slice(0, 7)})`,
     async list(folder) {
       const tree = await readTreeAt(folder);
-      if (!tree) return undefined;
+      if (!tree) {
+        // Not a tree: absent, or a file or a link where the folder should be (never followed).
+        const root = await readTreeAt('');
+        const entry = root?.tree.find((e) => e.path === folder);
+        if (!entry) return undefined;
+        return [notAFolderEntry(folder, entry.mode === '120000' ? 'a symbolic link' : 'a file')];
+      }
       return tree.tree
         .filter((entry) => entry.type === 'blob' && isYamlFile(entry.path))
         .sort((a, b) => (a.path < b.path ? -1 : 1))
-        .map((entry) => ({
-          path: `${folder}/${entry.path}`,
-          oid: entry.oid,
-          read: async () => {
-            try {
-              return (await git.readBlob({ fs, dir, gitdir, oid: entry.oid, cache })).blob;
-            } catch (e) {
-              throw await damaged(repo, e, commit, `${folder}/${entry.path}`);
-            }
-          },
-        }));
+        .map((entry) =>
+          entry.mode === '120000'
+            ? symlinkEntry(`${folder}/${entry.path}`)
+            : {
+                path: `${folder}/${entry.path}`,
+                oid: entry.oid,
+                read: async () => {
+                  try {
+                    return (await git.readBlob({ fs, dir, gitdir, oid: entry.oid, cache })).blob;
+                  } catch (e) {
+                    throw await damaged(repo, e, commit, `${folder}/${entry.path}`);
+                  }
+                },
+              },
+        );
     },
     async treeOid(folder) {
       return (await readTreeAt(folder))?.oid;

@@ -118,12 +118,19 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
     });
     return result(undefined);
   }
-  text = stripBom(decoder.decode(bytes));
+  text = decodeText(bytes);
 
-  const bad = text.indexOf('\uFFFD');
-  if (bad >= 0 && !hasRealReplacementChar(bytes)) {
-    report('file/invalid-utf8', 'file is not valid UTF-8 here: save it as UTF-8', bad);
-    return result(undefined);
+  if (text.includes('\uFFFD')) {
+    // A decoding error shows as U+FFFD, but so does a real U+FFFD: find the first invalid byte.
+    const badByte = firstInvalidUtf8(bytes);
+    if (badByte >= 0) {
+      report(
+        'file/invalid-utf8',
+        `byte ${badByte} (0x${bytes[badByte].toString(16).padStart(2, '0')}) is not valid UTF-8: save the file as UTF-8`,
+        decodeText(bytes.subarray(0, badByte)).length,
+      );
+      return result(undefined);
+    }
   }
   for (let lineStart = 0; lineStart <= text.length;) {
     const nl = text.indexOf('\n', lineStart);
@@ -161,7 +168,7 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
     } catch {
       // The syntax errors say what is wrong.
     }
-    for (const d of partial.duplicates) report('yaml/duplicate-key', duplicateMessage(d.name), d.offset);
+    for (const p of partial.problems) if (p.code === 'yaml/duplicate-key') report(p.code, p.message, p.offset);
     return result(undefined);
   }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return result(null, true);
@@ -169,10 +176,10 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
   const converter = new Converter(text.length, limits);
   try {
     const value = converter.convert(doc.contents as YamlNode);
-    for (const d of converter.duplicates) report('yaml/duplicate-key', duplicateMessage(d.name), d.offset);
-    return result(converter.duplicates.length > 0 ? undefined : value);
+    for (const p of converter.problems) report(p.code, p.message, p.offset);
+    return result(converter.problems.length > 0 ? undefined : value);
   } catch (e) {
-    for (const d of converter.duplicates) report('yaml/duplicate-key', duplicateMessage(d.name), d.offset);
+    for (const p of converter.problems) report(p.code, p.message, p.offset);
     if (e instanceof Abort) {
       report(e.code, e.message, e.offset);
       return result(undefined);
@@ -261,7 +268,7 @@ export function reparsedFile(
 ): YamlFile {
   let slow: YamlFile | undefined;
   let text: string | undefined;
-  const decoded = () => (text ??= stripBom(decoder.decode(bytes)));
+  const decoded = () => (text ??= decodeText(bytes));
   const positions = new Positions(decoded);
   return {
     file,
@@ -285,6 +292,41 @@ export function reparsedFile(
 
 const stripBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
+/**
+ * The text of a file, without a BOM. A lone CR is a line break in YAML 1.2, which
+ * yaml does not honour: it becomes LF (same length, so offsets stay true).
+ */
+function decodeText(bytes: Uint8Array): string {
+  const text = stripBom(decoder.decode(bytes));
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+}
+
+/** The offset of the first byte that is not part of well-formed UTF-8, or -1. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let min: number;
+    if (b >= 0xc2 && b <= 0xdf) [n, min] = [1, 0x80];
+    else if (b >= 0xe0 && b <= 0xef) [n, min] = [2, 0x800];
+    else if (b >= 0xf0 && b <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    let cp = b & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
 function hintsOf(doc: Document.Parsed): PositionHints {
   const hints: PositionHints = record() as PositionHints;
   hints[''] = { key: start(doc.contents as YamlNode), start: start(doc.contents as YamlNode), end: start(doc.contents as YamlNode) };
@@ -296,14 +338,6 @@ function hintsOf(doc: Document.Parsed): PositionHints {
     }
   }
   return hints;
-}
-
-/** True when the bytes really contain U+FFFD (EF BF BD), so a replacement char is not a decoding error. */
-function hasRealReplacementChar(bytes: Uint8Array): boolean {
-  for (let i = 0; i + 2 < bytes.length; i++) {
-    if (bytes[i] === 0xef && bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) return true;
-  }
-  return false;
 }
 
 function yamlMessage(message: string): string {
@@ -324,8 +358,15 @@ class Converter {
   private readonly building = new Set<YamlNode>();
   private expanded = 0;
   private readonly budget: number;
-  /** Keys written twice in one mapping (not counting what a merge key brings). */
-  readonly duplicates: { name: string; offset: number }[] = [];
+  /**
+   * Problems that do not stop the reading (a key written twice in one mapping, a
+   * merge key on a scalar), so one does not hide the next; at most 1000.
+   */
+  readonly problems: { code: DiagnosticCode; message: string; offset: number }[] = [];
+
+  private problem(code: DiagnosticCode, message: string, offset: number): void {
+    if (this.problems.length < 1000) this.problems.push({ code, message, offset });
+  }
 
   constructor(
     textLength: number,
@@ -397,7 +438,8 @@ class Converter {
       const sources = Array.isArray(source.value) ? source.value : [source.value];
       for (const s of sources) {
         if (typeof s !== 'object' || s === null || Array.isArray(s)) {
-          throw new Abort('yaml/syntax', 'a merge key (<<) takes a mapping or a list of mappings', start(value));
+          this.problem('yaml/syntax', 'a merge key (<<) takes a mapping or a list of mappings', start(value));
+          continue;
         }
         for (const k of Object.keys(s)) if (!Object.hasOwn(map, k)) map[k] = (s as Record<string, unknown>)[k];
       }
@@ -407,9 +449,8 @@ class Converter {
       throw new Abort('yaml/syntax', 'a key must be a plain value, not a list or mapping', start(key));
     }
     const name = key === null || key.value === null ? '' : String(key.value);
-    if (explicit.has(name)) {
-      if (this.duplicates.length < 1000) this.duplicates.push({ name, offset: start(key) });
-    } else explicit.add(name);
+    if (explicit.has(name)) this.problem('yaml/duplicate-key', duplicateMessage(name), start(key));
+    else explicit.add(name);
     const built = value ? this.node(value, depth + 1) : { value: null, size: 1 };
     map[name] = built.value;
     return name.length + built.size + 2;
