@@ -201,6 +201,7 @@ class Scanner {
           if (this.text.charCodeAt(c) === DASH && this.text.charCodeAt(c + 1) === SPACE) giveUp();
           map[key] = this.blockMap(next, c, depth + 1);
         } else {
+          if (depth + 1 > MAX_DEPTH) giveUp();
           map[key] = null;
         }
       } else {
@@ -285,6 +286,8 @@ class Scanner {
 
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
   private value(i: number, flow: boolean, intern: boolean, depth: number): Value {
+    // The loader counts scalars as a level too.
+    if (depth > MAX_DEPTH) giveUp();
     const c = this.text.charCodeAt(i);
     if (c === QUOTE) return this.singleQuoted(i);
     if (c === DQUOTE) return this.doubleQuoted(i);

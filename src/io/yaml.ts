@@ -342,7 +342,7 @@ function hintsOf(doc: Document.Parsed): PositionHints {
 
 function yamlMessage(message: string): string {
   // yaml appends "at line L, column C" — our position says that already.
-  return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+  return clip(message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ''));
 }
 
 const isMergeKey = (key: unknown): boolean =>
