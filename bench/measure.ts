@@ -102,7 +102,13 @@ if (process.env.BENCH_GIT === '1') {
   const plans: number[] = [];
   const loads: number[] = [];
   for (let i = 0; i < runs; i++) {
-    plans.push((await time(async () => runPlan(await gitSource(openRepository({ fs, dir: repo }), 'HEAD~1'), await gitSource(openRepository({ fs, dir: repo }), 'HEAD'))))[1]);
+    plans.push(
+      (
+        await time(async () =>
+          runPlan(await gitSource(openRepository({ fs, dir: repo }), 'HEAD~1'), await gitSource(openRepository({ fs, dir: repo }), 'HEAD')),
+        )
+      )[1],
+    );
     loads.push((await time(() => loadRepository(diskSource(repo))))[1]);
   }
   gitPlanMs = median(plans);

@@ -25,7 +25,16 @@ describe('loopback git http-backend', () => {
     await git.clone({ fs, http, dir, url: url(), singleBranch: true, onAuth: () => ({ username: 'x-access-token', password: 's3cret' }) });
     expect(await git.resolveRef({ fs, dir, ref: 'HEAD' })).toBe(head);
     const other = mkdtempSync(path.join(tmpdir(), 'edgeops-clone-'));
-    await expect(git.clone({ fs, http, dir: other, url: url(), onAuth: () => ({ username: 'x-access-token', password: 'nope' }), onAuthFailure: () => ({ cancel: true }) })).rejects.toThrow();
+    await expect(
+      git.clone({
+        fs,
+        http,
+        dir: other,
+        url: url(),
+        onAuth: () => ({ username: 'x-access-token', password: 'nope' }),
+        onAuthFailure: () => ({ cancel: true }),
+      }),
+    ).rejects.toThrow();
   });
 
   it('accepts a push', async () => {

@@ -111,6 +111,7 @@ describe('text output escapes control characters from the repository', () => {
       },
       style,
     );
+    // eslint-disable-next-line no-control-regex -- control characters are what this is about
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(text).toContain('fleet/\\u001b[2Jx.yaml');
     expect(text).toContain('\\u0007');
@@ -130,6 +131,7 @@ describe('text output escapes control characters from the repository', () => {
     const fleet = 'devices:\n  - deviceId: a\n    tags: { note: "\\e]2;title\\a\\u202e" }\n';
     const { explanation } = await explain(memorySource({ 'deployments/d.yaml': deploymentYaml({ targetCondition: '*' }), 'fleet/f.yaml': fleet }), 'a');
     const text = explainText(explanation!, style);
+    // eslint-disable-next-line no-control-regex -- control characters are what this is about
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     expect(text).toContain("tags.note = '\\u001b]2;title\\u0007\\u202e'");
     expect(safe('tab\tok')).toBe('tab\tok');

@@ -14,6 +14,7 @@ import { explainText } from '../src/render/text/explain.js';
 import { explain } from '../src/usecases/explain.js';
 import { load, winners } from './helpers.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are edited freely in these tests
 type Json = Record<string, any>;
 
 function manifest(): Json {

@@ -1,5 +1,6 @@
 /** The `edgeops` command: dispatches to one command per file; only bin/ calls process.exit. */
 import { createRequire } from 'node:module';
+import { applyCommand, applyHelp } from './commands/apply.js';
 import { explainCommand, explainHelp } from './commands/explain.js';
 import { planCommand, planHelp } from './commands/plan.js';
 import { resolveCommand, resolveHelp } from './commands/resolve.js';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   resolve: { run: resolveCommand, help: resolveHelp, summary: 'the winning deployment of every device' },
   explain: { run: explainCommand, help: explainHelp, summary: 'why a device gets what it gets' },
   plan: { run: planCommand, help: planHelp, summary: 'what a change does to the fleet, and why' },
+  apply: { run: applyCommand, help: applyHelp, summary: "write every device's effective manifest to a sink" },
 };
 
 export const mainHelp = `Usage: edgeops <command> [options]

@@ -12,6 +12,7 @@ import { error, type Diagnostic, type PlacedDiagnostic } from '../core/diagnosti
 import { isLayered } from '../core/manifest/checks.js';
 import { record } from '../core/record.js';
 import { checkDeploymentSchema } from './schema.js';
+import { cacheKey, type ParsedFileCache } from './cache.js';
 import type { SourceFile } from './source.js';
 import { readYaml, reparsedFile, type PositionHints, type YamlFile, type YamlLimits } from './yaml.js';
 
@@ -57,22 +58,28 @@ function checkDeployment(file: string, value: unknown): Diagnostic[] {
 const workerUrl = new URL('./deployment-worker.js', import.meta.url);
 
 /** Deployments read before, by path and git blob id (a plan's two commits share most). */
-export type DeploymentCache = Map<string, ReadDeployment>;
+export type DeploymentCache = ParsedFileCache<ReadDeployment>;
 
 export async function readDeployments(files: readonly SourceFile[], limits: YamlLimits, cache?: DeploymentCache): Promise<ReadDeployment[]> {
-  const key = (f: SourceFile) => (f.oid ? `${f.path}\0${f.oid}` : undefined);
-  const fresh = files.filter((f) => !cache?.has(key(f) ?? ''));
-  const read = await readFresh(fresh, limits);
+  // Take hits first: storing fresh entries may evict others.
+  const hits = new Map<string, ReadDeployment>();
+  for (const f of files) {
+    const k = cacheKey(f);
+    const hit = k ? cache?.get(k) : undefined;
+    if (hit) hits.set(f.path, hit);
+  }
+  const fresh = files.filter((f) => !hits.has(f.path));
+  const inputs = await Promise.all(fresh.map(async (f) => ({ file: f.path, bytes: await f.read() })));
+  const read = await readFresh(inputs, limits);
   fresh.forEach((f, i) => {
-    const k = key(f);
-    if (k) cache?.set(k, read[i]);
+    const k = cacheKey(f);
+    if (k) cache?.set(k, read[i], inputs[i].bytes.length);
+    hits.set(f.path, read[i]);
   });
-  const byPath = new Map(fresh.map((f, i) => [f.path, read[i]]));
-  return files.map((f) => byPath.get(f.path) ?? cache!.get(key(f)!)!);
+  return files.map((f) => hits.get(f.path)!);
 }
 
-async function readFresh(files: readonly SourceFile[], limits: YamlLimits): Promise<ReadDeployment[]> {
-  const inputs = await Promise.all(files.map(async (f) => ({ file: f.path, bytes: await f.read() })));
+async function readFresh(inputs: readonly { file: string; bytes: Uint8Array }[], limits: YamlLimits): Promise<ReadDeployment[]> {
   // The worker is built JavaScript: under a TypeScript test runner it is absent, and the main thread reads.
   const results = inputs.length >= WORKER_THRESHOLD && existsSync(fileURLToPath(workerUrl)) ? await inWorker(inputs, limits).catch(() => undefined) : undefined;
   if (!results) {

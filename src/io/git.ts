@@ -23,6 +23,7 @@ export class GitDataError extends Error {}
  */
 export function isValidRefName(name: string): boolean {
   if (name === '' || name === '@' || name.length > 1024) return false;
+  // eslint-disable-next-line no-control-regex -- control characters are what this is about
   if (/[\u0000-\u0020\u007f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$/.test(name)) return false;
   return name.split('/').every((c) => c !== '' && !c.startsWith('.') && !c.endsWith('.lock'));
 }
@@ -83,6 +84,7 @@ async function damaged(repo: GitRepository, e: unknown, commit: string, path: st
     return new GitDataError(`cannot read ${where}: object ${short(oid)} is not in ${repo.dir}; ${fix}`);
   }
   const message = String((e as Error | undefined)?.message ?? e)
+    // eslint-disable-next-line no-control-regex -- control characters are what this is about
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
     .slice(0, 200);
   return new GitDataError(`cannot read ${where}: the git data is damaged (${message}); run \`git fsck\` and fetch again or re-clone`);

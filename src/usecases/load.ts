@@ -4,6 +4,7 @@
  */
 import { analyze, type Analysis, type ParsedFile } from '../core/analyze.js';
 import { append, type Diagnostic, type PlacedDiagnostic } from '../core/diagnostics.js';
+import { cacheKey, DEFAULT_CACHE_BYTES, parsedFileCache, type ParsedFileCache } from '../io/cache.js';
 import { readDeployments, type DeploymentCache } from '../io/deployment-reader.js';
 import type { Source, SourceFile } from '../io/source.js';
 import { scanFleet } from '../io/fleet-scanner.js';
@@ -30,20 +31,22 @@ export interface LoadedRepository {
  * blobs, and the App sees the same blobs event after event.
  */
 export interface ParseCache {
-  readonly fleet: Map<string, YamlFile>;
+  readonly fleet: ParsedFileCache<YamlFile>;
   readonly deployments: DeploymentCache;
 }
 
-export const parseCache = (): ParseCache => ({ fleet: new Map(), deployments: new Map() });
+/** A cache bounded by the bytes of the files it holds (fleet and deployments each get `maxBytes`). */
+export const parseCache = (maxBytes = DEFAULT_CACHE_BYTES): ParseCache => ({ fleet: parsedFileCache(maxBytes), deployments: parsedFileCache(maxBytes) });
 
-async function readAll(files: readonly SourceFile[], limits: YamlLimits, cache?: Map<string, YamlFile>, fast?: FastPath): Promise<YamlFile[]> {
+async function readAll(files: readonly SourceFile[], limits: YamlLimits, cache?: ParsedFileCache<YamlFile>, fast?: FastPath): Promise<YamlFile[]> {
   return Promise.all(
     files.map(async (f) => {
-      const key = f.oid && `${f.path}\0${f.oid}`;
+      const key = cacheKey(f);
       const cached = key ? cache?.get(key) : undefined;
       if (cached) return cached;
-      const parsed = readYaml(f.path, await f.read(), limits, fast);
-      if (key) cache?.set(key, parsed);
+      const bytes = await f.read();
+      const parsed = readYaml(f.path, bytes, limits, fast);
+      if (key) cache?.set(key, parsed, bytes.length);
       return parsed;
     }),
   );

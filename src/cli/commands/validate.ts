@@ -28,6 +28,9 @@ export async function validateCommand(args: readonly string[], ctx: CliContext):
   const { diagnostics } = result.loaded;
   if (format === 'json') ctx.stdout.write(stringify(validateJson(result.valid, diagnostics)));
   else if (format === 'github') ctx.stdout.write(githubAnnotations(diagnostics));
-  else ctx.stdout.write(validateText({ valid: result.valid, diagnostics, deployments: result.deployments, devices: result.devices, files: result.files }, styleFor(ctx)));
+  else
+    ctx.stdout.write(
+      validateText({ valid: result.valid, diagnostics, deployments: result.deployments, devices: result.devices, files: result.files }, styleFor(ctx)),
+    );
   return result.valid ? EXIT_OK : EXIT_INVALID;
 }

@@ -37,28 +37,36 @@ export interface ApplyChanges {
  * The change set for a target that holds `received` (deviceId → key of what it
  * last acknowledged). `keys` gives the key of each deployment's rendered manifest.
  */
-export function diffTarget(resolution: Pick<Resolution, 'deviceIds' | 'winners'>, keys: ReadonlyMap<string, string>, received: ReadonlyMap<string, string>): ApplyChanges {
+export function diffTarget(
+  resolution: Pick<Resolution, 'deviceIds' | 'winners'>,
+  keys: ReadonlyMap<string, string>,
+  received: ReadonlyMap<string, string>,
+): ApplyChanges {
   const add: DesiredDevice[] = [];
   const update: DesiredDevice[] = [];
   let unchanged = 0;
   let unmanaged = 0;
+  // Entries of `received` that belong to a device of the fleet: when that is all of them, nothing is removed.
+  let known = 0;
   const { deviceIds, winners } = resolution;
   for (let i = 0; i < deviceIds.length; i++) {
     const deployment = winners[i];
     if (deployment === null) {
       unmanaged++;
+      if (received.has(deviceIds[i])) known++;
       continue;
     }
     const deviceId = deviceIds[i];
     const key = keys.get(deployment);
     if (key === undefined) throw new Error(`no rendered manifest for deployment '${deployment}'`);
     const had = received.get(deviceId);
+    if (had !== undefined) known++;
     if (had === undefined) add.push({ deviceId, deployment, key });
     else if (had !== key) update.push({ deviceId, deployment, key });
     else unchanged++;
   }
   const remove: string[] = [];
-  if (received.size > 0) {
+  if (received.size > known) {
     // deviceIds is sorted: membership by binary search, without a set of a million ids.
     for (const deviceId of received.keys()) if (!containsSorted(deviceIds, deviceId)) remove.push(deviceId);
     remove.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -82,6 +82,7 @@ export function checkManifest(file: string, modulesContent: unknown): Diagnostic
 }
 
 /** IoT Hub twin keys have no '.', '$', space or C0/C1 control character; the hub rejects the configuration otherwise. */
+// eslint-disable-next-line no-control-regex -- control characters are what this is about
 const BAD_TWIN_KEY = /[.$ \u0000-\u001f\u007f-\u009f]/;
 
 function checkTwinKey(out: Diagnostic[], file: string, key: string, path: Path, what: string): void {
@@ -242,5 +243,6 @@ export function routeProblem(route: string): string | undefined {
 
 /** Makes control characters visible (\u001b…) so a message cannot drive a terminal. */
 export function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this is about
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -16,7 +16,7 @@ import { finish, SAMPLE, type Overlap, type Resolution, type Target } from './re
 export type { DeploymentMetrics, DeviceResolution, Resolution, Target } from './resolution.js';
 export { FleetIndex } from './index-fleet.js';
 
-export interface ResolveOptions extends FleetIndexOptions {}
+export type ResolveOptions = FleetIndexOptions;
 
 /** Indexes a fleet for the paths these deployments' conditions read: built once, reusable. */
 export function indexFleet(devices: readonly Device[], targets: readonly Target[], options: FleetIndexOptions = {}): FleetIndex {

@@ -1,7 +1,7 @@
 /**
  * Where an apply writes: a rendered git branch, a folder, or Azure IoT Hub. Each
- * sink carries out the change set the core computed (core/apply/changes.ts) and
- * says what it last received; it decides nothing itself.
+ * sink carries out the change set the core computed (core/apply/changes.ts)
+ * against what it last received; it decides nothing itself.
  */
 import type { ApplyChanges, DesiredDevice } from '../../core/apply/changes.js';
 import type { RenderedManifest } from '../../core/manifest/render.js';
@@ -25,12 +25,28 @@ export interface SinkHooks {
   onProgress?(done: number, total: number): void;
 }
 
+/**
+ * What the apply wants, independent of what the target holds: the change set is
+ * computed against what the sink reads, and again if a git sink must redo its
+ * commit on top of a rendering that landed meanwhile.
+ */
+export interface Desired {
+  /** The change set against `received` (deviceId → key): core's diffTarget. */
+  changesAgainst(received: ReadonlyMap<string, string>): ApplyChanges;
+  /** The rendered manifest of each winning deployment, by deployment id; its key is `gitBlobId(json)`. */
+  readonly manifests: ReadonlyMap<string, RenderedManifest>;
+}
+
 export interface SinkResult {
+  /** The change set carried out (against what the target held when it was written). */
+  readonly changes: ApplyChanges;
   readonly failed: readonly DeviceFailure[];
-  /** The commit that records this apply (git-backed sinks). */
+  /** The commit that records this apply (git-backed sinks); the tip as it was when there was nothing to write. */
   readonly commit?: string;
   /** Set when nothing was written because the target already holds a rendering of a newer source. */
   readonly skipped?: string;
+  /** The last commit of the delivered branch (iothub): what the hub has acknowledged. */
+  readonly delivered?: string;
 }
 
 export interface Sink {
@@ -40,11 +56,20 @@ export interface Sink {
   /** deviceId → key (git blob id of the manifest file) of what the target last received and acknowledged. */
   received(): Promise<ReadonlyMap<string, string>>;
   /**
-   * Carries out the change set: `add` and `update` write each device's manifest
-   * (`manifests` by deployment id), `remove` deletes a device's entry. Failures
-   * are per device and returned, never thrown; the others are still delivered.
+   * Carries out the change set against what the target holds now: `add` and
+   * `update` write each device's manifest, `remove` deletes a device's entry.
+   * Device failures are returned, never thrown; the others are still delivered.
+   * Throws (SinkError) only when the target itself cannot be used.
    */
-  apply(changes: ApplyChanges, manifests: ReadonlyMap<string, RenderedManifest>, source: ApplySource, hooks?: SinkHooks): Promise<SinkResult>;
+  apply(desired: Desired, source: ApplySource, hooks?: SinkHooks): Promise<SinkResult>;
 }
+
+/** The target cannot be used at all (bad credentials, unreachable, history missing): a clear message, nothing written. */
+export class SinkError extends Error {}
+
+/** An empty change set: nothing to do. */
+export const NO_CHANGES: ApplyChanges = { add: [], update: [], remove: [], unchanged: 0, unmanaged: 0 };
+
+export const changeCount = (c: ApplyChanges): number => c.add.length + c.update.length + c.remove.length;
 
 export type { DesiredDevice };

@@ -5,6 +5,7 @@
  * so nothing read can move the cursor, clear the screen, set the title or
  * reorder what is shown. Applied before styling, which adds our own codes.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this is about
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const UNSAFE_ONE = new RegExp(UNSAFE.source);

@@ -1,0 +1,71 @@
+/** The dir sink: the rendered layout in a folder, each file replaced atomically. */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { devicePath } from '../src/core/manifest/layout.js';
+import { writeAtomically } from '../src/io/sinks/dir.js';
+import { cli, devicesWith, fleetFiles } from './support/apply.js';
+import { testRepo } from './support/git-repo.js';
+
+const files = (image: string, devices = devicesWith(20, (i) => (i === 19 ? {} : { env: 'prod', ring: i % 4 }))) =>
+  fleetFiles(
+    { prod: { priority: 10, targetCondition: "tags.env = 'prod'", image: 'app:1' }, canary: { priority: 20, targetCondition: 'tags.ring = 0', image } },
+    devices,
+  );
+
+const walk = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
+
+describe('edgeops apply --sink dir', () => {
+  it('writes the layout, pushes nothing the second time, removes devices that left, keeps unmanaged ones', async () => {
+    const repo = testRepo();
+    repo.commit(files('app:2'));
+    const out = path.join(repo.dir, 'out');
+    const first = await cli(repo.dir, ['apply', '--sink', 'dir', '--to', 'out', '--format', 'json']);
+    expect(first.code).toBe(0);
+    expect(first.json()).toMatchObject({ sink: { kind: 'dir', target: 'out' }, pushed: 19, unmanaged: 1, commit: null });
+    expect(walk(out).sort()).toEqual(
+      devicesWith(19, () => ({}))
+        .map((d) => devicePath(d.deviceId))
+        .sort(),
+    );
+    expect(JSON.parse(readFileSync(path.join(out, devicePath('d000')), 'utf8')).deployment).toEqual({ id: 'canary' });
+    expect((await cli(repo.dir, ['apply', '--sink', 'dir', '--to', 'out', '--format', 'json'])).json()).toMatchObject({ pushed: 0, unchanged: 19 });
+
+    // canary changes; d001 leaves the fleet; d002 becomes unmanaged.
+    const before = readFileSync(path.join(out, devicePath('d002')), 'utf8');
+    const devices = devicesWith(20, (i) => (i === 19 || i === 2 ? {} : { env: 'prod', ring: i % 4 })).filter((d) => d.deviceId !== 'd001');
+    repo.commit(files('app:3', devices));
+    const third = (await cli(repo.dir, ['apply', '--sink', 'dir', '--to', 'out', '--format', 'json'])).json();
+    expect(third).toMatchObject({ pushed: 5, removed: 1, unmanaged: 2 });
+    expect(existsSync(path.join(out, devicePath('d001')))).toBe(false);
+    expect(readFileSync(path.join(out, devicePath('d002')), 'utf8')).toBe(before);
+    expect(walk(out).some((f) => f.endsWith('.tmp'))).toBe(false);
+  });
+
+  it('replaces a file by renaming a complete temporary file over it, never rewriting it in place', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-dir-'));
+    const file = path.join(dir, 'd.json');
+    writeFileSync(file, 'old');
+    const inode = statSync(file).ino;
+    await writeAtomically(file, 'x'.repeat(1 << 20));
+    expect(readFileSync(file, 'utf8')).toHaveLength(1 << 20);
+    expect(statSync(file).ino).not.toBe(inode);
+    expect(readdirSync(dir)).toEqual(['d.json']);
+  });
+
+  it('a failed write leaves the old file and no temporary file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-dir-'));
+    await expect(writeAtomically(path.join(dir, 'missing', 'd.json'), 'x')).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('an invalid repository writes nothing', async () => {
+    const repo = testRepo();
+    repo.commit({ ...files('app:2'), 'fleet/broken.yaml': 'devices: [ {deviceId: 12} ]\n' });
+    const r = await cli(repo.dir, ['apply', '--sink', 'dir', '--to', 'out']);
+    expect(r.code).toBe(1);
+    expect(existsSync(path.join(repo.dir, 'out'))).toBe(false);
+  });
+});
