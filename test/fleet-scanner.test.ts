@@ -88,6 +88,32 @@ describe('fleet scanner: differential against yaml', () => {
     ['long key', `devices:\n  - deviceId: d1\n    tags: { ${'k'.repeat(1100)}: 1 }\n`],
   ])('gives up, or agrees, on %s', (_name, text) => expectSame(text, false));
 
+  it.each([
+    ['an anchored flow map and its alias', 'devices:\n  - deviceId: a\n    tags: &c { env: prod, n: 1 }\n  - deviceId: b\n    tags: *c\n'],
+    [
+      'an anchored block map, an anchored scalar, aliases in flow',
+      'devices:\n  - deviceId: a\n    tags: &c\n      env: prod\n      x: &v 3\n  - { deviceId: b, tags: *c }\n  - { deviceId: c, tags: { y: *v, z: &w x y, q: *w } }\n',
+    ],
+    ['an anchor on nothing', 'devices:\n  - deviceId: a\n    tags: &c\n  - deviceId: b\n    tags: *c\n'],
+  ])('reads anchors and aliases as the loader does: %s', (_name, text) => {
+    expectSame(text, true);
+    const fast = scanFleet(text) as { devices: { tags: unknown }[] };
+    // An alias is the anchored value itself, as in the loader.
+    expect(fast.devices[1].tags).toBe(fast.devices[0].tags);
+  });
+
+  it.each([
+    ['a recursive alias', 'devices:\n  - deviceId: a\n    tags: { x: &r { y: *r } }\n'],
+    ['an unknown alias', 'devices:\n  - deviceId: a\n    tags: *nope\n'],
+    ['a billion laughs', `a: &a0 [x]\ndevices:\n  - deviceId: a\n    tags: { ${Array.from({ length: 10 }, (_, i) => `k${i}: *a0`).join(', ')} }\n`],
+    [
+      'aliases past the budget',
+      `devices:\n  - deviceId: a\n    tags: &big { ${Array.from({ length: 200 }, (_, i) => `k${i}: ${'v'.repeat(100)}`).join(', ')} }\n${Array.from({ length: 2000 }, (_, i) => `  - { deviceId: d${i}, tags: *big }`).join('\n')}\n`,
+    ],
+  ])('gives up on %s, and yaml decides', (_name, text) => {
+    expect(scanFleet(text)).toBeUndefined();
+  });
+
   it('random fleets in random scalar styles', () => {
     const style = fc.constantFrom('plain', 'single', 'double', 'flow');
     const word = fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/);

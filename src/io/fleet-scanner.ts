@@ -4,13 +4,16 @@
  * style, plain or quoted scalars, comments) that yields exactly what `yaml` plus
  * our converter would, about 50× faster and with a fraction of the memory.
  *
- * It gives up (returns `undefined`) on anything outside that shape — anchors,
- * aliases, tags, block scalars, multi-line scalars, flow lists, odd escapes,
+ * Anchors and aliases (`&name`, `*name`) on values are read as the loader reads
+ * them: an alias is the anchored value itself, and what aliases add is bounded.
+ * It gives up (returns `undefined`) on anything outside that shape — merge keys,
+ * anchors elsewhere, tags, block scalars, multi-line scalars, flow lists, odd escapes,
  * duplicate keys, tabs — and the caller falls back to `yaml`, which also
  * produces every diagnostic. Equality with `yaml` is proven by differential tests.
  */
 
 import { record } from '../core/record.js';
+import { aliasBudget } from './yaml.js';
 
 type Value = string | number | boolean | null | Record<string, unknown>;
 
@@ -76,6 +79,8 @@ const RBRACE = 125;
 const COMMA = 44;
 const DASH = 45;
 const TAB = 9;
+const AMP = 38;
+const STAR = 42;
 
 const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
 
@@ -98,7 +103,10 @@ class Scanner {
   private lineEnd = 0;
   private nextLine = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    // A quarter of the loader's budget: past it, yaml reads the file and decides.
+    this.budget = aliasBudget(text.length) / 4;
+  }
 
   file(): { devices: unknown[] } {
     // Header: comments and blank lines, then exactly `devices:`.
@@ -192,6 +200,16 @@ class Scanner {
       if (Object.hasOwn(map, key)) giveUp();
       let i = this.end;
       while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
+      // `key: &name` and the value on the next lines: the anchor names the nested map (or null).
+      let anchor: string | undefined;
+      const anchorAt = i;
+      if (this.text.charCodeAt(i) === AMP) {
+        const name = this.anchorName(i + 1);
+        if (this.restIsEmpty(this.end)) {
+          anchor = name;
+          i = this.lineEnd;
+        }
+      }
       if (i >= this.lineEnd || this.text.charCodeAt(i) === HASH) {
         // Nothing on this line: a nested block map, or null.
         const next = this.peekIndent();
@@ -204,6 +222,7 @@ class Scanner {
           if (depth + 1 > MAX_DEPTH) giveUp();
           map[key] = null;
         }
+        if (anchor !== undefined) this.anchors.set(anchor, { value: map[key] as Value, size: Math.max(1, this.lineEnd - anchorAt) });
       } else {
         const value = this.value(i, false, key !== 'deviceId', depth + 1);
         this.expectLineEnd(this.end);
@@ -281,6 +300,24 @@ class Scanner {
     return value;
   }
 
+  private readonly anchors = new Map<string, { value: Value; size: number }>();
+  private expanded = 0;
+  private budget = 0;
+
+  /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
+  private anchorName(start: number): string {
+    let j = start;
+    while (j < this.lineEnd) {
+      const d = this.text.charCodeAt(j);
+      if (d === SPACE || d === COMMA || d === RBRACE) break;
+      if (!((d >= 48 && d <= 57) || (d >= 65 && d <= 90) || (d >= 97 && d <= 122) || d === 95 || d === DASH)) giveUp();
+      j++;
+    }
+    if (j === start) giveUp();
+    this.end = j;
+    return this.text.slice(start, j);
+  }
+
   private readonly table = new Map<number, PlainEntry>();
   private tableSize = 0;
 
@@ -289,6 +326,26 @@ class Scanner {
     // The loader counts scalars as a level too.
     if (depth > MAX_DEPTH) giveUp();
     const c = this.text.charCodeAt(i);
+    if (c === AMP) {
+      // `&name value`: the value, remembered for later aliases (registered once complete,
+      // so an alias inside it is unknown here and yaml reports the recursion).
+      const name = this.anchorName(i + 1);
+      const at = this.skipSpaces(this.end);
+      if (at >= this.lineEnd || this.end === at) giveUp();
+      const d = this.text.charCodeAt(at);
+      if (d === HASH || d === AMP || d === STAR || (flow && (d === COMMA || d === RBRACE))) giveUp();
+      const value = this.value(at, flow, intern, depth);
+      this.anchors.set(name, { value, size: Math.max(1, this.end - i) });
+      return value;
+    }
+    if (c === STAR) {
+      // `*name`: the very value of the anchor, as the loader gives it; the expansion is
+      // bounded well inside the loader's budget, past which yaml reads and reports.
+      const anchor = this.anchors.get(this.anchorName(i + 1)) ?? giveUp();
+      this.expanded += anchor.size;
+      if (this.expanded > this.budget) giveUp();
+      return anchor.value;
+    }
     if (c === QUOTE) return this.singleQuoted(i);
     if (c === DQUOTE) return this.doubleQuoted(i);
     if (c === LBRACE) return this.flowMap(i, depth);
