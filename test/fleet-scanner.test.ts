@@ -6,7 +6,7 @@ import { isBare } from '../src/core/record.js';
 import { scanFleet } from '../src/io/fleet-scanner.js';
 import { loadRepository } from '../src/usecases/load.js';
 import { memorySource } from '../src/io/source.js';
-import { readYaml } from '../src/io/yaml.js';
+import { ENTRY_OFFSETS, readYaml } from '../src/io/yaml.js';
 
 const viaYaml = (text: string) => readYaml('f.yaml', new TextEncoder().encode(text)).value;
 /** JSON with NaN/Infinity/-0 made visible, so equality is exact. */
@@ -112,6 +112,27 @@ describe('fleet scanner: differential against yaml', () => {
     ],
   ])('gives up on %s, and yaml decides', (_name, text) => {
     expect(scanFleet(text)).toBeUndefined();
+  });
+
+  it('places a diagnostic about one device by parsing that device alone, where yaml would', () => {
+    const text =
+      "devices:\n  - deviceId: a\n    tags:\n      env: prod\n  # note\n  - { deviceId: 'b b', tags: { x: { y: 1 } } }\n\n  - deviceId: c\n    tags: { env: 'p r o d' }\n";
+    const bytes = new TextEncoder().encode(text);
+    const fast = readYaml('f.yaml', bytes, undefined, scanFleet);
+    const slow = readYaml('f.yaml', bytes);
+    const offsets = (fast.value as { [ENTRY_OFFSETS]?: number[] })[ENTRY_OFFSETS]!;
+    expect(offsets.map((o) => text.slice(o, o + 5))).toEqual(['  - d', '  - {', '  - d']);
+    for (const location of [
+      { file: 'f.yaml', path: ['devices', 0, 'tags', 'env'] },
+      { file: 'f.yaml', path: ['devices', 1, 'deviceId'] },
+      { file: 'f.yaml', path: ['devices', 1, 'tags', 'x', 'y'], key: true },
+      { file: 'f.yaml', path: ['devices', 2, 'tags', 'env'], index: 2 },
+      { file: 'f.yaml', path: ['devices', 2] },
+    ]) {
+      const d = { severity: 'error' as const, code: 'fleet/invalid-tag' as const, message: 'm', location };
+      const { line, column } = fast.place(d);
+      expect({ line, column }).toEqual({ line: slow.place(d).line, column: slow.place(d).column });
+    }
   });
 
   it('random fleets in random scalar styles', () => {

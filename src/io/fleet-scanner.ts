@@ -13,7 +13,7 @@
  */
 
 import { record } from '../core/record.js';
-import { aliasBudget } from './yaml.js';
+import { aliasBudget, ENTRY_OFFSETS } from './yaml.js';
 
 type Value = string | number | boolean | null | Record<string, unknown>;
 
@@ -116,11 +116,13 @@ class Scanner {
     if (key !== 'devices' || this.restIsEmpty(this.end) === false) giveUp();
     const result = record() as { devices: unknown[] };
     const devices: unknown[] = [];
+    const offsets: number[] = [];
     let seqIndent = -1;
     while (this.advanceToContent()) {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
+      offsets.push(this.lineStart);
       const dash = this.lineStart + indent;
       if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
       let content = dash + 2;
@@ -136,6 +138,8 @@ class Scanner {
     }
     // `devices:` with nothing under it is null in YAML, not an empty list.
     result.devices = devices.length > 0 ? devices : (null as unknown as unknown[]);
+    // Where each device starts, so a diagnostic is placed by parsing that device alone.
+    Object.defineProperty(result, ENTRY_OFFSETS, { value: offsets, enumerable: false });
     return result;
   }
 

@@ -90,6 +90,13 @@ export type PositionHints = Record<string, { readonly key: number; readonly star
  */
 export type FastPath = (text: string) => unknown;
 
+/**
+ * A fast path may set this (non-enumerable) on its value: where each entry of the
+ * root's `devices` list starts, so a diagnostic about one device is placed by
+ * parsing that device alone instead of the whole file.
+ */
+export const ENTRY_OFFSETS = Symbol('entry offsets');
+
 export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = DEFAULT_LIMITS, fast?: FastPath): YamlFile {
   let text = '';
   let doc: Document.Parsed | undefined;
@@ -277,6 +284,8 @@ export function reparsedFile(
     diagnostics,
     place: (d) => {
       const path = d.location?.path ?? [];
+      const entry = d.location ? placeInEntry(d, decoded, value) : undefined;
+      if (entry !== undefined) return positions.place(file, d, entry);
       const hint = hints && path.length <= 1 ? hints[path.length === 0 ? '' : String(path[0])] : undefined;
       if (!hint) return (slow ??= readYaml(file, bytes, limits)).place(d);
       const scalar = path.length === 1 && typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[String(path[0])] : undefined;
@@ -288,6 +297,18 @@ export function reparsedFile(
       return positions.place(file, d, offset);
     },
   };
+}
+
+/** The offset of a diagnostic about `devices[i]…`, from a parse of that device's lines alone; undefined when that does not work. */
+function placeInEntry(d: Diagnostic, text: () => string, value: unknown): number | undefined {
+  const offsets = typeof value === 'object' && value !== null ? (value as { [ENTRY_OFFSETS]?: number[] })[ENTRY_OFFSETS] : undefined;
+  const path = d.location?.path ?? [];
+  if (!offsets || path[0] !== 'devices' || typeof path[1] !== 'number' || path[1] >= offsets.length) return undefined;
+  const from = offsets[path[1]];
+  const snippet = text().slice(from, offsets[path[1] + 1] ?? text().length);
+  const doc = parseDocument(snippet, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new LineCounter() });
+  if (doc.errors.length > 0 || !isSeq(doc.contents)) return undefined;
+  return from + locate(doc, snippet, { ...d.location!, path: [0, ...path.slice(2)] });
 }
 
 const stripBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
