@@ -114,6 +114,18 @@ describe('fleet scanner: differential against yaml', () => {
     expect(scanFleet(text)).toBeUndefined();
   });
 
+  it.each([
+    ['flow lists', 'devices:\n  - deviceId: a\n    tags: { env: [prod, "x", 1, [], [a, [b]], { k: v }], e: [] , t: [a, ] }\n'],
+    ['a list as a block value', 'devices:\n  - deviceId: a\n    tags:\n      env: [prod, test]\n'],
+  ])('reads %s as yaml does', (_name, text) => expectSame(text, true));
+
+  it.each([
+    ['a list as a key', 'devices:\n  - [a]: 1\n'],
+    ['a pair in a list', 'devices:\n  - deviceId: a\n    tags: { x: [a: 1] }\n'],
+    ['a quoted pair in a list', 'devices:\n  - deviceId: a\n    tags: { x: ["a": 1] }\n'],
+    ['a list over lines', 'devices:\n  - deviceId: a\n    tags: { x: [a,\n      b] }\n'],
+  ])('gives up, or agrees, on %s', (_name, text) => expectSame(text, false));
+
   it('places a diagnostic about one device by parsing that device alone, where yaml would', () => {
     const text =
       "devices:\n  - deviceId: a\n    tags:\n      env: prod\n  # note\n  - { deviceId: 'b b', tags: { x: { y: 1 } } }\n\n  - deviceId: c\n    tags: { env: 'p r o d' }\n";

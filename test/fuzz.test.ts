@@ -138,7 +138,7 @@ describe('fleet scanner', () => {
   const value = fc.oneof(
     word,
     fc.integer().map(String),
-    fc.constantFrom("'q''t'", '"e\\tx"', 'x y', 'true', '~', "''"),
+    fc.constantFrom("'q''t'", '"e\\tx"', 'x y', 'true', '~', "''", '[a, b]', '[]', '[1, [x], { k: v }]', '[a: 1]', '&an [z]', '*an'),
     CONTROL.map((c) => JSON.stringify(c)),
   );
   const tags = fc.letrec<{ map: string }>((tie) => ({

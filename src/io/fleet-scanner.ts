@@ -7,7 +7,7 @@
  * Anchors and aliases (`&name`, `*name`) on values are read as the loader reads
  * them: an alias is the anchored value itself, and what aliases add is bounded.
  * It gives up (returns `undefined`) on anything outside that shape — merge keys,
- * anchors elsewhere, tags, block scalars, multi-line scalars, flow lists, odd escapes,
+ * anchors elsewhere, tags, block scalars, multi-line scalars, flow lists over lines, odd escapes,
  * duplicate keys, tabs — and the caller falls back to `yaml`, which also
  * produces every diagnostic. Equality with `yaml` is proven by differential tests.
  */
@@ -80,12 +80,14 @@ const COMMA = 44;
 const DASH = 45;
 const TAB = 9;
 const AMP = 38;
+const LBRACKET = 91;
+const RBRACKET = 93;
 const STAR = 42;
 
 const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
 
 /** Characters that may not start a plain scalar here (indicators we do not handle). */
-const BAD_START = new Set([...'&*!|>%@`[]{},?#\'"'].map((c) => c.charCodeAt(0)));
+const BAD_START = new Set([...'&*!|>%@`]{},?#\'"'].map((c) => c.charCodeAt(0)));
 
 /** Scans one fleet file; `undefined` when the file is outside the shape this scanner knows. */
 export function scanFleet(text: string): { devices: unknown[] } | undefined {
@@ -256,7 +258,7 @@ class Scanner {
       this.end = i + 1;
       return raw;
     }
-    if (BAD_START.has(c) || (c === DASH && this.text.charCodeAt(start + 1) === SPACE) || c === SPACE) giveUp();
+    if (BAD_START.has(c) || c === LBRACKET || (c === DASH && this.text.charCodeAt(start + 1) === SPACE) || c === SPACE) giveUp();
     // Find `: ` (or `:` at the line end), hashing the key as we go so a known key costs no string.
     const text = this.text;
     let h = 0;
@@ -353,6 +355,7 @@ class Scanner {
     if (c === QUOTE) return this.singleQuoted(i);
     if (c === DQUOTE) return this.doubleQuoted(i);
     if (c === LBRACE) return this.flowMap(i, depth);
+    if (c === LBRACKET) return this.flowSeq(i, depth) as unknown as Value;
     if (BAD_START.has(c) || (c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd))) giveUp();
     // A plain scalar runs to ` #`, the line end, or (in flow) `,` / `}`; `: ` inside is not ours.
     const text = this.text;
@@ -371,7 +374,7 @@ class Scanner {
       if (d === TAB) giveUp();
       if (d === COLON) {
         const n = text.charCodeAt(j + 1);
-        if (j + 1 === lineEnd || n === SPACE || (flow && (n === COMMA || n === RBRACE))) giveUp();
+        if (j + 1 === lineEnd || n === SPACE || (flow && (n === COMMA || n === RBRACE || n === RBRACKET))) giveUp();
       }
       if (flow && (d === COMMA || d === RBRACE || d === 91 || d === 93 || d === LBRACE)) break;
       h = (Math.imul(h, 31) + d) | 0;
@@ -452,6 +455,27 @@ class Scanner {
       }
       if (sep === RBRACE) return this.closed(map, i);
       giveUp();
+    }
+  }
+
+  /** `[ value, ... ]` on one line (a list is not a valid tag, but must read as yaml reads it). */
+  private flowSeq(start: number, depth: number): unknown[] {
+    if (depth > MAX_DEPTH) giveUp();
+    const list: unknown[] = [];
+    let i = this.skipSpaces(start + 1);
+    for (;;) {
+      if (i >= this.lineEnd) giveUp();
+      if (this.text.charCodeAt(i) === RBRACKET) {
+        this.end = i + 1;
+        return list;
+      }
+      const c = this.text.charCodeAt(i);
+      if (c === COMMA || c === HASH || c === DASH || c === 63) giveUp();
+      list.push(this.value(i, true, true, depth + 1));
+      i = this.skipSpaces(this.end);
+      const sep = this.text.charCodeAt(i);
+      if (sep === COMMA) i = this.skipSpaces(i + 1);
+      else if (sep !== RBRACKET) giveUp();
     }
   }
 
