@@ -30,4 +30,5 @@ export default tseslint.config(
   layer(['src/cli/**'], [up('app', 'action'), bench]),
   layer(['src/app/**'], [up('cli', 'action'), bench]),
   layer(['src/action/**'], [up('cli', 'app'), bench]),
+  layer(['test/**'], [bench]),
 );

@@ -11,7 +11,7 @@ import fs, { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Desired, Sink } from '../src/io/sinks/sink.js';
-import { generate, writeRepository } from './generate.js';
+import { generate, writeRepository } from '../test/support/fleet-generator.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 

@@ -1,27 +1,35 @@
 /**
  * `npm run bench`: generates fleets (never committed: bench/out/ is ignored), then
- * measures each in its own process and prints a table (or JSON with --json).
- *   npm run bench -- [--sizes 100000x100,1000000x1000] [--runs 3] [--json]
+ * measures each size as an operator runs it first (whole `edgeops` processes, see
+ * whole.ts) and then phase by phase in one process (measure.ts); prints two tables
+ * (or JSON with --json).
+ *   npm run bench -- [--sizes 200000x300,1000000x1000] [--runs 3] [--json]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generate, writeRepository } from './generate.js';
+import { generate, writeRepository } from '../test/support/fleet-generator.js';
+import { measureWhole, type WholeRow } from './whole.js';
 
 const { values } = parseArgs({
   options: {
-    sizes: { type: 'string', default: '100000x100,100000x1000,1000000x100,1000000x1000' },
+    // The sizes of issue #13's table: plans at 200k × 300, the rest at 1M × 1000.
+    sizes: { type: 'string', default: '200000x300,1000000x1000' },
     runs: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
-    // Also time a plan read from two git commits (isomorphic-git) for fleets up to this size.
-    'git-up-to': { type: 'string', default: '100000' },
+    // Also time plans (two git commits in-process; `plan --base HEAD~1` against the
+    // working tree as a whole process) for fleets up to this size.
+    'git-up-to': { type: 'string', default: '200000' },
+    // The GitHub App, webhook to completed check run (bench/app.ts); '' to skip.
+    'app-sizes': { type: 'string', default: '100000' },
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
 // The CLI figure is for the built JavaScript: build it first so it is current.
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 const results = [];
+const whole: { size: string; rows: WholeRow[] }[] = [];
 for (const size of values.sizes.split(',')) {
   const [devices, deployments] = size.split('x').map(Number);
   const dir = path.join(root, 'bench/out', `${devices}x${deployments}`);
@@ -31,6 +39,8 @@ for (const size of values.sizes.split(',')) {
     writeRepository(dir, fleet);
     writeFileSync(metaFile, JSON.stringify({ devices, deployments, fleetBytes: fleet.fleetBytes }));
   }
+  if (!values.json) process.stderr.write(`whole processes ${size}\n`);
+  whole.push({ size, rows: measureWhole(dir, Number(values.runs), { plan: devices <= Number(values['git-up-to']) }) });
   const measured = JSON.parse(
     execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', '--import', 'tsx', path.join(root, 'bench/measure.ts'), dir, values.runs], {
       encoding: 'utf8',
@@ -38,27 +48,34 @@ for (const size of values.sizes.split(',')) {
       env: { ...process.env, BENCH_GIT: devices <= Number(values['git-up-to']) ? '1' : '0' },
     }),
   );
-  // The CLI as a whole process, as an operator runs it (built JS, JSON to /dev/null).
-  const bin = path.join(root, 'bin/edgeops.js');
-  let cliMs: number | null = null;
-  if (existsSync(path.join(root, 'lib/cli/main.js'))) {
-    const t = performance.now();
-    try {
-      execFileSync(process.execPath, ['--max-old-space-size=16384', bin, 'resolve', '--repo', dir, '--format', 'json'], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-    } catch {
-      // exit code 1 (warnings do not fail; errors would) still measures the run
-    }
-    cliMs = performance.now() - t;
-  }
-  results.push({ ...measured, cliResolveMs: cliMs });
+  results.push(measured);
   if (!values.json) process.stderr.write(`measured ${size}\n`);
 }
+const f = (n: number | null, d = 0) => (n === null ? '–' : n.toFixed(d));
+const printTable = (header: string[], rows: string[][]) => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
+};
 if (values.json) {
-  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ whole, phases: results }, null, 2)}\n`);
 } else {
-  const f = (n: number | null, d = 0) => (n === null ? '–' : n.toFixed(d));
+  process.stdout.write(`Whole process (node bin/edgeops.js …, medians of ${values.runs} paired rounds; CPU = user + system, all threads)\n`);
+  const rows = whole.flatMap(({ size, rows: rs }) => {
+    const resolveInRepo = rs.find((r) => r.name.startsWith('resolve --format json (git'));
+    return rs.map((r) => [
+      `${size}  ${r.name}`,
+      f(r.ms),
+      f(r.cpuMs),
+      f(r.rssMB),
+      r.name.startsWith('plan') && resolveInRepo
+        ? `${(r.ms / resolveInRepo.ms).toFixed(2)}× resolve (CPU ${r.cpuMs && resolveInRepo.cpuMs ? (r.cpuMs / resolveInRepo.cpuMs).toFixed(2) : '–'}×)`
+        : '',
+    ]);
+  });
+  printTable(['size  command', 'wall ms', 'CPU ms', 'peak RSS MB', ''], rows);
+  process.stdout.write('\nPhases in one process (built JavaScript, medians)\n');
+}
+if (!values.json) {
   // load = read + parse + validate + index + resolve (what every command pays); index and
   // resolve are also shown alone; MB/s is of load+validate; plan compares two resolved
   // snapshots already in memory.
@@ -77,7 +94,6 @@ if (values.json) {
     'git plan ms',
     'disk load ms',
     'peak RSS MB',
-    'CLI resolve ms',
   ];
   const rows = results.map((r) => [
     String(r.devices),
@@ -93,8 +109,15 @@ if (values.json) {
     f(r.gitPlanMs),
     f(r.diskLoadMs),
     f(r.peakRssMB),
-    f(r.cliResolveMs),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padStart(widths[i])).join('  ')}\n`);
+  printTable(header, rows);
+}
+if (values['app-sizes']) {
+  execFileSync(
+    process.execPath,
+    ['--max-old-space-size=16384', '--import', 'tsx', path.join(root, 'bench/app.ts'), '--sizes', values['app-sizes'], ...(values.json ? ['--json'] : [])],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
 }

@@ -16,7 +16,16 @@ process.stdout.on('error', (e) => {
   throw e;
 });
 try {
-  const code = await main.run(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
+  // `edgeops app`: the App face, loaded only for that command (other commands do not pay for probot).
+  const launchApp = async (host) => {
+    const { startApp } = await import('../lib/app/server.js');
+    const stopped = new Promise((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    return startApp({ ...host, stopped });
+  };
+  const code = await main.run(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr, launchApp });
   process.exitCode = code;
 } catch (e) {
   process.stderr.write(`edgeops: unexpected failure: ${e && e.stack ? e.stack : e}\n`);

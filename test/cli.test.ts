@@ -36,8 +36,11 @@ describe('edgeops resolve', () => {
     const { code, stdout } = await cli(['resolve', '--format', 'json']);
     expect(code).toBe(0);
     const json = JSON.parse(stdout);
-    expect(Object.keys(json)).toEqual(['devices', 'deployments', 'diagnostics']);
-    expect(json.devices.find((d: { deviceId: string }) => d.deviceId === 'linuxprod3')).toEqual({
+    expect(Object.keys(json)).toEqual(['version', 'devices', 'deployments', 'diagnostics']);
+    expect(json.version).toBe(1);
+    expect(json.devices.find((d: { deviceId: string }) => d.deviceId === 'linuxprod3')).toEqual({ deviceId: 'linuxprod3', deployment: 'telemetry-canary' });
+    const withCandidates = JSON.parse((await cli(['resolve', '--format', 'json', '--candidates'])).stdout);
+    expect(withCandidates.devices.find((d: { deviceId: string }) => d.deviceId === 'linuxprod3')).toEqual({
       deviceId: 'linuxprod3',
       deployment: 'telemetry-canary',
       candidates: ['telemetry-canary', 'telemetry-prod', 'baseline'],
@@ -71,6 +74,31 @@ describe('edgeops resolve', () => {
     expect(stdout).toMatch(/d2 +\(unmanaged\)/);
   });
 
+  it('lists tied devices apart from unmanaged ones', async () => {
+    const dir = await tempRepo({
+      'deployments/a.yaml': deploymentYaml({ targetCondition: "tags.env = 'prod'" }),
+      'deployments/b.yaml': deploymentYaml({ targetCondition: "tags.env = 'prod'" }),
+      'fleet/f.yaml': 'devices:\n  - { deviceId: d1, tags: { env: prod } }\n  - { deviceId: d2 }\n',
+    });
+    const { stdout } = await cli(['resolve', '--repo', dir, '--devices']);
+    expect(stdout).toMatch(/^2 devices · 2 deployments · 0 managed · 1 unmanaged · 1 tied/);
+    expect(stdout).toContain('unmanaged (no deployment wins, nothing is pushed): d2\n');
+    expect(stdout).toContain('tied (deployments tie, nothing is pushed until one has a higher priority): d1 (a = b)');
+    expect(stdout).toMatch(/d1 +\(tie: a, b\) +a, b/);
+  });
+
+  it('writes NDJSON, one device per line, diagnostics on stderr', async () => {
+    const dir = await tempRepo({
+      'deployments/a.yaml': deploymentYaml({ targetCondition: "tags.env = 'prod'" }),
+      'deployments/b.yaml': deploymentYaml({ targetCondition: "tags.env = 'prod'" }),
+      'fleet/f.yaml': 'devices:\n  - { deviceId: d1, tags: { env: prod } }\n  - { deviceId: d2 }\n',
+    });
+    const { code, stdout, stderr } = await cli(['resolve', '--repo', dir, '--format', 'ndjson', '--candidates']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('{"deviceId":"d1","deployment":null,"tie":["a","b"],"candidates":["a","b"]}\n{"deviceId":"d2","deployment":null,"candidates":[]}\n');
+    expect(stderr).toContain('resolve/tie');
+  });
+
   it('exits 1 on an invalid repository but still prints the resolution', async () => {
     const dir = await tempRepo({
       'deployments/a.yaml': deploymentYaml({ targetCondition: '*' }),
@@ -80,7 +108,7 @@ describe('edgeops resolve', () => {
     const { code, stdout } = await cli(['resolve', '--repo', dir, '--format', 'json']);
     expect(code).toBe(1);
     const json = JSON.parse(stdout);
-    expect(json.devices).toEqual([{ deviceId: 'd1', deployment: null, candidates: ['a', 'b'] }]);
+    expect(json.devices).toEqual([{ deviceId: 'd1', deployment: null, tie: ['a', 'b'] }]);
     expect(json.diagnostics[0]).toEqual({
       severity: 'error',
       code: 'resolve/tie',
@@ -185,7 +213,7 @@ describe('the built binary', () => {
   });
 
   it.skipIf(!built)('ends quietly with exit 0 when the reader closes the pipe early (| head)', async () => {
-    const { generate } = await import('../bench/generate.js');
+    const { generate } = await import('./support/fleet-generator.js');
     const dir = await tempRepo(generate(5000, 20, 3, 2).files);
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [path.join(root, 'bin/edgeops.js'), 'resolve', '--repo', dir, '--format', 'json']);
@@ -198,7 +226,7 @@ describe('the built binary', () => {
   });
 
   it.skipIf(!built)('reads many deployments in a worker thread, with the same diagnostics as the main thread', async () => {
-    const { generate } = await import('../bench/generate.js');
+    const { generate } = await import('./support/fleet-generator.js');
     const files = generate(3000, 90, 11, 2).files;
     // Some problems to place: a bad condition and an unknown key.
     files['deployments/d0007.yaml'] = files['deployments/d0007.yaml'].replace(/targetCondition: .*/, 'targetCondition: "tags.x = \\"y\\""');

@@ -1,7 +1,7 @@
 /** The fast fleet scanner yields exactly what yaml (plus our converter) yields, or gives up. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deviceTags, generate, random } from '../bench/generate.js';
+import { deviceTags, generate, random } from './support/fleet-generator.js';
 import { isBare } from '../src/core/record.js';
 import { scanFleet } from '../src/io/fleet-scanner.js';
 import { loadRepository } from '../src/usecases/load.js';

@@ -1,4 +1,4 @@
-import { contentYaml } from '../bench/generate.js';
+import { contentYaml } from './support/fleet-generator.js';
 import { loadRepository, type LoadedRepository } from '../src/usecases/load.js';
 import { memorySource } from '../src/io/source.js';
 

@@ -90,6 +90,8 @@ describe('indexed resolution equals the reference', () => {
           const fast = resolveFleet(targets, devices, { mixedCaseTagNames });
           const slow = resolveFleetReference(targets, devices);
           expect(fast.devices).toEqual(slow.devices);
+          expect([...fast.ties].sort((x, y) => x[0] - y[0])).toEqual([...slow.ties].sort((x, y) => x[0] - y[0]));
+          expect(fast.candidatesRange(0, fast.deviceIds.length)).toEqual(slow.devices.map((d) => d.candidates));
           expect(fast.deviceIds.map((_, i) => fast.candidatesOf(i))).toEqual(slow.devices.map((d) => d.candidates));
           expect([...fast.deployments]).toEqual([...slow.deployments]);
           expect(fast.diagnostics).toEqual(slow.diagnostics);

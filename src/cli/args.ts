@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './context.js';
 
-export type Format = 'text' | 'json' | 'markdown' | 'github';
+export type Format = 'text' | 'json' | 'ndjson' | 'markdown' | 'github';
 
 export const COMMON_OPTIONS = {
   repo: { type: 'string', default: '.' },

@@ -6,6 +6,11 @@ export interface CliContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: { write(text: string): unknown; isTTY?: boolean; once?(event: 'drain', listener: () => void): unknown };
   readonly stderr: { write(text: string): unknown };
+  /**
+   * Starts the GitHub App and resolves with its exit code when it stops. Handed in by
+   * the binary (the composition root): the CLI face never imports the App face.
+   */
+  readonly launchApp?: (host: { env: CliContext['env']; stderr: CliContext['stderr'] }) => Promise<number>;
 }
 
 /** Writes and waits while the stream is full, so large outputs do not pile up in memory. */

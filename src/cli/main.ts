@@ -1,21 +1,24 @@
 /** The `edgeops` command: dispatches to one command per file; only bin/ calls process.exit. */
 import { createRequire } from 'node:module';
-import { applyCommand, applyHelp } from './commands/apply.js';
-import { explainCommand, explainHelp } from './commands/explain.js';
-import { planCommand, planHelp } from './commands/plan.js';
-import { resolveCommand, resolveHelp } from './commands/resolve.js';
-import { validateCommand, validateHelp } from './commands/validate.js';
-import { GitDataError } from '../io/git.js';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from './context.js';
 
-type Command = { run: (args: readonly string[], ctx: CliContext) => Promise<number>; help: string; summary: string };
+type CommandModule = { run: (args: readonly string[], ctx: CliContext) => Promise<number> };
+type Command = { load: () => Promise<CommandModule>; summary: string };
 
+// Each command's module (and what it needs: yaml, ajv, isomorphic-git) is loaded only
+// when that command runs: `edgeops --version` and `--help` start in a few milliseconds.
 const COMMANDS: Record<string, Command> = {
-  validate: { run: validateCommand, help: validateHelp, summary: 'check deployments and fleet files' },
-  resolve: { run: resolveCommand, help: resolveHelp, summary: 'the winning deployment of every device' },
-  explain: { run: explainCommand, help: explainHelp, summary: 'why a device gets what it gets' },
-  plan: { run: planCommand, help: planHelp, summary: 'what a change does to the fleet, and why' },
-  apply: { run: applyCommand, help: applyHelp, summary: "write every device's effective manifest to a sink" },
+  validate: { load: async () => ({ run: (await import('./commands/validate.js')).validateCommand }), summary: 'check deployments and fleet files' },
+  resolve: { load: async () => ({ run: (await import('./commands/resolve.js')).resolveCommand }), summary: 'the winning deployment of every device' },
+  explain: { load: async () => ({ run: (await import('./commands/explain.js')).explainCommand }), summary: 'why a device gets what it gets' },
+  plan: { load: async () => ({ run: (await import('./commands/plan.js')).planCommand }), summary: 'what a change does to the fleet, and why' },
+  apply: { load: async () => ({ run: (await import('./commands/apply.js')).applyCommand }), summary: "write every device's effective manifest to a sink" },
+  status: { load: async () => ({ run: (await import('./commands/status.js')).statusCommand }), summary: 'deployment status from device reports' },
+  simulate: {
+    load: async () => ({ run: (await import('./commands/simulate.js')).simulateCommand }),
+    summary: 'devices that receive the rendering and report (no real fleet)',
+  },
+  app: { load: async () => ({ run: (await import('./commands/app.js')).appCommand }), summary: 'run the GitHub App (probot server)' },
 };
 
 export const mainHelp = `Usage: edgeops <command> [options]
@@ -47,13 +50,13 @@ export async function run(argv: readonly string[], ctx: CliContext): Promise<num
     return EXIT_USAGE;
   }
   try {
-    return await command.run(args, ctx);
+    return await (await command.load()).run(args, ctx);
   } catch (e) {
     if (e instanceof UsageError) {
       ctx.stderr.write(`edgeops ${name}: ${e.message}\nRun 'edgeops ${name} --help' for usage.\n`);
       return EXIT_USAGE;
     }
-    if (e instanceof GitDataError) {
+    if (e instanceof Error && e.name === 'GitDataError') {
       // Missing or damaged git data: an error of the run, not of its usage.
       ctx.stderr.write(`edgeops ${name}: ${e.message}\n`);
       return EXIT_INVALID;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { diskSource } from '../io/disk.js';
-import { gitSource, openRepository, RefError, type GitRepository } from '../io/git.js';
+import type { GitRepository } from '../io/git.js';
 import type { Source } from '../io/source.js';
 import { UsageError, type CliContext } from './context.js';
 
@@ -12,6 +12,8 @@ const repositories = new Map<string, GitRepository>();
 export async function openSource(ctx: CliContext, repo: string, ref: string | undefined): Promise<Source> {
   const dir = path.resolve(ctx.cwd, repo);
   if (ref === undefined) return diskSource(dir);
+  // isomorphic-git is loaded only to read commits.
+  const { gitSource, openRepository, RefError } = await import('../io/git.js');
   let handle = repositories.get(dir);
   if (!handle) repositories.set(dir, (handle = openRepository({ fs, dir })));
   try {

@@ -76,7 +76,11 @@ export type DiagnosticCode =
   | 'plan/unmanaged'
   | 'plan/base-problem'
   // policy (.github/edgeops.yml)
-  | 'policy/invalid';
+  | 'policy/invalid'
+  // device reports and renderings (status, simulate)
+  | 'report/invalid'
+  | 'report/unknown-device'
+  | 'rendering/invalid';
 
 /** Where a problem is: a file, a path into its parsed document and, inside a scalar, an index into its value. */
 export interface Location {

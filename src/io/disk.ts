@@ -5,13 +5,22 @@
  */
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { diskTree } from './git-ids.js';
 import { isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
 
 export function diskSource(root: string): Source {
+  // Blob ids of the files of folders whose tree id was asked for (a plan's head):
+  // listed with them, files equal to base's are not read or parsed again.
+  const blobIds = new Map<string, string>();
   return {
     description: root,
+    async treeOid(folder) {
+      const tree = await diskTree(path.join(root, folder));
+      for (const [name, oid] of tree?.blobs ?? []) blobIds.set(`${folder}/${name}`, oid);
+      return tree?.oid;
+    },
     async list(folder) {
       const dir = path.join(root, folder);
       let stat;
@@ -33,7 +42,11 @@ export function diskSource(root: string): Source {
       return entries
         .filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .map((e) => (e.isSymbolicLink() ? symlinkEntry(`${folder}/${e.name}`) : { path: `${folder}/${e.name}`, read: () => readFile(path.join(dir, e.name)) }));
+        .map((e) =>
+          e.isSymbolicLink()
+            ? symlinkEntry(`${folder}/${e.name}`)
+            : { path: `${folder}/${e.name}`, oid: blobIds.get(`${folder}/${e.name}`), read: () => readFile(path.join(dir, e.name)) },
+        );
     },
     async readFile(file) {
       const full = path.join(root, file);

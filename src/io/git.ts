@@ -13,7 +13,10 @@ export class RefError extends Error {}
  * a damaged object): an error of the run (exit 1) that names the commit, the path
  * and what to do, never an empty side or a stack trace.
  */
-export class GitDataError extends Error {}
+export class GitDataError extends Error {
+  // Faces match the name: importing this module (and isomorphic-git) just to test an error would slow every start.
+  override name = 'GitDataError';
+}
 
 /**
  * `git check-ref-format` rules, so a ref can never be read as a path (`../../x`):

@@ -2,6 +2,7 @@
 import type { PlacedDiagnostic } from '../core/diagnostics.js';
 import type { DeviceExplanation } from '../core/explain.js';
 import type { PlanReport } from '../core/plan/report.js';
+import type { DeploymentMetrics, Resolution } from '../core/resolve/resolve.js';
 
 export const diagnosticJson = (d: PlacedDiagnostic) => ({
   severity: d.severity,
@@ -11,6 +12,38 @@ export const diagnosticJson = (d: PlacedDiagnostic) => ({
   line: d.line,
   column: d.column,
 });
+
+/** The version of the `resolve --format json` document. */
+export const RESOLVE_JSON_VERSION = 1;
+
+export interface ResolveJsonOptions {
+  /** Each device also lists its candidates (matching deployments, winner first). */
+  readonly candidates?: boolean;
+}
+
+export const deploymentJson = (d: DeploymentMetrics) => ({ id: d.id, priority: d.priority, targeted: d.targeted, applied: d.applied, labels: { ...d.labels } });
+
+export interface DeviceJson {
+  deviceId: string;
+  deployment: string | null;
+  tie?: readonly string[];
+  candidates?: readonly string[];
+}
+
+/**
+ * `resolve --format json` as one object: the reference the streamed writer
+ * (render/json-stream.ts) is tested against; fine for small fleets.
+ */
+export function resolveJson(resolution: Resolution, diagnostics: readonly PlacedDiagnostic[], options: ResolveJsonOptions = {}) {
+  const devices = resolution.deviceIds.map((deviceId, i): DeviceJson => {
+    const tie = resolution.ties.get(i);
+    const device: DeviceJson = { deviceId, deployment: tie ? null : resolution.winners[i] };
+    if (tie) device.tie = [...tie];
+    if (options.candidates) device.candidates = [...resolution.candidatesOf(i)];
+    return device;
+  });
+  return { version: RESOLVE_JSON_VERSION, devices, deployments: resolution.deployments.map(deploymentJson), diagnostics: diagnostics.map(diagnosticJson) };
+}
 
 export function validateJson(valid: boolean, diagnostics: readonly PlacedDiagnostic[]) {
   return { valid, diagnostics: diagnostics.map(diagnosticJson) };

@@ -44,14 +44,16 @@ const problemKey = (d: PlacedDiagnostic): string => `${d.code}\u0000${d.file}\u0
 
 export async function runPlan(baseSource: Source, headSource: Source, options: PlanOptions = {}): Promise<PlanResult> {
   const cache: ParseCache = options.cache ?? parseCache();
-  const base = await loadRepository(baseSource, { cache });
-  // Equal trees: head is base, nothing to read or resolve again; an equal fleet folder
-  // (the usual pull request edits deployments) is reused with its index.
+  // Equal trees: base is head, nothing to read or resolve again; an equal fleet folder
+  // (the usual pull request edits deployments) is reused with its index. Head is read
+  // first: it is usually the working tree, cheaper to read than a commit, and every
+  // base file with the same blob id is then taken from the cache, not from git.
   const [sameDeployments, sameFleet] = await Promise.all([
     sameFolder(baseSource, headSource, DEPLOYMENTS_FOLDER),
     sameFolder(baseSource, headSource, FLEET_FOLDER),
   ]);
-  const head = sameDeployments && sameFleet ? base : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : undefined });
+  const head = await loadRepository(headSource, { cache });
+  const base = sameDeployments && sameFleet ? head : await loadRepository(baseSource, { cache, sameFleetAs: sameFleet ? head : undefined });
   const plan = planChange(base.analysis, head.analysis);
 
   // A pull request is not blamed for what was already broken on its base.

@@ -21,6 +21,7 @@ export function resolveFleetReference(targets: readonly Target[], devices: reado
   };
   const sorted = [...devices].sort((x, y) => byString(x.deviceId, y.deviceId));
   const candidates: string[][] = [];
+  const ties = new Map<number, readonly string[]>();
   const winners: (string | null)[] = sorted.map((device, position) => {
     const matching: number[] = [];
     for (let i = 0; i < compiled.length; i++) {
@@ -35,7 +36,14 @@ export function resolveFleetReference(targets: readonly Target[], devices: reado
     const [first, second] = matching;
     const samePriority = second !== undefined && ordered[first].deployment.priority === ordered[second].deployment.priority;
     if (samePriority) note(first, second, isTie(ordered[first].deployment, ordered[second].deployment), device.deviceId, position);
-    if (samePriority && isTie(ordered[first].deployment, ordered[second].deployment)) return null;
+    if (samePriority && isTie(ordered[first].deployment, ordered[second].deployment)) {
+      const tie = matching.filter((i) => isTie(ordered[first].deployment, ordered[i].deployment));
+      ties.set(
+        position,
+        tie.map((i) => ordered[i].deployment.id),
+      );
+      return null;
+    }
     applied[first]++;
     return ordered[first].deployment.id;
   });
@@ -43,6 +51,7 @@ export function resolveFleetReference(targets: readonly Target[], devices: reado
     ordered,
     deviceIds: sorted.map((d) => d.deviceId),
     winners,
+    ties,
     candidatesOf: (i) => candidates[i],
     targeted,
     applied,

@@ -15,6 +15,8 @@ export interface DeviceResolution {
   readonly deployment: string | null;
   /** Matching deployments in precedence order, winner first. */
   readonly candidates: readonly string[];
+  /** When an exact tie blocks the device: the tied deployments, in precedence order. */
+  readonly tie?: readonly string[];
 }
 
 export interface DeploymentMetrics {
@@ -31,6 +33,11 @@ export interface Resolution {
   readonly deviceIds: readonly string[];
   /** The winner of `deviceIds[i]`, or `null`. */
   readonly winners: readonly (string | null)[];
+  /**
+   * Devices an exact tie blocks (their winner is `null`, yet they are not unmanaged):
+   * device index to the tied deployments, in precedence order.
+   */
+  readonly ties: ReadonlyMap<number, readonly string[]>;
   /** The candidates of `deviceIds[i]` in precedence order (computed on demand). */
   candidatesOf(index: number): readonly string[];
   /** The candidates of devices `start` to `end - 1`, computed together (cheaper than one by one). */
@@ -62,6 +69,7 @@ export interface Resolved {
   readonly ordered: readonly Target[];
   readonly deviceIds: readonly string[];
   readonly winners: readonly (string | null)[];
+  readonly ties: ReadonlyMap<number, readonly string[]>;
   readonly candidatesOf: (index: number) => readonly string[];
   /** Optional fast path for many devices' candidates at once. */
   readonly candidatesRange?: (start: number, end: number) => readonly (readonly string[])[];
@@ -142,12 +150,16 @@ export function finish(r: Resolved): Resolution {
   return {
     deviceIds: r.deviceIds,
     winners: r.winners,
+    ties: r.ties,
     candidatesOf: r.candidatesOf,
     candidatesRange,
     get devices() {
       if (!devices) {
         const all = candidatesRange(0, r.deviceIds.length);
-        devices = r.deviceIds.map((deviceId, i) => ({ deviceId, deployment: r.winners[i], candidates: all[i] }));
+        devices = r.deviceIds.map((deviceId, i) => {
+          const tie = r.ties.get(i);
+          return tie ? { deviceId, deployment: null, candidates: all[i], tie } : { deviceId, deployment: r.winners[i], candidates: all[i] };
+        });
       }
       return devices;
     },

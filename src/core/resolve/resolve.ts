@@ -16,6 +16,12 @@ import { finish, SAMPLE, type Overlap, type Resolution, type Target } from './re
 export type { DeploymentMetrics, DeviceResolution, Resolution, Target } from './resolution.js';
 export { FleetIndex } from './index-fleet.js';
 
+/** A node of the trie of candidate lists: equal lists are one array. */
+interface CandidateList {
+  readonly list: readonly string[];
+  next?: Map<number, CandidateList>;
+}
+
 export type ResolveOptions = FleetIndexOptions;
 
 /** Indexes a fleet for the paths these deployments' conditions read: built once, reusable. */
@@ -43,6 +49,8 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
   const assigned = B.empty(n);
   const claimed = B.empty(n);
   const stats = new Int32Array(4);
+  const ids = ordered.map((t) => t.deployment.id);
+  const ties = new Map<number, readonly string[]>();
   const note = (k: number) => {
     [lo[k], hi[k], targeted[k], applied[k]] = stats;
   };
@@ -110,7 +118,15 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
         B.andNotInto(remaining, hit);
         if (B.isEmpty(remaining)) break;
       }
-      if (tied) B.andNotInto(claimed, tied);
+      if (tied) {
+        // Every deployment tied with k on the device, in precedence order.
+        B.forEach(tied, (i) => {
+          const list = [ids[k]];
+          for (let j = k + 1; j < end && isTie(deployment, ordered[j].deployment); j++) if (B.has(sets[j - g], i)) list.push(ids[j]);
+          ties.set(i, list);
+        });
+        B.andNotInto(claimed, tied);
+      }
       let won = 0;
       for (let word = lo[k]; word < hi[k]; word++) {
         let v = claimed[word];
@@ -145,13 +161,20 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
     return arena;
   };
 
-  const ids = ordered.map((t) => t.deployment.id);
+  const noCandidates: CandidateList = { list: [] };
+  const extend = (c: CandidateList, k: number): CandidateList => {
+    const next = (c.next ??= new Map());
+    let longer = next.get(k);
+    if (!longer) next.set(k, (longer = { list: [...c.list, ids[k]] }));
+    return longer;
+  };
   const winners: (string | null)[] = new Array(n);
   for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
   return finish({
     ordered,
     deviceIds,
     winners,
+    ties,
     targeted,
     applied,
     overlaps,
@@ -163,9 +186,10 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
       return out;
     },
     // Word by word: 32 devices at a time against each deployment, in precedence order.
+    // Equal lists are one array (a trie of lists): a million devices share a few hundred.
     candidatesRange: (start, end) => {
       const all = sets();
-      const lists: string[][] = Array.from({ length: end - start }, () => []);
+      const at: CandidateList[] = new Array<CandidateList>(end - start).fill(noCandidates);
       for (let word = start >>> 5; word < (end + 31) >>> 5; word++) {
         for (let k = 0; k < count; k++) {
           if (word < lo[k] || word >= hi[k]) continue;
@@ -173,12 +197,12 @@ export function resolveFleet(targets: readonly Target[], fleet: readonly Device[
           while (v !== 0) {
             const low = v & -v;
             const i = (word << 5) + (31 - Math.clz32(low)) - start;
-            if (i >= 0 && i < lists.length) lists[i].push(ids[k]);
+            if (i >= 0 && i < at.length) at[i] = extend(at[i], k);
             v ^= low;
           }
         }
       }
-      return lists;
+      return at.map((c) => c.list);
     },
   });
 }

@@ -10,15 +10,12 @@
  * warning naming its position in the query results, never fatal; a hub that
  * cannot be queried rejects with an `IotHubError` whose message is safe to print.
  */
-import type { DiagnosticCode, PlacedDiagnostic } from '../../core/diagnostics.js';
+import type { PlacedDiagnostic } from '../../core/diagnostics.js';
 import { canonicalJson } from '../../core/manifest/canonical.js';
 import { record } from '../../core/record.js';
 import type { DeviceReport, ModuleReport } from '../../core/status/report.js';
 import { EDGE_AGENT_TWINS_QUERY, type IotHubClient } from '../iothub/client.js';
 import type { ReportItem, ReportSource } from './report-source.js';
-
-// 'report/invalid' joins DiagnosticCode on the status branch (src/core/diagnostics.ts); the cast goes once both are on main.
-const REPORT_INVALID = 'report/invalid' as DiagnosticCode;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -123,7 +120,7 @@ export function iothubReportSource(options: IotHubReportSourceOptions): ReportSo
           const who = typeof twin.deviceId === 'string' ? ` (device ${JSON.stringify(twin.deviceId)})` : '';
           const diagnostic: PlacedDiagnostic = {
             severity: 'warning',
-            code: REPORT_INVALID,
+            code: 'report/invalid',
             message: `module twin ${n}${who}: ${mapped.problem}: this twin is skipped`,
             file,
             line: n,

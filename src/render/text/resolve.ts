@@ -16,11 +16,15 @@ export const labelsText = (labels: Readonly<Record<string, string>>): string =>
 
 export function resolveText(resolution: Resolution, diagnostics: readonly PlacedDiagnostic[], style: Style, options: { devices?: boolean } = {}): string {
   const total = resolution.deviceIds.length;
-  const unmanaged = resolution.deviceIds.filter((_, i) => resolution.winners[i] === null);
+  const { ties } = resolution;
+  // Tied devices get nothing too, but they are not unmanaged: a tie is an error to fix.
+  const unmanaged = resolution.deviceIds.filter((_, i) => resolution.winners[i] === null && !ties.has(i));
+  const tied = [...ties.keys()].sort((a, b) => a - b);
+  const managed = total - unmanaged.length - tied.length;
   const parts: string[] = [];
   parts.push(
     style.bold(
-      `${plural(total, 'device')} · ${plural(resolution.deployments.length, 'deployment')} · ${total - unmanaged.length} managed · ${unmanaged.length} unmanaged`,
+      `${plural(total, 'device')} · ${plural(resolution.deployments.length, 'deployment')} · ${managed} managed · ${unmanaged.length} unmanaged${tied.length ? ` · ${tied.length} tied` : ''}`,
     ),
   );
   const byPrecedence = [...resolution.deployments].sort(
@@ -44,11 +48,16 @@ export function resolveText(resolution: Resolution, diagnostics: readonly Placed
     const more = unmanaged.length > shown.length ? `, …and ${unmanaged.length - shown.length} more` : '';
     parts.push(style.yellow(`unmanaged (no deployment wins, nothing is pushed): ${safe(shown.join(', '))}${more}`));
   }
+  if (tied.length > 0) {
+    const shown = tied.slice(0, UNMANAGED_SHOWN).map((i) => `${resolution.deviceIds[i]} (${ties.get(i)!.join(' = ')})`);
+    const more = tied.length > shown.length ? `, …and ${tied.length - shown.length} more` : '';
+    parts.push(style.red(`tied (deployments tie, nothing is pushed until one has a higher priority): ${shown.join(', ')}${more}`));
+  }
   if (options.devices) {
     parts.push(
       table(
         [{ header: 'DEVICE' }, { header: 'DEPLOYMENT', paint: (c) => style.cyan(c) }, { header: 'CANDIDATES', paint: (c) => style.dim(c) }],
-        resolution.devices.map((d) => [d.deviceId, d.deployment ?? '(unmanaged)', d.candidates.join(', ')]),
+        resolution.devices.map((d) => [d.deviceId, d.deployment ?? (d.tie ? `(tie: ${d.tie.join(', ')})` : '(unmanaged)'), d.candidates.join(', ')]),
       ),
     );
   }

@@ -1,0 +1,72 @@
+/**
+ * Git object ids for files on disk, as git computes them: a blob is
+ * `sha1("blob <length>\0" + bytes)`, a tree hashes its sorted entries. With them
+ * the working tree has the identities a commit has, so a plan whose head is the
+ * working tree reuses what base already read (equal blob ids, equal tree ids).
+ */
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import path from 'node:path';
+
+/** The git blob id of these bytes (`git hash-object`). */
+export function gitBlobIdOf(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+function gitObjectId(type: 'tree', body: Buffer): string {
+  return createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest('hex');
+}
+
+interface TreeEntry {
+  readonly name: string;
+  readonly mode: '100644' | '100755' | '120000' | '40000';
+  readonly oid: string;
+}
+
+export interface DiskTree {
+  /** The git tree id of the folder as it is on disk (what `git write-tree` would give with all of it staged). */
+  readonly oid: string;
+  /** Blob ids of the regular files directly inside, by name. */
+  readonly blobs: ReadonlyMap<string, string>;
+}
+
+/** Git orders tree entries by name, a folder's name as if it ended in `/`. */
+const sortKey = (e: TreeEntry): string => (e.mode === '40000' ? `${e.name}/` : e.name);
+const byGitOrder = (a: TreeEntry, b: TreeEntry): number => Buffer.compare(Buffer.from(sortKey(a)), Buffer.from(sortKey(b)));
+
+/**
+ * The git tree id of a folder on disk; `undefined` when it does not exist, is empty
+ * (git has no empty trees) or holds something git would store differently (a
+ * submodule, a socket). Files git ignores are hashed too: then the id differs from
+ * the commit's, and the folder is merely read again.
+ */
+export async function diskTree(folder: string): Promise<DiskTree | undefined> {
+  let names;
+  try {
+    names = await readdir(folder, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+  const blobs = new Map<string, string>();
+  const entries: TreeEntry[] = [];
+  for (const dirent of names) {
+    if (dirent.name === '.git') return undefined;
+    const full = path.join(folder, dirent.name);
+    if (dirent.isSymbolicLink()) {
+      entries.push({ name: dirent.name, mode: '120000', oid: gitBlobIdOf(Buffer.from(await readlink(full))) });
+    } else if (dirent.isFile()) {
+      const oid = gitBlobIdOf(await readFile(full));
+      blobs.set(dirent.name, oid);
+      const executable = ((await lstat(full)).mode & 0o100) !== 0;
+      entries.push({ name: dirent.name, mode: executable ? '100755' : '100644', oid });
+    } else if (dirent.isDirectory()) {
+      const sub = await diskTree(full);
+      if (sub) entries.push({ name: dirent.name, mode: '40000', oid: sub.oid });
+    } else return undefined;
+  }
+  if (entries.length === 0) return undefined;
+  entries.sort(byGitOrder);
+  const body = Buffer.concat(entries.flatMap((e) => [Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')]));
+  return { oid: gitObjectId('tree', body), blobs };
+}

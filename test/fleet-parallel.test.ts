@@ -1,0 +1,112 @@
+/**
+ * Both cores for the fleet: the compact form that crosses threads gives back the
+ * scanner's very value, and a repository loaded on two threads is the same as on one.
+ * The worker is built JavaScript, so the two-thread load runs from lib/ (built by pretest).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generate, writeRepository } from './support/fleet-generator.js';
+import { decodeValue, encodeValue } from '../src/io/fleet-parallel-codec.js';
+import { PARALLEL_THRESHOLD, workerShare } from '../src/io/fleet-parallel.js';
+import { scanFleet } from '../src/io/fleet-scanner.js';
+import { compareDiagnostics } from '../src/usecases/load.js';
+
+const lib = new URL('../lib/', import.meta.url);
+const built = async <T>(module: string): Promise<T> => (await import(new URL(module, lib).href)) as T;
+
+/** A record (of any copy of core/record.ts) or a null-prototype object: no Object.prototype in its chain. */
+const bare = (x: object): boolean => !Array.isArray(x) && !Object.prototype.isPrototypeOf.call(Object.prototype, x);
+
+/** Deep equality that also tells records, lists, -0 and NaN apart. */
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b);
+  if (Array.isArray(a) !== Array.isArray(b) || bare(a) !== bare(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+describe('the compact form between threads', () => {
+  it('decodes to what was encoded: records, lists, every scalar', () => {
+    const scalar = fc.oneof(fc.string(), fc.double(), fc.integer(), fc.constantFrom(0, -0, 2 ** 27, -(2 ** 27), 2 ** 53, NaN, true, false, null));
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, scalar, tie('list'), tie('map')),
+      list: fc.array(tie('value'), { maxLength: 4 }),
+      map: fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'deviceId')), tie('value'), { maxKeys: 4 }),
+    }));
+    fc.assert(
+      fc.property(value, (v) => {
+        const toRecords = (x: unknown): unknown =>
+          Array.isArray(x)
+            ? x.map(toRecords)
+            : typeof x === 'object' && x !== null
+              ? Object.assign(decodeValue(encodeValue({})) as object, Object.fromEntries(Object.entries(x).map(([k, y]) => [k, toRecords(y)])))
+              : x;
+        const input = toRecords(v);
+        expect(same(decodeValue(encodeValue(input)), input)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('carries a scanned fleet exactly', () => {
+    const { files } = generate(3_000, 10, 11, 2);
+    for (const [name, text] of Object.entries(files).filter(([n]) => n.startsWith('fleet/'))) {
+      const scanned = scanFleet(text);
+      expect(scanned, name).toBeDefined();
+      expect(same(decodeValue(encodeValue(scanned)), scanned)).toBe(true);
+    }
+  });
+});
+
+describe('the worker’s share', () => {
+  it('is nothing for a small or single-file fleet, and under half of a large one', () => {
+    expect(workerShare([PARALLEL_THRESHOLD - 10, 5])).toEqual([]);
+    expect(workerShare([PARALLEL_THRESHOLD * 4])).toEqual([]);
+    const sizes = Array.from({ length: 20 }, (_, i) => 1_000_000 + i * 1000);
+    const share = workerShare(sizes);
+    const bytes = share.reduce((a, i) => a + sizes[i], 0);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    expect(bytes / total).toBeGreaterThan(0.35);
+    expect(bytes / total).toBeLessThan(0.5);
+  });
+});
+
+describe('loading a fleet on two threads', () => {
+  it('gives the same repository, resolution and diagnostics as one thread, including a file the scanner gives up on', async () => {
+    const { loadRepository } = await built<typeof import('../src/usecases/load.js')>('usecases/load.js');
+    const { diskSource } = await built<typeof import('../src/io/disk.js')>('io/disk.js');
+    const fleet = generate(60_000, 30, 5, 6);
+    // One fleet file the scanner leaves to yaml (an anchor), one with a duplicate device.
+    fleet.files['fleet/anchored.yaml'] = 'devices:\n  - deviceId: anchored-1\n    tags: &t { environment: prod }\n  - deviceId: anchored-2\n    tags: *t\n';
+    fleet.files['fleet/zz-dup.yaml'] = 'devices:\n  - deviceId: edge-0000001\n';
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-parallel-'));
+    writeRepository(dir, fleet);
+    const one = await loadRepository(diskSource(dir), { parallel: false });
+    const two = await loadRepository(diskSource(dir), { parallel: true });
+    expect(fleet.fleetBytes).toBeGreaterThan(PARALLEL_THRESHOLD);
+    const devices = (l: typeof one) => l.analysis.repository.fleet.devices;
+    expect(devices(two)).toHaveLength(devices(one).length);
+    expect(devices(two).every((d, i) => same(d.tags, devices(one)[i].tags) && d.deviceId === devices(one)[i].deviceId && d.file === devices(one)[i].file)).toBe(
+      true,
+    );
+    expect(two.analysis.resolution.winners).toEqual(one.analysis.resolution.winners);
+    expect(two.diagnostics).toEqual(one.diagnostics);
+    expect([...two.diagnostics].sort(compareDiagnostics)).toEqual(two.diagnostics);
+    expect(two.diagnostics.some((d) => d.file === 'fleet/zz-dup.yaml')).toBe(true);
+  });
+
+  it('runs the worker from lib/: scanned values for scannable files, nothing where the scanner gives up', async () => {
+    const parallel = await built<typeof import('../src/io/fleet-parallel.js')>('io/fleet-parallel.js');
+    expect(parallel.fleetWorkerAvailable()).toBe(true);
+    const { files } = generate(2_000, 5, 3, 2);
+    const texts = [files['fleet/devices-00.yaml'] ?? Object.entries(files).find(([n]) => n.startsWith('fleet/'))![1], 'devices:\n  - &a { deviceId: x }\n'];
+    const results = await parallel.scanInWorker(texts.map((t, i) => ({ file: `f${i}`, bytes: new TextEncoder().encode(t) })));
+    expect(results).toHaveLength(2);
+    expect(same(results![0]!(), scanFleet(texts[0]))).toBe(true);
+    expect(results![1]).toBeUndefined();
+  });
+});

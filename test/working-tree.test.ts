@@ -1,0 +1,109 @@
+/**
+ * The working tree has git's identities: blob ids and tree ids computed from disk
+ * equal git's, so a plan against the working tree reads each unchanged file once
+ * and takes nothing from git that the disk already gave.
+ */
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { diskSource } from '../src/io/disk.js';
+import { gitSource } from '../src/io/git.js';
+import { diskTree, gitBlobIdOf } from '../src/io/git-ids.js';
+import type { Source } from '../src/io/source.js';
+import { planJson } from '../src/render/json.js';
+import { runPlan } from '../src/usecases/plan.js';
+import { deploymentYaml, fleetYaml } from './helpers.js';
+import { handle, testRepo } from './support/git-repo.js';
+
+/** Counts the files a source reads, by path. */
+function counting(source: Source): { source: Source; reads: string[] } {
+  const reads: string[] = [];
+  return {
+    reads,
+    source: {
+      ...source,
+      description: source.description,
+      async list(folder) {
+        const files = await source.list(folder);
+        return files?.map((f) => ({ path: f.path, oid: f.oid, read: () => (reads.push(f.path), f.read()) }));
+      },
+    },
+  };
+}
+
+/** The same source without ids: the slow path a plan takes for sources that have none. */
+const withoutIds = (source: Source): Source => ({
+  description: source.description,
+  readFile: (p) => source.readFile(p),
+  list: async (folder) => (await source.list(folder))?.map((f) => ({ path: f.path, read: () => f.read() })),
+});
+
+const devices = (n: number, env: string) => Array.from({ length: n }, (_, i) => ({ deviceId: `d${i}`, tags: { env, ring: i % 3 } }));
+
+describe('git ids of the working tree', () => {
+  it('blob ids are git hash-object', () => {
+    const repo = testRepo();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        writeFileSync(path.join(repo.dir, 'x'), bytes);
+        expect(gitBlobIdOf(bytes)).toBe(repo.git('hash-object', 'x'));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('tree ids equal the commit’s: nested folders, executable files, symlinks, git’s name order', async () => {
+    const repo = testRepo();
+    repo.write({ 'fleet/a.yaml': 'devices: []\n', 'fleet/a-b.yaml': 'x', 'fleet/a/b.yaml': 'y', 'fleet/z/deep/c.txt': 'z', 'fleet/B.yaml': '' });
+    chmodSync(path.join(repo.dir, 'fleet/a-b.yaml'), 0o755);
+    symlinkSync('a.yaml', path.join(repo.dir, 'fleet/link.yaml'));
+    mkdirSync(path.join(repo.dir, 'fleet/empty'));
+    repo.git('add', '-A');
+    repo.git('commit', '-q', '-m', 'tree');
+    const tree = await diskTree(path.join(repo.dir, 'fleet'));
+    expect(tree?.oid).toBe(repo.git('rev-parse', 'HEAD:fleet'));
+    expect(tree?.blobs.get('a.yaml')).toBe(repo.git('rev-parse', 'HEAD:fleet/a.yaml'));
+    expect(await diskTree(path.join(repo.dir, 'missing'))).toBeUndefined();
+    expect(await diskSource(repo.dir).treeOid!('fleet')).toBe(repo.git('rev-parse', 'HEAD:fleet'));
+  });
+});
+
+describe('a plan against the working tree', () => {
+  it('reads the unchanged fleet and deployments once, from disk, and plans as without ids', async () => {
+    const repo = testRepo();
+    repo.commit({
+      'deployments/a.yaml': deploymentYaml({ priority: 10, targetCondition: "tags.env = 'prod'" }),
+      'deployments/b.yaml': deploymentYaml({ priority: 20, targetCondition: 'tags.ring = 1' }),
+      'fleet/one.yaml': fleetYaml(devices(20, 'prod')),
+      'fleet/two.yaml': fleetYaml(devices(5, 'test').map((d) => ({ ...d, deviceId: `t${d.deviceId}` }))),
+    });
+    repo.write({ 'deployments/b.yaml': deploymentYaml({ priority: 20, targetCondition: 'tags.ring = 2' }) });
+    const base = counting(await gitSource(handle(repo.dir), 'HEAD'));
+    const head = counting(diskSource(repo.dir));
+    const fast = await runPlan(base.source, head.source);
+    // Head's files are read once; from git only the deployment that changed.
+    expect(head.reads.sort()).toEqual(['deployments/a.yaml', 'deployments/b.yaml', 'fleet/one.yaml', 'fleet/two.yaml']);
+    expect(base.reads).toEqual(['deployments/b.yaml']);
+    expect(fast.base.analysis.fleetIndex).toBe(fast.head.analysis.fleetIndex);
+    const slow = await runPlan(withoutIds(await gitSource(handle(repo.dir), 'HEAD')), withoutIds(diskSource(repo.dir)));
+    expect(planJson(fast)).toEqual(planJson(slow));
+    expect(fast.plan.summary.retargeted).toBeGreaterThan(0);
+  });
+
+  it('reads only the changed fleet file from git when the fleet folder differs', async () => {
+    const repo = testRepo();
+    repo.commit({
+      'deployments/a.yaml': deploymentYaml({ priority: 10, targetCondition: "tags.env = 'prod'" }),
+      'fleet/one.yaml': fleetYaml(devices(10, 'prod')),
+      'fleet/two.yaml': fleetYaml(devices(3, 'test').map((d) => ({ ...d, deviceId: `t${d.deviceId}` }))),
+    });
+    repo.write({ 'fleet/two.yaml': fleetYaml(devices(3, 'prod').map((d) => ({ ...d, deviceId: `t${d.deviceId}` }))) });
+    const base = counting(await gitSource(handle(repo.dir), 'HEAD'));
+    const fast = await runPlan(base.source, diskSource(repo.dir));
+    expect(base.reads).toEqual(['fleet/two.yaml']);
+    const slow = await runPlan(withoutIds(await gitSource(handle(repo.dir), 'HEAD')), withoutIds(diskSource(repo.dir)));
+    expect(planJson(fast)).toEqual(planJson(slow));
+    expect(fast.plan.summary.targeted).toBe(3);
+  });
+});
