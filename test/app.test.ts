@@ -216,7 +216,7 @@ describe('the App on a pull request', () => {
     gh.pulls.set(1, pullOf(pr, head, base));
     await receive('pull_request', pullPayload('opened', { head, base, cloneUrl: pr.cloneUrl }));
     expect(gh.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
-    expect(gh.checkRuns[0].output!.title).toContain('need the label fleet/approved');
+    expect(gh.checkRuns[0].output!.title).toContain('1 finding needs the label fleet/approved');
     expect(gh.comments).toHaveLength(1);
 
     const fetches = pr.server.requests.length;

@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
-import { deploymentYaml } from './helpers.js';
+import { deploymentYaml, tempRepo } from './helpers.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -20,15 +18,6 @@ async function cli(args: string[], env: Record<string, string> = {}, isTTY = fal
     stderr: { write: (t: string) => (stderr += t) },
   });
   return { code, stdout, stderr };
-}
-
-async function tempRepo(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'edgeops-cli-'));
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await writeFile(path.join(dir, file), text);
-  }
-  return dir;
 }
 
 describe('edgeops resolve', () => {
@@ -122,7 +111,7 @@ describe('edgeops resolve', () => {
 
 describe('edgeops validate', () => {
   it('is valid on the example fleet', async () => {
-    expect(await cli(['validate', '--format', 'json'])).toMatchObject({ code: 0, stdout: '{\n  "valid": true,\n  "diagnostics": []\n}\n' });
+    expect(await cli(['validate', '--format', 'json'])).toMatchObject({ code: 0, stdout: '{\n  "version": 1,\n  "valid": true,\n  "diagnostics": []\n}\n' });
     expect((await cli(['validate'])).stdout).toBe('✓ valid: 5 deployments, 19 devices in 8 files\n');
   });
 
@@ -137,6 +126,7 @@ describe('edgeops validate', () => {
     expect(text.stdout).toContain('  2 | targetCondition: tags.env = "prod"\n    |                             ^');
     const json = JSON.parse((await cli(['validate', '--repo', dir, '--format', 'json'])).stdout);
     expect(json).toEqual({
+      version: 1,
       valid: false,
       diagnostics: [
         { severity: 'error', code: 'condition/double-quote', message: expect.stringMatching(/single quotes/), file: 'deployments/a.yaml', line: 2, column: 29 },
@@ -283,10 +273,10 @@ describe('edgeops plan and --ref', async () => {
     expect((await cli(['plan', '--repo', strict.dir, '--base', base, '--label', 'edgeops/approve-blast-radius'])).code).toBe(0);
   });
 
-  it('reads --ref commits for resolve, and rejects unknown refs with exit 2', async () => {
+  it('reads --ref commits for resolve, and fails on unknown refs with exit 1', async () => {
     const json = JSON.parse((await cli(['resolve', '--repo', repo.dir, '--ref', 'HEAD~1', '--format', 'json'])).stdout);
     expect(json.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual(['d1']);
-    expect(await cli(['resolve', '--repo', repo.dir, '--ref', 'nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown ref 'nope'") });
+    expect(await cli(['resolve', '--repo', repo.dir, '--ref', 'nope'])).toMatchObject({ code: 1, stderr: expect.stringContaining("unknown ref 'nope'") });
     expect((await cli(['plan', '--repo', repo.dir])).code).toBe(2);
   });
 });

@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { contentYaml } from './support/fleet-generator.js';
 import { loadRepository, type LoadedRepository } from '../src/usecases/load.js';
 import { memorySource } from '../src/io/source.js';
@@ -44,3 +47,13 @@ export const winners = (loaded: LoadedRepository): Record<string, string | null>
   Object.fromEntries(loaded.analysis.resolution.devices.map((d) => [d.deviceId, d.deployment]));
 
 export const codes = (loaded: LoadedRepository): string[] => loaded.diagnostics.map((d) => d.code);
+
+/** A folder in the temp dir with these files (paths relative to it). */
+export async function tempRepo(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'edgeops-cli-'));
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), text);
+  }
+  return dir;
+}

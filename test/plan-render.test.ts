@@ -41,7 +41,9 @@ describe.each(readdirSync(fixtures))('golden plan: %s', (name) => {
     const head = repo.commit(headFiles);
     const result = await runPlan(await gitSource(handle(repo.dir), base), await gitSource(handle(repo.dir), head));
     golden(path.join(dir, 'expected.json'), `${JSON.stringify(planJson(result), null, 2)}\n`);
-    golden(path.join(dir, 'expected.md'), planMarkdown(result, { fullReportHint: 'run `edgeops plan --format json`' }));
+    // Commit SHAs change with the clock: the golden files name the sides by ref only.
+    const stable = { ...result, commits: undefined };
+    golden(path.join(dir, 'expected.md'), planMarkdown(stable, { fullReportHint: 'run `edgeops plan --format json`', baseRef: 'main', headRef: 'change' }));
     golden(path.join(dir, 'expected.txt'), planText(result, createStyle(false)));
   });
 });
@@ -117,5 +119,18 @@ describe('markdown size limit', () => {
     expect(n(2)).toContain('```mermaid\nflowchart LR');
     expect(n(15)).toContain('```mermaid');
     expect(n(16)).not.toContain('```mermaid');
+  });
+});
+
+describe('mermaid', () => {
+  it('has one node for "no deployment", and edges say count and kind', () => {
+    const t = (kind: Transition['kind'], from: string | null, to: string | null, count: number): Transition => ({ kind, from, to, count, devices: [] });
+    const md = planMarkdown(syntheticReport([t('untargeted', 'a', null, 2), t('targeted', null, 'b', 3), t('retargeted', 'a', 'b', 1)]));
+    const chart = /```mermaid\n([\s\S]*?)```/.exec(md)![1];
+    expect(chart.match(/\["\(no deployment\)"\]/g)).toHaveLength(1);
+    expect(chart).not.toMatch(/\(none\)|\(unmanaged\)/);
+    expect(chart).toContain('-->|2 untargeted|');
+    expect(chart).toContain('-->|3 targeted|');
+    expect(chart).toContain('-->|1 retargeted|');
   });
 });

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { diskSource } from '../src/io/disk.js';
 import { gitSource } from '../src/io/git.js';
 import { runPlan } from '../src/usecases/plan.js';
-import { deploymentYaml, fleetYaml, MINIMAL_CONTENT, type DeploymentSpec, type Fleetish } from './helpers.js';
+import { introducedDiagnostics } from '../src/core/plan/report.js';
+import { planJson } from '../src/render/json.js';
+import { planMarkdown } from '../src/render/plan/markdown.js';
+import { verdictLine } from '../src/render/plan/verdict.js';
+import { deploymentYaml, fleetYaml, loadFleet, MINIMAL_CONTENT, type DeploymentSpec, type Fleetish } from './helpers.js';
 import { handle, testRepo } from './support/git-repo.js';
 
 const prod = (n: number, from = 1, extra: Record<string, unknown> = {}): Fleetish[] =>
@@ -67,6 +71,9 @@ describe('plan scenarios', () => {
       labels: {},
       before: { targeted: 6, applied: 6 },
       after: { targeted: 0, applied: 0 },
+      edits: [
+        { field: 'targetCondition', before: "tags.environment = 'prod' AND tags.ring IN [0, 1]", after: "tags.environment = 'prod' AND tags.ring IN [7]" },
+      ],
     });
   });
 
@@ -164,6 +171,31 @@ describe('plan scenarios', () => {
     expect(result.plan.summary.targeted).toBe(1);
   });
 
+  it('a deployment broken at head is invalid, not deleted; the devices it targeted have an unknown outcome', async () => {
+    const repo = testRepo();
+    const base = repo.commit({
+      'deployments/a.yaml': deploymentYaml(A),
+      'deployments/canary.yaml': deploymentYaml({ priority: 20, targetCondition: 'tags.ring = 0' }),
+      'fleet/prod.yaml': fleetYaml(prod(6)),
+    });
+    const head = repo.commit({ 'deployments/canary.yaml': 'priority: [\n', 'deployments/fresh.yaml': 'priority: high\n' });
+    const result = await plan(repo, base, head);
+    expect(result.ok).toBe(false);
+    const canary = result.plan.deployments.find((d) => d.id === 'canary')!;
+    expect(canary.invalidAtHead).toMatch(/^could not be read: .*\(deployments\/canary.yaml:\d+:\d+\)$/);
+    expect(result.plan.deployments.find((d) => d.id === 'fresh')).toMatchObject({ before: null, after: null, invalidAtHead: expect.any(String) });
+    expect(result.plan.unknown).toEqual([
+      expect.objectContaining({ deployment: 'canary', count: 2, devices: ['prod03', 'prod06'] }),
+      expect.objectContaining({ deployment: 'fresh', count: null }),
+    ]);
+    for (const t of result.plan.transitions) expect(t.why!.verdicts.map((v) => v.deployment)).not.toContain('canary');
+    const md = planMarkdown(result);
+    expect(md).toContain('(invalid at head)');
+    expect(md).not.toContain('was deleted');
+    expect(md).not.toContain('(deleted)');
+    expect(md).toMatch(/#### Outcome unknown\n\n- ❓ `canary` is invalid at head \(could not be read: /);
+  });
+
   it('errors that already existed at base are warnings', async () => {
     const repo = testRepo();
     const broken = deploymentYaml({ priority: 10, targetCondition: 'tags.x = "y"' });
@@ -220,15 +252,119 @@ describe('policy', () => {
     expect((await plan(repo, base, head, ['ship-it'])).ok).toBe(true);
   });
 
-  it('a broken policy file on base is a warning, not a block', async () => {
+  it.each([
+    ['a quoted number', 'policy:\n  maxChangedDevices: "2"\n', 2, /maxChangedDevices: must be integer \(found '2'\): write the number without quotes/],
+    [
+      'a misspelled key',
+      'policy:\n  maxChangedDevice: 2\n',
+      2,
+      /unknown key 'maxChangedDevice'.*allowed here: maxChangedDevices, maxChangedPercent, approvalLabel, protected/,
+    ],
+    ['a double-quoted protected condition', 'policy:\n  protected:\n    - tags.environment = "prod"\n', 3, /double quote/],
+    ['a YAML syntax error', 'policy: [\n', 2, /./],
+  ])('a policy on base that cannot be read blocks the plan: %s', async (_, text, line, message) => {
+    const repo = testRepo();
+    const base = repo.commit({ ...policy(text), 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const head = repo.commit({ 'fleet/prod.yaml': fleetYaml(prod(3)) });
+    const result = await plan(repo, base, head);
+    expect(result.ok).toBe(false);
+    const [d] = result.diagnostics;
+    expect(result.diagnostics).toHaveLength(1);
+    expect(d).toMatchObject({ file: '.github/edgeops.yml', line, severity: 'error' });
+    expect(d.message).toMatch(/cannot be checked until the base policy is fixed/);
+    expect(d.message).toMatch(message);
+    expect(d.message).toMatch(/maxChangedDevices, maxChangedPercent, approvalLabel, protected/);
+  });
+
+  it('a device protected only before the change is still protected', async () => {
     const repo = testRepo();
     const base = repo.commit({
-      ...policy('policy:\n  maxChangedDevices: many\n'),
+      ...policy('policy:\n  protected:\n    - tags.ring = 0\n'),
       'deployments/a.yaml': deploymentYaml(A),
-      'fleet/prod.yaml': fleetYaml(prod(2)),
+      'deployments/ring0.yaml': deploymentYaml({ priority: 20, targetCondition: 'tags.ring = 0' }),
+      'fleet/prod.yaml': fleetYaml([{ deviceId: 'd1', tags: { environment: 'prod', ring: 0 } }]),
     });
-    const result = await plan(repo, base, base);
-    expect(result.ok).toBe(true);
-    expect(result.diagnostics).toEqual([expect.objectContaining({ file: '.github/edgeops.yml', line: 2, severity: 'warning', code: 'policy/invalid' })]);
+    const head = repo.commit({ 'fleet/prod.yaml': fleetYaml([{ deviceId: 'd1', tags: { environment: 'prod', ring: 1 } }]) });
+    const result = await plan(repo, base, head);
+    expect(result.plan.changes).toEqual([{ deviceId: 'd1', kind: 'retargeted', before: 'ring0', after: 'a' }]);
+    expect(result.policy!.findings).toEqual([expect.objectContaining({ rule: 'protected', severity: 'error', devices: ['d1'] })]);
+    expect(result.ok).toBe(false);
+  });
+});
+
+describe('what is news in a plan', () => {
+  it('splits diagnostics into introduced, fixed and already present; the headline counts the introduced', async () => {
+    const repo = testRepo();
+    const base = repo.commit({
+      'deployments/a.yaml': deploymentYaml(A),
+      'deployments/old.yaml': deploymentYaml({ priority: 3, targetCondition: "tags.environment = 'nowhere'" }),
+      'deployments/gone.yaml': deploymentYaml({ priority: 4, targetCondition: "tags.environment = 'lab'" }),
+      'fleet/prod.yaml': fleetYaml(prod(3)),
+    });
+    const head = repo.commit({
+      'deployments/gone.yaml': null,
+      'deployments/new.yaml': deploymentYaml({ priority: 5, targetCondition: "tags.environment = 'qa'" }),
+      'fleet/prod.yaml': fleetYaml(prod(4)),
+    });
+    const result = await plan(repo, base, head);
+    const files = (ds: readonly { file: string }[] | undefined) => (ds ?? []).map((d) => d.file);
+    expect(files(introducedDiagnostics(result))).toEqual(['deployments/new.yaml']);
+    expect(files(result.present)).toEqual(['deployments/old.yaml']);
+    expect(files(result.fixed)).toEqual(['deployments/gone.yaml']);
+    expect(verdictLine(result)).toMatch(/^valid, 1 new warning — /);
+    const md = planMarkdown(result);
+    expect(md).toContain('#### Problems introduced by this change: 0 errors, 1 warning');
+    expect(md).toContain('<details><summary>✅ Fixed by this change: 1 problem</summary>');
+    expect(md).toContain('<details><summary>Already present on base, not changed by this pull request: 1 problem</summary>');
+    expect(planJson(result).diagnostics.map((d) => [d.file, d.status])).toEqual([
+      ['deployments/new.yaml', 'introduced'],
+      ['deployments/old.yaml', 'present'],
+    ]);
+  });
+});
+
+describe('the safety net', () => {
+  const baseline = deploymentYaml({ priority: 0, targetCondition: '*' });
+
+  it('a fully shadowed priority-0 "*" deployment is not warned; another shadowed deployment is', async () => {
+    const loaded = await loadFleet(
+      { baseline: { priority: 0, targetCondition: '*' }, low: { priority: 1, targetCondition: '*' }, a: { priority: 10, targetCondition: '*' } },
+      [{ deviceId: 'd1' }],
+    );
+    expect(loaded.diagnostics.filter((d) => d.code === 'deployment/shadowed').map((d) => d.file)).toEqual(['deployments/low.yaml']);
+  });
+
+  it.each([
+    ['deleted', null],
+    ['narrowed', deploymentYaml({ priority: 0, targetCondition: "tags.environment = 'prod'" })],
+  ])('%s in a plan is a headline warning, not green', async (change, text) => {
+    const repo = testRepo();
+    const base = repo.commit({ 'deployments/baseline.yaml': baseline, 'deployments/a.yaml': deploymentYaml(A), 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const head = repo.commit({ 'deployments/baseline.yaml': text });
+    const result = await plan(repo, base, head);
+    expect(result.plan.safetyNet).toEqual([{ id: 'baseline', change }]);
+    expect(introducedDiagnostics(result)).toContainEqual(expect.objectContaining({ code: 'plan/safety-net', severity: 'warning' }));
+    const md = planMarkdown(result);
+    expect(md).not.toContain('🟢');
+    expect(md).toMatch(new RegExp(`⚠️ \\*\\*valid, \\d new warnings? — the safety net 'baseline' is ${change} — `));
+  });
+});
+
+describe('the comment header', () => {
+  it('names base and head by branch and short SHA; an approved plan says by which label; one finding needs', async () => {
+    const repo = testRepo();
+    const base = repo.commit({
+      '.github/edgeops.yml': 'policy:\n  maxChangedDevices: 0\n',
+      'deployments/a.yaml': deploymentYaml(A),
+      'fleet/prod.yaml': fleetYaml(prod(1)),
+    });
+    const head = repo.commit({ 'fleet/prod.yaml': fleetYaml(prod(2)) });
+    const blocked = await plan(repo, base, head);
+    const md = planMarkdown(blocked, { baseRef: 'main', headRef: 'feature/x' });
+    expect(md).toContain(`Base \`main\` @ \`${base.slice(0, 7)}\` → head \`feature/x\` @ \`${head.slice(0, 7)}\``);
+    expect(md).toContain('blocked by policy: 1 finding needs the label edgeops/approve-blast-radius');
+    expect(planMarkdown(blocked)).toContain(`Base \`${base.slice(0, 7)}\` → head \`${head.slice(0, 7)}\``);
+    const approved = await plan(repo, base, head, ['edgeops/approve-blast-radius']);
+    expect(planMarkdown(approved)).toContain('**valid, approved by label edgeops/approve-blast-radius — ');
   });
 });

@@ -9,6 +9,7 @@ export const COMMON_OPTIONS = {
   ref: { type: 'string' },
   format: { type: 'string', default: 'text' },
   help: { type: 'boolean', short: 'h', default: false },
+  verbose: { type: 'boolean', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O, allowPositionals = false) {

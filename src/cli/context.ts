@@ -5,12 +5,33 @@ export interface CliContext {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: { write(text: string): unknown; isTTY?: boolean; once?(event: 'drain', listener: () => void): unknown };
-  readonly stderr: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** A monotonic clock in milliseconds, for `--verbose` (default: performance.now). */
+  readonly now?: () => number;
   /**
    * Starts the GitHub App and resolves with its exit code when it stops. Handed in by
    * the binary (the composition root): the CLI face never imports the App face.
    */
   readonly launchApp?: (host: { env: CliContext['env']; stderr: CliContext['stderr'] }) => Promise<number>;
+}
+
+/**
+ * Progress on stderr, only on a terminal (never in a pipe or a CI log): one line,
+ * rewritten in place; `end()` clears it before the result is printed.
+ */
+export function progress(ctx: CliContext): { readonly onStage?: (message: string) => void; end(): void } {
+  if (!ctx.stderr.isTTY) return { end: () => undefined };
+  let shown = false;
+  return {
+    onStage(message) {
+      ctx.stderr.write(`\r\x1b[K${message}…`);
+      shown = true;
+    },
+    end() {
+      if (shown) ctx.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
 }
 
 /** Writes and waits while the stream is full, so large outputs do not pile up in memory. */
@@ -24,6 +45,9 @@ export const styleFor = (ctx: CliContext): Style => createStyle(wantsColor(ctx.s
 
 /** A usage mistake: printed with the command's help hint, exit code 2. */
 export class UsageError extends Error {}
+
+/** The command line was right but the operation could not run (e.g. an unknown ref): printed, exit code 1. */
+export class OperationError extends Error {}
 
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;

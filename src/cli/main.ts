@@ -1,6 +1,6 @@
 /** The `edgeops` command: dispatches to one command per file; only bin/ calls process.exit. */
 import { createRequire } from 'node:module';
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from './context.js';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, OperationError, UsageError, type CliContext } from './context.js';
 
 type CommandModule = { run: (args: readonly string[], ctx: CliContext) => Promise<number> };
 type Command = { load: () => Promise<CommandModule>; summary: string };
@@ -30,17 +30,25 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 
-Run 'edgeops <command> --help' for a command's options.
+Options for every command: --repo DIR, --ref REF, --format FORMAT, --no-color, --verbose, -h/--help.
+  -v, --version   print the version
+
+Run 'edgeops help <command>' (or 'edgeops <command> --help') for a command's options and examples.
 Exit codes: 0 ok, 1 the repository is invalid or the operation failed, 2 usage error.
 `;
 
-export async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const [name, ...args] = argv;
+export async function run(argv: readonly string[], context: CliContext): Promise<number> {
+  // --no-color anywhere: the same as NO_COLOR=1.
+  const ctx = argv.includes('--no-color') ? { ...context, env: { ...context.env, NO_COLOR: '1' } } : context;
+  const [first, ...rest] = argv.filter((a) => a !== '--no-color');
+  // `edgeops help <command>` is `edgeops <command> --help`.
+  const helpFor = first === 'help' && rest.length > 0;
+  const [name, ...args] = helpFor ? [rest[0], '--help'] : [first, ...rest];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.stdout.write(mainHelp);
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
-  if (name === '--version') {
+  if (name === '--version' || name === '-v') {
     ctx.stdout.write(`${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}\n`);
     return EXIT_OK;
   }
@@ -49,15 +57,20 @@ export async function run(argv: readonly string[], ctx: CliContext): Promise<num
     ctx.stderr.write(`edgeops: unknown command '${name}'\n\n${mainHelp}`);
     return EXIT_USAGE;
   }
+  // --verbose: the whole run's time at the end, on stderr (stdout stays the result).
+  const now = ctx.now ?? (() => performance.now());
+  const started = now();
   try {
-    return await (await command.load()).run(args, ctx);
+    const code = await (await command.load()).run(args, ctx);
+    if (args.includes('--verbose')) ctx.stderr.write(`edgeops ${name}: done in ${((now() - started) / 1000).toFixed(2)} s\n`);
+    return code;
   } catch (e) {
     if (e instanceof UsageError) {
       ctx.stderr.write(`edgeops ${name}: ${e.message}\nRun 'edgeops ${name} --help' for usage.\n`);
       return EXIT_USAGE;
     }
-    if (e instanceof Error && e.name === 'GitDataError') {
-      // Missing or damaged git data: an error of the run, not of its usage.
+    // Missing or damaged git data (GitDataError, matched by name so the git module loads only when used): an error of the run.
+    if (e instanceof OperationError || (e instanceof Error && e.name === 'GitDataError')) {
       ctx.stderr.write(`edgeops ${name}: ${e.message}\n`);
       return EXIT_INVALID;
     }

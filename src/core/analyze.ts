@@ -8,6 +8,7 @@ import type { Deployment, Device, Repository } from './model.js';
 import { tagPaths } from './resolve/evaluate-sets.js';
 import { FleetIndex, indexFleet, resolveFleet, type Resolution, type Target } from './resolve/resolve.js';
 import { buildDeployment } from './validate/deployment.js';
+import { conditionHints } from './validate/condition-hints.js';
 import { buildFleetFile, checkDuplicateDevices } from './validate/fleet.js';
 
 /** A file as read by a source: `value` is the parsed YAML (`null` when empty), `undefined` when unreadable. */
@@ -68,6 +69,7 @@ export function analyze(input: AnalysisInput): Analysis {
   const { fleetIndex } = fleet;
   const resolution = resolveFleet(targets, fleetIndex);
   append(diagnostics, resolution.diagnostics);
+  append(diagnostics, conditionHints(targets, fleetIndex));
   const deployments: Deployment[] = targets.map((t) => t.deployment);
   return {
     repository: { deployments, fleet: { devices: fleet.devices, mixedCaseTagNames: fleet.mixedCaseTagNames } },

@@ -18,6 +18,7 @@ export type DiagnosticCode =
   | 'file/unreadable'
   | 'file/unknown'
   | 'file/symlink'
+  | 'file/ignored'
   | 'repository/not-found'
   | 'repository/not-a-folder'
   // YAML
@@ -59,6 +60,8 @@ export type DiagnosticCode =
   | 'condition/invalid-property'
   | 'condition/empty-list'
   | 'condition/a-not-b'
+  | 'condition/type-mismatch'
+  | 'condition/case-mismatch'
   // fleet
   | 'fleet/not-a-mapping'
   | 'fleet/no-devices'
@@ -74,6 +77,7 @@ export type DiagnosticCode =
   | 'resolve/created-at-decides'
   // plans
   | 'plan/unmanaged'
+  | 'plan/safety-net'
   | 'plan/base-problem'
   // policy (.github/edgeops.yml)
   | 'policy/invalid'

@@ -76,3 +76,37 @@ export function explainDevice(analysis: Analysis, deviceId: string): DeviceExpla
   }));
   return { device, winner, reason, deployments };
 }
+
+/** Edit distance, stopping early once it exceeds `max` (returns max + 1 then). */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      best = Math.min(best, row[j]);
+    }
+    if (best > max) return max + 1;
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Device ids close to one that is not in the fleet, for "did you mean …?": a match
+ * ignoring case first, then up to `limit` ids within two edits, nearest first.
+ */
+export function similarDeviceIds(deviceIds: readonly string[], wanted: string, limit = 3): string[] {
+  const folded = wanted.toLowerCase();
+  const sameCase = deviceIds.filter((id) => id.toLowerCase() === folded);
+  if (sameCase.length > 0) return sameCase.slice(0, limit);
+  const max = wanted.length <= 4 ? 1 : 2;
+  return deviceIds
+    .map((id) => ({ id, d: editDistance(id.toLowerCase(), folded, max) }))
+    .filter((x) => x.d <= max)
+    .sort((x, y) => x.d - y.d || (x.id < y.id ? -1 : 1))
+    .slice(0, limit)
+    .map((x) => x.id);
+}

@@ -52,3 +52,9 @@ export function comparePrecedence(a: Deployment, b: Deployment): number {
 
 /** Two deployments whose order no rule decides. */
 export const isTie = (a: Deployment, b: Deployment): boolean => a.priority === b.priority && a.createdAtMs === b.createdAtMs;
+
+/**
+ * The safety net the README recommends: priority 0, condition `*`. Every device falls
+ * back to it, so being fully shadowed is its job, and losing it is news.
+ */
+export const isSafetyNet = (d: Pick<Deployment, 'priority' | 'targetCondition'>): boolean => d.priority === 0 && d.targetCondition?.trim() === '*';

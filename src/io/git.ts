@@ -3,10 +3,13 @@
  * Only the trees and blobs under the folders asked for are read.
  */
 import git, { type CallbackFsClient, type PromiseFsClient } from 'isomorphic-git';
-import { isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
+import { ignoredEntry, isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
 
 /** A ref that is not a ref name or a SHA, or names nothing here: a usage mistake. */
 export class RefError extends Error {}
+
+/** A ref that is not a ref name by git's rules or a SHA: a mistake on the command line. */
+export class InvalidRefError extends RefError {}
 
 /**
  * Git data this clone does not have or cannot read (a shallow or partial clone,
@@ -120,7 +123,7 @@ export async function resolveCommit(repo: GitRepository, ref: string): Promise<s
   const match = /^(.+?)((?:~\d*|\^1?)*)$/.exec(ref);
   if (!match) throw new RefError(`'${ref}' is not a ref`);
   const [, name, suffix] = match;
-  if (!isValidRefName(name)) throw new RefError(`'${ref}' is not a valid ref name or SHA (see git check-ref-format)`);
+  if (!isValidRefName(name)) throw new InvalidRefError(`'${ref}' is not a valid ref name or SHA (see git check-ref-format)`);
   let oid: string;
   try {
     oid = await git.resolveRef({ fs, dir, gitdir, ref: name });
@@ -192,8 +195,9 @@ export async function gitSource(repo: GitRepository, ref: string): Promise<GitSo
       const tree = await readTreeAt(folder);
       if (!tree) {
         // Not a tree: absent, or a file or a link where the folder should be (never followed).
-        const root = await readTreeAt('');
-        const entry = root?.tree.find((e) => e.path === folder);
+        const slash = folder.lastIndexOf('/');
+        const parent = await readTreeAt(slash < 0 ? '' : folder.slice(0, slash));
+        const entry = parent?.tree.find((e) => e.path === folder.slice(slash + 1));
         if (!entry) return undefined;
         return [notAFolderEntry(folder, entry.mode === '120000' ? 'a symbolic link' : 'a file')];
       }
@@ -227,5 +231,40 @@ export async function gitSource(repo: GitRepository, ref: string): Promise<GitSo
         throw await damaged(repo, e, commit, path);
       }
     },
+  };
+}
+
+/** Adds `ignored` (subfolders and JSON files of a folder, which `list` leaves out) to a commit's source. */
+export function withIgnored(source: GitSource, repo: GitRepository): GitSource {
+  const { fs, dir, gitdir, cache } = repo;
+  return {
+    ...source,
+    async ignored(folder) {
+      let tree;
+      try {
+        tree = await git.readTree({ fs, dir, gitdir, oid: source.commit, filepath: folder, cache });
+      } catch {
+        return [];
+      }
+      return tree.tree.filter((e) => ignoredEntry(e.path, e.type === 'tree')).map((e) => `${folder}/${e.path}${e.type === 'tree' ? '/' : ''}`);
+    },
+  };
+}
+
+/** The part of a commit under `prefix`, with paths relative to it: what an edgeops repository in a subfolder sees. */
+export function subfolderSource(source: GitSource, prefix: string): GitSource {
+  if (prefix === '') return source;
+  const inside = (p: string) => `${prefix}/${p}`;
+  return {
+    commit: source.commit,
+    description: `${source.description} ${prefix}/`,
+    pathPrefix: prefix,
+    async list(folder) {
+      const files = await source.list(inside(folder));
+      return files?.map((f) => ({ ...f, path: f.path.slice(prefix.length + 1) }));
+    },
+    treeOid: source.treeOid && ((folder) => source.treeOid!(inside(folder))),
+    readFile: (file) => source.readFile(inside(file)),
+    ignored: source.ignored && (async (folder) => (await source.ignored!(inside(folder))).map((p) => p.slice(prefix.length + 1))),
   };
 }

@@ -14,14 +14,18 @@ let validateDeployment: ValidateFunction | undefined;
 /** The schemas shipped in `schemas/`, as editors see them. */
 export const deploymentSchema = (): Record<string, unknown> => require('../../schemas/deployment.schema.json');
 export const fleetSchema = (): Record<string, unknown> => require('../../schemas/fleet.schema.json');
+export const policySchema = (): Record<string, unknown> => require('../../schemas/policy.schema.json');
+
+let validatePolicy: ValidateFunction | undefined;
+
+function compile(schema: Record<string, unknown>): ValidateFunction {
+  const ajv = new Ajv2020.default({ allErrors: true, strict: false, verbose: true });
+  addFormats.default(ajv, ['date-time']);
+  return ajv.compile(schema);
+}
 
 function compiled(): ValidateFunction {
-  if (!validateDeployment) {
-    const ajv = new Ajv2020.default({ allErrors: true, strict: false, verbose: true });
-    addFormats.default(ajv, ['date-time']);
-    validateDeployment = ajv.compile(deploymentSchema());
-  }
-  return validateDeployment;
+  return (validateDeployment ??= compile(deploymentSchema()));
 }
 
 const pointer = (instancePath: string): string[] =>
@@ -83,7 +87,15 @@ function valueAt(root: unknown, path: readonly string[]): unknown {
 
 /** Schema diagnostics for one deployment file: one per place, the most specific first. */
 export function checkDeploymentSchema(file: string, value: unknown): Diagnostic[] {
-  const validate = compiled();
+  return checkSchema(compiled(), file, value);
+}
+
+/** Schema diagnostics for `.github/edgeops.yml`. */
+export function checkPolicySchema(file: string, value: unknown): Diagnostic[] {
+  return checkSchema((validatePolicy ??= compile(policySchema())), file, value).map((d) => ({ ...d, code: 'policy/invalid' }));
+}
+
+function checkSchema(validate: ValidateFunction, file: string, value: unknown): Diagnostic[] {
   if (validate(value)) return [];
   // A bad key name is reported by the failing check inside propertyNames (it carries the
   // name's own description); the propertyNames summary adds nothing.

@@ -21,10 +21,20 @@ export interface SourceFile {
 export interface Source {
   /** For messages: a folder path, `git:REF (sha)`, …. */
   readonly description: string;
+  /**
+   * Where the repository sits inside its git repository (`infra/edge`), when not at
+   * its root: GitHub annotations name files relative to the git root.
+   */
+  readonly pathPrefix?: string;
   /** The YAML files directly inside a folder of the repository; `undefined` when the folder does not exist. */
   list(folder: string): Promise<SourceFile[] | undefined>;
   /** The git tree id of a folder, when the source knows it: equal ids mean equal folders. */
   treeOid?(folder: string): Promise<string | undefined>;
+  /**
+   * What `list` leaves out of a folder that looks meant to be read: subfolders
+   * (`deployments/team-a/`) and JSON files (`fleet/x.json`), as repository paths.
+   */
+  ignored?(folder: string): Promise<string[]>;
   /** One file's bytes (e.g. `.github/edgeops.yml`); `undefined` when it does not exist. */
   readFile(path: string): Promise<Uint8Array | undefined>;
 }
@@ -78,3 +88,5 @@ export const notAFolderEntry = (folder: string, what: 'a file' | 'a symbolic lin
   },
   read: notRead,
 });
+/** A folder entry `list` does not read, though an operator may expect it to: a subfolder or a JSON file. */
+export const ignoredEntry = (name: string, isFolder: boolean): boolean => !name.startsWith('.') && (isFolder || /\.json$/i.test(name));

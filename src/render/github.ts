@@ -4,10 +4,15 @@ import type { PlacedDiagnostic } from '../core/diagnostics.js';
 const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
-export function githubAnnotations(diagnostics: readonly PlacedDiagnostic[]): string {
+/**
+ * `pathPrefix` is where the edgeops repository sits inside the git repository
+ * (`infra/edge`): GitHub attaches annotations to paths from the git root.
+ */
+export function githubAnnotations(diagnostics: readonly PlacedDiagnostic[], pathPrefix = ''): string {
+  const prefix = pathPrefix === '' ? '' : `${pathPrefix.replace(/\/$/, '')}/`;
   return diagnostics
     .map((d) => {
-      const props = [`file=${escapeProperty(d.file)}`, `line=${d.line}`, `col=${d.column}`, `title=${escapeProperty(`edgeops ${d.code}`)}`];
+      const props = [`file=${escapeProperty(prefix + d.file)}`, `line=${d.line}`, `col=${d.column}`, `title=${escapeProperty(`edgeops ${d.code}`)}`];
       return `::${d.severity} ${props.join(',')}::${escapeData(d.message)}\n`;
     })
     .join('');

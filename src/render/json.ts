@@ -45,14 +45,18 @@ export function resolveJson(resolution: Resolution, diagnostics: readonly Placed
   return { version: RESOLVE_JSON_VERSION, devices, deployments: resolution.deployments.map(deploymentJson), diagnostics: diagnostics.map(diagnosticJson) };
 }
 
+/** Every JSON output says which contract it follows; a breaking change bumps it. */
+export const JSON_VERSION = RESOLVE_JSON_VERSION;
+
 export function validateJson(valid: boolean, diagnostics: readonly PlacedDiagnostic[]) {
-  return { valid, diagnostics: diagnostics.map(diagnosticJson) };
+  return { version: JSON_VERSION, valid, diagnostics: diagnostics.map(diagnosticJson) };
 }
 
 export const stringify = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 export function explainJson(e: DeviceExplanation) {
   return {
+    version: JSON_VERSION,
     deviceId: e.device.deviceId,
     file: e.device.file,
     tags: e.device.tags,
@@ -66,13 +70,26 @@ export function explainJson(e: DeviceExplanation) {
 /** `plan --format json`: DESIGN §4, plus `transitions` and `policy`. */
 export function planJson(result: PlanReport) {
   const { plan } = result;
+  const present = new Set(result.present ?? []);
   return {
+    version: JSON_VERSION,
     valid: result.valid,
-    diagnostics: result.diagnostics.map(diagnosticJson),
+    // `introduced` by this change, or `present` on base already.
+    diagnostics: result.diagnostics.map((d) => ({ ...diagnosticJson(d), status: present.has(d) ? 'present' : 'introduced' })),
+    fixed: (result.fixed ?? []).map(diagnosticJson),
     summary: plan.summary,
     changes: plan.changes,
-    deployments: plan.deployments.map((d) => ({ id: d.id, before: d.before, after: d.after })),
+    deployments: plan.deployments.map((d) => ({
+      id: d.id,
+      before: d.before,
+      after: d.after,
+      ...(d.invalidAtHead !== undefined && { invalidAtHead: d.invalidAtHead }),
+      ...(d.edits && { edits: d.edits }),
+      ...(d.contentChanges && { contentChanges: d.contentChanges }),
+      ...(d.moreContentChanges && { moreContentChanges: d.moreContentChanges }),
+    })),
     transitions: plan.transitions.map((t) => ({ kind: t.kind, from: t.from, to: t.to, count: t.count, devices: t.devices, why: t.why })),
     policy: result.policy,
+    unknown: plan.unknown ?? [],
   };
 }

@@ -9,6 +9,7 @@ import { readDeployments, type DeploymentCache } from '../io/deployment-reader.j
 import type { Source, SourceFile } from '../io/source.js';
 import { fleetWorkerAvailable, scanInWorker, secondCoreIdle, workerShare } from '../io/fleet-parallel.js';
 import { scanFleet } from '../io/fleet-scanner.js';
+import { explainYamlMistakes } from './hints.js';
 import { DEFAULT_LIMITS, readYaml, type FastPath, type YamlFile, type YamlLimits } from '../io/yaml.js';
 
 export const DEPLOYMENTS_FOLDER = 'deployments';
@@ -76,6 +77,8 @@ export interface LoadOptions {
   readonly sameFleetAs?: LoadedRepository;
   /** Scan a large fleet on two threads (default: when a second core is idle); the result is the same either way. */
   readonly parallel?: boolean;
+  /** Told what a long run is doing: `reading 12 deployment files and 3 fleet files`, `resolving the fleet`. */
+  readonly onStage?: (message: string) => void;
 }
 
 export async function loadRepository(source: Source, options: LoadOptions = {}): Promise<LoadedRepository> {
@@ -96,6 +99,7 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
       column: 1,
     });
   }
+  options.onStage?.(`reading ${deploymentList?.length ?? 0} deployment files and ${fleetList?.length ?? 0} fleet files`);
   const [deployed, fleetFiles] = await Promise.all([
     readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
     reuse
@@ -113,13 +117,31 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
     return { file: f.file, value: f.value };
   });
   const fleet: ParsedFile[] = fleetFiles.map((f) => ({ file: f.file, value: f.value }));
+  options.onStage?.('resolving the fleet');
   const analysis = analyze({ deployments, fleet, sameFleetAs: reuse?.analysis });
   append(coreDiagnostics, analysis.diagnostics);
 
   for (const f of files.values()) append(placed, f.diagnostics);
   append(placed, placeDiagnostics(coreDiagnostics, files, source.description));
-  placed.sort(compareDiagnostics);
-  return { analysis, diagnostics: placed, valid: !placed.some((d) => d.severity === 'error'), files };
+  for (const entry of await ignoredFiles(source)) placed.push(entry);
+  const diagnostics = explainYamlMistakes(placed).sort(compareDiagnostics);
+  return { analysis, diagnostics, valid: !diagnostics.some((d) => d.severity === 'error'), files };
+}
+
+/** Files an operator may expect to be read but that are not: said, not silently skipped. */
+async function ignoredFiles(source: Source): Promise<PlacedDiagnostic[]> {
+  if (!source.ignored) return [];
+  const lists = await Promise.all([DEPLOYMENTS_FOLDER, FLEET_FOLDER].map((f) => source.ignored!(f)));
+  return lists.flat().map((file) => ({
+    severity: 'warning',
+    code: 'file/ignored',
+    message: file.endsWith('/')
+      ? `${file} is not read: only files directly inside ${file.split('/')[0]}/ are, so move its files up (a deployment's id is its file name)`
+      : `${file} is not read: only .yaml and .yml files are; JSON is YAML, so rename it to ${file.replace(/\.json$/i, '.yaml')}`,
+    file,
+    line: 1,
+    column: 1,
+  }));
 }
 
 /** Puts core diagnostics on their lines, in the files they name. */

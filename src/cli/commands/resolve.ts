@@ -20,6 +20,10 @@ Exit code 1 when the repository has errors (the result is still printed).
                    ndjson: one device per line (diagnostics go to stderr)
   --candidates     json, ndjson: also list each device's matching deployments, winner first
   --devices        text: also list every device with its winner and candidates
+
+Examples:
+  edgeops resolve --devices
+  edgeops resolve --ref main --format json
 `;
 
 export async function resolveCommand(args: readonly string[], ctx: CliContext): Promise<number> {

@@ -105,6 +105,8 @@ export function lex(text: string): { tokens: Token[]; error?: LexError } {
         i = close + 2;
       }
       tokens.push({ type: 'word', start, end: i, text: text.slice(start, i) });
+    } else if ((ch === '&' || ch === '|') && text[i + 1] === ch) {
+      return fail('condition/invalid-character', `'${ch}${ch}' is not a condition operator: write ${ch === '&' ? 'AND' : 'OR'}`, i);
     } else {
       return fail('condition/invalid-character', `unexpected character ${describe(ch)}`, i);
     }

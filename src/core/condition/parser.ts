@@ -43,6 +43,15 @@ const RESERVED = new Set(['select', 'from', 'where', 'group', 'by', 'order', 'as
 const FLIP: Record<CompareOp, CompareOp> = { '=': '=', '!=': '!=', '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
 
 /** Parses a target condition; never throws. */
+const NO_FUNCTIONS = 'functions are not supported in deployment conditions: use comparisons (=, !=, <, >, <=, >=), IN, NIN and IS_DEFINED(tags.<name>)';
+
+/** `tag.environment` → `tags.environment` (a misspelled root); `environment` → `tags.environment`. */
+function suggestTags(segments: readonly string[]): string {
+  const root = segments[0].toLowerCase();
+  const typo = segments.length > 1 && ['tag', 'tgas', 'tasg', 'tga', 'tags_', 'tag_'].includes(root);
+  return `tags.${(typo ? segments.slice(1) : segments).join('.')}`;
+}
+
 export function parseCondition(text: string): ParsedCondition {
   if (text.length > MAX_CONDITION_LENGTH) {
     return {
@@ -240,6 +249,7 @@ class Parser {
 
   private operator(): CompareOp {
     const token = this.peek();
+    if (token.type === '(') this.fail(token, NO_FUNCTIONS);
     if (token.type !== 'op') {
       this.fail(token, `expected a comparison operator (=, !=, <>, <, >, <=, >=, IN or NIN), found ${show(token)}`);
     }
@@ -267,6 +277,10 @@ class Parser {
     if (token.type === 'word') {
       this.fail(token, `expected a value, found ${show(token)}: quote strings with single quotes, e.g. '${token.text}'`);
     }
+    const previous = this.tokens[this.pos - 1];
+    if (token.type === 'op' && token.text === '=' && previous?.type === 'op' && previous.text === '=') {
+      this.fail(token, "'==' is not an operator here: equality is a single =, e.g. tags.environment = 'prod'");
+    }
     this.fail(token, `expected a value ('text', a number, true or false), found ${show(token)}`);
   }
 
@@ -290,7 +304,8 @@ class Parser {
       );
     }
     if (root !== 'tags') {
-      const hint = root === 'deviceid' ? 'deviceId has no properties' : `did you mean tags.${token.text}?`;
+      if (this.peek().type === '(') this.fail(token, NO_FUNCTIONS, 'condition/invalid-property');
+      const hint = root === 'deviceid' ? 'deviceId has no properties' : `did you mean ${suggestTags(segments)}?`;
       this.fail(token, `unknown property '${token.text}': only deviceId and tags.<name> can be used; ${hint}`, 'condition/invalid-property');
     }
     if (segments.length === 1) this.fail(token, "'tags' needs a tag name: tags.<name>", 'condition/invalid-property');

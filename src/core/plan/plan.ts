@@ -8,9 +8,11 @@ import type { Analysis } from '../analyze.js';
 import { warning, type Diagnostic } from '../diagnostics.js';
 import { explainDevice, type DeploymentVerdict } from '../explain.js';
 import { contentHashOf } from '../manifest/render.js';
-import type { Device } from '../model.js';
+import { isSafetyNet, type Deployment, type Device } from '../model.js';
+import { diffContent, MAX_CONTENT_CHANGES, type ContentChange } from './content-diff.js';
 import { byString } from '../resolve/resolution.js';
-import type { Resolution } from '../resolve/resolve.js';
+import { tagPaths } from '../resolve/evaluate-sets.js';
+import { resolveFleet, type Resolution } from '../resolve/resolve.js';
 
 export type ChangeKind = 'retargeted' | 'targeted' | 'untargeted' | 'updated' | 'removed';
 export const CHANGE_KINDS: readonly ChangeKind[] = ['retargeted', 'targeted', 'untargeted', 'updated', 'removed'];
@@ -32,6 +34,41 @@ export interface PlanDeployment {
   readonly labels: Readonly<Record<string, string>>;
   readonly before: Metrics | null;
   readonly after: Metrics | null;
+  /** The file exists at head but could not be read: `could not be read: <first error>`. Not a deletion. */
+  readonly invalidAtHead?: string;
+  /** Edits that may move no device but are still changes: priority, createdAt, labels, targetCondition. */
+  readonly edits?: readonly DeploymentEdit[];
+  /** What changed in its manifest (up to MAX_CONTENT_CHANGES), when both sides have it. */
+  readonly contentChanges?: readonly ContentChange[];
+  /** How many more content changes there were than listed. */
+  readonly moreContentChanges?: number;
+}
+
+export interface DeploymentEdit {
+  readonly field: 'priority' | 'createdAt' | 'labels' | 'targetCondition';
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/** A deployment file at head that could not be read (a parse, schema or semantic error). */
+export interface InvalidDeployment {
+  readonly id: string;
+  /** The first error, as the reader said it. */
+  readonly error: string;
+}
+
+/** Devices whose outcome at head cannot be known, because a deployment that may target them could not be read. */
+export interface UnknownOutcome {
+  readonly deployment: string;
+  readonly reason: string;
+  /** The devices its last readable condition (at base) targets in head's fleet; `null` when it is new at head, so nobody knows. */
+  readonly count: number | null;
+  /** Up to SAMPLE of them, sorted. */
+  readonly devices: readonly string[];
+}
+
+export interface PlanChangeOptions {
+  readonly invalidAtHead?: readonly InvalidDeployment[];
 }
 
 /** How one deployment's view of the sample device changed. */
@@ -47,12 +84,18 @@ export interface Why {
   readonly verdicts: readonly VerdictChange[];
   /** For `updated`: the winner's content hash before and after. */
   readonly contentHash?: { readonly before: string; readonly after: string };
+  /** For `updated`: what changed in the winner's manifest (the deployment's `contentChanges`). */
+  readonly contentChanges?: readonly ContentChange[];
   /** For `removed`: the device is no longer in the fleet. */
   readonly removedFromFleet?: boolean;
   /** The device is new in the fleet: `verdicts` are the deployments that target it. */
   readonly addedToFleet?: boolean;
   /** The device's tags changed between base and head. */
   readonly tagsChanged?: boolean;
+  /** The device's deployment at base could not be read at head: where it ends up is not known. */
+  readonly unreadable?: string;
+  /** At head, an exact tie between these two deployments leaves the device without a winner: not unmanaged, undecided. */
+  readonly tie?: readonly [string, string];
 }
 
 export interface Transition {
@@ -85,6 +128,15 @@ export interface Plan {
   readonly transitions: readonly Transition[];
   /** Findings of the plan itself (devices becoming unmanaged), located in head's files. */
   readonly diagnostics: readonly Diagnostic[];
+  /** Deployments invalid at head, and the devices whose outcome they make unknown. */
+  readonly unknown?: readonly UnknownOutcome[];
+  /** Safety nets (priority 0, `*`) at base that head deletes or narrows, with no other safety net left. */
+  readonly safetyNet?: readonly SafetyNetChange[];
+}
+
+export interface SafetyNetChange {
+  readonly id: string;
+  readonly change: 'deleted' | 'narrowed';
 }
 
 /** The content hash of every deployment's effective manifest, rendered once per deployment. */
@@ -94,7 +146,8 @@ export function contentHashes(analysis: Analysis): Map<string, string> {
 
 const SAMPLE = 10;
 
-export function planChange(base: Analysis, head: Analysis): Plan {
+export function planChange(base: Analysis, head: Analysis, options: PlanChangeOptions = {}): Plan {
+  const invalid = new Map((options.invalidAtHead ?? []).map((d) => [d.id, `could not be read: ${d.error}`]));
   const baseHashes = contentHashes(base);
   const headHashes = contentHashes(head);
   const changes = diffWinners(base.resolution, head.resolution, (id) => baseHashes.get(id) !== headHashes.get(id));
@@ -114,12 +167,20 @@ export function planChange(base: Analysis, head: Analysis): Plan {
   const headMetrics = new Map(head.resolution.deployments.map((d) => [d.id, d]));
   const ids = [...new Set([...baseMetrics.keys(), ...headMetrics.keys()])].sort();
   const metrics = (m: { targeted: number; applied: number } | undefined): Metrics | null => (m ? { targeted: m.targeted, applied: m.applied } : null);
-  const deployments: PlanDeployment[] = ids.map((id) => ({
-    id,
-    labels: (headMetrics.get(id) ?? baseMetrics.get(id))!.labels,
-    before: metrics(baseMetrics.get(id)),
-    after: metrics(headMetrics.get(id)),
-  }));
+  const baseDeployments = new Map(base.repository.deployments.map((d) => [d.id, d]));
+  const headDeployments = new Map(head.repository.deployments.map((d) => [d.id, d]));
+  const deployments: PlanDeployment[] = ids.map((id) => {
+    const d = { id, labels: (headMetrics.get(id) ?? baseMetrics.get(id))!.labels, before: metrics(baseMetrics.get(id)), after: metrics(headMetrics.get(id)) };
+    const reason = invalid.get(id);
+    if (reason !== undefined && d.after === null) return { ...d, invalidAtHead: reason };
+    const [b, a] = [baseDeployments.get(id), headDeployments.get(id)];
+    return b && a ? { ...d, ...deploymentChanges(b, a, baseHashes.get(id) !== headHashes.get(id)) } : d;
+  });
+  // A deployment new at head and already broken has no metrics on either side; it is still listed.
+  for (const [id, reason] of invalid) {
+    if (!baseMetrics.has(id) && !headMetrics.has(id)) deployments.push({ id, labels: {}, before: null, after: null, invalidAtHead: reason });
+  }
+  deployments.sort((a, b) => byString(a.id, b.id));
 
   const groups = new Map<string, DeviceChange[]>();
   for (const c of changes) {
@@ -131,7 +192,17 @@ export function planChange(base: Analysis, head: Analysis): Plan {
   const transitions: Transition[] = [...groups.values()]
     .map((list) => {
       const { kind, before, after } = list[0];
-      return { kind, from: before, to: after, count: list.length, devices: list.map((c) => c.deviceId), why: why(base, head, list[0], baseHashes, headHashes) };
+      const explained = why(base, head, list[0], baseHashes, headHashes);
+      // A deployment that could not be read was not deleted: it is no reason for anything.
+      const verdicts = explained.verdicts.filter((v) => !(v.after === null && invalid.has(v.deployment)));
+      const contentChanges = kind === 'updated' ? deployments.find((d) => d.id === after)?.contentChanges : undefined;
+      const reason: Why = {
+        ...explained,
+        verdicts,
+        ...(contentChanges && { contentChanges }),
+        ...(before !== null && invalid.has(before) && { unreadable: before }),
+      };
+      return { kind, from: before, to: after, count: list.length, devices: list.map((c) => c.deviceId), why: reason };
     })
     // Largest first; the rest of the order only keeps output stable (ordinal, not locale).
     .sort(
@@ -142,7 +213,69 @@ export function planChange(base: Analysis, head: Analysis): Plan {
         byString(String(a.to), String(b.to)),
     );
 
-  return { summary, changes, deployments, transitions, diagnostics: unmanagedWarnings(head, transitions) };
+  const broken = deployments.filter((d) => d.invalidAtHead !== undefined);
+  const safetyNet = safetyNetChanges(base, head, invalid);
+  // A tie is an error of its own, and a device left out by one is undecided, not unmanaged.
+  const moved = transitions.filter((t) => !invalid.has(t.from!) && !t.why?.tie);
+  return {
+    summary,
+    changes,
+    deployments,
+    transitions,
+    safetyNet,
+    diagnostics: [...unmanagedWarnings(head, moved), ...safetyNetWarnings(base, head, safetyNet)],
+    unknown: broken.map((d) => unknownOutcome(base, head, d.id, d.invalidAtHead!)),
+  };
+}
+
+function deploymentChanges(b: Deployment, a: Deployment, contentChanged: boolean): Pick<PlanDeployment, 'edits' | 'contentChanges' | 'moreContentChanges'> {
+  const edits: DeploymentEdit[] = [];
+  if (b.priority !== a.priority) edits.push({ field: 'priority', before: b.priority, after: a.priority });
+  if (b.createdAt !== a.createdAt) edits.push({ field: 'createdAt', before: b.createdAt, after: a.createdAt });
+  if (JSON.stringify(sorted(b.labels)) !== JSON.stringify(sorted(a.labels))) edits.push({ field: 'labels', before: b.labels, after: a.labels });
+  if (b.targetCondition !== a.targetCondition) edits.push({ field: 'targetCondition', before: b.targetCondition ?? null, after: a.targetCondition ?? null });
+  const out: { edits?: DeploymentEdit[]; contentChanges?: ContentChange[]; moreContentChanges?: number } = {};
+  if (edits.length > 0) out.edits = edits;
+  if (contentChanged) {
+    const all = diffContent(b.modulesContent, a.modulesContent);
+    out.contentChanges = all.slice(0, MAX_CONTENT_CHANGES);
+    if (all.length > MAX_CONTENT_CHANGES) out.moreContentChanges = all.length - MAX_CONTENT_CHANGES;
+  }
+  return out;
+}
+
+const sorted = (r: Readonly<Record<string, string>>): [string, string][] => Object.entries(r).sort(([x], [y]) => byString(x, y));
+
+/** A safety net at base that head deletes or turns into something else, when head keeps no other. */
+function safetyNetChanges(base: Analysis, head: Analysis, invalid: ReadonlyMap<string, string>): SafetyNetChange[] {
+  if (head.repository.deployments.some(isSafetyNet)) return [];
+  const atHead = new Map(head.repository.deployments.map((d) => [d.id, d]));
+  return base.repository.deployments
+    .filter((d) => isSafetyNet(d) && !invalid.has(d.id))
+    .map((d) => ({ id: d.id, change: atHead.has(d.id) ? 'narrowed' : 'deleted' }));
+}
+
+function safetyNetWarnings(base: Analysis, head: Analysis, changes: readonly SafetyNetChange[]): Diagnostic[] {
+  const files = new Map([...base.repository.deployments, ...head.repository.deployments].map((d) => [d.id, d.file]));
+  return changes.map((c) =>
+    warning(
+      'plan/safety-net',
+      c.change === 'deleted'
+        ? `the safety net '${c.id}' (priority 0, targetCondition '*') is deleted: a device that loses its deployment now becomes unmanaged instead of falling back to it; keep a priority-0 deployment with targetCondition '*'`
+        : `the safety net '${c.id}' is no longer priority 0 with targetCondition '*': devices outside its new reach have nothing to fall back to; keep a priority-0 deployment with targetCondition '*'`,
+      { file: files.get(c.id)!, path: c.change === 'narrowed' ? ['targetCondition'] : undefined },
+    ),
+  );
+}
+
+/** The devices a broken deployment's last readable condition targets in head's fleet: their outcome is unknown. */
+function unknownOutcome(base: Analysis, head: Analysis, id: string, reason: string): UnknownOutcome {
+  const last = base.targets.find((t) => t.deployment.id === id);
+  if (!last) return { deployment: id, reason, count: null, devices: [] };
+  if (last.expr) head.fleetIndex.prepare(tagPaths(last.expr));
+  const { deviceIds, winners } = resolveFleet([last], head.fleetIndex);
+  const devices = deviceIds.filter((_, i) => winners[i] !== null);
+  return { deployment: id, reason, count: devices.length, devices: devices.slice(0, SAMPLE) };
 }
 
 /**
@@ -197,7 +330,8 @@ function why(base: Analysis, head: Analysis, change: DeviceChange, baseHashes: M
     const changed = !a || !b || a.result !== b.result || a.targetCondition !== b.targetCondition || a.priority !== b.priority || a.createdAt !== b.createdAt;
     if (relevant && changed) verdicts.push({ deployment: id, before: strip(b), after: strip(a) });
   }
-  const result: Why = { deviceId: change.deviceId, verdicts };
+  const result: Why =
+    after?.reason.kind === 'tie' ? { deviceId: change.deviceId, verdicts, tie: after.reason.between } : { deviceId: change.deviceId, verdicts };
   if (change.kind === 'removed') return { deviceId: change.deviceId, verdicts: [], removedFromFleet: true };
   if (!before) return { ...result, verdicts: verdicts.filter((v) => v.after?.result === 'true'), addedToFleet: true };
   const tagsChanged = before !== undefined && after !== undefined && !sameTags(before.device, after.device);

@@ -19,6 +19,7 @@ import type { Plan } from './plan.js';
 
 export const POLICY_FILE = '.github/edgeops.yml';
 export const DEFAULT_APPROVAL_LABEL = 'edgeops/approve-blast-radius';
+export const POLICY_KEYS: readonly string[] = ['maxChangedDevices', 'maxChangedPercent', 'approvalLabel', 'protected'];
 
 export interface Policy {
   readonly maxChangedDevices?: number;
@@ -61,8 +62,10 @@ export function parsePolicy(file: string, value: unknown): { policy?: Policy; di
     return v;
   };
   for (const key of Object.keys(section)) {
-    if (!['maxChangedDevices', 'maxChangedPercent', 'approvalLabel', 'protected'].includes(key)) {
-      diagnostics.push(error('policy/invalid', `unknown key '${key}' in policy:`, { file, path: ['policy', key], key: true }));
+    if (!POLICY_KEYS.includes(key)) {
+      diagnostics.push(
+        error('policy/invalid', `unknown key '${key}' in policy: (allowed: ${POLICY_KEYS.join(', ')})`, { file, path: ['policy', key], key: true }),
+      );
     }
   }
   const approvalLabel = typeof section.approvalLabel === 'string' && section.approvalLabel !== '' ? section.approvalLabel : DEFAULT_APPROVAL_LABEL;

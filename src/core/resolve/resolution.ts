@@ -1,7 +1,7 @@
 /** What resolution produces, shared by the indexed resolver and the reference one. */
 import type { Expr } from '../condition/index.js';
 import { error, warning, type Diagnostic } from '../diagnostics.js';
-import type { Deployment } from '../model.js';
+import { isSafetyNet, type Deployment } from '../model.js';
 
 export interface Target {
   readonly deployment: Deployment;
@@ -109,7 +109,7 @@ export function finish(r: Resolved): Resolution {
   }
   const tied = new Set(overlaps.filter((o) => o.tie).flatMap((t) => [t.a, t.b]));
   ordered.forEach((t, i) => {
-    if (r.targeted[i] > 0 && r.applied[i] === 0 && !tied.has(i)) {
+    if (r.targeted[i] > 0 && r.applied[i] === 0 && !tied.has(i) && !isSafetyNet(t.deployment)) {
       diagnostics.push(
         warning(
           'deployment/shadowed',

@@ -35,176 +35,255 @@ export function indexFleet(devices: readonly Device[], targets: readonly Target[
 export function resolveFleet(targets: readonly Target[], fleet: readonly Device[] | FleetIndex, options: ResolveOptions = {}): Resolution {
   const ordered = [...targets].sort((a, b) => comparePrecedence(a.deployment, b.deployment));
   const index = fleet instanceof FleetIndex ? fleet : indexFleet(fleet, targets, options);
-  const { deviceIds, size: n } = index;
-  const evaluator = new SetEvaluator(index);
-  const w = B.words(n);
-  const count = ordered.length;
-  // The range of words that hold each deployment's members: pins touch one word.
-  const lo = new Int32Array(count);
-  const hi = new Int32Array(count);
-  const targeted = new Int32Array(count);
-  const applied = new Int32Array(count);
-  const winnerIndex = new Int32Array(n).fill(-1);
-  const overlaps: Overlap[] = [];
-  const assigned = B.empty(n);
-  const claimed = B.empty(n);
-  const stats = new Int32Array(4);
-  const ids = ordered.map((t) => t.deployment.id);
-  const ties = new Map<number, readonly string[]>();
-  const note = (k: number) => {
-    [lo[k], hi[k], targeted[k], applied[k]] = stats;
-  };
+  const claims = new Claims(ordered, index);
+  for (const [first, end] of priorityGroups(ordered)) {
+    if (end - first === 1) claims.claimAlone(first);
+    else claims.claimGroup(first, end);
+  }
+  return claims.finish();
+}
 
-  for (let g = 0; g < count;) {
-    let end = g + 1;
-    while (end < count && ordered[end].deployment.priority === ordered[g].deployment.priority) end++;
-    if (end - g === 1) {
-      // Alone at its priority: evaluate, count and claim in one pass; its set is not kept.
-      const expr = ordered[g].expr;
-      if (expr) {
-        claimFused(evaluator.conjuncts(expr), assigned, winnerIndex, g, stats);
-        note(g);
-        evaluator.release();
-      }
-      g = end;
-      continue;
-    }
-    // Equal priorities: the group's sets are needed together, to find the second
-    // candidate of each device (a tie, or a decision by createdAt).
-    const group = new Uint32Array(w * (end - g));
-    const sets: B.Bitset[] = [];
-    for (let k = g; k < end; k++) {
-      const set = group.subarray((k - g) * w, (k - g + 1) * w);
-      sets.push(set);
-      const expr = ordered[k].expr;
-      if (!expr) continue;
-      fuse(set, evaluator.conjuncts(expr), stats);
-      [lo[k], hi[k], targeted[k]] = stats;
-      evaluator.release();
-    }
-    for (let k = g; k < end; k++) {
-      if (targeted[k] === 0) continue;
-      const mine = sets[k - g];
-      // Devices where k is the first candidate (claimed is zero outside k's range).
-      let any = 0;
-      for (let i = lo[k]; i < hi[k]; i++) {
-        const v = mine[i] & ~assigned[i];
-        claimed[i] = v;
-        assigned[i] |= v;
-        any |= v;
-      }
-      if (any === 0) continue;
-      const deployment = ordered[k].deployment;
-      let remaining: B.Bitset | undefined;
-      let tied: B.Bitset | undefined;
-      for (let j = k + 1; j < end; j++) {
-        if (!remaining) {
-          remaining = B.empty(n);
-          remaining.set(claimed.subarray(lo[k], hi[k]), lo[k]);
-        }
-        const hit = B.and(remaining, sets[j - g]);
-        const hits = B.count(hit);
-        if (hits === 0) continue;
-        const tie = isTie(deployment, ordered[j].deployment);
-        const sample: string[] = [];
-        let first = -1;
-        B.forEach(hit, (i) => {
-          if (first < 0) first = i;
-          sample.push(deviceIds[i]);
-          return sample.length < SAMPLE;
-        });
-        overlaps.push({ a: k, b: j, tie, count: hits, devices: sample, first });
-        if (tie) B.orInto((tied ??= B.empty(n)), hit);
-        B.andNotInto(remaining, hit);
-        if (B.isEmpty(remaining)) break;
-      }
-      if (tied) {
-        // Every deployment tied with k on the device, in precedence order.
-        B.forEach(tied, (i) => {
-          const list = [ids[k]];
-          for (let j = k + 1; j < end && isTie(deployment, ordered[j].deployment); j++) if (B.has(sets[j - g], i)) list.push(ids[j]);
-          ties.set(i, list);
-        });
-        B.andNotInto(claimed, tied);
-      }
-      let won = 0;
-      for (let word = lo[k]; word < hi[k]; word++) {
-        let v = claimed[word];
-        claimed[word] = 0;
-        while (v !== 0) {
-          const low = v & -v;
-          winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k;
-          won++;
-          v ^= low;
-        }
-      }
-      applied[k] = won;
-    }
-    g = end;
+/** Runs of deployments of equal priority, in precedence order: `[first, end)`. */
+function* priorityGroups(ordered: readonly Target[]): Generator<[number, number]> {
+  for (let first = 0; first < ordered.length;) {
+    let end = first + 1;
+    while (end < ordered.length && ordered[end].deployment.priority === ordered[first].deployment.priority) end++;
+    yield [first, end];
+    first = end;
+  }
+}
+
+/**
+ * What resolution has found so far: deployments in precedence order (index k) claim
+ * the devices no deployment before them has; per deployment, the range of words
+ * holding its members (pins touch one word), targeted and applied counts; per device,
+ * the winner's k. Equal-priority groups also record overlaps (ties and createdAt
+ * decisions) and every deployment tied on a device.
+ */
+class Claims {
+  private readonly n: number;
+  private readonly w: number;
+  private readonly ids: readonly string[];
+  private readonly evaluator: SetEvaluator;
+  private readonly lo: Int32Array;
+  private readonly hi: Int32Array;
+  private readonly targeted: Int32Array;
+  private readonly applied: Int32Array;
+  private readonly winnerIndex: Int32Array;
+  /** Devices some deployment has claimed (won, or lost to a tie). */
+  private readonly assigned: B.Bitset;
+  /** Scratch: the devices the current deployment is first candidate of. */
+  private readonly claimed: B.Bitset;
+  private readonly stats = new Int32Array(4);
+  private readonly overlaps: Overlap[] = [];
+  private readonly ties = new Map<number, readonly string[]>();
+
+  constructor(
+    private readonly ordered: readonly Target[],
+    private readonly index: FleetIndex,
+  ) {
+    const n = (this.n = index.size);
+    const count = ordered.length;
+    this.w = B.words(n);
+    this.ids = ordered.map((t) => t.deployment.id);
+    this.evaluator = new SetEvaluator(index);
+    this.lo = new Int32Array(count);
+    this.hi = new Int32Array(count);
+    this.targeted = new Int32Array(count);
+    this.applied = new Int32Array(count);
+    this.winnerIndex = new Int32Array(n).fill(-1);
+    this.assigned = B.empty(n);
+    this.claimed = B.empty(n);
   }
 
-  // Every deployment's set, for the candidates lists: built only when asked for
-  // (JSON output, not validate or plan), in one arena.
-  let arena: B.Bitset[] | undefined;
-  const sets = (): B.Bitset[] => {
-    if (!arena) {
-      const memory = new Uint32Array(w * count);
-      arena = ordered.map((t, k) => {
-        const set = memory.subarray(k * w, (k + 1) * w);
-        if (t.expr && targeted[k] > 0) {
-          fuse(set, evaluator.conjuncts(t.expr), stats);
-          evaluator.release();
-        }
-        return set;
-      });
-    }
-    return arena;
-  };
+  /** Alone at its priority: evaluate, count and claim in one pass; its set is not kept. */
+  claimAlone(k: number): void {
+    const expr = this.ordered[k].expr;
+    if (!expr) return;
+    claimFused(this.evaluator.conjuncts(expr), this.assigned, this.winnerIndex, k, this.stats);
+    [this.lo[k], this.hi[k], this.targeted[k], this.applied[k]] = this.stats;
+    this.evaluator.release();
+  }
 
-  const noCandidates: CandidateList = { list: [] };
-  const extend = (c: CandidateList, k: number): CandidateList => {
-    const next = (c.next ??= new Map());
-    let longer = next.get(k);
-    if (!longer) next.set(k, (longer = { list: [...c.list, ids[k]] }));
-    return longer;
-  };
-  const winners: (string | null)[] = new Array(n);
-  for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
-  return finish({
-    ordered,
-    deviceIds,
-    winners,
-    ties,
-    targeted,
-    applied,
-    overlaps,
-    candidatesOf: (i) => {
-      const all = sets();
-      const out: string[] = [];
-      const word = i >>> 5;
-      for (let k = 0; k < count; k++) if (word >= lo[k] && word < hi[k] && B.has(all[k], i)) out.push(ids[k]);
-      return out;
-    },
-    // Word by word: 32 devices at a time against each deployment, in precedence order.
-    // Equal lists are one array (a trie of lists): a million devices share a few hundred.
-    candidatesRange: (start, end) => {
-      const all = sets();
-      const at: CandidateList[] = new Array<CandidateList>(end - start).fill(noCandidates);
-      for (let word = start >>> 5; word < (end + 31) >>> 5; word++) {
-        for (let k = 0; k < count; k++) {
-          if (word < lo[k] || word >= hi[k]) continue;
-          let v = all[k][word];
-          while (v !== 0) {
-            const low = v & -v;
-            const i = (word << 5) + (31 - Math.clz32(low)) - start;
-            if (i >= 0 && i < at.length) at[i] = extend(at[i], k);
-            v ^= low;
+  /**
+   * Equal priorities: the group's sets are needed together, to find the second
+   * candidate of each device (a tie, or a decision by createdAt).
+   */
+  claimGroup(first: number, end: number): void {
+    const sets = this.evaluateGroup(first, end);
+    for (let k = first; k < end; k++) {
+      if (this.targeted[k] === 0 || !this.takeFirstCandidates(k, sets[k - first])) continue;
+      const tied = this.recordOverlaps(k, first, end, sets);
+      if (tied) {
+        this.recordTies(k, first, end, sets, tied);
+        B.andNotInto(this.claimed, tied);
+      }
+      this.award(k);
+    }
+  }
+
+  /** The members of each deployment of the group, in one block of memory. */
+  private evaluateGroup(first: number, end: number): B.Bitset[] {
+    const { w } = this;
+    const group = new Uint32Array(w * (end - first));
+    const sets: B.Bitset[] = [];
+    for (let k = first; k < end; k++) {
+      const set = group.subarray((k - first) * w, (k - first + 1) * w);
+      sets.push(set);
+      const expr = this.ordered[k].expr;
+      if (!expr) continue;
+      fuse(set, this.evaluator.conjuncts(expr), this.stats);
+      [this.lo[k], this.hi[k], this.targeted[k]] = this.stats;
+      this.evaluator.release();
+    }
+    return sets;
+  }
+
+  /** `claimed` = the devices k is first candidate of (zero outside k's range); false when there are none. */
+  private takeFirstCandidates(k: number, mine: B.Bitset): boolean {
+    const { claimed, assigned } = this;
+    let any = 0;
+    for (let i = this.lo[k]; i < this.hi[k]; i++) {
+      const v = mine[i] & ~assigned[i];
+      claimed[i] = v;
+      assigned[i] |= v;
+      any |= v;
+    }
+    return any !== 0;
+  }
+
+  /** Each later deployment of the group that is second candidate on some of k's devices: an overlap. Returns the tied devices. */
+  private recordOverlaps(k: number, first: number, end: number, sets: readonly B.Bitset[]): B.Bitset | undefined {
+    const deployment = this.ordered[k].deployment;
+    let remaining: B.Bitset | undefined;
+    let tied: B.Bitset | undefined;
+    for (let j = k + 1; j < end; j++) {
+      if (!remaining) {
+        remaining = B.empty(this.n);
+        remaining.set(this.claimed.subarray(this.lo[k], this.hi[k]), this.lo[k]);
+      }
+      const hit = B.and(remaining, sets[j - first]);
+      const hits = B.count(hit);
+      if (hits === 0) continue;
+      const tie = isTie(deployment, this.ordered[j].deployment);
+      const sample: string[] = [];
+      let at = -1;
+      B.forEach(hit, (i) => {
+        if (at < 0) at = i;
+        sample.push(this.index.deviceIds[i]);
+        return sample.length < SAMPLE;
+      });
+      this.overlaps.push({ a: k, b: j, tie, count: hits, devices: sample, first: at });
+      if (tie) B.orInto((tied ??= B.empty(this.n)), hit);
+      B.andNotInto(remaining, hit);
+      if (B.isEmpty(remaining)) break;
+    }
+    return tied;
+  }
+
+  /** Every deployment tied with k on each tied device, in precedence order. */
+  private recordTies(k: number, first: number, end: number, sets: readonly B.Bitset[], tied: B.Bitset): void {
+    const deployment = this.ordered[k].deployment;
+    B.forEach(tied, (i) => {
+      const list = [this.ids[k]];
+      for (let j = k + 1; j < end && isTie(deployment, this.ordered[j].deployment); j++) if (B.has(sets[j - first], i)) list.push(this.ids[j]);
+      this.ties.set(i, list);
+    });
+  }
+
+  /** k wins what is left in `claimed`, which is cleared for the next deployment. */
+  private award(k: number): void {
+    const { claimed, winnerIndex } = this;
+    let won = 0;
+    for (let word = this.lo[k]; word < this.hi[k]; word++) {
+      let v = claimed[word];
+      claimed[word] = 0;
+      while (v !== 0) {
+        const low = v & -v;
+        winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k;
+        won++;
+        v ^= low;
+      }
+    }
+    this.applied[k] = won;
+  }
+
+  finish(): Resolution {
+    const { n, ids, winnerIndex } = this;
+    const winners: (string | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
+    const candidates = this.candidates();
+    return finish({
+      ordered: this.ordered,
+      deviceIds: this.index.deviceIds,
+      winners,
+      ties: this.ties,
+      targeted: this.targeted,
+      applied: this.applied,
+      overlaps: this.overlaps,
+      candidatesOf: candidates.of,
+      candidatesRange: candidates.range,
+    });
+  }
+
+  /**
+   * Candidate lists, from every deployment's set: built only when asked for (JSON
+   * output, not validate or plan), in one arena. Equal lists are one array (a trie of
+   * lists): a million devices share a few hundred.
+   */
+  private candidates() {
+    const { ordered, ids, lo, hi, targeted, w, stats, evaluator } = this;
+    const count = ordered.length;
+    let arena: B.Bitset[] | undefined;
+    const sets = (): B.Bitset[] => {
+      if (!arena) {
+        const memory = new Uint32Array(w * count);
+        arena = ordered.map((t, k) => {
+          const set = memory.subarray(k * w, (k + 1) * w);
+          if (t.expr && targeted[k] > 0) {
+            fuse(set, evaluator.conjuncts(t.expr), stats);
+            evaluator.release();
+          }
+          return set;
+        });
+      }
+      return arena;
+    };
+    const noCandidates: CandidateList = { list: [] };
+    const extend = (c: CandidateList, k: number): CandidateList => {
+      const next = (c.next ??= new Map());
+      let longer = next.get(k);
+      if (!longer) next.set(k, (longer = { list: [...c.list, ids[k]] }));
+      return longer;
+    };
+    return {
+      of: (i: number): readonly string[] => {
+        const all = sets();
+        const out: string[] = [];
+        const word = i >>> 5;
+        for (let k = 0; k < count; k++) if (word >= lo[k] && word < hi[k] && B.has(all[k], i)) out.push(ids[k]);
+        return out;
+      },
+      // Word by word: 32 devices at a time against each deployment, in precedence order.
+      range: (start: number, end: number): readonly (readonly string[])[] => {
+        const all = sets();
+        const at: CandidateList[] = new Array<CandidateList>(end - start).fill(noCandidates);
+        for (let word = start >>> 5; word < (end + 31) >>> 5; word++) {
+          for (let k = 0; k < count; k++) {
+            if (word < lo[k] || word >= hi[k]) continue;
+            let v = all[k][word];
+            while (v !== 0) {
+              const low = v & -v;
+              const i = (word << 5) + (31 - Math.clz32(low)) - start;
+              if (i >= 0 && i < at.length) at[i] = extend(at[i], k);
+              v ^= low;
+            }
           }
         }
-      }
-      return at.map((c) => c.list);
-    },
-  });
+        return at.map((c) => c.list);
+      },
+    };
+  }
 }
 
 // The hottest loops. The top-level AND of a condition is fused with everything done

@@ -7,9 +7,9 @@
 import type { PlacedDiagnostic } from '../../core/diagnostics.js';
 import type { PlanDeployment, Transition } from '../../core/plan/plan.js';
 import type { PolicyReport } from '../../core/plan/policy.js';
-import type { PlanReport } from '../../core/plan/report.js';
-import { countsLine, verdictLine } from './verdict.js';
-import { endpoint, transitionTitle, whyLines } from './why.js';
+import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
+import { countsLine, plural, verdictLine } from './verdict.js';
+import { deploymentChangeLines, deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
 
 /** The hidden marker the App finds its comment by. */
 export const PLAN_MARKER = '<!-- edgeops:plan -->';
@@ -21,6 +21,10 @@ export interface MarkdownOptions {
   readonly fullReportHint?: string;
   /** A heading, e.g. "edgeops plan for `a1b2c3d`". */
   readonly title?: string;
+  /** The base's branch (or ref) name, when known: shown with its short SHA. */
+  readonly baseRef?: string;
+  /** The head's branch (or ref) name, when known. */
+  readonly headRef?: string;
 }
 
 interface Level {
@@ -58,11 +62,25 @@ const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g,
 /** Inside <summary>, Markdown is not rendered: use HTML. */
 const htmlCode = (s: string): string => `<code>${escapeHtml(s)}</code>`;
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+/** `` `main` @ `a1b2c3d` ``: a ref name and a short SHA, whichever are known. */
+function side(ref: string | undefined, commit: string | undefined, fallback: string): string {
+  const sha = commit?.slice(0, 7);
+  // A ref that is the SHA itself says nothing more.
+  const name = ref !== undefined && !(commit !== undefined && /^[0-9a-f]{4,40}$/i.test(ref) && commit.startsWith(ref.toLowerCase())) ? ref : undefined;
+  if (name && sha) return `${code(name)} @ ${code(sha)}`;
+  return name ? code(name) : sha ? code(sha) : fallback;
+}
 
 export function headerSection(report: PlanReport, options: MarkdownOptions): string {
-  const icon = report.ok ? (report.plan.summary.changed === 0 ? '⚪' : '🟢') : report.valid ? '🟠' : '🔴';
-  return `${PLAN_MARKER}\n### ${options.title ?? 'edgeops plan'}\n\n${icon} **${verdictLine(report)}**`;
+  const safetyNet = (report.plan.safetyNet ?? []).length > 0;
+  const icon = report.ok ? (safetyNet ? '⚠️' : report.plan.summary.changed === 0 ? '⚪' : '🟢') : report.valid ? '🟠' : '🔴';
+  const { base, head } = report.commits ?? {};
+  const compared =
+    base !== undefined || head !== undefined || options.baseRef !== undefined || options.headRef !== undefined
+      ? `\n\nBase ${side(options.baseRef, base, 'unknown')} → head ${side(options.headRef, head, 'the working tree')}`
+      : '';
+  return `${PLAN_MARKER}\n### ${options.title ?? 'edgeops plan'}\n\n${icon} **${verdictLine(report)}**${compared}`;
 }
 
 export function summarySection(report: PlanReport): string {
@@ -80,15 +98,37 @@ export function policySection(policy: PolicyReport | null): string {
   return `#### Policy\n\n${lines.join('\n')}`;
 }
 
-export function diagnosticsSection(diagnostics: readonly PlacedDiagnostic[], max: number): string {
-  if (diagnostics.length === 0) return '';
+function diagnosticLines(diagnostics: readonly PlacedDiagnostic[], max: number, mark?: string): string[] {
   const sorted = [...diagnostics].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
   const lines = sorted
     .slice(0, max)
-    .map((d) => `- ${d.severity === 'error' ? '❌' : '⚠️'} \`${d.file}:${d.line}:${d.column}\` ${cell(d.message)} <sub>${d.code}</sub>`);
+    .map((d) => `- ${mark ?? (d.severity === 'error' ? '❌' : '⚠️')} \`${d.file}:${d.line}:${d.column}\` ${cell(d.message)} <sub>${d.code}</sub>`);
   if (sorted.length > max) lines.push(`- …and ${sorted.length - max} more`);
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  return `#### Problems: ${plural(errors, 'error')}, ${plural(diagnostics.length - errors, 'warning')}\n\n${lines.join('\n')}`;
+  return lines;
+}
+
+/** Problems this change introduced, listed; what it fixed and what base already had, collapsed. */
+export function diagnosticsSection(report: PlanReport, max: number): string {
+  const introduced = introducedDiagnostics(report);
+  const present = report.present ?? [];
+  const fixed = report.fixed ?? [];
+  const parts: string[] = [];
+  if (introduced.length > 0) {
+    const errors = introduced.filter((d) => d.severity === 'error').length;
+    const title = present.length > 0 || fixed.length > 0 ? 'Problems introduced by this change' : 'Problems';
+    parts.push(`#### ${title}: ${plural(errors, 'error')}, ${plural(introduced.length - errors, 'warning')}\n\n${diagnosticLines(introduced, max).join('\n')}`);
+  }
+  if (fixed.length > 0) {
+    parts.push(
+      `<details><summary>✅ Fixed by this change: ${plural(fixed.length, 'problem')}</summary>\n\n${diagnosticLines(fixed, max, '✅').join('\n')}\n\n</details>`,
+    );
+  }
+  if (present.length > 0) {
+    parts.push(
+      `<details><summary>Already present on base, not changed by this pull request: ${plural(present.length, 'problem')}</summary>\n\n${diagnosticLines(present, max).join('\n')}\n\n</details>`,
+    );
+  }
+  return parts.join('\n\n');
 }
 
 const metric = (d: PlanDeployment, key: 'targeted' | 'applied'): string => {
@@ -100,7 +140,7 @@ const metric = (d: PlanDeployment, key: 'targeted' | 'applied'): string => {
 export function deploymentsSection(deployments: readonly PlanDeployment[]): string {
   if (deployments.length === 0) return '';
   const rows = deployments.map((d) => {
-    const status = d.before === null ? ' (new)' : d.after === null ? ' (deleted)' : '';
+    const status = deploymentStatus(d);
     const labels = Object.keys(d.labels)
       .sort()
       .map((k) => `${k}=${d.labels[k]}`)
@@ -108,6 +148,24 @@ export function deploymentsSection(deployments: readonly PlanDeployment[]): stri
     return `| ${code(d.id)}${status} | ${metric(d, 'targeted')} | ${metric(d, 'applied')} | ${cell(labels)} |`;
   });
   return ['#### Deployments', '', '| deployment | targeted | applied | labels |', '|---|---:|---:|---|', ...rows].join('\n');
+}
+
+/** Edits that may move no device, and manifest diffs; a long list is collapsed. */
+export function deploymentChangesSection(deployments: readonly PlanDeployment[]): string {
+  const edited = deploymentChangeLines(deployments, code);
+  if (edited.length === 0) return '';
+  const blocks = edited.map(([id, lines]) => {
+    const list = lines.map((l) => `  - ${cell(l)}`).join('\n');
+    return lines.length > 5
+      ? `- ${code(id)}: ${plural(lines.length, 'change')}\n\n  <details><summary>show</summary>\n\n${list}\n\n  </details>`
+      : `- ${code(id)}\n${list}`;
+  });
+  return `#### Deployment changes\n\n${blocks.join('\n')}`;
+}
+
+export function unknownSection(report: PlanReport): string {
+  const lines = unknownLines(report.plan.unknown, code);
+  return lines.length ? `#### Outcome unknown\n\n${lines.map((l) => `- ❓ ${cell(l)}`).join('\n')}` : '';
 }
 
 export function transitionSection(t: Transition, level: Level): string {
@@ -132,10 +190,11 @@ export function mermaidSection(transitions: readonly Transition[]): string {
     if (!ids.has(name)) ids.set(name, `n${ids.size}`);
     return ids.get(name)!;
   };
+  // "(none)" before and "(unmanaged)" after are one state: no deployment.
+  const state = (id: string | null) => id ?? '(no deployment)';
   const edges = moving.map((t) => {
-    const from = endpoint(t.from, 'from');
-    const to = t.kind === 'removed' ? '(removed)' : endpoint(t.to);
-    return `  ${node(from)} -->|${t.count}| ${node(to)}`;
+    const to = t.kind === 'removed' ? '(removed from the fleet)' : t.why?.tie && t.to === null ? `(tie: ${t.why.tie.join(' = ')})` : state(t.to);
+    return `  ${node(state(t.from))} -->|${t.count} ${t.kind}| ${node(to)}`;
   });
   const nodes = [...ids].map(([name, id]) => `  ${id}["${name.replace(/"/g, '#quot;')}"]`);
   return ['```mermaid', 'flowchart LR', ...nodes, ...edges, '```'].join('\n');
@@ -158,10 +217,12 @@ function assemble(report: PlanReport, options: MarkdownOptions, level: Level): s
     notice,
     summarySection(report),
     policySection(report.policy),
+    unknownSection(report),
     level.mermaid ? mermaidSection(plan.transitions) : '',
     transitions,
     deploymentsSection(plan.deployments),
-    diagnosticsSection(report.diagnostics, level.diagnostics),
+    deploymentChangesSection(plan.deployments),
+    diagnosticsSection(report, level.diagnostics),
   ]
     .filter((s) => s !== '')
     .join('\n\n')

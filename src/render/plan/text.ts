@@ -1,11 +1,11 @@
 /** `edgeops plan` for a terminal: a verdict, the transitions with their why, the per-deployment table. */
-import type { PlanReport } from '../../core/plan/report.js';
+import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
 import type { Style } from '../style.js';
 import { diagnosticsText } from '../text/diagnostics.js';
 import { labelsText } from '../text/resolve.js';
 import { table } from '../text/table.js';
-import { verdictLine } from './verdict.js';
-import { transitionTitle, whyLines } from './why.js';
+import { plural, verdictLine } from './verdict.js';
+import { deploymentChangeLines, deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
 
 const DEVICES_SHOWN = 10;
 const arrow = (a: number | undefined, b: number | undefined): string => (a === b ? String(a ?? '–') : `${a ?? '–'} → ${b ?? '–'}`);
@@ -35,16 +35,28 @@ export function planText(report: PlanReport, style: Style): string {
         { header: 'LABELS', paint: (c) => style.dim(c) },
       ],
       plan.deployments.map((d) => [
-        d.before === null ? `${d.id} (new)` : d.after === null ? `${d.id} (deleted)` : d.id,
+        `${d.id}${deploymentStatus(d)}`,
         arrow(d.before?.targeted, d.after?.targeted),
         arrow(d.before?.applied, d.after?.applied),
         labelsText(d.labels),
       ]),
     ),
   );
+  const edited = deploymentChangeLines(plan.deployments, (s) => s);
+  if (edited.length > 0) {
+    out.push(['Deployment changes:', ...edited.flatMap(([id, lines]) => [`  ${style.cyan(id)}`, ...lines.map((l) => `    ${l}`)])].join('\n'));
+  }
+  const unknown = unknownLines(plan.unknown, (s) => s);
+  if (unknown.length > 0) out.push(unknown.map((l) => `${style.red('unknown')} ${l}`).join('\n'));
   if (report.policy && report.policy.findings.length > 0) {
     out.push(report.policy.findings.map((f) => `${f.severity === 'error' ? style.red('policy') : style.yellow('policy')} ${f.message}`).join('\n'));
   }
-  if (report.diagnostics.length > 0) out.push(diagnosticsText(report.diagnostics, style));
+  const introduced = introducedDiagnostics(report);
+  if (introduced.length > 0) out.push(diagnosticsText(introduced, style));
+  const old = [
+    report.fixed?.length ? `${plural(report.fixed.length, 'problem')} fixed by this change` : '',
+    report.present?.length ? `${plural(report.present.length, 'problem')} already present on base (run edgeops validate --ref BASE to list them)` : '',
+  ].filter((l) => l !== '');
+  if (old.length > 0) out.push(style.dim(old.join('; ')));
   return `${out.join('\n\n')}\n`;
 }

@@ -1,6 +1,8 @@
 /** The one-line verdict and the counts, shared by every rendering of a plan. */
 import { CHANGE_KINDS, type PlanSummary } from '../../core/plan/plan.js';
-import type { PlanReport } from '../../core/plan/report.js';
+import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
+
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function countsLine(summary: PlanSummary): string {
   if (summary.changed === 0) return `no device changes (${summary.devices} devices)`;
@@ -8,15 +10,28 @@ export function countsLine(summary: PlanSummary): string {
   return `${summary.changed} of ${summary.devices} devices change: ${kinds.join(', ')}`;
 }
 
+/** What the safety-net check found, for the headline: `the safety net 'baseline' is deleted`. */
+export function safetyNetLine(report: PlanReport): string | undefined {
+  const changes = report.plan.safetyNet ?? [];
+  if (changes.length === 0) return undefined;
+  return changes.map((c) => `the safety net '${c.id}' is ${c.change}`).join(', ');
+}
+
+/** Counts in the headline are of what this change introduced: problems already on base are not news. */
 export function verdictLine(report: PlanReport): string {
-  const errors = report.diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = report.diagnostics.length - errors;
-  const policyErrors = report.policy?.findings.filter((f) => f.severity === 'error').length ?? 0;
+  const introduced = introducedDiagnostics(report);
+  const errors = introduced.filter((d) => d.severity === 'error').length;
+  const warnings = introduced.length - errors;
+  const findings = report.policy?.findings ?? [];
+  const policyErrors = findings.filter((f) => f.severity === 'error').length;
   const status = !report.valid
-    ? `invalid: ${errors} error${errors === 1 ? '' : 's'}`
+    ? `invalid: ${plural(errors, 'error')}`
     : policyErrors > 0
-      ? `blocked by policy: ${policyErrors} finding${policyErrors === 1 ? '' : 's'} need the label ${report.policy!.approvalLabel}`
-      : 'valid';
-  const warned = warnings > 0 ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : '';
-  return `${status}${warned} — ${countsLine(report.plan.summary)}`;
+      ? `blocked by policy: ${plural(policyErrors, 'finding')} ${policyErrors === 1 ? 'needs' : 'need'} the label ${report.policy!.approvalLabel}`
+      : findings.length > 0 && report.policy!.approved
+        ? `valid, approved by label ${report.policy!.approvalLabel}`
+        : 'valid';
+  const net = safetyNetLine(report);
+  const warned = warnings > 0 ? `, ${plural(warnings, 'new warning')}` : '';
+  return `${status}${warned}${net ? ` — ${net}` : ''} — ${countsLine(report.plan.summary)}`;
 }
