@@ -99,6 +99,19 @@ describe('apply --sink iothub', () => {
     expect(treeOf(gitdir, BRANCH).has(devicePath('d001'))).toBe(false);
   });
 
+  it('an older source after a newer one sends nothing (exit 0)', async () => {
+    const repo = testRepo();
+    const older = repo.commit(files('app:2'));
+    repo.commit(files('app:3'));
+    const emulator = await hub(devicesWith(30, () => ({})).map((d) => d.deviceId));
+    await cli(repo.dir, ['apply', '--sink', 'iothub'], envOf(emulator));
+    emulator.calls.length = 0;
+    const r = await cli(repo.dir, ['apply', '--sink', 'iothub', '--ref', older, '--format', 'json'], envOf(emulator));
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ pushed: 0, skipped: expect.stringMatching(/^a newer source is already rendered: /) });
+    expect(applyCalls(emulator)).toEqual([]);
+  });
+
   it('commits acknowledged devices in batches no larger than the batch size', async () => {
     const repo = testRepo();
     repo.commit(files('app:2', 23));
@@ -116,6 +129,20 @@ describe('apply --sink iothub', () => {
     expect(sizes.every((n) => n >= 1 && n <= 5)).toBe(true);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(23);
     expect(treeOf(gitdir, branch).size).toBe(23);
+  });
+
+  it('also closes a batch on age while the hub is slow', async () => {
+    const repo = testRepo();
+    repo.commit(files('app:2', 8));
+    const emulator = await hub(
+      devicesWith(8, () => ({})).map((d) => d.deviceId),
+      40,
+    );
+    const rendered = openRenderedRepository({ fs, dir: path.join(repo.dir, 'rendered') });
+    const client = createIotHubClient({ connectionString: emulator.connectionString, endpoint: emulator.url, concurrency: 1 });
+    const result = await apply(diskSource(repo.dir), iotHubSink({ client, rendered, batchMs: 50, parallel: 1 }), { sourceInfo: { ref: null, commit: null } });
+    expect(result.pushed).toBe(8);
+    expect(commitsOf(path.join(repo.dir, 'rendered'), deliveredBranch(emulator.hostName)).length).toBeGreaterThan(1);
   });
 
   it('usage: a missing or malformed connection string is a usage error that quotes nothing of it', async () => {

@@ -22,6 +22,8 @@ export interface PullRequestInfo extends PullRequestRefs {
   readonly owner: string;
   readonly repo: string;
   readonly labels: readonly string[];
+  /** The head branch's name, for the comment's header. */
+  readonly headRef?: string;
 }
 
 /** The REST shape of a pull request, as much as is read here. */
@@ -32,7 +34,7 @@ export interface PullRequestPayload {
     readonly sha: string;
     readonly repo: { readonly id: number; readonly clone_url: string; readonly name: string; readonly owner: { readonly login: string } };
   };
-  readonly head: { readonly sha: string };
+  readonly head: { readonly sha: string; readonly ref?: string };
   readonly labels?: readonly { readonly name: string }[];
 }
 
@@ -46,6 +48,7 @@ export const pullRequestInfo = (pr: PullRequestPayload): PullRequestInfo => ({
   baseRef: pr.base.ref,
   baseSha: pr.base.sha,
   headSha: pr.head.sha,
+  headRef: pr.head.ref,
   labels: (pr.labels ?? []).map((l) => l.name),
 });
 
@@ -108,7 +111,7 @@ export function pullRequests(deps: PullRequestDeps) {
 
   /** Completes the check run: annotations 50 per request, all sent; the last request completes it. */
   async function completeCheck(octokit: ProbotOctokit, pr: PullRequestInfo, id: number, result: PlanResult, output: CheckRunOutput) {
-    const batches = annotationBatches(introducedDiagnostics(result));
+    const batches = annotationBatches(introducedDiagnostics(result), result.pathPrefix);
     for (let i = 0; i < batches.length - 1; i++) await updateCheck(octokit, pr, id, { output: { ...output, annotations: batches[i] } });
     const last = batches.at(-1);
     await updateCheck(octokit, pr, id, { status: 'completed', conclusion: conclusionOf(result), output: last ? { ...output, annotations: last } : output });
@@ -152,6 +155,8 @@ export function pullRequests(deps: PullRequestDeps) {
           : `edgeops plan for \`${short(pr.headSha)}\` against base \`${short(done.base)}\`, without a merge commit (GitHub had none for this head, e.g. because of conflicts)`;
         markdown = planMarkdown(done.result, {
           title,
+          baseRef: pr.baseRef,
+          headRef: pr.headRef,
           fullReportHint: `run \`edgeops plan --base ${short(done.base)} --head ${short(done.head)} --format json\` in a clone`,
         });
         await completeCheck(octokit, pr, checkId, done.result, checkRunOutput(done.result, markdown));

@@ -45,8 +45,8 @@ invalid or any device failed.
                    iothub: the connection string (prefer EDGEOPS_IOTHUB_CONNECTION_STRING:
                    a command line shows in process lists)
   --branch NAME    the rendered branch (default: ${RENDERED_BRANCH})
-  --rendered TARGET  iothub: the rendered repository, a folder or URL (default: ${DEFAULT_RENDERED});
-                   what the hub acknowledged is kept there on edgeops/delivered/<HostName>
+  --rendered DIR|URL  iothub: the rendered repository (default: ${DEFAULT_RENDERED}); what
+                   the hub acknowledged is kept there on edgeops/delivered/<HostName>
   --concurrency N  iothub: requests in flight at most (default 16)
   --timeout MS     iothub: per request (default 30000)
   --dry-run        compute and print what would be written; write nothing
@@ -54,8 +54,8 @@ invalid or any device failed.
 
 A remote is fetched and pushed with EDGEOPS_GIT_TOKEN (or GITHUB_TOKEN) as the
 password of x-access-token. EDGEOPS_IOTHUB_ENDPOINT overrides the hub's base URL
-(an emulator). Secrets are never printed. A rendering made from a newer commit is never
-replaced: apply then writes nothing and says so (exit 0).
+(an emulator). Secrets are never printed. A rendering made from a newer commit
+is never replaced: apply then writes nothing and says so (exit 0).
 `;
 
 /** Replaces every secret in a text (error messages from libraries may quote a URL). */

@@ -11,7 +11,7 @@
 import type { DesiredDevice } from '../../core/apply/changes.js';
 import type { IotHubClient } from '../iothub/client.js';
 import { commitOnBranch, entryChanges, RENDERED_BRANCH, writeManifestBlobs, type RenderedRepository, type RetryOptions } from './git.js';
-import { commitRenderedTree, readRenderedTree, renderedMessage, type EntryChange, type RenderedTree } from './rendered-tree.js';
+import { commitRenderedTree, fastShardOf, readRenderedTree, renderedMessage, type EntryChange, type RenderedTree } from './rendered-tree.js';
 import { changeCount, SinkError, type DeviceFailure, type Sink } from './sink.js';
 import type { GitRepository } from '../git.js';
 
@@ -48,7 +48,7 @@ export function iotHubSink(options: IotHubSinkOptions): Sink {
       return (await readRenderedTree(rendered.repo, await rendered.tip(delivered))).received;
     },
     async apply(desired, source, hooks) {
-      const render = await commitOnBranch(rendered, branch, desired, source, options);
+      const { base: _rendered, ...render } = await commitOnBranch(rendered, branch, desired, source, options);
       if (render.skipped) return render;
 
       let base: RenderedTree = await readRenderedTree(rendered.repo, await rendered.tip(delivered));
@@ -94,7 +94,13 @@ export function iotHubSink(options: IotHubSinkOptions): Sink {
         return chain;
       };
 
-      const sends: DesiredDevice[] = [...changes.add, ...changes.update];
+      // Sent shard by shard: a batch then rewrites one or two shard trees, not all 256
+      // (at a million devices a shard tree is ~200 KB; a batch spread over every shard
+      // would write ~50 MB of trees).
+      const sends: DesiredDevice[] = [...changes.add, ...changes.update]
+        .map((d) => ({ d, shard: fastShardOf(d.deviceId) }))
+        .sort((x, y) => (x.shard < y.shard ? -1 : x.shard > y.shard ? 1 : x.d.deviceId < y.d.deviceId ? -1 : 1))
+        .map((x) => x.d);
       const contents = new Map([...desired.manifests].map(([id, m]) => [id, m.manifest.modulesContent]));
       let next = 0;
       hooks?.onProgress?.(done, total);

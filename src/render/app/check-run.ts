@@ -30,11 +30,12 @@ const MAX_MESSAGE = 64 * 1024 - 1;
  * each annotation is single-line and may carry its column (GitHub accepts
  * start/end_column only when start_line = end_line).
  */
-export function checkRunAnnotation(d: PlacedDiagnostic): CheckAnnotation {
+export function checkRunAnnotation(d: PlacedDiagnostic, pathPrefix = ''): CheckAnnotation {
   const line = Math.max(1, d.line);
   const column = Math.max(1, d.column);
   return {
-    path: d.file,
+    // GitHub attaches annotations by path from the repository root.
+    path: pathPrefix ? `${pathPrefix}/${d.file}` : d.file,
     start_line: line,
     end_line: line,
     start_column: column,
@@ -45,11 +46,11 @@ export function checkRunAnnotation(d: PlacedDiagnostic): CheckAnnotation {
   };
 }
 
-/** Annotations in request-sized batches, all of them. */
-export function annotationBatches(diagnostics: readonly PlacedDiagnostic[]): CheckAnnotation[][] {
+/** Annotations in request-sized batches, all of them; `pathPrefix` is where the edgeops repository sits in the git repository. */
+export function annotationBatches(diagnostics: readonly PlacedDiagnostic[], pathPrefix = ''): CheckAnnotation[][] {
   const batches: CheckAnnotation[][] = [];
   for (let i = 0; i < diagnostics.length; i += ANNOTATIONS_PER_REQUEST) {
-    batches.push(diagnostics.slice(i, i + ANNOTATIONS_PER_REQUEST).map(checkRunAnnotation));
+    batches.push(diagnostics.slice(i, i + ANNOTATIONS_PER_REQUEST).map((d) => checkRunAnnotation(d, pathPrefix)));
   }
   return batches;
 }
