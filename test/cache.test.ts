@@ -47,3 +47,33 @@ describe('parse cache', () => {
     expect(second.analysis.resolution.winners).toEqual(first.analysis.resolution.winners);
   });
 });
+
+describe('analysed repositories', () => {
+  it('a base seen before is neither read nor analysed again', async () => {
+    const { runPlan } = await import('../src/usecases/plan.js');
+    const files = {
+      'deployments/a.yaml': deploymentYaml({ targetCondition: '*' }),
+      'fleet/devices.yaml': fleetYaml([{ deviceId: 'd1' }, { deviceId: 'd2' }]),
+    };
+    const withTrees = (f: Record<string, string>, reads: string[], tree: string): Source => ({
+      ...countingSource(f, reads),
+      treeOid: async (folder) => `${tree}-${folder}`,
+    });
+    const cache = parseCache();
+    const reads: string[] = [];
+    const first = await runPlan(
+      withTrees(files, reads, 'base'),
+      withTrees({ ...files, 'deployments/b.yaml': deploymentYaml({ priority: 20, targetCondition: "deviceId = 'd1'" }) }, reads, 'head1'),
+      { cache },
+    );
+    reads.length = 0;
+    const second = await runPlan(
+      withTrees(files, reads, 'base'),
+      withTrees({ ...files, 'deployments/c.yaml': deploymentYaml({ priority: 20, targetCondition: "deviceId = 'd2'" }) }, reads, 'head2'),
+      { cache },
+    );
+    expect(second.base).toBe(first.base);
+    expect(reads).toEqual(['deployments/c.yaml']);
+    expect(second.plan.changes.map((c) => [c.deviceId, c.after])).toEqual([['d2', 'c']]);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { analyze, type Analysis, type ParsedFile } from '../core/analyze.js';
 import { append, type Diagnostic, type PlacedDiagnostic } from '../core/diagnostics.js';
+import { LRUCache } from 'lru-cache';
 import { cacheKey, DEFAULT_CACHE_BYTES, parsedFileCache, type ParsedFileCache } from '../io/cache.js';
 import { readDeployments, type DeploymentCache } from '../io/deployment-reader.js';
 import type { Source, SourceFile } from '../io/source.js';
@@ -35,10 +36,36 @@ export interface LoadedRepository {
 export interface ParseCache {
   readonly fleet: ParsedFileCache<YamlFile>;
   readonly deployments: DeploymentCache;
+  /**
+   * Whole analysed repositories by the tree ids of their folders: a pull request's
+   * base is the same commit event after event, and is then neither parsed nor
+   * resolved again. Few, because one holds a whole fleet's index.
+   */
+  readonly repositories: LRUCache<string, LoadedRepository>;
 }
 
+/** How many analysed repositories a parse cache keeps (a base and a head, twice). */
+const CACHED_REPOSITORIES = 4;
+
 /** A cache bounded by the bytes of the files it holds (fleet and deployments each get `maxBytes`). */
-export const parseCache = (maxBytes = DEFAULT_CACHE_BYTES): ParseCache => ({ fleet: parsedFileCache(maxBytes), deployments: parsedFileCache(maxBytes) });
+export const parseCache = (maxBytes = DEFAULT_CACHE_BYTES): ParseCache => ({
+  fleet: parsedFileCache(maxBytes),
+  deployments: parsedFileCache(maxBytes),
+  repositories: new LRUCache({ max: CACHED_REPOSITORIES }),
+});
+
+/** The key of a source's content: the tree ids of its folders, when the source knows them. */
+export async function contentKey(source: Source): Promise<string | undefined> {
+  if (!source.treeOid) return undefined;
+  const [deployments, fleet] = await Promise.all([source.treeOid(DEPLOYMENTS_FOLDER), source.treeOid(FLEET_FOLDER)]);
+  return `${source.pathPrefix ?? ''}\0${deployments ?? '-'}\0${fleet ?? '-'}`;
+}
+
+/** An analysed repository with this source's content, if the cache has one. */
+export async function cachedRepository(source: Source, cache: ParseCache | undefined): Promise<LoadedRepository | undefined> {
+  const key = cache && (await contentKey(source));
+  return key === undefined ? undefined : cache!.repositories.get(key);
+}
 
 /**
  * Fleet files, parsed once per path and blob id (see ParseCache), with both cores when the fleet is large: a worker
@@ -82,6 +109,16 @@ export interface LoadOptions {
 }
 
 export async function loadRepository(source: Source, options: LoadOptions = {}): Promise<LoadedRepository> {
+  const key = options.cache && (await contentKey(source));
+  if (key === undefined) return readRepository(source, options);
+  const hit = options.cache!.repositories.get(key);
+  if (hit) return hit;
+  const loaded = await readRepository(source, options);
+  options.cache!.repositories.set(key, loaded);
+  return loaded;
+}
+
+async function readRepository(source: Source, options: LoadOptions): Promise<LoadedRepository> {
   const reuse = options.sameFleetAs;
   const [listedDeployments, listedFleet] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), reuse ? ([] as SourceFile[]) : source.list(FLEET_FOLDER)]);
   const placed: PlacedDiagnostic[] = [];

@@ -11,6 +11,7 @@ import {
   compareDiagnostics,
   DEPLOYMENTS_FOLDER,
   FLEET_FOLDER,
+  cachedRepository,
   loadRepository,
   parseCache,
   placeDiagnostics,
@@ -75,11 +76,18 @@ export async function runPlan(baseSource: Source, headSource: Source, options: P
     sameFolder(baseSource, headSource, DEPLOYMENTS_FOLDER),
     sameFolder(baseSource, headSource, FLEET_FOLDER),
   ]);
-  const head = await loadRepository(headSource, { cache, onStage: say && ((m) => say(`head: ${m}`)) });
-  const base =
-    sameDeployments && sameFleet
-      ? head
-      : await loadRepository(baseSource, { cache, sameFleetAs: sameFleet ? head : undefined, onStage: say && ((m) => say(`base: ${m}`)) });
+  // A base analysed before (the App, event after event) goes first, and head reuses its fleet.
+  const known = await cachedRepository(baseSource, cache);
+  const stage = (side: string) => say && ((m: string) => say(`${side}: ${m}`));
+  let base: LoadedRepository;
+  let head: LoadedRepository;
+  if (known) {
+    base = known;
+    head = sameDeployments && sameFleet ? base : await loadRepository(headSource, { cache, sameFleetAs: sameFleet ? base : undefined, onStage: stage('head') });
+  } else {
+    head = await loadRepository(headSource, { cache, onStage: stage('head') });
+    base = sameDeployments && sameFleet ? head : await loadRepository(baseSource, { cache, sameFleetAs: sameFleet ? head : undefined, onStage: stage('base') });
+  }
   say?.('planning');
   const plan = planChange(base.analysis, head.analysis, { invalidAtHead: unreadableDeployments(head) });
 
