@@ -9728,12 +9728,12 @@ var require_log = __commonJS({
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn(logLevel, warning) {
+    function warn(logLevel, warning2) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
-          node_process.emitWarning(warning);
+          node_process.emitWarning(warning2);
         else
-          console.warn(warning);
+          console.warn(warning2);
       }
     }
     exports.debug = debug;
@@ -13203,9 +13203,9 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning) => {
+        this.onError = (source, code, message, warning2) => {
           const pos = getErrorPos(source);
-          if (warning)
+          if (warning2)
             this.warnings.push(new errors.YAMLWarning(pos, code, message));
           else
             this.errors.push(new errors.YAMLParseError(pos, code, message));
@@ -13278,10 +13278,10 @@ ${cb}` : comment;
           console.dir(token, { depth: null });
         switch (token.type) {
           case "directive":
-            this.directives.add(token.source, (offset, message, warning) => {
+            this.directives.add(token.source, (offset, message, warning2) => {
               const pos = getErrorPos(token);
               pos[0] += offset;
-              this.onError(pos, "BAD_DIRECTIVE", message, warning);
+              this.onError(pos, "BAD_DIRECTIVE", message, warning2);
             });
             this.prelude.push(token.source);
             this.atDirectives = true;
@@ -15323,7 +15323,7 @@ var require_public_api = __commonJS({
       const doc = parseDocument2(src, options);
       if (!doc)
         return null;
-      doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
+      doc.warnings.forEach((warning2) => log.warn(doc.options.logLevel, warning2));
       if (doc.errors.length > 0) {
         if (doc.options.logLevel !== "silent")
           throw doc.errors[0];
@@ -15416,6 +15416,28 @@ var require_dist2 = __commonJS({
 // src/io/deployment-worker.ts
 import { parentPort, workerData } from "node:worker_threads";
 
+// src/core/diagnostics.ts
+var error = (code, message, location) => ({
+  severity: "error",
+  code,
+  message,
+  location
+});
+
+// src/core/manifest/checks.ts
+var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var DESIRED = "properties.desired";
+function isLayered(modulesContent) {
+  if (!isObject(modulesContent)) return false;
+  return Object.values(modulesContent).some((twin) => isObject(twin) && Object.keys(twin).some((k) => k.startsWith(`${DESIRED}.`)));
+}
+var COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+var DOMAIN_PART = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+var TAG = "[\\w][\\w.-]{0,127}";
+var DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+var REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
+
 // src/core/record.ts
 function Bare() {
 }
@@ -15427,14 +15449,6 @@ function record() {
 // src/io/schema.ts
 var import__ = __toESM(require__(), 1);
 var import_ajv_formats = __toESM(require_dist(), 1);
-
-// src/core/diagnostics.ts
-var error = (code, message, location) => ({
-  severity: "error",
-  code,
-  message,
-  location
-});
 
 // src/generated/schemas.ts
 var deploymentSchema = {
@@ -15570,9 +15584,10 @@ var deploymentSchema = {
         "schemaVersion": {
           "enum": [
             "1.0",
-            "1.1"
+            "1.1",
+            "1.1.0"
           ],
-          "description": 'The $edgeAgent schema version: "1.0" or "1.1" (quote it).'
+          "description": 'The $edgeAgent schema version: "1.0", "1.1" or "1.1.0" (quote it).'
         },
         "runtime": {
           "type": "object",
@@ -15613,7 +15628,9 @@ var deploymentSchema = {
                         "type": "string"
                       },
                       "address": {
-                        "type": "string"
+                        "type": "string",
+                        "pattern": "^[^\\s]+$",
+                        "description": "A registry address such as myregistry.azurecr.io, without whitespace."
                       }
                     }
                   }
@@ -15676,15 +15693,26 @@ var deploymentSchema = {
             "object",
             "string"
           ],
-          "description": "Docker create options, as an object or a JSON string; rendered as a JSON string split into 512-character chunks."
+          "description": "Docker create options, as an object or a JSON string; rendered as a JSON string split into 512-character chunks (createOptions, createOptions01 … createOptions07)."
+        },
+        "digest": {
+          "type": "string",
+          "pattern": "^sha256:[0-9a-f]{64}$",
+          "description": "The image digest that pins the image: sha256: and 64 lowercase hex digits."
+        }
+      },
+      "patternProperties": {
+        "^createOptions0[1-7]$": {
+          "type": "string",
+          "description": "A chunk of an already-chunked createOptions string (createOptions01 … createOptions07): contiguous, each a string."
         }
       }
     },
     "env": {
       "type": "object",
       "propertyNames": {
-        "pattern": "^[A-Za-z_][A-Za-z0-9_.-]*$",
-        "description": "Environment variable names are letters, digits, _, . and -, starting with a letter or _."
+        "pattern": "^[^+#$\\s.]+$",
+        "description": "Environment variable names have no +, #, $, ., spaces or control characters (IoT Edge's own rule)."
       },
       "additionalProperties": {
         "type": "object",
@@ -15841,9 +15869,10 @@ var deploymentSchema = {
           "enum": [
             "1.0",
             "1.1",
-            "1.2"
+            "1.2",
+            "1.3"
           ],
-          "description": 'The $edgeHub schema version: "1.0", "1.1" or "1.2" (quote it).'
+          "description": 'The $edgeHub schema version: "1.0", "1.1", "1.2" or "1.3" (quote it).'
         },
         "routes": {
           "type": "object",
@@ -15857,13 +15886,28 @@ var deploymentSchema = {
           "properties": {
             "timeToLiveSecs": {
               "type": "integer",
-              "minimum": 0,
-              "maximum": 4294967295
+              "minimum": -1,
+              "maximum": 2147483647,
+              "description": "Seconds edgeHub keeps messages it could not deliver; -1 keeps them without a time limit."
+            },
+            "storeLimits": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "maxSizeBytes": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
             }
           }
         },
         "mqttBroker": {
           "type": "object"
+        },
+        "integrity": {
+          "type": "object",
+          "description": "The signed-manifest section ($edgeHub schemaVersion 1.3)."
         }
       },
       "if": {
@@ -15899,7 +15943,13 @@ function compiled() {
   return validateDeployment ??= compile(deploymentSchema2());
 }
 var pointer = (instancePath) => instancePath === "" ? [] : instancePath.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-var show = (v) => typeof v === "string" ? `'${v}'` : JSON.stringify(v) ?? String(v);
+var show = (v) => {
+  if (typeof v === "string") return `'${clipText(v)}'`;
+  if (typeof v === "object" && v !== null) return Array.isArray(v) ? `a list of ${v.length}` : "a mapping";
+  return String(v);
+};
+var clipText = (text, max = 200) => text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+var MAX_SCHEMA_DIAGNOSTICS = 100;
 function describe(e, value) {
   const description = e.parentSchema?.description;
   const found = value === void 0 ? "" : ` (found ${show(value)})`;
@@ -15908,7 +15958,7 @@ function describe(e, value) {
       return `missing required key '${e.params.missingProperty}': add it`;
     case "additionalProperties": {
       const allowed = Object.keys(e.parentSchema?.properties ?? {});
-      return `unknown key '${e.params.additionalProperty}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(", ")})` : ""}`;
+      return `unknown key '${clipText(String(e.params.additionalProperty), 80)}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(", ")})` : ""}`;
     }
     case "enum":
       return `must be one of ${e.params.allowedValues.map(show).join(", ")}${found}`;
@@ -15944,10 +15994,15 @@ function checkSchema(validate, file, value) {
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "propertyNames");
   const out = [];
   const seen = /* @__PURE__ */ new Set();
+  const summaries = new Set(errors.filter((o) => o.keyword === "oneOf" || o.keyword === "anyOf").map((o) => o.instancePath));
+  const parents = /* @__PURE__ */ new Set();
+  for (const o of errors) for (let p = o.instancePath, i = p.lastIndexOf("/"); i > 0; p = p.slice(0, i), i = p.lastIndexOf("/")) parents.add(p.slice(0, i));
+  for (const o of errors) if (o.instancePath !== "") parents.add("");
+  let dropped = 0;
   for (const e of errors) {
     const path = pointer(e.instancePath);
-    const summarised = errors.some((o) => (o.keyword === "oneOf" || o.keyword === "anyOf") && o.instancePath === e.instancePath);
-    const deeper = errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`));
+    const summarised = summaries.has(e.instancePath);
+    const deeper = parents.has(e.instancePath);
     if (summarised && deeper) continue;
     if (summarised && e.keyword !== "oneOf" && e.keyword !== "anyOf") continue;
     const badKey = e.propertyName;
@@ -15958,9 +16013,16 @@ function checkSchema(validate, file, value) {
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${badKey}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe(e, valueAt(value, path))}`;
+    const message = badKey !== void 0 ? `key '${clipText(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe(e, valueAt(value, path))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
+    if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {
+      dropped++;
+      continue;
+    }
     out.push(error("schema/invalid", message, { file, path: where, key: pointsAtKey }));
+  }
+  if (dropped > 0) {
+    out.push(error("schema/invalid", `and ${dropped} more schema errors in this file: fix the ones above first`, { file }));
   }
   return out;
 }
@@ -16013,6 +16075,7 @@ var Positions = class {
     return { severity, code, message, file, line, column: col, excerpt };
   }
 };
+var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
 function readYaml(file, bytes, limits2 = DEFAULT_LIMITS, fast) {
   let text = "";
   let doc;
@@ -16040,11 +16103,17 @@ function readYaml(file, bytes, limits2 = DEFAULT_LIMITS, fast) {
     });
     return result(void 0);
   }
-  text = stripBom(decoder.decode(bytes));
-  const bad = text.indexOf("�");
-  if (bad >= 0 && !hasRealReplacementChar(bytes)) {
-    report("file/invalid-utf8", "file is not valid UTF-8 here: save it as UTF-8", bad);
-    return result(void 0);
+  text = decodeText(bytes);
+  if (text.includes("�")) {
+    const badByte = firstInvalidUtf8(bytes);
+    if (badByte >= 0) {
+      report(
+        "file/invalid-utf8",
+        `byte ${badByte} (0x${bytes[badByte].toString(16).padStart(2, "0")}) is not valid UTF-8: save the file as UTF-8`,
+        decodeText(bytes.subarray(0, badByte)).length
+      );
+      return result(void 0);
+    }
   }
   for (let lineStart = 0; lineStart <= text.length; ) {
     const nl = text.indexOf("\n", lineStart);
@@ -16058,31 +16127,85 @@ function readYaml(file, bytes, limits2 = DEFAULT_LIMITS, fast) {
   const fastValue = fast?.(text);
   if (fastValue !== void 0) return fastFile(file, bytes, limits2, fastValue);
   try {
-    doc = (0, import_yaml.parseDocument)(text, { uniqueKeys: true, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
+    doc = (0, import_yaml.parseDocument)(text, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
   } catch (e) {
-    report("yaml/syntax", `could not parse the YAML: ${e.message}`, 0);
+    if (e instanceof RangeError) report("yaml/too-deep", tooDeep(limits2), deepestOffset(text, limits2.maxDepth));
+    else report("yaml/syntax", `could not parse the YAML: ${clip(e.message)}`, 0);
     return result(void 0);
   }
   for (const e of doc.errors) {
-    const code = e.code === "DUPLICATE_KEY" ? "yaml/duplicate-key" : "yaml/syntax";
-    report(code, yamlMessage(e.message), e.pos[0]);
+    if (/call stack/i.test(e.message)) report("yaml/too-deep", tooDeep(limits2), deepestOffset(text, limits2.maxDepth) || e.pos[0]);
+    else report(e.code === "DUPLICATE_KEY" ? "yaml/duplicate-key" : "yaml/syntax", yamlMessage(e.message), e.pos[0]);
   }
   for (const w of doc.warnings) report("yaml/warning", yamlMessage(w.message), w.pos[0], "warning");
-  if (doc.errors.length > 0) return result(void 0);
+  if (doc.errors.length > 0) {
+    const partial = new Converter(text.length, limits2);
+    try {
+      if (doc.contents) partial.convert(doc.contents);
+    } catch {
+    }
+    for (const p of partial.problems) if (p.code === "yaml/duplicate-key") report(p.code, p.message, p.offset);
+    return result(void 0);
+  }
   if (doc.contents === null || (0, import_yaml.isScalar)(doc.contents) && doc.contents.value === null) return result(null, true);
+  const converter = new Converter(text.length, limits2);
   try {
-    return result(new Converter(text.length, limits2).convert(doc.contents));
+    const value = converter.convert(doc.contents);
+    for (const p of converter.problems) report(p.code, p.message, p.offset);
+    return result(converter.problems.length > 0 ? void 0 : value);
   } catch (e) {
+    for (const p of converter.problems) report(p.code, p.message, p.offset);
     if (e instanceof Abort) {
       report(e.code, e.message, e.offset);
       return result(void 0);
     }
     if (e instanceof RangeError) {
-      report("yaml/too-deep", "the document is nested too deeply to read", 0);
+      report("yaml/too-deep", tooDeep(limits2), deepestOffset(text, limits2.maxDepth));
       return result(void 0);
     }
     throw e;
   }
+}
+var duplicateMessage = (name) => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
+var tooDeep = (limits2) => `nesting is deeper than ${limits2.maxDepth} levels: flatten the document`;
+var clip = (text, max = 200) => text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+function deepestOffset(text, maxDepth) {
+  const indents = [];
+  let flow = 0;
+  let quote = 0;
+  for (let i = 0, lineStart = 0, atLineStart = true; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      lineStart = i + 1;
+      atLineStart = true;
+      continue;
+    }
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+      continue;
+    }
+    if (atLineStart && flow === 0) {
+      if (c === 32) continue;
+      atLineStart = false;
+      if (c === 35) continue;
+      const indent = i - lineStart;
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+    }
+    atLineStart = false;
+    const before = i === lineStart ? 32 : text.charCodeAt(i - 1);
+    if ((c === 34 || c === 39) && (before === 32 || before === 91 || before === 123 || before === 44 || before === 58)) quote = c;
+    else if (c === 91 || c === 123) flow++;
+    else if (c === 93 || c === 125) flow = Math.max(0, flow - 1);
+    else if (c === 45 && text.charCodeAt(i + 1) === 32 && flow === 0) indents.push(i + 2 - lineStart);
+    else if (c === 35 && text.charCodeAt(i - 1) === 32) {
+      const nl = text.indexOf("\n", i);
+      i = (nl < 0 ? text.length : nl) - 1;
+      continue;
+    }
+    if (indents.length + flow > maxDepth + 1) return i;
+  }
+  return 0;
 }
 function fastFile(file, bytes, limits2, value) {
   return reparsedFile(file, bytes, limits2, value, false, []);
@@ -16090,7 +16213,7 @@ function fastFile(file, bytes, limits2, value) {
 function reparsedFile(file, bytes, limits2, value, empty, diagnostics, hints) {
   let slow;
   let text;
-  const decoded = () => text ??= stripBom(decoder.decode(bytes));
+  const decoded = () => text ??= decodeText(bytes);
   const positions = new Positions(decoded);
   return {
     file,
@@ -16099,6 +16222,8 @@ function reparsedFile(file, bytes, limits2, value, empty, diagnostics, hints) {
     diagnostics,
     place: (d) => {
       const path = d.location?.path ?? [];
+      const entry = d.location ? placeInEntry(d, decoded, value) : void 0;
+      if (entry !== void 0) return positions.place(file, d, entry);
       const hint = hints && path.length <= 1 ? hints[path.length === 0 ? "" : String(path[0])] : void 0;
       if (!hint) return (slow ??= readYaml(file, bytes, limits2)).place(d);
       const scalar = path.length === 1 && typeof value === "object" && value !== null ? value[String(path[0])] : void 0;
@@ -16107,7 +16232,45 @@ function reparsedFile(file, bytes, limits2, value, empty, diagnostics, hints) {
     }
   };
 }
+function placeInEntry(d, text, value) {
+  const offsets = typeof value === "object" && value !== null ? value[ENTRY_OFFSETS] : void 0;
+  const path = d.location?.path ?? [];
+  if (!offsets || path[0] !== "devices" || typeof path[1] !== "number" || path[1] >= offsets.length) return void 0;
+  const from = offsets[path[1]];
+  const snippet = text().slice(from, offsets[path[1] + 1] ?? text().length);
+  const doc = (0, import_yaml.parseDocument)(snippet, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
+  if (doc.errors.length > 0 || !(0, import_yaml.isSeq)(doc.contents)) return void 0;
+  return from + locate(doc, snippet, { ...d.location, path: [0, ...path.slice(2)] });
+}
 var stripBom = (text) => text.charCodeAt(0) === 65279 ? text.slice(1) : text;
+function decodeText(bytes) {
+  const text = stripBom(decoder.decode(bytes));
+  return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
+}
+function firstInvalidUtf8(bytes) {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    if (b < 128) {
+      i++;
+      continue;
+    }
+    let n;
+    let min;
+    if (b >= 194 && b <= 223) [n, min] = [1, 128];
+    else if (b >= 224 && b <= 239) [n, min] = [2, 2048];
+    else if (b >= 240 && b <= 244) [n, min] = [3, 65536];
+    else return i;
+    let cp = b & 63 >> n;
+    for (let k = 1; k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === void 0 || (c & 192) !== 128) return i;
+      cp = cp << 6 | c & 63;
+    }
+    if (cp < min || cp > 1114111 || cp >= 55296 && cp <= 57343) return i;
+    i += n + 1;
+  }
+  return -1;
+}
 function hintsOf(doc) {
   const hints = record();
   hints[""] = { key: start(doc.contents), start: start(doc.contents), end: start(doc.contents) };
@@ -16120,14 +16283,8 @@ function hintsOf(doc) {
   }
   return hints;
 }
-function hasRealReplacementChar(bytes) {
-  for (let i = 0; i + 2 < bytes.length; i++) {
-    if (bytes[i] === 239 && bytes[i + 1] === 191 && bytes[i + 2] === 189) return true;
-  }
-  return false;
-}
 function yamlMessage(message) {
-  return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "");
+  return clip(message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ""));
 }
 var isMergeKey = (key) => (0, import_yaml.isScalar)(key) && (key.value === "<<" || typeof key.value === "symbol" && key.value.description === "<<") && (key.type === void 0 || key.type === import_yaml.Scalar.PLAIN);
 var start = (node) => node?.range?.[0] ?? 0;
@@ -16142,6 +16299,14 @@ var Converter = class {
   building = /* @__PURE__ */ new Set();
   expanded = 0;
   budget;
+  /**
+   * Problems that do not stop the reading (a key written twice in one mapping, a
+   * merge key on a scalar), so one does not hide the next; at most 1000.
+   */
+  problems = [];
+  problem(code, message, offset) {
+    if (this.problems.length < 1e3) this.problems.push({ code, message, offset });
+  }
   convert(node, depth = 0) {
     return this.node(node, depth).value;
   }
@@ -16175,7 +16340,8 @@ var Converter = class {
       this.building.add(node);
       const map = record();
       let size = 2;
-      for (const pair of node.items) size += this.pair(map, pair, depth);
+      const explicit = /* @__PURE__ */ new Set();
+      for (const pair of node.items) size += this.pair(map, pair, depth, explicit);
       this.building.delete(node);
       result = { value: map, size };
     } else if ((0, import_yaml.isSeq)(node)) {
@@ -16195,14 +16361,15 @@ var Converter = class {
     this.built.set(node, result);
     return result;
   }
-  pair(map, pair, depth) {
+  pair(map, pair, depth, explicit) {
     const { key, value } = pair;
     if (isMergeKey(key)) {
       const source = value ? this.node(value, depth + 1) : { value: null, size: 0 };
       const sources = Array.isArray(source.value) ? source.value : [source.value];
       for (const s of sources) {
         if (typeof s !== "object" || s === null || Array.isArray(s)) {
-          throw new Abort("yaml/syntax", "a merge key (<<) takes a mapping or a list of mappings", start(value));
+          this.problem("yaml/syntax", "a merge key (<<) takes a mapping or a list of mappings", start(value));
+          continue;
         }
         for (const k of Object.keys(s)) if (!Object.hasOwn(map, k)) map[k] = s[k];
       }
@@ -16212,6 +16379,8 @@ var Converter = class {
       throw new Abort("yaml/syntax", "a key must be a plain value, not a list or mapping", start(key));
     }
     const name = key === null || key.value === null ? "" : String(key.value);
+    if (explicit.has(name)) this.problem("yaml/duplicate-key", duplicateMessage(name), start(key));
+    else explicit.add(name);
     const built = value ? this.node(value, depth + 1) : { value: null, size: 1 };
     map[name] = built.value;
     return name.length + built.size + 2;
@@ -16264,8 +16433,20 @@ function scalarOffset(text, from, to, value, index) {
 // src/io/deployment-reader.ts
 function readDeployment(file, bytes, limits2) {
   const yaml = readYaml(file, bytes, limits2);
-  const schema = yaml.value !== void 0 && !yaml.empty ? checkDeploymentSchema(file, yaml.value) : [];
+  const schema = yaml.value !== void 0 && !yaml.empty ? checkDeployment(file, yaml.value) : [];
   return { file, value: yaml.value, empty: yaml.empty, diagnostics: yaml.diagnostics, schema, hints: yaml.hints?.() };
+}
+function checkDeployment(file, value) {
+  const content = typeof value === "object" && value !== null ? value.content : void 0;
+  const modulesContent = typeof content === "object" && content !== null ? content.modulesContent : void 0;
+  if (!isLayered(modulesContent)) return checkDeploymentSchema(file, value);
+  return [
+    error(
+      "deployment/layered",
+      "this is a layered deployment (properties.desired.<path> keys instead of whole $edgeAgent/$edgeHub manifests): edgeops deploys whole manifests and does not support layered deployments yet; write the complete manifest under content.modulesContent",
+      { file, path: ["content", "modulesContent"], key: true }
+    )
+  ];
 }
 var workerUrl = new URL("./deployment-worker.js", import.meta.url);
 var fromTypeScriptSources = import.meta.url.endsWith(".ts");

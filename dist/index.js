@@ -18315,7 +18315,7 @@ var require_eventsource_stream = __commonJS({
     var LF = 10;
     var CR = 13;
     var COLON2 = 58;
-    var SPACE3 = 32;
+    var SPACE4 = 32;
     var defaultMaxEventSize = buffer.kStringMaxLength;
     var DATA = Buffer.from("data");
     var EVENT = Buffer.from("event");
@@ -18507,7 +18507,7 @@ var require_eventsource_stream = __commonJS({
         if (colonPosition !== -1) {
           fieldLength = colonPosition;
           valueStart = colonPosition + 1;
-          if (line[valueStart] === SPACE3) {
+          if (line[valueStart] === SPACE4) {
             ++valueStart;
           }
         }
@@ -20693,9 +20693,9 @@ var require_deflate = __commonJS({
     var BS_FINISH_STARTED = 3;
     var BS_FINISH_DONE = 4;
     var OS_CODE = 3;
-    function err(strm, errorCode) {
-      strm.msg = msg[errorCode];
-      return errorCode;
+    function err(strm, errorCode2) {
+      strm.msg = msg[errorCode2];
+      return errorCode2;
     }
     function rank(f) {
       return (f << 1) - (f > 4 ? 9 : 0);
@@ -24125,7 +24125,7 @@ var require_ignore = __commonJS({
       return Array.isArray(subject) ? subject : [subject];
     }
     var EMPTY = "";
-    var SPACE3 = " ";
+    var SPACE4 = " ";
     var ESCAPE = "\\";
     var REGEX_TEST_BLANK_LINE = /^\s+$/;
     var REGEX_INVALID_TRAILING_BACKSLASH = /(?:[^\\]|^)\\$/;
@@ -24165,7 +24165,7 @@ var require_ignore = __commonJS({
         // (a ) -> (a)
         // (a \ ) -> (a  )
         /((?:\\\\)*?)(\\?\s+)$/,
-        (_, m1, m2) => m1 + (m2.indexOf("\\") === 0 ? SPACE3 : EMPTY)
+        (_, m1, m2) => m1 + (m2.indexOf("\\") === 0 ? SPACE4 : EMPTY)
       ],
       // replace (\ ) with ' '
       // (\ ) -> ' '
@@ -24175,7 +24175,7 @@ var require_ignore = __commonJS({
         /(\\+?)\s/g,
         (_, m1) => {
           const { length } = m1;
-          return m1.slice(0, length - length % 2) + SPACE3;
+          return m1.slice(0, length - length % 2) + SPACE4;
         }
       ],
       // Escape metacharacters
@@ -27751,14 +27751,14 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
        * @param {string} short
        * @param {string[]} matches
        */
-      constructor(nouns, short3, matches) {
+      constructor(nouns, short4, matches) {
         super(
-          `Found multiple ${nouns} matching "${short3}" (${matches.join(
+          `Found multiple ${nouns} matching "${short4}" (${matches.join(
             ", "
           )}). Use a longer abbreviation length to disambiguate them.`
         );
         this.code = this.name = _AmbiguousError.code;
-        this.data = { nouns, short: short3, matches };
+        this.data = { nouns, short: short4, matches };
       }
     };
     AmbiguousError.code = "AmbiguousError";
@@ -28903,9 +28903,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
     }
     function isPromiseLike(obj) {
-      return isObject7(obj) && isFunction(obj.then) && isFunction(obj.catch);
+      return isObject8(obj) && isFunction(obj.then) && isFunction(obj.catch);
     }
-    function isObject7(obj) {
+    function isObject8(obj) {
       return obj && typeof obj === "object";
     }
     function isFunction(obj) {
@@ -33129,16 +33129,16 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    async function expandOidLoose({ fs: fs5, gitdir, oid: short3 }) {
-      const prefix = short3.slice(0, 2);
+    async function expandOidLoose({ fs: fs5, gitdir, oid: short4 }) {
+      const prefix = short4.slice(0, 2);
       const objectsSuffixes = await fs5.readdir(`${gitdir}/objects/${prefix}`);
-      return objectsSuffixes.map((suffix) => `${prefix}${suffix}`).filter((_oid) => _oid.startsWith(short3));
+      return objectsSuffixes.map((suffix) => `${prefix}${suffix}`).filter((_oid) => _oid.startsWith(short4));
     }
     async function expandOidPacked({
       fs: fs5,
       cache,
       gitdir,
-      oid: short3,
+      oid: short4,
       getExternalRefDelta
     }) {
       const results = [];
@@ -33154,19 +33154,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         });
         if (p.error) throw new InternalError(p.error);
         for (const oid of p.offsets.keys()) {
-          if (oid.startsWith(short3)) results.push(oid);
+          if (oid.startsWith(short4)) results.push(oid);
         }
       }
       return results;
     }
-    async function _expandOid({ fs: fs5, cache, gitdir, oid: short3 }) {
+    async function _expandOid({ fs: fs5, cache, gitdir, oid: short4 }) {
       const getExternalRefDelta = (oid) => _readObject({ fs: fs5, cache, gitdir, oid });
-      const results = await expandOidLoose({ fs: fs5, gitdir, oid: short3 });
+      const results = await expandOidLoose({ fs: fs5, gitdir, oid: short4 });
       const packedOids = await expandOidPacked({
         fs: fs5,
         cache,
         gitdir,
-        oid: short3,
+        oid: short4,
         getExternalRefDelta
       });
       for (const packedOid of packedOids) {
@@ -33178,9 +33178,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         return results[0];
       }
       if (results.length > 1) {
-        throw new AmbiguousError("oids", short3, results);
+        throw new AmbiguousError("oids", short4, results);
       }
-      throw new NotFoundError(`an object matching "${short3}"`);
+      throw new NotFoundError(`an object matching "${short4}"`);
     }
     async function expandOid({
       fs: fs5,
@@ -38051,10 +38051,10 @@ var require_codegen = __commonJS({
     }
     exports.and = and2;
     var orCode = mappend(exports.operators.OR);
-    function or2(...args) {
+    function or(...args) {
       return args.reduce(orCode);
     }
-    exports.or = or2;
+    exports.or = or;
     function mappend(op) {
       return (x2, y) => x2 === code_1.nil ? y : y === code_1.nil ? x2 : (0, code_1._)`${par(x2)} ${op} ${par(y)}`;
     }
@@ -54454,7 +54454,7 @@ var index = { request };
 var node_default = index;
 
 // src/io/disk.ts
-import { readdir as readdir3, readFile as readFile2 } from "node:fs/promises";
+import { lstat as lstat3, readdir as readdir3, readFile as readFile2, realpath } from "node:fs/promises";
 import path2 from "node:path";
 
 // src/io/git-ids.ts
@@ -54521,8 +54521,28 @@ function memorySource(files, description = "memory") {
     }
   };
 }
+var notRead = () => Promise.reject(new Error("this entry is reported, not read"));
+var symlinkEntry = (path12) => ({
+  path: path12,
+  problem: {
+    severity: "warning",
+    code: "file/symlink",
+    message: `${path12} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
+  },
+  read: notRead
+});
+var notAFolderEntry = (folder, what) => ({
+  path: folder,
+  problem: {
+    severity: "error",
+    code: "repository/not-a-folder",
+    message: `${folder} is ${what}, not a folder: edgeops reads ${folder}/ as a folder of YAML files${what === "a file" ? "" : " and does not follow links"}; replace it with a folder`
+  },
+  read: notRead
+});
 
 // src/io/disk.ts
+var errno = (e) => e.code;
 function diskSource(root) {
   const blobIds = /* @__PURE__ */ new Map();
   return {
@@ -54533,20 +54553,35 @@ function diskSource(root) {
       return tree?.oid;
     },
     async list(folder) {
-      let entries;
+      const dir = path2.join(root, folder);
+      let stat2;
       try {
-        entries = await readdir3(path2.join(root, folder), { withFileTypes: true });
+        stat2 = await lstat3(dir);
       } catch (e) {
-        if (e.code === "ENOENT" || e.code === "ENOTDIR") return void 0;
+        if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return void 0;
         throw e;
       }
-      return entries.filter((e) => e.isFile() && isYamlFile(e.name)).map((e) => e.name).sort().map((name) => ({ path: `${folder}/${name}`, oid: blobIds.get(`${folder}/${name}`), read: () => readFile2(path2.join(root, folder, name)) }));
+      if (stat2.isSymbolicLink()) {
+        const loop = await realpath(dir).then(
+          () => false,
+          (e) => errno(e) === "ELOOP"
+        );
+        return [notAFolderEntry(folder, loop ? "a symbolic link loop" : "a symbolic link")];
+      }
+      if (!stat2.isDirectory()) return [notAFolderEntry(folder, "a file")];
+      const entries = await readdir3(dir, { withFileTypes: true });
+      return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name)).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0).map(
+        (e) => e.isSymbolicLink() ? symlinkEntry(`${folder}/${e.name}`) : { path: `${folder}/${e.name}`, oid: blobIds.get(`${folder}/${e.name}`), read: () => readFile2(path2.join(dir, e.name)) }
+      );
     },
     async readFile(file) {
+      const full2 = path2.join(root, file);
       try {
-        return await readFile2(path2.join(root, file));
+        const [real, base] = await Promise.all([realpath(full2), realpath(root)]);
+        if (real !== base && !real.startsWith(`${base}${path2.sep}`)) return void 0;
+        return await readFile2(real);
       } catch (e) {
-        if (e.code === "ENOENT") return void 0;
+        if (errno(e) === "ENOENT" || errno(e) === "ELOOP" || errno(e) === "ENOTDIR") return void 0;
         throw e;
       }
     }
@@ -54557,6 +54592,60 @@ function diskSource(root) {
 var import_isomorphic_git = __toESM(require_isomorphic_git(), 1);
 var RefError = class extends Error {
 };
+var InvalidRefError = class extends RefError {
+};
+var GitDataError = class extends Error {
+  // Faces match the name: importing this module (and isomorphic-git) just to test an error would slow every start.
+  name = "GitDataError";
+};
+function isValidRefName(name) {
+  if (name === "" || name === "@" || name.length > 1024) return false;
+  if (/[\u0000-\u0020\u007f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$/.test(name)) return false;
+  return name.split("/").every((c) => c !== "" && !c.startsWith(".") && !c.endsWith(".lock"));
+}
+var short = (oid) => oid.slice(0, 7);
+var errorCode = (e) => e?.code;
+function missingOid(e) {
+  if (errorCode(e) !== "NotFoundError") return void 0;
+  const what = String(e.data?.what ?? "");
+  return /^[0-9a-f]{40}$/.test(what) ? what : void 0;
+}
+async function readGitFile(repo, name) {
+  const file = `${repo.gitdir ?? `${repo.dir}/.git`}/${name}`;
+  const fs5 = repo.fs;
+  try {
+    if (fs5.promises) return String(await fs5.promises.readFile(file));
+    return await new Promise((resolve, reject) => fs5.readFile(file, (e, d3) => e ? reject(e) : resolve(String(d3))));
+  } catch {
+    return void 0;
+  }
+}
+async function cloneKind(repo) {
+  const [shallow, config] = await Promise.all([readGitFile(repo, "shallow"), readGitFile(repo, "config")]);
+  return {
+    shallow: shallow !== void 0 && shallow.trim() !== "",
+    partial: config !== void 0 && /^\s*(promisor\s*=\s*true|partialclonefilter\s*=)/im.test(config)
+  };
+}
+async function missingCommit(repo, oid, name) {
+  const { shallow } = await cloneKind(repo);
+  const why2 = shallow ? "this is a shallow clone, so that history was not fetched" : "the object is not in the repository (history cut off or damaged)";
+  return new GitDataError(
+    `commit ${short(oid)} (${name}) is not in ${repo.dir}: ${why2}; fetch the history (\`git fetch --deepen=<n>\` or \`git fetch --unshallow\`; in GitHub Actions checkout with \`fetch-depth: 0\`) and run again`
+  );
+}
+async function damaged(repo, e, commit, path12) {
+  if (e instanceof GitDataError || e instanceof RefError) return e;
+  const oid = missingOid(e);
+  const where = `${path12} at commit ${short(commit)}`;
+  if (oid !== void 0) {
+    const { shallow, partial } = await cloneKind(repo);
+    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path12}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
+    return new GitDataError(`cannot read ${where}: object ${short(oid)} is not in ${repo.dir}; ${fix}`);
+  }
+  const message = String(e?.message ?? e).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, 200);
+  return new GitDataError(`cannot read ${where}: the git data is damaged (${message}); run \`git fsck\` and fetch again or re-clone`);
+}
 function openRepository(options) {
   return { fs: options.fs, dir: options.dir, gitdir: options.gitdir, cache: {} };
 }
@@ -54565,6 +54654,7 @@ async function resolveCommit(repo, ref) {
   const match = /^(.+?)((?:~\d*|\^1?)*)$/.exec(ref);
   if (!match) throw new RefError(`'${ref}' is not a ref`);
   const [, name, suffix] = match;
+  if (!isValidRefName(name)) throw new InvalidRefError(`'${ref}' is not a valid ref name or SHA (see git check-ref-format)`);
   let oid;
   try {
     oid = await import_isomorphic_git.default.resolveRef({ fs: fs5, dir, gitdir, ref: name });
@@ -54576,18 +54666,36 @@ async function resolveCommit(repo, ref) {
       throw new RefError(`unknown ref '${name}' in ${dir}${/ambiguous/i.test(String(e)) ? " (ambiguous short SHA: give more digits)" : ""}`);
     }
   }
-  try {
-    oid = (await import_isomorphic_git.default.readCommit({ fs: fs5, dir, gitdir, oid, cache })).oid;
-  } catch {
-    throw new RefError(`'${name}' does not name a commit in ${dir}`);
-  }
+  const read = async (at, label) => {
+    try {
+      return await import_isomorphic_git.default.readCommit({ fs: fs5, dir, gitdir, oid: at, cache });
+    } catch (e) {
+      if (missingOid(e) === at) throw await missingCommit(repo, at, label);
+      if (errorCode(e) === "ObjectTypeError") throw new RefError(`'${label}' does not name a commit in ${dir}`);
+      throw await damaged(repo, e, at, "(the commit itself)");
+    }
+  };
+  oid = (await read(oid, name)).oid;
+  let walked = name;
   for (const step of suffix.match(/~\d*|\^1?/g) ?? []) {
     const n = step.startsWith("~") ? Number(step.slice(1) || "1") : 1;
+    if (n > 1e5) throw new RefError(`'${ref}' goes back too far`);
     for (let i = 0; i < n; i++) {
-      const { commit } = await import_isomorphic_git.default.readCommit({ fs: fs5, dir, gitdir, oid, cache });
-      if (commit.parent.length === 0) throw new RefError(`'${ref}' goes past the first commit`);
+      const { commit } = await read(oid, walked);
+      if (commit.parent.length === 0) {
+        const shallow = (await readGitFile(repo, "shallow"))?.split("\n").includes(oid);
+        if (shallow) throw await missingCommit(repo, oid, `the parent of ${walked}`);
+        throw new RefError(`'${ref}' goes past the first commit`);
+      }
       oid = commit.parent[0];
+      walked = `${walked}~1`;
     }
+  }
+  const { commit: last } = await read(oid, ref);
+  try {
+    await import_isomorphic_git.default.readTree({ fs: fs5, dir, gitdir, oid: last.tree, cache });
+  } catch (e) {
+    throw await damaged(repo, e, oid, "(its root tree)");
   }
   return oid;
 }
@@ -54598,8 +54706,9 @@ async function gitSource(repo, ref) {
     try {
       return await import_isomorphic_git.default.readTree({ fs: fs5, dir, gitdir, oid: commit, filepath, cache });
     } catch (e) {
-      if (e.code === "NotFoundError") return void 0;
-      throw e;
+      if (errorCode(e) === "NotFoundError" && missingOid(e) === void 0) return void 0;
+      if (errorCode(e) === "ObjectTypeError") return void 0;
+      throw await damaged(repo, e, commit, filepath);
     }
   };
   return {
@@ -54607,12 +54716,26 @@ async function gitSource(repo, ref) {
     description: `${ref} (${commit.slice(0, 7)})`,
     async list(folder) {
       const tree = await readTreeAt(folder);
-      if (!tree) return void 0;
-      return tree.tree.filter((entry) => entry.type === "blob" && isYamlFile(entry.path)).sort((a, b) => a.path < b.path ? -1 : 1).map((entry) => ({
-        path: `${folder}/${entry.path}`,
-        oid: entry.oid,
-        read: async () => (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: entry.oid, cache })).blob
-      }));
+      if (!tree) {
+        const slash = folder.lastIndexOf("/");
+        const parent = await readTreeAt(slash < 0 ? "" : folder.slice(0, slash));
+        const entry = parent?.tree.find((e) => e.path === folder.slice(slash + 1));
+        if (!entry) return void 0;
+        return [notAFolderEntry(folder, entry.mode === "120000" ? "a symbolic link" : "a file")];
+      }
+      return tree.tree.filter((entry) => entry.type === "blob" && isYamlFile(entry.path)).sort((a, b) => a.path < b.path ? -1 : 1).map(
+        (entry) => entry.mode === "120000" ? symlinkEntry(`${folder}/${entry.path}`) : {
+          path: `${folder}/${entry.path}`,
+          oid: entry.oid,
+          read: async () => {
+            try {
+              return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: entry.oid, cache })).blob;
+            } catch (e) {
+              throw await damaged(repo, e, commit, `${folder}/${entry.path}`);
+            }
+          }
+        }
+      );
     },
     async treeOid(folder) {
       return (await readTreeAt(folder))?.oid;
@@ -54621,8 +54744,8 @@ async function gitSource(repo, ref) {
       try {
         return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path12, cache })).blob;
       } catch (e) {
-        if (e.code === "NotFoundError") return void 0;
-        throw e;
+        if (errorCode(e) === "NotFoundError" && missingOid(e) === void 0) return void 0;
+        throw await damaged(repo, e, commit, path12);
       }
     }
   };
@@ -55276,8 +55399,8 @@ async function readRenderedTree(repo, commit) {
 }
 var EDGEOPS_AUTHOR = { name: "edgeops", email: "edgeops@users.noreply.github.com" };
 function renderedMessage(source, pushed, removed, title2 = "edgeops") {
-  const short3 = source === null ? WORKING_TREE : source.slice(0, 7);
-  return `${title2}: ${short3}: ${pushed} pushed, ${removed} removed
+  const short4 = source === null ? WORKING_TREE : source.slice(0, 7);
+  return `${title2}: ${short4}: ${pushed} pushed, ${removed} removed
 
 ${SOURCE_TRAILER}: ${source ?? WORKING_TREE}
 `;
@@ -55766,19 +55889,36 @@ function iotHubSink(options) {
   };
 }
 
+// src/render/text/escape.ts
+var UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+var UNSAFE_ONE = new RegExp(UNSAFE.source);
+var safe = (text) => text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+var isSafe = (text) => !UNSAFE_ONE.test(text);
+var EXCERPT_WIDTH = 200;
+function excerptAround(line, column) {
+  const at = Math.max(0, column - 1);
+  let from = 0;
+  let to = line.length;
+  if (line.length > EXCERPT_WIDTH) {
+    from = Math.max(0, Math.min(at - EXCERPT_WIDTH / 2, line.length - EXCERPT_WIDTH));
+    to = from + EXCERPT_WIDTH;
+  }
+  const head = from > 0 ? "…" : "";
+  const before = head + safe(line.slice(from, at).replace(/\t/g, " "));
+  const text = before + safe(line.slice(at, to).replace(/\t/g, " ")) + (to < line.length ? "…" : "");
+  return { text, caret: before.length };
+}
+
 // src/render/text/diagnostics.ts
 var plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 function diagnosticText(d3, style) {
   const severity = d3.severity === "error" ? style.red("error") : style.yellow("warning");
-  const head = `${style.bold(`${d3.file}:${d3.line}:${d3.column}`)} ${severity} ${style.dim(d3.code)}`;
-  const lines = [head, ...d3.message.split("\n").map((l) => `  ${l}`)];
+  const head = `${style.bold(`${safe(d3.file)}:${d3.line}:${d3.column}`)} ${severity} ${style.dim(d3.code)}`;
+  const lines = [head, ...d3.message.split("\n").map((l) => `  ${safe(l)}`)];
   if (d3.excerpt !== void 0 && d3.excerpt.trim() !== "") {
     const gutter = String(d3.line);
-    const source = d3.excerpt.replace(/\t/g, " ");
-    lines.push(
-      `  ${style.dim(`${gutter} |`)} ${source}`,
-      `  ${" ".repeat(gutter.length)} ${style.dim("|")} ${" ".repeat(Math.max(0, d3.column - 1))}${style.red("^")}`
-    );
+    const { text, caret } = excerptAround(d3.excerpt, d3.column);
+    lines.push(`  ${style.dim(`${gutter} |`)} ${text}`, `  ${" ".repeat(gutter.length)} ${style.dim("|")} ${" ".repeat(caret)}${style.red("^")}`);
   }
   return lines.join("\n");
 }
@@ -55791,7 +55931,8 @@ function countsText(diagnostics) {
 }
 
 // src/render/text/table.ts
-function table(columns, rows) {
+function table(columns, unsafeRows) {
+  const rows = unsafeRows.every((r) => r.every(isSafe)) ? unsafeRows : unsafeRows.map((r) => r.map(safe));
   const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, r[i]?.length ?? 0), c.header.length));
   const line = (cells, paint, row) => cells.map((cell3, i) => {
     const column = columns[i];
@@ -55929,6 +56070,10 @@ Bare.prototype = Object.freeze(/* @__PURE__ */ Object.create(null));
 function record() {
   return new Bare();
 }
+var isBare = (value2) => {
+  const proto = Object.getPrototypeOf(value2);
+  return proto === null || proto === Bare.prototype;
+};
 
 // src/core/manifest/render.ts
 var CREATE_OPTIONS_CHUNK = 512;
@@ -55945,7 +56090,7 @@ function createOptionsString(createOptions) {
   return typeof createOptions === "string" ? createOptions : canonicalJson(createOptions);
 }
 function renderSettings(settings) {
-  if (!("createOptions" in settings)) return settings;
+  if (!("createOptions" in settings) || Object.keys(settings).some((k2) => /^createOptions\d+$/.test(k2))) return settings;
   const { createOptions, ...rest } = settings;
   return { ...rest, ...chunkCreateOptions(createOptionsString(createOptions)) };
 }
@@ -56015,11 +56160,6 @@ var has = (b, i) => (b[i >>> 5] & 1 << (i & 31)) !== 0;
 function and(a, b) {
   const out = new Uint32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i] & b[i];
-  return out;
-}
-function or(a, b) {
-  const out = new Uint32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] | b[i];
   return out;
 }
 function andNot(a, b) {
@@ -56164,7 +56304,13 @@ function lex(text) {
       }
       tokens.push({ type: "number", start: start2, end: i, text: m[0], number: Number(m[0]) });
     } else if (WORD_START.test(ch)) {
-      while (i < text.length && WORD_CHAR.test(text[i])) i++;
+      for (; ; ) {
+        while (i < text.length && WORD_CHAR.test(text[i])) i++;
+        if (text[i - 1] !== "." || !text.startsWith("[[", i)) break;
+        const close = text.indexOf("]]", i + 2);
+        if (close < 0) return fail("condition/invalid-character", "'[[' is not closed: write an escaped name as [[name]]", i);
+        i = close + 2;
+      }
       tokens.push({ type: "word", start: start2, end: i, text: text.slice(start2, i) });
     } else if ((ch === "&" || ch === "|") && text[i + 1] === ch) {
       return fail("condition/invalid-character", `'${ch}${ch}' is not a condition operator: write ${ch === "&" ? "AND" : "OR"}`, i);
@@ -56188,6 +56334,7 @@ var ParseError = class extends Error {
 };
 var KEYWORDS = /* @__PURE__ */ new Set(["and", "or", "not", "in", "nin", "is_defined", "true", "false"]);
 var SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+var RESERVED = /* @__PURE__ */ new Set(["select", "from", "where", "group", "by", "order", "as", "top", "and", "or", "not", "in", "nin", "asc", "desc"]);
 var FLIP = { "=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<=" };
 var NO_FUNCTIONS = "functions are not supported in deployment conditions: use comparisons (=, !=, <, >, <=, >=), IN, NIN and IS_DEFINED(tags.<name>)";
 function suggestTags(segments) {
@@ -56438,7 +56585,30 @@ var Parser = class {
     }
     if (segments.length === 1) this.fail(token, "'tags' needs a tag name: tags.<name>", "condition/invalid-property");
     let offset = token.start + segments[0].length + 1;
+    const names2 = [];
     for (const segment of segments.slice(1)) {
+      const escaped = /^\[\[(.*)\]\]$/s.exec(segment);
+      if (escaped) {
+        if (!SEGMENT.test(escaped[1])) {
+          throw new ParseError({
+            severity: "error",
+            code: "condition/invalid-property",
+            message: `tag name '${escaped[1]}' in '${token.text}': a tag name is letters, digits, _ and -, starting with a letter or _`,
+            index: offset + 2
+          });
+        }
+        names2.push(escaped[1].toLowerCase());
+        offset += segment.length + 1;
+        continue;
+      }
+      if (RESERVED.has(segment.toLowerCase())) {
+        throw new ParseError({
+          severity: "error",
+          code: "condition/invalid-property",
+          message: `tag name '${segment}' is a keyword of IoT Hub's query language, which rejects it unescaped: write it as [[${segment}]], e.g. ${token.text.slice(0, offset - token.start)}[[${segment}]]${token.text.slice(offset - token.start + segment.length)}`,
+          index: offset
+        });
+      }
       if (!SEGMENT.test(segment)) {
         const problem = segment === "" ? "an empty tag name" : `tag name '${segment}'`;
         throw new ParseError({
@@ -56448,9 +56618,10 @@ var Parser = class {
           index: offset
         });
       }
+      names2.push(segment.toLowerCase());
       offset += segment.length + 1;
     }
-    return { kind: "tag", path: segments.slice(1).map((x2) => x2.toLowerCase()), text: token.text, span: s };
+    return { kind: "tag", path: names2, text: token.text, span: s };
   }
 };
 function span(first, last) {
@@ -56839,8 +57010,16 @@ var SetEvaluator = class {
       case "compare":
         return this.compare(expr.property, expr.op, expr.value.value);
       case "in": {
-        let t = empty(this.index.size);
-        for (const v of expr.values) t = or(t, this.compare(expr.property, "=", v.value).t);
+        const t = empty(this.index.size);
+        const path12 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
+        for (const v of expr.values) {
+          if (path12) {
+            const postings = path12.postings.get(v.value);
+            if (postings) for (const i of postings) set(t, i);
+          } else if (typeof v.value === "string") {
+            for (let i = lowerBound(this.ids, v.value), hi = upperBound(this.ids, v.value); i < hi; i++) set(t, i);
+          }
+        }
         const types = new Set(expr.values.map((v) => typeof v.value));
         const decided = types.size === 1 ? this.typeSet(expr.property, [...types][0]) : empty(this.index.size);
         const u = andNot(andNot(all, t), decided);
@@ -57320,18 +57499,316 @@ function claim2(a, b, assigned, winners, k2, stats) {
   record2(stats, first, last, members, won);
 }
 
+// src/core/manifest/json-syntax.ts
+var SPACE2 = /[ \t\n\r]/;
+var NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+function jsonSyntaxError(text) {
+  let i = 0;
+  const stack = [];
+  const skip = () => {
+    while (i < text.length && SPACE2.test(text[i])) i++;
+  };
+  const describe3 = () => i >= text.length ? "the text ends too early" : `unexpected ${JSON.stringify(text[i])}`;
+  const fail = (what) => ({ index: Math.min(i, text.length), message: `${describe3()}, expected ${what}` });
+  const string = () => {
+    if (text[i] !== '"') return false;
+    i++;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        i++;
+        return true;
+      }
+      if (c < 32) return false;
+      if (c === 92) {
+        const e = text[i + 1];
+        if (e === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) return false;
+          i += 6;
+        } else if (e !== void 0 && '"\\/bfnrt'.includes(e)) i += 2;
+        else return false;
+      } else i++;
+    }
+    return false;
+  };
+  const value2 = () => {
+    skip();
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      stack.push(c);
+      i++;
+      return "open";
+    }
+    if (c === '"') return string() ? void 0 : fail("a well-formed string");
+    for (const word of ["true", "false", "null"]) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return void 0;
+      }
+    }
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
+    if (m) {
+      i += m[0].length;
+      return void 0;
+    }
+    return fail("a value");
+  };
+  let r = value2();
+  if (r && r !== "open") return r;
+  let first = r === "open";
+  while (stack.length > 0) {
+    skip();
+    const top = stack[stack.length - 1];
+    const close = top === "{" ? "}" : "]";
+    if (text[i] === close) {
+      i++;
+      stack.pop();
+      first = false;
+      continue;
+    }
+    if (!first) {
+      if (text[i] !== ",") return fail(`',' or '${close}'`);
+      i++;
+      skip();
+    }
+    first = false;
+    if (top === "{") {
+      if (!string()) return fail("a property name in double quotes");
+      skip();
+      if (text[i] !== ":") return fail("':'");
+      i++;
+    }
+    r = value2();
+    if (r === "open") first = true;
+    else if (r) return r;
+  }
+  skip();
+  return i < text.length ? fail("the end of the text") : void 0;
+}
+
+// src/core/manifest/checks.ts
+var isObject2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var CONTENT = ["content", "modulesContent"];
+var DESIRED = "properties.desired";
+var CHUNK = /^createOptions(\d+)$/;
+var PLACEHOLDER = /^\$(?:[A-Za-z_][\w.]*|\{[A-Za-z_][\w.]*\})$/;
+function clip(text, max = 200) {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+function isLayered(modulesContent) {
+  if (!isObject2(modulesContent)) return false;
+  return Object.values(modulesContent).some((twin) => isObject2(twin) && Object.keys(twin).some((k2) => k2.startsWith(`${DESIRED}.`)));
+}
+function checkManifest(file, modulesContent) {
+  if (!isObject2(modulesContent) || isLayered(modulesContent)) return [];
+  const out = [];
+  const agent = modulesContent.$edgeAgent;
+  const agentDesired = isObject2(agent) && isObject2(agent[DESIRED]) ? agent[DESIRED] : void 0;
+  const agentPath = [...CONTENT, "$edgeAgent", DESIRED];
+  if (agentDesired) {
+    const runtime = agentDesired.runtime;
+    const credentials = isObject2(runtime) && isObject2(runtime.settings) ? runtime.settings.registryCredentials : void 0;
+    if (isObject2(credentials)) {
+      for (const name of Object.keys(credentials)) {
+        checkTwinKey(out, file, name, [...agentPath, "runtime", "settings", "registryCredentials", name], "registry credential name");
+      }
+    }
+    for (const group of ["systemModules", "modules"]) {
+      const modules = agentDesired[group];
+      if (!isObject2(modules)) continue;
+      for (const [name, module] of Object.entries(modules)) {
+        if (!isObject2(module)) continue;
+        const path12 = [...agentPath, group, name];
+        if (isObject2(module.settings)) checkSettings(out, file, name, module.settings, [...path12, "settings"]);
+      }
+    }
+  }
+  const hub = modulesContent.$edgeHub;
+  const hubDesired = isObject2(hub) && isObject2(hub[DESIRED]) ? hub[DESIRED] : void 0;
+  if (hubDesired) {
+    const hubPath = [...CONTENT, "$edgeHub", DESIRED];
+    walkTwinKeys(out, file, hubDesired, hubPath);
+    if (isObject2(hubDesired.routes)) {
+      for (const [name, route] of Object.entries(hubDesired.routes)) {
+        const text = typeof route === "string" ? route : isObject2(route) && typeof route.route === "string" ? route.route : void 0;
+        const path12 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
+        if (text !== void 0 && PLACEHOLDER.test(text.trim())) {
+          out.push(
+            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path12 })
+          );
+          continue;
+        }
+        const problem = text === void 0 ? void 0 : routeProblem(text);
+        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path12 }));
+      }
+    }
+  }
+  for (const [name, twin] of Object.entries(modulesContent)) {
+    if (name === "$edgeAgent" || name === "$edgeHub" || !isObject2(twin) || !isObject2(twin[DESIRED])) continue;
+    walkTwinKeys(out, file, twin[DESIRED], [...CONTENT, name, DESIRED]);
+  }
+  return out;
+}
+var BAD_TWIN_KEY = /[.$ \u0000-\u001f\u007f-\u009f]/;
+function checkTwinKey(out, file, key, path12, what) {
+  const bad = BAD_TWIN_KEY.exec(key);
+  if (!bad) return;
+  const ch = bad[0];
+  const shown = ch === " " ? "a space" : ch === "." || ch === "$" ? `'${ch}'` : `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+  out.push(
+    error2(
+      "manifest/invalid-twin-key",
+      `${what} '${clip(escapeControls(key), 80)}' contains ${shown}: IoT Hub rejects twin keys with '.', '$', spaces or control characters; rename it`,
+      { file, path: path12, key: true }
+    )
+  );
+}
+var MAX_TWIN_KEY_DIAGNOSTICS = 20;
+function walkTwinKeys(out, file, value2, path12) {
+  let reported = 0;
+  const walk2 = (v, p, depth) => {
+    if (depth > 64 || reported >= MAX_TWIN_KEY_DIAGNOSTICS) return;
+    if (Array.isArray(v)) {
+      v.forEach((x2, i) => walk2(x2, [...p, i], depth + 1));
+      return;
+    }
+    if (!isObject2(v)) return;
+    for (const [k2, x2] of Object.entries(v)) {
+      const before = out.length;
+      checkTwinKey(out, file, k2, [...p, k2], "key");
+      reported += out.length - before;
+      walk2(x2, [...p, k2], depth + 1);
+    }
+  };
+  walk2(value2, path12, 0);
+}
+function checkSettings(out, file, module, settings, path12) {
+  const chunks = Object.keys(settings).map((k2) => CHUNK.exec(k2)).filter((m) => m !== null).map((m) => ({ key: m[0], n: Number(m[1]) })).sort((a, b) => a.n - b.n);
+  const createOptions = settings.createOptions;
+  if (chunks.length > 0) {
+    if (createOptions === void 0) {
+      out.push(
+        error2("manifest/invalid-chunks", `module ${module}: ${chunks[0].key} without createOptions: the chunks continue createOptions, so add it`, {
+          file,
+          path: [...path12, chunks[0].key],
+          key: true
+        })
+      );
+      return;
+    }
+    if (typeof createOptions !== "string") {
+      out.push(
+        error2(
+          "manifest/invalid-chunks",
+          `module ${module}: createOptions is a mapping but ${chunks[0].key} is set: write createOptions as one mapping (edgeops chunks it) or every chunk as a string`,
+          { file, path: [...path12, chunks[0].key], key: true }
+        )
+      );
+      return;
+    }
+    for (let i = 0; i < chunks.length; i++) {
+      if (chunks[i].n !== i + 1 || chunks[i].key !== `createOptions${String(i + 1).padStart(2, "0")}`) {
+        const expected = `createOptions${String(i + 1).padStart(2, "0")}`;
+        out.push(
+          error2(
+            "manifest/invalid-chunks",
+            `module ${module}: createOptions chunks must be contiguous: ${chunks[i].key} comes where ${expected} is expected; the IoT Edge agent rejects the gap`,
+            {
+              file,
+              path: [...path12, chunks[i].key],
+              key: true
+            }
+          )
+        );
+        return;
+      }
+      if (typeof settings[chunks[i].key] !== "string") return;
+    }
+  }
+  if (typeof createOptions === "string" && createOptions.trim() !== "" && !PLACEHOLDER.test(createOptions.trim())) {
+    const whole = createOptions + chunks.map((c) => settings[c.key]).join("");
+    const problem = jsonSyntaxError(whole);
+    if (problem) {
+      const parts = ["createOptions", ...chunks.map((c) => c.key)];
+      let key = parts[0];
+      for (let i = 0, end = 0; i < parts.length; i++) {
+        end += settings[parts[i]].length;
+        key = parts[i];
+        if (problem.index < end) break;
+      }
+      out.push(
+        error2(
+          "manifest/invalid-create-options",
+          `module ${module}: createOptions is not JSON: ${problem.message} at character ${problem.index + 1}; write it as a mapping to let edgeops produce the JSON`,
+          {
+            file,
+            path: [...path12, key]
+          }
+        )
+      );
+    }
+  }
+  if (typeof settings.image === "string" && settings.image !== "" && !isImageReference(settings.image)) {
+    out.push(
+      warning2(
+        "manifest/invalid-image",
+        `module ${module}: image '${clip(escapeControls(settings.image), 120)}' is not a valid image reference such as mcr.microsoft.com/azureiotedge-agent:1.5`,
+        {
+          file,
+          path: [...path12, "image"]
+        }
+      )
+    );
+  }
+}
+var COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+var DOMAIN_PART = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+var TAG = "[\\w][\\w.-]{0,127}";
+var DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+var REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
+function isImageReference(image) {
+  return image.length <= 512 && REFERENCE.test(image);
+}
+function routeProblem(route) {
+  const text = route.trim();
+  const from = /^FROM\s+/i.exec(text);
+  if (!from) return `'${clip(escapeControls(text), 60)}' does not start with FROM: write FROM <source> [WHERE <condition>] INTO <sink>`;
+  const into = /\s+INTO\s+/gi;
+  let last = null;
+  for (let m = into.exec(text); m; m = into.exec(text)) last = m;
+  if (!last) return "has no INTO <sink>: write FROM <source> [WHERE <condition>] INTO <sink>";
+  const middle = text.slice(from[0].length, last.index);
+  const sink = text.slice(last.index + last[0].length).trim();
+  const where = /(?:^|\s+)WHERE(?:\s+|$)/i.exec(middle);
+  const source = (where ? middle.slice(0, where.index) : middle).trim();
+  if (source === "") return "has no source after FROM: e.g. FROM /messages/* or FROM /messages/modules/<module>/outputs/<output>";
+  if (!source.startsWith("/") || /\s/.test(source))
+    return `source '${clip(escapeControls(source), 60)}' is not a path such as /messages/* or /messages/modules/<module>/outputs/<output>`;
+  if (where && middle.slice(where.index + where[0].length).trim() === "") return "has WHERE without a condition";
+  if (sink === "") return 'has no sink after INTO: e.g. $upstream or BrokeredEndpoint("/modules/<module>/inputs/<input>")';
+  if (!/^\$upstream$/i.test(sink) && !/^BrokeredEndpoint\s*\(\s*"[^"]+"\s*\)$/i.test(sink)) {
+    return `sink '${clip(escapeControls(sink), 60)}' is neither $upstream nor BrokeredEndpoint("/modules/<module>/inputs/<input>")`;
+  }
+  return void 0;
+}
+function escapeControls(text) {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 // src/core/manifest/limits.ts
 var MAX_MODULES = 50;
 var MAX_EDGE_AGENT_DESIRED_BYTES = 32 * 1024;
 var MAX_PROPERTY_VALUE_BYTES = 4 * 1024;
-var isObject2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var isObject3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var MODULES_PATH = ["content", "modulesContent", "$edgeAgent", "properties.desired"];
 function checkManifestLimits(deployment) {
   const diagnostics = [];
   const file = deployment.file;
   const agent = deployment.modulesContent.$edgeAgent;
-  const desired2 = isObject2(agent) && isObject2(agent["properties.desired"]) ? agent["properties.desired"] : void 0;
-  const modules = desired2 && isObject2(desired2.modules) ? desired2.modules : {};
+  const desired2 = isObject3(agent) && isObject3(agent["properties.desired"]) ? agent["properties.desired"] : void 0;
+  const modules = desired2 && isObject3(desired2.modules) ? desired2.modules : {};
   const moduleCount = Object.keys(modules).length;
   if (moduleCount > MAX_MODULES) {
     diagnostics.push(
@@ -57355,9 +57832,9 @@ function checkManifestLimits(deployment) {
       );
     }
     for (const group of ["systemModules", "modules"]) {
-      const list2 = isObject2(desired2[group]) ? desired2[group] : {};
+      const list2 = isObject3(desired2[group]) ? desired2[group] : {};
       for (const [name, module] of Object.entries(list2)) {
-        const settings = isObject2(module) && isObject2(module.settings) ? module.settings : void 0;
+        const settings = isObject3(module) && isObject3(module.settings) ? module.settings : void 0;
         if (!settings || !("createOptions" in settings)) continue;
         const length = createOptionsString(settings.createOptions).length;
         if (length > CREATE_OPTIONS_CHUNK * MAX_CREATE_OPTIONS_CHUNKS) {
@@ -57386,7 +57863,7 @@ function checkManifestLimits(deployment) {
       }
     } else if (Array.isArray(value2)) {
       value2.forEach((v, i) => walk2(v, [...path12, i]));
-    } else if (isObject2(value2)) {
+    } else if (isObject3(value2)) {
       for (const [k2, v] of Object.entries(value2)) walk2(v, [...path12, k2]);
     }
   };
@@ -57446,6 +57923,7 @@ function buildDeployment(file, value2) {
       })
     );
   }
+  if (isRecord(doc.content)) append(diagnostics, checkManifest(file, doc.content.modulesContent));
   const priority = doc.priority;
   const validPriority = typeof priority === "number" && Number.isInteger(priority) && priority >= 0 && priority <= 2147483647;
   if (!validPriority || Number.isNaN(createdAtMs)) return { expr, diagnostics };
@@ -57464,6 +57942,7 @@ function buildDeployment(file, value2) {
 }
 var isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function stringRecord(v) {
+  if (isBare(v) && Object.values(v).every((x2) => typeof x2 === "string")) return v;
   const out = record();
   for (const [k2, x2] of Object.entries(v)) if (typeof x2 === "string") out[k2] = x2;
   return out;
@@ -58604,9 +59083,10 @@ var deploymentSchema = {
         "schemaVersion": {
           "enum": [
             "1.0",
-            "1.1"
+            "1.1",
+            "1.1.0"
           ],
-          "description": 'The $edgeAgent schema version: "1.0" or "1.1" (quote it).'
+          "description": 'The $edgeAgent schema version: "1.0", "1.1" or "1.1.0" (quote it).'
         },
         "runtime": {
           "type": "object",
@@ -58647,7 +59127,9 @@ var deploymentSchema = {
                         "type": "string"
                       },
                       "address": {
-                        "type": "string"
+                        "type": "string",
+                        "pattern": "^[^\\s]+$",
+                        "description": "A registry address such as myregistry.azurecr.io, without whitespace."
                       }
                     }
                   }
@@ -58710,15 +59192,26 @@ var deploymentSchema = {
             "object",
             "string"
           ],
-          "description": "Docker create options, as an object or a JSON string; rendered as a JSON string split into 512-character chunks."
+          "description": "Docker create options, as an object or a JSON string; rendered as a JSON string split into 512-character chunks (createOptions, createOptions01 … createOptions07)."
+        },
+        "digest": {
+          "type": "string",
+          "pattern": "^sha256:[0-9a-f]{64}$",
+          "description": "The image digest that pins the image: sha256: and 64 lowercase hex digits."
+        }
+      },
+      "patternProperties": {
+        "^createOptions0[1-7]$": {
+          "type": "string",
+          "description": "A chunk of an already-chunked createOptions string (createOptions01 … createOptions07): contiguous, each a string."
         }
       }
     },
     "env": {
       "type": "object",
       "propertyNames": {
-        "pattern": "^[A-Za-z_][A-Za-z0-9_.-]*$",
-        "description": "Environment variable names are letters, digits, _, . and -, starting with a letter or _."
+        "pattern": "^[^+#$\\s.]+$",
+        "description": "Environment variable names have no +, #, $, ., spaces or control characters (IoT Edge's own rule)."
       },
       "additionalProperties": {
         "type": "object",
@@ -58875,9 +59368,10 @@ var deploymentSchema = {
           "enum": [
             "1.0",
             "1.1",
-            "1.2"
+            "1.2",
+            "1.3"
           ],
-          "description": 'The $edgeHub schema version: "1.0", "1.1" or "1.2" (quote it).'
+          "description": 'The $edgeHub schema version: "1.0", "1.1", "1.2" or "1.3" (quote it).'
         },
         "routes": {
           "type": "object",
@@ -58891,13 +59385,28 @@ var deploymentSchema = {
           "properties": {
             "timeToLiveSecs": {
               "type": "integer",
-              "minimum": 0,
-              "maximum": 4294967295
+              "minimum": -1,
+              "maximum": 2147483647,
+              "description": "Seconds edgeHub keeps messages it could not deliver; -1 keeps them without a time limit."
+            },
+            "storeLimits": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "maxSizeBytes": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
             }
           }
         },
         "mqttBroker": {
           "type": "object"
+        },
+        "integrity": {
+          "type": "object",
+          "description": "The signed-manifest section ($edgeHub schemaVersion 1.3)."
         }
       },
       "if": {
@@ -58981,7 +59490,13 @@ function compiled() {
   return validateDeployment ??= compile(deploymentSchema2());
 }
 var pointer = (instancePath) => instancePath === "" ? [] : instancePath.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-var show2 = (v) => typeof v === "string" ? `'${v}'` : JSON.stringify(v) ?? String(v);
+var show2 = (v) => {
+  if (typeof v === "string") return `'${clipText(v)}'`;
+  if (typeof v === "object" && v !== null) return Array.isArray(v) ? `a list of ${v.length}` : "a mapping";
+  return String(v);
+};
+var clipText = (text, max = 200) => text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+var MAX_SCHEMA_DIAGNOSTICS = 100;
 function describe2(e, value2) {
   const description = e.parentSchema?.description;
   const found = value2 === void 0 ? "" : ` (found ${show2(value2)})`;
@@ -58990,7 +59505,7 @@ function describe2(e, value2) {
       return `missing required key '${e.params.missingProperty}': add it`;
     case "additionalProperties": {
       const allowed = Object.keys(e.parentSchema?.properties ?? {});
-      return `unknown key '${e.params.additionalProperty}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(", ")})` : ""}`;
+      return `unknown key '${clipText(String(e.params.additionalProperty), 80)}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(", ")})` : ""}`;
     }
     case "enum":
       return `must be one of ${e.params.allowedValues.map(show2).join(", ")}${found}`;
@@ -59029,10 +59544,15 @@ function checkSchema(validate2, file, value2) {
   const errors = (validate2.errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "propertyNames");
   const out = [];
   const seen = /* @__PURE__ */ new Set();
+  const summaries = new Set(errors.filter((o) => o.keyword === "oneOf" || o.keyword === "anyOf").map((o) => o.instancePath));
+  const parents = /* @__PURE__ */ new Set();
+  for (const o of errors) for (let p = o.instancePath, i = p.lastIndexOf("/"); i > 0; p = p.slice(0, i), i = p.lastIndexOf("/")) parents.add(p.slice(0, i));
+  for (const o of errors) if (o.instancePath !== "") parents.add("");
+  let dropped = 0;
   for (const e of errors) {
     const path12 = pointer(e.instancePath);
-    const summarised = errors.some((o) => (o.keyword === "oneOf" || o.keyword === "anyOf") && o.instancePath === e.instancePath);
-    const deeper = errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`));
+    const summarised = summaries.has(e.instancePath);
+    const deeper = parents.has(e.instancePath);
     if (summarised && deeper) continue;
     if (summarised && e.keyword !== "oneOf" && e.keyword !== "anyOf") continue;
     const badKey = e.propertyName;
@@ -59043,9 +59563,16 @@ function checkSchema(validate2, file, value2) {
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${badKey}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path12))}`;
+    const message = badKey !== void 0 ? `key '${clipText(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path12))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
+    if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {
+      dropped++;
+      continue;
+    }
     out.push(error2("schema/invalid", message, { file, path: where, key: pointsAtKey }));
+  }
+  if (dropped > 0) {
+    out.push(error2("schema/invalid", `and ${dropped} more schema errors in this file: fix the ones above first`, { file }));
   }
   return out;
 }
@@ -59088,6 +59615,7 @@ var Positions = class {
     return { severity, code: code2, message, file, line, column: col, excerpt };
   }
 };
+var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
 function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
   let text = "";
   let doc;
@@ -59115,11 +59643,17 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
     });
     return result(void 0);
   }
-  text = stripBom(decoder.decode(bytes));
-  const bad = text.indexOf("�");
-  if (bad >= 0 && !hasRealReplacementChar(bytes)) {
-    report("file/invalid-utf8", "file is not valid UTF-8 here: save it as UTF-8", bad);
-    return result(void 0);
+  text = decodeText(bytes);
+  if (text.includes("�")) {
+    const badByte = firstInvalidUtf8(bytes);
+    if (badByte >= 0) {
+      report(
+        "file/invalid-utf8",
+        `byte ${badByte} (0x${bytes[badByte].toString(16).padStart(2, "0")}) is not valid UTF-8: save the file as UTF-8`,
+        decodeText(bytes.subarray(0, badByte)).length
+      );
+      return result(void 0);
+    }
   }
   for (let lineStart = 0; lineStart <= text.length; ) {
     const nl = text.indexOf("\n", lineStart);
@@ -59133,31 +59667,85 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
   const fastValue = fast?.(text);
   if (fastValue !== void 0) return fastFile(file, bytes, limits, fastValue);
   try {
-    doc = (0, import_yaml.parseDocument)(text, { uniqueKeys: true, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
+    doc = (0, import_yaml.parseDocument)(text, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
   } catch (e) {
-    report("yaml/syntax", `could not parse the YAML: ${e.message}`, 0);
+    if (e instanceof RangeError) report("yaml/too-deep", tooDeep(limits), deepestOffset(text, limits.maxDepth));
+    else report("yaml/syntax", `could not parse the YAML: ${clip2(e.message)}`, 0);
     return result(void 0);
   }
   for (const e of doc.errors) {
-    const code2 = e.code === "DUPLICATE_KEY" ? "yaml/duplicate-key" : "yaml/syntax";
-    report(code2, yamlMessage(e.message), e.pos[0]);
+    if (/call stack/i.test(e.message)) report("yaml/too-deep", tooDeep(limits), deepestOffset(text, limits.maxDepth) || e.pos[0]);
+    else report(e.code === "DUPLICATE_KEY" ? "yaml/duplicate-key" : "yaml/syntax", yamlMessage(e.message), e.pos[0]);
   }
   for (const w of doc.warnings) report("yaml/warning", yamlMessage(w.message), w.pos[0], "warning");
-  if (doc.errors.length > 0) return result(void 0);
+  if (doc.errors.length > 0) {
+    const partial = new Converter(text.length, limits);
+    try {
+      if (doc.contents) partial.convert(doc.contents);
+    } catch {
+    }
+    for (const p of partial.problems) if (p.code === "yaml/duplicate-key") report(p.code, p.message, p.offset);
+    return result(void 0);
+  }
   if (doc.contents === null || (0, import_yaml.isScalar)(doc.contents) && doc.contents.value === null) return result(null, true);
+  const converter = new Converter(text.length, limits);
   try {
-    return result(new Converter(text.length, limits).convert(doc.contents));
+    const value2 = converter.convert(doc.contents);
+    for (const p of converter.problems) report(p.code, p.message, p.offset);
+    return result(converter.problems.length > 0 ? void 0 : value2);
   } catch (e) {
+    for (const p of converter.problems) report(p.code, p.message, p.offset);
     if (e instanceof Abort) {
       report(e.code, e.message, e.offset);
       return result(void 0);
     }
     if (e instanceof RangeError) {
-      report("yaml/too-deep", "the document is nested too deeply to read", 0);
+      report("yaml/too-deep", tooDeep(limits), deepestOffset(text, limits.maxDepth));
       return result(void 0);
     }
     throw e;
   }
+}
+var duplicateMessage = (name) => `duplicate key '${clip2(name, 80)}': a key may appear once in a mapping`;
+var tooDeep = (limits) => `nesting is deeper than ${limits.maxDepth} levels: flatten the document`;
+var clip2 = (text, max = 200) => text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+function deepestOffset(text, maxDepth) {
+  const indents = [];
+  let flow = 0;
+  let quote = 0;
+  for (let i = 0, lineStart = 0, atLineStart = true; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      lineStart = i + 1;
+      atLineStart = true;
+      continue;
+    }
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+      continue;
+    }
+    if (atLineStart && flow === 0) {
+      if (c === 32) continue;
+      atLineStart = false;
+      if (c === 35) continue;
+      const indent = i - lineStart;
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+    }
+    atLineStart = false;
+    const before = i === lineStart ? 32 : text.charCodeAt(i - 1);
+    if ((c === 34 || c === 39) && (before === 32 || before === 91 || before === 123 || before === 44 || before === 58)) quote = c;
+    else if (c === 91 || c === 123) flow++;
+    else if (c === 93 || c === 125) flow = Math.max(0, flow - 1);
+    else if (c === 45 && text.charCodeAt(i + 1) === 32 && flow === 0) indents.push(i + 2 - lineStart);
+    else if (c === 35 && text.charCodeAt(i - 1) === 32) {
+      const nl = text.indexOf("\n", i);
+      i = (nl < 0 ? text.length : nl) - 1;
+      continue;
+    }
+    if (indents.length + flow > maxDepth + 1) return i;
+  }
+  return 0;
 }
 function fastFile(file, bytes, limits, value2) {
   return reparsedFile(file, bytes, limits, value2, false, []);
@@ -59165,7 +59753,7 @@ function fastFile(file, bytes, limits, value2) {
 function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
   let slow;
   let text;
-  const decoded = () => text ??= stripBom(decoder.decode(bytes));
+  const decoded = () => text ??= decodeText(bytes);
   const positions = new Positions(decoded);
   return {
     file,
@@ -59174,6 +59762,8 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
     diagnostics,
     place: (d3) => {
       const path12 = d3.location?.path ?? [];
+      const entry = d3.location ? placeInEntry(d3, decoded, value2) : void 0;
+      if (entry !== void 0) return positions.place(file, d3, entry);
       const hint2 = hints && path12.length <= 1 ? hints[path12.length === 0 ? "" : String(path12[0])] : void 0;
       if (!hint2) return (slow ??= readYaml(file, bytes, limits)).place(d3);
       const scalar = path12.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path12[0])] : void 0;
@@ -59182,7 +59772,45 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
     }
   };
 }
+function placeInEntry(d3, text, value2) {
+  const offsets = typeof value2 === "object" && value2 !== null ? value2[ENTRY_OFFSETS] : void 0;
+  const path12 = d3.location?.path ?? [];
+  if (!offsets || path12[0] !== "devices" || typeof path12[1] !== "number" || path12[1] >= offsets.length) return void 0;
+  const from = offsets[path12[1]];
+  const snippet = text().slice(from, offsets[path12[1] + 1] ?? text().length);
+  const doc = (0, import_yaml.parseDocument)(snippet, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
+  if (doc.errors.length > 0 || !(0, import_yaml.isSeq)(doc.contents)) return void 0;
+  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path12.slice(2)] });
+}
 var stripBom = (text) => text.charCodeAt(0) === 65279 ? text.slice(1) : text;
+function decodeText(bytes) {
+  const text = stripBom(decoder.decode(bytes));
+  return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
+}
+function firstInvalidUtf8(bytes) {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    if (b < 128) {
+      i++;
+      continue;
+    }
+    let n;
+    let min;
+    if (b >= 194 && b <= 223) [n, min] = [1, 128];
+    else if (b >= 224 && b <= 239) [n, min] = [2, 2048];
+    else if (b >= 240 && b <= 244) [n, min] = [3, 65536];
+    else return i;
+    let cp = b & 63 >> n;
+    for (let k2 = 1; k2 <= n; k2++) {
+      const c = bytes[i + k2];
+      if (c === void 0 || (c & 192) !== 128) return i;
+      cp = cp << 6 | c & 63;
+    }
+    if (cp < min || cp > 1114111 || cp >= 55296 && cp <= 57343) return i;
+    i += n + 1;
+  }
+  return -1;
+}
 function hintsOf(doc) {
   const hints = record();
   hints[""] = { key: start(doc.contents), start: start(doc.contents), end: start(doc.contents) };
@@ -59195,14 +59823,8 @@ function hintsOf(doc) {
   }
   return hints;
 }
-function hasRealReplacementChar(bytes) {
-  for (let i = 0; i + 2 < bytes.length; i++) {
-    if (bytes[i] === 239 && bytes[i + 1] === 191 && bytes[i + 2] === 189) return true;
-  }
-  return false;
-}
 function yamlMessage(message) {
-  return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "");
+  return clip2(message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ""));
 }
 var isMergeKey = (key) => (0, import_yaml.isScalar)(key) && (key.value === "<<" || typeof key.value === "symbol" && key.value.description === "<<") && (key.type === void 0 || key.type === import_yaml.Scalar.PLAIN);
 var start = (node) => node?.range?.[0] ?? 0;
@@ -59217,6 +59839,14 @@ var Converter = class {
   building = /* @__PURE__ */ new Set();
   expanded = 0;
   budget;
+  /**
+   * Problems that do not stop the reading (a key written twice in one mapping, a
+   * merge key on a scalar), so one does not hide the next; at most 1000.
+   */
+  problems = [];
+  problem(code2, message, offset) {
+    if (this.problems.length < 1e3) this.problems.push({ code: code2, message, offset });
+  }
   convert(node, depth = 0) {
     return this.node(node, depth).value;
   }
@@ -59250,7 +59880,8 @@ var Converter = class {
       this.building.add(node);
       const map = record();
       let size = 2;
-      for (const pair of node.items) size += this.pair(map, pair, depth);
+      const explicit = /* @__PURE__ */ new Set();
+      for (const pair of node.items) size += this.pair(map, pair, depth, explicit);
       this.building.delete(node);
       result = { value: map, size };
     } else if ((0, import_yaml.isSeq)(node)) {
@@ -59270,14 +59901,15 @@ var Converter = class {
     this.built.set(node, result);
     return result;
   }
-  pair(map, pair, depth) {
+  pair(map, pair, depth, explicit) {
     const { key, value: value2 } = pair;
     if (isMergeKey(key)) {
       const source = value2 ? this.node(value2, depth + 1) : { value: null, size: 0 };
       const sources = Array.isArray(source.value) ? source.value : [source.value];
       for (const s of sources) {
         if (typeof s !== "object" || s === null || Array.isArray(s)) {
-          throw new Abort("yaml/syntax", "a merge key (<<) takes a mapping or a list of mappings", start(value2));
+          this.problem("yaml/syntax", "a merge key (<<) takes a mapping or a list of mappings", start(value2));
+          continue;
         }
         for (const k2 of Object.keys(s)) if (!Object.hasOwn(map, k2)) map[k2] = s[k2];
       }
@@ -59287,6 +59919,8 @@ var Converter = class {
       throw new Abort("yaml/syntax", "a key must be a plain value, not a list or mapping", start(key));
     }
     const name = key === null || key.value === null ? "" : String(key.value);
+    if (explicit.has(name)) this.problem("yaml/duplicate-key", duplicateMessage(name), start(key));
+    else explicit.add(name);
     const built = value2 ? this.node(value2, depth + 1) : { value: null, size: 1 };
     map[name] = built.value;
     return name.length + built.size + 2;
@@ -59338,6 +59972,18 @@ function scalarOffset(text, from, to, value2, index2) {
 
 // src/io/deployment-reader.ts
 var WORKER_THRESHOLD = 64;
+function checkDeployment(file, value2) {
+  const content = typeof value2 === "object" && value2 !== null ? value2.content : void 0;
+  const modulesContent = typeof content === "object" && content !== null ? content.modulesContent : void 0;
+  if (!isLayered(modulesContent)) return checkDeploymentSchema(file, value2);
+  return [
+    error2(
+      "deployment/layered",
+      "this is a layered deployment (properties.desired.<path> keys instead of whole $edgeAgent/$edgeHub manifests): edgeops deploys whole manifests and does not support layered deployments yet; write the complete manifest under content.modulesContent",
+      { file, path: ["content", "modulesContent"], key: true }
+    )
+  ];
+}
 var workerUrl = new URL("./deployment-worker.js", import.meta.url);
 var fromTypeScriptSources = import.meta.url.endsWith(".ts");
 async function readDeployments(files, limits, cache) {
@@ -59362,7 +60008,7 @@ async function readFresh(inputs, limits) {
   if (!results) {
     return inputs.map(({ file, bytes }) => {
       const yaml = readYaml(file, bytes, limits);
-      return { yaml, schema: yaml.value !== void 0 && !yaml.empty ? checkDeploymentSchema(file, yaml.value) : [] };
+      return { yaml, schema: yaml.value !== void 0 && !yaml.empty ? checkDeployment(file, yaml.value) : [] };
     });
   }
   return results.map((r, i) => ({
@@ -59398,7 +60044,7 @@ import { Worker as Worker2 } from "node:worker_threads";
 // src/io/fleet-parallel-codec.ts
 var STRING = 0;
 var INT = 1;
-var NUMBER = 2;
+var NUMBER2 = 2;
 var MAP = 3;
 var LIST = 4;
 var NULL = 5;
@@ -59414,7 +60060,7 @@ function decodeValue({ tokens, strings, numbers }) {
         return strings[payload];
       case INT:
         return payload;
-      case NUMBER:
+      case NUMBER2:
         return numbers[payload];
       case MAP: {
         const out = record();
@@ -59475,6 +60121,7 @@ function scanInWorker(inputs) {
 // src/io/fleet-scanner.ts
 var GiveUp = class extends Error {
 };
+var MAX_DEPTH2 = 64;
 var giveUp = () => {
   throw new GiveUp();
 };
@@ -59512,7 +60159,7 @@ function resolvePlainUncached(s) {
   }
   return s;
 }
-var SPACE2 = 32;
+var SPACE3 = 32;
 var HASH = 35;
 var COLON = 58;
 var QUOTE = 39;
@@ -59522,8 +60169,12 @@ var RBRACE = 125;
 var COMMA = 44;
 var DASH = 45;
 var TAB = 9;
+var AMP = 38;
+var LBRACKET = 91;
+var RBRACKET = 93;
+var STAR = 42;
 var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
-var BAD_START = new Set([..."&*!|>%@`[]{},?#'\""].map((c) => c.charCodeAt(0)));
+var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
 function scanFleet(text) {
   try {
     return new Scanner(text).file();
@@ -59535,6 +60186,7 @@ function scanFleet(text) {
 var Scanner = class {
   constructor(text) {
     this.text = text;
+    this.budget = aliasBudget(text.length) / 4;
   }
   text;
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
@@ -59548,25 +60200,28 @@ var Scanner = class {
     if (key !== "devices" || this.restIsEmpty(this.end) === false) giveUp();
     const result = record();
     const devices = [];
+    const offsets = [];
     let seqIndent = -1;
     while (this.advanceToContent()) {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
+      offsets.push(this.lineStart);
       const dash = this.lineStart + indent;
-      if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE2) giveUp();
+      if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp();
       let content = dash + 2;
-      while (this.text.charCodeAt(content) === SPACE2) content++;
+      while (this.text.charCodeAt(content) === SPACE3) content++;
       if (content >= this.lineEnd) giveUp();
       if (this.text.charCodeAt(content) === LBRACE) {
-        const map = this.flowMap(content);
+        const map = this.flowMap(content, 2);
         this.expectLineEnd(this.end);
         devices.push(map);
       } else {
-        devices.push(this.blockMap(content - this.lineStart, content));
+        devices.push(this.blockMap(content - this.lineStart, content, 2));
       }
     }
     result.devices = devices.length > 0 ? devices : null;
+    Object.defineProperty(result, ENTRY_OFFSETS, { value: offsets, enumerable: false });
     return result;
   }
   /** The next content line, found by a peek and not yet consumed. */
@@ -59593,7 +60248,7 @@ var Scanner = class {
       let end = nl < 0 ? text.length : nl;
       if (text.charCodeAt(end - 1) === 13) end--;
       let i = start2;
-      while (i < end && text.charCodeAt(i) === SPACE2) i++;
+      while (i < end && text.charCodeAt(i) === SPACE3) i++;
       if (i < end && text.charCodeAt(i) === TAB) giveUp();
       if (i === end || text.charCodeAt(i) === HASH) continue;
       if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === 37)) giveUp();
@@ -59613,26 +60268,38 @@ var Scanner = class {
    * A block mapping whose keys stand at column `indent`; its first key starts at
    * `first` on the current line (after a `- `), the others on following lines.
    */
-  blockMap(indent, first) {
+  blockMap(indent, first, depth) {
+    if (depth > MAX_DEPTH2) giveUp();
     const map = record();
     let at = first;
     for (; ; ) {
       const key = this.key(at, this.lineEnd);
       if (Object.hasOwn(map, key)) giveUp();
       let i = this.end;
-      while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE2) i++;
+      while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
+      let anchor;
+      const anchorAt = i;
+      if (this.text.charCodeAt(i) === AMP) {
+        const name = this.anchorName(i + 1);
+        if (this.restIsEmpty(this.end)) {
+          anchor = name;
+          i = this.lineEnd;
+        }
+      }
       if (i >= this.lineEnd || this.text.charCodeAt(i) === HASH) {
         const next2 = this.peekIndent();
         if (next2 > indent) {
           this.advanceToContent();
           const c2 = this.lineStart + next2;
-          if (this.text.charCodeAt(c2) === DASH && this.text.charCodeAt(c2 + 1) === SPACE2) giveUp();
-          map[key] = this.blockMap(next2, c2);
+          if (this.text.charCodeAt(c2) === DASH && this.text.charCodeAt(c2 + 1) === SPACE3) giveUp();
+          map[key] = this.blockMap(next2, c2, depth + 1);
         } else {
+          if (depth + 1 > MAX_DEPTH2) giveUp();
           map[key] = null;
         }
+        if (anchor !== void 0) this.anchors.set(anchor, { value: map[key], size: Math.max(1, this.lineEnd - anchorAt) });
       } else {
-        const value2 = this.value(i, false, key !== "deviceId");
+        const value2 = this.value(i, false, key !== "deviceId", depth + 1);
         this.expectLineEnd(this.end);
         map[key] = value2;
       }
@@ -59644,7 +60311,7 @@ var Scanner = class {
       this.advanceToContent();
       at = this.lineStart + indent;
       const c = this.text.charCodeAt(at);
-      if (c === DASH && this.text.charCodeAt(at + 1) === SPACE2) giveUp();
+      if (c === DASH && this.text.charCodeAt(at + 1) === SPACE3) giveUp();
     }
   }
   /** A mapping key at `start`: plain or quoted, then `:` followed by a space or the line end. */
@@ -59659,7 +60326,7 @@ var Scanner = class {
       this.end = i + 1;
       return raw;
     }
-    if (BAD_START.has(c) || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE2 || c === SPACE2) giveUp();
+    if (BAD_START.has(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp();
     const text = this.text;
     let h = 0;
     let hashAtLast = 0;
@@ -59667,10 +60334,10 @@ var Scanner = class {
     for (i = start2; ; i++) {
       if (i >= end) return giveUp();
       const d3 = text.charCodeAt(i);
-      if (d3 === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE2)) break;
-      if (d3 === HASH && text.charCodeAt(i - 1) === SPACE2) giveUp();
+      if (d3 === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE3)) break;
+      if (d3 === HASH && text.charCodeAt(i - 1) === SPACE3) giveUp();
       h = Math.imul(h, 31) + d3 | 0;
-      if (d3 !== SPACE2) {
+      if (d3 !== SPACE3) {
         last = i + 1;
         hashAtLast = h;
       }
@@ -59702,15 +60369,49 @@ var Scanner = class {
     }
     return value2;
   }
+  anchors = /* @__PURE__ */ new Map();
+  expanded = 0;
+  budget = 0;
+  /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
+  anchorName(start2) {
+    let j2 = start2;
+    while (j2 < this.lineEnd) {
+      const d3 = this.text.charCodeAt(j2);
+      if (d3 === SPACE3 || d3 === COMMA || d3 === RBRACE) break;
+      if (!(d3 >= 48 && d3 <= 57 || d3 >= 65 && d3 <= 90 || d3 >= 97 && d3 <= 122 || d3 === 95 || d3 === DASH)) giveUp();
+      j2++;
+    }
+    if (j2 === start2) giveUp();
+    this.end = j2;
+    return this.text.slice(start2, j2);
+  }
   table = /* @__PURE__ */ new Map();
   tableSize = 0;
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
-  value(i, flow, intern = true) {
+  value(i, flow, intern, depth) {
+    if (depth > MAX_DEPTH2) giveUp();
     const c = this.text.charCodeAt(i);
+    if (c === AMP) {
+      const name = this.anchorName(i + 1);
+      const at = this.skipSpaces(this.end);
+      if (at >= this.lineEnd || this.end === at) giveUp();
+      const d3 = this.text.charCodeAt(at);
+      if (d3 === HASH || d3 === AMP || d3 === STAR || flow && (d3 === COMMA || d3 === RBRACE)) giveUp();
+      const value2 = this.value(at, flow, intern, depth);
+      this.anchors.set(name, { value: value2, size: Math.max(1, this.end - i) });
+      return value2;
+    }
+    if (c === STAR) {
+      const anchor = this.anchors.get(this.anchorName(i + 1)) ?? giveUp();
+      this.expanded += anchor.size;
+      if (this.expanded > this.budget) giveUp();
+      return anchor.value;
+    }
     if (c === QUOTE) return this.singleQuoted(i);
     if (c === DQUOTE) return this.doubleQuoted(i);
-    if (c === LBRACE) return this.flowMap(i);
-    if (BAD_START.has(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE2 || i + 1 === this.lineEnd)) giveUp();
+    if (c === LBRACE) return this.flowMap(i, depth);
+    if (c === LBRACKET) return this.flowSeq(i, depth);
+    if (BAD_START.has(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
     const text = this.text;
     const lineEnd = this.lineEnd;
     let j2 = i;
@@ -59719,7 +60420,7 @@ var Scanner = class {
     let hashAtLast = 0;
     for (; j2 < lineEnd; j2++) {
       const d3 = text.charCodeAt(j2);
-      if (d3 === SPACE2) {
+      if (d3 === SPACE3) {
         if (text.charCodeAt(j2 + 1) === HASH) break;
         h = Math.imul(h, 31) + d3 | 0;
         continue;
@@ -59727,7 +60428,7 @@ var Scanner = class {
       if (d3 === TAB) giveUp();
       if (d3 === COLON) {
         const n = text.charCodeAt(j2 + 1);
-        if (j2 + 1 === lineEnd || n === SPACE2 || flow && (n === COMMA || n === RBRACE)) giveUp();
+        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
       }
       if (flow && (d3 === COMMA || d3 === RBRACE || d3 === 91 || d3 === 93 || d3 === LBRACE)) break;
       h = Math.imul(h, 31) + d3 | 0;
@@ -59783,7 +60484,8 @@ var Scanner = class {
     return giveUp();
   }
   /** `{ key: value, ... }` on one line. */
-  flowMap(start2) {
+  flowMap(start2, depth) {
+    if (depth > MAX_DEPTH2) giveUp();
     const map = record();
     let i = this.skipSpaces(start2 + 1);
     if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
@@ -59794,7 +60496,7 @@ var Scanner = class {
       i = this.skipSpaces(this.end);
       const c = this.text.charCodeAt(i);
       if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp();
-      map[key] = this.value(i, true, key !== "deviceId");
+      map[key] = this.value(i, true, key !== "deviceId", depth + 1);
       i = this.skipSpaces(this.end);
       const sep2 = this.text.charCodeAt(i);
       if (sep2 === COMMA) {
@@ -59804,6 +60506,26 @@ var Scanner = class {
       }
       if (sep2 === RBRACE) return this.closed(map, i);
       giveUp();
+    }
+  }
+  /** `[ value, ... ]` on one line (a list is not a valid tag, but must read as yaml reads it). */
+  flowSeq(start2, depth) {
+    if (depth > MAX_DEPTH2) giveUp();
+    const list2 = [];
+    let i = this.skipSpaces(start2 + 1);
+    for (; ; ) {
+      if (i >= this.lineEnd) giveUp();
+      if (this.text.charCodeAt(i) === RBRACKET) {
+        this.end = i + 1;
+        return list2;
+      }
+      const c = this.text.charCodeAt(i);
+      if (c === COMMA || c === HASH || c === DASH || c === 63) giveUp();
+      list2.push(this.value(i, true, true, depth + 1));
+      i = this.skipSpaces(this.end);
+      const sep2 = this.text.charCodeAt(i);
+      if (sep2 === COMMA) i = this.skipSpaces(i + 1);
+      else if (sep2 !== RBRACKET) giveUp();
     }
   }
   flowKey(i) {
@@ -59818,13 +60540,13 @@ var Scanner = class {
     let j2 = i;
     while (j2 < this.lineEnd) {
       const d3 = this.text.charCodeAt(j2);
-      if (d3 === COLON && this.text.charCodeAt(j2 + 1) === SPACE2) break;
+      if (d3 === COLON && this.text.charCodeAt(j2 + 1) === SPACE3) break;
       if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === 91 || d3 === 93 || d3 === HASH || d3 === TAB || d3 === COLON) giveUp();
       j2++;
     }
     if (j2 >= this.lineEnd) giveUp();
     let end = j2;
-    while (end > i && this.text.charCodeAt(end - 1) === SPACE2) end--;
+    while (end > i && this.text.charCodeAt(end - 1) === SPACE3) end--;
     if (end - i > 1024) giveUp();
     let h = 0;
     for (let x2 = i; x2 < end; x2++) h = Math.imul(h, 31) + this.text.charCodeAt(x2) | 0;
@@ -59840,7 +60562,7 @@ var Scanner = class {
     return map;
   }
   skipSpaces(i) {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE2) i++;
+    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
     return i;
   }
   /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
@@ -59958,8 +60680,11 @@ async function loadRepository(source, options = {}) {
 }
 async function readRepository(source, options) {
   const reuse = options.sameFleetAs;
-  const [deploymentList, fleetList] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), reuse ? [] : source.list(FLEET_FOLDER)]);
+  const [listedDeployments, listedFleet] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), reuse ? [] : source.list(FLEET_FOLDER)]);
   const placed = [];
+  for (const f of [...listedDeployments ?? [], ...listedFleet ?? []]) if (f.problem) placed.push({ ...f.problem, file: f.path, line: 1, column: 1 });
+  const deploymentList = listedDeployments?.filter((f) => !f.problem);
+  const fleetList = listedFleet?.filter((f) => !f.problem);
   if (deploymentList === void 0 && fleetList === void 0) {
     placed.push({
       severity: "error",
@@ -60556,14 +61281,14 @@ function explainDevice(analysis, deviceId) {
 
 // src/core/plan/content-diff.ts
 var MAX_CONTENT_CHANGES = 50;
-var isObject3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var isObject4 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var desired = (section) => {
-  const d3 = isObject3(section) ? section["properties.desired"] : void 0;
-  return isObject3(d3) ? d3 : {};
+  const d3 = isObject4(section) ? section["properties.desired"] : void 0;
+  return isObject4(d3) ? d3 : {};
 };
 var same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 function decodeSettings(settings) {
-  if (!isObject3(settings)) return settings;
+  if (!isObject4(settings)) return settings;
   const chunks = Object.keys(settings).filter((k2) => /^createOptions(\d\d)?$/.test(k2)).sort();
   if (chunks.length === 0 || !chunks.every((k2) => typeof settings[k2] === "string")) return settings;
   const text = chunks.map((k2) => settings[k2]).join("");
@@ -60578,10 +61303,10 @@ function decodeSettings(settings) {
   out.createOptions = parsed;
   return out;
 }
-var decodeModule = (m) => isObject3(m) ? { ...m, settings: decodeSettings(m.settings) } : m;
+var decodeModule = (m) => isObject4(m) ? { ...m, settings: decodeSettings(m.settings) } : m;
 function diffValue(scope, name, path12, a, b, out) {
   if (same(a, b)) return;
-  if (isObject3(a) && isObject3(b)) {
+  if (isObject4(a) && isObject4(b)) {
     for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path12, key], a[key], b[key], out);
     return;
   }
@@ -60603,7 +61328,7 @@ function diffContent(before, after) {
   const out = [];
   const agentA = desired(before.$edgeAgent);
   const agentB = desired(after.$edgeAgent);
-  const named = (o, key) => isObject3(o[key]) ? o[key] : {};
+  const named = (o, key) => isObject4(o[key]) ? o[key] : {};
   diffNamed(
     "module",
     { ...named(agentA, "systemModules"), ...named(agentA, "modules") },
@@ -60834,7 +61559,7 @@ function verdictLine(report) {
 }
 
 // src/render/plan/why.ts
-var short = (hash) => hash.replace(/^sha256:/, "").slice(0, 12);
+var short2 = (hash) => hash.replace(/^sha256:/, "").slice(0, 12);
 function clauseChanges(before, after, code2) {
   const old = new Map(before.map((c) => [c.text, c]));
   return after.flatMap((c) => {
@@ -60872,7 +61597,7 @@ function whyLines(why2, code2) {
     const shown = why2.contentChanges.slice(0, 3).map((c) => contentChangeText(c, code2));
     const more = why2.contentChanges.length - shown.length;
     lines.push(`the manifest changed: ${shown.join("; ")}${more > 0 ? `; …and ${more} more` : ""}`);
-  } else if (why2.contentHash) lines.push(`the manifest changed (content ${short(why2.contentHash.before)} → ${short(why2.contentHash.after)})`);
+  } else if (why2.contentHash) lines.push(`the manifest changed (content ${short2(why2.contentHash.before)} → ${short2(why2.contentHash.after)})`);
   if (why2.unreadable) lines.push(`${code2(why2.unreadable)} could not be read at head, so this outcome is not certain`);
   if (why2.tagsChanged) lines.push("the device's tags changed");
   if (why2.tie) lines.push(`${code2(why2.tie[0])} and ${code2(why2.tie[1])} tie (same priority and createdAt): no deployment wins until one has a higher priority`);
@@ -61960,8 +62685,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
   const prepareVal = (parent, key, val) => {
-    const isObject7 = val !== null && typeof val === "object";
-    const hasToJSON = isObject7 && typeof val.toJSON === "function";
+    const isObject8 = val !== null && typeof val === "object";
+    const hasToJSON = isObject8 && typeof val.toJSON === "function";
     if (hasToJSON) {
       val = val.toJSON(key);
     }
@@ -62935,7 +63660,7 @@ var MissingPageInfo = class extends Error {
   }
   name = "MissingPageInfo";
 };
-var isObject4 = (value2) => Object.prototype.toString.call(value2) === "[object Object]";
+var isObject5 = (value2) => Object.prototype.toString.call(value2) === "[object Object]";
 function findPaginatedResourcePath(responseData) {
   const paginatedResourcePath = deepFindPathToProperty(
     responseData,
@@ -62950,7 +63675,7 @@ var deepFindPathToProperty = (object, searchProp, path12 = []) => {
   for (const key of Object.keys(object)) {
     const currentPath = [...path12, key];
     const currentValue = object[key];
-    if (isObject4(currentValue)) {
+    if (isObject5(currentValue)) {
       if (currentValue.hasOwnProperty(searchProp)) {
         return currentPath;
       }
@@ -68796,7 +69521,7 @@ async function commitSource(workingDirectory, context, sha) {
     const source = await gitSource(openRepository({ fs: fs3, dir: root }), sha);
     return subfolderSource(source, path9.relative(root, workingDirectory).split(path9.sep).join("/"));
   } catch (e) {
-    if (e instanceof RefError) {
+    if (e instanceof RefError || e instanceof GitDataError) {
       throw new ActionError(
         `the base commit ${sha} is not in the checkout (${e.message}): check out the whole history (actions/checkout with \`fetch-depth: 0\`)`
       );
@@ -68811,15 +69536,15 @@ async function planFromEvent(inputs, context) {
   const base = await commitSource(inputs.workingDirectory, context, sha);
   const labels = context.event.pull_request?.labels?.map((l) => l.name) ?? [];
   const result = await runPlan(base, diskSource(inputs.workingDirectory), { labels });
-  const markdown = planMarkdown(result, { title: title(context, sha), fullReportHint: `run \`edgeops plan --base ${short2(sha)} --format json\` in a clone` });
+  const markdown = planMarkdown(result, { title: title(context, sha), fullReportHint: `run \`edgeops plan --base ${short3(sha)} --format json\` in a clone` });
   return { result, markdown };
 }
-var short2 = (sha) => sha.slice(0, 7);
+var short3 = (sha) => sha.slice(0, 7);
 function title(context, base) {
   const pr = context.event.pull_request;
-  if (pr?.head?.sha && pr.base.ref) return `edgeops plan for \`${short2(pr.head.sha)}\` merged into \`${pr.base.ref}\``;
+  if (pr?.head?.sha && pr.base.ref) return `edgeops plan for \`${short3(pr.head.sha)}\` merged into \`${pr.base.ref}\``;
   const head = context.event.after ?? context.env.GITHUB_SHA;
-  return head ? `edgeops plan for \`${short2(head)}\` against \`${short2(base)}\`` : `edgeops plan against \`${short2(base)}\``;
+  return head ? `edgeops plan for \`${short3(head)}\` against \`${short3(base)}\`` : `edgeops plan against \`${short3(base)}\``;
 }
 async function comment(inputs, context, result, markdown) {
   if (!inputs.comment || !isPullRequest(context.eventName)) return [];
@@ -69072,7 +69797,7 @@ function failingDeployments(deployments, percent) {
 }
 
 // src/io/reports/iothub.ts
-var isObject5 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var isObject6 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function edgeAgentDesired(desired2) {
   const { $metadata: _metadata, $version: _version, ...content } = desired2;
   return content;
@@ -69082,9 +69807,9 @@ function modulesOf(reported) {
   const out = record();
   let any = false;
   for (const group of [reported.systemModules, reported.modules]) {
-    if (!isObject5(group)) continue;
+    if (!isObject6(group)) continue;
     for (const [name, module] of Object.entries(group)) {
-      if (!isObject5(module)) continue;
+      if (!isObject6(module)) continue;
       any = true;
       out[name] = {
         runtimeStatus: typeof module.runtimeStatus === "string" ? module.runtimeStatus : "unknown",
@@ -69097,9 +69822,9 @@ function modulesOf(reported) {
 }
 function reportedAtOf(reported) {
   const metadata = reported.$metadata;
-  if (!isObject5(metadata)) return void 0;
+  if (!isObject6(metadata)) return void 0;
   const status2 = metadata.lastDesiredStatus;
-  const at = isObject5(status2) && typeof status2.$lastUpdated === "string" ? status2.$lastUpdated : metadata.$lastUpdated;
+  const at = isObject6(status2) && typeof status2.$lastUpdated === "string" ? status2.$lastUpdated : metadata.$lastUpdated;
   return typeof at === "string" ? at : void 0;
 }
 function reportOfTwin(twin, contentHashOf2) {
@@ -69107,12 +69832,12 @@ function reportOfTwin(twin, contentHashOf2) {
   if (typeof deviceId !== "string" || deviceId === "") return { problem: "no deviceId" };
   if (twin.moduleId !== void 0 && twin.moduleId !== "$edgeAgent") return { problem: `module ${String(twin.moduleId)} is not $edgeAgent` };
   const properties = twin.properties;
-  if (!isObject5(properties) || !isObject5(properties.desired)) return { problem: "no properties.desired" };
+  if (!isObject6(properties) || !isObject6(properties.desired)) return { problem: "no properties.desired" };
   const { desired: desired2 } = properties;
-  const reported = isObject5(properties.reported) ? properties.reported : {};
+  const reported = isObject6(properties.reported) ? properties.reported : {};
   const status2 = reported.lastDesiredStatus;
   if (status2 === void 0) return void 0;
-  if (!isObject5(status2) || typeof status2.code !== "number" || !Number.isInteger(status2.code)) {
+  if (!isObject6(status2) || typeof status2.code !== "number" || !Number.isInteger(status2.code)) {
     return { problem: "properties.reported.lastDesiredStatus has no numeric code" };
   }
   const version = desired2.$version;
@@ -69217,12 +69942,12 @@ function desiredContentLookup(analysis) {
   const byDesired = /* @__PURE__ */ new Map();
   for (const d3 of analysis.repository.deployments) {
     const agent = renderModulesContent(d3.modulesContent).$edgeAgent;
-    const desired2 = isObject6(agent) ? agent["properties.desired"] : void 0;
-    if (isObject6(desired2)) byDesired.set(edgeAgentDesiredKey(desired2), contentHashOf(d3));
+    const desired2 = isObject7(agent) ? agent["properties.desired"] : void 0;
+    if (isObject7(desired2)) byDesired.set(edgeAgentDesiredKey(desired2), contentHashOf(d3));
   }
-  return (desired2) => isObject6(desired2) ? byDesired.get(edgeAgentDesiredKey(desired2)) : void 0;
+  return (desired2) => isObject7(desired2) ? byDesired.get(edgeAgentDesiredKey(desired2)) : void 0;
 }
-var isObject6 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var isObject7 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 async function* single(items) {
   for await (const item of items) yield [item];
 }

@@ -6,7 +6,7 @@ import { isBare } from '../src/core/record.js';
 import { scanFleet } from '../src/io/fleet-scanner.js';
 import { loadRepository } from '../src/usecases/load.js';
 import { memorySource } from '../src/io/source.js';
-import { readYaml } from '../src/io/yaml.js';
+import { ENTRY_OFFSETS, readYaml } from '../src/io/yaml.js';
 
 const viaYaml = (text: string) => readYaml('f.yaml', new TextEncoder().encode(text)).value;
 /** JSON with NaN/Infinity/-0 made visible, so equality is exact. */
@@ -87,6 +87,65 @@ describe('fleet scanner: differential against yaml', () => {
     ['flow without space after colon', 'devices:\n  - {deviceId:d1}\n'],
     ['long key', `devices:\n  - deviceId: d1\n    tags: { ${'k'.repeat(1100)}: 1 }\n`],
   ])('gives up, or agrees, on %s', (_name, text) => expectSame(text, false));
+
+  it.each([
+    ['an anchored flow map and its alias', 'devices:\n  - deviceId: a\n    tags: &c { env: prod, n: 1 }\n  - deviceId: b\n    tags: *c\n'],
+    [
+      'an anchored block map, an anchored scalar, aliases in flow',
+      'devices:\n  - deviceId: a\n    tags: &c\n      env: prod\n      x: &v 3\n  - { deviceId: b, tags: *c }\n  - { deviceId: c, tags: { y: *v, z: &w x y, q: *w } }\n',
+    ],
+    ['an anchor on nothing', 'devices:\n  - deviceId: a\n    tags: &c\n  - deviceId: b\n    tags: *c\n'],
+  ])('reads anchors and aliases as the loader does: %s', (_name, text) => {
+    expectSame(text, true);
+    const fast = scanFleet(text) as { devices: { tags: unknown }[] };
+    // An alias is the anchored value itself, as in the loader.
+    expect(fast.devices[1].tags).toBe(fast.devices[0].tags);
+  });
+
+  it.each([
+    ['a recursive alias', 'devices:\n  - deviceId: a\n    tags: { x: &r { y: *r } }\n'],
+    ['an unknown alias', 'devices:\n  - deviceId: a\n    tags: *nope\n'],
+    ['a billion laughs', `a: &a0 [x]\ndevices:\n  - deviceId: a\n    tags: { ${Array.from({ length: 10 }, (_, i) => `k${i}: *a0`).join(', ')} }\n`],
+    [
+      'aliases past the budget',
+      `devices:\n  - deviceId: a\n    tags: &big { ${Array.from({ length: 200 }, (_, i) => `k${i}: ${'v'.repeat(100)}`).join(', ')} }\n${Array.from({ length: 2000 }, (_, i) => `  - { deviceId: d${i}, tags: *big }`).join('\n')}\n`,
+    ],
+  ])('gives up on %s, and yaml decides', (_name, text) => {
+    expect(scanFleet(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['flow lists', 'devices:\n  - deviceId: a\n    tags: { env: [prod, "x", 1, [], [a, [b]], { k: v }], e: [] , t: [a, ] }\n'],
+    ['a list as a block value', 'devices:\n  - deviceId: a\n    tags:\n      env: [prod, test]\n'],
+  ])('reads %s as yaml does', (_name, text) => expectSame(text, true));
+
+  it.each([
+    ['a list as a key', 'devices:\n  - [a]: 1\n'],
+    ['a pair in a list', 'devices:\n  - deviceId: a\n    tags: { x: [a: 1] }\n'],
+    ['a quoted pair in a list', 'devices:\n  - deviceId: a\n    tags: { x: ["a": 1] }\n'],
+    ['a list over lines', 'devices:\n  - deviceId: a\n    tags: { x: [a,\n      b] }\n'],
+  ])('gives up, or agrees, on %s', (_name, text) => expectSame(text, false));
+
+  it('places a diagnostic about one device by parsing that device alone, where yaml would', () => {
+    const text =
+      "devices:\n  - deviceId: a\n    tags:\n      env: prod\n  # note\n  - { deviceId: 'b b', tags: { x: { y: 1 } } }\n\n  - deviceId: c\n    tags: { env: 'p r o d' }\n";
+    const bytes = new TextEncoder().encode(text);
+    const fast = readYaml('f.yaml', bytes, undefined, scanFleet);
+    const slow = readYaml('f.yaml', bytes);
+    const offsets = (fast.value as { [ENTRY_OFFSETS]?: number[] })[ENTRY_OFFSETS]!;
+    expect(offsets.map((o) => text.slice(o, o + 5))).toEqual(['  - d', '  - {', '  - d']);
+    for (const location of [
+      { file: 'f.yaml', path: ['devices', 0, 'tags', 'env'] },
+      { file: 'f.yaml', path: ['devices', 1, 'deviceId'] },
+      { file: 'f.yaml', path: ['devices', 1, 'tags', 'x', 'y'], key: true },
+      { file: 'f.yaml', path: ['devices', 2, 'tags', 'env'], index: 2 },
+      { file: 'f.yaml', path: ['devices', 2] },
+    ]) {
+      const d = { severity: 'error' as const, code: 'fleet/invalid-tag' as const, message: 'm', location };
+      const { line, column } = fast.place(d);
+      expect({ line, column }).toEqual({ line: slow.place(d).line, column: slow.place(d).column });
+    }
+  });
 
   it('random fleets in random scalar styles', () => {
     const style = fc.constantFrom('plain', 'single', 'double', 'flow');

@@ -12,7 +12,7 @@ const literal = fc.oneof(
   fc.constantFrom('true', 'false'),
 );
 const property = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom('tags.a', 'tags.B', 'tags.site.n', 'tags.site', 'tags.missing') },
+  { weight: 5, arbitrary: fc.constantFrom('tags.a', 'tags.B', 'tags.site.n', 'tags.site', 'tags.missing', 'tags.[[a]]', 'tags.site.[[n]]') },
   { weight: 1, arbitrary: fc.constant('deviceId') },
 );
 const op = fc.constantFrom('=', '!=', '<>', '<', '>', '<=', '>=');
@@ -24,6 +24,7 @@ const { condition } = fc.letrec<{ condition: string; leaf: string }>((tie) => ({
     fc.tuple(op, deviceIdLiteral).map(([o, l]) => `deviceId ${o} ${l}`),
     fc.tuple(literal, op, property).map(([l, o, p]) => `${l} ${o} ${p}`),
     fc.tuple(property, fc.constantFrom('IN', 'NIN'), fc.array(literal, { minLength: 1, maxLength: 3 })).map(([p, k, ls]) => `${p} ${k} [${ls.join(', ')}]`),
+    fc.tuple(fc.constantFrom('IN', 'NIN'), fc.array(deviceIdLiteral, { minLength: 1, maxLength: 4 })).map(([k, ls]) => `deviceId ${k} [${ls.join(', ')}]`),
     property.map((p) => `IS_DEFINED(${p})`),
   ),
   condition: fc.oneof(

@@ -1,7 +1,7 @@
 /** The commits a plan compares: the event's base, read with isomorphic-git from the checkout. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { gitSource, openRepository, RefError } from '../io/git.js';
+import { GitDataError, gitSource, openRepository, RefError } from '../io/git.js';
 import { memorySource, type Source } from '../io/source.js';
 import { subfolderSource } from '../io/subfolder.js';
 import { isPullRequest, repositoryRoot, type ActionContext } from './context.js';
@@ -34,7 +34,7 @@ export async function commitSource(workingDirectory: string, context: ActionCont
     const source = await gitSource(openRepository({ fs, dir: root }), sha);
     return subfolderSource(source, path.relative(root, workingDirectory).split(path.sep).join('/'));
   } catch (e) {
-    if (e instanceof RefError) {
+    if (e instanceof RefError || e instanceof GitDataError) {
       throw new ActionError(
         `the base commit ${sha} is not in the checkout (${e.message}): check out the whole history (actions/checkout with \`fetch-depth: 0\`)`,
       );

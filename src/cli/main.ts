@@ -69,7 +69,8 @@ export async function run(argv: readonly string[], context: CliContext): Promise
       ctx.stderr.write(`edgeops ${name}: ${e.message}\nRun 'edgeops ${name} --help' for usage.\n`);
       return EXIT_USAGE;
     }
-    if (e instanceof OperationError) {
+    // Missing or damaged git data (GitDataError, matched by name so the git module loads only when used): an error of the run.
+    if (e instanceof OperationError || (e instanceof Error && e.name === 'GitDataError')) {
       ctx.stderr.write(`edgeops ${name}: ${e.message}\n`);
       return EXIT_INVALID;
     }

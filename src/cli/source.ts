@@ -5,7 +5,7 @@ import { diskSource } from '../io/disk.js';
 import type { GitRepository } from '../io/git.js';
 import { findGitRoot } from '../io/git-root.js';
 import { ignoredEntry, type Source } from '../io/source.js';
-import { OperationError, type CliContext } from './context.js';
+import { OperationError, UsageError, type CliContext } from './context.js';
 
 // One handle per git repository for the command's run: a plan's base and head share the pack cache.
 const repositories = new Map<string, GitRepository>();
@@ -23,13 +23,15 @@ export async function openSource(ctx: CliContext, repo: string, ref: string | un
     return found && found.prefix !== '' ? { ...disk, pathPrefix: found.prefix } : disk;
   }
   // isomorphic-git is loaded only to read commits.
-  const { gitSource, openRepository, RefError, subfolderSource, withIgnored } = await import('../io/git.js');
+  const { gitSource, InvalidRefError, openRepository, RefError, subfolderSource, withIgnored } = await import('../io/git.js');
   const root = found?.root ?? dir;
   let handle = repositories.get(root);
   if (!handle) repositories.set(root, (handle = openRepository({ fs, dir: root })));
   try {
     return subfolderSource(withIgnored(await gitSource(handle, ref), handle), found?.prefix ?? '');
   } catch (e) {
+    // `../../x` is not a ref name: a usage mistake (exit 2), never read as a path.
+    if (e instanceof InvalidRefError) throw new UsageError(e.message);
     // The command line was right; the repository does not have that ref: exit 1, not 2.
     if (e instanceof RefError) throw new OperationError(e.message);
     throw e;

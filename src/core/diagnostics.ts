@@ -17,8 +17,10 @@ export type DiagnosticCode =
   | 'file/empty'
   | 'file/unreadable'
   | 'file/unknown'
+  | 'file/symlink'
   | 'file/ignored'
   | 'repository/not-found'
+  | 'repository/not-a-folder'
   // YAML
   | 'yaml/syntax'
   | 'yaml/duplicate-key'
@@ -40,6 +42,13 @@ export type DiagnosticCode =
   | 'deployment/value-too-large'
   | 'deployment/targets-nothing'
   | 'deployment/shadowed'
+  | 'deployment/layered'
+  // manifests (content.modulesContent)
+  | 'manifest/invalid-chunks'
+  | 'manifest/invalid-twin-key'
+  | 'manifest/invalid-create-options'
+  | 'manifest/invalid-route'
+  | 'manifest/invalid-image'
   // target conditions
   | 'condition/empty'
   | 'condition/too-long'

@@ -30,6 +30,11 @@ export interface DeviceExplanation {
   readonly reason: WinReason;
   /** In precedence order. */
   readonly deployments: readonly DeploymentVerdict[];
+  /**
+   * Set when the winner's manifest has errors: it still wins (IoT Hub does not
+   * validate content either), but what it would push is not what IoT Edge accepts.
+   */
+  readonly winnerManifest?: { readonly errors: number; readonly first: string; readonly line: number };
 }
 
 /** `undefined` when the fleet has no such device. */

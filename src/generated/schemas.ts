@@ -134,9 +134,10 @@ export const deploymentSchema: Record<string, unknown> = {
         "schemaVersion": {
           "enum": [
             "1.0",
-            "1.1"
+            "1.1",
+            "1.1.0"
           ],
-          "description": "The $edgeAgent schema version: \"1.0\" or \"1.1\" (quote it)."
+          "description": "The $edgeAgent schema version: \"1.0\", \"1.1\" or \"1.1.0\" (quote it)."
         },
         "runtime": {
           "type": "object",
@@ -177,7 +178,9 @@ export const deploymentSchema: Record<string, unknown> = {
                         "type": "string"
                       },
                       "address": {
-                        "type": "string"
+                        "type": "string",
+                        "pattern": "^[^\\s]+$",
+                        "description": "A registry address such as myregistry.azurecr.io, without whitespace."
                       }
                     }
                   }
@@ -240,15 +243,26 @@ export const deploymentSchema: Record<string, unknown> = {
             "object",
             "string"
           ],
-          "description": "Docker create options, as an object or a JSON string; rendered as a JSON string split into 512-character chunks."
+          "description": "Docker create options, as an object or a JSON string; rendered as a JSON string split into 512-character chunks (createOptions, createOptions01 … createOptions07)."
+        },
+        "digest": {
+          "type": "string",
+          "pattern": "^sha256:[0-9a-f]{64}$",
+          "description": "The image digest that pins the image: sha256: and 64 lowercase hex digits."
+        }
+      },
+      "patternProperties": {
+        "^createOptions0[1-7]$": {
+          "type": "string",
+          "description": "A chunk of an already-chunked createOptions string (createOptions01 … createOptions07): contiguous, each a string."
         }
       }
     },
     "env": {
       "type": "object",
       "propertyNames": {
-        "pattern": "^[A-Za-z_][A-Za-z0-9_.-]*$",
-        "description": "Environment variable names are letters, digits, _, . and -, starting with a letter or _."
+        "pattern": "^[^+#$\\s.]+$",
+        "description": "Environment variable names have no +, #, $, ., spaces or control characters (IoT Edge's own rule)."
       },
       "additionalProperties": {
         "type": "object",
@@ -405,9 +419,10 @@ export const deploymentSchema: Record<string, unknown> = {
           "enum": [
             "1.0",
             "1.1",
-            "1.2"
+            "1.2",
+            "1.3"
           ],
-          "description": "The $edgeHub schema version: \"1.0\", \"1.1\" or \"1.2\" (quote it)."
+          "description": "The $edgeHub schema version: \"1.0\", \"1.1\", \"1.2\" or \"1.3\" (quote it)."
         },
         "routes": {
           "type": "object",
@@ -421,13 +436,28 @@ export const deploymentSchema: Record<string, unknown> = {
           "properties": {
             "timeToLiveSecs": {
               "type": "integer",
-              "minimum": 0,
-              "maximum": 4294967295
+              "minimum": -1,
+              "maximum": 2147483647,
+              "description": "Seconds edgeHub keeps messages it could not deliver; -1 keeps them without a time limit."
+            },
+            "storeLimits": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "maxSizeBytes": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
             }
           }
         },
         "mqttBroker": {
           "type": "object"
+        },
+        "integrity": {
+          "type": "object",
+          "description": "The signed-manifest section ($edgeHub schemaVersion 1.3)."
         }
       },
       "if": {

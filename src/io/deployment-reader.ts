@@ -6,7 +6,8 @@
  * file again on the main thread, only if there are any.
  */
 import { Worker } from 'node:worker_threads';
-import type { Diagnostic, PlacedDiagnostic } from '../core/diagnostics.js';
+import { error, type Diagnostic, type PlacedDiagnostic } from '../core/diagnostics.js';
+import { isLayered } from '../core/manifest/checks.js';
 import { record } from '../core/record.js';
 import { checkDeploymentSchema } from './schema.js';
 import { cacheKey, type ParsedFileCache } from './cache.js';
@@ -34,8 +35,22 @@ export const WORKER_THRESHOLD = 64;
 
 export function readDeployment(file: string, bytes: Uint8Array, limits: YamlLimits): WorkerResult {
   const yaml = readYaml(file, bytes, limits);
-  const schema = yaml.value !== undefined && !yaml.empty ? checkDeploymentSchema(file, yaml.value) : [];
+  const schema = yaml.value !== undefined && !yaml.empty ? checkDeployment(file, yaml.value) : [];
   return { file, value: yaml.value, empty: yaml.empty, diagnostics: yaml.diagnostics, schema, hints: yaml.hints?.() };
+}
+
+/** Schema problems; a layered deployment gets one clear statement instead of a schema error for every dotted key. */
+function checkDeployment(file: string, value: unknown): Diagnostic[] {
+  const content = typeof value === 'object' && value !== null ? (value as { content?: unknown }).content : undefined;
+  const modulesContent = typeof content === 'object' && content !== null ? (content as { modulesContent?: unknown }).modulesContent : undefined;
+  if (!isLayered(modulesContent)) return checkDeploymentSchema(file, value);
+  return [
+    error(
+      'deployment/layered',
+      'this is a layered deployment (properties.desired.<path> keys instead of whole $edgeAgent/$edgeHub manifests): edgeops deploys whole manifests and does not support layered deployments yet; write the complete manifest under content.modulesContent',
+      { file, path: ['content', 'modulesContent'], key: true },
+    ),
+  ];
 }
 
 /**
@@ -75,7 +90,7 @@ async function readFresh(inputs: readonly { file: string; bytes: Uint8Array }[],
   if (!results) {
     return inputs.map(({ file, bytes }) => {
       const yaml = readYaml(file, bytes, limits);
-      return { yaml, schema: yaml.value !== undefined && !yaml.empty ? checkDeploymentSchema(file, yaml.value) : [] };
+      return { yaml, schema: yaml.value !== undefined && !yaml.empty ? checkDeployment(file, yaml.value) : [] };
     });
   }
   return results.map((r, i) => ({

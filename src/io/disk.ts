@@ -1,8 +1,14 @@
-/** A source over a folder on disk: the working tree. */
-import { readdir, readFile } from 'node:fs/promises';
+/**
+ * A source over a folder on disk: the working tree. Links are never followed:
+ * nothing outside the repository is read, a loop cannot hang or crash, and a
+ * linked file gets the same verdict as at a commit (skipped, with a warning).
+ */
+import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { diskTree } from './git-ids.js';
-import { isYamlFile, type Source } from './source.js';
+import { isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
+
+const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
 
 export function diskSource(root: string): Source {
   // Blob ids of the files of folders whose tree id was asked for (a plan's head):
@@ -16,24 +22,41 @@ export function diskSource(root: string): Source {
       return tree?.oid;
     },
     async list(folder) {
-      let entries;
+      const dir = path.join(root, folder);
+      let stat;
       try {
-        entries = await readdir(path.join(root, folder), { withFileTypes: true });
+        stat = await lstat(dir);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+        if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
         throw e;
       }
+      if (stat.isSymbolicLink()) {
+        const loop = await realpath(dir).then(
+          () => false,
+          (e) => errno(e) === 'ELOOP',
+        );
+        return [notAFolderEntry(folder, loop ? 'a symbolic link loop' : 'a symbolic link')];
+      }
+      if (!stat.isDirectory()) return [notAFolderEntry(folder, 'a file')];
+      const entries = await readdir(dir, { withFileTypes: true });
       return entries
-        .filter((e) => e.isFile() && isYamlFile(e.name))
-        .map((e) => e.name)
-        .sort()
-        .map((name) => ({ path: `${folder}/${name}`, oid: blobIds.get(`${folder}/${name}`), read: () => readFile(path.join(root, folder, name)) }));
+        .filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((e) =>
+          e.isSymbolicLink()
+            ? symlinkEntry(`${folder}/${e.name}`)
+            : { path: `${folder}/${e.name}`, oid: blobIds.get(`${folder}/${e.name}`), read: () => readFile(path.join(dir, e.name)) },
+        );
     },
     async readFile(file) {
+      const full = path.join(root, file);
       try {
-        return await readFile(path.join(root, file));
+        // A file reached through a link outside the repository is not read.
+        const [real, base] = await Promise.all([realpath(full), realpath(root)]);
+        if (real !== base && !real.startsWith(`${base}${path.sep}`)) return undefined;
+        return await readFile(real);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        if (errno(e) === 'ENOENT' || errno(e) === 'ELOOP' || errno(e) === 'ENOTDIR') return undefined;
         throw e;
       }
     },

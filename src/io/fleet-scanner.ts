@@ -4,13 +4,16 @@
  * style, plain or quoted scalars, comments) that yields exactly what `yaml` plus
  * our converter would, about 50× faster and with a fraction of the memory.
  *
- * It gives up (returns `undefined`) on anything outside that shape — anchors,
- * aliases, tags, block scalars, multi-line scalars, flow lists, odd escapes,
+ * Anchors and aliases (`&name`, `*name`) on values are read as the loader reads
+ * them: an alias is the anchored value itself, and what aliases add is bounded.
+ * It gives up (returns `undefined`) on anything outside that shape — merge keys,
+ * anchors elsewhere, tags, block scalars, multi-line scalars, flow lists over lines, odd escapes,
  * duplicate keys, tabs — and the caller falls back to `yaml`, which also
  * produces every diagnostic. Equality with `yaml` is proven by differential tests.
  */
 
 import { record } from '../core/record.js';
+import { aliasBudget, ENTRY_OFFSETS } from './yaml.js';
 
 type Value = string | number | boolean | null | Record<string, unknown>;
 
@@ -21,6 +24,9 @@ interface PlainEntry {
 }
 
 class GiveUp extends Error {}
+
+/** The loader's nesting limit (DEFAULT_LIMITS.maxDepth): the root mapping is level 0. */
+const MAX_DEPTH = 64;
 const giveUp = (): never => {
   throw new GiveUp();
 };
@@ -73,11 +79,15 @@ const RBRACE = 125;
 const COMMA = 44;
 const DASH = 45;
 const TAB = 9;
+const AMP = 38;
+const LBRACKET = 91;
+const RBRACKET = 93;
+const STAR = 42;
 
 const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
 
 /** Characters that may not start a plain scalar here (indicators we do not handle). */
-const BAD_START = new Set([...'&*!|>%@`[]{},?#\'"'].map((c) => c.charCodeAt(0)));
+const BAD_START = new Set([...'&*!|>%@`]{},?#\'"'].map((c) => c.charCodeAt(0)));
 
 /** Scans one fleet file; `undefined` when the file is outside the shape this scanner knows. */
 export function scanFleet(text: string): { devices: unknown[] } | undefined {
@@ -95,7 +105,10 @@ class Scanner {
   private lineEnd = 0;
   private nextLine = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    // A quarter of the loader's budget: past it, yaml reads the file and decides.
+    this.budget = aliasBudget(text.length) / 4;
+  }
 
   file(): { devices: unknown[] } {
     // Header: comments and blank lines, then exactly `devices:`.
@@ -105,26 +118,30 @@ class Scanner {
     if (key !== 'devices' || this.restIsEmpty(this.end) === false) giveUp();
     const result = record() as { devices: unknown[] };
     const devices: unknown[] = [];
+    const offsets: number[] = [];
     let seqIndent = -1;
     while (this.advanceToContent()) {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
+      offsets.push(this.lineStart);
       const dash = this.lineStart + indent;
       if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
       let content = dash + 2;
       while (this.text.charCodeAt(content) === SPACE) content++;
       if (content >= this.lineEnd) giveUp();
       if (this.text.charCodeAt(content) === LBRACE) {
-        const map = this.flowMap(content);
+        const map = this.flowMap(content, 2);
         this.expectLineEnd(this.end);
         devices.push(map);
       } else {
-        devices.push(this.blockMap(content - this.lineStart, content));
+        devices.push(this.blockMap(content - this.lineStart, content, 2));
       }
     }
     // `devices:` with nothing under it is null in YAML, not an empty list.
     result.devices = devices.length > 0 ? devices : (null as unknown as unknown[]);
+    // Where each device starts, so a diagnostic is placed by parsing that device alone.
+    Object.defineProperty(result, ENTRY_OFFSETS, { value: offsets, enumerable: false });
     return result;
   }
 
@@ -179,7 +196,9 @@ class Scanner {
    * A block mapping whose keys stand at column `indent`; its first key starts at
    * `first` on the current line (after a `- `), the others on following lines.
    */
-  private blockMap(indent: number, first: number): Record<string, unknown> {
+  private blockMap(indent: number, first: number, depth: number): Record<string, unknown> {
+    // Deeper than the loader allows: yaml reads it and reports yaml/too-deep with its position.
+    if (depth > MAX_DEPTH) giveUp();
     const map = record();
     let at = first;
     for (;;) {
@@ -187,6 +206,16 @@ class Scanner {
       if (Object.hasOwn(map, key)) giveUp();
       let i = this.end;
       while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
+      // `key: &name` and the value on the next lines: the anchor names the nested map (or null).
+      let anchor: string | undefined;
+      const anchorAt = i;
+      if (this.text.charCodeAt(i) === AMP) {
+        const name = this.anchorName(i + 1);
+        if (this.restIsEmpty(this.end)) {
+          anchor = name;
+          i = this.lineEnd;
+        }
+      }
       if (i >= this.lineEnd || this.text.charCodeAt(i) === HASH) {
         // Nothing on this line: a nested block map, or null.
         const next = this.peekIndent();
@@ -194,12 +223,14 @@ class Scanner {
           this.advanceToContent();
           const c = this.lineStart + next;
           if (this.text.charCodeAt(c) === DASH && this.text.charCodeAt(c + 1) === SPACE) giveUp();
-          map[key] = this.blockMap(next, c);
+          map[key] = this.blockMap(next, c, depth + 1);
         } else {
+          if (depth + 1 > MAX_DEPTH) giveUp();
           map[key] = null;
         }
+        if (anchor !== undefined) this.anchors.set(anchor, { value: map[key] as Value, size: Math.max(1, this.lineEnd - anchorAt) });
       } else {
-        const value = this.value(i, false, key !== 'deviceId');
+        const value = this.value(i, false, key !== 'deviceId', depth + 1);
         this.expectLineEnd(this.end);
         map[key] = value;
       }
@@ -227,7 +258,7 @@ class Scanner {
       this.end = i + 1;
       return raw;
     }
-    if (BAD_START.has(c) || (c === DASH && this.text.charCodeAt(start + 1) === SPACE) || c === SPACE) giveUp();
+    if (BAD_START.has(c) || c === LBRACKET || (c === DASH && this.text.charCodeAt(start + 1) === SPACE) || c === SPACE) giveUp();
     // Find `: ` (or `:` at the line end), hashing the key as we go so a known key costs no string.
     const text = this.text;
     let h = 0;
@@ -275,15 +306,56 @@ class Scanner {
     return value;
   }
 
+  private readonly anchors = new Map<string, { value: Value; size: number }>();
+  private expanded = 0;
+  private budget = 0;
+
+  /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
+  private anchorName(start: number): string {
+    let j = start;
+    while (j < this.lineEnd) {
+      const d = this.text.charCodeAt(j);
+      if (d === SPACE || d === COMMA || d === RBRACE) break;
+      if (!((d >= 48 && d <= 57) || (d >= 65 && d <= 90) || (d >= 97 && d <= 122) || d === 95 || d === DASH)) giveUp();
+      j++;
+    }
+    if (j === start) giveUp();
+    this.end = j;
+    return this.text.slice(start, j);
+  }
+
   private readonly table = new Map<number, PlainEntry>();
   private tableSize = 0;
 
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
-  private value(i: number, flow: boolean, intern = true): Value {
+  private value(i: number, flow: boolean, intern: boolean, depth: number): Value {
+    // The loader counts scalars as a level too.
+    if (depth > MAX_DEPTH) giveUp();
     const c = this.text.charCodeAt(i);
+    if (c === AMP) {
+      // `&name value`: the value, remembered for later aliases (registered once complete,
+      // so an alias inside it is unknown here and yaml reports the recursion).
+      const name = this.anchorName(i + 1);
+      const at = this.skipSpaces(this.end);
+      if (at >= this.lineEnd || this.end === at) giveUp();
+      const d = this.text.charCodeAt(at);
+      if (d === HASH || d === AMP || d === STAR || (flow && (d === COMMA || d === RBRACE))) giveUp();
+      const value = this.value(at, flow, intern, depth);
+      this.anchors.set(name, { value, size: Math.max(1, this.end - i) });
+      return value;
+    }
+    if (c === STAR) {
+      // `*name`: the very value of the anchor, as the loader gives it; the expansion is
+      // bounded well inside the loader's budget, past which yaml reads and reports.
+      const anchor = this.anchors.get(this.anchorName(i + 1)) ?? giveUp();
+      this.expanded += anchor.size;
+      if (this.expanded > this.budget) giveUp();
+      return anchor.value;
+    }
     if (c === QUOTE) return this.singleQuoted(i);
     if (c === DQUOTE) return this.doubleQuoted(i);
-    if (c === LBRACE) return this.flowMap(i);
+    if (c === LBRACE) return this.flowMap(i, depth);
+    if (c === LBRACKET) return this.flowSeq(i, depth) as unknown as Value;
     if (BAD_START.has(c) || (c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd))) giveUp();
     // A plain scalar runs to ` #`, the line end, or (in flow) `,` / `}`; `: ` inside is not ours.
     const text = this.text;
@@ -302,7 +374,7 @@ class Scanner {
       if (d === TAB) giveUp();
       if (d === COLON) {
         const n = text.charCodeAt(j + 1);
-        if (j + 1 === lineEnd || n === SPACE || (flow && (n === COMMA || n === RBRACE))) giveUp();
+        if (j + 1 === lineEnd || n === SPACE || (flow && (n === COMMA || n === RBRACE || n === RBRACKET))) giveUp();
       }
       if (flow && (d === COMMA || d === RBRACE || d === 91 || d === 93 || d === LBRACE)) break;
       h = (Math.imul(h, 31) + d) | 0;
@@ -361,7 +433,8 @@ class Scanner {
   }
 
   /** `{ key: value, ... }` on one line. */
-  private flowMap(start: number): Record<string, unknown> {
+  private flowMap(start: number, depth: number): Record<string, unknown> {
+    if (depth > MAX_DEPTH) giveUp();
     const map = record();
     let i = this.skipSpaces(start + 1);
     if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
@@ -372,7 +445,7 @@ class Scanner {
       i = this.skipSpaces(this.end);
       const c = this.text.charCodeAt(i);
       if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp();
-      map[key] = this.value(i, true, key !== 'deviceId');
+      map[key] = this.value(i, true, key !== 'deviceId', depth + 1);
       i = this.skipSpaces(this.end);
       const sep = this.text.charCodeAt(i);
       if (sep === COMMA) {
@@ -382,6 +455,27 @@ class Scanner {
       }
       if (sep === RBRACE) return this.closed(map, i);
       giveUp();
+    }
+  }
+
+  /** `[ value, ... ]` on one line (a list is not a valid tag, but must read as yaml reads it). */
+  private flowSeq(start: number, depth: number): unknown[] {
+    if (depth > MAX_DEPTH) giveUp();
+    const list: unknown[] = [];
+    let i = this.skipSpaces(start + 1);
+    for (;;) {
+      if (i >= this.lineEnd) giveUp();
+      if (this.text.charCodeAt(i) === RBRACKET) {
+        this.end = i + 1;
+        return list;
+      }
+      const c = this.text.charCodeAt(i);
+      if (c === COMMA || c === HASH || c === DASH || c === 63) giveUp();
+      list.push(this.value(i, true, true, depth + 1));
+      i = this.skipSpaces(this.end);
+      const sep = this.text.charCodeAt(i);
+      if (sep === COMMA) i = this.skipSpaces(i + 1);
+      else if (sep !== RBRACKET) giveUp();
     }
   }
 

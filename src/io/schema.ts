@@ -34,7 +34,16 @@ const pointer = (instancePath: string): string[] =>
         .split('/')
         .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 
-const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v)));
+/** A value for a message: at most ~200 characters, never a whole mapping. */
+const show = (v: unknown): string => {
+  if (typeof v === 'string') return `'${clipText(v)}'`;
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? `a list of ${v.length}` : 'a mapping';
+  return String(v);
+};
+const clipText = (text: string, max = 200): string => (text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`);
+
+/** Schema diagnostics listed per file; the rest are counted in one more. */
+export const MAX_SCHEMA_DIAGNOSTICS = 100;
 
 function describe(e: ErrorObject, value: unknown): string {
   const description = (e.parentSchema as { description?: string } | undefined)?.description;
@@ -44,7 +53,7 @@ function describe(e: ErrorObject, value: unknown): string {
       return `missing required key '${e.params.missingProperty}': add it`;
     case 'additionalProperties': {
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      return `unknown key '${e.params.additionalProperty}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`;
+      return `unknown key '${clipText(String(e.params.additionalProperty), 80)}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`;
     }
     case 'enum':
       return `must be one of ${(e.params.allowedValues as unknown[]).map(show).join(', ')}${found}`;
@@ -91,12 +100,18 @@ function checkSchema(validate: ValidateFunction, file: string, value: unknown): 
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames');
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
+  // Indexed once, so a file with thousands of errors is not checked pair by pair.
+  const summaries = new Set(errors.filter((o) => o.keyword === 'oneOf' || o.keyword === 'anyOf').map((o) => o.instancePath));
+  const parents = new Set<string>();
+  for (const o of errors) for (let p = o.instancePath, i = p.lastIndexOf('/'); i > 0; p = p.slice(0, i), i = p.lastIndexOf('/')) parents.add(p.slice(0, i));
+  for (const o of errors) if (o.instancePath !== '') parents.add('');
+  let dropped = 0;
   for (const e of errors) {
     const path = pointer(e.instancePath);
     // A branch of oneOf/anyOf said more precisely where it failed: skip the summary, and a
     // type error of the other branch at the same place.
-    const summarised = errors.some((o) => (o.keyword === 'oneOf' || o.keyword === 'anyOf') && o.instancePath === e.instancePath);
-    const deeper = errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`));
+    const summarised = summaries.has(e.instancePath);
+    const deeper = parents.has(e.instancePath);
     if (summarised && deeper) continue;
     if (summarised && e.keyword !== 'oneOf' && e.keyword !== 'anyOf') continue;
     const badKey = (e as ErrorObject & { propertyName?: string }).propertyName;
@@ -109,10 +124,17 @@ function checkSchema(validate: ValidateFunction, file: string, value: unknown): 
     const description = (e.parentSchema as { description?: string } | undefined)?.description;
     const message =
       badKey !== undefined
-        ? `key '${badKey}' is not allowed: ${description ?? e.message}`
+        ? `key '${clipText(String(badKey), 80)}' is not allowed: ${description ?? e.message}`
         : `${e.keyword === 'additionalProperties' ? '' : name}${describe(e, valueAt(value, path))}`;
     const pointsAtKey = extra !== undefined || e.keyword === 'required';
+    if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {
+      dropped++;
+      continue;
+    }
     out.push(error('schema/invalid', message, { file, path: where, key: pointsAtKey }));
+  }
+  if (dropped > 0) {
+    out.push(error('schema/invalid', `and ${dropped} more schema errors in this file: fix the ones above first`, { file }));
   }
   return out;
 }

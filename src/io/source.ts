@@ -3,11 +3,18 @@
  * isomorphic-git habit): the same loading runs on a folder, a git commit or the
  * GitHub API, and tests hand in an in-memory source.
  */
+import type { DiagnosticCode, Severity } from '../core/diagnostics.js';
+
 export interface SourceFile {
   /** Repository-relative, with forward slashes: `fleet/west.yaml`. */
   readonly path: string;
   /** The git blob id, when the source knows it: equal oids mean equal content, so parses are reused. */
   readonly oid?: string;
+  /**
+   * Set when the entry is not read (a symbolic link, a file where a folder should
+   * be): the loader reports it at `path` instead of reading it.
+   */
+  readonly problem?: { readonly severity: Severity; readonly code: DiagnosticCode; readonly message: string };
   read(): Promise<Uint8Array>;
 }
 
@@ -58,5 +65,28 @@ export function memorySource(files: Record<string, string | Uint8Array>, descrip
   };
 }
 
+const notRead = (): Promise<Uint8Array> => Promise.reject(new Error('this entry is reported, not read'));
+
+/** A link in deployments/ or fleet/: not followed, on disk as at a commit (where git stores only the link's target). */
+export const symlinkEntry = (path: string): SourceFile => ({
+  path,
+  problem: {
+    severity: 'warning',
+    code: 'file/symlink',
+    message: `${path} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`,
+  },
+  read: notRead,
+});
+
+/** `deployments` or `fleet` that is not a folder: a file, or a link (never followed, so nothing outside the repository is read). */
+export const notAFolderEntry = (folder: string, what: 'a file' | 'a symbolic link' | 'a symbolic link loop'): SourceFile => ({
+  path: folder,
+  problem: {
+    severity: 'error',
+    code: 'repository/not-a-folder',
+    message: `${folder} is ${what}, not a folder: edgeops reads ${folder}/ as a folder of YAML files${what === 'a file' ? '' : ' and does not follow links'}; replace it with a folder`,
+  },
+  read: notRead,
+});
 /** A folder entry `list` does not read, though an operator may expect it to: a subfolder or a JSON file. */
 export const ignoredEntry = (name: string, isFolder: boolean): boolean => !name.startsWith('.') && (isFolder || /\.json$/i.test(name));

@@ -90,6 +90,13 @@ export type PositionHints = Record<string, { readonly key: number; readonly star
  */
 export type FastPath = (text: string) => unknown;
 
+/**
+ * A fast path may set this (non-enumerable) on its value: where each entry of the
+ * root's `devices` list starts, so a diagnostic about one device is placed by
+ * parsing that device alone instead of the whole file.
+ */
+export const ENTRY_OFFSETS = Symbol('entry offsets');
+
 export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = DEFAULT_LIMITS, fast?: FastPath): YamlFile {
   let text = '';
   let doc: Document.Parsed | undefined;
@@ -118,12 +125,19 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
     });
     return result(undefined);
   }
-  text = stripBom(decoder.decode(bytes));
+  text = decodeText(bytes);
 
-  const bad = text.indexOf('\uFFFD');
-  if (bad >= 0 && !hasRealReplacementChar(bytes)) {
-    report('file/invalid-utf8', 'file is not valid UTF-8 here: save it as UTF-8', bad);
-    return result(undefined);
+  if (text.includes('\uFFFD')) {
+    // A decoding error shows as U+FFFD, but so does a real U+FFFD: find the first invalid byte.
+    const badByte = firstInvalidUtf8(bytes);
+    if (badByte >= 0) {
+      report(
+        'file/invalid-utf8',
+        `byte ${badByte} (0x${bytes[badByte].toString(16).padStart(2, '0')}) is not valid UTF-8: save the file as UTF-8`,
+        decodeText(bytes.subarray(0, badByte)).length,
+      );
+      return result(undefined);
+    }
   }
   for (let lineStart = 0; lineStart <= text.length;) {
     const nl = text.indexOf('\n', lineStart);
@@ -140,32 +154,100 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
 
   try {
     // The line counter is already filled; give yaml its own so it does not add lines twice.
-    doc = parseDocument(text, { uniqueKeys: true, merge: true, prettyErrors: false, strict: true, lineCounter: new LineCounter() });
+    // uniqueKeys is quadratic in a mapping's size in yaml: the converter checks duplicates in linear time.
+    doc = parseDocument(text, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new LineCounter() });
   } catch (e) {
-    report('yaml/syntax', `could not parse the YAML: ${(e as Error).message}`, 0);
+    if (e instanceof RangeError) report('yaml/too-deep', tooDeep(limits), deepestOffset(text, limits.maxDepth));
+    else report('yaml/syntax', `could not parse the YAML: ${clip((e as Error).message)}`, 0);
     return result(undefined);
   }
   for (const e of doc.errors) {
-    const code = e.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax';
-    report(code, yamlMessage(e.message), e.pos[0]);
+    // yaml catches its own stack overflow on very deep nesting and reports it as an error.
+    if (/call stack/i.test(e.message)) report('yaml/too-deep', tooDeep(limits), deepestOffset(text, limits.maxDepth) || e.pos[0]);
+    else report(e.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax', yamlMessage(e.message), e.pos[0]);
   }
   for (const w of doc.warnings) report('yaml/warning', yamlMessage(w.message), w.pos[0], 'warning');
-  if (doc.errors.length > 0) return result(undefined);
+  if (doc.errors.length > 0) {
+    // Duplicate keys are still worth knowing about in a file with syntax errors.
+    const partial = new Converter(text.length, limits);
+    try {
+      if (doc.contents) partial.convert(doc.contents as YamlNode);
+    } catch {
+      // The syntax errors say what is wrong.
+    }
+    for (const p of partial.problems) if (p.code === 'yaml/duplicate-key') report(p.code, p.message, p.offset);
+    return result(undefined);
+  }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return result(null, true);
 
+  const converter = new Converter(text.length, limits);
   try {
-    return result(new Converter(text.length, limits).convert(doc.contents as YamlNode));
+    const value = converter.convert(doc.contents as YamlNode);
+    for (const p of converter.problems) report(p.code, p.message, p.offset);
+    return result(converter.problems.length > 0 ? undefined : value);
   } catch (e) {
+    for (const p of converter.problems) report(p.code, p.message, p.offset);
     if (e instanceof Abort) {
       report(e.code, e.message, e.offset);
       return result(undefined);
     }
     if (e instanceof RangeError) {
-      report('yaml/too-deep', 'the document is nested too deeply to read', 0);
+      report('yaml/too-deep', tooDeep(limits), deepestOffset(text, limits.maxDepth));
       return result(undefined);
     }
     throw e;
   }
+}
+
+const duplicateMessage = (name: string): string => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
+
+const tooDeep = (limits: YamlLimits): string => `nesting is deeper than ${limits.maxDepth} levels: flatten the document`;
+
+/** Shows at most `max` characters of a text in a message. */
+const clip = (text: string, max = 200): string => (text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`);
+
+/**
+ * Where nesting first goes deeper than `maxDepth`, estimated without parsing (the
+ * parser itself overflowed): flow brackets outside quotes, plus block levels by
+ * indentation and `- ` entries. 0 when no such place is found.
+ */
+export function deepestOffset(text: string, maxDepth: number): number {
+  const indents: number[] = [];
+  let flow = 0;
+  let quote = 0;
+  for (let i = 0, lineStart = 0, atLineStart = true; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      lineStart = i + 1;
+      atLineStart = true;
+      continue;
+    }
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+      continue;
+    }
+    if (atLineStart && flow === 0) {
+      if (c === 32) continue;
+      atLineStart = false;
+      if (c === 35) continue;
+      const indent = i - lineStart;
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+    }
+    atLineStart = false;
+    const before = i === lineStart ? 32 : text.charCodeAt(i - 1);
+    if ((c === 34 || c === 39) && (before === 32 || before === 91 || before === 123 || before === 44 || before === 58)) quote = c;
+    else if (c === 91 || c === 123) flow++;
+    else if (c === 93 || c === 125) flow = Math.max(0, flow - 1);
+    else if (c === 45 && text.charCodeAt(i + 1) === 32 && flow === 0) indents.push(i + 2 - lineStart);
+    else if (c === 35 && text.charCodeAt(i - 1) === 32) {
+      const nl = text.indexOf('\n', i);
+      i = (nl < 0 ? text.length : nl) - 1;
+      continue;
+    }
+    if (indents.length + flow > maxDepth + 1) return i;
+  }
+  return 0;
 }
 
 /**
@@ -193,7 +275,7 @@ export function reparsedFile(
 ): YamlFile {
   let slow: YamlFile | undefined;
   let text: string | undefined;
-  const decoded = () => (text ??= stripBom(decoder.decode(bytes)));
+  const decoded = () => (text ??= decodeText(bytes));
   const positions = new Positions(decoded);
   return {
     file,
@@ -202,6 +284,8 @@ export function reparsedFile(
     diagnostics,
     place: (d) => {
       const path = d.location?.path ?? [];
+      const entry = d.location ? placeInEntry(d, decoded, value) : undefined;
+      if (entry !== undefined) return positions.place(file, d, entry);
       const hint = hints && path.length <= 1 ? hints[path.length === 0 ? '' : String(path[0])] : undefined;
       if (!hint) return (slow ??= readYaml(file, bytes, limits)).place(d);
       const scalar = path.length === 1 && typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[String(path[0])] : undefined;
@@ -215,7 +299,54 @@ export function reparsedFile(
   };
 }
 
+/** The offset of a diagnostic about `devices[i]…`, from a parse of that device's lines alone; undefined when that does not work. */
+function placeInEntry(d: Diagnostic, text: () => string, value: unknown): number | undefined {
+  const offsets = typeof value === 'object' && value !== null ? (value as { [ENTRY_OFFSETS]?: number[] })[ENTRY_OFFSETS] : undefined;
+  const path = d.location?.path ?? [];
+  if (!offsets || path[0] !== 'devices' || typeof path[1] !== 'number' || path[1] >= offsets.length) return undefined;
+  const from = offsets[path[1]];
+  const snippet = text().slice(from, offsets[path[1] + 1] ?? text().length);
+  const doc = parseDocument(snippet, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new LineCounter() });
+  if (doc.errors.length > 0 || !isSeq(doc.contents)) return undefined;
+  return from + locate(doc, snippet, { ...d.location!, path: [0, ...path.slice(2)] });
+}
+
 const stripBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+/**
+ * The text of a file, without a BOM. A lone CR is a line break in YAML 1.2, which
+ * yaml does not honour: it becomes LF (same length, so offsets stay true).
+ */
+function decodeText(bytes: Uint8Array): string {
+  const text = stripBom(decoder.decode(bytes));
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+}
+
+/** The offset of the first byte that is not part of well-formed UTF-8, or -1. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let min: number;
+    if (b >= 0xc2 && b <= 0xdf) [n, min] = [1, 0x80];
+    else if (b >= 0xe0 && b <= 0xef) [n, min] = [2, 0x800];
+    else if (b >= 0xf0 && b <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    let cp = b & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return -1;
+}
 
 function hintsOf(doc: Document.Parsed): PositionHints {
   const hints: PositionHints = record() as PositionHints;
@@ -230,17 +361,9 @@ function hintsOf(doc: Document.Parsed): PositionHints {
   return hints;
 }
 
-/** True when the bytes really contain U+FFFD (EF BF BD), so a replacement char is not a decoding error. */
-function hasRealReplacementChar(bytes: Uint8Array): boolean {
-  for (let i = 0; i + 2 < bytes.length; i++) {
-    if (bytes[i] === 0xef && bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) return true;
-  }
-  return false;
-}
-
 function yamlMessage(message: string): string {
   // yaml appends "at line L, column C" — our position says that already.
-  return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+  return clip(message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ''));
 }
 
 const isMergeKey = (key: unknown): boolean =>
@@ -256,6 +379,15 @@ class Converter {
   private readonly building = new Set<YamlNode>();
   private expanded = 0;
   private readonly budget: number;
+  /**
+   * Problems that do not stop the reading (a key written twice in one mapping, a
+   * merge key on a scalar), so one does not hide the next; at most 1000.
+   */
+  readonly problems: { code: DiagnosticCode; message: string; offset: number }[] = [];
+
+  private problem(code: DiagnosticCode, message: string, offset: number): void {
+    if (this.problems.length < 1000) this.problems.push({ code, message, offset });
+  }
 
   constructor(
     textLength: number,
@@ -298,7 +430,8 @@ class Converter {
       this.building.add(node);
       const map = record();
       let size = 2;
-      for (const pair of node.items) size += this.pair(map, pair, depth);
+      const explicit = new Set<string>();
+      for (const pair of node.items) size += this.pair(map, pair, depth, explicit);
       this.building.delete(node);
       result = { value: map, size };
     } else if (isSeq(node)) {
@@ -319,14 +452,15 @@ class Converter {
     return result;
   }
 
-  private pair(map: Record<string, unknown>, pair: Pair, depth: number): number {
+  private pair(map: Record<string, unknown>, pair: Pair, depth: number, explicit: Set<string>): number {
     const { key, value } = pair as Pair<YamlNode | null, YamlNode | null>;
     if (isMergeKey(key)) {
       const source = value ? this.node(value, depth + 1) : { value: null, size: 0 };
       const sources = Array.isArray(source.value) ? source.value : [source.value];
       for (const s of sources) {
         if (typeof s !== 'object' || s === null || Array.isArray(s)) {
-          throw new Abort('yaml/syntax', 'a merge key (<<) takes a mapping or a list of mappings', start(value));
+          this.problem('yaml/syntax', 'a merge key (<<) takes a mapping or a list of mappings', start(value));
+          continue;
         }
         for (const k of Object.keys(s)) if (!Object.hasOwn(map, k)) map[k] = (s as Record<string, unknown>)[k];
       }
@@ -336,6 +470,8 @@ class Converter {
       throw new Abort('yaml/syntax', 'a key must be a plain value, not a list or mapping', start(key));
     }
     const name = key === null || key.value === null ? '' : String(key.value);
+    if (explicit.has(name)) this.problem('yaml/duplicate-key', duplicateMessage(name), start(key));
+    else explicit.add(name);
     const built = value ? this.node(value, depth + 1) : { value: null, size: 1 };
     map[name] = built.value;
     return name.length + built.size + 2;

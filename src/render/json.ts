@@ -62,6 +62,7 @@ export function explainJson(e: DeviceExplanation) {
     tags: e.device.tags,
     deployment: e.winner,
     reason: e.reason,
+    ...(e.winnerManifest ? { winnerManifest: { valid: false, ...e.winnerManifest } } : {}),
     deployments: e.deployments,
   };
 }

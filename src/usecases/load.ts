@@ -120,8 +120,12 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
 
 async function readRepository(source: Source, options: LoadOptions): Promise<LoadedRepository> {
   const reuse = options.sameFleetAs;
-  const [deploymentList, fleetList] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), reuse ? ([] as SourceFile[]) : source.list(FLEET_FOLDER)]);
+  const [listedDeployments, listedFleet] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), reuse ? ([] as SourceFile[]) : source.list(FLEET_FOLDER)]);
   const placed: PlacedDiagnostic[] = [];
+  // Entries the source would not read (links, a file where a folder should be) are reported where they are.
+  for (const f of [...(listedDeployments ?? []), ...(listedFleet ?? [])]) if (f.problem) placed.push({ ...f.problem, file: f.path, line: 1, column: 1 });
+  const deploymentList = listedDeployments?.filter((f) => !f.problem);
+  const fleetList = listedFleet?.filter((f) => !f.problem);
   if (deploymentList === undefined && fleetList === undefined) {
     placed.push({
       severity: 'error',

@@ -96,7 +96,14 @@ export function lex(text: string): { tokens: Token[]; error?: LexError } {
       }
       tokens.push({ type: 'number', start, end: i, text: m[0], number: Number(m[0]) });
     } else if (WORD_START.test(ch)) {
-      while (i < text.length && WORD_CHAR.test(text[i])) i++;
+      for (;;) {
+        while (i < text.length && WORD_CHAR.test(text[i])) i++;
+        // IoT Hub's escape for a property named like a keyword: tags.[[group]].name
+        if (text[i - 1] !== '.' || !text.startsWith('[[', i)) break;
+        const close = text.indexOf(']]', i + 2);
+        if (close < 0) return fail('condition/invalid-character', "'[[' is not closed: write an escaped name as [[name]]", i);
+        i = close + 2;
+      }
       tokens.push({ type: 'word', start, end: i, text: text.slice(start, i) });
     } else if ((ch === '&' || ch === '|') && text[i + 1] === ch) {
       return fail('condition/invalid-character', `'${ch}${ch}' is not a condition operator: write ${ch === '&' ? 'AND' : 'OR'}`, i);

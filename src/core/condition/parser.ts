@@ -38,6 +38,8 @@ class ParseError extends Error {
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'nin', 'is_defined', 'true', 'false']);
 const SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Words IoT Hub's query language reserves: a tag named so must be escaped as [[name]]. */
+const RESERVED = new Set(['select', 'from', 'where', 'group', 'by', 'order', 'as', 'top', 'and', 'or', 'not', 'in', 'nin', 'asc', 'desc']);
 const FLIP: Record<CompareOp, CompareOp> = { '=': '=', '!=': '!=', '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
 
 /** Parses a target condition; never throws. */
@@ -308,7 +310,30 @@ class Parser {
     }
     if (segments.length === 1) this.fail(token, "'tags' needs a tag name: tags.<name>", 'condition/invalid-property');
     let offset = token.start + segments[0].length + 1;
+    const names: string[] = [];
     for (const segment of segments.slice(1)) {
+      const escaped = /^\[\[(.*)\]\]$/s.exec(segment);
+      if (escaped) {
+        if (!SEGMENT.test(escaped[1])) {
+          throw new ParseError({
+            severity: 'error',
+            code: 'condition/invalid-property',
+            message: `tag name '${escaped[1]}' in '${token.text}': a tag name is letters, digits, _ and -, starting with a letter or _`,
+            index: offset + 2,
+          });
+        }
+        names.push(escaped[1].toLowerCase());
+        offset += segment.length + 1;
+        continue;
+      }
+      if (RESERVED.has(segment.toLowerCase())) {
+        throw new ParseError({
+          severity: 'error',
+          code: 'condition/invalid-property',
+          message: `tag name '${segment}' is a keyword of IoT Hub's query language, which rejects it unescaped: write it as [[${segment}]], e.g. ${token.text.slice(0, offset - token.start)}[[${segment}]]${token.text.slice(offset - token.start + segment.length)}`,
+          index: offset,
+        });
+      }
       if (!SEGMENT.test(segment)) {
         const problem = segment === '' ? 'an empty tag name' : `tag name '${segment}'`;
         throw new ParseError({
@@ -318,9 +343,10 @@ class Parser {
           index: offset,
         });
       }
+      names.push(segment.toLowerCase());
       offset += segment.length + 1;
     }
-    return { kind: 'tag', path: segments.slice(1).map((x) => x.toLowerCase()), text: token.text, span: s };
+    return { kind: 'tag', path: names, text: token.text, span: s };
   }
 }
 

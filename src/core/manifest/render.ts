@@ -43,7 +43,8 @@ export function createOptionsString(createOptions: unknown): string {
 }
 
 function renderSettings(settings: Json): Json {
-  if (!('createOptions' in settings)) return settings;
+  // Already chunked (createOptions01 …): kept as written, which is what the agent reads.
+  if (!('createOptions' in settings) || Object.keys(settings).some((k) => /^createOptions\d+$/.test(k))) return settings;
   const { createOptions, ...rest } = settings;
   return { ...rest, ...chunkCreateOptions(createOptionsString(createOptions)) };
 }

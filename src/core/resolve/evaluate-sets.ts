@@ -154,8 +154,17 @@ export class SetEvaluator {
       case 'in': {
         // OR of equalities in three-valued logic: true if one is; unknown unless the
         // device's value has the type of every element (then a miss is false).
-        let t = B.empty(this.index.size);
-        for (const v of expr.values) t = B.or(t, this.compare(expr.property, '=', v.value).t);
+        // One postings lookup per element, bits set in place: no bitset per element.
+        const t = B.empty(this.index.size);
+        const path = expr.property.kind === 'tag' ? this.index.path(expr.property.path) : undefined;
+        for (const v of expr.values) {
+          if (path) {
+            const postings = path.postings.get(v.value);
+            if (postings) for (const i of postings) B.set(t, i);
+          } else if (typeof v.value === 'string') {
+            for (let i = lowerBound(this.ids, v.value), hi = upperBound(this.ids, v.value); i < hi; i++) B.set(t, i);
+          }
+        }
         const types = new Set(expr.values.map((v) => typeof v.value));
         const decided = types.size === 1 ? this.typeSet(expr.property, [...types][0] as 'string' | 'number' | 'boolean') : B.empty(this.index.size);
         const u = B.andNot(B.andNot(all, t), decided);

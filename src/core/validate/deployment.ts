@@ -1,9 +1,10 @@
 /** Builds a Deployment from a parsed deployment file, with every semantic problem as a diagnostic. */
 import { parseCondition, type Expr } from '../condition/index.js';
-import { error, warning, type Diagnostic } from '../diagnostics.js';
+import { append, error, warning, type Diagnostic } from '../diagnostics.js';
+import { checkManifest } from '../manifest/checks.js';
 import { checkManifestLimits } from '../manifest/limits.js';
 import type { Deployment } from '../model.js';
-import { record } from '../record.js';
+import { isBare, record } from '../record.js';
 
 const DEPLOYMENT_ID = /^[a-z0-9\-+%_*!']{1,128}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -74,6 +75,8 @@ export function buildDeployment(file: string, value: unknown): BuiltDeployment {
     );
   }
 
+  if (isRecord(doc.content)) append(diagnostics, checkManifest(file, doc.content.modulesContent));
+
   const priority = doc.priority;
   const validPriority = typeof priority === 'number' && Number.isInteger(priority) && priority >= 0 && priority <= 2147483647;
   if (!validPriority || Number.isNaN(createdAtMs)) return { expr, diagnostics };
@@ -95,6 +98,8 @@ export function buildDeployment(file: string, value: unknown): BuiltDeployment {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stringRecord(v: Record<string, unknown>): Record<string, string> {
+  // Labels are almost always all strings: keep the record as read (copying a wide one is slow).
+  if (isBare(v) && Object.values(v).every((x) => typeof x === 'string')) return v as Record<string, string>;
   const out = record<string>();
   for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
   return out;

@@ -1,21 +1,19 @@
 /** Diagnostics for a person: position, severity, code, message, and the source line with a caret. */
 import type { PlacedDiagnostic } from '../../core/diagnostics.js';
 import type { Style } from '../style.js';
+import { excerptAround, safe } from './escape.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function diagnosticText(d: PlacedDiagnostic, style: Style): string {
   const severity = d.severity === 'error' ? style.red('error') : style.yellow('warning');
-  const head = `${style.bold(`${d.file}:${d.line}:${d.column}`)} ${severity} ${style.dim(d.code)}`;
-  const lines = [head, ...d.message.split('\n').map((l) => `  ${l}`)];
+  const head = `${style.bold(`${safe(d.file)}:${d.line}:${d.column}`)} ${severity} ${style.dim(d.code)}`;
+  const lines = [head, ...d.message.split('\n').map((l) => `  ${safe(l)}`)];
   if (d.excerpt !== undefined && d.excerpt.trim() !== '') {
     const gutter = String(d.line);
-    // Tabs would shift the caret: show them as single spaces.
-    const source = d.excerpt.replace(/\t/g, ' ');
-    lines.push(
-      `  ${style.dim(`${gutter} |`)} ${source}`,
-      `  ${' '.repeat(gutter.length)} ${style.dim('|')} ${' '.repeat(Math.max(0, d.column - 1))}${style.red('^')}`,
-    );
+    // Tabs would shift the caret: they show as single spaces; a long line shows around the column.
+    const { text, caret } = excerptAround(d.excerpt, d.column);
+    lines.push(`  ${style.dim(`${gutter} |`)} ${text}`, `  ${' '.repeat(gutter.length)} ${style.dim('|')} ${' '.repeat(caret)}${style.red('^')}`);
   }
   return lines.join('\n');
 }

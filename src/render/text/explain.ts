@@ -2,6 +2,7 @@
 import type { DeviceExplanation, WinReason } from '../../core/explain.js';
 import { isTags, type Tags } from '../../core/model.js';
 import type { Style } from '../style.js';
+import { safe } from './escape.js';
 import { table } from './table.js';
 
 export function flattenTags(tags: Tags, prefix = 'tags.'): [string, string][] {
@@ -34,16 +35,24 @@ const ROLE = { winner: 'WINNER', candidate: 'targeted, lower precedence', tied: 
 export function explainText(e: DeviceExplanation, style: Style): string {
   const tags = flattenTags(e.device.tags);
   const out: string[] = [
-    `${style.bold(e.device.deviceId)} ${style.dim(`(${e.device.file})`)}`,
-    tags.length ? tags.map(([k, v]) => `  ${k} = ${v}`).join('\n') : '  (no tags)',
+    `${style.bold(safe(e.device.deviceId))} ${style.dim(`(${safe(e.device.file)})`)}`,
+    tags.length ? tags.map(([k, v]) => `  ${safe(k)} = ${safe(v)}`).join('\n') : '  (no tags)',
     '',
-    style.bold(`→ ${reasonText(e.winner, e.reason)}`),
+    style.bold(`→ ${safe(reasonText(e.winner, e.reason))}`),
   ];
+  if (e.winnerManifest) {
+    const { errors, first, line } = e.winnerManifest;
+    out.push(
+      style.red(
+        `  but the manifest of ${e.winner} is invalid (${errors} error${errors === 1 ? '' : 's'}; line ${line}: ${safe(first)}): IoT Edge would reject what it pushes; see edgeops validate`,
+      ),
+    );
+  }
   for (const d of e.deployments) {
     const mark = d.result === 'true' ? style.green('✓') : d.result === 'unknown' ? style.yellow('?') : style.red('✗');
     const role = d.role === 'winner' ? style.green(ROLE[d.role]) : d.role === 'tied' ? style.red(ROLE[d.role]) : style.dim(ROLE[d.role]);
-    out.push('', `${mark} ${style.cyan(d.id)}  priority ${d.priority}  createdAt ${d.createdAt}  ${d.result}  ${role}`);
-    out.push(`    ${d.targetCondition === null ? style.dim('(no target condition)') : d.targetCondition}`);
+    out.push('', `${mark} ${style.cyan(safe(d.id))}  priority ${d.priority}  createdAt ${d.createdAt}  ${d.result}  ${role}`);
+    out.push(`    ${d.targetCondition === null ? style.dim('(no target condition)') : safe(d.targetCondition)}`);
     if (d.result === 'invalid' && d.targetCondition !== null) out.push(`    ${style.red('the condition has an error: see edgeops validate')}`);
     if (d.clauses.length > 0) {
       const rendered = table(

@@ -3,6 +3,7 @@ import type { PlacedDiagnostic } from '../../core/diagnostics.js';
 import type { Resolution } from '../../core/resolve/resolve.js';
 import type { Style } from '../style.js';
 import { countsText, diagnosticsText, plural } from './diagnostics.js';
+import { safe } from './escape.js';
 import { table } from './table.js';
 
 const UNMANAGED_SHOWN = 10;
@@ -45,7 +46,7 @@ export function resolveText(resolution: Resolution, diagnostics: readonly Placed
   if (unmanaged.length > 0) {
     const shown = unmanaged.slice(0, UNMANAGED_SHOWN);
     const more = unmanaged.length > shown.length ? `, …and ${unmanaged.length - shown.length} more` : '';
-    parts.push(style.yellow(`unmanaged (no deployment wins, nothing is pushed): ${shown.join(', ')}${more}`));
+    parts.push(style.yellow(`unmanaged (no deployment wins, nothing is pushed): ${safe(shown.join(', '))}${more}`));
   }
   if (tied.length > 0) {
     const shown = tied.slice(0, UNMANAGED_SHOWN).map((i) => `${resolution.deviceIds[i]} (${ties.get(i)!.join(' = ')})`);

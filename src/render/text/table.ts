@@ -1,4 +1,5 @@
 /** Aligned plain-text tables: numbers right-aligned, everything else left. */
+import { isSafe, safe } from './escape.js';
 
 export interface Column {
   readonly header: string;
@@ -7,7 +8,9 @@ export interface Column {
   readonly paint?: (cell: string, row: number) => string;
 }
 
-export function table(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
+export function table(columns: readonly Column[], unsafeRows: readonly (readonly string[])[]): string {
+  // Cells come from the repository: control characters are escaped before widths are measured.
+  const rows = unsafeRows.every((r) => r.every(isSafe)) ? unsafeRows : unsafeRows.map((r) => r.map(safe));
   // A loop, not Math.max(...rows): `resolve --devices` can have a million rows.
   const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, r[i]?.length ?? 0), c.header.length));
   const line = (cells: readonly string[], paint: boolean, row: number) =>
