@@ -15424,12 +15424,17 @@ var error = (code, message, location) => ({
   location
 });
 
+// src/core/collections.ts
+var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+
+// src/core/text.ts
+var clip = (text, max = 200) => text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+
 // src/core/manifest/checks.ts
-var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var DESIRED = "properties.desired";
 function isLayered(modulesContent) {
-  if (!isObject(modulesContent)) return false;
-  return Object.values(modulesContent).some((twin) => isObject(twin) && Object.keys(twin).some((k) => k.startsWith(`${DESIRED}.`)));
+  if (!isMapping(modulesContent)) return false;
+  return Object.values(modulesContent).some((twin) => isMapping(twin) && Object.keys(twin).some((k) => k.startsWith(`${DESIRED}.`)));
 }
 var COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 var DOMAIN_PART = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
@@ -15944,11 +15949,10 @@ function compiled() {
 }
 var pointer = (instancePath) => instancePath === "" ? [] : instancePath.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 var show = (v) => {
-  if (typeof v === "string") return `'${clipText(v)}'`;
+  if (typeof v === "string") return `'${clip(v)}'`;
   if (typeof v === "object" && v !== null) return Array.isArray(v) ? `a list of ${v.length}` : "a mapping";
   return String(v);
 };
-var clipText = (text, max = 200) => text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 var MAX_SCHEMA_DIAGNOSTICS = 100;
 function describe(e, value) {
   const description = e.parentSchema?.description;
@@ -15958,7 +15962,7 @@ function describe(e, value) {
       return `missing required key '${e.params.missingProperty}': add it`;
     case "additionalProperties": {
       const allowed = Object.keys(e.parentSchema?.properties ?? {});
-      return `unknown key '${clipText(String(e.params.additionalProperty), 80)}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(", ")})` : ""}`;
+      return `unknown key '${clip(String(e.params.additionalProperty), 80)}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(", ")})` : ""}`;
     }
     case "enum":
       return `must be one of ${e.params.allowedValues.map(show).join(", ")}${found}`;
@@ -16013,7 +16017,7 @@ function checkSchema(validate, file, value) {
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${clipText(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe(e, valueAt(value, path))}`;
+    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe(e, valueAt(value, path))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
     if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {
       dropped++;
@@ -16168,7 +16172,6 @@ function readYaml(file, bytes, limits2 = DEFAULT_LIMITS, fast) {
 }
 var duplicateMessage = (name) => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
 var tooDeep = (limits2) => `nesting is deeper than ${limits2.maxDepth} levels: flatten the document`;
-var clip = (text, max = 200) => text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 function deepestOffset(text, maxDepth) {
   const indents = [];
   let flow = 0;

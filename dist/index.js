@@ -3670,8 +3670,8 @@ var require_webidl = __commonJS({
       return new TypeError(`${message.header}: ${message.message}`);
     };
     webidl.errors.conversionFailed = function(context) {
-      const plural3 = context.types.length === 1 ? "" : " one of";
-      const message = `${context.argument} could not be converted to${plural3}: ${context.types.join(", ")}.`;
+      const plural2 = context.types.length === 1 ? "" : " one of";
+      const message = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
       return webidl.errors.exception({
         header: context.prefix,
         message
@@ -11234,9 +11234,9 @@ var require_pluralizer = __commonJS({
       this: "these"
     };
     module.exports = class Pluralizer {
-      constructor(singular, plural3) {
+      constructor(singular, plural2) {
         this.singular = singular;
-        this.plural = plural3;
+        this.plural = plural2;
       }
       pluralize(count2) {
         const one = count2 === 1;
@@ -28903,9 +28903,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
     }
     function isPromiseLike(obj) {
-      return isObject8(obj) && isFunction(obj.then) && isFunction(obj.catch);
+      return isObject2(obj) && isFunction(obj.then) && isFunction(obj.catch);
     }
-    function isObject8(obj) {
+    function isObject2(obj) {
       return obj && typeof obj === "object";
     }
     function isFunction(obj) {
@@ -55889,6 +55889,13 @@ function iotHubSink(options) {
   };
 }
 
+// src/core/text.ts
+var plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+var andMore = (n, noun) => `…and ${n} more${noun ? ` ${noun}` : ""}`;
+var listWithMore = (shown, total) => shown.join(", ") + (total > shown.length ? `, ${andMore(total - shown.length)}` : "");
+var labelsText = (labels) => Object.keys(labels).sort().map((k2) => `${k2}=${labels[k2]}`).join(" ");
+var clip = (text, max = 200) => text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+
 // src/render/text/escape.ts
 var UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 var UNSAFE_ONE = new RegExp(UNSAFE.source);
@@ -55910,7 +55917,6 @@ function excerptAround(line, column) {
 }
 
 // src/render/text/diagnostics.ts
-var plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 function diagnosticText(d3, style) {
   const severity = d3.severity === "error" ? style.red("error") : style.yellow("warning");
   const head = `${style.bold(`${safe(d3.file)}:${d3.line}:${d3.column}`)} ${severity} ${style.dim(d3.code)}`;
@@ -56019,6 +56025,34 @@ ${r.after}
 var import_picocolors = __toESM(require_picocolors(), 1);
 var createStyle = (enabled) => import_picocolors.default.createColors(enabled);
 
+// src/core/collections.ts
+var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var byString = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+function lowerBound(ids, x2) {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (ids[mid] < x2) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function upperBound(ids, x2) {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (ids[mid] <= x2) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function indexOfSorted(ids, x2) {
+  const i = lowerBound(ids, x2);
+  return ids[i] === x2 ? i : -1;
+}
+
 // src/core/apply/changes.ts
 function diffTarget(resolution, keys, received) {
   const add = [];
@@ -56045,22 +56079,10 @@ function diffTarget(resolution, keys, received) {
   }
   const remove = [];
   if (received.size > known) {
-    for (const deviceId of received.keys()) if (!containsSorted(deviceIds, deviceId)) remove.push(deviceId);
-    remove.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+    for (const deviceId of received.keys()) if (indexOfSorted(deviceIds, deviceId) < 0) remove.push(deviceId);
+    remove.sort(byString);
   }
   return { add, update, remove, unchanged, unmanaged };
-}
-function containsSorted(sorted2, value2) {
-  let lo = 0;
-  let hi = sorted2.length - 1;
-  while (lo <= hi) {
-    const mid = lo + hi >>> 1;
-    const v = sorted2[mid];
-    if (v === value2) return true;
-    if (v < value2) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 // src/core/record.ts
@@ -56078,7 +56100,6 @@ var isBare = (value2) => {
 // src/core/manifest/render.ts
 var CREATE_OPTIONS_CHUNK = 512;
 var MAX_CREATE_OPTIONS_CHUNKS = 8;
-var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function chunkCreateOptions(createOptions) {
   const out = {};
   for (let i = 0, n = 0; i < createOptions.length || n === 0; i += CREATE_OPTIONS_CHUNK, n++) {
@@ -56095,16 +56116,16 @@ function renderSettings(settings) {
   return { ...rest, ...chunkCreateOptions(createOptionsString(createOptions)) };
 }
 function renderModules(modules) {
-  if (!isObject(modules)) return modules;
+  if (!isMapping(modules)) return modules;
   const out = record();
   for (const [name, module] of Object.entries(modules)) {
-    out[name] = isObject(module) && isObject(module.settings) ? { ...module, settings: renderSettings(module.settings) } : module;
+    out[name] = isMapping(module) && isMapping(module.settings) ? { ...module, settings: renderSettings(module.settings) } : module;
   }
   return out;
 }
 function renderModulesContent(modulesContent) {
   const agent = modulesContent.$edgeAgent;
-  if (!isObject(agent) || !isObject(agent["properties.desired"])) return { ...modulesContent };
+  if (!isMapping(agent) || !isMapping(agent["properties.desired"])) return { ...modulesContent };
   const desired2 = agent["properties.desired"];
   const renderedDesired = { ...desired2 };
   if ("systemModules" in desired2) renderedDesired.systemModules = renderModules(desired2.systemModules);
@@ -56856,14 +56877,8 @@ var FleetIndex = class {
   }
   /** The device with this id, by binary search over the sorted ids; `undefined` if none. */
   device(deviceId) {
-    let lo = 0;
-    let hi = this.deviceIds.length;
-    while (lo < hi) {
-      const mid = lo + hi >>> 1;
-      if (this.deviceIds[mid] < deviceId) lo = mid + 1;
-      else hi = mid;
-    }
-    return this.deviceIds[lo] === deviceId ? this.devices[lo] : void 0;
+    const i = indexOfSorted(this.deviceIds, deviceId);
+    return i < 0 ? void 0 : this.devices[i];
   }
   path(path12) {
     const key = path12.join(".");
@@ -56884,26 +56899,6 @@ function walk(tags, path12) {
 }
 
 // src/core/resolve/evaluate-sets.ts
-var lowerBound = (ids, x2) => {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = lo + hi >>> 1;
-    if (ids[mid] < x2) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-};
-var upperBound = (ids, x2) => {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = lo + hi >>> 1;
-    if (ids[mid] <= x2) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-};
 var orders = {
   "<": (a, b) => a < b,
   ">": (a, b) => a > b,
@@ -57113,7 +57108,6 @@ function tagPaths(expr, out = []) {
 
 // src/core/resolve/resolution.ts
 var SAMPLE = 5;
-var byString = (a, b) => a < b ? -1 : a > b ? 1 : 0;
 function finish(r) {
   const { ordered } = r;
   const sample = (o) => o.devices.join(", ") + (o.count > o.devices.length ? `, and ${o.count - o.devices.length} more` : "");
@@ -57588,50 +57582,46 @@ function jsonSyntaxError(text) {
 }
 
 // src/core/manifest/checks.ts
-var isObject2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var CONTENT = ["content", "modulesContent"];
 var DESIRED = "properties.desired";
 var CHUNK = /^createOptions(\d+)$/;
 var PLACEHOLDER = /^\$(?:[A-Za-z_][\w.]*|\{[A-Za-z_][\w.]*\})$/;
-function clip(text, max = 200) {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
-}
 function isLayered(modulesContent) {
-  if (!isObject2(modulesContent)) return false;
-  return Object.values(modulesContent).some((twin) => isObject2(twin) && Object.keys(twin).some((k2) => k2.startsWith(`${DESIRED}.`)));
+  if (!isMapping(modulesContent)) return false;
+  return Object.values(modulesContent).some((twin) => isMapping(twin) && Object.keys(twin).some((k2) => k2.startsWith(`${DESIRED}.`)));
 }
 function checkManifest(file, modulesContent) {
-  if (!isObject2(modulesContent) || isLayered(modulesContent)) return [];
+  if (!isMapping(modulesContent) || isLayered(modulesContent)) return [];
   const out = [];
   const agent = modulesContent.$edgeAgent;
-  const agentDesired = isObject2(agent) && isObject2(agent[DESIRED]) ? agent[DESIRED] : void 0;
+  const agentDesired = isMapping(agent) && isMapping(agent[DESIRED]) ? agent[DESIRED] : void 0;
   const agentPath = [...CONTENT, "$edgeAgent", DESIRED];
   if (agentDesired) {
     const runtime = agentDesired.runtime;
-    const credentials = isObject2(runtime) && isObject2(runtime.settings) ? runtime.settings.registryCredentials : void 0;
-    if (isObject2(credentials)) {
+    const credentials = isMapping(runtime) && isMapping(runtime.settings) ? runtime.settings.registryCredentials : void 0;
+    if (isMapping(credentials)) {
       for (const name of Object.keys(credentials)) {
         checkTwinKey(out, file, name, [...agentPath, "runtime", "settings", "registryCredentials", name], "registry credential name");
       }
     }
     for (const group of ["systemModules", "modules"]) {
       const modules = agentDesired[group];
-      if (!isObject2(modules)) continue;
+      if (!isMapping(modules)) continue;
       for (const [name, module] of Object.entries(modules)) {
-        if (!isObject2(module)) continue;
+        if (!isMapping(module)) continue;
         const path12 = [...agentPath, group, name];
-        if (isObject2(module.settings)) checkSettings(out, file, name, module.settings, [...path12, "settings"]);
+        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path12, "settings"]);
       }
     }
   }
   const hub = modulesContent.$edgeHub;
-  const hubDesired = isObject2(hub) && isObject2(hub[DESIRED]) ? hub[DESIRED] : void 0;
+  const hubDesired = isMapping(hub) && isMapping(hub[DESIRED]) ? hub[DESIRED] : void 0;
   if (hubDesired) {
     const hubPath = [...CONTENT, "$edgeHub", DESIRED];
     walkTwinKeys(out, file, hubDesired, hubPath);
-    if (isObject2(hubDesired.routes)) {
+    if (isMapping(hubDesired.routes)) {
       for (const [name, route] of Object.entries(hubDesired.routes)) {
-        const text = typeof route === "string" ? route : isObject2(route) && typeof route.route === "string" ? route.route : void 0;
+        const text = typeof route === "string" ? route : isMapping(route) && typeof route.route === "string" ? route.route : void 0;
         const path12 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
         if (text !== void 0 && PLACEHOLDER.test(text.trim())) {
           out.push(
@@ -57645,7 +57635,7 @@ function checkManifest(file, modulesContent) {
     }
   }
   for (const [name, twin] of Object.entries(modulesContent)) {
-    if (name === "$edgeAgent" || name === "$edgeHub" || !isObject2(twin) || !isObject2(twin[DESIRED])) continue;
+    if (name === "$edgeAgent" || name === "$edgeHub" || !isMapping(twin) || !isMapping(twin[DESIRED])) continue;
     walkTwinKeys(out, file, twin[DESIRED], [...CONTENT, name, DESIRED]);
   }
   return out;
@@ -57673,7 +57663,7 @@ function walkTwinKeys(out, file, value2, path12) {
       v.forEach((x2, i) => walk2(x2, [...p, i], depth + 1));
       return;
     }
-    if (!isObject2(v)) return;
+    if (!isMapping(v)) return;
     for (const [k2, x2] of Object.entries(v)) {
       const before = out.length;
       checkTwinKey(out, file, k2, [...p, k2], "key");
@@ -57801,14 +57791,13 @@ function escapeControls(text) {
 var MAX_MODULES = 50;
 var MAX_EDGE_AGENT_DESIRED_BYTES = 32 * 1024;
 var MAX_PROPERTY_VALUE_BYTES = 4 * 1024;
-var isObject3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var MODULES_PATH = ["content", "modulesContent", "$edgeAgent", "properties.desired"];
 function checkManifestLimits(deployment) {
   const diagnostics = [];
   const file = deployment.file;
   const agent = deployment.modulesContent.$edgeAgent;
-  const desired2 = isObject3(agent) && isObject3(agent["properties.desired"]) ? agent["properties.desired"] : void 0;
-  const modules = desired2 && isObject3(desired2.modules) ? desired2.modules : {};
+  const desired2 = isMapping(agent) && isMapping(agent["properties.desired"]) ? agent["properties.desired"] : void 0;
+  const modules = desired2 && isMapping(desired2.modules) ? desired2.modules : {};
   const moduleCount = Object.keys(modules).length;
   if (moduleCount > MAX_MODULES) {
     diagnostics.push(
@@ -57832,9 +57821,9 @@ function checkManifestLimits(deployment) {
       );
     }
     for (const group of ["systemModules", "modules"]) {
-      const list2 = isObject3(desired2[group]) ? desired2[group] : {};
+      const list2 = isMapping(desired2[group]) ? desired2[group] : {};
       for (const [name, module] of Object.entries(list2)) {
-        const settings = isObject3(module) && isObject3(module.settings) ? module.settings : void 0;
+        const settings = isMapping(module) && isMapping(module.settings) ? module.settings : void 0;
         if (!settings || !("createOptions" in settings)) continue;
         const length = createOptionsString(settings.createOptions).length;
         if (length > CREATE_OPTIONS_CHUNK * MAX_CREATE_OPTIONS_CHUNKS) {
@@ -57863,7 +57852,7 @@ function checkManifestLimits(deployment) {
       }
     } else if (Array.isArray(value2)) {
       value2.forEach((v, i) => walk2(v, [...path12, i]));
-    } else if (isObject3(value2)) {
+    } else if (isMapping(value2)) {
       for (const [k2, v] of Object.entries(value2)) walk2(v, [...path12, k2]);
     }
   };
@@ -57923,7 +57912,7 @@ function buildDeployment(file, value2) {
       })
     );
   }
-  if (isRecord(doc.content)) append(diagnostics, checkManifest(file, doc.content.modulesContent));
+  if (isMapping(doc.content)) append(diagnostics, checkManifest(file, doc.content.modulesContent));
   const priority = doc.priority;
   const validPriority = typeof priority === "number" && Number.isInteger(priority) && priority >= 0 && priority <= 2147483647;
   if (!validPriority || Number.isNaN(createdAtMs)) return { expr, diagnostics };
@@ -57934,13 +57923,12 @@ function buildDeployment(file, value2) {
     createdAt: doc.createdAt,
     createdAtMs,
     targetCondition,
-    labels: isRecord(doc.labels) ? stringRecord(doc.labels) : {},
-    modulesContent: isRecord(doc.content) && isRecord(doc.content.modulesContent) ? doc.content.modulesContent : {}
+    labels: isMapping(doc.labels) ? stringRecord(doc.labels) : {},
+    modulesContent: isMapping(doc.content) && isMapping(doc.content.modulesContent) ? doc.content.modulesContent : {}
   };
   diagnostics.push(...checkManifestLimits(deployment));
   return { deployment, expr, diagnostics };
 }
-var isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function stringRecord(v) {
   if (isBare(v) && Object.values(v).every((x2) => typeof x2 === "string")) return v;
   const out = record();
@@ -58021,7 +58009,6 @@ var EXPRESSIBLE_VALUE = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']*$/;
 var MAX_TAG_DEPTH = 10;
 var MAX_TAGS_BYTES = 8 * 1024;
 var MAX_TAG_STRING_BYTES = 4 * 1024;
-var isRecord2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var EXAMPLE = "e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }";
 function buildFleetFile(file, value2) {
   const diagnostics = [];
@@ -58029,7 +58016,7 @@ function buildFleetFile(file, value2) {
     if (value2 === null) diagnostics.push(warning2("file/empty", "fleet file is empty: it declares no devices", { file }));
     return { devices: [], diagnostics, mixedCaseTagNames: false };
   }
-  if (!isRecord2(value2)) {
+  if (!isMapping(value2)) {
     const what = Array.isArray(value2) ? "a list" : `a ${typeof value2}`;
     diagnostics.push(error2("fleet/not-a-mapping", `a fleet file is a mapping with a devices: list, not ${what}; ${EXAMPLE}`, { file }));
     return { devices: [], diagnostics, mixedCaseTagNames: false };
@@ -58053,7 +58040,7 @@ function buildFleetFile(file, value2) {
   const seen = { mixedCase: false };
   list2.forEach((item, index2) => {
     const at = (...path12) => ({ file, path: ["devices", index2, ...path12] });
-    if (!isRecord2(item)) {
+    if (!isMapping(item)) {
       diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
       return;
     }
@@ -58080,7 +58067,7 @@ function buildFleetFile(file, value2) {
     }
     let tags = record();
     if (item.tags !== void 0 && item.tags !== null) {
-      if (!isRecord2(item.tags)) {
+      if (!isMapping(item.tags)) {
         diagnostics.push(error2("fleet/invalid-tag", "tags: must be a mapping of tag names to values", at("tags")));
       } else {
         tags = checkTags(item.tags, at("tags"), diagnostics, seen);
@@ -59491,11 +59478,10 @@ function compiled() {
 }
 var pointer = (instancePath) => instancePath === "" ? [] : instancePath.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 var show2 = (v) => {
-  if (typeof v === "string") return `'${clipText(v)}'`;
+  if (typeof v === "string") return `'${clip(v)}'`;
   if (typeof v === "object" && v !== null) return Array.isArray(v) ? `a list of ${v.length}` : "a mapping";
   return String(v);
 };
-var clipText = (text, max = 200) => text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 var MAX_SCHEMA_DIAGNOSTICS = 100;
 function describe2(e, value2) {
   const description = e.parentSchema?.description;
@@ -59505,7 +59491,7 @@ function describe2(e, value2) {
       return `missing required key '${e.params.missingProperty}': add it`;
     case "additionalProperties": {
       const allowed = Object.keys(e.parentSchema?.properties ?? {});
-      return `unknown key '${clipText(String(e.params.additionalProperty), 80)}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(", ")})` : ""}`;
+      return `unknown key '${clip(String(e.params.additionalProperty), 80)}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(", ")})` : ""}`;
     }
     case "enum":
       return `must be one of ${e.params.allowedValues.map(show2).join(", ")}${found}`;
@@ -59563,7 +59549,7 @@ function checkSchema(validate2, file, value2) {
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${clipText(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path12))}`;
+    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path12))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
     if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {
       dropped++;
@@ -59670,7 +59656,7 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
     doc = (0, import_yaml.parseDocument)(text, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
   } catch (e) {
     if (e instanceof RangeError) report("yaml/too-deep", tooDeep(limits), deepestOffset(text, limits.maxDepth));
-    else report("yaml/syntax", `could not parse the YAML: ${clip2(e.message)}`, 0);
+    else report("yaml/syntax", `could not parse the YAML: ${clip(e.message)}`, 0);
     return result(void 0);
   }
   for (const e of doc.errors) {
@@ -59706,9 +59692,8 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
     throw e;
   }
 }
-var duplicateMessage = (name) => `duplicate key '${clip2(name, 80)}': a key may appear once in a mapping`;
+var duplicateMessage = (name) => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
 var tooDeep = (limits) => `nesting is deeper than ${limits.maxDepth} levels: flatten the document`;
-var clip2 = (text, max = 200) => text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 function deepestOffset(text, maxDepth) {
   const indents = [];
   let flow = 0;
@@ -59824,7 +59809,7 @@ function hintsOf(doc) {
   return hints;
 }
 function yamlMessage(message) {
-  return clip2(message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ""));
+  return clip(message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ""));
 }
 var isMergeKey = (key) => (0, import_yaml.isScalar)(key) && (key.value === "<<" || typeof key.value === "symbol" && key.value.description === "<<") && (key.type === void 0 || key.type === import_yaml.Scalar.PLAIN);
 var start = (node) => node?.range?.[0] ?? 0;
@@ -61281,14 +61266,13 @@ function explainDevice(analysis, deviceId) {
 
 // src/core/plan/content-diff.ts
 var MAX_CONTENT_CHANGES = 50;
-var isObject4 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var desired = (section) => {
-  const d3 = isObject4(section) ? section["properties.desired"] : void 0;
-  return isObject4(d3) ? d3 : {};
+  const d3 = isMapping(section) ? section["properties.desired"] : void 0;
+  return isMapping(d3) ? d3 : {};
 };
 var same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 function decodeSettings(settings) {
-  if (!isObject4(settings)) return settings;
+  if (!isMapping(settings)) return settings;
   const chunks = Object.keys(settings).filter((k2) => /^createOptions(\d\d)?$/.test(k2)).sort();
   if (chunks.length === 0 || !chunks.every((k2) => typeof settings[k2] === "string")) return settings;
   const text = chunks.map((k2) => settings[k2]).join("");
@@ -61303,10 +61287,10 @@ function decodeSettings(settings) {
   out.createOptions = parsed;
   return out;
 }
-var decodeModule = (m) => isObject4(m) ? { ...m, settings: decodeSettings(m.settings) } : m;
+var decodeModule = (m) => isMapping(m) ? { ...m, settings: decodeSettings(m.settings) } : m;
 function diffValue(scope, name, path12, a, b, out) {
   if (same(a, b)) return;
-  if (isObject4(a) && isObject4(b)) {
+  if (isMapping(a) && isMapping(b)) {
     for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path12, key], a[key], b[key], out);
     return;
   }
@@ -61328,7 +61312,7 @@ function diffContent(before, after) {
   const out = [];
   const agentA = desired(before.$edgeAgent);
   const agentB = desired(after.$edgeAgent);
-  const named = (o, key) => isObject4(o[key]) ? o[key] : {};
+  const named = (o, key) => isMapping(o[key]) ? o[key] : {};
   diffNamed(
     "module",
     { ...named(agentA, "systemModules"), ...named(agentA, "modules") },
@@ -61523,7 +61507,7 @@ function sameTags(a, b) {
 function unmanagedWarnings(head, transitions) {
   const byId = new Map(head.repository.deployments.map((d3) => [d3.id, d3]));
   return transitions.filter((t) => t.kind === "untargeted").map((t) => {
-    const shown = t.devices.slice(0, SAMPLE2).join(", ") + (t.count > SAMPLE2 ? `, …and ${t.count - SAMPLE2} more` : "");
+    const shown = t.devices.slice(0, SAMPLE2).join(", ") + (t.count > SAMPLE2 ? `, ${andMore(t.count - SAMPLE2)}` : "");
     const formerly = byId.get(t.from);
     const first = head.fleetIndex.device(t.devices[0]);
     return warning2(
@@ -61535,7 +61519,6 @@ function unmanagedWarnings(head, transitions) {
 }
 
 // src/render/plan/verdict.ts
-var plural2 = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 function countsLine(summary2) {
   if (summary2.changed === 0) return `no device changes (${summary2.devices} devices)`;
   const kinds = CHANGE_KINDS.filter((k2) => summary2[k2] > 0).map((k2) => `${summary2[k2]} ${k2}`);
@@ -61552,9 +61535,9 @@ function verdictLine(report) {
   const warnings = introduced.length - errors;
   const findings = report.policy?.findings ?? [];
   const policyErrors = findings.filter((f) => f.severity === "error").length;
-  const status2 = !report.valid ? `invalid: ${plural2(errors, "error")}` : policyErrors > 0 ? `blocked by policy: ${plural2(policyErrors, "finding")} ${policyErrors === 1 ? "needs" : "need"} the label ${report.policy.approvalLabel}` : findings.length > 0 && report.policy.approved ? `valid, approved by label ${report.policy.approvalLabel}` : "valid";
+  const status2 = !report.valid ? `invalid: ${plural(errors, "error")}` : policyErrors > 0 ? `blocked by policy: ${plural(policyErrors, "finding")} ${policyErrors === 1 ? "needs" : "need"} the label ${report.policy.approvalLabel}` : findings.length > 0 && report.policy.approved ? `valid, approved by label ${report.policy.approvalLabel}` : "valid";
   const net = safetyNetLine(report);
-  const warned = warnings > 0 ? `, ${plural2(warnings, "new warning")}` : "";
+  const warned = warnings > 0 ? `, ${plural(warnings, "new warning")}` : "";
   return `${status2}${warned}${net ? ` — ${net}` : ""} — ${countsLine(report.plan.summary)}`;
 }
 
@@ -61596,7 +61579,7 @@ function whyLines(why2, code2) {
   if (why2.contentChanges && why2.contentChanges.length > 0) {
     const shown = why2.contentChanges.slice(0, 3).map((c) => contentChangeText(c, code2));
     const more = why2.contentChanges.length - shown.length;
-    lines.push(`the manifest changed: ${shown.join("; ")}${more > 0 ? `; …and ${more} more` : ""}`);
+    lines.push(`the manifest changed: ${shown.join("; ")}${more > 0 ? `; ${andMore(more)}` : ""}`);
   } else if (why2.contentHash) lines.push(`the manifest changed (content ${short2(why2.contentHash.before)} → ${short2(why2.contentHash.after)})`);
   if (why2.unreadable) lines.push(`${code2(why2.unreadable)} could not be read at head, so this outcome is not certain`);
   if (why2.tagsChanged) lines.push("the device's tags changed");
@@ -61618,7 +61601,7 @@ function deploymentStatus(d3) {
 }
 function unknownLines(unknown, code2) {
   return (unknown ?? []).map((u) => {
-    const who = u.count === null ? "it is new, so which devices it would target is unknown" : u.count === 0 ? "its last readable condition targets no device" : `the outcome of ${u.count} device${u.count === 1 ? "" : "s"} it targeted is unknown: ${u.devices.map(code2).join(", ")}${u.count > u.devices.length ? `, …and ${u.count - u.devices.length} more` : ""}`;
+    const who = u.count === null ? "it is new, so which devices it would target is unknown" : u.count === 0 ? "its last readable condition targets no device" : `the outcome of ${plural(u.count, "device")} it targeted is unknown: ${listWithMore(u.devices.map(code2), u.count)}`;
     return `${code2(u.deployment)} is invalid at head (${u.reason}); ${who}`;
   });
 }
@@ -61638,7 +61621,7 @@ function editText(e, code2) {
   const show3 = (v) => {
     if (v === null) return "(none)";
     if (e.field === "labels") {
-      const labels = Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([k2, x2]) => `${k2}=${x2}`).join(" ");
+      const labels = labelsText(v);
       return code2(labels || "(none)");
     }
     return code2(String(v));
@@ -61648,7 +61631,7 @@ function editText(e, code2) {
 function deploymentChangeLines(deployments, code2) {
   return deployments.map((d3) => {
     const lines = [...(d3.edits ?? []).map((e) => editText(e, code2)), ...(d3.contentChanges ?? []).map((c) => contentChangeText(c, code2))];
-    if (d3.moreContentChanges) lines.push(`…and ${d3.moreContentChanges} more manifest changes`);
+    if (d3.moreContentChanges) lines.push(andMore(d3.moreContentChanges, "manifest changes"));
     return [d3.id, lines];
   }).filter(([, lines]) => lines.length > 0);
 }
@@ -61716,7 +61699,7 @@ ${lines.join("\n")}`;
 function diagnosticLines(diagnostics, max, mark) {
   const sorted2 = [...diagnostics].sort((a, b) => a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1);
   const lines = sorted2.slice(0, max).map((d3) => `- ${mark ?? (d3.severity === "error" ? "❌" : "⚠️")} \`${d3.file}:${d3.line}:${d3.column}\` ${cell(d3.message)} <sub>${d3.code}</sub>`);
-  if (sorted2.length > max) lines.push(`- …and ${sorted2.length - max} more`);
+  if (sorted2.length > max) lines.push(`- ${andMore(sorted2.length - max)}`);
   return lines;
 }
 function diagnosticsSection(report, max) {
@@ -61727,13 +61710,13 @@ function diagnosticsSection(report, max) {
   if (introduced.length > 0) {
     const errors = introduced.filter((d3) => d3.severity === "error").length;
     const title2 = present.length > 0 || fixed.length > 0 ? "Problems introduced by this change" : "Problems";
-    parts.push(`#### ${title2}: ${plural2(errors, "error")}, ${plural2(introduced.length - errors, "warning")}
+    parts.push(`#### ${title2}: ${plural(errors, "error")}, ${plural(introduced.length - errors, "warning")}
 
 ${diagnosticLines(introduced, max).join("\n")}`);
   }
   if (fixed.length > 0) {
     parts.push(
-      `<details><summary>✅ Fixed by this change: ${plural2(fixed.length, "problem")}</summary>
+      `<details><summary>✅ Fixed by this change: ${plural(fixed.length, "problem")}</summary>
 
 ${diagnosticLines(fixed, max, "✅").join("\n")}
 
@@ -61742,7 +61725,7 @@ ${diagnosticLines(fixed, max, "✅").join("\n")}
   }
   if (present.length > 0) {
     parts.push(
-      `<details><summary>Already present on base, not changed by this pull request: ${plural2(present.length, "problem")}</summary>
+      `<details><summary>Already present on base, not changed by this pull request: ${plural(present.length, "problem")}</summary>
 
 ${diagnosticLines(present, max).join("\n")}
 
@@ -61760,7 +61743,7 @@ function deploymentsSection(deployments) {
   if (deployments.length === 0) return "";
   const rows = deployments.map((d3) => {
     const status2 = deploymentStatus(d3);
-    const labels = Object.keys(d3.labels).sort().map((k2) => `${k2}=${d3.labels[k2]}`).join(" ");
+    const labels = labelsText(d3.labels);
     return `| ${code(d3.id)}${status2} | ${metric(d3, "targeted")} | ${metric(d3, "applied")} | ${cell(labels)} |`;
   });
   return ["#### Deployments", "", "| deployment | targeted | applied | labels |", "|---|---:|---:|---|", ...rows].join("\n");
@@ -61770,7 +61753,7 @@ function deploymentChangesSection(deployments) {
   if (edited.length === 0) return "";
   const blocks = edited.map(([id, lines]) => {
     const list2 = lines.map((l) => `  - ${cell(l)}`).join("\n");
-    return lines.length > 5 ? `- ${code(id)}: ${plural2(lines.length, "change")}
+    return lines.length > 5 ? `- ${code(id)}: ${plural(lines.length, "change")}
 
   <details><summary>show</summary>
 
@@ -61797,7 +61780,7 @@ function transitionSection(t, level) {
   }
   if (level.devicesPerTransition > 0) {
     const shown = t.devices.slice(0, level.devicesPerTransition).map(code).join(", ");
-    body.push("", `Devices: ${shown}${t.count > level.devicesPerTransition ? `, …and ${t.count - level.devicesPerTransition} more` : ""}`);
+    body.push("", `Devices: ${shown}${t.count > level.devicesPerTransition ? `, ${andMore(t.count - level.devicesPerTransition)}` : ""}`);
   }
   const summary2 = `${transitionTitle(t, htmlCode)} <sub>${t.kind}</sub>`;
   return body.length ? `<details><summary>${summary2}</summary>
@@ -61829,7 +61812,7 @@ function assemble(report, options, level) {
 
 ${shown.map((t) => transitionSection(t, level)).join("\n")}${plan.transitions.length > shown.length ? `
 
-…and ${plan.transitions.length - shown.length} more transitions (${countsLine(plan.summary)})` : ""}`;
+${andMore(plan.transitions.length - shown.length, "transitions")} (${countsLine(plan.summary)})` : ""}`;
   const notice = level.note ? `> [!NOTE]
 > This comment was shortened to fit GitHub's limit: ${level.note}.${options.fullReportHint ? ` For everything, ${options.fullReportHint}.` : ""}` : "";
   return [
@@ -61862,14 +61845,13 @@ function planMarkdown(report, options = {}, max = MAX_MARKDOWN) {
 var POLICY_FILE = ".github/edgeops.yml";
 var DEFAULT_APPROVAL_LABEL = "edgeops/approve-blast-radius";
 var POLICY_KEYS = ["maxChangedDevices", "maxChangedPercent", "approvalLabel", "protected"];
-var isRecord3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function parsePolicy(file, value2) {
   const diagnostics = [];
   if (value2 === null || value2 === void 0) return { diagnostics };
-  if (!isRecord3(value2)) return { diagnostics: [error2("policy/invalid", `${POLICY_FILE} must be a mapping`, { file })] };
+  if (!isMapping(value2)) return { diagnostics: [error2("policy/invalid", `${POLICY_FILE} must be a mapping`, { file })] };
   const section = value2.policy;
   if (section === void 0 || section === null) return { diagnostics };
-  if (!isRecord3(section)) return { diagnostics: [error2("policy/invalid", "policy: must be a mapping", { file, path: ["policy"] })] };
+  if (!isMapping(section)) return { diagnostics: [error2("policy/invalid", "policy: must be a mapping", { file, path: ["policy"] })] };
   const number = (key, max) => {
     const v = section[key];
     if (v === void 0) return void 0;
@@ -62685,8 +62667,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
   const prepareVal = (parent, key, val) => {
-    const isObject8 = val !== null && typeof val === "object";
-    const hasToJSON = isObject8 && typeof val.toJSON === "function";
+    const isObject2 = val !== null && typeof val === "object";
+    const hasToJSON = isObject2 && typeof val.toJSON === "function";
     if (hasToJSON) {
       val = val.toJSON(key);
     }
@@ -63660,7 +63642,7 @@ var MissingPageInfo = class extends Error {
   }
   name = "MissingPageInfo";
 };
-var isObject5 = (value2) => Object.prototype.toString.call(value2) === "[object Object]";
+var isObject = (value2) => Object.prototype.toString.call(value2) === "[object Object]";
 function findPaginatedResourcePath(responseData) {
   const paginatedResourcePath = deepFindPathToProperty(
     responseData,
@@ -63675,7 +63657,7 @@ var deepFindPathToProperty = (object, searchProp, path12 = []) => {
   for (const key of Object.keys(object)) {
     const currentPath = [...path12, key];
     const currentValue = object[key];
-    if (isObject5(currentValue)) {
+    if (isObject(currentValue)) {
       if (currentValue.hasOwnProperty(searchProp)) {
         return currentPath;
       }
@@ -69771,7 +69753,7 @@ function statusFolder(resolution, contentHashes2) {
       );
     }
     if (unknown.size > MAX_UNKNOWN_LISTED) {
-      diagnostics.push(warning2("report/unknown-device", `…and ${unknown.size - MAX_UNKNOWN_LISTED} more devices the fleet does not have, not listed`));
+      diagnostics.push(warning2("report/unknown-device", `${andMore(unknown.size - MAX_UNKNOWN_LISTED, "devices")} the fleet does not have, not listed`));
     }
     return {
       deployments,
@@ -69797,7 +69779,6 @@ function failingDeployments(deployments, percent) {
 }
 
 // src/io/reports/iothub.ts
-var isObject6 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function edgeAgentDesired(desired2) {
   const { $metadata: _metadata, $version: _version, ...content } = desired2;
   return content;
@@ -69807,9 +69788,9 @@ function modulesOf(reported) {
   const out = record();
   let any = false;
   for (const group of [reported.systemModules, reported.modules]) {
-    if (!isObject6(group)) continue;
+    if (!isMapping(group)) continue;
     for (const [name, module] of Object.entries(group)) {
-      if (!isObject6(module)) continue;
+      if (!isMapping(module)) continue;
       any = true;
       out[name] = {
         runtimeStatus: typeof module.runtimeStatus === "string" ? module.runtimeStatus : "unknown",
@@ -69822,9 +69803,9 @@ function modulesOf(reported) {
 }
 function reportedAtOf(reported) {
   const metadata = reported.$metadata;
-  if (!isObject6(metadata)) return void 0;
+  if (!isMapping(metadata)) return void 0;
   const status2 = metadata.lastDesiredStatus;
-  const at = isObject6(status2) && typeof status2.$lastUpdated === "string" ? status2.$lastUpdated : metadata.$lastUpdated;
+  const at = isMapping(status2) && typeof status2.$lastUpdated === "string" ? status2.$lastUpdated : metadata.$lastUpdated;
   return typeof at === "string" ? at : void 0;
 }
 function reportOfTwin(twin, contentHashOf2) {
@@ -69832,12 +69813,12 @@ function reportOfTwin(twin, contentHashOf2) {
   if (typeof deviceId !== "string" || deviceId === "") return { problem: "no deviceId" };
   if (twin.moduleId !== void 0 && twin.moduleId !== "$edgeAgent") return { problem: `module ${String(twin.moduleId)} is not $edgeAgent` };
   const properties = twin.properties;
-  if (!isObject6(properties) || !isObject6(properties.desired)) return { problem: "no properties.desired" };
+  if (!isMapping(properties) || !isMapping(properties.desired)) return { problem: "no properties.desired" };
   const { desired: desired2 } = properties;
-  const reported = isObject6(properties.reported) ? properties.reported : {};
+  const reported = isMapping(properties.reported) ? properties.reported : {};
   const status2 = reported.lastDesiredStatus;
   if (status2 === void 0) return void 0;
-  if (!isObject6(status2) || typeof status2.code !== "number" || !Number.isInteger(status2.code)) {
+  if (!isMapping(status2) || typeof status2.code !== "number" || !Number.isInteger(status2.code)) {
     return { problem: "properties.reported.lastDesiredStatus has no numeric code" };
   }
   const version = desired2.$version;
@@ -69883,9 +69864,6 @@ function iothubReportSource(options) {
   };
 }
 
-// src/render/text/resolve.ts
-var labelsText = (labels) => Object.keys(labels).sort().map((k2) => `${k2}=${labels[k2]}`).join(" ");
-
 // src/render/status.ts
 var FAILING_SHOWN = 20;
 var shownDeployments = (view) => view.filter?.deployment === void 0 ? view.status.deployments : view.status.deployments.filter((d3) => d3.id === view.filter.deployment);
@@ -69926,7 +69904,7 @@ function statusMarkdown(view, options = {}) {
   if (total > 0) {
     lines.push("", `<details><summary>${plural(total, "failing device")}</summary>`, "", "| Device | Deployment | Reason |", "|---|---|---|");
     for (const d3 of devices) lines.push(`| \`${cell2(d3.deviceId)}\` | \`${d3.deployment ?? ""}\` | ${cell2(d3.reason)} |`);
-    if (total > devices.length) lines.push("", `…and ${total - devices.length} more (\`edgeops status --state failure --devices\` lists them all)`);
+    if (total > devices.length) lines.push("", `${andMore(total - devices.length)} (\`edgeops status --state failure --devices\` lists them all)`);
     lines.push("", "</details>");
   }
   if (view.diagnostics.length > 0) lines.push("", `${countsText(view.diagnostics)}: \`edgeops status\` shows them`);
@@ -69942,12 +69920,11 @@ function desiredContentLookup(analysis) {
   const byDesired = /* @__PURE__ */ new Map();
   for (const d3 of analysis.repository.deployments) {
     const agent = renderModulesContent(d3.modulesContent).$edgeAgent;
-    const desired2 = isObject7(agent) ? agent["properties.desired"] : void 0;
-    if (isObject7(desired2)) byDesired.set(edgeAgentDesiredKey(desired2), contentHashOf(d3));
+    const desired2 = isMapping(agent) ? agent["properties.desired"] : void 0;
+    if (isMapping(desired2)) byDesired.set(edgeAgentDesiredKey(desired2), contentHashOf(d3));
   }
-  return (desired2) => isObject7(desired2) ? byDesired.get(edgeAgentDesiredKey(desired2)) : void 0;
+  return (desired2) => isMapping(desired2) ? byDesired.get(edgeAgentDesiredKey(desired2)) : void 0;
 }
-var isObject7 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 async function* single(items) {
   for await (const item of items) yield [item];
 }
@@ -69970,7 +69947,7 @@ async function status(source, reports, options = {}) {
     diagnostics.push({
       severity: "warning",
       code: "report/invalid",
-      message: `…and ${bad - MAX_REPORT_DIAGNOSTICS} more bad reports, not listed`,
+      message: `${andMore(bad - MAX_REPORT_DIAGNOSTICS, "bad reports")}, not listed`,
       file: reportSource.description,
       line: 1,
       column: 1
@@ -70015,7 +69992,7 @@ function validateMarkdown(facts) {
     ok: facts.valid,
     verdict: `${facts.valid ? "valid" : "invalid"}${counts} (${scope})`,
     text: diagnosticsText(facts.diagnostics.slice(0, SHOWN2), createStyle(false)),
-    after: hidden > 0 ? `…and ${hidden} more: run \`edgeops validate\` for all of them.` : void 0
+    after: hidden > 0 ? `${andMore(hidden)}: run \`edgeops validate\` for all of them.` : void 0
   });
 }
 

@@ -5,6 +5,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { error, type Diagnostic } from '../core/diagnostics.js';
+import { clip } from '../core/text.js';
 import * as schemas from '../generated/schemas.js';
 
 let validateDeployment: ValidateFunction | undefined;
@@ -36,11 +37,10 @@ const pointer = (instancePath: string): string[] =>
 
 /** A value for a message: at most ~200 characters, never a whole mapping. */
 const show = (v: unknown): string => {
-  if (typeof v === 'string') return `'${clipText(v)}'`;
+  if (typeof v === 'string') return `'${clip(v)}'`;
   if (typeof v === 'object' && v !== null) return Array.isArray(v) ? `a list of ${v.length}` : 'a mapping';
   return String(v);
 };
-const clipText = (text: string, max = 200): string => (text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`);
 
 /** Schema diagnostics listed per file; the rest are counted in one more. */
 export const MAX_SCHEMA_DIAGNOSTICS = 100;
@@ -53,7 +53,7 @@ function describe(e: ErrorObject, value: unknown): string {
       return `missing required key '${e.params.missingProperty}': add it`;
     case 'additionalProperties': {
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      return `unknown key '${clipText(String(e.params.additionalProperty), 80)}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`;
+      return `unknown key '${clip(String(e.params.additionalProperty), 80)}': remove it or check its spelling${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`;
     }
     case 'enum':
       return `must be one of ${(e.params.allowedValues as unknown[]).map(show).join(', ')}${found}`;
@@ -124,7 +124,7 @@ function checkSchema(validate: ValidateFunction, file: string, value: unknown): 
     const description = (e.parentSchema as { description?: string } | undefined)?.description;
     const message =
       badKey !== undefined
-        ? `key '${clipText(String(badKey), 80)}' is not allowed: ${description ?? e.message}`
+        ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}`
         : `${e.keyword === 'additionalProperties' ? '' : name}${describe(e, valueAt(value, path))}`;
     const pointsAtKey = extra !== undefined || e.keyword === 'required';
     if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {

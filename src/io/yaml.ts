@@ -12,6 +12,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Sc
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import type { Diagnostic, DiagnosticCode, Location, PlacedDiagnostic } from '../core/diagnostics.js';
 import { record } from '../core/record.js';
+import { clip } from '../core/text.js';
 
 export interface YamlLimits {
   /** Largest file accepted, in bytes. */
@@ -202,9 +203,6 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
 const duplicateMessage = (name: string): string => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
 
 const tooDeep = (limits: YamlLimits): string => `nesting is deeper than ${limits.maxDepth} levels: flatten the document`;
-
-/** Shows at most `max` characters of a text in a message. */
-const clip = (text: string, max = 200): string => (text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`);
 
 /**
  * Where nesting first goes deeper than `maxDepth`, estimated without parsing (the

@@ -1,8 +1,9 @@
 /** `apply` output: one verdict line and per-deployment counts (text), or the JSON contract. */
 import type { PlacedDiagnostic } from '../core/diagnostics.js';
+import { plural } from '../core/text.js';
 import { diagnosticJson } from './json.js';
 import type { Style } from './style.js';
-import { countsText, diagnosticsText, plural } from './text/diagnostics.js';
+import { countsText, diagnosticsText } from './text/diagnostics.js';
 import { table } from './text/table.js';
 
 /** The facts an apply reports (the use-case's result). */

@@ -7,8 +7,8 @@ import type { PlacedDiagnostic } from '../core/diagnostics.js';
 import type { DeploymentStatus, DeviceFilter, DeviceStatus, StatusResult } from '../core/status/status.js';
 import { diagnosticJson } from './json.js';
 import type { Style } from './style.js';
-import { countsText, diagnosticsText, plural } from './text/diagnostics.js';
-import { labelsText } from './text/resolve.js';
+import { countsText, diagnosticsText } from './text/diagnostics.js';
+import { andMore, labelsText, plural } from '../core/text.js';
 import { table } from './text/table.js';
 
 export interface StatusView {
@@ -125,7 +125,7 @@ export function statusText(view: StatusView, style: Style): string {
     const { devices, total } = failing(view, FAILING_SHOWN);
     if (total > 0) {
       const rows = devices.map((d) => [d.deviceId, d.deployment ?? '', d.reason]);
-      const more = total > devices.length ? `\n…and ${total - devices.length} more (--state failure --devices lists them all)` : '';
+      const more = total > devices.length ? `\n${andMore(total - devices.length)} (--state failure --devices lists them all)` : '';
       parts.push(
         `${style.red(`failing devices (${total}):`)}\n${table([{ header: 'DEVICE' }, { header: 'DEPLOYMENT', paint: (c) => style.cyan(c) }, { header: 'REASON' }], rows)}${more}`,
       );
@@ -156,7 +156,7 @@ export function statusMarkdown(view: StatusView, options: { title?: string } = {
   if (total > 0) {
     lines.push('', `<details><summary>${plural(total, 'failing device')}</summary>`, '', '| Device | Deployment | Reason |', '|---|---|---|');
     for (const d of devices) lines.push(`| \`${cell(d.deviceId)}\` | \`${d.deployment ?? ''}\` | ${cell(d.reason)} |`);
-    if (total > devices.length) lines.push('', `…and ${total - devices.length} more (\`edgeops status --state failure --devices\` lists them all)`);
+    if (total > devices.length) lines.push('', `${andMore(total - devices.length)} (\`edgeops status --state failure --devices\` lists them all)`);
     lines.push('', '</details>');
   }
   if (view.diagnostics.length > 0) lines.push('', `${countsText(view.diagnostics)}: \`edgeops status\` shows them`);

@@ -2,9 +2,10 @@
  * `validate` for a job summary: the verdict, then the first SHOWN diagnostics as
  * the text report shows them (a summary over 1 MiB is dropped by the runner).
  */
+import { andMore, plural } from '../core/text.js';
 import { codeReport } from './markdown-report.js';
 import { createStyle } from './style.js';
-import { countsText, diagnosticsText, plural } from './text/diagnostics.js';
+import { countsText, diagnosticsText } from './text/diagnostics.js';
 import type { ValidateFacts } from './text/validate.js';
 
 const SHOWN = 200;
@@ -18,6 +19,6 @@ export function validateMarkdown(facts: ValidateFacts): string {
     ok: facts.valid,
     verdict: `${facts.valid ? 'valid' : 'invalid'}${counts} (${scope})`,
     text: diagnosticsText(facts.diagnostics.slice(0, SHOWN), createStyle(false)),
-    after: hidden > 0 ? `…and ${hidden} more: run \`edgeops validate\` for all of them.` : undefined,
+    after: hidden > 0 ? `${andMore(hidden)}: run \`edgeops validate\` for all of them.` : undefined,
   });
 }

@@ -10,6 +10,7 @@ import { MAX_CREATE_OPTIONS_CHUNKS } from '../core/manifest/render.js';
 import type { DeviceReport, ModuleReport } from '../core/status/report.js';
 import { failureOf } from '../core/status/status.js';
 import type { Rendering } from '../io/rendering.js';
+import { isMapping } from '../core/collections.js';
 
 export interface SimulateOptions {
   readonly seed?: number;
@@ -31,7 +32,6 @@ export interface SimulateResult {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const WRITE_CHUNK = 1 << 20;
 
@@ -54,18 +54,18 @@ const createOptionsOf = (settings: Json): string | undefined => {
 
 /** Checks a rendered `modulesContent` as the IoT Edge agent does before applying it. */
 export function checkAsAgent(modulesContent: unknown): AgentVerdict {
-  const agent = isObject(modulesContent) ? modulesContent.$edgeAgent : undefined;
-  const desired = isObject(agent) ? agent['properties.desired'] : undefined;
-  if (!isObject(desired)) return { code: 417, description: 'empty configuration: no $edgeAgent desired properties' };
+  const agent = isMapping(modulesContent) ? modulesContent.$edgeAgent : undefined;
+  const desired = isMapping(agent) ? agent['properties.desired'] : undefined;
+  if (!isMapping(desired)) return { code: 417, description: 'empty configuration: no $edgeAgent desired properties' };
   if (typeof desired.schemaVersion !== 'string' || !KNOWN_SCHEMA_VERSIONS.has(desired.schemaVersion)) {
     return { code: 412, description: `schema version ${JSON.stringify(desired.schemaVersion ?? null)} is not supported` };
   }
-  const modules = isObject(desired.modules) ? desired.modules : {};
+  const modules = isMapping(desired.modules) ? desired.modules : {};
   const names = Object.keys(modules);
   if (names.length > MAX_MODULES) return { code: 400, description: `invalid configuration: ${names.length} modules, at most ${MAX_MODULES} are supported` };
-  const all: [string, unknown][] = [...Object.entries(isObject(desired.systemModules) ? desired.systemModules : {}), ...Object.entries(modules)];
+  const all: [string, unknown][] = [...Object.entries(isMapping(desired.systemModules) ? desired.systemModules : {}), ...Object.entries(modules)];
   for (const [name, module] of all) {
-    const settings = isObject(module) && isObject(module.settings) ? module.settings : undefined;
+    const settings = isMapping(module) && isMapping(module.settings) ? module.settings : undefined;
     if (!settings || typeof settings.image !== 'string' || settings.image === '') {
       return { code: 400, description: `invalid configuration: module ${name} has no image` };
     }
@@ -114,7 +114,7 @@ function parseManifest(bytes: Uint8Array): Manifest | string {
   } catch (e) {
     return `not valid JSON (${(e as Error).message})`;
   }
-  if (!isObject(value) || !isObject(value.deployment) || typeof value.deployment.id !== 'string' || typeof value.contentHash !== 'string') {
+  if (!isMapping(value) || !isMapping(value.deployment) || typeof value.deployment.id !== 'string' || typeof value.contentHash !== 'string') {
     return 'not a rendered manifest: expected { "deployment": { "id" }, "contentHash", "modulesContent" }';
   }
   return { deployment: value.deployment.id, contentHash: value.contentHash, verdict: checkAsAgent(value.modulesContent) };

@@ -7,6 +7,8 @@ import { edgeAgentDesiredKey } from '../io/reports/iothub.js';
 import type { ReportSource } from '../io/reports/report-source.js';
 import type { Source } from '../io/source.js';
 import { loadRepository, type LoadedRepository, type LoadOptions } from './load.js';
+import { isMapping } from '../core/collections.js';
+import { andMore } from '../core/text.js';
 
 export interface StatusOutcome {
   readonly loaded: LoadedRepository;
@@ -34,13 +36,11 @@ export function desiredContentLookup(analysis: Analysis): DesiredContentLookup {
   const byDesired = new Map<string, string>();
   for (const d of analysis.repository.deployments) {
     const agent = renderModulesContent(d.modulesContent).$edgeAgent;
-    const desired = isObject(agent) ? agent['properties.desired'] : undefined;
-    if (isObject(desired)) byDesired.set(edgeAgentDesiredKey(desired), contentHashOf(d));
+    const desired = isMapping(agent) ? agent['properties.desired'] : undefined;
+    if (isMapping(desired)) byDesired.set(edgeAgentDesiredKey(desired), contentHashOf(d));
   }
-  return (desired) => (isObject(desired) ? byDesired.get(edgeAgentDesiredKey(desired)) : undefined);
+  return (desired) => (isMapping(desired) ? byDesired.get(edgeAgentDesiredKey(desired)) : undefined);
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 async function* single<T>(items: AsyncIterable<T>): AsyncGenerator<readonly T[]> {
   for await (const item of items) yield [item];
@@ -73,7 +73,7 @@ export async function status(
     diagnostics.push({
       severity: 'warning',
       code: 'report/invalid',
-      message: `…and ${bad - MAX_REPORT_DIAGNOSTICS} more bad reports, not listed`,
+      message: `${andMore(bad - MAX_REPORT_DIAGNOSTICS, 'bad reports')}, not listed`,
       file: reportSource.description,
       line: 1,
       column: 1,

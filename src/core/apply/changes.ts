@@ -11,6 +11,7 @@
  * A device of the fleet without a winner (unmanaged, or blocked by a tie) is left
  * exactly as it was: IoT Edge keeps running what it last received.
  */
+import { byString, indexOfSorted } from '../collections.js';
 import type { Resolution } from '../resolve/resolution.js';
 
 /** One device and the manifest it should have: `key` identifies the rendered bytes (the git blob id of the manifest file). */
@@ -68,21 +69,8 @@ export function diffTarget(
   const remove: string[] = [];
   if (received.size > known) {
     // deviceIds is sorted: membership by binary search, without a set of a million ids.
-    for (const deviceId of received.keys()) if (!containsSorted(deviceIds, deviceId)) remove.push(deviceId);
-    remove.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const deviceId of received.keys()) if (indexOfSorted(deviceIds, deviceId) < 0) remove.push(deviceId);
+    remove.sort(byString);
   }
   return { add, update, remove, unchanged, unmanaged };
-}
-
-function containsSorted(sorted: readonly string[], value: string): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid];
-    if (v === value) return true;
-    if (v < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }

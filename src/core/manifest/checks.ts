@@ -5,10 +5,11 @@
  */
 import { error, warning, type Diagnostic } from '../diagnostics.js';
 import { jsonSyntaxError } from './json-syntax.js';
+import { isMapping } from '../collections.js';
+import { clip } from '../text.js';
 
 type Json = Record<string, unknown>;
 type Path = (string | number)[];
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const CONTENT = ['content', 'modulesContent'];
 const DESIRED = 'properties.desired';
@@ -16,52 +17,47 @@ const CHUNK = /^createOptions(\d+)$/;
 /** A template placeholder left for a tool to substitute: $NAME or ${NAME}. */
 const PLACEHOLDER = /^\$(?:[A-Za-z_][\w.]*|\{[A-Za-z_][\w.]*\})$/;
 
-/** Shows at most ~200 characters of a value in a message. */
-export function clip(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
-}
-
 /**
  * A layered deployment's content: properties of the system twins set by dotted
  * path (`properties.desired.modules.x`) instead of a whole manifest.
  */
 export function isLayered(modulesContent: unknown): boolean {
-  if (!isObject(modulesContent)) return false;
-  return Object.values(modulesContent).some((twin) => isObject(twin) && Object.keys(twin).some((k) => k.startsWith(`${DESIRED}.`)));
+  if (!isMapping(modulesContent)) return false;
+  return Object.values(modulesContent).some((twin) => isMapping(twin) && Object.keys(twin).some((k) => k.startsWith(`${DESIRED}.`)));
 }
 
 export function checkManifest(file: string, modulesContent: unknown): Diagnostic[] {
-  if (!isObject(modulesContent) || isLayered(modulesContent)) return [];
+  if (!isMapping(modulesContent) || isLayered(modulesContent)) return [];
   const out: Diagnostic[] = [];
   const agent = modulesContent.$edgeAgent;
-  const agentDesired = isObject(agent) && isObject(agent[DESIRED]) ? agent[DESIRED] : undefined;
+  const agentDesired = isMapping(agent) && isMapping(agent[DESIRED]) ? agent[DESIRED] : undefined;
   const agentPath = [...CONTENT, '$edgeAgent', DESIRED];
   if (agentDesired) {
     const runtime = agentDesired.runtime;
-    const credentials = isObject(runtime) && isObject(runtime.settings) ? runtime.settings.registryCredentials : undefined;
-    if (isObject(credentials)) {
+    const credentials = isMapping(runtime) && isMapping(runtime.settings) ? runtime.settings.registryCredentials : undefined;
+    if (isMapping(credentials)) {
       for (const name of Object.keys(credentials)) {
         checkTwinKey(out, file, name, [...agentPath, 'runtime', 'settings', 'registryCredentials', name], 'registry credential name');
       }
     }
     for (const group of ['systemModules', 'modules']) {
       const modules = agentDesired[group];
-      if (!isObject(modules)) continue;
+      if (!isMapping(modules)) continue;
       for (const [name, module] of Object.entries(modules)) {
-        if (!isObject(module)) continue;
+        if (!isMapping(module)) continue;
         const path = [...agentPath, group, name];
-        if (isObject(module.settings)) checkSettings(out, file, name, module.settings, [...path, 'settings']);
+        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path, 'settings']);
       }
     }
   }
   const hub = modulesContent.$edgeHub;
-  const hubDesired = isObject(hub) && isObject(hub[DESIRED]) ? hub[DESIRED] : undefined;
+  const hubDesired = isMapping(hub) && isMapping(hub[DESIRED]) ? hub[DESIRED] : undefined;
   if (hubDesired) {
     const hubPath = [...CONTENT, '$edgeHub', DESIRED];
     walkTwinKeys(out, file, hubDesired, hubPath);
-    if (isObject(hubDesired.routes)) {
+    if (isMapping(hubDesired.routes)) {
       for (const [name, route] of Object.entries(hubDesired.routes)) {
-        const text = typeof route === 'string' ? route : isObject(route) && typeof route.route === 'string' ? route.route : undefined;
+        const text = typeof route === 'string' ? route : isMapping(route) && typeof route.route === 'string' ? route.route : undefined;
         const path = typeof route === 'string' ? [...hubPath, 'routes', name] : [...hubPath, 'routes', name, 'route'];
         if (text !== undefined && PLACEHOLDER.test(text.trim())) {
           out.push(
@@ -75,7 +71,7 @@ export function checkManifest(file: string, modulesContent: unknown): Diagnostic
     }
   }
   for (const [name, twin] of Object.entries(modulesContent)) {
-    if (name === '$edgeAgent' || name === '$edgeHub' || !isObject(twin) || !isObject(twin[DESIRED])) continue;
+    if (name === '$edgeAgent' || name === '$edgeHub' || !isMapping(twin) || !isMapping(twin[DESIRED])) continue;
     walkTwinKeys(out, file, twin[DESIRED], [...CONTENT, name, DESIRED]);
   }
   return out;
@@ -109,7 +105,7 @@ function walkTwinKeys(out: Diagnostic[], file: string, value: unknown, path: Pat
       v.forEach((x, i) => walk(x, [...p, i], depth + 1));
       return;
     }
-    if (!isObject(v)) return;
+    if (!isMapping(v)) return;
     for (const [k, x] of Object.entries(v)) {
       const before = out.length;
       checkTwinKey(out, file, k, [...p, k], 'key');

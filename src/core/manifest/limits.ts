@@ -6,21 +6,21 @@ import { warning, type Diagnostic } from '../diagnostics.js';
 import type { Deployment } from '../model.js';
 import { canonicalJson, utf8Length } from './canonical.js';
 import { createOptionsString, CREATE_OPTIONS_CHUNK, MAX_CREATE_OPTIONS_CHUNKS, renderModulesContent } from './render.js';
+import { isMapping } from '../collections.js';
 
 export const MAX_MODULES = 50;
 export const MAX_EDGE_AGENT_DESIRED_BYTES = 32 * 1024;
 export const MAX_PROPERTY_VALUE_BYTES = 4 * 1024;
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const MODULES_PATH = ['content', 'modulesContent', '$edgeAgent', 'properties.desired'];
 
 export function checkManifestLimits(deployment: Deployment): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const file = deployment.file;
   const agent = deployment.modulesContent.$edgeAgent;
-  const desired = isObject(agent) && isObject(agent['properties.desired']) ? agent['properties.desired'] : undefined;
-  const modules = desired && isObject(desired.modules) ? desired.modules : {};
+  const desired = isMapping(agent) && isMapping(agent['properties.desired']) ? agent['properties.desired'] : undefined;
+  const modules = desired && isMapping(desired.modules) ? desired.modules : {};
   const moduleCount = Object.keys(modules).length;
   if (moduleCount > MAX_MODULES) {
     diagnostics.push(
@@ -44,9 +44,9 @@ export function checkManifestLimits(deployment: Deployment): Diagnostic[] {
       );
     }
     for (const group of ['systemModules', 'modules']) {
-      const list = isObject(desired[group]) ? (desired[group] as Json) : {};
+      const list = isMapping(desired[group]) ? (desired[group] as Json) : {};
       for (const [name, module] of Object.entries(list)) {
-        const settings = isObject(module) && isObject(module.settings) ? module.settings : undefined;
+        const settings = isMapping(module) && isMapping(module.settings) ? module.settings : undefined;
         if (!settings || !('createOptions' in settings)) continue;
         const length = createOptionsString(settings.createOptions).length;
         if (length > CREATE_OPTIONS_CHUNK * MAX_CREATE_OPTIONS_CHUNKS) {
@@ -76,7 +76,7 @@ export function checkManifestLimits(deployment: Deployment): Diagnostic[] {
       }
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => walk(v, [...path, i]));
-    } else if (isObject(value)) {
+    } else if (isMapping(value)) {
       for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
     }
   };

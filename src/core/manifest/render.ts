@@ -6,6 +6,7 @@
 import { canonicalJson, sha256Hex } from './canonical.js';
 import type { Deployment } from '../model.js';
 import { record } from '../record.js';
+import { isMapping } from '../collections.js';
 
 /** The IoT Edge agent reads createOptions in chunks of this many characters. */
 export const CREATE_OPTIONS_CHUNK = 512;
@@ -25,8 +26,6 @@ export interface RenderedManifest {
 }
 
 type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Splits a createOptions string into `createOptions`, `createOptions01`, …. */
 export function chunkCreateOptions(createOptions: string): Json {
@@ -50,11 +49,11 @@ function renderSettings(settings: Json): Json {
 }
 
 function renderModules(modules: unknown): unknown {
-  if (!isObject(modules)) return modules;
+  if (!isMapping(modules)) return modules;
   // Module names come from the operator's YAML: `__proto__` must stay a name.
   const out: Json = record();
   for (const [name, module] of Object.entries(modules)) {
-    out[name] = isObject(module) && isObject(module.settings) ? { ...module, settings: renderSettings(module.settings) } : module;
+    out[name] = isMapping(module) && isMapping(module.settings) ? { ...module, settings: renderSettings(module.settings) } : module;
   }
   return out;
 }
@@ -62,7 +61,7 @@ function renderModules(modules: unknown): unknown {
 /** modulesContent with every module's createOptions rendered and chunked; the input is not changed. */
 export function renderModulesContent(modulesContent: Readonly<Json>): Json {
   const agent = modulesContent.$edgeAgent;
-  if (!isObject(agent) || !isObject(agent['properties.desired'])) return { ...modulesContent };
+  if (!isMapping(agent) || !isMapping(agent['properties.desired'])) return { ...modulesContent };
   const desired = agent['properties.desired'];
   const renderedDesired: Json = { ...desired };
   if ('systemModules' in desired) renderedDesired.systemModules = renderModules(desired.systemModules);

@@ -4,6 +4,8 @@
  * twin's desired properties, by path. `createOptions` written as a JSON string is
  * compared as the object it encodes, so re-spacing it is no change.
  */
+import { isMapping } from '../collections.js';
+
 export type ContentScope = 'module' | 'route' | 'twin' | 'edgeAgent' | 'edgeHub';
 
 export interface ContentChange {
@@ -21,16 +23,15 @@ export interface ContentChange {
 /** At most this many changes are listed per deployment; `truncated` says how many more. */
 export const MAX_CONTENT_CHANGES = 50;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const desired = (section: unknown): Record<string, unknown> => {
-  const d = isObject(section) ? section['properties.desired'] : undefined;
-  return isObject(d) ? d : {};
+  const d = isMapping(section) ? section['properties.desired'] : undefined;
+  return isMapping(d) ? d : {};
 };
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** `createOptions` (and its `createOptions01…` chunks) as the object it encodes, when it is JSON. */
 function decodeSettings(settings: unknown): unknown {
-  if (!isObject(settings)) return settings;
+  if (!isMapping(settings)) return settings;
   const chunks = Object.keys(settings)
     .filter((k) => /^createOptions(\d\d)?$/.test(k))
     .sort();
@@ -48,11 +49,11 @@ function decodeSettings(settings: unknown): unknown {
   return out;
 }
 
-const decodeModule = (m: unknown): unknown => (isObject(m) ? { ...m, settings: decodeSettings(m.settings) } : m);
+const decodeModule = (m: unknown): unknown => (isMapping(m) ? { ...m, settings: decodeSettings(m.settings) } : m);
 
 function diffValue(scope: ContentScope, name: string | undefined, path: string[], a: unknown, b: unknown, out: ContentChange[]): void {
   if (same(a, b)) return;
-  if (isObject(a) && isObject(b)) {
+  if (isMapping(a) && isMapping(b)) {
     for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path, key], a[key], b[key], out);
     return;
   }
@@ -85,7 +86,7 @@ export function diffContent(before: Readonly<Record<string, unknown>>, after: Re
   const out: ContentChange[] = [];
   const agentA = desired(before.$edgeAgent);
   const agentB = desired(after.$edgeAgent);
-  const named = (o: Record<string, unknown>, key: string): Record<string, unknown> => (isObject(o[key]) ? (o[key] as Record<string, unknown>) : {});
+  const named = (o: Record<string, unknown>, key: string): Record<string, unknown> => (isMapping(o[key]) ? (o[key] as Record<string, unknown>) : {});
   diffNamed(
     'module',
     { ...named(agentA, 'systemModules'), ...named(agentA, 'modules') },

@@ -10,7 +10,8 @@ import { explainDevice, type DeploymentVerdict } from '../explain.js';
 import { contentHashOf } from '../manifest/render.js';
 import { isSafetyNet, type Deployment, type Device } from '../model.js';
 import { diffContent, MAX_CONTENT_CHANGES, type ContentChange } from './content-diff.js';
-import { byString } from '../resolve/resolution.js';
+import { byString } from '../collections.js';
+import { andMore } from '../text.js';
 import { tagPaths } from '../resolve/evaluate-sets.js';
 import { resolveFleet, type Resolution } from '../resolve/resolve.js';
 
@@ -351,7 +352,7 @@ function unmanagedWarnings(head: Analysis, transitions: readonly Transition[]): 
   return transitions
     .filter((t) => t.kind === 'untargeted')
     .map((t) => {
-      const shown = t.devices.slice(0, SAMPLE).join(', ') + (t.count > SAMPLE ? `, …and ${t.count - SAMPLE} more` : '');
+      const shown = t.devices.slice(0, SAMPLE).join(', ') + (t.count > SAMPLE ? `, ${andMore(t.count - SAMPLE)}` : '');
       const formerly = byId.get(t.from!);
       const first = head.fleetIndex.device(t.devices[0])!;
       return warning(

@@ -16,6 +16,7 @@ import type { Analysis } from '../analyze.js';
 import { compileCondition, parseCondition, TRUE, type CompiledCondition } from '../condition/index.js';
 import { error, type Diagnostic } from '../diagnostics.js';
 import type { Plan } from './plan.js';
+import { isMapping } from '../collections.js';
 
 export const POLICY_FILE = '.github/edgeops.yml';
 export const DEFAULT_APPROVAL_LABEL = 'edgeops/approve-blast-radius';
@@ -42,16 +43,14 @@ export interface PolicyReport {
   readonly findings: readonly PolicyFinding[];
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Reads the `policy:` section of the settings file (`null` for an empty or absent file). */
 export function parsePolicy(file: string, value: unknown): { policy?: Policy; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   if (value === null || value === undefined) return { diagnostics };
-  if (!isRecord(value)) return { diagnostics: [error('policy/invalid', `${POLICY_FILE} must be a mapping`, { file })] };
+  if (!isMapping(value)) return { diagnostics: [error('policy/invalid', `${POLICY_FILE} must be a mapping`, { file })] };
   const section = value.policy;
   if (section === undefined || section === null) return { diagnostics };
-  if (!isRecord(section)) return { diagnostics: [error('policy/invalid', 'policy: must be a mapping', { file, path: ['policy'] })] };
+  if (!isMapping(section)) return { diagnostics: [error('policy/invalid', 'policy: must be a mapping', { file, path: ['policy'] })] };
   const number = (key: string, max: number): number | undefined => {
     const v = section[key];
     if (v === undefined) return undefined;

@@ -4,6 +4,7 @@
  * `u` is only computed where a NOT needs it: without negation, true is all that
  * decides targeting.
  */
+import { lowerBound, upperBound } from '../collections.js';
 import type { CompareOp, Expr, Literal, Property } from '../condition/index.js';
 import * as B from './bitset.js';
 import { valueKey, type FleetIndex } from './index-fleet.js';
@@ -15,27 +16,6 @@ export interface Truths {
   /** `t` is a fresh bitset nobody else holds: the caller may change it in place. */
   readonly owned?: boolean;
 }
-
-const lowerBound = (ids: readonly string[], x: string): number => {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-};
-const upperBound = (ids: readonly string[], x: string): number => {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-};
 
 const orders: Record<Exclude<CompareOp, '=' | '!='>, (a: string | number, b: string | number) => boolean> = {
   '<': (a, b) => a < b,

@@ -3,6 +3,7 @@
  * condition uses, which devices have it, of which type, and which have each value.
  * Every path the conditions use is built in one pass over the devices.
  */
+import { indexOfSorted } from '../collections.js';
 import { lookupTag } from '../condition/index.js';
 import { isTags, type Device, type TagValue, type Tags } from '../model.js';
 import { empty, fromIndexes, full, set, type Bitset } from './bitset.js';
@@ -93,14 +94,8 @@ export class FleetIndex {
 
   /** The device with this id, by binary search over the sorted ids; `undefined` if none. */
   device(deviceId: string): Device | undefined {
-    let lo = 0;
-    let hi = this.deviceIds.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.deviceIds[mid] < deviceId) lo = mid + 1;
-      else hi = mid;
-    }
-    return this.deviceIds[lo] === deviceId ? this.devices[lo] : undefined;
+    const i = indexOfSorted(this.deviceIds, deviceId);
+    return i < 0 ? undefined : this.devices[i];
   }
 
   path(path: readonly string[]): PathIndex {

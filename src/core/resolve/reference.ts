@@ -4,7 +4,8 @@
  */
 import { compileCondition, TRUE, type CompiledCondition } from '../condition/index.js';
 import { comparePrecedence, isTie, type Device } from '../model.js';
-import { byString, finish, SAMPLE, type Overlap, type Resolution, type Target } from './resolution.js';
+import { byString } from '../collections.js';
+import { finish, SAMPLE, type Overlap, type Resolution, type Target } from './resolution.js';
 
 export function resolveFleetReference(targets: readonly Target[], devices: readonly Device[]): Resolution {
   const ordered = [...targets].sort((a, b) => comparePrecedence(a.deployment, b.deployment));

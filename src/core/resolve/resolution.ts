@@ -1,4 +1,5 @@
 /** What resolution produces, shared by the indexed resolver and the reference one. */
+import { byString } from '../collections.js';
 import type { Expr } from '../condition/index.js';
 import { error, warning, type Diagnostic } from '../diagnostics.js';
 import { isSafetyNet, type Deployment } from '../model.js';
@@ -63,7 +64,6 @@ export interface Overlap {
 }
 
 export const SAMPLE = 5;
-export const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface Resolved {
   readonly ordered: readonly Target[];

@@ -6,6 +6,7 @@
  */
 import { warning, type Diagnostic } from '../diagnostics.js';
 import type { Resolution } from '../resolve/resolution.js';
+import { andMore } from '../text.js';
 import type { DeviceReport, ModuleReport } from './report.js';
 
 export type DeviceState = 'success' | 'failure' | 'pending' | 'unmanaged';
@@ -202,7 +203,7 @@ export function statusFolder(resolution: Resolution, contentHashes: ReadonlyMap<
       );
     }
     if (unknown.size > MAX_UNKNOWN_LISTED) {
-      diagnostics.push(warning('report/unknown-device', `…and ${unknown.size - MAX_UNKNOWN_LISTED} more devices the fleet does not have, not listed`));
+      diagnostics.push(warning('report/unknown-device', `${andMore(unknown.size - MAX_UNKNOWN_LISTED, 'devices')} the fleet does not have, not listed`));
     }
     return {
       deployments,

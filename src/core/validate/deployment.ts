@@ -1,4 +1,5 @@
 /** Builds a Deployment from a parsed deployment file, with every semantic problem as a diagnostic. */
+import { isMapping } from '../collections.js';
 import { parseCondition, type Expr } from '../condition/index.js';
 import { append, error, warning, type Diagnostic } from '../diagnostics.js';
 import { checkManifest } from '../manifest/checks.js';
@@ -75,7 +76,7 @@ export function buildDeployment(file: string, value: unknown): BuiltDeployment {
     );
   }
 
-  if (isRecord(doc.content)) append(diagnostics, checkManifest(file, doc.content.modulesContent));
+  if (isMapping(doc.content)) append(diagnostics, checkManifest(file, doc.content.modulesContent));
 
   const priority = doc.priority;
   const validPriority = typeof priority === 'number' && Number.isInteger(priority) && priority >= 0 && priority <= 2147483647;
@@ -88,14 +89,12 @@ export function buildDeployment(file: string, value: unknown): BuiltDeployment {
     createdAt: doc.createdAt as string,
     createdAtMs,
     targetCondition,
-    labels: isRecord(doc.labels) ? stringRecord(doc.labels) : {},
-    modulesContent: isRecord(doc.content) && isRecord(doc.content.modulesContent) ? doc.content.modulesContent : {},
+    labels: isMapping(doc.labels) ? stringRecord(doc.labels) : {},
+    modulesContent: isMapping(doc.content) && isMapping(doc.content.modulesContent) ? doc.content.modulesContent : {},
   };
   diagnostics.push(...checkManifestLimits(deployment));
   return { deployment, expr, diagnostics };
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stringRecord(v: Record<string, unknown>): Record<string, string> {
   // Labels are almost always all strings: keep the record as read (copying a wide one is slow).

@@ -1,4 +1,5 @@
 /** Builds the fleet's devices from parsed fleet files, checking ids and tags as IoT Hub would. */
+import { isMapping } from '../collections.js';
 import { error, warning, type Diagnostic, type Location } from '../diagnostics.js';
 import type { Device, TagValue, Tags } from '../model.js';
 import { record } from '../record.js';
@@ -22,8 +23,6 @@ export interface FleetFile {
   readonly mixedCaseTagNames: boolean;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 const EXAMPLE = 'e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }';
 
 /** One fleet file: `{ devices: [ { deviceId, tags } ] }`. `value` is `null` for an empty file. */
@@ -33,7 +32,7 @@ export function buildFleetFile(file: string, value: unknown): FleetFile {
     if (value === null) diagnostics.push(warning('file/empty', 'fleet file is empty: it declares no devices', { file }));
     return { devices: [], diagnostics, mixedCaseTagNames: false };
   }
-  if (!isRecord(value)) {
+  if (!isMapping(value)) {
     const what = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
     diagnostics.push(error('fleet/not-a-mapping', `a fleet file is a mapping with a devices: list, not ${what}; ${EXAMPLE}`, { file }));
     return { devices: [], diagnostics, mixedCaseTagNames: false };
@@ -57,7 +56,7 @@ export function buildFleetFile(file: string, value: unknown): FleetFile {
   const seen = { mixedCase: false };
   list.forEach((item, index) => {
     const at = (...path: (string | number)[]): Location => ({ file, path: ['devices', index, ...path] });
-    if (!isRecord(item)) {
+    if (!isMapping(item)) {
       diagnostics.push(error('fleet/invalid-device', 'a device is a mapping with deviceId: and tags:', at()));
       return;
     }
@@ -87,7 +86,7 @@ export function buildFleetFile(file: string, value: unknown): FleetFile {
     }
     let tags: Tags = record<TagValue>();
     if (item.tags !== undefined && item.tags !== null) {
-      if (!isRecord(item.tags)) {
+      if (!isMapping(item.tags)) {
         diagnostics.push(error('fleet/invalid-tag', 'tags: must be a mapping of tag names to values', at('tags')));
       } else {
         tags = checkTags(item.tags, at('tags'), diagnostics, seen);

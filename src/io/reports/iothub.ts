@@ -16,9 +16,9 @@ import { record } from '../../core/record.js';
 import type { DeviceReport, ModuleReport } from '../../core/status/report.js';
 import { EDGE_AGENT_TWINS_QUERY, type IotHubClient } from '../iothub/client.js';
 import type { ReportItem, ReportSource } from './report-source.js';
+import { isMapping } from '../../core/collections.js';
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface IotHubReportSourceOptions {
   readonly client: Pick<IotHubClient, 'hostName' | 'queryModuleTwins'>;
@@ -52,9 +52,9 @@ function modulesOf(reported: Json): Record<string, ModuleReport> | undefined {
   const out = record<ModuleReport>();
   let any = false;
   for (const group of [reported.systemModules, reported.modules]) {
-    if (!isObject(group)) continue;
+    if (!isMapping(group)) continue;
     for (const [name, module] of Object.entries(group)) {
-      if (!isObject(module)) continue;
+      if (!isMapping(module)) continue;
       any = true;
       out[name] = {
         runtimeStatus: typeof module.runtimeStatus === 'string' ? module.runtimeStatus : 'unknown',
@@ -68,9 +68,9 @@ function modulesOf(reported: Json): Record<string, ModuleReport> | undefined {
 
 function reportedAtOf(reported: Json): string | undefined {
   const metadata = reported.$metadata;
-  if (!isObject(metadata)) return undefined;
+  if (!isMapping(metadata)) return undefined;
   const status = metadata.lastDesiredStatus;
-  const at = isObject(status) && typeof status.$lastUpdated === 'string' ? status.$lastUpdated : metadata.$lastUpdated;
+  const at = isMapping(status) && typeof status.$lastUpdated === 'string' ? status.$lastUpdated : metadata.$lastUpdated;
   return typeof at === 'string' ? at : undefined;
 }
 
@@ -80,12 +80,12 @@ export function reportOfTwin(twin: Readonly<Json>, contentHashOf: IotHubReportSo
   if (typeof deviceId !== 'string' || deviceId === '') return { problem: 'no deviceId' };
   if (twin.moduleId !== undefined && twin.moduleId !== '$edgeAgent') return { problem: `module ${String(twin.moduleId)} is not $edgeAgent` };
   const properties = twin.properties;
-  if (!isObject(properties) || !isObject(properties.desired)) return { problem: 'no properties.desired' };
+  if (!isMapping(properties) || !isMapping(properties.desired)) return { problem: 'no properties.desired' };
   const { desired } = properties;
-  const reported = isObject(properties.reported) ? properties.reported : {};
+  const reported = isMapping(properties.reported) ? properties.reported : {};
   const status = reported.lastDesiredStatus;
   if (status === undefined) return undefined;
-  if (!isObject(status) || typeof status.code !== 'number' || !Number.isInteger(status.code)) {
+  if (!isMapping(status) || typeof status.code !== 'number' || !Number.isInteger(status.code)) {
     return { problem: 'properties.reported.lastDesiredStatus has no numeric code' };
   }
   const version = desired.$version;

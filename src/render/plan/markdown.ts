@@ -5,10 +5,11 @@
  * device ids, then details, and always says at the top what was left out.
  */
 import type { PlacedDiagnostic } from '../../core/diagnostics.js';
+import { andMore, labelsText, plural } from '../../core/text.js';
 import type { PlanDeployment, Transition } from '../../core/plan/plan.js';
 import type { PolicyReport } from '../../core/plan/policy.js';
 import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
-import { countsLine, plural, verdictLine } from './verdict.js';
+import { countsLine, verdictLine } from './verdict.js';
 import { deploymentChangeLines, deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
 
 /** The hidden marker the App finds its comment by. */
@@ -103,7 +104,7 @@ function diagnosticLines(diagnostics: readonly PlacedDiagnostic[], max: number, 
   const lines = sorted
     .slice(0, max)
     .map((d) => `- ${mark ?? (d.severity === 'error' ? '❌' : '⚠️')} \`${d.file}:${d.line}:${d.column}\` ${cell(d.message)} <sub>${d.code}</sub>`);
-  if (sorted.length > max) lines.push(`- …and ${sorted.length - max} more`);
+  if (sorted.length > max) lines.push(`- ${andMore(sorted.length - max)}`);
   return lines;
 }
 
@@ -141,10 +142,7 @@ export function deploymentsSection(deployments: readonly PlanDeployment[]): stri
   if (deployments.length === 0) return '';
   const rows = deployments.map((d) => {
     const status = deploymentStatus(d);
-    const labels = Object.keys(d.labels)
-      .sort()
-      .map((k) => `${k}=${d.labels[k]}`)
-      .join(' ');
+    const labels = labelsText(d.labels);
     return `| ${code(d.id)}${status} | ${metric(d, 'targeted')} | ${metric(d, 'applied')} | ${cell(labels)} |`;
   });
   return ['#### Deployments', '', '| deployment | targeted | applied | labels |', '|---|---:|---:|---|', ...rows].join('\n');
@@ -176,7 +174,7 @@ export function transitionSection(t: Transition, level: Level): string {
   }
   if (level.devicesPerTransition > 0) {
     const shown = t.devices.slice(0, level.devicesPerTransition).map(code).join(', ');
-    body.push('', `Devices: ${shown}${t.count > level.devicesPerTransition ? `, …and ${t.count - level.devicesPerTransition} more` : ''}`);
+    body.push('', `Devices: ${shown}${t.count > level.devicesPerTransition ? `, ${andMore(t.count - level.devicesPerTransition)}` : ''}`);
   }
   const summary = `${transitionTitle(t, htmlCode)} <sub>${t.kind}</sub>`;
   return body.length ? `<details><summary>${summary}</summary>\n\n${body.join('\n').trim()}\n\n</details>` : `- ${summary}`;
@@ -207,7 +205,7 @@ function assemble(report: PlanReport, options: MarkdownOptions, level: Level): s
     shown.length === 0
       ? ''
       : `#### Transitions\n\n${shown.map((t) => transitionSection(t, level)).join('\n')}${
-          plan.transitions.length > shown.length ? `\n\n…and ${plan.transitions.length - shown.length} more transitions (${countsLine(plan.summary)})` : ''
+          plan.transitions.length > shown.length ? `\n\n${andMore(plan.transitions.length - shown.length, 'transitions')} (${countsLine(plan.summary)})` : ''
         }`;
   const notice = level.note
     ? `> [!NOTE]\n> This comment was shortened to fit GitHub's limit: ${level.note}.${options.fullReportHint ? ` For everything, ${options.fullReportHint}.` : ''}`

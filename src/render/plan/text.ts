@@ -2,9 +2,9 @@
 import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
 import type { Style } from '../style.js';
 import { diagnosticsText } from '../text/diagnostics.js';
-import { labelsText } from '../text/resolve.js';
+import { andMore, labelsText, plural } from '../../core/text.js';
 import { table } from '../text/table.js';
-import { plural, verdictLine } from './verdict.js';
+import { verdictLine } from './verdict.js';
 import { deploymentChangeLines, deploymentStatus, transitionTitle, unknownLines, whyLines } from './why.js';
 
 const DEVICES_SHOWN = 10;
@@ -17,7 +17,7 @@ export function planText(report: PlanReport, style: Style): string {
   if (plan.transitions.length > 0) {
     const lines: string[] = [];
     for (const t of plan.transitions) {
-      const shown = t.devices.slice(0, DEVICES_SHOWN).join(', ') + (t.count > DEVICES_SHOWN ? `, …and ${t.count - DEVICES_SHOWN} more` : '');
+      const shown = t.devices.slice(0, DEVICES_SHOWN).join(', ') + (t.count > DEVICES_SHOWN ? `, ${andMore(t.count - DEVICES_SHOWN)}` : '');
       lines.push(`${style.cyan(transitionTitle(t, (s) => s))} ${style.dim(`(${t.kind})`)}`, `    ${shown}`);
       if (t.why) {
         const why = whyLines(t.why, (s) => s);

@@ -1,8 +1,7 @@
 /** The one-line verdict and the counts, shared by every rendering of a plan. */
 import { CHANGE_KINDS, type PlanSummary } from '../../core/plan/plan.js';
 import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
-
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+import { plural } from '../../core/text.js';
 
 export function countsLine(summary: PlanSummary): string {
   if (summary.changed === 0) return `no device changes (${summary.devices} devices)`;

@@ -1,4 +1,5 @@
 /** The "why" of a transition in words, for every face; `code` marks up ids and conditions. */
+import { andMore, labelsText, listWithMore, plural } from '../../core/text.js';
 import type { ClauseExplanation } from '../../core/condition/index.js';
 import type { ContentChange } from '../../core/plan/content-diff.js';
 import type { DeploymentEdit, PlanDeployment, Transition, UnknownOutcome, VerdictChange, Why } from '../../core/plan/plan.js';
@@ -46,7 +47,7 @@ export function whyLines(why: Why, code: Code): string[] {
   if (why.contentChanges && why.contentChanges.length > 0) {
     const shown = why.contentChanges.slice(0, 3).map((c) => contentChangeText(c, code));
     const more = why.contentChanges.length - shown.length;
-    lines.push(`the manifest changed: ${shown.join('; ')}${more > 0 ? `; …and ${more} more` : ''}`);
+    lines.push(`the manifest changed: ${shown.join('; ')}${more > 0 ? `; ${andMore(more)}` : ''}`);
   } else if (why.contentHash) lines.push(`the manifest changed (content ${short(why.contentHash.before)} → ${short(why.contentHash.after)})`);
   if (why.unreadable) lines.push(`${code(why.unreadable)} could not be read at head, so this outcome is not certain`);
   if (why.tagsChanged) lines.push("the device's tags changed");
@@ -80,7 +81,7 @@ export function unknownLines(unknown: readonly UnknownOutcome[] | undefined, cod
         ? 'it is new, so which devices it would target is unknown'
         : u.count === 0
           ? 'its last readable condition targets no device'
-          : `the outcome of ${u.count} device${u.count === 1 ? '' : 's'} it targeted is unknown: ${u.devices.map(code).join(', ')}${u.count > u.devices.length ? `, …and ${u.count - u.devices.length} more` : ''}`;
+          : `the outcome of ${plural(u.count, 'device')} it targeted is unknown: ${listWithMore(u.devices.map(code), u.count)}`;
     return `${code(u.deployment)} is invalid at head (${u.reason}); ${who}`;
   });
 }
@@ -106,10 +107,7 @@ export function editText(e: DeploymentEdit, code: Code): string {
   const show = (v: unknown): string => {
     if (v === null) return '(none)';
     if (e.field === 'labels') {
-      const labels = Object.entries(v as Record<string, string>)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, x]) => `${k}=${x}`)
-        .join(' ');
+      const labels = labelsText(v as Record<string, string>);
       return code(labels || '(none)');
     }
     return code(String(v));
@@ -122,7 +120,7 @@ export function deploymentChangeLines(deployments: readonly PlanDeployment[], co
   return deployments
     .map((d): [string, string[]] => {
       const lines = [...(d.edits ?? []).map((e) => editText(e, code)), ...(d.contentChanges ?? []).map((c) => contentChangeText(c, code))];
-      if (d.moreContentChanges) lines.push(`…and ${d.moreContentChanges} more manifest changes`);
+      if (d.moreContentChanges) lines.push(andMore(d.moreContentChanges, 'manifest changes'));
       return [d.id, lines];
     })
     .filter(([, lines]) => lines.length > 0);

@@ -1,9 +1,8 @@
 /** Diagnostics for a person: position, severity, code, message, and the source line with a caret. */
 import type { PlacedDiagnostic } from '../../core/diagnostics.js';
+import { plural } from '../../core/text.js';
 import type { Style } from '../style.js';
 import { excerptAround, safe } from './escape.js';
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function diagnosticText(d: PlacedDiagnostic, style: Style): string {
   const severity = d.severity === 'error' ? style.red('error') : style.yellow('warning');
@@ -26,5 +25,3 @@ export function countsText(diagnostics: readonly PlacedDiagnostic[]): string {
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   return `${plural(errors, 'error')}, ${plural(diagnostics.length - errors, 'warning')}`;
 }
-
-export { plural };

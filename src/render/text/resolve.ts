@@ -1,18 +1,13 @@
 /** `edgeops resolve` for a person: who wins where, per deployment, in precedence order. */
 import type { PlacedDiagnostic } from '../../core/diagnostics.js';
+import { andMore, labelsText, listWithMore, plural } from '../../core/text.js';
 import type { Resolution } from '../../core/resolve/resolve.js';
 import type { Style } from '../style.js';
-import { countsText, diagnosticsText, plural } from './diagnostics.js';
+import { countsText, diagnosticsText } from './diagnostics.js';
 import { safe } from './escape.js';
 import { table } from './table.js';
 
 const UNMANAGED_SHOWN = 10;
-
-export const labelsText = (labels: Readonly<Record<string, string>>): string =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join(' ');
 
 export function resolveText(resolution: Resolution, diagnostics: readonly PlacedDiagnostic[], style: Style, options: { devices?: boolean } = {}): string {
   const total = resolution.deviceIds.length;
@@ -45,13 +40,12 @@ export function resolveText(resolution: Resolution, diagnostics: readonly Placed
   );
   if (unmanaged.length > 0) {
     const shown = unmanaged.slice(0, UNMANAGED_SHOWN);
-    const more = unmanaged.length > shown.length ? `, …and ${unmanaged.length - shown.length} more` : '';
+    const more = unmanaged.length > shown.length ? `, ${andMore(unmanaged.length - shown.length)}` : '';
     parts.push(style.yellow(`unmanaged (no deployment wins, nothing is pushed): ${safe(shown.join(', '))}${more}`));
   }
   if (tied.length > 0) {
     const shown = tied.slice(0, UNMANAGED_SHOWN).map((i) => `${resolution.deviceIds[i]} (${ties.get(i)!.join(' = ')})`);
-    const more = tied.length > shown.length ? `, …and ${tied.length - shown.length} more` : '';
-    parts.push(style.red(`tied (deployments tie, nothing is pushed until one has a higher priority): ${shown.join(', ')}${more}`));
+    parts.push(style.red(`tied (deployments tie, nothing is pushed until one has a higher priority): ${listWithMore(shown, tied.length)}`));
   }
   if (options.devices) {
     parts.push(

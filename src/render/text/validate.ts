@@ -1,6 +1,7 @@
 import type { PlacedDiagnostic } from '../../core/diagnostics.js';
 import type { Style } from '../style.js';
-import { countsText, diagnosticsText, plural } from './diagnostics.js';
+import { plural } from '../../core/text.js';
+import { countsText, diagnosticsText } from './diagnostics.js';
 
 export interface ValidateFacts {
   readonly valid: boolean;
