@@ -56251,7 +56251,9 @@ function formatLiteral(value2) {
 }
 
 // src/core/condition/lexer.ts
-var VALUE_CHARS = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$]$/;
+var VALUE_CLASS = "A-Za-z0-9\\-:.+%_#*?!(),=@;$";
+var VALUE_CHARS = new RegExp(`^[${VALUE_CLASS}]$`);
+var VALUE_STRING = new RegExp(`^[${VALUE_CLASS}']*$`);
 var VALUE_CHARS_TEXT = "letters, digits and -:.+%_#*?!(),=@;$ (a single quote is written twice: '')";
 var WORD_START = /[A-Za-z_$]/;
 var WORD_CHAR = /[A-Za-z0-9_\-.$]/;
@@ -56346,6 +56348,12 @@ function lex(text) {
 // src/core/condition/parser.ts
 var MAX_CONDITION_LENGTH = 8192;
 var MAX_DEPTH = 200;
+var conditionDiagnostic = (p, file, path12) => ({
+  severity: p.severity,
+  code: p.code,
+  message: p.message,
+  location: { file, path: path12, index: p.index }
+});
 var ParseError = class extends Error {
   constructor(problem) {
     super(problem.message);
@@ -57901,9 +57909,7 @@ function buildDeployment(file, value2) {
     targetCondition = doc.targetCondition;
     const parsed = parseCondition(targetCondition);
     expr = parsed.expr;
-    for (const p of parsed.problems) {
-      diagnostics.push({ severity: p.severity, code: p.code, message: p.message, location: { file, path: ["targetCondition"], index: p.index } });
-    }
+    for (const p of parsed.problems) diagnostics.push(conditionDiagnostic(p, file, ["targetCondition"]));
   }
   if (doc.content === void 0) {
     diagnostics.push(
@@ -58003,9 +58009,7 @@ function conditionHints(targets, fleet) {
 
 // src/core/validate/fleet.ts
 var DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
-var EXPRESSIBLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 var FORBIDDEN_NAME = /[.$ \u0000-\u001f\u007f-\u009f]/;
-var EXPRESSIBLE_VALUE = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']*$/;
 var MAX_TAG_DEPTH = 10;
 var MAX_TAGS_BYTES = 8 * 1024;
 var MAX_TAG_STRING_BYTES = 4 * 1024;
@@ -58083,7 +58087,7 @@ var CACHE_LIMIT = 1e5;
 function nameVerdict(key) {
   let v = names.get(key);
   if (!v) {
-    v = { lower: key.toLowerCase(), forbidden: FORBIDDEN_NAME.test(key) || key === "", expressible: EXPRESSIBLE_NAME.test(key) };
+    v = { lower: key.toLowerCase(), forbidden: FORBIDDEN_NAME.test(key) || key === "", expressible: SEGMENT.test(key) };
     if (names.size >= CACHE_LIMIT) names.clear();
     names.set(key, v);
   }
@@ -58092,7 +58096,7 @@ function nameVerdict(key) {
 function valueExpressible(value2) {
   let v = values.get(value2);
   if (v === void 0) {
-    v = EXPRESSIBLE_VALUE.test(value2);
+    v = VALUE_STRING.test(value2);
     if (values.size >= CACHE_LIMIT) values.clear();
     values.set(value2, v);
   }
@@ -58163,7 +58167,7 @@ function checkTags(tags, where, diagnostics, seen) {
           );
           drop(key);
         } else if (!valueExpressible(value2)) {
-          const bad = [...value2].find((c) => !EXPRESSIBLE_VALUE.test(c));
+          const bad = [...value2].find((c) => !VALUE_STRING.test(c));
           diagnostics.push(
             warning2(
               "fleet/tag-not-expressible",
@@ -61880,9 +61884,7 @@ function parsePolicy(file, value2) {
         return;
       }
       const parsed = parseCondition(condition);
-      for (const p of parsed.problems) {
-        diagnostics.push({ severity: p.severity, code: p.code, message: p.message, location: { file, path: ["policy", "protected", i], index: p.index } });
-      }
+      for (const p of parsed.problems) diagnostics.push(conditionDiagnostic(p, file, ["policy", "protected", i]));
       if (parsed.expr) protectedList.push({ condition, compiled: compileCondition(parsed.expr) });
     });
   }

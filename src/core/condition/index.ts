@@ -1,8 +1,8 @@
 /** The target-condition language: parse once, compile once, evaluate in three-valued logic. */
 export type { Expr, Property, Literal, CompareOp, Span } from './ast.js';
 export { formatLiteral } from './ast.js';
-export { VALUE_CHARS, VALUE_CHARS_TEXT } from './lexer.js';
-export { parseCondition, MAX_CONDITION_LENGTH, type ParsedCondition, type ConditionProblem } from './parser.js';
+export { VALUE_CHARS, VALUE_CHARS_TEXT, VALUE_STRING } from './lexer.js';
+export { parseCondition, conditionDiagnostic, MAX_CONDITION_LENGTH, SEGMENT, type ParsedCondition, type ConditionProblem } from './parser.js';
 export {
   compileCondition,
   explainCondition,

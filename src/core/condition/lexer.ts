@@ -17,8 +17,11 @@ export interface LexError {
   readonly index: number;
 }
 
+const VALUE_CLASS = 'A-Za-z0-9\\-:.+%_#*?!(),=@;$';
 /** Characters IoT Hub allows in a string value, besides a doubled single quote. */
-export const VALUE_CHARS = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$]$/;
+export const VALUE_CHARS = new RegExp(`^[${VALUE_CLASS}]$`);
+/** A string a condition's string value can hold (a single quote is written twice). */
+export const VALUE_STRING = new RegExp(`^[${VALUE_CLASS}']*$`);
 export const VALUE_CHARS_TEXT = "letters, digits and -:.+%_#*?!(),=@;$ (a single quote is written twice: '')";
 
 const WORD_START = /[A-Za-z_$]/;

@@ -11,7 +11,7 @@
  */
 import type { CompareOp, Expr, LiteralNode, Property, Span } from './ast.js';
 import { lex, type Token } from './lexer.js';
-import type { DiagnosticCode, Severity } from '../diagnostics.js';
+import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostics.js';
 
 export const MAX_CONDITION_LENGTH = 8192;
 const MAX_DEPTH = 200;
@@ -23,6 +23,14 @@ export interface ConditionProblem {
   /** Index into the condition text. */
   readonly index: number;
 }
+
+/** A condition's problem as a diagnostic on the scalar that holds the condition (`file`, `path`). */
+export const conditionDiagnostic = (p: ConditionProblem, file: string, path: readonly (string | number)[]): Diagnostic => ({
+  severity: p.severity,
+  code: p.code,
+  message: p.message,
+  location: { file, path, index: p.index },
+});
 
 export interface ParsedCondition {
   /** `undefined` when the condition has an error (or is empty). */
@@ -37,7 +45,8 @@ class ParseError extends Error {
 }
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'nin', 'is_defined', 'true', 'false']);
-const SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** A tag name a condition can write as a path segment (unescaped, or inside [[…]]). */
+export const SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Words IoT Hub's query language reserves: a tag named so must be escaped as [[name]]. */
 const RESERVED = new Set(['select', 'from', 'where', 'group', 'by', 'order', 'as', 'top', 'and', 'or', 'not', 'in', 'nin', 'asc', 'desc']);
 const FLIP: Record<CompareOp, CompareOp> = { '=': '=', '!=': '!=', '<': '>', '>': '<', '<=': '>=', '>=': '<=' };

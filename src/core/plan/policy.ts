@@ -13,7 +13,7 @@
  * when it stays as a warning that says who let it through.
  */
 import type { Analysis } from '../analyze.js';
-import { compileCondition, parseCondition, TRUE, type CompiledCondition } from '../condition/index.js';
+import { compileCondition, conditionDiagnostic, parseCondition, TRUE, type CompiledCondition } from '../condition/index.js';
 import { error, type Diagnostic } from '../diagnostics.js';
 import type { Plan } from './plan.js';
 import { isMapping } from '../collections.js';
@@ -79,9 +79,7 @@ export function parsePolicy(file: string, value: unknown): { policy?: Policy; di
         return;
       }
       const parsed = parseCondition(condition);
-      for (const p of parsed.problems) {
-        diagnostics.push({ severity: p.severity, code: p.code, message: p.message, location: { file, path: ['policy', 'protected', i], index: p.index } });
-      }
+      for (const p of parsed.problems) diagnostics.push(conditionDiagnostic(p, file, ['policy', 'protected', i]));
       if (parsed.expr) protectedList.push({ condition, compiled: compileCondition(parsed.expr) });
     });
   }

@@ -1,6 +1,6 @@
 /** Builds a Deployment from a parsed deployment file, with every semantic problem as a diagnostic. */
 import { isMapping } from '../collections.js';
-import { parseCondition, type Expr } from '../condition/index.js';
+import { conditionDiagnostic, parseCondition, type Expr } from '../condition/index.js';
 import { append, error, warning, type Diagnostic } from '../diagnostics.js';
 import { checkManifest } from '../manifest/checks.js';
 import { checkManifestLimits } from '../manifest/limits.js';
@@ -61,9 +61,7 @@ export function buildDeployment(file: string, value: unknown): BuiltDeployment {
     targetCondition = doc.targetCondition;
     const parsed = parseCondition(targetCondition);
     expr = parsed.expr;
-    for (const p of parsed.problems) {
-      diagnostics.push({ severity: p.severity, code: p.code, message: p.message, location: { file, path: ['targetCondition'], index: p.index } });
-    }
+    for (const p of parsed.problems) diagnostics.push(conditionDiagnostic(p, file, ['targetCondition']));
   }
 
   if (doc.content === undefined) {

@@ -1,17 +1,14 @@
 /** Builds the fleet's devices from parsed fleet files, checking ids and tags as IoT Hub would. */
 import { isMapping } from '../collections.js';
+import { SEGMENT, VALUE_STRING } from '../condition/index.js';
 import { error, warning, type Diagnostic, type Location } from '../diagnostics.js';
 import type { Device, TagValue, Tags } from '../model.js';
 import { record } from '../record.js';
 
 export const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
-/** Tag names a condition can reference (a path segment). */
-const EXPRESSIBLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** IoT Hub rejects twin keys with '.', '$', spaces or control characters. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
 const FORBIDDEN_NAME = /[.$ \u0000-\u001f\u007f-\u009f]/;
-/** Characters a condition's string value can hold. */
-const EXPRESSIBLE_VALUE = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']*$/;
 export const MAX_TAG_DEPTH = 10;
 export const MAX_TAGS_BYTES = 8 * 1024;
 export const MAX_TAG_STRING_BYTES = 4 * 1024;
@@ -114,7 +111,7 @@ const CACHE_LIMIT = 100_000;
 function nameVerdict(key: string): NameVerdict {
   let v = names.get(key);
   if (!v) {
-    v = { lower: key.toLowerCase(), forbidden: FORBIDDEN_NAME.test(key) || key === '', expressible: EXPRESSIBLE_NAME.test(key) };
+    v = { lower: key.toLowerCase(), forbidden: FORBIDDEN_NAME.test(key) || key === '', expressible: SEGMENT.test(key) };
     if (names.size >= CACHE_LIMIT) names.clear();
     names.set(key, v);
   }
@@ -124,7 +121,7 @@ function nameVerdict(key: string): NameVerdict {
 function valueExpressible(value: string): boolean {
   let v = values.get(value);
   if (v === undefined) {
-    v = EXPRESSIBLE_VALUE.test(value);
+    v = VALUE_STRING.test(value);
     if (values.size >= CACHE_LIMIT) values.clear();
     values.set(value, v);
   }
@@ -198,7 +195,7 @@ function checkTags(tags: Record<string, unknown>, where: Location, diagnostics: 
           );
           drop(key);
         } else if (!valueExpressible(value)) {
-          const bad = [...value].find((c) => !EXPRESSIBLE_VALUE.test(c))!;
+          const bad = [...value].find((c) => !VALUE_STRING.test(c))!;
           diagnostics.push(
             warning(
               'fleet/tag-not-expressible',
