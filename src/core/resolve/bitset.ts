@@ -46,14 +46,19 @@ export function andNotInto(target: Bitset, b: Bitset): void {
   for (let i = 0; i < target.length; i++) target[i] &= ~b[i];
 }
 
+/** The number of bits set in a 32-bit word. */
+export const popcount = (v: number): number => {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+};
+
+/** The position (0–31) of a word's only set bit: for `v & -v`, the lowest set bit of `v`. */
+export const bitIndex = (low: number): number => 31 - Math.clz32(low);
+
 export function count(b: Bitset): number {
   let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    let v = b[i];
-    v -= (v >>> 1) & 0x55555555;
-    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-    n += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-  }
+  for (let i = 0; i < b.length; i++) n += popcount(b[i]);
   return n;
 }
 
@@ -68,7 +73,7 @@ export function forEach(b: Bitset, f: (i: number) => boolean | void): void {
     let v = b[w];
     while (v !== 0) {
       const low = v & -v;
-      const i = (w << 5) + (31 - Math.clz32(low));
+      const i = (w << 5) + bitIndex(low);
       if (f(i) === false) return;
       v ^= low;
     }

@@ -9,6 +9,7 @@
  */
 import { comparePrecedence, isTie, type Device } from '../model.js';
 import * as B from './bitset.js';
+import { bitIndex, popcount } from './bitset.js';
 import { SetEvaluator, tagPaths } from './evaluate-sets.js';
 import { FleetIndex, type FleetIndexOptions } from './index-fleet.js';
 import { finish, SAMPLE, type Overlap, type Resolution, type Target } from './resolution.js';
@@ -200,7 +201,7 @@ class Claims {
       claimed[word] = 0;
       while (v !== 0) {
         const low = v & -v;
-        winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k;
+        winnerIndex[(word << 5) + bitIndex(low)] = k;
         won++;
         v ^= low;
       }
@@ -274,7 +275,7 @@ class Claims {
             let v = all[k][word];
             while (v !== 0) {
               const low = v & -v;
-              const i = (word << 5) + (31 - Math.clz32(low)) - start;
+              const i = (word << 5) + bitIndex(low) - start;
               if (i >= 0 && i < at.length) at[i] = extend(at[i], k);
               v ^= low;
             }
@@ -290,12 +291,6 @@ class Claims {
 // to its result, in one pass over the words; claiming takes exactly two terms
 // because a loop over `terms` inside would be several times slower.
 // `stats` gets: first word with members, one past the last, members, and (claiming) wins.
-
-const popcount = (v: number): number => {
-  v -= (v >>> 1) & 0x55555555;
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-};
 
 function record(stats: Int32Array, first: number, last: number, members: number, won: number): void {
   stats[0] = last < 0 ? 0 : first;
@@ -349,7 +344,7 @@ function claim2(a: Uint32Array, b: Uint32Array, assigned: Uint32Array, winners: 
     assigned[i] |= mine;
     while (mine !== 0) {
       const low = mine & -mine;
-      winners[(i << 5) + (31 - Math.clz32(low))] = k;
+      winners[(i << 5) + bitIndex(low)] = k;
       won++;
       mine ^= low;
     }
