@@ -128,121 +128,138 @@ function valueExpressible(value: string): boolean {
   return v;
 }
 
+/** One device's tags being checked: where, what was found, and the size IoT Hub would count. */
+interface TagWalk {
+  readonly file: string;
+  readonly diagnostics: Diagnostic[];
+  readonly seen: { mixedCase: boolean };
+  size: number;
+}
+
+/** What `checkTagValue` returns for a tag IoT Hub would reject. */
+const DROP: unique symbol = Symbol('drop');
+
 /** Checks a device's tags; returns them as they are, or a copy without the values IoT Hub would reject. */
 function checkTags(tags: Record<string, unknown>, where: Location, diagnostics: Diagnostic[], seen: { mixedCase: boolean }): Tags {
-  let size = 0;
-  const visit = (map: Record<string, unknown>, path: readonly (string | number)[], depth: number): Tags => {
-    let copy: Record<string, TagValue> | undefined;
-    const drop = (key: string) => {
-      if (!copy) {
-        copy = record<TagValue>();
-        for (const k of Object.keys(map)) copy[k] = map[k] as TagValue;
-      }
-      delete copy[key];
-    };
-    const keys = Object.keys(map);
-    for (let n = 0; n < keys.length; n++) {
-      const key = keys[n];
-      const value = map[key];
-      // Locations are built only for a diagnostic: most devices have none.
-      const at = (): Location => ({ file: where.file, path: [...path, key] });
-      const name = nameVerdict(key);
-      if (name.lower !== key) seen.mixedCase = true;
-      size += key.length + 4;
-      for (let m = 0; m < n; m++) {
-        if (nameVerdict(keys[m]).lower === name.lower) {
-          diagnostics.push(
-            error(
-              'fleet/tag-case-collision',
-              `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`,
-              {
-                ...at(),
-                key: true,
-              },
-            ),
-          );
-          break;
-        }
-      }
-      if (name.forbidden) {
-        diagnostics.push(
-          error('fleet/invalid-tag', `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, { ...at(), key: true }),
-        );
-        drop(key);
-        continue;
-      }
-      if (!name.expressible) {
-        diagnostics.push(
-          warning(
-            'fleet/tag-not-expressible',
-            `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
-            {
-              ...at(),
-              key: true,
-            },
-          ),
-        );
-      }
-      if (typeof value === 'string') {
-        size += value.length + 2;
-        if (value.length > MAX_TAG_STRING_BYTES) {
-          diagnostics.push(
-            error(
-              'fleet/invalid-tag',
-              `tag '${key}' is ${value.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`,
-              at(),
-            ),
-          );
-          drop(key);
-        } else if (!valueExpressible(value)) {
-          const bad = [...value].find((c) => !VALUE_STRING.test(c))!;
-          diagnostics.push(
-            warning(
-              'fleet/tag-not-expressible',
-              `tag '${key}' has the value '${value}', which no target condition can match: '${bad === ' ' ? 'space' : bad}' is not allowed in a condition's string value`,
-              at(),
-            ),
-          );
-        }
-      } else if (typeof value === 'number') {
-        size += 12;
-        if (!Number.isFinite(value)) {
-          diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is not a finite number`, at()));
-          drop(key);
-        }
-      } else if (typeof value === 'boolean') {
-        size += 5;
-      } else if (value === null || value === undefined) {
-        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has no value: give it one or remove it`, at()));
-        drop(key);
-      } else if (Array.isArray(value)) {
-        diagnostics.push(
-          error('fleet/invalid-tag', `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at()),
-        );
-        drop(key);
-      } else if (typeof value === 'object') {
-        if (depth + 1 > MAX_TAG_DEPTH) {
-          diagnostics.push(error('fleet/invalid-tag', `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
-          drop(key);
-        } else {
-          const inner = visit(value as Record<string, unknown>, [...path, key], depth + 1);
-          if (inner !== value) {
-            drop(key);
-            copy![key] = inner;
-          }
-        }
-      } else {
-        diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has a value of an unsupported type`, at()));
-        drop(key);
-      }
-    }
-    return (copy ?? map) as Tags;
-  };
-  const result = visit(tags, where.path as (string | number)[], 1);
-  if (size > MAX_TAGS_BYTES) {
-    diagnostics.push(error('fleet/tags-too-large', `tags are about ${size} bytes; IoT Hub limits a device's tags to ${MAX_TAGS_BYTES} bytes`, where));
+  const walk: TagWalk = { file: where.file, diagnostics, seen, size: 0 };
+  const result = checkTagMap(walk, tags, where.path as (string | number)[], 1);
+  if (walk.size > MAX_TAGS_BYTES) {
+    diagnostics.push(error('fleet/tags-too-large', `tags are about ${walk.size} bytes; IoT Hub limits a device's tags to ${MAX_TAGS_BYTES} bytes`, where));
   }
   return result;
+}
+
+/** One mapping of tags (at `depth`): `map` itself when all is well, else a copy without what IoT Hub would reject. */
+function checkTagMap(walk: TagWalk, map: Record<string, unknown>, path: readonly (string | number)[], depth: number): Tags {
+  let copy: Record<string, TagValue> | undefined;
+  const keys = Object.keys(map);
+  for (let n = 0; n < keys.length; n++) {
+    const key = keys[n];
+    const value = map[key];
+    const kept = checkTagName(walk, keys, n, path) ? checkTagValue(walk, key, value, path, depth) : DROP;
+    if (kept === value) continue;
+    if (!copy) {
+      copy = record<TagValue>();
+      for (const k of keys) copy[k] = map[k] as TagValue;
+    }
+    // Deleted first even when replaced: a replaced mapping moves to the end, as it always has.
+    delete copy[key];
+    if (kept !== DROP) copy[key] = kept;
+  }
+  return (copy ?? map) as Tags;
+}
+
+/** Locations are built only for a diagnostic: most devices have none. */
+const tagAt = (walk: TagWalk, path: readonly (string | number)[], key: string): Location => ({ file: walk.file, path: [...path, key] });
+
+/** Checks the name `keys[n]`: case collisions with earlier names, IoT Hub's rules, a condition's rules. False when the tag is dropped. */
+function checkTagName(walk: TagWalk, keys: readonly string[], n: number, path: readonly (string | number)[]): boolean {
+  const key = keys[n];
+  const name = nameVerdict(key);
+  if (name.lower !== key) walk.seen.mixedCase = true;
+  walk.size += key.length + 4;
+  for (let m = 0; m < n; m++) {
+    if (nameVerdict(keys[m]).lower === name.lower) {
+      walk.diagnostics.push(
+        error('fleet/tag-case-collision', `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
+          ...tagAt(walk, path, key),
+          key: true,
+        }),
+      );
+      break;
+    }
+  }
+  if (name.forbidden) {
+    walk.diagnostics.push(
+      error('fleet/invalid-tag', `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, {
+        ...tagAt(walk, path, key),
+        key: true,
+      }),
+    );
+    return false;
+  }
+  if (!name.expressible) {
+    walk.diagnostics.push(
+      warning(
+        'fleet/tag-not-expressible',
+        `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
+        {
+          ...tagAt(walk, path, key),
+          key: true,
+        },
+      ),
+    );
+  }
+  return true;
+}
+
+/** Checks one tag's value: `value` itself when all is well, a checked copy of a mapping, or DROP. */
+function checkTagValue(walk: TagWalk, key: string, value: unknown, path: readonly (string | number)[], depth: number): TagValue | typeof DROP {
+  const { diagnostics } = walk;
+  const at = (): Location => tagAt(walk, path, key);
+  if (typeof value === 'string') {
+    walk.size += value.length + 2;
+    if (value.length > MAX_TAG_STRING_BYTES) {
+      diagnostics.push(
+        error('fleet/invalid-tag', `tag '${key}' is ${value.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`, at()),
+      );
+      return DROP;
+    }
+    if (!valueExpressible(value)) {
+      const bad = [...value].find((c) => !VALUE_STRING.test(c))!;
+      diagnostics.push(
+        warning(
+          'fleet/tag-not-expressible',
+          `tag '${key}' has the value '${value}', which no target condition can match: '${bad === ' ' ? 'space' : bad}' is not allowed in a condition's string value`,
+          at(),
+        ),
+      );
+    }
+    return value;
+  }
+  if (typeof value === 'number') {
+    walk.size += 12;
+    if (Number.isFinite(value)) return value;
+    diagnostics.push(error('fleet/invalid-tag', `tag '${key}' is not a finite number`, at()));
+    return DROP;
+  }
+  if (typeof value === 'boolean') {
+    walk.size += 5;
+    return value;
+  }
+  if (value === null || value === undefined) {
+    diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has no value: give it one or remove it`, at()));
+  } else if (Array.isArray(value)) {
+    diagnostics.push(
+      error('fleet/invalid-tag', `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at()),
+    );
+  } else if (typeof value === 'object') {
+    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk, value as Record<string, unknown>, [...path, key], depth + 1);
+    diagnostics.push(error('fleet/invalid-tag', `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
+  } else {
+    diagnostics.push(error('fleet/invalid-tag', `tag '${key}' has a value of an unsupported type`, at()));
+  }
+  return DROP;
 }
 
 /** Device ids are unique across all fleet files. */
