@@ -31,6 +31,35 @@ const giveUp = (): never => {
   throw new GiveUp();
 };
 
+// Character codes the scanner compares with.
+const TAB = 9;
+const CR = 13;
+const SPACE = 32;
+const DQUOTE = 34;
+const HASH = 35;
+const PERCENT = 37;
+const AMP = 38;
+const QUOTE = 39;
+const STAR = 42;
+const PLUS = 43;
+const COMMA = 44;
+const DASH = 45;
+const DOT = 46;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const COLON = 58;
+const QUESTION = 63;
+const UPPER_A = 65;
+const UPPER_Z = 90;
+const LBRACKET = 91;
+const BACKSLASH = 92;
+const RBRACKET = 93;
+const UNDERSCORE = 95;
+const LOWER_A = 97;
+const LOWER_Z = 122;
+const LBRACE = 123;
+const RBRACE = 125;
+
 // The YAML 1.2 core schema, as yaml v2 resolves plain scalars.
 const INT_DEC = /^[-+]?[0-9]+$/;
 const INT_OCT = /^0o[0-7]+$/;
@@ -42,7 +71,7 @@ const NAN = /^\.(?:nan|NaN|NAN)$/;
 function resolvePlainUncached(s: string): Value {
   const c = s.charCodeAt(0);
   // Only digits, signs, '.', '~', n/N, t/T, f/F, 0 can start a non-string.
-  if ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) {
+  if ((c >= DIGIT_0 && c <= DIGIT_9) || c === PLUS || c === DASH || c === DOT) {
     if (INT_DEC.test(s)) return Number(s);
     if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
     if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
@@ -69,21 +98,6 @@ function resolvePlainUncached(s: string): Value {
   return s;
 }
 
-const SPACE = 32;
-const HASH = 35;
-const COLON = 58;
-const QUOTE = 39;
-const DQUOTE = 34;
-const LBRACE = 123;
-const RBRACE = 125;
-const COMMA = 44;
-const DASH = 45;
-const TAB = 9;
-const AMP = 38;
-const LBRACKET = 91;
-const RBRACKET = 93;
-const STAR = 42;
-
 const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
 
 /** Characters that may not start a plain scalar here (indicators we do not handle). */
@@ -104,6 +118,19 @@ class Scanner {
   private lineStart = 0;
   private lineEnd = 0;
   private nextLine = 0;
+  /** The current line's indent (spaces before its content). */
+  private indent = 0;
+  /** The next content line, found by a peek and not yet consumed. */
+  private ahead: { start: number; end: number; next: number; indent: number } | null | undefined;
+  /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
+  private end = 0;
+  /** Anchored values by name; what aliases have expanded so far, and how much they may. */
+  private readonly anchors = new Map<string, { value: Value; size: number }>();
+  private expanded = 0;
+  private budget = 0;
+  /** Interned plain scalars by hash (chained), and how many the table holds. */
+  private readonly table = new Map<number, PlainEntry>();
+  private tableSize = 0;
 
   constructor(private readonly text: string) {
     // A quarter of the loader's budget: past it, yaml reads the file and decides.
@@ -145,9 +172,6 @@ class Scanner {
     return result;
   }
 
-  /** The next content line, found by a peek and not yet consumed. */
-  private ahead: { start: number; end: number; next: number; indent: number } | null | undefined;
-
   /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
   private advanceToContent(): boolean {
     const line = this.ahead !== undefined ? this.ahead : this.findContent();
@@ -169,18 +193,16 @@ class Scanner {
       const nl = text.indexOf('\n', start);
       next = nl < 0 ? text.length : nl + 1;
       let end = nl < 0 ? text.length : nl;
-      if (text.charCodeAt(end - 1) === 13) end--;
+      if (text.charCodeAt(end - 1) === CR) end--;
       let i = start;
       while (i < end && text.charCodeAt(i) === SPACE) i++;
       if (i < end && text.charCodeAt(i) === TAB) giveUp();
       if (i === end || text.charCodeAt(i) === HASH) continue;
       // Document markers and directives are not for the fast path.
-      if (i === start && (text.startsWith('---', i) || text.startsWith('...', i) || text.charCodeAt(i) === 37)) giveUp();
+      if (i === start && (text.startsWith('---', i) || text.startsWith('...', i) || text.charCodeAt(i) === PERCENT)) giveUp();
       return { start, end, next, indent: i - start };
     }
   }
-
-  private indent = 0;
 
   private indentOf(): number {
     return this.indent;
@@ -306,26 +328,19 @@ class Scanner {
     return value;
   }
 
-  private readonly anchors = new Map<string, { value: Value; size: number }>();
-  private expanded = 0;
-  private budget = 0;
-
   /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
   private anchorName(start: number): string {
     let j = start;
     while (j < this.lineEnd) {
       const d = this.text.charCodeAt(j);
       if (d === SPACE || d === COMMA || d === RBRACE) break;
-      if (!((d >= 48 && d <= 57) || (d >= 65 && d <= 90) || (d >= 97 && d <= 122) || d === 95 || d === DASH)) giveUp();
+      if (!((d >= DIGIT_0 && d <= DIGIT_9) || (d >= UPPER_A && d <= UPPER_Z) || (d >= LOWER_A && d <= LOWER_Z) || d === UNDERSCORE || d === DASH)) giveUp();
       j++;
     }
     if (j === start) giveUp();
     this.end = j;
     return this.text.slice(start, j);
   }
-
-  private readonly table = new Map<number, PlainEntry>();
-  private tableSize = 0;
 
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
   private value(i: number, flow: boolean, intern: boolean, depth: number): Value {
@@ -376,7 +391,7 @@ class Scanner {
         const n = text.charCodeAt(j + 1);
         if (j + 1 === lineEnd || n === SPACE || (flow && (n === COMMA || n === RBRACE || n === RBRACKET))) giveUp();
       }
-      if (flow && (d === COMMA || d === RBRACE || d === 91 || d === 93 || d === LBRACE)) break;
+      if (flow && (d === COMMA || d === RBRACE || d === LBRACKET || d === RBRACKET || d === LBRACE)) break;
       h = (Math.imul(h, 31) + d) | 0;
       hashAtLast = h;
       last = j + 1;
@@ -412,7 +427,7 @@ class Scanner {
         this.end = i + 1;
         return out + this.text.slice(from, i);
       }
-      if (c !== 92) continue;
+      if (c !== BACKSLASH) continue;
       out += this.text.slice(from, i);
       const e = this.text[i + 1];
       if (Object.hasOwn(ESCAPES, e)) {
@@ -470,7 +485,7 @@ class Scanner {
         return list;
       }
       const c = this.text.charCodeAt(i);
-      if (c === COMMA || c === HASH || c === DASH || c === 63) giveUp();
+      if (c === COMMA || c === HASH || c === DASH || c === QUESTION) giveUp();
       list.push(this.value(i, true, true, depth + 1));
       i = this.skipSpaces(this.end);
       const sep = this.text.charCodeAt(i);
@@ -492,7 +507,7 @@ class Scanner {
     while (j < this.lineEnd) {
       const d = this.text.charCodeAt(j);
       if (d === COLON && this.text.charCodeAt(j + 1) === SPACE) break;
-      if (d === COMMA || d === RBRACE || d === LBRACE || d === 91 || d === 93 || d === HASH || d === TAB || d === COLON) giveUp();
+      if (d === COMMA || d === RBRACE || d === LBRACE || d === LBRACKET || d === RBRACKET || d === HASH || d === TAB || d === COLON) giveUp();
       j++;
     }
     if (j >= this.lineEnd) giveUp();
@@ -506,9 +521,6 @@ class Scanner {
     this.end = j + 1;
     return resolved === null ? '' : String(resolved);
   }
-
-  /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
-  private end = 0;
 
   private closed(map: Record<string, unknown>, brace: number): Record<string, unknown> {
     this.end = brace + 1;
