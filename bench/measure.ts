@@ -11,7 +11,7 @@ import path from 'node:path';
 // the sources through tsx: tsx's transform runs the scanner markedly slower.
 const dist = new URL('../lib/', import.meta.url);
 const built = async <T>(module: string): Promise<T> => (await import(new URL(module, dist).href)) as T;
-const { analyze } = await built<typeof import('../src/core/analyze.js')>('core/analyze.js');
+const { analyze } = await built<typeof import('../src/core/analysis/analyze.js')>('core/analysis/analyze.js');
 const { planChange } = await built<typeof import('../src/core/plan/plan.js')>('core/plan/plan.js');
 const { indexFleet, resolveFleet } = await built<typeof import('../src/core/resolve/resolve.js')>('core/resolve/resolve.js');
 const { diskSource } = await built<typeof import('../src/io/disk.js')>('io/disk.js');

@@ -18313,7 +18313,7 @@ var require_eventsource_stream = __commonJS({
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
-    var CR = 13;
+    var CR2 = 13;
     var COLON2 = 58;
     var SPACE4 = 32;
     var defaultMaxEventSize = buffer.kStringMaxLength;
@@ -18427,7 +18427,7 @@ var require_eventsource_stream = __commonJS({
           callback();
           return;
         }
-        if (this.maxEventSize > 0 && this.chunks.length >= this.maxBufferedChunks && chunk[0] !== LF && chunk[0] !== CR) {
+        if (this.maxEventSize > 0 && this.chunks.length >= this.maxBufferedChunks && chunk[0] !== LF && chunk[0] !== CR2) {
           callback(createMaxEventSizeExceededError());
           return;
         }
@@ -18449,8 +18449,8 @@ var require_eventsource_stream = __commonJS({
               }
               this.crlfCheck = false;
             }
-            if (byte === LF || byte === CR) {
-              if (byte === CR) {
+            if (byte === LF || byte === CR2) {
+              if (byte === CR2) {
                 this.crlfCheck = true;
               }
               this.consumeCurrentByte();
@@ -18463,8 +18463,8 @@ var require_eventsource_stream = __commonJS({
             this.eventEndCheck = false;
             continue;
           }
-          if (byte === LF || byte === CR) {
-            if (byte === CR) {
+          if (byte === LF || byte === CR2) {
+            if (byte === CR2) {
               this.crlfCheck = true;
             }
             try {
@@ -56199,14 +56199,15 @@ function orInto(target, b) {
 function andNotInto(target, b) {
   for (let i = 0; i < target.length; i++) target[i] &= ~b[i];
 }
+var popcount = (v) => {
+  v -= v >>> 1 & 1431655765;
+  v = (v & 858993459) + (v >>> 2 & 858993459);
+  return (v + (v >>> 4) & 252645135) * 16843009 >>> 24;
+};
+var bitIndex = (low) => 31 - Math.clz32(low);
 function count(b) {
   let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    let v = b[i];
-    v -= v >>> 1 & 1431655765;
-    v = (v & 858993459) + (v >>> 2 & 858993459);
-    n += (v + (v >>> 4) & 252645135) * 16843009 >>> 24;
-  }
+  for (let i = 0; i < b.length; i++) n += popcount(b[i]);
   return n;
 }
 function isEmpty(b) {
@@ -56218,7 +56219,7 @@ function forEach(b, f) {
     let v = b[w];
     while (v !== 0) {
       const low = v & -v;
-      const i = (w << 5) + (31 - Math.clz32(low));
+      const i = (w << 5) + bitIndex(low);
       if (f(i) === false) return;
       v ^= low;
     }
@@ -57359,7 +57360,7 @@ var Claims = class {
       claimed[word] = 0;
       while (v !== 0) {
         const low = v & -v;
-        winnerIndex[(word << 5) + (31 - Math.clz32(low))] = k2;
+        winnerIndex[(word << 5) + bitIndex(low)] = k2;
         won++;
         v ^= low;
       }
@@ -57431,7 +57432,7 @@ var Claims = class {
             let v = all[k2][word];
             while (v !== 0) {
               const low = v & -v;
-              const i = (word << 5) + (31 - Math.clz32(low)) - start2;
+              const i = (word << 5) + bitIndex(low) - start2;
               if (i >= 0 && i < at.length) at[i] = extend(at[i], k2);
               v ^= low;
             }
@@ -57441,11 +57442,6 @@ var Claims = class {
       }
     };
   }
-};
-var popcount = (v) => {
-  v -= v >>> 1 & 1431655765;
-  v = (v & 858993459) + (v >>> 2 & 858993459);
-  return (v + (v >>> 4) & 252645135) * 16843009 >>> 24;
 };
 function record2(stats, first, last, members, won) {
   stats[0] = last < 0 ? 0 : first;
@@ -57493,7 +57489,7 @@ function claim2(a, b, assigned, winners, k2, stats) {
     assigned[i] |= mine;
     while (mine !== 0) {
       const low = mine & -mine;
-      winners[(i << 5) + (31 - Math.clz32(low))] = k2;
+      winners[(i << 5) + bitIndex(low)] = k2;
       won++;
       mine ^= low;
     }
@@ -58102,119 +58098,118 @@ function valueExpressible(value2) {
   }
   return v;
 }
+var DROP = /* @__PURE__ */ Symbol("drop");
 function checkTags(tags, where, diagnostics, seen) {
-  let size = 0;
-  const visit = (map, path12, depth) => {
-    let copy;
-    const drop = (key) => {
-      if (!copy) {
-        copy = record();
-        for (const k2 of Object.keys(map)) copy[k2] = map[k2];
-      }
-      delete copy[key];
-    };
-    const keys = Object.keys(map);
-    for (let n = 0; n < keys.length; n++) {
-      const key = keys[n];
-      const value2 = map[key];
-      const at = () => ({ file: where.file, path: [...path12, key] });
-      const name = nameVerdict(key);
-      if (name.lower !== key) seen.mixedCase = true;
-      size += key.length + 4;
-      for (let m = 0; m < n; m++) {
-        if (nameVerdict(keys[m]).lower === name.lower) {
-          diagnostics.push(
-            error2(
-              "fleet/tag-case-collision",
-              `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`,
-              {
-                ...at(),
-                key: true
-              }
-            )
-          );
-          break;
-        }
-      }
-      if (name.forbidden) {
-        diagnostics.push(
-          error2("fleet/invalid-tag", `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, { ...at(), key: true })
-        );
-        drop(key);
-        continue;
-      }
-      if (!name.expressible) {
-        diagnostics.push(
-          warning2(
-            "fleet/tag-not-expressible",
-            `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
-            {
-              ...at(),
-              key: true
-            }
-          )
-        );
-      }
-      if (typeof value2 === "string") {
-        size += value2.length + 2;
-        if (value2.length > MAX_TAG_STRING_BYTES) {
-          diagnostics.push(
-            error2(
-              "fleet/invalid-tag",
-              `tag '${key}' is ${value2.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`,
-              at()
-            )
-          );
-          drop(key);
-        } else if (!valueExpressible(value2)) {
-          const bad = [...value2].find((c) => !VALUE_STRING.test(c));
-          diagnostics.push(
-            warning2(
-              "fleet/tag-not-expressible",
-              `tag '${key}' has the value '${value2}', which no target condition can match: '${bad === " " ? "space" : bad}' is not allowed in a condition's string value`,
-              at()
-            )
-          );
-        }
-      } else if (typeof value2 === "number") {
-        size += 12;
-        if (!Number.isFinite(value2)) {
-          diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' is not a finite number`, at()));
-          drop(key);
-        }
-      } else if (typeof value2 === "boolean") {
-        size += 5;
-      } else if (value2 === null || value2 === void 0) {
-        diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' has no value: give it one or remove it`, at()));
-        drop(key);
-      } else if (Array.isArray(value2)) {
-        diagnostics.push(
-          error2("fleet/invalid-tag", `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at())
-        );
-        drop(key);
-      } else if (typeof value2 === "object") {
-        if (depth + 1 > MAX_TAG_DEPTH) {
-          diagnostics.push(error2("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
-          drop(key);
-        } else {
-          const inner = visit(value2, [...path12, key], depth + 1);
-          if (inner !== value2) {
-            drop(key);
-            copy[key] = inner;
-          }
-        }
-      } else {
-        diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' has a value of an unsupported type`, at()));
-        drop(key);
-      }
-    }
-    return copy ?? map;
-  };
-  const result = visit(tags, where.path, 1);
-  if (size > MAX_TAGS_BYTES) {
-    diagnostics.push(error2("fleet/tags-too-large", `tags are about ${size} bytes; IoT Hub limits a device's tags to ${MAX_TAGS_BYTES} bytes`, where));
+  const walk2 = { file: where.file, diagnostics, seen, size: 0 };
+  const result = checkTagMap(walk2, tags, where.path, 1);
+  if (walk2.size > MAX_TAGS_BYTES) {
+    diagnostics.push(error2("fleet/tags-too-large", `tags are about ${walk2.size} bytes; IoT Hub limits a device's tags to ${MAX_TAGS_BYTES} bytes`, where));
   }
   return result;
+}
+function checkTagMap(walk2, map, path12, depth) {
+  let copy;
+  const keys = Object.keys(map);
+  for (let n = 0; n < keys.length; n++) {
+    const key = keys[n];
+    const value2 = map[key];
+    const kept = checkTagName(walk2, keys, n, path12) ? checkTagValue(walk2, key, value2, path12, depth) : DROP;
+    if (kept === value2) continue;
+    if (!copy) {
+      copy = record();
+      for (const k2 of keys) copy[k2] = map[k2];
+    }
+    delete copy[key];
+    if (kept !== DROP) copy[key] = kept;
+  }
+  return copy ?? map;
+}
+var tagAt = (walk2, path12, key) => ({ file: walk2.file, path: [...path12, key] });
+function checkTagName(walk2, keys, n, path12) {
+  const key = keys[n];
+  const name = nameVerdict(key);
+  if (name.lower !== key) walk2.seen.mixedCase = true;
+  walk2.size += key.length + 4;
+  for (let m = 0; m < n; m++) {
+    if (nameVerdict(keys[m]).lower === name.lower) {
+      walk2.diagnostics.push(
+        error2("fleet/tag-case-collision", `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
+          ...tagAt(walk2, path12, key),
+          key: true
+        })
+      );
+      break;
+    }
+  }
+  if (name.forbidden) {
+    walk2.diagnostics.push(
+      error2("fleet/invalid-tag", `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, {
+        ...tagAt(walk2, path12, key),
+        key: true
+      })
+    );
+    return false;
+  }
+  if (!name.expressible) {
+    walk2.diagnostics.push(
+      warning2(
+        "fleet/tag-not-expressible",
+        `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
+        {
+          ...tagAt(walk2, path12, key),
+          key: true
+        }
+      )
+    );
+  }
+  return true;
+}
+function checkTagValue(walk2, key, value2, path12, depth) {
+  const { diagnostics } = walk2;
+  const at = () => tagAt(walk2, path12, key);
+  if (typeof value2 === "string") {
+    walk2.size += value2.length + 2;
+    if (value2.length > MAX_TAG_STRING_BYTES) {
+      diagnostics.push(
+        error2("fleet/invalid-tag", `tag '${key}' is ${value2.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`, at())
+      );
+      return DROP;
+    }
+    if (!valueExpressible(value2)) {
+      const bad = [...value2].find((c) => !VALUE_STRING.test(c));
+      diagnostics.push(
+        warning2(
+          "fleet/tag-not-expressible",
+          `tag '${key}' has the value '${value2}', which no target condition can match: '${bad === " " ? "space" : bad}' is not allowed in a condition's string value`,
+          at()
+        )
+      );
+    }
+    return value2;
+  }
+  if (typeof value2 === "number") {
+    walk2.size += 12;
+    if (Number.isFinite(value2)) return value2;
+    diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' is not a finite number`, at()));
+    return DROP;
+  }
+  if (typeof value2 === "boolean") {
+    walk2.size += 5;
+    return value2;
+  }
+  if (value2 === null || value2 === void 0) {
+    diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' has no value: give it one or remove it`, at()));
+  } else if (Array.isArray(value2)) {
+    diagnostics.push(
+      error2("fleet/invalid-tag", `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at())
+    );
+  } else if (typeof value2 === "object") {
+    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path12, key], depth + 1);
+    diagnostics.push(error2("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
+  } else {
+    diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' has a value of an unsupported type`, at()));
+  }
+  return DROP;
 }
 function checkDuplicateDevices(devices) {
   const first = /* @__PURE__ */ new Map();
@@ -58239,7 +58234,7 @@ function checkDuplicateDevices(devices) {
   return diagnostics;
 }
 
-// src/core/analyze.ts
+// src/core/analysis/analyze.ts
 var byFile = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
 function analyze(input) {
   const diagnostics = [];
@@ -60114,6 +60109,33 @@ var MAX_DEPTH2 = 64;
 var giveUp = () => {
   throw new GiveUp();
 };
+var TAB = 9;
+var CR = 13;
+var SPACE3 = 32;
+var DQUOTE = 34;
+var HASH = 35;
+var PERCENT = 37;
+var AMP = 38;
+var QUOTE = 39;
+var STAR = 42;
+var PLUS = 43;
+var COMMA = 44;
+var DASH = 45;
+var DOT = 46;
+var DIGIT_0 = 48;
+var DIGIT_9 = 57;
+var COLON = 58;
+var QUESTION = 63;
+var UPPER_A = 65;
+var UPPER_Z = 90;
+var LBRACKET = 91;
+var BACKSLASH = 92;
+var RBRACKET = 93;
+var UNDERSCORE = 95;
+var LOWER_A = 97;
+var LOWER_Z = 122;
+var LBRACE = 123;
+var RBRACE = 125;
 var INT_DEC = /^[-+]?[0-9]+$/;
 var INT_OCT = /^0o[0-7]+$/;
 var INT_HEX = /^0x[0-9a-fA-F]+$/;
@@ -60122,7 +60144,7 @@ var INF = /^[-+]?\.(?:inf|Inf|INF)$/;
 var NAN = /^\.(?:nan|NaN|NAN)$/;
 function resolvePlainUncached(s) {
   const c = s.charCodeAt(0);
-  if (c >= 48 && c <= 57 || c === 43 || c === 45 || c === 46) {
+  if (c >= DIGIT_0 && c <= DIGIT_9 || c === PLUS || c === DASH || c === DOT) {
     if (INT_DEC.test(s)) return Number(s);
     if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
     if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
@@ -60148,20 +60170,6 @@ function resolvePlainUncached(s) {
   }
   return s;
 }
-var SPACE3 = 32;
-var HASH = 35;
-var COLON = 58;
-var QUOTE = 39;
-var DQUOTE = 34;
-var LBRACE = 123;
-var RBRACE = 125;
-var COMMA = 44;
-var DASH = 45;
-var TAB = 9;
-var AMP = 38;
-var LBRACKET = 91;
-var RBRACKET = 93;
-var STAR = 42;
 var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
 var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
 function scanFleet(text) {
@@ -60182,6 +60190,19 @@ var Scanner = class {
   lineStart = 0;
   lineEnd = 0;
   nextLine = 0;
+  /** The current line's indent (spaces before its content). */
+  indent = 0;
+  /** The next content line, found by a peek and not yet consumed. */
+  ahead;
+  /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
+  end = 0;
+  /** Anchored values by name; what aliases have expanded so far, and how much they may. */
+  anchors = /* @__PURE__ */ new Map();
+  expanded = 0;
+  budget = 0;
+  /** Interned plain scalars by hash (chained), and how many the table holds. */
+  table = /* @__PURE__ */ new Map();
+  tableSize = 0;
   file() {
     if (!this.advanceToContent()) return giveUp();
     if (this.indentOf() !== 0) giveUp();
@@ -60213,8 +60234,6 @@ var Scanner = class {
     Object.defineProperty(result, ENTRY_OFFSETS, { value: offsets, enumerable: false });
     return result;
   }
-  /** The next content line, found by a peek and not yet consumed. */
-  ahead;
   /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
   advanceToContent() {
     const line = this.ahead !== void 0 ? this.ahead : this.findContent();
@@ -60235,16 +60254,15 @@ var Scanner = class {
       const nl = text.indexOf("\n", start2);
       next = nl < 0 ? text.length : nl + 1;
       let end = nl < 0 ? text.length : nl;
-      if (text.charCodeAt(end - 1) === 13) end--;
+      if (text.charCodeAt(end - 1) === CR) end--;
       let i = start2;
       while (i < end && text.charCodeAt(i) === SPACE3) i++;
       if (i < end && text.charCodeAt(i) === TAB) giveUp();
       if (i === end || text.charCodeAt(i) === HASH) continue;
-      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === 37)) giveUp();
+      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
       return { start: start2, end, next, indent: i - start2 };
     }
   }
-  indent = 0;
   indentOf() {
     return this.indent;
   }
@@ -60358,24 +60376,19 @@ var Scanner = class {
     }
     return value2;
   }
-  anchors = /* @__PURE__ */ new Map();
-  expanded = 0;
-  budget = 0;
   /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
   anchorName(start2) {
     let j2 = start2;
     while (j2 < this.lineEnd) {
       const d3 = this.text.charCodeAt(j2);
       if (d3 === SPACE3 || d3 === COMMA || d3 === RBRACE) break;
-      if (!(d3 >= 48 && d3 <= 57 || d3 >= 65 && d3 <= 90 || d3 >= 97 && d3 <= 122 || d3 === 95 || d3 === DASH)) giveUp();
+      if (!(d3 >= DIGIT_0 && d3 <= DIGIT_9 || d3 >= UPPER_A && d3 <= UPPER_Z || d3 >= LOWER_A && d3 <= LOWER_Z || d3 === UNDERSCORE || d3 === DASH)) giveUp();
       j2++;
     }
     if (j2 === start2) giveUp();
     this.end = j2;
     return this.text.slice(start2, j2);
   }
-  table = /* @__PURE__ */ new Map();
-  tableSize = 0;
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
   value(i, flow, intern, depth) {
     if (depth > MAX_DEPTH2) giveUp();
@@ -60419,7 +60432,7 @@ var Scanner = class {
         const n = text.charCodeAt(j2 + 1);
         if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
       }
-      if (flow && (d3 === COMMA || d3 === RBRACE || d3 === 91 || d3 === 93 || d3 === LBRACE)) break;
+      if (flow && (d3 === COMMA || d3 === RBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === LBRACE)) break;
       h = Math.imul(h, 31) + d3 | 0;
       hashAtLast = h;
       last = j2 + 1;
@@ -60453,7 +60466,7 @@ var Scanner = class {
         this.end = i + 1;
         return out + this.text.slice(from, i);
       }
-      if (c !== 92) continue;
+      if (c !== BACKSLASH) continue;
       out += this.text.slice(from, i);
       const e = this.text[i + 1];
       if (Object.hasOwn(ESCAPES, e)) {
@@ -60509,7 +60522,7 @@ var Scanner = class {
         return list2;
       }
       const c = this.text.charCodeAt(i);
-      if (c === COMMA || c === HASH || c === DASH || c === 63) giveUp();
+      if (c === COMMA || c === HASH || c === DASH || c === QUESTION) giveUp();
       list2.push(this.value(i, true, true, depth + 1));
       i = this.skipSpaces(this.end);
       const sep2 = this.text.charCodeAt(i);
@@ -60530,7 +60543,7 @@ var Scanner = class {
     while (j2 < this.lineEnd) {
       const d3 = this.text.charCodeAt(j2);
       if (d3 === COLON && this.text.charCodeAt(j2 + 1) === SPACE3) break;
-      if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === 91 || d3 === 93 || d3 === HASH || d3 === TAB || d3 === COLON) giveUp();
+      if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === HASH || d3 === TAB || d3 === COLON) giveUp();
       j2++;
     }
     if (j2 >= this.lineEnd) giveUp();
@@ -60544,8 +60557,6 @@ var Scanner = class {
     this.end = j2 + 1;
     return resolved === null ? "" : String(resolved);
   }
-  /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
-  end = 0;
   closed(map, brace) {
     this.end = brace + 1;
     return map;
@@ -61228,7 +61239,7 @@ function introducedDiagnostics(report) {
   return report.diagnostics.filter((d3) => !old.has(d3));
 }
 
-// src/core/explain.ts
+// src/core/analysis/explain.ts
 function explainDevice(analysis, deviceId) {
   const device = analysis.fleetIndex.device(deviceId);
   if (!device) return void 0;

@@ -1,6 +1,6 @@
 /** The JSON contracts of DESIGN §4: exactly these fields, nothing internal. */
 import type { PlacedDiagnostic } from '../core/diagnostics.js';
-import type { DeviceExplanation } from '../core/explain.js';
+import type { DeviceExplanation } from '../core/analysis/explain.js';
 import type { PlanReport } from '../core/plan/report.js';
 import type { DeploymentMetrics, Resolution } from '../core/resolve/resolve.js';
 

@@ -1,5 +1,5 @@
 /** `explain`: why one device gets what it gets. */
-import { explainDevice, type DeviceExplanation } from '../core/explain.js';
+import { explainDevice, type DeviceExplanation } from '../core/analysis/explain.js';
 import type { PlacedDiagnostic } from '../core/diagnostics.js';
 import type { Source } from '../io/source.js';
 import { loadRepository, type LoadedRepository, type LoadOptions } from './load.js';

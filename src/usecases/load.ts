@@ -2,7 +2,7 @@
  * Reads a repository from a source and analyses it: the one entry point every
  * use-case (validate, resolve, explain, plan, apply) starts from.
  */
-import { analyze, type Analysis, type ParsedFile } from '../core/analyze.js';
+import { analyze, type Analysis, type ParsedFile } from '../core/analysis/analyze.js';
 import { append, type Diagnostic, type PlacedDiagnostic } from '../core/diagnostics.js';
 import { LRUCache } from 'lru-cache';
 import { cacheKey, DEFAULT_CACHE_BYTES, parsedFileCache, type ParsedFileCache } from '../io/cache.js';

@@ -1,7 +1,7 @@
 /** `status`: deployment metrics from device reports, against the repository's current resolution. */
 import { contentHashOf, renderModulesContent } from '../core/manifest/render.js';
 import { append, type PlacedDiagnostic } from '../core/diagnostics.js';
-import type { Analysis } from '../core/analyze.js';
+import type { Analysis } from '../core/analysis/analyze.js';
 import { statusFolder, type StatusResult } from '../core/status/status.js';
 import { edgeAgentDesiredKey } from '../io/reports/iothub.js';
 import type { ReportSource } from '../io/reports/report-source.js';

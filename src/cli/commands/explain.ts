@@ -1,4 +1,4 @@
-import { similarDeviceIds } from '../../core/explain.js';
+import { similarDeviceIds } from '../../core/analysis/explain.js';
 import { explain } from '../../usecases/explain.js';
 import { explainJson, stringify } from '../../render/json.js';
 import { explainText } from '../../render/text/explain.js';

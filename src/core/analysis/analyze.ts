@@ -3,13 +3,13 @@
  * resolution, with every problem found on the way. Validation resolves too,
  * because a priority tie is only visible on the devices two deployments share.
  */
-import { append, error, type Diagnostic } from './diagnostics.js';
-import type { Deployment, Device, Repository } from './model.js';
-import { tagPaths } from './resolve/evaluate-sets.js';
-import { FleetIndex, indexFleet, resolveFleet, type Resolution, type Target } from './resolve/resolve.js';
-import { buildDeployment } from './validate/deployment.js';
-import { conditionHints } from './validate/condition-hints.js';
-import { buildFleetFile, checkDuplicateDevices } from './validate/fleet.js';
+import { append, error, type Diagnostic } from '../diagnostics.js';
+import type { Deployment, Device, Repository } from '../model.js';
+import { tagPaths } from '../resolve/evaluate-sets.js';
+import { FleetIndex, indexFleet, resolveFleet, type Resolution, type Target } from '../resolve/resolve.js';
+import { buildDeployment } from '../validate/deployment.js';
+import { conditionHints } from '../validate/condition-hints.js';
+import { buildFleetFile, checkDuplicateDevices } from '../validate/fleet.js';
 
 /** A file as read by a source: `value` is the parsed YAML (`null` when empty), `undefined` when unreadable. */
 export interface ParsedFile {

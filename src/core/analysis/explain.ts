@@ -1,7 +1,7 @@
 /** Why a device gets what it gets: every deployment's condition, clause by clause, and the precedence that decided. */
 import type { Analysis } from './analyze.js';
-import { explainCondition, type ClauseExplanation } from './condition/index.js';
-import { comparePrecedence, isTie, type Device } from './model.js';
+import { explainCondition, type ClauseExplanation } from '../condition/index.js';
+import { comparePrecedence, isTie, type Device } from '../model.js';
 
 export interface DeploymentVerdict {
   readonly id: string;

@@ -4,9 +4,9 @@
  * transitions "A → B: n devices", each with a "why" for one sample device.
  * Pure: it gets already-read data (the changesets habit).
  */
-import type { Analysis } from '../analyze.js';
+import type { Analysis } from '../analysis/analyze.js';
 import { warning, type Diagnostic } from '../diagnostics.js';
-import { explainDevice, type DeploymentVerdict } from '../explain.js';
+import { explainDevice, type DeploymentVerdict } from '../analysis/explain.js';
 import { contentHashOf } from '../manifest/render.js';
 import { isSafetyNet, type Deployment, type Device } from '../model.js';
 import { diffContent, MAX_CONTENT_CHANGES, type ContentChange } from './content-diff.js';

@@ -12,7 +12,7 @@
  * A violation is an error unless the pull request carries the approval label,
  * when it stays as a warning that says who let it through.
  */
-import type { Analysis } from '../analyze.js';
+import type { Analysis } from '../analysis/analyze.js';
 import { compileCondition, conditionDiagnostic, parseCondition, TRUE, type CompiledCondition } from '../condition/index.js';
 import { error, type Diagnostic } from '../diagnostics.js';
 import type { Plan } from './plan.js';

@@ -1,5 +1,5 @@
 /** The reply to `/edgeops explain <device>` in a pull request: the device at base and at head. */
-import type { DeviceExplanation } from '../../core/explain.js';
+import type { DeviceExplanation } from '../../core/analysis/explain.js';
 import { flattenTags, reasonText } from '../text/explain.js';
 
 const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;

@@ -1,5 +1,5 @@
 /** `edgeops explain <device>`: each deployment's condition clause by clause, and why the winner wins. */
-import type { DeviceExplanation, WinReason } from '../../core/explain.js';
+import type { DeviceExplanation, WinReason } from '../../core/analysis/explain.js';
 import { isTags, type Tags } from '../../core/model.js';
 import type { Style } from '../style.js';
 import { safe } from './escape.js';
