@@ -61123,7 +61123,7 @@ function createIotHubClient(options) {
       if (result.status === 429) {
         const before = limiter.limit;
         limiter.throttled(permit, now() + Math.max(result.retryAfterMs ?? 0, CALM_MS));
-        if (limiter.limit < before) log(`iothub: throttled (429); at most ${limiter.limit} request${limiter.limit === 1 ? "" : "s"} in flight for now`);
+        if (limiter.limit < before) log(`iothub: throttled (429); at most ${plural(limiter.limit, "request")} in flight for now`);
       }
       if (retry2 >= maxRetries) {
         return { kind: "failed", status: result.status, error: redact(`${status2}${result.reason} (gave up after ${retry2 + 1} attempts)`) };
@@ -61604,7 +61604,7 @@ function whyLines(why2, code2) {
 }
 var endpoint = (id, side2 = "to") => id ?? (side2 === "from" ? "(none)" : "(unmanaged)");
 function transitionTitle(t, code2) {
-  const devices = `${t.count} device${t.count === 1 ? "" : "s"}`;
+  const devices = plural(t.count, "device");
   if (t.why?.tie && t.to === null) return `${code2(endpoint(t.from, "from"))} → ${code2(`(tie: ${t.why.tie.join(" = ")})`)}: ${devices}`;
   if (t.kind === "updated") return `${code2(endpoint(t.to))} updated: ${devices}`;
   if (t.kind === "removed") return `${code2(endpoint(t.from, "from"))} → removed from the fleet: ${devices}`;

@@ -1,4 +1,5 @@
 import { similarDeviceIds } from '../../core/analysis/explain.js';
+import { plural } from '../../core/text.js';
 import { explain } from '../../usecases/explain.js';
 import { explainJson, stringify } from '../../render/json.js';
 import { explainText } from '../../render/text/explain.js';
@@ -43,6 +44,6 @@ export async function explainCommand(args: readonly string[], ctx: CliContext): 
   if (valid) return EXIT_OK;
   // The explanation is of what could be read; an invalid repository still fails.
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
-  ctx.stderr.write(`edgeops: the repository has ${errors} error${errors === 1 ? '' : 's'}: run 'edgeops validate' to see them\n`);
+  ctx.stderr.write(`edgeops: the repository has ${plural(errors, 'error')}: run 'edgeops validate' to see them\n`);
   return EXIT_INVALID;
 }

@@ -6,6 +6,7 @@
  * connections (honouring `Retry-After`); a 429 also slows the whole client.
  * Nothing it returns, throws or logs holds the key, a token or the connection string.
  */
+import { plural } from '../../core/text.js';
 import { parseConnectionString, sasToken } from './connection.js';
 import { createAdaptiveLimiter, type AdaptiveLimiter } from './limiter.js';
 import { fetchTransport, nodeTransport, type Transport } from './transport.js';
@@ -233,7 +234,7 @@ export function createIotHubClient(options: IotHubClientOptions): IotHubClient {
       if (result.status === 429) {
         const before = limiter.limit;
         limiter.throttled(permit, now() + Math.max(result.retryAfterMs ?? 0, CALM_MS));
-        if (limiter.limit < before) log(`iothub: throttled (429); at most ${limiter.limit} request${limiter.limit === 1 ? '' : 's'} in flight for now`);
+        if (limiter.limit < before) log(`iothub: throttled (429); at most ${plural(limiter.limit, 'request')} in flight for now`);
       }
       if (retry >= maxRetries) {
         return { kind: 'failed', status: result.status, error: redact(`${status}${result.reason} (gave up after ${retry + 1} attempts)`) };

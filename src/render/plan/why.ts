@@ -60,7 +60,7 @@ export function whyLines(why: Why, code: Code): string[] {
 export const endpoint = (id: string | null, side: 'from' | 'to' = 'to'): string => id ?? (side === 'from' ? '(none)' : '(unmanaged)');
 
 export function transitionTitle(t: Transition, code: Code): string {
-  const devices = `${t.count} device${t.count === 1 ? '' : 's'}`;
+  const devices = plural(t.count, 'device');
   if (t.why?.tie && t.to === null) return `${code(endpoint(t.from, 'from'))} → ${code(`(tie: ${t.why.tie.join(' = ')})`)}: ${devices}`;
   if (t.kind === 'updated') return `${code(endpoint(t.to))} updated: ${devices}`;
   if (t.kind === 'removed') return `${code(endpoint(t.from, 'from'))} → removed from the fleet: ${devices}`;

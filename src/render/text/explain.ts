@@ -1,6 +1,7 @@
 /** `edgeops explain <device>`: each deployment's condition clause by clause, and why the winner wins. */
 import type { DeviceExplanation, WinReason } from '../../core/analysis/explain.js';
 import { isTags, type Tags } from '../../core/model.js';
+import { plural } from '../../core/text.js';
 import type { Style } from '../style.js';
 import { safe } from './escape.js';
 import { table } from './table.js';
@@ -44,7 +45,7 @@ export function explainText(e: DeviceExplanation, style: Style): string {
     const { errors, first, line } = e.winnerManifest;
     out.push(
       style.red(
-        `  but the manifest of ${e.winner} is invalid (${errors} error${errors === 1 ? '' : 's'}; line ${line}: ${safe(first)}): IoT Edge would reject what it pushes; see edgeops validate`,
+        `  but the manifest of ${e.winner} is invalid (${plural(errors, 'error')}; line ${line}: ${safe(first)}): IoT Edge would reject what it pushes; see edgeops validate`,
       ),
     );
   }
