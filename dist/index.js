@@ -57178,7 +57178,8 @@ function finish(r) {
     createdAt: t.deployment.createdAt,
     targeted: r.targeted[i],
     applied: r.applied[i],
-    labels: t.deployment.labels
+    labels: t.deployment.labels,
+    precedence: i
   })).sort((x2, y) => byString(x2.id, y.id));
   let devices;
   const candidatesRange = r.candidatesRange ?? ((start2, end) => Array.from({ length: end - start2 }, (_, i) => r.candidatesOf(start2 + i)));

@@ -27,6 +27,8 @@ export interface DeploymentMetrics {
   readonly targeted: number;
   readonly applied: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** Position in precedence order (0 wins first): priority, then createdAt as an instant, then id. */
+  readonly precedence: number;
 }
 
 export interface Resolution {
@@ -142,6 +144,7 @@ export function finish(r: Resolved): Resolution {
       targeted: r.targeted[i],
       applied: r.applied[i],
       labels: t.deployment.labels,
+      precedence: i,
     }))
     .sort((x, y) => byString(x.id, y.id));
 

@@ -22,9 +22,7 @@ export function resolveText(resolution: Resolution, diagnostics: readonly Placed
       `${plural(total, 'device')} · ${plural(resolution.deployments.length, 'deployment')} · ${managed} managed · ${unmanaged.length} unmanaged${tied.length ? ` · ${tied.length} tied` : ''}`,
     ),
   );
-  const byPrecedence = [...resolution.deployments].sort(
-    (a, b) => b.priority - a.priority || Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? -1 : 1),
-  );
+  const byPrecedence = [...resolution.deployments].sort((a, b) => a.precedence - b.precedence);
   parts.push(
     table(
       [
