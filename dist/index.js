@@ -61675,10 +61675,10 @@ var LEVELS = [
     note: "device ids, explanations and all but the 30 largest transitions were left out"
   }
 ];
-var code = (s) => `\`${s.replace(/`/g, "'")}\``;
+var code = (s) => `\`${safe(s).replace(/`/g, "'")}\``;
 var escapeHtml = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-var htmlCode = (s) => `<code>${escapeHtml(s)}</code>`;
-var cell = (s) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+var htmlCode = (s) => `<code>${escapeHtml(safe(s))}</code>`;
+var cell = (s) => safe(s.replace(/\n/g, " ")).replace(/\|/g, "\\|");
 function side(ref, commit, fallback) {
   const sha = commit?.slice(0, 7);
   const name = ref !== void 0 && !(commit !== void 0 && /^[0-9a-f]{4,40}$/i.test(ref) && commit.startsWith(ref.toLowerCase())) ? ref : void 0;
@@ -61783,7 +61783,7 @@ ${list2}`;
 ${blocks.join("\n")}`;
 }
 function unknownSection(report) {
-  const lines = unknownLines(report.plan.unknown, code);
+  const lines = unknownLines(report.plan.unknown, code).map(safe);
   return lines.length ? `#### Outcome unknown
 
 ${lines.map((l) => `- ❓ ${cell(l)}`).join("\n")}` : "";
@@ -61791,7 +61791,7 @@ ${lines.map((l) => `- ❓ ${cell(l)}`).join("\n")}` : "";
 function transitionSection(t, level) {
   const body = [];
   if (level.why && t.why) {
-    const lines = whyLines(t.why, code);
+    const lines = whyLines(t.why, code).map(safe);
     if (lines.length) body.push(`Why, for ${code(t.why.deviceId)}:`, "", ...lines.map((l) => `- ${l}`));
   }
   if (level.devicesPerTransition > 0) {

@@ -1,7 +1,9 @@
 /** GitHub Actions workflow commands: `::error file=…,line=…,col=…::message`, escaped as the runner expects. */
 import type { PlacedDiagnostic } from '../core/diagnostics.js';
+import { safe } from './text/escape.js';
 
-const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+// Line breaks become the runner's escapes; other control characters from a repository are shown, never sent.
+const escapeData = (s: string): string => safe(s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 /**

@@ -4,6 +4,7 @@
  * truncation knows the structure: it shortens device lists first, then drops
  * device ids, then details, and always says at the top what was left out.
  */
+import { safe } from '../text/escape.js';
 import type { PlacedDiagnostic } from '../../core/diagnostics.js';
 import { andMore, labelsText, plural } from '../../core/text.js';
 import type { PlanDeployment, Transition } from '../../core/plan/plan.js';
@@ -58,11 +59,11 @@ const LEVELS: readonly Level[] = [
   },
 ];
 
-const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
+const code = (s: string): string => `\`${safe(s).replace(/`/g, "'")}\``;
 const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /** Inside <summary>, Markdown is not rendered: use HTML. */
-const htmlCode = (s: string): string => `<code>${escapeHtml(s)}</code>`;
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const htmlCode = (s: string): string => `<code>${escapeHtml(safe(s))}</code>`;
+const cell = (s: string): string => safe(s.replace(/\n/g, ' ')).replace(/\|/g, '\\|');
 
 /** `` `main` @ `a1b2c3d` ``: a ref name and a short SHA, whichever are known. */
 function side(ref: string | undefined, commit: string | undefined, fallback: string): string {
@@ -162,14 +163,14 @@ export function deploymentChangesSection(deployments: readonly PlanDeployment[])
 }
 
 export function unknownSection(report: PlanReport): string {
-  const lines = unknownLines(report.plan.unknown, code);
+  const lines = unknownLines(report.plan.unknown, code).map(safe);
   return lines.length ? `#### Outcome unknown\n\n${lines.map((l) => `- ❓ ${cell(l)}`).join('\n')}` : '';
 }
 
 export function transitionSection(t: Transition, level: Level): string {
   const body: string[] = [];
   if (level.why && t.why) {
-    const lines = whyLines(t.why, code);
+    const lines = whyLines(t.why, code).map(safe);
     if (lines.length) body.push(`Why, for ${code(t.why.deviceId)}:`, '', ...lines.map((l) => `- ${l}`));
   }
   if (level.devicesPerTransition > 0) {

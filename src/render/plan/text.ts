@@ -1,4 +1,5 @@
 /** `edgeops plan` for a terminal: a verdict, the transitions with their why, the per-deployment table. */
+import { safe } from '../text/escape.js';
 import { introducedDiagnostics, type PlanReport } from '../../core/plan/report.js';
 import type { Style } from '../style.js';
 import { diagnosticsText } from '../text/diagnostics.js';
@@ -17,11 +18,11 @@ export function planText(report: PlanReport, style: Style): string {
   if (plan.transitions.length > 0) {
     const lines: string[] = [];
     for (const t of plan.transitions) {
-      const shown = t.devices.slice(0, DEVICES_SHOWN).join(', ') + (t.count > DEVICES_SHOWN ? `, ${andMore(t.count - DEVICES_SHOWN)}` : '');
-      lines.push(`${style.cyan(transitionTitle(t, (s) => s))} ${style.dim(`(${t.kind})`)}`, `    ${shown}`);
+      const shown = safe(t.devices.slice(0, DEVICES_SHOWN).join(', ')) + (t.count > DEVICES_SHOWN ? `, ${andMore(t.count - DEVICES_SHOWN)}` : '');
+      lines.push(`${style.cyan(transitionTitle(t, safe))} ${style.dim(`(${t.kind})`)}`, `    ${shown}`);
       if (t.why) {
-        const why = whyLines(t.why, (s) => s);
-        if (why.length) lines.push(`    why (${t.why.deviceId}): ${why[0]}`, ...why.slice(1).map((l) => `      ${l}`));
+        const why = whyLines(t.why, safe).map(safe);
+        if (why.length) lines.push(`    why (${safe(t.why.deviceId)}): ${why[0]}`, ...why.slice(1).map((l) => `      ${l}`));
       }
     }
     out.push(lines.join('\n'));
@@ -42,11 +43,11 @@ export function planText(report: PlanReport, style: Style): string {
       ]),
     ),
   );
-  const edited = deploymentChangeLines(plan.deployments, (s) => s);
+  const edited = deploymentChangeLines(plan.deployments, safe);
   if (edited.length > 0) {
-    out.push(['Deployment changes:', ...edited.flatMap(([id, lines]) => [`  ${style.cyan(id)}`, ...lines.map((l) => `    ${l}`)])].join('\n'));
+    out.push(['Deployment changes:', ...edited.flatMap(([id, lines]) => [`  ${style.cyan(id)}`, ...lines.map((l) => `    ${safe(l)}`)])].join('\n'));
   }
-  const unknown = unknownLines(plan.unknown, (s) => s);
+  const unknown = unknownLines(plan.unknown, safe).map(safe);
   if (unknown.length > 0) out.push(unknown.map((l) => `${style.red('unknown')} ${l}`).join('\n'));
   if (report.policy && report.policy.findings.length > 0) {
     out.push(report.policy.findings.map((f) => `${f.severity === 'error' ? style.red('policy') : style.yellow('policy')} ${f.message}`).join('\n'));
