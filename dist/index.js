@@ -55735,6 +55735,11 @@ function openRenderedRepository(options) {
   };
 }
 var remoteCacheDir = (edgeopsFolder, url) => path6.join(edgeopsFolder, "remotes", createHash3("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
+function openRenderedTarget(options) {
+  const { fs: fs5, http: http2, to, baseDir, token } = options;
+  const edgeopsFolder = path6.join(baseDir, EDGEOPS_FOLDER);
+  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path6.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
+}
 function entryChanges(changes) {
   const out = [];
   for (const d3 of changes.add) out.push({ deviceId: d3.deviceId, blob: d3.key });
@@ -69572,15 +69577,7 @@ function defaultTarget(context) {
 }
 function openSink(inputs, context, root) {
   const kind = inputs.sink || "git";
-  const edgeopsFolder = path10.join(inputs.workingDirectory, EDGEOPS_FOLDER);
-  const openRendered = (to) => isUrl(to) ? openRenderedRepository({
-    fs: fs4,
-    url: to,
-    http: node_default,
-    token: inputs.token || void 0,
-    cacheDir: remoteCacheDir(edgeopsFolder, to),
-    ignoredFolder: edgeopsFolder
-  }) : openRenderedRepository({ fs: fs4, dir: path10.resolve(inputs.workingDirectory, to), label: to, ignoredFolder: edgeopsFolder });
+  const openRendered = (to) => openRenderedTarget({ fs: fs4, http: node_default, to, baseDir: inputs.workingDirectory, token: inputs.token || void 0 });
   const branch = inputs.branch || RENDERED_BRANCH;
   const sourceRepo = openRepository({ fs: fs4, dir: root });
   if (kind === "git") return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });

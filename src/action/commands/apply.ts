@@ -9,7 +9,7 @@ import http from 'isomorphic-git/http/node';
 import { diskSource } from '../../io/disk.js';
 import { openRepository } from '../../io/git.js';
 import { dirSink } from '../../io/sinks/dir.js';
-import { EDGEOPS_FOLDER, gitSink, isUrl, openRenderedRepository, remoteCacheDir, RENDERED_BRANCH, type RenderedRepository } from '../../io/sinks/git.js';
+import { gitSink, isUrl, openRenderedTarget, RENDERED_BRANCH, type RenderedRepository } from '../../io/sinks/git.js';
 import { iotHubSink } from '../../io/sinks/iothub.js';
 import { SinkError, type ApplySource, type Sink } from '../../io/sinks/sink.js';
 import { cleanHead } from '../../io/sinks/source-history.js';
@@ -33,18 +33,8 @@ function defaultTarget(context: ActionContext): string {
 
 function openSink(inputs: ActionInputs, context: ActionContext, root: string): Sink {
   const kind = inputs.sink || 'git';
-  const edgeopsFolder = path.join(inputs.workingDirectory, EDGEOPS_FOLDER);
   const openRendered = (to: string): RenderedRepository =>
-    isUrl(to)
-      ? openRenderedRepository({
-          fs,
-          url: to,
-          http,
-          token: inputs.token || undefined,
-          cacheDir: remoteCacheDir(edgeopsFolder, to),
-          ignoredFolder: edgeopsFolder,
-        })
-      : openRenderedRepository({ fs, dir: path.resolve(inputs.workingDirectory, to), label: to, ignoredFolder: edgeopsFolder });
+    openRenderedTarget({ fs, http, to, baseDir: inputs.workingDirectory, token: inputs.token || undefined });
   const branch = inputs.branch || RENDERED_BRANCH;
   const sourceRepo = openRepository({ fs, dir: root });
   if (kind === 'git') return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });

@@ -8,16 +8,7 @@ import { createIotHubClient, IotHubError } from '../../io/iothub/client.js';
 import { ConnectionStringError } from '../../io/iothub/connection.js';
 import { dirSink } from '../../io/sinks/dir.js';
 import { iotHubSink } from '../../io/sinks/iothub.js';
-import {
-  DEFAULT_RENDERED,
-  EDGEOPS_FOLDER,
-  gitSink,
-  isUrl,
-  openRenderedRepository,
-  remoteCacheDir,
-  RENDERED_BRANCH,
-  type RenderedRepository,
-} from '../../io/sinks/git.js';
+import { DEFAULT_RENDERED, gitSink, isUrl, openRenderedTarget, RENDERED_BRANCH, type RenderedRepository } from '../../io/sinks/git.js';
 import { SinkError, type ApplySource, type Sink } from '../../io/sinks/sink.js';
 import { cleanHead } from '../../io/sinks/source-history.js';
 import { applyJson, applyText } from '../../render/apply.js';
@@ -116,14 +107,10 @@ export async function applyCommand(args: readonly string[], ctx: CliContext): Pr
   }
   const format = checkFormat(values.format, ['text', 'json']);
   const repoDir = path.resolve(ctx.cwd, values.repo);
-  const edgeopsFolder = path.join(repoDir, EDGEOPS_FOLDER);
   const token = ctx.env.EDGEOPS_GIT_TOKEN || ctx.env.GITHUB_TOKEN || undefined;
   const secrets: (string | undefined)[] = [token];
 
-  const openRendered = (to: string): RenderedRepository =>
-    isUrl(to)
-      ? openRenderedRepository({ fs, url: to, http, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder })
-      : openRenderedRepository({ fs, dir: path.resolve(repoDir, to), label: to, ignoredFolder: edgeopsFolder });
+  const openRendered = (to: string): RenderedRepository => openRenderedTarget({ fs, http, to, baseDir: repoDir, token });
   const sourceRepo = openRepository({ fs, dir: repoDir });
   if (values.sink !== 'iothub') {
     for (const flag of ['rendered', 'concurrency', 'timeout'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} is for --sink iothub`);

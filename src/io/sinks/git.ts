@@ -192,6 +192,25 @@ export function openRenderedRepository(options: RenderedRepositoryOptions): Rend
 export const remoteCacheDir = (edgeopsFolder: string, url: string): string =>
   path.join(edgeopsFolder, 'remotes', createHash('sha256').update(displayUrl(url)).digest('hex').slice(0, 16));
 
+/**
+ * The rendered repository `to` names, as every face reads it: a URL (fetched into a
+ * cache under `.edgeops/remotes/`), or a folder relative to `baseDir` (the edgeops
+ * repository). `.edgeops/` is kept out of the operator's git status either way.
+ */
+export function openRenderedTarget(options: {
+  readonly fs: CallbackFsClient | PromiseFsClient;
+  readonly http: HttpClient;
+  readonly to: string;
+  readonly baseDir: string;
+  readonly token?: string;
+}): RenderedRepository {
+  const { fs, http, to, baseDir, token } = options;
+  const edgeopsFolder = path.join(baseDir, EDGEOPS_FOLDER);
+  return isUrl(to)
+    ? openRenderedRepository({ fs, url: to, http, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder })
+    : openRenderedRepository({ fs, dir: path.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
+}
+
 /** The entry changes of a change set: add and update write the deployment's blob, remove deletes. */
 export function entryChanges(changes: Pick<ApplyChanges, 'add' | 'update' | 'remove'>): EntryChange[] {
   const out: EntryChange[] = [];
