@@ -3,6 +3,7 @@
  * Only the trees and blobs under the folders asked for are read.
  */
 import git, { type CallbackFsClient, type PromiseFsClient } from 'isomorphic-git';
+import { atomicWrites } from './atomic-fs.js';
 import { ignoredEntry, isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
 
 /** A ref that is not a ref name or a SHA, or names nothing here: a usage mistake. */
@@ -99,7 +100,8 @@ async function damaged(repo: GitRepository, e: unknown, commit: string, path: st
 /**
  * A repository handle: everything outside is passed in (the isomorphic-git
  * habit). `fs` is node:fs or any isomorphic-git fs client; `gitdir` defaults to
- * `<dir>/.git` (give `gitdir: dir` for a bare repository). The handle owns the
+ * `<dir>/.git` (give `gitdir: dir` for a bare repository). Writes through the
+ * handle's `fs` are atomic (see atomic-fs.ts). The handle owns the
  * cache where isomorphic-git keeps parsed packfile indexes, so two repositories
  * never share one and a dropped handle frees it.
  */
@@ -111,7 +113,7 @@ export interface GitRepository {
 }
 
 export function openRepository(options: { fs: CallbackFsClient | PromiseFsClient; dir: string; gitdir?: string }): GitRepository {
-  return { fs: options.fs, dir: options.dir, gitdir: options.gitdir, cache: {} };
+  return { fs: atomicWrites(options.fs), dir: options.dir, gitdir: options.gitdir, cache: {} };
 }
 
 /**

@@ -89,9 +89,9 @@ export function repositoryCache(options: RepositoryCacheOptions): RepositoryCach
       const repo = repository(id);
       p = (async () => {
         mkdirSync(repo.dir, { recursive: true });
-        await git.init({ fs, dir: repo.dir, gitdir: repo.dir, bare: true });
+        await git.init({ fs: repo.fs, dir: repo.dir, gitdir: repo.dir, bare: true });
         // A remote makes isomorphic-git's fetch bookkeeping work; the URL is passed on every fetch.
-        await git.setConfig({ fs, gitdir: repo.dir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
+        await git.setConfig({ fs: repo.fs, gitdir: repo.dir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
       })();
       ready.set(id, p);
       p.catch(() => ready.delete(id));
@@ -111,7 +111,7 @@ export function repositoryCache(options: RepositoryCacheOptions): RepositoryCach
 
   async function has(repo: GitRepository, oid: string): Promise<boolean> {
     try {
-      await git.readCommit({ fs, gitdir: repo.dir, oid, cache: repo.cache });
+      await git.readCommit({ fs: repo.fs, gitdir: repo.dir, oid, cache: repo.cache });
       return true;
     } catch {
       return false;
@@ -132,7 +132,7 @@ export function repositoryCache(options: RepositoryCacheOptions): RepositoryCach
     const headers = { authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` };
     try {
       const result = await git.fetch({
-        fs,
+        fs: repo.fs,
         http,
         gitdir: repo.dir,
         cache: repo.cache,
@@ -148,7 +148,7 @@ export function repositoryCache(options: RepositoryCacheOptions): RepositoryCach
         onAuthFailure: () => ({ cancel: true }),
       });
       if (!result.fetchHead) return undefined;
-      await git.writeRef({ fs, gitdir: repo.dir, ref: local, value: result.fetchHead, force: true });
+      await git.writeRef({ fs: repo.fs, gitdir: repo.dir, ref: local, value: result.fetchHead, force: true });
       return result.fetchHead;
     } catch (e) {
       // A ref the server does not advertise (no merge ref yet); anything else is a real failure.
@@ -158,7 +158,7 @@ export function repositoryCache(options: RepositoryCacheOptions): RepositoryCach
   }
 
   async function parents(repo: GitRepository, oid: string): Promise<string[]> {
-    return (await git.readCommit({ fs, gitdir: repo.dir, oid, cache: repo.cache })).commit.parent;
+    return (await git.readCommit({ fs: repo.fs, gitdir: repo.dir, oid, cache: repo.cache })).commit.parent;
   }
 
   return {
@@ -175,7 +175,7 @@ export function repositoryCache(options: RepositoryCacheOptions): RepositoryCach
         await fetchRef(repo, pr.cloneUrl, token, `refs/heads/${pr.baseRef}`, baseLocal, 1);
 
         const tryMerge = async (): Promise<FetchedPullRequest | undefined> => {
-          const have = (await git.resolveRef({ fs, gitdir: repo.dir, ref: mergeLocal }).catch(() => undefined)) ? mergeLocal : baseLocal;
+          const have = (await git.resolveRef({ fs: repo.fs, gitdir: repo.dir, ref: mergeLocal }).catch(() => undefined)) ? mergeLocal : baseLocal;
           // depth 2: the merge commit and both its parents (base = first parent must be there).
           const merge = await fetchRef(repo, pr.cloneUrl, token, `refs/pull/${pr.number}/merge`, mergeLocal, 2, have);
           if (!merge) return undefined;

@@ -101,7 +101,7 @@ export function openRenderedRepository(options: RenderedRepositoryOptions): Rend
       async prepare() {
         if (exists()) return;
         await ensureIgnored(options.ignoredFolder, dir);
-        await git.init({ fs, dir, gitdir, bare: true, defaultBranch: RENDERED_BRANCH });
+        await git.init({ fs: repo.fs, dir, gitdir, bare: true, defaultBranch: RENDERED_BRANCH });
       },
       async publish(branch, from, to) {
         if ((await branchTip(repo, branch)) !== from) return false;
@@ -127,9 +127,9 @@ export function openRenderedRepository(options: RenderedRepositoryOptions): Rend
   const prepare = async () => {
     if (existsSync(path.join(cacheDir, 'HEAD'))) return;
     await ensureIgnored(options.ignoredFolder, cacheDir);
-    await git.init({ fs, dir: cacheDir, gitdir: cacheDir, bare: true, defaultBranch: RENDERED_BRANCH });
+    await git.init({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, bare: true, defaultBranch: RENDERED_BRANCH });
     // The URL as given (it may hold credentials) stays in this private copy's config, never in output.
-    await git.addRemote({ fs, dir: cacheDir, gitdir: cacheDir, remote: 'origin', url, force: true });
+    await git.addRemote({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, remote: 'origin', url, force: true });
   };
   const remoteError = (e: unknown, doing: string): Error => {
     const status = (e as { data?: { statusCode?: number } }).data?.statusCode;
@@ -157,7 +157,7 @@ export function openRenderedRepository(options: RenderedRepositoryOptions): Rend
         const refs = await git.listServerRefs({ http, url, prefix: `refs/heads/${branch}`, ...auth });
         if (!refs.some((r) => r.ref === `refs/heads/${branch}`)) return null;
         const fetched = await git.fetch({
-          fs,
+          fs: repo.fs,
           http,
           dir: cacheDir,
           gitdir: cacheDir,
@@ -177,7 +177,7 @@ export function openRenderedRepository(options: RenderedRepositoryOptions): Rend
     async publish(branch, _from, to) {
       await setBranch(repo, branch, to);
       try {
-        await git.push({ fs, http, dir: cacheDir, gitdir: cacheDir, cache: repo.cache, url, ref: branch, remoteRef: branch, ...auth });
+        await git.push({ fs: repo.fs, http, dir: cacheDir, gitdir: cacheDir, cache: repo.cache, url, ref: branch, remoteRef: branch, ...auth });
         return true;
       } catch (e) {
         // Rejected because the branch moved since we fetched it: fetch and redo.

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import git, { type TreeEntry } from 'isomorphic-git';
 import { DEVICES_FOLDER, deviceFileName, deviceIdOfFileName } from '../../core/manifest/layout.js';
+import { baseFs } from '../atomic-fs.js';
 import type { GitRepository } from '../git.js';
 
 /** The trailer naming the source a rendering was made from: a commit SHA, or `working-tree`. */
@@ -107,7 +108,7 @@ export const sourceTrailer = (message: string): string | null => new RegExp(`^${
  * a packed one (fetched from a remote) through isomorphic-git.
  */
 async function readTreeBytes(repo: GitRepository, oid: string): Promise<Uint8Array> {
-  if (repo.fs === nodeFs) {
+  if (baseFs(repo.fs) === nodeFs) {
     const gitdir = repo.gitdir ?? path.join(repo.dir, '.git');
     const deflated = await readFile(path.join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2))).catch(() => undefined);
     if (deflated) {
@@ -122,7 +123,7 @@ async function readTreeBytes(repo: GitRepository, oid: string): Promise<Uint8Arr
 
 /** Writes a tree object (loose, deflated with node's zlib when the fs is node's) and returns its id. */
 async function writeTreeBytes(repo: GitRepository, content: Uint8Array): Promise<string> {
-  if (repo.fs !== nodeFs) return git.writeObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, type: 'tree', format: 'content', object: content });
+  if (baseFs(repo.fs) !== nodeFs) return git.writeObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, type: 'tree', format: 'content', object: content });
   const raw = Buffer.concat([Buffer.from(`tree ${content.byteLength}\0`, 'latin1'), content]);
   const oid = createHash('sha1').update(raw).digest('hex');
   const folder = path.join(repo.gitdir ?? path.join(repo.dir, '.git'), 'objects', oid.slice(0, 2));
@@ -130,7 +131,7 @@ async function writeTreeBytes(repo: GitRepository, content: Uint8Array): Promise
   if (!existsSync(file)) {
     await mkdir(folder, { recursive: true });
     // Written aside and renamed: a reader never sees half an object.
-    const temp = `${file}.${process.pid}.tmp`;
+    const temp = path.join(folder, `.${oid.slice(2)}.${process.pid}.tmp`);
     await writeFile(temp, deflateSync(raw, { level: 1 }));
     await rename(temp, file);
   }
