@@ -152,6 +152,8 @@ describe('deployment scanner: differential against yaml', () => {
     ['edge manifest keys', 'content:\n  modulesContent:\n    $edgeAgent:\n      properties.desired:\n        schemaVersion: "1.1"\n'],
     ['unicode', 'a: { city: Zürich, emoji: "🙂", jp: 東京 }\n'],
     ['keys with spaces', 'a key: 1\nkey   : 2\n'],
+    ['keys starting with a dash', '-x: 1\na: { -y: 2 }\n'],
+    ['top-level values after comments', 'a: # c\n  b: 1\nc:\n  # c\n  - 1\nd:   # c\ne:\n# c\n- 2 # c\nf: "x" # c\ng: [1] # c\n'],
   ])('%s', (_name, text) => void expectSame(text, true));
 
   it.each([
