@@ -69702,6 +69702,7 @@ var OTHER_CONTENT = 3;
 var MAX_UNKNOWN_LISTED = 1e3;
 var FAILED_RUNTIME = /* @__PURE__ */ new Set(["failed", "backoff"]);
 var shortHash = (hash) => hash.length > 19 ? `${hash.slice(0, 19)}…` : hash;
+var reportTime = (report) => report.reportedAt === void 0 ? Number.NEGATIVE_INFINITY : Date.parse(report.reportedAt);
 function failureOf(report) {
   let reason = report.code === 200 ? void 0 : `code ${report.code}${report.description ? `: ${report.description}` : ""}`;
   const { modules } = report;
@@ -69748,31 +69749,39 @@ function statusFolder(resolution, contentHashes2) {
   const reasons = /* @__PURE__ */ new Map();
   const unknown = /* @__PURE__ */ new Set();
   let reports = 0;
-  const add = (report) => {
-    reports++;
-    const i = indexOf(report.deviceId);
-    if (i === -1) {
-      unknown.add(report.deviceId);
-      return;
-    }
-    const at = report.reportedAt === void 0 ? Number.NEGATIVE_INFINITY : Date.parse(report.reportedAt);
+  const take2 = (i, at, contentHash, failure) => {
     if (at < reportedAt[i]) return;
     reportedAt[i] = at;
     const winner = winners[i];
     if (winner === null) return;
     const current = contentHashes2.get(winner);
     if (state[i] === FAILURE || state[i] === OTHER_CONTENT) reasons.delete(i);
-    if (report.contentHash === void 0 || report.contentHash !== current) {
+    if (contentHash === void 0 || contentHash !== current) {
       state[i] = OTHER_CONTENT;
       reasons.set(
         i,
-        report.contentHash === void 0 ? "reported older content (not what this repository renders now)" : `reported ${shortHash(report.contentHash)} (older content)`
+        contentHash === void 0 ? "reported older content (not what this repository renders now)" : `reported ${shortHash(contentHash)} (older content)`
       );
       return;
     }
-    const failure = failureOf(report);
-    state[i] = failure === void 0 ? SUCCESS : FAILURE;
-    if (failure !== void 0) reasons.set(i, failure);
+    const reason = failure();
+    state[i] = reason === void 0 ? SUCCESS : FAILURE;
+    if (reason !== void 0) reasons.set(i, reason);
+  };
+  const add = (report) => {
+    reports++;
+    const i = indexOf(report.deviceId);
+    if (i === -1) unknown.add(report.deviceId);
+    else take2(i, reportTime(report), report.contentHash, () => failureOf(report));
+  };
+  const addCompact = (compact) => {
+    const { deviceIds: deviceIds2, at, contentHash, contentHashes: hashes2, failure, failures } = compact;
+    reports += deviceIds2.length;
+    for (let row = 0; row < deviceIds2.length; row++) {
+      const i = indexOf(deviceIds2[row]);
+      if (i === -1) unknown.add(deviceIds2[row]);
+      else take2(i, at[row], contentHash[row] === -1 ? void 0 : hashes2[contentHash[row]], () => failure[row] === -1 ? void 0 : failures[failure[row]]);
+    }
   };
   const finish2 = () => {
     const success = /* @__PURE__ */ new Map();
@@ -69834,7 +69843,7 @@ function statusFolder(resolution, contentHashes2) {
       }
     };
   };
-  return { add, finish: finish2 };
+  return { add, addCompact, finish: finish2 };
 }
 function failingDeployments(deployments, percent) {
   return deployments.filter((d3) => d3.applied > 0 && d3.reportingFailure * 100 / d3.applied > percent);
@@ -69992,6 +70001,8 @@ async function* single(items) {
 }
 var MAX_REPORT_DIAGNOSTICS = 1e3;
 async function status(source, reports, options = {}) {
+  const early = typeof reports === "function" ? void 0 : reports.compact?.(MAX_REPORT_DIAGNOSTICS);
+  early?.catch(() => void 0);
   const loaded = await loadRepository(source, options);
   const { analysis } = loaded;
   const reportSource = typeof reports === "function" ? reports(desiredContentLookup(analysis)) : reports;
@@ -69999,10 +70010,17 @@ async function status(source, reports, options = {}) {
   const diagnostics = [];
   append(diagnostics, loaded.diagnostics);
   let bad = 0;
-  for await (const batch of reportSource.batches?.() ?? single(reportSource.reports())) {
-    for (const item of batch) {
-      if ("report" in item) folder.add(item.report);
-      else if (++bad <= MAX_REPORT_DIAGNOSTICS) diagnostics.push(item.diagnostic);
+  if (early) {
+    const read = await early;
+    folder.addCompact(read.reports);
+    append(diagnostics, read.diagnostics);
+    bad = read.bad;
+  } else {
+    for await (const batch of reportSource.batches?.() ?? single(reportSource.reports())) {
+      for (const item of batch) {
+        if ("report" in item) folder.add(item.report);
+        else if (++bad <= MAX_REPORT_DIAGNOSTICS) diagnostics.push(item.diagnostic);
+      }
     }
   }
   if (bad > MAX_REPORT_DIAGNOSTICS) {
