@@ -60115,6 +60115,18 @@ function resolvePlain(s) {
 }
 var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
 var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
+function singleQuoted(text, start2, lineEnd) {
+  for (let from = start2 + 1; ; ) {
+    const q = text.indexOf("'", from);
+    if (q < 0 || q >= lineEnd) return void 0;
+    if (text.charCodeAt(q + 1) === QUOTE) {
+      from = q + 2;
+      continue;
+    }
+    const inner = text.slice(start2 + 1, q);
+    return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
+  }
+}
 
 // src/io/deployment-scanner.ts
 var GiveUp = class extends Error {
@@ -60373,20 +60385,9 @@ var Scanner = class {
     return this.plain(i, last);
   }
   singleQuoted(start2) {
-    let out = "";
-    let from = start2 + 1;
-    for (; ; ) {
-      const q = this.text.indexOf("'", from);
-      if (q < 0 || q >= this.lineEnd) return giveUp();
-      out += this.text.slice(from, q);
-      if (this.text.charCodeAt(q + 1) === QUOTE) {
-        out += "'";
-        from = q + 2;
-        continue;
-      }
-      this.end = q + 1;
-      return out;
-    }
+    const quoted = singleQuoted(this.text, start2, this.lineEnd) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
   }
   doubleQuoted(start2) {
     let out = "";
@@ -60968,20 +60969,9 @@ var Scanner2 = class {
     return this.plainAt(i, last, hashAtLast, intern);
   }
   singleQuoted(start2) {
-    let out = "";
-    let from = start2 + 1;
-    for (; ; ) {
-      const q = this.text.indexOf("'", from);
-      if (q < 0 || q >= this.lineEnd) return giveUp2();
-      out += this.text.slice(from, q);
-      if (this.text.charCodeAt(q + 1) === QUOTE) {
-        out += "'";
-        from = q + 2;
-        continue;
-      }
-      this.end = q + 1;
-      return out;
-    }
+    const quoted = singleQuoted(this.text, start2, this.lineEnd) ?? giveUp2();
+    this.end = quoted.end;
+    return quoted.value;
   }
   doubleQuoted(start2) {
     let out = "";

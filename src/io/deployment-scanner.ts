@@ -33,6 +33,7 @@ import {
   RBRACE,
   RBRACKET,
   resolvePlain,
+  singleQuoted,
   SPACE,
   type Scalar,
 } from './yaml-scalars.js';
@@ -332,21 +333,9 @@ class Scanner {
   }
 
   private singleQuoted(start: number): string {
-    let out = '';
-    let from = start + 1;
-    for (;;) {
-      const q = this.text.indexOf("'", from);
-      // A quoted scalar over several lines is folded: yaml's to read.
-      if (q < 0 || q >= this.lineEnd) return giveUp();
-      out += this.text.slice(from, q);
-      if (this.text.charCodeAt(q + 1) === QUOTE) {
-        out += "'";
-        from = q + 2;
-        continue;
-      }
-      this.end = q + 1;
-      return out;
-    }
+    const quoted = singleQuoted(this.text, start, this.lineEnd) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
   }
 
   private doubleQuoted(start: number): string {

@@ -37,6 +37,7 @@ import {
   RBRACE,
   RBRACKET,
   resolvePlain,
+  singleQuoted,
   SPACE,
   STAR,
   TAB,
@@ -360,20 +361,9 @@ class Scanner {
   }
 
   private singleQuoted(start: number): string {
-    let out = '';
-    let from = start + 1;
-    for (;;) {
-      const q = this.text.indexOf("'", from);
-      if (q < 0 || q >= this.lineEnd) return giveUp();
-      out += this.text.slice(from, q);
-      if (this.text.charCodeAt(q + 1) === QUOTE) {
-        out += "'";
-        from = q + 2;
-        continue;
-      }
-      this.end = q + 1;
-      return out;
-    }
+    const quoted = singleQuoted(this.text, start, this.lineEnd) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
   }
 
   private doubleQuoted(start: number): string {

@@ -80,3 +80,21 @@ export const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/',
 
 /** Characters that may not start a plain scalar on a fast path (indicators it does not handle). */
 export const BAD_START = new Set([...'&*!|>%@`]{},?#\'"'].map((c) => c.charCodeAt(0)));
+
+/**
+ * A single-quoted scalar that starts at `start` and closes before `lineEnd`: its
+ * value, and where it ends (just past the closing quote) in `end`; undefined when
+ * it runs past the line (folded over lines: yaml's to read).
+ */
+export function singleQuoted(text: string, start: number, lineEnd: number): { value: string; end: number } | undefined {
+  for (let from = start + 1; ;) {
+    const q = text.indexOf("'", from);
+    if (q < 0 || q >= lineEnd) return undefined;
+    if (text.charCodeAt(q + 1) === QUOTE) {
+      from = q + 2;
+      continue;
+    }
+    const inner = text.slice(start + 1, q);
+    return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
+  }
+}
