@@ -63,13 +63,14 @@ const realworld = existsSync(realworldDir)
       .filter((n) => n.endsWith('.json'))
       .map((n) => ({ name: n, manifest: JSON.parse(readFileSync(join(realworldDir, n), 'utf8')) as { modulesContent?: unknown } }))
   : [];
-const conformance = new URL('../../shared/conformance/cases.json', import.meta.url).pathname;
-const conditions: string[] = existsSync(conformance)
-  ? (() => {
-      const cases = JSON.parse(readFileSync(conformance, 'utf8')) as { conditions: { condition: string }[]; invalidConditions: string[] };
-      return [...cases.conditions.map((c) => c.condition), ...cases.invalidConditions];
-    })()
-  : ["tags.environment='prod'", 'tags.ring IN [0, 1]'];
+// As conformance.test.ts: the shared cases, or the vendored copy when shared/ is absent.
+const conformanceCases = ['../../shared/conformance/cases.json', './fixtures/conformance/cases.json']
+  .map((p) => new URL(p, import.meta.url).pathname)
+  .find((p) => existsSync(p))!;
+const conditions: string[] = (() => {
+  const cases = JSON.parse(readFileSync(conformanceCases, 'utf8')) as { conditions: { condition: string }[]; invalidConditions: string[] };
+  return [...cases.conditions.map((c) => c.condition), ...cases.invalidConditions];
+})();
 
 /** A deployment around a manifest, as a person writes it: block style, or with the manifest as JSON inside. */
 const asDeployment = (modulesContent: unknown, json: boolean) =>
@@ -272,7 +273,12 @@ describe('deployment scanner: differential against yaml', () => {
   it('random byte edits and truncations of real files give up or agree', () => {
     const runs = Number(process.env.FC_RUNS ?? 1000);
     let accepted = 0;
-    const sources = [...deploymentFiles.slice(0, 12).map((f) => f.text), ...generated.slice(0, 5).map(([, t]) => t)];
+    const sources = [
+      ...deploymentFiles.slice(0, 12).map((f) => f.text),
+      ...generated.slice(0, 5).map(([, t]) => t),
+      // Flow mappings over many lines: JSON inside YAML.
+      ...realworld.slice(0, 4).map(({ manifest }) => asDeployment(manifest.modulesContent ?? manifest, true)),
+    ];
     const edit = fc.record({
       file: fc.nat(sources.length - 1),
       at: fc.nat(),
