@@ -184,25 +184,35 @@ interface SqlDeployment {
   readonly expr?: Expr;
 }
 
-/** The whole job as one sqlite3 script: import, typed columns, candidates, winners as JSON on stdout. */
-function resolveScript(csv: string, columns: ReadonlyMap<string, Column>, deployments: readonly SqlDeployment[]): string {
+/** The fleet imported from CSV into typed columns: the start of both scripts. */
+function importSql(csv: string, columns: ReadonlyMap<string, Column>): string[] {
   const typed = [...columns.values()].map((c) => {
     const raw = `NULLIF(${quoteIdentifier(c.path)}, '')`;
     const value = c.kind === 'string' ? raw : `CAST(${raw} AS ${c.kind === 'number' && !c.integer ? 'REAL' : 'INTEGER'})`;
     return `${value} AS ${quoteIdentifier(`tags.${c.path}`)}`;
   });
-  const lines = [
+  return [
     '.bail on',
     `.import --csv ${JSON.stringify(csv)} staging`,
     `CREATE TABLE device AS SELECT deviceId, ${typed.join(', ')} FROM staging;`,
     'DROP TABLE staging;',
+  ];
+}
+
+/**
+ * The whole job as the brief has it: every deployment's matches collected, then each
+ * device's winner by a window function — highest priority, then the latest createdAt
+ * (as an instant); several candidates sharing both are a tie: no winner, the tied
+ * deployments listed. Winners as JSON on stdout.
+ */
+function windowScript(csv: string, columns: ReadonlyMap<string, Column>, deployments: readonly SqlDeployment[]): string {
+  const lines = [
+    ...importSql(csv, columns),
     'CREATE TABLE deployment (id INTEGER PRIMARY KEY, name TEXT NOT NULL, priority INTEGER NOT NULL, createdAtMs INTEGER NOT NULL);',
     `INSERT INTO deployment VALUES ${deployments.map((d, i) => `(${i}, ${sqlLiteral(d.id)}, ${d.priority}, ${d.createdAtMs})`).join(', ')};`,
     'CREATE TABLE candidate (device INTEGER NOT NULL, deployment INTEGER NOT NULL);',
     // A deployment without a usable condition targets no device.
     ...deployments.flatMap((d, i) => (d.expr ? [`INSERT INTO candidate SELECT rowid, ${i} FROM device WHERE ${conditionSql(d.expr, columns)};`] : [])),
-    // Highest priority wins, then the latest createdAt (as an instant); several candidates
-    // sharing both are a tie: no winner, the tied deployments listed.
     '.mode json',
     `WITH ranked AS (
   SELECT c.device, p.name, RANK() OVER (PARTITION BY c.device ORDER BY p.priority DESC, p.createdAtMs DESC) AS r
@@ -216,13 +226,47 @@ SELECT d.deviceId, b.deployment, b.tie FROM device d LEFT JOIN best b ON b.devic
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The same job in one scan, as someone fluent in SQL might write it: the conditions
+ * in precedence order (the order is written into the script) as one CASE, so each
+ * device stops at its first true condition; a group of deployments sharing priority
+ * and createdAt is a tie when two or more of them hold.
+ */
+function firstMatchScript(csv: string, columns: ReadonlyMap<string, Column>, deployments: readonly SqlDeployment[]): string {
+  const ordered = deployments
+    .filter((d) => d.expr)
+    .sort((a, b) => b.priority - a.priority || b.createdAtMs - a.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const groups: SqlDeployment[][] = [];
+  for (const d of ordered) {
+    const last = groups.at(-1);
+    if (last && last[0].priority === d.priority && last[0].createdAtMs === d.createdAtMs) last.push(d);
+    else groups.push([d]);
+  }
+  const holds = (d: SqlDeployment) => `(${conditionSql(d.expr!, columns)}) IS 1`;
+  const whens = groups.map((g) => {
+    if (g.length === 1) return `WHEN ${conditionSql(g[0].expr!, columns)} THEN ${sqlLiteral(g[0].id)}`;
+    const tied = g.map((d) => `SELECT ${sqlLiteral(d.id)} AS name WHERE ${holds(d)}`).join(' UNION ALL ');
+    return [
+      `WHEN ${g.map(holds).join(' + ')} > 1 THEN 'tie:' || (SELECT json_group_array(name) FROM (${tied}))`,
+      ...g.map((d) => `WHEN ${conditionSql(d.expr!, columns)} THEN ${sqlLiteral(d.id)}`),
+    ].join('\n  ');
+  });
+  const lines = [
+    ...importSql(csv, columns),
+    `CREATE TABLE winner AS SELECT deviceId, CASE\n  ${whens.join('\n  ')}\nEND AS w FROM device;`,
+    '.mode json',
+    "SELECT deviceId, CASE WHEN w LIKE 'tie:%' THEN NULL ELSE w END AS deployment, CASE WHEN w LIKE 'tie:%' THEN substr(w, 5) END AS tie FROM winner ORDER BY deviceId;",
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 // ---------------------------------------------------------------- preparation (not timed)
 
 interface Prepared {
   readonly json: string;
   readonly jsonMB: number;
-  /** The SQL script, or why there is none. */
-  readonly sql: { script: string } | { missing: string };
+  /** The SQL scripts (candidates + window function, first match), or why there are none. */
+  readonly sql: { window: string; firstMatch: string } | { missing: string };
 }
 
 /** Lines of the generated YAML: devices and tag leaves (`key: value`), to check the JSON holds the same. */
@@ -271,9 +315,11 @@ async function prepare(dir: string, out: string, sqlite: boolean): Promise<Prepa
   const csv = path.join(out, 'fleet.csv');
   writeCsv(csv, devices, columns);
   const deployments = analysis.targets.map((t) => ({ ...t.deployment, expr: t.expr }));
-  const script = path.join(out, 'resolve.sql');
-  writeFileSync(script, resolveScript(csv, columns, deployments));
-  return { json, jsonMB: statSync(json).size / 1e6, sql: { script } };
+  const window = path.join(out, 'resolve-window.sql');
+  writeFileSync(window, windowScript(csv, columns, deployments));
+  const firstMatch = path.join(out, 'resolve-first-match.sql');
+  writeFileSync(firstMatch, firstMatchScript(csv, columns, deployments));
+  return { json, jsonMB: statSync(json).size / 1e6, sql: { window, firstMatch } };
 }
 
 // ---------------------------------------------------------------- the same job?
@@ -304,15 +350,19 @@ export function differences(edgeops: readonly Winner[], sqlite: readonly Winner[
   return { count, examples };
 }
 
-function checkSameJob(dir: string, out: string, script: string): string | undefined {
-  const edgeopsFile = path.join(out, 'edgeops-resolve.json');
-  spawnTimed(process.execPath, [bin, 'resolve', '--repo', dir, '--format', 'json'], dir, { stdout: edgeopsFile, ok: [0, 1] });
-  const sqliteFile = path.join(out, 'sqlite-resolve.json');
-  spawnTimed(SQLITE, [], out, { stdin: script, stdout: sqliteFile });
-  const mine = (JSON.parse(readFileSync(edgeopsFile, 'utf8')) as { devices: Winner[] }).devices;
-  const theirs = JSON.parse(readFileSync(sqliteFile, 'utf8')) as Winner[];
-  const { count, examples } = differences(mine, theirs);
-  return count === 0 ? undefined : `SQLite's winners differ from edgeops's on ${count} devices (${examples.join('; ')})`;
+/** edgeops's winners (`resolve --format json`), read once to check each script against. */
+function edgeopsWinners(dir: string, out: string): Winner[] {
+  const file = path.join(out, 'edgeops-resolve.json');
+  spawnTimed(process.execPath, [bin, 'resolve', '--repo', dir, '--format', 'json'], dir, { stdout: file, ok: [0, 1] });
+  return (JSON.parse(readFileSync(file, 'utf8')) as { devices: Winner[] }).devices;
+}
+
+/** Runs a script once and compares its winners with edgeops's: why they are not the same job, or undefined. */
+function checkSameJob(edgeops: readonly Winner[], out: string, script: string): string | undefined {
+  const file = path.join(out, `${path.basename(script, '.sql')}.json`);
+  spawnTimed(SQLITE, [], out, { stdin: script, stdout: file });
+  const { count, examples } = differences(edgeops, JSON.parse(readFileSync(file, 'utf8')) as Winner[]);
+  return count === 0 ? undefined : `${path.basename(script)}: winners differ from edgeops's on ${count} devices (${examples.join('; ')})`;
 }
 
 // ---------------------------------------------------------------- timing
@@ -334,8 +384,6 @@ export async function measureAnchors(size: string, runs: number, options: { sqli
   const { dir } = generatedRepository(size);
   const out = path.join(benchRoot, 'bench/out', `${size}-anchors`);
   const prepared = await prepare(dir, out, options.sqlite);
-  const sqlScript = 'script' in prepared.sql ? prepared.sql.script : undefined;
-  const different = sqlScript && checkSameJob(dir, out, sqlScript);
   const parse = "JSON.parse(require('node:fs').readFileSync(process.argv[1],'utf8'))";
   interface Pair {
     edgeops: string;
@@ -352,14 +400,27 @@ export async function measureAnchors(size: string, runs: number, options: { sqli
       runAnchor: () => spawnTimed(process.execPath, ['-e', parse, prepared.json], out),
       note: 'fleet.json holds the same devices and tags as the YAML (counted)',
     },
-    {
-      edgeops: 'resolve --format json',
-      anchor: 'sqlite3 < resolve.sql (in memory)',
-      runEdgeops: () => spawnRun(['resolve', '--repo', dir, '--format', 'json'], dir),
-      runAnchor: sqlScript && !different ? () => spawnTimed(SQLITE, [], out, { stdin: sqlScript, stdout: path.join(out, 'sqlite-timed.json') }) : undefined,
-      note: 'missing' in prepared.sql ? prepared.sql.missing : (different ?? 'same winner as edgeops for every device (checked)'),
-    },
   ];
+  const resolve = () => spawnRun(['resolve', '--repo', dir, '--format', 'json'], dir);
+  const { sql } = prepared;
+  if ('missing' in sql) {
+    pairs.push({ edgeops: 'resolve --format json', anchor: 'sqlite3 < resolve.sql', runEdgeops: resolve, note: sql.missing });
+  } else {
+    const edgeops = edgeopsWinners(dir, out);
+    for (const [script, what] of [
+      [sql.window, 'candidates + window function'],
+      [sql.firstMatch, 'first match, one CASE'],
+    ]) {
+      const different = checkSameJob(edgeops, out, script);
+      pairs.push({
+        edgeops: 'resolve --format json',
+        anchor: `sqlite3 < ${path.basename(script)} (${what})`,
+        runEdgeops: resolve,
+        runAnchor: different ? undefined : () => spawnTimed(SQLITE, [], out, { stdin: script, stdout: path.join(out, 'sqlite-timed.json') }),
+        note: different ?? `${path.basename(script)}: the same winner as edgeops for every device (checked)`,
+      });
+    }
+  }
   const timed = pairs.map(() => ({ edgeops: [] as Run[], anchor: [] as Run[] }));
   for (let round = 0; round < runs; round++) {
     pairs.forEach((p, i) => {
