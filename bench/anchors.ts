@@ -339,7 +339,8 @@ const outcome = (w: Winner): string => {
 export function differences(edgeops: readonly Winner[], sqlite: readonly Winner[]): { count: number; examples: string[] } {
   const theirs = new Map(sqlite.map((w) => [w.deviceId, outcome(w)]));
   const examples: string[] = [];
-  let count = Math.abs(edgeops.length - sqlite.length);
+  const ours = new Set(edgeops.map((w) => w.deviceId));
+  let count = sqlite.filter((w) => !ours.has(w.deviceId)).length;
   for (const w of edgeops) {
     const mine = outcome(w);
     const other = theirs.get(w.deviceId) ?? '(missing)';
