@@ -21,7 +21,8 @@ import type { TagValue, Tags } from '../src/core/model.js';
 import { benchRoot, generatedRepository } from './fleets.js';
 import { median, spawnRun, spawnTimed, type Run } from './whole.js';
 
-const SQLITE = 'sqlite3';
+/** The sqlite3 CLI (BENCH_SQLITE3 to use another). */
+const SQLITE = process.env.BENCH_SQLITE3 ?? 'sqlite3';
 const bin = path.join(benchRoot, 'bin/edgeops.js');
 
 export interface Figures {
@@ -404,9 +405,10 @@ export async function measureAnchors(size: string, runs: number, options: { sqli
   ];
   const resolve = () => spawnRun(['resolve', '--repo', dir, '--format', 'json'], dir);
   const { sql } = prepared;
-  if ('missing' in sql) {
+  // SQLite off for this size (a choice): no row; sqlite3 missing: the row says so.
+  if (options.sqlite && 'missing' in sql) {
     pairs.push({ edgeops: 'resolve --format json', anchor: 'sqlite3 < resolve.sql', runEdgeops: resolve, note: sql.missing });
-  } else {
+  } else if (!('missing' in sql)) {
     const edgeops = edgeopsWinners(dir, out);
     for (const [script, what] of [
       [sql.window, 'candidates + window function'],
