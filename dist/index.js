@@ -55670,7 +55670,7 @@ async function newerSourceRendered(repo, ours, theirs) {
 import nodeFs2 from "node:fs";
 import { mkdir as mkdir4, open as open2, rename as rename4, stat as stat2, unlink as unlink3 } from "node:fs/promises";
 import path6 from "node:path";
-var STALE_LOCK_MS = 6e4;
+var STALE_LOCK_MS = 5e3;
 async function moveBranch(repo, branch, from, to) {
   if (baseFs(repo.fs) !== nodeFs2) {
     if (await branchTip(repo, branch) !== from) return false;

@@ -13,8 +13,8 @@ import type { GitRepository } from '../git.js';
 import { branchTip, setBranch } from './rendered-tree.js';
 import { SinkError } from './sink.js';
 
-/** A lock older than this was left by a process that died: said, not waited on. */
-export const STALE_LOCK_MS = 60_000;
+/** A lock is held for milliseconds: one older than this was left by a process that died, and is said, not waited on. */
+export const STALE_LOCK_MS = 5_000;
 
 /** Moves `branch` from `from` (`null`: it must not exist) to `to`; `false` when it is elsewhere or being moved. */
 export async function moveBranch(repo: GitRepository, branch: string, from: string | null, to: string): Promise<boolean> {
