@@ -55670,7 +55670,8 @@ async function newerSourceRendered(repo, ours, theirs) {
 import nodeFs2 from "node:fs";
 import { mkdir as mkdir4, open as open2, rename as rename4, stat as stat2, unlink as unlink3 } from "node:fs/promises";
 import path6 from "node:path";
-var STALE_LOCK_MS = 5e3;
+var STALE_LOCK_MS = 1e4;
+var sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function moveBranch(repo, branch, from, to) {
   if (baseFs(repo.fs) !== nodeFs2) {
     if (await branchTip(repo, branch) !== from) return false;
@@ -55680,30 +55681,32 @@ async function moveBranch(repo, branch, from, to) {
   const ref = path6.join(repo.gitdir ?? path6.join(repo.dir, ".git"), "refs", "heads", ...branch.split("/"));
   const lock = `${ref}.lock`;
   await mkdir4(path6.dirname(ref), { recursive: true });
-  let handle;
-  try {
-    handle = await open2(lock, "wx");
-  } catch (e) {
-    if (e.code !== "EEXIST") throw e;
-    const age = Date.now() - ((await stat2(lock).catch(() => void 0))?.mtimeMs ?? Date.now());
-    if (age > STALE_LOCK_MS) {
-      throw new SinkError(
-        `${lock} exists since ${Math.round(age / 1e3)} s (left by a process that was killed?): if no other apply or git command is running, delete it`
-      );
-    }
-    return false;
-  }
+  const handle = await acquire(lock);
+  let held = true;
   try {
     if (await branchTip(repo, branch) !== from) return false;
     await handle.writeFile(`${to}
 `);
     await handle.close();
-    handle = void 0;
+    held = false;
     await rename4(lock, ref);
     return true;
   } finally {
-    await handle?.close();
+    if (held) await handle.close();
     await unlink3(lock).catch(() => void 0);
+  }
+}
+async function acquire(lock) {
+  for (; ; ) {
+    try {
+      return await open2(lock, "wx");
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+    }
+    const since = (await stat2(lock).catch(() => void 0))?.mtimeMs;
+    if (since !== void 0 && Date.now() - since > STALE_LOCK_MS) {
+      await unlink3(lock).catch(() => void 0);
+    } else if (since !== void 0) await sleep(20);
   }
 }
 
@@ -55849,7 +55852,7 @@ async function writeManifestBlobs(repo, changes, desired2) {
 var defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function commitOnBranch(rendered, branch, desired2, source, options) {
   const retries = options.retries ?? 8;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep2 = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
   for (let attempt = 0; ; attempt++) {
     const tip = await rendered.tip(branch);
@@ -55864,7 +55867,7 @@ async function commitOnBranch(rendered, branch, desired2, source, options) {
     const { commit } = await commitRenderedTree(rendered.repo, base, entryChanges(changes), { message, date: (options.now ?? (() => /* @__PURE__ */ new Date()))() });
     if (await rendered.publish(branch, tip, commit)) return { changes, failed: [], commit, base };
     if (attempt >= retries) throw new SinkError(`${rendered.target}: ${branch} kept moving while we applied; gave up after ${attempt + 1} attempts`);
-    await sleep(Math.min(2e3, 50 * 2 ** attempt) * (0.5 + random()));
+    await sleep2(Math.min(2e3, 50 * 2 ** attempt) * (0.5 + random()));
   }
 }
 function gitSink(options) {
@@ -61564,7 +61567,7 @@ function createIotHubClient(options) {
   const { hostName, sharedAccessKeyName: keyName, sharedAccessKey: key } = connection;
   const base = baseUrlOf(options.endpoint, hostName);
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep2;
+  const sleep2 = options.sleep ?? defaultSleep2;
   const random = options.random ?? Math.random;
   const log = options.log ?? (() => {
   });
@@ -61649,7 +61652,7 @@ function createIotHubClient(options) {
       const jittered = backoff / 2 + random() * backoff / 2;
       const delay = Math.round(result.retryAfterMs === void 0 ? jittered : Math.min(maxDelayMs, result.retryAfterMs + random() * BASE_DELAY_MS));
       log(redact(`iothub: ${what}: ${status2}${result.reason}; retry ${retry2 + 1} of ${maxRetries} in ${delay} ms`));
-      await sleep(delay);
+      await sleep2(delay);
     }
   }
   return {

@@ -11,12 +11,17 @@ import path from 'node:path';
 import { baseFs } from '../atomic-fs.js';
 import type { GitRepository } from '../git.js';
 import { branchTip, setBranch } from './rendered-tree.js';
-import { SinkError } from './sink.js';
 
-/** A lock is held for milliseconds: one older than this was left by a process that died, and is said, not waited on. */
-export const STALE_LOCK_MS = 5_000;
+/**
+ * A lock is held for a few system calls: one older than this was left by a process
+ * that was killed, and is taken over (git would ask a person to delete it; an apply
+ * killed by a cancelled job must not block the next one).
+ */
+export const STALE_LOCK_MS = 10_000;
 
-/** Moves `branch` from `from` (`null`: it must not exist) to `to`; `false` when it is elsewhere or being moved. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Moves `branch` from `from` (`null`: it must not exist) to `to`; `false` when it is elsewhere. */
 export async function moveBranch(repo: GitRepository, branch: string, from: string | null, to: string): Promise<boolean> {
   // Only node's fs can create a file exclusively; any other fs is one process's own (tests, memory).
   if (baseFs(repo.fs) !== nodeFs) {
@@ -27,28 +32,32 @@ export async function moveBranch(repo: GitRepository, branch: string, from: stri
   const ref = path.join(repo.gitdir ?? path.join(repo.dir, '.git'), 'refs', 'heads', ...branch.split('/'));
   const lock = `${ref}.lock`;
   await mkdir(path.dirname(ref), { recursive: true });
-  let handle;
-  try {
-    handle = await open(lock, 'wx');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
-    if (age > STALE_LOCK_MS) {
-      throw new SinkError(
-        `${lock} exists since ${Math.round(age / 1000)} s (left by a process that was killed?): if no other apply or git command is running, delete it`,
-      );
-    }
-    return false;
-  }
+  const handle = await acquire(lock);
+  let held = true;
   try {
     if ((await branchTip(repo, branch)) !== from) return false;
     await handle.writeFile(`${to}\n`);
     await handle.close();
-    handle = undefined;
+    held = false;
     await rename(lock, ref);
     return true;
   } finally {
-    await handle?.close();
+    if (held) await handle.close();
     await unlink(lock).catch(() => undefined);
+  }
+}
+
+/** Creates the lock file exclusively: waits while another process holds it, takes over one left by a killed process. */
+async function acquire(lock: string) {
+  for (;;) {
+    try {
+      return await open(lock, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const since = (await stat(lock).catch(() => undefined))?.mtimeMs;
+    if (since !== undefined && Date.now() - since > STALE_LOCK_MS) {
+      await unlink(lock).catch(() => undefined);
+    } else if (since !== undefined) await sleep(20);
   }
 }
