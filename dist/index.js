@@ -55461,7 +55461,12 @@ ${SOURCE_TRAILER}: ${source ?? WORKING_TREE}
 }
 async function writeBlobs(repo, texts) {
   const oids = /* @__PURE__ */ new Map();
-  for (const text of texts) oids.set(text, await writeObject(repo, "blob", Buffer.from(text, "utf8")));
+  const all = [...texts];
+  for (let i = 0; i < all.length; i += 32) {
+    const chunk = all.slice(i, i + 32);
+    const written2 = await Promise.all(chunk.map((text) => writeObject(repo, "blob", Buffer.from(text, "utf8"))));
+    chunk.forEach((text, k2) => oids.set(text, written2[k2]));
+  }
   return oids;
 }
 async function commitRenderedTree(repo, base, changes, info2) {

@@ -229,7 +229,13 @@ export function renderedMessage(source: string | null, pushed: number, removed: 
 /** Writes the blobs (one per distinct manifest; an existing object is not written again). */
 export async function writeBlobs(repo: GitRepository, texts: Iterable<string>): Promise<Map<string, string>> {
   const oids = new Map<string, string>();
-  for (const text of texts) oids.set(text, await writeObject(repo, 'blob', Buffer.from(text, 'utf8')));
+  const all = [...texts];
+  // A few dozen at a time: a first apply writes a thousand, and each waits on the disk and on deflate.
+  for (let i = 0; i < all.length; i += 32) {
+    const chunk = all.slice(i, i + 32);
+    const written = await Promise.all(chunk.map((text) => writeObject(repo, 'blob', Buffer.from(text, 'utf8'))));
+    chunk.forEach((text, k) => oids.set(text, written[k]));
+  }
   return oids;
 }
 
