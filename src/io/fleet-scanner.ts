@@ -14,8 +14,40 @@
 
 import { record } from '../core/record.js';
 import { aliasBudget, ENTRY_OFFSETS } from './yaml.js';
+import {
+  AMP,
+  BACKSLASH,
+  BAD_START,
+  COLON,
+  COMMA,
+  CR,
+  DASH,
+  DIGIT_0,
+  DIGIT_9,
+  DQUOTE,
+  ESCAPES,
+  HASH,
+  LBRACE,
+  LBRACKET,
+  LOWER_A,
+  LOWER_Z,
+  PERCENT,
+  QUESTION,
+  QUOTE,
+  RBRACE,
+  RBRACKET,
+  resolvePlain,
+  singleQuoted,
+  SPACE,
+  STAR,
+  TAB,
+  UNDERSCORE,
+  UPPER_A,
+  UPPER_Z,
+  type Scalar,
+} from './yaml-scalars.js';
 
-type Value = string | number | boolean | null | Record<string, unknown>;
+type Value = Scalar | Record<string, unknown>;
 
 interface PlainEntry {
   readonly raw: string;
@@ -30,78 +62,6 @@ const MAX_DEPTH = 64;
 const giveUp = (): never => {
   throw new GiveUp();
 };
-
-// Character codes the scanner compares with.
-const TAB = 9;
-const CR = 13;
-const SPACE = 32;
-const DQUOTE = 34;
-const HASH = 35;
-const PERCENT = 37;
-const AMP = 38;
-const QUOTE = 39;
-const STAR = 42;
-const PLUS = 43;
-const COMMA = 44;
-const DASH = 45;
-const DOT = 46;
-const DIGIT_0 = 48;
-const DIGIT_9 = 57;
-const COLON = 58;
-const QUESTION = 63;
-const UPPER_A = 65;
-const UPPER_Z = 90;
-const LBRACKET = 91;
-const BACKSLASH = 92;
-const RBRACKET = 93;
-const UNDERSCORE = 95;
-const LOWER_A = 97;
-const LOWER_Z = 122;
-const LBRACE = 123;
-const RBRACE = 125;
-
-// The YAML 1.2 core schema, as yaml v2 resolves plain scalars.
-const INT_DEC = /^[-+]?[0-9]+$/;
-const INT_OCT = /^0o[0-7]+$/;
-const INT_HEX = /^0x[0-9a-fA-F]+$/;
-const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-const INF = /^[-+]?\.(?:inf|Inf|INF)$/;
-const NAN = /^\.(?:nan|NaN|NAN)$/;
-
-function resolvePlainUncached(s: string): Value {
-  const c = s.charCodeAt(0);
-  // Only digits, signs, '.', '~', n/N, t/T, f/F, 0 can start a non-string.
-  if ((c >= DIGIT_0 && c <= DIGIT_9) || c === PLUS || c === DASH || c === DOT) {
-    if (INT_DEC.test(s)) return Number(s);
-    if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
-    if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
-    if (FLOAT.test(s)) return Number(s);
-    if (INF.test(s)) return s[0] === '-' ? -Infinity : Infinity;
-    if (NAN.test(s)) return NaN;
-    return s;
-  }
-  switch (s) {
-    case '~':
-    case 'null':
-    case 'Null':
-    case 'NULL':
-      return null;
-    case 'true':
-    case 'True':
-    case 'TRUE':
-      return true;
-    case 'false':
-    case 'False':
-    case 'FALSE':
-      return false;
-  }
-  return s;
-}
-
-const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
-
-/** Characters that may not start a plain scalar here (indicators we do not handle). */
-const BAD_START = new Set([...'&*!|>%@`]{},?#\'"'].map((c) => c.charCodeAt(0)));
 
 /** Scans one fleet file; `undefined` when the file is outside the shape this scanner knows. */
 export function scanFleet(text: string): { devices: unknown[] } | undefined {
@@ -317,7 +277,7 @@ class Scanner {
       if (e.raw.length === length && this.text.startsWith(e.raw, start)) return e.value;
     }
     const raw = this.text.slice(start, end);
-    const value = resolvePlainUncached(raw);
+    const value = resolvePlain(raw);
     if (intern && length <= 64 && this.tableSize < 100_000) {
       // A fresh copy, so the interned string does not keep the whole file alive.
       const own = length >= 13 ? (' ' + raw).slice(1) : raw;
@@ -401,20 +361,9 @@ class Scanner {
   }
 
   private singleQuoted(start: number): string {
-    let out = '';
-    let from = start + 1;
-    for (;;) {
-      const q = this.text.indexOf("'", from);
-      if (q < 0 || q >= this.lineEnd) return giveUp();
-      out += this.text.slice(from, q);
-      if (this.text.charCodeAt(q + 1) === QUOTE) {
-        out += "'";
-        from = q + 2;
-        continue;
-      }
-      this.end = q + 1;
-      return out;
-    }
+    const quoted = singleQuoted(this.text, start, this.lineEnd) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
   }
 
   private doubleQuoted(start: number): string {
