@@ -4089,11 +4089,11 @@ var require_util2 = __commonJS({
     var { isUint8Array } = __require("node:util/types");
     var { webidl } = require_webidl();
     var supportedHashes = [];
-    var crypto3;
+    var crypto4;
     try {
-      crypto3 = __require("node:crypto");
+      crypto4 = __require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto3.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
+      supportedHashes = crypto4.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
     } catch {
     }
     function responseURL(response) {
@@ -4366,7 +4366,7 @@ var require_util2 = __commonJS({
       }
     }
     function bytesMatch(bytes, metadataList) {
-      if (crypto3 === void 0) {
+      if (crypto4 === void 0) {
         return true;
       }
       const parsedMetadata = parseMetadata(metadataList);
@@ -4381,7 +4381,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto3.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto4.createHash(algorithm).update(bytes).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -5445,8 +5445,8 @@ var require_body = __commonJS({
     var { multipartFormDataParser } = require_formdata_parser();
     var random;
     try {
-      const crypto3 = __require("node:crypto");
-      random = (max) => crypto3.randomInt(0, max);
+      const crypto4 = __require("node:crypto");
+      random = (max) => crypto4.randomInt(0, max);
     } catch {
       random = (max) => Math.floor(Math.random(max));
     }
@@ -11115,7 +11115,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports, module) {
     "use strict";
-    var { promisify: promisify2 } = __require("node:util");
+    var { promisify: promisify3 } = __require("node:util");
     var Client = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11155,7 +11155,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify3(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11168,7 +11168,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports, module) {
     "use strict";
-    var { promisify: promisify2 } = __require("node:util");
+    var { promisify: promisify3 } = __require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11208,7 +11208,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify3(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -17085,13 +17085,13 @@ var require_frame = __commonJS({
     "use strict";
     var { maxUnsigned16Bit } = require_constants5();
     var BUFFER_SIZE = 16386;
-    var crypto3;
+    var crypto4;
     var buffer = null;
     var bufIdx = BUFFER_SIZE;
     try {
-      crypto3 = __require("node:crypto");
+      crypto4 = __require("node:crypto");
     } catch {
-      crypto3 = {
+      crypto4 = {
         // not full compatibility, but minimum.
         randomFillSync: function randomFillSync(buffer2, _offset, _size) {
           for (let i = 0; i < buffer2.length; ++i) {
@@ -17104,7 +17104,7 @@ var require_frame = __commonJS({
     function generateMask() {
       if (bufIdx === BUFFER_SIZE) {
         bufIdx = 0;
-        crypto3.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
+        crypto4.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
       }
       return [buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++]];
     }
@@ -17176,9 +17176,9 @@ var require_connection = __commonJS({
     var { Headers: Headers2, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
-    var crypto3;
+    var crypto4;
     try {
-      crypto3 = __require("node:crypto");
+      crypto4 = __require("node:crypto");
     } catch {
     }
     function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options) {
@@ -17198,7 +17198,7 @@ var require_connection = __commonJS({
         const headersList = getHeadersList(new Headers2(options.headers));
         request3.headersList = headersList;
       }
-      const keyValue = crypto3.randomBytes(16).toString("base64");
+      const keyValue = crypto4.randomBytes(16).toString("base64");
       request3.headersList.append("sec-websocket-key", keyValue);
       request3.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
@@ -17228,7 +17228,7 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto3.createHash("sha1").update(keyValue + uid).digest("base64");
+          const digest = crypto4.createHash("sha1").update(keyValue + uid).digest("base64");
           if (secWSAccept !== digest) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
@@ -21348,7 +21348,7 @@ var require_deflate = __commonJS({
     function deflateInit(strm, level) {
       return deflateInit2(strm, level, Z_DEFLATED, MAX_WBITS, DEF_MEM_LEVEL, Z_DEFAULT_STRATEGY);
     }
-    function deflate(strm, flush) {
+    function deflate2(strm, flush) {
       var old_flush, s;
       var beg, val;
       if (!strm || !strm.state || flush > Z_BLOCK || flush < 0) {
@@ -21682,7 +21682,7 @@ var require_deflate = __commonJS({
     exports.deflateReset = deflateReset;
     exports.deflateResetKeep = deflateResetKeep;
     exports.deflateSetHeader = deflateSetHeader;
-    exports.deflate = deflate;
+    exports.deflate = deflate2;
     exports.deflateEnd = deflateEnd;
     exports.deflateSetDictionary = deflateSetDictionary;
     exports.deflateInfo = "pako deflate (from Nodeca project)";
@@ -21989,7 +21989,7 @@ var require_deflate2 = __commonJS({
       this.err = status2;
       this.msg = this.strm.msg;
     };
-    function deflate(input, options) {
+    function deflate2(input, options) {
       var deflator = new Deflate(options);
       deflator.push(input, true);
       if (deflator.err) {
@@ -22000,15 +22000,15 @@ var require_deflate2 = __commonJS({
     function deflateRaw(input, options) {
       options = options || {};
       options.raw = true;
-      return deflate(input, options);
+      return deflate2(input, options);
     }
     function gzip(input, options) {
       options = options || {};
       options.gzip = true;
-      return deflate(input, options);
+      return deflate2(input, options);
     }
     exports.Deflate = Deflate;
-    exports.deflate = deflate;
+    exports.deflate = deflate2;
     exports.deflateRaw = deflateRaw;
     exports.gzip = gzip;
   }
@@ -24044,11 +24044,11 @@ var require_pako = __commonJS({
   "node_modules/pako/index.js"(exports, module) {
     "use strict";
     var assign = require_common().assign;
-    var deflate = require_deflate2();
+    var deflate2 = require_deflate2();
     var inflate = require_inflate2();
     var constants3 = require_constants6();
     var pako = {};
-    assign(pako, deflate, inflate, constants3);
+    assign(pako, deflate2, inflate, constants3);
     module.exports = pako;
   }
 });
@@ -25340,8 +25340,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         const bpath = Buffer.from(entry.path);
         const extended = hasExtendedFlags(entry);
         const length = Math.ceil((62 + (extended ? 2 : 0) + bpath.length + 1) / 8) * 8;
-        const written = Buffer.alloc(length);
-        const writer = new BufferCursor(written);
+        const written2 = Buffer.alloc(length);
+        const writer = new BufferCursor(written2);
         const stat3 = normalizeStats(entry);
         writer.writeUInt32BE(stat3.ctimeSeconds);
         writer.writeUInt32BE(stat3.ctimeNanoseconds);
@@ -25359,7 +25359,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           writer.writeUInt16BE(renderCacheEntryExtendedFlags(entry));
         }
         writer.write(entry.path, bpath.length, "utf8");
-        return written;
+        return written2;
       }
       async toObject() {
         const header = Buffer.alloc(12);
@@ -29387,7 +29387,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (!await fs5.exists(filepath)) await fs5.write(filepath, object);
     }
     var supportsCompressionStream = null;
-    async function deflate(buffer) {
+    async function deflate2(buffer) {
       if (supportsCompressionStream === null) {
         supportsCompressionStream = testCompressionStream();
       }
@@ -29423,7 +29423,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           object = GitObject.wrap({ type, object });
         }
         oid = await shasum(object);
-        object = Buffer.from(await deflate(object));
+        object = Buffer.from(await deflate2(object));
       }
       if (!dryRun) {
         await writeObjectLoose({ fs: fs5, gitdir, object, format: "deflated", oid });
@@ -34685,7 +34685,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         outputStream.push(buff);
         hash.update(buff);
       }
-      async function writeObject2({ stype, object }) {
+      async function writeObject3({ stype, object }) {
         const type = types[stype];
         let length = object.length;
         let multibyte = length > 15 ? 128 : 0;
@@ -34699,14 +34699,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           write(padHex(2, byte), "hex");
           length = length >>> 7;
         }
-        write(Buffer.from(await deflate(object)));
+        write(Buffer.from(await deflate2(object)));
       }
       write("PACK");
       write("00000002", "hex");
       write(padHex(8, oids.length), "hex");
       for (const oid of oids) {
         const { type, object } = await _readObject({ fs: fs5, cache, gitdir, oid });
-        await writeObject2({ write, object, stype: type });
+        await writeObject3({ write, object, stype: type });
       }
       const digest = hash.digest();
       outputStream.push(digest);
@@ -36687,7 +36687,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    async function writeObject({
+    async function writeObject2({
       fs: _fs,
       dir,
       gitdir = join(dir, ".git"),
@@ -36892,7 +36892,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       walk: walk2,
       writeBlob,
       writeCommit,
-      writeObject,
+      writeObject: writeObject2,
       writeRef,
       writeTag,
       writeTree,
@@ -36966,7 +36966,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     exports.walk = walk2;
     exports.writeBlob = writeBlob;
     exports.writeCommit = writeCommit;
-    exports.writeObject = writeObject;
+    exports.writeObject = writeObject2;
     exports.writeRef = writeRef;
     exports.writeTag = writeTag;
     exports.writeTree = writeTree;
@@ -55334,14 +55334,17 @@ function deviceIdOfFileName(name) {
 
 // src/io/sinks/rendered-tree.ts
 var import_isomorphic_git2 = __toESM(require_isomorphic_git(), 1);
-import { createHash as createHash2 } from "node:crypto";
+import crypto3, { createHash as createHash2 } from "node:crypto";
 import nodeFs, { existsSync as existsSync2 } from "node:fs";
 import { mkdir as mkdir2, readFile as readFile3, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import path3 from "node:path";
-import { deflateSync, inflateSync } from "node:zlib";
+import { promisify as promisify2 } from "node:util";
+import { deflate as deflateCb, inflateSync } from "node:zlib";
 var SOURCE_TRAILER = "Edgeops-Source";
 var WORKING_TREE = "working-tree";
-var fastShardOf = (deviceId) => createHash2("sha256").update(deviceId, "utf8").digest().subarray(0, 1).toString("hex");
+var sha256Hex2 = typeof crypto3.hash === "function" ? (text) => crypto3.hash("sha256", text, "hex") : (text) => createHash2("sha256").update(text, "utf8").digest("hex");
+var fastShardOf = (deviceId) => sha256Hex2(deviceId).slice(0, 2);
+var deflate = promisify2(deflateCb);
 function parseTree(bytes, each) {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let i = 0;
@@ -55376,7 +55379,7 @@ function serializeTree(entries) {
 var TREE_MODE = "40000";
 var BLOB_MODE = "100644";
 var idOfName = (name) => name.endsWith(".json") && !name.includes("%") ? name.slice(0, -5) : deviceIdOfFileName(name);
-var EMPTY_TREE = { commit: null, source: null, received: /* @__PURE__ */ new Map(), rest: [], shards: /* @__PURE__ */ new Map() };
+var EMPTY_TREE = { commit: null, source: null, rest: [], shards: /* @__PURE__ */ new Map() };
 async function branchTip(repo, branch) {
   try {
     return await import_isomorphic_git2.default.resolveRef({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, ref: `refs/heads/${branch}` });
@@ -55399,20 +55402,23 @@ async function readTreeBytes(repo, oid) {
   const { object } = await import_isomorphic_git2.default.readObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, cache: repo.cache, oid, format: "content" });
   return object;
 }
-async function writeTreeBytes(repo, content) {
-  if (baseFs(repo.fs) !== nodeFs) return import_isomorphic_git2.default.writeObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, type: "tree", format: "content", object: content });
-  const raw = Buffer.concat([Buffer.from(`tree ${content.byteLength}\0`, "latin1"), content]);
-  const oid = createHash2("sha1").update(raw).digest("hex");
+var objectId = (type, content) => createHash2("sha1").update(`${type} ${content.byteLength}\0`, "latin1").update(content).digest("hex");
+async function writeObject(repo, type, content, oid = objectId(type, content)) {
+  if (baseFs(repo.fs) !== nodeFs) return import_isomorphic_git2.default.writeObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, type, format: "content", object: content });
   const folder = path3.join(repo.gitdir ?? path3.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
   const file = path3.join(folder, oid.slice(2));
   if (!existsSync2(file)) {
+    const raw = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`, "latin1"), content]);
+    const deflated = await deflate(raw, { level: 1 });
     await mkdir2(folder, { recursive: true });
-    const temp = path3.join(folder, `.${oid.slice(2)}.${process.pid}.tmp`);
-    await writeFile2(temp, deflateSync(raw, { level: 1 }));
+    const temp = path3.join(folder, `.${oid.slice(2)}.${process.pid}.${++written}.tmp`);
+    await writeFile2(temp, deflated);
     await rename2(temp, file);
   }
   return oid;
 }
+var written = 0;
+var shardBytes = async (repo, shard) => shard.bytes ?? await readTreeBytes(repo, shard.oid);
 function readShard(bytes, received) {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let i = 0;
@@ -55435,18 +55441,15 @@ async function readRenderedTree(repo, commit) {
   const root = await import_isomorphic_git2.default.readTree({ fs: fs5, dir, gitdir, oid: c.tree, cache });
   const devices = root.tree.find((e) => e.path === DEVICES_FOLDER && e.type === "tree");
   const rest = root.tree.filter((e) => e !== devices);
-  const received = /* @__PURE__ */ new Map();
   const shards = /* @__PURE__ */ new Map();
-  if (devices) {
-    const folders = [];
-    parseTree(await readTreeBytes(repo, devices.oid), (mode, name, oid) => void (mode === TREE_MODE && folders.push({ name, oid })));
-    const read = await Promise.all(folders.map(async (f) => ({ ...f, bytes: await readTreeBytes(repo, f.oid) })));
-    for (const { name, oid, bytes } of read) {
-      shards.set(name, { oid, bytes });
-      readShard(bytes, received);
-    }
-  }
-  return { commit, source: sourceTrailer(c.message), received, rest, shards };
+  if (devices) parseTree(await readTreeBytes(repo, devices.oid), (mode, name, oid) => void (mode === TREE_MODE && shards.set(name, { oid })));
+  return { commit, source: sourceTrailer(c.message), rest, shards };
+}
+async function readReceived(repo, tree) {
+  const received = /* @__PURE__ */ new Map();
+  const read = await Promise.all([...tree.shards.values()].map((shard) => shardBytes(repo, shard)));
+  for (const bytes of read) readShard(bytes, received);
+  return received;
 }
 var EDGEOPS_AUTHOR = { name: "edgeops", email: "edgeops@users.noreply.github.com" };
 function renderedMessage(source, pushed, removed, title2 = "edgeops") {
@@ -55457,14 +55460,16 @@ ${SOURCE_TRAILER}: ${source ?? WORKING_TREE}
 `;
 }
 async function writeBlobs(repo, texts) {
-  const { fs: fs5, dir, gitdir } = repo;
   const oids = /* @__PURE__ */ new Map();
-  const encoder = new TextEncoder();
-  for (const text of texts) oids.set(text, await import_isomorphic_git2.default.writeBlob({ fs: fs5, dir, gitdir, blob: encoder.encode(text) }));
+  const all = [...texts];
+  for (let i = 0; i < all.length; i += 32) {
+    const chunk = all.slice(i, i + 32);
+    const written2 = await Promise.all(chunk.map((text) => writeObject(repo, "blob", Buffer.from(text, "utf8"))));
+    chunk.forEach((text, k2) => oids.set(text, written2[k2]));
+  }
   return oids;
 }
 async function commitRenderedTree(repo, base, changes, info2) {
-  const { fs: fs5, dir, gitdir } = repo;
   const byShard = /* @__PURE__ */ new Map();
   for (const change of changes) {
     const shard = fastShardOf(change.deviceId);
@@ -55476,7 +55481,7 @@ async function commitRenderedTree(repo, base, changes, info2) {
   for (const [name, list2] of byShard) {
     const entries = /* @__PURE__ */ new Map();
     const previous = base.shards.get(name);
-    if (previous) parseTree(previous.bytes, (mode, file, oid) => entries.set(file, { mode, name: file, oid }));
+    if (previous) parseTree(await shardBytes(repo, previous), (mode, file, oid) => entries.set(file, { mode, name: file, oid }));
     for (const { deviceId, blob } of list2) {
       const file = deviceFileName(deviceId);
       if (blob === null) entries.delete(file);
@@ -55485,17 +55490,23 @@ async function commitRenderedTree(repo, base, changes, info2) {
     if (entries.size === 0) shards.delete(name);
     else {
       const bytes = serializeTree(entries.values());
-      shards.set(name, { oid: await writeTreeBytes(repo, bytes), bytes });
+      shards.set(name, { oid: objectId("tree", bytes), bytes });
     }
   }
+  return commitShards(repo, base, shards, info2);
+}
+async function commitShards(repo, base, shards, info2) {
+  const { fs: fs5, dir, gitdir } = repo;
+  const fresh = [...shards].filter(([name, shard]) => base.shards.get(name)?.oid !== shard.oid);
+  await Promise.all(
+    fresh.map(([name, shard]) => {
+      if (!shard.bytes) throw new Error(`shard ${name} has no bytes to write`);
+      return writeObject(repo, "tree", shard.bytes, shard.oid);
+    })
+  );
   const root = [...base.rest];
   if (shards.size > 0) {
-    const devices = await import_isomorphic_git2.default.writeTree({
-      fs: fs5,
-      dir,
-      gitdir,
-      tree: [...shards].map(([path13, { oid }]) => ({ mode: "040000", path: path13, oid, type: "tree" }))
-    });
+    const devices = await writeObject(repo, "tree", serializeTree([...shards].map(([name, { oid }]) => ({ mode: TREE_MODE, name, oid }))));
     root.push({ mode: "040000", path: DEVICES_FOLDER, oid: devices, type: "tree" });
   }
   const tree = await import_isomorphic_git2.default.writeTree({ fs: fs5, dir, gitdir, tree: root });
@@ -55511,7 +55522,7 @@ async function commitRenderedTree(repo, base, changes, info2) {
     committer: when,
     noUpdateBranch: true
   });
-  return { commit, source: sourceTrailer(info2.message), received: base.received, rest: base.rest, shards };
+  return { commit, source: sourceTrailer(info2.message), rest: base.rest, shards };
 }
 async function setBranch(repo, branch, commit) {
   await import_isomorphic_git2.default.writeRef({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, ref: `refs/heads/${branch}`, value: commit, force: true });
@@ -55618,6 +55629,276 @@ import { existsSync as existsSync3 } from "node:fs";
 import { mkdir as mkdir5, writeFile as writeFile4 } from "node:fs/promises";
 import { createHash as createHash3 } from "node:crypto";
 import path7 from "node:path";
+
+// src/core/collections.ts
+var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var byString = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+function lowerBound(ids, x2) {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (ids[mid] < x2) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function upperBound(ids, x2) {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (ids[mid] <= x2) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function indexOfSorted(ids, x2) {
+  const i = lowerBound(ids, x2);
+  return ids[i] === x2 ? i : -1;
+}
+
+// src/core/apply/changes.ts
+var ADD = 1;
+var UPDATE = 2;
+function changeSet(resolution, keys, verdicts, remove) {
+  const add = [];
+  const update = [];
+  let unchanged = 0;
+  let unmanaged = 0;
+  const { deviceIds, winners } = resolution;
+  for (let i = 0; i < deviceIds.length; i++) {
+    const deployment = winners[i];
+    if (deployment === null) {
+      unmanaged++;
+      continue;
+    }
+    const verdict = verdicts[i];
+    if (verdict !== ADD && verdict !== UPDATE) {
+      unchanged++;
+      continue;
+    }
+    const key = keys.get(deployment);
+    if (key === void 0) throw new Error(`no rendered manifest for deployment '${deployment}'`);
+    (verdict === ADD ? add : update).push({ deviceId: deviceIds[i], deployment, key });
+  }
+  return { add, update, remove: [...remove].sort(byString), unchanged, unmanaged };
+}
+function diffTarget(resolution, keys, received) {
+  const { deviceIds, winners } = resolution;
+  const verdicts = new Uint8Array(deviceIds.length);
+  let known = 0;
+  for (let i = 0; i < deviceIds.length; i++) {
+    const deployment = winners[i];
+    const had = received.get(deviceIds[i]);
+    if (had !== void 0) known++;
+    if (deployment === null) continue;
+    const key = keys.get(deployment);
+    if (key === void 0) throw new Error(`no rendered manifest for deployment '${deployment}'`);
+    if (had === void 0) verdicts[i] = ADD;
+    else if (had !== key) verdicts[i] = UPDATE;
+  }
+  const remove = [];
+  if (received.size > known) {
+    for (const deviceId of received.keys()) if (indexOfSorted(deviceIds, deviceId) < 0) remove.push(deviceId);
+  }
+  return changeSet(resolution, keys, verdicts, remove);
+}
+
+// src/io/sinks/rendered-diff.ts
+var MODE_PREFIX = Buffer.from("100644 ", "latin1");
+var JSON_SUFFIX = Buffer.from(".json", "latin1");
+var ENTRY_OVERHEAD = MODE_PREFIX.length + JSON_SUFFIX.length + 1 + 20;
+var PLAIN = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()") PLAIN[c.charCodeAt(0)] = 1;
+function isPlain(id) {
+  for (let k2 = 0; k2 < id.length; k2++) {
+    const c = id.charCodeAt(k2);
+    if (c >= 128 || PLAIN[c] === 0) return false;
+  }
+  return true;
+}
+var hexValue = (c) => c <= 57 ? c - 48 : c - 87;
+var wantedCache = /* @__PURE__ */ new WeakMap();
+function wantedShards(fleet, keys) {
+  const known = wantedCache.get(fleet);
+  if (known?.keys === keys) return known.shards;
+  const { deviceIds, winners } = fleet;
+  const n = deviceIds.length;
+  const deployments = /* @__PURE__ */ new Map();
+  const blobIds = [];
+  const deploymentOf = new Int32Array(n).fill(-1);
+  const shardOf = new Uint8Array(n);
+  const counts = new Int32Array(256);
+  const sizes = new Int32Array(256);
+  const encoded = /* @__PURE__ */ new Map();
+  for (let i = 0; i < n; i++) {
+    const winner = winners[i];
+    if (winner === null) continue;
+    let d3 = deployments.get(winner);
+    if (d3 === void 0) {
+      const key = keys.get(winner);
+      if (key === void 0) throw new Error(`no rendered manifest for deployment '${winner}'`);
+      d3 = deployments.size;
+      blobIds.push(...Buffer.from(key, "hex"));
+      deployments.set(winner, d3);
+    }
+    deploymentOf[i] = d3;
+    const id = deviceIds[i];
+    const hash = sha256Hex2(id);
+    const shard = hexValue(hash.charCodeAt(0)) << 4 | hexValue(hash.charCodeAt(1));
+    shardOf[i] = shard;
+    counts[shard]++;
+    let length = id.length;
+    if (!isPlain(id)) {
+      const name = encodeURIComponent(id);
+      encoded.set(i, name);
+      length = name.length;
+    }
+    sizes[shard] += length + ENTRY_OVERHEAD;
+  }
+  const blobs = Uint8Array.from(blobIds);
+  const buffers = Array.from(sizes, (size) => Buffer.allocUnsafe(size));
+  const devicesOf = Array.from(counts, (count2) => new Int32Array(count2));
+  const offsetsOf = Array.from(counts, (count2) => new Int32Array(count2 + 1));
+  const filled = new Int32Array(256);
+  const at = new Int32Array(256);
+  for (let i = 0; i < n; i++) {
+    const d3 = deploymentOf[i];
+    if (d3 < 0) continue;
+    const s = shardOf[i];
+    const bytes = buffers[s];
+    let o = at[s];
+    const k2 = filled[s]++;
+    devicesOf[s][k2] = i;
+    offsetsOf[s][k2] = o;
+    for (let c = 0; c < MODE_PREFIX.length; c++) bytes[o++] = MODE_PREFIX[c];
+    const name = encoded.size > 0 ? encoded.get(i) ?? deviceIds[i] : deviceIds[i];
+    for (let c = 0; c < name.length; c++) bytes[o++] = name.charCodeAt(c);
+    for (let c = 0; c < JSON_SUFFIX.length; c++) bytes[o++] = JSON_SUFFIX[c];
+    bytes[o++] = 0;
+    for (let b = d3 * 20, e = b + 20; b < e; b++) bytes[o++] = blobs[b];
+    at[s] = o;
+  }
+  const shards = /* @__PURE__ */ new Map();
+  for (let s = 0; s < 256; s++) {
+    if (counts[s] === 0) continue;
+    const offsets = offsetsOf[s];
+    offsets[counts[s]] = sizes[s];
+    let shard = { oid: "", bytes: buffers[s], devices: devicesOf[s], offsets };
+    if (!inOrder(shard)) shard = sortShard(shard);
+    const name = s.toString(16).padStart(2, "0");
+    shards.set(name, { ...shard, oid: objectId("tree", shard.bytes) });
+  }
+  wantedCache.set(fleet, { keys, shards });
+  return shards;
+}
+function inOrder({ bytes, offsets, devices }) {
+  for (let k2 = 1; k2 < devices.length; k2++) {
+    if (compareNames(bytes, offsets[k2 - 1] + MODE_PREFIX.length, offsets[k2] - 21, bytes, offsets[k2] + MODE_PREFIX.length, offsets[k2 + 1] - 21, false) >= 0) {
+      return false;
+    }
+  }
+  return true;
+}
+function sortShard({ bytes, offsets, devices }) {
+  const entry = (k2) => bytes.subarray(offsets[k2], offsets[k2 + 1]);
+  const name = (k2) => bytes.subarray(offsets[k2] + MODE_PREFIX.length, offsets[k2 + 1] - 21);
+  const order = Array.from(devices, (_, k2) => k2).sort((x2, y) => Buffer.compare(name(x2), name(y)));
+  const sorted2 = Buffer.concat(order.map(entry));
+  const out = { oid: "", bytes: sorted2, devices: Int32Array.from(order, (k2) => devices[k2]), offsets: new Int32Array(offsets.length) };
+  let o = 0;
+  order.forEach((k2, j2) => {
+    out.offsets[j2] = o;
+    o += offsets[k2 + 1] - offsets[k2];
+  });
+  out.offsets[order.length] = o;
+  return out;
+}
+var NO_SHARD = { oid: "", bytes: Buffer.alloc(0), devices: new Int32Array(0), offsets: new Int32Array(1) };
+function compareNames(t, ts, te, p, ps, pe, pIsTree) {
+  const tl = te - ts;
+  const pl = pe - ps;
+  const common = tl < pl ? tl : pl;
+  for (let k2 = 0; k2 < common; k2++) {
+    const d4 = t[ts + k2] - p[ps + k2];
+    if (d4 !== 0) return d4;
+  }
+  if (!pIsTree) return tl - pl;
+  if (tl <= pl) return -1;
+  const d3 = t[ts + pl] - 47;
+  return d3 !== 0 ? d3 : tl - (pl + 1);
+}
+var is100644 = (p, at) => p[at] === 49 && p[at + 1] === 48 && p[at + 2] === 48 && p[at + 3] === 54 && p[at + 4] === 52 && p[at + 5] === 52 && p[at + 6] === 32;
+function mergeShard(want, had, deviceIds, verdicts, remove) {
+  const { bytes: t, offsets, devices } = want;
+  const count2 = devices.length;
+  const end = had.length;
+  const kept = [];
+  let j2 = 0;
+  let at = 0;
+  while (at < end) {
+    let space = at;
+    while (space < end && had[space] !== 32) space++;
+    let nul = space + 1;
+    while (nul < end && had[nul] !== 0) nul++;
+    if (space >= end || nul + 21 > end) throw new Error("malformed tree object");
+    const blobMode = space - at === 6;
+    const isTree = !blobMode && space - at === 5 && had[at] === 52;
+    let cmp = 1;
+    while (j2 < count2 && (cmp = compareNames(t, offsets[j2] + MODE_PREFIX.length, offsets[j2 + 1] - 21, had, space + 1, nul, isTree)) < 0) {
+      verdicts[devices[j2++]] = ADD;
+    }
+    if (j2 < count2 && cmp === 0) {
+      let same2 = is100644(had, at);
+      const blob = offsets[j2 + 1] - 20;
+      for (let b = 0; same2 && b < 20; b++) same2 = t[blob + b] === had[nul + 1 + b];
+      if (!same2) verdicts[devices[j2]] = UPDATE;
+      j2++;
+    } else {
+      const deviceId = blobMode ? idOfName(had.toString("utf8", space + 1, nul)) : void 0;
+      if (deviceId !== void 0 && indexOfSorted(deviceIds, deviceId) < 0) remove.push(deviceId);
+      else kept.push(j2, at, nul + 21);
+    }
+    at = nul + 21;
+  }
+  for (; j2 < count2; j2++) verdicts[devices[j2]] = ADD;
+  if (kept.length === 0) return t;
+  const parts = [];
+  let from = 0;
+  for (let k2 = 0; k2 < kept.length; k2 += 3) {
+    const cut = offsets[kept[k2]];
+    parts.push(t.subarray(from, cut), had.subarray(kept[k2 + 1], kept[k2 + 2]));
+    from = cut;
+  }
+  parts.push(t.subarray(from));
+  return Buffer.concat(parts);
+}
+async function diffRendered(repo, tree, desired2) {
+  const { fleet, keys } = desired2;
+  const wanted = wantedShards(fleet, keys);
+  const verdicts = new Uint8Array(fleet.deviceIds.length);
+  const remove = [];
+  const shards = /* @__PURE__ */ new Map();
+  const names2 = [.../* @__PURE__ */ new Set([...wanted.keys(), ...tree.shards.keys()])].sort();
+  const merged = await Promise.all(
+    names2.map(async (name) => {
+      const want = wanted.get(name);
+      const had = tree.shards.get(name);
+      if (want && had?.oid === want.oid) return want;
+      if (!had) {
+        for (const i of want.devices) verdicts[i] = ADD;
+        return want;
+      }
+      const read = await shardBytes(repo, had);
+      const bytes = mergeShard(want ?? NO_SHARD, Buffer.from(read.buffer, read.byteOffset, read.byteLength), fleet.deviceIds, verdicts, remove);
+      if (bytes.length === 0) return void 0;
+      return bytes === want?.bytes ? want : { oid: objectId("tree", bytes), bytes };
+    })
+  );
+  names2.forEach((name, k2) => merged[k2] && shards.set(name, merged[k2]));
+  return { changes: changeSet(fleet, keys, verdicts, remove), shards };
+}
 
 // src/io/sinks/source-history.ts
 var import_isomorphic_git3 = __toESM(require_isomorphic_git(), 1);
@@ -55858,14 +56139,14 @@ async function commitOnBranch(rendered, branch, desired2, source, options) {
     const tip = await rendered.tip(branch);
     const base = await readRenderedTree(rendered.repo, tip);
     const skipped = options.sourceRepo ? await newerSourceRendered(options.sourceRepo, source.commit, base.source) : null;
-    if (skipped) return { changes: NO_CHANGES, failed: [], commit: tip ?? void 0, skipped, base };
-    const changes = desired2.changesAgainst(base.received);
-    if (changeCount(changes) === 0) return { changes, failed: [], commit: tip ?? void 0, base };
+    if (skipped) return { changes: NO_CHANGES, failed: [], commit: tip ?? void 0, skipped };
+    const { changes, shards } = await diffRendered(rendered.repo, base, desired2);
+    if (changeCount(changes) === 0) return { changes, failed: [], commit: tip ?? void 0 };
     await rendered.prepare();
     await writeManifestBlobs(rendered.repo, changes, desired2);
     const message = renderedMessage(source.commit, changes.add.length + changes.update.length, changes.remove.length, options.title);
-    const { commit } = await commitRenderedTree(rendered.repo, base, entryChanges(changes), { message, date: (options.now ?? (() => /* @__PURE__ */ new Date()))() });
-    if (await rendered.publish(branch, tip, commit)) return { changes, failed: [], commit, base };
+    const { commit } = await commitShards(rendered.repo, base, shards, { message, date: (options.now ?? (() => /* @__PURE__ */ new Date()))() });
+    if (await rendered.publish(branch, tip, commit)) return { changes, failed: [], commit };
     if (attempt >= retries) throw new SinkError(`${rendered.target}: ${branch} kept moving while we applied; gave up after ${attempt + 1} attempts`);
     await sleep2(Math.min(2e3, 50 * 2 ** attempt) * (0.5 + random()));
   }
@@ -55877,10 +56158,10 @@ function gitSink(options) {
     kind: "git",
     target: rendered.target,
     async received() {
-      return (await readRenderedTree(rendered.repo, await rendered.tip(branch))).received;
+      return readReceived(rendered.repo, await readRenderedTree(rendered.repo, await rendered.tip(branch)));
     },
     async apply(desired2, source, hooks) {
-      const { base: _base, ...result } = await commitOnBranch(rendered, branch, desired2, source, options);
+      const result = await commitOnBranch(rendered, branch, desired2, source, options);
       const done = changeCount(result.changes);
       hooks?.onProgress?.(done, done);
       return result;
@@ -55902,13 +56183,13 @@ function iotHubSink(options) {
     kind: "iothub",
     target: client.hostName,
     async received() {
-      return (await readRenderedTree(rendered.repo, await rendered.tip(delivered))).received;
+      return readReceived(rendered.repo, await readRenderedTree(rendered.repo, await rendered.tip(delivered)));
     },
     async apply(desired2, source, hooks) {
-      const { base: _rendered, ...render } = await commitOnBranch(rendered, branch, desired2, source, options);
+      const render = await commitOnBranch(rendered, branch, desired2, source, options);
       if (render.skipped) return render;
       let base = await readRenderedTree(rendered.repo, await rendered.tip(delivered));
-      const changes = desired2.changesAgainst(base.received);
+      const { changes } = await diffRendered(rendered.repo, base, desired2);
       const total = changeCount(changes);
       const failed = [];
       if (total === 0) return { changes, failed, commit: render.commit, delivered: base.commit ?? void 0 };
@@ -56120,66 +56401,6 @@ ${r.after}
 // src/render/style.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
 var createStyle = (enabled) => import_picocolors.default.createColors(enabled);
-
-// src/core/collections.ts
-var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
-var byString = (a, b) => a < b ? -1 : a > b ? 1 : 0;
-function lowerBound(ids, x2) {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = lo + hi >>> 1;
-    if (ids[mid] < x2) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-function upperBound(ids, x2) {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = lo + hi >>> 1;
-    if (ids[mid] <= x2) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-function indexOfSorted(ids, x2) {
-  const i = lowerBound(ids, x2);
-  return ids[i] === x2 ? i : -1;
-}
-
-// src/core/apply/changes.ts
-function diffTarget(resolution, keys, received) {
-  const add = [];
-  const update = [];
-  let unchanged = 0;
-  let unmanaged = 0;
-  let known = 0;
-  const { deviceIds, winners } = resolution;
-  for (let i = 0; i < deviceIds.length; i++) {
-    const deployment = winners[i];
-    if (deployment === null) {
-      unmanaged++;
-      if (received.has(deviceIds[i])) known++;
-      continue;
-    }
-    const deviceId = deviceIds[i];
-    const key = keys.get(deployment);
-    if (key === void 0) throw new Error(`no rendered manifest for deployment '${deployment}'`);
-    const had = received.get(deviceId);
-    if (had !== void 0) known++;
-    if (had === void 0) add.push({ deviceId, deployment, key });
-    else if (had !== key) update.push({ deviceId, deployment, key });
-    else unchanged++;
-  }
-  const remove = [];
-  if (received.size > known) {
-    for (const deviceId of received.keys()) if (indexOfSorted(deviceIds, deviceId) < 0) remove.push(deviceId);
-    remove.sort(byString);
-  }
-  return { add, update, remove, unchanged, unmanaged };
-}
 
 // src/core/record.ts
 function Bare() {
@@ -61279,7 +61500,12 @@ async function apply(source, sink, options) {
     manifests.set(id, rendered);
     keys.set(id, gitBlobId(rendered.json));
   }
-  const desired2 = { manifests, changesAgainst: (received) => diffTarget(resolution, keys, received) };
+  const desired2 = {
+    manifests,
+    fleet: resolution,
+    keys,
+    changesAgainst: (received) => diffTarget(resolution, keys, received)
+  };
   let changes;
   let failed = [];
   let commit = null;
@@ -61298,9 +61524,11 @@ async function apply(source, sink, options) {
   const failedIds = new Set(failed.map((f) => f.deviceId));
   const pushedBy = /* @__PURE__ */ new Map();
   const failedBy = /* @__PURE__ */ new Map();
-  for (const d3 of [...changes.add, ...changes.update]) {
-    const counts = failedIds.has(d3.deviceId) ? failedBy : pushedBy;
-    counts.set(d3.deployment, (counts.get(d3.deployment) ?? 0) + 1);
+  for (const list2 of [changes.add, changes.update]) {
+    for (const d3 of list2) {
+      const counts = failedIds.size > 0 && failedIds.has(d3.deviceId) ? failedBy : pushedBy;
+      counts.set(d3.deployment, (counts.get(d3.deployment) ?? 0) + 1);
+    }
   }
   const deployments = winning.map((d3) => ({ id: d3.id, applied: d3.applied, pushed: pushedBy.get(d3.id) ?? 0, failed: failedBy.get(d3.id) ?? 0 }));
   const pushed = deployments.reduce((n, d3) => n + d3.pushed, 0);

@@ -8,7 +8,7 @@ import type { PlacedDiagnostic } from '../core/diagnostics.js';
 import { gitBlobId } from '../core/manifest/canonical.js';
 import { renderManifest, type RenderedManifest } from '../core/manifest/render.js';
 import type { Source } from '../io/source.js';
-import { NO_CHANGES, type ApplySource, type DeviceFailure, type Sink, type SinkKind } from '../io/sinks/sink.js';
+import { NO_CHANGES, type ApplySource, type Desired, type DeviceFailure, type Sink, type SinkKind } from '../io/sinks/sink.js';
 import { loadRepository, type LoadOptions } from './load.js';
 
 export interface ApplyOptions extends LoadOptions {
@@ -66,7 +66,12 @@ export async function apply(source: Source, sink: Sink, options: ApplyOptions): 
     manifests.set(id, rendered);
     keys.set(id, gitBlobId(rendered.json));
   }
-  const desired = { manifests, changesAgainst: (received: ReadonlyMap<string, string>) => diffTarget(resolution, keys, received) };
+  const desired: Desired = {
+    manifests,
+    fleet: resolution,
+    keys,
+    changesAgainst: (received: ReadonlyMap<string, string>) => diffTarget(resolution, keys, received),
+  };
 
   let changes: ApplyChanges;
   let failed: readonly DeviceFailure[] = [];
@@ -87,9 +92,11 @@ export async function apply(source: Source, sink: Sink, options: ApplyOptions): 
   const failedIds = new Set(failed.map((f) => f.deviceId));
   const pushedBy = new Map<string, number>();
   const failedBy = new Map<string, number>();
-  for (const d of [...changes.add, ...changes.update]) {
-    const counts = failedIds.has(d.deviceId) ? failedBy : pushedBy;
-    counts.set(d.deployment, (counts.get(d.deployment) ?? 0) + 1);
+  for (const list of [changes.add, changes.update]) {
+    for (const d of list) {
+      const counts = failedIds.size > 0 && failedIds.has(d.deviceId) ? failedBy : pushedBy;
+      counts.set(d.deployment, (counts.get(d.deployment) ?? 0) + 1);
+    }
   }
   const deployments = winning.map((d) => ({ id: d.id, applied: d.applied, pushed: pushedBy.get(d.id) ?? 0, failed: failedBy.get(d.id) ?? 0 }));
   const pushed = deployments.reduce((n, d) => n + d.pushed, 0);

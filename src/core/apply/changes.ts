@@ -34,6 +34,45 @@ export interface ApplyChanges {
   readonly unmanaged: number;
 }
 
+/** What a device of the fleet needs, as `changeSet` reads it (a byte per device): anything else is nothing to do. */
+export const ADD = 1;
+export const UPDATE = 2;
+
+/**
+ * The change set from a verdict per device (`ADD`, `UPDATE`, else nothing to do;
+ * index-aligned with `deviceIds`) and the received devices that left the fleet.
+ * A sink that compares in its own terms (the git sink compares tree bytes) still
+ * counts exactly as `diffTarget` does.
+ */
+export function changeSet(
+  resolution: Pick<Resolution, 'deviceIds' | 'winners'>,
+  keys: ReadonlyMap<string, string>,
+  verdicts: Uint8Array,
+  remove: readonly string[],
+): ApplyChanges {
+  const add: DesiredDevice[] = [];
+  const update: DesiredDevice[] = [];
+  let unchanged = 0;
+  let unmanaged = 0;
+  const { deviceIds, winners } = resolution;
+  for (let i = 0; i < deviceIds.length; i++) {
+    const deployment = winners[i];
+    if (deployment === null) {
+      unmanaged++;
+      continue;
+    }
+    const verdict = verdicts[i];
+    if (verdict !== ADD && verdict !== UPDATE) {
+      unchanged++;
+      continue;
+    }
+    const key = keys.get(deployment);
+    if (key === undefined) throw new Error(`no rendered manifest for deployment '${deployment}'`);
+    (verdict === ADD ? add : update).push({ deviceId: deviceIds[i], deployment, key });
+  }
+  return { add, update, remove: [...remove].sort(byString), unchanged, unmanaged };
+}
+
 /**
  * The change set for a target that holds `received` (deviceId → key of what it
  * last acknowledged). `keys` gives the key of each deployment's rendered manifest.
@@ -43,34 +82,24 @@ export function diffTarget(
   keys: ReadonlyMap<string, string>,
   received: ReadonlyMap<string, string>,
 ): ApplyChanges {
-  const add: DesiredDevice[] = [];
-  const update: DesiredDevice[] = [];
-  let unchanged = 0;
-  let unmanaged = 0;
+  const { deviceIds, winners } = resolution;
+  const verdicts = new Uint8Array(deviceIds.length);
   // Entries of `received` that belong to a device of the fleet: when that is all of them, nothing is removed.
   let known = 0;
-  const { deviceIds, winners } = resolution;
   for (let i = 0; i < deviceIds.length; i++) {
     const deployment = winners[i];
-    if (deployment === null) {
-      unmanaged++;
-      if (received.has(deviceIds[i])) known++;
-      continue;
-    }
-    const deviceId = deviceIds[i];
+    const had = received.get(deviceIds[i]);
+    if (had !== undefined) known++;
+    if (deployment === null) continue;
     const key = keys.get(deployment);
     if (key === undefined) throw new Error(`no rendered manifest for deployment '${deployment}'`);
-    const had = received.get(deviceId);
-    if (had !== undefined) known++;
-    if (had === undefined) add.push({ deviceId, deployment, key });
-    else if (had !== key) update.push({ deviceId, deployment, key });
-    else unchanged++;
+    if (had === undefined) verdicts[i] = ADD;
+    else if (had !== key) verdicts[i] = UPDATE;
   }
   const remove: string[] = [];
   if (received.size > known) {
     // deviceIds is sorted: membership by binary search, without a set of a million ids.
     for (const deviceId of received.keys()) if (indexOfSorted(deviceIds, deviceId) < 0) remove.push(deviceId);
-    remove.sort(byString);
   }
-  return { add, update, remove, unchanged, unmanaged };
+  return changeSet(resolution, keys, verdicts, remove);
 }

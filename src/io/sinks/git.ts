@@ -13,16 +13,8 @@ import path from 'node:path';
 import git, { type CallbackFsClient, type HttpClient, type PromiseFsClient } from 'isomorphic-git';
 import type { ApplyChanges } from '../../core/apply/changes.js';
 import { openRepository, type GitRepository } from '../git.js';
-import {
-  branchTip,
-  commitRenderedTree,
-  readRenderedTree,
-  renderedMessage,
-  setBranch,
-  writeBlobs,
-  type EntryChange,
-  type RenderedTree,
-} from './rendered-tree.js';
+import { diffRendered } from './rendered-diff.js';
+import { branchTip, commitShards, readReceived, readRenderedTree, renderedMessage, setBranch, writeBlobs, type EntryChange } from './rendered-tree.js';
 import { changeCount, NO_CHANGES, SinkError, type ApplySource, type Desired, type Sink, type SinkResult } from './sink.js';
 import { newerSourceRendered } from './source-history.js';
 import { moveBranch } from './ref-lock.js';
@@ -250,7 +242,7 @@ export async function commitOnBranch(
   desired: Desired,
   source: ApplySource,
   options: RetryOptions & { now?: () => Date; sourceRepo?: GitRepository; title?: string },
-): Promise<SinkResult & { base: RenderedTree }> {
+): Promise<SinkResult> {
   const retries = options.retries ?? 8;
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
@@ -258,14 +250,14 @@ export async function commitOnBranch(
     const tip = await rendered.tip(branch);
     const base = await readRenderedTree(rendered.repo, tip);
     const skipped = options.sourceRepo ? await newerSourceRendered(options.sourceRepo, source.commit, base.source) : null;
-    if (skipped) return { changes: NO_CHANGES, failed: [], commit: tip ?? undefined, skipped, base };
-    const changes = desired.changesAgainst(base.received);
-    if (changeCount(changes) === 0) return { changes, failed: [], commit: tip ?? undefined, base };
+    if (skipped) return { changes: NO_CHANGES, failed: [], commit: tip ?? undefined, skipped };
+    const { changes, shards } = await diffRendered(rendered.repo, base, desired);
+    if (changeCount(changes) === 0) return { changes, failed: [], commit: tip ?? undefined };
     await rendered.prepare();
     await writeManifestBlobs(rendered.repo, changes, desired);
     const message = renderedMessage(source.commit, changes.add.length + changes.update.length, changes.remove.length, options.title);
-    const { commit } = await commitRenderedTree(rendered.repo, base, entryChanges(changes), { message, date: (options.now ?? (() => new Date()))() });
-    if (await rendered.publish(branch, tip, commit)) return { changes, failed: [], commit, base };
+    const { commit } = await commitShards(rendered.repo, base, shards, { message, date: (options.now ?? (() => new Date()))() });
+    if (await rendered.publish(branch, tip, commit)) return { changes, failed: [], commit };
     if (attempt >= retries) throw new SinkError(`${rendered.target}: ${branch} kept moving while we applied; gave up after ${attempt + 1} attempts`);
     // Jittered, growing pauses so two racing applies do not collide again in step.
     await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + random()));
@@ -288,10 +280,10 @@ export function gitSink(options: GitSinkOptions): Sink {
     kind: 'git',
     target: rendered.target,
     async received() {
-      return (await readRenderedTree(rendered.repo, await rendered.tip(branch))).received;
+      return readReceived(rendered.repo, await readRenderedTree(rendered.repo, await rendered.tip(branch)));
     },
     async apply(desired, source, hooks) {
-      const { base: _base, ...result } = await commitOnBranch(rendered, branch, desired, source, options);
+      const result = await commitOnBranch(rendered, branch, desired, source, options);
       const done = changeCount(result.changes);
       hooks?.onProgress?.(done, done);
       return result;

@@ -11,7 +11,8 @@
 import type { DesiredDevice } from '../../core/apply/changes.js';
 import type { IotHubClient } from '../iothub/client.js';
 import { commitOnBranch, entryChanges, RENDERED_BRANCH, writeManifestBlobs, type RenderedRepository, type RetryOptions } from './git.js';
-import { commitRenderedTree, fastShardOf, readRenderedTree, renderedMessage, type EntryChange, type RenderedTree } from './rendered-tree.js';
+import { diffRendered } from './rendered-diff.js';
+import { commitRenderedTree, fastShardOf, readReceived, readRenderedTree, renderedMessage, type EntryChange, type RenderedTree } from './rendered-tree.js';
 import { changeCount, SinkError, type DeviceFailure, type Sink } from './sink.js';
 import type { GitRepository } from '../git.js';
 
@@ -45,14 +46,14 @@ export function iotHubSink(options: IotHubSinkOptions): Sink {
     kind: 'iothub',
     target: client.hostName,
     async received() {
-      return (await readRenderedTree(rendered.repo, await rendered.tip(delivered))).received;
+      return readReceived(rendered.repo, await readRenderedTree(rendered.repo, await rendered.tip(delivered)));
     },
     async apply(desired, source, hooks) {
-      const { base: _rendered, ...render } = await commitOnBranch(rendered, branch, desired, source, options);
+      const render = await commitOnBranch(rendered, branch, desired, source, options);
       if (render.skipped) return render;
 
       let base: RenderedTree = await readRenderedTree(rendered.repo, await rendered.tip(delivered));
-      const changes = desired.changesAgainst(base.received);
+      const { changes } = await diffRendered(rendered.repo, base, desired);
       const total = changeCount(changes);
       const failed: DeviceFailure[] = [];
       if (total === 0) return { changes, failed, commit: render.commit, delivered: base.commit ?? undefined };

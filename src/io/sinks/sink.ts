@@ -5,6 +5,7 @@
  */
 import type { ApplyChanges, DesiredDevice } from '../../core/apply/changes.js';
 import type { RenderedManifest } from '../../core/manifest/render.js';
+import type { Resolution } from '../../core/resolve/resolution.js';
 
 export type SinkKind = 'git' | 'dir' | 'iothub';
 
@@ -35,6 +36,10 @@ export interface Desired {
   changesAgainst(received: ReadonlyMap<string, string>): ApplyChanges;
   /** The rendered manifest of each winning deployment, by deployment id; its key is `gitBlobId(json)`. */
   readonly manifests: ReadonlyMap<string, RenderedManifest>;
+  /** The fleet (sorted device ids) and each device's winning deployment (`null`: unmanaged), for sinks that compare in their own terms. */
+  readonly fleet: Pick<Resolution, 'deviceIds' | 'winners'>;
+  /** Deployment id → key of its rendered manifest (the git blob id of the file). */
+  readonly keys: ReadonlyMap<string, string>;
 }
 
 export interface SinkResult {
