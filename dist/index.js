@@ -58068,6 +58068,9 @@ var MAX_TAGS_BYTES = 8 * 1024;
 var MAX_TAG_STRING_BYTES = 4 * 1024;
 var EXAMPLE = "e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }";
 function buildFleetFile(file, value2) {
+  return build(file, value2, true);
+}
+function build(file, value2, fast) {
   const diagnostics = [];
   if (value2 === null || value2 === void 0) {
     if (value2 === null) diagnostics.push(warning2("file/empty", "fleet file is empty: it declares no devices", { file }));
@@ -58095,44 +58098,106 @@ function buildFleetFile(file, value2) {
   }
   const devices = [];
   const seen = { mixedCase: false };
-  list2.forEach((item, index2) => {
-    const at = (...path12) => ({ file, path: ["devices", index2, ...path12] });
-    if (!isMapping(item)) {
-      diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
-      return;
-    }
-    for (const key of Object.keys(item)) {
-      if (key !== "deviceId" && key !== "tags") {
-        diagnostics.push(error2("fleet/invalid-device", `unknown key '${key}': a device has only deviceId: and tags:`, { ...at(key), key: true }));
-      }
-    }
-    const deviceId = item.deviceId;
-    if (typeof deviceId !== "string") {
-      const msg = deviceId === void 0 || deviceId === null ? "device has no deviceId" : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
-      diagnostics.push(error2("fleet/invalid-device-id", msg, deviceId === void 0 ? at() : at("deviceId")));
-      return;
-    }
-    if (!DEVICE_ID.test(deviceId)) {
-      diagnostics.push(
-        error2(
-          "fleet/invalid-device-id",
-          deviceId.length > 128 ? `deviceId is ${deviceId.length} characters; IoT Hub allows at most 128` : `deviceId '${deviceId}' has a character IoT Hub does not allow; use ASCII letters, digits and -.%_*?!(),:=@$'`,
-          at("deviceId")
-        )
-      );
-      return;
-    }
-    let tags = record();
-    if (item.tags !== void 0 && item.tags !== null) {
-      if (!isMapping(item.tags)) {
-        diagnostics.push(error2("fleet/invalid-tag", "tags: must be a mapping of tag names to values", at("tags")));
-      } else {
-        tags = checkTags(item.tags, at("tags"), diagnostics, seen);
-      }
-    }
-    devices.push({ deviceId, tags, file, index: index2 });
-  });
+  const clean2 = { size: 0, mixed: false, keys: [], keysMixed: false };
+  for (let index2 = 0; index2 < list2.length; index2++) {
+    const item = list2[index2];
+    if (item === void 0 && !(index2 in list2)) continue;
+    const device = (fast ? cleanDevice(file, item, index2, clean2, seen) : void 0) ?? buildDevice(file, item, index2, diagnostics, seen);
+    if (device) devices.push(device);
+  }
   return { devices, diagnostics, mixedCaseTagNames: seen.mixedCase };
+}
+function buildDevice(file, item, index2, diagnostics, seen) {
+  const at = (...path12) => ({ file, path: ["devices", index2, ...path12] });
+  if (!isMapping(item)) {
+    diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
+    return void 0;
+  }
+  for (const key of Object.keys(item)) {
+    if (key !== "deviceId" && key !== "tags") {
+      diagnostics.push(error2("fleet/invalid-device", `unknown key '${key}': a device has only deviceId: and tags:`, { ...at(key), key: true }));
+    }
+  }
+  const deviceId = item.deviceId;
+  if (typeof deviceId !== "string") {
+    const msg = deviceId === void 0 || deviceId === null ? "device has no deviceId" : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
+    diagnostics.push(error2("fleet/invalid-device-id", msg, deviceId === void 0 ? at() : at("deviceId")));
+    return void 0;
+  }
+  if (!DEVICE_ID.test(deviceId)) {
+    diagnostics.push(
+      error2(
+        "fleet/invalid-device-id",
+        deviceId.length > 128 ? `deviceId is ${deviceId.length} characters; IoT Hub allows at most 128` : `deviceId '${deviceId}' has a character IoT Hub does not allow; use ASCII letters, digits and -.%_*?!(),:=@$'`,
+        at("deviceId")
+      )
+    );
+    return void 0;
+  }
+  let tags = record();
+  if (item.tags !== void 0 && item.tags !== null) {
+    if (!isMapping(item.tags)) {
+      diagnostics.push(error2("fleet/invalid-tag", "tags: must be a mapping of tag names to values", at("tags")));
+    } else {
+      tags = checkTags(item.tags, at("tags"), diagnostics, seen);
+    }
+  }
+  return { deviceId, tags, file, index: index2 };
+}
+function cleanDevice(file, item, index2, walk2, seen) {
+  if (!isMapping(item)) return void 0;
+  for (const key in item) if (key !== "deviceId" && key !== "tags") return void 0;
+  const deviceId = item.deviceId;
+  if (typeof deviceId !== "string" || !DEVICE_ID.test(deviceId)) return void 0;
+  const tags = item.tags;
+  if (tags === void 0 || tags === null) return { deviceId, tags: record(), file, index: index2 };
+  if (!isMapping(tags)) return void 0;
+  walk2.size = 0;
+  walk2.mixed = false;
+  if (!cleanTagMap(tags, 1, walk2) || walk2.size > MAX_TAGS_BYTES) return void 0;
+  if (walk2.mixed) seen.mixedCase = true;
+  return { deviceId, tags, file, index: index2 };
+}
+function cleanTagMap(map, depth, walk2) {
+  const keys = Object.keys(map);
+  if (!cleanNames(keys, walk2)) return false;
+  for (let n = 0; n < keys.length; n++) {
+    const key = keys[n];
+    const value2 = map[key];
+    walk2.size += key.length + 4;
+    if (typeof value2 === "string") {
+      walk2.size += value2.length + 2;
+      if (value2.length > MAX_TAG_STRING_BYTES || !valueExpressible(value2)) return false;
+    } else if (typeof value2 === "number") {
+      walk2.size += 12;
+      if (!Number.isFinite(value2)) return false;
+    } else if (typeof value2 === "boolean") {
+      walk2.size += 5;
+    } else if (!isMapping(value2) || depth + 1 > MAX_TAG_DEPTH || !cleanTagMap(value2, depth + 1, walk2)) {
+      return false;
+    }
+  }
+  return true;
+}
+function cleanNames(keys, walk2) {
+  const last = walk2.keys;
+  let same2 = last.length === keys.length;
+  for (let n = 0; same2 && n < keys.length; n++) same2 = last[n] === keys[n];
+  if (!same2) {
+    let mixed = false;
+    for (let n = 0; n < keys.length; n++) {
+      const name = nameVerdict(keys[n]);
+      if (name.forbidden || !name.expressible) return false;
+      if (name.lower !== keys[n]) mixed = true;
+      if (mixed) {
+        for (let m = 0; m < n; m++) if (nameVerdict(keys[m]).lower === name.lower) return false;
+      }
+    }
+    walk2.keys = keys;
+    walk2.keysMixed = mixed;
+  }
+  if (walk2.keysMixed) walk2.mixed = true;
+  return true;
 }
 var names = /* @__PURE__ */ new Map();
 var values = /* @__PURE__ */ new Map();
