@@ -83,7 +83,7 @@ describe('building fleet files: the fast path equals the reference', () => {
     );
   });
 
-  it('on devices that repeat the same tag names, where the fast path remembers the last names found clean', () => {
+  it('on devices that repeat the same tag names, where the fast path remembers the last name lists found clean', () => {
     const names = [
       ['env', 'site'],
       ['env', 'Site'],
@@ -112,6 +112,32 @@ describe('building fleet files: the fast path equals the reference', () => {
     const built = same(mapping([['devices', devices]], true));
     expect(built.diagnostics.map((d) => d.code)).toEqual(['fleet/tag-case-collision', 'fleet/invalid-tag']);
     expect(built.mixedCaseTagNames).toBe(true);
+  });
+
+  it('on more distinct name lists than the fast path remembers, in every order', () => {
+    const pool = ['env', 'site', 'ring', 'Hw', 'cust', 'loc', 'x y', 'HW'];
+    const lists = fc.array(fc.subarray(pool, { minLength: 0, maxLength: 5 }), { minLength: 1, maxLength: 60 });
+    fc.assert(
+      fc.property(lists, fc.boolean(), (names, bare) => {
+        const devices = names.map((keys, i) =>
+          mapping(
+            [
+              ['deviceId', `d${i}`],
+              [
+                'tags',
+                mapping(
+                  keys.map((k) => [k, i % 3]),
+                  bare,
+                ),
+              ],
+            ],
+            bare,
+          ),
+        );
+        same(mapping([['devices', devices]], true));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('says nothing and marks no mixed case for a clean lower-case fleet, keeping each device as read', () => {

@@ -66,7 +66,7 @@ function build(file: string, value: unknown, fast: boolean): FleetFile {
   }
   const devices: Device[] = [];
   const seen = { mixedCase: false };
-  const clean: CleanWalk = { size: 0, mixed: false, keys: [], keysMixed: false };
+  const clean: CleanWalk = { size: 0, mixed: false, lists: [], listsMixed: [], next: 0 };
   for (let index = 0; index < list.length; index++) {
     const item: unknown = list[index];
     // A hole in a list (never from YAML) is skipped, as forEach skips it.
@@ -118,20 +118,29 @@ function buildDevice(file: string, item: unknown, index: number, diagnostics: Di
   return { deviceId, tags, file, index };
 }
 
-/** What the fast path has found in one device's tags; `keys` and `keysMixed` remember the last name list found clean. */
+/**
+ * What the fast path has found in one device's tags; `lists` remembers the last name
+ * lists found clean (a fleet has a handful: some devices lack a tag or two), with
+ * whether each has an upper-case name, replaced in turn from `next`.
+ */
 interface CleanWalk {
   size: number;
   mixed: boolean;
-  keys: readonly string[];
-  keysMixed: boolean;
+  readonly lists: (readonly string[])[];
+  readonly listsMixed: boolean[];
+  next: number;
 }
+
+/** How many clean name lists the fast path remembers. */
+const REMEMBERED_LISTS = 8;
 
 /**
  * The fast path: the device when it is one the full checks keep exactly as it is and
  * say nothing about (a valid id, only deviceId: and tags:, tags IoT Hub and conditions
  * accept); `undefined` for any other, which then goes through `buildDevice`. Nothing
- * is built on the way, and a device with the same tag names as the one before (the
- * usual case: the scanner gives each distinct name one string) costs no name lookups.
+ * is built on the way, and a device with the same tag names as one of the last few
+ * clean ones (the usual case: the scanner gives each distinct name one string, so
+ * they compare by identity) costs no name lookups.
  */
 function cleanDevice(file: string, item: unknown, index: number, walk: CleanWalk, seen: { mixedCase: boolean }): Device | undefined {
   if (!isMapping(item)) return undefined;
@@ -173,22 +182,28 @@ function cleanTagMap(map: Record<string, unknown>, depth: number, walk: CleanWal
 
 /** True when every name is allowed and expressible and no two differ only by case; notes upper-case names in `walk.mixed`. */
 function cleanNames(keys: readonly string[], walk: CleanWalk): boolean {
-  const last = walk.keys;
-  let same = last.length === keys.length;
-  for (let n = 0; same && n < keys.length; n++) same = last[n] === keys[n];
-  if (!same) {
-    let mixed = false;
-    for (let n = 0; n < keys.length; n++) {
-      const name = nameVerdict(keys[n]);
-      if (name.forbidden || !name.expressible) return false;
-      if (name.lower !== keys[n]) mixed = true;
-      // Two names can only differ by case when one of them has an upper-case letter.
-      if (mixed) for (let m = 0; m < n; m++) if (nameVerdict(keys[m]).lower === name.lower) return false;
-    }
-    walk.keys = keys;
-    walk.keysMixed = mixed;
+  const { lists } = walk;
+  for (let l = 0; l < lists.length; l++) {
+    const list = lists[l];
+    if (list.length !== keys.length) continue;
+    let same = true;
+    for (let n = 0; same && n < keys.length; n++) same = list[n] === keys[n];
+    if (!same) continue;
+    if (walk.listsMixed[l]) walk.mixed = true;
+    return true;
   }
-  if (walk.keysMixed) walk.mixed = true;
+  let mixed = false;
+  for (let n = 0; n < keys.length; n++) {
+    const name = nameVerdict(keys[n]);
+    if (name.forbidden || !name.expressible) return false;
+    if (name.lower !== keys[n]) mixed = true;
+    // Two names can only differ by case when one of them has an upper-case letter.
+    if (mixed) for (let m = 0; m < n; m++) if (nameVerdict(keys[m]).lower === name.lower) return false;
+  }
+  lists[walk.next] = keys;
+  walk.listsMixed[walk.next] = mixed;
+  walk.next = (walk.next + 1) % REMEMBERED_LISTS;
+  if (mixed) walk.mixed = true;
   return true;
 }
 
