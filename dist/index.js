@@ -1076,14 +1076,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path12 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path13 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path12 && path12[0] !== "/") {
-          path12 = `/${path12}`;
+        if (path13 && path13[0] !== "/") {
+          path13 = `/${path13}`;
         }
-        return new URL(`${origin}${path12}`);
+        return new URL(`${origin}${path13}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1534,39 +1534,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin }
+          request: { method, path: path13, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path12);
+        debuglog("sending request to %s %s/%s", method, origin, path13);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin },
+          request: { method, path: path13, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path12,
+          path13,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin }
+          request: { method, path: path13, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path12);
+        debuglog("trailers received from %s %s/%s", method, origin, path13);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin },
+          request: { method, path: path13, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path12,
+          path13,
           error3.message
         );
       });
@@ -1615,9 +1615,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path12, origin }
+            request: { method, path: path13, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path12);
+          debuglog("sending request to %s %s/%s", method, origin, path13);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1680,7 +1680,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path12,
+        path: path13,
         method,
         body,
         headers,
@@ -1695,11 +1695,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path12 !== "string") {
+        if (typeof path13 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path12[0] !== "/" && !(path12.startsWith("http://") || path12.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path13[0] !== "/" && !(path13.startsWith("http://") || path13.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path12)) {
+        } else if (invalidPathRegex.test(path13)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1765,7 +1765,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path12, query) : path12;
+        this.path = query ? buildURL(path13, query) : path13;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6458,7 +6458,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request3) {
-      const { method, path: path12, host, upgrade, blocking, reset } = request3;
+      const { method, path: path13, host, upgrade, blocking, reset } = request3;
       let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6539,7 +6539,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path12} HTTP/1.1\r
+      let header = `${method} ${path13} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7068,7 +7068,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request3) {
       const session = client[kHTTP2Session];
-      const { method, path: path12, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
+      const { method, path: path13, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
       let { body } = request3;
       if (upgrade) {
         util.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
@@ -7165,7 +7165,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path12;
+      headers[HTTP2_HEADER_PATH] = path13;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7518,9 +7518,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path12 = search ? `${pathname}${search}` : pathname;
+        const path13 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path12;
+        this.opts.path = path13;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8759,10 +8759,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path12 = "/",
+          path: path13 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path12;
+        opts.path = origin + path13;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10734,20 +10734,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path12) {
-      if (typeof path12 !== "string") {
-        return path12;
+    function safeUrl(path13) {
+      if (typeof path13 !== "string") {
+        return path13;
       }
-      const pathSegments = path12.split("?");
+      const pathSegments = path13.split("?");
       if (pathSegments.length !== 2) {
-        return path12;
+        return path13;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path12, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path12);
+    function matchKey(mockDispatch2, { path: path13, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path13);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10769,7 +10769,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path12 }) => matchValue(safeUrl(path12), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path13 }) => matchValue(safeUrl(path13), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10807,9 +10807,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path12, method, body, headers, query } = opts;
+      const { path: path13, method, body, headers, query } = opts;
       return {
-        path: path12,
+        path: path13,
         method,
         body,
         headers,
@@ -11272,10 +11272,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path12, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path13, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path12,
+            Path: path13,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16154,9 +16154,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path12) {
-      for (let i = 0; i < path12.length; ++i) {
-        const code2 = path12.charCodeAt(i);
+    function validateCookiePath(path13) {
+      for (let i = 0; i < path13.length; ++i) {
+        const code2 = path13.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19076,11 +19076,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path12 = opts.path;
+          let path13 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path12 = `/${path12}`;
+            path13 = `/${path13}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path12);
+          url = new URL(util.parseOrigin(url).origin + path13);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19377,10 +19377,10 @@ var require_simple_get = __commonJS({
       opts = Object.assign({ maxRedirects: 10 }, typeof opts === "string" ? { url: opts } : opts);
       cb = once(cb);
       if (opts.url) {
-        const { hostname, port, protocol: protocol2, auth: auth7, path: path12 } = url.parse(opts.url);
+        const { hostname, port, protocol: protocol2, auth: auth7, path: path13 } = url.parse(opts.url);
         delete opts.url;
-        if (!hostname && !port && !protocol2 && !auth7) opts.path = path12;
-        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path12 });
+        if (!hostname && !port && !protocol2 && !auth7) opts.path = path13;
+        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path13 });
       }
       const headers = { "accept-encoding": "gzip, deflate" };
       if (opts.headers) Object.keys(opts.headers).forEach((k2) => headers[k2.toLowerCase()] = opts.headers[k2]);
@@ -24348,17 +24348,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path12, originalPath, doThrow) => {
-      if (!isString(path12)) {
+    var checkPath = (path13, originalPath, doThrow) => {
+      if (!isString(path13)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path12) {
+      if (!path13) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path12)) {
+      if (checkPath.isNotRelative(path13)) {
         const r = "`path.relative()`d";
         return doThrow(
           `path should be a ${r} string, but got "${originalPath}"`,
@@ -24367,7 +24367,7 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path12) => REGEX_TEST_INVALID_PATH.test(path12);
+    var isNotRelative = (path13) => REGEX_TEST_INVALID_PATH.test(path13);
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p) => p;
     var Ignore = class {
@@ -24426,7 +24426,7 @@ var require_ignore = __commonJS({
       //   setting `checkUnignored` to `false` could reduce additional
       //   path matching.
       // @returns {TestResult} true if a file is ignored
-      _testOne(path12, checkUnignored) {
+      _testOne(path13, checkUnignored) {
         let ignored = false;
         let unignored = false;
         this._rules.forEach((rule) => {
@@ -24434,7 +24434,7 @@ var require_ignore = __commonJS({
           if (unignored === negative && ignored !== unignored || negative && !ignored && !unignored && !checkUnignored) {
             return;
           }
-          const matched = rule.regex.test(path12);
+          const matched = rule.regex.test(path13);
           if (matched) {
             ignored = !negative;
             unignored = negative;
@@ -24447,24 +24447,24 @@ var require_ignore = __commonJS({
       }
       // @returns {TestResult}
       _test(originalPath, cache, checkUnignored, slices) {
-        const path12 = originalPath && checkPath.convert(originalPath);
+        const path13 = originalPath && checkPath.convert(originalPath);
         checkPath(
-          path12,
+          path13,
           originalPath,
           this._allowRelativePaths ? RETURN_FALSE : throwError
         );
-        return this._t(path12, cache, checkUnignored, slices);
+        return this._t(path13, cache, checkUnignored, slices);
       }
-      _t(path12, cache, checkUnignored, slices) {
-        if (path12 in cache) {
-          return cache[path12];
+      _t(path13, cache, checkUnignored, slices) {
+        if (path13 in cache) {
+          return cache[path13];
         }
         if (!slices) {
-          slices = path12.split(SLASH);
+          slices = path13.split(SLASH);
         }
         slices.pop();
         if (!slices.length) {
-          return cache[path12] = this._testOne(path12, checkUnignored);
+          return cache[path13] = this._testOne(path13, checkUnignored);
         }
         const parent = this._t(
           slices.join(SLASH) + SLASH,
@@ -24472,24 +24472,24 @@ var require_ignore = __commonJS({
           checkUnignored,
           slices
         );
-        return cache[path12] = parent.ignored ? parent : this._testOne(path12, checkUnignored);
+        return cache[path13] = parent.ignored ? parent : this._testOne(path13, checkUnignored);
       }
-      ignores(path12) {
-        return this._test(path12, this._ignoreCache, false).ignored;
+      ignores(path13) {
+        return this._test(path13, this._ignoreCache, false).ignored;
       }
       createFilter() {
-        return (path12) => !this.ignores(path12);
+        return (path13) => !this.ignores(path13);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path12) {
-        return this._test(path12, this._testCache, true);
+      test(path13) {
+        return this._test(path13, this._testCache, true);
       }
     };
     var factory = (options) => new Ignore(options);
-    var isPathValid = (path12) => checkPath(path12 && checkPath.convert(path12), path12, RETURN_FALSE);
+    var isPathValid = (path13) => checkPath(path13 && checkPath.convert(path13), path13, RETURN_FALSE);
     factory.isPathValid = isPathValid;
     factory.default = factory;
     module.exports = factory;
@@ -24500,7 +24500,7 @@ var require_ignore = __commonJS({
       const makePosix = (str) => /^\\\\\?\\/.test(str) || /["<>|\u0000-\u001F]+/u.test(str) ? str : str.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGIX_IS_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path12) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path12) || isNotRelative(path12);
+      checkPath.isNotRelative = (path13) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path13) || isNotRelative(path13);
     }
   }
 });
@@ -24509,7 +24509,7 @@ var require_ignore = __commonJS({
 var require_onp = __commonJS({
   "node_modules/diff3/onp.js"(exports, module) {
     module.exports = function(a_, b_) {
-      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path12 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
+      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path13 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
       var tmp1, tmp2;
       var init = function() {
         if (m >= n) {
@@ -24539,9 +24539,9 @@ var require_onp = __commonJS({
       var snake = function(k2, p, pp) {
         var r, x2, y;
         if (p > pp) {
-          r = path12[k2 - 1 + offset];
+          r = path13[k2 - 1 + offset];
         } else {
-          r = path12[k2 + 1 + offset];
+          r = path13[k2 + 1 + offset];
         }
         y = Math.max(p, pp);
         x2 = y - k2;
@@ -24549,7 +24549,7 @@ var require_onp = __commonJS({
           ++x2;
           ++y;
         }
-        path12[k2 + offset] = pathposi.length;
+        path13[k2 + offset] = pathposi.length;
         pathposi[pathposi.length] = new P2(x2, y, r);
         return y;
       };
@@ -24607,7 +24607,7 @@ var require_onp = __commonJS({
           fp = {};
           for (i = 0; i < size; ++i) {
             fp[i] = -1;
-            path12[i] = -1;
+            path13[i] = -1;
           }
           p = -1;
           do {
@@ -24621,7 +24621,7 @@ var require_onp = __commonJS({
             fp[delta + offset] = snake(delta, fp[delta - 1 + offset] + 1, fp[delta + 1 + offset]);
           } while (fp[delta + offset] !== n);
           ed = delta + 2 * p;
-          r = path12[delta + offset];
+          r = path13[delta + offset];
           epc = [];
           while (r !== -1) {
             epc[epc.length] = new P2(pathposi[r].x, pathposi[r].y, null);
@@ -25342,17 +25342,17 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         const length = Math.ceil((62 + (extended ? 2 : 0) + bpath.length + 1) / 8) * 8;
         const written = Buffer.alloc(length);
         const writer = new BufferCursor(written);
-        const stat2 = normalizeStats(entry);
-        writer.writeUInt32BE(stat2.ctimeSeconds);
-        writer.writeUInt32BE(stat2.ctimeNanoseconds);
-        writer.writeUInt32BE(stat2.mtimeSeconds);
-        writer.writeUInt32BE(stat2.mtimeNanoseconds);
-        writer.writeUInt32BE(stat2.dev);
-        writer.writeUInt32BE(stat2.ino);
-        writer.writeUInt32BE(stat2.mode);
-        writer.writeUInt32BE(stat2.uid);
-        writer.writeUInt32BE(stat2.gid);
-        writer.writeUInt32BE(stat2.size);
+        const stat3 = normalizeStats(entry);
+        writer.writeUInt32BE(stat3.ctimeSeconds);
+        writer.writeUInt32BE(stat3.ctimeNanoseconds);
+        writer.writeUInt32BE(stat3.mtimeSeconds);
+        writer.writeUInt32BE(stat3.mtimeNanoseconds);
+        writer.writeUInt32BE(stat3.dev);
+        writer.writeUInt32BE(stat3.ino);
+        writer.writeUInt32BE(stat3.mode);
+        writer.writeUInt32BE(stat3.uid);
+        writer.writeUInt32BE(stat3.gid);
+        writer.writeUInt32BE(stat3.size);
         writer.write(entry.oid, 20, "hex");
         writer.writeUInt16BE(renderCacheEntryFlags(entry));
         if (extended) {
@@ -25407,13 +25407,13 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       };
     }
     async function updateCachedIndexFile(fs5, filepath, cache) {
-      const [stat2, rawIndexFile] = await Promise.all([
+      const [stat3, rawIndexFile] = await Promise.all([
         fs5.lstat(filepath),
         fs5.read(filepath)
       ]);
       const index3 = await GitIndex.from(rawIndexFile);
       cache.map.set(filepath, index3);
-      cache.stats.set(filepath, stat2);
+      cache.stats.set(filepath, stat3);
     }
     async function isIndexStale(fs5, filepath, cache) {
       const savedStats = cache.stats.get(filepath);
@@ -25472,22 +25472,22 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         return result;
       }
     };
-    function basename(path12) {
-      const last = Math.max(path12.lastIndexOf("/"), path12.lastIndexOf("\\"));
+    function basename(path13) {
+      const last = Math.max(path13.lastIndexOf("/"), path13.lastIndexOf("\\"));
       if (last > -1) {
-        path12 = path12.slice(last + 1);
+        path13 = path13.slice(last + 1);
       }
-      return path12;
+      return path13;
     }
-    function dirname(path12) {
-      const last = Math.max(path12.lastIndexOf("/"), path12.lastIndexOf("\\"));
+    function dirname(path13) {
+      const last = Math.max(path13.lastIndexOf("/"), path13.lastIndexOf("\\"));
       if (last === -1) return ".";
       if (last === 0) return "/";
-      return path12.slice(0, last);
+      return path13.slice(0, last);
     }
     function flatFileListToDirectoryStructure(files) {
       const inodes = /* @__PURE__ */ new Map();
-      const mkdir5 = function(name) {
+      const mkdir6 = function(name) {
         if (!inodes.has(name)) {
           const dir = {
             type: "tree",
@@ -25497,7 +25497,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
             children: []
           };
           inodes.set(name, dir);
-          dir.parent = mkdir5(dirname(name));
+          dir.parent = mkdir6(dirname(name));
           if (dir.parent && dir.parent !== dir) dir.parent.children.push(dir);
         }
         return inodes.get(name);
@@ -25510,7 +25510,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
             basename: basename(name),
             metadata,
             // This recursively generates any missing parent folders.
-            parent: mkdir5(dirname(name)),
+            parent: mkdir6(dirname(name)),
             children: []
           };
           if (file.parent) file.parent.children.push(file);
@@ -25518,7 +25518,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         }
         return inodes.get(name);
       };
-      mkdir5(".");
+      mkdir6(".");
       for (const file of files) {
         mkfile(file.path, file);
       }
@@ -25876,21 +25876,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         throw new TypeError("Reference name must be a string");
       return !bad.test(name) && (!!onelevel || name.includes("/"));
     }
-    function assertPath(path12) {
-      if (typeof path12 !== "string") {
+    function assertPath(path13) {
+      if (typeof path13 !== "string") {
         throw new TypeError(
-          "Path must be a string. Received " + JSON.stringify(path12)
+          "Path must be a string. Received " + JSON.stringify(path13)
         );
       }
     }
-    function normalizeStringPosix(path12, allowAboveRoot) {
+    function normalizeStringPosix(path13, allowAboveRoot) {
       let res = "";
       let lastSegmentLength = 0;
       let lastSlash = -1;
       let dots = 0;
       let code2;
-      for (let i = 0; i <= path12.length; ++i) {
-        if (i < path12.length) code2 = path12.charCodeAt(i);
+      for (let i = 0; i <= path13.length; ++i) {
+        if (i < path13.length) code2 = path13.charCodeAt(i);
         else if (code2 === 47) break;
         else code2 = 47;
         if (code2 === 47) {
@@ -25925,8 +25925,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               lastSegmentLength = 2;
             }
           } else {
-            if (res.length > 0) res += "/" + path12.slice(lastSlash + 1, i);
-            else res = path12.slice(lastSlash + 1, i);
+            if (res.length > 0) res += "/" + path13.slice(lastSlash + 1, i);
+            else res = path13.slice(lastSlash + 1, i);
             lastSegmentLength = i - lastSlash - 1;
           }
           lastSlash = i;
@@ -25939,21 +25939,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       }
       return res;
     }
-    function getWindowsDrivePrefix(path12) {
-      if (path12.length >= 2 && /^[a-zA-Z]:/.test(path12)) {
-        return path12.slice(0, 2);
+    function getWindowsDrivePrefix(path13) {
+      if (path13.length >= 2 && /^[a-zA-Z]:/.test(path13)) {
+        return path13.slice(0, 2);
       }
       return null;
     }
-    function normalize(path12) {
-      assertPath(path12);
-      if (path12.length === 0) return ".";
-      path12 = path12.replace(/\\/g, "/");
-      const drivePrefix = getWindowsDrivePrefix(path12);
-      const isAbsolute2 = path12.charCodeAt(0) === 47 || drivePrefix !== null && path12.charCodeAt(2) === 47;
-      const trailingSeparator = path12.charCodeAt(path12.length - 1) === 47;
+    function normalize(path13) {
+      assertPath(path13);
+      if (path13.length === 0) return ".";
+      path13 = path13.replace(/\\/g, "/");
+      const drivePrefix = getWindowsDrivePrefix(path13);
+      const isAbsolute2 = path13.charCodeAt(0) === 47 || drivePrefix !== null && path13.charCodeAt(2) === 47;
+      const trailingSeparator = path13.charCodeAt(path13.length - 1) === 47;
       let normalized = normalizeStringPosix(
-        drivePrefix ? path12.slice(2) : path12,
+        drivePrefix ? path13.slice(2) : path13,
         !isAbsolute2
       );
       if (normalized.length === 0 && !isAbsolute2) normalized = ".";
@@ -26079,8 +26079,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
     var getPath = (section, subsection, name) => {
       return [lower(section), subsection, lower(name)].filter((a) => a != null).join(".");
     };
-    var normalizePath = (path12) => {
-      const pathSegments = path12.split(".");
+    var normalizePath = (path13) => {
+      const pathSegments = path13.split(".");
       const section = pathSegments.shift();
       const name = pathSegments.pop();
       const subsection = pathSegments.length ? pathSegments.join(".") : void 0;
@@ -26119,23 +26119,23 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               [name, value2] = extractedVariable;
             }
           }
-          const path12 = getPath(section, subsection, name);
-          return { line, isSection, section, subsection, name, value: value2, path: path12 };
+          const path13 = getPath(section, subsection, name);
+          return { line, isSection, section, subsection, name, value: value2, path: path13 };
         }) : [];
       }
       static from(text) {
         return new _GitConfig(text);
       }
-      async get(path12, getall = false) {
-        const normalizedPath = normalizePath(path12).path;
+      async get(path13, getall = false) {
+        const normalizedPath = normalizePath(path13).path;
         const allValues = this.parsedConfig.filter((config) => config.path === normalizedPath).map(({ section, name, value: value2 }) => {
           const fn = schema[section] && schema[section][name];
           return fn ? fn(value2) : value2;
         });
         return getall ? allValues : allValues.pop();
       }
-      async getall(path12) {
-        return this.get(path12, true);
+      async getall(path13) {
+        return this.get(path13, true);
       }
       async getSubsections(section) {
         return this.parsedConfig.filter((config) => config.isSection && config.section === section).map((config) => config.subsection);
@@ -26145,10 +26145,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           (config) => !(config.section === section && config.subsection === subsection)
         );
       }
-      async append(path12, value2) {
-        return this.set(path12, value2, true);
+      async append(path13, value2) {
+        return this.set(path13, value2, true);
       }
-      async set(path12, value2, append2 = false) {
+      async set(path13, value2, append2 = false) {
         const {
           section,
           subsection,
@@ -26156,7 +26156,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           path: normalizedPath,
           sectionPath,
           isSection
-        } = normalizePath(path12);
+        } = normalizePath(path13);
         const configIndex = findLastIndex(
           this.parsedConfig,
           (config) => config.path === normalizedPath
@@ -26769,19 +26769,19 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         let mode = buffer.slice(cursor, space).toString("utf8");
         if (mode === "40000") mode = "040000";
         const type = mode2type$1(mode);
-        const path12 = buffer.slice(space + 1, nullchar).toString("utf8");
-        const hfsClean = path12.replace(
+        const path13 = buffer.slice(space + 1, nullchar).toString("utf8");
+        const hfsClean = path13.replace(
           /[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g,
           ""
         );
         const ntfsClean = hfsClean.split(":")[0];
         const normalized = ntfsClean.toLowerCase().replace(/[. ]+$/, "");
-        if (path12.includes("\\") || path12.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
-          throw new UnsafeFilepathError(path12);
+        if (path13.includes("\\") || path13.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
+          throw new UnsafeFilepathError(path13);
         }
         const oid = buffer.slice(nullchar + 1, nullchar + 21).toString("hex");
         cursor = nullchar + 21;
-        _entries.push({ mode, path: path12, oid, type });
+        _entries.push({ mode, path: path13, oid, type });
       }
       return _entries;
     }
@@ -26830,10 +26830,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           entries.map((entry) => {
             const mode = Buffer.from(entry.mode.replace(/^0/, ""));
             const space = Buffer.from(" ");
-            const path12 = Buffer.from(entry.path, "utf8");
+            const path13 = Buffer.from(entry.path, "utf8");
             const nullchar = Buffer.from([0]);
             const oid = Buffer.from(entry.oid, "hex");
-            return Buffer.concat([mode, space, path12, nullchar, oid]);
+            return Buffer.concat([mode, space, path13, nullchar, oid]);
           })
         );
       }
@@ -28628,23 +28628,23 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       async stat(entry) {
         if (entry._stat === false) {
           const { fs: fs5, dir } = this;
-          let stat2 = await fs5.lstat(`${dir}/${entry._fullpath}`);
-          if (!stat2) {
+          let stat3 = await fs5.lstat(`${dir}/${entry._fullpath}`);
+          if (!stat3) {
             throw new Error(
               `ENOENT: no such file or directory, lstat '${entry._fullpath}'`
             );
           }
-          let type = stat2.isDirectory() ? "tree" : "blob";
-          if (type === "blob" && !stat2.isFile() && !stat2.isSymbolicLink()) {
+          let type = stat3.isDirectory() ? "tree" : "blob";
+          if (type === "blob" && !stat3.isFile() && !stat3.isSymbolicLink()) {
             type = "special";
           }
           entry._type = type;
-          stat2 = normalizeStats(stat2);
-          entry._mode = stat2.mode;
-          if (stat2.size === -1 && entry._actualSize) {
-            stat2.size = entry._actualSize;
+          stat3 = normalizeStats(stat3);
+          entry._mode = stat3.mode;
+          if (stat3.size === -1 && entry._actualSize) {
+            stat3.size = entry._actualSize;
           }
-          entry._stat = stat2;
+          entry._stat = stat3;
         }
         return entry._stat;
       }
@@ -28859,19 +28859,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return result;
     }
-    async function mkdirp(mkdir5, filepath, retries = 10) {
+    async function mkdirp(mkdir6, filepath, retries = 10) {
       try {
-        await mkdir5(filepath);
+        await mkdir6(filepath);
       } catch (err) {
         if (err === null) return;
         if (err.code === "EEXIST") return;
         if (err.code !== "ENOENT") throw err;
         const parent = dirname(filepath);
         if (parent === "." || parent === "/" || parent === filepath) throw err;
-        await mkdirp(mkdir5, parent, retries);
+        await mkdirp(mkdir6, parent, retries);
         for (let attempt = 0; ; attempt++) {
           try {
-            await mkdir5(filepath);
+            await mkdir6(filepath);
             return;
           } catch (err2) {
             if (err2 === null || err2.code === "EEXIST") return;
@@ -28892,9 +28892,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         await Promise.all(
           entries.map((entry) => {
             const subpath = join(filepath, entry);
-            return fs5.lstat(subpath).then((stat2) => {
-              if (!stat2) return;
-              return stat2.isDirectory() ? rmRecursive(fs5, subpath) : fs5.rm(subpath);
+            return fs5.lstat(subpath).then((stat3) => {
+              if (!stat3) return;
+              return stat3.isDirectory() ? rmRecursive(fs5, subpath) : fs5.rm(subpath);
             });
           })
         ).then(() => fs5.rmdir(filepath));
@@ -29228,17 +29228,17 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       content
     }) {
       await assertNoSymlinkInLeadingPath(fs5, dir, filepath);
-      const path12 = `${dir}/${filepath}`;
+      const path13 = `${dir}/${filepath}`;
       const symlink2 = mode === 40960;
-      const stats = await fs5.lstat(path12);
+      const stats = await fs5.lstat(path13);
       if (stats && (symlink2 || stats.isSymbolicLink())) {
-        await fs5.rm(path12);
+        await fs5.rm(path13);
       }
       if (symlink2) {
-        await fs5.mkdir(dirname(path12));
-        await fs5.writelink(path12, Buffer.from(content));
+        await fs5.mkdir(dirname(path13));
+        await fs5.writelink(path13, Buffer.from(content));
       } else {
-        await fs5.write(path12, content, { mode });
+        await fs5.write(path13, content, { mode });
       }
     }
     async function abortMerge({
@@ -29268,13 +29268,13 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           dir,
           gitdir: updatedGitdir,
           trees,
-          map: async function(path12, [head, workdir, index3]) {
+          map: async function(path13, [head, workdir, index3]) {
             const staged = !await modified(workdir, index3);
-            const unmerged = unmergedPaths.includes(path12);
+            const unmerged = unmergedPaths.includes(path13);
             const unmodified = !await modified(index3, head);
             if (staged || unmerged) {
               return head ? {
-                path: path12,
+                path: path13,
                 mode: await head.mode(),
                 oid: await head.oid(),
                 type: await head.type(),
@@ -29282,7 +29282,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               } : void 0;
             }
             if (unmodified) return false;
-            else throw new IndexResetError(path12);
+            else throw new IndexResetError(path13);
           }
         });
         for (const entry of results) {
@@ -29600,9 +29600,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return result;
     }
-    async function _getConfig({ fs: fs5, gitdir, path: path12 }) {
+    async function _getConfig({ fs: fs5, gitdir, path: path13 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.get(path12);
+      return config.get(path13);
     }
     function assignDefined(target, ...sources) {
       for (const source of sources) {
@@ -31032,14 +31032,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         gitdir,
         trees: [ourTree, baseTree, theirTree],
         map: async function(filepath, [ours, base, theirs]) {
-          const path12 = basename(filepath);
+          const path13 = basename(filepath);
           const ourChange = await modified(ours, base);
           const theirChange = await modified(theirs, base);
           switch (`${ourChange}-${theirChange}`) {
             case "false-false": {
               return {
                 mode: await base.mode(),
-                path: path12,
+                path: path13,
                 oid: await base.oid(),
                 type: await base.type()
               };
@@ -31048,14 +31048,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!theirs && await ours.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path12,
+                  path: path13,
                   oid: await ours.oid(),
                   type: await ours.type()
                 };
               }
               return theirs ? {
                 mode: await theirs.mode(),
-                path: path12,
+                path: path13,
                 oid: await theirs.oid(),
                 type: await theirs.type()
               } : void 0;
@@ -31064,14 +31064,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!ours && await theirs.type() === "tree") {
                 return {
                   mode: await theirs.mode(),
-                  path: path12,
+                  path: path13,
                   oid: await theirs.oid(),
                   type: await theirs.type()
                 };
               }
               return ours ? {
                 mode: await ours.mode(),
-                path: path12,
+                path: path13,
                 oid: await ours.oid(),
                 type: await ours.type()
               } : void 0;
@@ -31080,7 +31080,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (ours && theirs && await ours.type() === "tree" && await theirs.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path12,
+                  path: path13,
                   oid: await ours.oid(),
                   type: "tree"
                 };
@@ -31089,7 +31089,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                 return mergeBlobs({
                   fs: fs5,
                   gitdir,
-                  path: path12,
+                  path: path13,
                   ours,
                   base,
                   theirs,
@@ -31135,7 +31135,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await theirs.mode(),
                   oid: await theirs.oid(),
                   type: "blob",
-                  path: path12
+                  path: path13
                 };
               }
               if (base && ours && !theirs && await base.type() === "blob" && await ours.type() === "blob") {
@@ -31152,7 +31152,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await ours.mode(),
                   oid: await ours.oid(),
                   type: "blob",
-                  path: path12
+                  path: path13
                 };
               }
               if (base && !ours && !theirs && (await base.type() === "blob" || await base.type() === "tree")) {
@@ -31220,7 +31220,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     async function mergeBlobs({
       fs: fs5,
       gitdir,
-      path: path12,
+      path: path13,
       ours,
       base,
       theirs,
@@ -31243,19 +31243,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (await ours.oid() === await theirs.oid()) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path12, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path13, oid: await ours.oid(), type }
         };
       }
       if (await ours.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path12, oid: await theirs.oid(), type }
+          mergeResult: { mode, path: path13, oid: await theirs.oid(), type }
         };
       }
       if (await theirs.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path12, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path13, oid: await ours.oid(), type }
         };
       }
       const ourContent = Buffer.from(await ours.content()).toString("utf8");
@@ -31263,7 +31263,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const { mergedText, cleanMerge } = await mergeDriver({
         branches: [baseName, ourName, theirName],
         contents: [baseContent, ourContent, theirContent],
-        path: path12
+        path: path13
       });
       const oid = await _writeObject({
         fs: fs5,
@@ -31272,7 +31272,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         object: Buffer.from(mergedText, "utf8"),
         dryRun
       });
-      return { cleanMerge, mergeResult: { mode, path: path12, oid, type } };
+      return { cleanMerge, mergeResult: { mode, path: path13, oid, type } };
     }
     var _TreeMap = {
       stage: STAGE,
@@ -31644,7 +31644,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         trees: [TREE({ ref: headTree }), STAGE(), WORKDIR()],
         map: async (filepath, [head, stage, workdir]) => {
           if (filepath === ".") return;
-          if (!allTracked && !changed.some((path12) => worthWalking(filepath, path12))) {
+          if (!allTracked && !changed.some((path13) => worthWalking(filepath, path13))) {
             return null;
           }
           const headOid = head && await head.type() === "blob" ? await head.oid() : void 0;
@@ -33654,51 +33654,51 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path12 }) {
+    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path13 }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path12);
+        assertParameter("path", path13);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfig({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path12
+          path: path13
         });
       } catch (err) {
         err.caller = "git.getConfig";
         throw err;
       }
     }
-    async function _getConfigAll({ fs: fs5, gitdir, path: path12 }) {
+    async function _getConfigAll({ fs: fs5, gitdir, path: path13 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.getall(path12);
+      return config.getall(path13);
     }
     async function getConfigAll({
       fs: fs5,
       dir,
       gitdir = join(dir, ".git"),
-      path: path12
+      path: path13
     }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path12);
+        assertParameter("path", path13);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfigAll({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path12
+          path: path13
         });
       } catch (err) {
         err.caller = "git.getConfigAll";
         throw err;
       }
     }
-    function assignRefPath(root, path12, value2) {
-      const parts = path12.split("/");
+    function assignRefPath(root, path13, value2) {
+      const parts = path13.split("/");
       const last = parts.pop();
       if (last === "__proto__" || parts.includes("__proto__")) return;
       let o = root;
@@ -35787,21 +35787,21 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       fs: _fs,
       dir,
       gitdir = join(dir, ".git"),
-      path: path12,
+      path: path13,
       value: value2,
       append: append2 = false
     }) {
       try {
         assertParameter("fs", _fs);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path12);
+        assertParameter("path", path13);
         const fs5 = new FileSystem(_fs);
         const updatedGitdir = await discoverGitdir({ fsp: fs5, dotgit: gitdir });
         const config = await GitConfigManager.get({ fs: fs5, gitdir: updatedGitdir });
         if (append2) {
-          await config.append(path12, value2);
+          await config.append(path13, value2);
         } else {
-          await config.set(path12, value2);
+          await config.set(path13, value2);
         }
         await GitConfigManager.save({ fs: fs5, gitdir: updatedGitdir, config });
       } catch (err) {
@@ -36183,9 +36183,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const stashRefPath = [stashMgr.refStashPath, stashMgr.refLogsStashPath];
       await acquireLock(stashRefPath, async () => {
         await Promise.all(
-          stashRefPath.map(async (path12) => {
-            if (await fs5.exists(path12)) {
-              return fs5.rm(path12);
+          stashRefPath.map(async (path13) => {
+            if (await fs5.exists(path13)) {
+              return fs5.rm(path13);
             }
           })
         );
@@ -36365,12 +36365,12 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return true;
     }
-    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path12 }) {
-      if (typeof path12 === "string") path12 = path12.split("/");
-      const dirname2 = path12.shift();
+    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path13 }) {
+      if (typeof path13 === "string") path13 = path13.split("/");
+      const dirname2 = path13.shift();
       for (const entry of tree) {
         if (entry.path === dirname2) {
-          if (path12.length === 0) {
+          if (path13.length === 0) {
             return entry.oid;
           }
           const { type, object } = await _readObject({
@@ -36381,10 +36381,10 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           });
           if (type === "tree") {
             const tree2 = GitTree.from(object);
-            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path12 });
+            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path13 });
           }
           if (type === "blob") {
-            throw new ObjectTypeError(entry.oid, type, "blob", path12.join("/"));
+            throw new ObjectTypeError(entry.oid, type, "blob", path13.join("/"));
           }
         }
       }
@@ -36980,9 +36980,9 @@ var require_picocolors = __commonJS({
     var argv = p.argv || [];
     var env = p.env || {};
     var isColorSupported = !(!!env.NO_COLOR || argv.includes("--no-color")) && (!!env.FORCE_COLOR || argv.includes("--color") || p.platform === "win32" || (p.stdout || {}).isTTY && env.TERM !== "dumb" || !!env.CI);
-    var formatter = (open2, close, replace = open2) => (input) => {
-      let string = "" + input, index2 = string.indexOf(close, open2.length);
-      return ~index2 ? open2 + replaceClose(string, close, replace, index2) + close : open2 + string + close;
+    var formatter = (open3, close, replace = open3) => (input) => {
+      let string = "" + input, index2 = string.indexOf(close, open3.length);
+      return ~index2 ? open3 + replaceClose(string, close, replace, index2) + close : open3 + string + close;
     };
     var replaceClose = (string, close, replace, index2) => {
       let result = "", cursor = 0;
@@ -40274,8 +40274,8 @@ var require_utils2 = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path12) {
-      let input = path12;
+    function removeDotSegments(path13) {
+      let input = path13;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -40349,11 +40349,11 @@ var require_utils2 = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path12) {
-      if (path12 === "" || path12[0] === "/") {
-        return removeDotSegments(path12);
+    function removeDotSegmentsRelative(path13) {
+      if (path13 === "" || path13[0] === "/") {
+        return removeDotSegments(path13);
       }
-      const segments = path12.split("/");
+      const segments = path13.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -40716,8 +40716,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path12 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path12 && path12 !== "/" ? path12 : void 0;
+        const path13 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path13 && path13 !== "/" ? path13 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -45168,17 +45168,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path12) {
-      const ctrl = callVisitor(key, node, visitor, path12);
+    function visit_(key, node, visitor, path13) {
+      const ctrl = callVisitor(key, node, visitor, path13);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path12, ctrl);
-        return visit_(key, ctrl, visitor, path12);
+        replaceNode(key, path13, ctrl);
+        return visit_(key, ctrl, visitor, path13);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path12 = Object.freeze(path12.concat(node));
+          path13 = Object.freeze(path13.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path12);
+            const ci = visit_(i, node.items[i], visitor, path13);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -45189,13 +45189,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path12 = Object.freeze(path12.concat(node));
-          const ck = visit_("key", node.key, visitor, path12);
+          path13 = Object.freeze(path13.concat(node));
+          const ck = visit_("key", node.key, visitor, path13);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path12);
+          const cv = visit_("value", node.value, visitor, path13);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -45216,17 +45216,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path12) {
-      const ctrl = await callVisitor(key, node, visitor, path12);
+    async function visitAsync_(key, node, visitor, path13) {
+      const ctrl = await callVisitor(key, node, visitor, path13);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path12, ctrl);
-        return visitAsync_(key, ctrl, visitor, path12);
+        replaceNode(key, path13, ctrl);
+        return visitAsync_(key, ctrl, visitor, path13);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path12 = Object.freeze(path12.concat(node));
+          path13 = Object.freeze(path13.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path12);
+            const ci = await visitAsync_(i, node.items[i], visitor, path13);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -45237,13 +45237,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path12 = Object.freeze(path12.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path12);
+          path13 = Object.freeze(path13.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path13);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path12);
+          const cv = await visitAsync_("value", node.value, visitor, path13);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -45270,23 +45270,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path12) {
+    function callVisitor(key, node, visitor, path13) {
       if (typeof visitor === "function")
-        return visitor(key, node, path12);
+        return visitor(key, node, path13);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path12);
+        return visitor.Map?.(key, node, path13);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path12);
+        return visitor.Seq?.(key, node, path13);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path12);
+        return visitor.Pair?.(key, node, path13);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path12);
+        return visitor.Scalar?.(key, node, path13);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path12);
+        return visitor.Alias?.(key, node, path13);
       return void 0;
     }
-    function replaceNode(key, path12, node) {
-      const parent = path12[path12.length - 1];
+    function replaceNode(key, path13, node) {
+      const parent = path13[path13.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -45898,10 +45898,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path12, value2) {
+    function collectionFromPath(schema, path13, value2) {
       let v = value2;
-      for (let i = path12.length - 1; i >= 0; --i) {
-        const k2 = path12[i];
+      for (let i = path13.length - 1; i >= 0; --i) {
+        const k2 = path13[i];
         if (typeof k2 === "number" && Number.isInteger(k2) && k2 >= 0) {
           const a = [];
           a[k2] = v;
@@ -45920,7 +45920,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path12) => path12 == null || typeof path12 === "object" && !!path12[Symbol.iterator]().next().done;
+    var isEmptyPath = (path13) => path13 == null || typeof path13 === "object" && !!path13[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -45950,11 +45950,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path12, value2) {
-        if (isEmptyPath(path12))
+      addIn(path13, value2) {
+        if (isEmptyPath(path13))
           this.add(value2);
         else {
-          const [key, ...rest] = path12;
+          const [key, ...rest] = path13;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value2);
@@ -45968,8 +45968,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path12) {
-        const [key, ...rest] = path12;
+      deleteIn(path13) {
+        const [key, ...rest] = path13;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -45983,8 +45983,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path12, keepScalar) {
-        const [key, ...rest] = path12;
+      getIn(path13, keepScalar) {
+        const [key, ...rest] = path13;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -46002,8 +46002,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path12) {
-        const [key, ...rest] = path12;
+      hasIn(path13) {
+        const [key, ...rest] = path13;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -46013,8 +46013,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value2) {
-        const [key, ...rest] = path12;
+      setIn(path13, value2) {
+        const [key, ...rest] = path13;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
@@ -48529,9 +48529,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path12, value2) {
+      addIn(path13, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path12, value2);
+          this.contents.addIn(path13, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -48606,14 +48606,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path12) {
-        if (Collection2.isEmptyPath(path12)) {
+      deleteIn(path13) {
+        if (Collection2.isEmptyPath(path13)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path12) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path13) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -48628,10 +48628,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path12, keepScalar) {
-        if (Collection2.isEmptyPath(path12))
+      getIn(path13, keepScalar) {
+        if (Collection2.isEmptyPath(path13))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path12, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path13, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -48642,10 +48642,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path12) {
-        if (Collection2.isEmptyPath(path12))
+      hasIn(path13) {
+        if (Collection2.isEmptyPath(path13))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path12) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path13) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -48662,13 +48662,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value2) {
-        if (Collection2.isEmptyPath(path12)) {
+      setIn(path13, value2) {
+        if (Collection2.isEmptyPath(path13)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path12), value2);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path13), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path12, value2);
+          this.contents.setIn(path13, value2);
         }
       }
       /**
@@ -50629,9 +50629,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path12) => {
+    visit.itemAtPath = (cst, path13) => {
       let item = cst;
-      for (const [field, index2] of path12) {
+      for (const [field, index2] of path13) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index2];
@@ -50640,23 +50640,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path12) => {
-      const parent = visit.itemAtPath(cst, path12.slice(0, -1));
-      const field = path12[path12.length - 1][0];
+    visit.parentCollection = (cst, path13) => {
+      const parent = visit.itemAtPath(cst, path13.slice(0, -1));
+      const field = path13[path13.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path12, item, visitor) {
-      let ctrl = visitor(item, path12);
+    function _visit(path13, item, visitor) {
+      let ctrl = visitor(item, path13);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path12.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path13.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -50667,10 +50667,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path12);
+            ctrl = ctrl(item, path13);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path12) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path13) : ctrl;
     }
     exports.visit = visit;
   }
@@ -54255,11 +54255,11 @@ function info(message) {
 
 // src/action/run.ts
 import { existsSync as existsSync6 } from "node:fs";
-import path11 from "node:path";
+import path12 from "node:path";
 
 // src/action/commands/apply.ts
 import fs4 from "node:fs";
-import path10 from "node:path";
+import path11 from "node:path";
 
 // node_modules/isomorphic-git/http/node/index.js
 var import_simple_get = __toESM(require_simple_get(), 1);
@@ -54511,23 +54511,23 @@ function memorySource(files, description = "memory") {
       const prefix = `${folder}/`;
       const paths = Object.keys(files).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/"));
       if (paths.length === 0 && !Object.keys(files).some((p) => p.startsWith(prefix))) return void 0;
-      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path12) => ({
-        path: path12,
-        read: async () => bytes(files[path12])
+      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path13) => ({
+        path: path13,
+        read: async () => bytes(files[path13])
       }));
     },
-    async readFile(path12) {
-      return path12 in files ? bytes(files[path12]) : void 0;
+    async readFile(path13) {
+      return path13 in files ? bytes(files[path13]) : void 0;
     }
   };
 }
 var notRead = () => Promise.reject(new Error("this entry is reported, not read"));
-var symlinkEntry = (path12) => ({
-  path: path12,
+var symlinkEntry = (path13) => ({
+  path: path13,
   problem: {
     severity: "warning",
     code: "file/symlink",
-    message: `${path12} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
+    message: `${path13} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
   },
   read: notRead
 });
@@ -54554,21 +54554,21 @@ function diskSource(root) {
     },
     async list(folder) {
       const dir = path2.join(root, folder);
-      let stat2;
+      let stat3;
       try {
-        stat2 = await lstat3(dir);
+        stat3 = await lstat3(dir);
       } catch (e) {
         if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return void 0;
         throw e;
       }
-      if (stat2.isSymbolicLink()) {
+      if (stat3.isSymbolicLink()) {
         const loop = await realpath(dir).then(
           () => false,
           (e) => errno(e) === "ELOOP"
         );
         return [notAFolderEntry(folder, loop ? "a symbolic link loop" : "a symbolic link")];
       }
-      if (!stat2.isDirectory()) return [notAFolderEntry(folder, "a file")];
+      if (!stat3.isDirectory()) return [notAFolderEntry(folder, "a file")];
       const entries = await readdir3(dir, { withFileTypes: true });
       return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name)).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0).map(
         (e) => e.isSymbolicLink() ? symlinkEntry(`${folder}/${e.name}`) : { path: `${folder}/${e.name}`, oid: blobIds.get(`${folder}/${e.name}`), read: () => readFile2(path2.join(dir, e.name)) }
@@ -54601,14 +54601,14 @@ function atomicWrites(fs5) {
   const known = wrapped.get(fs5);
   if (known) return known;
   const inner = promisesOf(fs5);
-  const rename4 = inner.rename?.bind(inner);
+  const rename5 = inner.rename?.bind(inner);
   const writeFile5 = async (file, data, options) => {
-    if (!rename4) return inner.writeFile(file, data, options);
+    if (!rename5) return inner.writeFile(file, data, options);
     const slash = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
     const temp = `${file.slice(0, slash + 1)}.${file.slice(slash + 1)}.${process.pid}.${++counter}.tmp`;
     try {
       await inner.writeFile(temp, data, options);
-      await rename4(temp, file);
+      await rename5(temp, file);
     } catch (e) {
       await inner.unlink(temp).catch(() => void 0);
       throw e;
@@ -54685,13 +54685,13 @@ async function missingCommit(repo, oid, name) {
     `commit ${short(oid)} (${name}) is not in ${repo.dir}: ${why2}; fetch the history (\`git fetch --deepen=<n>\` or \`git fetch --unshallow\`; in GitHub Actions checkout with \`fetch-depth: 0\`) and run again`
   );
 }
-async function damaged(repo, e, commit, path12) {
+async function damaged(repo, e, commit, path13) {
   if (e instanceof GitDataError || e instanceof RefError) return e;
   const oid = missingOid(e);
-  const where = `${path12} at commit ${short(commit)}`;
+  const where = `${path13} at commit ${short(commit)}`;
   if (oid !== void 0) {
     const { shallow, partial } = await cloneKind(repo);
-    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path12}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
+    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path13}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
     return new GitDataError(`cannot read ${where}: object ${short(oid)} is not in ${repo.dir}; ${fix}`);
   }
   const message = String(e?.message ?? e).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, 200);
@@ -54791,12 +54791,12 @@ async function gitSource(repo, ref) {
     async treeOid(folder) {
       return (await readTreeAt(folder))?.oid;
     },
-    async readFile(path12) {
+    async readFile(path13) {
       try {
-        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path12, cache })).blob;
+        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path13, cache })).blob;
       } catch (e) {
         if (errorCode(e) === "NotFoundError" && missingOid(e) === void 0) return void 0;
-        throw await damaged(repo, e, commit, path12);
+        throw await damaged(repo, e, commit, path13);
       }
     }
   };
@@ -55494,7 +55494,7 @@ async function commitRenderedTree(repo, base, changes, info2) {
       fs: fs5,
       dir,
       gitdir,
-      tree: [...shards].map(([path12, { oid }]) => ({ mode: "040000", path: path12, oid, type: "tree" }))
+      tree: [...shards].map(([path13, { oid }]) => ({ mode: "040000", path: path13, oid, type: "tree" }))
     });
     root.push({ mode: "040000", path: DEVICES_FOLDER, oid: devices, type: "tree" });
   }
@@ -55615,9 +55615,9 @@ function dirSink(options) {
 // src/io/sinks/git.ts
 var import_isomorphic_git4 = __toESM(require_isomorphic_git(), 1);
 import { existsSync as existsSync3 } from "node:fs";
-import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
+import { mkdir as mkdir5, writeFile as writeFile4 } from "node:fs/promises";
 import { createHash as createHash3 } from "node:crypto";
-import path6 from "node:path";
+import path7 from "node:path";
 
 // src/io/sinks/source-history.ts
 var import_isomorphic_git3 = __toESM(require_isomorphic_git(), 1);
@@ -55666,6 +55666,47 @@ async function newerSourceRendered(repo, ours, theirs) {
   return null;
 }
 
+// src/io/sinks/ref-lock.ts
+import nodeFs2 from "node:fs";
+import { mkdir as mkdir4, open as open2, rename as rename4, stat as stat2, unlink as unlink3 } from "node:fs/promises";
+import path6 from "node:path";
+var STALE_LOCK_MS = 5e3;
+async function moveBranch(repo, branch, from, to) {
+  if (baseFs(repo.fs) !== nodeFs2) {
+    if (await branchTip(repo, branch) !== from) return false;
+    await setBranch(repo, branch, to);
+    return true;
+  }
+  const ref = path6.join(repo.gitdir ?? path6.join(repo.dir, ".git"), "refs", "heads", ...branch.split("/"));
+  const lock = `${ref}.lock`;
+  await mkdir4(path6.dirname(ref), { recursive: true });
+  let handle;
+  try {
+    handle = await open2(lock, "wx");
+  } catch (e) {
+    if (e.code !== "EEXIST") throw e;
+    const age = Date.now() - ((await stat2(lock).catch(() => void 0))?.mtimeMs ?? Date.now());
+    if (age > STALE_LOCK_MS) {
+      throw new SinkError(
+        `${lock} exists since ${Math.round(age / 1e3)} s (left by a process that was killed?): if no other apply or git command is running, delete it`
+      );
+    }
+    return false;
+  }
+  try {
+    if (await branchTip(repo, branch) !== from) return false;
+    await handle.writeFile(`${to}
+`);
+    await handle.close();
+    handle = void 0;
+    await rename4(lock, ref);
+    return true;
+  } finally {
+    await handle?.close();
+    await unlink3(lock).catch(() => void 0);
+  }
+}
+
 // src/io/sinks/git.ts
 var RENDERED_BRANCH = "edgeops/rendered";
 var EDGEOPS_FOLDER = ".edgeops";
@@ -55682,9 +55723,9 @@ function displayUrl(url) {
 }
 var isUrl = (target) => /^https?:\/\//i.test(target);
 async function ensureIgnored(folder, inside) {
-  if (!folder || path6.relative(folder, inside).startsWith("..")) return;
-  await mkdir4(folder, { recursive: true });
-  const file = path6.join(folder, ".gitignore");
+  if (!folder || path7.relative(folder, inside).startsWith("..")) return;
+  await mkdir5(folder, { recursive: true });
+  const file = path7.join(folder, ".gitignore");
   if (!existsSync3(file)) await writeFile4(file, "*\n");
 }
 var codeOf = (e) => e.code;
@@ -55693,9 +55734,9 @@ function openRenderedRepository(options) {
   if (options.url === void 0) {
     const dir = options.dir;
     if (!dir) throw new Error("a rendered repository needs a folder or a URL");
-    const gitdir = existsSync3(path6.join(dir, ".git")) ? path6.join(dir, ".git") : dir;
+    const gitdir = existsSync3(path7.join(dir, ".git")) ? path7.join(dir, ".git") : dir;
     const repo2 = openRepository({ fs: fs5, dir, gitdir });
-    const exists2 = () => existsSync3(path6.join(gitdir, "HEAD"));
+    const exists2 = () => existsSync3(path7.join(gitdir, "HEAD"));
     return {
       target: options.label ?? dir,
       repo: repo2,
@@ -55705,11 +55746,7 @@ function openRenderedRepository(options) {
         await ensureIgnored(options.ignoredFolder, dir);
         await import_isomorphic_git4.default.init({ fs: repo2.fs, dir, gitdir, bare: true, defaultBranch: RENDERED_BRANCH });
       },
-      async publish(branch, from, to) {
-        if (await branchTip(repo2, branch) !== from) return false;
-        await setBranch(repo2, branch, to);
-        return true;
-      }
+      publish: (branch, from, to) => moveBranch(repo2, branch, from, to)
     };
   }
   const url = options.url;
@@ -55726,7 +55763,7 @@ function openRenderedRepository(options) {
     onAuthFailure: () => ({ cancel: true })
   };
   const prepare = async () => {
-    if (existsSync3(path6.join(cacheDir, "HEAD"))) return;
+    if (existsSync3(path7.join(cacheDir, "HEAD"))) return;
     await ensureIgnored(options.ignoredFolder, cacheDir);
     await import_isomorphic_git4.default.init({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, bare: true, defaultBranch: RENDERED_BRANCH });
     await import_isomorphic_git4.default.addRemote({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, remote: "origin", url, force: true });
@@ -55785,11 +55822,11 @@ function openRenderedRepository(options) {
     }
   };
 }
-var remoteCacheDir = (edgeopsFolder, url) => path6.join(edgeopsFolder, "remotes", createHash3("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
+var remoteCacheDir = (edgeopsFolder, url) => path7.join(edgeopsFolder, "remotes", createHash3("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
 function openRenderedTarget(options) {
   const { fs: fs5, http: http2, to, baseDir, token } = options;
-  const edgeopsFolder = path6.join(baseDir, EDGEOPS_FOLDER);
-  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path6.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
+  const edgeopsFolder = path7.join(baseDir, EDGEOPS_FOLDER);
+  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path7.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
 }
 function entryChanges(changes) {
   const out = [];
@@ -56405,11 +56442,11 @@ function lex(text) {
 // src/core/condition/parser.ts
 var MAX_CONDITION_LENGTH = 8192;
 var MAX_DEPTH = 200;
-var conditionDiagnostic = (p, file, path12) => ({
+var conditionDiagnostic = (p, file, path13) => ({
   severity: p.severity,
   code: p.code,
   message: p.message,
-  location: { file, path: path12, index: p.index }
+  location: { file, path: path13, index: p.index }
 });
 var ParseError = class extends Error {
   constructor(problem) {
@@ -56742,9 +56779,9 @@ var truthName = (t) => t === TRUE ? "true" : t === FALSE ? "false" : "unknown";
 var and3 = (a, b) => a === FALSE || b === FALSE ? FALSE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : TRUE;
 var or3 = (a, b) => a === TRUE || b === TRUE ? TRUE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : FALSE;
 var not3 = (a) => a === UNKNOWN ? UNKNOWN : a === TRUE ? FALSE : TRUE;
-function lookupTag(tags, path12) {
+function lookupTag(tags, path13) {
   let value2 = tags;
-  for (const segment of path12) {
+  for (const segment of path13) {
     if (!isTags(value2)) return void 0;
     const map = value2;
     if (Object.hasOwn(map, segment)) {
@@ -56909,12 +56946,17 @@ var FleetIndex = class {
     const missing = [...new Map(paths.map((p) => [p.join("."), p])).entries()].filter(([key]) => !this.paths.has(key));
     if (missing.length === 0) return;
     const n = this.size;
-    const builders = missing.map(([key, path12]) => ({
+    const builders = missing.map(([key, path13]) => ({
       key,
-      path: path12,
+      path: path13,
       defined: empty(n),
       types: { string: empty(n), number: empty(n), boolean: empty(n) },
-      postings: /* @__PURE__ */ new Map(),
+      ids: new Int32Array(n).fill(-1),
+      idOf: /* @__PURE__ */ new Map(),
+      values: [],
+      counts: [],
+      last: void 0,
+      lastId: -1,
       strings: [],
       numbers: []
     }));
@@ -56926,39 +56968,58 @@ var FleetIndex = class {
         const v = direct ? walk(tags, builder.path) : lookupTag(tags, builder.path);
         if (v === void 0) continue;
         set(builder.defined, i);
-        const type = typeof v;
-        if (type === "object") continue;
-        set(builder.types[type], i);
-        const list2 = builder.postings.get(v);
-        if (list2) list2.push(i);
+        if (typeof v === "object") continue;
+        let id;
+        if (v === builder.last) id = builder.lastId;
         else {
-          builder.postings.set(v, [i]);
-          if (type === "string") builder.strings.push(v);
-          else if (type === "number") builder.numbers.push(v);
+          id = builder.idOf.get(v) ?? -1;
+          if (id < 0) {
+            id = builder.values.push(v) - 1;
+            builder.idOf.set(v, id);
+            builder.counts.push(0);
+            if (typeof v === "string") builder.strings.push(v);
+            else if (typeof v === "number") builder.numbers.push(v);
+          }
+          builder.last = v;
+          builder.lastId = id;
         }
+        set(builder.types[typeof v], i);
+        builder.counts[id]++;
+        builder.ids[i] = id;
       }
     }
-    for (const { key, ...index2 } of builders) this.paths.set(key, index2);
+    for (const { key, path: path13, defined, types, ids, values: values2, counts, strings, numbers } of builders) {
+      const lists = counts.map((c) => new Int32Array(c));
+      const filled = new Int32Array(lists.length);
+      for (let i = 0; i < n; i++) {
+        const id = ids[i];
+        if (id >= 0) lists[id][filled[id]++] = i;
+      }
+      const postings = /* @__PURE__ */ new Map();
+      for (let id = 0; id < values2.length; id++) postings.set(values2[id], lists[id]);
+      const index2 = { path: path13, defined, types, postings, strings, numbers };
+      this.paths.set(key, index2);
+    }
   }
   /** The device with this id, by binary search over the sorted ids; `undefined` if none. */
   device(deviceId) {
     const i = indexOfSorted(this.deviceIds, deviceId);
     return i < 0 ? void 0 : this.devices[i];
   }
-  path(path12) {
-    const key = path12.join(".");
-    if (!this.paths.has(key)) this.prepare([path12]);
+  path(path13) {
+    const key = path13.join(".");
+    if (!this.paths.has(key)) this.prepare([path13]);
     return this.paths.get(key);
   }
   postingBitset(postings) {
     return postings ? fromIndexes(this.size, postings) : empty(this.size);
   }
 };
-function walk(tags, path12) {
-  let v = tags[path12[0]];
-  for (let i = 1; i < path12.length; i++) {
+function walk(tags, path13) {
+  let v = tags[path13[0]];
+  for (let i = 1; i < path13.length; i++) {
     if (!isTags(v)) return void 0;
-    v = v[path12[i]];
+    v = v[path13[i]];
   }
   return v;
 }
@@ -57071,10 +57132,10 @@ var SetEvaluator = class {
         return this.compare(expr.property, expr.op, expr.value.value);
       case "in": {
         const t = empty(this.index.size);
-        const path12 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
+        const path13 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
         for (const v of expr.values) {
-          if (path12) {
-            const postings = path12.postings.get(v.value);
+          if (path13) {
+            const postings = path13.postings.get(v.value);
             if (postings) for (const i of postings) set(t, i);
           } else if (typeof v.value === "string") {
             for (let i = lowerBound(this.ids, v.value), hi = upperBound(this.ids, v.value); i < hi; i++) set(t, i);
@@ -57124,17 +57185,17 @@ var SetEvaluator = class {
           return { t: range(lo, size), u };
       }
     }
-    const path12 = this.index.path(property.path);
+    const path13 = this.index.path(property.path);
     if (op === "=" || op === "!=") {
-      const eq = this.index.postingBitset(path12.postings.get(literal));
+      const eq = this.index.postingBitset(path13.postings.get(literal));
       return { t: op === "=" ? eq : andNot(typed, eq), u };
     }
     const test = orders[op];
     const t = empty(size);
-    const values2 = type === "string" ? path12.strings : path12.numbers;
+    const values2 = type === "string" ? path13.strings : path13.numbers;
     for (const v of values2) {
       if (test(v, literal)) {
-        for (const i of path12.postings.get(v)) set(t, i);
+        for (const i of path13.postings.get(v)) set(t, i);
       }
     }
     return { t, u };
@@ -57670,8 +57731,8 @@ function checkManifest(file, modulesContent) {
       if (!isMapping(modules)) continue;
       for (const [name, module] of Object.entries(modules)) {
         if (!isMapping(module)) continue;
-        const path12 = [...agentPath, group, name];
-        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path12, "settings"]);
+        const path13 = [...agentPath, group, name];
+        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path13, "settings"]);
       }
     }
   }
@@ -57683,15 +57744,15 @@ function checkManifest(file, modulesContent) {
     if (isMapping(hubDesired.routes)) {
       for (const [name, route] of Object.entries(hubDesired.routes)) {
         const text = typeof route === "string" ? route : isMapping(route) && typeof route.route === "string" ? route.route : void 0;
-        const path12 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
+        const path13 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
         if (text !== void 0 && PLACEHOLDER.test(text.trim())) {
           out.push(
-            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path12 })
+            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path13 })
           );
           continue;
         }
         const problem = text === void 0 ? void 0 : routeProblem(text);
-        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path12 }));
+        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path13 }));
       }
     }
   }
@@ -57702,7 +57763,7 @@ function checkManifest(file, modulesContent) {
   return out;
 }
 var BAD_TWIN_KEY = /[.$ \u0000-\u001f\u007f-\u009f]/;
-function checkTwinKey(out, file, key, path12, what) {
+function checkTwinKey(out, file, key, path13, what) {
   const bad = BAD_TWIN_KEY.exec(key);
   if (!bad) return;
   const ch = bad[0];
@@ -57711,12 +57772,12 @@ function checkTwinKey(out, file, key, path12, what) {
     error2(
       "manifest/invalid-twin-key",
       `${what} '${clip(escapeControls(key), 80)}' contains ${shown}: IoT Hub rejects twin keys with '.', '$', spaces or control characters; rename it`,
-      { file, path: path12, key: true }
+      { file, path: path13, key: true }
     )
   );
 }
 var MAX_TWIN_KEY_DIAGNOSTICS = 20;
-function walkTwinKeys(out, file, value2, path12) {
+function walkTwinKeys(out, file, value2, path13) {
   let reported = 0;
   const walk2 = (v, p, depth) => {
     if (depth > 64 || reported >= MAX_TWIN_KEY_DIAGNOSTICS) return;
@@ -57732,9 +57793,9 @@ function walkTwinKeys(out, file, value2, path12) {
       walk2(x2, [...p, k2], depth + 1);
     }
   };
-  walk2(value2, path12, 0);
+  walk2(value2, path13, 0);
 }
-function checkSettings(out, file, module, settings, path12) {
+function checkSettings(out, file, module, settings, path13) {
   const chunks = Object.keys(settings).map((k2) => CHUNK.exec(k2)).filter((m) => m !== null).map((m) => ({ key: m[0], n: Number(m[1]) })).sort((a, b) => a.n - b.n);
   const createOptions = settings.createOptions;
   if (chunks.length > 0) {
@@ -57742,7 +57803,7 @@ function checkSettings(out, file, module, settings, path12) {
       out.push(
         error2("manifest/invalid-chunks", `module ${module}: ${chunks[0].key} without createOptions: the chunks continue createOptions, so add it`, {
           file,
-          path: [...path12, chunks[0].key],
+          path: [...path13, chunks[0].key],
           key: true
         })
       );
@@ -57753,7 +57814,7 @@ function checkSettings(out, file, module, settings, path12) {
         error2(
           "manifest/invalid-chunks",
           `module ${module}: createOptions is a mapping but ${chunks[0].key} is set: write createOptions as one mapping (edgeops chunks it) or every chunk as a string`,
-          { file, path: [...path12, chunks[0].key], key: true }
+          { file, path: [...path13, chunks[0].key], key: true }
         )
       );
       return;
@@ -57767,7 +57828,7 @@ function checkSettings(out, file, module, settings, path12) {
             `module ${module}: createOptions chunks must be contiguous: ${chunks[i].key} comes where ${expected} is expected; the IoT Edge agent rejects the gap`,
             {
               file,
-              path: [...path12, chunks[i].key],
+              path: [...path13, chunks[i].key],
               key: true
             }
           )
@@ -57794,7 +57855,7 @@ function checkSettings(out, file, module, settings, path12) {
           `module ${module}: createOptions is not JSON: ${problem.message} at character ${problem.index + 1}; write it as a mapping to let edgeops produce the JSON`,
           {
             file,
-            path: [...path12, key]
+            path: [...path13, key]
           }
         )
       );
@@ -57807,7 +57868,7 @@ function checkSettings(out, file, module, settings, path12) {
         `module ${module}: image '${clip(escapeControls(settings.image), 120)}' is not a valid image reference such as mcr.microsoft.com/azureiotedge-agent:1.5`,
         {
           file,
-          path: [...path12, "image"]
+          path: [...path13, "image"]
         }
       )
     );
@@ -57899,22 +57960,22 @@ function checkManifestLimits(deployment) {
       }
     }
   }
-  const walk2 = (value2, path12) => {
+  const walk2 = (value2, path13) => {
     if (typeof value2 === "string") {
       const bytes = utf8Length(value2);
-      if (bytes > MAX_PROPERTY_VALUE_BYTES && path12[path12.length - 1] !== "createOptions") {
+      if (bytes > MAX_PROPERTY_VALUE_BYTES && path13[path13.length - 1] !== "createOptions") {
         diagnostics.push(
           warning2(
             "deployment/value-too-large",
             `this value is ${bytes} bytes; IoT Hub accepts string property values of at most ${MAX_PROPERTY_VALUE_BYTES} bytes`,
-            { file, path: path12 }
+            { file, path: path13 }
           )
         );
       }
     } else if (Array.isArray(value2)) {
-      value2.forEach((v, i) => walk2(v, [...path12, i]));
+      value2.forEach((v, i) => walk2(v, [...path13, i]));
     } else if (isMapping(value2)) {
-      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path12, k2]);
+      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path13, k2]);
     }
   };
   walk2(deployment.modulesContent, ["content", "modulesContent"]);
@@ -58098,7 +58159,7 @@ function build(file, value2, fast) {
   }
   const devices = [];
   const seen = { mixedCase: false };
-  const clean2 = { size: 0, mixed: false, keys: [], keysMixed: false };
+  const clean2 = { size: 0, mixed: false, lists: [], listsMixed: [], next: 0 };
   for (let index2 = 0; index2 < list2.length; index2++) {
     const item = list2[index2];
     if (item === void 0 && !(index2 in list2)) continue;
@@ -58108,7 +58169,7 @@ function build(file, value2, fast) {
   return { devices, diagnostics, mixedCaseTagNames: seen.mixedCase };
 }
 function buildDevice(file, item, index2, diagnostics, seen) {
-  const at = (...path12) => ({ file, path: ["devices", index2, ...path12] });
+  const at = (...path13) => ({ file, path: ["devices", index2, ...path13] });
   if (!isMapping(item)) {
     diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
     return void 0;
@@ -58144,6 +58205,7 @@ function buildDevice(file, item, index2, diagnostics, seen) {
   }
   return { deviceId, tags, file, index: index2 };
 }
+var REMEMBERED_LISTS = 8;
 function cleanDevice(file, item, index2, walk2, seen) {
   if (!isMapping(item)) return void 0;
   for (const key in item) if (key !== "deviceId" && key !== "tags") return void 0;
@@ -58180,23 +58242,29 @@ function cleanTagMap(map, depth, walk2) {
   return true;
 }
 function cleanNames(keys, walk2) {
-  const last = walk2.keys;
-  let same2 = last.length === keys.length;
-  for (let n = 0; same2 && n < keys.length; n++) same2 = last[n] === keys[n];
-  if (!same2) {
-    let mixed = false;
-    for (let n = 0; n < keys.length; n++) {
-      const name = nameVerdict(keys[n]);
-      if (name.forbidden || !name.expressible) return false;
-      if (name.lower !== keys[n]) mixed = true;
-      if (mixed) {
-        for (let m = 0; m < n; m++) if (nameVerdict(keys[m]).lower === name.lower) return false;
-      }
-    }
-    walk2.keys = keys;
-    walk2.keysMixed = mixed;
+  const { lists } = walk2;
+  for (let l = 0; l < lists.length; l++) {
+    const list2 = lists[l];
+    if (list2.length !== keys.length) continue;
+    let same2 = true;
+    for (let n = 0; same2 && n < keys.length; n++) same2 = list2[n] === keys[n];
+    if (!same2) continue;
+    if (walk2.listsMixed[l]) walk2.mixed = true;
+    return true;
   }
-  if (walk2.keysMixed) walk2.mixed = true;
+  let mixed = false;
+  for (let n = 0; n < keys.length; n++) {
+    const name = nameVerdict(keys[n]);
+    if (name.forbidden || !name.expressible) return false;
+    if (name.lower !== keys[n]) mixed = true;
+    if (mixed) {
+      for (let m = 0; m < n; m++) if (nameVerdict(keys[m]).lower === name.lower) return false;
+    }
+  }
+  lists[walk2.next] = keys;
+  walk2.listsMixed[walk2.next] = mixed;
+  walk2.next = (walk2.next + 1) % REMEMBERED_LISTS;
+  if (mixed) walk2.mixed = true;
   return true;
 }
 var names = /* @__PURE__ */ new Map();
@@ -58229,13 +58297,13 @@ function checkTags(tags, where, diagnostics, seen) {
   }
   return result;
 }
-function checkTagMap(walk2, map, path12, depth) {
+function checkTagMap(walk2, map, path13, depth) {
   let copy;
   const keys = Object.keys(map);
   for (let n = 0; n < keys.length; n++) {
     const key = keys[n];
     const value2 = map[key];
-    const kept = checkTagName(walk2, keys, n, path12) ? checkTagValue(walk2, key, value2, path12, depth) : DROP;
+    const kept = checkTagName(walk2, keys, n, path13) ? checkTagValue(walk2, key, value2, path13, depth) : DROP;
     if (kept === value2) continue;
     if (!copy) {
       copy = record();
@@ -58246,8 +58314,8 @@ function checkTagMap(walk2, map, path12, depth) {
   }
   return copy ?? map;
 }
-var tagAt = (walk2, path12, key) => ({ file: walk2.file, path: [...path12, key] });
-function checkTagName(walk2, keys, n, path12) {
+var tagAt = (walk2, path13, key) => ({ file: walk2.file, path: [...path13, key] });
+function checkTagName(walk2, keys, n, path13) {
   const key = keys[n];
   const name = nameVerdict(key);
   if (name.lower !== key) walk2.seen.mixedCase = true;
@@ -58256,7 +58324,7 @@ function checkTagName(walk2, keys, n, path12) {
     if (nameVerdict(keys[m]).lower === name.lower) {
       walk2.diagnostics.push(
         error2("fleet/tag-case-collision", `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
-          ...tagAt(walk2, path12, key),
+          ...tagAt(walk2, path13, key),
           key: true
         })
       );
@@ -58266,7 +58334,7 @@ function checkTagName(walk2, keys, n, path12) {
   if (name.forbidden) {
     walk2.diagnostics.push(
       error2("fleet/invalid-tag", `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, {
-        ...tagAt(walk2, path12, key),
+        ...tagAt(walk2, path13, key),
         key: true
       })
     );
@@ -58278,7 +58346,7 @@ function checkTagName(walk2, keys, n, path12) {
         "fleet/tag-not-expressible",
         `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
         {
-          ...tagAt(walk2, path12, key),
+          ...tagAt(walk2, path13, key),
           key: true
         }
       )
@@ -58286,9 +58354,9 @@ function checkTagName(walk2, keys, n, path12) {
   }
   return true;
 }
-function checkTagValue(walk2, key, value2, path12, depth) {
+function checkTagValue(walk2, key, value2, path13, depth) {
   const { diagnostics } = walk2;
-  const at = () => tagAt(walk2, path12, key);
+  const at = () => tagAt(walk2, path13, key);
   if (typeof value2 === "string") {
     walk2.size += value2.length + 2;
     if (value2.length > MAX_TAG_STRING_BYTES) {
@@ -58326,7 +58394,7 @@ function checkTagValue(walk2, key, value2, path12, depth) {
       error2("fleet/invalid-tag", `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at())
     );
   } else if (typeof value2 === "object") {
-    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path12, key], depth + 1);
+    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path13, key], depth + 1);
     diagnostics.push(error2("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
   } else {
     diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' has a value of an unsupported type`, at()));
@@ -59635,9 +59703,9 @@ function describe2(e, value2) {
       return `${e.message}${found}`;
   }
 }
-function valueAt(root, path12) {
+function valueAt(root, path13) {
   let v = root;
-  for (const p of path12) v = typeof v === "object" && v !== null ? v[p] : void 0;
+  for (const p of path13) v = typeof v === "object" && v !== null ? v[p] : void 0;
   return v;
 }
 function checkDeploymentSchema(file, value2) {
@@ -59657,20 +59725,20 @@ function checkSchema(validate2, file, value2) {
   for (const o of errors) if (o.instancePath !== "") parents.add("");
   let dropped = 0;
   for (const e of errors) {
-    const path12 = pointer(e.instancePath);
+    const path13 = pointer(e.instancePath);
     const summarised = summaries.has(e.instancePath);
     const deeper = parents.has(e.instancePath);
     if (summarised && deeper) continue;
     if (summarised && e.keyword !== "oneOf" && e.keyword !== "anyOf") continue;
     const badKey = e.propertyName;
     const extra = e.params.additionalProperty ?? badKey;
-    const where = extra !== void 0 ? [...path12, String(extra)] : path12;
+    const where = extra !== void 0 ? [...path13, String(extra)] : path13;
     const key = `${where.join("/")}|${e.keyword === "required" ? e.params.missingProperty : ""}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path12))}`;
+    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path13))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
     if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {
       dropped++;
@@ -59762,14 +59830,10 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
       return result(void 0);
     }
   }
-  for (let lineStart = 0; lineStart <= text.length; ) {
-    const nl = text.indexOf("\n", lineStart);
-    const end = nl < 0 ? text.length : nl;
-    if (end - lineStart > limits.maxLineLength) {
-      report("file/line-too-long", `line is ${end - lineStart} characters; the limit is ${limits.maxLineLength}: break it up`, lineStart);
-      return result(void 0);
-    }
-    lineStart = end + 1;
+  const long = firstLongLine(text, limits.maxLineLength);
+  if (long) {
+    report("file/line-too-long", `line is ${long.length} characters; the limit is ${limits.maxLineLength}: break it up`, long.start);
+    return result(void 0);
   }
   const fastValue = fast?.(text);
   if (fastValue !== void 0) return fastFile(file, bytes, limits, fastValue);
@@ -59813,6 +59877,17 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
     throw e;
   }
 }
+function firstLongLine(text, max) {
+  for (let start2 = 0; text.length - start2 > max; ) {
+    const nl = text.lastIndexOf("\n", start2 + max);
+    if (nl < start2) {
+      const end = text.indexOf("\n", start2);
+      return { start: start2, length: (end < 0 ? text.length : end) - start2 };
+    }
+    start2 = nl + 1;
+  }
+  return void 0;
+}
 var duplicateMessage = (name) => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
 var tooDeep = (limits) => `nesting is deeper than ${limits.maxDepth} levels: flatten the document`;
 function deepestOffset(text, maxDepth) {
@@ -59853,6 +59928,9 @@ function deepestOffset(text, maxDepth) {
   }
   return 0;
 }
+function readFast(file, bytes, limits, value2) {
+  return fastFile(file, bytes, limits, value2);
+}
 function fastFile(file, bytes, limits, value2) {
   return reparsedFile(file, bytes, limits, value2, false, []);
 }
@@ -59867,12 +59945,12 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
     empty: empty2,
     diagnostics,
     place: (d3) => {
-      const path12 = d3.location?.path ?? [];
+      const path13 = d3.location?.path ?? [];
       const entry = d3.location ? placeInEntry(d3, decoded, value2) : void 0;
       if (entry !== void 0) return positions.place(file, d3, entry);
-      const hint2 = hints && path12.length <= 1 ? hints[path12.length === 0 ? "" : String(path12[0])] : void 0;
+      const hint2 = hints && path13.length <= 1 ? hints[path13.length === 0 ? "" : String(path13[0])] : void 0;
       if (!hint2) return (slow ??= readYaml(file, bytes, limits)).place(d3);
-      const scalar = path12.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path12[0])] : void 0;
+      const scalar = path13.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path13[0])] : void 0;
       const offset = d3.location?.key ? hint2.key : d3.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint2.start, hint2.end, scalar, d3.location.index) : hint2.start;
       return positions.place(file, d3, offset);
     }
@@ -59880,13 +59958,13 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
 }
 function placeInEntry(d3, text, value2) {
   const offsets = typeof value2 === "object" && value2 !== null ? value2[ENTRY_OFFSETS] : void 0;
-  const path12 = d3.location?.path ?? [];
-  if (!offsets || path12[0] !== "devices" || typeof path12[1] !== "number" || path12[1] >= offsets.length) return void 0;
-  const from = offsets[path12[1]];
-  const snippet = text().slice(from, offsets[path12[1] + 1] ?? text().length);
+  const path13 = d3.location?.path ?? [];
+  if (!offsets || path13[0] !== "devices" || typeof path13[1] !== "number" || path13[1] >= offsets.length) return void 0;
+  const from = offsets[path13[1]];
+  const snippet = text().slice(from, offsets[path13[1] + 1] ?? text().length);
   const doc = (0, import_yaml.parseDocument)(snippet, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
   if (doc.errors.length > 0 || !(0, import_yaml.isSeq)(doc.contents)) return void 0;
-  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path12.slice(2)] });
+  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path13.slice(2)] });
 }
 var stripBom = (text) => text.charCodeAt(0) === 65279 ? text.slice(1) : text;
 function decodeText(bytes) {
@@ -60212,11 +60290,11 @@ function workerShare(sizes) {
   }
   return share.sort((a, b) => a - b);
 }
-function scanInWorker(inputs) {
+function scanInWorker(inputs, limits) {
   return new Promise((resolve) => {
-    const worker = new Worker2(workerUrl2, { workerData: { files: inputs } });
+    const worker = new Worker2(workerUrl2, { workerData: { files: inputs, limits } });
     worker.once("message", (results) => {
-      resolve(results.map((r) => r ? () => decodeValue(r) : void 0));
+      resolve(results.map((r) => typeof r === "object" ? () => decodeValue(r) : r));
       void worker.terminate();
     });
     worker.once("error", () => resolve(void 0));
@@ -60293,7 +60371,10 @@ function resolvePlainUncached(s) {
   return s;
 }
 var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
-var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
+var BAD_START = new Uint8Array(128);
+for (const c of "&*!|>%@`]{},?#'\"") BAD_START[c.charCodeAt(0)] = 1;
+var badStart = (c) => c < 128 && BAD_START[c] === 1;
+var NOT_LOOKED = -2;
 function scanFleet(text) {
   try {
     return new Scanner(text).file();
@@ -60314,16 +60395,27 @@ var Scanner = class {
   nextLine = 0;
   /** The current line's indent (spaces before its content). */
   indent = 0;
-  /** The next content line, found by a peek and not yet consumed. */
-  ahead;
+  /**
+   * The next content line, found by a peek and not yet consumed: its indent (-1 at the
+   * end, NOT_LOOKED when not looked for), start, end and the line after. Fields, not an
+   * object per line: a million-device file has seven million lines.
+   */
+  aheadIndent = NOT_LOOKED;
+  aheadStart = 0;
+  aheadEnd = 0;
+  aheadNext = 0;
   /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
   end = 0;
   /** Anchored values by name; what aliases have expanded so far, and how much they may. */
   anchors = /* @__PURE__ */ new Map();
   expanded = 0;
   budget = 0;
-  /** Interned plain scalars by hash (chained), and how many the table holds. */
-  table = /* @__PURE__ */ new Map();
+  /**
+   * Interned plain scalars: chains by hash in an array of slots (a power of two, grown
+   * with the table; a Map keyed by the hash boxes most hashes as heap numbers), and
+   * how many the table holds.
+   */
+  slots = new Array(256).fill(void 0);
   tableSize = 0;
   file() {
     if (!this.advanceToContent()) return giveUp();
@@ -60358,20 +60450,25 @@ var Scanner = class {
   }
   /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
   advanceToContent() {
-    const line = this.ahead !== void 0 ? this.ahead : this.findContent();
-    this.ahead = void 0;
-    if (!line) return false;
-    this.lineStart = line.start;
-    this.lineEnd = line.end;
-    this.nextLine = line.next;
-    this.indent = line.indent;
+    if (this.aheadIndent === NOT_LOOKED) this.findContent();
+    const indent = this.aheadIndent;
+    this.aheadIndent = NOT_LOOKED;
+    if (indent < 0) return false;
+    this.lineStart = this.aheadStart;
+    this.lineEnd = this.aheadEnd;
+    this.nextLine = this.aheadNext;
+    this.indent = indent;
     return true;
   }
+  /** Finds the next line with content after the current one, into the `ahead` fields. */
   findContent() {
     const text = this.text;
     let next = this.nextLine;
     for (; ; ) {
-      if (next >= text.length) return null;
+      if (next >= text.length) {
+        this.aheadIndent = -1;
+        return;
+      }
       const start2 = next;
       const nl = text.indexOf("\n", start2);
       next = nl < 0 ? text.length : nl + 1;
@@ -60382,7 +60479,11 @@ var Scanner = class {
       if (i < end && text.charCodeAt(i) === TAB) giveUp();
       if (i === end || text.charCodeAt(i) === HASH) continue;
       if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
-      return { start: start2, end, next, indent: i - start2 };
+      this.aheadStart = start2;
+      this.aheadEnd = end;
+      this.aheadNext = next;
+      this.aheadIndent = i - start2;
+      return;
     }
   }
   indentOf() {
@@ -60390,8 +60491,8 @@ var Scanner = class {
   }
   /** The indent of the next content line, without consuming it; -1 at the end. */
   peekIndent() {
-    if (this.ahead === void 0) this.ahead = this.findContent();
-    return this.ahead ? this.ahead.indent : -1;
+    if (this.aheadIndent === NOT_LOOKED) this.findContent();
+    return this.aheadIndent;
   }
   /**
    * A block mapping whose keys stand at column `indent`; its first key starts at
@@ -60455,7 +60556,7 @@ var Scanner = class {
       this.end = i + 1;
       return raw;
     }
-    if (BAD_START.has(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp();
+    if (badStart(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp();
     const text = this.text;
     let h = 0;
     let hashAtLast = 0;
@@ -60485,18 +60586,33 @@ var Scanner = class {
   plainAt(start2, end, hash, intern) {
     const length = end - start2;
     const h = hash ^ Math.imul(length, 2654435761) | 0;
-    for (let e = this.table.get(h); e; e = e.next) {
-      if (e.raw.length === length && this.text.startsWith(e.raw, start2)) return e.value;
+    for (let e = this.slots[h & this.slots.length - 1]; e; e = e.next) {
+      if (e.hash === h && e.raw.length === length && this.text.startsWith(e.raw, start2)) return e.value;
     }
     const raw = this.text.slice(start2, end);
     const value2 = resolvePlainUncached(raw);
     if (intern && length <= 64 && this.tableSize < 1e5) {
       const own = length >= 13 ? (" " + raw).slice(1) : raw;
-      this.table.set(h, { raw: own, value: typeof value2 === "string" ? own : value2, next: this.table.get(h) });
-      this.tableSize++;
+      const slot = h & this.slots.length - 1;
+      this.slots[slot] = { raw: own, value: typeof value2 === "string" ? own : value2, hash: h, next: this.slots[slot] };
+      if (++this.tableSize > this.slots.length) this.growTable();
       return typeof value2 === "string" ? own : value2;
     }
     return value2;
+  }
+  /** Twice the slots, each entry moved to its slot (chains keep no order: every raw text is in the table once). */
+  growTable() {
+    const old = this.slots;
+    this.slots = new Array(old.length * 2).fill(void 0);
+    const mask2 = this.slots.length - 1;
+    for (let e of old) {
+      while (e) {
+        const next = e.next;
+        e.next = this.slots[e.hash & mask2];
+        this.slots[e.hash & mask2] = e;
+        e = next;
+      }
+    }
   }
   /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
   anchorName(start2) {
@@ -60535,7 +60651,7 @@ var Scanner = class {
     if (c === DQUOTE) return this.doubleQuoted(i);
     if (c === LBRACE) return this.flowMap(i, depth);
     if (c === LBRACKET) return this.flowSeq(i, depth);
-    if (BAD_START.has(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
+    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
     const text = this.text;
     const lineEnd = this.lineEnd;
     let j2 = i;
@@ -60660,7 +60776,7 @@ var Scanner = class {
       this.end += 1;
       return raw;
     }
-    if (BAD_START.has(c) || c === DASH) giveUp();
+    if (badStart(c) || c === DASH) giveUp();
     let j2 = i;
     while (j2 < this.lineEnd) {
       const d3 = this.text.charCodeAt(j2);
@@ -60774,20 +60890,24 @@ async function readFleet(files, cache, parallel) {
   const fresh = files.flatMap((f, i) => out[i] ? [] : [i]);
   const bytes = await Promise.all(fresh.map((i) => files[i].read()));
   const share = parallel && fleetWorkerAvailable() ? workerShare(bytes.map((b) => b.length)) : [];
-  const scanned = share.length ? scanInWorker(share.map((j2) => ({ file: files[fresh[j2]].path, bytes: bytes[j2] }))) : void 0;
+  const scanned = share.length ? scanInWorker(
+    share.map((j2) => ({ file: files[fresh[j2]].path, bytes: bytes[j2] })),
+    FLEET_LIMITS
+  ) : void 0;
   const mine = new Set(share);
-  const read = (j2, fast) => {
+  const keep = (j2, parsed) => {
     const f = files[fresh[j2]];
-    const parsed = readYaml(f.path, bytes[j2], FLEET_LIMITS, fast);
     out[fresh[j2]] = parsed;
     const key = cacheKey(f);
     if (key) cache?.set(key, parsed, bytes[j2].length);
   };
+  const read = (j2, fast) => keep(j2, readYaml(files[fresh[j2]].path, bytes[j2], FLEET_LIMITS, fast));
   fresh.forEach((_, j2) => mine.has(j2) || read(j2, scanFleet));
   const values2 = await scanned;
   share.forEach((j2, w) => {
     const value2 = values2?.[w];
-    read(j2, values2 ? value2 ?? (() => void 0) : scanFleet);
+    if (typeof value2 === "function") keep(j2, readFast(files[fresh[j2]].path, bytes[j2], FLEET_LIMITS, value2()));
+    else read(j2, value2 === "yaml" ? () => void 0 : scanFleet);
   });
   return out;
 }
@@ -60924,14 +61044,14 @@ async function apply(source, sink, options) {
 
 // src/action/context.ts
 import { existsSync as existsSync5, readFileSync } from "node:fs";
-import path7 from "node:path";
+import path8 from "node:path";
 function actionContext(env, cwd) {
   const eventPath = env.GITHUB_EVENT_PATH;
   const event = eventPath && existsSync5(eventPath) ? JSON.parse(readFileSync(eventPath, "utf8")) : {};
   return {
     eventName: env.GITHUB_EVENT_NAME ?? "",
     event,
-    workspace: path7.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
+    workspace: path8.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
     apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
     repository: env.GITHUB_REPOSITORY ?? event.repository?.full_name ?? "",
     env
@@ -60939,9 +61059,9 @@ function actionContext(env, cwd) {
 }
 var isPullRequest = (eventName) => eventName === "pull_request" || eventName === "pull_request_target";
 function repositoryRoot(dir, fallback) {
-  for (let d3 = dir; ; d3 = path7.dirname(d3)) {
-    if (existsSync5(path7.join(d3, ".git"))) return d3;
-    if (path7.dirname(d3) === d3) return fallback;
+  for (let d3 = dir; ; d3 = path8.dirname(d3)) {
+    if (existsSync5(path8.join(d3, ".git"))) return d3;
+    if (path8.dirname(d3) === d3) return fallback;
   }
 }
 
@@ -61201,7 +61321,7 @@ function createIotHubClient(options) {
     }
     return token.value;
   };
-  async function attempt(path12, body, headers, notFound) {
+  async function attempt(path13, body, headers, notFound) {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -61209,7 +61329,7 @@ function createIotHubClient(options) {
       controller.abort();
     }, timeoutMs);
     try {
-      const res = await transport(`${base}${path12}`, {
+      const res = await transport(`${base}${path13}`, {
         method: "POST",
         headers: { ...headers, authorization: authorization(), "content-type": "application/json; charset=utf-8", accept: "application/json" },
         body,
@@ -61227,12 +61347,12 @@ function createIotHubClient(options) {
       clearTimeout(timer);
     }
   }
-  async function request3(path12, body, what, notFound, headers = {}) {
+  async function request3(path13, body, what, notFound, headers = {}) {
     for (let retry2 = 0; ; retry2++) {
       const permit = await limiter.acquire();
       let result;
       try {
-        result = await attempt(path12, body, headers, notFound);
+        result = await attempt(path13, body, headers, notFound);
       } finally {
         permit.release();
       }
@@ -61263,13 +61383,13 @@ function createIotHubClient(options) {
       return limiter.limit;
     },
     async applyConfigurationContent(deviceId, modulesContent) {
-      const path12 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
+      const path13 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
       const body = typeof modulesContent === "string" ? `{"modulesContent":${modulesContent}}` : JSON.stringify({ modulesContent });
-      const outcome = await request3(path12, body, `apply ${deviceId}`, "device not found in hub");
+      const outcome = await request3(path13, body, `apply ${deviceId}`, "device not found in hub");
       return outcome.kind === "ok" ? { ok: true } : { ok: false, status: outcome.status, error: outcome.error };
     },
     async *queryModuleTwins(query) {
-      const path12 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
+      const path13 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
       const body = JSON.stringify({ query });
       let continuation;
       let page = 0;
@@ -61277,7 +61397,7 @@ function createIotHubClient(options) {
         page++;
         const headers = { "x-ms-max-item-count": String(pageSize) };
         if (continuation) headers["x-ms-continuation"] = continuation;
-        const outcome = await request3(path12, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
+        const outcome = await request3(path13, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
         if (outcome.kind === "failed") throw new IotHubError(`IoT Hub query, page ${page}: ${outcome.error}`, outcome.status);
         let twins;
         try {
@@ -61297,7 +61417,7 @@ function createIotHubClient(options) {
 }
 
 // src/action/inputs.ts
-import path8 from "node:path";
+import path9 from "node:path";
 var COMMANDS = ["apply", "plan", "validate", "status"];
 var ActionError = class extends Error {
 };
@@ -61338,7 +61458,7 @@ function readInputs(context) {
     iothubConnectionString,
     token,
     comment: comment2,
-    workingDirectory: path8.resolve(context.workspace, getInput("working-directory") || "."),
+    workingDirectory: path9.resolve(context.workspace, getInput("working-directory") || "."),
     failOnFailure: percent
   };
 }
@@ -61425,13 +61545,13 @@ function decodeSettings(settings) {
   return out;
 }
 var decodeModule = (m) => isMapping(m) ? { ...m, settings: decodeSettings(m.settings) } : m;
-function diffValue(scope, name, path12, a, b, out) {
+function diffValue(scope, name, path13, a, b, out) {
   if (same(a, b)) return;
   if (isMapping(a) && isMapping(b)) {
-    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path12, key], a[key], b[key], out);
+    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path13, key], a[key], b[key], out);
     return;
   }
-  const change = { scope, path: path12.join(".") };
+  const change = { scope, path: path13.join(".") };
   if (name !== void 0) change.name = name;
   if (a !== void 0) change.before = a;
   if (b !== void 0) change.after = b;
@@ -61748,11 +61868,11 @@ function value(v) {
 }
 function contentChangeText(c, code2) {
   const where = c.name !== void 0 ? `${c.scope} ${code2(c.name)}` : code2(c.scope === "edgeAgent" ? "$edgeAgent" : "$edgeHub");
-  const path12 = c.path === "" ? "" : ` ${code2(c.path)}`;
+  const path13 = c.path === "" ? "" : ` ${code2(c.path)}`;
   const sep2 = c.path === "" ? "" : ":";
-  if (c.before === void 0) return `${where}${sep2}${path12} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
-  if (c.after === void 0) return `${where}${sep2}${path12} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
-  return `${where}${sep2}${path12} ${code2(value(c.before))} → ${code2(value(c.after))}`;
+  if (c.before === void 0) return `${where}${sep2}${path13} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
+  if (c.after === void 0) return `${where}${sep2}${path13} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
+  return `${where}${sep2}${path13} ${code2(value(c.before))} → ${code2(value(c.after))}`;
 }
 function editText(e, code2) {
   const show3 = (v) => {
@@ -63747,7 +63867,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = VERSION5;
 
 // node_modules/@octokit/plugin-paginate-graphql/dist-bundle/index.js
-var generateMessage = (path12, cursorValue) => `The cursor at "${path12.join(
+var generateMessage = (path13, cursorValue) => `The cursor at "${path13.join(
   ","
 )}" did not change its value "${cursorValue}" after a page transition. Please make sure your that your query is set up correctly.`;
 var MissingCursorChange = class extends Error {
@@ -63788,9 +63908,9 @@ function findPaginatedResourcePath(responseData) {
   }
   return paginatedResourcePath;
 }
-var deepFindPathToProperty = (object, searchProp, path12 = []) => {
+var deepFindPathToProperty = (object, searchProp, path13 = []) => {
   for (const key of Object.keys(object)) {
-    const currentPath = [...path12, key];
+    const currentPath = [...path13, key];
     const currentValue = object[key];
     if (isObject(currentValue)) {
       if (currentValue.hasOwnProperty(searchProp)) {
@@ -63808,12 +63928,12 @@ var deepFindPathToProperty = (object, searchProp, path12 = []) => {
   }
   return [];
 };
-var get2 = (object, path12) => {
-  return path12.reduce((current, nextProperty) => current[nextProperty], object);
+var get2 = (object, path13) => {
+  return path13.reduce((current, nextProperty) => current[nextProperty], object);
 };
-var set2 = (object, path12, mutator) => {
-  const lastProperty = path12[path12.length - 1];
-  const parentPath = [...path12].slice(0, -1);
+var set2 = (object, path13, mutator) => {
+  const lastProperty = path13[path13.length - 1];
+  const parentPath = [...path13].slice(0, -1);
   const parent = get2(object, parentPath);
   if (typeof mutator === "function") {
     parent[lastProperty] = mutator(parent[lastProperty]);
@@ -63865,22 +63985,22 @@ var mergeResponses = (response1, response2) => {
   if (Object.keys(response1).length === 0) {
     return Object.assign(response1, response2);
   }
-  const path12 = findPaginatedResourcePath(response1);
-  const nodesPath = [...path12, "nodes"];
+  const path13 = findPaginatedResourcePath(response1);
+  const nodesPath = [...path13, "nodes"];
   const newNodes = get2(response2, nodesPath);
   if (newNodes) {
     set2(response1, nodesPath, (values2) => {
       return [...values2, ...newNodes];
     });
   }
-  const edgesPath = [...path12, "edges"];
+  const edgesPath = [...path13, "edges"];
   const newEdges = get2(response2, edgesPath);
   if (newEdges) {
     set2(response1, edgesPath, (values2) => {
       return [...values2, ...newEdges];
     });
   }
-  const pageInfoPath = [...path12, "pageInfo"];
+  const pageInfoPath = [...path13, "pageInfo"];
   set2(response1, pageInfoPath, get2(response2, pageInfoPath));
   return response1;
 };
@@ -66486,7 +66606,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path12) => path12.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path13) => path13.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -69599,7 +69719,7 @@ async function upsertPlanComment(context, token, body, createIfMissing) {
 
 // src/action/sources.ts
 import fs3 from "node:fs";
-import path9 from "node:path";
+import path10 from "node:path";
 
 // src/io/subfolder.ts
 function subfolderSource(source, prefix) {
@@ -69636,7 +69756,7 @@ async function commitSource(workingDirectory, context, sha) {
   const root = repositoryRoot(workingDirectory, context.workspace);
   try {
     const source = await gitSource(openRepository({ fs: fs3, dir: root }), sha);
-    return subfolderSource(source, path9.relative(root, workingDirectory).split(path9.sep).join("/"));
+    return subfolderSource(source, path10.relative(root, workingDirectory).split(path10.sep).join("/"));
   } catch (e) {
     if (e instanceof RefError || e instanceof GitDataError) {
       throw new ActionError(
@@ -69699,7 +69819,7 @@ function openSink(inputs, context, root) {
   if (kind === "git") return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   if (kind === "dir") {
     if (!inputs.to || isUrl(inputs.to)) throw new ActionError("sink dir needs `to`: a folder, relative to working-directory");
-    return dirSink({ dir: path10.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
+    return dirSink({ dir: path11.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
   }
   if (kind === "iothub") {
     const client = hubClient(inputs, context);
@@ -69708,7 +69828,7 @@ function openSink(inputs, context, root) {
   throw new ActionError(`sink must be git, dir or iothub (got '${kind}')`);
 }
 async function sourceInfo(context, workingDirectory, root) {
-  const prefix = path10.relative(root, workingDirectory).split(path10.sep).join("/");
+  const prefix = path11.relative(root, workingDirectory).split(path11.sep).join("/");
   const folders = [DEPLOYMENTS_FOLDER, FLEET_FOLDER].map((f) => prefix ? `${prefix}/${f}` : f);
   const commit = await cleanHead(openRepository({ fs: fs4, dir: root }), folders);
   return { ref: commit === null ? null : context.env.GITHUB_REF_NAME ?? "HEAD", commit };
@@ -69767,6 +69887,7 @@ var OTHER_CONTENT = 3;
 var MAX_UNKNOWN_LISTED = 1e3;
 var FAILED_RUNTIME = /* @__PURE__ */ new Set(["failed", "backoff"]);
 var shortHash = (hash) => hash.length > 19 ? `${hash.slice(0, 19)}…` : hash;
+var reportTime = (report) => report.reportedAt === void 0 ? Number.NEGATIVE_INFINITY : Date.parse(report.reportedAt);
 function failureOf(report) {
   let reason = report.code === 200 ? void 0 : `code ${report.code}${report.description ? `: ${report.description}` : ""}`;
   const { modules } = report;
@@ -69813,31 +69934,39 @@ function statusFolder(resolution, contentHashes2) {
   const reasons = /* @__PURE__ */ new Map();
   const unknown = /* @__PURE__ */ new Set();
   let reports = 0;
-  const add = (report) => {
-    reports++;
-    const i = indexOf(report.deviceId);
-    if (i === -1) {
-      unknown.add(report.deviceId);
-      return;
-    }
-    const at = report.reportedAt === void 0 ? Number.NEGATIVE_INFINITY : Date.parse(report.reportedAt);
+  const take2 = (i, at, contentHash, failure) => {
     if (at < reportedAt[i]) return;
     reportedAt[i] = at;
     const winner = winners[i];
     if (winner === null) return;
     const current = contentHashes2.get(winner);
     if (state[i] === FAILURE || state[i] === OTHER_CONTENT) reasons.delete(i);
-    if (report.contentHash === void 0 || report.contentHash !== current) {
+    if (contentHash === void 0 || contentHash !== current) {
       state[i] = OTHER_CONTENT;
       reasons.set(
         i,
-        report.contentHash === void 0 ? "reported older content (not what this repository renders now)" : `reported ${shortHash(report.contentHash)} (older content)`
+        contentHash === void 0 ? "reported older content (not what this repository renders now)" : `reported ${shortHash(contentHash)} (older content)`
       );
       return;
     }
-    const failure = failureOf(report);
-    state[i] = failure === void 0 ? SUCCESS : FAILURE;
-    if (failure !== void 0) reasons.set(i, failure);
+    const reason = failure();
+    state[i] = reason === void 0 ? SUCCESS : FAILURE;
+    if (reason !== void 0) reasons.set(i, reason);
+  };
+  const add = (report) => {
+    reports++;
+    const i = indexOf(report.deviceId);
+    if (i === -1) unknown.add(report.deviceId);
+    else take2(i, reportTime(report), report.contentHash, () => failureOf(report));
+  };
+  const addCompact = (compact) => {
+    const { deviceIds: deviceIds2, at, contentHash, contentHashes: hashes2, failure, failures } = compact;
+    reports += deviceIds2.length;
+    for (let row = 0; row < deviceIds2.length; row++) {
+      const i = indexOf(deviceIds2[row]);
+      if (i === -1) unknown.add(deviceIds2[row]);
+      else take2(i, at[row], contentHash[row] === -1 ? void 0 : hashes2[contentHash[row]], () => failure[row] === -1 ? void 0 : failures[failure[row]]);
+    }
   };
   const finish2 = () => {
     const success = /* @__PURE__ */ new Map();
@@ -69899,7 +70028,7 @@ function statusFolder(resolution, contentHashes2) {
       }
     };
   };
-  return { add, finish: finish2 };
+  return { add, addCompact, finish: finish2 };
 }
 function failingDeployments(deployments, percent) {
   return deployments.filter((d3) => d3.applied > 0 && d3.reportingFailure * 100 / d3.applied > percent);
@@ -70057,6 +70186,8 @@ async function* single(items) {
 }
 var MAX_REPORT_DIAGNOSTICS = 1e3;
 async function status(source, reports, options = {}) {
+  const early = typeof reports === "function" ? void 0 : reports.compact?.(MAX_REPORT_DIAGNOSTICS);
+  early?.catch(() => void 0);
   const loaded = await loadRepository(source, options);
   const { analysis } = loaded;
   const reportSource = typeof reports === "function" ? reports(desiredContentLookup(analysis)) : reports;
@@ -70064,10 +70195,17 @@ async function status(source, reports, options = {}) {
   const diagnostics = [];
   append(diagnostics, loaded.diagnostics);
   let bad = 0;
-  for await (const batch of reportSource.batches?.() ?? single(reportSource.reports())) {
-    for (const item of batch) {
-      if ("report" in item) folder.add(item.report);
-      else if (++bad <= MAX_REPORT_DIAGNOSTICS) diagnostics.push(item.diagnostic);
+  if (early) {
+    const read = await early;
+    folder.addCompact(read.reports);
+    append(diagnostics, read.diagnostics);
+    bad = read.bad;
+  } else {
+    for await (const batch of reportSource.batches?.() ?? single(reportSource.reports())) {
+      for (const item of batch) {
+        if ("report" in item) folder.add(item.report);
+        else if (++bad <= MAX_REPORT_DIAGNOSTICS) diagnostics.push(item.diagnostic);
+      }
     }
   }
   if (bad > MAX_REPORT_DIAGNOSTICS) {
@@ -70160,9 +70298,9 @@ var COMMANDS2 = {
 var MAX_ANNOTATIONS = 1e3;
 function annotate(diagnostics, workingDirectory, root) {
   for (const d3 of diagnostics.slice(0, MAX_ANNOTATIONS)) {
-    const full2 = path11.resolve(workingDirectory, d3.file);
-    const inCheckout = !path11.isAbsolute(d3.file) && existsSync6(full2);
-    const file = path11.relative(root, full2).split(path11.sep).join("/");
+    const full2 = path12.resolve(workingDirectory, d3.file);
+    const inCheckout = !path12.isAbsolute(d3.file) && existsSync6(full2);
+    const file = path12.relative(root, full2).split(path12.sep).join("/");
     const properties = inCheckout ? { title: `edgeops ${d3.code}`, file, startLine: d3.line, startColumn: d3.column } : { title: `edgeops ${d3.code}` };
     const message = inCheckout ? d3.message : `${d3.file}: ${d3.message}`;
     if (d3.severity === "error") error(message, properties);

@@ -5,6 +5,8 @@
  *   dist/index.js              src/action/index.ts, with every dependency
  *   dist/deployment-worker.js  the deployment worker, started by
  *                              `new URL('./deployment-worker.js', import.meta.url)`
+ *   dist/fleet-parallel-worker.js, dist/folder-worker.js  the fleet-scanning and
+ *                              report-reading workers (used when present)
  * ESM for Node 20 (the runner's node24 runs it too). CommonJS dependencies call
  * `require`, which ESM lacks: the banner makes one. The output is a function of
  * the sources and the locked esbuild version only (no timestamps, no absolute paths).
@@ -20,8 +22,12 @@ import { build } from 'esbuild';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Second entry of every bundle: the worker must sit beside the main file. */
-export const WORKER_ENTRY = { 'deployment-worker': path.join(root, 'src/io/deployment-worker.ts') };
+/** More entries of every bundle: each worker must sit beside the main file. */
+export const WORKER_ENTRY = {
+  'deployment-worker': path.join(root, 'src/io/deployment-worker.ts'),
+  'fleet-parallel-worker': path.join(root, 'src/io/fleet-parallel-worker.ts'),
+  'folder-worker': path.join(root, 'src/io/reports/folder-worker.ts'),
+};
 
 const BANNER = [
   '// Bundled by scripts/bundle.mjs from the edgeops sources: do not edit.',
@@ -31,7 +37,7 @@ const BANNER = [
 
 /**
  * Bundles `entryPoints` (output name -> source file) into `outdir`, one `<name>.js`
- * each, plus the deployment worker.
+ * each, plus the workers.
  * @param {{ entryPoints: Record<string, string>, outdir: string }} options
  */
 export async function bundle({ entryPoints, outdir }) {

@@ -95,7 +95,8 @@ describe('edgeops app configuration', () => {
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let pong = '';
-    for (let i = 0; i < 100 && pong === ''; i++) {
+    // Up to 20 s: a loaded CI machine starts probot slowly.
+    for (const until = Date.now() + 20_000; Date.now() < until && pong === '';) {
       pong = await fetch(`http://127.0.0.1:${port}/ping`).then(
         (r) => r.text(),
         () => new Promise<string>((resolve) => setTimeout(() => resolve(''), 100)),

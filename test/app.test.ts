@@ -345,6 +345,24 @@ describe('the App on a pull request', () => {
     expect(gh.checkRuns[1].output!.summary).toContain('authentication refused');
   });
 
+  it('/edgeops explain that cannot read the pull request replies with the reason and an error id, never silence', async () => {
+    const { head, base } = pr.publish(1, 'canary-ring-1');
+    gh.pulls.set(1, pullOf(pr, head, base));
+    pr.server.failNext(500, 1);
+    await receive('issue_comment', payload('issue_comment.created.json', { COMMENT_BODY: '/edgeops explain eastprod3', CLONE_URL: pr.cloneUrl }));
+    expect(gh.comments).toHaveLength(1);
+    const reply = gh.comments[0].body;
+    expect(reply).toContain('### edgeops explain `eastprod3`');
+    expect(reply).toContain('could not explain this device: an internal error');
+    const errorId = /Error id: `([0-9a-f-]{36})`/.exec(reply)![1];
+    expect(logs.find((l) => l.errorId === errorId)).toBeDefined();
+    expect(reply).not.toMatch(/\bat .*\.(js|ts):\d+/);
+
+    // The next comment is answered as usual.
+    await receive('issue_comment', payload('issue_comment.created.json', { COMMENT_BODY: '/edgeops explain eastprod3', CLONE_URL: pr.cloneUrl }));
+    expect(gh.comments[1].body).toMatch(/#### At base[\s\S]*#### At head/);
+  });
+
   it('one event at a time per pull request: the older head completes its own check run, only the newest head comments', async () => {
     const older = pr.publish(1, 'canary-ring-1');
     push(pr, 'canary-ring-1', { 'deployments/telemetry-canary.yaml': HEAD['deployments/telemetry-canary.yaml'].replace('[0, 1]', '[0, 1, 2]') });

@@ -1,6 +1,6 @@
 /** `apply --sink iothub` against the loopback IoT Hub emulator (it verifies every SAS signature and records every call). */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
+import fs, { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devicePath } from '../src/core/manifest/layout.js';
@@ -162,6 +162,8 @@ describe('apply --sink iothub', () => {
     repo.commit(files('app:2', n));
     const ids = devicesWith(n, () => ({})).map((d) => d.deviceId);
     const emulator = await hub(ids, 1);
+    const gitdir = path.join(repo.dir, '.edgeops/rendered');
+    const deliveredRef = path.join(gitdir, 'refs/heads', deliveredBranch(emulator.hostName));
     const run = (killAfter?: number) =>
       new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
         const child = spawn(process.execPath, [path.join(root, 'bin/edgeops.js'), 'apply', '--sink', 'iothub', '--repo', repo.dir], {
@@ -170,9 +172,16 @@ describe('apply --sink iothub', () => {
         let out = '';
         child.stdout.on('data', (d) => (out += d));
         child.stderr.on('data', (d) => (out += d));
+        // After `killAfter` calls the hub stops answering, so the run cannot finish however slow this machine is;
+        // it is killed once a batch is on record.
+        let stalled = false;
         const poll = killAfter
           ? setInterval(() => {
-              if (applyCalls(emulator).length >= killAfter) child.kill('SIGKILL');
+              if (!stalled && applyCalls(emulator).length >= killAfter) {
+                emulator.inject({ fault: 'slow', kind: 'apply', times: Infinity });
+                stalled = true;
+              }
+              if (stalled && existsSync(deliveredRef)) child.kill('SIGKILL');
             }, 2)
           : undefined;
         child.on('exit', (code, signal) => {
@@ -182,9 +191,9 @@ describe('apply --sink iothub', () => {
       });
     const killed = await run(1800);
     expect(killed.signal).toBe('SIGKILL');
+    emulator.clearFaults();
     const sentBefore = new Set(applyCalls(emulator).map((c) => c.deviceId));
     expect(sentBefore.size).toBeLessThan(n);
-    const gitdir = path.join(repo.dir, '.edgeops/rendered');
     const committed = treeOf(gitdir, deliveredBranch(emulator.hostName)).size;
     expect(committed).toBeGreaterThan(0);
 

@@ -107,7 +107,7 @@ export function createEdgeopsApp(options: EdgeopsAppOptions): ApplicationFunctio
       const { owner, repo } = context.repo();
       const info = await fetchInfo(context.octokit, owner, repo, issue.number);
       if (command.kind === 'plan') await handlers.plan(context.octokit, context.log, info);
-      else await handlers.explain(context.octokit, info, command.deviceId);
+      else await handlers.explain(context.octokit, context.log, info, command.deviceId);
     });
   };
 }

@@ -11,7 +11,7 @@ import { upsertStickyComment, writtenByApp, type CommentsClient } from '../io/gi
 import type { ParseCache } from '../usecases/load.js';
 import type { PlanResult } from '../usecases/plan.js';
 import { explainPullRequest, introducedDiagnostics, planPullRequest, relabelPlan, worthCommenting } from '../usecases/pull-request.js';
-import { explainReplyMarkdown } from '../render/app/explain.js';
+import { explainFailedMarkdown, explainReplyMarkdown } from '../render/app/explain.js';
 import { annotationBatches, checkRunOutput, conclusionOf, IN_PROGRESS_OUTPUT, internalErrorOutput, type CheckRunOutput } from '../render/app/check-run.js';
 import { planMarkdown } from '../render/plan/markdown.js';
 
@@ -74,6 +74,9 @@ const refusedAuth = (e: unknown): boolean => {
   const x = e as { code?: string; data?: { statusCode?: number } };
   return x?.code === 'UserCanceledError' || (x?.code === 'HttpError' && (x.data?.statusCode === 401 || x.data?.statusCode === 403));
 };
+
+/** What a reader may be told about a failure (the details stay in the log). */
+const failureReason = (e: unknown): string => (refusedAuth(e) ? 'the repository could not be read (authentication refused)' : 'an internal error');
 
 const short = (sha: string): string => sha.slice(0, 7);
 
@@ -166,8 +169,7 @@ export function pullRequests(deps: PullRequestDeps) {
           { err: e, errorId, pullRequest: keyOf(pr), headSha: pr.headSha },
           `edgeops could not plan ${pr.owner}/${pr.repo}#${pr.number} (error id ${errorId})`,
         );
-        const reason = refusedAuth(e) ? 'the repository could not be read (authentication refused)' : 'an internal error';
-        await updateCheck(octokit, pr, checkId, { status: 'completed', conclusion: 'failure', output: internalErrorOutput(errorId, reason) });
+        await updateCheck(octokit, pr, checkId, { status: 'completed', conclusion: 'failure', output: internalErrorOutput(errorId, failureReason(e)) });
         return;
       }
       // The comment only ever shows the newest head: another replica may have moved on.
@@ -186,19 +188,29 @@ export function pullRequests(deps: PullRequestDeps) {
     });
   }
 
-  /** `/edgeops explain <device>`: a reply with the device at base and at head. */
-  async function explain(octokit: ProbotOctokit, pr: PullRequestInfo, deviceId: string): Promise<void> {
+  /** `/edgeops explain <device>`: a reply with the device at base and at head (or why there is none: never silence). */
+  async function explain(octokit: ProbotOctokit, log: Logger, pr: PullRequestInfo, deviceId: string): Promise<void> {
     return serial(pr, async () => {
-      const fetched = await fetchCommits(octokit, pr);
-      const e = await explainPullRequest(fetched.repo, fetched.base, fetched.head, deviceId, deps.cache);
-      const body = explainReplyMarkdown({
-        deviceId,
-        base: e.base.explanation,
-        head: e.head.explanation,
-        baseLabel: `\`${short(fetched.base)}\``,
-        headLabel: `\`${short(fetched.head)}\`${fetched.merge ? ' merged' : ''}`,
-        closest: e.closest,
-      });
+      let body: string;
+      try {
+        const fetched = await fetchCommits(octokit, pr);
+        const e = await explainPullRequest(fetched.repo, fetched.base, fetched.head, deviceId, deps.cache);
+        body = explainReplyMarkdown({
+          deviceId,
+          base: e.base.explanation,
+          head: e.head.explanation,
+          baseLabel: `\`${short(fetched.base)}\``,
+          headLabel: `\`${short(fetched.head)}\`${fetched.merge ? ' merged' : ''}`,
+          closest: e.closest,
+        });
+      } catch (e) {
+        const errorId = randomUUID();
+        log.error(
+          { err: e, errorId, pullRequest: keyOf(pr), headSha: pr.headSha },
+          `edgeops could not explain a device in ${pr.owner}/${pr.repo}#${pr.number} (error id ${errorId})`,
+        );
+        body = explainFailedMarkdown(deviceId, errorId, failureReason(e));
+      }
       await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: pr.owner, repo: pr.repo, issue_number: pr.number, body });
     });
   }

@@ -55,6 +55,10 @@ export async function status(
   reports: ReportSource | ((contentHashOf: DesiredContentLookup) => ReportSource),
   options: LoadOptions = {},
 ): Promise<StatusOutcome> {
+  // A folder's reports are read on another thread while the repository loads.
+  const early = typeof reports === 'function' ? undefined : reports.compact?.(MAX_REPORT_DIAGNOSTICS);
+  // Not awaited until the repository is read: a failure then must not be an unhandled rejection meanwhile.
+  early?.catch(() => undefined);
   const loaded = await loadRepository(source, options);
   const { analysis } = loaded;
   // The IoT Hub source needs to know what edgeops delivered: it is made once the repository is read.
@@ -63,10 +67,17 @@ export async function status(
   const diagnostics: PlacedDiagnostic[] = [];
   append(diagnostics, loaded.diagnostics);
   let bad = 0;
-  for await (const batch of reportSource.batches?.() ?? single(reportSource.reports())) {
-    for (const item of batch) {
-      if ('report' in item) folder.add(item.report);
-      else if (++bad <= MAX_REPORT_DIAGNOSTICS) diagnostics.push(item.diagnostic);
+  if (early) {
+    const read = await early;
+    folder.addCompact(read.reports);
+    append(diagnostics, read.diagnostics);
+    bad = read.bad;
+  } else {
+    for await (const batch of reportSource.batches?.() ?? single(reportSource.reports())) {
+      for (const item of batch) {
+        if ('report' in item) folder.add(item.report);
+        else if (++bad <= MAX_REPORT_DIAGNOSTICS) diagnostics.push(item.diagnostic);
+      }
     }
   }
   if (bad > MAX_REPORT_DIAGNOSTICS) {

@@ -103,6 +103,8 @@ export interface IotHubEmulator {
   /** Plays the agent: reports on the device's current desired `$edgeAgent` content. */
   report(deviceId: string, report?: AgentReport): void;
   inject(rule: FaultRule): void;
+  /** Forgets every injected rule not yet used up. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -339,6 +341,9 @@ export async function startIotHubEmulator(options: IotHubEmulatorOptions = {}): 
     },
     inject(rule) {
       rules.push({ rule, left: rule.times ?? 1 });
+    },
+    clearFaults() {
+      rules.length = 0;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@
 import { warning, type Diagnostic } from '../diagnostics.js';
 import type { Resolution } from '../resolve/resolution.js';
 import { andMore } from '../text.js';
+import type { CompactReports } from './compact.js';
 import type { DeviceReport, ModuleReport } from './report.js';
 
 export type DeviceState = 'success' | 'failure' | 'pending' | 'unmanaged';
@@ -62,6 +63,9 @@ export const MAX_UNKNOWN_LISTED = 1000;
 const FAILED_RUNTIME = new Set(['failed', 'backoff']);
 
 const shortHash = (hash: string): string => (hash.length > 19 ? `${hash.slice(0, 19)}…` : hash);
+
+/** The time a report counts at (`-Infinity` when it has none): the latest counts. */
+export const reportTime = (report: DeviceReport): number => (report.reportedAt === undefined ? Number.NEGATIVE_INFINITY : Date.parse(report.reportedAt));
 
 /** Why a report about the current content is a failure, or `undefined` when it is a success. */
 export function failureOf(report: DeviceReport): string | undefined {
@@ -131,33 +135,43 @@ export function statusFolder(resolution: Resolution, contentHashes: ReadonlyMap<
   const unknown = new Set<string>();
   let reports = 0;
 
-  const add = (report: DeviceReport): void => {
-    reports++;
-    const i = indexOf(report.deviceId);
-    if (i === -1) {
-      unknown.add(report.deviceId);
-      return;
-    }
-    const at = report.reportedAt === undefined ? Number.NEGATIVE_INFINITY : Date.parse(report.reportedAt);
+  /** The report about device `i` at `at`: `contentHash` and `failure` as the report says them. */
+  const take = (i: number, at: number, contentHash: string | undefined, failure: () => string | undefined): void => {
     if (at < reportedAt[i]) return;
     reportedAt[i] = at;
     const winner = winners[i];
     if (winner === null) return;
     const current = contentHashes.get(winner);
     if (state[i] === FAILURE || state[i] === OTHER_CONTENT) reasons.delete(i);
-    if (report.contentHash === undefined || report.contentHash !== current) {
+    if (contentHash === undefined || contentHash !== current) {
       state[i] = OTHER_CONTENT;
       reasons.set(
         i,
-        report.contentHash === undefined
-          ? 'reported older content (not what this repository renders now)'
-          : `reported ${shortHash(report.contentHash)} (older content)`,
+        contentHash === undefined ? 'reported older content (not what this repository renders now)' : `reported ${shortHash(contentHash)} (older content)`,
       );
       return;
     }
-    const failure = failureOf(report);
-    state[i] = failure === undefined ? SUCCESS : FAILURE;
-    if (failure !== undefined) reasons.set(i, failure);
+    const reason = failure();
+    state[i] = reason === undefined ? SUCCESS : FAILURE;
+    if (reason !== undefined) reasons.set(i, reason);
+  };
+
+  const add = (report: DeviceReport): void => {
+    reports++;
+    const i = indexOf(report.deviceId);
+    if (i === -1) unknown.add(report.deviceId);
+    else take(i, reportTime(report), report.contentHash, () => failureOf(report));
+  };
+
+  /** Reports in compact form (compact.ts), in reading order: the same outcome as adding each of them. */
+  const addCompact = (compact: CompactReports): void => {
+    const { deviceIds, at, contentHash, contentHashes: hashes, failure, failures } = compact;
+    reports += deviceIds.length;
+    for (let row = 0; row < deviceIds.length; row++) {
+      const i = indexOf(deviceIds[row]);
+      if (i === -1) unknown.add(deviceIds[row]);
+      else take(i, at[row], contentHash[row] === -1 ? undefined : hashes[contentHash[row]], () => (failure[row] === -1 ? undefined : failures[failure[row]]));
+    }
   };
 
   const finish = (): StatusResult => {
@@ -222,7 +236,7 @@ export function statusFolder(resolution: Resolution, contentHashes: ReadonlyMap<
       },
     };
   };
-  return { add, finish };
+  return { add, addCompact, finish };
 }
 
 /** Status from reports already in memory (tests, small fleets). */

@@ -25,6 +25,7 @@ import {
 } from './rendered-tree.js';
 import { changeCount, NO_CHANGES, SinkError, type ApplySource, type Desired, type Sink, type SinkResult } from './sink.js';
 import { newerSourceRendered } from './source-history.js';
+import { moveBranch } from './ref-lock.js';
 
 export const RENDERED_BRANCH = 'edgeops/rendered';
 /** The folder edgeops keeps inside an operator's working copy, ignored by it. */
@@ -103,11 +104,7 @@ export function openRenderedRepository(options: RenderedRepositoryOptions): Rend
         await ensureIgnored(options.ignoredFolder, dir);
         await git.init({ fs: repo.fs, dir, gitdir, bare: true, defaultBranch: RENDERED_BRANCH });
       },
-      async publish(branch, from, to) {
-        if ((await branchTip(repo, branch)) !== from) return false;
-        await setBranch(repo, branch, to);
-        return true;
-      },
+      publish: (branch, from, to) => moveBranch(repo, branch, from, to),
     };
   }
 

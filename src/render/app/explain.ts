@@ -57,3 +57,16 @@ export function explainReplyMarkdown(r: ExplainReply, max = 65_000): string {
   }
   return text.length <= max ? text : `${text.slice(0, max - 40)}\n\n…(cut at ${max} characters)\n`;
 }
+
+/** The reply when the pull request could not be read: the reason a reader may see, and the id of the log entry. */
+export function explainFailedMarkdown(deviceId: string, errorId: string, reason: string): string {
+  return (
+    [
+      `### edgeops explain ${code(deviceId)}`,
+      '',
+      `edgeops could not explain this device: ${reason}.`,
+      '',
+      `Error id: \`${errorId}\` (the App's log has the details under this id). Comment ${code(`/edgeops explain ${deviceId}`)} again to retry.`,
+    ].join('\n') + '\n'
+  );
+}
