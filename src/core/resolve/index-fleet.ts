@@ -14,8 +14,8 @@ export interface PathIndex {
   /** Devices that have the path at all (any type, objects included). */
   readonly defined: Bitset;
   readonly types: { readonly string: Bitset; readonly number: Bitset; readonly boolean: Bitset };
-  /** Device indexes per value, ascending (a Map keeps 'prod', 0 and false apart; 9 and 9.0 are one). */
-  readonly postings: ReadonlyMap<Primitive, Int32Array>;
+  /** Device indexes per value (a Map keeps 'prod', 0 and false apart; 9 and 9.0 are one). */
+  readonly postings: ReadonlyMap<Primitive, readonly number[]>;
   /** Distinct values per type, for ordering comparisons. */
   readonly strings: readonly string[];
   readonly numbers: readonly number[];
@@ -60,19 +60,12 @@ export class FleetIndex {
     const missing = [...new Map(paths.map((p) => [p.join('.'), p])).entries()].filter(([key]) => !this.paths.has(key));
     if (missing.length === 0) return;
     const n = this.size;
-    // First pass: per path, each device's value as a small id (in first-seen order) and how many
-    // devices have each; then each value's postings are filled at their exact size. No list grows.
     const builders = missing.map(([key, path]) => ({
       key,
       path,
       defined: empty(n),
       types: { string: empty(n), number: empty(n), boolean: empty(n) },
-      ids: new Int32Array(n).fill(-1),
-      idOf: new Map<Primitive, number>(),
-      values: [] as Primitive[],
-      counts: [] as number[],
-      last: undefined as Primitive | undefined,
-      lastId: -1,
+      postings: new Map<Primitive, number[]>(),
       strings: [] as string[],
       numbers: [] as number[],
     }));
@@ -84,39 +77,19 @@ export class FleetIndex {
         const v = direct ? walk(tags, builder.path) : lookupTag(tags, builder.path);
         if (v === undefined) continue;
         set(builder.defined, i);
-        if (typeof v === 'object') continue;
-        let id: number;
-        // Neighbours often share a value: then no lookup.
-        if (v === builder.last) id = builder.lastId;
+        const type = typeof v;
+        if (type === 'object') continue;
+        set(builder.types[type as 'string' | 'number' | 'boolean'], i);
+        const list = builder.postings.get(v as Primitive);
+        if (list) list.push(i);
         else {
-          id = builder.idOf.get(v) ?? -1;
-          if (id < 0) {
-            id = builder.values.push(v) - 1;
-            builder.idOf.set(v, id);
-            builder.counts.push(0);
-            if (typeof v === 'string') builder.strings.push(v);
-            else if (typeof v === 'number') builder.numbers.push(v);
-          }
-          builder.last = v;
-          builder.lastId = id;
+          builder.postings.set(v as Primitive, [i]);
+          if (type === 'string') builder.strings.push(v as string);
+          else if (type === 'number') builder.numbers.push(v as number);
         }
-        set(builder.types[typeof v as 'string' | 'number' | 'boolean'], i);
-        builder.counts[id]++;
-        builder.ids[i] = id;
       }
     }
-    for (const { key, path, defined, types, ids, values, counts, strings, numbers } of builders) {
-      const lists = counts.map((c) => new Int32Array(c));
-      const filled = new Int32Array(lists.length);
-      for (let i = 0; i < n; i++) {
-        const id = ids[i];
-        if (id >= 0) lists[id][filled[id]++] = i;
-      }
-      const postings = new Map<Primitive, Int32Array>();
-      for (let id = 0; id < values.length; id++) postings.set(values[id], lists[id]);
-      const index = { path, defined, types, postings, strings, numbers };
-      this.paths.set(key, index);
-    }
+    for (const { key, ...index } of builders) this.paths.set(key, index);
   }
 
   /** The device with this id, by binary search over the sorted ids; `undefined` if none. */
@@ -131,7 +104,7 @@ export class FleetIndex {
     return this.paths.get(key)!;
   }
 
-  postingBitset(postings: ArrayLike<number> | undefined): Bitset {
+  postingBitset(postings: readonly number[] | undefined): Bitset {
     return postings ? fromIndexes(this.size, postings) : empty(this.size);
   }
 }
