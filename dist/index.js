@@ -56951,12 +56951,7 @@ var FleetIndex = class {
       path: path13,
       defined: empty(n),
       types: { string: empty(n), number: empty(n), boolean: empty(n) },
-      ids: new Int32Array(n).fill(-1),
-      idOf: /* @__PURE__ */ new Map(),
-      values: [],
-      counts: [],
-      last: void 0,
-      lastId: -1,
+      postings: /* @__PURE__ */ new Map(),
       strings: [],
       numbers: []
     }));
@@ -56968,38 +56963,19 @@ var FleetIndex = class {
         const v = direct ? walk(tags, builder.path) : lookupTag(tags, builder.path);
         if (v === void 0) continue;
         set(builder.defined, i);
-        if (typeof v === "object") continue;
-        let id;
-        if (v === builder.last) id = builder.lastId;
+        const type = typeof v;
+        if (type === "object") continue;
+        set(builder.types[type], i);
+        const list2 = builder.postings.get(v);
+        if (list2) list2.push(i);
         else {
-          id = builder.idOf.get(v) ?? -1;
-          if (id < 0) {
-            id = builder.values.push(v) - 1;
-            builder.idOf.set(v, id);
-            builder.counts.push(0);
-            if (typeof v === "string") builder.strings.push(v);
-            else if (typeof v === "number") builder.numbers.push(v);
-          }
-          builder.last = v;
-          builder.lastId = id;
+          builder.postings.set(v, [i]);
+          if (type === "string") builder.strings.push(v);
+          else if (type === "number") builder.numbers.push(v);
         }
-        set(builder.types[typeof v], i);
-        builder.counts[id]++;
-        builder.ids[i] = id;
       }
     }
-    for (const { key, path: path13, defined, types, ids, values: values2, counts, strings, numbers } of builders) {
-      const lists = counts.map((c) => new Int32Array(c));
-      const filled = new Int32Array(lists.length);
-      for (let i = 0; i < n; i++) {
-        const id = ids[i];
-        if (id >= 0) lists[id][filled[id]++] = i;
-      }
-      const postings = /* @__PURE__ */ new Map();
-      for (let id = 0; id < values2.length; id++) postings.set(values2[id], lists[id]);
-      const index2 = { path: path13, defined, types, postings, strings, numbers };
-      this.paths.set(key, index2);
-    }
+    for (const { key, ...index2 } of builders) this.paths.set(key, index2);
   }
   /** The device with this id, by binary search over the sorted ids; `undefined` if none. */
   device(deviceId) {
