@@ -3,13 +3,15 @@
  * measures each size as an operator runs it first (whole `edgeops` processes, see
  * whole.ts) and then phase by phase in one process (measure.ts); prints two tables
  * (or JSON with --json).
- *   npm run bench -- [--sizes 200000x300,1000000x1000] [--runs 3] [--json]
+ * Then the anchors (anchors.ts): `validate` beside `node` + JSON.parse of the fleet as
+ * JSON, `resolve --format json` beside SQLite doing the same resolution.
+ *   npm run bench -- [--sizes 200000x300,1000000x1000] [--runs 3] [--anchors 200000|none] [--json]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generate, writeRepository } from '../test/support/fleet-generator.js';
+import { measureAnchorsApart, printAnchors, type AnchorResult } from './anchors.js';
+import { generatedRepository } from './fleets.js';
 import { measureWhole, type WholeRow } from './whole.js';
 
 const { values } = parseArgs({
@@ -23,6 +25,9 @@ const { values } = parseArgs({
     'git-up-to': { type: 'string', default: '200000' },
     // The GitHub App, webhook to completed check run (bench/app.ts); '' to skip.
     'app-sizes': { type: 'string', default: '100000' },
+    // Anchors: the JSON.parse one for every size, the SQLite one for fleets up to this
+    // many devices; 'none' skips both.
+    anchors: { type: 'string', default: '200000' },
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
@@ -30,17 +35,15 @@ const root = path.resolve(import.meta.dirname, '..');
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 const results = [];
 const whole: { size: string; rows: WholeRow[] }[] = [];
+const anchors: AnchorResult[] = [];
 for (const size of values.sizes.split(',')) {
-  const [devices, deployments] = size.split('x').map(Number);
-  const dir = path.join(root, 'bench/out', `${devices}x${deployments}`);
-  const metaFile = path.join(dir, 'meta.json');
-  if (!existsSync(metaFile)) {
-    const fleet = generate(devices, deployments);
-    writeRepository(dir, fleet);
-    writeFileSync(metaFile, JSON.stringify({ devices, deployments, fleetBytes: fleet.fleetBytes }));
-  }
+  const { dir, devices } = generatedRepository(size);
   if (!values.json) process.stderr.write(`whole processes ${size}\n`);
   whole.push({ size, rows: measureWhole(dir, Number(values.runs), { plan: devices <= Number(values['git-up-to']) }) });
+  if (values.anchors !== 'none') {
+    if (!values.json) process.stderr.write(`anchors ${size}\n`);
+    anchors.push(measureAnchorsApart(size, Number(values.runs), Number(values.anchors)));
+  }
   const measured = JSON.parse(
     execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', '--import', 'tsx', path.join(root, 'bench/measure.ts'), dir, values.runs], {
       encoding: 'utf8',
@@ -57,7 +60,7 @@ const printTable = (header: string[], rows: string[][]) => {
   for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
 };
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ whole, phases: results }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ whole, anchors, phases: results }, null, 2)}\n`);
 } else {
   process.stdout.write(`Whole process (node bin/edgeops.js …, medians of ${values.runs} paired rounds; CPU = user + system, all threads)\n`);
   const rows = whole.flatMap(({ size, rows: rs }) => {
@@ -73,6 +76,10 @@ if (values.json) {
     ]);
   });
   printTable(['size  command', 'wall ms', 'CPU ms', 'peak RSS MB', ''], rows);
+  if (anchors.length) {
+    process.stdout.write('\n');
+    printAnchors(anchors, Number(values.runs), (s) => process.stdout.write(s));
+  }
   process.stdout.write('\nPhases in one process (built JavaScript, medians)\n');
 }
 if (!values.json) {

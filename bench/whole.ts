@@ -5,7 +5,7 @@
  * command under the same machine conditions); the figures are medians.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -20,19 +20,38 @@ export interface Run {
   readonly cpuMs: number | null;
 }
 
-/** One spawned run: wall clock, and peak RSS from GNU time. */
+/** One spawned run of edgeops (or another node `program`): wall clock, and peak RSS from GNU time. */
 export function spawnRun(args: readonly string[], cwd: string, program = bin): Run {
+  return spawnTimed(process.execPath, [program, ...args], cwd, { ok: [0, 1] });
+}
+
+export interface SpawnOptions {
+  /** A file for the process's standard input (default: none). */
+  readonly stdin?: string;
+  /** A file for its standard output (default: discarded). */
+  readonly stdout?: string;
+  /** Exit codes that are not failures (default: 0). */
+  readonly ok?: readonly number[];
+}
+
+/** One spawned run of any program, timed as `spawnRun` does (under GNU time when there is one). */
+export function spawnTimed(command: string, args: readonly string[], cwd: string, options: SpawnOptions = {}): Run {
   const useTime = existsSync(TIME);
-  const [cmd, argv] = useTime ? [TIME, ['-f', '%M %U %S', process.execPath, program, ...args]] : [process.execPath, [program, ...args]];
+  const [cmd, argv] = useTime ? [TIME, ['-f', '%M %U %S', command, ...args]] : [command, [...args]];
+  const stdin = options.stdin === undefined ? 'ignore' : openSync(options.stdin, 'r');
+  const stdout = options.stdout === undefined ? 'ignore' : openSync(options.stdout, 'w');
   const t = performance.now();
-  const r = spawnSync(cmd, argv, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, argv, { cwd, stdio: [stdin, stdout, 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = performance.now() - t;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`edgeops ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  for (const fd of [stdin, stdout]) if (typeof fd === 'number') closeSync(fd);
+  if (r.status === null || !(options.ok ?? [0]).includes(r.status)) {
+    throw new Error(`${path.basename(command)} ${args.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
+  }
   const [kb, user, system] = useTime ? (r.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number) : [NaN, NaN, NaN];
   return { ms, rssMB: Number.isFinite(kb) ? kb / 1024 : null, cpuMs: Number.isFinite(user + system) ? (user + system) * 1000 : null };
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * A git repository beside a generated one (`DIR-git`): base commit, then a head

@@ -16080,6 +16080,7 @@ var Positions = class {
   }
 };
 var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
+var POSITION_HINTS = /* @__PURE__ */ Symbol("position hints");
 function readYaml(file, bytes, limits2 = DEFAULT_LIMITS, fast) {
   let text = "";
   let doc;
@@ -16218,7 +16219,8 @@ function deepestOffset(text, maxDepth) {
   return 0;
 }
 function fastFile(file, bytes, limits2, value) {
-  return reparsedFile(file, bytes, limits2, value, false, []);
+  const hints = typeof value === "object" && value !== null ? value[POSITION_HINTS] : void 0;
+  return reparsedFile(file, bytes, limits2, value, false, [], hints);
 }
 function reparsedFile(file, bytes, limits2, value, empty, diagnostics, hints) {
   let slow;
@@ -16230,6 +16232,7 @@ function reparsedFile(file, bytes, limits2, value, empty, diagnostics, hints) {
     value,
     empty,
     diagnostics,
+    hints: () => hints,
     place: (d) => {
       const path = d.location?.path ?? [];
       const entry = d.location ? placeInEntry(d, decoded, value) : void 0;
@@ -16440,9 +16443,493 @@ function scalarOffset(text, from, to, value, index) {
   return found >= 0 && found < to ? found : src;
 }
 
+// src/io/yaml-scalars.ts
+var CR = 13;
+var SPACE = 32;
+var DQUOTE = 34;
+var HASH = 35;
+var PERCENT = 37;
+var QUOTE = 39;
+var PLUS = 43;
+var COMMA = 44;
+var DASH = 45;
+var DOT = 46;
+var DIGIT_0 = 48;
+var DIGIT_9 = 57;
+var COLON = 58;
+var LBRACKET = 91;
+var BACKSLASH = 92;
+var RBRACKET = 93;
+var LBRACE = 123;
+var RBRACE = 125;
+var INT_DEC = /^[-+]?[0-9]+$/;
+var INT_OCT = /^0o[0-7]+$/;
+var INT_HEX = /^0x[0-9a-fA-F]+$/;
+var FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var INF = /^[-+]?\.(?:inf|Inf|INF)$/;
+var NAN = /^\.(?:nan|NaN|NAN)$/;
+function resolvePlain(s) {
+  const c = s.charCodeAt(0);
+  if (c >= DIGIT_0 && c <= DIGIT_9 || c === PLUS || c === DASH || c === DOT) {
+    if (INT_DEC.test(s)) return Number(s);
+    if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
+    if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
+    if (FLOAT.test(s)) return Number(s);
+    if (INF.test(s)) return s[0] === "-" ? -Infinity : Infinity;
+    if (NAN.test(s)) return NaN;
+    return s;
+  }
+  switch (s) {
+    case "~":
+    case "null":
+    case "Null":
+    case "NULL":
+      return null;
+    case "true":
+    case "True":
+    case "TRUE":
+      return true;
+    case "false":
+    case "False":
+    case "FALSE":
+      return false;
+  }
+  return s;
+}
+var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
+var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
+function singleQuoted(text, start2, lineEnd) {
+  for (let from = start2 + 1; ; ) {
+    const q = text.indexOf("'", from);
+    if (q < 0 || q >= lineEnd) return void 0;
+    if (text.charCodeAt(q + 1) === QUOTE) {
+      from = q + 2;
+      continue;
+    }
+    const inner = text.slice(start2 + 1, q);
+    return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
+  }
+}
+
+// src/io/deployment-scanner.ts
+var GiveUp = class extends Error {
+};
+var giveUp = () => {
+  throw new GiveUp();
+};
+var ODD_CHARACTERS = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)/;
+var MAX_KEY_LENGTH = 1e3;
+var MAX_NUMBER_LENGTH = 15;
+function scanDeployment(text, maxDepth = 64) {
+  if (ODD_CHARACTERS.test(text)) return void 0;
+  try {
+    return new Scanner(text, maxDepth).file();
+  } catch (e) {
+    if (e instanceof GiveUp) return void 0;
+    throw e;
+  }
+}
+var Scanner = class {
+  constructor(text, maxDepth) {
+    this.text = text;
+    this.maxDepth = maxDepth;
+  }
+  text;
+  maxDepth;
+  /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
+  lineStart = 0;
+  lineEnd = 0;
+  nextLine = 0;
+  /** The current line's indent (spaces before its content). */
+  indent = 0;
+  /** The next content line, found by a peek and not yet consumed. */
+  ahead;
+  /** Where the last key or value read ended. */
+  end = 0;
+  /** Past the first content line, `---` is another document: not ours. */
+  started = false;
+  /** The indent of the block collection a flow collection stands in: its lines must go deeper. */
+  flowParent = 0;
+  flowInMap = false;
+  file() {
+    if (!this.advance()) giveUp();
+    if (this.indent === 0 && this.text.startsWith("---", this.lineStart)) {
+      if (!this.restIsEmpty(this.lineStart + 3)) giveUp();
+      this.started = true;
+      if (!this.advance()) giveUp();
+    }
+    this.started = true;
+    if (this.indent !== 0 || this.isDash(this.lineStart)) giveUp();
+    const first = this.lineStart;
+    const hints = record();
+    hints[""] = { key: first, start: first, end: first };
+    const root = this.blockMap(0, first, 0, hints);
+    if (this.peek()) giveUp();
+    Object.defineProperty(root, POSITION_HINTS, { value: hints, enumerable: false });
+    return root;
+  }
+  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
+  advance() {
+    const line = this.peek();
+    this.ahead = void 0;
+    if (!line) return false;
+    this.lineStart = line.start;
+    this.lineEnd = line.end;
+    this.nextLine = line.next;
+    this.indent = line.indent;
+    return true;
+  }
+  /** The next content line, without consuming it; null at the end. */
+  peek() {
+    if (this.ahead !== void 0) return this.ahead;
+    const text = this.text;
+    let next = this.nextLine;
+    for (; ; ) {
+      if (next >= text.length) return this.ahead = null;
+      const start2 = next;
+      const nl = text.indexOf("\n", start2);
+      next = nl < 0 ? text.length : nl + 1;
+      let end = nl < 0 ? text.length : nl;
+      if (text.charCodeAt(end - 1) === CR) end--;
+      let i = start2;
+      while (i < end && text.charCodeAt(i) === SPACE) i++;
+      if (i === end || text.charCodeAt(i) === HASH) continue;
+      if (i === start2 && (text.charCodeAt(i) === PERCENT || text.startsWith("...", i) || this.started && text.startsWith("---", i))) giveUp();
+      return this.ahead = { start: start2, end, next, indent: i - start2 };
+    }
+  }
+  /** `-` followed by a space or the line end: a block list entry. */
+  isDash(i, lineEnd = this.lineEnd) {
+    return this.text.charCodeAt(i) === DASH && (i + 1 === lineEnd || this.text.charCodeAt(i + 1) === SPACE);
+  }
+  /** A block mapping or list that starts at column `indent` of the current line. */
+  block(indent, depth) {
+    const at = this.lineStart + indent;
+    return this.isDash(at) ? this.blockSeq(indent, depth) : this.blockMap(indent, at, depth);
+  }
+  /**
+   * A block mapping whose keys stand at column `indent`; its first key starts at
+   * `first` on the current line (perhaps after a `- `), the others on following
+   * lines. The root records where each key and value is, as `yaml` would place them.
+   */
+  blockMap(indent, first, depth, hints) {
+    if (depth > this.maxDepth) giveUp();
+    const map = record();
+    let at = first;
+    for (; ; ) {
+      const { name, hint } = this.key(at);
+      if (Object.hasOwn(map, name)) giveUp();
+      const i = this.skipSpaces(this.end);
+      let value;
+      let start2 = i;
+      let end = i;
+      if (i >= this.lineEnd || this.text.charCodeAt(i) === HASH) {
+        const next2 = this.peek();
+        const nextAt = next2 ? next2.start + next2.indent : -1;
+        if (next2 && (next2.indent > indent || next2.indent === indent && this.text.charCodeAt(nextAt) === DASH)) {
+          this.advance();
+          if (next2.indent === indent && !this.isDash(nextAt)) giveUp();
+          value = this.block(next2.indent, depth + 1);
+          start2 = nextAt;
+          end = this.nextLine;
+        } else {
+          if (depth + 1 > this.maxDepth) giveUp();
+          value = null;
+        }
+      } else {
+        value = this.value(i, depth + 1, indent, true);
+        end = this.end;
+        this.expectLineEnd(this.end);
+      }
+      map[name] = value;
+      if (hints) hints[hint] = { key: at, start: start2, end };
+      const next = this.peek();
+      if (!next || next.indent < indent) return map;
+      if (next.indent > indent || this.isDash(next.start + indent, next.end)) giveUp();
+      this.advance();
+      at = this.lineStart + indent;
+    }
+  }
+  /** A block list whose `-` stand at column `indent`, the first on the current line. */
+  blockSeq(indent, depth) {
+    if (depth > this.maxDepth) giveUp();
+    const list = [];
+    for (; ; ) {
+      const dash = this.lineStart + indent;
+      if (!this.isDash(dash)) giveUp();
+      const content = this.skipSpaces(dash + 1);
+      if (content >= this.lineEnd || this.text.charCodeAt(content) === HASH) {
+        const next2 = this.peek();
+        if (next2 && next2.indent > indent) {
+          this.advance();
+          list.push(this.block(next2.indent, depth + 1));
+        } else {
+          if (depth + 1 > this.maxDepth) giveUp();
+          list.push(null);
+        }
+      } else if (this.isDash(content)) {
+        giveUp();
+      } else if (this.isKey(content)) {
+        list.push(this.blockMap(content - this.lineStart, content, depth + 1));
+      } else {
+        list.push(this.value(content, depth + 1, indent, false));
+        this.expectLineEnd(this.end);
+      }
+      const next = this.peek();
+      if (!next || next.indent < indent) return list;
+      if (next.indent > indent) giveUp();
+      if (!this.isDash(next.start + indent, next.end)) return list;
+      this.advance();
+    }
+  }
+  /** Whether a list entry's content at `i` is `key: …` (a mapping) rather than a value. */
+  isKey(i) {
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE || c === DQUOTE) {
+      if (c === QUOTE) this.singleQuoted(i);
+      else this.doubleQuoted(i);
+      return this.text.charCodeAt(this.end) === COLON;
+    }
+    if (c === LBRACE || c === LBRACKET) return false;
+    for (let j = i; j < this.lineEnd; j++) {
+      const d = this.text.charCodeAt(j);
+      if (d === COLON && (j + 1 === this.lineEnd || this.text.charCodeAt(j + 1) === SPACE)) return true;
+      if (d === HASH && this.text.charCodeAt(j - 1) === SPACE) return false;
+    }
+    return false;
+  }
+  /**
+   * A block mapping key at `start`: plain or quoted, then `:` and a space or the
+   * line end. `name` is the record key; `hint` the name yaml's hints use (null is 'null').
+   */
+  key(start2) {
+    const c = this.text.charCodeAt(start2);
+    if (c === QUOTE || c === DQUOTE) {
+      const name = c === QUOTE ? this.singleQuoted(start2) : this.doubleQuoted(start2);
+      const colon = this.end;
+      if (this.text.charCodeAt(colon) !== COLON || colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE) giveUp();
+      if (colon - start2 > MAX_KEY_LENGTH) giveUp();
+      this.end = colon + 1;
+      return { name, hint: name };
+    }
+    if (BAD_START.has(c) || c === LBRACKET || c === COLON || this.isDash(start2) || c === SPACE) giveUp();
+    let i = start2;
+    let last = start2;
+    for (; ; i++) {
+      if (i >= this.lineEnd) return giveUp();
+      const d = this.text.charCodeAt(i);
+      if (d === COLON && (i + 1 === this.lineEnd || this.text.charCodeAt(i + 1) === SPACE)) break;
+      if (d === HASH && this.text.charCodeAt(i - 1) === SPACE) giveUp();
+      if (d !== SPACE) last = i + 1;
+    }
+    if (last - start2 > MAX_KEY_LENGTH) giveUp();
+    this.end = i + 1;
+    return this.keyName(this.plain(start2, last));
+  }
+  /** A key's record name and hint name; merge keys and keys that are not finite numbers go to yaml. */
+  keyName(resolved) {
+    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
+    return resolved === null ? { name: "", hint: "null" } : { name: String(resolved), hint: String(resolved) };
+  }
+  /** A plain scalar's value; long numbers go to yaml. */
+  plain(start2, end) {
+    const raw = this.text.slice(start2, end);
+    const value = resolvePlain(raw);
+    if (typeof value === "number" && Number.isInteger(value) && raw.length > MAX_NUMBER_LENGTH) giveUp();
+    return value;
+  }
+  /**
+   * A value that starts at `i` on the current line, in block context (a scalar
+   * or a flow collection); `parent` is the indent of the block collection it is in.
+   */
+  value(i, depth, parent, inMap) {
+    if (depth > this.maxDepth) giveUp();
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE) return this.singleQuoted(i);
+    if (c === DQUOTE) return this.doubleQuoted(i);
+    if (c === LBRACE || c === LBRACKET) {
+      this.flowParent = parent;
+      this.flowInMap = inMap;
+      return c === LBRACE ? this.flowMap(i, depth) : this.flowSeq(i, depth);
+    }
+    if (BAD_START.has(c) || c === COLON || c === DASH && (i + 1 === this.lineEnd || this.text.charCodeAt(i + 1) === SPACE)) giveUp();
+    const text = this.text;
+    let last = i;
+    for (let j = i; j < this.lineEnd; j++) {
+      const d = text.charCodeAt(j);
+      if (d === SPACE) {
+        if (text.charCodeAt(j + 1) === HASH) break;
+        continue;
+      }
+      if (d === COLON && (j + 1 === this.lineEnd || text.charCodeAt(j + 1) === SPACE)) giveUp();
+      last = j + 1;
+    }
+    this.end = last;
+    return this.plain(i, last);
+  }
+  singleQuoted(start2) {
+    const quoted = singleQuoted(this.text, start2, this.lineEnd) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
+  }
+  doubleQuoted(start2) {
+    let out = "";
+    let from = start2 + 1;
+    for (let i = from; i < this.lineEnd; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c === DQUOTE) {
+        this.end = i + 1;
+        return out + this.text.slice(from, i);
+      }
+      if (c !== BACKSLASH) continue;
+      const e = this.text[i + 1];
+      if (!Object.hasOwn(ESCAPES, e)) giveUp();
+      out += this.text.slice(from, i) + ESCAPES[e];
+      i++;
+      from = i + 1;
+    }
+    return giveUp();
+  }
+  /**
+   * The next token of a flow collection from `i`: past spaces, comments and line
+   * breaks. A following line must be indented deeper than the block collection the
+   * flow stands in (its closing bracket may stand at a mapping's column).
+   */
+  flowSkip(i) {
+    for (; ; ) {
+      i = this.skipSpaces(i);
+      if (i < this.lineEnd && !(this.text.charCodeAt(i) === HASH && this.text.charCodeAt(i - 1) === SPACE)) return i;
+      if (!this.advance()) giveUp();
+      const at = this.lineStart + this.indent;
+      const closing = this.text.charCodeAt(at) === RBRACE || this.text.charCodeAt(at) === RBRACKET;
+      if (this.indent <= this.flowParent && !(closing && this.flowInMap && this.indent === this.flowParent)) giveUp();
+      i = at;
+    }
+  }
+  /** `{ key: value, … }`, on one line or several. */
+  flowMap(start2, depth) {
+    if (depth > this.maxDepth) giveUp();
+    const map = record();
+    let i = this.flowSkip(start2 + 1);
+    for (; ; ) {
+      if (this.text.charCodeAt(i) === RBRACE) {
+        this.end = i + 1;
+        return map;
+      }
+      const { name } = this.flowKey(i);
+      if (Object.hasOwn(map, name)) giveUp();
+      i = this.flowSkip(this.end);
+      const c = this.text.charCodeAt(i);
+      if (c === COMMA || c === RBRACE || c === RBRACKET) giveUp();
+      map[name] = this.flowValue(i, depth + 1);
+      i = this.flowSkip(this.end);
+      const sep = this.text.charCodeAt(i);
+      if (sep === COMMA) i = this.flowSkip(i + 1);
+      else if (sep !== RBRACE) giveUp();
+    }
+  }
+  /** `[ value, … ]`, on one line or several. */
+  flowSeq(start2, depth) {
+    if (depth > this.maxDepth) giveUp();
+    const list = [];
+    let i = this.flowSkip(start2 + 1);
+    for (; ; ) {
+      if (this.text.charCodeAt(i) === RBRACKET) {
+        this.end = i + 1;
+        return list;
+      }
+      list.push(this.flowValue(i, depth + 1));
+      i = this.flowSkip(this.end);
+      const sep = this.text.charCodeAt(i);
+      if (sep === COMMA) i = this.flowSkip(i + 1);
+      else if (sep !== RBRACKET) giveUp();
+    }
+  }
+  /** A flow mapping key: quoted then `:`, or plain then `: ` (or `:` at the line end). */
+  flowKey(i) {
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE || c === DQUOTE) {
+      const name = c === QUOTE ? this.singleQuoted(i) : this.doubleQuoted(i);
+      if (this.text.charCodeAt(this.end) !== COLON || this.end - i > MAX_KEY_LENGTH) giveUp();
+      this.end += 1;
+      return { name, hint: name };
+    }
+    const n = this.text.charCodeAt(i + 1);
+    if (BAD_START.has(c) || c === COLON || c === DASH && (n === SPACE || n === COMMA || n === RBRACE || n === RBRACKET || i + 1 === this.lineEnd)) giveUp();
+    let j = i;
+    for (; j < this.lineEnd; j++) {
+      const d = this.text.charCodeAt(j);
+      if (d === COLON) {
+        if (j + 1 === this.lineEnd || this.text.charCodeAt(j + 1) === SPACE) break;
+        giveUp();
+      }
+      if (d === COMMA || d === RBRACE || d === LBRACE || d === LBRACKET || d === RBRACKET || d === HASH) giveUp();
+    }
+    if (j >= this.lineEnd) giveUp();
+    let end = j;
+    while (end > i && this.text.charCodeAt(end - 1) === SPACE) end--;
+    if (end - i > MAX_KEY_LENGTH) giveUp();
+    this.end = j + 1;
+    return this.keyName(this.plain(i, end));
+  }
+  /** A value inside a flow collection. */
+  flowValue(i, depth) {
+    if (depth > this.maxDepth) giveUp();
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE) return this.singleQuoted(i);
+    if (c === DQUOTE) return this.doubleQuoted(i);
+    if (c === LBRACE) return this.flowMap(i, depth);
+    if (c === LBRACKET) return this.flowSeq(i, depth);
+    if (BAD_START.has(c) || c === COLON || c === DASH) {
+      const n = this.text.charCodeAt(i + 1);
+      if (c !== DASH || i + 1 === this.lineEnd || n === SPACE || n === COMMA || n === RBRACE || n === RBRACKET) giveUp();
+    }
+    const text = this.text;
+    let j = i;
+    let last = i;
+    for (; j < this.lineEnd; j++) {
+      const d = text.charCodeAt(j);
+      if (d === COMMA || d === RBRACE || d === RBRACKET || d === LBRACE || d === LBRACKET) break;
+      if (d === SPACE) {
+        if (text.charCodeAt(j + 1) === HASH) break;
+        continue;
+      }
+      if (d === COLON) {
+        const n = text.charCodeAt(j + 1);
+        if (j + 1 === this.lineEnd || n === SPACE || n === COMMA || n === RBRACE || n === RBRACKET) giveUp();
+      }
+      last = j + 1;
+    }
+    const value = this.plain(i, last);
+    if (j >= this.lineEnd || text.charCodeAt(j) === SPACE) {
+      const lineEnd = this.lineEnd;
+      const next = this.flowSkip(lineEnd);
+      const n = text.charCodeAt(next);
+      if (n !== COMMA && n !== RBRACE && n !== RBRACKET) giveUp();
+      this.end = next;
+      return value;
+    }
+    this.end = j;
+    return value;
+  }
+  skipSpaces(i) {
+    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
+    return i;
+  }
+  /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
+  expectLineEnd(i) {
+    if (!this.restIsEmpty(i)) giveUp();
+  }
+  restIsEmpty(i) {
+    const j = this.skipSpaces(i);
+    return j === this.lineEnd || this.text.charCodeAt(j) === HASH && j > i;
+  }
+};
+
 // src/io/deployment-reader.ts
+var fastPath = (limits2) => (text) => scanDeployment(text, limits2.maxDepth);
 function readDeployment(file, bytes, limits2) {
-  const yaml = readYaml(file, bytes, limits2);
+  const yaml = readYaml(file, bytes, limits2, fastPath(limits2));
   const schema = yaml.value !== void 0 && !yaml.empty ? checkDeployment(file, yaml.value) : [];
   return { file, value: yaml.value, empty: yaml.empty, diagnostics: yaml.diagnostics, schema, hints: yaml.hints?.() };
 }

@@ -7468,13 +7468,7 @@ function decodeText(bytes) {
   return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
 }
 
-// src/io/fleet-scanner.ts
-var GiveUp = class extends Error {
-};
-var MAX_DEPTH = 64;
-var giveUp = () => {
-  throw new GiveUp();
-};
+// src/io/yaml-scalars.ts
 var TAB = 9;
 var CR = 13;
 var SPACE = 32;
@@ -7508,7 +7502,7 @@ var INT_HEX = /^0x[0-9a-fA-F]+$/;
 var FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 var INF = /^[-+]?\.(?:inf|Inf|INF)$/;
 var NAN = /^\.(?:nan|NaN|NAN)$/;
-function resolvePlainUncached(s) {
+function resolvePlain(s) {
   const c = s.charCodeAt(0);
   if (c >= DIGIT_0 && c <= DIGIT_9 || c === PLUS || c === DASH || c === DOT) {
     if (INT_DEC.test(s)) return Number(s);
@@ -7537,10 +7531,31 @@ function resolvePlainUncached(s) {
   return s;
 }
 var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
-var BAD_START = new Uint8Array(128);
-for (const c of "&*!|>%@`]{},?#'\"") BAD_START[c.charCodeAt(0)] = 1;
-var badStart = (c) => c < 128 && BAD_START[c] === 1;
+var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
+function singleQuoted(text, start, lineEnd) {
+  for (let from = start + 1; ; ) {
+    const q = text.indexOf("'", from);
+    if (q < 0 || q >= lineEnd) return void 0;
+    if (text.charCodeAt(q + 1) === QUOTE) {
+      from = q + 2;
+      continue;
+    }
+    const inner = text.slice(start + 1, q);
+    return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
+  }
+}
+
+// src/io/fleet-scanner.ts
+var BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
+var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
 var NOT_LOOKED = -2;
+var GiveUp = class extends Error {
+};
+var MAX_DEPTH = 64;
+var giveUp = () => {
+  throw new GiveUp();
+};
 function scanFleet(text) {
   try {
     return new Scanner(text).file();
@@ -7756,7 +7771,7 @@ var Scanner = class {
       if (e.hash === h && e.raw.length === length && this.text.startsWith(e.raw, start)) return e.value;
     }
     const raw = this.text.slice(start, end);
-    const value = resolvePlainUncached(raw);
+    const value = resolvePlain(raw);
     if (intern && length <= 64 && this.tableSize < 1e5) {
       const own = length >= 13 ? (" " + raw).slice(1) : raw;
       const slot = h & this.slots.length - 1;
@@ -7845,20 +7860,9 @@ var Scanner = class {
     return this.plainAt(i, last, hashAtLast, intern);
   }
   singleQuoted(start) {
-    let out = "";
-    let from = start + 1;
-    for (; ; ) {
-      const q = this.text.indexOf("'", from);
-      if (q < 0 || q >= this.lineEnd) return giveUp();
-      out += this.text.slice(from, q);
-      if (this.text.charCodeAt(q + 1) === QUOTE) {
-        out += "'";
-        from = q + 2;
-        continue;
-      }
-      this.end = q + 1;
-      return out;
-    }
+    const quoted = singleQuoted(this.text, start, this.lineEnd) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
   }
   doubleQuoted(start) {
     let out = "";

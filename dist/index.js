@@ -59767,6 +59767,7 @@ var Positions = class {
   }
 };
 var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
+var POSITION_HINTS = /* @__PURE__ */ Symbol("position hints");
 function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
   let text = "";
   let doc;
@@ -59908,7 +59909,8 @@ function readFast(file, bytes, limits, value2) {
   return fastFile(file, bytes, limits, value2);
 }
 function fastFile(file, bytes, limits, value2) {
-  return reparsedFile(file, bytes, limits, value2, false, []);
+  const hints = typeof value2 === "object" && value2 !== null ? value2[POSITION_HINTS] : void 0;
+  return reparsedFile(file, bytes, limits, value2, false, [], hints);
 }
 function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
   let slow;
@@ -59920,6 +59922,7 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
     value: value2,
     empty: empty2,
     diagnostics,
+    hints: () => hints,
     place: (d3) => {
       const path13 = d3.location?.path ?? [];
       const entry = d3.location ? placeInEntry(d3, decoded, value2) : void 0;
@@ -60130,8 +60133,501 @@ function scalarOffset(text, from, to, value2, index2) {
   return found >= 0 && found < to ? found : src;
 }
 
+// src/io/yaml-scalars.ts
+var TAB = 9;
+var CR = 13;
+var SPACE3 = 32;
+var DQUOTE = 34;
+var HASH = 35;
+var PERCENT = 37;
+var AMP = 38;
+var QUOTE = 39;
+var STAR = 42;
+var PLUS = 43;
+var COMMA = 44;
+var DASH = 45;
+var DOT = 46;
+var DIGIT_0 = 48;
+var DIGIT_9 = 57;
+var COLON = 58;
+var QUESTION = 63;
+var UPPER_A = 65;
+var UPPER_Z = 90;
+var LBRACKET = 91;
+var BACKSLASH = 92;
+var RBRACKET = 93;
+var UNDERSCORE = 95;
+var LOWER_A = 97;
+var LOWER_Z = 122;
+var LBRACE = 123;
+var RBRACE = 125;
+var INT_DEC = /^[-+]?[0-9]+$/;
+var INT_OCT = /^0o[0-7]+$/;
+var INT_HEX = /^0x[0-9a-fA-F]+$/;
+var FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var INF = /^[-+]?\.(?:inf|Inf|INF)$/;
+var NAN = /^\.(?:nan|NaN|NAN)$/;
+function resolvePlain(s) {
+  const c = s.charCodeAt(0);
+  if (c >= DIGIT_0 && c <= DIGIT_9 || c === PLUS || c === DASH || c === DOT) {
+    if (INT_DEC.test(s)) return Number(s);
+    if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
+    if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
+    if (FLOAT.test(s)) return Number(s);
+    if (INF.test(s)) return s[0] === "-" ? -Infinity : Infinity;
+    if (NAN.test(s)) return NaN;
+    return s;
+  }
+  switch (s) {
+    case "~":
+    case "null":
+    case "Null":
+    case "NULL":
+      return null;
+    case "true":
+    case "True":
+    case "TRUE":
+      return true;
+    case "false":
+    case "False":
+    case "FALSE":
+      return false;
+  }
+  return s;
+}
+var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
+var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
+function singleQuoted(text, start2, lineEnd) {
+  for (let from = start2 + 1; ; ) {
+    const q = text.indexOf("'", from);
+    if (q < 0 || q >= lineEnd) return void 0;
+    if (text.charCodeAt(q + 1) === QUOTE) {
+      from = q + 2;
+      continue;
+    }
+    const inner = text.slice(start2 + 1, q);
+    return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
+  }
+}
+
+// src/io/deployment-scanner.ts
+var GiveUp = class extends Error {
+};
+var giveUp = () => {
+  throw new GiveUp();
+};
+var ODD_CHARACTERS = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)/;
+var MAX_KEY_LENGTH = 1e3;
+var MAX_NUMBER_LENGTH = 15;
+function scanDeployment(text, maxDepth = 64) {
+  if (ODD_CHARACTERS.test(text)) return void 0;
+  try {
+    return new Scanner(text, maxDepth).file();
+  } catch (e) {
+    if (e instanceof GiveUp) return void 0;
+    throw e;
+  }
+}
+var Scanner = class {
+  constructor(text, maxDepth) {
+    this.text = text;
+    this.maxDepth = maxDepth;
+  }
+  text;
+  maxDepth;
+  /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
+  lineStart = 0;
+  lineEnd = 0;
+  nextLine = 0;
+  /** The current line's indent (spaces before its content). */
+  indent = 0;
+  /** The next content line, found by a peek and not yet consumed. */
+  ahead;
+  /** Where the last key or value read ended. */
+  end = 0;
+  /** Past the first content line, `---` is another document: not ours. */
+  started = false;
+  /** The indent of the block collection a flow collection stands in: its lines must go deeper. */
+  flowParent = 0;
+  flowInMap = false;
+  file() {
+    if (!this.advance()) giveUp();
+    if (this.indent === 0 && this.text.startsWith("---", this.lineStart)) {
+      if (!this.restIsEmpty(this.lineStart + 3)) giveUp();
+      this.started = true;
+      if (!this.advance()) giveUp();
+    }
+    this.started = true;
+    if (this.indent !== 0 || this.isDash(this.lineStart)) giveUp();
+    const first = this.lineStart;
+    const hints = record();
+    hints[""] = { key: first, start: first, end: first };
+    const root = this.blockMap(0, first, 0, hints);
+    if (this.peek()) giveUp();
+    Object.defineProperty(root, POSITION_HINTS, { value: hints, enumerable: false });
+    return root;
+  }
+  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
+  advance() {
+    const line = this.peek();
+    this.ahead = void 0;
+    if (!line) return false;
+    this.lineStart = line.start;
+    this.lineEnd = line.end;
+    this.nextLine = line.next;
+    this.indent = line.indent;
+    return true;
+  }
+  /** The next content line, without consuming it; null at the end. */
+  peek() {
+    if (this.ahead !== void 0) return this.ahead;
+    const text = this.text;
+    let next = this.nextLine;
+    for (; ; ) {
+      if (next >= text.length) return this.ahead = null;
+      const start2 = next;
+      const nl = text.indexOf("\n", start2);
+      next = nl < 0 ? text.length : nl + 1;
+      let end = nl < 0 ? text.length : nl;
+      if (text.charCodeAt(end - 1) === CR) end--;
+      let i = start2;
+      while (i < end && text.charCodeAt(i) === SPACE3) i++;
+      if (i === end || text.charCodeAt(i) === HASH) continue;
+      if (i === start2 && (text.charCodeAt(i) === PERCENT || text.startsWith("...", i) || this.started && text.startsWith("---", i))) giveUp();
+      return this.ahead = { start: start2, end, next, indent: i - start2 };
+    }
+  }
+  /** `-` followed by a space or the line end: a block list entry. */
+  isDash(i, lineEnd = this.lineEnd) {
+    return this.text.charCodeAt(i) === DASH && (i + 1 === lineEnd || this.text.charCodeAt(i + 1) === SPACE3);
+  }
+  /** A block mapping or list that starts at column `indent` of the current line. */
+  block(indent, depth) {
+    const at = this.lineStart + indent;
+    return this.isDash(at) ? this.blockSeq(indent, depth) : this.blockMap(indent, at, depth);
+  }
+  /**
+   * A block mapping whose keys stand at column `indent`; its first key starts at
+   * `first` on the current line (perhaps after a `- `), the others on following
+   * lines. The root records where each key and value is, as `yaml` would place them.
+   */
+  blockMap(indent, first, depth, hints) {
+    if (depth > this.maxDepth) giveUp();
+    const map = record();
+    let at = first;
+    for (; ; ) {
+      const { name, hint: hint2 } = this.key(at);
+      if (Object.hasOwn(map, name)) giveUp();
+      const i = this.skipSpaces(this.end);
+      let value2;
+      let start2 = i;
+      let end = i;
+      if (i >= this.lineEnd || this.text.charCodeAt(i) === HASH) {
+        const next2 = this.peek();
+        const nextAt = next2 ? next2.start + next2.indent : -1;
+        if (next2 && (next2.indent > indent || next2.indent === indent && this.text.charCodeAt(nextAt) === DASH)) {
+          this.advance();
+          if (next2.indent === indent && !this.isDash(nextAt)) giveUp();
+          value2 = this.block(next2.indent, depth + 1);
+          start2 = nextAt;
+          end = this.nextLine;
+        } else {
+          if (depth + 1 > this.maxDepth) giveUp();
+          value2 = null;
+        }
+      } else {
+        value2 = this.value(i, depth + 1, indent, true);
+        end = this.end;
+        this.expectLineEnd(this.end);
+      }
+      map[name] = value2;
+      if (hints) hints[hint2] = { key: at, start: start2, end };
+      const next = this.peek();
+      if (!next || next.indent < indent) return map;
+      if (next.indent > indent || this.isDash(next.start + indent, next.end)) giveUp();
+      this.advance();
+      at = this.lineStart + indent;
+    }
+  }
+  /** A block list whose `-` stand at column `indent`, the first on the current line. */
+  blockSeq(indent, depth) {
+    if (depth > this.maxDepth) giveUp();
+    const list2 = [];
+    for (; ; ) {
+      const dash = this.lineStart + indent;
+      if (!this.isDash(dash)) giveUp();
+      const content = this.skipSpaces(dash + 1);
+      if (content >= this.lineEnd || this.text.charCodeAt(content) === HASH) {
+        const next2 = this.peek();
+        if (next2 && next2.indent > indent) {
+          this.advance();
+          list2.push(this.block(next2.indent, depth + 1));
+        } else {
+          if (depth + 1 > this.maxDepth) giveUp();
+          list2.push(null);
+        }
+      } else if (this.isDash(content)) {
+        giveUp();
+      } else if (this.isKey(content)) {
+        list2.push(this.blockMap(content - this.lineStart, content, depth + 1));
+      } else {
+        list2.push(this.value(content, depth + 1, indent, false));
+        this.expectLineEnd(this.end);
+      }
+      const next = this.peek();
+      if (!next || next.indent < indent) return list2;
+      if (next.indent > indent) giveUp();
+      if (!this.isDash(next.start + indent, next.end)) return list2;
+      this.advance();
+    }
+  }
+  /** Whether a list entry's content at `i` is `key: …` (a mapping) rather than a value. */
+  isKey(i) {
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE || c === DQUOTE) {
+      if (c === QUOTE) this.singleQuoted(i);
+      else this.doubleQuoted(i);
+      return this.text.charCodeAt(this.end) === COLON;
+    }
+    if (c === LBRACE || c === LBRACKET) return false;
+    for (let j2 = i; j2 < this.lineEnd; j2++) {
+      const d3 = this.text.charCodeAt(j2);
+      if (d3 === COLON && (j2 + 1 === this.lineEnd || this.text.charCodeAt(j2 + 1) === SPACE3)) return true;
+      if (d3 === HASH && this.text.charCodeAt(j2 - 1) === SPACE3) return false;
+    }
+    return false;
+  }
+  /**
+   * A block mapping key at `start`: plain or quoted, then `:` and a space or the
+   * line end. `name` is the record key; `hint` the name yaml's hints use (null is 'null').
+   */
+  key(start2) {
+    const c = this.text.charCodeAt(start2);
+    if (c === QUOTE || c === DQUOTE) {
+      const name = c === QUOTE ? this.singleQuoted(start2) : this.doubleQuoted(start2);
+      const colon = this.end;
+      if (this.text.charCodeAt(colon) !== COLON || colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE3) giveUp();
+      if (colon - start2 > MAX_KEY_LENGTH) giveUp();
+      this.end = colon + 1;
+      return { name, hint: name };
+    }
+    if (BAD_START.has(c) || c === LBRACKET || c === COLON || this.isDash(start2) || c === SPACE3) giveUp();
+    let i = start2;
+    let last = start2;
+    for (; ; i++) {
+      if (i >= this.lineEnd) return giveUp();
+      const d3 = this.text.charCodeAt(i);
+      if (d3 === COLON && (i + 1 === this.lineEnd || this.text.charCodeAt(i + 1) === SPACE3)) break;
+      if (d3 === HASH && this.text.charCodeAt(i - 1) === SPACE3) giveUp();
+      if (d3 !== SPACE3) last = i + 1;
+    }
+    if (last - start2 > MAX_KEY_LENGTH) giveUp();
+    this.end = i + 1;
+    return this.keyName(this.plain(start2, last));
+  }
+  /** A key's record name and hint name; merge keys and keys that are not finite numbers go to yaml. */
+  keyName(resolved) {
+    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
+    return resolved === null ? { name: "", hint: "null" } : { name: String(resolved), hint: String(resolved) };
+  }
+  /** A plain scalar's value; long numbers go to yaml. */
+  plain(start2, end) {
+    const raw = this.text.slice(start2, end);
+    const value2 = resolvePlain(raw);
+    if (typeof value2 === "number" && Number.isInteger(value2) && raw.length > MAX_NUMBER_LENGTH) giveUp();
+    return value2;
+  }
+  /**
+   * A value that starts at `i` on the current line, in block context (a scalar
+   * or a flow collection); `parent` is the indent of the block collection it is in.
+   */
+  value(i, depth, parent, inMap) {
+    if (depth > this.maxDepth) giveUp();
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE) return this.singleQuoted(i);
+    if (c === DQUOTE) return this.doubleQuoted(i);
+    if (c === LBRACE || c === LBRACKET) {
+      this.flowParent = parent;
+      this.flowInMap = inMap;
+      return c === LBRACE ? this.flowMap(i, depth) : this.flowSeq(i, depth);
+    }
+    if (BAD_START.has(c) || c === COLON || c === DASH && (i + 1 === this.lineEnd || this.text.charCodeAt(i + 1) === SPACE3)) giveUp();
+    const text = this.text;
+    let last = i;
+    for (let j2 = i; j2 < this.lineEnd; j2++) {
+      const d3 = text.charCodeAt(j2);
+      if (d3 === SPACE3) {
+        if (text.charCodeAt(j2 + 1) === HASH) break;
+        continue;
+      }
+      if (d3 === COLON && (j2 + 1 === this.lineEnd || text.charCodeAt(j2 + 1) === SPACE3)) giveUp();
+      last = j2 + 1;
+    }
+    this.end = last;
+    return this.plain(i, last);
+  }
+  singleQuoted(start2) {
+    const quoted = singleQuoted(this.text, start2, this.lineEnd) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
+  }
+  doubleQuoted(start2) {
+    let out = "";
+    let from = start2 + 1;
+    for (let i = from; i < this.lineEnd; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c === DQUOTE) {
+        this.end = i + 1;
+        return out + this.text.slice(from, i);
+      }
+      if (c !== BACKSLASH) continue;
+      const e = this.text[i + 1];
+      if (!Object.hasOwn(ESCAPES, e)) giveUp();
+      out += this.text.slice(from, i) + ESCAPES[e];
+      i++;
+      from = i + 1;
+    }
+    return giveUp();
+  }
+  /**
+   * The next token of a flow collection from `i`: past spaces, comments and line
+   * breaks. A following line must be indented deeper than the block collection the
+   * flow stands in (its closing bracket may stand at a mapping's column).
+   */
+  flowSkip(i) {
+    for (; ; ) {
+      i = this.skipSpaces(i);
+      if (i < this.lineEnd && !(this.text.charCodeAt(i) === HASH && this.text.charCodeAt(i - 1) === SPACE3)) return i;
+      if (!this.advance()) giveUp();
+      const at = this.lineStart + this.indent;
+      const closing = this.text.charCodeAt(at) === RBRACE || this.text.charCodeAt(at) === RBRACKET;
+      if (this.indent <= this.flowParent && !(closing && this.flowInMap && this.indent === this.flowParent)) giveUp();
+      i = at;
+    }
+  }
+  /** `{ key: value, … }`, on one line or several. */
+  flowMap(start2, depth) {
+    if (depth > this.maxDepth) giveUp();
+    const map = record();
+    let i = this.flowSkip(start2 + 1);
+    for (; ; ) {
+      if (this.text.charCodeAt(i) === RBRACE) {
+        this.end = i + 1;
+        return map;
+      }
+      const { name } = this.flowKey(i);
+      if (Object.hasOwn(map, name)) giveUp();
+      i = this.flowSkip(this.end);
+      const c = this.text.charCodeAt(i);
+      if (c === COMMA || c === RBRACE || c === RBRACKET) giveUp();
+      map[name] = this.flowValue(i, depth + 1);
+      i = this.flowSkip(this.end);
+      const sep2 = this.text.charCodeAt(i);
+      if (sep2 === COMMA) i = this.flowSkip(i + 1);
+      else if (sep2 !== RBRACE) giveUp();
+    }
+  }
+  /** `[ value, … ]`, on one line or several. */
+  flowSeq(start2, depth) {
+    if (depth > this.maxDepth) giveUp();
+    const list2 = [];
+    let i = this.flowSkip(start2 + 1);
+    for (; ; ) {
+      if (this.text.charCodeAt(i) === RBRACKET) {
+        this.end = i + 1;
+        return list2;
+      }
+      list2.push(this.flowValue(i, depth + 1));
+      i = this.flowSkip(this.end);
+      const sep2 = this.text.charCodeAt(i);
+      if (sep2 === COMMA) i = this.flowSkip(i + 1);
+      else if (sep2 !== RBRACKET) giveUp();
+    }
+  }
+  /** A flow mapping key: quoted then `:`, or plain then `: ` (or `:` at the line end). */
+  flowKey(i) {
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE || c === DQUOTE) {
+      const name = c === QUOTE ? this.singleQuoted(i) : this.doubleQuoted(i);
+      if (this.text.charCodeAt(this.end) !== COLON || this.end - i > MAX_KEY_LENGTH) giveUp();
+      this.end += 1;
+      return { name, hint: name };
+    }
+    const n = this.text.charCodeAt(i + 1);
+    if (BAD_START.has(c) || c === COLON || c === DASH && (n === SPACE3 || n === COMMA || n === RBRACE || n === RBRACKET || i + 1 === this.lineEnd)) giveUp();
+    let j2 = i;
+    for (; j2 < this.lineEnd; j2++) {
+      const d3 = this.text.charCodeAt(j2);
+      if (d3 === COLON) {
+        if (j2 + 1 === this.lineEnd || this.text.charCodeAt(j2 + 1) === SPACE3) break;
+        giveUp();
+      }
+      if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === HASH) giveUp();
+    }
+    if (j2 >= this.lineEnd) giveUp();
+    let end = j2;
+    while (end > i && this.text.charCodeAt(end - 1) === SPACE3) end--;
+    if (end - i > MAX_KEY_LENGTH) giveUp();
+    this.end = j2 + 1;
+    return this.keyName(this.plain(i, end));
+  }
+  /** A value inside a flow collection. */
+  flowValue(i, depth) {
+    if (depth > this.maxDepth) giveUp();
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE) return this.singleQuoted(i);
+    if (c === DQUOTE) return this.doubleQuoted(i);
+    if (c === LBRACE) return this.flowMap(i, depth);
+    if (c === LBRACKET) return this.flowSeq(i, depth);
+    if (BAD_START.has(c) || c === COLON || c === DASH) {
+      const n = this.text.charCodeAt(i + 1);
+      if (c !== DASH || i + 1 === this.lineEnd || n === SPACE3 || n === COMMA || n === RBRACE || n === RBRACKET) giveUp();
+    }
+    const text = this.text;
+    let j2 = i;
+    let last = i;
+    for (; j2 < this.lineEnd; j2++) {
+      const d3 = text.charCodeAt(j2);
+      if (d3 === COMMA || d3 === RBRACE || d3 === RBRACKET || d3 === LBRACE || d3 === LBRACKET) break;
+      if (d3 === SPACE3) {
+        if (text.charCodeAt(j2 + 1) === HASH) break;
+        continue;
+      }
+      if (d3 === COLON) {
+        const n = text.charCodeAt(j2 + 1);
+        if (j2 + 1 === this.lineEnd || n === SPACE3 || n === COMMA || n === RBRACE || n === RBRACKET) giveUp();
+      }
+      last = j2 + 1;
+    }
+    const value2 = this.plain(i, last);
+    if (j2 >= this.lineEnd || text.charCodeAt(j2) === SPACE3) {
+      const lineEnd = this.lineEnd;
+      const next = this.flowSkip(lineEnd);
+      const n = text.charCodeAt(next);
+      if (n !== COMMA && n !== RBRACE && n !== RBRACKET) giveUp();
+      this.end = next;
+      return value2;
+    }
+    this.end = j2;
+    return value2;
+  }
+  skipSpaces(i) {
+    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
+    return i;
+  }
+  /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
+  expectLineEnd(i) {
+    if (!this.restIsEmpty(i)) giveUp();
+  }
+  restIsEmpty(i) {
+    const j2 = this.skipSpaces(i);
+    return j2 === this.lineEnd || this.text.charCodeAt(j2) === HASH && j2 > i;
+  }
+};
+
 // src/io/deployment-reader.ts
 var WORKER_THRESHOLD = 64;
+var fastPath = (limits) => (text) => scanDeployment(text, limits.maxDepth);
 function checkDeployment(file, value2) {
   const content = typeof value2 === "object" && value2 !== null ? value2.content : void 0;
   const modulesContent = typeof content === "object" && content !== null ? content.modulesContent : void 0;
@@ -60166,8 +60662,9 @@ async function readDeployments(files, limits, cache) {
 async function readFresh(inputs, limits) {
   const results = inputs.length >= WORKER_THRESHOLD && !fromTypeScriptSources ? await inWorker(inputs, limits) : void 0;
   if (!results) {
+    const fast = fastPath(limits);
     return inputs.map(({ file, bytes }) => {
-      const yaml = readYaml(file, bytes, limits);
+      const yaml = readYaml(file, bytes, limits, fast);
       return { yaml, schema: yaml.value !== void 0 && !yaml.empty ? checkDeployment(file, yaml.value) : [] };
     });
   }
@@ -60279,87 +60776,25 @@ function scanInWorker(inputs, limits) {
 }
 
 // src/io/fleet-scanner.ts
-var GiveUp = class extends Error {
+var BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
+var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
+var NOT_LOOKED = -2;
+var GiveUp2 = class extends Error {
 };
 var MAX_DEPTH2 = 64;
-var giveUp = () => {
-  throw new GiveUp();
+var giveUp2 = () => {
+  throw new GiveUp2();
 };
-var TAB = 9;
-var CR = 13;
-var SPACE3 = 32;
-var DQUOTE = 34;
-var HASH = 35;
-var PERCENT = 37;
-var AMP = 38;
-var QUOTE = 39;
-var STAR = 42;
-var PLUS = 43;
-var COMMA = 44;
-var DASH = 45;
-var DOT = 46;
-var DIGIT_0 = 48;
-var DIGIT_9 = 57;
-var COLON = 58;
-var QUESTION = 63;
-var UPPER_A = 65;
-var UPPER_Z = 90;
-var LBRACKET = 91;
-var BACKSLASH = 92;
-var RBRACKET = 93;
-var UNDERSCORE = 95;
-var LOWER_A = 97;
-var LOWER_Z = 122;
-var LBRACE = 123;
-var RBRACE = 125;
-var INT_DEC = /^[-+]?[0-9]+$/;
-var INT_OCT = /^0o[0-7]+$/;
-var INT_HEX = /^0x[0-9a-fA-F]+$/;
-var FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-var INF = /^[-+]?\.(?:inf|Inf|INF)$/;
-var NAN = /^\.(?:nan|NaN|NAN)$/;
-function resolvePlainUncached(s) {
-  const c = s.charCodeAt(0);
-  if (c >= DIGIT_0 && c <= DIGIT_9 || c === PLUS || c === DASH || c === DOT) {
-    if (INT_DEC.test(s)) return Number(s);
-    if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
-    if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
-    if (FLOAT.test(s)) return Number(s);
-    if (INF.test(s)) return s[0] === "-" ? -Infinity : Infinity;
-    if (NAN.test(s)) return NaN;
-    return s;
-  }
-  switch (s) {
-    case "~":
-    case "null":
-    case "Null":
-    case "NULL":
-      return null;
-    case "true":
-    case "True":
-    case "TRUE":
-      return true;
-    case "false":
-    case "False":
-    case "FALSE":
-      return false;
-  }
-  return s;
-}
-var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
-var BAD_START = new Uint8Array(128);
-for (const c of "&*!|>%@`]{},?#'\"") BAD_START[c.charCodeAt(0)] = 1;
-var badStart = (c) => c < 128 && BAD_START[c] === 1;
-var NOT_LOOKED = -2;
 function scanFleet(text) {
   try {
-    return new Scanner(text).file();
+    return new Scanner2(text).file();
   } catch (e) {
-    if (e instanceof GiveUp) return void 0;
+    if (e instanceof GiveUp2) return void 0;
     throw e;
   }
 }
-var Scanner = class {
+var Scanner2 = class {
   constructor(text) {
     this.text = text;
     this.budget = aliasBudget(text.length) / 4;
@@ -60394,10 +60829,10 @@ var Scanner = class {
   slots = new Array(256).fill(void 0);
   tableSize = 0;
   file() {
-    if (!this.advanceToContent()) return giveUp();
-    if (this.indentOf() !== 0) giveUp();
+    if (!this.advanceToContent()) return giveUp2();
+    if (this.indentOf() !== 0) giveUp2();
     const key = this.key(this.lineStart, this.lineEnd);
-    if (key !== "devices" || this.restIsEmpty(this.end) === false) giveUp();
+    if (key !== "devices" || this.restIsEmpty(this.end) === false) giveUp2();
     const result = record();
     const devices = [];
     const offsets = [];
@@ -60405,13 +60840,13 @@ var Scanner = class {
     while (this.advanceToContent()) {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
-      if (indent !== seqIndent) giveUp();
+      if (indent !== seqIndent) giveUp2();
       offsets.push(this.lineStart);
       const dash = this.lineStart + indent;
-      if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp();
+      if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp2();
       let content = dash + 2;
       while (this.text.charCodeAt(content) === SPACE3) content++;
-      if (content >= this.lineEnd) giveUp();
+      if (content >= this.lineEnd) giveUp2();
       if (this.text.charCodeAt(content) === LBRACE) {
         const map = this.flowMap(content, 2);
         this.expectLineEnd(this.end);
@@ -60452,9 +60887,9 @@ var Scanner = class {
       if (text.charCodeAt(end - 1) === CR) end--;
       let i = start2;
       while (i < end && text.charCodeAt(i) === SPACE3) i++;
-      if (i < end && text.charCodeAt(i) === TAB) giveUp();
+      if (i < end && text.charCodeAt(i) === TAB) giveUp2();
       if (i === end || text.charCodeAt(i) === HASH) continue;
-      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
+      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp2();
       this.aheadStart = start2;
       this.aheadEnd = end;
       this.aheadNext = next;
@@ -60475,12 +60910,12 @@ var Scanner = class {
    * `first` on the current line (after a `- `), the others on following lines.
    */
   blockMap(indent, first, depth) {
-    if (depth > MAX_DEPTH2) giveUp();
+    if (depth > MAX_DEPTH2) giveUp2();
     const map = record();
     let at = first;
     for (; ; ) {
       const key = this.key(at, this.lineEnd);
-      if (Object.hasOwn(map, key)) giveUp();
+      if (Object.hasOwn(map, key)) giveUp2();
       let i = this.end;
       while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
       let anchor;
@@ -60497,10 +60932,10 @@ var Scanner = class {
         if (next2 > indent) {
           this.advanceToContent();
           const c2 = this.lineStart + next2;
-          if (this.text.charCodeAt(c2) === DASH && this.text.charCodeAt(c2 + 1) === SPACE3) giveUp();
+          if (this.text.charCodeAt(c2) === DASH && this.text.charCodeAt(c2 + 1) === SPACE3) giveUp2();
           map[key] = this.blockMap(next2, c2, depth + 1);
         } else {
-          if (depth + 1 > MAX_DEPTH2) giveUp();
+          if (depth + 1 > MAX_DEPTH2) giveUp2();
           map[key] = null;
         }
         if (anchor !== void 0) this.anchors.set(anchor, { value: map[key], size: Math.max(1, this.lineEnd - anchorAt) });
@@ -60511,13 +60946,13 @@ var Scanner = class {
       }
       const next = this.peekIndent();
       if (next !== indent) {
-        if (next > indent) giveUp();
+        if (next > indent) giveUp2();
         return map;
       }
       this.advanceToContent();
       at = this.lineStart + indent;
       const c = this.text.charCodeAt(at);
-      if (c === DASH && this.text.charCodeAt(at + 1) === SPACE3) giveUp();
+      if (c === DASH && this.text.charCodeAt(at + 1) === SPACE3) giveUp2();
     }
   }
   /** A mapping key at `start`: plain or quoted, then `:` followed by a space or the line end. */
@@ -60528,29 +60963,29 @@ var Scanner = class {
     if (c === QUOTE || c === DQUOTE) {
       raw = c === QUOTE ? this.singleQuoted(start2) : this.doubleQuoted(start2);
       i = this.end;
-      if (this.text.charCodeAt(i) !== COLON) giveUp();
+      if (this.text.charCodeAt(i) !== COLON) giveUp2();
       this.end = i + 1;
       return raw;
     }
-    if (badStart(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp();
+    if (badStart(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp2();
     const text = this.text;
     let h = 0;
     let hashAtLast = 0;
     let last = start2;
     for (i = start2; ; i++) {
-      if (i >= end) return giveUp();
+      if (i >= end) return giveUp2();
       const d3 = text.charCodeAt(i);
       if (d3 === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE3)) break;
-      if (d3 === HASH && text.charCodeAt(i - 1) === SPACE3) giveUp();
+      if (d3 === HASH && text.charCodeAt(i - 1) === SPACE3) giveUp2();
       h = Math.imul(h, 31) + d3 | 0;
       if (d3 !== SPACE3) {
         last = i + 1;
         hashAtLast = h;
       }
     }
-    if (last - start2 > 1024) giveUp();
+    if (last - start2 > 1024) giveUp2();
     const resolved = this.plainAt(start2, last, hashAtLast, true);
-    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
+    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp2();
     this.end = i + 1;
     return resolved === null ? "" : String(resolved);
   }
@@ -60566,7 +61001,7 @@ var Scanner = class {
       if (e.hash === h && e.raw.length === length && this.text.startsWith(e.raw, start2)) return e.value;
     }
     const raw = this.text.slice(start2, end);
-    const value2 = resolvePlainUncached(raw);
+    const value2 = resolvePlain(raw);
     if (intern && length <= 64 && this.tableSize < 1e5) {
       const own = length >= 13 ? (" " + raw).slice(1) : raw;
       const slot = h & this.slots.length - 1;
@@ -60596,38 +61031,38 @@ var Scanner = class {
     while (j2 < this.lineEnd) {
       const d3 = this.text.charCodeAt(j2);
       if (d3 === SPACE3 || d3 === COMMA || d3 === RBRACE) break;
-      if (!(d3 >= DIGIT_0 && d3 <= DIGIT_9 || d3 >= UPPER_A && d3 <= UPPER_Z || d3 >= LOWER_A && d3 <= LOWER_Z || d3 === UNDERSCORE || d3 === DASH)) giveUp();
+      if (!(d3 >= DIGIT_0 && d3 <= DIGIT_9 || d3 >= UPPER_A && d3 <= UPPER_Z || d3 >= LOWER_A && d3 <= LOWER_Z || d3 === UNDERSCORE || d3 === DASH)) giveUp2();
       j2++;
     }
-    if (j2 === start2) giveUp();
+    if (j2 === start2) giveUp2();
     this.end = j2;
     return this.text.slice(start2, j2);
   }
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
   value(i, flow, intern, depth) {
-    if (depth > MAX_DEPTH2) giveUp();
+    if (depth > MAX_DEPTH2) giveUp2();
     const c = this.text.charCodeAt(i);
     if (c === AMP) {
       const name = this.anchorName(i + 1);
       const at = this.skipSpaces(this.end);
-      if (at >= this.lineEnd || this.end === at) giveUp();
+      if (at >= this.lineEnd || this.end === at) giveUp2();
       const d3 = this.text.charCodeAt(at);
-      if (d3 === HASH || d3 === AMP || d3 === STAR || flow && (d3 === COMMA || d3 === RBRACE)) giveUp();
+      if (d3 === HASH || d3 === AMP || d3 === STAR || flow && (d3 === COMMA || d3 === RBRACE)) giveUp2();
       const value2 = this.value(at, flow, intern, depth);
       this.anchors.set(name, { value: value2, size: Math.max(1, this.end - i) });
       return value2;
     }
     if (c === STAR) {
-      const anchor = this.anchors.get(this.anchorName(i + 1)) ?? giveUp();
+      const anchor = this.anchors.get(this.anchorName(i + 1)) ?? giveUp2();
       this.expanded += anchor.size;
-      if (this.expanded > this.budget) giveUp();
+      if (this.expanded > this.budget) giveUp2();
       return anchor.value;
     }
     if (c === QUOTE) return this.singleQuoted(i);
     if (c === DQUOTE) return this.doubleQuoted(i);
     if (c === LBRACE) return this.flowMap(i, depth);
     if (c === LBRACKET) return this.flowSeq(i, depth);
-    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
+    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp2();
     const text = this.text;
     const lineEnd = this.lineEnd;
     let j2 = i;
@@ -60641,10 +61076,10 @@ var Scanner = class {
         h = Math.imul(h, 31) + d3 | 0;
         continue;
       }
-      if (d3 === TAB) giveUp();
+      if (d3 === TAB) giveUp2();
       if (d3 === COLON) {
         const n = text.charCodeAt(j2 + 1);
-        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
+        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp2();
       }
       if (flow && (d3 === COMMA || d3 === RBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === LBRACE)) break;
       h = Math.imul(h, 31) + d3 | 0;
@@ -60655,20 +61090,9 @@ var Scanner = class {
     return this.plainAt(i, last, hashAtLast, intern);
   }
   singleQuoted(start2) {
-    let out = "";
-    let from = start2 + 1;
-    for (; ; ) {
-      const q = this.text.indexOf("'", from);
-      if (q < 0 || q >= this.lineEnd) return giveUp();
-      out += this.text.slice(from, q);
-      if (this.text.charCodeAt(q + 1) === QUOTE) {
-        out += "'";
-        from = q + 2;
-        continue;
-      }
-      this.end = q + 1;
-      return out;
-    }
+    const quoted = singleQuoted(this.text, start2, this.lineEnd) ?? giveUp2();
+    this.end = quoted.end;
+    return quoted.value;
   }
   doubleQuoted(start2) {
     let out = "";
@@ -60689,29 +61113,29 @@ var Scanner = class {
       } else if (e === "x" || e === "u") {
         const n = e === "x" ? 2 : 4;
         const hex = this.text.slice(i + 2, i + 2 + n);
-        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) giveUp();
+        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) giveUp2();
         out += String.fromCharCode(parseInt(hex, 16));
         i += 1 + n;
       } else {
-        giveUp();
+        giveUp2();
       }
       from = i + 1;
     }
-    return giveUp();
+    return giveUp2();
   }
   /** `{ key: value, ... }` on one line. */
   flowMap(start2, depth) {
-    if (depth > MAX_DEPTH2) giveUp();
+    if (depth > MAX_DEPTH2) giveUp2();
     const map = record();
     let i = this.skipSpaces(start2 + 1);
     if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
     for (; ; ) {
-      if (i >= this.lineEnd) giveUp();
+      if (i >= this.lineEnd) giveUp2();
       const key = this.flowKey(i);
-      if (Object.hasOwn(map, key)) giveUp();
+      if (Object.hasOwn(map, key)) giveUp2();
       i = this.skipSpaces(this.end);
       const c = this.text.charCodeAt(i);
-      if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp();
+      if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp2();
       map[key] = this.value(i, true, key !== "deviceId", depth + 1);
       i = this.skipSpaces(this.end);
       const sep2 = this.text.charCodeAt(i);
@@ -60721,53 +61145,53 @@ var Scanner = class {
         continue;
       }
       if (sep2 === RBRACE) return this.closed(map, i);
-      giveUp();
+      giveUp2();
     }
   }
   /** `[ value, ... ]` on one line (a list is not a valid tag, but must read as yaml reads it). */
   flowSeq(start2, depth) {
-    if (depth > MAX_DEPTH2) giveUp();
+    if (depth > MAX_DEPTH2) giveUp2();
     const list2 = [];
     let i = this.skipSpaces(start2 + 1);
     for (; ; ) {
-      if (i >= this.lineEnd) giveUp();
+      if (i >= this.lineEnd) giveUp2();
       if (this.text.charCodeAt(i) === RBRACKET) {
         this.end = i + 1;
         return list2;
       }
       const c = this.text.charCodeAt(i);
-      if (c === COMMA || c === HASH || c === DASH || c === QUESTION) giveUp();
+      if (c === COMMA || c === HASH || c === DASH || c === QUESTION) giveUp2();
       list2.push(this.value(i, true, true, depth + 1));
       i = this.skipSpaces(this.end);
       const sep2 = this.text.charCodeAt(i);
       if (sep2 === COMMA) i = this.skipSpaces(i + 1);
-      else if (sep2 !== RBRACKET) giveUp();
+      else if (sep2 !== RBRACKET) giveUp2();
     }
   }
   flowKey(i) {
     const c = this.text.charCodeAt(i);
     if (c === QUOTE || c === DQUOTE) {
       const raw = c === QUOTE ? this.singleQuoted(i) : this.doubleQuoted(i);
-      if (this.text.charCodeAt(this.end) !== COLON) giveUp();
+      if (this.text.charCodeAt(this.end) !== COLON) giveUp2();
       this.end += 1;
       return raw;
     }
-    if (badStart(c) || c === DASH) giveUp();
+    if (badStart(c) || c === DASH) giveUp2();
     let j2 = i;
     while (j2 < this.lineEnd) {
       const d3 = this.text.charCodeAt(j2);
       if (d3 === COLON && this.text.charCodeAt(j2 + 1) === SPACE3) break;
-      if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === HASH || d3 === TAB || d3 === COLON) giveUp();
+      if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === HASH || d3 === TAB || d3 === COLON) giveUp2();
       j2++;
     }
-    if (j2 >= this.lineEnd) giveUp();
+    if (j2 >= this.lineEnd) giveUp2();
     let end = j2;
     while (end > i && this.text.charCodeAt(end - 1) === SPACE3) end--;
-    if (end - i > 1024) giveUp();
+    if (end - i > 1024) giveUp2();
     let h = 0;
     for (let x2 = i; x2 < end; x2++) h = Math.imul(h, 31) + this.text.charCodeAt(x2) | 0;
     const resolved = this.plainAt(i, end, h, true);
-    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
+    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp2();
     this.end = j2 + 1;
     return resolved === null ? "" : String(resolved);
   }
@@ -60784,7 +61208,7 @@ var Scanner = class {
     const j2 = this.skipSpaces(i);
     if (j2 === this.lineEnd) return;
     if (this.text.charCodeAt(j2) === HASH && j2 > i) return;
-    giveUp();
+    giveUp2();
   }
   restIsEmpty(i) {
     const j2 = this.skipSpaces(i);

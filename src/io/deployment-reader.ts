@@ -11,6 +11,7 @@ import { isLayered } from '../core/manifest/checks.js';
 import { record } from '../core/record.js';
 import { checkDeploymentSchema } from './schema.js';
 import { cacheKey, type ParsedFileCache } from './cache.js';
+import { scanDeployment } from './deployment-scanner.js';
 import type { SourceFile } from './source.js';
 import { readYaml, reparsedFile, type PositionHints, type YamlFile, type YamlLimits } from './yaml.js';
 
@@ -33,8 +34,11 @@ export interface WorkerResult {
 /** Below this many files, a worker costs more than it saves. */
 export const WORKER_THRESHOLD = 64;
 
+/** The fast path for deployment files, within the limits' nesting depth. */
+const fastPath = (limits: YamlLimits) => (text: string) => scanDeployment(text, limits.maxDepth);
+
 export function readDeployment(file: string, bytes: Uint8Array, limits: YamlLimits): WorkerResult {
-  const yaml = readYaml(file, bytes, limits);
+  const yaml = readYaml(file, bytes, limits, fastPath(limits));
   const schema = yaml.value !== undefined && !yaml.empty ? checkDeployment(file, yaml.value) : [];
   return { file, value: yaml.value, empty: yaml.empty, diagnostics: yaml.diagnostics, schema, hints: yaml.hints?.() };
 }
@@ -88,8 +92,9 @@ export async function readDeployments(files: readonly SourceFile[], limits: Yaml
 async function readFresh(inputs: readonly { file: string; bytes: Uint8Array }[], limits: YamlLimits): Promise<ReadDeployment[]> {
   const results = inputs.length >= WORKER_THRESHOLD && !fromTypeScriptSources ? await inWorker(inputs, limits) : undefined;
   if (!results) {
+    const fast = fastPath(limits);
     return inputs.map(({ file, bytes }) => {
-      const yaml = readYaml(file, bytes, limits);
+      const yaml = readYaml(file, bytes, limits, fast);
       return { yaml, schema: yaml.value !== undefined && !yaml.empty ? checkDeployment(file, yaml.value) : [] };
     });
   }

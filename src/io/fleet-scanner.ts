@@ -14,8 +14,40 @@
 
 import { record } from '../core/record.js';
 import { aliasBudget, ENTRY_OFFSETS } from './yaml.js';
+import {
+  AMP,
+  BACKSLASH,
+  BAD_START,
+  COLON,
+  COMMA,
+  CR,
+  DASH,
+  DIGIT_0,
+  DIGIT_9,
+  DQUOTE,
+  ESCAPES,
+  HASH,
+  LBRACE,
+  LBRACKET,
+  LOWER_A,
+  LOWER_Z,
+  PERCENT,
+  QUESTION,
+  QUOTE,
+  RBRACE,
+  RBRACKET,
+  resolvePlain,
+  singleQuoted,
+  SPACE,
+  STAR,
+  TAB,
+  UNDERSCORE,
+  UPPER_A,
+  UPPER_Z,
+  type Scalar,
+} from './yaml-scalars.js';
 
-type Value = string | number | boolean | null | Record<string, unknown>;
+type Value = Scalar | Record<string, unknown>;
 
 interface PlainEntry {
   readonly raw: string;
@@ -24,6 +56,15 @@ interface PlainEntry {
   next: PlainEntry | undefined;
 }
 
+/** BAD_START as a table, not a Set: this is asked for every key and value. */
+const BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
+/** False past the text's end (NaN). */
+const badStart = (c: number): boolean => (c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c));
+
+/** No line looked for ahead yet (`aheadIndent`); -1 there means the end of the text. */
+const NOT_LOOKED = -2;
+
 class GiveUp extends Error {}
 
 /** The loader's nesting limit (DEFAULT_LIMITS.maxDepth): the root mapping is level 0. */
@@ -31,84 +72,6 @@ const MAX_DEPTH = 64;
 const giveUp = (): never => {
   throw new GiveUp();
 };
-
-// Character codes the scanner compares with.
-const TAB = 9;
-const CR = 13;
-const SPACE = 32;
-const DQUOTE = 34;
-const HASH = 35;
-const PERCENT = 37;
-const AMP = 38;
-const QUOTE = 39;
-const STAR = 42;
-const PLUS = 43;
-const COMMA = 44;
-const DASH = 45;
-const DOT = 46;
-const DIGIT_0 = 48;
-const DIGIT_9 = 57;
-const COLON = 58;
-const QUESTION = 63;
-const UPPER_A = 65;
-const UPPER_Z = 90;
-const LBRACKET = 91;
-const BACKSLASH = 92;
-const RBRACKET = 93;
-const UNDERSCORE = 95;
-const LOWER_A = 97;
-const LOWER_Z = 122;
-const LBRACE = 123;
-const RBRACE = 125;
-
-// The YAML 1.2 core schema, as yaml v2 resolves plain scalars.
-const INT_DEC = /^[-+]?[0-9]+$/;
-const INT_OCT = /^0o[0-7]+$/;
-const INT_HEX = /^0x[0-9a-fA-F]+$/;
-const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-const INF = /^[-+]?\.(?:inf|Inf|INF)$/;
-const NAN = /^\.(?:nan|NaN|NAN)$/;
-
-function resolvePlainUncached(s: string): Value {
-  const c = s.charCodeAt(0);
-  // Only digits, signs, '.', '~', n/N, t/T, f/F, 0 can start a non-string.
-  if ((c >= DIGIT_0 && c <= DIGIT_9) || c === PLUS || c === DASH || c === DOT) {
-    if (INT_DEC.test(s)) return Number(s);
-    if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
-    if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
-    if (FLOAT.test(s)) return Number(s);
-    if (INF.test(s)) return s[0] === '-' ? -Infinity : Infinity;
-    if (NAN.test(s)) return NaN;
-    return s;
-  }
-  switch (s) {
-    case '~':
-    case 'null':
-    case 'Null':
-    case 'NULL':
-      return null;
-    case 'true':
-    case 'True':
-    case 'TRUE':
-      return true;
-    case 'false':
-    case 'False':
-    case 'FALSE':
-      return false;
-  }
-  return s;
-}
-
-const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
-
-/** Characters that may not start a plain scalar here (indicators we do not handle). */
-const BAD_START = new Uint8Array(128);
-for (const c of '&*!|>%@`]{},?#\'"') BAD_START[c.charCodeAt(0)] = 1;
-/** A table, not a Set: this is asked for every key and value. False past the text's end (NaN). */
-const badStart = (c: number): boolean => c < 128 && BAD_START[c] === 1;
-
-/** No line looked for ahead yet (`aheadIndent`); -1 there means the end of the text. */
-const NOT_LOOKED = -2;
 
 /** Scans one fleet file; `undefined` when the file is outside the shape this scanner knows. */
 export function scanFleet(text: string): { devices: unknown[] } | undefined {
@@ -344,7 +307,7 @@ class Scanner {
       if (e.hash === h && e.raw.length === length && this.text.startsWith(e.raw, start)) return e.value;
     }
     const raw = this.text.slice(start, end);
-    const value = resolvePlainUncached(raw);
+    const value = resolvePlain(raw);
     if (intern && length <= 64 && this.tableSize < 100_000) {
       // A fresh copy, so the interned string does not keep the whole file alive.
       const own = length >= 13 ? (' ' + raw).slice(1) : raw;
@@ -444,20 +407,9 @@ class Scanner {
   }
 
   private singleQuoted(start: number): string {
-    let out = '';
-    let from = start + 1;
-    for (;;) {
-      const q = this.text.indexOf("'", from);
-      if (q < 0 || q >= this.lineEnd) return giveUp();
-      out += this.text.slice(from, q);
-      if (this.text.charCodeAt(q + 1) === QUOTE) {
-        out += "'";
-        from = q + 2;
-        continue;
-      }
-      this.end = q + 1;
-      return out;
-    }
+    const quoted = singleQuoted(this.text, start, this.lineEnd) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
   }
 
   private doubleQuoted(start: number): string {

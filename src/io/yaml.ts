@@ -98,6 +98,12 @@ export type FastPath = (text: string) => unknown;
  */
 export const ENTRY_OFFSETS = Symbol('entry offsets');
 
+/**
+ * A fast path may set this (non-enumerable) on its value: the PositionHints a
+ * `yaml` parse would give, so diagnostics on top-level keys are placed without one.
+ */
+export const POSITION_HINTS = Symbol('position hints');
+
 export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = DEFAULT_LIMITS, fast?: FastPath): YamlFile {
   let text = '';
   let doc: Document.Parsed | undefined;
@@ -296,7 +302,8 @@ export function readFast(file: string, bytes: Uint8Array, limits: YamlLimits, va
  * keeps only the bytes, not the decoded text as well (146 MB for a 1M-device fleet).
  */
 function fastFile(file: string, bytes: Uint8Array, limits: YamlLimits, value: unknown): YamlFile {
-  return reparsedFile(file, bytes, limits, value, false, []);
+  const hints = typeof value === 'object' && value !== null ? (value as { [POSITION_HINTS]?: PositionHints })[POSITION_HINTS] : undefined;
+  return reparsedFile(file, bytes, limits, value, false, [], hints);
 }
 
 /**
@@ -322,6 +329,7 @@ export function reparsedFile(
     value,
     empty,
     diagnostics,
+    hints: () => hints,
     place: (d) => {
       const path = d.location?.path ?? [];
       const entry = d.location ? placeInEntry(d, decoded, value) : undefined;
