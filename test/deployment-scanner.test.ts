@@ -1,5 +1,6 @@
 /** The deployment scanner yields exactly what yaml (plus our converter) yields, with the same positions, or gives up. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Document, isCollection, stringify, visit, type ToStringOptions } from 'yaml';
@@ -42,14 +43,13 @@ function expectSame(text: string, mustBeFast: boolean): boolean {
   return true;
 }
 
+/** The YAML files git tracks: never what a working copy happens to hold (generated bench fleets, node_modules). */
 function yamlFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (['node_modules', 'lib', 'dist', '.git'].includes(name)) return [];
-    if (statSync(path).isDirectory()) return yamlFiles(path);
-    return /\.ya?ml$/.test(name) ? [path] : [];
-  });
+  const listed = execFileSync('git', ['ls-files', '-z', '--', '*.yaml', '*.yml'], { cwd: dir, encoding: 'utf8' });
+  return listed
+    .split('\0')
+    .filter((name) => name !== '' && existsSync(join(dir, name)))
+    .map((name) => join(dir, name));
 }
 
 const repo = new URL('..', import.meta.url).pathname;
