@@ -16120,14 +16120,10 @@ function readYaml(file, bytes, limits2 = DEFAULT_LIMITS, fast) {
       return result(void 0);
     }
   }
-  for (let lineStart = 0; lineStart <= text.length; ) {
-    const nl = text.indexOf("\n", lineStart);
-    const end = nl < 0 ? text.length : nl;
-    if (end - lineStart > limits2.maxLineLength) {
-      report("file/line-too-long", `line is ${end - lineStart} characters; the limit is ${limits2.maxLineLength}: break it up`, lineStart);
-      return result(void 0);
-    }
-    lineStart = end + 1;
+  const long = firstLongLine(text, limits2.maxLineLength);
+  if (long) {
+    report("file/line-too-long", `line is ${long.length} characters; the limit is ${limits2.maxLineLength}: break it up`, long.start);
+    return result(void 0);
   }
   const fastValue = fast?.(text);
   if (fastValue !== void 0) return fastFile(file, bytes, limits2, fastValue);
@@ -16170,6 +16166,17 @@ function readYaml(file, bytes, limits2 = DEFAULT_LIMITS, fast) {
     }
     throw e;
   }
+}
+function firstLongLine(text, max) {
+  for (let start2 = 0; text.length - start2 > max; ) {
+    const nl = text.lastIndexOf("\n", start2 + max);
+    if (nl < start2) {
+      const end = text.indexOf("\n", start2);
+      return { start: start2, length: (end < 0 ? text.length : end) - start2 };
+    }
+    start2 = nl + 1;
+  }
+  return void 0;
 }
 var duplicateMessage = (name) => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
 var tooDeep = (limits2) => `nesting is deeper than ${limits2.maxDepth} levels: flatten the document`;

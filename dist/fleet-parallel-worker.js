@@ -7446,6 +7446,27 @@ var DEFAULT_LIMITS = { maxBytes: 16 * 1024 * 1024, maxLineLength: 1024 * 1024, m
 var aliasBudget = (textLength) => Math.max(2 * 1024 * 1024, 20 * textLength);
 var decoder = new TextDecoder("utf-8", { fatal: false });
 var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
+function firstLongLine(text, max) {
+  for (let start = 0; text.length - start > max; ) {
+    const nl = text.lastIndexOf("\n", start + max);
+    if (nl < start) {
+      const end = text.indexOf("\n", start);
+      return { start, length: (end < 0 ? text.length : end) - start };
+    }
+    start = nl + 1;
+  }
+  return void 0;
+}
+function fastPathText(bytes, limits2) {
+  if (bytes.length > limits2.maxBytes) return void 0;
+  const text = decodeText(bytes);
+  return text.includes("�") || firstLongLine(text, limits2.maxLineLength) ? void 0 : text;
+}
+var stripBom = (text) => text.charCodeAt(0) === 65279 ? text.slice(1) : text;
+function decodeText(bytes) {
+  const text = stripBom(decoder.decode(bytes));
+  return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
+}
 
 // src/io/yaml-scalars.ts
 var TAB = 9;
@@ -7525,6 +7546,10 @@ function singleQuoted(text, start, lineEnd) {
 }
 
 // src/io/fleet-scanner.ts
+var BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
+var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
+var NOT_LOOKED = -2;
 var GiveUp = class extends Error {
 };
 var MAX_DEPTH = 64;
@@ -7551,16 +7576,27 @@ var Scanner = class {
   nextLine = 0;
   /** The current line's indent (spaces before its content). */
   indent = 0;
-  /** The next content line, found by a peek and not yet consumed. */
-  ahead;
+  /**
+   * The next content line, found by a peek and not yet consumed: its indent (-1 at the
+   * end, NOT_LOOKED when not looked for), start, end and the line after. Fields, not an
+   * object per line: a million-device file has seven million lines.
+   */
+  aheadIndent = NOT_LOOKED;
+  aheadStart = 0;
+  aheadEnd = 0;
+  aheadNext = 0;
   /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
   end = 0;
   /** Anchored values by name; what aliases have expanded so far, and how much they may. */
   anchors = /* @__PURE__ */ new Map();
   expanded = 0;
   budget = 0;
-  /** Interned plain scalars by hash (chained), and how many the table holds. */
-  table = /* @__PURE__ */ new Map();
+  /**
+   * Interned plain scalars: chains by hash in an array of slots (a power of two, grown
+   * with the table; a Map keyed by the hash boxes most hashes as heap numbers), and
+   * how many the table holds.
+   */
+  slots = new Array(256).fill(void 0);
   tableSize = 0;
   file() {
     if (!this.advanceToContent()) return giveUp();
@@ -7595,20 +7631,25 @@ var Scanner = class {
   }
   /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
   advanceToContent() {
-    const line = this.ahead !== void 0 ? this.ahead : this.findContent();
-    this.ahead = void 0;
-    if (!line) return false;
-    this.lineStart = line.start;
-    this.lineEnd = line.end;
-    this.nextLine = line.next;
-    this.indent = line.indent;
+    if (this.aheadIndent === NOT_LOOKED) this.findContent();
+    const indent = this.aheadIndent;
+    this.aheadIndent = NOT_LOOKED;
+    if (indent < 0) return false;
+    this.lineStart = this.aheadStart;
+    this.lineEnd = this.aheadEnd;
+    this.nextLine = this.aheadNext;
+    this.indent = indent;
     return true;
   }
+  /** Finds the next line with content after the current one, into the `ahead` fields. */
   findContent() {
     const text = this.text;
     let next = this.nextLine;
     for (; ; ) {
-      if (next >= text.length) return null;
+      if (next >= text.length) {
+        this.aheadIndent = -1;
+        return;
+      }
       const start = next;
       const nl = text.indexOf("\n", start);
       next = nl < 0 ? text.length : nl + 1;
@@ -7619,7 +7660,11 @@ var Scanner = class {
       if (i < end && text.charCodeAt(i) === TAB) giveUp();
       if (i === end || text.charCodeAt(i) === HASH) continue;
       if (i === start && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
-      return { start, end, next, indent: i - start };
+      this.aheadStart = start;
+      this.aheadEnd = end;
+      this.aheadNext = next;
+      this.aheadIndent = i - start;
+      return;
     }
   }
   indentOf() {
@@ -7627,8 +7672,8 @@ var Scanner = class {
   }
   /** The indent of the next content line, without consuming it; -1 at the end. */
   peekIndent() {
-    if (this.ahead === void 0) this.ahead = this.findContent();
-    return this.ahead ? this.ahead.indent : -1;
+    if (this.aheadIndent === NOT_LOOKED) this.findContent();
+    return this.aheadIndent;
   }
   /**
    * A block mapping whose keys stand at column `indent`; its first key starts at
@@ -7692,7 +7737,7 @@ var Scanner = class {
       this.end = i + 1;
       return raw;
     }
-    if (BAD_START.has(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start + 1) === SPACE || c === SPACE) giveUp();
+    if (badStart(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start + 1) === SPACE || c === SPACE) giveUp();
     const text = this.text;
     let h = 0;
     let hashAtLast = 0;
@@ -7722,18 +7767,33 @@ var Scanner = class {
   plainAt(start, end, hash, intern) {
     const length = end - start;
     const h = hash ^ Math.imul(length, 2654435761) | 0;
-    for (let e = this.table.get(h); e; e = e.next) {
-      if (e.raw.length === length && this.text.startsWith(e.raw, start)) return e.value;
+    for (let e = this.slots[h & this.slots.length - 1]; e; e = e.next) {
+      if (e.hash === h && e.raw.length === length && this.text.startsWith(e.raw, start)) return e.value;
     }
     const raw = this.text.slice(start, end);
     const value = resolvePlain(raw);
     if (intern && length <= 64 && this.tableSize < 1e5) {
       const own = length >= 13 ? (" " + raw).slice(1) : raw;
-      this.table.set(h, { raw: own, value: typeof value === "string" ? own : value, next: this.table.get(h) });
-      this.tableSize++;
+      const slot = h & this.slots.length - 1;
+      this.slots[slot] = { raw: own, value: typeof value === "string" ? own : value, hash: h, next: this.slots[slot] };
+      if (++this.tableSize > this.slots.length) this.growTable();
       return typeof value === "string" ? own : value;
     }
     return value;
+  }
+  /** Twice the slots, each entry moved to its slot (chains keep no order: every raw text is in the table once). */
+  growTable() {
+    const old = this.slots;
+    this.slots = new Array(old.length * 2).fill(void 0);
+    const mask = this.slots.length - 1;
+    for (let e of old) {
+      while (e) {
+        const next = e.next;
+        e.next = this.slots[e.hash & mask];
+        this.slots[e.hash & mask] = e;
+        e = next;
+      }
+    }
   }
   /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
   anchorName(start) {
@@ -7772,7 +7832,7 @@ var Scanner = class {
     if (c === DQUOTE) return this.doubleQuoted(i);
     if (c === LBRACE) return this.flowMap(i, depth);
     if (c === LBRACKET) return this.flowSeq(i, depth);
-    if (BAD_START.has(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd)) giveUp();
+    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd)) giveUp();
     const text = this.text;
     const lineEnd = this.lineEnd;
     let j = i;
@@ -7886,7 +7946,7 @@ var Scanner = class {
       this.end += 1;
       return raw;
     }
-    if (BAD_START.has(c) || c === DASH) giveUp();
+    if (badStart(c) || c === DASH) giveUp();
     let j = i;
     while (j < this.lineEnd) {
       const d = this.text.charCodeAt(j);
@@ -7927,17 +7987,14 @@ var Scanner = class {
 };
 
 // src/io/fleet-parallel-worker.ts
-var decoder2 = new TextDecoder("utf-8", { fatal: false });
-var textOf = (bytes) => {
-  const text = decoder2.decode(bytes);
-  return text.charCodeAt(0) === 65279 ? text.slice(1) : text;
-};
-var { files } = workerData;
+var { files, limits } = workerData;
 var results = files.map(({ bytes }) => {
-  const value = scanFleet(textOf(bytes));
-  return value === void 0 ? void 0 : encodeValue(value);
+  const text = fastPathText(bytes, limits);
+  if (text === void 0) return "unchecked";
+  const value = scanFleet(text);
+  return value === void 0 ? "yaml" : encodeValue(value);
 });
 parentPort.postMessage(
   results,
-  results.flatMap((r) => r ? [r.tokens.buffer, r.numbers.buffer] : [])
+  results.flatMap((r) => typeof r === "object" ? [r.tokens.buffer, r.numbers.buffer] : [])
 );

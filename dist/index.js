@@ -58329,6 +58329,9 @@ var MAX_TAGS_BYTES = 8 * 1024;
 var MAX_TAG_STRING_BYTES = 4 * 1024;
 var EXAMPLE = "e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }";
 function buildFleetFile(file, value2) {
+  return build(file, value2, true);
+}
+function build(file, value2, fast) {
   const diagnostics = [];
   if (value2 === null || value2 === void 0) {
     if (value2 === null) diagnostics.push(warning2("file/empty", "fleet file is empty: it declares no devices", { file }));
@@ -58356,44 +58359,113 @@ function buildFleetFile(file, value2) {
   }
   const devices = [];
   const seen = { mixedCase: false };
-  list2.forEach((item, index2) => {
-    const at = (...path13) => ({ file, path: ["devices", index2, ...path13] });
-    if (!isMapping(item)) {
-      diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
-      return;
-    }
-    for (const key of Object.keys(item)) {
-      if (key !== "deviceId" && key !== "tags") {
-        diagnostics.push(error2("fleet/invalid-device", `unknown key '${key}': a device has only deviceId: and tags:`, { ...at(key), key: true }));
-      }
-    }
-    const deviceId = item.deviceId;
-    if (typeof deviceId !== "string") {
-      const msg = deviceId === void 0 || deviceId === null ? "device has no deviceId" : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
-      diagnostics.push(error2("fleet/invalid-device-id", msg, deviceId === void 0 ? at() : at("deviceId")));
-      return;
-    }
-    if (!DEVICE_ID.test(deviceId)) {
-      diagnostics.push(
-        error2(
-          "fleet/invalid-device-id",
-          deviceId.length > 128 ? `deviceId is ${deviceId.length} characters; IoT Hub allows at most 128` : `deviceId '${deviceId}' has a character IoT Hub does not allow; use ASCII letters, digits and -.%_*?!(),:=@$'`,
-          at("deviceId")
-        )
-      );
-      return;
-    }
-    let tags = record();
-    if (item.tags !== void 0 && item.tags !== null) {
-      if (!isMapping(item.tags)) {
-        diagnostics.push(error2("fleet/invalid-tag", "tags: must be a mapping of tag names to values", at("tags")));
-      } else {
-        tags = checkTags(item.tags, at("tags"), diagnostics, seen);
-      }
-    }
-    devices.push({ deviceId, tags, file, index: index2 });
-  });
+  const clean2 = { size: 0, mixed: false, lists: [], listsMixed: [], next: 0 };
+  for (let index2 = 0; index2 < list2.length; index2++) {
+    const item = list2[index2];
+    if (item === void 0 && !(index2 in list2)) continue;
+    const device = (fast ? cleanDevice(file, item, index2, clean2, seen) : void 0) ?? buildDevice(file, item, index2, diagnostics, seen);
+    if (device) devices.push(device);
+  }
   return { devices, diagnostics, mixedCaseTagNames: seen.mixedCase };
+}
+function buildDevice(file, item, index2, diagnostics, seen) {
+  const at = (...path13) => ({ file, path: ["devices", index2, ...path13] });
+  if (!isMapping(item)) {
+    diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
+    return void 0;
+  }
+  for (const key of Object.keys(item)) {
+    if (key !== "deviceId" && key !== "tags") {
+      diagnostics.push(error2("fleet/invalid-device", `unknown key '${key}': a device has only deviceId: and tags:`, { ...at(key), key: true }));
+    }
+  }
+  const deviceId = item.deviceId;
+  if (typeof deviceId !== "string") {
+    const msg = deviceId === void 0 || deviceId === null ? "device has no deviceId" : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
+    diagnostics.push(error2("fleet/invalid-device-id", msg, deviceId === void 0 ? at() : at("deviceId")));
+    return void 0;
+  }
+  if (!DEVICE_ID.test(deviceId)) {
+    diagnostics.push(
+      error2(
+        "fleet/invalid-device-id",
+        deviceId.length > 128 ? `deviceId is ${deviceId.length} characters; IoT Hub allows at most 128` : `deviceId '${deviceId}' has a character IoT Hub does not allow; use ASCII letters, digits and -.%_*?!(),:=@$'`,
+        at("deviceId")
+      )
+    );
+    return void 0;
+  }
+  let tags = record();
+  if (item.tags !== void 0 && item.tags !== null) {
+    if (!isMapping(item.tags)) {
+      diagnostics.push(error2("fleet/invalid-tag", "tags: must be a mapping of tag names to values", at("tags")));
+    } else {
+      tags = checkTags(item.tags, at("tags"), diagnostics, seen);
+    }
+  }
+  return { deviceId, tags, file, index: index2 };
+}
+var REMEMBERED_LISTS = 8;
+function cleanDevice(file, item, index2, walk2, seen) {
+  if (!isMapping(item)) return void 0;
+  for (const key in item) if (key !== "deviceId" && key !== "tags") return void 0;
+  const deviceId = item.deviceId;
+  if (typeof deviceId !== "string" || !DEVICE_ID.test(deviceId)) return void 0;
+  const tags = item.tags;
+  if (tags === void 0 || tags === null) return { deviceId, tags: record(), file, index: index2 };
+  if (!isMapping(tags)) return void 0;
+  walk2.size = 0;
+  walk2.mixed = false;
+  if (!cleanTagMap(tags, 1, walk2) || walk2.size > MAX_TAGS_BYTES) return void 0;
+  if (walk2.mixed) seen.mixedCase = true;
+  return { deviceId, tags, file, index: index2 };
+}
+function cleanTagMap(map, depth, walk2) {
+  const keys = Object.keys(map);
+  if (!cleanNames(keys, walk2)) return false;
+  for (let n = 0; n < keys.length; n++) {
+    const key = keys[n];
+    const value2 = map[key];
+    walk2.size += key.length + 4;
+    if (typeof value2 === "string") {
+      walk2.size += value2.length + 2;
+      if (value2.length > MAX_TAG_STRING_BYTES || !valueExpressible(value2)) return false;
+    } else if (typeof value2 === "number") {
+      walk2.size += 12;
+      if (!Number.isFinite(value2)) return false;
+    } else if (typeof value2 === "boolean") {
+      walk2.size += 5;
+    } else if (!isMapping(value2) || depth + 1 > MAX_TAG_DEPTH || !cleanTagMap(value2, depth + 1, walk2)) {
+      return false;
+    }
+  }
+  return true;
+}
+function cleanNames(keys, walk2) {
+  const { lists } = walk2;
+  for (let l = 0; l < lists.length; l++) {
+    const list2 = lists[l];
+    if (list2.length !== keys.length) continue;
+    let same2 = true;
+    for (let n = 0; same2 && n < keys.length; n++) same2 = list2[n] === keys[n];
+    if (!same2) continue;
+    if (walk2.listsMixed[l]) walk2.mixed = true;
+    return true;
+  }
+  let mixed = false;
+  for (let n = 0; n < keys.length; n++) {
+    const name = nameVerdict(keys[n]);
+    if (name.forbidden || !name.expressible) return false;
+    if (name.lower !== keys[n]) mixed = true;
+    if (mixed) {
+      for (let m = 0; m < n; m++) if (nameVerdict(keys[m]).lower === name.lower) return false;
+    }
+  }
+  lists[walk2.next] = keys;
+  walk2.listsMixed[walk2.next] = mixed;
+  walk2.next = (walk2.next + 1) % REMEMBERED_LISTS;
+  if (mixed) walk2.mixed = true;
+  return true;
 }
 var names = /* @__PURE__ */ new Map();
 var values = /* @__PURE__ */ new Map();
@@ -59959,14 +60031,10 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
       return result(void 0);
     }
   }
-  for (let lineStart = 0; lineStart <= text.length; ) {
-    const nl = text.indexOf("\n", lineStart);
-    const end = nl < 0 ? text.length : nl;
-    if (end - lineStart > limits.maxLineLength) {
-      report("file/line-too-long", `line is ${end - lineStart} characters; the limit is ${limits.maxLineLength}: break it up`, lineStart);
-      return result(void 0);
-    }
-    lineStart = end + 1;
+  const long = firstLongLine(text, limits.maxLineLength);
+  if (long) {
+    report("file/line-too-long", `line is ${long.length} characters; the limit is ${limits.maxLineLength}: break it up`, long.start);
+    return result(void 0);
   }
   const fastValue = fast?.(text);
   if (fastValue !== void 0) return fastFile(file, bytes, limits, fastValue);
@@ -60010,6 +60078,17 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
     throw e;
   }
 }
+function firstLongLine(text, max) {
+  for (let start2 = 0; text.length - start2 > max; ) {
+    const nl = text.lastIndexOf("\n", start2 + max);
+    if (nl < start2) {
+      const end = text.indexOf("\n", start2);
+      return { start: start2, length: (end < 0 ? text.length : end) - start2 };
+    }
+    start2 = nl + 1;
+  }
+  return void 0;
+}
 var duplicateMessage = (name) => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
 var tooDeep = (limits) => `nesting is deeper than ${limits.maxDepth} levels: flatten the document`;
 function deepestOffset(text, maxDepth) {
@@ -60049,6 +60128,9 @@ function deepestOffset(text, maxDepth) {
     if (indents.length + flow > maxDepth + 1) return i;
   }
   return 0;
+}
+function readFast(file, bytes, limits, value2) {
+  return fastFile(file, bytes, limits, value2);
 }
 function fastFile(file, bytes, limits, value2) {
   const hints = typeof value2 === "object" && value2 !== null ? value2[POSITION_HINTS] : void 0;
@@ -60905,11 +60987,11 @@ function workerShare(sizes) {
   }
   return share.sort((a, b) => a - b);
 }
-function scanInWorker(inputs) {
+function scanInWorker(inputs, limits) {
   return new Promise((resolve) => {
-    const worker = new Worker2(workerUrl2, { workerData: { files: inputs } });
+    const worker = new Worker2(workerUrl2, { workerData: { files: inputs, limits } });
     worker.once("message", (results) => {
-      resolve(results.map((r) => r ? () => decodeValue(r) : void 0));
+      resolve(results.map((r) => typeof r === "object" ? () => decodeValue(r) : r));
       void worker.terminate();
     });
     worker.once("error", () => resolve(void 0));
@@ -60918,6 +61000,10 @@ function scanInWorker(inputs) {
 }
 
 // src/io/fleet-scanner.ts
+var BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
+var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
+var NOT_LOOKED = -2;
 var GiveUp2 = class extends Error {
 };
 var MAX_DEPTH2 = 64;
@@ -60944,16 +61030,27 @@ var Scanner2 = class {
   nextLine = 0;
   /** The current line's indent (spaces before its content). */
   indent = 0;
-  /** The next content line, found by a peek and not yet consumed. */
-  ahead;
+  /**
+   * The next content line, found by a peek and not yet consumed: its indent (-1 at the
+   * end, NOT_LOOKED when not looked for), start, end and the line after. Fields, not an
+   * object per line: a million-device file has seven million lines.
+   */
+  aheadIndent = NOT_LOOKED;
+  aheadStart = 0;
+  aheadEnd = 0;
+  aheadNext = 0;
   /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
   end = 0;
   /** Anchored values by name; what aliases have expanded so far, and how much they may. */
   anchors = /* @__PURE__ */ new Map();
   expanded = 0;
   budget = 0;
-  /** Interned plain scalars by hash (chained), and how many the table holds. */
-  table = /* @__PURE__ */ new Map();
+  /**
+   * Interned plain scalars: chains by hash in an array of slots (a power of two, grown
+   * with the table; a Map keyed by the hash boxes most hashes as heap numbers), and
+   * how many the table holds.
+   */
+  slots = new Array(256).fill(void 0);
   tableSize = 0;
   file() {
     if (!this.advanceToContent()) return giveUp2();
@@ -60988,20 +61085,25 @@ var Scanner2 = class {
   }
   /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
   advanceToContent() {
-    const line = this.ahead !== void 0 ? this.ahead : this.findContent();
-    this.ahead = void 0;
-    if (!line) return false;
-    this.lineStart = line.start;
-    this.lineEnd = line.end;
-    this.nextLine = line.next;
-    this.indent = line.indent;
+    if (this.aheadIndent === NOT_LOOKED) this.findContent();
+    const indent = this.aheadIndent;
+    this.aheadIndent = NOT_LOOKED;
+    if (indent < 0) return false;
+    this.lineStart = this.aheadStart;
+    this.lineEnd = this.aheadEnd;
+    this.nextLine = this.aheadNext;
+    this.indent = indent;
     return true;
   }
+  /** Finds the next line with content after the current one, into the `ahead` fields. */
   findContent() {
     const text = this.text;
     let next = this.nextLine;
     for (; ; ) {
-      if (next >= text.length) return null;
+      if (next >= text.length) {
+        this.aheadIndent = -1;
+        return;
+      }
       const start2 = next;
       const nl = text.indexOf("\n", start2);
       next = nl < 0 ? text.length : nl + 1;
@@ -61012,7 +61114,11 @@ var Scanner2 = class {
       if (i < end && text.charCodeAt(i) === TAB) giveUp2();
       if (i === end || text.charCodeAt(i) === HASH) continue;
       if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp2();
-      return { start: start2, end, next, indent: i - start2 };
+      this.aheadStart = start2;
+      this.aheadEnd = end;
+      this.aheadNext = next;
+      this.aheadIndent = i - start2;
+      return;
     }
   }
   indentOf() {
@@ -61020,8 +61126,8 @@ var Scanner2 = class {
   }
   /** The indent of the next content line, without consuming it; -1 at the end. */
   peekIndent() {
-    if (this.ahead === void 0) this.ahead = this.findContent();
-    return this.ahead ? this.ahead.indent : -1;
+    if (this.aheadIndent === NOT_LOOKED) this.findContent();
+    return this.aheadIndent;
   }
   /**
    * A block mapping whose keys stand at column `indent`; its first key starts at
@@ -61085,7 +61191,7 @@ var Scanner2 = class {
       this.end = i + 1;
       return raw;
     }
-    if (BAD_START.has(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp2();
+    if (badStart(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp2();
     const text = this.text;
     let h = 0;
     let hashAtLast = 0;
@@ -61115,18 +61221,33 @@ var Scanner2 = class {
   plainAt(start2, end, hash, intern) {
     const length = end - start2;
     const h = hash ^ Math.imul(length, 2654435761) | 0;
-    for (let e = this.table.get(h); e; e = e.next) {
-      if (e.raw.length === length && this.text.startsWith(e.raw, start2)) return e.value;
+    for (let e = this.slots[h & this.slots.length - 1]; e; e = e.next) {
+      if (e.hash === h && e.raw.length === length && this.text.startsWith(e.raw, start2)) return e.value;
     }
     const raw = this.text.slice(start2, end);
     const value2 = resolvePlain(raw);
     if (intern && length <= 64 && this.tableSize < 1e5) {
       const own = length >= 13 ? (" " + raw).slice(1) : raw;
-      this.table.set(h, { raw: own, value: typeof value2 === "string" ? own : value2, next: this.table.get(h) });
-      this.tableSize++;
+      const slot = h & this.slots.length - 1;
+      this.slots[slot] = { raw: own, value: typeof value2 === "string" ? own : value2, hash: h, next: this.slots[slot] };
+      if (++this.tableSize > this.slots.length) this.growTable();
       return typeof value2 === "string" ? own : value2;
     }
     return value2;
+  }
+  /** Twice the slots, each entry moved to its slot (chains keep no order: every raw text is in the table once). */
+  growTable() {
+    const old = this.slots;
+    this.slots = new Array(old.length * 2).fill(void 0);
+    const mask2 = this.slots.length - 1;
+    for (let e of old) {
+      while (e) {
+        const next = e.next;
+        e.next = this.slots[e.hash & mask2];
+        this.slots[e.hash & mask2] = e;
+        e = next;
+      }
+    }
   }
   /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
   anchorName(start2) {
@@ -61165,7 +61286,7 @@ var Scanner2 = class {
     if (c === DQUOTE) return this.doubleQuoted(i);
     if (c === LBRACE) return this.flowMap(i, depth);
     if (c === LBRACKET) return this.flowSeq(i, depth);
-    if (BAD_START.has(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp2();
+    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp2();
     const text = this.text;
     const lineEnd = this.lineEnd;
     let j2 = i;
@@ -61279,7 +61400,7 @@ var Scanner2 = class {
       this.end += 1;
       return raw;
     }
-    if (BAD_START.has(c) || c === DASH) giveUp2();
+    if (badStart(c) || c === DASH) giveUp2();
     let j2 = i;
     while (j2 < this.lineEnd) {
       const d3 = this.text.charCodeAt(j2);
@@ -61393,20 +61514,24 @@ async function readFleet(files, cache, parallel) {
   const fresh = files.flatMap((f, i) => out[i] ? [] : [i]);
   const bytes = await Promise.all(fresh.map((i) => files[i].read()));
   const share = parallel && fleetWorkerAvailable() ? workerShare(bytes.map((b) => b.length)) : [];
-  const scanned = share.length ? scanInWorker(share.map((j2) => ({ file: files[fresh[j2]].path, bytes: bytes[j2] }))) : void 0;
+  const scanned = share.length ? scanInWorker(
+    share.map((j2) => ({ file: files[fresh[j2]].path, bytes: bytes[j2] })),
+    FLEET_LIMITS
+  ) : void 0;
   const mine = new Set(share);
-  const read = (j2, fast) => {
+  const keep = (j2, parsed) => {
     const f = files[fresh[j2]];
-    const parsed = readYaml(f.path, bytes[j2], FLEET_LIMITS, fast);
     out[fresh[j2]] = parsed;
     const key = cacheKey(f);
     if (key) cache?.set(key, parsed, bytes[j2].length);
   };
+  const read = (j2, fast) => keep(j2, readYaml(files[fresh[j2]].path, bytes[j2], FLEET_LIMITS, fast));
   fresh.forEach((_, j2) => mine.has(j2) || read(j2, scanFleet));
   const values2 = await scanned;
   share.forEach((j2, w) => {
     const value2 = values2?.[w];
-    read(j2, values2 ? value2 ?? (() => void 0) : scanFleet);
+    if (typeof value2 === "function") keep(j2, readFast(files[fresh[j2]].path, bytes[j2], FLEET_LIMITS, value2()));
+    else read(j2, value2 === "yaml" ? () => void 0 : scanFleet);
   });
   return out;
 }

@@ -29,6 +29,15 @@ function same(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+/** A YamlFile without its functions, and how it places a diagnostic on its first device. */
+const exactly = (f: import('../src/io/yaml.js').YamlFile) => ({
+  file: f.file,
+  value: JSON.stringify(f.value),
+  empty: f.empty,
+  diagnostics: f.diagnostics,
+  placed: f.place({ severity: 'error', code: 'fleet/invalid-tag', message: 'm', location: { file: f.file, path: ['devices', 0, 'deviceId'] } }),
+});
+
 describe('the compact form between threads', () => {
   it('decodes to what was encoded: records, lists, every scalar', () => {
     const scalar = fc.oneof(fc.string(), fc.double(), fc.integer(), fc.constantFrom(0, -0, 2 ** 27, -(2 ** 27), 2 ** 53, NaN, true, false, null));
@@ -99,14 +108,47 @@ describe('loading a fleet on two threads', () => {
     expect(two.diagnostics.some((d) => d.file === 'fleet/zz-dup.yaml')).toBe(true);
   });
 
-  it('runs the worker from lib/: scanned values for scannable files, nothing where the scanner gives up', async () => {
+  it('runs the worker from lib/: scanned values for scannable files, yaml where the scanner gives up, unchecked where readYaml has its own say', async () => {
     const parallel = await built<typeof import('../src/io/fleet-parallel.js')>('io/fleet-parallel.js');
     expect(parallel.fleetWorkerAvailable()).toBe(true);
     const { files } = generate(2_000, 5, 3, 2);
     const texts = [files['fleet/devices-00.yaml'] ?? Object.entries(files).find(([n]) => n.startsWith('fleet/'))![1], 'devices:\n  - &a { deviceId: x }\n'];
-    const results = await parallel.scanInWorker(texts.map((t, i) => ({ file: `f${i}`, bytes: new TextEncoder().encode(t) })));
-    expect(results).toHaveLength(2);
-    expect(same(results![0]!(), scanFleet(texts[0]))).toBe(true);
-    expect(results![1]).toBeUndefined();
+    const inputs = texts.map((t, i) => ({ file: `f${i}`, bytes: new TextEncoder().encode(t) }));
+    // Files readYaml has something to say about before its fast path: read on the main thread.
+    inputs.push({ file: 'bad-utf8', bytes: Uint8Array.from([...new TextEncoder().encode('devices:\n  - deviceId: d'), 0xff, 10]) });
+    inputs.push({ file: 'replacement', bytes: new TextEncoder().encode('devices:\n  - deviceId: d1\n    tags: { a: "\uFFFD" }\n') });
+    inputs.push({ file: 'long-line', bytes: new TextEncoder().encode(`devices:\n  - deviceId: ${'d'.repeat(200)}\n`) });
+    inputs.push({ file: 'too-large', bytes: new TextEncoder().encode(`devices:\n${'  - deviceId: d1\n'.repeat(20)}`) });
+    const limits = { maxBytes: 300, maxLineLength: 100, maxDepth: 64 };
+    const results = await parallel.scanInWorker(inputs, { ...limits, maxBytes: 1 << 30 });
+    expect(results).toHaveLength(6);
+    const first = results![0];
+    expect(typeof first === 'function' && same(first(), scanFleet(texts[0]))).toBe(true);
+    expect(results!.slice(1)).toEqual(['yaml', 'unchecked', 'unchecked', 'unchecked', expect.any(Function)]);
+    const small = await parallel.scanInWorker(inputs.slice(5), limits);
+    expect(small).toEqual(['unchecked']);
+  });
+
+  it('gives, for a file the worker checked and scanned, what readYaml gives for it here', async () => {
+    const { fastPathText, readFast, readYaml, DEFAULT_LIMITS } = await built<typeof import('../src/io/yaml.js')>('io/yaml.js');
+    const { files } = generate(500, 5, 3, 2);
+    const texts = [
+      ...Object.entries(files)
+        .filter(([n]) => n.startsWith('fleet/'))
+        .map(([, t]) => t),
+      '\uFEFFdevices:\n  - deviceId: d1\r\n    tags: { a: 1 }\r\n',
+      'devices:\r  - deviceId: d1\r',
+      'devices:\n  - deviceId: d1\n    tags: { "a.b": 1, Env: x, env: y, loc: new york }\n',
+    ];
+    for (const text of texts) {
+      const bytes = new TextEncoder().encode(text);
+      const checked = fastPathText(bytes, DEFAULT_LIMITS);
+      expect(checked).toBeDefined();
+      const value = scanFleet(checked!);
+      if (value === undefined) continue;
+      const here = readYaml('f.yaml', bytes, DEFAULT_LIMITS, scanFleet);
+      const there = readFast('f.yaml', bytes, DEFAULT_LIMITS, value);
+      expect(exactly(there)).toEqual(exactly(here));
+    }
   });
 });

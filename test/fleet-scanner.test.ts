@@ -26,6 +26,13 @@ describe('fleet scanner: differential against yaml', () => {
     for (const [name, text] of Object.entries(files)) if (name.startsWith('fleet/')) expectSame(text, true);
   });
 
+  it('thousands of distinct names and values (the interning table grows), each read back exactly', () => {
+    const lines = ['devices:'];
+    for (let i = 0; i < 3000; i++)
+      lines.push(`  - deviceId: d${i}`, '    tags:', `      n${i % 1500}: v${i}`, `      k: ${i % 2 ? `${i}` : `x${i * 7}`}`, `      same: v${i}`);
+    expectSame(`${lines.join('\n')}\n`, true);
+  });
+
   it.each([
     ['plain', 'devices:\n  - deviceId: d1\n    tags:\n      env: prod\n      n: 3\n'],
     ['sequence at column 0', 'devices:\n- deviceId: d1\n  tags: { a: 1 }\n'],

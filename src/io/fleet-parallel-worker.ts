@@ -1,21 +1,19 @@
 /** Worker thread: scans fleet files (see fleet-parallel.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeValue, type EncodedValue } from './fleet-parallel-codec.js';
-import type { FleetInput } from './fleet-parallel.js';
+import { encodeValue } from './fleet-parallel-codec.js';
+import type { FleetInput, WorkerResult } from './fleet-parallel.js';
 import { scanFleet } from './fleet-scanner.js';
+import { fastPathText, type YamlLimits } from './yaml.js';
 
-// The very text readYaml gives the scanner: UTF-8 (TextDecoder drops a BOM), then one more BOM dropped.
-const decoder = new TextDecoder('utf-8', { fatal: false });
-const textOf = (bytes: Uint8Array): string => {
-  const text = decoder.decode(bytes);
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-};
-const { files } = workerData as { files: FleetInput[] };
-const results = files.map(({ bytes }): EncodedValue | undefined => {
-  const value = scanFleet(textOf(bytes));
-  return value === undefined ? undefined : encodeValue(value);
+const { files, limits } = workerData as { files: FleetInput[]; limits: YamlLimits };
+const results = files.map(({ bytes }): WorkerResult => {
+  // The checks readYaml makes before its fast path, made here: the main thread then neither decodes nor checks the file.
+  const text = fastPathText(bytes, limits);
+  if (text === undefined) return 'unchecked';
+  const value = scanFleet(text);
+  return value === undefined ? 'yaml' : encodeValue(value);
 });
 parentPort!.postMessage(
   results,
-  results.flatMap((r) => (r ? [r.tokens.buffer as ArrayBuffer, r.numbers.buffer as ArrayBuffer] : [])),
+  results.flatMap((r) => (typeof r === 'object' ? [r.tokens.buffer as ArrayBuffer, r.numbers.buffer as ArrayBuffer] : [])),
 );

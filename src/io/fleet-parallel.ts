@@ -1,8 +1,9 @@
 /**
  * Both cores for the fleet: fleet files are independent, so a worker thread scans
- * some while the main thread scans the others. The worker sends each file's value
- * in the compact form of fleet-parallel-codec.ts (or nothing where the scanner gave
- * up); the main thread hands it to readYaml as the file's fast path, so limits,
+ * some while the main thread scans the others. The worker makes readYaml's checks
+ * (size, UTF-8, line length: `fastPathText`) and sends each file's value in the
+ * compact form of fleet-parallel-codec.ts; where a check fails or the scanner gives
+ * up it says so, and the main thread reads that file with readYaml, so limits,
  * fallback to `yaml` and diagnostics stay exactly those of a sequential read.
  */
 import { existsSync } from 'node:fs';
@@ -10,11 +11,21 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { decodeValue, type EncodedValue } from './fleet-parallel-codec.js';
+import type { YamlLimits } from './yaml.js';
 
 export interface FleetInput {
   readonly file: string;
   readonly bytes: Uint8Array;
 }
+
+/**
+ * What the worker says of one file: its value (compact), `yaml` where the scanner gave
+ * up, `unchecked` where readYaml would first report or check something itself.
+ */
+export type WorkerResult = EncodedValue | 'yaml' | 'unchecked';
+
+/** A file scanned by the worker: its value (decoded on call), or what to do with it instead. */
+export type Scanned = (() => unknown) | 'yaml' | 'unchecked';
 
 /** Below this many bytes of fleet, a worker costs more than it saves. */
 export const PARALLEL_THRESHOLD = 4 * 1024 * 1024;
@@ -58,15 +69,15 @@ export function workerShare(sizes: readonly number[]): number[] {
 }
 
 /**
- * Scans files in a worker thread. Each result is a function returning the file's
- * scanned value (decoded on first call), or `undefined` where the scanner gave up;
- * `undefined` as a whole when the worker failed (then the caller scans itself).
+ * Scans files in a worker thread, checked against `limits` as readYaml would. Each
+ * result is a function returning the file's scanned value, or what to do instead
+ * (see Scanned); `undefined` as a whole when the worker failed (then the caller scans itself).
  */
-export function scanInWorker(inputs: readonly FleetInput[]): Promise<((() => unknown) | undefined)[] | undefined> {
+export function scanInWorker(inputs: readonly FleetInput[], limits: YamlLimits): Promise<Scanned[] | undefined> {
   return new Promise((resolve) => {
-    const worker = new Worker(workerUrl, { workerData: { files: inputs } });
-    worker.once('message', (results: (EncodedValue | undefined)[]) => {
-      resolve(results.map((r) => (r ? () => decodeValue(r) : undefined)));
+    const worker = new Worker(workerUrl, { workerData: { files: inputs, limits } });
+    worker.once('message', (results: WorkerResult[]) => {
+      resolve(results.map((r) => (typeof r === 'object' ? () => decodeValue(r) : r)));
       void worker.terminate();
     });
     worker.once('error', () => resolve(undefined));

@@ -52,8 +52,18 @@ type Value = Scalar | Record<string, unknown>;
 interface PlainEntry {
   readonly raw: string;
   readonly value: Value;
-  readonly next: PlainEntry | undefined;
+  readonly hash: number;
+  next: PlainEntry | undefined;
 }
+
+/** BAD_START as a table, not a Set: this is asked for every key and value. */
+const BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
+/** False past the text's end (NaN). */
+const badStart = (c: number): boolean => (c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c));
+
+/** No line looked for ahead yet (`aheadIndent`); -1 there means the end of the text. */
+const NOT_LOOKED = -2;
 
 class GiveUp extends Error {}
 
@@ -80,16 +90,27 @@ class Scanner {
   private nextLine = 0;
   /** The current line's indent (spaces before its content). */
   private indent = 0;
-  /** The next content line, found by a peek and not yet consumed. */
-  private ahead: { start: number; end: number; next: number; indent: number } | null | undefined;
+  /**
+   * The next content line, found by a peek and not yet consumed: its indent (-1 at the
+   * end, NOT_LOOKED when not looked for), start, end and the line after. Fields, not an
+   * object per line: a million-device file has seven million lines.
+   */
+  private aheadIndent = NOT_LOOKED;
+  private aheadStart = 0;
+  private aheadEnd = 0;
+  private aheadNext = 0;
   /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
   private end = 0;
   /** Anchored values by name; what aliases have expanded so far, and how much they may. */
   private readonly anchors = new Map<string, { value: Value; size: number }>();
   private expanded = 0;
   private budget = 0;
-  /** Interned plain scalars by hash (chained), and how many the table holds. */
-  private readonly table = new Map<number, PlainEntry>();
+  /**
+   * Interned plain scalars: chains by hash in an array of slots (a power of two, grown
+   * with the table; a Map keyed by the hash boxes most hashes as heap numbers), and
+   * how many the table holds.
+   */
+  private slots: (PlainEntry | undefined)[] = new Array<PlainEntry | undefined>(256).fill(undefined);
   private tableSize = 0;
 
   constructor(private readonly text: string) {
@@ -134,21 +155,26 @@ class Scanner {
 
   /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
   private advanceToContent(): boolean {
-    const line = this.ahead !== undefined ? this.ahead : this.findContent();
-    this.ahead = undefined;
-    if (!line) return false;
-    this.lineStart = line.start;
-    this.lineEnd = line.end;
-    this.nextLine = line.next;
-    this.indent = line.indent;
+    if (this.aheadIndent === NOT_LOOKED) this.findContent();
+    const indent = this.aheadIndent;
+    this.aheadIndent = NOT_LOOKED;
+    if (indent < 0) return false;
+    this.lineStart = this.aheadStart;
+    this.lineEnd = this.aheadEnd;
+    this.nextLine = this.aheadNext;
+    this.indent = indent;
     return true;
   }
 
-  private findContent(): { start: number; end: number; next: number; indent: number } | null {
+  /** Finds the next line with content after the current one, into the `ahead` fields. */
+  private findContent(): void {
     const text = this.text;
     let next = this.nextLine;
     for (;;) {
-      if (next >= text.length) return null;
+      if (next >= text.length) {
+        this.aheadIndent = -1;
+        return;
+      }
       const start = next;
       const nl = text.indexOf('\n', start);
       next = nl < 0 ? text.length : nl + 1;
@@ -160,7 +186,11 @@ class Scanner {
       if (i === end || text.charCodeAt(i) === HASH) continue;
       // Document markers and directives are not for the fast path.
       if (i === start && (text.startsWith('---', i) || text.startsWith('...', i) || text.charCodeAt(i) === PERCENT)) giveUp();
-      return { start, end, next, indent: i - start };
+      this.aheadStart = start;
+      this.aheadEnd = end;
+      this.aheadNext = next;
+      this.aheadIndent = i - start;
+      return;
     }
   }
 
@@ -170,8 +200,8 @@ class Scanner {
 
   /** The indent of the next content line, without consuming it; -1 at the end. */
   private peekIndent(): number {
-    if (this.ahead === undefined) this.ahead = this.findContent();
-    return this.ahead ? this.ahead.indent : -1;
+    if (this.aheadIndent === NOT_LOOKED) this.findContent();
+    return this.aheadIndent;
   }
 
   /**
@@ -240,7 +270,7 @@ class Scanner {
       this.end = i + 1;
       return raw;
     }
-    if (BAD_START.has(c) || c === LBRACKET || (c === DASH && this.text.charCodeAt(start + 1) === SPACE) || c === SPACE) giveUp();
+    if (badStart(c) || c === LBRACKET || (c === DASH && this.text.charCodeAt(start + 1) === SPACE) || c === SPACE) giveUp();
     // Find `: ` (or `:` at the line end), hashing the key as we go so a known key costs no string.
     const text = this.text;
     let h = 0;
@@ -273,19 +303,35 @@ class Scanner {
   private plainAt(start: number, end: number, hash: number, intern: boolean): Value {
     const length = end - start;
     const h = (hash ^ Math.imul(length, 0x9e3779b1)) | 0;
-    for (let e = this.table.get(h); e; e = e.next) {
-      if (e.raw.length === length && this.text.startsWith(e.raw, start)) return e.value;
+    for (let e = this.slots[h & (this.slots.length - 1)]; e; e = e.next) {
+      if (e.hash === h && e.raw.length === length && this.text.startsWith(e.raw, start)) return e.value;
     }
     const raw = this.text.slice(start, end);
     const value = resolvePlain(raw);
     if (intern && length <= 64 && this.tableSize < 100_000) {
       // A fresh copy, so the interned string does not keep the whole file alive.
       const own = length >= 13 ? (' ' + raw).slice(1) : raw;
-      this.table.set(h, { raw: own, value: typeof value === 'string' ? own : value, next: this.table.get(h) });
-      this.tableSize++;
+      const slot = h & (this.slots.length - 1);
+      this.slots[slot] = { raw: own, value: typeof value === 'string' ? own : value, hash: h, next: this.slots[slot] };
+      if (++this.tableSize > this.slots.length) this.growTable();
       return typeof value === 'string' ? own : value;
     }
     return value;
+  }
+
+  /** Twice the slots, each entry moved to its slot (chains keep no order: every raw text is in the table once). */
+  private growTable(): void {
+    const old = this.slots;
+    this.slots = new Array<PlainEntry | undefined>(old.length * 2).fill(undefined);
+    const mask = this.slots.length - 1;
+    for (let e of old) {
+      while (e) {
+        const next = e.next;
+        e.next = this.slots[e.hash & mask];
+        this.slots[e.hash & mask] = e;
+        e = next;
+      }
+    }
   }
 
   /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
@@ -331,7 +377,7 @@ class Scanner {
     if (c === DQUOTE) return this.doubleQuoted(i);
     if (c === LBRACE) return this.flowMap(i, depth);
     if (c === LBRACKET) return this.flowSeq(i, depth) as unknown as Value;
-    if (BAD_START.has(c) || (c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd))) giveUp();
+    if (badStart(c) || (c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd))) giveUp();
     // A plain scalar runs to ` #`, the line end, or (in flow) `,` / `}`; `: ` inside is not ours.
     const text = this.text;
     const lineEnd = this.lineEnd;
@@ -451,7 +497,7 @@ class Scanner {
       this.end += 1;
       return raw;
     }
-    if (BAD_START.has(c) || c === DASH) giveUp();
+    if (badStart(c) || c === DASH) giveUp();
     let j = i;
     while (j < this.lineEnd) {
       const d = this.text.charCodeAt(j);

@@ -146,14 +146,10 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
       return result(undefined);
     }
   }
-  for (let lineStart = 0; lineStart <= text.length;) {
-    const nl = text.indexOf('\n', lineStart);
-    const end = nl < 0 ? text.length : nl;
-    if (end - lineStart > limits.maxLineLength) {
-      report('file/line-too-long', `line is ${end - lineStart} characters; the limit is ${limits.maxLineLength}: break it up`, lineStart);
-      return result(undefined);
-    }
-    lineStart = end + 1;
+  const long = firstLongLine(text, limits.maxLineLength);
+  if (long) {
+    report('file/line-too-long', `line is ${long.length} characters; the limit is ${limits.maxLineLength}: break it up`, long.start);
+    return result(undefined);
   }
 
   const fastValue = fast?.(text);
@@ -206,6 +202,35 @@ export function readYaml(file: string, bytes: Uint8Array, limits: YamlLimits = D
   }
 }
 
+/**
+ * The first line longer than `max` characters (its start and length), if any. A line
+ * is too long exactly when `max + 1` characters from its start hold no line break, so
+ * this jumps from window to window (the last break in each) instead of visiting every
+ * line: a few steps per megabyte. `firstLongLineReference` is the line-by-line twin.
+ */
+export function firstLongLine(text: string, max: number): { start: number; length: number } | undefined {
+  for (let start = 0; text.length - start > max;) {
+    const nl = text.lastIndexOf('\n', start + max);
+    if (nl < start) {
+      const end = text.indexOf('\n', start);
+      return { start, length: (end < 0 ? text.length : end) - start };
+    }
+    start = nl + 1;
+  }
+  return undefined;
+}
+
+/** Line by line, as the loader always checked: the twin `firstLongLine` is tested against. */
+export function firstLongLineReference(text: string, max: number): { start: number; length: number } | undefined {
+  for (let start = 0; start <= text.length;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    if (end - start > max) return { start, length: end - start };
+    start = end + 1;
+  }
+  return undefined;
+}
+
 const duplicateMessage = (name: string): string => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
 
 const tooDeep = (limits: YamlLimits): string => `nesting is deeper than ${limits.maxDepth} levels: flatten the document`;
@@ -252,6 +277,23 @@ export function deepestOffset(text: string, maxDepth: number): number {
     if (indents.length + flow > maxDepth + 1) return i;
   }
   return 0;
+}
+
+/**
+ * For a fast path run in another thread (the fleet worker): the very text readYaml
+ * would hand its fast path, or `undefined` where readYaml would first have something
+ * to say or to check (too large, a U+FFFD or bytes that are not UTF-8, a line too
+ * long); the file is then read here with readYaml.
+ */
+export function fastPathText(bytes: Uint8Array, limits: YamlLimits): string | undefined {
+  if (bytes.length > limits.maxBytes) return undefined;
+  const text = decodeText(bytes);
+  return text.includes('\uFFFD') || firstLongLine(text, limits.maxLineLength) ? undefined : text;
+}
+
+/** What readYaml gives for a file whose `fastPathText` a fast path read as `value` (not `undefined`) elsewhere. */
+export function readFast(file: string, bytes: Uint8Array, limits: YamlLimits, value: unknown): YamlFile {
+  return fastFile(file, bytes, limits, value);
 }
 
 /**

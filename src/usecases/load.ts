@@ -11,7 +11,7 @@ import type { Source, SourceFile } from '../io/source.js';
 import { fleetWorkerAvailable, scanInWorker, secondCoreIdle, workerShare } from '../io/fleet-parallel.js';
 import { scanFleet } from '../io/fleet-scanner.js';
 import { explainYamlMistakes } from './hints.js';
-import { DEFAULT_LIMITS, readYaml, type FastPath, type YamlFile, type YamlLimits } from '../io/yaml.js';
+import { DEFAULT_LIMITS, readFast, readYaml, type FastPath, type YamlFile, type YamlLimits } from '../io/yaml.js';
 
 export const DEPLOYMENTS_FOLDER = 'deployments';
 export const FLEET_FOLDER = 'fleet';
@@ -79,21 +79,28 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
   const fresh = files.flatMap((f, i) => (out[i] ? [] : [i]));
   const bytes = await Promise.all(fresh.map((i) => files[i].read()));
   const share = parallel && fleetWorkerAvailable() ? workerShare(bytes.map((b) => b.length)) : [];
-  const scanned = share.length ? scanInWorker(share.map((j) => ({ file: files[fresh[j]].path, bytes: bytes[j] }))) : undefined;
+  const scanned = share.length
+    ? scanInWorker(
+        share.map((j) => ({ file: files[fresh[j]].path, bytes: bytes[j] })),
+        FLEET_LIMITS,
+      )
+    : undefined;
   const mine = new Set(share);
-  const read = (j: number, fast: FastPath) => {
+  const keep = (j: number, parsed: YamlFile) => {
     const f = files[fresh[j]];
-    const parsed = readYaml(f.path, bytes[j], FLEET_LIMITS, fast);
     out[fresh[j]] = parsed;
     const key = cacheKey(f);
     if (key) cache?.set(key, parsed, bytes[j].length);
   };
+  const read = (j: number, fast: FastPath) => keep(j, readYaml(files[fresh[j]].path, bytes[j], FLEET_LIMITS, fast));
   fresh.forEach((_, j) => mine.has(j) || read(j, scanFleet));
   const values = await scanned;
   share.forEach((j, w) => {
     const value = values?.[w];
+    // Checked and scanned there: neither decoded nor checked again here.
+    if (typeof value === 'function') keep(j, readFast(files[fresh[j]].path, bytes[j], FLEET_LIMITS, value()));
     // Where the worker's scanner gave up, readYaml's fallback parses with yaml, as it would have here.
-    read(j, values ? (value ?? (() => undefined)) : scanFleet);
+    else read(j, value === 'yaml' ? () => undefined : scanFleet);
   });
   return out as YamlFile[];
 }

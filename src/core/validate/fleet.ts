@@ -22,8 +22,23 @@ export interface FleetFile {
 
 const EXAMPLE = 'e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }';
 
-/** One fleet file: `{ devices: [ { deviceId, tags } ] }`. `value` is `null` for an empty file. */
+/**
+ * One fleet file: `{ devices: [ { deviceId, tags } ] }`. `value` is `null` for an empty file.
+ * Most devices of a large fleet have nothing to say: each is first checked on a fast
+ * path that only accepts a device the full checks would accept silently (see
+ * `cleanDevice`); any other goes through those full checks, so the devices and
+ * diagnostics are exactly those of `buildFleetFileReference`.
+ */
 export function buildFleetFile(file: string, value: unknown): FleetFile {
+  return build(file, value, true);
+}
+
+/** The slow, obvious twin of `buildFleetFile`: every device through the full checks. Tests compare the two. */
+export function buildFleetFileReference(file: string, value: unknown): FleetFile {
+  return build(file, value, false);
+}
+
+function build(file: string, value: unknown, fast: boolean): FleetFile {
   const diagnostics: Diagnostic[] = [];
   if (value === null || value === undefined) {
     if (value === null) diagnostics.push(warning('file/empty', 'fleet file is empty: it declares no devices', { file }));
@@ -51,47 +66,145 @@ export function buildFleetFile(file: string, value: unknown): FleetFile {
   }
   const devices: Device[] = [];
   const seen = { mixedCase: false };
-  list.forEach((item, index) => {
-    const at = (...path: (string | number)[]): Location => ({ file, path: ['devices', index, ...path] });
-    if (!isMapping(item)) {
-      diagnostics.push(error('fleet/invalid-device', 'a device is a mapping with deviceId: and tags:', at()));
-      return;
-    }
-    for (const key of Object.keys(item)) {
-      if (key !== 'deviceId' && key !== 'tags') {
-        diagnostics.push(error('fleet/invalid-device', `unknown key '${key}': a device has only deviceId: and tags:`, { ...at(key), key: true }));
-      }
-    }
-    const deviceId = item.deviceId;
-    if (typeof deviceId !== 'string') {
-      const msg =
-        deviceId === undefined || deviceId === null ? 'device has no deviceId' : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
-      diagnostics.push(error('fleet/invalid-device-id', msg, deviceId === undefined ? at() : at('deviceId')));
-      return;
-    }
-    if (!DEVICE_ID.test(deviceId)) {
-      diagnostics.push(
-        error(
-          'fleet/invalid-device-id',
-          deviceId.length > 128
-            ? `deviceId is ${deviceId.length} characters; IoT Hub allows at most 128`
-            : `deviceId '${deviceId}' has a character IoT Hub does not allow; use ASCII letters, digits and -.%_*?!(),:=@$'`,
-          at('deviceId'),
-        ),
-      );
-      return;
-    }
-    let tags: Tags = record<TagValue>();
-    if (item.tags !== undefined && item.tags !== null) {
-      if (!isMapping(item.tags)) {
-        diagnostics.push(error('fleet/invalid-tag', 'tags: must be a mapping of tag names to values', at('tags')));
-      } else {
-        tags = checkTags(item.tags, at('tags'), diagnostics, seen);
-      }
-    }
-    devices.push({ deviceId, tags, file, index });
-  });
+  const clean: CleanWalk = { size: 0, mixed: false, lists: [], listsMixed: [], next: 0 };
+  for (let index = 0; index < list.length; index++) {
+    const item: unknown = list[index];
+    // A hole in a list (never from YAML) is skipped, as forEach skips it.
+    if (item === undefined && !(index in list)) continue;
+    const device = (fast ? cleanDevice(file, item, index, clean, seen) : undefined) ?? buildDevice(file, item, index, diagnostics, seen);
+    if (device) devices.push(device);
+  }
   return { devices, diagnostics, mixedCaseTagNames: seen.mixedCase };
+}
+
+/** One device through the full checks: its problems added to `diagnostics`; `undefined` when it is not kept. */
+function buildDevice(file: string, item: unknown, index: number, diagnostics: Diagnostic[], seen: { mixedCase: boolean }): Device | undefined {
+  const at = (...path: (string | number)[]): Location => ({ file, path: ['devices', index, ...path] });
+  if (!isMapping(item)) {
+    diagnostics.push(error('fleet/invalid-device', 'a device is a mapping with deviceId: and tags:', at()));
+    return undefined;
+  }
+  for (const key of Object.keys(item)) {
+    if (key !== 'deviceId' && key !== 'tags') {
+      diagnostics.push(error('fleet/invalid-device', `unknown key '${key}': a device has only deviceId: and tags:`, { ...at(key), key: true }));
+    }
+  }
+  const deviceId = item.deviceId;
+  if (typeof deviceId !== 'string') {
+    const msg = deviceId === undefined || deviceId === null ? 'device has no deviceId' : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
+    diagnostics.push(error('fleet/invalid-device-id', msg, deviceId === undefined ? at() : at('deviceId')));
+    return undefined;
+  }
+  if (!DEVICE_ID.test(deviceId)) {
+    diagnostics.push(
+      error(
+        'fleet/invalid-device-id',
+        deviceId.length > 128
+          ? `deviceId is ${deviceId.length} characters; IoT Hub allows at most 128`
+          : `deviceId '${deviceId}' has a character IoT Hub does not allow; use ASCII letters, digits and -.%_*?!(),:=@$'`,
+        at('deviceId'),
+      ),
+    );
+    return undefined;
+  }
+  let tags: Tags = record<TagValue>();
+  if (item.tags !== undefined && item.tags !== null) {
+    if (!isMapping(item.tags)) {
+      diagnostics.push(error('fleet/invalid-tag', 'tags: must be a mapping of tag names to values', at('tags')));
+    } else {
+      tags = checkTags(item.tags, at('tags'), diagnostics, seen);
+    }
+  }
+  return { deviceId, tags, file, index };
+}
+
+/**
+ * What the fast path has found in one device's tags; `lists` remembers the last name
+ * lists found clean (a fleet has a handful: some devices lack a tag or two), with
+ * whether each has an upper-case name, replaced in turn from `next`.
+ */
+interface CleanWalk {
+  size: number;
+  mixed: boolean;
+  readonly lists: (readonly string[])[];
+  readonly listsMixed: boolean[];
+  next: number;
+}
+
+/** How many clean name lists the fast path remembers. */
+const REMEMBERED_LISTS = 8;
+
+/**
+ * The fast path: the device when it is one the full checks keep exactly as it is and
+ * say nothing about (a valid id, only deviceId: and tags:, tags IoT Hub and conditions
+ * accept); `undefined` for any other, which then goes through `buildDevice`. Nothing
+ * is built on the way, and a device with the same tag names as one of the last few
+ * clean ones (the usual case: the scanner gives each distinct name one string, so
+ * they compare by identity) costs no name lookups.
+ */
+function cleanDevice(file: string, item: unknown, index: number, walk: CleanWalk, seen: { mixedCase: boolean }): Device | undefined {
+  if (!isMapping(item)) return undefined;
+  for (const key in item) if (key !== 'deviceId' && key !== 'tags') return undefined;
+  const deviceId = item.deviceId;
+  if (typeof deviceId !== 'string' || !DEVICE_ID.test(deviceId)) return undefined;
+  const tags = item.tags;
+  if (tags === undefined || tags === null) return { deviceId, tags: record<TagValue>(), file, index };
+  if (!isMapping(tags)) return undefined;
+  walk.size = 0;
+  walk.mixed = false;
+  if (!cleanTagMap(tags, 1, walk) || walk.size > MAX_TAGS_BYTES) return undefined;
+  if (walk.mixed) seen.mixedCase = true;
+  return { deviceId, tags: tags as Tags, file, index };
+}
+
+/** True when `checkTagMap` would keep `map` as it is and say nothing about it (at `depth`). */
+function cleanTagMap(map: Record<string, unknown>, depth: number, walk: CleanWalk): boolean {
+  const keys = Object.keys(map);
+  if (!cleanNames(keys, walk)) return false;
+  for (let n = 0; n < keys.length; n++) {
+    const key = keys[n];
+    const value = map[key];
+    walk.size += key.length + 4;
+    if (typeof value === 'string') {
+      walk.size += value.length + 2;
+      if (value.length > MAX_TAG_STRING_BYTES || !valueExpressible(value)) return false;
+    } else if (typeof value === 'number') {
+      walk.size += 12;
+      if (!Number.isFinite(value)) return false;
+    } else if (typeof value === 'boolean') {
+      walk.size += 5;
+    } else if (!isMapping(value) || depth + 1 > MAX_TAG_DEPTH || !cleanTagMap(value, depth + 1, walk)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** True when every name is allowed and expressible and no two differ only by case; notes upper-case names in `walk.mixed`. */
+function cleanNames(keys: readonly string[], walk: CleanWalk): boolean {
+  const { lists } = walk;
+  for (let l = 0; l < lists.length; l++) {
+    const list = lists[l];
+    if (list.length !== keys.length) continue;
+    let same = true;
+    for (let n = 0; same && n < keys.length; n++) same = list[n] === keys[n];
+    if (!same) continue;
+    if (walk.listsMixed[l]) walk.mixed = true;
+    return true;
+  }
+  let mixed = false;
+  for (let n = 0; n < keys.length; n++) {
+    const name = nameVerdict(keys[n]);
+    if (name.forbidden || !name.expressible) return false;
+    if (name.lower !== keys[n]) mixed = true;
+    // Two names can only differ by case when one of them has an upper-case letter.
+    if (mixed) for (let m = 0; m < n; m++) if (nameVerdict(keys[m]).lower === name.lower) return false;
+  }
+  lists[walk.next] = keys;
+  walk.listsMixed[walk.next] = mixed;
+  walk.next = (walk.next + 1) % REMEMBERED_LISTS;
+  if (mixed) walk.mixed = true;
+  return true;
 }
 
 interface NameVerdict {
