@@ -248,7 +248,8 @@ describe('deployment scanner: differential against yaml', () => {
         const text = styled(value, flowLevel, o);
         if (expectSame(crlf ? text.replace(/\n/g, '\r\n') : text, false)) accepted++;
       }),
-      { numRuns: runs },
+      // A fixed seed: how many are accepted is a share, not a law; the same inputs every run keep it from flaking.
+      { numRuns: runs, seed: Number(process.env.FC_SEED ?? 20261126) },
     );
     // Not a test of giving up: most documents are read.
     expect(accepted).toBeGreaterThan(runs / 2);
@@ -295,7 +296,8 @@ describe('deployment scanner: differential against yaml', () => {
         }
         if (expectSame(text, false)) accepted++;
       }),
-      { numRuns: runs },
+      // A fixed seed: how many are accepted is a share, not a law; the same inputs every run keep it from flaking.
+      { numRuns: runs, seed: Number(process.env.FC_SEED ?? 20261126) },
     );
     expect(accepted).toBeGreaterThan(runs / 4);
   });
