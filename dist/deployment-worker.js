@@ -16510,24 +16510,27 @@ function singleQuoted(text, start2, lineEnd) {
     return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
   }
 }
-
-// src/io/deployment-scanner.ts
 var GiveUp = class extends Error {
 };
 var giveUp = () => {
   throw new GiveUp();
 };
+function unlessGivenUp(scan) {
+  try {
+    return scan();
+  } catch (e) {
+    if (e instanceof GiveUp) return void 0;
+    throw e;
+  }
+}
+
+// src/io/deployment-scanner.ts
 var ODD_CHARACTERS = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)/;
 var MAX_KEY_LENGTH = 1e3;
 var MAX_NUMBER_LENGTH = 15;
 function scanDeployment(text, maxDepth = 64) {
   if (ODD_CHARACTERS.test(text)) return void 0;
-  try {
-    return new Scanner(text, maxDepth).file();
-  } catch (e) {
-    if (e instanceof GiveUp) return void 0;
-    throw e;
-  }
+  return unlessGivenUp(() => new Scanner(text, maxDepth).file());
 }
 var Scanner = class {
   constructor(text, maxDepth) {

@@ -7544,25 +7544,28 @@ function singleQuoted(text, start, lineEnd) {
     return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
   }
 }
+var GiveUp = class extends Error {
+};
+var giveUp = () => {
+  throw new GiveUp();
+};
+function unlessGivenUp(scan) {
+  try {
+    return scan();
+  } catch (e) {
+    if (e instanceof GiveUp) return void 0;
+    throw e;
+  }
+}
 
 // src/io/fleet-scanner.ts
 var BAD_START_TABLE = new Uint8Array(128);
 for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
 var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
 var NOT_LOOKED = -2;
-var GiveUp = class extends Error {
-};
 var MAX_DEPTH = 64;
-var giveUp = () => {
-  throw new GiveUp();
-};
 function scanFleet(text) {
-  try {
-    return new Scanner(text).file();
-  } catch (e) {
-    if (e instanceof GiveUp) return void 0;
-    throw e;
-  }
+  return unlessGivenUp(() => new Scanner(text).file());
 }
 var Scanner = class {
   constructor(text) {

@@ -60433,24 +60433,27 @@ function singleQuoted(text, start2, lineEnd) {
     return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
   }
 }
-
-// src/io/deployment-scanner.ts
 var GiveUp = class extends Error {
 };
 var giveUp = () => {
   throw new GiveUp();
 };
+function unlessGivenUp(scan) {
+  try {
+    return scan();
+  } catch (e) {
+    if (e instanceof GiveUp) return void 0;
+    throw e;
+  }
+}
+
+// src/io/deployment-scanner.ts
 var ODD_CHARACTERS = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)/;
 var MAX_KEY_LENGTH = 1e3;
 var MAX_NUMBER_LENGTH = 15;
 function scanDeployment(text, maxDepth = 64) {
   if (ODD_CHARACTERS.test(text)) return void 0;
-  try {
-    return new Scanner(text, maxDepth).file();
-  } catch (e) {
-    if (e instanceof GiveUp) return void 0;
-    throw e;
-  }
+  return unlessGivenUp(() => new Scanner(text, maxDepth).file());
 }
 var Scanner = class {
   constructor(text, maxDepth) {
@@ -61004,19 +61007,9 @@ var BAD_START_TABLE = new Uint8Array(128);
 for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
 var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
 var NOT_LOOKED = -2;
-var GiveUp2 = class extends Error {
-};
 var MAX_DEPTH2 = 64;
-var giveUp2 = () => {
-  throw new GiveUp2();
-};
 function scanFleet(text) {
-  try {
-    return new Scanner2(text).file();
-  } catch (e) {
-    if (e instanceof GiveUp2) return void 0;
-    throw e;
-  }
+  return unlessGivenUp(() => new Scanner2(text).file());
 }
 var Scanner2 = class {
   constructor(text) {
@@ -61053,10 +61046,10 @@ var Scanner2 = class {
   slots = new Array(256).fill(void 0);
   tableSize = 0;
   file() {
-    if (!this.advanceToContent()) return giveUp2();
-    if (this.indentOf() !== 0) giveUp2();
+    if (!this.advanceToContent()) return giveUp();
+    if (this.indentOf() !== 0) giveUp();
     const key = this.key(this.lineStart, this.lineEnd);
-    if (key !== "devices" || this.restIsEmpty(this.end) === false) giveUp2();
+    if (key !== "devices" || this.restIsEmpty(this.end) === false) giveUp();
     const result = record();
     const devices = [];
     const offsets = [];
@@ -61064,13 +61057,13 @@ var Scanner2 = class {
     while (this.advanceToContent()) {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
-      if (indent !== seqIndent) giveUp2();
+      if (indent !== seqIndent) giveUp();
       offsets.push(this.lineStart);
       const dash = this.lineStart + indent;
-      if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp2();
+      if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp();
       let content = dash + 2;
       while (this.text.charCodeAt(content) === SPACE3) content++;
-      if (content >= this.lineEnd) giveUp2();
+      if (content >= this.lineEnd) giveUp();
       if (this.text.charCodeAt(content) === LBRACE) {
         const map = this.flowMap(content, 2);
         this.expectLineEnd(this.end);
@@ -61111,9 +61104,9 @@ var Scanner2 = class {
       if (text.charCodeAt(end - 1) === CR) end--;
       let i = start2;
       while (i < end && text.charCodeAt(i) === SPACE3) i++;
-      if (i < end && text.charCodeAt(i) === TAB) giveUp2();
+      if (i < end && text.charCodeAt(i) === TAB) giveUp();
       if (i === end || text.charCodeAt(i) === HASH) continue;
-      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp2();
+      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
       this.aheadStart = start2;
       this.aheadEnd = end;
       this.aheadNext = next;
@@ -61134,12 +61127,12 @@ var Scanner2 = class {
    * `first` on the current line (after a `- `), the others on following lines.
    */
   blockMap(indent, first, depth) {
-    if (depth > MAX_DEPTH2) giveUp2();
+    if (depth > MAX_DEPTH2) giveUp();
     const map = record();
     let at = first;
     for (; ; ) {
       const key = this.key(at, this.lineEnd);
-      if (Object.hasOwn(map, key)) giveUp2();
+      if (Object.hasOwn(map, key)) giveUp();
       let i = this.end;
       while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
       let anchor;
@@ -61156,10 +61149,10 @@ var Scanner2 = class {
         if (next2 > indent) {
           this.advanceToContent();
           const c2 = this.lineStart + next2;
-          if (this.text.charCodeAt(c2) === DASH && this.text.charCodeAt(c2 + 1) === SPACE3) giveUp2();
+          if (this.text.charCodeAt(c2) === DASH && this.text.charCodeAt(c2 + 1) === SPACE3) giveUp();
           map[key] = this.blockMap(next2, c2, depth + 1);
         } else {
-          if (depth + 1 > MAX_DEPTH2) giveUp2();
+          if (depth + 1 > MAX_DEPTH2) giveUp();
           map[key] = null;
         }
         if (anchor !== void 0) this.anchors.set(anchor, { value: map[key], size: Math.max(1, this.lineEnd - anchorAt) });
@@ -61170,13 +61163,13 @@ var Scanner2 = class {
       }
       const next = this.peekIndent();
       if (next !== indent) {
-        if (next > indent) giveUp2();
+        if (next > indent) giveUp();
         return map;
       }
       this.advanceToContent();
       at = this.lineStart + indent;
       const c = this.text.charCodeAt(at);
-      if (c === DASH && this.text.charCodeAt(at + 1) === SPACE3) giveUp2();
+      if (c === DASH && this.text.charCodeAt(at + 1) === SPACE3) giveUp();
     }
   }
   /** A mapping key at `start`: plain or quoted, then `:` followed by a space or the line end. */
@@ -61187,29 +61180,29 @@ var Scanner2 = class {
     if (c === QUOTE || c === DQUOTE) {
       raw = c === QUOTE ? this.singleQuoted(start2) : this.doubleQuoted(start2);
       i = this.end;
-      if (this.text.charCodeAt(i) !== COLON) giveUp2();
+      if (this.text.charCodeAt(i) !== COLON) giveUp();
       this.end = i + 1;
       return raw;
     }
-    if (badStart(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp2();
+    if (badStart(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp();
     const text = this.text;
     let h = 0;
     let hashAtLast = 0;
     let last = start2;
     for (i = start2; ; i++) {
-      if (i >= end) return giveUp2();
+      if (i >= end) return giveUp();
       const d3 = text.charCodeAt(i);
       if (d3 === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE3)) break;
-      if (d3 === HASH && text.charCodeAt(i - 1) === SPACE3) giveUp2();
+      if (d3 === HASH && text.charCodeAt(i - 1) === SPACE3) giveUp();
       h = Math.imul(h, 31) + d3 | 0;
       if (d3 !== SPACE3) {
         last = i + 1;
         hashAtLast = h;
       }
     }
-    if (last - start2 > 1024) giveUp2();
+    if (last - start2 > 1024) giveUp();
     const resolved = this.plainAt(start2, last, hashAtLast, true);
-    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp2();
+    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
     this.end = i + 1;
     return resolved === null ? "" : String(resolved);
   }
@@ -61255,38 +61248,38 @@ var Scanner2 = class {
     while (j2 < this.lineEnd) {
       const d3 = this.text.charCodeAt(j2);
       if (d3 === SPACE3 || d3 === COMMA || d3 === RBRACE) break;
-      if (!(d3 >= DIGIT_0 && d3 <= DIGIT_9 || d3 >= UPPER_A && d3 <= UPPER_Z || d3 >= LOWER_A && d3 <= LOWER_Z || d3 === UNDERSCORE || d3 === DASH)) giveUp2();
+      if (!(d3 >= DIGIT_0 && d3 <= DIGIT_9 || d3 >= UPPER_A && d3 <= UPPER_Z || d3 >= LOWER_A && d3 <= LOWER_Z || d3 === UNDERSCORE || d3 === DASH)) giveUp();
       j2++;
     }
-    if (j2 === start2) giveUp2();
+    if (j2 === start2) giveUp();
     this.end = j2;
     return this.text.slice(start2, j2);
   }
   /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
   value(i, flow, intern, depth) {
-    if (depth > MAX_DEPTH2) giveUp2();
+    if (depth > MAX_DEPTH2) giveUp();
     const c = this.text.charCodeAt(i);
     if (c === AMP) {
       const name = this.anchorName(i + 1);
       const at = this.skipSpaces(this.end);
-      if (at >= this.lineEnd || this.end === at) giveUp2();
+      if (at >= this.lineEnd || this.end === at) giveUp();
       const d3 = this.text.charCodeAt(at);
-      if (d3 === HASH || d3 === AMP || d3 === STAR || flow && (d3 === COMMA || d3 === RBRACE)) giveUp2();
+      if (d3 === HASH || d3 === AMP || d3 === STAR || flow && (d3 === COMMA || d3 === RBRACE)) giveUp();
       const value2 = this.value(at, flow, intern, depth);
       this.anchors.set(name, { value: value2, size: Math.max(1, this.end - i) });
       return value2;
     }
     if (c === STAR) {
-      const anchor = this.anchors.get(this.anchorName(i + 1)) ?? giveUp2();
+      const anchor = this.anchors.get(this.anchorName(i + 1)) ?? giveUp();
       this.expanded += anchor.size;
-      if (this.expanded > this.budget) giveUp2();
+      if (this.expanded > this.budget) giveUp();
       return anchor.value;
     }
     if (c === QUOTE) return this.singleQuoted(i);
     if (c === DQUOTE) return this.doubleQuoted(i);
     if (c === LBRACE) return this.flowMap(i, depth);
     if (c === LBRACKET) return this.flowSeq(i, depth);
-    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp2();
+    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
     const text = this.text;
     const lineEnd = this.lineEnd;
     let j2 = i;
@@ -61300,10 +61293,10 @@ var Scanner2 = class {
         h = Math.imul(h, 31) + d3 | 0;
         continue;
       }
-      if (d3 === TAB) giveUp2();
+      if (d3 === TAB) giveUp();
       if (d3 === COLON) {
         const n = text.charCodeAt(j2 + 1);
-        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp2();
+        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
       }
       if (flow && (d3 === COMMA || d3 === RBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === LBRACE)) break;
       h = Math.imul(h, 31) + d3 | 0;
@@ -61314,7 +61307,7 @@ var Scanner2 = class {
     return this.plainAt(i, last, hashAtLast, intern);
   }
   singleQuoted(start2) {
-    const quoted = singleQuoted(this.text, start2, this.lineEnd) ?? giveUp2();
+    const quoted = singleQuoted(this.text, start2, this.lineEnd) ?? giveUp();
     this.end = quoted.end;
     return quoted.value;
   }
@@ -61337,29 +61330,29 @@ var Scanner2 = class {
       } else if (e === "x" || e === "u") {
         const n = e === "x" ? 2 : 4;
         const hex = this.text.slice(i + 2, i + 2 + n);
-        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) giveUp2();
+        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) giveUp();
         out += String.fromCharCode(parseInt(hex, 16));
         i += 1 + n;
       } else {
-        giveUp2();
+        giveUp();
       }
       from = i + 1;
     }
-    return giveUp2();
+    return giveUp();
   }
   /** `{ key: value, ... }` on one line. */
   flowMap(start2, depth) {
-    if (depth > MAX_DEPTH2) giveUp2();
+    if (depth > MAX_DEPTH2) giveUp();
     const map = record();
     let i = this.skipSpaces(start2 + 1);
     if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
     for (; ; ) {
-      if (i >= this.lineEnd) giveUp2();
+      if (i >= this.lineEnd) giveUp();
       const key = this.flowKey(i);
-      if (Object.hasOwn(map, key)) giveUp2();
+      if (Object.hasOwn(map, key)) giveUp();
       i = this.skipSpaces(this.end);
       const c = this.text.charCodeAt(i);
-      if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp2();
+      if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp();
       map[key] = this.value(i, true, key !== "deviceId", depth + 1);
       i = this.skipSpaces(this.end);
       const sep2 = this.text.charCodeAt(i);
@@ -61369,53 +61362,53 @@ var Scanner2 = class {
         continue;
       }
       if (sep2 === RBRACE) return this.closed(map, i);
-      giveUp2();
+      giveUp();
     }
   }
   /** `[ value, ... ]` on one line (a list is not a valid tag, but must read as yaml reads it). */
   flowSeq(start2, depth) {
-    if (depth > MAX_DEPTH2) giveUp2();
+    if (depth > MAX_DEPTH2) giveUp();
     const list2 = [];
     let i = this.skipSpaces(start2 + 1);
     for (; ; ) {
-      if (i >= this.lineEnd) giveUp2();
+      if (i >= this.lineEnd) giveUp();
       if (this.text.charCodeAt(i) === RBRACKET) {
         this.end = i + 1;
         return list2;
       }
       const c = this.text.charCodeAt(i);
-      if (c === COMMA || c === HASH || c === DASH || c === QUESTION) giveUp2();
+      if (c === COMMA || c === HASH || c === DASH || c === QUESTION) giveUp();
       list2.push(this.value(i, true, true, depth + 1));
       i = this.skipSpaces(this.end);
       const sep2 = this.text.charCodeAt(i);
       if (sep2 === COMMA) i = this.skipSpaces(i + 1);
-      else if (sep2 !== RBRACKET) giveUp2();
+      else if (sep2 !== RBRACKET) giveUp();
     }
   }
   flowKey(i) {
     const c = this.text.charCodeAt(i);
     if (c === QUOTE || c === DQUOTE) {
       const raw = c === QUOTE ? this.singleQuoted(i) : this.doubleQuoted(i);
-      if (this.text.charCodeAt(this.end) !== COLON) giveUp2();
+      if (this.text.charCodeAt(this.end) !== COLON) giveUp();
       this.end += 1;
       return raw;
     }
-    if (badStart(c) || c === DASH) giveUp2();
+    if (badStart(c) || c === DASH) giveUp();
     let j2 = i;
     while (j2 < this.lineEnd) {
       const d3 = this.text.charCodeAt(j2);
       if (d3 === COLON && this.text.charCodeAt(j2 + 1) === SPACE3) break;
-      if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === HASH || d3 === TAB || d3 === COLON) giveUp2();
+      if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === HASH || d3 === TAB || d3 === COLON) giveUp();
       j2++;
     }
-    if (j2 >= this.lineEnd) giveUp2();
+    if (j2 >= this.lineEnd) giveUp();
     let end = j2;
     while (end > i && this.text.charCodeAt(end - 1) === SPACE3) end--;
-    if (end - i > 1024) giveUp2();
+    if (end - i > 1024) giveUp();
     let h = 0;
     for (let x2 = i; x2 < end; x2++) h = Math.imul(h, 31) + this.text.charCodeAt(x2) | 0;
     const resolved = this.plainAt(i, end, h, true);
-    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp2();
+    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
     this.end = j2 + 1;
     return resolved === null ? "" : String(resolved);
   }
@@ -61432,7 +61425,7 @@ var Scanner2 = class {
     const j2 = this.skipSpaces(i);
     if (j2 === this.lineEnd) return;
     if (this.text.charCodeAt(j2) === HASH && j2 > i) return;
-    giveUp2();
+    giveUp();
   }
   restIsEmpty(i) {
     const j2 = this.skipSpaces(i);

@@ -36,12 +36,9 @@ import {
   singleQuoted,
   SPACE,
   type Scalar,
+  giveUp,
+  unlessGivenUp,
 } from './yaml-scalars.js';
-
-class GiveUp extends Error {}
-const giveUp = (): never => {
-  throw new GiveUp();
-};
 
 /**
  * Characters yaml may read apart (tabs, controls, NEL, line and paragraph
@@ -67,12 +64,7 @@ interface Line {
  */
 export function scanDeployment(text: string, maxDepth = 64): Record<string, unknown> | undefined {
   if (ODD_CHARACTERS.test(text)) return undefined;
-  try {
-    return new Scanner(text, maxDepth).file();
-  } catch (e) {
-    if (e instanceof GiveUp) return undefined;
-    throw e;
-  }
+  return unlessGivenUp(() => new Scanner(text, maxDepth).file());
 }
 
 class Scanner {

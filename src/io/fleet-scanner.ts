@@ -45,6 +45,8 @@ import {
   UPPER_A,
   UPPER_Z,
   type Scalar,
+  giveUp,
+  unlessGivenUp,
 } from './yaml-scalars.js';
 
 type Value = Scalar | Record<string, unknown>;
@@ -65,22 +67,12 @@ const badStart = (c: number): boolean => (c < 128 ? BAD_START_TABLE[c] === 1 : B
 /** No line looked for ahead yet (`aheadIndent`); -1 there means the end of the text. */
 const NOT_LOOKED = -2;
 
-class GiveUp extends Error {}
-
 /** The loader's nesting limit (DEFAULT_LIMITS.maxDepth): the root mapping is level 0. */
 const MAX_DEPTH = 64;
-const giveUp = (): never => {
-  throw new GiveUp();
-};
 
 /** Scans one fleet file; `undefined` when the file is outside the shape this scanner knows. */
 export function scanFleet(text: string): { devices: unknown[] } | undefined {
-  try {
-    return new Scanner(text).file();
-  } catch (e) {
-    if (e instanceof GiveUp) return undefined;
-    throw e;
-  }
+  return unlessGivenUp(() => new Scanner(text).file());
 }
 
 class Scanner {

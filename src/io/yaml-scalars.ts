@@ -98,3 +98,20 @@ export function singleQuoted(text: string, start: number, lineEnd: number): { va
     return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
   }
 }
+
+/** Thrown by a fast path on anything outside what it reads: the file then goes to `yaml`. */
+class GiveUp extends Error {}
+
+export const giveUp = (): never => {
+  throw new GiveUp();
+};
+
+/** A fast path's value, or `undefined` where it gave up (any other error is a bug, and thrown). */
+export function unlessGivenUp<T>(scan: () => T): T | undefined {
+  try {
+    return scan();
+  } catch (e) {
+    if (e instanceof GiveUp) return undefined;
+    throw e;
+  }
+}
