@@ -64,6 +64,10 @@ function promisesOf(fs: CallbackFsClient | PromiseFsClient): Promises {
   return out as unknown as Promises;
 }
 
+/** An fs client's methods (isomorphic-git's set, and `rename`), as promise functions bound to the client. */
+export const fsMethods = (fs: CallbackFsClient | PromiseFsClient): Record<string, (...args: unknown[]) => Promise<unknown>> =>
+  bind(promisesOf(fs)) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+
 /** Own functions bound to their client (node's `fs.promises` methods do not need it; others may). */
 function bind(inner: Promises): Promises {
   const out: Record<string, unknown> = {};

@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import git, { type HttpClient, type PromiseFsClient, type CallbackFsClient } from 'isomorphic-git';
+import { withPackListingCache } from '../pack-listing.js';
 import { openRepository, type GitRepository } from '../git.js';
 
 export interface PullRequestRefs {
@@ -66,7 +67,9 @@ export interface RepositoryCache {
 }
 
 export function repositoryCache(options: RepositoryCacheOptions): RepositoryCache {
-  const { fs, http } = options;
+  const { http } = options;
+  // The cache repositories are this process's alone: their pack listings can be remembered.
+  const fs = withPackListingCache(options.fs);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const handles = new Map<number, GitRepository>();
   const ready = new Map<number, Promise<void>>();
