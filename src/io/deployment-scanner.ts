@@ -17,14 +17,13 @@
 import { record } from '../core/record.js';
 import { POSITION_HINTS, type PositionHints } from './yaml.js';
 import {
-  BACKSLASH,
   BAD_START,
   COLON,
   COMMA,
   CR,
   DASH,
   DQUOTE,
-  ESCAPES,
+  doubleQuoted,
   HASH,
   LBRACE,
   LBRACKET,
@@ -331,22 +330,9 @@ class Scanner {
   }
 
   private doubleQuoted(start: number): string {
-    let out = '';
-    let from = start + 1;
-    for (let i = from; i < this.lineEnd; i++) {
-      const c = this.text.charCodeAt(i);
-      if (c === DQUOTE) {
-        this.end = i + 1;
-        return out + this.text.slice(from, i);
-      }
-      if (c !== BACKSLASH) continue;
-      const e = this.text[i + 1];
-      if (!Object.hasOwn(ESCAPES, e)) giveUp();
-      out += this.text.slice(from, i) + ESCAPES[e];
-      i++;
-      from = i + 1;
-    }
-    return giveUp();
+    const quoted = doubleQuoted(this.text, start, this.lineEnd, false) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
   }
 
   /**

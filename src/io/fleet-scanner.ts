@@ -16,7 +16,6 @@ import { record } from '../core/record.js';
 import { aliasBudget, ENTRY_OFFSETS } from './yaml.js';
 import {
   AMP,
-  BACKSLASH,
   BAD_START,
   COLON,
   COMMA,
@@ -25,7 +24,7 @@ import {
   DIGIT_0,
   DIGIT_9,
   DQUOTE,
-  ESCAPES,
+  doubleQuoted,
   HASH,
   LBRACE,
   LBRACKET,
@@ -405,33 +404,9 @@ class Scanner {
   }
 
   private doubleQuoted(start: number): string {
-    let out = '';
-    let i = start + 1;
-    let from = i;
-    for (; i < this.lineEnd; i++) {
-      const c = this.text.charCodeAt(i);
-      if (c === DQUOTE) {
-        this.end = i + 1;
-        return out + this.text.slice(from, i);
-      }
-      if (c !== BACKSLASH) continue;
-      out += this.text.slice(from, i);
-      const e = this.text[i + 1];
-      if (Object.hasOwn(ESCAPES, e)) {
-        out += ESCAPES[e];
-        i += 1;
-      } else if (e === 'x' || e === 'u') {
-        const n = e === 'x' ? 2 : 4;
-        const hex = this.text.slice(i + 2, i + 2 + n);
-        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) giveUp();
-        out += String.fromCharCode(parseInt(hex, 16));
-        i += 1 + n;
-      } else {
-        giveUp();
-      }
-      from = i + 1;
-    }
-    return giveUp();
+    const quoted = doubleQuoted(this.text, start, this.lineEnd, true) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
   }
 
   /** `{ key: value, ... }` on one line. */

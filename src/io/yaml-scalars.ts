@@ -76,7 +76,7 @@ export function resolvePlain(s: string): Scalar {
 }
 
 /** The double-quoted escapes a fast path reads; any other gives up (`\x` and `\u` are read apart). */
-export const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
+const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
 
 /** Characters that may not start a plain scalar on a fast path (indicators it does not handle). */
 export const BAD_START = new Set([...'&*!|>%@`]{},?#\'"'].map((c) => c.charCodeAt(0)));
@@ -97,6 +97,35 @@ export function singleQuoted(text: string, start: number, lineEnd: number): { va
     const inner = text.slice(start + 1, q);
     return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
   }
+}
+
+/**
+ * A double-quoted scalar that starts at `start` and closes before `lineEnd`: its
+ * value and where it ends; undefined when it runs past the line or holds an escape
+ * this does not read (yaml's to read). `\x` and `\u` escapes only with `hexEscapes`.
+ */
+export function doubleQuoted(text: string, start: number, lineEnd: number, hexEscapes: boolean): { value: string; end: number } | undefined {
+  let out = '';
+  let from = start + 1;
+  for (let i = from; i < lineEnd; i++) {
+    const c = text.charCodeAt(i);
+    if (c === DQUOTE) return { value: out + text.slice(from, i), end: i + 1 };
+    if (c !== BACKSLASH) continue;
+    out += text.slice(from, i);
+    const e = text[i + 1];
+    if (Object.hasOwn(ESCAPES, e)) {
+      out += ESCAPES[e];
+      i += 1;
+    } else if (hexEscapes && (e === 'x' || e === 'u')) {
+      const n = e === 'x' ? 2 : 4;
+      const hex = text.slice(i + 2, i + 2 + n);
+      if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) return undefined;
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 1 + n;
+    } else return undefined;
+    from = i + 1;
+  }
+  return undefined;
 }
 
 /** Thrown by a fast path on anything outside what it reads: the file then goes to `yaml`. */
