@@ -74,6 +74,28 @@ describe('reports in compact form', () => {
     );
   });
 
+  it('keeps every row past its first buffers, in reading order', () => {
+    const compact = compactReports();
+    const n = 5000;
+    for (let i = 0; i < n; i++) {
+      compact.add({
+        deviceId: `d${i}`,
+        code: i % 7 === 0 ? 500 : 200,
+        contentHash: `sha256:${i % 3}`,
+        reportedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      });
+    }
+    const rows = compact.done();
+    expect(rows.deviceIds).toHaveLength(n);
+    expect([rows.at.length, rows.contentHash.length, rows.failure.length]).toEqual([n, n, n]);
+    for (const i of [0, 1023, 1024, 2048, n - 1]) {
+      expect(rows.deviceIds[i]).toBe(`d${i}`);
+      expect(rows.at[i]).toBe(Date.UTC(2026, 0, 1, 0, 0, i));
+      expect(rows.contentHashes[rows.contentHash[i]]).toBe(`sha256:${i % 3}`);
+      expect(rows.failure[i] === -1 ? undefined : rows.failures[rows.failure[i]]).toBe(i % 7 === 0 ? 'code 500' : undefined);
+    }
+  });
+
   it('`edgeops status` (reports read in a worker, in compact form) prints what the report-by-report fold gives', async () => {
     const loaded = await fleet();
     const current = currentContentHashes(loaded.analysis).get('prod')!;

@@ -29,16 +29,9 @@ export function compactReports() {
   const failures = interner();
 
   const grow = () => {
-    const n = at.length * 2;
-    const a = new Float64Array(n);
-    a.set(at);
-    at = a;
-    const h = new Int32Array(n);
-    h.set(contentHash);
-    contentHash = h;
-    const f = new Int32Array(n);
-    f.set(failure);
-    failure = f;
+    at = doubled(at, new Float64Array(at.length * 2));
+    contentHash = doubled(contentHash, new Int32Array(at.length));
+    failure = doubled(failure, new Int32Array(at.length));
   };
 
   const add = (report: DeviceReport): void => {
@@ -62,6 +55,12 @@ export function compactReports() {
     };
   };
   return { add, done };
+}
+
+/** `into` (twice the length) holding `from` at its start. */
+function doubled<T extends Float64Array | Int32Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
 }
 
 function interner() {
