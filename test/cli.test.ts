@@ -215,6 +215,25 @@ describe('the built binary', () => {
     expect(code).toBe(0);
   });
 
+  it.skipIf(!built)('writes its whole output to a slow reader before it exits', async () => {
+    const { generate } = await import('./support/fleet-generator.js');
+    const dir = await tempRepo(generate(20_000, 20, 3, 2).files);
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [path.join(root, 'bin/edgeops.js'), 'resolve', '--repo', dir, '--format', 'json']);
+    const chunks: Buffer[] = [];
+    // The reader stalls after the first chunk: the process is done long before its output is read.
+    child.stdout.once('data', () => {
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), 500);
+    });
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    const printed = Buffer.concat(chunks).toString('utf8');
+    expect(code).toBe(0);
+    expect(printed).toBe((await cli(['resolve', '--repo', dir, '--format', 'json'])).stdout);
+    expect(JSON.parse(printed).devices).toHaveLength(20_000);
+  });
+
   it.skipIf(!built)('reads many deployments in a worker thread, with the same diagnostics as the main thread', async () => {
     const { generate } = await import('./support/fleet-generator.js');
     const files = generate(3000, 90, 11, 2).files;
