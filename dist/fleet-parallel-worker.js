@@ -7544,6 +7544,29 @@ function singleQuoted(text, start, lineEnd) {
     return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
   }
 }
+function doubleQuoted(text, start, lineEnd, hexEscapes) {
+  let out = "";
+  let from = start + 1;
+  for (let i = from; i < lineEnd; i++) {
+    const c = text.charCodeAt(i);
+    if (c === DQUOTE) return { value: out + text.slice(from, i), end: i + 1 };
+    if (c !== BACKSLASH) continue;
+    out += text.slice(from, i);
+    const e = text[i + 1];
+    if (Object.hasOwn(ESCAPES, e)) {
+      out += ESCAPES[e];
+      i += 1;
+    } else if (hexEscapes && (e === "x" || e === "u")) {
+      const n = e === "x" ? 2 : 4;
+      const hex = text.slice(i + 2, i + 2 + n);
+      if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) return void 0;
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 1 + n;
+    } else return void 0;
+    from = i + 1;
+  }
+  return void 0;
+}
 var GiveUp = class extends Error {
 };
 var giveUp = () => {
@@ -7868,33 +7891,9 @@ var Scanner = class {
     return quoted.value;
   }
   doubleQuoted(start) {
-    let out = "";
-    let i = start + 1;
-    let from = i;
-    for (; i < this.lineEnd; i++) {
-      const c = this.text.charCodeAt(i);
-      if (c === DQUOTE) {
-        this.end = i + 1;
-        return out + this.text.slice(from, i);
-      }
-      if (c !== BACKSLASH) continue;
-      out += this.text.slice(from, i);
-      const e = this.text[i + 1];
-      if (Object.hasOwn(ESCAPES, e)) {
-        out += ESCAPES[e];
-        i += 1;
-      } else if (e === "x" || e === "u") {
-        const n = e === "x" ? 2 : 4;
-        const hex = this.text.slice(i + 2, i + 2 + n);
-        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) giveUp();
-        out += String.fromCharCode(parseInt(hex, 16));
-        i += 1 + n;
-      } else {
-        giveUp();
-      }
-      from = i + 1;
-    }
-    return giveUp();
+    const quoted = doubleQuoted(this.text, start, this.lineEnd, true) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
   }
   /** `{ key: value, ... }` on one line. */
   flowMap(start, depth) {

@@ -58,16 +58,9 @@ function compactReports() {
   const hashes = interner();
   const failures = interner();
   const grow = () => {
-    const n = at.length * 2;
-    const a = new Float64Array(n);
-    a.set(at);
-    at = a;
-    const h = new Int32Array(n);
-    h.set(contentHash);
-    contentHash = h;
-    const f = new Int32Array(n);
-    f.set(failure);
-    failure = f;
+    at = doubled(at, new Float64Array(at.length * 2));
+    contentHash = doubled(contentHash, new Int32Array(at.length));
+    failure = doubled(failure, new Int32Array(at.length));
   };
   const add = (report) => {
     const row = deviceIds.push(report.deviceId) - 1;
@@ -89,6 +82,10 @@ function compactReports() {
     };
   };
   return { add, done };
+}
+function doubled(from, into) {
+  into.set(from);
+  return into;
 }
 function interner() {
   const ids = /* @__PURE__ */ new Map();
