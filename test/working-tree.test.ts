@@ -67,6 +67,20 @@ describe('git ids of the working tree', () => {
     expect(await diskTree(path.join(repo.dir, 'missing'))).toBeUndefined();
     expect(await diskSource(repo.dir).treeOid!('fleet')).toBe(repo.git('rev-parse', 'HEAD:fleet'));
   });
+
+  it('a file whose id was computed is read from the bytes hashed, once: its id and content agree even if the file changes between', async () => {
+    const repo = testRepo();
+    repo.write({ 'fleet/a.yaml': 'devices: []\n' });
+    const source = diskSource(repo.dir);
+    await source.treeOid!('fleet');
+    repo.write({ 'fleet/a.yaml': 'devices: [{deviceId: x}]\n' });
+    const [file] = (await source.list('fleet'))!;
+    const bytes = await file.read();
+    expect(bytes.toString()).toBe('devices: []\n');
+    expect(gitBlobIdOf(bytes)).toBe(file.oid);
+    // Handed over once: a later read is of the disk as it is.
+    expect((await file.read()).toString()).toBe('devices: [{deviceId: x}]\n');
+  });
 });
 
 describe('a plan against the working tree', () => {

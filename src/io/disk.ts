@@ -14,11 +14,19 @@ export function diskSource(root: string): Source {
   // Blob ids of the files of folders whose tree id was asked for (a plan's head):
   // listed with them, files equal to base's are not read or parsed again.
   const blobIds = new Map<string, string>();
+  // The bytes hashed for those ids, until they are read once: a plan does not read its head twice.
+  const hashed = new Map<string, Buffer>();
+  const readOnce = (file: string, full: string): Promise<Buffer> => {
+    const bytes = hashed.get(file);
+    hashed.delete(file);
+    return bytes ? Promise.resolve(bytes) : readFile(full);
+  };
   return {
     description: root,
     async treeOid(folder) {
       const tree = await diskTree(path.join(root, folder));
       for (const [name, oid] of tree?.blobs ?? []) blobIds.set(`${folder}/${name}`, oid);
+      for (const [name, bytes] of tree?.bytes ?? []) hashed.set(`${folder}/${name}`, bytes);
       return tree?.oid;
     },
     async list(folder) {
@@ -45,7 +53,7 @@ export function diskSource(root: string): Source {
         .map((e) =>
           e.isSymbolicLink()
             ? symlinkEntry(`${folder}/${e.name}`)
-            : { path: `${folder}/${e.name}`, oid: blobIds.get(`${folder}/${e.name}`), read: () => readFile(path.join(dir, e.name)) },
+            : { path: `${folder}/${e.name}`, oid: blobIds.get(`${folder}/${e.name}`), read: () => readOnce(`${folder}/${e.name}`, path.join(dir, e.name)) },
         );
     },
     async readFile(file) {

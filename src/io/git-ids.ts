@@ -5,6 +5,7 @@
  * working tree reuses what base already read (equal blob ids, equal tree ids).
  */
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -28,17 +29,36 @@ export interface DiskTree {
   readonly oid: string;
   /** Blob ids of the regular files directly inside, by name. */
   readonly blobs: ReadonlyMap<string, string>;
+  /** The bytes of those files, as hashed: whoever reads them next need not read them again. */
+  readonly bytes: ReadonlyMap<string, Buffer>;
 }
 
 /** Git orders tree entries by name, a folder's name as if it ended in `/`. */
 const sortKey = (e: TreeEntry): string => (e.mode === '40000' ? `${e.name}/` : e.name);
 const byGitOrder = (a: TreeEntry, b: TreeEntry): number => Buffer.compare(Buffer.from(sortKey(a)), Buffer.from(sortKey(b)));
 
+/** What git would store for one folder entry; `undefined` to leave it out (an empty folder), `null` for what it cannot store. */
+async function entryOf(folder: string, dirent: Dirent, files: Map<string, Buffer>): Promise<TreeEntry | undefined | null> {
+  const full = path.join(folder, dirent.name);
+  if (dirent.isSymbolicLink()) return { name: dirent.name, mode: '120000', oid: gitBlobIdOf(Buffer.from(await readlink(full))) };
+  if (dirent.isFile()) {
+    const [bytes, stat] = await Promise.all([readFile(full), lstat(full)]);
+    files.set(dirent.name, bytes);
+    return { name: dirent.name, mode: (stat.mode & 0o100) !== 0 ? '100755' : '100644', oid: gitBlobIdOf(bytes) };
+  }
+  if (dirent.isDirectory()) {
+    const sub = await diskTree(full);
+    return sub && { name: dirent.name, mode: '40000', oid: sub.oid };
+  }
+  return null;
+}
+
 /**
  * The git tree id of a folder on disk; `undefined` when it does not exist, is empty
  * (git has no empty trees) or holds something git would store differently (a
  * submodule, a socket). Files git ignores are hashed too: then the id differs from
- * the commit's, and the folder is merely read again.
+ * the commit's, and the folder is merely read again. Entries are read all at once:
+ * one after another, 300 small files took 0.13 s, mostly waiting.
  */
 export async function diskTree(folder: string): Promise<DiskTree | undefined> {
   let names;
@@ -48,25 +68,14 @@ export async function diskTree(folder: string): Promise<DiskTree | undefined> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw e;
   }
-  const blobs = new Map<string, string>();
-  const entries: TreeEntry[] = [];
-  for (const dirent of names) {
-    if (dirent.name === '.git') return undefined;
-    const full = path.join(folder, dirent.name);
-    if (dirent.isSymbolicLink()) {
-      entries.push({ name: dirent.name, mode: '120000', oid: gitBlobIdOf(Buffer.from(await readlink(full))) });
-    } else if (dirent.isFile()) {
-      const oid = gitBlobIdOf(await readFile(full));
-      blobs.set(dirent.name, oid);
-      const executable = ((await lstat(full)).mode & 0o100) !== 0;
-      entries.push({ name: dirent.name, mode: executable ? '100755' : '100644', oid });
-    } else if (dirent.isDirectory()) {
-      const sub = await diskTree(full);
-      if (sub) entries.push({ name: dirent.name, mode: '40000', oid: sub.oid });
-    } else return undefined;
-  }
+  if (names.some((dirent) => dirent.name === '.git')) return undefined;
+  const bytes = new Map<string, Buffer>();
+  const found = await Promise.all(names.map((dirent) => entryOf(folder, dirent, bytes)));
+  if (found.includes(null)) return undefined;
+  const entries = found.filter((e): e is TreeEntry => e !== undefined);
   if (entries.length === 0) return undefined;
   entries.sort(byGitOrder);
+  const blobs = new Map(entries.filter((e) => bytes.has(e.name)).map((e) => [e.name, e.oid]));
   const body = Buffer.concat(entries.flatMap((e) => [Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')]));
-  return { oid: gitObjectId('tree', body), blobs };
+  return { oid: gitObjectId('tree', body), blobs, bytes };
 }
