@@ -1,31 +1,23 @@
 /**
  * JSON Schema checks (ajv, draft 2020-12) of deployment files, with ajv's
- * errors turned into one readable diagnostic per place.
+ * errors turned into one readable diagnostic per place. The validation functions
+ * are compiled at build time (ajv's standalone code, src/generated/validators.ts,
+ * with `allErrors`, `verbose`, non-strict and the `date-time` format): nothing is
+ * compiled at run time.
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { error, type Diagnostic } from '../core/diagnostics.js';
 import { clip } from '../core/text.js';
 import * as schemas from '../generated/schemas.js';
-
-let validateDeployment: ValidateFunction | undefined;
+import * as validators from '../generated/validators.js';
 
 /** The schemas shipped in `schemas/`, as editors see them (carried in at build: scripts/generate.mjs). */
 export const deploymentSchema = (): Record<string, unknown> => schemas.deploymentSchema;
 export const fleetSchema = (): Record<string, unknown> => schemas.fleetSchema;
 export const policySchema = (): Record<string, unknown> => schemas.policySchema;
 
-let validatePolicy: ValidateFunction | undefined;
-
-function compile(schema: Record<string, unknown>): ValidateFunction {
-  const ajv = new Ajv2020.default({ allErrors: true, strict: false, verbose: true });
-  addFormats.default(ajv, ['date-time']);
-  return ajv.compile(schema);
-}
-
-function compiled(): ValidateFunction {
-  return (validateDeployment ??= compile(deploymentSchema()));
-}
+const validateDeployment = validators.validateDeployment as unknown as ValidateFunction;
+const validatePolicy = validators.validatePolicy as unknown as ValidateFunction;
 
 const pointer = (instancePath: string): string[] =>
   instancePath === ''
@@ -84,13 +76,13 @@ function valueAt(root: unknown, path: readonly string[]): unknown {
 }
 
 /** Schema diagnostics for one deployment file: one per place, the most specific first. */
-export function checkDeploymentSchema(file: string, value: unknown): Diagnostic[] {
-  return checkSchema(compiled(), file, value);
+export function checkDeploymentSchema(file: string, value: unknown, validate = validateDeployment): Diagnostic[] {
+  return checkSchema(validate, file, value);
 }
 
 /** Schema diagnostics for `.github/edgeops.yml`. */
-export function checkPolicySchema(file: string, value: unknown): Diagnostic[] {
-  return checkSchema((validatePolicy ??= compile(policySchema())), file, value).map((d) => ({ ...d, code: 'policy/invalid' }));
+export function checkPolicySchema(file: string, value: unknown, validate = validatePolicy): Diagnostic[] {
+  return checkSchema(validate, file, value).map((d) => ({ ...d, code: 'policy/invalid' }));
 }
 
 function checkSchema(validate: ValidateFunction, file: string, value: unknown): Diagnostic[] {
