@@ -1,7 +1,7 @@
 /** The commits a plan compares: the event's base, read with isomorphic-git from the checkout. */
-import fs from 'node:fs';
 import path from 'node:path';
-import { GitDataError, gitSource, openRepository, RefError } from '../io/git.js';
+import { openCheckout } from '../io/checkout.js';
+import { GitDataError, gitSource, RefError } from '../io/git.js';
 import { memorySource, type Source } from '../io/source.js';
 import { subfolderSource } from '../io/subfolder.js';
 import { isPullRequest, repositoryRoot, type ActionContext } from './context.js';
@@ -31,7 +31,7 @@ export async function commitSource(workingDirectory: string, context: ActionCont
   if (NO_COMMIT.test(sha)) return memorySource({}, 'no commit before this push');
   const root = repositoryRoot(workingDirectory, context.workspace);
   try {
-    const source = await gitSource(openRepository({ fs, dir: root }), sha);
+    const source = await gitSource(openCheckout(root), sha);
     return subfolderSource(source, path.relative(root, workingDirectory).split(path.sep).join('/'));
   } catch (e) {
     if (e instanceof RefError || e instanceof GitDataError) {

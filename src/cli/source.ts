@@ -23,10 +23,11 @@ export async function openSource(ctx: CliContext, repo: string, ref: string | un
     return found && found.prefix !== '' ? { ...disk, pathPrefix: found.prefix } : disk;
   }
   // isomorphic-git is loaded only to read commits.
-  const { gitSource, InvalidRefError, openRepository, RefError, subfolderSource, withIgnored } = await import('../io/git.js');
+  const { gitSource, InvalidRefError, RefError, subfolderSource, withIgnored } = await import('../io/git.js');
+  const { openCheckout } = await import('../io/checkout.js');
   const root = found?.root ?? dir;
   let handle = repositories.get(root);
-  if (!handle) repositories.set(root, (handle = openRepository({ fs, dir: root })));
+  if (!handle) repositories.set(root, (handle = openCheckout(root)));
   try {
     return subfolderSource(withIgnored(await gitSource(handle, ref), handle), found?.prefix ?? '');
   } catch (e) {

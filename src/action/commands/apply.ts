@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import http from 'isomorphic-git/http/node';
 import { diskSource } from '../../io/disk.js';
-import { openRepository } from '../../io/git.js';
+import { openCheckout } from '../../io/checkout.js';
 import { dirSink } from '../../io/sinks/dir.js';
 import { gitSink, isUrl, openRenderedTarget, RENDERED_BRANCH, type RenderedRepository } from '../../io/sinks/git.js';
 import { iotHubSink } from '../../io/sinks/iothub.js';
@@ -36,7 +36,7 @@ function openSink(inputs: ActionInputs, context: ActionContext, root: string): S
   const openRendered = (to: string): RenderedRepository =>
     openRenderedTarget({ fs, http, to, baseDir: inputs.workingDirectory, token: inputs.token || undefined });
   const branch = inputs.branch || RENDERED_BRANCH;
-  const sourceRepo = openRepository({ fs, dir: root });
+  const sourceRepo = openCheckout(root);
   if (kind === 'git') return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   if (kind === 'dir') {
     if (!inputs.to || isUrl(inputs.to)) throw new ActionError('sink dir needs `to`: a folder, relative to working-directory');
@@ -54,7 +54,7 @@ function openSink(inputs: ActionInputs, context: ActionContext, root: string): S
 async function sourceInfo(context: ActionContext, workingDirectory: string, root: string): Promise<ApplySource> {
   const prefix = path.relative(root, workingDirectory).split(path.sep).join('/');
   const folders = [DEPLOYMENTS_FOLDER, FLEET_FOLDER].map((f) => (prefix ? `${prefix}/${f}` : f));
-  const commit = await cleanHead(openRepository({ fs, dir: root }), folders);
+  const commit = await cleanHead(openCheckout(root), folders);
   return { ref: commit === null ? null : (context.env.GITHUB_REF_NAME ?? 'HEAD'), commit };
 }
 

@@ -3,7 +3,8 @@ import path from 'node:path';
 import http from 'isomorphic-git/http/node';
 import { apply } from '../../usecases/apply.js';
 import { DEPLOYMENTS_FOLDER, FLEET_FOLDER } from '../../usecases/load.js';
-import { openRepository, type GitRepository } from '../../io/git.js';
+import { openCheckout } from '../../io/checkout.js';
+import type { GitRepository } from '../../io/git.js';
 import { createIotHubClient, IotHubError } from '../../io/iothub/client.js';
 import { ConnectionStringError } from '../../io/iothub/connection.js';
 import { dirSink } from '../../io/sinks/dir.js';
@@ -86,7 +87,7 @@ async function sourceInfo(repo: GitRepository, ref: string | undefined, commit: 
   const head = await cleanHead(repo, [DEPLOYMENTS_FOLDER, FLEET_FOLDER]);
   if (head === null) return { ref: null, commit: null };
   const { default: git } = await import('isomorphic-git');
-  const branch = await git.currentBranch({ fs, dir: repo.dir }).catch(() => undefined);
+  const branch = await git.currentBranch({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir }).catch(() => undefined);
   return { ref: branch ?? 'HEAD', commit: head };
 }
 
@@ -111,7 +112,7 @@ export async function applyCommand(args: readonly string[], ctx: CliContext): Pr
   const secrets: (string | undefined)[] = [token];
 
   const openRendered = (to: string): RenderedRepository => openRenderedTarget({ fs, http, to, baseDir: repoDir, token });
-  const sourceRepo = openRepository({ fs, dir: repoDir });
+  const sourceRepo = openCheckout(repoDir);
   if (values.sink !== 'iothub') {
     for (const flag of ['rendered', 'concurrency', 'timeout'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} is for --sink iothub`);
   }
