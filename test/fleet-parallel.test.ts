@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generate, writeRepository } from './support/fleet-generator.js';
 import { decodeValue, encodeValue } from '../src/io/fleet-parallel-codec.js';
-import { PARALLEL_THRESHOLD, workerShare } from '../src/io/fleet-parallel.js';
+import { machineBusyMs, PARALLEL_THRESHOLD, secondCoreIdle, workerShare } from '../src/io/fleet-parallel.js';
 import { scanFleet } from '../src/io/fleet-scanner.js';
 import { compareDiagnostics } from '../src/usecases/load.js';
 
@@ -81,6 +81,31 @@ describe('the worker’s share', () => {
     const total = sizes.reduce((a, b) => a + b, 0);
     expect(bytes / total).toBeGreaterThan(0.35);
     expect(bytes / total).toBeLessThan(0.5);
+  });
+});
+
+describe('whether a second core is free', () => {
+  const at = (ms: number, machineMs: number | undefined, ownMs: number) => ({ at: ms, machine: machineMs, own: ownMs });
+
+  it('reads the machine’s busy time from /proc/stat (idle and iowait left out), in ms', () => {
+    expect(machineBusyMs(() => 'cpu  100 5 50 1000 7 3 2 1 0 0\ncpu0 1 2 3 4 5\n')).toBe((100 + 5 + 50 + 3 + 2 + 1) * 10);
+    expect(machineBusyMs(() => 'no cpu line')).toBeUndefined();
+    expect(
+      machineBusyMs(() => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeUndefined();
+  });
+
+  it('is what other processes left free while this run started, not the load average of runs that ended', () => {
+    // 200 ms observed: this process used 300 ms of CPU (two threads), others about nothing.
+    expect(secondCoreIdle(2, at(0, 10_000, 0), at(200, 10_310, 300))).toBe(true);
+    // Another process kept a core busy: others used 150 of the 200 ms.
+    expect(secondCoreIdle(2, at(0, 10_000, 0), at(200, 10_450, 300))).toBe(false);
+    // One core: never.
+    expect(secondCoreIdle(1, at(0, 10_000, 0), at(200, 10_300, 300))).toBe(false);
+    // On four cores one busy process still leaves two free.
+    expect(secondCoreIdle(4, at(0, 10_000, 0), at(200, 10_500, 300))).toBe(true);
   });
 });
 

@@ -71,14 +71,15 @@ export async function cachedRepository(source: Source, cache: ParseCache | undef
  * Fleet files, parsed once per path and blob id (see ParseCache), with both cores when the fleet is large: a worker
  * thread scans about half the bytes while this thread scans the rest.
  */
-async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<YamlFile> | undefined, parallel: boolean): Promise<YamlFile[]> {
+async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<YamlFile> | undefined, parallel: boolean | undefined): Promise<YamlFile[]> {
   const out: (YamlFile | undefined)[] = files.map((f) => {
     const key = cacheKey(f);
     return key ? cache?.get(key) : undefined;
   });
   const fresh = files.flatMap((f, i) => (out[i] ? [] : [i]));
   const bytes = await Promise.all(fresh.map((i) => files[i].read()));
-  const share = parallel && fleetWorkerAvailable() ? workerShare(bytes.map((b) => b.length)) : [];
+  // Decided once the files are read: how busy the machine was meanwhile tells whether a second core is free.
+  const share = (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? workerShare(bytes.map((b) => b.length)) : [];
   const scanned = share.length
     ? scanInWorker(
         share.map((j) => ({ file: files[fresh[j]].path, bytes: bytes[j] })),
@@ -146,9 +147,7 @@ async function readRepository(source: Source, options: LoadOptions): Promise<Loa
   options.onStage?.(`reading ${deploymentList?.length ?? 0} deployment files and ${fleetList?.length ?? 0} fleet files`);
   const [deployed, fleetFiles] = await Promise.all([
     readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
-    reuse
-      ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`))
-      : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel ?? secondCoreIdle()),
+    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel),
   ]);
   const files = new Map<string, YamlFile>([...deployed.map((d) => d.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics: Diagnostic[] = [];
