@@ -1076,14 +1076,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path13 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path14 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path13 && path13[0] !== "/") {
-          path13 = `/${path13}`;
+        if (path14 && path14[0] !== "/") {
+          path14 = `/${path14}`;
         }
-        return new URL(`${origin}${path13}`);
+        return new URL(`${origin}${path14}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1534,39 +1534,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin }
+          request: { method, path: path14, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path13);
+        debuglog("sending request to %s %s/%s", method, origin, path14);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin },
+          request: { method, path: path14, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path13,
+          path14,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin }
+          request: { method, path: path14, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path13);
+        debuglog("trailers received from %s %s/%s", method, origin, path14);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin },
+          request: { method, path: path14, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path13,
+          path14,
           error3.message
         );
       });
@@ -1615,9 +1615,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path13, origin }
+            request: { method, path: path14, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path13);
+          debuglog("sending request to %s %s/%s", method, origin, path14);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1680,7 +1680,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path13,
+        path: path14,
         method,
         body,
         headers,
@@ -1695,11 +1695,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path13 !== "string") {
+        if (typeof path14 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path13[0] !== "/" && !(path13.startsWith("http://") || path13.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path14[0] !== "/" && !(path14.startsWith("http://") || path14.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path13)) {
+        } else if (invalidPathRegex.test(path14)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1765,7 +1765,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path13, query) : path13;
+        this.path = query ? buildURL(path14, query) : path14;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6458,7 +6458,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request3) {
-      const { method, path: path13, host, upgrade, blocking, reset } = request3;
+      const { method, path: path14, host, upgrade, blocking, reset } = request3;
       let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6539,7 +6539,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path13} HTTP/1.1\r
+      let header = `${method} ${path14} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7068,7 +7068,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request3) {
       const session = client[kHTTP2Session];
-      const { method, path: path13, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
+      const { method, path: path14, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
       let { body } = request3;
       if (upgrade) {
         util.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
@@ -7165,7 +7165,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path13;
+      headers[HTTP2_HEADER_PATH] = path14;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7518,9 +7518,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path13 = search ? `${pathname}${search}` : pathname;
+        const path14 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path13;
+        this.opts.path = path14;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8759,10 +8759,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path13 = "/",
+          path: path14 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path13;
+        opts.path = origin + path14;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10734,20 +10734,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path13) {
-      if (typeof path13 !== "string") {
-        return path13;
+    function safeUrl(path14) {
+      if (typeof path14 !== "string") {
+        return path14;
       }
-      const pathSegments = path13.split("?");
+      const pathSegments = path14.split("?");
       if (pathSegments.length !== 2) {
-        return path13;
+        return path14;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path13, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path13);
+    function matchKey(mockDispatch2, { path: path14, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path14);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10769,7 +10769,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path13 }) => matchValue(safeUrl(path13), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path14 }) => matchValue(safeUrl(path14), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10807,9 +10807,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path13, method, body, headers, query } = opts;
+      const { path: path14, method, body, headers, query } = opts;
       return {
-        path: path13,
+        path: path14,
         method,
         body,
         headers,
@@ -11272,10 +11272,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path13, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path14, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path13,
+            Path: path14,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16154,9 +16154,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path13) {
-      for (let i = 0; i < path13.length; ++i) {
-        const code2 = path13.charCodeAt(i);
+    function validateCookiePath(path14) {
+      for (let i = 0; i < path14.length; ++i) {
+        const code2 = path14.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19076,11 +19076,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path13 = opts.path;
+          let path14 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path13 = `/${path13}`;
+            path14 = `/${path14}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path13);
+          url = new URL(util.parseOrigin(url).origin + path14);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19377,10 +19377,10 @@ var require_simple_get = __commonJS({
       opts = Object.assign({ maxRedirects: 10 }, typeof opts === "string" ? { url: opts } : opts);
       cb = once(cb);
       if (opts.url) {
-        const { hostname, port, protocol: protocol2, auth: auth7, path: path13 } = url.parse(opts.url);
+        const { hostname, port, protocol: protocol2, auth: auth7, path: path14 } = url.parse(opts.url);
         delete opts.url;
-        if (!hostname && !port && !protocol2 && !auth7) opts.path = path13;
-        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path13 });
+        if (!hostname && !port && !protocol2 && !auth7) opts.path = path14;
+        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path14 });
       }
       const headers = { "accept-encoding": "gzip, deflate" };
       if (opts.headers) Object.keys(opts.headers).forEach((k2) => headers[k2.toLowerCase()] = opts.headers[k2]);
@@ -24348,17 +24348,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path13, originalPath, doThrow) => {
-      if (!isString(path13)) {
+    var checkPath = (path14, originalPath, doThrow) => {
+      if (!isString(path14)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path13) {
+      if (!path14) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path13)) {
+      if (checkPath.isNotRelative(path14)) {
         const r = "`path.relative()`d";
         return doThrow(
           `path should be a ${r} string, but got "${originalPath}"`,
@@ -24367,7 +24367,7 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path13) => REGEX_TEST_INVALID_PATH.test(path13);
+    var isNotRelative = (path14) => REGEX_TEST_INVALID_PATH.test(path14);
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p) => p;
     var Ignore = class {
@@ -24426,7 +24426,7 @@ var require_ignore = __commonJS({
       //   setting `checkUnignored` to `false` could reduce additional
       //   path matching.
       // @returns {TestResult} true if a file is ignored
-      _testOne(path13, checkUnignored) {
+      _testOne(path14, checkUnignored) {
         let ignored = false;
         let unignored = false;
         this._rules.forEach((rule) => {
@@ -24434,7 +24434,7 @@ var require_ignore = __commonJS({
           if (unignored === negative && ignored !== unignored || negative && !ignored && !unignored && !checkUnignored) {
             return;
           }
-          const matched = rule.regex.test(path13);
+          const matched = rule.regex.test(path14);
           if (matched) {
             ignored = !negative;
             unignored = negative;
@@ -24447,24 +24447,24 @@ var require_ignore = __commonJS({
       }
       // @returns {TestResult}
       _test(originalPath, cache, checkUnignored, slices) {
-        const path13 = originalPath && checkPath.convert(originalPath);
+        const path14 = originalPath && checkPath.convert(originalPath);
         checkPath(
-          path13,
+          path14,
           originalPath,
           this._allowRelativePaths ? RETURN_FALSE : throwError
         );
-        return this._t(path13, cache, checkUnignored, slices);
+        return this._t(path14, cache, checkUnignored, slices);
       }
-      _t(path13, cache, checkUnignored, slices) {
-        if (path13 in cache) {
-          return cache[path13];
+      _t(path14, cache, checkUnignored, slices) {
+        if (path14 in cache) {
+          return cache[path14];
         }
         if (!slices) {
-          slices = path13.split(SLASH);
+          slices = path14.split(SLASH);
         }
         slices.pop();
         if (!slices.length) {
-          return cache[path13] = this._testOne(path13, checkUnignored);
+          return cache[path14] = this._testOne(path14, checkUnignored);
         }
         const parent = this._t(
           slices.join(SLASH) + SLASH,
@@ -24472,24 +24472,24 @@ var require_ignore = __commonJS({
           checkUnignored,
           slices
         );
-        return cache[path13] = parent.ignored ? parent : this._testOne(path13, checkUnignored);
+        return cache[path14] = parent.ignored ? parent : this._testOne(path14, checkUnignored);
       }
-      ignores(path13) {
-        return this._test(path13, this._ignoreCache, false).ignored;
+      ignores(path14) {
+        return this._test(path14, this._ignoreCache, false).ignored;
       }
       createFilter() {
-        return (path13) => !this.ignores(path13);
+        return (path14) => !this.ignores(path14);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path13) {
-        return this._test(path13, this._testCache, true);
+      test(path14) {
+        return this._test(path14, this._testCache, true);
       }
     };
     var factory = (options) => new Ignore(options);
-    var isPathValid = (path13) => checkPath(path13 && checkPath.convert(path13), path13, RETURN_FALSE);
+    var isPathValid = (path14) => checkPath(path14 && checkPath.convert(path14), path14, RETURN_FALSE);
     factory.isPathValid = isPathValid;
     factory.default = factory;
     module.exports = factory;
@@ -24500,7 +24500,7 @@ var require_ignore = __commonJS({
       const makePosix = (str) => /^\\\\\?\\/.test(str) || /["<>|\u0000-\u001F]+/u.test(str) ? str : str.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGIX_IS_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path13) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path13) || isNotRelative(path13);
+      checkPath.isNotRelative = (path14) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path14) || isNotRelative(path14);
     }
   }
 });
@@ -24509,7 +24509,7 @@ var require_ignore = __commonJS({
 var require_onp = __commonJS({
   "node_modules/diff3/onp.js"(exports, module) {
     module.exports = function(a_, b_) {
-      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path13 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
+      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path14 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
       var tmp1, tmp2;
       var init = function() {
         if (m >= n) {
@@ -24539,9 +24539,9 @@ var require_onp = __commonJS({
       var snake = function(k2, p, pp) {
         var r, x2, y;
         if (p > pp) {
-          r = path13[k2 - 1 + offset];
+          r = path14[k2 - 1 + offset];
         } else {
-          r = path13[k2 + 1 + offset];
+          r = path14[k2 + 1 + offset];
         }
         y = Math.max(p, pp);
         x2 = y - k2;
@@ -24549,7 +24549,7 @@ var require_onp = __commonJS({
           ++x2;
           ++y;
         }
-        path13[k2 + offset] = pathposi.length;
+        path14[k2 + offset] = pathposi.length;
         pathposi[pathposi.length] = new P2(x2, y, r);
         return y;
       };
@@ -24607,7 +24607,7 @@ var require_onp = __commonJS({
           fp = {};
           for (i = 0; i < size; ++i) {
             fp[i] = -1;
-            path13[i] = -1;
+            path14[i] = -1;
           }
           p = -1;
           do {
@@ -24621,7 +24621,7 @@ var require_onp = __commonJS({
             fp[delta + offset] = snake(delta, fp[delta - 1 + offset] + 1, fp[delta + 1 + offset]);
           } while (fp[delta + offset] !== n);
           ed = delta + 2 * p;
-          r = path13[delta + offset];
+          r = path14[delta + offset];
           epc = [];
           while (r !== -1) {
             epc[epc.length] = new P2(pathposi[r].x, pathposi[r].y, null);
@@ -25472,18 +25472,18 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         return result;
       }
     };
-    function basename(path13) {
-      const last = Math.max(path13.lastIndexOf("/"), path13.lastIndexOf("\\"));
+    function basename(path14) {
+      const last = Math.max(path14.lastIndexOf("/"), path14.lastIndexOf("\\"));
       if (last > -1) {
-        path13 = path13.slice(last + 1);
+        path14 = path14.slice(last + 1);
       }
-      return path13;
+      return path14;
     }
-    function dirname(path13) {
-      const last = Math.max(path13.lastIndexOf("/"), path13.lastIndexOf("\\"));
+    function dirname(path14) {
+      const last = Math.max(path14.lastIndexOf("/"), path14.lastIndexOf("\\"));
       if (last === -1) return ".";
       if (last === 0) return "/";
-      return path13.slice(0, last);
+      return path14.slice(0, last);
     }
     function flatFileListToDirectoryStructure(files) {
       const inodes = /* @__PURE__ */ new Map();
@@ -25876,21 +25876,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         throw new TypeError("Reference name must be a string");
       return !bad.test(name) && (!!onelevel || name.includes("/"));
     }
-    function assertPath(path13) {
-      if (typeof path13 !== "string") {
+    function assertPath(path14) {
+      if (typeof path14 !== "string") {
         throw new TypeError(
-          "Path must be a string. Received " + JSON.stringify(path13)
+          "Path must be a string. Received " + JSON.stringify(path14)
         );
       }
     }
-    function normalizeStringPosix(path13, allowAboveRoot) {
+    function normalizeStringPosix(path14, allowAboveRoot) {
       let res = "";
       let lastSegmentLength = 0;
       let lastSlash = -1;
       let dots = 0;
       let code2;
-      for (let i = 0; i <= path13.length; ++i) {
-        if (i < path13.length) code2 = path13.charCodeAt(i);
+      for (let i = 0; i <= path14.length; ++i) {
+        if (i < path14.length) code2 = path14.charCodeAt(i);
         else if (code2 === 47) break;
         else code2 = 47;
         if (code2 === 47) {
@@ -25925,8 +25925,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               lastSegmentLength = 2;
             }
           } else {
-            if (res.length > 0) res += "/" + path13.slice(lastSlash + 1, i);
-            else res = path13.slice(lastSlash + 1, i);
+            if (res.length > 0) res += "/" + path14.slice(lastSlash + 1, i);
+            else res = path14.slice(lastSlash + 1, i);
             lastSegmentLength = i - lastSlash - 1;
           }
           lastSlash = i;
@@ -25939,21 +25939,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       }
       return res;
     }
-    function getWindowsDrivePrefix(path13) {
-      if (path13.length >= 2 && /^[a-zA-Z]:/.test(path13)) {
-        return path13.slice(0, 2);
+    function getWindowsDrivePrefix(path14) {
+      if (path14.length >= 2 && /^[a-zA-Z]:/.test(path14)) {
+        return path14.slice(0, 2);
       }
       return null;
     }
-    function normalize(path13) {
-      assertPath(path13);
-      if (path13.length === 0) return ".";
-      path13 = path13.replace(/\\/g, "/");
-      const drivePrefix = getWindowsDrivePrefix(path13);
-      const isAbsolute2 = path13.charCodeAt(0) === 47 || drivePrefix !== null && path13.charCodeAt(2) === 47;
-      const trailingSeparator = path13.charCodeAt(path13.length - 1) === 47;
+    function normalize(path14) {
+      assertPath(path14);
+      if (path14.length === 0) return ".";
+      path14 = path14.replace(/\\/g, "/");
+      const drivePrefix = getWindowsDrivePrefix(path14);
+      const isAbsolute2 = path14.charCodeAt(0) === 47 || drivePrefix !== null && path14.charCodeAt(2) === 47;
+      const trailingSeparator = path14.charCodeAt(path14.length - 1) === 47;
       let normalized = normalizeStringPosix(
-        drivePrefix ? path13.slice(2) : path13,
+        drivePrefix ? path14.slice(2) : path14,
         !isAbsolute2
       );
       if (normalized.length === 0 && !isAbsolute2) normalized = ".";
@@ -26079,8 +26079,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
     var getPath = (section, subsection, name) => {
       return [lower(section), subsection, lower(name)].filter((a) => a != null).join(".");
     };
-    var normalizePath = (path13) => {
-      const pathSegments = path13.split(".");
+    var normalizePath = (path14) => {
+      const pathSegments = path14.split(".");
       const section = pathSegments.shift();
       const name = pathSegments.pop();
       const subsection = pathSegments.length ? pathSegments.join(".") : void 0;
@@ -26119,23 +26119,23 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               [name, value2] = extractedVariable;
             }
           }
-          const path13 = getPath(section, subsection, name);
-          return { line, isSection, section, subsection, name, value: value2, path: path13 };
+          const path14 = getPath(section, subsection, name);
+          return { line, isSection, section, subsection, name, value: value2, path: path14 };
         }) : [];
       }
       static from(text) {
         return new _GitConfig(text);
       }
-      async get(path13, getall = false) {
-        const normalizedPath = normalizePath(path13).path;
+      async get(path14, getall = false) {
+        const normalizedPath = normalizePath(path14).path;
         const allValues = this.parsedConfig.filter((config) => config.path === normalizedPath).map(({ section, name, value: value2 }) => {
           const fn = schema[section] && schema[section][name];
           return fn ? fn(value2) : value2;
         });
         return getall ? allValues : allValues.pop();
       }
-      async getall(path13) {
-        return this.get(path13, true);
+      async getall(path14) {
+        return this.get(path14, true);
       }
       async getSubsections(section) {
         return this.parsedConfig.filter((config) => config.isSection && config.section === section).map((config) => config.subsection);
@@ -26145,10 +26145,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           (config) => !(config.section === section && config.subsection === subsection)
         );
       }
-      async append(path13, value2) {
-        return this.set(path13, value2, true);
+      async append(path14, value2) {
+        return this.set(path14, value2, true);
       }
-      async set(path13, value2, append2 = false) {
+      async set(path14, value2, append2 = false) {
         const {
           section,
           subsection,
@@ -26156,7 +26156,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           path: normalizedPath,
           sectionPath,
           isSection
-        } = normalizePath(path13);
+        } = normalizePath(path14);
         const configIndex = findLastIndex(
           this.parsedConfig,
           (config) => config.path === normalizedPath
@@ -26769,19 +26769,19 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         let mode = buffer.slice(cursor, space).toString("utf8");
         if (mode === "40000") mode = "040000";
         const type = mode2type$1(mode);
-        const path13 = buffer.slice(space + 1, nullchar).toString("utf8");
-        const hfsClean = path13.replace(
+        const path14 = buffer.slice(space + 1, nullchar).toString("utf8");
+        const hfsClean = path14.replace(
           /[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g,
           ""
         );
         const ntfsClean = hfsClean.split(":")[0];
         const normalized = ntfsClean.toLowerCase().replace(/[. ]+$/, "");
-        if (path13.includes("\\") || path13.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
-          throw new UnsafeFilepathError(path13);
+        if (path14.includes("\\") || path14.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
+          throw new UnsafeFilepathError(path14);
         }
         const oid = buffer.slice(nullchar + 1, nullchar + 21).toString("hex");
         cursor = nullchar + 21;
-        _entries.push({ mode, path: path13, oid, type });
+        _entries.push({ mode, path: path14, oid, type });
       }
       return _entries;
     }
@@ -26830,10 +26830,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           entries.map((entry) => {
             const mode = Buffer.from(entry.mode.replace(/^0/, ""));
             const space = Buffer.from(" ");
-            const path13 = Buffer.from(entry.path, "utf8");
+            const path14 = Buffer.from(entry.path, "utf8");
             const nullchar = Buffer.from([0]);
             const oid = Buffer.from(entry.oid, "hex");
-            return Buffer.concat([mode, space, path13, nullchar, oid]);
+            return Buffer.concat([mode, space, path14, nullchar, oid]);
           })
         );
       }
@@ -29228,17 +29228,17 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       content
     }) {
       await assertNoSymlinkInLeadingPath(fs5, dir, filepath);
-      const path13 = `${dir}/${filepath}`;
+      const path14 = `${dir}/${filepath}`;
       const symlink2 = mode === 40960;
-      const stats = await fs5.lstat(path13);
+      const stats = await fs5.lstat(path14);
       if (stats && (symlink2 || stats.isSymbolicLink())) {
-        await fs5.rm(path13);
+        await fs5.rm(path14);
       }
       if (symlink2) {
-        await fs5.mkdir(dirname(path13));
-        await fs5.writelink(path13, Buffer.from(content));
+        await fs5.mkdir(dirname(path14));
+        await fs5.writelink(path14, Buffer.from(content));
       } else {
-        await fs5.write(path13, content, { mode });
+        await fs5.write(path14, content, { mode });
       }
     }
     async function abortMerge({
@@ -29268,13 +29268,13 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           dir,
           gitdir: updatedGitdir,
           trees,
-          map: async function(path13, [head, workdir, index3]) {
+          map: async function(path14, [head, workdir, index3]) {
             const staged = !await modified(workdir, index3);
-            const unmerged = unmergedPaths.includes(path13);
+            const unmerged = unmergedPaths.includes(path14);
             const unmodified = !await modified(index3, head);
             if (staged || unmerged) {
               return head ? {
-                path: path13,
+                path: path14,
                 mode: await head.mode(),
                 oid: await head.oid(),
                 type: await head.type(),
@@ -29282,7 +29282,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               } : void 0;
             }
             if (unmodified) return false;
-            else throw new IndexResetError(path13);
+            else throw new IndexResetError(path14);
           }
         });
         for (const entry of results) {
@@ -29600,9 +29600,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return result;
     }
-    async function _getConfig({ fs: fs5, gitdir, path: path13 }) {
+    async function _getConfig({ fs: fs5, gitdir, path: path14 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.get(path13);
+      return config.get(path14);
     }
     function assignDefined(target, ...sources) {
       for (const source of sources) {
@@ -31032,14 +31032,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         gitdir,
         trees: [ourTree, baseTree, theirTree],
         map: async function(filepath, [ours, base, theirs]) {
-          const path13 = basename(filepath);
+          const path14 = basename(filepath);
           const ourChange = await modified(ours, base);
           const theirChange = await modified(theirs, base);
           switch (`${ourChange}-${theirChange}`) {
             case "false-false": {
               return {
                 mode: await base.mode(),
-                path: path13,
+                path: path14,
                 oid: await base.oid(),
                 type: await base.type()
               };
@@ -31048,14 +31048,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!theirs && await ours.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path13,
+                  path: path14,
                   oid: await ours.oid(),
                   type: await ours.type()
                 };
               }
               return theirs ? {
                 mode: await theirs.mode(),
-                path: path13,
+                path: path14,
                 oid: await theirs.oid(),
                 type: await theirs.type()
               } : void 0;
@@ -31064,14 +31064,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!ours && await theirs.type() === "tree") {
                 return {
                   mode: await theirs.mode(),
-                  path: path13,
+                  path: path14,
                   oid: await theirs.oid(),
                   type: await theirs.type()
                 };
               }
               return ours ? {
                 mode: await ours.mode(),
-                path: path13,
+                path: path14,
                 oid: await ours.oid(),
                 type: await ours.type()
               } : void 0;
@@ -31080,7 +31080,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (ours && theirs && await ours.type() === "tree" && await theirs.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path13,
+                  path: path14,
                   oid: await ours.oid(),
                   type: "tree"
                 };
@@ -31089,7 +31089,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                 return mergeBlobs({
                   fs: fs5,
                   gitdir,
-                  path: path13,
+                  path: path14,
                   ours,
                   base,
                   theirs,
@@ -31135,7 +31135,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await theirs.mode(),
                   oid: await theirs.oid(),
                   type: "blob",
-                  path: path13
+                  path: path14
                 };
               }
               if (base && ours && !theirs && await base.type() === "blob" && await ours.type() === "blob") {
@@ -31152,7 +31152,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await ours.mode(),
                   oid: await ours.oid(),
                   type: "blob",
-                  path: path13
+                  path: path14
                 };
               }
               if (base && !ours && !theirs && (await base.type() === "blob" || await base.type() === "tree")) {
@@ -31220,7 +31220,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     async function mergeBlobs({
       fs: fs5,
       gitdir,
-      path: path13,
+      path: path14,
       ours,
       base,
       theirs,
@@ -31243,19 +31243,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (await ours.oid() === await theirs.oid()) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path13, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path14, oid: await ours.oid(), type }
         };
       }
       if (await ours.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path13, oid: await theirs.oid(), type }
+          mergeResult: { mode, path: path14, oid: await theirs.oid(), type }
         };
       }
       if (await theirs.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path13, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path14, oid: await ours.oid(), type }
         };
       }
       const ourContent = Buffer.from(await ours.content()).toString("utf8");
@@ -31263,7 +31263,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const { mergedText, cleanMerge } = await mergeDriver({
         branches: [baseName, ourName, theirName],
         contents: [baseContent, ourContent, theirContent],
-        path: path13
+        path: path14
       });
       const oid = await _writeObject({
         fs: fs5,
@@ -31272,7 +31272,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         object: Buffer.from(mergedText, "utf8"),
         dryRun
       });
-      return { cleanMerge, mergeResult: { mode, path: path13, oid, type } };
+      return { cleanMerge, mergeResult: { mode, path: path14, oid, type } };
     }
     var _TreeMap = {
       stage: STAGE,
@@ -31644,7 +31644,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         trees: [TREE({ ref: headTree }), STAGE(), WORKDIR()],
         map: async (filepath, [head, stage, workdir]) => {
           if (filepath === ".") return;
-          if (!allTracked && !changed.some((path13) => worthWalking(filepath, path13))) {
+          if (!allTracked && !changed.some((path14) => worthWalking(filepath, path14))) {
             return null;
           }
           const headOid = head && await head.type() === "blob" ? await head.oid() : void 0;
@@ -33654,51 +33654,51 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path13 }) {
+    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path14 }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path13);
+        assertParameter("path", path14);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfig({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path13
+          path: path14
         });
       } catch (err) {
         err.caller = "git.getConfig";
         throw err;
       }
     }
-    async function _getConfigAll({ fs: fs5, gitdir, path: path13 }) {
+    async function _getConfigAll({ fs: fs5, gitdir, path: path14 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.getall(path13);
+      return config.getall(path14);
     }
     async function getConfigAll({
       fs: fs5,
       dir,
       gitdir = join(dir, ".git"),
-      path: path13
+      path: path14
     }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path13);
+        assertParameter("path", path14);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfigAll({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path13
+          path: path14
         });
       } catch (err) {
         err.caller = "git.getConfigAll";
         throw err;
       }
     }
-    function assignRefPath(root, path13, value2) {
-      const parts = path13.split("/");
+    function assignRefPath(root, path14, value2) {
+      const parts = path14.split("/");
       const last = parts.pop();
       if (last === "__proto__" || parts.includes("__proto__")) return;
       let o = root;
@@ -35787,21 +35787,21 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       fs: _fs,
       dir,
       gitdir = join(dir, ".git"),
-      path: path13,
+      path: path14,
       value: value2,
       append: append2 = false
     }) {
       try {
         assertParameter("fs", _fs);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path13);
+        assertParameter("path", path14);
         const fs5 = new FileSystem(_fs);
         const updatedGitdir = await discoverGitdir({ fsp: fs5, dotgit: gitdir });
         const config = await GitConfigManager.get({ fs: fs5, gitdir: updatedGitdir });
         if (append2) {
-          await config.append(path13, value2);
+          await config.append(path14, value2);
         } else {
-          await config.set(path13, value2);
+          await config.set(path14, value2);
         }
         await GitConfigManager.save({ fs: fs5, gitdir: updatedGitdir, config });
       } catch (err) {
@@ -36183,9 +36183,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const stashRefPath = [stashMgr.refStashPath, stashMgr.refLogsStashPath];
       await acquireLock(stashRefPath, async () => {
         await Promise.all(
-          stashRefPath.map(async (path13) => {
-            if (await fs5.exists(path13)) {
-              return fs5.rm(path13);
+          stashRefPath.map(async (path14) => {
+            if (await fs5.exists(path14)) {
+              return fs5.rm(path14);
             }
           })
         );
@@ -36365,12 +36365,12 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return true;
     }
-    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path13 }) {
-      if (typeof path13 === "string") path13 = path13.split("/");
-      const dirname2 = path13.shift();
+    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path14 }) {
+      if (typeof path14 === "string") path14 = path14.split("/");
+      const dirname2 = path14.shift();
       for (const entry of tree) {
         if (entry.path === dirname2) {
-          if (path13.length === 0) {
+          if (path14.length === 0) {
             return entry.oid;
           }
           const { type, object } = await _readObject({
@@ -36381,10 +36381,10 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           });
           if (type === "tree") {
             const tree2 = GitTree.from(object);
-            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path13 });
+            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path14 });
           }
           if (type === "blob") {
-            throw new ObjectTypeError(entry.oid, type, "blob", path13.join("/"));
+            throw new ObjectTypeError(entry.oid, type, "blob", path14.join("/"));
           }
         }
       }
@@ -37351,17 +37351,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path13) {
-      const ctrl = callVisitor(key, node, visitor, path13);
+    function visit_(key, node, visitor, path14) {
+      const ctrl = callVisitor(key, node, visitor, path14);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path13, ctrl);
-        return visit_(key, ctrl, visitor, path13);
+        replaceNode(key, path14, ctrl);
+        return visit_(key, ctrl, visitor, path14);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path13 = Object.freeze(path13.concat(node));
+          path14 = Object.freeze(path14.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path13);
+            const ci = visit_(i, node.items[i], visitor, path14);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -37372,13 +37372,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path13 = Object.freeze(path13.concat(node));
-          const ck = visit_("key", node.key, visitor, path13);
+          path14 = Object.freeze(path14.concat(node));
+          const ck = visit_("key", node.key, visitor, path14);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path13);
+          const cv = visit_("value", node.value, visitor, path14);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -37399,17 +37399,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path13) {
-      const ctrl = await callVisitor(key, node, visitor, path13);
+    async function visitAsync_(key, node, visitor, path14) {
+      const ctrl = await callVisitor(key, node, visitor, path14);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path13, ctrl);
-        return visitAsync_(key, ctrl, visitor, path13);
+        replaceNode(key, path14, ctrl);
+        return visitAsync_(key, ctrl, visitor, path14);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path13 = Object.freeze(path13.concat(node));
+          path14 = Object.freeze(path14.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path13);
+            const ci = await visitAsync_(i, node.items[i], visitor, path14);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -37420,13 +37420,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path13 = Object.freeze(path13.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path13);
+          path14 = Object.freeze(path14.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path14);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path13);
+          const cv = await visitAsync_("value", node.value, visitor, path14);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -37453,23 +37453,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path13) {
+    function callVisitor(key, node, visitor, path14) {
       if (typeof visitor === "function")
-        return visitor(key, node, path13);
+        return visitor(key, node, path14);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path13);
+        return visitor.Map?.(key, node, path14);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path13);
+        return visitor.Seq?.(key, node, path14);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path13);
+        return visitor.Pair?.(key, node, path14);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path13);
+        return visitor.Scalar?.(key, node, path14);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path13);
+        return visitor.Alias?.(key, node, path14);
       return void 0;
     }
-    function replaceNode(key, path13, node) {
-      const parent = path13[path13.length - 1];
+    function replaceNode(key, path14, node) {
+      const parent = path14[path14.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -38081,10 +38081,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path13, value2) {
+    function collectionFromPath(schema, path14, value2) {
       let v = value2;
-      for (let i = path13.length - 1; i >= 0; --i) {
-        const k2 = path13[i];
+      for (let i = path14.length - 1; i >= 0; --i) {
+        const k2 = path14[i];
         if (typeof k2 === "number" && Number.isInteger(k2) && k2 >= 0) {
           const a = [];
           a[k2] = v;
@@ -38103,7 +38103,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path13) => path13 == null || typeof path13 === "object" && !!path13[Symbol.iterator]().next().done;
+    var isEmptyPath = (path14) => path14 == null || typeof path14 === "object" && !!path14[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -38133,11 +38133,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path13, value2) {
-        if (isEmptyPath(path13))
+      addIn(path14, value2) {
+        if (isEmptyPath(path14))
           this.add(value2);
         else {
-          const [key, ...rest] = path13;
+          const [key, ...rest] = path14;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value2);
@@ -38151,8 +38151,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path13) {
-        const [key, ...rest] = path13;
+      deleteIn(path14) {
+        const [key, ...rest] = path14;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -38166,8 +38166,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path13, keepScalar) {
-        const [key, ...rest] = path13;
+      getIn(path14, keepScalar) {
+        const [key, ...rest] = path14;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -38185,8 +38185,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path13) {
-        const [key, ...rest] = path13;
+      hasIn(path14) {
+        const [key, ...rest] = path14;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -38196,8 +38196,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path13, value2) {
-        const [key, ...rest] = path13;
+      setIn(path14, value2) {
+        const [key, ...rest] = path14;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
@@ -40712,9 +40712,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path13, value2) {
+      addIn(path14, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path13, value2);
+          this.contents.addIn(path14, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -40789,14 +40789,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path13) {
-        if (Collection2.isEmptyPath(path13)) {
+      deleteIn(path14) {
+        if (Collection2.isEmptyPath(path14)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path13) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path14) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -40811,10 +40811,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path13, keepScalar) {
-        if (Collection2.isEmptyPath(path13))
+      getIn(path14, keepScalar) {
+        if (Collection2.isEmptyPath(path14))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path13, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path14, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -40825,10 +40825,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path13) {
-        if (Collection2.isEmptyPath(path13))
+      hasIn(path14) {
+        if (Collection2.isEmptyPath(path14))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path13) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path14) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -40845,13 +40845,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path13, value2) {
-        if (Collection2.isEmptyPath(path13)) {
+      setIn(path14, value2) {
+        if (Collection2.isEmptyPath(path14)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path13), value2);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path14), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path13, value2);
+          this.contents.setIn(path14, value2);
         }
       }
       /**
@@ -42812,9 +42812,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path13) => {
+    visit.itemAtPath = (cst, path14) => {
       let item = cst;
-      for (const [field, index2] of path13) {
+      for (const [field, index2] of path14) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index2];
@@ -42823,23 +42823,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path13) => {
-      const parent = visit.itemAtPath(cst, path13.slice(0, -1));
-      const field = path13[path13.length - 1][0];
+    visit.parentCollection = (cst, path14) => {
+      const parent = visit.itemAtPath(cst, path14.slice(0, -1));
+      const field = path14[path14.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path13, item, visitor) {
-      let ctrl = visitor(item, path13);
+    function _visit(path14, item, visitor) {
+      let ctrl = visitor(item, path14);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path13.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path14.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -42850,10 +42850,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path13);
+            ctrl = ctrl(item, path14);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path13) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path14) : ctrl;
     }
     exports.visit = visit;
   }
@@ -46438,11 +46438,11 @@ function info(message) {
 
 // src/action/run.ts
 import { existsSync as existsSync6 } from "node:fs";
-import path12 from "node:path";
+import path13 from "node:path";
 
 // src/action/commands/apply.ts
 import fs4 from "node:fs";
-import path11 from "node:path";
+import path12 from "node:path";
 
 // node_modules/isomorphic-git/http/node/index.js
 var import_simple_get = __toESM(require_simple_get(), 1);
@@ -46697,23 +46697,23 @@ function memorySource(files, description = "memory") {
       const prefix = `${folder}/`;
       const paths = Object.keys(files).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/"));
       if (paths.length === 0 && !Object.keys(files).some((p) => p.startsWith(prefix))) return void 0;
-      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path13) => ({
-        path: path13,
-        read: async () => bytes(files[path13])
+      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path14) => ({
+        path: path14,
+        read: async () => bytes(files[path14])
       }));
     },
-    async readFile(path13) {
-      return path13 in files ? bytes(files[path13]) : void 0;
+    async readFile(path14) {
+      return path14 in files ? bytes(files[path14]) : void 0;
     }
   };
 }
 var notRead = () => Promise.reject(new Error("this entry is reported, not read"));
-var symlinkEntry = (path13) => ({
-  path: path13,
+var symlinkEntry = (path14) => ({
+  path: path14,
   problem: {
     severity: "warning",
     code: "file/symlink",
-    message: `${path13} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
+    message: `${path14} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
   },
   read: notRead
 });
@@ -46781,8 +46781,9 @@ function diskSource(root) {
   };
 }
 
-// src/io/git.ts
-var import_isomorphic_git = __toESM(require_isomorphic_git(), 1);
+// src/io/checkout.ts
+import fs3 from "node:fs";
+import path3 from "node:path";
 
 // src/io/atomic-fs.ts
 import { promisify } from "node:util";
@@ -46824,6 +46825,7 @@ function promisesOf(fs5) {
   }
   return out;
 }
+var fsMethods = (fs5) => bind(promisesOf(fs5));
 function bind(inner) {
   const out = {};
   for (const name of METHODS) {
@@ -46834,6 +46836,7 @@ function bind(inner) {
 }
 
 // src/io/git.ts
+var import_isomorphic_git = __toESM(require_isomorphic_git(), 1);
 var RefError = class extends Error {
 };
 var InvalidRefError = class extends RefError {
@@ -46878,13 +46881,13 @@ async function missingCommit(repo, oid, name) {
     `commit ${short(oid)} (${name}) is not in ${repo.dir}: ${why2}; fetch the history (\`git fetch --deepen=<n>\` or \`git fetch --unshallow\`; in GitHub Actions checkout with \`fetch-depth: 0\`) and run again`
   );
 }
-async function damaged(repo, e, commit, path13) {
+async function damaged(repo, e, commit, path14) {
   if (e instanceof GitDataError || e instanceof RefError) return e;
   const oid = missingOid(e);
-  const where = `${path13} at commit ${short(commit)}`;
+  const where = `${path14} at commit ${short(commit)}`;
   if (oid !== void 0) {
     const { shallow, partial } = await cloneKind(repo);
-    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path13}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
+    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path14}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
     return new GitDataError(`cannot read ${where}: object ${short(oid)} is not in ${repo.dir}; ${fix}`);
   }
   const message = String(e?.message ?? e).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, 200);
@@ -46984,21 +46987,61 @@ async function gitSource(repo, ref) {
     async treeOid(folder) {
       return (await readTreeAt(folder))?.oid;
     },
-    async readFile(path13) {
+    async readFile(path14) {
       try {
-        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path13, cache })).blob;
+        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path14, cache })).blob;
       } catch (e) {
         if (errorCode(e) === "NotFoundError" && missingOid(e) === void 0) return void 0;
-        throw await damaged(repo, e, commit, path13);
+        throw await damaged(repo, e, commit, path14);
       }
     }
   };
 }
 
+// src/io/checkout.ts
+var OWN_FILES = ["HEAD", "index"];
+function readText(file) {
+  try {
+    return fs3.readFileSync(file, "utf8");
+  } catch {
+    return void 0;
+  }
+}
+function checkoutLayout(dir) {
+  const dotGit = path3.join(dir, ".git");
+  let stat3;
+  try {
+    stat3 = fs3.statSync(dotGit);
+  } catch {
+    return void 0;
+  }
+  if (stat3.isDirectory()) return { gitdir: dotGit };
+  const named = /^gitdir: (.+)$/m.exec(readText(dotGit) ?? "")?.[1].trim();
+  if (!named) return void 0;
+  const own = path3.resolve(dir, named);
+  const common = readText(path3.join(own, "commondir"))?.trim();
+  return common ? { gitdir: path3.resolve(own, common), worktree: own } : { gitdir: own };
+}
+function worktreeFs(gitdir, worktree) {
+  const moved = new Map(OWN_FILES.map((name) => [path3.join(gitdir, name), path3.join(worktree, name)]));
+  const methods = fsMethods(fs3);
+  const promises3 = {};
+  for (const [name, method] of Object.entries(methods)) {
+    promises3[name] = (...args) => method(...args.map((a) => typeof a === "string" ? moved.get(path3.normalize(a)) ?? a : a));
+  }
+  return { promises: promises3 };
+}
+function openCheckout(dir) {
+  const layout = checkoutLayout(dir);
+  if (!layout) return openRepository({ fs: fs3, dir });
+  const client = layout.worktree ? worktreeFs(layout.gitdir, layout.worktree) : fs3;
+  return openRepository({ fs: client, dir, gitdir: layout.gitdir });
+}
+
 // src/io/sinks/dir.ts
 import { randomBytes } from "node:crypto";
 import { mkdir as mkdir3, readdir as readdir4, readFile as readFile4, rename as rename3, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile3 } from "node:fs/promises";
-import path4 from "node:path";
+import path5 from "node:path";
 
 // node_modules/@noble/hashes/_u64.js
 var fromNumH = (n) => n / 2 ** 32 | 0;
@@ -47530,7 +47573,7 @@ var import_isomorphic_git2 = __toESM(require_isomorphic_git(), 1);
 import crypto3, { createHash as createHash2 } from "node:crypto";
 import nodeFs, { existsSync as existsSync2 } from "node:fs";
 import { mkdir as mkdir2, readFile as readFile3, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import path3 from "node:path";
+import path4 from "node:path";
 import { promisify as promisify2 } from "node:util";
 import { deflate as deflateCb, inflateSync } from "node:zlib";
 var SOURCE_TRAILER = "Edgeops-Source";
@@ -47584,8 +47627,8 @@ async function branchTip(repo, branch) {
 var sourceTrailer = (message) => new RegExp(`^${SOURCE_TRAILER}: (\\S+)\\s*$`, "m").exec(message)?.[1] ?? null;
 async function readTreeBytes(repo, oid) {
   if (baseFs(repo.fs) === nodeFs) {
-    const gitdir = repo.gitdir ?? path3.join(repo.dir, ".git");
-    const deflated = await readFile3(path3.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
+    const gitdir = repo.gitdir ?? path4.join(repo.dir, ".git");
+    const deflated = await readFile3(path4.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
     if (deflated) {
       const raw = inflateSync(deflated);
       const nul = raw.indexOf(0);
@@ -47598,13 +47641,13 @@ async function readTreeBytes(repo, oid) {
 var objectId = (type, content) => createHash2("sha1").update(`${type} ${content.byteLength}\0`, "latin1").update(content).digest("hex");
 async function writeObject(repo, type, content, oid = objectId(type, content)) {
   if (baseFs(repo.fs) !== nodeFs) return import_isomorphic_git2.default.writeObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, type, format: "content", object: content });
-  const folder = path3.join(repo.gitdir ?? path3.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
-  const file = path3.join(folder, oid.slice(2));
+  const folder = path4.join(repo.gitdir ?? path4.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
+  const file = path4.join(folder, oid.slice(2));
   if (!existsSync2(file)) {
     const raw = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`, "latin1"), content]);
     const deflated = await deflate(raw, { level: 1 });
     await mkdir2(folder, { recursive: true });
-    const temp = path3.join(folder, `.${oid.slice(2)}.${process.pid}.${++written}.tmp`);
+    const temp = path4.join(folder, `.${oid.slice(2)}.${process.pid}.${++written}.tmp`);
     await writeFile2(temp, deflated);
     await rename2(temp, file);
   }
@@ -47739,7 +47782,7 @@ async function list(folder) {
   }
 }
 async function writeAtomically(file, text) {
-  const temp = path4.join(path4.dirname(file), `.${path4.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = path5.join(path5.dirname(file), `.${path5.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     await writeFile3(temp, text);
     await rename3(temp, file);
@@ -47759,8 +47802,8 @@ async function inParallel(items, work, onDone) {
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 function dirSink(options) {
-  const root = path4.join(options.dir, DEVICES_FOLDER);
-  const fileOf = (deviceId) => path4.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
+  const root = path5.join(options.dir, DEVICES_FOLDER);
+  const fileOf = (deviceId) => path5.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
   return {
     kind: "dir",
     target: options.target ?? options.dir,
@@ -47769,12 +47812,12 @@ function dirSink(options) {
       const keys = /* @__PURE__ */ new Map();
       for (const shard of await list(root)) {
         if (!/^[0-9a-f]{2}$/.test(shard)) continue;
-        const names2 = (await list(path4.join(root, shard))).filter((n) => !n.startsWith("."));
+        const names2 = (await list(path5.join(root, shard))).filter((n) => !n.startsWith("."));
         await Promise.all(
           names2.map(async (name) => {
             const deviceId = deviceIdOfFileName(name);
             if (deviceId === void 0) return;
-            const text = await readFile4(path4.join(root, shard, name), "utf8").catch((e) => isMissing(e) ? void 0 : Promise.reject(e));
+            const text = await readFile4(path5.join(root, shard, name), "utf8").catch((e) => isMissing(e) ? void 0 : Promise.reject(e));
             if (text === void 0) return;
             let key = keys.get(text);
             if (key === void 0) keys.set(text, key = gitBlobId(text));
@@ -47791,7 +47834,7 @@ function dirSink(options) {
       const tick = () => hooks?.onProgress?.(++done, total);
       const writes = [...changes.add, ...changes.update];
       const shards = new Set(writes.map((d3) => fastShardOf(d3.deviceId)));
-      await Promise.all([...shards].map((s) => mkdir3(path4.join(root, s), { recursive: true })));
+      await Promise.all([...shards].map((s) => mkdir3(path5.join(root, s), { recursive: true })));
       await inParallel(
         writes,
         async (d3) => {
@@ -47806,7 +47849,7 @@ function dirSink(options) {
         changes.remove,
         async (deviceId) => {
           await unlink2(fileOf(deviceId)).catch((e) => isMissing(e) ? void 0 : Promise.reject(e));
-          emptied.add(path4.dirname(fileOf(deviceId)));
+          emptied.add(path5.dirname(fileOf(deviceId)));
         },
         tick
       );
@@ -47821,7 +47864,7 @@ var import_isomorphic_git4 = __toESM(require_isomorphic_git(), 1);
 import { existsSync as existsSync3 } from "node:fs";
 import { mkdir as mkdir5, writeFile as writeFile4 } from "node:fs/promises";
 import { createHash as createHash3 } from "node:crypto";
-import path7 from "node:path";
+import path8 from "node:path";
 
 // src/core/collections.ts
 var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -48096,7 +48139,7 @@ async function diffRendered(repo, tree, desired2) {
 // src/io/sinks/source-history.ts
 var import_isomorphic_git3 = __toESM(require_isomorphic_git(), 1);
 import { readFile as readFile5 } from "node:fs/promises";
-import path5 from "node:path";
+import path6 from "node:path";
 async function cleanHead(repo, folders) {
   const { fs: fs5, dir, gitdir, cache } = repo;
   let head;
@@ -48115,7 +48158,7 @@ async function cleanHead(repo, folders) {
 }
 async function isShallow(repo) {
   try {
-    return (await readFile5(path5.join(repo.gitdir ?? path5.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
+    return (await readFile5(path6.join(repo.gitdir ?? path6.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
   } catch {
     return false;
   }
@@ -48143,7 +48186,7 @@ async function newerSourceRendered(repo, ours, theirs) {
 // src/io/sinks/ref-lock.ts
 import nodeFs2 from "node:fs";
 import { mkdir as mkdir4, open as open2, rename as rename4, stat as stat2, unlink as unlink3 } from "node:fs/promises";
-import path6 from "node:path";
+import path7 from "node:path";
 var STALE_LOCK_MS = 1e4;
 var sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function moveBranch(repo, branch, from, to) {
@@ -48152,9 +48195,9 @@ async function moveBranch(repo, branch, from, to) {
     await setBranch(repo, branch, to);
     return true;
   }
-  const ref = path6.join(repo.gitdir ?? path6.join(repo.dir, ".git"), "refs", "heads", ...branch.split("/"));
+  const ref = path7.join(repo.gitdir ?? path7.join(repo.dir, ".git"), "refs", "heads", ...branch.split("/"));
   const lock = `${ref}.lock`;
-  await mkdir4(path6.dirname(ref), { recursive: true });
+  await mkdir4(path7.dirname(ref), { recursive: true });
   const handle = await acquire(lock);
   let held = true;
   try {
@@ -48200,9 +48243,9 @@ function displayUrl(url) {
 }
 var isUrl = (target) => /^https?:\/\//i.test(target);
 async function ensureIgnored(folder, inside) {
-  if (!folder || path7.relative(folder, inside).startsWith("..")) return;
+  if (!folder || path8.relative(folder, inside).startsWith("..")) return;
   await mkdir5(folder, { recursive: true });
-  const file = path7.join(folder, ".gitignore");
+  const file = path8.join(folder, ".gitignore");
   if (!existsSync3(file)) await writeFile4(file, "*\n");
 }
 var codeOf = (e) => e.code;
@@ -48211,9 +48254,9 @@ function openRenderedRepository(options) {
   if (options.url === void 0) {
     const dir = options.dir;
     if (!dir) throw new Error("a rendered repository needs a folder or a URL");
-    const gitdir = existsSync3(path7.join(dir, ".git")) ? path7.join(dir, ".git") : dir;
+    const gitdir = existsSync3(path8.join(dir, ".git")) ? path8.join(dir, ".git") : dir;
     const repo2 = openRepository({ fs: fs5, dir, gitdir });
-    const exists2 = () => existsSync3(path7.join(gitdir, "HEAD"));
+    const exists2 = () => existsSync3(path8.join(gitdir, "HEAD"));
     return {
       target: options.label ?? dir,
       repo: repo2,
@@ -48240,7 +48283,7 @@ function openRenderedRepository(options) {
     onAuthFailure: () => ({ cancel: true })
   };
   const prepare = async () => {
-    if (existsSync3(path7.join(cacheDir, "HEAD"))) return;
+    if (existsSync3(path8.join(cacheDir, "HEAD"))) return;
     await ensureIgnored(options.ignoredFolder, cacheDir);
     await import_isomorphic_git4.default.init({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, bare: true, defaultBranch: RENDERED_BRANCH });
     await import_isomorphic_git4.default.addRemote({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, remote: "origin", url, force: true });
@@ -48299,11 +48342,11 @@ function openRenderedRepository(options) {
     }
   };
 }
-var remoteCacheDir = (edgeopsFolder, url) => path7.join(edgeopsFolder, "remotes", createHash3("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
+var remoteCacheDir = (edgeopsFolder, url) => path8.join(edgeopsFolder, "remotes", createHash3("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
 function openRenderedTarget(options) {
   const { fs: fs5, http: http2, to, baseDir, token } = options;
-  const edgeopsFolder = path7.join(baseDir, EDGEOPS_FOLDER);
-  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path7.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
+  const edgeopsFolder = path8.join(baseDir, EDGEOPS_FOLDER);
+  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path8.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
 }
 function entryChanges(changes) {
   const out = [];
@@ -48859,11 +48902,11 @@ function lex(text) {
 // src/core/condition/parser.ts
 var MAX_CONDITION_LENGTH = 8192;
 var MAX_DEPTH = 200;
-var conditionDiagnostic = (p, file, path13) => ({
+var conditionDiagnostic = (p, file, path14) => ({
   severity: p.severity,
   code: p.code,
   message: p.message,
-  location: { file, path: path13, index: p.index }
+  location: { file, path: path14, index: p.index }
 });
 var ParseError = class extends Error {
   constructor(problem) {
@@ -49196,9 +49239,9 @@ var truthName = (t) => t === TRUE ? "true" : t === FALSE ? "false" : "unknown";
 var and3 = (a, b) => a === FALSE || b === FALSE ? FALSE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : TRUE;
 var or3 = (a, b) => a === TRUE || b === TRUE ? TRUE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : FALSE;
 var not3 = (a) => a === UNKNOWN ? UNKNOWN : a === TRUE ? FALSE : TRUE;
-function lookupTag(tags, path13) {
+function lookupTag(tags, path14) {
   let value2 = tags;
-  for (const segment of path13) {
+  for (const segment of path14) {
     if (!isTags(value2)) return void 0;
     const map = value2;
     if (Object.hasOwn(map, segment)) {
@@ -49363,9 +49406,9 @@ var FleetIndex = class {
     const missing = [...new Map(paths.map((p) => [p.join("."), p])).entries()].filter(([key]) => !this.paths.has(key));
     if (missing.length === 0) return;
     const n = this.size;
-    const builders = missing.map(([key, path13]) => ({
+    const builders = missing.map(([key, path14]) => ({
       key,
-      path: path13,
+      path: path14,
       defined: empty(n),
       types: { string: empty(n), number: empty(n), boolean: empty(n) },
       postings: /* @__PURE__ */ new Map(),
@@ -49399,20 +49442,20 @@ var FleetIndex = class {
     const i = indexOfSorted(this.deviceIds, deviceId);
     return i < 0 ? void 0 : this.devices[i];
   }
-  path(path13) {
-    const key = path13.join(".");
-    if (!this.paths.has(key)) this.prepare([path13]);
+  path(path14) {
+    const key = path14.join(".");
+    if (!this.paths.has(key)) this.prepare([path14]);
     return this.paths.get(key);
   }
   postingBitset(postings) {
     return postings ? fromIndexes(this.size, postings) : empty(this.size);
   }
 };
-function walk(tags, path13) {
-  let v = tags[path13[0]];
-  for (let i = 1; i < path13.length; i++) {
+function walk(tags, path14) {
+  let v = tags[path14[0]];
+  for (let i = 1; i < path14.length; i++) {
     if (!isTags(v)) return void 0;
-    v = v[path13[i]];
+    v = v[path14[i]];
   }
   return v;
 }
@@ -49525,10 +49568,10 @@ var SetEvaluator = class {
         return this.compare(expr.property, expr.op, expr.value.value);
       case "in": {
         const t = empty(this.index.size);
-        const path13 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
+        const path14 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
         for (const v of expr.values) {
-          if (path13) {
-            const postings = path13.postings.get(v.value);
+          if (path14) {
+            const postings = path14.postings.get(v.value);
             if (postings) for (const i of postings) set(t, i);
           } else if (typeof v.value === "string") {
             for (let i = lowerBound(this.ids, v.value), hi = upperBound(this.ids, v.value); i < hi; i++) set(t, i);
@@ -49578,17 +49621,17 @@ var SetEvaluator = class {
           return { t: range(lo, size), u };
       }
     }
-    const path13 = this.index.path(property.path);
+    const path14 = this.index.path(property.path);
     if (op === "=" || op === "!=") {
-      const eq = this.index.postingBitset(path13.postings.get(literal));
+      const eq = this.index.postingBitset(path14.postings.get(literal));
       return { t: op === "=" ? eq : andNot(typed, eq), u };
     }
     const test = orders[op];
     const t = empty(size);
-    const values2 = type === "string" ? path13.strings : path13.numbers;
+    const values2 = type === "string" ? path14.strings : path14.numbers;
     for (const v of values2) {
       if (test(v, literal)) {
-        for (const i of path13.postings.get(v)) set(t, i);
+        for (const i of path14.postings.get(v)) set(t, i);
       }
     }
     return { t, u };
@@ -49629,7 +49672,7 @@ function tagPaths(expr, out = []) {
 var SAMPLE = 5;
 function finish(r) {
   const { ordered } = r;
-  const sample = (o) => o.devices.join(", ") + (o.count > o.devices.length ? `, and ${o.count - o.devices.length} more` : "");
+  const sample2 = (o) => o.devices.join(", ") + (o.count > o.devices.length ? `, and ${o.count - o.devices.length} more` : "");
   const diagnostics = [];
   const overlaps = [...r.overlaps].sort((x2, y) => x2.first - y.first);
   for (const tie of overlaps.filter((o) => o.tie)) {
@@ -49639,7 +49682,7 @@ function finish(r) {
     diagnostics.push(
       error2(
         "resolve/tie",
-        `deployments '${first.id}' and '${second.id}' both have priority ${a.priority} and createdAt ${a.createdAt}, and both target ${tie.count} device(s) (${sample(tie)}): which one wins would be an accident; give one of them a higher priority`,
+        `deployments '${first.id}' and '${second.id}' both have priority ${a.priority} and createdAt ${a.createdAt}, and both target ${tie.count} device(s) (${sample2(tie)}): which one wins would be an accident; give one of them a higher priority`,
         { file: second.file, path: ["priority"] }
       )
     );
@@ -49650,7 +49693,7 @@ function finish(r) {
     diagnostics.push(
       warning2(
         "resolve/created-at-decides",
-        `'${newer.id}' and '${older.id}' both have priority ${newer.priority} and both target ${o.count} device(s) (${sample(o)}): only createdAt decides that '${newer.id}' wins; give them different priorities to make the order explicit`,
+        `'${newer.id}' and '${older.id}' both have priority ${newer.priority} and both target ${o.count} device(s) (${sample2(o)}): only createdAt decides that '${newer.id}' wins; give them different priorities to make the order explicit`,
         { file: newer.file, path: ["priority"] }
       )
     );
@@ -49839,14 +49882,14 @@ var Claims = class {
       const hits = count(hit);
       if (hits === 0) continue;
       const tie = isTie(deployment, this.ordered[j2].deployment);
-      const sample = [];
+      const sample2 = [];
       let at = -1;
       forEach(hit, (i) => {
         if (at < 0) at = i;
-        sample.push(this.index.deviceIds[i]);
-        return sample.length < SAMPLE;
+        sample2.push(this.index.deviceIds[i]);
+        return sample2.length < SAMPLE;
       });
-      this.overlaps.push({ a: k2, b: j2, tie, count: hits, devices: sample, first: at });
+      this.overlaps.push({ a: k2, b: j2, tie, count: hits, devices: sample2, first: at });
       if (tie) orInto(tied ??= empty(this.n), hit);
       andNotInto(remaining, hit);
       if (isEmpty(remaining)) break;
@@ -50124,8 +50167,8 @@ function checkManifest(file, modulesContent) {
       if (!isMapping(modules)) continue;
       for (const [name, module] of Object.entries(modules)) {
         if (!isMapping(module)) continue;
-        const path13 = [...agentPath, group, name];
-        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path13, "settings"]);
+        const path14 = [...agentPath, group, name];
+        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path14, "settings"]);
       }
     }
   }
@@ -50137,15 +50180,15 @@ function checkManifest(file, modulesContent) {
     if (isMapping(hubDesired.routes)) {
       for (const [name, route] of Object.entries(hubDesired.routes)) {
         const text = typeof route === "string" ? route : isMapping(route) && typeof route.route === "string" ? route.route : void 0;
-        const path13 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
+        const path14 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
         if (text !== void 0 && PLACEHOLDER.test(text.trim())) {
           out.push(
-            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path13 })
+            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path14 })
           );
           continue;
         }
         const problem = text === void 0 ? void 0 : routeProblem(text);
-        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path13 }));
+        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path14 }));
       }
     }
   }
@@ -50156,7 +50199,7 @@ function checkManifest(file, modulesContent) {
   return out;
 }
 var BAD_TWIN_KEY = /[.$ \u0000-\u001f\u007f-\u009f]/;
-function checkTwinKey(out, file, key, path13, what) {
+function checkTwinKey(out, file, key, path14, what) {
   const bad = BAD_TWIN_KEY.exec(key);
   if (!bad) return;
   const ch = bad[0];
@@ -50165,12 +50208,12 @@ function checkTwinKey(out, file, key, path13, what) {
     error2(
       "manifest/invalid-twin-key",
       `${what} '${clip(escapeControls(key), 80)}' contains ${shown}: IoT Hub rejects twin keys with '.', '$', spaces or control characters; rename it`,
-      { file, path: path13, key: true }
+      { file, path: path14, key: true }
     )
   );
 }
 var MAX_TWIN_KEY_DIAGNOSTICS = 20;
-function walkTwinKeys(out, file, value2, path13) {
+function walkTwinKeys(out, file, value2, path14) {
   let reported = 0;
   const walk2 = (v, p, depth) => {
     if (depth > 64 || reported >= MAX_TWIN_KEY_DIAGNOSTICS) return;
@@ -50186,9 +50229,9 @@ function walkTwinKeys(out, file, value2, path13) {
       walk2(x2, [...p, k2], depth + 1);
     }
   };
-  walk2(value2, path13, 0);
+  walk2(value2, path14, 0);
 }
-function checkSettings(out, file, module, settings, path13) {
+function checkSettings(out, file, module, settings, path14) {
   const chunks = Object.keys(settings).map((k2) => CHUNK.exec(k2)).filter((m) => m !== null).map((m) => ({ key: m[0], n: Number(m[1]) })).sort((a, b) => a.n - b.n);
   const createOptions = settings.createOptions;
   if (chunks.length > 0) {
@@ -50196,7 +50239,7 @@ function checkSettings(out, file, module, settings, path13) {
       out.push(
         error2("manifest/invalid-chunks", `module ${module}: ${chunks[0].key} without createOptions: the chunks continue createOptions, so add it`, {
           file,
-          path: [...path13, chunks[0].key],
+          path: [...path14, chunks[0].key],
           key: true
         })
       );
@@ -50207,7 +50250,7 @@ function checkSettings(out, file, module, settings, path13) {
         error2(
           "manifest/invalid-chunks",
           `module ${module}: createOptions is a mapping but ${chunks[0].key} is set: write createOptions as one mapping (edgeops chunks it) or every chunk as a string`,
-          { file, path: [...path13, chunks[0].key], key: true }
+          { file, path: [...path14, chunks[0].key], key: true }
         )
       );
       return;
@@ -50221,7 +50264,7 @@ function checkSettings(out, file, module, settings, path13) {
             `module ${module}: createOptions chunks must be contiguous: ${chunks[i].key} comes where ${expected} is expected; the IoT Edge agent rejects the gap`,
             {
               file,
-              path: [...path13, chunks[i].key],
+              path: [...path14, chunks[i].key],
               key: true
             }
           )
@@ -50248,7 +50291,7 @@ function checkSettings(out, file, module, settings, path13) {
           `module ${module}: createOptions is not JSON: ${problem.message} at character ${problem.index + 1}; write it as a mapping to let edgeops produce the JSON`,
           {
             file,
-            path: [...path13, key]
+            path: [...path14, key]
           }
         )
       );
@@ -50261,7 +50304,7 @@ function checkSettings(out, file, module, settings, path13) {
         `module ${module}: image '${clip(escapeControls(settings.image), 120)}' is not a valid image reference such as mcr.microsoft.com/azureiotedge-agent:1.5`,
         {
           file,
-          path: [...path13, "image"]
+          path: [...path14, "image"]
         }
       )
     );
@@ -50353,22 +50396,22 @@ function checkManifestLimits(deployment) {
       }
     }
   }
-  const walk2 = (value2, path13) => {
+  const walk2 = (value2, path14) => {
     if (typeof value2 === "string") {
       const bytes = utf8Length(value2);
-      if (bytes > MAX_PROPERTY_VALUE_BYTES && path13[path13.length - 1] !== "createOptions") {
+      if (bytes > MAX_PROPERTY_VALUE_BYTES && path14[path14.length - 1] !== "createOptions") {
         diagnostics.push(
           warning2(
             "deployment/value-too-large",
             `this value is ${bytes} bytes; IoT Hub accepts string property values of at most ${MAX_PROPERTY_VALUE_BYTES} bytes`,
-            { file, path: path13 }
+            { file, path: path14 }
           )
         );
       }
     } else if (Array.isArray(value2)) {
-      value2.forEach((v, i) => walk2(v, [...path13, i]));
+      value2.forEach((v, i) => walk2(v, [...path14, i]));
     } else if (isMapping(value2)) {
-      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path13, k2]);
+      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path14, k2]);
     }
   };
   walk2(deployment.modulesContent, ["content", "modulesContent"]);
@@ -50562,7 +50605,7 @@ function build(file, value2, fast) {
   return { devices, diagnostics, mixedCaseTagNames: seen.mixedCase };
 }
 function buildDevice(file, item, index2, diagnostics, seen) {
-  const at = (...path13) => ({ file, path: ["devices", index2, ...path13] });
+  const at = (...path14) => ({ file, path: ["devices", index2, ...path14] });
   if (!isMapping(item)) {
     diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
     return void 0;
@@ -50690,13 +50733,13 @@ function checkTags(tags, where, diagnostics, seen) {
   }
   return result;
 }
-function checkTagMap(walk2, map, path13, depth) {
+function checkTagMap(walk2, map, path14, depth) {
   let copy;
   const keys = Object.keys(map);
   for (let n = 0; n < keys.length; n++) {
     const key = keys[n];
     const value2 = map[key];
-    const kept = checkTagName(walk2, keys, n, path13) ? checkTagValue(walk2, key, value2, path13, depth) : DROP;
+    const kept = checkTagName(walk2, keys, n, path14) ? checkTagValue(walk2, key, value2, path14, depth) : DROP;
     if (kept === value2) continue;
     if (!copy) {
       copy = record();
@@ -50707,8 +50750,8 @@ function checkTagMap(walk2, map, path13, depth) {
   }
   return copy ?? map;
 }
-var tagAt = (walk2, path13, key) => ({ file: walk2.file, path: [...path13, key] });
-function checkTagName(walk2, keys, n, path13) {
+var tagAt = (walk2, path14, key) => ({ file: walk2.file, path: [...path14, key] });
+function checkTagName(walk2, keys, n, path14) {
   const key = keys[n];
   const name = nameVerdict(key);
   if (name.lower !== key) walk2.seen.mixedCase = true;
@@ -50717,7 +50760,7 @@ function checkTagName(walk2, keys, n, path13) {
     if (nameVerdict(keys[m]).lower === name.lower) {
       walk2.diagnostics.push(
         error2("fleet/tag-case-collision", `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
-          ...tagAt(walk2, path13, key),
+          ...tagAt(walk2, path14, key),
           key: true
         })
       );
@@ -50727,7 +50770,7 @@ function checkTagName(walk2, keys, n, path13) {
   if (name.forbidden) {
     walk2.diagnostics.push(
       error2("fleet/invalid-tag", `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, {
-        ...tagAt(walk2, path13, key),
+        ...tagAt(walk2, path14, key),
         key: true
       })
     );
@@ -50739,7 +50782,7 @@ function checkTagName(walk2, keys, n, path13) {
         "fleet/tag-not-expressible",
         `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
         {
-          ...tagAt(walk2, path13, key),
+          ...tagAt(walk2, path14, key),
           key: true
         }
       )
@@ -50747,9 +50790,9 @@ function checkTagName(walk2, keys, n, path13) {
   }
   return true;
 }
-function checkTagValue(walk2, key, value2, path13, depth) {
+function checkTagValue(walk2, key, value2, path14, depth) {
   const { diagnostics } = walk2;
-  const at = () => tagAt(walk2, path13, key);
+  const at = () => tagAt(walk2, path14, key);
   if (typeof value2 === "string") {
     walk2.size += value2.length + 2;
     if (value2.length > MAX_TAG_STRING_BYTES) {
@@ -50787,7 +50830,7 @@ function checkTagValue(walk2, key, value2, path13, depth) {
       error2("fleet/invalid-tag", `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at())
     );
   } else if (typeof value2 === "object") {
-    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path13, key], depth + 1);
+    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path14, key], depth + 1);
     diagnostics.push(error2("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
   } else {
     diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' has a value of an unsupported type`, at()));
@@ -53755,9 +53798,9 @@ function describe2(e, value2) {
       return `${e.message}${found}`;
   }
 }
-function valueAt(root, path13) {
+function valueAt(root, path14) {
   let v = root;
-  for (const p of path13) v = typeof v === "object" && v !== null ? v[p] : void 0;
+  for (const p of path14) v = typeof v === "object" && v !== null ? v[p] : void 0;
   return v;
 }
 function checkDeploymentSchema(file, value2, validate2 = validateDeployment2) {
@@ -53777,20 +53820,20 @@ function checkSchema(validate2, file, value2) {
   for (const o of errors) if (o.instancePath !== "") parents.add("");
   let dropped = 0;
   for (const e of errors) {
-    const path13 = pointer(e.instancePath);
+    const path14 = pointer(e.instancePath);
     const summarised = summaries.has(e.instancePath);
     const deeper = parents.has(e.instancePath);
     if (summarised && deeper) continue;
     if (summarised && e.keyword !== "oneOf" && e.keyword !== "anyOf") continue;
     const badKey = e.propertyName;
     const extra = e.params.additionalProperty ?? badKey;
-    const where = extra !== void 0 ? [...path13, String(extra)] : path13;
+    const where = extra !== void 0 ? [...path14, String(extra)] : path14;
     const key = `${where.join("/")}|${e.keyword === "required" ? e.params.missingProperty : ""}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path13))}`;
+    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path14))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
     if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {
       dropped++;
@@ -54000,12 +54043,12 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
     diagnostics,
     hints: () => hints,
     place: (d3) => {
-      const path13 = d3.location?.path ?? [];
+      const path14 = d3.location?.path ?? [];
       const entry = d3.location ? placeInEntry(d3, decoded, value2) : void 0;
       if (entry !== void 0) return positions.place(file, d3, entry);
-      const hint2 = hints && path13.length <= 1 ? hints[path13.length === 0 ? "" : String(path13[0])] : void 0;
+      const hint2 = hints && path14.length <= 1 ? hints[path14.length === 0 ? "" : String(path14[0])] : void 0;
       if (!hint2) return (slow ??= readYaml(file, bytes, limits)).place(d3);
-      const scalar = path13.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path13[0])] : void 0;
+      const scalar = path14.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path14[0])] : void 0;
       const offset = d3.location?.key ? hint2.key : d3.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint2.start, hint2.end, scalar, d3.location.index) : hint2.start;
       return positions.place(file, d3, offset);
     }
@@ -54013,13 +54056,13 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
 }
 function placeInEntry(d3, text, value2) {
   const offsets = typeof value2 === "object" && value2 !== null ? value2[ENTRY_OFFSETS] : void 0;
-  const path13 = d3.location?.path ?? [];
-  if (!offsets || path13[0] !== "devices" || typeof path13[1] !== "number" || path13[1] >= offsets.length) return void 0;
-  const from = offsets[path13[1]];
-  const snippet = text().slice(from, offsets[path13[1] + 1] ?? text().length);
+  const path14 = d3.location?.path ?? [];
+  if (!offsets || path14[0] !== "devices" || typeof path14[1] !== "number" || path14[1] >= offsets.length) return void 0;
+  const from = offsets[path14[1]];
+  const snippet = text().slice(from, offsets[path14[1] + 1] ?? text().length);
   const doc = (0, import_yaml.parseDocument)(snippet, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
   if (doc.errors.length > 0 || !(0, import_yaml.isSeq)(doc.contents)) return void 0;
-  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path13.slice(2)] });
+  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path14.slice(2)] });
 }
 var stripBom = (text) => text.charCodeAt(0) === 65279 ? text.slice(1) : text;
 function decodeText(bytes) {
@@ -54782,7 +54825,7 @@ function toRecords(value2) {
 }
 
 // src/io/fleet-parallel.ts
-import { existsSync as existsSync4 } from "node:fs";
+import { existsSync as existsSync4, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker as Worker2 } from "node:worker_threads";
@@ -54836,8 +54879,33 @@ function decodeValue({ tokens, strings, numbers }) {
 var PARALLEL_THRESHOLD = 4 * 1024 * 1024;
 var workerUrl2 = new URL("./fleet-parallel-worker.js", import.meta.url);
 var fleetWorkerAvailable = () => existsSync4(fileURLToPath(workerUrl2));
-var secondCoreIdle = () => availableParallelism() >= 2 && loadavg()[0] < availableParallelism() - 0.5;
-var WORKER_COST = 1.4 - 0.2;
+function machineBusyMs(read = () => readFileSync("/proc/stat", "utf8")) {
+  let line;
+  try {
+    line = /^cpu\s+([\d ]+)/m.exec(read())?.[1];
+  } catch {
+    return void 0;
+  }
+  const ticks = line?.trim().split(/\s+/).map(Number);
+  if (!ticks || ticks.length < 5 || ticks.some((t) => !Number.isFinite(t))) return void 0;
+  const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
+  return busy * 10;
+}
+var sample = () => {
+  const { user, system } = process.cpuUsage();
+  return { at: performance.now(), machine: machineBusyMs(), own: (user + system) / 1e3 };
+};
+var atLoad = sample();
+function secondCoreIdle(cores = availableParallelism(), since = atLoad, now = sample()) {
+  if (cores < 2) return false;
+  const elapsed = now.at - since.at;
+  if (since.machine !== void 0 && now.machine !== void 0 && elapsed >= 50) {
+    const others = now.machine - since.machine - (now.own - since.own);
+    return others < elapsed * (cores - 1.65);
+  }
+  return loadavg()[0] < cores - 0.5;
+}
+var WORKER_COST = 1.55;
 function workerShare(sizes) {
   const total = sizes.reduce((a, b) => a + b, 0);
   if (sizes.length < 2 || total < PARALLEL_THRESHOLD) return [];
@@ -55344,7 +55412,7 @@ async function readFleet(files, cache, parallel) {
   });
   const fresh = files.flatMap((f, i) => out[i] ? [] : [i]);
   const bytes = await Promise.all(fresh.map((i) => files[i].read()));
-  const share = parallel && fleetWorkerAvailable() ? workerShare(bytes.map((b) => b.length)) : [];
+  const share = (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? workerShare(bytes.map((b) => b.length)) : [];
   const scanned = share.length ? scanInWorker(
     share.map((j2) => ({ file: files[fresh[j2]].path, bytes: bytes[j2] })),
     FLEET_LIMITS
@@ -55395,7 +55463,7 @@ async function readRepository(source, options) {
   options.onStage?.(`reading ${deploymentList?.length ?? 0} deployment files and ${fleetList?.length ?? 0} fleet files`);
   const [deployed, fleetFiles] = await Promise.all([
     readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
-    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel ?? secondCoreIdle())
+    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel)
   ]);
   const files = new Map([...deployed.map((d3) => d3.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics = [];
@@ -55505,15 +55573,15 @@ async function apply(source, sink, options) {
 }
 
 // src/action/context.ts
-import { existsSync as existsSync5, readFileSync } from "node:fs";
-import path8 from "node:path";
+import { existsSync as existsSync5, readFileSync as readFileSync2 } from "node:fs";
+import path9 from "node:path";
 function actionContext(env, cwd) {
   const eventPath = env.GITHUB_EVENT_PATH;
-  const event = eventPath && existsSync5(eventPath) ? JSON.parse(readFileSync(eventPath, "utf8")) : {};
+  const event = eventPath && existsSync5(eventPath) ? JSON.parse(readFileSync2(eventPath, "utf8")) : {};
   return {
     eventName: env.GITHUB_EVENT_NAME ?? "",
     event,
-    workspace: path8.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
+    workspace: path9.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
     apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
     repository: env.GITHUB_REPOSITORY ?? event.repository?.full_name ?? "",
     env
@@ -55521,9 +55589,9 @@ function actionContext(env, cwd) {
 }
 var isPullRequest = (eventName) => eventName === "pull_request" || eventName === "pull_request_target";
 function repositoryRoot(dir, fallback) {
-  for (let d3 = dir; ; d3 = path8.dirname(d3)) {
-    if (existsSync5(path8.join(d3, ".git"))) return d3;
-    if (path8.dirname(d3) === d3) return fallback;
+  for (let d3 = dir; ; d3 = path9.dirname(d3)) {
+    if (existsSync5(path9.join(d3, ".git"))) return d3;
+    if (path9.dirname(d3) === d3) return fallback;
   }
 }
 
@@ -55783,7 +55851,7 @@ function createIotHubClient(options) {
     }
     return token.value;
   };
-  async function attempt(path13, body, headers, notFound) {
+  async function attempt(path14, body, headers, notFound) {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -55791,7 +55859,7 @@ function createIotHubClient(options) {
       controller.abort();
     }, timeoutMs);
     try {
-      const res = await transport(`${base}${path13}`, {
+      const res = await transport(`${base}${path14}`, {
         method: "POST",
         headers: { ...headers, authorization: authorization(), "content-type": "application/json; charset=utf-8", accept: "application/json" },
         body,
@@ -55809,12 +55877,12 @@ function createIotHubClient(options) {
       clearTimeout(timer);
     }
   }
-  async function request3(path13, body, what, notFound, headers = {}) {
+  async function request3(path14, body, what, notFound, headers = {}) {
     for (let retry2 = 0; ; retry2++) {
       const permit = await limiter.acquire();
       let result;
       try {
-        result = await attempt(path13, body, headers, notFound);
+        result = await attempt(path14, body, headers, notFound);
       } finally {
         permit.release();
       }
@@ -55845,13 +55913,13 @@ function createIotHubClient(options) {
       return limiter.limit;
     },
     async applyConfigurationContent(deviceId, modulesContent) {
-      const path13 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
+      const path14 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
       const body = typeof modulesContent === "string" ? `{"modulesContent":${modulesContent}}` : JSON.stringify({ modulesContent });
-      const outcome = await request3(path13, body, `apply ${deviceId}`, "device not found in hub");
+      const outcome = await request3(path14, body, `apply ${deviceId}`, "device not found in hub");
       return outcome.kind === "ok" ? { ok: true } : { ok: false, status: outcome.status, error: outcome.error };
     },
     async *queryModuleTwins(query) {
-      const path13 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
+      const path14 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
       const body = JSON.stringify({ query });
       let continuation;
       let page = 0;
@@ -55859,7 +55927,7 @@ function createIotHubClient(options) {
         page++;
         const headers = { "x-ms-max-item-count": String(pageSize) };
         if (continuation) headers["x-ms-continuation"] = continuation;
-        const outcome = await request3(path13, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
+        const outcome = await request3(path14, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
         if (outcome.kind === "failed") throw new IotHubError(`IoT Hub query, page ${page}: ${outcome.error}`, outcome.status);
         let twins;
         try {
@@ -55879,7 +55947,7 @@ function createIotHubClient(options) {
 }
 
 // src/action/inputs.ts
-import path9 from "node:path";
+import path10 from "node:path";
 var COMMANDS = ["apply", "plan", "validate", "status"];
 var ActionError = class extends Error {
 };
@@ -55920,7 +55988,7 @@ function readInputs(context) {
     iothubConnectionString,
     token,
     comment: comment2,
-    workingDirectory: path9.resolve(context.workspace, getInput("working-directory") || "."),
+    workingDirectory: path10.resolve(context.workspace, getInput("working-directory") || "."),
     failOnFailure: percent
   };
 }
@@ -56007,13 +56075,13 @@ function decodeSettings(settings) {
   return out;
 }
 var decodeModule = (m) => isMapping(m) ? { ...m, settings: decodeSettings(m.settings) } : m;
-function diffValue(scope, name, path13, a, b, out) {
+function diffValue(scope, name, path14, a, b, out) {
   if (same(a, b)) return;
   if (isMapping(a) && isMapping(b)) {
-    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path13, key], a[key], b[key], out);
+    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path14, key], a[key], b[key], out);
     return;
   }
-  const change = { scope, path: path13.join(".") };
+  const change = { scope, path: path14.join(".") };
   if (name !== void 0) change.name = name;
   if (a !== void 0) change.before = a;
   if (b !== void 0) change.after = b;
@@ -56330,11 +56398,11 @@ function value(v) {
 }
 function contentChangeText(c, code2) {
   const where = c.name !== void 0 ? `${c.scope} ${code2(c.name)}` : code2(c.scope === "edgeAgent" ? "$edgeAgent" : "$edgeHub");
-  const path13 = c.path === "" ? "" : ` ${code2(c.path)}`;
+  const path14 = c.path === "" ? "" : ` ${code2(c.path)}`;
   const sep2 = c.path === "" ? "" : ":";
-  if (c.before === void 0) return `${where}${sep2}${path13} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
-  if (c.after === void 0) return `${where}${sep2}${path13} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
-  return `${where}${sep2}${path13} ${code2(value(c.before))} → ${code2(value(c.after))}`;
+  if (c.before === void 0) return `${where}${sep2}${path14} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
+  if (c.after === void 0) return `${where}${sep2}${path14} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
+  return `${where}${sep2}${path14} ${code2(value(c.before))} → ${code2(value(c.after))}`;
 }
 function editText(e, code2) {
   const show3 = (v) => {
@@ -58329,7 +58397,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = VERSION5;
 
 // node_modules/@octokit/plugin-paginate-graphql/dist-bundle/index.js
-var generateMessage = (path13, cursorValue) => `The cursor at "${path13.join(
+var generateMessage = (path14, cursorValue) => `The cursor at "${path14.join(
   ","
 )}" did not change its value "${cursorValue}" after a page transition. Please make sure your that your query is set up correctly.`;
 var MissingCursorChange = class extends Error {
@@ -58370,9 +58438,9 @@ function findPaginatedResourcePath(responseData) {
   }
   return paginatedResourcePath;
 }
-var deepFindPathToProperty = (object, searchProp, path13 = []) => {
+var deepFindPathToProperty = (object, searchProp, path14 = []) => {
   for (const key of Object.keys(object)) {
-    const currentPath = [...path13, key];
+    const currentPath = [...path14, key];
     const currentValue = object[key];
     if (isObject(currentValue)) {
       if (currentValue.hasOwnProperty(searchProp)) {
@@ -58390,12 +58458,12 @@ var deepFindPathToProperty = (object, searchProp, path13 = []) => {
   }
   return [];
 };
-var get2 = (object, path13) => {
-  return path13.reduce((current, nextProperty) => current[nextProperty], object);
+var get2 = (object, path14) => {
+  return path14.reduce((current, nextProperty) => current[nextProperty], object);
 };
-var set2 = (object, path13, mutator) => {
-  const lastProperty = path13[path13.length - 1];
-  const parentPath = [...path13].slice(0, -1);
+var set2 = (object, path14, mutator) => {
+  const lastProperty = path14[path14.length - 1];
+  const parentPath = [...path14].slice(0, -1);
   const parent = get2(object, parentPath);
   if (typeof mutator === "function") {
     parent[lastProperty] = mutator(parent[lastProperty]);
@@ -58447,22 +58515,22 @@ var mergeResponses = (response1, response2) => {
   if (Object.keys(response1).length === 0) {
     return Object.assign(response1, response2);
   }
-  const path13 = findPaginatedResourcePath(response1);
-  const nodesPath = [...path13, "nodes"];
+  const path14 = findPaginatedResourcePath(response1);
+  const nodesPath = [...path14, "nodes"];
   const newNodes = get2(response2, nodesPath);
   if (newNodes) {
     set2(response1, nodesPath, (values2) => {
       return [...values2, ...newNodes];
     });
   }
-  const edgesPath = [...path13, "edges"];
+  const edgesPath = [...path14, "edges"];
   const newEdges = get2(response2, edgesPath);
   if (newEdges) {
     set2(response1, edgesPath, (values2) => {
       return [...values2, ...newEdges];
     });
   }
-  const pageInfoPath = [...path13, "pageInfo"];
+  const pageInfoPath = [...path14, "pageInfo"];
   set2(response1, pageInfoPath, get2(response2, pageInfoPath));
   return response1;
 };
@@ -61068,7 +61136,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path13) => path13.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path14) => path14.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -64180,8 +64248,7 @@ async function upsertPlanComment(context, token, body, createIfMissing) {
 }
 
 // src/action/sources.ts
-import fs3 from "node:fs";
-import path10 from "node:path";
+import path11 from "node:path";
 
 // src/io/subfolder.ts
 function subfolderSource(source, prefix) {
@@ -64217,8 +64284,8 @@ async function commitSource(workingDirectory, context, sha) {
   if (NO_COMMIT.test(sha)) return memorySource({}, "no commit before this push");
   const root = repositoryRoot(workingDirectory, context.workspace);
   try {
-    const source = await gitSource(openRepository({ fs: fs3, dir: root }), sha);
-    return subfolderSource(source, path10.relative(root, workingDirectory).split(path10.sep).join("/"));
+    const source = await gitSource(openCheckout(root), sha);
+    return subfolderSource(source, path11.relative(root, workingDirectory).split(path11.sep).join("/"));
   } catch (e) {
     if (e instanceof RefError || e instanceof GitDataError) {
       throw new ActionError(
@@ -64277,11 +64344,11 @@ function openSink(inputs, context, root) {
   const kind = inputs.sink || "git";
   const openRendered = (to) => openRenderedTarget({ fs: fs4, http: node_default, to, baseDir: inputs.workingDirectory, token: inputs.token || void 0 });
   const branch = inputs.branch || RENDERED_BRANCH;
-  const sourceRepo = openRepository({ fs: fs4, dir: root });
+  const sourceRepo = openCheckout(root);
   if (kind === "git") return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   if (kind === "dir") {
     if (!inputs.to || isUrl(inputs.to)) throw new ActionError("sink dir needs `to`: a folder, relative to working-directory");
-    return dirSink({ dir: path11.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
+    return dirSink({ dir: path12.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
   }
   if (kind === "iothub") {
     const client = hubClient(inputs, context);
@@ -64290,9 +64357,9 @@ function openSink(inputs, context, root) {
   throw new ActionError(`sink must be git, dir or iothub (got '${kind}')`);
 }
 async function sourceInfo(context, workingDirectory, root) {
-  const prefix = path11.relative(root, workingDirectory).split(path11.sep).join("/");
+  const prefix = path12.relative(root, workingDirectory).split(path12.sep).join("/");
   const folders = [DEPLOYMENTS_FOLDER, FLEET_FOLDER].map((f) => prefix ? `${prefix}/${f}` : f);
-  const commit = await cleanHead(openRepository({ fs: fs4, dir: root }), folders);
+  const commit = await cleanHead(openCheckout(root), folders);
   return { ref: commit === null ? null : context.env.GITHUB_REF_NAME ?? "HEAD", commit };
 }
 async function pushPlan(inputs, context) {
@@ -64760,9 +64827,9 @@ var COMMANDS2 = {
 var MAX_ANNOTATIONS = 1e3;
 function annotate(diagnostics, workingDirectory, root) {
   for (const d3 of diagnostics.slice(0, MAX_ANNOTATIONS)) {
-    const full2 = path12.resolve(workingDirectory, d3.file);
-    const inCheckout = !path12.isAbsolute(d3.file) && existsSync6(full2);
-    const file = path12.relative(root, full2).split(path12.sep).join("/");
+    const full2 = path13.resolve(workingDirectory, d3.file);
+    const inCheckout = !path13.isAbsolute(d3.file) && existsSync6(full2);
+    const file = path13.relative(root, full2).split(path13.sep).join("/");
     const properties = inCheckout ? { title: `edgeops ${d3.code}`, file, startLine: d3.line, startColumn: d3.column } : { title: `edgeops ${d3.code}` };
     const message = inCheckout ? d3.message : `${d3.file}: ${d3.message}`;
     if (d3.severity === "error") error(message, properties);
