@@ -9,8 +9,14 @@
  * is used only when its second parent is the pull request's head; otherwise the
  * pull request is asked for (which starts the computation) and the fetch retried
  * briefly, and then head = `refs/pull/<n>/head`, base = `pull_request.base.sha`.
+ *
+ * Nothing is ever removed from a git repository by fetching: every event adds a pack,
+ * and a fleet that changes adds its new blobs. So a cache repository that holds too
+ * many packs or bytes is retired and the next fetch starts a fresh one beside it
+ * (`<id>.git`, then `<id>.1.git`, …): one fetch of the base again, then small packs.
+ * A retired repository is deleted once plans that started on it are long done.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import git, { type HttpClient, type PromiseFsClient, type CallbackFsClient } from 'isomorphic-git';
 import { withPackListingCache } from '../pack-listing.js';
@@ -54,6 +60,50 @@ export interface RepositoryCacheOptions {
   /** Milliseconds between those fetches (default 1000). */
   readonly retryDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** A cache repository with more packs than this is retired (default 256). */
+  readonly maxPacks?: number;
+  /** A cache repository whose packs hold more bytes than this is retired (default 4 GiB). */
+  readonly maxBytes?: number;
+  /** A retired cache repository is deleted this long after (default 15 minutes: a plan takes seconds). */
+  readonly retiredForMs?: number;
+  readonly now?: () => number;
+}
+
+const DEFAULT_MAX_PACKS = 256;
+const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+const DEFAULT_RETIRED_FOR_MS = 15 * 60_000;
+
+/** The packs of a repository: how many and their bytes (none when it has no pack folder yet). */
+function packsOf(gitdir: string): { count: number; bytes: number } {
+  const folder = path.join(gitdir, 'objects', 'pack');
+  let names: string[];
+  try {
+    names = readdirSync(folder).filter((n) => n.endsWith('.pack'));
+  } catch {
+    return { count: 0, bytes: 0 };
+  }
+  let bytes = 0;
+  for (const name of names) bytes += statSync(path.join(folder, name), { throwIfNoEntry: false })?.size ?? 0;
+  return { count: names.length, bytes };
+}
+
+/** `<id>.git` is generation 0, `<id>.<n>.git` generation n. */
+const generationDir = (root: string, id: number, generation: number): string => path.join(root, generation === 0 ? `${id}.git` : `${id}.${generation}.git`);
+
+/** The generations of repository `id` found in `root`, newest last. */
+function generationsIn(root: string, id: number): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const pattern = new RegExp(`^${id}(?:\\.(\\d+))?\\.git$`);
+  return names
+    .map((n) => pattern.exec(n))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1] ?? 0))
+    .sort((a, b) => a - b);
 }
 
 /** Where the cache keeps what it fetched (its own namespace: nothing else writes there). */
@@ -75,11 +125,44 @@ export function repositoryCache(options: RepositoryCacheOptions): RepositoryCach
   const ready = new Map<number, Promise<void>>();
   // Fetches into one repository run one at a time (they write packs, refs and the shallow file).
   const locks = new Map<number, Promise<unknown>>();
+  const now = options.now ?? Date.now;
+  // The generation in use per repository id, and retired repositories with when they were retired.
+  const generations = new Map<number, number>();
+  const retired: { dir: string; at: number }[] = [];
+
+  const generation = (id: number): number => {
+    let g = generations.get(id);
+    if (g === undefined) {
+      // After a restart no plan is running: older generations go at once.
+      const found = generationsIn(options.dir, id);
+      g = found.at(-1) ?? 0;
+      for (const old of found.slice(0, -1)) rmSync(generationDir(options.dir, id, old), { recursive: true, force: true });
+      generations.set(id, g);
+    }
+    return g;
+  };
+
+  /** Retires the repository of `id` when it grew past the limits; deletes retired ones whose time is up. */
+  const rotate = (id: number): void => {
+    for (let i = retired.length - 1; i >= 0; i--) {
+      if (now() - retired[i].at < (options.retiredForMs ?? DEFAULT_RETIRED_FOR_MS)) continue;
+      rmSync(retired[i].dir, { recursive: true, force: true });
+      retired.splice(i, 1);
+    }
+    const current = generation(id);
+    const dir = generationDir(options.dir, id, current);
+    const { count, bytes } = packsOf(dir);
+    if (count <= (options.maxPacks ?? DEFAULT_MAX_PACKS) && bytes <= (options.maxBytes ?? DEFAULT_MAX_BYTES)) return;
+    retired.push({ dir, at: now() });
+    generations.set(id, current + 1);
+    handles.delete(id);
+    ready.delete(id);
+  };
 
   const repository = (id: number): GitRepository => {
     let handle = handles.get(id);
     if (!handle) {
-      const dir = path.join(options.dir, `${id}.git`);
+      const dir = generationDir(options.dir, id, generation(id));
       handle = openRepository({ fs, dir, gitdir: dir });
       handles.set(id, handle);
     }
@@ -168,6 +251,7 @@ export function repositoryCache(options: RepositoryCacheOptions): RepositoryCach
     repository,
     fetchPullRequest(pr, fetchOptions) {
       return locked(pr.repositoryId, async () => {
+        rotate(pr.repositoryId);
         await init(pr.repositoryId);
         const repo = repository(pr.repositoryId);
         const { token } = fetchOptions;
