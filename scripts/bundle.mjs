@@ -3,10 +3,9 @@
  * Bundles the GitHub Action with esbuild into dist/ (committed; .ci/run rebuilds
  * it and fails on a difference):
  *   dist/index.js              src/action/index.ts, with every dependency
- *   dist/deployment-worker.js  the deployment worker, started by
- *                              `new URL('./deployment-worker.js', import.meta.url)`
  *   dist/fleet-parallel-worker.js, dist/folder-worker.js  the fleet-scanning and
- *                              report-reading workers (used when present)
+ *                              report-reading workers, started by
+ *                              `new URL('./<name>.js', import.meta.url)` (used when present)
  * ESM for Node 20 (the runner's node24 runs it too). CommonJS dependencies call
  * `require`, which ESM lacks: the banner makes one. The output is a function of
  * the sources and the locked esbuild version only (no timestamps, no absolute paths).
@@ -24,7 +23,6 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /** More entries of every bundle: each worker must sit beside the main file. */
 export const WORKER_ENTRY = {
-  'deployment-worker': path.join(root, 'src/io/deployment-worker.ts'),
   'fleet-parallel-worker': path.join(root, 'src/io/fleet-parallel-worker.ts'),
   'folder-worker': path.join(root, 'src/io/reports/folder-worker.ts'),
 };

@@ -1,15 +1,20 @@
 /**
  * The code is bundle-safe: the CLI bundled with esbuild (as the Action is) prints
- * exactly what the tsc build prints, the deployment worker runs from the bundle,
- * and a bundle without its worker fails loudly instead of falling back.
+ * exactly what the tsc build prints, and the fleet worker runs from the bundle.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundle, root } from '../scripts/bundle.mjs';
+import { decodeValue, type EncodedValue } from '../src/io/fleet-parallel-codec.js';
+import type { WorkerResult } from '../src/io/fleet-parallel.js';
+import { scanFleet } from '../src/io/fleet-scanner.js';
+import { FLEET_LIMITS } from '../src/usecases/load.js';
+import { generate } from './support/fleet-generator.js';
 import { deploymentYaml, fleetYaml } from './helpers.js';
 
 const exec = async (file: string, args: string[]) =>
@@ -18,7 +23,7 @@ const exec = async (file: string, args: string[]) =>
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
 
-/** Enough deployments for the worker thread (WORKER_THRESHOLD), one of them invalid. */
+/** A repository with many deployments, one of them invalid. */
 function manyDeployments(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-bundle-repo-'));
   mkdirSync(path.join(dir, 'deployments'));
@@ -55,7 +60,7 @@ describe.skipIf(!existsSync(path.join(root, 'lib/cli/main.js')))('the CLI bundle
     expect(bundled.stdout.length).toBeGreaterThan(0);
   });
 
-  it('reads many deployments in its worker, with the same diagnostics as the tsc build', async () => {
+  it('reads many deployments with the same diagnostics as the tsc build', async () => {
     const repo = manyDeployments();
     const args = ['validate', '--repo', repo, '--format', 'json'];
     const [bundled, built] = await Promise.all([exec(cli, args), exec(tsc, args)]);
@@ -66,12 +71,20 @@ describe.skipIf(!existsSync(path.join(root, 'lib/cli/main.js')))('the CLI bundle
     );
   });
 
-  it('fails loudly when its worker file is missing, never falls back', async () => {
-    const alone = mkdtempSync(path.join(tmpdir(), 'edgeops-bundle-alone-'));
-    copyFileSync(cli, path.join(alone, 'cli.js'));
-    const result = await exec(path.join(alone, 'cli.js'), ['validate', '--repo', manyDeployments(), '--format', 'json']);
-    expect(result.code).not.toBe(0);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('deployment worker');
+  it('runs its fleet worker from the bundle: the files it scans come back as the scanner reads them', async () => {
+    const text = Object.entries(generate(500, 5, 3, 1).files).find(([name]) => name.startsWith('fleet/'))![1];
+    expect(scanFleet(text)).toBeDefined();
+    const results = await new Promise<WorkerResult[]>((resolve, reject) => {
+      const worker = new Worker(path.join(out, 'fleet-parallel-worker.js'), {
+        workerData: { files: [{ file: 'fleet/f.yaml', bytes: Buffer.from(text) }], limits: FLEET_LIMITS },
+      });
+      worker.once('message', (r: WorkerResult[]) => {
+        resolve(r);
+        void worker.terminate();
+      });
+      worker.once('error', reject);
+    });
+    expect(results[0]).toBeTypeOf('object');
+    expect(JSON.stringify(decodeValue(results[0] as EncodedValue))).toBe(JSON.stringify(scanFleet(text)));
   });
 });

@@ -7,10 +7,9 @@ import { Document, isCollection, stringify, visit, type ToStringOptions } from '
 import { describe, expect, it, vi } from 'vitest';
 import { contentYaml, deploymentFile, generate, random } from './support/fleet-generator.js';
 import { isBare } from '../src/core/record.js';
-import { readDeployment } from '../src/io/deployment-reader.js';
 import { scanDeployment } from '../src/io/deployment-scanner.js';
 import { memorySource } from '../src/io/source.js';
-import { DEFAULT_LIMITS, POSITION_HINTS, readYaml, reparsedFile, type PositionHints } from '../src/io/yaml.js';
+import { DEFAULT_LIMITS, POSITION_HINTS, readYaml, type PositionHints } from '../src/io/yaml.js';
 import type { Diagnostic, Location } from '../src/core/diagnostics.js';
 
 const LIMITS = { ...DEFAULT_LIMITS, maxBytes: 1024 * 1024 };
@@ -388,18 +387,15 @@ describe('deployment scanner: diagnostics placed as on the yaml path', () => {
   });
   const at = (p: { line: number; column: number }) => [p.line, p.column];
 
-  it('in the thread and through the worker’s hints', () => {
+  it('from the scanner’s hints as yaml places them', () => {
     const bytes = encode(text);
     const slow = readYaml('d.yaml', bytes, LIMITS);
     const viaFast = readYaml('d.yaml', bytes, LIMITS, fast);
-    const worker = readDeployment('d.yaml', bytes, LIMITS);
-    expect(worker.hints?.priority).toEqual(slow.hints?.()?.priority);
-    const fromWorker = reparsedFile('d.yaml', bytes, LIMITS, worker.value, worker.empty, worker.diagnostics, worker.hints);
+    expect(viaFast.hints?.()?.priority).toEqual(slow.hints?.()?.priority);
     expect(fast(text)).toBeDefined();
     for (const location of locations) {
       const d = diagnostic(location);
       expect(at(viaFast.place(d)), JSON.stringify(location)).toEqual(at(slow.place(d)));
-      expect(at(fromWorker.place(d)), JSON.stringify(location)).toEqual(at(slow.place(d)));
     }
   });
 

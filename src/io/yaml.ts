@@ -311,7 +311,7 @@ function fastFile(file: string, bytes: Uint8Array, limits: YamlLimits, value: un
  * A diagnostic on a top-level key is placed from `hints`; any other parses the
  * file again with yaml, once.
  */
-export function reparsedFile(
+function reparsedFile(
   file: string,
   bytes: Uint8Array,
   limits: YamlLimits,
