@@ -51554,9 +51554,6 @@ function parsedFileCache(maxBytes = DEFAULT_CACHE_BYTES) {
 }
 var cacheKey = (file) => file.oid ? `${file.path}\0${file.oid}` : void 0;
 
-// src/io/deployment-reader.ts
-import { Worker } from "node:worker_threads";
-
 // src/generated/validators.ts
 var ajvFormatsModule = __toESM(require_formats(), 1);
 var ucs2lengthModule = __toESM(require_ucs2length(), 1);
@@ -54758,7 +54755,6 @@ var Scanner = class {
 };
 
 // src/io/deployment-reader.ts
-var WORKER_THRESHOLD = 64;
 var fastPath = (limits) => (text) => scanDeployment(text, limits.maxDepth);
 function checkDeployment(file, value2) {
   const content = typeof value2 === "object" && value2 !== null ? value2.content : void 0;
@@ -54772,8 +54768,6 @@ function checkDeployment(file, value2) {
     )
   ];
 }
-var workerUrl = new URL("./deployment-worker.js", import.meta.url);
-var fromTypeScriptSources = import.meta.url.endsWith(".ts");
 async function readDeployments(files, limits, cache) {
   const hits = /* @__PURE__ */ new Map();
   for (const f of files) {
@@ -54783,7 +54777,7 @@ async function readDeployments(files, limits, cache) {
   }
   const fresh = files.filter((f) => !hits.has(f.path));
   const inputs = await Promise.all(fresh.map(async (f) => ({ file: f.path, bytes: await f.read() })));
-  const read = await readFresh(inputs, limits);
+  const read = readFresh(inputs, limits);
   fresh.forEach((f, i) => {
     const k2 = cacheKey(f);
     if (k2) cache?.set(k2, read[i], inputs[i].bytes.length);
@@ -54791,44 +54785,19 @@ async function readDeployments(files, limits, cache) {
   });
   return files.map((f) => hits.get(f.path));
 }
-async function readFresh(inputs, limits) {
-  const results = inputs.length >= WORKER_THRESHOLD && !fromTypeScriptSources ? await inWorker(inputs, limits) : void 0;
-  if (!results) {
-    const fast = fastPath(limits);
-    return inputs.map(({ file, bytes }) => {
-      const yaml = readYaml(file, bytes, limits, fast);
-      return { yaml, schema: yaml.value !== void 0 && !yaml.empty ? checkDeployment(file, yaml.value) : [] };
-    });
-  }
-  return results.map((r, i) => ({
-    yaml: reparsedFile(r.file, inputs[i].bytes, limits, toRecords(r.value), r.empty, r.diagnostics, r.hints),
-    schema: r.schema
-  }));
-}
-function inWorker(inputs, limits) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerUrl, { workerData: { files: inputs, limits } });
-    worker.once("message", (results) => {
-      resolve(results);
-      void worker.terminate();
-    });
-    worker.once("error", (e) => reject(new Error(`the deployment worker (${workerUrl.href}) failed: ${e.message}`, { cause: e })));
-    worker.once("exit", (code2) => code2 !== 0 && reject(new Error(`the deployment worker (${workerUrl.href}) exited with code ${code2}`)));
+function readFresh(inputs, limits) {
+  const fast = fastPath(limits);
+  return inputs.map(({ file, bytes }) => {
+    const yaml = readYaml(file, bytes, limits, fast);
+    return { yaml, schema: yaml.value !== void 0 && !yaml.empty ? checkDeployment(file, yaml.value) : [] };
   });
-}
-function toRecords(value2) {
-  if (Array.isArray(value2)) return value2.map(toRecords);
-  if (typeof value2 !== "object" || value2 === null) return value2;
-  const out = record();
-  for (const key of Object.keys(value2)) out[key] = toRecords(value2[key]);
-  return out;
 }
 
 // src/io/fleet-parallel.ts
 import { existsSync as existsSync4, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Worker as Worker2 } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 
 // src/io/fleet-parallel-codec.ts
 var STRING = 0;
@@ -54877,8 +54846,8 @@ function decodeValue({ tokens, strings, numbers }) {
 
 // src/io/fleet-parallel.ts
 var PARALLEL_THRESHOLD = 4 * 1024 * 1024;
-var workerUrl2 = new URL("./fleet-parallel-worker.js", import.meta.url);
-var fleetWorkerAvailable = () => existsSync4(fileURLToPath(workerUrl2));
+var workerUrl = new URL("./fleet-parallel-worker.js", import.meta.url);
+var fleetWorkerAvailable = () => existsSync4(fileURLToPath(workerUrl));
 function machineBusyMs(read = () => readFileSync("/proc/stat", "utf8")) {
   let line;
   try {
@@ -54922,7 +54891,7 @@ function workerShare(sizes) {
 }
 function scanInWorker(inputs, limits) {
   return new Promise((resolve) => {
-    const worker = new Worker2(workerUrl2, { workerData: { files: inputs, limits } });
+    const worker = new Worker(workerUrl, { workerData: { files: inputs, limits } });
     worker.once("message", (results) => {
       resolve(results.map((r) => typeof r === "object" ? () => decodeValue(r) : r));
       void worker.terminate();
