@@ -3,7 +3,9 @@
  * equal git's, so a plan against the working tree reads each unchanged file once
  * and takes nothing from git that the disk already gave.
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -66,6 +68,18 @@ describe('git ids of the working tree', () => {
     expect(tree?.blobs.get('a.yaml')).toBe(repo.git('rev-parse', 'HEAD:fleet/a.yaml'));
     expect(await diskTree(path.join(repo.dir, 'missing'))).toBeUndefined();
     expect(await diskSource(repo.dir).treeOid!('fleet')).toBe(repo.git('rev-parse', 'HEAD:fleet'));
+  });
+
+  it('hashes a folder of thousands of files with few file descriptors (reads are bounded, not all at once)', () => {
+    const repo = testRepo();
+    repo.write(Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`fleet/f${i}.yaml`, `devices: [] # ${i}\n`])));
+    repo.git('add', '-A');
+    repo.git('commit', '-q', '-m', 'many');
+    const module = pathToFileURL(path.join(import.meta.dirname, '../src/io/git-ids.ts')).href;
+    const script = `import(${JSON.stringify(module)}).then((m) => m.diskTree(${JSON.stringify(path.join(repo.dir, 'fleet'))})).then((t) => console.log(t.oid))`;
+    // 1500 files under a limit of 200 open files: reading them all at once fails with EMFILE.
+    const oid = execFileSync('sh', ['-c', 'ulimit -n 200 && exec "$0" --import tsx -e "$1"', process.execPath, script], { encoding: 'utf8' }).trim();
+    expect(oid).toBe(repo.git('rev-parse', 'HEAD:fleet'));
   });
 
   it('a file whose id was computed is read from the bytes hashed, once: its id and content agree even if the file changes between', async () => {
