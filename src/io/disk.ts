@@ -5,6 +5,7 @@
  */
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { readFileBounded } from './bounded-reads.js';
 import { diskTree } from './git-ids.js';
 import { isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
 
@@ -19,7 +20,7 @@ export function diskSource(root: string): Source {
   const readOnce = (file: string, full: string): Promise<Buffer> => {
     const bytes = hashed.get(file);
     hashed.delete(file);
-    return bytes ? Promise.resolve(bytes) : readFile(full);
+    return bytes ? Promise.resolve(bytes) : readFileBounded(full);
   };
   return {
     description: root,

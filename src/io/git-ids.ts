@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import pLimit from 'p-limit';
+import { bounded } from './bounded-reads.js';
 
 /** The git blob id of these bytes (`git hash-object`). */
 export function gitBlobIdOf(bytes: Uint8Array): string {
@@ -38,15 +38,12 @@ export interface DiskTree {
 const sortKey = (e: TreeEntry): string => (e.mode === '40000' ? `${e.name}/` : e.name);
 const byGitOrder = (a: TreeEntry, b: TreeEntry): number => Buffer.compare(Buffer.from(sortKey(a)), Buffer.from(sortKey(b)));
 
-/** Files read at once: enough to keep the disk busy, few enough never to run out of file descriptors in a folder of thousands. */
-const reading = pLimit(32);
-
 /** What git would store for one folder entry; `undefined` to leave it out (an empty folder), `null` for what it cannot store. */
 async function entryOf(folder: string, dirent: Dirent, files: Map<string, Buffer>): Promise<TreeEntry | undefined | null> {
   const full = path.join(folder, dirent.name);
   if (dirent.isSymbolicLink()) return { name: dirent.name, mode: '120000', oid: gitBlobIdOf(Buffer.from(await readlink(full))) };
   if (dirent.isFile()) {
-    const [bytes, stat] = await reading(() => Promise.all([readFile(full), lstat(full)]));
+    const [bytes, stat] = await bounded(() => Promise.all([readFile(full), lstat(full)]));
     files.set(dirent.name, bytes);
     return { name: dirent.name, mode: (stat.mode & 0o100) !== 0 ? '100755' : '100644', oid: gitBlobIdOf(bytes) };
   }

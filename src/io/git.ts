@@ -4,6 +4,7 @@
  */
 import git, { type CallbackFsClient, type PromiseFsClient } from 'isomorphic-git';
 import { atomicWrites } from './atomic-fs.js';
+import { bounded } from './bounded-reads.js';
 import { ignoredEntry, isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
 
 /** A ref that is not a ref name or a SHA, or names nothing here: a usage mistake. */
@@ -212,13 +213,15 @@ export async function gitSource(repo: GitRepository, ref: string): Promise<GitSo
             : {
                 path: `${folder}/${entry.path}`,
                 oid: entry.oid,
-                read: async () => {
-                  try {
-                    return (await git.readBlob({ fs, dir, gitdir, oid: entry.oid, cache })).blob;
-                  } catch (e) {
-                    throw await damaged(repo, e, commit, `${folder}/${entry.path}`);
-                  }
-                },
+                // Bounded: a loose object is a file of its own, and thousands are read together.
+                read: () =>
+                  bounded(async () => {
+                    try {
+                      return (await git.readBlob({ fs, dir, gitdir, oid: entry.oid, cache })).blob;
+                    } catch (e) {
+                      throw await damaged(repo, e, commit, `${folder}/${entry.path}`);
+                    }
+                  }),
               },
         );
     },

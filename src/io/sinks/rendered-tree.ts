@@ -12,13 +12,14 @@
  */
 import crypto, { createHash } from 'node:crypto';
 import nodeFs, { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflate as deflateCb, inflateSync } from 'node:zlib';
 import git, { type TreeEntry } from 'isomorphic-git';
 import { DEVICES_FOLDER, deviceFileName, deviceIdOfFileName } from '../../core/manifest/layout.js';
 import { baseFs } from '../atomic-fs.js';
+import { bounded, readFileBounded } from '../bounded-reads.js';
 import type { GitRepository } from '../git.js';
 
 /** The trailer naming the source a rendering was made from: a commit SHA, or `working-tree`. */
@@ -126,7 +127,7 @@ export const sourceTrailer = (message: string): string | null => new RegExp(`^${
 async function readTreeBytes(repo: GitRepository, oid: string): Promise<Uint8Array> {
   if (baseFs(repo.fs) === nodeFs) {
     const gitdir = repo.gitdir ?? path.join(repo.dir, '.git');
-    const deflated = await readFile(path.join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2))).catch(() => undefined);
+    const deflated = await readFileBounded(path.join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2))).catch(() => undefined);
     if (deflated) {
       const raw = inflateSync(deflated);
       const nul = raw.indexOf(0);
@@ -156,8 +157,10 @@ async function writeObject(repo: GitRepository, type: 'blob' | 'tree', content: 
     await mkdir(folder, { recursive: true });
     // Written aside and renamed: a reader never sees half an object.
     const temp = path.join(folder, `.${oid.slice(2)}.${process.pid}.${++written}.tmp`);
-    await writeFile(temp, deflated);
-    await rename(temp, file);
+    await bounded(async () => {
+      await writeFile(temp, deflated);
+      await rename(temp, file);
+    });
   }
   return oid;
 }
