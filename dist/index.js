@@ -37858,9 +37858,9 @@ var require_Alias = __commonJS({
     var anchors = require_anchors();
     var visit = require_visit();
     var identity = require_identity();
-    var Node = require_Node();
+    var Node2 = require_Node();
     var toJS = require_toJS();
-    var Alias = class extends Node.NodeBase {
+    var Alias = class extends Node2.NodeBase {
       constructor(source) {
         super(identity.ALIAS);
         this.source = source;
@@ -37974,10 +37974,10 @@ var require_Scalar = __commonJS({
   "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Node = require_Node();
+    var Node2 = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value2) => !value2 || typeof value2 !== "function" && typeof value2 !== "object";
-    var Scalar2 = class extends Node.NodeBase {
+    var Scalar2 = class extends Node2.NodeBase {
       constructor(value2) {
         super(identity.SCALAR);
         this.value = value2;
@@ -38080,7 +38080,7 @@ var require_Collection = __commonJS({
     "use strict";
     var createNode = require_createNode();
     var identity = require_identity();
-    var Node = require_Node();
+    var Node2 = require_Node();
     function collectionFromPath(schema, path14, value2) {
       let v = value2;
       for (let i = path14.length - 1; i >= 0; --i) {
@@ -38104,7 +38104,7 @@ var require_Collection = __commonJS({
       });
     }
     var isEmptyPath = (path14) => path14 == null || typeof path14 === "object" && !!path14[Symbol.iterator]().next().done;
-    var Collection2 = class extends Node.NodeBase {
+    var Collection2 = class extends Node2.NodeBase {
       constructor(type, schema) {
         super(type);
         Object.defineProperty(this, "schema", {
@@ -46637,12 +46637,188 @@ var index = { request };
 var node_default = index;
 
 // src/io/disk.ts
-import { lstat as lstat3, readdir as readdir3, readFile as readFile2, realpath } from "node:fs/promises";
+import { lstat as lstat3, readdir as readdir3, readFile as readFile3, realpath } from "node:fs/promises";
 import path2 from "node:path";
+
+// src/io/bounded-reads.ts
+import { readFile } from "node:fs/promises";
+
+// node_modules/yocto-queue/index.js
+var Node = class {
+  value;
+  next;
+  constructor(value2) {
+    this.value = value2;
+  }
+};
+var Queue = class {
+  #head;
+  #tail;
+  #size;
+  constructor() {
+    this.clear();
+  }
+  enqueue(value2) {
+    const node = new Node(value2);
+    if (this.#head) {
+      this.#tail.next = node;
+      this.#tail = node;
+    } else {
+      this.#head = node;
+      this.#tail = node;
+    }
+    this.#size++;
+  }
+  dequeue() {
+    const current = this.#head;
+    if (!current) {
+      return;
+    }
+    this.#head = this.#head.next;
+    this.#size--;
+    if (!this.#head) {
+      this.#tail = void 0;
+    }
+    return current.value;
+  }
+  peek() {
+    if (!this.#head) {
+      return;
+    }
+    return this.#head.value;
+  }
+  clear() {
+    this.#head = void 0;
+    this.#tail = void 0;
+    this.#size = 0;
+  }
+  get size() {
+    return this.#size;
+  }
+  *[Symbol.iterator]() {
+    let current = this.#head;
+    while (current) {
+      yield current.value;
+      current = current.next;
+    }
+  }
+  *drain() {
+    while (this.#head) {
+      yield this.dequeue();
+    }
+  }
+};
+
+// node_modules/p-limit/index.js
+function pLimit(concurrency) {
+  let rejectOnClear = false;
+  if (typeof concurrency === "object") {
+    ({ concurrency, rejectOnClear = false } = concurrency);
+  }
+  validateConcurrency(concurrency);
+  if (typeof rejectOnClear !== "boolean") {
+    throw new TypeError("Expected `rejectOnClear` to be a boolean");
+  }
+  const queue = new Queue();
+  let activeCount = 0;
+  const resumeNext = () => {
+    if (activeCount < concurrency && queue.size > 0) {
+      activeCount++;
+      queue.dequeue().run();
+    }
+  };
+  const next = () => {
+    activeCount--;
+    resumeNext();
+  };
+  const run2 = async (function_, resolve, arguments_) => {
+    const result = (async () => function_(...arguments_))();
+    resolve(result);
+    try {
+      await result;
+    } catch {
+    }
+    next();
+  };
+  const enqueue = (function_, resolve, reject, arguments_) => {
+    const queueItem = { reject };
+    new Promise((internalResolve) => {
+      queueItem.run = internalResolve;
+      queue.enqueue(queueItem);
+    }).then(run2.bind(void 0, function_, resolve, arguments_));
+    if (activeCount < concurrency) {
+      resumeNext();
+    }
+  };
+  const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+    enqueue(function_, resolve, reject, arguments_);
+  });
+  Object.defineProperties(generator, {
+    activeCount: {
+      get: () => activeCount
+    },
+    pendingCount: {
+      get: () => queue.size
+    },
+    clearQueue: {
+      value() {
+        if (!rejectOnClear) {
+          queue.clear();
+          return;
+        }
+        const abortError = AbortSignal.abort().reason;
+        while (queue.size > 0) {
+          queue.dequeue().reject(abortError);
+        }
+      }
+    },
+    concurrency: {
+      get: () => concurrency,
+      set(newConcurrency) {
+        validateConcurrency(newConcurrency);
+        concurrency = newConcurrency;
+        queueMicrotask(() => {
+          while (activeCount < concurrency && queue.size > 0) {
+            resumeNext();
+          }
+        });
+      }
+    },
+    map: {
+      async value(iterable, function_) {
+        const promises3 = [];
+        try {
+          Array.from(iterable, (value2, index2) => {
+            const promise = generator(function_, value2, index2);
+            promises3.push(promise);
+            return promise;
+          });
+        } catch (error3) {
+          for (const promise of promises3) {
+            promise.catch(() => {
+            });
+          }
+          throw error3;
+        }
+        return Promise.all(promises3);
+      }
+    }
+  });
+  return generator;
+}
+function validateConcurrency(concurrency) {
+  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
+  }
+}
+
+// src/io/bounded-reads.ts
+var bounded = pLimit(32);
+var readFileBounded = (file) => bounded(() => readFile(file));
 
 // src/io/git-ids.ts
 import { createHash } from "node:crypto";
-import { lstat as lstat2, readdir as readdir2, readFile, readlink as readlink2 } from "node:fs/promises";
+import { lstat as lstat2, readdir as readdir2, readFile as readFile2, readlink as readlink2 } from "node:fs/promises";
 import path from "node:path";
 function gitBlobIdOf(bytes) {
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
@@ -46656,7 +46832,7 @@ async function entryOf(folder, dirent, files) {
   const full2 = path.join(folder, dirent.name);
   if (dirent.isSymbolicLink()) return { name: dirent.name, mode: "120000", oid: gitBlobIdOf(Buffer.from(await readlink2(full2))) };
   if (dirent.isFile()) {
-    const [bytes, stat3] = await Promise.all([readFile(full2), lstat2(full2)]);
+    const [bytes, stat3] = await bounded(() => Promise.all([readFile2(full2), lstat2(full2)]));
     files.set(dirent.name, bytes);
     return { name: dirent.name, mode: (stat3.mode & 64) !== 0 ? "100755" : "100644", oid: gitBlobIdOf(bytes) };
   }
@@ -46735,7 +46911,7 @@ function diskSource(root) {
   const readOnce = (file, full2) => {
     const bytes = hashed.get(file);
     hashed.delete(file);
-    return bytes ? Promise.resolve(bytes) : readFile2(full2);
+    return bytes ? Promise.resolve(bytes) : readFileBounded(full2);
   };
   return {
     description: root,
@@ -46772,7 +46948,7 @@ function diskSource(root) {
       try {
         const [real, base] = await Promise.all([realpath(full2), realpath(root)]);
         if (real !== base && !real.startsWith(`${base}${path2.sep}`)) return void 0;
-        return await readFile2(real);
+        return await readFile3(real);
       } catch (e) {
         if (errno(e) === "ENOENT" || errno(e) === "ELOOP" || errno(e) === "ENOTDIR") return void 0;
         throw e;
@@ -46974,13 +47150,14 @@ async function gitSource(repo, ref) {
         (entry) => entry.mode === "120000" ? symlinkEntry(`${folder}/${entry.path}`) : {
           path: `${folder}/${entry.path}`,
           oid: entry.oid,
-          read: async () => {
+          // Bounded: a loose object is a file of its own, and thousands are read together.
+          read: () => bounded(async () => {
             try {
               return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: entry.oid, cache })).blob;
             } catch (e) {
               throw await damaged(repo, e, commit, `${folder}/${entry.path}`);
             }
-          }
+          })
         }
       );
     },
@@ -47572,7 +47749,7 @@ function deviceIdOfFileName(name) {
 var import_isomorphic_git2 = __toESM(require_isomorphic_git(), 1);
 import crypto3, { createHash as createHash2 } from "node:crypto";
 import nodeFs, { existsSync as existsSync2 } from "node:fs";
-import { mkdir as mkdir2, readFile as readFile3, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import path4 from "node:path";
 import { promisify as promisify2 } from "node:util";
 import { deflate as deflateCb, inflateSync } from "node:zlib";
@@ -47628,7 +47805,7 @@ var sourceTrailer = (message) => new RegExp(`^${SOURCE_TRAILER}: (\\S+)\\s*$`, "
 async function readTreeBytes(repo, oid) {
   if (baseFs(repo.fs) === nodeFs) {
     const gitdir = repo.gitdir ?? path4.join(repo.dir, ".git");
-    const deflated = await readFile3(path4.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
+    const deflated = await readFileBounded(path4.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
     if (deflated) {
       const raw = inflateSync(deflated);
       const nul = raw.indexOf(0);
@@ -47648,8 +47825,10 @@ async function writeObject(repo, type, content, oid = objectId(type, content)) {
     const deflated = await deflate(raw, { level: 1 });
     await mkdir2(folder, { recursive: true });
     const temp = path4.join(folder, `.${oid.slice(2)}.${process.pid}.${++written}.tmp`);
-    await writeFile2(temp, deflated);
-    await rename2(temp, file);
+    await bounded(async () => {
+      await writeFile2(temp, deflated);
+      await rename2(temp, file);
+    });
   }
   return oid;
 }
