@@ -59,4 +59,15 @@ describe.skipIf(!existsSync(path.join(import.meta.dirname, '../lib/cli/main.js')
     const shards = execFileSync('git', ['--git-dir', path.join(dir, '.edgeops/rendered'), 'ls-tree', 'edgeops/rendered', 'devices/'], { encoding: 'utf8' });
     expect(shards.trim().split('\n')).toHaveLength(256);
   });
+
+  it('applies to a folder of 25,000 device files and reads them back (about 100 in each shard folder)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-fds-'));
+    writeRepository(dir, generate(25_000, 5, 7, 4));
+    const first = limited(['apply', '--sink', 'dir', '--to', 'out', '--format', 'json'], dir);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout).pushed).toBe(25_000);
+    const again = limited(['apply', '--sink', 'dir', '--to', 'out', '--format', 'json'], dir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ pushed: 0, unchanged: 25_000 });
+  });
 });

@@ -3,8 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { devicePath } from '../src/core/manifest/layout.js';
-import { writeAtomically } from '../src/io/sinks/dir.js';
+import { devicePath, shardOf } from '../src/core/manifest/layout.js';
+import { dirSink, writeAtomically } from '../src/io/sinks/dir.js';
+import { memorySource } from '../src/io/source.js';
+import { apply } from '../src/usecases/apply.js';
 import { cli, devicesWith, fleetFiles } from './support/apply.js';
 import { testRepo } from './support/git-repo.js';
 
@@ -42,6 +44,37 @@ describe('edgeops apply --sink dir', () => {
     expect(existsSync(path.join(out, devicePath('d001')))).toBe(false);
     expect(readFileSync(path.join(out, devicePath('d002')), 'utf8')).toBe(before);
     expect(walk(out).some((f) => f.endsWith('.tmp'))).toBe(false);
+  });
+
+  describe('device ids that differ only by case', () => {
+    // Two such ids in one shard: on a filesystem that folds case they would be one file.
+    let n = 0;
+    while (shardOf(`dev${n}`) !== shardOf(`DEV${n}`)) n++;
+    const [lower, upper] = [`dev${n}`, `DEV${n}`];
+    const source = () =>
+      memorySource(
+        fleetFiles(
+          { prod: { priority: 10, targetCondition: "tags.env = 'prod'" } },
+          [lower, upper, 'other'].map((deviceId) => ({ deviceId, tags: { env: 'prod' } })),
+        ) as Record<string, string>,
+      );
+    const sourceInfo = { ref: null, commit: null };
+
+    it('fail, with the reason, where the filesystem folds case; the other devices are written', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-dir-'));
+      const result = await apply(source(), dirSink({ dir, foldsCase: true }), { sourceInfo });
+      expect(result.failed.map((f) => f.deviceId).sort()).toEqual([lower, upper].sort());
+      expect(result.failed[0].error).toMatch(/only by case.*use the git sink/);
+      expect(result.pushed).toBe(1);
+      expect(walk(dir)).toEqual([devicePath('other')]);
+    });
+
+    it('are two files where it does not (this machine’s filesystem, probed)', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-dir-'));
+      const result = await apply(source(), dirSink({ dir }), { sourceInfo });
+      expect(result.failed).toEqual([]);
+      expect(walk(dir).sort()).toEqual([devicePath(lower), devicePath(upper), devicePath('other')].sort());
+    });
   });
 
   it('replaces a file by renaming a complete temporary file over it, never rewriting it in place', async () => {

@@ -3,14 +3,20 @@
  * for tools that read files. Each file is written to a temporary name and renamed
  * into place, so a reader never sees half a manifest. What the folder holds is
  * what it last received.
+ *
+ * Device ids are case-sensitive; some filesystems are not (macOS and Windows by
+ * default). There, two devices whose ids differ only by case and share a shard
+ * would be one file, and each apply would overwrite the other's manifest: they
+ * fail instead, with a message saying why, and nothing is written for them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gitBlobId } from '../../core/manifest/canonical.js';
 import { DEVICES_FOLDER, deviceFileName, deviceIdOfFileName } from '../../core/manifest/layout.js';
+import { readFileBounded } from '../bounded-reads.js';
 import { fastShardOf } from './rendered-tree.js';
-import { changeCount, type Sink } from './sink.js';
+import { changeCount, type Desired, type DeviceFailure, type Sink } from './sink.js';
 
 /** Files written (or removed) at once. */
 const PARALLEL = 32;
@@ -49,7 +55,54 @@ async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<voi
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 
-export function dirSink(options: { dir: string; target?: string }): Sink {
+/** Whether the filesystem of `folder` folds case: a probe file, looked for under its upper-case name. */
+async function foldsCase(folder: string): Promise<boolean> {
+  const name = `.edgeops-case-probe-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(path.join(folder, name), '');
+  try {
+    return await access(path.join(folder, name.toUpperCase())).then(
+      () => true,
+      () => false,
+    );
+  } finally {
+    await unlink(path.join(folder, name)).catch(() => undefined);
+  }
+}
+
+/** Managed devices whose files would be one on a case-folding filesystem, each with what to tell the operator. */
+function caseCollisions(desired: Desired): Map<string, string> {
+  const { deviceIds, winners } = desired.fleet;
+  const byFolded = new Map<string, string[]>();
+  for (let i = 0; i < deviceIds.length; i++) {
+    if (winners[i] === null) continue;
+    const folded = deviceIds[i].toLowerCase();
+    const group = byFolded.get(folded);
+    if (group) group.push(deviceIds[i]);
+    else byFolded.set(folded, [deviceIds[i]]);
+  }
+  const out = new Map<string, string>();
+  for (const group of byFolded.values()) {
+    if (group.length < 2) continue;
+    const byFile = new Map<string, string[]>();
+    for (const id of group) {
+      const file = `${fastShardOf(id)}/${deviceFileName(id).toLowerCase()}`;
+      byFile.set(file, [...(byFile.get(file) ?? []), id]);
+    }
+    for (const same of byFile.values()) {
+      if (same.length < 2) continue;
+      for (const id of same) {
+        const others = same.filter((o) => o !== id).map((o) => `'${o}'`);
+        out.set(
+          id,
+          `not written: its id differs from ${others.join(', ')} only by case, and this folder's filesystem does not tell their files apart; use the git sink, or a folder on a case-sensitive filesystem`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+export function dirSink(options: { dir: string; target?: string; foldsCase?: boolean }): Sink {
   const root = path.join(options.dir, DEVICES_FOLDER);
   const fileOf = (deviceId: string) => path.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
   return {
@@ -66,7 +119,10 @@ export function dirSink(options: { dir: string; target?: string }): Sink {
           names.map(async (name) => {
             const deviceId = deviceIdOfFileName(name);
             if (deviceId === undefined) return;
-            const text = await readFile(path.join(root, shard, name), 'utf8').catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
+            const text = await readFileBounded(path.join(root, shard, name)).then(
+              (bytes) => bytes.toString('utf8'),
+              (e) => (isMissing(e) ? undefined : Promise.reject(e)),
+            );
             if (text === undefined) return;
             let key = keys.get(text);
             if (key === undefined) keys.set(text, (key = gitBlobId(text)));
@@ -81,7 +137,15 @@ export function dirSink(options: { dir: string; target?: string }): Sink {
       const total = changeCount(changes);
       let done = 0;
       const tick = () => hooks?.onProgress?.(++done, total);
-      const writes = [...changes.add, ...changes.update];
+      await mkdir(root, { recursive: true });
+      const collisions = (options.foldsCase ?? (await foldsCase(root))) ? caseCollisions(desired) : new Map<string, string>();
+      const failed: DeviceFailure[] = [];
+      const writes = [...changes.add, ...changes.update].filter((d) => {
+        const error = collisions.get(d.deviceId);
+        if (error) failed.push({ deviceId: d.deviceId, error });
+        return !error;
+      });
+      done += failed.length;
       const shards = new Set(writes.map((d) => fastShardOf(d.deviceId)));
       await Promise.all([...shards].map((s) => mkdir(path.join(root, s), { recursive: true })));
       await inParallel(
@@ -104,7 +168,7 @@ export function dirSink(options: { dir: string; target?: string }): Sink {
       );
       // A shard folder with no device left goes too (rmdir refuses a folder that is not empty).
       await Promise.all([...emptied].map((folder) => rmdir(folder).catch(() => undefined)));
-      return { changes, failed: [] };
+      return { changes, failed };
     },
   };
 }
