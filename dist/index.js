@@ -47217,7 +47217,7 @@ function openCheckout(dir) {
 
 // src/io/sinks/dir.ts
 import { randomBytes } from "node:crypto";
-import { mkdir as mkdir3, readdir as readdir4, readFile as readFile4, rename as rename3, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile3 } from "node:fs/promises";
+import { access as access2, mkdir as mkdir3, readdir as readdir4, rename as rename3, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile3 } from "node:fs/promises";
 import path5 from "node:path";
 
 // node_modules/@noble/hashes/_u64.js
@@ -47980,6 +47980,49 @@ async function inParallel(items, work, onDone) {
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
+async function foldsCase(folder) {
+  const name = `.edgeops-case-probe-${process.pid}-${randomBytes(4).toString("hex")}`;
+  await writeFile3(path5.join(folder, name), "");
+  try {
+    return await access2(path5.join(folder, name.toUpperCase())).then(
+      () => true,
+      () => false
+    );
+  } finally {
+    await unlink2(path5.join(folder, name)).catch(() => void 0);
+  }
+}
+function caseCollisions(desired2) {
+  const { deviceIds, winners } = desired2.fleet;
+  const byFolded = /* @__PURE__ */ new Map();
+  for (let i = 0; i < deviceIds.length; i++) {
+    if (winners[i] === null) continue;
+    const folded = deviceIds[i].toLowerCase();
+    const group = byFolded.get(folded);
+    if (group) group.push(deviceIds[i]);
+    else byFolded.set(folded, [deviceIds[i]]);
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const group of byFolded.values()) {
+    if (group.length < 2) continue;
+    const byFile2 = /* @__PURE__ */ new Map();
+    for (const id of group) {
+      const file = `${fastShardOf(id)}/${deviceFileName(id).toLowerCase()}`;
+      byFile2.set(file, [...byFile2.get(file) ?? [], id]);
+    }
+    for (const same2 of byFile2.values()) {
+      if (same2.length < 2) continue;
+      for (const id of same2) {
+        const others = same2.filter((o) => o !== id).map((o) => `'${o}'`);
+        out.set(
+          id,
+          `not written: its id differs from ${others.join(", ")} only by case, and this folder's filesystem does not tell their files apart; use the git sink, or a folder on a case-sensitive filesystem`
+        );
+      }
+    }
+  }
+  return out;
+}
 function dirSink(options) {
   const root = path5.join(options.dir, DEVICES_FOLDER);
   const fileOf = (deviceId) => path5.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
@@ -47996,7 +48039,10 @@ function dirSink(options) {
           names2.map(async (name) => {
             const deviceId = deviceIdOfFileName(name);
             if (deviceId === void 0) return;
-            const text = await readFile4(path5.join(root, shard, name), "utf8").catch((e) => isMissing(e) ? void 0 : Promise.reject(e));
+            const text = await readFileBounded(path5.join(root, shard, name)).then(
+              (bytes) => bytes.toString("utf8"),
+              (e) => isMissing(e) ? void 0 : Promise.reject(e)
+            );
             if (text === void 0) return;
             let key = keys.get(text);
             if (key === void 0) keys.set(text, key = gitBlobId(text));
@@ -48011,7 +48057,15 @@ function dirSink(options) {
       const total = changeCount(changes);
       let done = 0;
       const tick = () => hooks?.onProgress?.(++done, total);
-      const writes = [...changes.add, ...changes.update];
+      await mkdir3(root, { recursive: true });
+      const collisions = options.foldsCase ?? await foldsCase(root) ? caseCollisions(desired2) : /* @__PURE__ */ new Map();
+      const failed = [];
+      const writes = [...changes.add, ...changes.update].filter((d3) => {
+        const error3 = collisions.get(d3.deviceId);
+        if (error3) failed.push({ deviceId: d3.deviceId, error: error3 });
+        return !error3;
+      });
+      done += failed.length;
       const shards = new Set(writes.map((d3) => fastShardOf(d3.deviceId)));
       await Promise.all([...shards].map((s) => mkdir3(path5.join(root, s), { recursive: true })));
       await inParallel(
@@ -48033,7 +48087,7 @@ function dirSink(options) {
         tick
       );
       await Promise.all([...emptied].map((folder) => rmdir2(folder).catch(() => void 0)));
-      return { changes, failed: [] };
+      return { changes, failed };
     }
   };
 }
@@ -48317,7 +48371,7 @@ async function diffRendered(repo, tree, desired2) {
 
 // src/io/sinks/source-history.ts
 var import_isomorphic_git3 = __toESM(require_isomorphic_git(), 1);
-import { readFile as readFile5 } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 import path6 from "node:path";
 async function cleanHead(repo, folders) {
   const { fs: fs5, dir, gitdir, cache } = repo;
@@ -48337,7 +48391,7 @@ async function cleanHead(repo, folders) {
 }
 async function isShallow(repo) {
   try {
-    return (await readFile5(path6.join(repo.gitdir ?? path6.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
+    return (await readFile4(path6.join(repo.gitdir ?? path6.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
   } catch {
     return false;
   }
