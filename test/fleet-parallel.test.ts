@@ -106,6 +106,10 @@ describe('whether a second core is free', () => {
     expect(secondCoreIdle(1, at(0, 10_000, 0), at(200, 10_300, 300))).toBe(false);
     // On four cores one busy process still leaves two free.
     expect(secondCoreIdle(4, at(0, 10_000, 0), at(200, 10_500, 300))).toBe(true);
+    // Hours after start (the App), the load average decides, not an average over the hours (here: others kept both cores busy).
+    const hours = [at(0, 10_000, 0), at(3 * 3600_000, 10_000 + 2 * 3 * 3600_000, 0)] as const;
+    expect(secondCoreIdle(2, ...hours, () => 0.2)).toBe(true);
+    expect(secondCoreIdle(2, ...hours, () => 1.8)).toBe(false);
   });
 });
 

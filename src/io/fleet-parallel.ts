@@ -71,16 +71,23 @@ const atLoad = sample();
  * run started decides: the load average also counts edgeops runs that just ended,
  * and turned the worker off for a user (or a benchmark) running it again and again.
  */
-export function secondCoreIdle(cores = availableParallelism(), since: CpuSample = atLoad, now: CpuSample = sample()): boolean {
+export function secondCoreIdle(
+  cores = availableParallelism(),
+  since: CpuSample = atLoad,
+  now: CpuSample = sample(),
+  loadAverage = (): number => loadavg()[0],
+): boolean {
   if (cores < 2) return false;
   const elapsed = now.at - since.at;
-  // At least 50 ms observed, or ticks of 10 ms say too little.
-  if (since.machine !== undefined && now.machine !== undefined && elapsed >= 50) {
+  // At least 50 ms observed, or ticks of 10 ms say too little; at most a minute, or
+  // (in a long-running process, the App) it is an average over hours, and the load
+  // average says more about now.
+  if (since.machine !== undefined && now.machine !== undefined && elapsed >= 50 && elapsed <= 60_000) {
     // Idle, others used ±0.1 of a core here (10 ms ticks); one busy process showed as 0.57 (it shared the cores with ours).
     const others = now.machine - since.machine - (now.own - since.own);
     return others < elapsed * (cores - 1.65);
   }
-  return loadavg()[0] < cores - 0.5;
+  return loadAverage() < cores - 0.5;
 }
 
 /**
