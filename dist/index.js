@@ -55098,14 +55098,14 @@ var sample = () => {
   return { at: performance.now(), machine: machineBusyMs(), own: (user + system) / 1e3 };
 };
 var atLoad = sample();
-function secondCoreIdle(cores = availableParallelism(), since = atLoad, now = sample()) {
+function secondCoreIdle(cores = availableParallelism(), since = atLoad, now = sample(), loadAverage = () => loadavg()[0]) {
   if (cores < 2) return false;
   const elapsed = now.at - since.at;
-  if (since.machine !== void 0 && now.machine !== void 0 && elapsed >= 50) {
+  if (since.machine !== void 0 && now.machine !== void 0 && elapsed >= 50 && elapsed <= 6e4) {
     const others = now.machine - since.machine - (now.own - since.own);
     return others < elapsed * (cores - 1.65);
   }
-  return loadavg()[0] < cores - 0.5;
+  return loadAverage() < cores - 0.5;
 }
 var WORKER_COST = 1.55;
 function workerShare(sizes) {
