@@ -78,8 +78,9 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
   });
   const fresh = files.flatMap((f, i) => (out[i] ? [] : [i]));
   const bytes = await Promise.all(fresh.map((i) => files[i].read()));
-  // Decided once the files are read: how busy the machine was meanwhile tells whether a second core is free.
-  const share = (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? workerShare(bytes.map((b) => b.length)) : [];
+  // A share only for a large fleet; then decided once the files are read: how busy the machine was meanwhile tells whether a second core is free.
+  const worth = workerShare(bytes.map((b) => b.length));
+  const share = worth.length > 0 && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? worth : [];
   const scanned = share.length
     ? scanInWorker(
         share.map((j) => ({ file: files[fresh[j]].path, bytes: bytes[j] })),
