@@ -55614,7 +55614,8 @@ async function readFleet(files, cache, parallel) {
   });
   const fresh = files.flatMap((f, i) => out[i] ? [] : [i]);
   const bytes = await Promise.all(fresh.map((i) => files[i].read()));
-  const share = (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? workerShare(bytes.map((b) => b.length)) : [];
+  const worth = workerShare(bytes.map((b) => b.length));
+  const share = worth.length > 0 && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? worth : [];
   const scanned = share.length ? scanInWorker(
     share.map((j2) => ({ file: files[fresh[j2]].path, bytes: bytes[j2] })),
     FLEET_LIMITS
