@@ -46940,7 +46940,12 @@ function diskSource(root) {
       if (!stat3.isDirectory()) return [notAFolderEntry(folder, "a file")];
       const entries = await readdir3(dir, { withFileTypes: true });
       return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name)).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0).map(
-        (e) => e.isSymbolicLink() ? symlinkEntry(`${folder}/${e.name}`) : { path: `${folder}/${e.name}`, oid: blobIds.get(`${folder}/${e.name}`), read: () => readOnce(`${folder}/${e.name}`, path2.join(dir, e.name)) }
+        (e) => e.isSymbolicLink() ? symlinkEntry(`${folder}/${e.name}`) : {
+          path: `${folder}/${e.name}`,
+          oid: blobIds.get(`${folder}/${e.name}`),
+          owned: true,
+          read: () => readOnce(`${folder}/${e.name}`, path2.join(dir, e.name))
+        }
       );
     },
     async readFile(file) {
@@ -54079,8 +54084,31 @@ function checkSchema(validate2, file, value2) {
 
 // src/io/yaml.ts
 var import_yaml = __toESM(require_dist(), 1);
+
+// src/io/yaml-text.ts
 var DEFAULT_LIMITS = { maxBytes: 16 * 1024 * 1024, maxLineLength: 1024 * 1024, maxDepth: 64 };
 var aliasBudget = (textLength) => Math.max(2 * 1024 * 1024, 20 * textLength);
+var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
+var POSITION_HINTS = /* @__PURE__ */ Symbol("position hints");
+var decoder = new TextDecoder("utf-8", { fatal: false });
+var stripBom = (text) => text.charCodeAt(0) === 65279 ? text.slice(1) : text;
+function decodeText(bytes) {
+  const text = stripBom(decoder.decode(bytes));
+  return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
+}
+function firstLongLine(text, max) {
+  for (let start2 = 0; text.length - start2 > max; ) {
+    const nl = text.lastIndexOf("\n", start2 + max);
+    if (nl < start2) {
+      const end = text.indexOf("\n", start2);
+      return { start: start2, length: (end < 0 ? text.length : end) - start2 };
+    }
+    start2 = nl + 1;
+  }
+  return void 0;
+}
+
+// src/io/yaml.ts
 var Abort = class extends Error {
   constructor(code2, message, offset) {
     super(message);
@@ -54090,7 +54118,6 @@ var Abort = class extends Error {
   code;
   offset;
 };
-var decoder = new TextDecoder("utf-8", { fatal: false });
 var Positions = class {
   constructor(text) {
     this.text = text;
@@ -54115,8 +54142,6 @@ var Positions = class {
     return { severity, code: code2, message, file, line, column: col, excerpt };
   }
 };
-var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
-var POSITION_HINTS = /* @__PURE__ */ Symbol("position hints");
 function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
   let text = "";
   let doc;
@@ -54203,17 +54228,6 @@ function readYaml(file, bytes, limits = DEFAULT_LIMITS, fast) {
     throw e;
   }
 }
-function firstLongLine(text, max) {
-  for (let start2 = 0; text.length - start2 > max; ) {
-    const nl = text.lastIndexOf("\n", start2 + max);
-    if (nl < start2) {
-      const end = text.indexOf("\n", start2);
-      return { start: start2, length: (end < 0 ? text.length : end) - start2 };
-    }
-    start2 = nl + 1;
-  }
-  return void 0;
-}
 var duplicateMessage = (name) => `duplicate key '${clip(name, 80)}': a key may appear once in a mapping`;
 var tooDeep = (limits) => `nesting is deeper than ${limits.maxDepth} levels: flatten the document`;
 function deepestOffset(text, maxDepth) {
@@ -54293,11 +54307,6 @@ function placeInEntry(d3, text, value2) {
   const doc = (0, import_yaml.parseDocument)(snippet, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
   if (doc.errors.length > 0 || !(0, import_yaml.isSeq)(doc.contents)) return void 0;
   return from + locate(doc, snippet, { ...d3.location, path: [0, ...path14.slice(2)] });
-}
-var stripBom = (text) => text.charCodeAt(0) === 65279 ? text.slice(1) : text;
-function decodeText(bytes) {
-  const text = stripBom(decoder.decode(bytes));
-  return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
 }
 function firstInvalidUtf8(bytes) {
   for (let i = 0; i < bytes.length; ) {
@@ -55078,6 +55087,7 @@ function decodeValue({ tokens, strings, numbers }) {
 }
 
 // src/io/fleet-parallel.ts
+var movable = (bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
 var PARALLEL_THRESHOLD = 4 * 1024 * 1024;
 var workerUrl = new URL("./fleet-parallel-worker.js", import.meta.url);
 var fleetWorkerAvailable = () => existsSync4(fileURLToPath(workerUrl));
@@ -55124,9 +55134,19 @@ function workerShare(sizes) {
 }
 function scanInWorker(inputs, limits) {
   return new Promise((resolve) => {
-    const worker = new Worker(workerUrl, { workerData: { files: inputs, limits } });
-    worker.once("message", (results) => {
-      resolve(results.map((r) => typeof r === "object" ? () => decodeValue(r) : r));
+    const files = inputs.map(({ file, bytes, move }) => ({ file, bytes, move: move === true && movable(bytes) }));
+    const transferList = files.flatMap((f) => f.move ? [f.bytes.buffer] : []);
+    let worker;
+    try {
+      worker = new Worker(workerUrl, { workerData: { files, limits }, transferList });
+    } catch {
+      return resolve(void 0);
+    }
+    worker.once("message", ({ results, bytes }) => {
+      resolve({
+        scanned: results.map((r) => typeof r === "object" ? () => decodeValue(r) : r),
+        bytes: files.map((f, i) => f.move ? bytes[i] : f.bytes)
+      });
       void worker.terminate();
     });
     worker.once("error", () => resolve(void 0));
@@ -55617,7 +55637,7 @@ async function readFleet(files, cache, parallel) {
   const worth = workerShare(bytes.map((b) => b.length));
   const share = worth.length > 0 && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? worth : [];
   const scanned = share.length ? scanInWorker(
-    share.map((j2) => ({ file: files[fresh[j2]].path, bytes: bytes[j2] })),
+    share.map((j2) => ({ file: files[fresh[j2]].path, bytes: bytes[j2], move: files[fresh[j2]].owned })),
     FLEET_LIMITS
   ) : void 0;
   const mine = new Set(share);
@@ -55629,9 +55649,11 @@ async function readFleet(files, cache, parallel) {
   };
   const read = (j2, fast) => keep(j2, readYaml(files[fresh[j2]].path, bytes[j2], FLEET_LIMITS, fast));
   fresh.forEach((_, j2) => mine.has(j2) || read(j2, scanFleet));
-  const values2 = await scanned;
+  const worker = await scanned;
+  if (worker) share.forEach((j2, w) => bytes[j2] = worker.bytes[w]);
+  else if (share.some((j2) => files[fresh[j2]].owned)) await Promise.all(share.map(async (j2) => bytes[j2] = await files[fresh[j2]].read()));
   share.forEach((j2, w) => {
-    const value2 = values2?.[w];
+    const value2 = worker?.scanned[w];
     if (typeof value2 === "function") keep(j2, readFast(files[fresh[j2]].path, bytes[j2], FLEET_LIMITS, value2()));
     else read(j2, value2 === "yaml" ? () => void 0 : scanFleet);
   });

@@ -149,13 +149,37 @@ describe('loading a fleet on two threads', () => {
     inputs.push({ file: 'long-line', bytes: new TextEncoder().encode(`devices:\n  - deviceId: ${'d'.repeat(200)}\n`) });
     inputs.push({ file: 'too-large', bytes: new TextEncoder().encode(`devices:\n${'  - deviceId: d1\n'.repeat(20)}`) });
     const limits = { maxBytes: 300, maxLineLength: 100, maxDepth: 64 };
-    const results = await parallel.scanInWorker(inputs, { ...limits, maxBytes: 1 << 30 });
+    const results = (await parallel.scanInWorker(inputs, { ...limits, maxBytes: 1 << 30 }))!.scanned;
     expect(results).toHaveLength(6);
-    const first = results![0];
+    const first = results[0];
     expect(typeof first === 'function' && same(first(), scanFleet(texts[0]))).toBe(true);
-    expect(results!.slice(1)).toEqual(['yaml', 'unchecked', 'unchecked', 'unchecked', expect.any(Function)]);
+    expect(results.slice(1)).toEqual(['yaml', 'unchecked', 'unchecked', 'unchecked', expect.any(Function)]);
     const small = await parallel.scanInWorker(inputs.slice(5), limits);
-    expect(small).toEqual(['unchecked']);
+    expect(small!.scanned).toEqual(['unchecked']);
+  });
+
+  it('moves owned bytes to the worker and back instead of copying them; bytes that share a buffer are copied', async () => {
+    const parallel = await built<typeof import('../src/io/fleet-parallel.js')>('io/fleet-parallel.js');
+    const text = 'devices:\n  - deviceId: d1\n    tags: { env: prod }\n';
+    const own = new TextEncoder().encode(text);
+    const length = own.length;
+    const shared = new Uint8Array(own.length + 8);
+    shared.set(own, 8);
+    const inputs = [
+      { file: 'own', bytes: own, move: true },
+      { file: 'shared', bytes: shared.subarray(8), move: true },
+      { file: 'kept', bytes: own.slice(), move: false },
+    ];
+    expect(inputs.map((i) => parallel.movable(i.bytes))).toEqual([true, false, true]);
+    const pending = parallel.scanInWorker(inputs, { maxBytes: 1 << 20, maxLineLength: 1000, maxDepth: 64 });
+    // Moved: this thread no longer holds them while the worker does.
+    expect(own.byteLength).toBe(0);
+    expect(shared.byteLength).toBe(length + 8);
+    const { scanned, bytes } = (await pending)!;
+    expect(bytes.map((b) => new TextDecoder().decode(b))).toEqual([text, text, text]);
+    expect(bytes[1]).toBe(inputs[1].bytes);
+    expect(bytes[2]).toBe(inputs[2].bytes);
+    expect(scanned.every((r) => typeof r === 'function' && same(r(), scanFleet(text)))).toBe(true);
   });
 
   it('gives, for a file the worker checked and scanned, what readYaml gives for it here', async () => {

@@ -54,7 +54,12 @@ export function diskSource(root: string): Source {
         .map((e) =>
           e.isSymbolicLink()
             ? symlinkEntry(`${folder}/${e.name}`)
-            : { path: `${folder}/${e.name}`, oid: blobIds.get(`${folder}/${e.name}`), read: () => readOnce(`${folder}/${e.name}`, path.join(dir, e.name)) },
+            : {
+                path: `${folder}/${e.name}`,
+                oid: blobIds.get(`${folder}/${e.name}`),
+                owned: true,
+                read: () => readOnce(`${folder}/${e.name}`, path.join(dir, e.name)),
+              },
         );
     },
     async readFile(file) {

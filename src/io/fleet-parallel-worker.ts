@@ -1,9 +1,9 @@
 /** Worker thread: scans fleet files (see fleet-parallel.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeValue } from './fleet-parallel-codec.js';
-import type { FleetInput, WorkerResult } from './fleet-parallel.js';
+import type { FleetInput, WorkerMessage, WorkerResult } from './fleet-parallel.js';
 import { scanFleet } from './fleet-scanner.js';
-import { fastPathText, type YamlLimits } from './yaml.js';
+import { fastPathText, type YamlLimits } from './yaml-text.js';
 
 const { files, limits } = workerData as { files: FleetInput[]; limits: YamlLimits };
 const results = files.map(({ bytes }): WorkerResult => {
@@ -13,7 +13,10 @@ const results = files.map(({ bytes }): WorkerResult => {
   const value = scanFleet(text);
   return value === undefined ? 'yaml' : encodeValue(value);
 });
-parentPort!.postMessage(
-  results,
-  results.flatMap((r) => (typeof r === 'object' ? [r.tokens.buffer as ArrayBuffer, r.numbers.buffer as ArrayBuffer] : [])),
-);
+// Bytes that were moved here go back the same way; the others were copies (the main thread kept its own).
+const bytes = files.map((f) => (f.move ? f.bytes : new Uint8Array(0)));
+const message: WorkerMessage = { results, bytes };
+parentPort!.postMessage(message, [
+  ...results.flatMap((r) => (typeof r === 'object' ? [r.tokens.buffer as ArrayBuffer, r.numbers.buffer as ArrayBuffer] : [])),
+  ...files.flatMap((f) => (f.move ? [f.bytes.buffer as ArrayBuffer] : [])),
+]);

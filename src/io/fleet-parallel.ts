@@ -11,12 +11,28 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { decodeValue, type EncodedValue } from './fleet-parallel-codec.js';
-import type { YamlLimits } from './yaml.js';
+import type { YamlLimits } from './yaml-text.js';
 
 export interface FleetInput {
   readonly file: string;
   readonly bytes: Uint8Array;
+  /**
+   * The bytes are the caller's alone (see SourceFile.owned): their memory moves to
+   * the worker and back instead of being copied twice (at 1M devices, ~55 MB each
+   * way). Meanwhile `bytes` is empty (detached).
+   */
+  readonly move?: boolean;
 }
+
+/** What the worker posts back: a result per file, and each file's bytes (moved back where they were moved). */
+export interface WorkerMessage {
+  readonly results: WorkerResult[];
+  readonly bytes: Uint8Array[];
+}
+
+/** Bytes that can move between threads: they fill a buffer of their own. */
+export const movable = (bytes: Uint8Array): boolean =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
 
 /**
  * What the worker says of one file: its value (compact), `yaml` where the scanner gave
@@ -119,16 +135,34 @@ export function workerShare(sizes: readonly number[]): number[] {
   return share.sort((a, b) => a - b);
 }
 
+/** What scanInWorker hands back: a result per file, and each file's bytes (those moved are back). */
+export interface WorkerScan {
+  readonly scanned: Scanned[];
+  readonly bytes: Uint8Array[];
+}
+
 /**
  * Scans files in a worker thread, checked against `limits` as readYaml would. Each
- * result is a function returning the file's scanned value, or what to do instead
- * (see Scanned); `undefined` as a whole when the worker failed (then the caller scans itself).
+ * result is a function returning the file's scanned value, or what to do with it
+ * instead (see Scanned). `undefined` as a whole when the worker failed: then the
+ * caller scans itself, and reads again the files it moved.
  */
-export function scanInWorker(inputs: readonly FleetInput[], limits: YamlLimits): Promise<Scanned[] | undefined> {
+export function scanInWorker(inputs: readonly FleetInput[], limits: YamlLimits): Promise<WorkerScan | undefined> {
   return new Promise((resolve) => {
-    const worker = new Worker(workerUrl, { workerData: { files: inputs, limits } });
-    worker.once('message', (results: WorkerResult[]) => {
-      resolve(results.map((r) => (typeof r === 'object' ? () => decodeValue(r) : r)));
+    const files = inputs.map(({ file, bytes, move }) => ({ file, bytes, move: move === true && movable(bytes) }));
+    const transferList = files.flatMap((f) => (f.move ? [f.bytes.buffer as ArrayBuffer] : []));
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl, { workerData: { files, limits }, transferList });
+    } catch {
+      // E.g. a buffer Node will not let move: nothing was moved, and the caller scans everything itself.
+      return resolve(undefined);
+    }
+    worker.once('message', ({ results, bytes }: WorkerMessage) => {
+      resolve({
+        scanned: results.map((r) => (typeof r === 'object' ? () => decodeValue(r) : r)),
+        bytes: files.map((f, i) => (f.move ? bytes[i] : f.bytes)),
+      });
       void worker.terminate();
     });
     worker.once('error', () => resolve(undefined));

@@ -13,7 +13,7 @@
  */
 
 import { record } from '../core/record.js';
-import { aliasBudget, ENTRY_OFFSETS } from './yaml.js';
+import { aliasBudget, ENTRY_OFFSETS } from './yaml-text.js';
 import {
   AMP,
   BAD_START,

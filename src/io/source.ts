@@ -16,6 +16,11 @@ export interface SourceFile {
    */
   readonly problem?: { readonly severity: Severity; readonly code: DiagnosticCode; readonly message: string };
   read(): Promise<Uint8Array>;
+  /**
+   * Each `read` returns a new buffer that nothing else holds (a file read from disk):
+   * the reader may move it to another thread instead of copying it.
+   */
+  readonly owned?: boolean;
 }
 
 export interface Source {

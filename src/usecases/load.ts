@@ -83,7 +83,7 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
   const share = worth.length > 0 && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? worth : [];
   const scanned = share.length
     ? scanInWorker(
-        share.map((j) => ({ file: files[fresh[j]].path, bytes: bytes[j] })),
+        share.map((j) => ({ file: files[fresh[j]].path, bytes: bytes[j], move: files[fresh[j]].owned })),
         FLEET_LIMITS,
       )
     : undefined;
@@ -96,9 +96,12 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
   };
   const read = (j: number, fast: FastPath) => keep(j, readYaml(files[fresh[j]].path, bytes[j], FLEET_LIMITS, fast));
   fresh.forEach((_, j) => mine.has(j) || read(j, scanFleet));
-  const values = await scanned;
+  const worker = await scanned;
+  // The bytes moved to the worker are back; if it failed, moved bytes are lost with it and read again.
+  if (worker) share.forEach((j, w) => (bytes[j] = worker.bytes[w]));
+  else if (share.some((j) => files[fresh[j]].owned)) await Promise.all(share.map(async (j) => (bytes[j] = await files[fresh[j]].read())));
   share.forEach((j, w) => {
-    const value = values?.[w];
+    const value = worker?.scanned[w];
     // Checked and scanned there: neither decoded nor checked again here.
     if (typeof value === 'function') keep(j, readFast(files[fresh[j]].path, bytes[j], FLEET_LIMITS, value()));
     // Where the worker's scanner gave up, readYaml's fallback parses with yaml, as it would have here.
