@@ -50914,10 +50914,8 @@ function cleanDevice(file, item, index2, walk2, seen) {
   return { deviceId, tags, file, index: index2 };
 }
 function cleanTagMap(map, depth, walk2) {
-  const keys = Object.keys(map);
-  if (!cleanNames(keys, walk2)) return false;
-  for (let n = 0; n < keys.length; n++) {
-    const key = keys[n];
+  if (!cleanNames(map, walk2)) return false;
+  for (const key in map) {
     const value2 = map[key];
     walk2.size += key.length + 4;
     if (typeof value2 === "string") {
@@ -50934,17 +50932,19 @@ function cleanTagMap(map, depth, walk2) {
   }
   return true;
 }
-function cleanNames(keys, walk2) {
+function sameNames(map, list2) {
+  let n = 0;
+  for (const key in map) if (list2[n++] !== key) return false;
+  return n === list2.length;
+}
+function cleanNames(map, walk2) {
   const { lists } = walk2;
   for (let l = 0; l < lists.length; l++) {
-    const list2 = lists[l];
-    if (list2.length !== keys.length) continue;
-    let same2 = true;
-    for (let n = 0; same2 && n < keys.length; n++) same2 = list2[n] === keys[n];
-    if (!same2) continue;
+    if (!sameNames(map, lists[l])) continue;
     if (walk2.listsMixed[l]) walk2.mixed = true;
     return true;
   }
+  const keys = Object.keys(map);
   let mixed = false;
   for (let n = 0; n < keys.length; n++) {
     const name = nameVerdict(keys[n]);

@@ -159,10 +159,9 @@ function cleanDevice(file: string, item: unknown, index: number, walk: CleanWalk
 
 /** True when `checkTagMap` would keep `map` as it is and say nothing about it (at `depth`). */
 function cleanTagMap(map: Record<string, unknown>, depth: number, walk: CleanWalk): boolean {
-  const keys = Object.keys(map);
-  if (!cleanNames(keys, walk)) return false;
-  for (let n = 0; n < keys.length; n++) {
-    const key = keys[n];
+  if (!cleanNames(map, walk)) return false;
+  // for…in, not Object.keys: no array of names per device (a million of them are garbage to collect).
+  for (const key in map) {
     const value = map[key];
     walk.size += key.length + 4;
     if (typeof value === 'string') {
@@ -180,18 +179,22 @@ function cleanTagMap(map: Record<string, unknown>, depth: number, walk: CleanWal
   return true;
 }
 
+/** True when `map`'s names are, in order, those of `list`. */
+function sameNames(map: Record<string, unknown>, list: readonly string[]): boolean {
+  let n = 0;
+  for (const key in map) if (list[n++] !== key) return false;
+  return n === list.length;
+}
+
 /** True when every name is allowed and expressible and no two differ only by case; notes upper-case names in `walk.mixed`. */
-function cleanNames(keys: readonly string[], walk: CleanWalk): boolean {
+function cleanNames(map: Record<string, unknown>, walk: CleanWalk): boolean {
   const { lists } = walk;
   for (let l = 0; l < lists.length; l++) {
-    const list = lists[l];
-    if (list.length !== keys.length) continue;
-    let same = true;
-    for (let n = 0; same && n < keys.length; n++) same = list[n] === keys[n];
-    if (!same) continue;
+    if (!sameNames(map, lists[l])) continue;
     if (walk.listsMixed[l]) walk.mixed = true;
     return true;
   }
+  const keys = Object.keys(map);
   let mixed = false;
   for (let n = 0; n < keys.length; n++) {
     const name = nameVerdict(keys[n]);
