@@ -81,7 +81,11 @@ function encodeValue(value) {
   return encoder.done();
 }
 
+// src/io/fleet-scanner.ts
+import { isAscii as isAscii2 } from "node:buffer";
+
 // src/io/yaml-text.ts
+import { isAscii } from "node:buffer";
 var DEFAULT_LIMITS = { maxBytes: 16 * 1024 * 1024, maxLineLength: 1024 * 1024, maxDepth: 64 };
 var aliasBudget = (textLength) => Math.max(2 * 1024 * 1024, 20 * textLength);
 var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
@@ -92,13 +96,15 @@ function decodeText(bytes2) {
   return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
 }
 function firstLongLine(text, max) {
-  for (let start = 0; text.length - start > max; ) {
-    const nl = text.lastIndexOf("\n", start + max);
-    if (nl < start) {
-      const end = text.indexOf("\n", start);
-      return { start, length: (end < 0 ? text.length : end) - start };
+  const lines = text;
+  const nl = typeof text === "string" ? "\n" : 10;
+  for (let start = 0; lines.length - start > max; ) {
+    const last = lines.lastIndexOf(nl, start + max);
+    if (last < start) {
+      const end = lines.indexOf(nl, start);
+      return { start, length: (end < 0 ? lines.length : end) - start };
     }
-    start = nl + 1;
+    start = last + 1;
   }
   return void 0;
 }
@@ -106,6 +112,9 @@ function fastPathText(bytes2, limits2) {
   if (bytes2.length > limits2.maxBytes) return void 0;
   const text = decodeText(bytes2);
   return text.includes("�") || firstLongLine(text, limits2.maxLineLength) ? void 0 : text;
+}
+function plainAsciiText(bytes2, limits2) {
+  return bytes2.length <= limits2.maxBytes && isAscii(bytes2) && bytes2.indexOf(13) < 0 && firstLongLine(bytes2, limits2.maxLineLength) === void 0;
 }
 
 // src/io/yaml-scalars.ts
@@ -230,12 +239,24 @@ var MAX_DEPTH = 64;
 function scanFleet(text) {
   return unlessGivenUp(() => new Scanner(text).file());
 }
+var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
+var scanFleetWindowed = (bytes2, limits2) => plainAsciiText(bytes2, limits2) ? scanFleetBytes(bytes2) : void 0;
+function scanFleetBytes(bytes2, windows = FLEET_WINDOWS) {
+  if (!isAscii2(bytes2) || bytes2.includes(CR)) return void 0;
+  const buffer = Buffer.from(bytes2.buffer, bytes2.byteOffset, bytes2.byteLength);
+  return unlessGivenUp(() => new Scanner(buffer.toString("latin1", 0, Math.min(buffer.length, windows.size)), buffer, windows).file());
+}
 var Scanner = class {
-  constructor(text) {
+  constructor(text, bytes2, windows = FLEET_WINDOWS) {
     this.text = text;
-    this.budget = aliasBudget(text.length) / 4;
+    this.bytes = bytes2;
+    this.windows = windows;
+    this.budget = aliasBudget(bytes2?.length ?? text.length) / 4;
+    if (bytes2 && text.length < bytes2.length) this.text = this.cutAtLineEnd(text);
   }
   text;
+  bytes;
+  windows;
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
   lineStart = 0;
   lineEnd = 0;
@@ -264,6 +285,24 @@ var Scanner = class {
    */
   slots = new Array(256).fill(void 0);
   tableSize = 0;
+  /** Where `text` starts in the file: 0 unless it is a window over `bytes`. */
+  base = 0;
+  /** A window ends after its last line break, unless it is the file's end. */
+  cutAtLineEnd(window) {
+    if (this.base + window.length === this.bytes.length) return window;
+    const nl = window.lastIndexOf("\n");
+    return nl < 0 ? giveUp() : window.slice(0, nl + 1);
+  }
+  /** Moves the window to start at the current line, a device's first. */
+  slide() {
+    const shift = this.lineStart;
+    const from = this.base + shift;
+    this.base = from;
+    this.text = this.cutAtLineEnd(this.bytes.toString("latin1", from, Math.min(this.bytes.length, from + this.windows.size)));
+    this.lineStart = 0;
+    this.lineEnd -= shift;
+    this.nextLine -= shift;
+  }
   file() {
     if (!this.advanceToContent()) return giveUp();
     if (this.indentOf() !== 0) giveUp();
@@ -277,7 +316,8 @@ var Scanner = class {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
-      offsets.push(this.lineStart);
+      if (this.bytes && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.bytes.length) this.slide();
+      offsets.push(this.base + this.lineStart);
       const dash = this.lineStart + indent;
       if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
       let content = dash + 2;
@@ -313,6 +353,7 @@ var Scanner = class {
     let next = this.nextLine;
     for (; ; ) {
       if (next >= text.length) {
+        if (this.bytes && this.base + text.length < this.bytes.length) giveUp();
         this.aheadIndent = -1;
         return;
       }
@@ -631,6 +672,8 @@ var Scanner = class {
 // src/io/fleet-parallel-worker.ts
 var { files, limits } = workerData;
 var results = files.map(({ bytes: bytes2 }) => {
+  const windowed = scanFleetWindowed(bytes2, limits);
+  if (windowed !== void 0) return encodeValue(windowed);
   const text = fastPathText(bytes2, limits);
   if (text === void 0) return "unchecked";
   const value = scanFleet(text);

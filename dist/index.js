@@ -54105,6 +54105,7 @@ function checkSchema(validate2, file, value2) {
 var import_yaml = __toESM(require_dist(), 1);
 
 // src/io/yaml-text.ts
+import { isAscii } from "node:buffer";
 var DEFAULT_LIMITS = { maxBytes: 16 * 1024 * 1024, maxLineLength: 1024 * 1024, maxDepth: 64 };
 var aliasBudget = (textLength) => Math.max(2 * 1024 * 1024, 20 * textLength);
 var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
@@ -54116,15 +54117,20 @@ function decodeText(bytes) {
   return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
 }
 function firstLongLine(text, max) {
-  for (let start2 = 0; text.length - start2 > max; ) {
-    const nl = text.lastIndexOf("\n", start2 + max);
-    if (nl < start2) {
-      const end = text.indexOf("\n", start2);
-      return { start: start2, length: (end < 0 ? text.length : end) - start2 };
+  const lines = text;
+  const nl = typeof text === "string" ? "\n" : 10;
+  for (let start2 = 0; lines.length - start2 > max; ) {
+    const last = lines.lastIndexOf(nl, start2 + max);
+    if (last < start2) {
+      const end = lines.indexOf(nl, start2);
+      return { start: start2, length: (end < 0 ? lines.length : end) - start2 };
     }
-    start2 = nl + 1;
+    start2 = last + 1;
   }
   return void 0;
+}
+function plainAsciiText(bytes, limits) {
+  return bytes.length <= limits.maxBytes && isAscii(bytes) && bytes.indexOf(13) < 0 && firstLongLine(bytes, limits.maxLineLength) === void 0;
 }
 
 // src/io/yaml.ts
@@ -55174,6 +55180,7 @@ function scanInWorker(inputs, limits) {
 }
 
 // src/io/fleet-scanner.ts
+import { isAscii as isAscii2 } from "node:buffer";
 var BAD_START_TABLE = new Uint8Array(128);
 for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
 var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
@@ -55182,12 +55189,24 @@ var MAX_DEPTH2 = 64;
 function scanFleet(text) {
   return unlessGivenUp(() => new Scanner2(text).file());
 }
+var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
+var scanFleetWindowed = (bytes, limits) => plainAsciiText(bytes, limits) ? scanFleetBytes(bytes) : void 0;
+function scanFleetBytes(bytes, windows = FLEET_WINDOWS) {
+  if (!isAscii2(bytes) || bytes.includes(CR)) return void 0;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return unlessGivenUp(() => new Scanner2(buffer.toString("latin1", 0, Math.min(buffer.length, windows.size)), buffer, windows).file());
+}
 var Scanner2 = class {
-  constructor(text) {
+  constructor(text, bytes, windows = FLEET_WINDOWS) {
     this.text = text;
-    this.budget = aliasBudget(text.length) / 4;
+    this.bytes = bytes;
+    this.windows = windows;
+    this.budget = aliasBudget(bytes?.length ?? text.length) / 4;
+    if (bytes && text.length < bytes.length) this.text = this.cutAtLineEnd(text);
   }
   text;
+  bytes;
+  windows;
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
   lineStart = 0;
   lineEnd = 0;
@@ -55216,6 +55235,24 @@ var Scanner2 = class {
    */
   slots = new Array(256).fill(void 0);
   tableSize = 0;
+  /** Where `text` starts in the file: 0 unless it is a window over `bytes`. */
+  base = 0;
+  /** A window ends after its last line break, unless it is the file's end. */
+  cutAtLineEnd(window2) {
+    if (this.base + window2.length === this.bytes.length) return window2;
+    const nl = window2.lastIndexOf("\n");
+    return nl < 0 ? giveUp() : window2.slice(0, nl + 1);
+  }
+  /** Moves the window to start at the current line, a device's first. */
+  slide() {
+    const shift = this.lineStart;
+    const from = this.base + shift;
+    this.base = from;
+    this.text = this.cutAtLineEnd(this.bytes.toString("latin1", from, Math.min(this.bytes.length, from + this.windows.size)));
+    this.lineStart = 0;
+    this.lineEnd -= shift;
+    this.nextLine -= shift;
+  }
   file() {
     if (!this.advanceToContent()) return giveUp();
     if (this.indentOf() !== 0) giveUp();
@@ -55229,7 +55266,8 @@ var Scanner2 = class {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
-      offsets.push(this.lineStart);
+      if (this.bytes && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.bytes.length) this.slide();
+      offsets.push(this.base + this.lineStart);
       const dash = this.lineStart + indent;
       if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp();
       let content = dash + 2;
@@ -55265,6 +55303,7 @@ var Scanner2 = class {
     let next = this.nextLine;
     for (; ; ) {
       if (next >= text.length) {
+        if (this.bytes && this.base + text.length < this.bytes.length) giveUp();
         this.aheadIndent = -1;
         return;
       }
@@ -55667,16 +55706,21 @@ async function readFleet(files, cache, parallel) {
     if (key) cache?.set(key, parsed, bytes[j2].length);
   };
   const read = (j2, fast) => keep(j2, readYaml(files[fresh[j2]].path, bytes[j2], FLEET_LIMITS, fast));
-  fresh.forEach((_, j2) => mine.has(j2) || read(j2, scanFleet));
+  fresh.forEach((_, j2) => mine.has(j2) || keep(j2, readFleetFile(files[fresh[j2]].path, bytes[j2])));
   const worker = await scanned;
   if (worker) share.forEach((j2, w) => bytes[j2] = worker.bytes[w]);
   else if (share.some((j2) => files[fresh[j2]].owned)) await Promise.all(share.map(async (j2) => bytes[j2] = await files[fresh[j2]].read()));
   share.forEach((j2, w) => {
     const value2 = worker?.scanned[w];
     if (typeof value2 === "function") keep(j2, readFast(files[fresh[j2]].path, bytes[j2], FLEET_LIMITS, value2()));
-    else read(j2, value2 === "yaml" ? () => void 0 : scanFleet);
+    else if (value2 === "yaml") read(j2, () => void 0);
+    else keep(j2, readFleetFile(files[fresh[j2]].path, bytes[j2]));
   });
   return out;
+}
+function readFleetFile(file, bytes) {
+  const value2 = scanFleetWindowed(bytes, FLEET_LIMITS);
+  return value2 !== void 0 ? readFast(file, bytes, FLEET_LIMITS, value2) : readYaml(file, bytes, FLEET_LIMITS, scanFleet);
 }
 async function loadRepository(source, options = {}) {
   const key = options.cache && await contentKey(source);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deviceTags, generate, random } from './support/fleet-generator.js';
 import { isBare } from '../src/core/record.js';
-import { scanFleet } from '../src/io/fleet-scanner.js';
+import { FLEET_WINDOWS, scanFleet, scanFleetBytes } from '../src/io/fleet-scanner.js';
 import { loadRepository } from '../src/usecases/load.js';
 import { memorySource } from '../src/io/source.js';
 import { ENTRY_OFFSETS, readYaml } from '../src/io/yaml.js';
@@ -13,17 +13,61 @@ const viaYaml = (text: string) => readYaml('f.yaml', new TextEncoder().encode(te
 const exact = (v: unknown) =>
   JSON.stringify(v, (_k, x) => (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? `#${String(x)}${Object.is(x, -0) ? '-0' : ''}` : x));
 
+/** Windows small enough that the examples below slide through many of them, and the default. */
+const WINDOWS = [{ size: 64, margin: 40 }, { size: 300, margin: 120 }, { size: 2000, margin: 700 }, FLEET_WINDOWS];
+
+/**
+ * The scanner reading bytes in windows gives what it gives reading the whole text
+ * (offsets of the devices too), or `undefined` (a device longer than the margin, or
+ * bytes that are not plain ASCII): never anything else. How many windows gave a value.
+ */
+function expectSameInWindows(text: string): number {
+  const bytes = new TextEncoder().encode(text);
+  const whole = scanFleet(text);
+  let read = 0;
+  for (const windows of WINDOWS) {
+    const windowed = scanFleetBytes(bytes, windows);
+    if (windowed === undefined) continue;
+    read++;
+    expect(exact(windowed)).toBe(exact(whole));
+    expect(isBare(windowed)).toBe(true);
+    expect(offsetsOf(windowed)).toEqual(offsetsOf(whole));
+  }
+  // Plain ASCII with short devices always fits the default windows.
+  const plainAscii = [...text].every((c) => c.charCodeAt(0) < 0x80 && c !== '\r');
+  if (whole !== undefined && plainAscii && text.length < 100_000) expect(read).toBeGreaterThan(0);
+  return read;
+}
+
+const offsetsOf = (v: unknown) => (v as { [ENTRY_OFFSETS]?: number[] } | undefined)?.[ENTRY_OFFSETS];
+
 function expectSame(text: string, mustBeFast: boolean) {
   const fast = scanFleet(text);
   if (mustBeFast) expect(fast, `the scanner gave up on:\n${text}`).toBeDefined();
   if (fast !== undefined) expect(exact(fast)).toBe(exact(viaYaml(text)));
   if (fast !== undefined) expect(isBare(fast as object)).toBe(true);
+  expectSameInWindows(text);
 }
 
 describe('fleet scanner: differential against yaml', () => {
   it('generated fleets', () => {
     const { files } = generate(3000, 5, 7, 3);
     for (const [name, text] of Object.entries(files)) if (name.startsWith('fleet/')) expectSame(text, true);
+  });
+
+  it('reads plain ASCII bytes window by window, as the whole text; gives way on what windows cannot read', () => {
+    const text = Object.entries(generate(3000, 5, 7, 3).files).find(([name]) => name.startsWith('fleet/'))![1];
+    expect(text.length).toBeGreaterThan(20 * 2000);
+    // Windows of 2,000 characters slide through it 20 times and more; smaller ones give way on its longer devices.
+    expect(scanFleetBytes(new TextEncoder().encode(text), { size: 2000, margin: 700 })).toBeDefined();
+    expect(expectSameInWindows(text)).toBeGreaterThanOrEqual(2);
+    const device = (tags: string) => `  - deviceId: d1\n    tags:\n${tags}`;
+    // A device longer than a window: the windows give way, the whole text is read.
+    const long = `devices:\n${device('      a: 1\n').repeat(20)}${device(`      b: ${'x'.repeat(400)}\n`)}${device('      a: 1\n').repeat(20)}`;
+    expect(scanFleetBytes(new TextEncoder().encode(long), { size: 300, margin: 120 })).toBeUndefined();
+    expect(scanFleet(long)).toBeDefined();
+    // Not plain ASCII (a lone CR is a line break; é is two bytes): never read in windows.
+    for (const odd of [long.replace('a: 1\n', 'a: 1\r'), long.replace('a: 1', 'a: é')]) expect(scanFleetBytes(new TextEncoder().encode(odd))).toBeUndefined();
   });
 
   it('thousands of distinct names and values (the interning table grows), each read back exactly', () => {

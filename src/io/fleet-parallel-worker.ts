@@ -2,11 +2,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeValue } from './fleet-parallel-codec.js';
 import type { FleetInput, WorkerMessage, WorkerResult } from './fleet-parallel.js';
-import { scanFleet } from './fleet-scanner.js';
+import { scanFleet, scanFleetWindowed } from './fleet-scanner.js';
 import { fastPathText, type YamlLimits } from './yaml-text.js';
 
 const { files, limits } = workerData as { files: FleetInput[]; limits: YamlLimits };
 const results = files.map(({ bytes }): WorkerResult => {
+  const windowed = scanFleetWindowed(bytes, limits);
+  if (windowed !== undefined) return encodeValue(windowed);
   // The checks readYaml makes before its fast path, made here: the main thread then neither decodes nor checks the file.
   const text = fastPathText(bytes, limits);
   if (text === undefined) return 'unchecked';

@@ -12,8 +12,9 @@
  * produces every diagnostic. Equality with `yaml` is proven by differential tests.
  */
 
+import { isAscii } from 'node:buffer';
 import { record } from '../core/record.js';
-import { aliasBudget, ENTRY_OFFSETS } from './yaml-text.js';
+import { aliasBudget, ENTRY_OFFSETS, plainAsciiText, type YamlLimits } from './yaml-text.js';
 import {
   AMP,
   BAD_START,
@@ -74,6 +75,40 @@ export function scanFleet(text: string): { devices: unknown[] } | undefined {
   return unlessGivenUp(() => new Scanner(text).file());
 }
 
+/**
+ * Windows for `scanFleetBytes`: each is decoded as a string of at most `size`
+ * characters (under V8's 128 KiB, so it is allocated where memory is reused; a whole
+ * file's text is fresh memory every time, and fresh memory costs more than decoding
+ * it), and the next window starts at the first device that begins less than
+ * `margin` characters before the window's end.
+ */
+export interface FleetWindows {
+  readonly size: number;
+  readonly margin: number;
+}
+
+export const FLEET_WINDOWS: FleetWindows = { size: 120_000, margin: 16_384 };
+
+/**
+ * A fleet file's value from its bytes in windows, where readYaml would hand its fast
+ * path the very same text (plainAsciiText); `undefined` where it would not, or where
+ * the windows do not fit: then decode and scan the whole text as readYaml does.
+ */
+export const scanFleetWindowed = (bytes: Uint8Array, limits: YamlLimits): { devices: unknown[] } | undefined =>
+  plainAsciiText(bytes, limits) ? scanFleetBytes(bytes) : undefined;
+
+/**
+ * `scanFleet` of the file's text, read from its bytes window by window. Only for bytes
+ * that are all ASCII without a CR (then a byte is a character and offsets agree);
+ * `undefined` for others, where `scanFleet` would give up, and where a device is too
+ * long for a window: the caller then scans the whole text.
+ */
+export function scanFleetBytes(bytes: Uint8Array, windows: FleetWindows = FLEET_WINDOWS): { devices: unknown[] } | undefined {
+  if (!isAscii(bytes) || bytes.includes(CR)) return undefined;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return unlessGivenUp(() => new Scanner(buffer.toString('latin1', 0, Math.min(buffer.length, windows.size)), buffer, windows).file());
+}
+
 class Scanner {
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
   private lineStart = 0;
@@ -104,9 +139,36 @@ class Scanner {
   private slots: (PlainEntry | undefined)[] = new Array<PlainEntry | undefined>(256).fill(undefined);
   private tableSize = 0;
 
-  constructor(private readonly text: string) {
+  /** Where `text` starts in the file: 0 unless it is a window over `bytes`. */
+  private base = 0;
+
+  constructor(
+    private text: string,
+    /** The whole file, when `text` is only its first window (see scanFleetBytes). */
+    private readonly bytes?: Buffer,
+    private readonly windows: FleetWindows = FLEET_WINDOWS,
+  ) {
     // A quarter of the loader's budget: past it, yaml reads the file and decides.
-    this.budget = aliasBudget(text.length) / 4;
+    this.budget = aliasBudget(bytes?.length ?? text.length) / 4;
+    if (bytes && text.length < bytes.length) this.text = this.cutAtLineEnd(text);
+  }
+
+  /** A window ends after its last line break, unless it is the file's end. */
+  private cutAtLineEnd(window: string): string {
+    if (this.base + window.length === this.bytes!.length) return window;
+    const nl = window.lastIndexOf('\n');
+    return nl < 0 ? giveUp() : window.slice(0, nl + 1);
+  }
+
+  /** Moves the window to start at the current line, a device's first. */
+  private slide(): void {
+    const shift = this.lineStart;
+    const from = this.base + shift;
+    this.base = from;
+    this.text = this.cutAtLineEnd(this.bytes!.toString('latin1', from, Math.min(this.bytes!.length, from + this.windows.size)));
+    this.lineStart = 0;
+    this.lineEnd -= shift;
+    this.nextLine -= shift;
   }
 
   file(): { devices: unknown[] } {
@@ -123,7 +185,8 @@ class Scanner {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
-      offsets.push(this.lineStart);
+      if (this.bytes && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.bytes.length) this.slide();
+      offsets.push(this.base + this.lineStart);
       const dash = this.lineStart + indent;
       if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
       let content = dash + 2;
@@ -163,6 +226,8 @@ class Scanner {
     let next = this.nextLine;
     for (;;) {
       if (next >= text.length) {
+        // A window's end that is not the file's: a device longer than the margin (the caller scans the whole text).
+        if (this.bytes && this.base + text.length < this.bytes.length) giveUp();
         this.aheadIndent = -1;
         return;
       }

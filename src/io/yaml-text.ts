@@ -3,6 +3,7 @@
  * length check, and the symbols a fast path sets on its value. Apart from yaml.ts
  * so that the fleet worker thread, which only scans, never loads the yaml library.
  */
+import { isAscii } from 'node:buffer';
 
 export interface YamlLimits {
   /** Largest file accepted, in bytes. */
@@ -50,14 +51,17 @@ export function decodeText(bytes: Uint8Array): string {
  * this jumps from window to window (the last break in each) instead of visiting every
  * line: a few steps per megabyte. `firstLongLineReference` is the line-by-line twin.
  */
-export function firstLongLine(text: string, max: number): { start: number; length: number } | undefined {
-  for (let start = 0; text.length - start > max;) {
-    const nl = text.lastIndexOf('\n', start + max);
-    if (nl < start) {
-      const end = text.indexOf('\n', start);
-      return { start, length: (end < 0 ? text.length : end) - start };
+export function firstLongLine(text: string | Uint8Array, max: number): { start: number; length: number } | undefined {
+  // The same search in a text or in its bytes (where a byte is a character: see plainAsciiText).
+  const lines = text as unknown as { length: number; indexOf(nl: unknown, from: number): number; lastIndexOf(nl: unknown, from: number): number };
+  const nl = typeof text === 'string' ? '\n' : 10;
+  for (let start = 0; lines.length - start > max;) {
+    const last = lines.lastIndexOf(nl, start + max);
+    if (last < start) {
+      const end = lines.indexOf(nl, start);
+      return { start, length: (end < 0 ? lines.length : end) - start };
     }
-    start = nl + 1;
+    start = last + 1;
   }
   return undefined;
 }
@@ -83,4 +87,14 @@ export function fastPathText(bytes: Uint8Array, limits: YamlLimits): string | un
   if (bytes.length > limits.maxBytes) return undefined;
   const text = decodeText(bytes);
   return text.includes('\uFFFD') || firstLongLine(text, limits.maxLineLength) ? undefined : text;
+}
+
+/**
+ * Bytes that are their own text, one character per byte, and that readYaml's checks
+ * before its fast path would pass: all ASCII (so no BOM and valid UTF-8), no CR (a
+ * lone CR becomes a line break in the text), within the size and line-length limits.
+ * A fast path may read such bytes window by window instead of decoding them whole.
+ */
+export function plainAsciiText(bytes: Uint8Array, limits: YamlLimits): boolean {
+  return bytes.length <= limits.maxBytes && isAscii(bytes) && bytes.indexOf(13) < 0 && firstLongLine(bytes, limits.maxLineLength) === undefined;
 }

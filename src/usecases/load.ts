@@ -9,7 +9,7 @@ import { cacheKey, DEFAULT_CACHE_BYTES, parsedFileCache, type ParsedFileCache } 
 import { readDeployments, type DeploymentCache } from '../io/deployment-reader.js';
 import type { Source, SourceFile } from '../io/source.js';
 import { fleetWorkerAvailable, scanInWorker, secondCoreIdle, workerShare } from '../io/fleet-parallel.js';
-import { scanFleet } from '../io/fleet-scanner.js';
+import { scanFleet, scanFleetWindowed } from '../io/fleet-scanner.js';
 import { explainYamlMistakes } from './hints.js';
 import { DEFAULT_LIMITS, readFast, readYaml, type FastPath, type YamlFile, type YamlLimits } from '../io/yaml.js';
 
@@ -95,7 +95,7 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
     if (key) cache?.set(key, parsed, bytes[j].length);
   };
   const read = (j: number, fast: FastPath) => keep(j, readYaml(files[fresh[j]].path, bytes[j], FLEET_LIMITS, fast));
-  fresh.forEach((_, j) => mine.has(j) || read(j, scanFleet));
+  fresh.forEach((_, j) => mine.has(j) || keep(j, readFleetFile(files[fresh[j]].path, bytes[j])));
   const worker = await scanned;
   // The bytes moved to the worker are back; if it failed, moved bytes are lost with it and read again.
   if (worker) share.forEach((j, w) => (bytes[j] = worker.bytes[w]));
@@ -105,9 +105,16 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
     // Checked and scanned there: neither decoded nor checked again here.
     if (typeof value === 'function') keep(j, readFast(files[fresh[j]].path, bytes[j], FLEET_LIMITS, value()));
     // Where the worker's scanner gave up, readYaml's fallback parses with yaml, as it would have here.
-    else read(j, value === 'yaml' ? () => undefined : scanFleet);
+    else if (value === 'yaml') read(j, () => undefined);
+    else keep(j, readFleetFile(files[fresh[j]].path, bytes[j]));
   });
   return out as YamlFile[];
+}
+
+/** A fleet file as readYaml reads it with the scanner; from its bytes in windows where they allow it (see scanFleetBytes). */
+function readFleetFile(file: string, bytes: Uint8Array): YamlFile {
+  const value = scanFleetWindowed(bytes, FLEET_LIMITS);
+  return value !== undefined ? readFast(file, bytes, FLEET_LIMITS, value) : readYaml(file, bytes, FLEET_LIMITS, scanFleet);
 }
 
 export interface LoadOptions {
