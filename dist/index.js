@@ -49639,6 +49639,8 @@ var FleetIndex = class {
   paths = /* @__PURE__ */ new Map();
   /** Truth sets of condition leaves (`tags.env = 'prod'`), shared by every resolution of this fleet. */
   leaves = /* @__PURE__ */ new Map();
+  /** Devices without a value of a type at a path (`tag|env|string`), kept with the leaves that share them. */
+  notOfType = /* @__PURE__ */ new Map();
   /**
    * Builds the indexes of these paths together, in one pass over the devices. Each
    * device's value is numbered as it is met; the postings are then laid out in one
@@ -49847,11 +49849,26 @@ var SetEvaluator = class {
     if (property.kind === "deviceId") return type === "string" ? this.index.all : empty(this.index.size);
     return this.index.path(property.path).types[type];
   }
+  /**
+   * Devices whose value is not of this type (missing, an object, another type): where a
+   * comparison with such a literal is unknown. One per path and type, shared by every
+   * leaf that compares it (never changed in place): at 1M devices each is 125 KB of new
+   * memory, and a thousand conditions compare a handful of paths.
+   */
+  notOfType(property, type) {
+    const key = `${property.kind}|${property.path.join(".")}|${type}`;
+    let u = this.index.notOfType.get(key);
+    if (!u) {
+      u = andNot(this.index.all, this.typeSet(property, type));
+      this.index.notOfType.set(key, u);
+    }
+    return u;
+  }
   compare(property, op, literal) {
     const { all, size } = this.index;
     const type = typeof literal;
     const typed = this.typeSet(property, type);
-    const u = andNot(all, typed);
+    const u = this.notOfType(property, type);
     if (type === "boolean" && op !== "=" && op !== "!=") return { t: empty(size), u: all };
     if (property.kind === "deviceId") {
       if (type !== "string") return { t: empty(size), u };

@@ -44,6 +44,8 @@ export class FleetIndex {
   private readonly paths = new Map<string, PathIndex>();
   /** Truth sets of condition leaves (`tags.env = 'prod'`), shared by every resolution of this fleet. */
   readonly leaves = new Map<string, { readonly t: Bitset; readonly u?: Bitset }>();
+  /** Devices without a value of a type at a path (`tag|env|string`), kept with the leaves that share them. */
+  readonly notOfType = new Map<string, Bitset>();
 
   constructor(
     devices: readonly Device[],
