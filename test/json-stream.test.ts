@@ -7,16 +7,26 @@ import { deploymentYaml, load } from './helpers.js';
 
 type Loaded = Awaited<ReturnType<typeof load>>;
 
+/** Collects what is written, text or bytes, as text; bytes are handed back at once as written, as a stream would later. */
+const collector = () => {
+  const out = { text: '' };
+  const write = (chunk: string | Uint8Array, written?: () => void) => {
+    out.text += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
+    written?.();
+  };
+  return { out, write };
+};
+
 async function streamed(loaded: Loaded, candidates: boolean): Promise<string> {
-  let text = '';
-  await writeResolveJson(loaded.analysis.resolution, loaded.diagnostics, (t) => void (text += t), { candidates });
-  return text;
+  const { out, write } = collector();
+  await writeResolveJson(loaded.analysis.resolution, loaded.diagnostics, write, { candidates });
+  return out.text;
 }
 
 async function ndjson(loaded: Loaded, candidates: boolean): Promise<string> {
-  let text = '';
-  await writeResolveNdjson(loaded.analysis.resolution, (t) => void (text += t), { candidates });
-  return text;
+  const { out, write } = collector();
+  await writeResolveNdjson(loaded.analysis.resolution, write, { candidates });
+  return out.text;
 }
 
 /** Ties on some devices (a and b: same priority and createdAt), unmanaged and managed ones. */
@@ -42,6 +52,31 @@ describe('streamed resolve JSON', () => {
       expect(lines.map((l) => JSON.stringify(JSON.parse(l)))).toEqual(object.devices.map((d) => JSON.stringify(d)));
     });
   }
+
+  it('writes ids and deployment ids that need escaping or are not ASCII as JSON.stringify does, buffers reused or not', async () => {
+    const deviceIds = ['plain-1', 'quo"te', 'back\\slash', 'caf\u00e9', 'tab\there', 'x'.repeat(300_000)];
+    const winners = ['d\u00e9p', null, 'd"q', 'd\u00e9p', null, 'd"q'];
+    const resolution = {
+      deviceIds,
+      winners,
+      ties: new Map(),
+      deployments: [{ id: 'd\u00e9p' }, { id: 'd"q' }],
+      candidatesRange: (start: number, end: number) => deviceIds.slice(start, end).map(() => ['d\u00e9p', 'd"q']),
+    } as unknown as Parameters<typeof writeResolveNdjson>[0];
+    const expected = deviceIds.map((deviceId, i) => JSON.stringify({ deviceId, deployment: winners[i], candidates: ['d\u00e9p', 'd"q'] }));
+    for (const handBack of [true, false]) {
+      let text = '';
+      await writeResolveNdjson(
+        resolution,
+        (chunk, written) => {
+          text += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
+          if (handBack) written?.();
+        },
+        { candidates: true },
+      );
+      expect(text.split('\n').slice(0, -1)).toEqual(expected);
+    }
+  });
 
   it('agrees with the reference resolver, winners only by default', async () => {
     const loaded = await load(generate(3_000, 30, 7, 2).files);

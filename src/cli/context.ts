@@ -1,10 +1,12 @@
 /** What a command gets from the outside world: handed in, so tests run commands in-process. */
+import { Writable } from 'node:stream';
+import type { Write } from '../render/json-stream.js';
 import { createStyle, wantsColor, type Style } from '../render/style.js';
 
 export interface CliContext {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly stdout: { write(text: string): unknown; isTTY?: boolean; once?(event: 'drain', listener: () => void): unknown };
+  readonly stdout: { write(chunk: string | Uint8Array, written?: () => void): unknown; isTTY?: boolean; once?(event: 'drain', listener: () => void): unknown };
   readonly stderr: { write(text: string): unknown; isTTY?: boolean };
   /** A monotonic clock in milliseconds, for `--verbose` (default: performance.now). */
   readonly now?: () => number;
@@ -34,11 +36,15 @@ export function progress(ctx: CliContext): { readonly onStage?: (message: string
   };
 }
 
-/** Writes and waits while the stream is full, so large outputs do not pile up in memory. */
+/**
+ * Writes and waits while the stream is full, so large outputs do not pile up in memory.
+ * A stream takes bytes as they are; a collector handed in instead (a test's) gets text.
+ */
 export const writer =
-  (ctx: CliContext) =>
-  (text: string): Promise<void> | void => {
-    if (ctx.stdout.write(text) === false && ctx.stdout.once) return new Promise((resolve) => void ctx.stdout.once!('drain', resolve));
+  (ctx: CliContext): Write =>
+  (chunk, written) => {
+    const data = typeof chunk === 'string' || ctx.stdout instanceof Writable ? chunk : new TextDecoder().decode(chunk);
+    if (ctx.stdout.write(data, written) === false && ctx.stdout.once) return new Promise((resolve) => void ctx.stdout.once!('drain', resolve));
   };
 
 export const styleFor = (ctx: CliContext): Style => createStyle(wantsColor(ctx.stdout.isTTY, ctx.env));
