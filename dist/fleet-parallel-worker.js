@@ -81,9 +81,6 @@ function encodeValue(value) {
   return encoder.done();
 }
 
-// src/io/fleet-scanner.ts
-import { isAscii as isAscii2 } from "node:buffer";
-
 // src/io/yaml-text.ts
 import { isAscii } from "node:buffer";
 var DEFAULT_LIMITS = { maxBytes: 16 * 1024 * 1024, maxLineLength: 1024 * 1024, maxDepth: 64 };
@@ -240,9 +237,8 @@ function scanFleet(text) {
   return unlessGivenUp(() => new Scanner(text).file());
 }
 var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
-var scanFleetWindowed = (bytes2, limits2) => plainAsciiText(bytes2, limits2) ? scanFleetBytes(bytes2) : void 0;
-function scanFleetBytes(bytes2, windows = FLEET_WINDOWS) {
-  if (!isAscii2(bytes2) || bytes2.includes(CR)) return void 0;
+var scanFleetWindowed = (bytes2, limits2) => plainAsciiText(bytes2, limits2) ? scanWindows(bytes2, FLEET_WINDOWS) : void 0;
+function scanWindows(bytes2, windows) {
   const buffer = Buffer.from(bytes2.buffer, bytes2.byteOffset, bytes2.byteLength);
   return unlessGivenUp(() => new Scanner(buffer.toString("latin1", 0, Math.min(buffer.length, windows.size)), buffer, windows).file());
 }

@@ -55197,7 +55197,6 @@ function scanInWorker(inputs, limits) {
 }
 
 // src/io/fleet-scanner.ts
-import { isAscii as isAscii2 } from "node:buffer";
 var BAD_START_TABLE = new Uint8Array(128);
 for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
 var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
@@ -55207,9 +55206,8 @@ function scanFleet(text) {
   return unlessGivenUp(() => new Scanner2(text).file());
 }
 var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
-var scanFleetWindowed = (bytes, limits) => plainAsciiText(bytes, limits) ? scanFleetBytes(bytes) : void 0;
-function scanFleetBytes(bytes, windows = FLEET_WINDOWS) {
-  if (!isAscii2(bytes) || bytes.includes(CR)) return void 0;
+var scanFleetWindowed = (bytes, limits) => plainAsciiText(bytes, limits) ? scanWindows(bytes, FLEET_WINDOWS) : void 0;
+function scanWindows(bytes, windows) {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return unlessGivenUp(() => new Scanner2(buffer.toString("latin1", 0, Math.min(buffer.length, windows.size)), buffer, windows).file());
 }

@@ -95,7 +95,7 @@ export const FLEET_WINDOWS: FleetWindows = { size: 120_000, margin: 16_384 };
  * the windows do not fit: then decode and scan the whole text as readYaml does.
  */
 export const scanFleetWindowed = (bytes: Uint8Array, limits: YamlLimits): { devices: unknown[] } | undefined =>
-  plainAsciiText(bytes, limits) ? scanFleetBytes(bytes) : undefined;
+  plainAsciiText(bytes, limits) ? scanWindows(bytes, FLEET_WINDOWS) : undefined;
 
 /**
  * `scanFleet` of the file's text, read from its bytes window by window. Only for bytes
@@ -104,7 +104,10 @@ export const scanFleetWindowed = (bytes: Uint8Array, limits: YamlLimits): { devi
  * long for a window: the caller then scans the whole text.
  */
 export function scanFleetBytes(bytes: Uint8Array, windows: FleetWindows = FLEET_WINDOWS): { devices: unknown[] } | undefined {
-  if (!isAscii(bytes) || bytes.includes(CR)) return undefined;
+  return isAscii(bytes) && !bytes.includes(CR) ? scanWindows(bytes, windows) : undefined;
+}
+
+function scanWindows(bytes: Uint8Array, windows: FleetWindows): { devices: unknown[] } | undefined {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return unlessGivenUp(() => new Scanner(buffer.toString('latin1', 0, Math.min(buffer.length, windows.size)), buffer, windows).file());
 }
@@ -226,7 +229,7 @@ class Scanner {
     let next = this.nextLine;
     for (;;) {
       if (next >= text.length) {
-        // A window's end that is not the file's: a device longer than the margin (the caller scans the whole text).
+        // A window's end that is not the file's: a device (with what follows it) longer than what the window had left.
         if (this.bytes && this.base + text.length < this.bytes.length) giveUp();
         this.aheadIndent = -1;
         return;
