@@ -111,8 +111,9 @@ function fastPathText(bytes2, limits2) {
   return text.includes("�") || firstLongLine(text, limits2.maxLineLength) ? void 0 : text;
 }
 function plainAsciiText(bytes2, limits2) {
-  return bytes2.length <= limits2.maxBytes && isAscii(bytes2) && bytes2.indexOf(13) < 0 && firstLongLine(bytes2, limits2.maxLineLength) === void 0;
+  return bytes2.length <= limits2.maxBytes && asciiWithoutCr(bytes2) && firstLongLine(bytes2, limits2.maxLineLength) === void 0;
 }
+var asciiWithoutCr = (bytes2) => isAscii(bytes2) && !bytes2.includes(13);
 
 // src/io/yaml-scalars.ts
 var TAB = 9;

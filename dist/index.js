@@ -54147,8 +54147,9 @@ function firstLongLine(text, max) {
   return void 0;
 }
 function plainAsciiText(bytes, limits) {
-  return bytes.length <= limits.maxBytes && isAscii(bytes) && bytes.indexOf(13) < 0 && firstLongLine(bytes, limits.maxLineLength) === void 0;
+  return bytes.length <= limits.maxBytes && asciiWithoutCr(bytes) && firstLongLine(bytes, limits.maxLineLength) === void 0;
 }
+var asciiWithoutCr = (bytes) => isAscii(bytes) && !bytes.includes(13);
 
 // src/io/yaml.ts
 var Abort = class extends Error {

@@ -12,9 +12,8 @@
  * produces every diagnostic. Equality with `yaml` is proven by differential tests.
  */
 
-import { isAscii } from 'node:buffer';
 import { record } from '../core/record.js';
-import { aliasBudget, ENTRY_OFFSETS, plainAsciiText, type YamlLimits } from './yaml-text.js';
+import { aliasBudget, asciiWithoutCr, ENTRY_OFFSETS, plainAsciiText, type YamlLimits } from './yaml-text.js';
 import {
   AMP,
   BAD_START,
@@ -104,7 +103,7 @@ export const scanFleetWindowed = (bytes: Uint8Array, limits: YamlLimits): { devi
  * long for a window: the caller then scans the whole text.
  */
 export function scanFleetBytes(bytes: Uint8Array, windows: FleetWindows = FLEET_WINDOWS): { devices: unknown[] } | undefined {
-  return isAscii(bytes) && !bytes.includes(CR) ? scanWindows(bytes, windows) : undefined;
+  return asciiWithoutCr(bytes) ? scanWindows(bytes, windows) : undefined;
 }
 
 function scanWindows(bytes: Uint8Array, windows: FleetWindows): { devices: unknown[] } | undefined {

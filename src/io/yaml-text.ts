@@ -96,5 +96,8 @@ export function fastPathText(bytes: Uint8Array, limits: YamlLimits): string | un
  * A fast path may read such bytes window by window instead of decoding them whole.
  */
 export function plainAsciiText(bytes: Uint8Array, limits: YamlLimits): boolean {
-  return bytes.length <= limits.maxBytes && isAscii(bytes) && bytes.indexOf(13) < 0 && firstLongLine(bytes, limits.maxLineLength) === undefined;
+  return bytes.length <= limits.maxBytes && asciiWithoutCr(bytes) && firstLongLine(bytes, limits.maxLineLength) === undefined;
 }
+
+/** All ASCII with no CR: bytes whose text is themselves, one character per byte. */
+export const asciiWithoutCr = (bytes: Uint8Array): boolean => isAscii(bytes) && !bytes.includes(13);

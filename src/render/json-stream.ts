@@ -44,10 +44,7 @@ class ChunkWriter {
 
   /** Room for `need` more bytes in the current buffer: nothing to wait for, or the flush of the full one (no promise per device). */
   room(need: number): Promise<void> | undefined {
-    if (this.at + need <= this.buffer.length) return undefined;
-    return this.flush().then(() => {
-      if (need > this.buffer.length) this.buffer = this.take(need);
-    });
+    return this.at + need <= this.buffer.length ? undefined : this.flush(need);
   }
 
   bytes(b: Uint8Array): void {
@@ -68,7 +65,8 @@ class ChunkWriter {
     return true;
   }
 
-  async flush(): Promise<void> {
+  /** Writes what the buffer holds, and takes one with room for `need` bytes. */
+  async flush(need = 0): Promise<void> {
     if (this.at === 0) return;
     const full = this.buffer;
     const chunk = full.subarray(0, this.at);
@@ -77,12 +75,12 @@ class ChunkWriter {
     // A stream says it is done with a chunk in a callback that runs only once this run of
     // promises ends: give it the turn, so the buffer serves again rather than a new one.
     if (this.free.length === 0) await new Promise((resolve) => setImmediate(resolve));
-    this.buffer = this.take(0);
+    this.buffer = this.take(need);
   }
 }
 
-/** Writes devices `{ deviceId, deployment[, tie][, candidates] }`, one per line, each line prefixed. */
-async function writeDevices(resolution: Resolution, options: ResolveJsonOptions, write: Write, separator: (i: number) => string): Promise<void> {
+/** Writes devices `{ deviceId, deployment[, tie][, candidates] }`, one per line: the first after `before`, each other after `between`. */
+async function writeDevices(resolution: Resolution, options: ResolveJsonOptions, write: Write, before: string, between: string): Promise<void> {
   const { deviceIds, winners, ties } = resolution;
   // Deployment ids and candidate lists recur on many devices: their JSON is made once.
   const winnerJson = new Map<string | null, Buffer>([[null, utf8('null')]]);
@@ -93,8 +91,8 @@ async function writeDevices(resolution: Resolution, options: ResolveJsonOptions,
     if (bytes === undefined) listJson.set(list, (bytes = utf8(JSON.stringify(list))));
     return bytes;
   };
-  const first = utf8(separator(0));
-  const next = utf8(separator(1));
+  const first = utf8(before);
+  const next = utf8(between);
   const out = new ChunkWriter(write);
   for (let start = 0; start < deviceIds.length; start += CHUNK_DEVICES) {
     const end = Math.min(deviceIds.length, start + CHUNK_DEVICES);
@@ -135,7 +133,7 @@ export async function writeResolveJson(
   options: ResolveJsonOptions = {},
 ): Promise<void> {
   await write(`{\n  "version": ${RESOLVE_JSON_VERSION},\n  "devices": [`);
-  await writeDevices(resolution, options, write, (i) => (i === 0 ? '\n    ' : ',\n    '));
+  await writeDevices(resolution, options, write, '\n    ', ',\n    ');
   const rest = { deployments: resolution.deployments.map(deploymentJson), diagnostics: diagnostics.map(diagnosticJson) };
   const tail = JSON.stringify(rest, null, 2).slice(1);
   await write(`${resolution.deviceIds.length ? '\n  ' : ''}],${tail}\n`);
@@ -143,6 +141,6 @@ export async function writeResolveJson(
 
 /** `resolve --format ndjson`: one device per line, nothing else. */
 export async function writeResolveNdjson(resolution: Resolution, write: Write, options: ResolveJsonOptions = {}): Promise<void> {
-  await writeDevices(resolution, options, write, (i) => (i === 0 ? '' : '\n'));
+  await writeDevices(resolution, options, write, '', '\n');
   if (resolution.deviceIds.length > 0) await write('\n');
 }
