@@ -1,0 +1,42 @@
+/**
+ * A worker that fails after the fleet's bytes were moved to it: the loader reads those
+ * files again and gives what one thread gives. The worker is replaced by one that takes
+ * the bytes (detaches them, as a move does) and fails; in its own file, so the
+ * replacement touches no other test.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import { generate, writeRepository } from './support/fleet-generator.js';
+
+const lib = new URL('../lib/', import.meta.url);
+const built = async <T>(module: string): Promise<T> => (await import(new URL(module, lib).href)) as T;
+
+describe('a fleet worker that fails', () => {
+  it('leaves no file lost: the files moved to it are read again', async () => {
+    let moved = 0;
+    vi.doMock(fileURLToPath(new URL('io/fleet-parallel.js', lib)), async (original) => ({
+      ...(await original<typeof import('../src/io/fleet-parallel.js')>()),
+      scanInWorker: async (inputs: readonly { bytes: Uint8Array; move?: boolean }[]) => {
+        for (const { bytes, move } of inputs) {
+          if (!move) continue;
+          structuredClone(bytes.buffer, { transfer: [bytes.buffer as ArrayBuffer] });
+          moved++;
+        }
+        return undefined;
+      },
+    }));
+    const { loadRepository } = await built<typeof import('../src/usecases/load.js')>('usecases/load.js');
+    const { diskSource } = await built<typeof import('../src/io/disk.js')>('io/disk.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-worker-fails-'));
+    writeRepository(dir, generate(40_000, 10, 5, 6));
+    const two = await loadRepository(diskSource(dir), { parallel: true });
+    const one = await loadRepository(diskSource(dir), { parallel: false });
+    expect(moved).toBeGreaterThan(0);
+    expect(two.analysis.repository.fleet.devices.map((d) => d.deviceId)).toEqual(one.analysis.repository.fleet.devices.map((d) => d.deviceId));
+    expect(two.analysis.resolution.winners).toEqual(one.analysis.resolution.winners);
+    expect(two.diagnostics).toEqual(one.diagnostics);
+  });
+});
