@@ -241,18 +241,21 @@ var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
 var scanFleetWindowed = (bytes2, limits2) => plainAsciiText(bytes2, limits2) ? scanWindows(bytes2, FLEET_WINDOWS) : void 0;
 function scanWindows(bytes2, windows) {
   const buffer = Buffer.from(bytes2.buffer, bytes2.byteOffset, bytes2.byteLength);
-  return unlessGivenUp(() => new Scanner(buffer.toString("latin1", 0, Math.min(buffer.length, windows.size)), buffer, windows).file());
+  return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) }, windows);
+}
+function scanTextWindows(source, windows = FLEET_WINDOWS) {
+  return unlessGivenUp(() => new Scanner(source.window(0, Math.min(source.length, windows.size)), source, windows).file());
 }
 var Scanner = class {
-  constructor(text, bytes2, windows = FLEET_WINDOWS) {
+  constructor(text, source, windows = FLEET_WINDOWS) {
     this.text = text;
-    this.bytes = bytes2;
+    this.source = source;
     this.windows = windows;
-    this.budget = aliasBudget(bytes2?.length ?? text.length) / 4;
-    if (bytes2 && text.length < bytes2.length) this.text = this.cutAtLineEnd(text);
+    this.budget = aliasBudget(source?.length ?? text.length) / 4;
+    if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
   }
   text;
-  bytes;
+  source;
   windows;
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
   lineStart = 0;
@@ -282,11 +285,11 @@ var Scanner = class {
    */
   slots = new Array(256).fill(void 0);
   tableSize = 0;
-  /** Where `text` starts in the file: 0 unless it is a window over `bytes`. */
+  /** Where `text` starts in the file: 0 unless it is a window over `source`. */
   base = 0;
   /** A window ends after its last line break, unless it is the file's end. */
   cutAtLineEnd(window) {
-    if (this.base + window.length === this.bytes.length) return window;
+    if (this.base + window.length === this.source.length) return window;
     const nl = window.lastIndexOf("\n");
     return nl < 0 ? giveUp() : window.slice(0, nl + 1);
   }
@@ -295,7 +298,7 @@ var Scanner = class {
     const shift = this.lineStart;
     const from = this.base + shift;
     this.base = from;
-    this.text = this.cutAtLineEnd(this.bytes.toString("latin1", from, Math.min(this.bytes.length, from + this.windows.size)));
+    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
     this.lineStart = 0;
     this.lineEnd -= shift;
     this.nextLine -= shift;
@@ -313,7 +316,7 @@ var Scanner = class {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
-      if (this.bytes && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.bytes.length) this.slide();
+      if (this.source && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
       offsets.push(this.base + this.lineStart);
       const dash = this.lineStart + indent;
       if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
@@ -350,7 +353,7 @@ var Scanner = class {
     let next = this.nextLine;
     for (; ; ) {
       if (next >= text.length) {
-        if (this.bytes && this.base + text.length < this.bytes.length) giveUp();
+        if (this.source && this.base + text.length < this.source.length) giveUp();
         this.aheadIndent = -1;
         return;
       }
@@ -666,9 +669,93 @@ var Scanner = class {
   }
 };
 
+// src/io/fleet-stream.ts
+import { isAscii as isAscii2 } from "node:buffer";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+var shared = Buffer.allocUnsafe(1 << 20);
+var FileWindows = class {
+  constructor(fd, length, maxLine, buffer) {
+    this.fd = fd;
+    this.length = length;
+    this.maxLine = maxLine;
+    this.buffer = buffer;
+  }
+  fd;
+  length;
+  maxLine;
+  buffer;
+  /** The file offsets the buffer holds: [start, end). */
+  start = 0;
+  end = 0;
+  /** Where the line that no break has ended yet starts. */
+  lineStart = 0;
+  window(from, to) {
+    if (from < this.start || from > this.end) giveUp();
+    if (to > this.end) this.fill(from, to);
+    return this.buffer.toString("latin1", from - this.start, to - this.start);
+  }
+  fill(from, to) {
+    const old = this.buffer;
+    if (to - from > old.length) this.buffer = Buffer.allocUnsafe(Math.max(2 * old.length, to - from));
+    old.copy(this.buffer, 0, from - this.start, this.end - this.start);
+    this.start = from;
+    while (this.end < to) this.readMore();
+  }
+  readMore() {
+    const at = this.end - this.start;
+    const n = readSync(this.fd, this.buffer, at, Math.min(this.buffer.length - at, this.length - this.end), this.end);
+    if (n === 0) giveUp();
+    this.check(this.buffer.subarray(at, at + n), this.end);
+    this.end += n;
+  }
+  /** plainAsciiText's checks on the piece of the file at `base`, carried from piece to piece. */
+  check(piece, base) {
+    if (!isAscii2(piece) || piece.includes(13)) giveUp();
+    for (; ; ) {
+      const limit = this.lineStart + this.maxLine;
+      if (limit >= base + piece.length) break;
+      const last2 = limit < base ? -1 : piece.lastIndexOf(10, limit - base);
+      if (last2 < 0 || base + last2 < this.lineStart) giveUp();
+      this.lineStart = base + last2 + 1;
+    }
+    const last = piece.lastIndexOf(10);
+    if (last >= 0 && base + last + 1 > this.lineStart) this.lineStart = base + last + 1;
+  }
+  /** True when the whole file was read and checked (its last line too: check saw the end), and it has not grown. */
+  complete() {
+    if (this.end !== this.length) return false;
+    return readSync(this.fd, Buffer.alloc(1), 0, 1, this.length) === 0;
+  }
+};
+function streamFleetFile(path, limits2, windows = FLEET_WINDOWS, buffer = shared) {
+  let fd;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return void 0;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > limits2.maxBytes) return void 0;
+    const source = new FileWindows(fd, stat.size, limits2.maxLineLength, buffer);
+    const value = scanTextWindows(source, windows);
+    return value && source.complete() ? { value, stamp: { size: stat.size, mtimeMs: stat.mtimeMs } } : void 0;
+  } catch {
+    return void 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 // src/io/fleet-parallel-worker.ts
 var { files, limits } = workerData;
-var results = files.map(({ bytes: bytes2 }) => {
+var stamps = files.map(() => void 0);
+var results = files.map(({ bytes: bytes2, path }, i) => {
+  if (path !== void 0) {
+    const streamed = streamFleetFile(path, limits);
+    stamps[i] = streamed?.stamp;
+    return streamed ? encodeValue(streamed.value) : "unchecked";
+  }
   const windowed = scanFleetWindowed(bytes2, limits);
   if (windowed !== void 0) return encodeValue(windowed);
   const text = fastPathText(bytes2, limits);
@@ -677,7 +764,7 @@ var results = files.map(({ bytes: bytes2 }) => {
   return value === void 0 ? "yaml" : encodeValue(value);
 });
 var bytes = files.map((f) => f.move ? f.bytes : new Uint8Array(0));
-var message = { results, bytes };
+var message = { results, bytes, stamps };
 parentPort.postMessage(message, [
   ...results.flatMap((r) => typeof r === "object" ? [r.tokens.buffer, r.numbers.buffer] : []),
   ...files.flatMap((f) => f.move ? [f.bytes.buffer] : [])

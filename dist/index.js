@@ -25342,17 +25342,17 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         const length = Math.ceil((62 + (extended ? 2 : 0) + bpath.length + 1) / 8) * 8;
         const written2 = Buffer.alloc(length);
         const writer = new BufferCursor(written2);
-        const stat3 = normalizeStats(entry);
-        writer.writeUInt32BE(stat3.ctimeSeconds);
-        writer.writeUInt32BE(stat3.ctimeNanoseconds);
-        writer.writeUInt32BE(stat3.mtimeSeconds);
-        writer.writeUInt32BE(stat3.mtimeNanoseconds);
-        writer.writeUInt32BE(stat3.dev);
-        writer.writeUInt32BE(stat3.ino);
-        writer.writeUInt32BE(stat3.mode);
-        writer.writeUInt32BE(stat3.uid);
-        writer.writeUInt32BE(stat3.gid);
-        writer.writeUInt32BE(stat3.size);
+        const stat4 = normalizeStats(entry);
+        writer.writeUInt32BE(stat4.ctimeSeconds);
+        writer.writeUInt32BE(stat4.ctimeNanoseconds);
+        writer.writeUInt32BE(stat4.mtimeSeconds);
+        writer.writeUInt32BE(stat4.mtimeNanoseconds);
+        writer.writeUInt32BE(stat4.dev);
+        writer.writeUInt32BE(stat4.ino);
+        writer.writeUInt32BE(stat4.mode);
+        writer.writeUInt32BE(stat4.uid);
+        writer.writeUInt32BE(stat4.gid);
+        writer.writeUInt32BE(stat4.size);
         writer.write(entry.oid, 20, "hex");
         writer.writeUInt16BE(renderCacheEntryFlags(entry));
         if (extended) {
@@ -25407,13 +25407,13 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       };
     }
     async function updateCachedIndexFile(fs5, filepath, cache) {
-      const [stat3, rawIndexFile] = await Promise.all([
+      const [stat4, rawIndexFile] = await Promise.all([
         fs5.lstat(filepath),
         fs5.read(filepath)
       ]);
       const index3 = await GitIndex.from(rawIndexFile);
       cache.map.set(filepath, index3);
-      cache.stats.set(filepath, stat3);
+      cache.stats.set(filepath, stat4);
     }
     async function isIndexStale(fs5, filepath, cache) {
       const savedStats = cache.stats.get(filepath);
@@ -28628,23 +28628,23 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       async stat(entry) {
         if (entry._stat === false) {
           const { fs: fs5, dir } = this;
-          let stat3 = await fs5.lstat(`${dir}/${entry._fullpath}`);
-          if (!stat3) {
+          let stat4 = await fs5.lstat(`${dir}/${entry._fullpath}`);
+          if (!stat4) {
             throw new Error(
               `ENOENT: no such file or directory, lstat '${entry._fullpath}'`
             );
           }
-          let type = stat3.isDirectory() ? "tree" : "blob";
-          if (type === "blob" && !stat3.isFile() && !stat3.isSymbolicLink()) {
+          let type = stat4.isDirectory() ? "tree" : "blob";
+          if (type === "blob" && !stat4.isFile() && !stat4.isSymbolicLink()) {
             type = "special";
           }
           entry._type = type;
-          stat3 = normalizeStats(stat3);
-          entry._mode = stat3.mode;
-          if (stat3.size === -1 && entry._actualSize) {
-            stat3.size = entry._actualSize;
+          stat4 = normalizeStats(stat4);
+          entry._mode = stat4.mode;
+          if (stat4.size === -1 && entry._actualSize) {
+            stat4.size = entry._actualSize;
           }
-          entry._stat = stat3;
+          entry._stat = stat4;
         }
         return entry._stat;
       }
@@ -28892,9 +28892,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         await Promise.all(
           entries.map((entry) => {
             const subpath = join(filepath, entry);
-            return fs5.lstat(subpath).then((stat3) => {
-              if (!stat3) return;
-              return stat3.isDirectory() ? rmRecursive(fs5, subpath) : fs5.rm(subpath);
+            return fs5.lstat(subpath).then((stat4) => {
+              if (!stat4) return;
+              return stat4.isDirectory() ? rmRecursive(fs5, subpath) : fs5.rm(subpath);
             });
           })
         ).then(() => fs5.rmdir(filepath));
@@ -46832,9 +46832,9 @@ async function entryOf(folder, dirent, files) {
   const full2 = path.join(folder, dirent.name);
   if (dirent.isSymbolicLink()) return { name: dirent.name, mode: "120000", oid: gitBlobIdOf(Buffer.from(await readlink2(full2))) };
   if (dirent.isFile()) {
-    const [bytes, stat3] = await bounded(() => Promise.all([readFile2(full2), lstat2(full2)]));
+    const [bytes, stat4] = await bounded(() => Promise.all([readFile2(full2), lstat2(full2)]));
     files.set(dirent.name, bytes);
-    return { name: dirent.name, mode: (stat3.mode & 64) !== 0 ? "100755" : "100644", oid: gitBlobIdOf(bytes) };
+    return { name: dirent.name, mode: (stat4.mode & 64) !== 0 ? "100755" : "100644", oid: gitBlobIdOf(bytes) };
   }
   if (dirent.isDirectory()) {
     const sub = await diskTree(full2);
@@ -46923,27 +46923,29 @@ function diskSource(root) {
     },
     async list(folder) {
       const dir = path2.join(root, folder);
-      let stat3;
+      let stat4;
       try {
-        stat3 = await lstat3(dir);
+        stat4 = await lstat3(dir);
       } catch (e) {
         if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return void 0;
         throw e;
       }
-      if (stat3.isSymbolicLink()) {
+      if (stat4.isSymbolicLink()) {
         const loop = await realpath(dir).then(
           () => false,
           (e) => errno(e) === "ELOOP"
         );
         return [notAFolderEntry(folder, loop ? "a symbolic link loop" : "a symbolic link")];
       }
-      if (!stat3.isDirectory()) return [notAFolderEntry(folder, "a file")];
+      if (!stat4.isDirectory()) return [notAFolderEntry(folder, "a file")];
       const entries = await readdir3(dir, { withFileTypes: true });
       return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name)).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0).map(
         (e) => e.isSymbolicLink() ? symlinkEntry(`${folder}/${e.name}`) : {
           path: `${folder}/${e.name}`,
           oid: blobIds.get(`${folder}/${e.name}`),
           owned: true,
+          // Bytes already read to hash the file are used, not read again.
+          localPath: hashed.has(`${folder}/${e.name}`) ? void 0 : path2.join(dir, e.name),
           read: () => readOnce(`${folder}/${e.name}`, path2.join(dir, e.name))
         }
       );
@@ -47191,13 +47193,13 @@ function readText(file) {
 }
 function checkoutLayout(dir) {
   const dotGit = path3.join(dir, ".git");
-  let stat3;
+  let stat4;
   try {
-    stat3 = fs3.statSync(dotGit);
+    stat4 = fs3.statSync(dotGit);
   } catch {
     return void 0;
   }
-  if (stat3.isDirectory()) return { gitdir: dotGit };
+  if (stat4.isDirectory()) return { gitdir: dotGit };
   const named = /^gitdir: (.+)$/m.exec(readText(dotGit) ?? "")?.[1].trim();
   if (!named) return void 0;
   const own = path3.resolve(dir, named);
@@ -54321,7 +54323,12 @@ function fastFile(file, bytes, limits, value2) {
 function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
   let slow;
   let text;
-  const decoded = () => text ??= decodeText(bytes);
+  let read = typeof bytes === "function" ? void 0 : bytes;
+  const current = () => {
+    if (read === void 0) read = bytes() ?? null;
+    return read;
+  };
+  const decoded = () => text ??= decodeText(current());
   const positions = new Positions(decoded);
   return {
     file,
@@ -54330,17 +54337,26 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
     diagnostics,
     hints: () => hints,
     place: (d3) => {
+      if (current() === null) return changedMeanwhile(file, d3);
       const path14 = d3.location?.path ?? [];
       const entry = d3.location ? placeInEntry(d3, decoded, value2) : void 0;
       if (entry !== void 0) return positions.place(file, d3, entry);
       const hint2 = hints && path14.length <= 1 ? hints[path14.length === 0 ? "" : String(path14[0])] : void 0;
-      if (!hint2) return (slow ??= readYaml(file, bytes, limits)).place(d3);
+      if (!hint2) return (slow ??= readYaml(file, current(), limits)).place(d3);
       const scalar = path14.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path14[0])] : void 0;
       const offset = d3.location?.key ? hint2.key : d3.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint2.start, hint2.end, scalar, d3.location.index) : hint2.start;
       return positions.place(file, d3, offset);
     }
   };
 }
+var changedMeanwhile = (file, { severity, code: code2, message }) => ({
+  severity,
+  code: code2,
+  message: `${message} (${file} changed while edgeops read it, so the line is not known: run edgeops again)`,
+  file,
+  line: 1,
+  column: 1
+});
 function placeInEntry(d3, text, value2) {
   const offsets = typeof value2 === "object" && value2 !== null ? value2[ENTRY_OFFSETS] : void 0;
   const path14 = d3.location?.path ?? [];
@@ -55151,10 +55167,15 @@ var sample = () => {
   return { at: performance.now(), machine: machineBusyMs(), own: (user + system) / 1e3 };
 };
 var atLoad = sample();
+var MIN_OBSERVED_MS = 50;
+function observedLongEnough(since = atLoad) {
+  const left = MIN_OBSERVED_MS - (performance.now() - since.at);
+  return left > 0 ? new Promise((resolve) => setTimeout(resolve, Math.ceil(left))) : Promise.resolve();
+}
 function secondCoreIdle(cores = availableParallelism(), since = atLoad, now = sample(), loadAverage = () => loadavg()[0]) {
   if (cores < 2) return false;
   const elapsed = now.at - since.at;
-  if (since.machine !== void 0 && now.machine !== void 0 && elapsed >= 50 && elapsed <= 6e4) {
+  if (since.machine !== void 0 && now.machine !== void 0 && elapsed >= MIN_OBSERVED_MS && elapsed <= 6e4) {
     const others = now.machine - since.machine - (now.own - since.own);
     return others < elapsed * (cores - 1.65);
   }
@@ -55177,7 +55198,7 @@ function workerShare(sizes) {
 }
 function scanInWorker(inputs, limits) {
   return new Promise((resolve) => {
-    const files = inputs.map(({ file, bytes, move }) => ({ file, bytes, move: move === true && movable(bytes) }));
+    const files = inputs.map(({ file, bytes, path: path14, move }) => ({ file, bytes, path: path14, move: move === true && movable(bytes) }));
     const transferList = files.flatMap((f) => f.move ? [f.bytes.buffer] : []);
     let worker;
     try {
@@ -55185,10 +55206,11 @@ function scanInWorker(inputs, limits) {
     } catch {
       return resolve(void 0);
     }
-    worker.once("message", ({ results, bytes }) => {
+    worker.once("message", ({ results, bytes, stamps }) => {
       resolve({
         scanned: results.map((r) => typeof r === "object" ? () => decodeValue(r) : r),
-        bytes: files.map((f, i) => f.move ? bytes[i] : f.bytes)
+        bytes: files.map((f, i) => f.move ? bytes[i] : f.bytes),
+        stamps
       });
       void worker.terminate();
     });
@@ -55210,18 +55232,21 @@ var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
 var scanFleetWindowed = (bytes, limits) => plainAsciiText(bytes, limits) ? scanWindows(bytes, FLEET_WINDOWS) : void 0;
 function scanWindows(bytes, windows) {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return unlessGivenUp(() => new Scanner2(buffer.toString("latin1", 0, Math.min(buffer.length, windows.size)), buffer, windows).file());
+  return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) }, windows);
+}
+function scanTextWindows(source, windows = FLEET_WINDOWS) {
+  return unlessGivenUp(() => new Scanner2(source.window(0, Math.min(source.length, windows.size)), source, windows).file());
 }
 var Scanner2 = class {
-  constructor(text, bytes, windows = FLEET_WINDOWS) {
+  constructor(text, source, windows = FLEET_WINDOWS) {
     this.text = text;
-    this.bytes = bytes;
+    this.source = source;
     this.windows = windows;
-    this.budget = aliasBudget(bytes?.length ?? text.length) / 4;
-    if (bytes && text.length < bytes.length) this.text = this.cutAtLineEnd(text);
+    this.budget = aliasBudget(source?.length ?? text.length) / 4;
+    if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
   }
   text;
-  bytes;
+  source;
   windows;
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
   lineStart = 0;
@@ -55251,11 +55276,11 @@ var Scanner2 = class {
    */
   slots = new Array(256).fill(void 0);
   tableSize = 0;
-  /** Where `text` starts in the file: 0 unless it is a window over `bytes`. */
+  /** Where `text` starts in the file: 0 unless it is a window over `source`. */
   base = 0;
   /** A window ends after its last line break, unless it is the file's end. */
   cutAtLineEnd(window2) {
-    if (this.base + window2.length === this.bytes.length) return window2;
+    if (this.base + window2.length === this.source.length) return window2;
     const nl = window2.lastIndexOf("\n");
     return nl < 0 ? giveUp() : window2.slice(0, nl + 1);
   }
@@ -55264,7 +55289,7 @@ var Scanner2 = class {
     const shift = this.lineStart;
     const from = this.base + shift;
     this.base = from;
-    this.text = this.cutAtLineEnd(this.bytes.toString("latin1", from, Math.min(this.bytes.length, from + this.windows.size)));
+    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
     this.lineStart = 0;
     this.lineEnd -= shift;
     this.nextLine -= shift;
@@ -55282,7 +55307,7 @@ var Scanner2 = class {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
-      if (this.bytes && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.bytes.length) this.slide();
+      if (this.source && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
       offsets.push(this.base + this.lineStart);
       const dash = this.lineStart + indent;
       if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp();
@@ -55319,7 +55344,7 @@ var Scanner2 = class {
     let next = this.nextLine;
     for (; ; ) {
       if (next >= text.length) {
-        if (this.bytes && this.base + text.length < this.bytes.length) giveUp();
+        if (this.source && this.base + text.length < this.source.length) giveUp();
         this.aheadIndent = -1;
         return;
       }
@@ -55635,6 +55660,109 @@ var Scanner2 = class {
   }
 };
 
+// src/io/fleet-stream.ts
+import { isAscii as isAscii2 } from "node:buffer";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { stat as stat3 } from "node:fs/promises";
+var shared = Buffer.allocUnsafe(1 << 20);
+var FileWindows = class {
+  constructor(fd, length, maxLine, buffer) {
+    this.fd = fd;
+    this.length = length;
+    this.maxLine = maxLine;
+    this.buffer = buffer;
+  }
+  fd;
+  length;
+  maxLine;
+  buffer;
+  /** The file offsets the buffer holds: [start, end). */
+  start = 0;
+  end = 0;
+  /** Where the line that no break has ended yet starts. */
+  lineStart = 0;
+  window(from, to) {
+    if (from < this.start || from > this.end) giveUp();
+    if (to > this.end) this.fill(from, to);
+    return this.buffer.toString("latin1", from - this.start, to - this.start);
+  }
+  fill(from, to) {
+    const old = this.buffer;
+    if (to - from > old.length) this.buffer = Buffer.allocUnsafe(Math.max(2 * old.length, to - from));
+    old.copy(this.buffer, 0, from - this.start, this.end - this.start);
+    this.start = from;
+    while (this.end < to) this.readMore();
+  }
+  readMore() {
+    const at = this.end - this.start;
+    const n = readSync(this.fd, this.buffer, at, Math.min(this.buffer.length - at, this.length - this.end), this.end);
+    if (n === 0) giveUp();
+    this.check(this.buffer.subarray(at, at + n), this.end);
+    this.end += n;
+  }
+  /** plainAsciiText's checks on the piece of the file at `base`, carried from piece to piece. */
+  check(piece, base) {
+    if (!isAscii2(piece) || piece.includes(13)) giveUp();
+    for (; ; ) {
+      const limit = this.lineStart + this.maxLine;
+      if (limit >= base + piece.length) break;
+      const last2 = limit < base ? -1 : piece.lastIndexOf(10, limit - base);
+      if (last2 < 0 || base + last2 < this.lineStart) giveUp();
+      this.lineStart = base + last2 + 1;
+    }
+    const last = piece.lastIndexOf(10);
+    if (last >= 0 && base + last + 1 > this.lineStart) this.lineStart = base + last + 1;
+  }
+  /** True when the whole file was read and checked (its last line too: check saw the end), and it has not grown. */
+  complete() {
+    if (this.end !== this.length) return false;
+    return readSync(this.fd, Buffer.alloc(1), 0, 1, this.length) === 0;
+  }
+};
+function streamFleetFile(path14, limits, windows = FLEET_WINDOWS, buffer = shared) {
+  let fd;
+  try {
+    fd = openSync(path14, "r");
+  } catch {
+    return void 0;
+  }
+  try {
+    const stat4 = fstatSync(fd);
+    if (!stat4.isFile() || stat4.size > limits.maxBytes) return void 0;
+    const source = new FileWindows(fd, stat4.size, limits.maxLineLength, buffer);
+    const value2 = scanTextWindows(source, windows);
+    return value2 && source.complete() ? { value: value2, stamp: { size: stat4.size, mtimeMs: stat4.mtimeMs } } : void 0;
+  } catch {
+    return void 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+function readIfUnchanged(path14, stamp) {
+  let fd;
+  try {
+    fd = openSync(path14, "r");
+    const now = fstatSync(fd);
+    if (now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) return void 0;
+    const bytes = Buffer.allocUnsafe(stamp.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = readSync(fd, bytes, read, bytes.length - read, read);
+      if (n === 0) return void 0;
+      read += n;
+    }
+    return bytes;
+  } catch {
+    return void 0;
+  } finally {
+    if (fd !== void 0) closeSync(fd);
+  }
+}
+var fileSize = (path14) => stat3(path14).then(
+  (s) => s.size,
+  () => 0
+);
+
 // src/usecases/hints.ts
 var CONDITION = /^\s*targetCondition:\s*(.*)$/;
 function hint(d3) {
@@ -55706,32 +55834,55 @@ async function readFleet(files, cache, parallel) {
     const key = cacheKey(f);
     return key ? cache?.get(key) : void 0;
   });
-  const fresh = files.flatMap((f, i) => out[i] ? [] : [i]);
-  const bytes = await Promise.all(fresh.map((i) => files[i].read()));
-  const worth = workerShare(bytes.map((b) => b.length));
+  const fresh = files.filter((_, i) => !out[i]);
+  const at = files.flatMap((_, i) => out[i] ? [] : [i]);
+  const bytes = await Promise.all(fresh.map((f) => f.localPath ? void 0 : f.read()));
+  const sizes = await Promise.all(fresh.map((f, j2) => bytes[j2]?.length ?? fileSize(f.localPath)));
+  const worth = workerShare(sizes);
+  if (worth.length > 0 && parallel === void 0) await observedLongEnough();
   const share = worth.length > 0 && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? worth : [];
   const scanned = share.length ? scanInWorker(
-    share.map((j2) => ({ file: files[fresh[j2]].path, bytes: bytes[j2], move: files[fresh[j2]].owned })),
+    share.map((j2) => ({
+      file: fresh[j2].path,
+      bytes: bytes[j2] ?? new Uint8Array(0),
+      path: fresh[j2].localPath,
+      move: !fresh[j2].localPath && fresh[j2].owned
+    })),
     FLEET_LIMITS
   ) : void 0;
-  const mine = new Set(share);
   const keep = (j2, parsed) => {
-    const f = files[fresh[j2]];
-    out[fresh[j2]] = parsed;
-    const key = cacheKey(f);
-    if (key) cache?.set(key, parsed, bytes[j2].length);
+    out[at[j2]] = parsed;
+    const key = cacheKey(fresh[j2]);
+    if (key) cache?.set(key, parsed, sizes[j2]);
   };
-  const read = (j2, fast) => keep(j2, readYaml(files[fresh[j2]].path, bytes[j2], FLEET_LIMITS, fast));
-  fresh.forEach((_, j2) => mine.has(j2) || keep(j2, readFleetFile(files[fresh[j2]].path, bytes[j2])));
+  const whole = async (j2) => bytes[j2] ??= await fresh[j2].read();
+  const streamed = (j2, value2, stamp) => keep(
+    j2,
+    readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), FLEET_LIMITS, value2)
+  );
+  const mine = new Set(share);
+  for (let j2 = 0; j2 < fresh.length; j2++) {
+    if (mine.has(j2)) continue;
+    const local = fresh[j2].localPath;
+    const read = local === void 0 ? void 0 : streamFleetFile(local, FLEET_LIMITS);
+    if (read) streamed(j2, read.value, read.stamp);
+    else keep(j2, readFleetFile(fresh[j2].path, await whole(j2)));
+  }
   const worker = await scanned;
-  if (worker) share.forEach((j2, w) => bytes[j2] = worker.bytes[w]);
-  else if (share.some((j2) => files[fresh[j2]].owned)) await Promise.all(share.map(async (j2) => bytes[j2] = await files[fresh[j2]].read()));
-  share.forEach((j2, w) => {
+  if (worker) share.forEach((j2, w) => bytes[j2] = fresh[j2].localPath ? void 0 : worker.bytes[w]);
+  else share.forEach((j2) => fresh[j2].owned && (bytes[j2] = void 0));
+  for (const [w, j2] of share.entries()) {
     const value2 = worker?.scanned[w];
-    if (typeof value2 === "function") keep(j2, readFast(files[fresh[j2]].path, bytes[j2], FLEET_LIMITS, value2()));
-    else if (value2 === "yaml") read(j2, () => void 0);
-    else keep(j2, readFleetFile(files[fresh[j2]].path, bytes[j2]));
-  });
+    const stamp = worker?.stamps[w];
+    if (typeof value2 === "function" && stamp) streamed(j2, value2(), stamp);
+    else if (typeof value2 === "function") keep(j2, readFast(fresh[j2].path, await whole(j2), FLEET_LIMITS, value2()));
+    else if (value2 === "yaml")
+      keep(
+        j2,
+        readYaml(fresh[j2].path, await whole(j2), FLEET_LIMITS, () => void 0)
+      );
+    else keep(j2, readFleetFile(fresh[j2].path, await whole(j2)));
+  }
   return out;
 }
 function readFleetFile(file, bytes) {

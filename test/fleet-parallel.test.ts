@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generate, writeRepository } from './support/fleet-generator.js';
 import { decodeValue, encodeValue } from '../src/io/fleet-parallel-codec.js';
-import { machineBusyMs, PARALLEL_THRESHOLD, secondCoreIdle, workerShare } from '../src/io/fleet-parallel.js';
+import { machineBusyMs, MIN_OBSERVED_MS, observedLongEnough, PARALLEL_THRESHOLD, sample, secondCoreIdle, workerShare } from '../src/io/fleet-parallel.js';
 import { scanFleet } from '../src/io/fleet-scanner.js';
 import { compareDiagnostics } from '../src/usecases/load.js';
 
@@ -110,6 +110,16 @@ describe('whether a second core is free', () => {
     const hours = [at(0, 10_000, 0), at(3 * 3600_000, 10_000 + 2 * 3 * 3600_000, 0)] as const;
     expect(secondCoreIdle(2, ...hours, () => 0.2)).toBe(true);
     expect(secondCoreIdle(2, ...hours, () => 1.8)).toBe(false);
+  });
+
+  it('is judged on what this run observed, waited for where it started moments ago (not on the load average)', async () => {
+    const start = sample();
+    await observedLongEnough(start);
+    expect(performance.now() - start.at).toBeGreaterThanOrEqual(MIN_OBSERVED_MS - 1);
+    const loadAverage = () => {
+      throw new Error('the load average was asked');
+    };
+    if (start.machine !== undefined) expect(() => secondCoreIdle(2, start, sample(), loadAverage)).not.toThrow();
   });
 });
 

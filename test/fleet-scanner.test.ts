@@ -1,12 +1,16 @@
 /** The fast fleet scanner yields exactly what yaml (plus our converter) yields, or gives up. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deviceTags, generate, random } from './support/fleet-generator.js';
 import { isBare } from '../src/core/record.js';
 import { FLEET_WINDOWS, scanFleet, scanFleetBytes } from '../src/io/fleet-scanner.js';
+import { streamFleetFile } from '../src/io/fleet-stream.js';
 import { loadRepository } from '../src/usecases/load.js';
 import { memorySource } from '../src/io/source.js';
-import { ENTRY_OFFSETS, readYaml } from '../src/io/yaml.js';
+import { DEFAULT_LIMITS, ENTRY_OFFSETS, readYaml } from '../src/io/yaml.js';
 
 const viaYaml = (text: string) => readYaml('f.yaml', new TextEncoder().encode(text)).value;
 /** JSON with NaN/Infinity/-0 made visible, so equality is exact. */
@@ -14,6 +18,7 @@ const exact = (v: unknown) =>
   JSON.stringify(v, (_k, x) => (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? `#${String(x)}${Object.is(x, -0) ? '-0' : ''}` : x));
 
 /** Windows small enough that the examples below slide through many of them, and the default. */
+const scratch = mkdtempSync(path.join(tmpdir(), 'edgeops-scanner-'));
 const WINDOWS = [{ size: 64, margin: 40 }, { size: 300, margin: 120 }, { size: 2000, margin: 700 }, FLEET_WINDOWS];
 
 /**
@@ -24,9 +29,16 @@ const WINDOWS = [{ size: 64, margin: 40 }, { size: 300, margin: 120 }, { size: 2
 function expectSameInWindows(text: string): number {
   const bytes = new TextEncoder().encode(text);
   const whole = scanFleet(text);
+  // The same windows read from a file on disk as the scan goes, through a buffer of 97 bytes and through the default one.
+  const file = path.join(scratch, 'fleet.yaml');
+  writeFileSync(file, bytes);
   let read = 0;
   for (const windows of WINDOWS) {
     const windowed = scanFleetBytes(bytes, windows);
+    for (const streamed of [streamFleetFile(file, DEFAULT_LIMITS, windows, Buffer.alloc(97)), streamFleetFile(file, DEFAULT_LIMITS, windows)]) {
+      expect(exact(streamed?.value)).toBe(exact(windowed));
+      expect(offsetsOf(streamed?.value)).toEqual(offsetsOf(windowed));
+    }
     if (windowed === undefined) continue;
     read++;
     expect(exact(windowed)).toBe(exact(whole));

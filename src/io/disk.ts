@@ -58,6 +58,8 @@ export function diskSource(root: string): Source {
                 path: `${folder}/${e.name}`,
                 oid: blobIds.get(`${folder}/${e.name}`),
                 owned: true,
+                // Bytes already read to hash the file are used, not read again.
+                localPath: hashed.has(`${folder}/${e.name}`) ? undefined : path.join(dir, e.name),
                 read: () => readOnce(`${folder}/${e.name}`, path.join(dir, e.name)),
               },
         );

@@ -11,11 +11,15 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { decodeValue, type EncodedValue } from './fleet-parallel-codec.js';
+import type { FileStamp } from './fleet-stream.js';
 import type { YamlLimits } from './yaml-text.js';
 
 export interface FleetInput {
   readonly file: string;
+  /** Empty when `path` is given. */
   readonly bytes: Uint8Array;
+  /** A file on disk the worker reads itself as it scans (fleet-stream.ts): no bytes cross threads. */
+  readonly path?: string;
   /**
    * The bytes are the caller's alone (see SourceFile.owned): their memory moves to
    * the worker and back instead of being copied twice (at 1M devices, ~55 MB each
@@ -28,6 +32,8 @@ export interface FleetInput {
 export interface WorkerMessage {
   readonly results: WorkerResult[];
   readonly bytes: Uint8Array[];
+  /** What each file streamed from its `path` was when it was read (to read it again, unchanged, for a diagnostic). */
+  readonly stamps: (FileStamp | undefined)[];
 }
 
 /** Bytes that can move between threads: they fill a buffer of their own. */
@@ -36,7 +42,8 @@ export const movable = (bytes: Uint8Array): boolean =>
 
 /**
  * What the worker says of one file: its value (compact), `yaml` where the scanner gave
- * up, `unchecked` where readYaml would first report or check something itself.
+ * up, `unchecked` where readYaml would first report or check something itself (or a
+ * file to stream from its path did not stream: it is then read whole).
  */
 export type WorkerResult = EncodedValue | 'yaml' | 'unchecked';
 
@@ -66,19 +73,34 @@ export function machineBusyMs(read: () => string = () => readFileSync('/proc/sta
   return busy * 10;
 }
 
-interface CpuSample {
+export interface CpuSample {
   readonly at: number;
   readonly machine: number | undefined;
   readonly own: number;
 }
 
-const sample = (): CpuSample => {
+export const sample = (): CpuSample => {
   const { user, system } = process.cpuUsage();
   return { at: performance.now(), machine: machineBusyMs(), own: (user + system) / 1000 };
 };
 
 /** Taken when this module loads, early in a run: what other processes do from here on is what the fleet would share the cores with. */
 const atLoad = sample();
+
+/** What secondCoreIdle needs to have observed: 10 ms ticks say too little of less. */
+export const MIN_OBSERVED_MS = 50;
+
+/**
+ * Waits, where need be, until this run has been observed for MIN_OBSERVED_MS, so
+ * that secondCoreIdle judges by what other processes do now rather than by the load
+ * average (which counts runs that just ended). Fleet files on disk are sized, not
+ * read, before the decision, which then comes ~30 ms after this module loads; reads
+ * of deployment files go on meanwhile.
+ */
+export function observedLongEnough(since: CpuSample = atLoad): Promise<void> {
+  const left = MIN_OBSERVED_MS - (performance.now() - since.at);
+  return left > 0 ? new Promise((resolve) => setTimeout(resolve, Math.ceil(left))) : Promise.resolve();
+}
 
 /**
  * A second core that is free: a worker only helps then. On a busy machine it adds
@@ -98,7 +120,7 @@ export function secondCoreIdle(
   // At least 50 ms observed, or ticks of 10 ms say too little; at most a minute, or
   // (in a long-running process, the App) it is an average over hours, and the load
   // average says more about now.
-  if (since.machine !== undefined && now.machine !== undefined && elapsed >= 50 && elapsed <= 60_000) {
+  if (since.machine !== undefined && now.machine !== undefined && elapsed >= MIN_OBSERVED_MS && elapsed <= 60_000) {
     // Idle, others used ±0.1 of a core here (10 ms ticks); one busy process showed as 0.57 (it shared the cores with ours).
     const others = now.machine - since.machine - (now.own - since.own);
     return others < elapsed * (cores - 1.65);
@@ -139,6 +161,7 @@ export function workerShare(sizes: readonly number[]): number[] {
 export interface WorkerScan {
   readonly scanned: Scanned[];
   readonly bytes: Uint8Array[];
+  readonly stamps: (FileStamp | undefined)[];
 }
 
 /**
@@ -149,7 +172,7 @@ export interface WorkerScan {
  */
 export function scanInWorker(inputs: readonly FleetInput[], limits: YamlLimits): Promise<WorkerScan | undefined> {
   return new Promise((resolve) => {
-    const files = inputs.map(({ file, bytes, move }) => ({ file, bytes, move: move === true && movable(bytes) }));
+    const files = inputs.map(({ file, bytes, path, move }) => ({ file, bytes, path, move: move === true && movable(bytes) }));
     const transferList = files.flatMap((f) => (f.move ? [f.bytes.buffer as ArrayBuffer] : []));
     let worker: Worker;
     try {
@@ -158,10 +181,11 @@ export function scanInWorker(inputs: readonly FleetInput[], limits: YamlLimits):
       // E.g. a buffer Node will not let move: nothing was moved, and the caller scans everything itself.
       return resolve(undefined);
     }
-    worker.once('message', ({ results, bytes }: WorkerMessage) => {
+    worker.once('message', ({ results, bytes, stamps }: WorkerMessage) => {
       resolve({
         scanned: results.map((r) => (typeof r === 'object' ? () => decodeValue(r) : r)),
         bytes: files.map((f, i) => (f.move ? bytes[i] : f.bytes)),
+        stamps,
       });
       void worker.terminate();
     });

@@ -108,7 +108,24 @@ export function scanFleetBytes(bytes: Uint8Array, windows: FleetWindows = FLEET_
 
 function scanWindows(bytes: Uint8Array, windows: FleetWindows): { devices: unknown[] } | undefined {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return unlessGivenUp(() => new Scanner(buffer.toString('latin1', 0, Math.min(buffer.length, windows.size)), buffer, windows).file());
+  return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString('latin1', from, to) }, windows);
+}
+
+/**
+ * A file's text, handed out window by window (each window starts at or after the
+ * last one's start): from bytes in memory, or read from disk as the scan goes
+ * (fleet-stream.ts). `window` may give up (see yaml-scalars.ts) when what it reads
+ * is not what it expected.
+ */
+export interface TextWindows {
+  /** The whole text's length. */
+  readonly length: number;
+  window(from: number, to: number): string;
+}
+
+/** `scanFleet` of a text read in windows of plain ASCII (a byte is a character); `undefined` where it gives up. */
+export function scanTextWindows(source: TextWindows, windows: FleetWindows = FLEET_WINDOWS): { devices: unknown[] } | undefined {
+  return unlessGivenUp(() => new Scanner(source.window(0, Math.min(source.length, windows.size)), source, windows).file());
 }
 
 class Scanner {
@@ -141,23 +158,23 @@ class Scanner {
   private slots: (PlainEntry | undefined)[] = new Array<PlainEntry | undefined>(256).fill(undefined);
   private tableSize = 0;
 
-  /** Where `text` starts in the file: 0 unless it is a window over `bytes`. */
+  /** Where `text` starts in the file: 0 unless it is a window over `source`. */
   private base = 0;
 
   constructor(
     private text: string,
-    /** The whole file, when `text` is only its first window (see scanFleetBytes). */
-    private readonly bytes?: Buffer,
+    /** The whole file, when `text` is only its first window (see scanTextWindows). */
+    private readonly source?: TextWindows,
     private readonly windows: FleetWindows = FLEET_WINDOWS,
   ) {
     // A quarter of the loader's budget: past it, yaml reads the file and decides.
-    this.budget = aliasBudget(bytes?.length ?? text.length) / 4;
-    if (bytes && text.length < bytes.length) this.text = this.cutAtLineEnd(text);
+    this.budget = aliasBudget(source?.length ?? text.length) / 4;
+    if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
   }
 
   /** A window ends after its last line break, unless it is the file's end. */
   private cutAtLineEnd(window: string): string {
-    if (this.base + window.length === this.bytes!.length) return window;
+    if (this.base + window.length === this.source!.length) return window;
     const nl = window.lastIndexOf('\n');
     return nl < 0 ? giveUp() : window.slice(0, nl + 1);
   }
@@ -167,7 +184,7 @@ class Scanner {
     const shift = this.lineStart;
     const from = this.base + shift;
     this.base = from;
-    this.text = this.cutAtLineEnd(this.bytes!.toString('latin1', from, Math.min(this.bytes!.length, from + this.windows.size)));
+    this.text = this.cutAtLineEnd(this.source!.window(from, Math.min(this.source!.length, from + this.windows.size)));
     this.lineStart = 0;
     this.lineEnd -= shift;
     this.nextLine -= shift;
@@ -187,7 +204,7 @@ class Scanner {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
-      if (this.bytes && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.bytes.length) this.slide();
+      if (this.source && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
       offsets.push(this.base + this.lineStart);
       const dash = this.lineStart + indent;
       if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
@@ -229,7 +246,7 @@ class Scanner {
     for (;;) {
       if (next >= text.length) {
         // A window's end that is not the file's: a device (with what follows it) longer than what the window had left.
-        if (this.bytes && this.base + text.length < this.bytes.length) giveUp();
+        if (this.source && this.base + text.length < this.source.length) giveUp();
         this.aheadIndent = -1;
         return;
       }

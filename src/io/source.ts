@@ -21,6 +21,12 @@ export interface SourceFile {
    * the reader may move it to another thread instead of copying it.
    */
   readonly owned?: boolean;
+  /**
+   * Where the file is on this machine, when it is a plain file on disk whose bytes
+   * nothing holds yet: a reader may read it piece by piece as it goes (a large fleet
+   * file) instead of whole with `read`.
+   */
+  readonly localPath?: string;
 }
 
 export interface Source {

@@ -233,8 +233,14 @@ export function deepestOffset(text: string, maxDepth: number): number {
   return 0;
 }
 
+/**
+ * A file's bytes, or how to read them again when they are needed (to place a
+ * diagnostic): `undefined` then means the file changed since it was read.
+ */
+export type FileBytes = Uint8Array | (() => Uint8Array | undefined);
+
 /** What readYaml gives for a file whose `fastPathText` a fast path read as `value` (not `undefined`) elsewhere. */
-export function readFast(file: string, bytes: Uint8Array, limits: YamlLimits, value: unknown): YamlFile {
+export function readFast(file: string, bytes: FileBytes, limits: YamlLimits, value: unknown): YamlFile {
   return fastFile(file, bytes, limits, value);
 }
 
@@ -243,7 +249,7 @@ export function readFast(file: string, bytes: Uint8Array, limits: YamlLimits, va
  * is parsed with yaml then, once. Defined apart from readYaml so that its closure
  * keeps only the bytes, not the decoded text as well (146 MB for a 1M-device fleet).
  */
-function fastFile(file: string, bytes: Uint8Array, limits: YamlLimits, value: unknown): YamlFile {
+function fastFile(file: string, bytes: FileBytes, limits: YamlLimits, value: unknown): YamlFile {
   const hints = typeof value === 'object' && value !== null ? (value as { [POSITION_HINTS]?: PositionHints })[POSITION_HINTS] : undefined;
   return reparsedFile(file, bytes, limits, value, false, [], hints);
 }
@@ -255,7 +261,7 @@ function fastFile(file: string, bytes: Uint8Array, limits: YamlLimits, value: un
  */
 function reparsedFile(
   file: string,
-  bytes: Uint8Array,
+  bytes: FileBytes,
   limits: YamlLimits,
   value: unknown,
   empty: boolean,
@@ -264,7 +270,13 @@ function reparsedFile(
 ): YamlFile {
   let slow: YamlFile | undefined;
   let text: string | undefined;
-  const decoded = () => (text ??= decodeText(bytes));
+  let read: Uint8Array | undefined | null = typeof bytes === 'function' ? undefined : bytes;
+  // Read again at most once; null: the file changed since it was scanned.
+  const current = (): Uint8Array | null => {
+    if (read === undefined) read = (bytes as () => Uint8Array | undefined)() ?? null;
+    return read;
+  };
+  const decoded = () => (text ??= decodeText(current()!));
   const positions = new Positions(decoded);
   return {
     file,
@@ -273,11 +285,12 @@ function reparsedFile(
     diagnostics,
     hints: () => hints,
     place: (d) => {
+      if (current() === null) return changedMeanwhile(file, d);
       const path = d.location?.path ?? [];
       const entry = d.location ? placeInEntry(d, decoded, value) : undefined;
       if (entry !== undefined) return positions.place(file, d, entry);
       const hint = hints && path.length <= 1 ? hints[path.length === 0 ? '' : String(path[0])] : undefined;
-      if (!hint) return (slow ??= readYaml(file, bytes, limits)).place(d);
+      if (!hint) return (slow ??= readYaml(file, current()!, limits)).place(d);
       const scalar = path.length === 1 && typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[String(path[0])] : undefined;
       const offset = d.location?.key
         ? hint.key
@@ -288,6 +301,16 @@ function reparsedFile(
     },
   };
 }
+
+/** A diagnostic on a file that changed after it was read: where it was cannot be told, and saying so beats a wrong line. */
+const changedMeanwhile = (file: string, { severity, code, message }: Diagnostic): PlacedDiagnostic => ({
+  severity,
+  code,
+  message: `${message} (${file} changed while edgeops read it, so the line is not known: run edgeops again)`,
+  file,
+  line: 1,
+  column: 1,
+});
 
 /** The offset of a diagnostic about `devices[i]…`, from a parse of that device's lines alone; undefined when that does not work. */
 function placeInEntry(d: Diagnostic, text: () => string, value: unknown): number | undefined {

@@ -8,10 +8,11 @@ import { LRUCache } from 'lru-cache';
 import { cacheKey, DEFAULT_CACHE_BYTES, parsedFileCache, type ParsedFileCache } from '../io/cache.js';
 import { readDeployments, type DeploymentCache } from '../io/deployment-reader.js';
 import type { Source, SourceFile } from '../io/source.js';
-import { fleetWorkerAvailable, scanInWorker, secondCoreIdle, workerShare } from '../io/fleet-parallel.js';
+import { fleetWorkerAvailable, observedLongEnough, scanInWorker, secondCoreIdle, workerShare } from '../io/fleet-parallel.js';
 import { scanFleet, scanFleetWindowed } from '../io/fleet-scanner.js';
+import { fileSize, readIfUnchanged, streamFleetFile, type FileStamp } from '../io/fleet-stream.js';
 import { explainYamlMistakes } from './hints.js';
-import { DEFAULT_LIMITS, readFast, readYaml, type FastPath, type YamlFile, type YamlLimits } from '../io/yaml.js';
+import { DEFAULT_LIMITS, readFast, readYaml, type YamlFile, type YamlLimits } from '../io/yaml.js';
 
 export const DEPLOYMENTS_FOLDER = 'deployments';
 export const FLEET_FOLDER = 'fleet';
@@ -69,45 +70,71 @@ export async function cachedRepository(source: Source, cache: ParseCache | undef
 
 /**
  * Fleet files, parsed once per path and blob id (see ParseCache), with both cores when the fleet is large: a worker
- * thread scans about half the bytes while this thread scans the rest.
+ * thread scans about half the bytes while this thread scans the rest. Files on disk are read as they are scanned
+ * (fleet-stream.ts), each by the thread that scans it; others are read whole first.
  */
 async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<YamlFile> | undefined, parallel: boolean | undefined): Promise<YamlFile[]> {
   const out: (YamlFile | undefined)[] = files.map((f) => {
     const key = cacheKey(f);
     return key ? cache?.get(key) : undefined;
   });
-  const fresh = files.flatMap((f, i) => (out[i] ? [] : [i]));
-  const bytes = await Promise.all(fresh.map((i) => files[i].read()));
-  // A share only for a large fleet; then decided once the files are read: how busy the machine was meanwhile tells whether a second core is free.
-  const worth = workerShare(bytes.map((b) => b.length));
+  const fresh = files.filter((_, i) => !out[i]);
+  const at = files.flatMap((_, i) => (out[i] ? [] : [i]));
+  const bytes: (Uint8Array | undefined)[] = await Promise.all(fresh.map((f) => (f.localPath ? undefined : f.read())));
+  const sizes = await Promise.all(fresh.map((f, j) => bytes[j]?.length ?? fileSize(f.localPath!)));
+  // A share only for a large fleet; then decided once the sizes are known: how busy the machine was meanwhile tells whether a second core is free.
+  const worth = workerShare(sizes);
+  if (worth.length > 0 && parallel === undefined) await observedLongEnough();
   const share = worth.length > 0 && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? worth : [];
   const scanned = share.length
     ? scanInWorker(
-        share.map((j) => ({ file: files[fresh[j]].path, bytes: bytes[j], move: files[fresh[j]].owned })),
+        share.map((j) => ({
+          file: fresh[j].path,
+          bytes: bytes[j] ?? new Uint8Array(0),
+          path: fresh[j].localPath,
+          move: !fresh[j].localPath && fresh[j].owned,
+        })),
         FLEET_LIMITS,
       )
     : undefined;
-  const mine = new Set(share);
   const keep = (j: number, parsed: YamlFile) => {
-    const f = files[fresh[j]];
-    out[fresh[j]] = parsed;
-    const key = cacheKey(f);
-    if (key) cache?.set(key, parsed, bytes[j].length);
+    out[at[j]] = parsed;
+    const key = cacheKey(fresh[j]);
+    if (key) cache?.set(key, parsed, sizes[j]);
   };
-  const read = (j: number, fast: FastPath) => keep(j, readYaml(files[fresh[j]].path, bytes[j], FLEET_LIMITS, fast));
-  fresh.forEach((_, j) => mine.has(j) || keep(j, readFleetFile(files[fresh[j]].path, bytes[j])));
+  const whole = async (j: number) => (bytes[j] ??= await fresh[j].read());
+  // A file streamed from disk keeps no bytes: they are read again, if unchanged, to place a diagnostic.
+  const streamed = (j: number, value: unknown, stamp: FileStamp) =>
+    keep(
+      j,
+      readFast(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), FLEET_LIMITS, value),
+    );
+  const mine = new Set(share);
+  for (let j = 0; j < fresh.length; j++) {
+    if (mine.has(j)) continue;
+    const local = fresh[j].localPath;
+    const read = local === undefined ? undefined : streamFleetFile(local, FLEET_LIMITS);
+    if (read) streamed(j, read.value, read.stamp);
+    else keep(j, readFleetFile(fresh[j].path, await whole(j)));
+  }
   const worker = await scanned;
   // The bytes moved to the worker are back; if it failed, moved bytes are lost with it and read again.
-  if (worker) share.forEach((j, w) => (bytes[j] = worker.bytes[w]));
-  else if (share.some((j) => files[fresh[j]].owned)) await Promise.all(share.map(async (j) => (bytes[j] = await files[fresh[j]].read())));
-  share.forEach((j, w) => {
+  if (worker) share.forEach((j, w) => (bytes[j] = fresh[j].localPath ? undefined : worker.bytes[w]));
+  else share.forEach((j) => fresh[j].owned && (bytes[j] = undefined));
+  for (const [w, j] of share.entries()) {
     const value = worker?.scanned[w];
+    const stamp = worker?.stamps[w];
+    if (typeof value === 'function' && stamp) streamed(j, value(), stamp);
     // Checked and scanned there: neither decoded nor checked again here.
-    if (typeof value === 'function') keep(j, readFast(files[fresh[j]].path, bytes[j], FLEET_LIMITS, value()));
+    else if (typeof value === 'function') keep(j, readFast(fresh[j].path, await whole(j), FLEET_LIMITS, value()));
     // Where the worker's scanner gave up, readYaml's fallback parses with yaml, as it would have here.
-    else if (value === 'yaml') read(j, () => undefined);
-    else keep(j, readFleetFile(files[fresh[j]].path, bytes[j]));
-  });
+    else if (value === 'yaml')
+      keep(
+        j,
+        readYaml(fresh[j].path, await whole(j), FLEET_LIMITS, () => undefined),
+      );
+    else keep(j, readFleetFile(fresh[j].path, await whole(j)));
+  }
   return out as YamlFile[];
 }
 
