@@ -3,7 +3,7 @@ import { createRequire as __edgeopsCreateRequire } from 'node:module';
 const require = __edgeopsCreateRequire(import.meta.url);
 
 // src/io/fleet-parallel-worker.ts
-import { parentPort, workerData } from "node:worker_threads";
+import { workerData } from "node:worker_threads";
 
 // src/core/record.ts
 function Bare() {
@@ -88,8 +88,8 @@ var aliasBudget = (textLength) => Math.max(2 * 1024 * 1024, 20 * textLength);
 var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
 var decoder = new TextDecoder("utf-8", { fatal: false });
 var stripBom = (text) => text.charCodeAt(0) === 65279 ? text.slice(1) : text;
-function decodeText(bytes2) {
-  const text = stripBom(decoder.decode(bytes2));
+function decodeText(bytes) {
+  const text = stripBom(decoder.decode(bytes));
   return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
 }
 function firstLongLine(text, max) {
@@ -105,15 +105,15 @@ function firstLongLine(text, max) {
   }
   return void 0;
 }
-function fastPathText(bytes2, limits2) {
-  if (bytes2.length > limits2.maxBytes) return void 0;
-  const text = decodeText(bytes2);
+function fastPathText(bytes, limits2) {
+  if (bytes.length > limits2.maxBytes) return void 0;
+  const text = decodeText(bytes);
   return text.includes("�") || firstLongLine(text, limits2.maxLineLength) ? void 0 : text;
 }
-function plainAsciiText(bytes2, limits2) {
-  return bytes2.length <= limits2.maxBytes && asciiWithoutCr(bytes2) && firstLongLine(bytes2, limits2.maxLineLength) === void 0;
+function plainAsciiText(bytes, limits2) {
+  return bytes.length <= limits2.maxBytes && asciiWithoutCr(bytes) && firstLongLine(bytes, limits2.maxLineLength) === void 0;
 }
-var asciiWithoutCr = (bytes2) => isAscii(bytes2) && !bytes2.includes(13);
+var asciiWithoutCr = (bytes) => isAscii(bytes) && !bytes.includes(13);
 
 // src/io/yaml-scalars.ts
 var TAB = 9;
@@ -238,9 +238,9 @@ function scanFleet(text) {
   return unlessGivenUp(() => new Scanner(text).file());
 }
 var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
-var scanFleetWindowed = (bytes2, limits2) => plainAsciiText(bytes2, limits2) ? scanWindows(bytes2, FLEET_WINDOWS) : void 0;
-function scanWindows(bytes2, windows) {
-  const buffer = Buffer.from(bytes2.buffer, bytes2.byteOffset, bytes2.byteLength);
+var scanFleetWindowed = (bytes, limits2) => plainAsciiText(bytes, limits2) ? scanWindows(bytes, FLEET_WINDOWS) : void 0;
+function scanWindows(bytes, windows) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) }, windows);
 }
 function scanTextWindows(source, windows = FLEET_WINDOWS) {
@@ -350,16 +350,16 @@ var Scanner = class {
   /** Finds the next line with content after the current one, into the `ahead` fields. */
   findContent() {
     const text = this.text;
-    let next = this.nextLine;
+    let next2 = this.nextLine;
     for (; ; ) {
-      if (next >= text.length) {
+      if (next2 >= text.length) {
         if (this.source && this.base + text.length < this.source.length) giveUp();
         this.aheadIndent = -1;
         return;
       }
-      const start = next;
+      const start = next2;
       const nl = text.indexOf("\n", start);
-      next = nl < 0 ? text.length : nl + 1;
+      next2 = nl < 0 ? text.length : nl + 1;
       let end = nl < 0 ? text.length : nl;
       if (text.charCodeAt(end - 1) === CR) end--;
       let i = start;
@@ -369,7 +369,7 @@ var Scanner = class {
       if (i === start && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
       this.aheadStart = start;
       this.aheadEnd = end;
-      this.aheadNext = next;
+      this.aheadNext = next2;
       this.aheadIndent = i - start;
       return;
     }
@@ -405,12 +405,12 @@ var Scanner = class {
         }
       }
       if (i >= this.lineEnd || this.text.charCodeAt(i) === HASH) {
-        const next2 = this.peekIndent();
-        if (next2 > indent) {
+        const next3 = this.peekIndent();
+        if (next3 > indent) {
           this.advanceToContent();
-          const c2 = this.lineStart + next2;
+          const c2 = this.lineStart + next3;
           if (this.text.charCodeAt(c2) === DASH && this.text.charCodeAt(c2 + 1) === SPACE) giveUp();
-          map[key] = this.blockMap(next2, c2, depth + 1);
+          map[key] = this.blockMap(next3, c2, depth + 1);
         } else {
           if (depth + 1 > MAX_DEPTH) giveUp();
           map[key] = null;
@@ -421,9 +421,9 @@ var Scanner = class {
         this.expectLineEnd(this.end);
         map[key] = value;
       }
-      const next = this.peekIndent();
-      if (next !== indent) {
-        if (next > indent) giveUp();
+      const next2 = this.peekIndent();
+      if (next2 !== indent) {
+        if (next2 > indent) giveUp();
         return map;
       }
       this.advanceToContent();
@@ -495,10 +495,10 @@ var Scanner = class {
     const mask = this.slots.length - 1;
     for (let e of old) {
       while (e) {
-        const next = e.next;
+        const next2 = e.next;
         e.next = this.slots[e.hash & mask];
         this.slots[e.hash & mask] = e;
-        e = next;
+        e = next2;
       }
     }
   }
@@ -748,24 +748,27 @@ function streamFleetFile(path, limits2, windows = FLEET_WINDOWS, buffer = shared
 }
 
 // src/io/fleet-parallel-worker.ts
-var { files, limits } = workerData;
-var stamps = files.map(() => void 0);
-var results = files.map(({ bytes: bytes2, path }, i) => {
-  if (path !== void 0) {
-    const streamed = streamFleetFile(path, limits);
-    stamps[i] = streamed?.stamp;
-    return streamed ? encodeValue(streamed.value) : "unchecked";
-  }
-  const windowed = scanFleetWindowed(bytes2, limits);
+var { files, queue, next, port, limits } = workerData;
+function scanBytes(bytes, limits2) {
+  const windowed = scanFleetWindowed(bytes, limits2);
   if (windowed !== void 0) return encodeValue(windowed);
-  const text = fastPathText(bytes2, limits);
+  const text = fastPathText(bytes, limits2);
   if (text === void 0) return "unchecked";
   const value = scanFleet(text);
   return value === void 0 ? "yaml" : encodeValue(value);
+}
+var post = (message) => {
+  const { result, bytes } = message;
+  const transfer = typeof result === "object" ? [result.tokens.buffer, result.numbers.buffer] : [];
+  if (bytes) transfer.push(bytes.buffer);
+  port.postMessage(message, transfer);
+};
+function scanPath(slot, path) {
+  const streamed = streamFleetFile(path, limits);
+  post({ slot, result: streamed ? encodeValue(streamed.value) : "unchecked", stamp: streamed?.stamp });
+}
+files.forEach((f, slot) => {
+  if (f.path !== void 0) return scanPath(slot, f.path);
+  post({ slot, result: scanBytes(f.bytes, limits), bytes: f.move ? f.bytes : void 0 });
 });
-var bytes = files.map((f) => f.move ? f.bytes : new Uint8Array(0));
-var message = { results, bytes, stamps };
-parentPort.postMessage(message, [
-  ...results.flatMap((r) => typeof r === "object" ? [r.tokens.buffer, r.numbers.buffer] : []),
-  ...files.flatMap((f) => f.move ? [f.bytes.buffer] : [])
-]);
+for (let q = Atomics.add(next, 0, 1); q < queue.length; q = Atomics.add(next, 0, 1)) scanPath(files.length + q, queue[q]);

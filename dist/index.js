@@ -55098,7 +55098,7 @@ function readFresh(inputs, limits) {
 import { existsSync as existsSync4, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 
 // src/io/fleet-parallel-codec.ts
 var STRING = 0;
@@ -55196,27 +55196,60 @@ function workerShare(sizes) {
   }
   return share.sort((a, b) => a - b);
 }
-function scanInWorker(inputs, limits) {
-  return new Promise((resolve) => {
-    const files = inputs.map(({ file, bytes, path: path14, move }) => ({ file, bytes, path: path14, move: move === true && movable(bytes) }));
-    const transferList = files.flatMap((f) => f.move ? [f.bytes.buffer] : []);
-    let worker;
-    try {
-      worker = new Worker(workerUrl, { workerData: { files, limits }, transferList });
-    } catch {
-      return resolve(void 0);
-    }
-    worker.once("message", ({ results, bytes, stamps }) => {
-      resolve({
-        scanned: results.map((r) => typeof r === "object" ? () => decodeValue(r) : r),
-        bytes: files.map((f, i) => f.move ? bytes[i] : f.bytes),
-        stamps
-      });
+function startFleetWorker(inputs, queue, limits) {
+  const files = inputs.map(({ file: file2, bytes, path: path14, move }) => ({ file: file2, bytes, path: path14, move: move === true && movable(bytes) }));
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const transferList = [...files.flatMap((f) => f.move ? [f.bytes.buffer] : []), port2];
+  let worker;
+  try {
+    const data = { files, queue, next, port: port2, limits };
+    worker = new Worker(workerUrl, { workerData: data, transferList });
+  } catch {
+    port1.close();
+    return void 0;
+  }
+  let claimed = 0;
+  let received = 0;
+  let stopped;
+  let wake = () => {
+  };
+  worker.once("error", () => (stopped = "failed", wake()));
+  worker.once("exit", (code2) => (stopped ??= code2 === 0 ? "exited" : "failed", wake()));
+  const file = ({ slot, result, stamp, bytes }) => {
+    received++;
+    return { slot, scanned: typeof result === "object" ? () => decodeValue(result) : result, stamp, bytes };
+  };
+  const take2 = () => {
+    const out = [];
+    for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) out.push(file(m.message));
+    return out;
+  };
+  return {
+    claim() {
+      const q = Atomics.add(next, 0, 1);
+      if (q >= queue.length) return -1;
+      claimed++;
+      return q;
+    },
+    take: take2,
+    async finish() {
+      const expected = files.length + queue.length - claimed;
+      const out = [];
+      for (; ; ) {
+        for (const f of take2()) out.push(f);
+        if (received >= expected || stopped) break;
+        await new Promise((resolve) => {
+          wake = resolve;
+          port1.once("message", (m) => (out.push(file(m)), resolve()));
+        });
+        port1.removeAllListeners("message");
+      }
+      port1.close();
       void worker.terminate();
-    });
-    worker.once("error", () => resolve(void 0));
-    worker.once("exit", (code2) => code2 !== 0 && resolve(void 0));
-  });
+      return { files: out, failed: received < expected };
+    }
+  };
 }
 
 // src/io/fleet-scanner.ts
@@ -55838,18 +55871,20 @@ async function readFleet(files, cache, parallel) {
   const at = files.flatMap((_, i) => out[i] ? [] : [i]);
   const bytes = await Promise.all(fresh.map((f) => f.localPath ? void 0 : f.read()));
   const sizes = await Promise.all(fresh.map((f, j2) => bytes[j2]?.length ?? fileSize(f.localPath)));
-  const worth = workerShare(sizes);
-  if (worth.length > 0 && parallel === void 0) await observedLongEnough();
-  const share = worth.length > 0 && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? worth : [];
-  const scanned = share.length ? scanInWorker(
-    share.map((j2) => ({
-      file: fresh[j2].path,
-      bytes: bytes[j2] ?? new Uint8Array(0),
-      path: fresh[j2].localPath,
-      move: !fresh[j2].localPath && fresh[j2].owned
-    })),
+  const queue = fresh.flatMap((f, j2) => f.localPath ? [j2] : []).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const inMemory = fresh.flatMap((f, j2) => f.localPath ? [] : [j2]);
+  const worth = workerShare(sizes).length > 0;
+  if (worth && parallel === void 0) await observedLongEnough();
+  const two = worth && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable();
+  const share = two ? workerShare(inMemory.map((j2) => sizes[j2])).map((k2) => inMemory[k2]) : [];
+  const worker = two ? startFleetWorker(
+    share.map((j2) => ({ file: fresh[j2].path, bytes: bytes[j2], move: fresh[j2].owned })),
+    queue.map((j2) => fresh[j2].localPath),
     FLEET_LIMITS
   ) : void 0;
+  if (worker) {
+    for (const j2 of share) if (bytes[j2].buffer.byteLength === 0) bytes[j2] = void 0;
+  }
   const keep = (j2, parsed) => {
     out[at[j2]] = parsed;
     const key = cacheKey(fresh[j2]);
@@ -55860,28 +55895,45 @@ async function readFleet(files, cache, parallel) {
     j2,
     readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), FLEET_LIMITS, value2)
   );
-  const mine = new Set(share);
-  for (let j2 = 0; j2 < fresh.length; j2++) {
-    if (mine.has(j2)) continue;
+  const scanHere = async (j2) => {
     const local = fresh[j2].localPath;
     const read = local === void 0 ? void 0 : streamFleetFile(local, FLEET_LIMITS);
     if (read) streamed(j2, read.value, read.stamp);
     else keep(j2, readFleetFile(fresh[j2].path, await whole(j2)));
-  }
-  const worker = await scanned;
-  if (worker) share.forEach((j2, w) => bytes[j2] = fresh[j2].localPath ? void 0 : worker.bytes[w]);
-  else share.forEach((j2) => fresh[j2].owned && (bytes[j2] = void 0));
-  for (const [w, j2] of share.entries()) {
-    const value2 = worker?.scanned[w];
-    const stamp = worker?.stamps[w];
-    if (typeof value2 === "function" && stamp) streamed(j2, value2(), stamp);
-    else if (typeof value2 === "function") keep(j2, readFast(fresh[j2].path, await whole(j2), FLEET_LIMITS, value2()));
-    else if (value2 === "yaml")
+  };
+  const fromWorker = async ({ slot, scanned, stamp, bytes: back }) => {
+    const j2 = slot < share.length ? share[slot] : queue[slot - share.length];
+    if (back) bytes[j2] = back;
+    if (typeof scanned === "function" && stamp) streamed(j2, scanned(), stamp);
+    else if (typeof scanned === "function") keep(j2, readFast(fresh[j2].path, await whole(j2), FLEET_LIMITS, scanned()));
+    else if (scanned === "yaml")
       keep(
         j2,
         readYaml(fresh[j2].path, await whole(j2), FLEET_LIMITS, () => void 0)
       );
     else keep(j2, readFleetFile(fresh[j2].path, await whole(j2)));
+  };
+  const taken = async () => {
+    for (const f of worker?.take() ?? []) await fromWorker(f);
+  };
+  const given = new Set(worker ? share : []);
+  for (const j2 of inMemory) {
+    if (given.has(j2)) continue;
+    await scanHere(j2);
+    await taken();
+  }
+  let next = 0;
+  const claim = worker ? () => worker.claim() : () => next < queue.length ? next++ : -1;
+  for (let q = claim(); q >= 0; q = claim()) {
+    await scanHere(queue[q]);
+    await taken();
+  }
+  if (worker) {
+    const rest = await worker.finish();
+    for (const f of rest.files) await fromWorker(f);
+    if (rest.failed) {
+      for (const j2 of [...share, ...queue]) if (!out[at[j2]]) await scanHere(j2);
+    }
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundle, root } from '../scripts/bundle.mjs';
 import { decodeValue, type EncodedValue } from '../src/io/fleet-parallel-codec.js';
@@ -74,16 +74,26 @@ describe.skipIf(!existsSync(path.join(root, 'lib/cli/main.js')))('the CLI bundle
   it('runs its fleet worker from the bundle: the files it scans come back as the scanner reads them', async () => {
     const text = Object.entries(generate(500, 5, 3, 1).files).find(([name]) => name.startsWith('fleet/'))![1];
     expect(scanFleet(text)).toBeDefined();
-    const { results } = await new Promise<WorkerMessage>((resolve, reject) => {
+    const { port1, port2 } = new MessageChannel();
+    const { result } = await new Promise<WorkerMessage>((resolve, reject) => {
       const worker = new Worker(path.join(out, 'fleet-parallel-worker.js'), {
-        workerData: { files: [{ file: 'fleet/f.yaml', bytes: Buffer.from(text) }], limits: FLEET_LIMITS },
+        workerData: {
+          files: [{ file: 'fleet/f.yaml', bytes: Buffer.from(text) }],
+          queue: [],
+          next: new Int32Array(new SharedArrayBuffer(4)),
+          port: port2,
+          limits: FLEET_LIMITS,
+        },
+        transferList: [port2],
       });
-      worker.once('message', (r: WorkerMessage) => {
+      port1.once('message', (r: WorkerMessage) => {
         resolve(r);
+        port1.close();
         void worker.terminate();
       });
       worker.once('error', reject);
     });
+    const results = [result];
     expect(results[0]).toBeTypeOf('object');
     // It only scans: the yaml library (a third of a megabyte to load in every worker) stays out of it.
     expect(readFileSync(path.join(out, 'fleet-parallel-worker.js'), 'utf8')).not.toMatch(/parseDocument|class Composer/);

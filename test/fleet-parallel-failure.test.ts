@@ -18,16 +18,17 @@ describe('a fleet worker that fails', () => {
   it('leaves no file lost: the files moved to it are read again, and those it was to read from disk are read here', async () => {
     let moved = 0;
     let streamed = 0;
+    // The worker takes its share and the whole queue (this thread gets none), then fails without posting a file.
     vi.doMock(fileURLToPath(new URL('io/fleet-parallel.js', lib)), async (original) => ({
       ...(await original<typeof import('../src/io/fleet-parallel.js')>()),
-      scanInWorker: async (inputs: readonly { bytes: Uint8Array; path?: string; move?: boolean }[]) => {
-        for (const { bytes, path, move } of inputs) {
-          if (path !== undefined) streamed++;
+      startFleetWorker: (inputs: readonly { bytes: Uint8Array; move?: boolean }[], queue: readonly string[]) => {
+        streamed += queue.length;
+        for (const { bytes, move } of inputs) {
           if (!move) continue;
           structuredClone(bytes.buffer, { transfer: [bytes.buffer as ArrayBuffer] });
           moved++;
         }
-        return undefined;
+        return { claim: () => -1, take: () => [], finish: async () => ({ files: [], failed: true }) };
       },
     }));
     const { loadRepository } = await built<typeof import('../src/usecases/load.js')>('usecases/load.js');
@@ -40,7 +41,7 @@ describe('a fleet worker that fails', () => {
       expect(two.analysis.resolution.winners).toEqual(one.analysis.resolution.winners);
       expect(two.diagnostics).toEqual(one.diagnostics);
     };
-    // Files on disk go to the worker as paths.
+    // Files on disk go to the worker's queue as paths.
     same(await loadRepository(diskSource(dir), { parallel: true }));
     expect(streamed).toBeGreaterThan(0);
     expect(moved).toBe(0);

@@ -3,7 +3,7 @@
  * scanner's very value, and a repository loaded on two threads is the same as on one.
  * The worker is built JavaScript, so the two-thread load runs from lib/ (built by pretest).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -123,6 +123,19 @@ describe('whether a second core is free', () => {
   });
 });
 
+type Parallel = typeof import('../src/io/fleet-parallel.js');
+
+/** Every file the worker posts for `inputs` (nothing queued), in input order. */
+async function scanned(
+  parallel: Parallel,
+  inputs: readonly import('../src/io/fleet-parallel.js').FleetInput[],
+  limits: import('../src/io/yaml-text.js').YamlLimits,
+) {
+  const { files, failed } = await parallel.startFleetWorker(inputs, [], limits)!.finish();
+  expect(failed).toBe(false);
+  return [...files].sort((a, b) => a.slot - b.slot);
+}
+
 describe('loading a fleet on two threads', () => {
   it('gives the same repository, resolution and diagnostics as one thread, including a file the scanner gives up on', async () => {
     const { loadRepository } = await built<typeof import('../src/usecases/load.js')>('usecases/load.js');
@@ -159,13 +172,50 @@ describe('loading a fleet on two threads', () => {
     inputs.push({ file: 'long-line', bytes: new TextEncoder().encode(`devices:\n  - deviceId: ${'d'.repeat(200)}\n`) });
     inputs.push({ file: 'too-large', bytes: new TextEncoder().encode(`devices:\n${'  - deviceId: d1\n'.repeat(20)}`) });
     const limits = { maxBytes: 300, maxLineLength: 100, maxDepth: 64 };
-    const results = (await parallel.scanInWorker(inputs, { ...limits, maxBytes: 1 << 30 }))!.scanned;
+    const results = (await scanned(parallel, inputs, { ...limits, maxBytes: 1 << 30 })).map((f) => f.scanned);
     expect(results).toHaveLength(6);
     const first = results[0];
     expect(typeof first === 'function' && same(first(), scanFleet(texts[0]))).toBe(true);
     expect(results.slice(1)).toEqual(['yaml', 'unchecked', 'unchecked', 'unchecked', expect.any(Function)]);
-    const small = await parallel.scanInWorker(inputs.slice(5), limits);
-    expect(small!.scanned).toEqual(['unchecked']);
+    const small = await scanned(parallel, inputs.slice(5), limits);
+    expect(small.map((f) => f.scanned)).toEqual(['unchecked']);
+  });
+
+  it('shares a queue of files on disk with this thread: each file is taken once, streamed there with its stamp', async () => {
+    const parallel = await built<Parallel>('io/fleet-parallel.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-queue-'));
+    const texts = Array.from({ length: 12 }, (_, i) => `devices:\n  - deviceId: d${i}\n    tags: { n: ${i} }\n`);
+    const paths = texts.map((t, i) => path.join(dir, `f${i}.yaml`));
+    paths.forEach((p, i) => writeFileSync(p, texts[i]));
+    const worker = parallel.startFleetWorker([], paths, { maxBytes: 1 << 20, maxLineLength: 1000, maxDepth: 64 })!;
+    const mine: number[] = [];
+    const theirs: number[] = [];
+    // This thread takes a file now and then, as if scanning it; the worker takes the others.
+    for (let q = worker.claim(); q >= 0; q = worker.claim()) {
+      mine.push(q);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      for (const f of worker.take()) theirs.push(f.slot);
+    }
+    const { files, failed } = await worker.finish();
+    expect(failed).toBe(false);
+    for (const f of files) theirs.push(f.slot);
+    expect([...mine, ...theirs].sort((a, b) => a - b)).toEqual(texts.map((_, i) => i));
+    expect(mine.length).toBeGreaterThan(0);
+    expect(theirs.length).toBeGreaterThan(0);
+  });
+
+  it('posts a streamed file as the scanner reads it, with its stamp; one it cannot stream is left to this thread', async () => {
+    const parallel = await built<Parallel>('io/fleet-parallel.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-queue-'));
+    const text = 'devices:\n  - deviceId: d1\n    tags: { env: prod }\n';
+    writeFileSync(path.join(dir, 'a.yaml'), text);
+    writeFileSync(path.join(dir, 'b.yaml'), text.replace('prod', 'pröd'));
+    const queue = ['a.yaml', 'b.yaml', 'missing.yaml'].map((f) => path.join(dir, f));
+    const { files } = await parallel.startFleetWorker([], queue, { maxBytes: 1 << 20, maxLineLength: 1000, maxDepth: 64 })!.finish();
+    const [a, b, missing] = [...files].sort((x, y) => x.slot - y.slot);
+    expect(typeof a.scanned === 'function' && same(a.scanned(), scanFleet(text))).toBe(true);
+    expect(a.stamp?.size).toBe(text.length);
+    expect([b.scanned, b.stamp, missing.scanned]).toEqual(['unchecked', undefined, 'unchecked']);
   });
 
   it('moves owned bytes to the worker and back instead of copying them; bytes that share a buffer are copied', async () => {
@@ -181,15 +231,14 @@ describe('loading a fleet on two threads', () => {
       { file: 'kept', bytes: own.slice(), move: false },
     ];
     expect(inputs.map((i) => parallel.movable(i.bytes))).toEqual([true, false, true]);
-    const pending = parallel.scanInWorker(inputs, { maxBytes: 1 << 20, maxLineLength: 1000, maxDepth: 64 });
+    const pending = scanned(parallel, inputs, { maxBytes: 1 << 20, maxLineLength: 1000, maxDepth: 64 });
     // Moved: this thread no longer holds them while the worker does.
     expect(own.byteLength).toBe(0);
     expect(shared.byteLength).toBe(length + 8);
-    const { scanned, bytes } = (await pending)!;
-    expect(bytes.map((b) => new TextDecoder().decode(b))).toEqual([text, text, text]);
-    expect(bytes[1]).toBe(inputs[1].bytes);
-    expect(bytes[2]).toBe(inputs[2].bytes);
-    expect(scanned.every((r) => typeof r === 'function' && same(r(), scanFleet(text)))).toBe(true);
+    const files = await pending;
+    // Moved bytes come back; copies stay here (the worker sends none back).
+    expect(files.map((f) => f.bytes && new TextDecoder().decode(f.bytes))).toEqual([text, undefined, undefined]);
+    expect(files.every((f) => typeof f.scanned === 'function' && same(f.scanned(), scanFleet(text)))).toBe(true);
   });
 
   it('gives, for a file the worker checked and scanned, what readYaml gives for it here', async () => {

@@ -1,15 +1,18 @@
 /**
  * Both cores for the fleet: fleet files are independent, so a worker thread scans
- * some while the main thread scans the others. The worker makes readYaml's checks
- * (size, UTF-8, line length: `fastPathText`) and sends each file's value in the
- * compact form of fleet-parallel-codec.ts; where a check fails or the scanner gives
- * up it says so, and the main thread reads that file with readYaml, so limits,
- * fallback to `yaml` and diagnostics stay exactly those of a sequential read.
+ * some while the main thread scans the others. Files on disk are taken from a queue
+ * by both threads in turn (each reads what it takes, see fleet-stream.ts); files in
+ * memory (a commit's blobs) are shared out by size beforehand. The worker makes
+ * readYaml's checks (size, UTF-8, line length: `fastPathText`) and posts each file's
+ * value in the compact form of fleet-parallel-codec.ts as soon as it is done; where
+ * a check fails or the scanner gives up it says so, and the main thread reads that
+ * file with readYaml, so limits, fallback to `yaml` and diagnostics stay exactly
+ * those of a sequential read.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { decodeValue, type EncodedValue } from './fleet-parallel-codec.js';
 import type { FileStamp } from './fleet-stream.js';
 import type { YamlLimits } from './yaml-text.js';
@@ -28,12 +31,26 @@ export interface FleetInput {
   readonly move?: boolean;
 }
 
-/** What the worker posts back: a result per file, and each file's bytes (moved back where they were moved). */
+/** What the worker posts for each file as it is done (on the port it was given). */
 export interface WorkerMessage {
-  readonly results: WorkerResult[];
-  readonly bytes: Uint8Array[];
-  /** What each file streamed from its `path` was when it was read (to read it again, unchanged, for a diagnostic). */
-  readonly stamps: (FileStamp | undefined)[];
+  /** The file's place in the worker's inputs, then in the queue (inputs.length + its index there). */
+  readonly slot: number;
+  readonly result: WorkerResult;
+  /** What a file streamed from its path was when it was read (to read it again, unchanged, for a diagnostic). */
+  readonly stamp?: FileStamp;
+  /** Bytes moved to the worker, moved back. */
+  readonly bytes?: Uint8Array;
+}
+
+/** What the worker is handed: its share of files, the queue it shares with the main thread, and the port to post on. */
+export interface WorkerData {
+  readonly files: readonly FleetInput[];
+  /** Paths of files on disk, taken in turn by both threads (see FleetWorker.claim). */
+  readonly queue: readonly string[];
+  /** One Int32 over a SharedArrayBuffer: the next queue index to take. */
+  readonly next: Int32Array;
+  readonly port: MessagePort;
+  readonly limits: YamlLimits;
 }
 
 /** Bytes that can move between threads: they fill a buffer of their own. */
@@ -129,11 +146,11 @@ export function secondCoreIdle(
 }
 
 /**
- * Bytes on the worker take this much longer than bytes here: it also starts a
- * thread and encodes what it scanned. Measured on 1M devices in 20 files: at
- * 1.2, half the files went to the worker and this thread waited 0.5–0.66 s for
- * it; at 1.55 it takes 8 and both end within ~0.1 s. Its output is decoded here
- * after it is done, which no balance can overlap.
+ * For files in memory, shared out beforehand: bytes on the worker take this much
+ * longer than bytes here (it also starts a thread and encodes what it scanned).
+ * Measured on 1M devices in 20 files read whole: at 1.2, half the files went to the
+ * worker and this thread waited 0.5–0.66 s for it; at 1.55 it takes 8 and both end
+ * within ~0.1 s. Files on disk need no such guess: they are queued.
  */
 const WORKER_COST = 1.55;
 
@@ -157,39 +174,90 @@ export function workerShare(sizes: readonly number[]): number[] {
   return share.sort((a, b) => a - b);
 }
 
-/** What scanInWorker hands back: a result per file, and each file's bytes (those moved are back). */
-export interface WorkerScan {
-  readonly scanned: Scanned[];
-  readonly bytes: Uint8Array[];
-  readonly stamps: (FileStamp | undefined)[];
+/** A file the worker has scanned: its slot (see WorkerMessage), what to do with it, its stamp and moved bytes. */
+export interface WorkerFile {
+  readonly slot: number;
+  readonly scanned: Scanned;
+  readonly stamp?: FileStamp;
+  readonly bytes?: Uint8Array;
 }
 
 /**
- * Scans files in a worker thread, checked against `limits` as readYaml would. Each
- * result is a function returning the file's scanned value, or what to do with it
- * instead (see Scanned). `undefined` as a whole when the worker failed: then the
- * caller scans itself, and reads again the files it moved.
+ * A worker thread scanning fleet files beside this one: first the files given to it,
+ * then files on disk from a queue that both threads take from in turn, so both end
+ * together whatever each file costs. It posts each file as soon as it is done, and
+ * this thread decodes those between its own files rather than all at the end.
  */
-export function scanInWorker(inputs: readonly FleetInput[], limits: YamlLimits): Promise<WorkerScan | undefined> {
-  return new Promise((resolve) => {
-    const files = inputs.map(({ file, bytes, path, move }) => ({ file, bytes, path, move: move === true && movable(bytes) }));
-    const transferList = files.flatMap((f) => (f.move ? [f.bytes.buffer as ArrayBuffer] : []));
-    let worker: Worker;
-    try {
-      worker = new Worker(workerUrl, { workerData: { files, limits }, transferList });
-    } catch {
-      // E.g. a buffer Node will not let move: nothing was moved, and the caller scans everything itself.
-      return resolve(undefined);
-    }
-    worker.once('message', ({ results, bytes, stamps }: WorkerMessage) => {
-      resolve({
-        scanned: results.map((r) => (typeof r === 'object' ? () => decodeValue(r) : r)),
-        bytes: files.map((f, i) => (f.move ? bytes[i] : f.bytes)),
-        stamps,
-      });
+export interface FleetWorker {
+  /** The next file of the queue for this thread (an index into it), or -1 when every file is taken. */
+  claim(): number;
+  /** The files the worker has finished since the last call; never waits. */
+  take(): WorkerFile[];
+  /**
+   * Waits until the worker has posted every file it took (call once `claim` says none
+   * is left); the files not yet taken. `failed` when it stopped before: a file it
+   * took and did not post is then the caller's, and bytes moved to it are lost.
+   */
+  finish(): Promise<{ files: WorkerFile[]; failed: boolean }>;
+}
+
+/**
+ * Starts the worker on `inputs` (checked against `limits` as readYaml would) and a
+ * `queue` of paths; `undefined` when it cannot start (the caller then scans all).
+ */
+export function startFleetWorker(inputs: readonly FleetInput[], queue: readonly string[], limits: YamlLimits): FleetWorker | undefined {
+  const files = inputs.map(({ file, bytes, path, move }) => ({ file, bytes, path, move: move === true && movable(bytes) }));
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const transferList = [...files.flatMap((f) => (f.move ? [f.bytes.buffer as ArrayBuffer] : [])), port2];
+  let worker: Worker;
+  try {
+    const data: WorkerData = { files, queue, next, port: port2, limits };
+    worker = new Worker(workerUrl, { workerData: data, transferList });
+  } catch {
+    // E.g. a buffer Node will not let move: nothing was moved, and the caller scans everything itself.
+    port1.close();
+    return undefined;
+  }
+  let claimed = 0;
+  let received = 0;
+  let stopped: 'failed' | 'exited' | undefined;
+  let wake = (): void => {};
+  worker.once('error', () => ((stopped = 'failed'), wake()));
+  worker.once('exit', (code) => ((stopped ??= code === 0 ? 'exited' : 'failed'), wake()));
+  const file = ({ slot, result, stamp, bytes }: WorkerMessage): WorkerFile => {
+    received++;
+    return { slot, scanned: typeof result === 'object' ? () => decodeValue(result) : result, stamp, bytes };
+  };
+  const take = (): WorkerFile[] => {
+    const out: WorkerFile[] = [];
+    for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) out.push(file(m.message as WorkerMessage));
+    return out;
+  };
+  return {
+    claim() {
+      const q = Atomics.add(next, 0, 1);
+      if (q >= queue.length) return -1;
+      claimed++;
+      return q;
+    },
+    take,
+    async finish() {
+      const expected = files.length + queue.length - claimed;
+      const out: WorkerFile[] = [];
+      for (;;) {
+        for (const f of take()) out.push(f);
+        if (received >= expected || stopped) break;
+        // Woken by the next message (the port delivers it here, not to take), or by the worker stopping.
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          port1.once('message', (m: WorkerMessage) => (out.push(file(m)), resolve()));
+        });
+        port1.removeAllListeners('message');
+      }
+      port1.close();
       void worker.terminate();
-    });
-    worker.once('error', () => resolve(undefined));
-    worker.once('exit', (code) => code !== 0 && resolve(undefined));
-  });
+      return { files: out, failed: received < expected };
+    },
+  };
 }

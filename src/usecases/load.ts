@@ -8,7 +8,7 @@ import { LRUCache } from 'lru-cache';
 import { cacheKey, DEFAULT_CACHE_BYTES, parsedFileCache, type ParsedFileCache } from '../io/cache.js';
 import { readDeployments, type DeploymentCache } from '../io/deployment-reader.js';
 import type { Source, SourceFile } from '../io/source.js';
-import { fleetWorkerAvailable, observedLongEnough, scanInWorker, secondCoreIdle, workerShare } from '../io/fleet-parallel.js';
+import { fleetWorkerAvailable, observedLongEnough, secondCoreIdle, startFleetWorker, workerShare, type WorkerFile } from '../io/fleet-parallel.js';
 import { scanFleet, scanFleetWindowed } from '../io/fleet-scanner.js';
 import { fileSize, readIfUnchanged, streamFleetFile, type FileStamp } from '../io/fleet-stream.js';
 import { explainYamlMistakes } from './hints.js';
@@ -69,9 +69,9 @@ export async function cachedRepository(source: Source, cache: ParseCache | undef
 }
 
 /**
- * Fleet files, parsed once per path and blob id (see ParseCache), with both cores when the fleet is large: a worker
- * thread scans about half the bytes while this thread scans the rest. Files on disk are read as they are scanned
- * (fleet-stream.ts), each by the thread that scans it; others are read whole first.
+ * Fleet files, parsed once per path and blob id (see ParseCache), with both cores when the fleet is large. Files on
+ * disk are read as they are scanned (fleet-stream.ts), from a queue both threads take from in turn, largest first;
+ * files already in memory (a commit's blobs) are shared out by size beforehand and moved or copied to the worker.
  */
 async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<YamlFile> | undefined, parallel: boolean | undefined): Promise<YamlFile[]> {
   const out: (YamlFile | undefined)[] = files.map((f) => {
@@ -82,21 +82,23 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
   const at = files.flatMap((_, i) => (out[i] ? [] : [i]));
   const bytes: (Uint8Array | undefined)[] = await Promise.all(fresh.map((f) => (f.localPath ? undefined : f.read())));
   const sizes = await Promise.all(fresh.map((f, j) => bytes[j]?.length ?? fileSize(f.localPath!)));
-  // A share only for a large fleet; then decided once the sizes are known: how busy the machine was meanwhile tells whether a second core is free.
-  const worth = workerShare(sizes);
-  if (worth.length > 0 && parallel === undefined) await observedLongEnough();
-  const share = worth.length > 0 && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable() ? worth : [];
-  const scanned = share.length
-    ? scanInWorker(
-        share.map((j) => ({
-          file: fresh[j].path,
-          bytes: bytes[j] ?? new Uint8Array(0),
-          path: fresh[j].localPath,
-          move: !fresh[j].localPath && fresh[j].owned,
-        })),
+  const queue = fresh.flatMap((f, j) => (f.localPath ? [j] : [])).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const inMemory = fresh.flatMap((f, j) => (f.localPath ? [] : [j]));
+  // A worker only for a large fleet, and only with a second core free: decided once the sizes are known (see secondCoreIdle).
+  const worth = workerShare(sizes).length > 0;
+  if (worth && parallel === undefined) await observedLongEnough();
+  const two = worth && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable();
+  const share = two ? workerShare(inMemory.map((j) => sizes[j])).map((k) => inMemory[k]) : [];
+  const worker = two
+    ? startFleetWorker(
+        share.map((j) => ({ file: fresh[j].path, bytes: bytes[j]!, move: fresh[j].owned })),
+        queue.map((j) => fresh[j].localPath!),
         FLEET_LIMITS,
       )
     : undefined;
+  // Bytes moved to the worker are gone from here (detached) until it posts them back.
+  if (worker) for (const j of share) if (bytes[j]!.buffer.byteLength === 0) bytes[j] = undefined;
+
   const keep = (j: number, parsed: YamlFile) => {
     out[at[j]] = parsed;
     const key = cacheKey(fresh[j]);
@@ -109,31 +111,50 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
       j,
       readFast(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), FLEET_LIMITS, value),
     );
-  const mine = new Set(share);
-  for (let j = 0; j < fresh.length; j++) {
-    if (mine.has(j)) continue;
+  /** A file scanned on this thread: streamed from disk where it can be, else read whole. */
+  const scanHere = async (j: number) => {
     const local = fresh[j].localPath;
     const read = local === undefined ? undefined : streamFleetFile(local, FLEET_LIMITS);
     if (read) streamed(j, read.value, read.stamp);
     else keep(j, readFleetFile(fresh[j].path, await whole(j)));
-  }
-  const worker = await scanned;
-  // The bytes moved to the worker are back; if it failed, moved bytes are lost with it and read again.
-  if (worker) share.forEach((j, w) => (bytes[j] = fresh[j].localPath ? undefined : worker.bytes[w]));
-  else share.forEach((j) => fresh[j].owned && (bytes[j] = undefined));
-  for (const [w, j] of share.entries()) {
-    const value = worker?.scanned[w];
-    const stamp = worker?.stamps[w];
-    if (typeof value === 'function' && stamp) streamed(j, value(), stamp);
+  };
+  /** A file the worker is done with: its slot is its place in `share`, then in `queue`. */
+  const fromWorker = async ({ slot, scanned, stamp, bytes: back }: WorkerFile) => {
+    const j = slot < share.length ? share[slot] : queue[slot - share.length];
+    if (back) bytes[j] = back;
+    if (typeof scanned === 'function' && stamp) streamed(j, scanned(), stamp);
     // Checked and scanned there: neither decoded nor checked again here.
-    else if (typeof value === 'function') keep(j, readFast(fresh[j].path, await whole(j), FLEET_LIMITS, value()));
+    else if (typeof scanned === 'function') keep(j, readFast(fresh[j].path, await whole(j), FLEET_LIMITS, scanned()));
     // Where the worker's scanner gave up, readYaml's fallback parses with yaml, as it would have here.
-    else if (value === 'yaml')
+    else if (scanned === 'yaml')
       keep(
         j,
         readYaml(fresh[j].path, await whole(j), FLEET_LIMITS, () => undefined),
       );
     else keep(j, readFleetFile(fresh[j].path, await whole(j)));
+  };
+  // What the worker has finished is decoded between this thread's files, not all at the end.
+  const taken = async () => {
+    for (const f of worker?.take() ?? []) await fromWorker(f);
+  };
+
+  const given = new Set(worker ? share : []);
+  for (const j of inMemory) {
+    if (given.has(j)) continue;
+    await scanHere(j);
+    await taken();
+  }
+  let next = 0;
+  const claim = worker ? () => worker.claim() : () => (next < queue.length ? next++ : -1);
+  for (let q = claim(); q >= 0; q = claim()) {
+    await scanHere(queue[q]);
+    await taken();
+  }
+  if (worker) {
+    const rest = await worker.finish();
+    for (const f of rest.files) await fromWorker(f);
+    // Files the worker took and never posted (it failed) are read here; bytes moved to it, read again.
+    if (rest.failed) for (const j of [...share, ...queue]) if (!out[at[j]]) await scanHere(j);
   }
   return out as YamlFile[];
 }
