@@ -69,19 +69,25 @@ class Encoder {
       this.push((v.length << 3) | LIST);
       for (const item of v) this.value(item);
     } else if (typeof v === 'object') {
-      const keys = Object.keys(v);
-      this.push((keys.length << 3) | MAP);
-      for (const k of keys) {
+      // for…in, not Object.keys: no array per mapping (two per device); the count is filled in after.
+      const at = this.length;
+      this.push(MAP);
+      let count = 0;
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
+        count++;
         this.string(k);
         const item = (v as Record<string, unknown>)[k];
         if (k === 'deviceId' && typeof item === 'string') this.unique(item);
         else this.value(item);
       }
+      this.tokens[at] = (count << 3) | MAP;
     } else throw new TypeError(`cannot encode a ${typeof v}`);
   }
 
   done(): EncodedValue {
-    return { tokens: this.tokens.slice(0, this.length), strings: this.strings, numbers: Float64Array.from(this.numbers) };
+    // A view, not a copy: the whole buffer moves to the other thread.
+    return { tokens: this.tokens.subarray(0, this.length), strings: this.strings, numbers: Float64Array.from(this.numbers) };
   }
 }
 
