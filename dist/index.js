@@ -51180,8 +51180,8 @@ function prepareFleet(files, targets) {
   const devices = [];
   let mixedCaseTagNames = false;
   for (const parsed of [...files].sort(byFile)) {
-    if (parsed.value === void 0) continue;
-    const built = buildFleetFile(parsed.file, parsed.value);
+    if (parsed.value === void 0 && !parsed.fleet) continue;
+    const built = parsed.fleet ?? buildFleetFile(parsed.file, parsed.value);
     append(diagnostics, collapseRepeats(built.diagnostics));
     for (const d3 of built.devices) devices.push(d3);
     mixedCaseTagNames ||= built.mixedCaseTagNames;
@@ -55109,10 +55109,15 @@ var LIST = 4;
 var NULL = 5;
 var TRUE2 = 6;
 var SMALL = 1 << 27;
-function decodeValue({ tokens, strings, numbers }) {
-  let at = 0;
-  const next = () => {
-    const token = tokens[at++];
+var Decoder = class {
+  constructor(encoded) {
+    this.encoded = encoded;
+  }
+  encoded;
+  at = 0;
+  next() {
+    const { tokens, strings, numbers } = this.encoded;
+    const token = tokens[this.at++];
     const payload = token >> 3;
     switch (token & 7) {
       case STRING:
@@ -55124,14 +55129,14 @@ function decodeValue({ tokens, strings, numbers }) {
       case MAP: {
         const out = record();
         for (let i = 0; i < payload; i++) {
-          const key = strings[tokens[at++] >> 3];
-          out[key] = next();
+          const key = strings[tokens[this.at++] >> 3];
+          out[key] = this.next();
         }
         return out;
       }
       case LIST: {
         const out = new Array(payload);
-        for (let i = 0; i < payload; i++) out[i] = next();
+        for (let i = 0; i < payload; i++) out[i] = this.next();
         return out;
       }
       case NULL:
@@ -55141,8 +55146,19 @@ function decodeValue({ tokens, strings, numbers }) {
       default:
         return false;
     }
-  };
-  return next();
+  }
+};
+var decodeValue = (encoded) => new Decoder(encoded).next();
+function decodeDevices(encoded, file) {
+  const decoder2 = new Decoder(encoded);
+  const count2 = encoded.tokens[decoder2.at++] >> 3;
+  const devices = new Array(count2);
+  for (let i = 0; i < count2; i++) {
+    const deviceId = decoder2.next();
+    const index2 = decoder2.next();
+    devices[i] = { deviceId, tags: decoder2.next(), file, index: index2 };
+  }
+  return devices;
 }
 
 // src/io/fleet-parallel.ts
@@ -55196,8 +55212,14 @@ function workerShare(sizes) {
   }
   return share.sort((a, b) => a - b);
 }
+function scannedOf(result) {
+  if (typeof result !== "object") return result;
+  if (!("offsets" in result)) return () => decodeValue(result);
+  const { file, devices, diagnostics, mixedCaseTagNames, offsets } = result;
+  return { offsets, fleet: () => ({ devices: decodeDevices(devices, file), diagnostics, mixedCaseTagNames }) };
+}
 function startFleetWorker(inputs, queue, limits) {
-  const files = inputs.map(({ file: file2, bytes, path: path14, move }) => ({ file: file2, bytes, path: path14, move: move === true && movable(bytes) }));
+  const files = inputs.map(({ file: file2, bytes, move }) => ({ file: file2, bytes, move: move === true && movable(bytes) }));
   const next = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const transferList = [...files.flatMap((f) => f.move ? [f.bytes.buffer] : []), port2];
@@ -55218,7 +55240,7 @@ function startFleetWorker(inputs, queue, limits) {
   worker.once("exit", (code2) => (stopped ??= code2 === 0 ? "exited" : "failed", wake()));
   const file = ({ slot, result, stamp, bytes }) => {
     received++;
-    return { slot, scanned: typeof result === "object" ? () => decodeValue(result) : result, stamp, bytes };
+    return { slot, scanned: scannedOf(result), stamp, bytes };
   };
   const take2 = () => {
     const out = [];
@@ -55879,7 +55901,7 @@ async function readFleet(files, cache, parallel) {
   const share = two ? workerShare(inMemory.map((j2) => sizes[j2])).map((k2) => inMemory[k2]) : [];
   const worker = two ? startFleetWorker(
     share.map((j2) => ({ file: fresh[j2].path, bytes: bytes[j2], move: fresh[j2].owned })),
-    queue.map((j2) => fresh[j2].localPath),
+    queue.map((j2) => ({ file: fresh[j2].path, path: fresh[j2].localPath })),
     FLEET_LIMITS
   ) : void 0;
   if (worker) {
@@ -55904,7 +55926,12 @@ async function readFleet(files, cache, parallel) {
   const fromWorker = async ({ slot, scanned, stamp, bytes: back }) => {
     const j2 = slot < share.length ? share[slot] : queue[slot - share.length];
     if (back) bytes[j2] = back;
-    if (typeof scanned === "function" && stamp) streamed(j2, scanned(), stamp);
+    if (typeof scanned === "object" && stamp) {
+      const starts = record();
+      Object.defineProperty(starts, ENTRY_OFFSETS, { value: scanned.offsets, enumerable: false });
+      const file = readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), FLEET_LIMITS, starts);
+      keep(j2, { ...file, fleet: scanned.fleet() });
+    } else if (typeof scanned === "function" && stamp) streamed(j2, scanned(), stamp);
     else if (typeof scanned === "function") keep(j2, readFast(fresh[j2].path, await whole(j2), FLEET_LIMITS, scanned()));
     else if (scanned === "yaml")
       keep(
@@ -55982,7 +56009,7 @@ async function readRepository(source, options) {
     append(coreDiagnostics, schema);
     return { file: f.file, value: f.value };
   });
-  const fleet = fleetFiles.map((f) => ({ file: f.file, value: f.value }));
+  const fleet = fleetFiles.map((f) => ({ file: f.file, value: f.value, fleet: f.fleet }));
   options.onStage?.("resolving the fleet");
   const analysis = analyze({ deployments, fleet, sameFleetAs: reuse?.analysis });
   append(coreDiagnostics, analysis.diagnostics);

@@ -187,7 +187,8 @@ describe('loading a fleet on two threads', () => {
     const texts = Array.from({ length: 12 }, (_, i) => `devices:\n  - deviceId: d${i}\n    tags: { n: ${i} }\n`);
     const paths = texts.map((t, i) => path.join(dir, `f${i}.yaml`));
     paths.forEach((p, i) => writeFileSync(p, texts[i]));
-    const worker = parallel.startFleetWorker([], paths, { maxBytes: 1 << 20, maxLineLength: 1000, maxDepth: 64 })!;
+    const queue = paths.map((p, i) => ({ file: `fleet/f${i}.yaml`, path: p }));
+    const worker = parallel.startFleetWorker([], queue, { maxBytes: 1 << 20, maxLineLength: 1000, maxDepth: 64 })!;
     const mine: number[] = [];
     const theirs: number[] = [];
     // This thread takes a file now and then, as if scanning it; the worker takes the others.
@@ -204,16 +205,27 @@ describe('loading a fleet on two threads', () => {
     expect(theirs.length).toBeGreaterThan(0);
   });
 
-  it('posts a streamed file as the scanner reads it, with its stamp; one it cannot stream is left to this thread', async () => {
+  it('builds a streamed file there: the devices and diagnostics buildFleetFile gives, where each device starts, its stamp; one it cannot stream is left to this thread', async () => {
     const parallel = await built<Parallel>('io/fleet-parallel.js');
+    const { buildFleetFile } = await built<typeof import('../src/core/validate/fleet.js')>('core/validate/fleet.js');
     const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-queue-'));
-    const text = 'devices:\n  - deviceId: d1\n    tags: { env: prod }\n';
+    // A clean device, one whose tags lose a value IoT Hub rejects, one dropped, one with a nested tag.
+    const text =
+      'devices:\n  - deviceId: d1\n    tags: { env: prod }\n  - deviceId: d2\n    tags: { env: ~, ring: 2 }\n  - deviceId: "bad id"\n  - { deviceId: d4, tags: { site: { building: 7 } } }\n';
     writeFileSync(path.join(dir, 'a.yaml'), text);
     writeFileSync(path.join(dir, 'b.yaml'), text.replace('prod', 'pröd'));
-    const queue = ['a.yaml', 'b.yaml', 'missing.yaml'].map((f) => path.join(dir, f));
+    const queue = ['a.yaml', 'b.yaml', 'missing.yaml'].map((f) => ({ file: `fleet/${f}`, path: path.join(dir, f) }));
     const { files } = await parallel.startFleetWorker([], queue, { maxBytes: 1 << 20, maxLineLength: 1000, maxDepth: 64 })!.finish();
     const [a, b, missing] = [...files].sort((x, y) => x.slot - y.slot);
-    expect(typeof a.scanned === 'function' && same(a.scanned(), scanFleet(text))).toBe(true);
+    if (typeof a.scanned !== 'object') throw new Error(`a.yaml was not built: ${String(a.scanned)}`);
+    const here = buildFleetFile('fleet/a.yaml', scanFleet(text));
+    const there = a.scanned.fleet();
+    expect(there.devices.map((d) => [d.deviceId, d.file, d.index])).toEqual(here.devices.map((d) => [d.deviceId, d.file, d.index]));
+    expect(there.devices.every((d, i) => same(d.tags, here.devices[i].tags))).toBe(true);
+    expect(there.diagnostics).toEqual(here.diagnostics);
+    expect(there.diagnostics.length).toBeGreaterThan(0);
+    expect(there.mixedCaseTagNames).toBe(here.mixedCaseTagNames);
+    expect([...a.scanned.offsets]).toEqual([...text.matchAll(/^ {2}- /gm)].map((m) => m.index));
     expect(a.stamp?.size).toBe(text.length);
     expect([b.scanned, b.stamp, missing.scanned]).toEqual(['unchecked', undefined, 'unchecked']);
   });

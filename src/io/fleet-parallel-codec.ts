@@ -6,6 +6,7 @@
  * and a Float64Array for numbers that are not small integers. Mappings decode as
  * records (core/record.ts), as the scanner makes them.
  */
+import type { Device, Tags } from '../core/model.js';
 import { record } from '../core/record.js';
 
 // Token = payload << 3 | kind.
@@ -33,7 +34,7 @@ class Encoder {
   private readonly ids = new Map<string, number>();
   private readonly numbers: number[] = [];
 
-  private push(token: number): void {
+  push(token: number): void {
     if (this.length === this.tokens.length) {
       const grown = new Int32Array(this.tokens.length * 2);
       grown.set(this.tokens);
@@ -52,7 +53,7 @@ class Encoder {
   }
 
   /** A string that occurs once (a device's id): stored without the table lookup, which for a million ids cost more than the rest of encoding. */
-  private unique(s: string): void {
+  unique(s: string): void {
     this.push(((this.strings.push(s) - 1) << 3) | STRING);
   }
 
@@ -98,11 +99,14 @@ export function encodeValue(value: unknown): EncodedValue {
   return encoder.done();
 }
 
-/** The value again, mappings as records. */
-export function decodeValue({ tokens, strings, numbers }: EncodedValue): unknown {
-  let at = 0;
-  const next = (): unknown => {
-    const token = tokens[at++];
+/** Reads values back from tokens, mappings as records; `at` is the next token. */
+class Decoder {
+  at = 0;
+  constructor(private readonly encoded: EncodedValue) {}
+
+  next(): unknown {
+    const { tokens, strings, numbers } = this.encoded;
+    const token = tokens[this.at++];
     const payload = token >> 3;
     switch (token & 7) {
       case STRING:
@@ -114,14 +118,14 @@ export function decodeValue({ tokens, strings, numbers }: EncodedValue): unknown
       case MAP: {
         const out = record();
         for (let i = 0; i < payload; i++) {
-          const key = strings[tokens[at++] >> 3];
-          out[key] = next();
+          const key = strings[tokens[this.at++] >> 3];
+          out[key] = this.next();
         }
         return out;
       }
       case LIST: {
         const out = new Array<unknown>(payload);
-        for (let i = 0; i < payload; i++) out[i] = next();
+        for (let i = 0; i < payload; i++) out[i] = this.next();
         return out;
       }
       case NULL:
@@ -131,6 +135,37 @@ export function decodeValue({ tokens, strings, numbers }: EncodedValue): unknown
       default:
         return false;
     }
-  };
-  return next();
+  }
+}
+
+/** The value again, mappings as records. */
+export const decodeValue = (encoded: EncodedValue): unknown => new Decoder(encoded).next();
+
+/**
+ * A fleet file's devices as built (core/validate/fleet.ts), without the file's own
+ * mappings: per device its id, its index in the file's list and its tags. Decoded,
+ * each device is one object and its tags, where decoding the file's value and
+ * building the devices from it made the device's mapping too, then checked it.
+ */
+export function encodeDevices(devices: readonly Pick<Device, 'deviceId' | 'tags' | 'index'>[]): EncodedValue {
+  const encoder = new Encoder();
+  encoder.push((devices.length << 3) | LIST);
+  for (const { deviceId, tags, index } of devices) {
+    encoder.unique(deviceId);
+    encoder.value(index);
+    encoder.value(tags);
+  }
+  return encoder.done();
+}
+
+export function decodeDevices(encoded: EncodedValue, file: string): Device[] {
+  const decoder = new Decoder(encoded);
+  const count = encoded.tokens[decoder.at++] >> 3;
+  const devices = new Array<Device>(count);
+  for (let i = 0; i < count; i++) {
+    const deviceId = decoder.next() as string;
+    const index = decoder.next() as number;
+    devices[i] = { deviceId, tags: decoder.next() as Tags, file, index };
+  }
+  return devices;
 }

@@ -1,10 +1,11 @@
 /** Worker thread: scans fleet files (see fleet-parallel.ts) and posts each as it is done. */
 import { workerData } from 'node:worker_threads';
-import { encodeValue } from './fleet-parallel-codec.js';
-import type { WorkerData, WorkerMessage, WorkerResult } from './fleet-parallel.js';
+import { buildFleetFile } from '../core/validate/fleet.js';
+import { encodeDevices, encodeValue } from './fleet-parallel-codec.js';
+import type { EncodedFleetFile, QueuedFile, WorkerData, WorkerMessage, WorkerResult } from './fleet-parallel.js';
 import { scanFleet, scanFleetWindowed } from './fleet-scanner.js';
 import { streamFleetFile } from './fleet-stream.js';
-import { fastPathText, type YamlLimits } from './yaml-text.js';
+import { ENTRY_OFFSETS, fastPathText, type YamlLimits } from './yaml-text.js';
 
 const { files, queue, next, port, limits } = workerData as WorkerData;
 
@@ -20,19 +21,34 @@ function scanBytes(bytes: Uint8Array, limits: YamlLimits): WorkerResult {
 
 const post = (message: WorkerMessage): void => {
   const { result, bytes } = message;
-  const transfer = typeof result === 'object' ? [result.tokens.buffer as ArrayBuffer, result.numbers.buffer as ArrayBuffer] : [];
+  const encoded = typeof result !== 'object' ? undefined : 'offsets' in result ? result.devices : result;
+  const transfer = encoded ? [encoded.tokens.buffer as ArrayBuffer, encoded.numbers.buffer as ArrayBuffer] : [];
+  if (typeof result === 'object' && 'offsets' in result) transfer.push(result.offsets.buffer as ArrayBuffer);
   if (bytes) transfer.push(bytes.buffer as ArrayBuffer);
   port.postMessage(message, transfer);
 };
 
-/** A file on disk, read here as it is scanned; where that does not work out, the main thread reads it whole. */
-function scanPath(slot: number, path: string): void {
+/**
+ * A file on disk, read here as it is scanned, and its devices built here too: the main
+ * thread then makes only the devices, not the file's mappings as well. Where reading
+ * does not work out, the main thread reads it whole.
+ */
+function scanPath(slot: number, { file, path }: QueuedFile): void {
   const streamed = streamFleetFile(path, limits);
-  post({ slot, result: streamed ? encodeValue(streamed.value) : 'unchecked', stamp: streamed?.stamp });
+  if (!streamed) return post({ slot, result: 'unchecked' });
+  const built = buildFleetFile(file, streamed.value);
+  const offsets = Int32Array.from((streamed.value as { [ENTRY_OFFSETS]?: number[] })[ENTRY_OFFSETS] ?? []);
+  const result: EncodedFleetFile = {
+    file,
+    devices: encodeDevices(built.devices),
+    diagnostics: built.diagnostics,
+    mixedCaseTagNames: built.mixedCaseTagNames,
+    offsets,
+  };
+  post({ slot, result, stamp: streamed.stamp });
 }
 
 files.forEach((f, slot) => {
-  if (f.path !== undefined) return scanPath(slot, f.path);
   // Bytes moved here go back the same way; the others were copies (the main thread kept its own).
   post({ slot, result: scanBytes(f.bytes, limits), bytes: f.move ? f.bytes : undefined });
 });

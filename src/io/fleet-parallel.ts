@@ -13,16 +13,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { decodeValue, type EncodedValue } from './fleet-parallel-codec.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import type { FleetFile } from '../core/validate/fleet.js';
+import { decodeDevices, decodeValue, type EncodedValue } from './fleet-parallel-codec.js';
 import type { FileStamp } from './fleet-stream.js';
 import type { YamlLimits } from './yaml-text.js';
 
 export interface FleetInput {
   readonly file: string;
-  /** Empty when `path` is given. */
   readonly bytes: Uint8Array;
-  /** A file on disk the worker reads itself as it scans (fleet-stream.ts): no bytes cross threads. */
-  readonly path?: string;
   /**
    * The bytes are the caller's alone (see SourceFile.owned): their memory moves to
    * the worker and back instead of being copied twice (at 1M devices, ~55 MB each
@@ -45,8 +44,8 @@ export interface WorkerMessage {
 /** What the worker is handed: its share of files, the queue it shares with the main thread, and the port to post on. */
 export interface WorkerData {
   readonly files: readonly FleetInput[];
-  /** Paths of files on disk, taken in turn by both threads (see FleetWorker.claim). */
-  readonly queue: readonly string[];
+  /** Files on disk, taken in turn by both threads (see FleetWorker.claim). */
+  readonly queue: readonly QueuedFile[];
   /** One Int32 over a SharedArrayBuffer: the next queue index to take. */
   readonly next: Int32Array;
   readonly port: MessagePort;
@@ -58,14 +57,41 @@ export const movable = (bytes: Uint8Array): boolean =>
   bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
 
 /**
- * What the worker says of one file: its value (compact), `yaml` where the scanner gave
- * up, `unchecked` where readYaml would first report or check something itself (or a
- * file to stream from its path did not stream: it is then read whole).
+ * A fleet file from disk the worker has scanned and built (buildFleetFile): its
+ * devices (compact), what the build said, and where each device starts in the file
+ * (to place a diagnostic on one device by parsing that device alone).
  */
-export type WorkerResult = EncodedValue | 'yaml' | 'unchecked';
+export interface EncodedFleetFile {
+  /** The repository path (each device's `file`). */
+  readonly file: string;
+  readonly devices: EncodedValue;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly mixedCaseTagNames: boolean;
+  readonly offsets: Int32Array;
+}
 
-/** A file scanned by the worker: its value (decoded on call), or what to do with it instead. */
-export type Scanned = (() => unknown) | 'yaml' | 'unchecked';
+/**
+ * What the worker says of one file: its value (compact), the file built (one from
+ * the queue), `yaml` where the scanner gave up, `unchecked` where readYaml would
+ * first report or check something itself (or a file to stream from its path did not
+ * stream: it is then read whole).
+ */
+export type WorkerResult = EncodedValue | EncodedFleetFile | 'yaml' | 'unchecked';
+
+/** A fleet file the worker built: its devices (decoded on call) and where each starts. */
+export interface BuiltFleetFile {
+  readonly fleet: () => FleetFile;
+  readonly offsets: Int32Array;
+}
+
+/** A file scanned by the worker: its value (decoded on call), the file built, or what to do with it instead. */
+export type Scanned = (() => unknown) | BuiltFleetFile | 'yaml' | 'unchecked';
+
+/** A file on disk in the queue: its repository path (for devices and diagnostics) and where it is. */
+export interface QueuedFile {
+  readonly file: string;
+  readonly path: string;
+}
 
 /** Below this many bytes of fleet, a worker costs more than it saves. */
 export const PARALLEL_THRESHOLD = 4 * 1024 * 1024;
@@ -201,12 +227,19 @@ export interface FleetWorker {
   finish(): Promise<{ files: WorkerFile[]; failed: boolean }>;
 }
 
+function scannedOf(result: WorkerResult): Scanned {
+  if (typeof result !== 'object') return result;
+  if (!('offsets' in result)) return () => decodeValue(result);
+  const { file, devices, diagnostics, mixedCaseTagNames, offsets } = result;
+  return { offsets, fleet: () => ({ devices: decodeDevices(devices, file), diagnostics, mixedCaseTagNames }) };
+}
+
 /**
  * Starts the worker on `inputs` (checked against `limits` as readYaml would) and a
  * `queue` of paths; `undefined` when it cannot start (the caller then scans all).
  */
-export function startFleetWorker(inputs: readonly FleetInput[], queue: readonly string[], limits: YamlLimits): FleetWorker | undefined {
-  const files = inputs.map(({ file, bytes, path, move }) => ({ file, bytes, path, move: move === true && movable(bytes) }));
+export function startFleetWorker(inputs: readonly FleetInput[], queue: readonly QueuedFile[], limits: YamlLimits): FleetWorker | undefined {
+  const files = inputs.map(({ file, bytes, move }) => ({ file, bytes, move: move === true && movable(bytes) }));
   const next = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const transferList = [...files.flatMap((f) => (f.move ? [f.bytes.buffer as ArrayBuffer] : [])), port2];
@@ -227,7 +260,7 @@ export function startFleetWorker(inputs: readonly FleetInput[], queue: readonly 
   worker.once('exit', (code) => ((stopped ??= code === 0 ? 'exited' : 'failed'), wake()));
   const file = ({ slot, result, stamp, bytes }: WorkerMessage): WorkerFile => {
     received++;
-    return { slot, scanned: typeof result === 'object' ? () => decodeValue(result) : result, stamp, bytes };
+    return { slot, scanned: scannedOf(result), stamp, bytes };
   };
   const take = (): WorkerFile[] => {
     const out: WorkerFile[] = [];

@@ -10,6 +10,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
+import type { FleetFile } from '../core/validate/fleet.js';
 import type { Diagnostic, DiagnosticCode, Location, PlacedDiagnostic } from '../core/diagnostics.js';
 import { record } from '../core/record.js';
 import { clip } from '../core/text.js';
@@ -37,6 +38,12 @@ export interface YamlFile {
   place(diagnostic: Diagnostic): PlacedDiagnostic;
   /** Positions of the top-level keys, when this file was parsed with yaml here. */
   hints?(): PositionHints | undefined;
+  /**
+   * A fleet file built elsewhere (a worker thread built its devices from the value it
+   * scanned): the analysis takes it instead of `value`, which then only says where
+   * each device starts.
+   */
+  readonly fleet?: FleetFile;
 }
 
 class Abort extends Error {

@@ -12,7 +12,8 @@ import { fleetWorkerAvailable, observedLongEnough, secondCoreIdle, startFleetWor
 import { scanFleet, scanFleetWindowed } from '../io/fleet-scanner.js';
 import { fileSize, readIfUnchanged, streamFleetFile, type FileStamp } from '../io/fleet-stream.js';
 import { explainYamlMistakes } from './hints.js';
-import { DEFAULT_LIMITS, readFast, readYaml, type YamlFile, type YamlLimits } from '../io/yaml.js';
+import { DEFAULT_LIMITS, ENTRY_OFFSETS, readFast, readYaml, type YamlFile, type YamlLimits } from '../io/yaml.js';
+import { record } from '../core/record.js';
 
 export const DEPLOYMENTS_FOLDER = 'deployments';
 export const FLEET_FOLDER = 'fleet';
@@ -92,7 +93,7 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
   const worker = two
     ? startFleetWorker(
         share.map((j) => ({ file: fresh[j].path, bytes: bytes[j]!, move: fresh[j].owned })),
-        queue.map((j) => fresh[j].localPath!),
+        queue.map((j) => ({ file: fresh[j].path, path: fresh[j].localPath! })),
         FLEET_LIMITS,
       )
     : undefined;
@@ -122,7 +123,13 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
   const fromWorker = async ({ slot, scanned, stamp, bytes: back }: WorkerFile) => {
     const j = slot < share.length ? share[slot] : queue[slot - share.length];
     if (back) bytes[j] = back;
-    if (typeof scanned === 'function' && stamp) streamed(j, scanned(), stamp);
+    if (typeof scanned === 'object' && stamp) {
+      // Built there: the devices are made here, not the file's mappings as well; the value only says where each device starts.
+      const starts = record();
+      Object.defineProperty(starts, ENTRY_OFFSETS, { value: scanned.offsets, enumerable: false });
+      const file = readFast(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), FLEET_LIMITS, starts);
+      keep(j, { ...file, fleet: scanned.fleet() });
+    } else if (typeof scanned === 'function' && stamp) streamed(j, scanned(), stamp);
     // Checked and scanned there: neither decoded nor checked again here.
     else if (typeof scanned === 'function') keep(j, readFast(fresh[j].path, await whole(j), FLEET_LIMITS, scanned()));
     // Where the worker's scanner gave up, readYaml's fallback parses with yaml, as it would have here.
@@ -218,7 +225,7 @@ async function readRepository(source: Source, options: LoadOptions): Promise<Loa
     append(coreDiagnostics, schema);
     return { file: f.file, value: f.value };
   });
-  const fleet: ParsedFile[] = fleetFiles.map((f) => ({ file: f.file, value: f.value }));
+  const fleet: ParsedFile[] = fleetFiles.map((f) => ({ file: f.file, value: f.value, fleet: f.fleet }));
   options.onStage?.('resolving the fleet');
   const analysis = analyze({ deployments, fleet, sameFleetAs: reuse?.analysis });
   append(coreDiagnostics, analysis.diagnostics);

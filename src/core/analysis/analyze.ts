@@ -9,12 +9,17 @@ import { tagPaths } from '../resolve/evaluate-sets.js';
 import { FleetIndex, indexFleet, resolveFleet, type Resolution, type Target } from '../resolve/resolve.js';
 import { buildDeployment } from '../validate/deployment.js';
 import { conditionHints } from '../validate/condition-hints.js';
-import { buildFleetFile, checkDuplicateDevices } from '../validate/fleet.js';
+import { buildFleetFile, checkDuplicateDevices, type FleetFile } from '../validate/fleet.js';
 
 /** A file as read by a source: `value` is the parsed YAML (`null` when empty), `undefined` when unreadable. */
 export interface ParsedFile {
   readonly file: string;
   readonly value: unknown;
+  /**
+   * A fleet file already built with buildFleetFile from its value (by a worker
+   * thread, which then sends the devices rather than the value): used as it is.
+   */
+  readonly fleet?: FleetFile;
 }
 
 export interface AnalysisInput {
@@ -93,8 +98,8 @@ function prepareFleet(files: readonly ParsedFile[], targets: readonly Target[]):
   const devices: Device[] = [];
   let mixedCaseTagNames = false;
   for (const parsed of [...files].sort(byFile)) {
-    if (parsed.value === undefined) continue;
-    const built = buildFleetFile(parsed.file, parsed.value);
+    if (parsed.value === undefined && !parsed.fleet) continue;
+    const built = parsed.fleet ?? buildFleetFile(parsed.file, parsed.value);
     append(diagnostics, collapseRepeats(built.diagnostics));
     for (const d of built.devices) devices.push(d);
     mixedCaseTagNames ||= built.mixedCaseTagNames;
