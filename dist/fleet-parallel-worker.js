@@ -5,318 +5,12 @@ const require = __edgeopsCreateRequire(import.meta.url);
 // src/io/fleet-parallel-worker.ts
 import { workerData } from "node:worker_threads";
 
-// src/core/collections.ts
-var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
-
-// src/core/condition/lexer.ts
-var VALUE_CLASS = "A-Za-z0-9\\-:.+%_#*?!(),=@;$";
-var VALUE_CHARS = new RegExp(`^[${VALUE_CLASS}]$`);
-var VALUE_STRING = new RegExp(`^[${VALUE_CLASS}']*$`);
-
-// src/core/condition/parser.ts
-var SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-// src/core/diagnostics.ts
-var error = (code, message, location) => ({
-  severity: "error",
-  code,
-  message,
-  location
-});
-var warning = (code, message, location) => ({
-  severity: "warning",
-  code,
-  message,
-  location
-});
-
 // src/core/record.ts
 function Bare() {
 }
 Bare.prototype = Object.freeze(/* @__PURE__ */ Object.create(null));
 function record() {
   return new Bare();
-}
-
-// src/core/validate/fleet.ts
-var DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
-var FORBIDDEN_NAME = /[.$ \u0000-\u001f\u007f-\u009f]/;
-var MAX_TAG_DEPTH = 10;
-var MAX_TAGS_BYTES = 8 * 1024;
-var MAX_TAG_STRING_BYTES = 4 * 1024;
-var EXAMPLE = "e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }";
-function buildFleetFile(file, value) {
-  return build(file, value, true);
-}
-function build(file, value, fast) {
-  const diagnostics = [];
-  if (value === null || value === void 0) {
-    if (value === null) diagnostics.push(warning("file/empty", "fleet file is empty: it declares no devices", { file }));
-    return { devices: [], diagnostics, mixedCaseTagNames: false };
-  }
-  if (!isMapping(value)) {
-    const what = Array.isArray(value) ? "a list" : `a ${typeof value}`;
-    diagnostics.push(error("fleet/not-a-mapping", `a fleet file is a mapping with a devices: list, not ${what}; ${EXAMPLE}`, { file }));
-    return { devices: [], diagnostics, mixedCaseTagNames: false };
-  }
-  for (const key of Object.keys(value)) {
-    if (key !== "devices") {
-      diagnostics.push(error("fleet/not-a-mapping", `unknown key '${key}': a fleet file has only devices:`, { file, path: [key], key: true }));
-    }
-  }
-  const list = value.devices;
-  if (list === null) {
-    diagnostics.push(warning("file/empty", "devices: is empty", { file, path: ["devices"] }));
-    return { devices: [], diagnostics, mixedCaseTagNames: false };
-  }
-  if (!Array.isArray(list)) {
-    const msg = list === void 0 ? `fleet file has no devices: list; ${EXAMPLE}` : "devices: must be a list of { deviceId, tags }";
-    diagnostics.push(error("fleet/no-devices", msg, { file, path: list === void 0 ? [] : ["devices"] }));
-    return { devices: [], diagnostics, mixedCaseTagNames: false };
-  }
-  const devices = [];
-  const seen = { mixedCase: false };
-  const clean = { size: 0, mixed: false, lists: [], listsMixed: [], next: 0 };
-  for (let index = 0; index < list.length; index++) {
-    const item = list[index];
-    if (item === void 0 && !(index in list)) continue;
-    const device = (fast ? cleanDevice(file, item, index, clean, seen) : void 0) ?? buildDevice(file, item, index, diagnostics, seen);
-    if (device) devices.push(device);
-  }
-  return { devices, diagnostics, mixedCaseTagNames: seen.mixedCase };
-}
-function buildDevice(file, item, index, diagnostics, seen) {
-  const at = (...path) => ({ file, path: ["devices", index, ...path] });
-  if (!isMapping(item)) {
-    diagnostics.push(error("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
-    return void 0;
-  }
-  for (const key of Object.keys(item)) {
-    if (key !== "deviceId" && key !== "tags") {
-      diagnostics.push(error("fleet/invalid-device", `unknown key '${key}': a device has only deviceId: and tags:`, { ...at(key), key: true }));
-    }
-  }
-  const deviceId = item.deviceId;
-  if (typeof deviceId !== "string") {
-    const msg = deviceId === void 0 || deviceId === null ? "device has no deviceId" : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
-    diagnostics.push(error("fleet/invalid-device-id", msg, deviceId === void 0 ? at() : at("deviceId")));
-    return void 0;
-  }
-  if (!DEVICE_ID.test(deviceId)) {
-    diagnostics.push(
-      error(
-        "fleet/invalid-device-id",
-        deviceId.length > 128 ? `deviceId is ${deviceId.length} characters; IoT Hub allows at most 128` : `deviceId '${deviceId}' has a character IoT Hub does not allow; use ASCII letters, digits and -.%_*?!(),:=@$'`,
-        at("deviceId")
-      )
-    );
-    return void 0;
-  }
-  let tags = record();
-  if (item.tags !== void 0 && item.tags !== null) {
-    if (!isMapping(item.tags)) {
-      diagnostics.push(error("fleet/invalid-tag", "tags: must be a mapping of tag names to values", at("tags")));
-    } else {
-      tags = checkTags(item.tags, at("tags"), diagnostics, seen);
-    }
-  }
-  return { deviceId, tags, file, index };
-}
-var REMEMBERED_LISTS = 8;
-function cleanDevice(file, item, index, walk, seen) {
-  if (!isMapping(item)) return void 0;
-  for (const key in item) if (key !== "deviceId" && key !== "tags") return void 0;
-  const deviceId = item.deviceId;
-  if (typeof deviceId !== "string" || !DEVICE_ID.test(deviceId)) return void 0;
-  const tags = item.tags;
-  if (tags === void 0 || tags === null) return { deviceId, tags: record(), file, index };
-  if (!isMapping(tags)) return void 0;
-  walk.size = 0;
-  walk.mixed = false;
-  if (!cleanTagMap(tags, 1, walk) || walk.size > MAX_TAGS_BYTES) return void 0;
-  if (walk.mixed) seen.mixedCase = true;
-  return { deviceId, tags, file, index };
-}
-function cleanTagMap(map, depth, walk) {
-  if (!cleanNames(map, walk)) return false;
-  for (const key in map) {
-    const value = map[key];
-    walk.size += key.length + 4;
-    if (typeof value === "string") {
-      walk.size += value.length + 2;
-      if (value.length > MAX_TAG_STRING_BYTES || !valueExpressible(value)) return false;
-    } else if (typeof value === "number") {
-      walk.size += 12;
-      if (!Number.isFinite(value)) return false;
-    } else if (typeof value === "boolean") {
-      walk.size += 5;
-    } else if (!isMapping(value) || depth + 1 > MAX_TAG_DEPTH || !cleanTagMap(value, depth + 1, walk)) {
-      return false;
-    }
-  }
-  return true;
-}
-function sameNames(map, list) {
-  let n = 0;
-  for (const key in map) if (list[n++] !== key) return false;
-  return n === list.length;
-}
-function cleanNames(map, walk) {
-  const { lists } = walk;
-  for (let l = 0; l < lists.length; l++) {
-    if (!sameNames(map, lists[l])) continue;
-    if (walk.listsMixed[l]) walk.mixed = true;
-    return true;
-  }
-  const keys = Object.keys(map);
-  let mixed = false;
-  for (let n = 0; n < keys.length; n++) {
-    const name = nameVerdict(keys[n]);
-    if (name.forbidden || !name.expressible) return false;
-    if (name.lower !== keys[n]) mixed = true;
-    if (mixed) {
-      for (let m = 0; m < n; m++) if (nameVerdict(keys[m]).lower === name.lower) return false;
-    }
-  }
-  lists[walk.next] = keys;
-  walk.listsMixed[walk.next] = mixed;
-  walk.next = (walk.next + 1) % REMEMBERED_LISTS;
-  if (mixed) walk.mixed = true;
-  return true;
-}
-var names = /* @__PURE__ */ new Map();
-var values = /* @__PURE__ */ new Map();
-var CACHE_LIMIT = 1e5;
-function nameVerdict(key) {
-  let v = names.get(key);
-  if (!v) {
-    v = { lower: key.toLowerCase(), forbidden: FORBIDDEN_NAME.test(key) || key === "", expressible: SEGMENT.test(key) };
-    if (names.size >= CACHE_LIMIT) names.clear();
-    names.set(key, v);
-  }
-  return v;
-}
-function valueExpressible(value) {
-  let v = values.get(value);
-  if (v === void 0) {
-    v = VALUE_STRING.test(value);
-    if (values.size >= CACHE_LIMIT) values.clear();
-    values.set(value, v);
-  }
-  return v;
-}
-var DROP = /* @__PURE__ */ Symbol("drop");
-function checkTags(tags, where, diagnostics, seen) {
-  const walk = { file: where.file, diagnostics, seen, size: 0 };
-  const result = checkTagMap(walk, tags, where.path, 1);
-  if (walk.size > MAX_TAGS_BYTES) {
-    diagnostics.push(error("fleet/tags-too-large", `tags are about ${walk.size} bytes; IoT Hub limits a device's tags to ${MAX_TAGS_BYTES} bytes`, where));
-  }
-  return result;
-}
-function checkTagMap(walk, map, path, depth) {
-  let copy;
-  const keys = Object.keys(map);
-  for (let n = 0; n < keys.length; n++) {
-    const key = keys[n];
-    const value = map[key];
-    const kept = checkTagName(walk, keys, n, path) ? checkTagValue(walk, key, value, path, depth) : DROP;
-    if (kept === value) continue;
-    if (!copy) {
-      copy = record();
-      for (const k of keys) copy[k] = map[k];
-    }
-    delete copy[key];
-    if (kept !== DROP) copy[key] = kept;
-  }
-  return copy ?? map;
-}
-var tagAt = (walk, path, key) => ({ file: walk.file, path: [...path, key] });
-function checkTagName(walk, keys, n, path) {
-  const key = keys[n];
-  const name = nameVerdict(key);
-  if (name.lower !== key) walk.seen.mixedCase = true;
-  walk.size += key.length + 4;
-  for (let m = 0; m < n; m++) {
-    if (nameVerdict(keys[m]).lower === name.lower) {
-      walk.diagnostics.push(
-        error("fleet/tag-case-collision", `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
-          ...tagAt(walk, path, key),
-          key: true
-        })
-      );
-      break;
-    }
-  }
-  if (name.forbidden) {
-    walk.diagnostics.push(
-      error("fleet/invalid-tag", `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, {
-        ...tagAt(walk, path, key),
-        key: true
-      })
-    );
-    return false;
-  }
-  if (!name.expressible) {
-    walk.diagnostics.push(
-      warning(
-        "fleet/tag-not-expressible",
-        `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
-        {
-          ...tagAt(walk, path, key),
-          key: true
-        }
-      )
-    );
-  }
-  return true;
-}
-function checkTagValue(walk, key, value, path, depth) {
-  const { diagnostics } = walk;
-  const at = () => tagAt(walk, path, key);
-  if (typeof value === "string") {
-    walk.size += value.length + 2;
-    if (value.length > MAX_TAG_STRING_BYTES) {
-      diagnostics.push(
-        error("fleet/invalid-tag", `tag '${key}' is ${value.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`, at())
-      );
-      return DROP;
-    }
-    if (!valueExpressible(value)) {
-      const bad = [...value].find((c) => !VALUE_STRING.test(c));
-      diagnostics.push(
-        warning(
-          "fleet/tag-not-expressible",
-          `tag '${key}' has the value '${value}', which no target condition can match: '${bad === " " ? "space" : bad}' is not allowed in a condition's string value`,
-          at()
-        )
-      );
-    }
-    return value;
-  }
-  if (typeof value === "number") {
-    walk.size += 12;
-    if (Number.isFinite(value)) return value;
-    diagnostics.push(error("fleet/invalid-tag", `tag '${key}' is not a finite number`, at()));
-    return DROP;
-  }
-  if (typeof value === "boolean") {
-    walk.size += 5;
-    return value;
-  }
-  if (value === null || value === void 0) {
-    diagnostics.push(error("fleet/invalid-tag", `tag '${key}' has no value: give it one or remove it`, at()));
-  } else if (Array.isArray(value)) {
-    diagnostics.push(
-      error("fleet/invalid-tag", `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at())
-    );
-  } else if (typeof value === "object") {
-    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk, value, [...path, key], depth + 1);
-    diagnostics.push(error("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
-  } else {
-    diagnostics.push(error("fleet/invalid-tag", `tag '${key}' has a value of an unsupported type`, at()));
-  }
-  return DROP;
 }
 
 // src/io/fleet-parallel-codec.ts
@@ -326,8 +20,8 @@ var NUMBER = 2;
 var MAP = 3;
 var LIST = 4;
 var NULL = 5;
-var TRUE2 = 6;
-var FALSE2 = 7;
+var TRUE = 6;
+var FALSE = 7;
 var SMALL = 1 << 27;
 var Encoder = class {
   tokens = new Int32Array(1 << 16);
@@ -361,8 +55,8 @@ var Encoder = class {
       if (Number.isInteger(v) && v > -SMALL && v < SMALL && !Object.is(v, -0)) this.push(v << 3 | INT);
       else this.push(this.numbers.push(v) - 1 << 3 | NUMBER);
     } else if (v === null) this.push(NULL);
-    else if (v === true) this.push(TRUE2);
-    else if (v === false) this.push(FALSE2);
+    else if (v === true) this.push(TRUE);
+    else if (v === false) this.push(FALSE);
     else if (Array.isArray(v)) {
       this.push(v.length << 3 | LIST);
       for (const item of v) this.value(item);
@@ -563,20 +257,22 @@ function scanWindows(bytes, windows) {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) }, windows);
 }
-function scanTextWindows(source, windows = FLEET_WINDOWS) {
-  return unlessGivenUp(() => new Scanner(source.window(0, Math.min(source.length, windows.size)), source, windows).file());
+function scanTextWindows(source, windows = FLEET_WINDOWS, onDevice) {
+  return unlessGivenUp(() => new Scanner(source.window(0, Math.min(source.length, windows.size)), source, windows, onDevice).file());
 }
 var Scanner = class {
-  constructor(text, source, windows = FLEET_WINDOWS) {
+  constructor(text, source, windows = FLEET_WINDOWS, onDevice) {
     this.text = text;
     this.source = source;
     this.windows = windows;
+    this.onDevice = onDevice;
     this.budget = aliasBudget(source?.length ?? text.length) / 4;
     if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
   }
   text;
   source;
   windows;
+  onDevice;
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
   lineStart = 0;
   lineEnd = 0;
@@ -643,15 +339,17 @@ var Scanner = class {
       let content = dash + 2;
       while (this.text.charCodeAt(content) === SPACE) content++;
       if (content >= this.lineEnd) giveUp();
+      let map;
       if (this.text.charCodeAt(content) === LBRACE) {
-        const map = this.flowMap(content, 2);
+        map = this.flowMap(content, 2);
         this.expectLineEnd(this.end);
-        devices.push(map);
       } else {
-        devices.push(this.blockMap(content - this.lineStart, content, 2));
+        map = this.blockMap(content - this.lineStart, content, 2);
       }
+      if (this.onDevice) this.onDevice(map, offsets.length - 1);
+      else devices.push(map);
     }
-    result.devices = devices.length > 0 ? devices : null;
+    result.devices = offsets.length > 0 ? devices : null;
     Object.defineProperty(result, ENTRY_OFFSETS, { value: offsets, enumerable: false });
     return result;
   }
@@ -992,6 +690,333 @@ var Scanner = class {
 // src/io/fleet-stream.ts
 import { isAscii as isAscii2 } from "node:buffer";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+
+// src/core/collections.ts
+var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+
+// src/core/condition/lexer.ts
+var VALUE_CLASS = "A-Za-z0-9\\-:.+%_#*?!(),=@;$";
+var VALUE_CHARS = new RegExp(`^[${VALUE_CLASS}]$`);
+var VALUE_STRING = new RegExp(`^[${VALUE_CLASS}']*$`);
+
+// src/core/condition/parser.ts
+var SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+// src/core/diagnostics.ts
+var error = (code, message, location) => ({
+  severity: "error",
+  code,
+  message,
+  location
+});
+var warning = (code, message, location) => ({
+  severity: "warning",
+  code,
+  message,
+  location
+});
+
+// src/core/validate/fleet.ts
+var DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
+var FORBIDDEN_NAME = /[.$ \u0000-\u001f\u007f-\u009f]/;
+var MAX_TAG_DEPTH = 10;
+var MAX_TAGS_BYTES = 8 * 1024;
+var MAX_TAG_STRING_BYTES = 4 * 1024;
+var EXAMPLE = "e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }";
+function buildFleetFile(file, value) {
+  return build(file, value, true);
+}
+function build(file, value, fast) {
+  const diagnostics = [];
+  if (value === null || value === void 0) {
+    if (value === null) diagnostics.push(warning("file/empty", "fleet file is empty: it declares no devices", { file }));
+    return { devices: [], diagnostics, mixedCaseTagNames: false };
+  }
+  if (!isMapping(value)) {
+    const what = Array.isArray(value) ? "a list" : `a ${typeof value}`;
+    diagnostics.push(error("fleet/not-a-mapping", `a fleet file is a mapping with a devices: list, not ${what}; ${EXAMPLE}`, { file }));
+    return { devices: [], diagnostics, mixedCaseTagNames: false };
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== "devices") {
+      diagnostics.push(error("fleet/not-a-mapping", `unknown key '${key}': a fleet file has only devices:`, { file, path: [key], key: true }));
+    }
+  }
+  const list = value.devices;
+  if (list === null) {
+    diagnostics.push(warning("file/empty", "devices: is empty", { file, path: ["devices"] }));
+    return { devices: [], diagnostics, mixedCaseTagNames: false };
+  }
+  if (!Array.isArray(list)) {
+    const msg = list === void 0 ? `fleet file has no devices: list; ${EXAMPLE}` : "devices: must be a list of { deviceId, tags }";
+    diagnostics.push(error("fleet/no-devices", msg, { file, path: list === void 0 ? [] : ["devices"] }));
+    return { devices: [], diagnostics, mixedCaseTagNames: false };
+  }
+  const builder = new FleetFileBuilder(file, fast, diagnostics);
+  for (let index = 0; index < list.length; index++) {
+    const item = list[index];
+    if (item === void 0 && !(index in list)) continue;
+    builder.add(item, index);
+  }
+  return builder.done();
+}
+var FleetFileBuilder = class {
+  constructor(file, fast = true, diagnostics = []) {
+    this.file = file;
+    this.fast = fast;
+    this.diagnostics = diagnostics;
+  }
+  file;
+  fast;
+  diagnostics;
+  devices = [];
+  seen = { mixedCase: false };
+  clean = { size: 0, mixed: false, lists: [], listsMixed: [], next: 0 };
+  /** The entry at `index` of the list. */
+  add(item, index) {
+    const { file, seen } = this;
+    const device = (this.fast ? cleanDevice(file, item, index, this.clean, seen) : void 0) ?? buildDevice(file, item, index, this.diagnostics, seen);
+    if (device) this.devices.push(device);
+  }
+  done() {
+    return { devices: this.devices, diagnostics: this.diagnostics, mixedCaseTagNames: this.seen.mixedCase };
+  }
+};
+function buildDevice(file, item, index, diagnostics, seen) {
+  const at = (...path) => ({ file, path: ["devices", index, ...path] });
+  if (!isMapping(item)) {
+    diagnostics.push(error("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
+    return void 0;
+  }
+  for (const key of Object.keys(item)) {
+    if (key !== "deviceId" && key !== "tags") {
+      diagnostics.push(error("fleet/invalid-device", `unknown key '${key}': a device has only deviceId: and tags:`, { ...at(key), key: true }));
+    }
+  }
+  const deviceId = item.deviceId;
+  if (typeof deviceId !== "string") {
+    const msg = deviceId === void 0 || deviceId === null ? "device has no deviceId" : `deviceId must be a string; quote it: deviceId: '${String(deviceId)}'`;
+    diagnostics.push(error("fleet/invalid-device-id", msg, deviceId === void 0 ? at() : at("deviceId")));
+    return void 0;
+  }
+  if (!DEVICE_ID.test(deviceId)) {
+    diagnostics.push(
+      error(
+        "fleet/invalid-device-id",
+        deviceId.length > 128 ? `deviceId is ${deviceId.length} characters; IoT Hub allows at most 128` : `deviceId '${deviceId}' has a character IoT Hub does not allow; use ASCII letters, digits and -.%_*?!(),:=@$'`,
+        at("deviceId")
+      )
+    );
+    return void 0;
+  }
+  let tags = record();
+  if (item.tags !== void 0 && item.tags !== null) {
+    if (!isMapping(item.tags)) {
+      diagnostics.push(error("fleet/invalid-tag", "tags: must be a mapping of tag names to values", at("tags")));
+    } else {
+      tags = checkTags(item.tags, at("tags"), diagnostics, seen);
+    }
+  }
+  return { deviceId, tags, file, index };
+}
+var REMEMBERED_LISTS = 8;
+function cleanDevice(file, item, index, walk, seen) {
+  if (!isMapping(item)) return void 0;
+  for (const key in item) if (key !== "deviceId" && key !== "tags") return void 0;
+  const deviceId = item.deviceId;
+  if (typeof deviceId !== "string" || !DEVICE_ID.test(deviceId)) return void 0;
+  const tags = item.tags;
+  if (tags === void 0 || tags === null) return { deviceId, tags: record(), file, index };
+  if (!isMapping(tags)) return void 0;
+  walk.size = 0;
+  walk.mixed = false;
+  if (!cleanTagMap(tags, 1, walk) || walk.size > MAX_TAGS_BYTES) return void 0;
+  if (walk.mixed) seen.mixedCase = true;
+  return { deviceId, tags, file, index };
+}
+function cleanTagMap(map, depth, walk) {
+  if (!cleanNames(map, walk)) return false;
+  for (const key in map) {
+    const value = map[key];
+    walk.size += key.length + 4;
+    if (typeof value === "string") {
+      walk.size += value.length + 2;
+      if (value.length > MAX_TAG_STRING_BYTES || !valueExpressible(value)) return false;
+    } else if (typeof value === "number") {
+      walk.size += 12;
+      if (!Number.isFinite(value)) return false;
+    } else if (typeof value === "boolean") {
+      walk.size += 5;
+    } else if (!isMapping(value) || depth + 1 > MAX_TAG_DEPTH || !cleanTagMap(value, depth + 1, walk)) {
+      return false;
+    }
+  }
+  return true;
+}
+function sameNames(map, list) {
+  let n = 0;
+  for (const key in map) if (list[n++] !== key) return false;
+  return n === list.length;
+}
+function cleanNames(map, walk) {
+  const { lists } = walk;
+  for (let l = 0; l < lists.length; l++) {
+    if (!sameNames(map, lists[l])) continue;
+    if (walk.listsMixed[l]) walk.mixed = true;
+    return true;
+  }
+  const keys = Object.keys(map);
+  let mixed = false;
+  for (let n = 0; n < keys.length; n++) {
+    const name = nameVerdict(keys[n]);
+    if (name.forbidden || !name.expressible) return false;
+    if (name.lower !== keys[n]) mixed = true;
+    if (mixed) {
+      for (let m = 0; m < n; m++) if (nameVerdict(keys[m]).lower === name.lower) return false;
+    }
+  }
+  lists[walk.next] = keys;
+  walk.listsMixed[walk.next] = mixed;
+  walk.next = (walk.next + 1) % REMEMBERED_LISTS;
+  if (mixed) walk.mixed = true;
+  return true;
+}
+var names = /* @__PURE__ */ new Map();
+var values = /* @__PURE__ */ new Map();
+var CACHE_LIMIT = 1e5;
+function nameVerdict(key) {
+  let v = names.get(key);
+  if (!v) {
+    v = { lower: key.toLowerCase(), forbidden: FORBIDDEN_NAME.test(key) || key === "", expressible: SEGMENT.test(key) };
+    if (names.size >= CACHE_LIMIT) names.clear();
+    names.set(key, v);
+  }
+  return v;
+}
+function valueExpressible(value) {
+  let v = values.get(value);
+  if (v === void 0) {
+    v = VALUE_STRING.test(value);
+    if (values.size >= CACHE_LIMIT) values.clear();
+    values.set(value, v);
+  }
+  return v;
+}
+var DROP = /* @__PURE__ */ Symbol("drop");
+function checkTags(tags, where, diagnostics, seen) {
+  const walk = { file: where.file, diagnostics, seen, size: 0 };
+  const result = checkTagMap(walk, tags, where.path, 1);
+  if (walk.size > MAX_TAGS_BYTES) {
+    diagnostics.push(error("fleet/tags-too-large", `tags are about ${walk.size} bytes; IoT Hub limits a device's tags to ${MAX_TAGS_BYTES} bytes`, where));
+  }
+  return result;
+}
+function checkTagMap(walk, map, path, depth) {
+  let copy;
+  const keys = Object.keys(map);
+  for (let n = 0; n < keys.length; n++) {
+    const key = keys[n];
+    const value = map[key];
+    const kept = checkTagName(walk, keys, n, path) ? checkTagValue(walk, key, value, path, depth) : DROP;
+    if (kept === value) continue;
+    if (!copy) {
+      copy = record();
+      for (const k of keys) copy[k] = map[k];
+    }
+    delete copy[key];
+    if (kept !== DROP) copy[key] = kept;
+  }
+  return copy ?? map;
+}
+var tagAt = (walk, path, key) => ({ file: walk.file, path: [...path, key] });
+function checkTagName(walk, keys, n, path) {
+  const key = keys[n];
+  const name = nameVerdict(key);
+  if (name.lower !== key) walk.seen.mixedCase = true;
+  walk.size += key.length + 4;
+  for (let m = 0; m < n; m++) {
+    if (nameVerdict(keys[m]).lower === name.lower) {
+      walk.diagnostics.push(
+        error("fleet/tag-case-collision", `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
+          ...tagAt(walk, path, key),
+          key: true
+        })
+      );
+      break;
+    }
+  }
+  if (name.forbidden) {
+    walk.diagnostics.push(
+      error("fleet/invalid-tag", `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, {
+        ...tagAt(walk, path, key),
+        key: true
+      })
+    );
+    return false;
+  }
+  if (!name.expressible) {
+    walk.diagnostics.push(
+      warning(
+        "fleet/tag-not-expressible",
+        `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
+        {
+          ...tagAt(walk, path, key),
+          key: true
+        }
+      )
+    );
+  }
+  return true;
+}
+function checkTagValue(walk, key, value, path, depth) {
+  const { diagnostics } = walk;
+  const at = () => tagAt(walk, path, key);
+  if (typeof value === "string") {
+    walk.size += value.length + 2;
+    if (value.length > MAX_TAG_STRING_BYTES) {
+      diagnostics.push(
+        error("fleet/invalid-tag", `tag '${key}' is ${value.length} characters; IoT Hub accepts string values of at most ${MAX_TAG_STRING_BYTES} bytes`, at())
+      );
+      return DROP;
+    }
+    if (!valueExpressible(value)) {
+      const bad = [...value].find((c) => !VALUE_STRING.test(c));
+      diagnostics.push(
+        warning(
+          "fleet/tag-not-expressible",
+          `tag '${key}' has the value '${value}', which no target condition can match: '${bad === " " ? "space" : bad}' is not allowed in a condition's string value`,
+          at()
+        )
+      );
+    }
+    return value;
+  }
+  if (typeof value === "number") {
+    walk.size += 12;
+    if (Number.isFinite(value)) return value;
+    diagnostics.push(error("fleet/invalid-tag", `tag '${key}' is not a finite number`, at()));
+    return DROP;
+  }
+  if (typeof value === "boolean") {
+    walk.size += 5;
+    return value;
+  }
+  if (value === null || value === void 0) {
+    diagnostics.push(error("fleet/invalid-tag", `tag '${key}' has no value: give it one or remove it`, at()));
+  } else if (Array.isArray(value)) {
+    diagnostics.push(
+      error("fleet/invalid-tag", `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at())
+    );
+  } else if (typeof value === "object") {
+    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk, value, [...path, key], depth + 1);
+    diagnostics.push(error("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
+  } else {
+    diagnostics.push(error("fleet/invalid-tag", `tag '${key}' has a value of an unsupported type`, at()));
+  }
+  return DROP;
+}
+
+// src/io/fleet-stream.ts
 var shared = Buffer.allocUnsafe(1 << 20);
 var FileWindows = class {
   constructor(fd, length, maxLine, buffer) {
@@ -1047,7 +1072,7 @@ var FileWindows = class {
     return readSync(this.fd, Buffer.alloc(1), 0, 1, this.length) === 0;
   }
 };
-function streamFleetFile(path, limits2, windows = FLEET_WINDOWS, buffer = shared) {
+function streamFleetFile(path, limits2, { windows = FLEET_WINDOWS, buffer = shared, onDevice } = {}) {
   let fd;
   try {
     fd = openSync(path, "r");
@@ -1058,13 +1083,21 @@ function streamFleetFile(path, limits2, windows = FLEET_WINDOWS, buffer = shared
     const stat = fstatSync(fd);
     if (!stat.isFile() || stat.size > limits2.maxBytes) return void 0;
     const source = new FileWindows(fd, stat.size, limits2.maxLineLength, buffer);
-    const value = scanTextWindows(source, windows);
+    const value = scanTextWindows(source, windows, onDevice);
     return value && source.complete() ? { value, stamp: { size: stat.size, mtimeMs: stat.mtimeMs } } : void 0;
   } catch {
     return void 0;
   } finally {
     closeSync(fd);
   }
+}
+function streamBuiltFleetFile(file, path, limits2) {
+  const builder = new FleetFileBuilder(file);
+  const streamed = streamFleetFile(path, limits2, { onDevice: (device, index) => builder.add(device, index) });
+  if (!streamed) return void 0;
+  const { value, stamp } = streamed;
+  const offsets = value[ENTRY_OFFSETS] ?? [];
+  return { fleet: value.devices === null ? buildFleetFile(file, value) : builder.done(), offsets, stamp };
 }
 
 // src/io/fleet-parallel-worker.ts
@@ -1086,18 +1119,17 @@ var post = (message) => {
   port.postMessage(message, transfer);
 };
 function scanPath(slot, { file, path }) {
-  const streamed = streamFleetFile(path, limits);
-  if (!streamed) return post({ slot, result: "unchecked" });
-  const built = buildFleetFile(file, streamed.value);
-  const offsets = Int32Array.from(streamed.value[ENTRY_OFFSETS] ?? []);
+  const built = streamBuiltFleetFile(file, path, limits);
+  if (!built) return post({ slot, result: "unchecked" });
+  const { fleet, offsets, stamp } = built;
   const result = {
     file,
-    devices: encodeDevices(built.devices),
-    diagnostics: built.diagnostics,
-    mixedCaseTagNames: built.mixedCaseTagNames,
-    offsets
+    devices: encodeDevices(fleet.devices),
+    diagnostics: fleet.diagnostics,
+    mixedCaseTagNames: fleet.mixedCaseTagNames,
+    offsets: Int32Array.from(offsets)
   };
-  post({ slot, result, stamp: streamed.stamp });
+  post({ slot, result, stamp });
 }
 files.forEach((f, slot) => {
   post({ slot, result: scanBytes(f.bytes, limits), bytes: f.move ? f.bytes : void 0 });

@@ -50869,17 +50869,36 @@ function build(file, value2, fast) {
     diagnostics.push(error2("fleet/no-devices", msg, { file, path: list2 === void 0 ? [] : ["devices"] }));
     return { devices: [], diagnostics, mixedCaseTagNames: false };
   }
-  const devices = [];
-  const seen = { mixedCase: false };
-  const clean2 = { size: 0, mixed: false, lists: [], listsMixed: [], next: 0 };
+  const builder = new FleetFileBuilder(file, fast, diagnostics);
   for (let index2 = 0; index2 < list2.length; index2++) {
     const item = list2[index2];
     if (item === void 0 && !(index2 in list2)) continue;
-    const device = (fast ? cleanDevice(file, item, index2, clean2, seen) : void 0) ?? buildDevice(file, item, index2, diagnostics, seen);
-    if (device) devices.push(device);
+    builder.add(item, index2);
   }
-  return { devices, diagnostics, mixedCaseTagNames: seen.mixedCase };
+  return builder.done();
 }
+var FleetFileBuilder = class {
+  constructor(file, fast = true, diagnostics = []) {
+    this.file = file;
+    this.fast = fast;
+    this.diagnostics = diagnostics;
+  }
+  file;
+  fast;
+  diagnostics;
+  devices = [];
+  seen = { mixedCase: false };
+  clean = { size: 0, mixed: false, lists: [], listsMixed: [], next: 0 };
+  /** The entry at `index` of the list. */
+  add(item, index2) {
+    const { file, seen } = this;
+    const device = (this.fast ? cleanDevice(file, item, index2, this.clean, seen) : void 0) ?? buildDevice(file, item, index2, this.diagnostics, seen);
+    if (device) this.devices.push(device);
+  }
+  done() {
+    return { devices: this.devices, diagnostics: this.diagnostics, mixedCaseTagNames: this.seen.mixedCase };
+  }
+};
 function buildDevice(file, item, index2, diagnostics, seen) {
   const at = (...path14) => ({ file, path: ["devices", index2, ...path14] });
   if (!isMapping(item)) {
@@ -55289,20 +55308,22 @@ function scanWindows(bytes, windows) {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) }, windows);
 }
-function scanTextWindows(source, windows = FLEET_WINDOWS) {
-  return unlessGivenUp(() => new Scanner2(source.window(0, Math.min(source.length, windows.size)), source, windows).file());
+function scanTextWindows(source, windows = FLEET_WINDOWS, onDevice) {
+  return unlessGivenUp(() => new Scanner2(source.window(0, Math.min(source.length, windows.size)), source, windows, onDevice).file());
 }
 var Scanner2 = class {
-  constructor(text, source, windows = FLEET_WINDOWS) {
+  constructor(text, source, windows = FLEET_WINDOWS, onDevice) {
     this.text = text;
     this.source = source;
     this.windows = windows;
+    this.onDevice = onDevice;
     this.budget = aliasBudget(source?.length ?? text.length) / 4;
     if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
   }
   text;
   source;
   windows;
+  onDevice;
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
   lineStart = 0;
   lineEnd = 0;
@@ -55369,15 +55390,17 @@ var Scanner2 = class {
       let content = dash + 2;
       while (this.text.charCodeAt(content) === SPACE3) content++;
       if (content >= this.lineEnd) giveUp();
+      let map;
       if (this.text.charCodeAt(content) === LBRACE) {
-        const map = this.flowMap(content, 2);
+        map = this.flowMap(content, 2);
         this.expectLineEnd(this.end);
-        devices.push(map);
       } else {
-        devices.push(this.blockMap(content - this.lineStart, content, 2));
+        map = this.blockMap(content - this.lineStart, content, 2);
       }
+      if (this.onDevice) this.onDevice(map, offsets.length - 1);
+      else devices.push(map);
     }
-    result.devices = devices.length > 0 ? devices : null;
+    result.devices = offsets.length > 0 ? devices : null;
     Object.defineProperty(result, ENTRY_OFFSETS, { value: offsets, enumerable: false });
     return result;
   }
@@ -55774,7 +55797,7 @@ var FileWindows = class {
     return readSync(this.fd, Buffer.alloc(1), 0, 1, this.length) === 0;
   }
 };
-function streamFleetFile(path14, limits, windows = FLEET_WINDOWS, buffer = shared) {
+function streamFleetFile(path14, limits, { windows = FLEET_WINDOWS, buffer = shared, onDevice } = {}) {
   let fd;
   try {
     fd = openSync(path14, "r");
@@ -55785,7 +55808,7 @@ function streamFleetFile(path14, limits, windows = FLEET_WINDOWS, buffer = share
     const stat4 = fstatSync(fd);
     if (!stat4.isFile() || stat4.size > limits.maxBytes) return void 0;
     const source = new FileWindows(fd, stat4.size, limits.maxLineLength, buffer);
-    const value2 = scanTextWindows(source, windows);
+    const value2 = scanTextWindows(source, windows, onDevice);
     return value2 && source.complete() ? { value: value2, stamp: { size: stat4.size, mtimeMs: stat4.mtimeMs } } : void 0;
   } catch {
     return void 0;
@@ -55817,6 +55840,14 @@ var fileSize = (path14) => stat3(path14).then(
   (s) => s.size,
   () => 0
 );
+function streamBuiltFleetFile(file, path14, limits) {
+  const builder = new FleetFileBuilder(file);
+  const streamed = streamFleetFile(path14, limits, { onDevice: (device, index2) => builder.add(device, index2) });
+  if (!streamed) return void 0;
+  const { value: value2, stamp } = streamed;
+  const offsets = value2[ENTRY_OFFSETS] ?? [];
+  return { fleet: value2.devices === null ? buildFleetFile(file, value2) : builder.done(), offsets, stamp };
+}
 
 // src/usecases/hints.ts
 var CONDITION = /^\s*targetCondition:\s*(.*)$/;
@@ -55913,25 +55944,21 @@ async function readFleet(files, cache, parallel) {
     if (key) cache?.set(key, parsed, sizes[j2]);
   };
   const whole = async (j2) => bytes[j2] ??= await fresh[j2].read();
-  const streamed = (j2, value2, stamp) => keep(
-    j2,
-    readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), FLEET_LIMITS, value2)
-  );
+  const built = (j2, fleet, offsets, stamp) => {
+    const starts = record();
+    Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
+    keep(j2, { ...readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), FLEET_LIMITS, starts), fleet });
+  };
   const scanHere = async (j2) => {
     const local = fresh[j2].localPath;
-    const read = local === void 0 ? void 0 : streamFleetFile(local, FLEET_LIMITS);
-    if (read) streamed(j2, read.value, read.stamp);
+    const read = local === void 0 ? void 0 : streamBuiltFleetFile(fresh[j2].path, local, FLEET_LIMITS);
+    if (read) built(j2, read.fleet, read.offsets, read.stamp);
     else keep(j2, readFleetFile(fresh[j2].path, await whole(j2)));
   };
   const fromWorker = async ({ slot, scanned, stamp, bytes: back }) => {
     const j2 = slot < share.length ? share[slot] : queue[slot - share.length];
     if (back) bytes[j2] = back;
-    if (typeof scanned === "object" && stamp) {
-      const starts = record();
-      Object.defineProperty(starts, ENTRY_OFFSETS, { value: scanned.offsets, enumerable: false });
-      const file = readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), FLEET_LIMITS, starts);
-      keep(j2, { ...file, fleet: scanned.fleet() });
-    } else if (typeof scanned === "function" && stamp) streamed(j2, scanned(), stamp);
+    if (typeof scanned === "object" && stamp) built(j2, scanned.fleet(), scanned.offsets, stamp);
     else if (typeof scanned === "function") keep(j2, readFast(fresh[j2].path, await whole(j2), FLEET_LIMITS, scanned()));
     else if (scanned === "yaml")
       keep(

@@ -35,7 +35,7 @@ function expectSameInWindows(text: string): number {
   let read = 0;
   for (const windows of WINDOWS) {
     const windowed = scanFleetBytes(bytes, windows);
-    for (const streamed of [streamFleetFile(file, DEFAULT_LIMITS, windows, Buffer.alloc(97)), streamFleetFile(file, DEFAULT_LIMITS, windows)]) {
+    for (const streamed of [streamFleetFile(file, DEFAULT_LIMITS, { windows, buffer: Buffer.alloc(97) }), streamFleetFile(file, DEFAULT_LIMITS, { windows })]) {
       expect(exact(streamed?.value)).toBe(exact(windowed));
       expect(offsetsOf(streamed?.value)).toEqual(offsetsOf(windowed));
     }

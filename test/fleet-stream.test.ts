@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scanFleetBytes } from '../src/io/fleet-scanner.js';
-import { readIfUnchanged, streamFleetFile } from '../src/io/fleet-stream.js';
+import { scanFleet, scanFleetBytes } from '../src/io/fleet-scanner.js';
+import { readIfUnchanged, streamBuiltFleetFile, streamFleetFile } from '../src/io/fleet-stream.js';
 import { diskSource } from '../src/io/disk.js';
 import { memorySource } from '../src/io/source.js';
-import { DEFAULT_LIMITS, readFast } from '../src/io/yaml.js';
+import { DEFAULT_LIMITS, ENTRY_OFFSETS, readFast } from '../src/io/yaml.js';
+import { buildFleetFile, type FleetFile } from '../src/core/validate/fleet.js';
+import { generate } from './support/fleet-generator.js';
 import { plainAsciiText } from '../src/io/yaml-text.js';
 import { loadRepository } from '../src/usecases/load.js';
 import { MINIMAL_CONTENT } from './helpers.js';
@@ -45,7 +47,7 @@ describe('streaming a fleet file from disk', () => {
           const limits = { ...DEFAULT_LIMITS, maxLineLength, maxBytes };
           const windows = { size: 400, margin: 150 };
           const expected = plainAsciiText(bytes, limits) ? scanFleetBytes(bytes, windows) : undefined;
-          const streamed = streamFleetFile(written(bytes), limits, windows, Buffer.alloc(bufferBytes));
+          const streamed = streamFleetFile(written(bytes), limits, { windows, buffer: Buffer.alloc(bufferBytes) });
           expect(JSON.stringify(streamed?.value)).toBe(JSON.stringify(expected));
         },
       ),
@@ -58,8 +60,8 @@ describe('streaming a fleet file from disk', () => {
     const limit = `    tags: { a: ${'x'.repeat(40)} }`.length;
     for (let bufferBytes = 1; bufferBytes <= 80; bufferBytes++) {
       const limits = { ...DEFAULT_LIMITS, maxLineLength: limit };
-      expect(streamFleetFile(written(text(40)), limits, undefined, Buffer.alloc(bufferBytes))).toBeDefined();
-      expect(streamFleetFile(written(text(41)), limits, undefined, Buffer.alloc(bufferBytes))).toBeUndefined();
+      expect(streamFleetFile(written(text(40)), limits, { buffer: Buffer.alloc(bufferBytes) })).toBeDefined();
+      expect(streamFleetFile(written(text(41)), limits, { buffer: Buffer.alloc(bufferBytes) })).toBeUndefined();
     }
   });
 
@@ -93,6 +95,28 @@ describe('streaming a fleet file from disk', () => {
       line: 1,
       column: 1,
     });
+  });
+
+  it('builds devices as they are read: the devices, diagnostics and offsets buildFleetFile gives for the scanned value', () => {
+    const generated = Object.entries(generate(2000, 5, 11, 2).files).find(([name]) => name.startsWith('fleet/'))![1];
+    const texts = [
+      generated,
+      // Every kind of problem: dropped devices, dropped and kept tags, case collisions, mixed case, unknown keys.
+      'devices:\n  - deviceId: d1\n    tags: { Env: prod, env: test }\n  - deviceId: "bad id"\n  - deviceId: d3\n    tags: { a: ~, b: "new york", c: [1] }\n  - { deviceId: d4, extra: 1 }\n  - deviceId: d6\n    tags: { site: { building: 7 } }\n',
+      // An anchored tags mapping shared by two devices.
+      'devices:\n  - deviceId: a1\n    tags: &t { environment: prod }\n  - deviceId: a2\n    tags: *t\n',
+      'devices:\n',
+      '# nothing but a comment\ndevices:\n# and another\n',
+    ];
+    for (const text of texts) {
+      const value = scanFleet(text);
+      if (value === undefined) throw new Error(`the scanner gave up on:\n${text}`);
+      const here = buildFleetFile('fleet/f.yaml', value);
+      const streamed = streamBuiltFleetFile('fleet/f.yaml', written(text), DEFAULT_LIMITS)!;
+      const view = (f: FleetFile) => JSON.stringify([f.devices, f.diagnostics, f.mixedCaseTagNames]);
+      expect(view(streamed.fleet)).toBe(view(here));
+      expect(streamed.offsets).toEqual((value as { [ENTRY_OFFSETS]?: number[] })[ENTRY_OFFSETS]);
+    }
   });
 
   it('a repository on disk gets the diagnostics, lines and excerpts it gets from memory', async () => {

@@ -1,11 +1,10 @@
 /** Worker thread: scans fleet files (see fleet-parallel.ts) and posts each as it is done. */
 import { workerData } from 'node:worker_threads';
-import { buildFleetFile } from '../core/validate/fleet.js';
 import { encodeDevices, encodeValue } from './fleet-parallel-codec.js';
 import type { EncodedFleetFile, QueuedFile, WorkerData, WorkerMessage, WorkerResult } from './fleet-parallel.js';
 import { scanFleet, scanFleetWindowed } from './fleet-scanner.js';
-import { streamFleetFile } from './fleet-stream.js';
-import { ENTRY_OFFSETS, fastPathText, type YamlLimits } from './yaml-text.js';
+import { streamBuiltFleetFile } from './fleet-stream.js';
+import { fastPathText, type YamlLimits } from './yaml-text.js';
 
 const { files, queue, next, port, limits } = workerData as WorkerData;
 
@@ -34,18 +33,17 @@ const post = (message: WorkerMessage): void => {
  * does not work out, the main thread reads it whole.
  */
 function scanPath(slot: number, { file, path }: QueuedFile): void {
-  const streamed = streamFleetFile(path, limits);
-  if (!streamed) return post({ slot, result: 'unchecked' });
-  const built = buildFleetFile(file, streamed.value);
-  const offsets = Int32Array.from((streamed.value as { [ENTRY_OFFSETS]?: number[] })[ENTRY_OFFSETS] ?? []);
+  const built = streamBuiltFleetFile(file, path, limits);
+  if (!built) return post({ slot, result: 'unchecked' });
+  const { fleet, offsets, stamp } = built;
   const result: EncodedFleetFile = {
     file,
-    devices: encodeDevices(built.devices),
-    diagnostics: built.diagnostics,
-    mixedCaseTagNames: built.mixedCaseTagNames,
-    offsets,
+    devices: encodeDevices(fleet.devices),
+    diagnostics: fleet.diagnostics,
+    mixedCaseTagNames: fleet.mixedCaseTagNames,
+    offsets: Int32Array.from(offsets),
   };
-  post({ slot, result, stamp: streamed.stamp });
+  post({ slot, result, stamp });
 }
 
 files.forEach((f, slot) => {

@@ -124,9 +124,17 @@ export interface TextWindows {
 }
 
 /** `scanFleet` of a text read in windows of plain ASCII (a byte is a character); `undefined` where it gives up. */
-export function scanTextWindows(source: TextWindows, windows: FleetWindows = FLEET_WINDOWS): { devices: unknown[] } | undefined {
-  return unlessGivenUp(() => new Scanner(source.window(0, Math.min(source.length, windows.size)), source, windows).file());
+export function scanTextWindows(source: TextWindows, windows: FleetWindows = FLEET_WINDOWS, onDevice?: OnDevice): { devices: unknown[] } | undefined {
+  return unlessGivenUp(() => new Scanner(source.window(0, Math.min(source.length, windows.size)), source, windows, onDevice).file());
 }
+
+/**
+ * Handed each entry of `devices:` as it is read, with its index, instead of its being
+ * kept in the value's list (which then stays empty; `null` still means none): the
+ * caller builds what it needs and the entry's mapping dies young. If the scanner then
+ * gives up, what it handed over is to be dropped.
+ */
+export type OnDevice = (device: unknown, index: number) => void;
 
 class Scanner {
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
@@ -166,6 +174,7 @@ class Scanner {
     /** The whole file, when `text` is only its first window (see scanTextWindows). */
     private readonly source?: TextWindows,
     private readonly windows: FleetWindows = FLEET_WINDOWS,
+    private readonly onDevice?: OnDevice,
   ) {
     // A quarter of the loader's budget: past it, yaml reads the file and decides.
     this.budget = aliasBudget(source?.length ?? text.length) / 4;
@@ -211,16 +220,18 @@ class Scanner {
       let content = dash + 2;
       while (this.text.charCodeAt(content) === SPACE) content++;
       if (content >= this.lineEnd) giveUp();
+      let map: Record<string, unknown>;
       if (this.text.charCodeAt(content) === LBRACE) {
-        const map = this.flowMap(content, 2);
+        map = this.flowMap(content, 2);
         this.expectLineEnd(this.end);
-        devices.push(map);
       } else {
-        devices.push(this.blockMap(content - this.lineStart, content, 2));
+        map = this.blockMap(content - this.lineStart, content, 2);
       }
+      if (this.onDevice) this.onDevice(map, offsets.length - 1);
+      else devices.push(map);
     }
     // `devices:` with nothing under it is null in YAML, not an empty list.
-    result.devices = devices.length > 0 ? devices : (null as unknown as unknown[]);
+    result.devices = offsets.length > 0 ? devices : (null as unknown as unknown[]);
     // Where each device starts, so a diagnostic is placed by parsing that device alone.
     Object.defineProperty(result, ENTRY_OFFSETS, { value: offsets, enumerable: false });
     return result;

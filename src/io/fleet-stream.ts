@@ -13,9 +13,10 @@
 import { isAscii } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { FLEET_WINDOWS, scanTextWindows, type FleetWindows, type TextWindows } from './fleet-scanner.js';
+import { FLEET_WINDOWS, scanTextWindows, type FleetWindows, type OnDevice, type TextWindows } from './fleet-scanner.js';
 import { giveUp } from './yaml-scalars.js';
-import type { YamlLimits } from './yaml-text.js';
+import { ENTRY_OFFSETS, type YamlLimits } from './yaml-text.js';
+import { buildFleetFile, FleetFileBuilder, type FleetFile } from '../core/validate/fleet.js';
 
 /** What a file was when it was read: a later read that finds it otherwise knows it changed. */
 export interface FileStamp {
@@ -97,12 +98,18 @@ class FileWindows implements TextWindows {
  * `undefined` where that does not work out (not plain ASCII, too large or long a
  * line, the scanner gives up, the file cannot be read or changes meanwhile).
  */
+export interface StreamOptions {
+  readonly windows?: FleetWindows;
+  /** Tests read through a small buffer, to cross many piece boundaries. */
+  readonly buffer?: Buffer;
+  /** Each device as it is read (see OnDevice): the value's list then stays empty. */
+  readonly onDevice?: OnDevice;
+}
+
 export function streamFleetFile(
   path: string,
   limits: YamlLimits,
-  windows: FleetWindows = FLEET_WINDOWS,
-  /** Tests read through a small buffer, to cross many piece boundaries. */
-  buffer: Buffer = shared,
+  { windows = FLEET_WINDOWS, buffer = shared, onDevice }: StreamOptions = {},
 ): StreamedFleetFile | undefined {
   let fd: number;
   try {
@@ -114,7 +121,7 @@ export function streamFleetFile(
     const stat = fstatSync(fd);
     if (!stat.isFile() || stat.size > limits.maxBytes) return undefined;
     const source = new FileWindows(fd, stat.size, limits.maxLineLength, buffer);
-    const value = scanTextWindows(source, windows);
+    const value = scanTextWindows(source, windows, onDevice);
     return value && source.complete() ? { value, stamp: { size: stat.size, mtimeMs: stat.mtimeMs } } : undefined;
   } catch {
     // A read that fails here fails again when the caller reads the file whole, and is reported there.
@@ -152,3 +159,26 @@ export const fileSize = (path: string): Promise<number> =>
     (s) => s.size,
     () => 0,
   );
+
+/** A fleet file streamed and built as it was read: its devices and diagnostics, where each device starts, its stamp. */
+export interface StreamedFleetBuild {
+  readonly fleet: FleetFile;
+  readonly offsets: readonly number[];
+  readonly stamp: FileStamp;
+}
+
+/**
+ * A fleet file on disk (`file` its repository path) streamed, its devices built as
+ * they are read (FleetFileBuilder), so no device's mapping outlives its building;
+ * `undefined` where streamFleetFile gives way. The same as buildFleetFile of the
+ * value streamFleetFile gives (tests hold it to that).
+ */
+export function streamBuiltFleetFile(file: string, path: string, limits: YamlLimits): StreamedFleetBuild | undefined {
+  const builder = new FleetFileBuilder(file);
+  const streamed = streamFleetFile(path, limits, { onDevice: (device, index) => builder.add(device, index) });
+  if (!streamed) return undefined;
+  const { value, stamp } = streamed;
+  const offsets = (value as { [ENTRY_OFFSETS]?: number[] })[ENTRY_OFFSETS] ?? [];
+  // `devices:` with no entries: built from the value, which says so.
+  return { fleet: value.devices === null ? buildFleetFile(file, value) : builder.done(), offsets, stamp };
+}

@@ -3,6 +3,7 @@
  * use-case (validate, resolve, explain, plan, apply) starts from.
  */
 import { analyze, type Analysis, type ParsedFile } from '../core/analysis/analyze.js';
+import type { FleetFile } from '../core/validate/fleet.js';
 import { append, type Diagnostic, type PlacedDiagnostic } from '../core/diagnostics.js';
 import { LRUCache } from 'lru-cache';
 import { cacheKey, DEFAULT_CACHE_BYTES, parsedFileCache, type ParsedFileCache } from '../io/cache.js';
@@ -10,7 +11,7 @@ import { readDeployments, type DeploymentCache } from '../io/deployment-reader.j
 import type { Source, SourceFile } from '../io/source.js';
 import { fleetWorkerAvailable, observedLongEnough, secondCoreIdle, startFleetWorker, workerShare, type WorkerFile } from '../io/fleet-parallel.js';
 import { scanFleet, scanFleetWindowed } from '../io/fleet-scanner.js';
-import { fileSize, readIfUnchanged, streamFleetFile, type FileStamp } from '../io/fleet-stream.js';
+import { fileSize, readIfUnchanged, streamBuiltFleetFile, type FileStamp } from '../io/fleet-stream.js';
 import { explainYamlMistakes } from './hints.js';
 import { DEFAULT_LIMITS, ENTRY_OFFSETS, readFast, readYaml, type YamlFile, type YamlLimits } from '../io/yaml.js';
 import { record } from '../core/record.js';
@@ -106,30 +107,28 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
     if (key) cache?.set(key, parsed, sizes[j]);
   };
   const whole = async (j: number) => (bytes[j] ??= await fresh[j].read());
-  // A file streamed from disk keeps no bytes: they are read again, if unchanged, to place a diagnostic.
-  const streamed = (j: number, value: unknown, stamp: FileStamp) =>
-    keep(
-      j,
-      readFast(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), FLEET_LIMITS, value),
-    );
+  /**
+   * A file streamed from disk and built as it was read (here or in the worker): it
+   * keeps no bytes (read again, if unchanged, to place a diagnostic), and its value
+   * only says where each device starts.
+   */
+  const built = (j: number, fleet: FleetFile, offsets: ArrayLike<number>, stamp: FileStamp) => {
+    const starts = record();
+    Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
+    keep(j, { ...readFast(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), FLEET_LIMITS, starts), fleet });
+  };
   /** A file scanned on this thread: streamed from disk where it can be, else read whole. */
   const scanHere = async (j: number) => {
     const local = fresh[j].localPath;
-    const read = local === undefined ? undefined : streamFleetFile(local, FLEET_LIMITS);
-    if (read) streamed(j, read.value, read.stamp);
+    const read = local === undefined ? undefined : streamBuiltFleetFile(fresh[j].path, local, FLEET_LIMITS);
+    if (read) built(j, read.fleet, read.offsets, read.stamp);
     else keep(j, readFleetFile(fresh[j].path, await whole(j)));
   };
   /** A file the worker is done with: its slot is its place in `share`, then in `queue`. */
   const fromWorker = async ({ slot, scanned, stamp, bytes: back }: WorkerFile) => {
     const j = slot < share.length ? share[slot] : queue[slot - share.length];
     if (back) bytes[j] = back;
-    if (typeof scanned === 'object' && stamp) {
-      // Built there: the devices are made here, not the file's mappings as well; the value only says where each device starts.
-      const starts = record();
-      Object.defineProperty(starts, ENTRY_OFFSETS, { value: scanned.offsets, enumerable: false });
-      const file = readFast(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), FLEET_LIMITS, starts);
-      keep(j, { ...file, fleet: scanned.fleet() });
-    } else if (typeof scanned === 'function' && stamp) streamed(j, scanned(), stamp);
+    if (typeof scanned === 'object' && stamp) built(j, scanned.fleet(), scanned.offsets, stamp);
     // Checked and scanned there: neither decoded nor checked again here.
     else if (typeof scanned === 'function') keep(j, readFast(fresh[j].path, await whole(j), FLEET_LIMITS, scanned()));
     // Where the worker's scanner gave up, readYaml's fallback parses with yaml, as it would have here.

@@ -64,17 +64,43 @@ function build(file: string, value: unknown, fast: boolean): FleetFile {
     diagnostics.push(error('fleet/no-devices', msg, { file, path: list === undefined ? [] : ['devices'] }));
     return { devices: [], diagnostics, mixedCaseTagNames: false };
   }
-  const devices: Device[] = [];
-  const seen = { mixedCase: false };
-  const clean: CleanWalk = { size: 0, mixed: false, lists: [], listsMixed: [], next: 0 };
+  const builder = new FleetFileBuilder(file, fast, diagnostics);
   for (let index = 0; index < list.length; index++) {
     const item: unknown = list[index];
     // A hole in a list (never from YAML) is skipped, as forEach skips it.
     if (item === undefined && !(index in list)) continue;
-    const device = (fast ? cleanDevice(file, item, index, clean, seen) : undefined) ?? buildDevice(file, item, index, diagnostics, seen);
-    if (device) devices.push(device);
+    builder.add(item, index);
   }
-  return { devices, diagnostics, mixedCaseTagNames: seen.mixedCase };
+  return builder.done();
+}
+
+/**
+ * A fleet file's `devices:` list built one entry at a time, as `buildFleetFile` builds
+ * the whole list (it uses this): a scanner hands each device over as it reads it, so
+ * the device's mapping dies young instead of living as long as the file's value.
+ */
+export class FleetFileBuilder {
+  private readonly devices: Device[] = [];
+  private readonly seen = { mixedCase: false };
+  private readonly clean: CleanWalk = { size: 0, mixed: false, lists: [], listsMixed: [], next: 0 };
+
+  constructor(
+    private readonly file: string,
+    private readonly fast = true,
+    /** What was said about the file before its list (unknown keys). */
+    private readonly diagnostics: Diagnostic[] = [],
+  ) {}
+
+  /** The entry at `index` of the list. */
+  add(item: unknown, index: number): void {
+    const { file, seen } = this;
+    const device = (this.fast ? cleanDevice(file, item, index, this.clean, seen) : undefined) ?? buildDevice(file, item, index, this.diagnostics, seen);
+    if (device) this.devices.push(device);
+  }
+
+  done(): FleetFile {
+    return { devices: this.devices, diagnostics: this.diagnostics, mixedCaseTagNames: this.seen.mixedCase };
+  }
 }
 
 /** One device through the full checks: its problems added to `diagnostics`; `undefined` when it is not kept. */
