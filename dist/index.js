@@ -55915,7 +55915,7 @@ async function cachedRepository(source, cache) {
   const key = cache && await contentKey(source);
   return key === void 0 ? void 0 : cache.repositories.get(key);
 }
-async function readFleet(files, cache, parallel) {
+async function readFleet(files, cache, parallel, first) {
   const out = files.map((f) => {
     const key = cacheKey(f);
     return key ? cache?.get(key) : void 0;
@@ -55970,6 +55970,7 @@ async function readFleet(files, cache, parallel) {
   const taken = async () => {
     for (const f of worker?.take() ?? []) await fromWorker(f);
   };
+  if (worker) await first?.catch(() => void 0);
   const given = new Set(worker ? share : []);
   for (const j2 of inMemory) {
     if (given.has(j2)) continue;
@@ -56022,9 +56023,10 @@ async function readRepository(source, options) {
     });
   }
   options.onStage?.(`reading ${deploymentList?.length ?? 0} deployment files and ${fleetList?.length ?? 0} fleet files`);
+  const reading = readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments);
   const [deployed, fleetFiles] = await Promise.all([
-    readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
-    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel)
+    reading,
+    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel, reading)
   ]);
   const files = new Map([...deployed.map((d3) => d3.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics = [];

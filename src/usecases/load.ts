@@ -75,7 +75,13 @@ export async function cachedRepository(source: Source, cache: ParseCache | undef
  * disk are read as they are scanned (fleet-stream.ts), from a queue both threads take from in turn, largest first;
  * files already in memory (a commit's blobs) are shared out by size beforehand and moved or copied to the worker.
  */
-async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<YamlFile> | undefined, parallel: boolean | undefined): Promise<YamlFile[]> {
+async function readFleet(
+  files: readonly SourceFile[],
+  cache: ParsedFileCache<YamlFile> | undefined,
+  parallel: boolean | undefined,
+  /** Work of this thread's to finish first (the deployments), while the worker already scans (see below). */
+  first?: Promise<unknown>,
+): Promise<YamlFile[]> {
   const out: (YamlFile | undefined)[] = files.map((f) => {
     const key = cacheKey(f);
     return key ? cache?.get(key) : undefined;
@@ -144,6 +150,9 @@ async function readFleet(files: readonly SourceFile[], cache: ParsedFileCache<Ya
     for (const f of worker?.take() ?? []) await fromWorker(f);
   };
 
+  // With a worker scanning, this thread reads the deployments first: the queue then leaves it fewer fleet files.
+  // Scanning first made it read them after its last file, while the worker had nothing left to take.
+  if (worker) await first?.catch(() => undefined);
   const given = new Set(worker ? share : []);
   for (const j of inMemory) {
     if (given.has(j)) continue;
@@ -210,9 +219,12 @@ async function readRepository(source: Source, options: LoadOptions): Promise<Loa
     });
   }
   options.onStage?.(`reading ${deploymentList?.length ?? 0} deployment files and ${fleetList?.length ?? 0} fleet files`);
+  const reading = readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments);
   const [deployed, fleetFiles] = await Promise.all([
-    readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments),
-    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel),
+    reading,
+    reuse
+      ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`))
+      : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel, reading),
   ]);
   const files = new Map<string, YamlFile>([...deployed.map((d) => d.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics: Diagnostic[] = [];
