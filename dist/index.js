@@ -25342,17 +25342,17 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         const length = Math.ceil((62 + (extended ? 2 : 0) + bpath.length + 1) / 8) * 8;
         const written2 = Buffer.alloc(length);
         const writer = new BufferCursor(written2);
-        const stat4 = normalizeStats(entry);
-        writer.writeUInt32BE(stat4.ctimeSeconds);
-        writer.writeUInt32BE(stat4.ctimeNanoseconds);
-        writer.writeUInt32BE(stat4.mtimeSeconds);
-        writer.writeUInt32BE(stat4.mtimeNanoseconds);
-        writer.writeUInt32BE(stat4.dev);
-        writer.writeUInt32BE(stat4.ino);
-        writer.writeUInt32BE(stat4.mode);
-        writer.writeUInt32BE(stat4.uid);
-        writer.writeUInt32BE(stat4.gid);
-        writer.writeUInt32BE(stat4.size);
+        const stat3 = normalizeStats(entry);
+        writer.writeUInt32BE(stat3.ctimeSeconds);
+        writer.writeUInt32BE(stat3.ctimeNanoseconds);
+        writer.writeUInt32BE(stat3.mtimeSeconds);
+        writer.writeUInt32BE(stat3.mtimeNanoseconds);
+        writer.writeUInt32BE(stat3.dev);
+        writer.writeUInt32BE(stat3.ino);
+        writer.writeUInt32BE(stat3.mode);
+        writer.writeUInt32BE(stat3.uid);
+        writer.writeUInt32BE(stat3.gid);
+        writer.writeUInt32BE(stat3.size);
         writer.write(entry.oid, 20, "hex");
         writer.writeUInt16BE(renderCacheEntryFlags(entry));
         if (extended) {
@@ -25407,13 +25407,13 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       };
     }
     async function updateCachedIndexFile(fs5, filepath, cache) {
-      const [stat4, rawIndexFile] = await Promise.all([
+      const [stat3, rawIndexFile] = await Promise.all([
         fs5.lstat(filepath),
         fs5.read(filepath)
       ]);
       const index3 = await GitIndex.from(rawIndexFile);
       cache.map.set(filepath, index3);
-      cache.stats.set(filepath, stat4);
+      cache.stats.set(filepath, stat3);
     }
     async function isIndexStale(fs5, filepath, cache) {
       const savedStats = cache.stats.get(filepath);
@@ -28628,23 +28628,23 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       async stat(entry) {
         if (entry._stat === false) {
           const { fs: fs5, dir } = this;
-          let stat4 = await fs5.lstat(`${dir}/${entry._fullpath}`);
-          if (!stat4) {
+          let stat3 = await fs5.lstat(`${dir}/${entry._fullpath}`);
+          if (!stat3) {
             throw new Error(
               `ENOENT: no such file or directory, lstat '${entry._fullpath}'`
             );
           }
-          let type = stat4.isDirectory() ? "tree" : "blob";
-          if (type === "blob" && !stat4.isFile() && !stat4.isSymbolicLink()) {
+          let type = stat3.isDirectory() ? "tree" : "blob";
+          if (type === "blob" && !stat3.isFile() && !stat3.isSymbolicLink()) {
             type = "special";
           }
           entry._type = type;
-          stat4 = normalizeStats(stat4);
-          entry._mode = stat4.mode;
-          if (stat4.size === -1 && entry._actualSize) {
-            stat4.size = entry._actualSize;
+          stat3 = normalizeStats(stat3);
+          entry._mode = stat3.mode;
+          if (stat3.size === -1 && entry._actualSize) {
+            stat3.size = entry._actualSize;
           }
-          entry._stat = stat4;
+          entry._stat = stat3;
         }
         return entry._stat;
       }
@@ -28892,9 +28892,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         await Promise.all(
           entries.map((entry) => {
             const subpath = join(filepath, entry);
-            return fs5.lstat(subpath).then((stat4) => {
-              if (!stat4) return;
-              return stat4.isDirectory() ? rmRecursive(fs5, subpath) : fs5.rm(subpath);
+            return fs5.lstat(subpath).then((stat3) => {
+              if (!stat3) return;
+              return stat3.isDirectory() ? rmRecursive(fs5, subpath) : fs5.rm(subpath);
             });
           })
         ).then(() => fs5.rmdir(filepath));
@@ -46641,6 +46641,7 @@ import { lstat as lstat3, readdir as readdir3, readFile as readFile3, realpath }
 import path2 from "node:path";
 
 // src/io/bounded-reads.ts
+import { readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 
 // node_modules/yocto-queue/index.js
@@ -46814,7 +46815,12 @@ function validateConcurrency(concurrency) {
 
 // src/io/bounded-reads.ts
 var bounded = pLimit(32);
-var readFileBounded = (file) => bounded(() => readFile(file));
+var SMALL_FILE = 256 * 1024;
+async function readFileBounded(file) {
+  const size = statSync(file, { throwIfNoEntry: false })?.size;
+  if (size !== void 0 && size <= SMALL_FILE) return readFileSync(file);
+  return bounded(() => readFile(file));
+}
 
 // src/io/git-ids.ts
 import { createHash } from "node:crypto";
@@ -46832,9 +46838,9 @@ async function entryOf(folder, dirent, files) {
   const full2 = path.join(folder, dirent.name);
   if (dirent.isSymbolicLink()) return { name: dirent.name, mode: "120000", oid: gitBlobIdOf(Buffer.from(await readlink2(full2))) };
   if (dirent.isFile()) {
-    const [bytes, stat4] = await bounded(() => Promise.all([readFile2(full2), lstat2(full2)]));
+    const [bytes, stat3] = await bounded(() => Promise.all([readFile2(full2), lstat2(full2)]));
     files.set(dirent.name, bytes);
-    return { name: dirent.name, mode: (stat4.mode & 64) !== 0 ? "100755" : "100644", oid: gitBlobIdOf(bytes) };
+    return { name: dirent.name, mode: (stat3.mode & 64) !== 0 ? "100755" : "100644", oid: gitBlobIdOf(bytes) };
   }
   if (dirent.isDirectory()) {
     const sub = await diskTree(full2);
@@ -46923,21 +46929,21 @@ function diskSource(root) {
     },
     async list(folder) {
       const dir = path2.join(root, folder);
-      let stat4;
+      let stat3;
       try {
-        stat4 = await lstat3(dir);
+        stat3 = await lstat3(dir);
       } catch (e) {
         if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return void 0;
         throw e;
       }
-      if (stat4.isSymbolicLink()) {
+      if (stat3.isSymbolicLink()) {
         const loop = await realpath(dir).then(
           () => false,
           (e) => errno(e) === "ELOOP"
         );
         return [notAFolderEntry(folder, loop ? "a symbolic link loop" : "a symbolic link")];
       }
-      if (!stat4.isDirectory()) return [notAFolderEntry(folder, "a file")];
+      if (!stat3.isDirectory()) return [notAFolderEntry(folder, "a file")];
       const entries = await readdir3(dir, { withFileTypes: true });
       return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name)).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0).map(
         (e) => e.isSymbolicLink() ? symlinkEntry(`${folder}/${e.name}`) : {
@@ -47193,13 +47199,13 @@ function readText(file) {
 }
 function checkoutLayout(dir) {
   const dotGit = path3.join(dir, ".git");
-  let stat4;
+  let stat3;
   try {
-    stat4 = fs3.statSync(dotGit);
+    stat3 = fs3.statSync(dotGit);
   } catch {
     return void 0;
   }
-  if (stat4.isDirectory()) return { gitdir: dotGit };
+  if (stat3.isDirectory()) return { gitdir: dotGit };
   const named = /^gitdir: (.+)$/m.exec(readText(dotGit) ?? "")?.[1].trim();
   if (!named) return void 0;
   const own = path3.resolve(dir, named);
@@ -55114,7 +55120,7 @@ function readFresh(inputs, limits) {
 }
 
 // src/io/fleet-parallel.ts
-import { existsSync as existsSync4, readFileSync } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
@@ -55185,7 +55191,7 @@ var movable = (bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.bu
 var PARALLEL_THRESHOLD = 4 * 1024 * 1024;
 var workerUrl = new URL("./fleet-parallel-worker.js", import.meta.url);
 var fleetWorkerAvailable = () => existsSync4(fileURLToPath(workerUrl));
-function machineBusyMs(read = () => readFileSync("/proc/stat", "utf8")) {
+function machineBusyMs(read = () => readFileSync2("/proc/stat", "utf8")) {
   let line;
   try {
     line = /^cpu\s+([\d ]+)/m.exec(read())?.[1];
@@ -55740,8 +55746,7 @@ var Scanner2 = class {
 
 // src/io/fleet-stream.ts
 import { isAscii as isAscii2 } from "node:buffer";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { stat as stat3 } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readSync, statSync as statSync2 } from "node:fs";
 var shared = Buffer.allocUnsafe(1 << 20);
 var FileWindows = class {
   constructor(fd, length, maxLine, buffer) {
@@ -55805,11 +55810,11 @@ function streamFleetFile(path14, limits, { windows = FLEET_WINDOWS, buffer = sha
     return void 0;
   }
   try {
-    const stat4 = fstatSync(fd);
-    if (!stat4.isFile() || stat4.size > limits.maxBytes) return void 0;
-    const source = new FileWindows(fd, stat4.size, limits.maxLineLength, buffer);
+    const stat3 = fstatSync(fd);
+    if (!stat3.isFile() || stat3.size > limits.maxBytes) return void 0;
+    const source = new FileWindows(fd, stat3.size, limits.maxLineLength, buffer);
     const value2 = scanTextWindows(source, windows, onDevice);
-    return value2 && source.complete() ? { value: value2, stamp: { size: stat4.size, mtimeMs: stat4.mtimeMs } } : void 0;
+    return value2 && source.complete() ? { value: value2, stamp: { size: stat3.size, mtimeMs: stat3.mtimeMs } } : void 0;
   } catch {
     return void 0;
   } finally {
@@ -55836,10 +55841,7 @@ function readIfUnchanged(path14, stamp) {
     if (fd !== void 0) closeSync(fd);
   }
 }
-var fileSize = (path14) => stat3(path14).then(
-  (s) => s.size,
-  () => 0
-);
+var fileSize = (path14) => statSync2(path14, { throwIfNoEntry: false })?.size ?? 0;
 function streamBuiltFleetFile(file, path14, limits) {
   const builder = new FleetFileBuilder(file);
   const streamed = streamFleetFile(path14, limits, { onDevice: (device, index2) => builder.add(device, index2) });
@@ -55923,7 +55925,7 @@ async function readFleet(files, cache, parallel, first) {
   const fresh = files.filter((_, i) => !out[i]);
   const at = files.flatMap((_, i) => out[i] ? [] : [i]);
   const bytes = await Promise.all(fresh.map((f) => f.localPath ? void 0 : f.read()));
-  const sizes = await Promise.all(fresh.map((f, j2) => bytes[j2]?.length ?? fileSize(f.localPath)));
+  const sizes = fresh.map((f, j2) => bytes[j2]?.length ?? fileSize(f.localPath));
   const queue = fresh.flatMap((f, j2) => f.localPath ? [j2] : []).sort((a, b) => sizes[b] - sizes[a] || a - b);
   const inMemory = fresh.flatMap((f, j2) => f.localPath ? [] : [j2]);
   const worth = workerShare(sizes).length > 0;
@@ -56136,11 +56138,11 @@ async function apply(source, sink, options) {
 }
 
 // src/action/context.ts
-import { existsSync as existsSync5, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync as existsSync5, readFileSync as readFileSync3 } from "node:fs";
 import path9 from "node:path";
 function actionContext(env, cwd) {
   const eventPath = env.GITHUB_EVENT_PATH;
-  const event = eventPath && existsSync5(eventPath) ? JSON.parse(readFileSync2(eventPath, "utf8")) : {};
+  const event = eventPath && existsSync5(eventPath) ? JSON.parse(readFileSync3(eventPath, "utf8")) : {};
   return {
     eventName: env.GITHUB_EVENT_NAME ?? "",
     event,

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { deploymentYaml, fleetYaml } from './helpers.js';
 import { generate, writeRepository } from './support/fleet-generator.js';
 import { testRepo } from './support/git-repo.js';
+import { readFileBounded, SMALL_FILE } from '../src/io/bounded-reads.js';
 
 const bin = path.join(import.meta.dirname, '../bin/edgeops.js');
 
@@ -69,5 +70,19 @@ describe.skipIf(!existsSync(path.join(import.meta.dirname, '../lib/cli/main.js')
     const again = limited(['apply', '--sink', 'dir', '--to', 'out', '--format', 'json'], dir);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ pushed: 0, unchanged: 25_000 });
+  });
+});
+
+describe('reading a file from disk', () => {
+  it('gives the same bytes read at once (small) or in the background (large), and fails as the read fails', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-reads-'));
+    const small = Buffer.from('devices:\n  - deviceId: d1\n');
+    const large = Buffer.alloc(SMALL_FILE + 1, 'x');
+    writeFileSync(path.join(dir, 'small.yaml'), small);
+    writeFileSync(path.join(dir, 'large.yaml'), large);
+    expect(await readFileBounded(path.join(dir, 'small.yaml'))).toEqual(small);
+    expect(await readFileBounded(path.join(dir, 'large.yaml'))).toEqual(large);
+    await expect(readFileBounded(path.join(dir, 'missing.yaml'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readFileBounded(dir)).rejects.toMatchObject({ code: 'EISDIR' });
   });
 });

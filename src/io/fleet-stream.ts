@@ -11,8 +11,7 @@
  * (`readIfUnchanged`); a file changed meanwhile is noticed by its size and time.
  */
 import { isAscii } from 'node:buffer';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { FLEET_WINDOWS, scanTextWindows, type FleetWindows, type OnDevice, type TextWindows } from './fleet-scanner.js';
 import { giveUp } from './yaml-scalars.js';
 import { ENTRY_OFFSETS, type YamlLimits } from './yaml-text.js';
@@ -154,11 +153,7 @@ export function readIfUnchanged(path: string, stamp: FileStamp): Uint8Array | un
 }
 
 /** A file's size, to share files between threads before they are read; 0 when it cannot be told (its read then reports why). */
-export const fileSize = (path: string): Promise<number> =>
-  stat(path).then(
-    (s) => s.size,
-    () => 0,
-  );
+export const fileSize = (path: string): number => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 
 /** A fleet file streamed and built as it was read: its devices and diagnostics, where each device starts, its stamp. */
 export interface StreamedFleetBuild {

@@ -89,7 +89,8 @@ async function readFleet(
   const fresh = files.filter((_, i) => !out[i]);
   const at = files.flatMap((_, i) => (out[i] ? [] : [i]));
   const bytes: (Uint8Array | undefined)[] = await Promise.all(fresh.map((f) => (f.localPath ? undefined : f.read())));
-  const sizes = await Promise.all(fresh.map((f, j) => bytes[j]?.length ?? fileSize(f.localPath!)));
+  // Sized, not read.
+  const sizes = fresh.map((f, j) => bytes[j]?.length ?? fileSize(f.localPath!));
   const queue = fresh.flatMap((f, j) => (f.localPath ? [j] : [])).sort((a, b) => sizes[b] - sizes[a] || a - b);
   const inMemory = fresh.flatMap((f, j) => (f.localPath ? [] : [j]));
   // A worker only for a large fleet, and only with a second core free: decided once the sizes are known (see secondCoreIdle).
