@@ -689,7 +689,7 @@ var Scanner = class {
 
 // src/io/fleet-stream.ts
 import { isAscii as isAscii2 } from "node:buffer";
-import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 
 // src/core/collections.ts
 var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);

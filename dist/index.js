@@ -55258,11 +55258,12 @@ function startFleetWorker(inputs, queue, limits) {
   }
   let claimed = 0;
   let received = 0;
-  let stopped;
+  let stopped = false;
   let wake = () => {
   };
-  worker.once("error", () => (stopped = "failed", wake()));
-  worker.once("exit", (code2) => (stopped ??= code2 === 0 ? "exited" : "failed", wake()));
+  const stop = () => (stopped = true, wake());
+  worker.once("error", stop);
+  worker.once("exit", stop);
   const file = ({ slot, result, stamp, bytes }) => {
     received++;
     return { slot, scanned: scannedOf(result), stamp, bytes };
@@ -55746,7 +55747,7 @@ var Scanner2 = class {
 
 // src/io/fleet-stream.ts
 import { isAscii as isAscii2 } from "node:buffer";
-import { closeSync, fstatSync, openSync, readSync, statSync as statSync2 } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync as readFileSync3, readSync, statSync as statSync2 } from "node:fs";
 var shared = Buffer.allocUnsafe(1 << 20);
 var FileWindows = class {
   constructor(fd, length, maxLine, buffer) {
@@ -55827,14 +55828,8 @@ function readIfUnchanged(path14, stamp) {
     fd = openSync(path14, "r");
     const now = fstatSync(fd);
     if (now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) return void 0;
-    const bytes = Buffer.allocUnsafe(stamp.size);
-    let read = 0;
-    while (read < bytes.length) {
-      const n = readSync(fd, bytes, read, bytes.length - read, read);
-      if (n === 0) return void 0;
-      read += n;
-    }
-    return bytes;
+    const bytes = readFileSync3(fd);
+    return bytes.length === stamp.size ? bytes : void 0;
   } catch {
     return void 0;
   } finally {
@@ -56138,11 +56133,11 @@ async function apply(source, sink, options) {
 }
 
 // src/action/context.ts
-import { existsSync as existsSync5, readFileSync as readFileSync3 } from "node:fs";
+import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
 import path9 from "node:path";
 function actionContext(env, cwd) {
   const eventPath = env.GITHUB_EVENT_PATH;
-  const event = eventPath && existsSync5(eventPath) ? JSON.parse(readFileSync3(eventPath, "utf8")) : {};
+  const event = eventPath && existsSync5(eventPath) ? JSON.parse(readFileSync4(eventPath, "utf8")) : {};
   return {
     eventName: env.GITHUB_EVENT_NAME ?? "",
     event,

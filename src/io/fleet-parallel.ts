@@ -254,10 +254,12 @@ export function startFleetWorker(inputs: readonly FleetInput[], queue: readonly 
   }
   let claimed = 0;
   let received = 0;
-  let stopped: 'failed' | 'exited' | undefined;
+  // Stopped, by an error or by ending: what it did not post by then, it never will.
+  let stopped = false;
   let wake = (): void => {};
-  worker.once('error', () => ((stopped = 'failed'), wake()));
-  worker.once('exit', (code) => ((stopped ??= code === 0 ? 'exited' : 'failed'), wake()));
+  const stop = () => ((stopped = true), wake());
+  worker.once('error', stop);
+  worker.once('exit', stop);
   const file = ({ slot, result, stamp, bytes }: WorkerMessage): WorkerFile => {
     received++;
     return { slot, scanned: scannedOf(result), stamp, bytes };

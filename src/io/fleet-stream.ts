@@ -11,7 +11,7 @@
  * (`readIfUnchanged`); a file changed meanwhile is noticed by its size and time.
  */
 import { isAscii } from 'node:buffer';
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { FLEET_WINDOWS, scanTextWindows, type FleetWindows, type OnDevice, type TextWindows } from './fleet-scanner.js';
 import { giveUp } from './yaml-scalars.js';
 import { ENTRY_OFFSETS, type YamlLimits } from './yaml-text.js';
@@ -92,11 +92,6 @@ class FileWindows implements TextWindows {
   }
 }
 
-/**
- * A fleet file scanned from disk as scanFleetWindowed scans its bytes, and its stamp;
- * `undefined` where that does not work out (not plain ASCII, too large or long a
- * line, the scanner gives up, the file cannot be read or changes meanwhile).
- */
 export interface StreamOptions {
   readonly windows?: FleetWindows;
   /** Tests read through a small buffer, to cross many piece boundaries. */
@@ -105,6 +100,11 @@ export interface StreamOptions {
   readonly onDevice?: OnDevice;
 }
 
+/**
+ * A fleet file scanned from disk as scanFleetWindowed scans its bytes, and its stamp;
+ * `undefined` where that does not work out (not plain ASCII, too large or long a
+ * line, the scanner gives up, the file cannot be read or changes meanwhile).
+ */
 export function streamFleetFile(
   path: string,
   limits: YamlLimits,
@@ -137,14 +137,8 @@ export function readIfUnchanged(path: string, stamp: FileStamp): Uint8Array | un
     fd = openSync(path, 'r');
     const now = fstatSync(fd);
     if (now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) return undefined;
-    const bytes = Buffer.allocUnsafe(stamp.size);
-    let read = 0;
-    while (read < bytes.length) {
-      const n = readSync(fd, bytes, read, bytes.length - read, read);
-      if (n === 0) return undefined;
-      read += n;
-    }
-    return bytes;
+    const bytes = readFileSync(fd);
+    return bytes.length === stamp.size ? bytes : undefined;
   } catch {
     return undefined;
   } finally {
