@@ -55846,6 +55846,86 @@ function streamBuiltFleetFile(file, path14, limits) {
   return { fleet: value2.devices === null ? buildFleetFile(file, value2) : builder.done(), offsets, stamp };
 }
 
+// src/io/fleet-reader.ts
+var notAgain = () => void 0;
+async function readFleet(files, limits, { cache, parallel, first } = {}) {
+  const out = files.map((f) => {
+    const key = cacheKey(f);
+    return key ? cache?.get(key) : void 0;
+  });
+  const fresh = files.filter((_, i) => !out[i]);
+  const at = files.flatMap((_, i) => out[i] ? [] : [i]);
+  const bytes = await Promise.all(fresh.map((f) => f.localPath ? void 0 : f.read()));
+  const sizes = fresh.map((f, j2) => bytes[j2]?.length ?? fileSize(f.localPath));
+  const queue = fresh.flatMap((f, j2) => f.localPath ? [j2] : []).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const inMemory = fresh.flatMap((f, j2) => f.localPath ? [] : [j2]);
+  const worth = workerShare(sizes).length > 0;
+  if (worth && parallel === void 0) await observedLongEnough();
+  const two = worth && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable();
+  const share = two ? workerShare(inMemory.map((j2) => sizes[j2])).map((k2) => inMemory[k2]) : [];
+  const worker = two ? startFleetWorker(
+    share.map((j2) => ({ file: fresh[j2].path, bytes: bytes[j2], move: fresh[j2].owned })),
+    queue.map((j2) => ({ file: fresh[j2].path, path: fresh[j2].localPath })),
+    limits
+  ) : void 0;
+  if (worker) {
+    for (const j2 of share) if (bytes[j2].buffer.byteLength === 0) bytes[j2] = void 0;
+  }
+  const keep = (j2, parsed) => {
+    out[at[j2]] = parsed;
+    const key = cacheKey(fresh[j2]);
+    if (key) cache?.set(key, parsed, sizes[j2]);
+  };
+  const whole = async (j2) => bytes[j2] ??= await fresh[j2].read();
+  const built = (j2, fleet, offsets, stamp) => {
+    const starts = record();
+    Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
+    keep(j2, { ...readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), limits, starts), fleet });
+  };
+  const scanHere = async (j2) => {
+    const local = fresh[j2].localPath;
+    const read = local === void 0 ? void 0 : streamBuiltFleetFile(fresh[j2].path, local, limits);
+    if (read) built(j2, read.fleet, read.offsets, read.stamp);
+    else keep(j2, readFleetFile(fresh[j2].path, await whole(j2), limits));
+  };
+  const fromWorker = async ({ slot, scanned, stamp, bytes: back }) => {
+    const j2 = slot < share.length ? share[slot] : queue[slot - share.length];
+    if (back) bytes[j2] = back;
+    if (typeof scanned === "object" && stamp) built(j2, scanned.fleet(), scanned.offsets, stamp);
+    else if (typeof scanned === "function") keep(j2, readFast(fresh[j2].path, await whole(j2), limits, scanned()));
+    else if (scanned === "yaml") keep(j2, readYaml(fresh[j2].path, await whole(j2), limits, notAgain));
+    else keep(j2, readFleetFile(fresh[j2].path, await whole(j2), limits));
+  };
+  const taken = async () => {
+    for (const f of worker?.take() ?? []) await fromWorker(f);
+  };
+  if (worker) await first?.catch(() => void 0);
+  const given = new Set(worker ? share : []);
+  for (const j2 of inMemory) {
+    if (given.has(j2)) continue;
+    await scanHere(j2);
+    await taken();
+  }
+  let next = 0;
+  const claim = worker ? () => worker.claim() : () => next < queue.length ? next++ : -1;
+  for (let q = claim(); q >= 0; q = claim()) {
+    await scanHere(queue[q]);
+    await taken();
+  }
+  if (worker) {
+    const rest = await worker.finish();
+    for (const f of rest.files) await fromWorker(f);
+    if (rest.failed) {
+      for (const j2 of [...share, ...queue]) if (!out[at[j2]]) await scanHere(j2);
+    }
+  }
+  return out;
+}
+function readFleetFile(file, bytes, limits) {
+  const value2 = scanFleetWindowed(bytes, limits);
+  return value2 !== void 0 ? readFast(file, bytes, limits, value2) : readYaml(file, bytes, limits, scanFleet);
+}
+
 // src/usecases/hints.ts
 var CONDITION = /^\s*targetCondition:\s*(.*)$/;
 function hint(d3) {
@@ -55912,87 +55992,6 @@ async function cachedRepository(source, cache) {
   const key = cache && await contentKey(source);
   return key === void 0 ? void 0 : cache.repositories.get(key);
 }
-async function readFleet(files, cache, parallel, first) {
-  const out = files.map((f) => {
-    const key = cacheKey(f);
-    return key ? cache?.get(key) : void 0;
-  });
-  const fresh = files.filter((_, i) => !out[i]);
-  const at = files.flatMap((_, i) => out[i] ? [] : [i]);
-  const bytes = await Promise.all(fresh.map((f) => f.localPath ? void 0 : f.read()));
-  const sizes = fresh.map((f, j2) => bytes[j2]?.length ?? fileSize(f.localPath));
-  const queue = fresh.flatMap((f, j2) => f.localPath ? [j2] : []).sort((a, b) => sizes[b] - sizes[a] || a - b);
-  const inMemory = fresh.flatMap((f, j2) => f.localPath ? [] : [j2]);
-  const worth = workerShare(sizes).length > 0;
-  if (worth && parallel === void 0) await observedLongEnough();
-  const two = worth && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable();
-  const share = two ? workerShare(inMemory.map((j2) => sizes[j2])).map((k2) => inMemory[k2]) : [];
-  const worker = two ? startFleetWorker(
-    share.map((j2) => ({ file: fresh[j2].path, bytes: bytes[j2], move: fresh[j2].owned })),
-    queue.map((j2) => ({ file: fresh[j2].path, path: fresh[j2].localPath })),
-    FLEET_LIMITS
-  ) : void 0;
-  if (worker) {
-    for (const j2 of share) if (bytes[j2].buffer.byteLength === 0) bytes[j2] = void 0;
-  }
-  const keep = (j2, parsed) => {
-    out[at[j2]] = parsed;
-    const key = cacheKey(fresh[j2]);
-    if (key) cache?.set(key, parsed, sizes[j2]);
-  };
-  const whole = async (j2) => bytes[j2] ??= await fresh[j2].read();
-  const built = (j2, fleet, offsets, stamp) => {
-    const starts = record();
-    Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
-    keep(j2, { ...readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), FLEET_LIMITS, starts), fleet });
-  };
-  const scanHere = async (j2) => {
-    const local = fresh[j2].localPath;
-    const read = local === void 0 ? void 0 : streamBuiltFleetFile(fresh[j2].path, local, FLEET_LIMITS);
-    if (read) built(j2, read.fleet, read.offsets, read.stamp);
-    else keep(j2, readFleetFile(fresh[j2].path, await whole(j2)));
-  };
-  const fromWorker = async ({ slot, scanned, stamp, bytes: back }) => {
-    const j2 = slot < share.length ? share[slot] : queue[slot - share.length];
-    if (back) bytes[j2] = back;
-    if (typeof scanned === "object" && stamp) built(j2, scanned.fleet(), scanned.offsets, stamp);
-    else if (typeof scanned === "function") keep(j2, readFast(fresh[j2].path, await whole(j2), FLEET_LIMITS, scanned()));
-    else if (scanned === "yaml")
-      keep(
-        j2,
-        readYaml(fresh[j2].path, await whole(j2), FLEET_LIMITS, () => void 0)
-      );
-    else keep(j2, readFleetFile(fresh[j2].path, await whole(j2)));
-  };
-  const taken = async () => {
-    for (const f of worker?.take() ?? []) await fromWorker(f);
-  };
-  if (worker) await first?.catch(() => void 0);
-  const given = new Set(worker ? share : []);
-  for (const j2 of inMemory) {
-    if (given.has(j2)) continue;
-    await scanHere(j2);
-    await taken();
-  }
-  let next = 0;
-  const claim = worker ? () => worker.claim() : () => next < queue.length ? next++ : -1;
-  for (let q = claim(); q >= 0; q = claim()) {
-    await scanHere(queue[q]);
-    await taken();
-  }
-  if (worker) {
-    const rest = await worker.finish();
-    for (const f of rest.files) await fromWorker(f);
-    if (rest.failed) {
-      for (const j2 of [...share, ...queue]) if (!out[at[j2]]) await scanHere(j2);
-    }
-  }
-  return out;
-}
-function readFleetFile(file, bytes) {
-  const value2 = scanFleetWindowed(bytes, FLEET_LIMITS);
-  return value2 !== void 0 ? readFast(file, bytes, FLEET_LIMITS, value2) : readYaml(file, bytes, FLEET_LIMITS, scanFleet);
-}
 async function loadRepository(source, options = {}) {
   const key = options.cache && await contentKey(source);
   if (key === void 0) return readRepository(source, options);
@@ -56023,7 +56022,7 @@ async function readRepository(source, options) {
   const reading = readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments);
   const [deployed, fleetFiles] = await Promise.all([
     reading,
-    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], options.cache?.fleet, options.parallel, reading)
+    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], FLEET_LIMITS, { cache: options.cache?.fleet, parallel: options.parallel, first: reading })
   ]);
   const files = new Map([...deployed.map((d3) => d3.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics = [];

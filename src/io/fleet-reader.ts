@@ -1,0 +1,126 @@
+/**
+ * Reads fleet files: streamed from disk and built as they are read where they can
+ * be (fleet-stream.ts), else scanned (the fleet scanner, windowed where the bytes
+ * allow) or parsed with `yaml`; on two threads for a large fleet (fleet-parallel.ts).
+ */
+import type { FleetFile } from '../core/validate/fleet.js';
+import { record } from '../core/record.js';
+import { cacheKey, type ParsedFileCache } from './cache.js';
+import { fleetWorkerAvailable, observedLongEnough, secondCoreIdle, startFleetWorker, workerShare, type WorkerFile } from './fleet-parallel.js';
+import { scanFleet, scanFleetWindowed } from './fleet-scanner.js';
+import { fileSize, readIfUnchanged, streamBuiltFleetFile, type FileStamp } from './fleet-stream.js';
+import type { SourceFile } from './source.js';
+import { ENTRY_OFFSETS, readFast, readYaml, type YamlFile, type YamlLimits } from './yaml.js';
+
+/** The fast path for a file the worker's scanner already gave up on: none, so readYaml goes to `yaml` at once. */
+const notAgain = (): undefined => undefined;
+
+export interface FleetReadOptions {
+  /** Files read before, by path and git blob id. */
+  readonly cache?: ParsedFileCache<YamlFile>;
+  /** Scan on two threads (default: when a second core is idle); the result is the same either way. */
+  readonly parallel?: boolean;
+  /** Work of this thread's to finish first (the deployments), while the worker already scans (see below). */
+  readonly first?: Promise<unknown>;
+}
+
+/**
+ * Fleet files, parsed once per path and blob id (`cache`), with both cores when the fleet is large. Files on
+ * disk are read as they are scanned (fleet-stream.ts), from a queue both threads take from in turn, largest first;
+ * files already in memory (a commit's blobs) are shared out by size beforehand and moved or copied to the worker.
+ */
+export async function readFleet(files: readonly SourceFile[], limits: YamlLimits, { cache, parallel, first }: FleetReadOptions = {}): Promise<YamlFile[]> {
+  const out: (YamlFile | undefined)[] = files.map((f) => {
+    const key = cacheKey(f);
+    return key ? cache?.get(key) : undefined;
+  });
+  const fresh = files.filter((_, i) => !out[i]);
+  const at = files.flatMap((_, i) => (out[i] ? [] : [i]));
+  const bytes: (Uint8Array | undefined)[] = await Promise.all(fresh.map((f) => (f.localPath ? undefined : f.read())));
+  // Sized, not read.
+  const sizes = fresh.map((f, j) => bytes[j]?.length ?? fileSize(f.localPath!));
+  const queue = fresh.flatMap((f, j) => (f.localPath ? [j] : [])).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const inMemory = fresh.flatMap((f, j) => (f.localPath ? [] : [j]));
+  // A worker only for a large fleet, and only with a second core free: decided once the sizes are known (see secondCoreIdle).
+  const worth = workerShare(sizes).length > 0;
+  if (worth && parallel === undefined) await observedLongEnough();
+  const two = worth && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable();
+  const share = two ? workerShare(inMemory.map((j) => sizes[j])).map((k) => inMemory[k]) : [];
+  const worker = two
+    ? startFleetWorker(
+        share.map((j) => ({ file: fresh[j].path, bytes: bytes[j]!, move: fresh[j].owned })),
+        queue.map((j) => ({ file: fresh[j].path, path: fresh[j].localPath! })),
+        limits,
+      )
+    : undefined;
+  // Bytes moved to the worker are gone from here (detached) until it posts them back.
+  if (worker) for (const j of share) if (bytes[j]!.buffer.byteLength === 0) bytes[j] = undefined;
+
+  const keep = (j: number, parsed: YamlFile) => {
+    out[at[j]] = parsed;
+    const key = cacheKey(fresh[j]);
+    if (key) cache?.set(key, parsed, sizes[j]);
+  };
+  const whole = async (j: number) => (bytes[j] ??= await fresh[j].read());
+  /**
+   * A file streamed from disk and built as it was read (here or in the worker): it
+   * keeps no bytes (read again, if unchanged, to place a diagnostic), and its value
+   * only says where each device starts.
+   */
+  const built = (j: number, fleet: FleetFile, offsets: ArrayLike<number>, stamp: FileStamp) => {
+    const starts = record();
+    Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
+    keep(j, { ...readFast(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), limits, starts), fleet });
+  };
+  /** A file scanned on this thread: streamed from disk where it can be, else read whole. */
+  const scanHere = async (j: number) => {
+    const local = fresh[j].localPath;
+    const read = local === undefined ? undefined : streamBuiltFleetFile(fresh[j].path, local, limits);
+    if (read) built(j, read.fleet, read.offsets, read.stamp);
+    else keep(j, readFleetFile(fresh[j].path, await whole(j), limits));
+  };
+  /** A file the worker is done with: its slot is its place in `share`, then in `queue`. */
+  const fromWorker = async ({ slot, scanned, stamp, bytes: back }: WorkerFile) => {
+    const j = slot < share.length ? share[slot] : queue[slot - share.length];
+    if (back) bytes[j] = back;
+    if (typeof scanned === 'object' && stamp) built(j, scanned.fleet(), scanned.offsets, stamp);
+    // Checked and scanned there: neither decoded nor checked again here.
+    else if (typeof scanned === 'function') keep(j, readFast(fresh[j].path, await whole(j), limits, scanned()));
+    // Where the worker's scanner gave up, readYaml's fallback parses with yaml, as it would have here.
+    else if (scanned === 'yaml') keep(j, readYaml(fresh[j].path, await whole(j), limits, notAgain));
+    else keep(j, readFleetFile(fresh[j].path, await whole(j), limits));
+  };
+  // What the worker has finished is decoded between this thread's files, not all at the end.
+  const taken = async () => {
+    for (const f of worker?.take() ?? []) await fromWorker(f);
+  };
+
+  // With a worker scanning, this thread reads the deployments first: the queue then leaves it fewer fleet files.
+  // Scanning first made it read them after its last file, while the worker had nothing left to take.
+  if (worker) await first?.catch(() => undefined);
+  const given = new Set(worker ? share : []);
+  for (const j of inMemory) {
+    if (given.has(j)) continue;
+    await scanHere(j);
+    await taken();
+  }
+  let next = 0;
+  const claim = worker ? () => worker.claim() : () => (next < queue.length ? next++ : -1);
+  for (let q = claim(); q >= 0; q = claim()) {
+    await scanHere(queue[q]);
+    await taken();
+  }
+  if (worker) {
+    const rest = await worker.finish();
+    for (const f of rest.files) await fromWorker(f);
+    // Files the worker took and never posted (it failed) are read here; bytes moved to it, read again.
+    if (rest.failed) for (const j of [...share, ...queue]) if (!out[at[j]]) await scanHere(j);
+  }
+  return out as YamlFile[];
+}
+
+/** A fleet file as readYaml reads it with the scanner; from its bytes in windows where they allow it (see scanFleetBytes). */
+function readFleetFile(file: string, bytes: Uint8Array, limits: YamlLimits): YamlFile {
+  const value = scanFleetWindowed(bytes, limits);
+  return value !== undefined ? readFast(file, bytes, limits, value) : readYaml(file, bytes, limits, scanFleet);
+}
