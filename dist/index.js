@@ -55188,7 +55188,7 @@ function decodeDevices(encoded, file) {
 
 // src/io/fleet-parallel.ts
 var movable = (bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
-var PARALLEL_THRESHOLD = 4 * 1024 * 1024;
+var PARALLEL_THRESHOLD = 96 * 1024 * 1024;
 var workerUrl = new URL("./fleet-parallel-worker.js", import.meta.url);
 var fleetWorkerAvailable = () => existsSync4(fileURLToPath(workerUrl));
 function machineBusyMs(read = () => readFileSync2("/proc/stat", "utf8")) {
@@ -55223,9 +55223,9 @@ function secondCoreIdle(cores = availableParallelism(), since = atLoad, now = sa
   return loadAverage() < cores - 0.5;
 }
 var WORKER_COST = 1.55;
-function workerShare(sizes) {
+function workerShare(sizes, threshold = PARALLEL_THRESHOLD) {
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (sizes.length < 2 || total < PARALLEL_THRESHOLD) return [];
+  if (sizes.length < 2 || total < threshold) return [];
   let main = 0;
   let worker = 0;
   const share = [];
@@ -55236,6 +55236,10 @@ function workerShare(sizes) {
     } else main += sizes[i];
   }
   return share.sort((a, b) => a - b);
+}
+function worthAWorker(sizes, parallel) {
+  if (parallel === true) return sizes.length >= 2;
+  return parallel === void 0 && workerShare(sizes).length > 0;
 }
 function scannedOf(result) {
   if (typeof result !== "object") return result;
@@ -55859,10 +55863,13 @@ async function readFleet(files, limits, { cache, parallel, first } = {}) {
   const sizes = fresh.map((f, j2) => bytes[j2]?.length ?? fileSize(f.localPath));
   const queue = fresh.flatMap((f, j2) => f.localPath ? [j2] : []).sort((a, b) => sizes[b] - sizes[a] || a - b);
   const inMemory = fresh.flatMap((f, j2) => f.localPath ? [] : [j2]);
-  const worth = workerShare(sizes).length > 0;
+  const worth = worthAWorker(sizes, parallel);
   if (worth && parallel === void 0) await observedLongEnough();
   const two = worth && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable();
-  const share = two ? workerShare(inMemory.map((j2) => sizes[j2])).map((k2) => inMemory[k2]) : [];
+  const share = two ? workerShare(
+    inMemory.map((j2) => sizes[j2]),
+    0
+  ).map((k2) => inMemory[k2]) : [];
   const worker = two ? startFleetWorker(
     share.map((j2) => ({ file: fresh[j2].path, bytes: bytes[j2], move: fresh[j2].owned })),
     queue.map((j2) => ({ file: fresh[j2].path, path: fresh[j2].localPath })),

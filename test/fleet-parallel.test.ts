@@ -10,7 +10,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generate, writeRepository } from './support/fleet-generator.js';
 import { decodeValue, encodeValue } from '../src/io/fleet-parallel-codec.js';
-import { machineBusyMs, MIN_OBSERVED_MS, observedLongEnough, PARALLEL_THRESHOLD, sample, secondCoreIdle, workerShare } from '../src/io/fleet-parallel.js';
+import {
+  machineBusyMs,
+  MIN_OBSERVED_MS,
+  observedLongEnough,
+  PARALLEL_THRESHOLD,
+  sample,
+  secondCoreIdle,
+  workerShare,
+  worthAWorker,
+} from '../src/io/fleet-parallel.js';
 import { scanFleet } from '../src/io/fleet-scanner.js';
 import { compareDiagnostics } from '../src/usecases/load.js';
 
@@ -75,12 +84,27 @@ describe('the worker’s share', () => {
   it('is nothing for a small or single-file fleet, and under half of a large one', () => {
     expect(workerShare([PARALLEL_THRESHOLD - 10, 5])).toEqual([]);
     expect(workerShare([PARALLEL_THRESHOLD * 4])).toEqual([]);
-    const sizes = Array.from({ length: 20 }, (_, i) => 1_000_000 + i * 1000);
+    const sizes = Array.from({ length: 20 }, (_, i) => PARALLEL_THRESHOLD / 16 + i * 1000);
     const share = workerShare(sizes);
     const bytes = share.reduce((a, i) => a + sizes[i], 0);
     const total = sizes.reduce((a, b) => a + b, 0);
     expect(bytes / total).toBeGreaterThan(0.35);
     expect(bytes / total).toBeLessThan(0.5);
+    // Once two threads are decided on (files of a commit beside files on disk), files in memory are shared whatever their size.
+    expect(workerShare([3000, 2000, 1000], 0)).toEqual([1]);
+  });
+});
+
+describe('whether a worker is worth it', () => {
+  it('is, left to decide, only for a fleet of PARALLEL_THRESHOLD or more in two or more files; asked for, for any two files', () => {
+    const files = (mb: number) => Array.from({ length: 20 }, () => mb * 1024 * 1024);
+    // 200k devices (29 MB in 20 files): one thread was faster; 1M (146 MB): two were.
+    expect(worthAWorker(files(1.45), undefined)).toBe(false);
+    expect(worthAWorker(files(7.3), undefined)).toBe(true);
+    expect(worthAWorker([PARALLEL_THRESHOLD], undefined)).toBe(false);
+    expect(worthAWorker([1000, 1000], true)).toBe(true);
+    expect(worthAWorker([1000], true)).toBe(false);
+    expect(worthAWorker(files(7.3), false)).toBe(false);
   });
 });
 
@@ -148,7 +172,6 @@ describe('loading a fleet on two threads', () => {
     writeRepository(dir, fleet);
     const one = await loadRepository(diskSource(dir), { parallel: false });
     const two = await loadRepository(diskSource(dir), { parallel: true });
-    expect(fleet.fleetBytes).toBeGreaterThan(PARALLEL_THRESHOLD);
     const devices = (l: typeof one) => l.analysis.repository.fleet.devices;
     expect(devices(two)).toHaveLength(devices(one).length);
     expect(devices(two).every((d, i) => same(d.tags, devices(one)[i].tags) && d.deviceId === devices(one)[i].deviceId && d.file === devices(one)[i].file)).toBe(

@@ -6,7 +6,7 @@
 import type { FleetFile } from '../core/validate/fleet.js';
 import { record } from '../core/record.js';
 import { cacheKey, type ParsedFileCache } from './cache.js';
-import { fleetWorkerAvailable, observedLongEnough, secondCoreIdle, startFleetWorker, workerShare, type WorkerFile } from './fleet-parallel.js';
+import { fleetWorkerAvailable, observedLongEnough, secondCoreIdle, startFleetWorker, workerShare, worthAWorker, type WorkerFile } from './fleet-parallel.js';
 import { scanFleet, scanFleetWindowed } from './fleet-scanner.js';
 import { fileSize, readIfUnchanged, streamBuiltFleetFile, type FileStamp } from './fleet-stream.js';
 import type { SourceFile } from './source.js';
@@ -18,7 +18,7 @@ const notAgain = (): undefined => undefined;
 export interface FleetReadOptions {
   /** Files read before, by path and git blob id. */
   readonly cache?: ParsedFileCache<YamlFile>;
-  /** Scan on two threads (default: when a second core is idle); the result is the same either way. */
+  /** Scan on two threads (default: for a large fleet, when a second core is idle); the result is the same either way. */
   readonly parallel?: boolean;
   /** Work of this thread's to finish first (the deployments), while the worker already scans (see below). */
   readonly first?: Promise<unknown>;
@@ -42,10 +42,15 @@ export async function readFleet(files: readonly SourceFile[], limits: YamlLimits
   const queue = fresh.flatMap((f, j) => (f.localPath ? [j] : [])).sort((a, b) => sizes[b] - sizes[a] || a - b);
   const inMemory = fresh.flatMap((f, j) => (f.localPath ? [] : [j]));
   // A worker only for a large fleet, and only with a second core free: decided once the sizes are known (see secondCoreIdle).
-  const worth = workerShare(sizes).length > 0;
+  const worth = worthAWorker(sizes, parallel);
   if (worth && parallel === undefined) await observedLongEnough();
   const two = worth && (parallel ?? secondCoreIdle()) && fleetWorkerAvailable();
-  const share = two ? workerShare(inMemory.map((j) => sizes[j])).map((k) => inMemory[k]) : [];
+  const share = two
+    ? workerShare(
+        inMemory.map((j) => sizes[j]),
+        0,
+      ).map((k) => inMemory[k])
+    : [];
   const worker = two
     ? startFleetWorker(
         share.map((j) => ({ file: fresh[j].path, bytes: bytes[j]!, move: fresh[j].owned })),
