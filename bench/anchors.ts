@@ -509,7 +509,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       built: { type: 'boolean', default: false },
     },
   });
-  if (!values.built) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: benchRoot, stdio: 'inherit' });
+  if (!values.built) execFileSync('npm', ['run', '-s', 'build'], { cwd: benchRoot, stdio: 'inherit' });
   const results: AnchorResult[] = [];
   for (const size of values.sizes.split(',')) {
     if (!values.json) process.stderr.write(`anchors ${size}\n`);

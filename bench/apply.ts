@@ -86,7 +86,7 @@ const { values } = parseArgs({
 if (values.one) {
   await measureOne(values.one, values.rendered!);
 } else {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   const rows = [];
   for (const size of values.sizes.split(',')) {
     const [devices, deployments] = size.split('x').map(Number);

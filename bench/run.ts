@@ -31,8 +31,9 @@ const { values } = parseArgs({
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
-// The CLI figure is for the built JavaScript: build it first so it is current.
-execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+// The CLI figure is for the built JavaScript, built as `npm run build` builds it (lib/ and the bundled
+// command line that bin/edgeops.js runs): build it first so it is current.
+execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
 const results = [];
 const whole: { size: string; rows: WholeRow[] }[] = [];
 const anchors: AnchorResult[] = [];

@@ -22,7 +22,8 @@ const { values } = parseArgs({
 const devices = Number(values.devices);
 const deployments = Number(values.deployments);
 const root = path.resolve(import.meta.dirname, '..');
-execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+// Built as `npm run build` builds it: lib/ and the bundled command line that bin/edgeops.js runs.
+execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
 const dist = new URL('../lib/', import.meta.url);
 const built = async <T>(module: string): Promise<T> => (await import(new URL(module, dist).href)) as T;
 

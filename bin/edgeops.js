@@ -1,8 +1,21 @@
 #!/usr/bin/env node
 // The only place that calls process.exit: commands return exit codes.
+import { statSync } from 'node:fs';
+
+// The command line bundled (lib/bundle/, made by `npm run build` and `npm ci`) starts
+// ~80 ms sooner than lib/'s ~150 modules. It is used only when it is newer than
+// lib/, so a `tsc` build alone is never shadowed by an older bundle.
+const builtAt = (file) => {
+  try {
+    return statSync(new URL(file, import.meta.url)).mtimeMs;
+  } catch {
+    return -1;
+  }
+};
+const bundled = builtAt('../lib/bundle/main.js') > builtAt('../lib/cli/main.js');
 let main;
 try {
-  main = await import('../lib/cli/main.js');
+  main = await import(bundled ? '../lib/bundle/main.js' : '../lib/cli/main.js');
 } catch (e) {
   if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('lib')) {
     process.stderr.write('edgeops: not built yet: run `npm ci` (or `npm run build`) first\n');

@@ -10,7 +10,14 @@
  * `require`, which ESM lacks: the banner makes one. The output is a function of
  * the sources and the locked esbuild version only (no timestamps, no absolute paths).
  *
- *   node scripts/bundle.mjs          write dist/
+ * and the command line into lib/bundle/ (built, not committed, like lib/):
+ *   lib/bundle/main.js          src/cli/main.ts, each command a chunk of its own
+ *                               (loaded when run), the workers beside it. bin/edgeops.js
+ *                               loads it when it is newer than lib/: a few files instead
+ *                               of ~150 modules starts every command ~80 ms sooner.
+ *
+ *   node scripts/bundle.mjs          write dist/ and lib/bundle/
+ *   node scripts/bundle.mjs --cli    write lib/bundle/ only (after tsc: `prepare`, `build`)
  *   node scripts/bundle.mjs --check  exit 1 when the committed dist/ differs from a rebuild
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -36,13 +43,17 @@ const BANNER = [
 /**
  * Bundles `entryPoints` (output name -> source file) into `outdir`, one `<name>.js`
  * each, plus the workers.
- * @param {{ entryPoints: Record<string, string>, outdir: string }} options
+ * `splitting`: what is imported dynamically becomes chunks of its own (the outdir is
+ * emptied first, so no chunk of an older build stays).
+ * @param {{ entryPoints: Record<string, string>, outdir: string, splitting?: boolean }} options
  */
-export async function bundle({ entryPoints, outdir }) {
+export async function bundle({ entryPoints, outdir, splitting = false }) {
+  if (splitting) rmSync(outdir, { recursive: true, force: true });
   await build({
     entryPoints: { ...entryPoints, ...WORKER_ENTRY },
     outdir,
     entryNames: '[name]',
+    splitting,
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -57,6 +68,7 @@ export async function bundle({ entryPoints, outdir }) {
 }
 
 const ACTION = { entryPoints: { index: path.join(root, 'src/action/index.ts') }, outdir: path.join(root, 'dist') };
+const CLI = { entryPoints: { main: path.join(root, 'src/cli/main.ts') }, outdir: path.join(root, 'lib/bundle'), splitting: true };
 
 /** The files of dist/ that a rebuild from the sources would change, add or remove. */
 export async function staleBundle() {
@@ -83,6 +95,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       process.exit(1);
     }
   } else {
-    await bundle(ACTION);
+    if (!process.argv.includes('--cli')) await bundle(ACTION);
+    await bundle(CLI);
   }
 }
