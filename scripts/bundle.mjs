@@ -10,11 +10,11 @@
  * `require`, which ESM lacks: the banner makes one. The output is a function of
  * the sources and the locked esbuild version only (no timestamps, no absolute paths).
  *
- * and the command line into lib/bundle/ (built, not committed, like lib/):
+ * Also bundles the command line into lib/bundle/ (built, not committed, like lib/):
  *   lib/bundle/main.js          src/cli/main.ts, each command a chunk of its own
  *                               (loaded when run), the workers beside it. bin/edgeops.js
  *                               loads it when it is newer than lib/: a few files instead
- *                               of ~150 modules starts every command ~80 ms sooner.
+ *                               of ~150 modules starts every command ~60–80 ms sooner.
  *
  *   node scripts/bundle.mjs          write dist/ and lib/bundle/
  *   node scripts/bundle.mjs --cli    write lib/bundle/ only (after tsc: `prepare`, `build`)
