@@ -19,7 +19,7 @@ export async function openSource(ctx: CliContext, repo: string, ref: string | un
   const dir = path.resolve(ctx.cwd, repo);
   const found = findGitRoot(dir, fs.existsSync);
   if (ref === undefined) {
-    const disk: Source = { ...diskSource(dir), ignored: (folder) => ignoredOnDisk(dir, folder) };
+    const disk: Source = { ...diskSource(dir, found), ignored: (folder) => ignoredOnDisk(dir, folder) };
     return found && found.prefix !== '' ? { ...disk, pathPrefix: found.prefix } : disk;
   }
   // isomorphic-git is loaded only to read commits.

@@ -6,12 +6,28 @@
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { readFileBounded } from './bounded-reads.js';
-import { diskTree } from './git-ids.js';
+import { diskTree, type KnownBlobId } from './git-ids.js';
+import { readGitIndex, unchangedBlobId, type GitIndex } from './git-index.js';
 import { isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
 
-export function diskSource(root: string): Source {
+/** The git repository the folder is in: its root and where the folder sits inside it (`''` at the root, else `infra/edge`). */
+export interface DiskGit {
+  readonly root: string;
+  readonly prefix: string;
+}
+
+export function diskSource(root: string, git?: DiskGit): Source {
+  // Git's index, read once when a tree id is first asked for: files it says are
+  // unchanged are neither read nor hashed for their blob ids (see git-index.ts).
+  let index: Promise<GitIndex | undefined> | undefined;
+  const known = async (folder: string): Promise<KnownBlobId | undefined> => {
+    const read = git && (await (index ??= readGitIndex(git.root)));
+    if (!read) return undefined;
+    const inRepository = [git.prefix, folder].filter((p) => p !== '').join('/');
+    return (name, stats) => unchangedBlobId(read, `${inRepository}/${name}`, stats);
+  };
   // Blob ids of the files of folders whose tree id was asked for (a plan's head):
   // listed with them, files equal to base's are not read or parsed again.
   const blobIds = new Map<string, string>();
@@ -25,7 +41,7 @@ export function diskSource(root: string): Source {
   return {
     description: root,
     async treeOid(folder) {
-      const tree = await diskTree(path.join(root, folder));
+      const tree = await diskTree(path.join(root, folder), await known(folder));
       for (const [name, oid] of tree?.blobs ?? []) blobIds.set(`${folder}/${name}`, oid);
       for (const [name, bytes] of tree?.bytes ?? []) hashed.set(`${folder}/${name}`, bytes);
       return tree?.oid;

@@ -5,7 +5,7 @@
  * working tree reuses what base already read (equal blob ids, equal tree ids).
  */
 import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import type { BigIntStats, Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { bounded } from './bounded-reads.js';
@@ -38,14 +38,24 @@ export interface DiskTree {
 const sortKey = (e: TreeEntry): string => (e.mode === '40000' ? `${e.name}/` : e.name);
 const byGitOrder = (a: TreeEntry, b: TreeEntry): number => Buffer.compare(Buffer.from(sortKey(a)), Buffer.from(sortKey(b)));
 
+/**
+ * A file's blob id known without reading it (git's index says the file is unchanged
+ * since git hashed it, see git-index.ts), by its name in the folder and its stat.
+ */
+export type KnownBlobId = (name: string, stats: BigIntStats) => string | undefined;
+
 /** What git would store for one folder entry; `undefined` to leave it out (an empty folder), `null` for what it cannot store. */
-async function entryOf(folder: string, dirent: Dirent, files: Map<string, Buffer>): Promise<TreeEntry | undefined | null> {
+async function entryOf(folder: string, dirent: Dirent, files: Map<string, Buffer>, known?: KnownBlobId): Promise<TreeEntry | undefined | null> {
   const full = path.join(folder, dirent.name);
   if (dirent.isSymbolicLink()) return { name: dirent.name, mode: '120000', oid: gitBlobIdOf(Buffer.from(await readlink(full))) };
   if (dirent.isFile()) {
-    const [bytes, stat] = await bounded(() => Promise.all([readFile(full), lstat(full)]));
+    const stats = await lstat(full, { bigint: true });
+    const mode = (Number(stats.mode) & 0o100) !== 0 ? '100755' : '100644';
+    const oid = known?.(dirent.name, stats);
+    if (oid) return { name: dirent.name, mode, oid };
+    const bytes = await bounded(() => readFile(full));
     files.set(dirent.name, bytes);
-    return { name: dirent.name, mode: (stat.mode & 0o100) !== 0 ? '100755' : '100644', oid: gitBlobIdOf(bytes) };
+    return { name: dirent.name, mode, oid: gitBlobIdOf(bytes) };
   }
   if (dirent.isDirectory()) {
     const sub = await diskTree(full);
@@ -61,7 +71,7 @@ async function entryOf(folder: string, dirent: Dirent, files: Map<string, Buffer
  * the commit's, and the folder is merely read again. Entries are read all at once:
  * one after another, 300 small files took 0.13 s, mostly waiting.
  */
-export async function diskTree(folder: string): Promise<DiskTree | undefined> {
+export async function diskTree(folder: string, known?: KnownBlobId): Promise<DiskTree | undefined> {
   let names;
   try {
     names = await readdir(folder, { withFileTypes: true });
@@ -71,12 +81,12 @@ export async function diskTree(folder: string): Promise<DiskTree | undefined> {
   }
   if (names.some((dirent) => dirent.name === '.git')) return undefined;
   const bytes = new Map<string, Buffer>();
-  const found = await Promise.all(names.map((dirent) => entryOf(folder, dirent, bytes)));
+  const found = await Promise.all(names.map((dirent) => entryOf(folder, dirent, bytes, known)));
   if (found.includes(null)) return undefined;
   const entries = found.filter((e): e is TreeEntry => e !== undefined);
   if (entries.length === 0) return undefined;
   entries.sort(byGitOrder);
-  const blobs = new Map(entries.filter((e) => bytes.has(e.name)).map((e) => [e.name, e.oid]));
+  const blobs = new Map(entries.filter((e) => e.mode === '100644' || e.mode === '100755').map((e) => [e.name, e.oid]));
   const body = Buffer.concat(entries.flatMap((e) => [Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')]));
   return { oid: gitObjectId('tree', body), blobs, bytes };
 }
