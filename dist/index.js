@@ -1076,14 +1076,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path14 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path16 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path14 && path14[0] !== "/") {
-          path14 = `/${path14}`;
+        if (path16 && path16[0] !== "/") {
+          path16 = `/${path16}`;
         }
-        return new URL(`${origin}${path14}`);
+        return new URL(`${origin}${path16}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1534,39 +1534,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin }
+          request: { method, path: path16, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path14);
+        debuglog("sending request to %s %s/%s", method, origin, path16);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin },
+          request: { method, path: path16, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path14,
+          path16,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin }
+          request: { method, path: path16, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path14);
+        debuglog("trailers received from %s %s/%s", method, origin, path16);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin },
+          request: { method, path: path16, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path14,
+          path16,
           error3.message
         );
       });
@@ -1615,9 +1615,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path14, origin }
+            request: { method, path: path16, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path14);
+          debuglog("sending request to %s %s/%s", method, origin, path16);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1680,7 +1680,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path14,
+        path: path16,
         method,
         body,
         headers,
@@ -1695,11 +1695,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path14 !== "string") {
+        if (typeof path16 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path14[0] !== "/" && !(path14.startsWith("http://") || path14.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path16[0] !== "/" && !(path16.startsWith("http://") || path16.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path14)) {
+        } else if (invalidPathRegex.test(path16)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1765,7 +1765,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path14, query) : path14;
+        this.path = query ? buildURL(path16, query) : path16;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6458,7 +6458,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request3) {
-      const { method, path: path14, host, upgrade, blocking, reset } = request3;
+      const { method, path: path16, host, upgrade, blocking, reset } = request3;
       let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6539,7 +6539,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path14} HTTP/1.1\r
+      let header = `${method} ${path16} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7068,7 +7068,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request3) {
       const session = client[kHTTP2Session];
-      const { method, path: path14, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
+      const { method, path: path16, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
       let { body } = request3;
       if (upgrade) {
         util.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
@@ -7165,7 +7165,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path14;
+      headers[HTTP2_HEADER_PATH] = path16;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7518,9 +7518,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path14 = search ? `${pathname}${search}` : pathname;
+        const path16 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path14;
+        this.opts.path = path16;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8759,10 +8759,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path14 = "/",
+          path: path16 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path14;
+        opts.path = origin + path16;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10734,20 +10734,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path14) {
-      if (typeof path14 !== "string") {
-        return path14;
+    function safeUrl(path16) {
+      if (typeof path16 !== "string") {
+        return path16;
       }
-      const pathSegments = path14.split("?");
+      const pathSegments = path16.split("?");
       if (pathSegments.length !== 2) {
-        return path14;
+        return path16;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path14, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path14);
+    function matchKey(mockDispatch2, { path: path16, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path16);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10769,7 +10769,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path14 }) => matchValue(safeUrl(path14), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path16 }) => matchValue(safeUrl(path16), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10807,9 +10807,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path14, method, body, headers, query } = opts;
+      const { path: path16, method, body, headers, query } = opts;
       return {
-        path: path14,
+        path: path16,
         method,
         body,
         headers,
@@ -11272,10 +11272,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path14, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path16, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path14,
+            Path: path16,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16154,9 +16154,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path14) {
-      for (let i = 0; i < path14.length; ++i) {
-        const code2 = path14.charCodeAt(i);
+    function validateCookiePath(path16) {
+      for (let i = 0; i < path16.length; ++i) {
+        const code2 = path16.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19076,11 +19076,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path14 = opts.path;
+          let path16 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path14 = `/${path14}`;
+            path16 = `/${path16}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path14);
+          url = new URL(util.parseOrigin(url).origin + path16);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19377,10 +19377,10 @@ var require_simple_get = __commonJS({
       opts = Object.assign({ maxRedirects: 10 }, typeof opts === "string" ? { url: opts } : opts);
       cb = once(cb);
       if (opts.url) {
-        const { hostname, port, protocol: protocol2, auth: auth7, path: path14 } = url.parse(opts.url);
+        const { hostname, port, protocol: protocol2, auth: auth7, path: path16 } = url.parse(opts.url);
         delete opts.url;
-        if (!hostname && !port && !protocol2 && !auth7) opts.path = path14;
-        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path14 });
+        if (!hostname && !port && !protocol2 && !auth7) opts.path = path16;
+        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path16 });
       }
       const headers = { "accept-encoding": "gzip, deflate" };
       if (opts.headers) Object.keys(opts.headers).forEach((k2) => headers[k2.toLowerCase()] = opts.headers[k2]);
@@ -24348,17 +24348,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path14, originalPath, doThrow) => {
-      if (!isString(path14)) {
+    var checkPath = (path16, originalPath, doThrow) => {
+      if (!isString(path16)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path14) {
+      if (!path16) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path14)) {
+      if (checkPath.isNotRelative(path16)) {
         const r = "`path.relative()`d";
         return doThrow(
           `path should be a ${r} string, but got "${originalPath}"`,
@@ -24367,7 +24367,7 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path14) => REGEX_TEST_INVALID_PATH.test(path14);
+    var isNotRelative = (path16) => REGEX_TEST_INVALID_PATH.test(path16);
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p) => p;
     var Ignore = class {
@@ -24426,7 +24426,7 @@ var require_ignore = __commonJS({
       //   setting `checkUnignored` to `false` could reduce additional
       //   path matching.
       // @returns {TestResult} true if a file is ignored
-      _testOne(path14, checkUnignored) {
+      _testOne(path16, checkUnignored) {
         let ignored = false;
         let unignored = false;
         this._rules.forEach((rule) => {
@@ -24434,7 +24434,7 @@ var require_ignore = __commonJS({
           if (unignored === negative && ignored !== unignored || negative && !ignored && !unignored && !checkUnignored) {
             return;
           }
-          const matched = rule.regex.test(path14);
+          const matched = rule.regex.test(path16);
           if (matched) {
             ignored = !negative;
             unignored = negative;
@@ -24447,24 +24447,24 @@ var require_ignore = __commonJS({
       }
       // @returns {TestResult}
       _test(originalPath, cache, checkUnignored, slices) {
-        const path14 = originalPath && checkPath.convert(originalPath);
+        const path16 = originalPath && checkPath.convert(originalPath);
         checkPath(
-          path14,
+          path16,
           originalPath,
           this._allowRelativePaths ? RETURN_FALSE : throwError
         );
-        return this._t(path14, cache, checkUnignored, slices);
+        return this._t(path16, cache, checkUnignored, slices);
       }
-      _t(path14, cache, checkUnignored, slices) {
-        if (path14 in cache) {
-          return cache[path14];
+      _t(path16, cache, checkUnignored, slices) {
+        if (path16 in cache) {
+          return cache[path16];
         }
         if (!slices) {
-          slices = path14.split(SLASH);
+          slices = path16.split(SLASH);
         }
         slices.pop();
         if (!slices.length) {
-          return cache[path14] = this._testOne(path14, checkUnignored);
+          return cache[path16] = this._testOne(path16, checkUnignored);
         }
         const parent = this._t(
           slices.join(SLASH) + SLASH,
@@ -24472,24 +24472,24 @@ var require_ignore = __commonJS({
           checkUnignored,
           slices
         );
-        return cache[path14] = parent.ignored ? parent : this._testOne(path14, checkUnignored);
+        return cache[path16] = parent.ignored ? parent : this._testOne(path16, checkUnignored);
       }
-      ignores(path14) {
-        return this._test(path14, this._ignoreCache, false).ignored;
+      ignores(path16) {
+        return this._test(path16, this._ignoreCache, false).ignored;
       }
       createFilter() {
-        return (path14) => !this.ignores(path14);
+        return (path16) => !this.ignores(path16);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path14) {
-        return this._test(path14, this._testCache, true);
+      test(path16) {
+        return this._test(path16, this._testCache, true);
       }
     };
     var factory = (options) => new Ignore(options);
-    var isPathValid = (path14) => checkPath(path14 && checkPath.convert(path14), path14, RETURN_FALSE);
+    var isPathValid = (path16) => checkPath(path16 && checkPath.convert(path16), path16, RETURN_FALSE);
     factory.isPathValid = isPathValid;
     factory.default = factory;
     module.exports = factory;
@@ -24500,7 +24500,7 @@ var require_ignore = __commonJS({
       const makePosix = (str) => /^\\\\\?\\/.test(str) || /["<>|\u0000-\u001F]+/u.test(str) ? str : str.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGIX_IS_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path14) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path14) || isNotRelative(path14);
+      checkPath.isNotRelative = (path16) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path16) || isNotRelative(path16);
     }
   }
 });
@@ -24509,7 +24509,7 @@ var require_ignore = __commonJS({
 var require_onp = __commonJS({
   "node_modules/diff3/onp.js"(exports, module) {
     module.exports = function(a_, b_) {
-      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path14 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
+      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path16 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
       var tmp1, tmp2;
       var init = function() {
         if (m >= n) {
@@ -24539,9 +24539,9 @@ var require_onp = __commonJS({
       var snake = function(k2, p, pp) {
         var r, x2, y;
         if (p > pp) {
-          r = path14[k2 - 1 + offset];
+          r = path16[k2 - 1 + offset];
         } else {
-          r = path14[k2 + 1 + offset];
+          r = path16[k2 + 1 + offset];
         }
         y = Math.max(p, pp);
         x2 = y - k2;
@@ -24549,7 +24549,7 @@ var require_onp = __commonJS({
           ++x2;
           ++y;
         }
-        path14[k2 + offset] = pathposi.length;
+        path16[k2 + offset] = pathposi.length;
         pathposi[pathposi.length] = new P2(x2, y, r);
         return y;
       };
@@ -24607,7 +24607,7 @@ var require_onp = __commonJS({
           fp = {};
           for (i = 0; i < size; ++i) {
             fp[i] = -1;
-            path14[i] = -1;
+            path16[i] = -1;
           }
           p = -1;
           do {
@@ -24621,7 +24621,7 @@ var require_onp = __commonJS({
             fp[delta + offset] = snake(delta, fp[delta - 1 + offset] + 1, fp[delta + 1 + offset]);
           } while (fp[delta + offset] !== n);
           ed = delta + 2 * p;
-          r = path14[delta + offset];
+          r = path16[delta + offset];
           epc = [];
           while (r !== -1) {
             epc[epc.length] = new P2(pathposi[r].x, pathposi[r].y, null);
@@ -25342,17 +25342,17 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         const length = Math.ceil((62 + (extended ? 2 : 0) + bpath.length + 1) / 8) * 8;
         const written2 = Buffer.alloc(length);
         const writer = new BufferCursor(written2);
-        const stat3 = normalizeStats(entry);
-        writer.writeUInt32BE(stat3.ctimeSeconds);
-        writer.writeUInt32BE(stat3.ctimeNanoseconds);
-        writer.writeUInt32BE(stat3.mtimeSeconds);
-        writer.writeUInt32BE(stat3.mtimeNanoseconds);
-        writer.writeUInt32BE(stat3.dev);
-        writer.writeUInt32BE(stat3.ino);
-        writer.writeUInt32BE(stat3.mode);
-        writer.writeUInt32BE(stat3.uid);
-        writer.writeUInt32BE(stat3.gid);
-        writer.writeUInt32BE(stat3.size);
+        const stat4 = normalizeStats(entry);
+        writer.writeUInt32BE(stat4.ctimeSeconds);
+        writer.writeUInt32BE(stat4.ctimeNanoseconds);
+        writer.writeUInt32BE(stat4.mtimeSeconds);
+        writer.writeUInt32BE(stat4.mtimeNanoseconds);
+        writer.writeUInt32BE(stat4.dev);
+        writer.writeUInt32BE(stat4.ino);
+        writer.writeUInt32BE(stat4.mode);
+        writer.writeUInt32BE(stat4.uid);
+        writer.writeUInt32BE(stat4.gid);
+        writer.writeUInt32BE(stat4.size);
         writer.write(entry.oid, 20, "hex");
         writer.writeUInt16BE(renderCacheEntryFlags(entry));
         if (extended) {
@@ -25407,13 +25407,13 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       };
     }
     async function updateCachedIndexFile(fs5, filepath, cache) {
-      const [stat3, rawIndexFile] = await Promise.all([
+      const [stat4, rawIndexFile] = await Promise.all([
         fs5.lstat(filepath),
         fs5.read(filepath)
       ]);
       const index3 = await GitIndex.from(rawIndexFile);
       cache.map.set(filepath, index3);
-      cache.stats.set(filepath, stat3);
+      cache.stats.set(filepath, stat4);
     }
     async function isIndexStale(fs5, filepath, cache) {
       const savedStats = cache.stats.get(filepath);
@@ -25472,18 +25472,18 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         return result;
       }
     };
-    function basename(path14) {
-      const last = Math.max(path14.lastIndexOf("/"), path14.lastIndexOf("\\"));
+    function basename(path16) {
+      const last = Math.max(path16.lastIndexOf("/"), path16.lastIndexOf("\\"));
       if (last > -1) {
-        path14 = path14.slice(last + 1);
+        path16 = path16.slice(last + 1);
       }
-      return path14;
+      return path16;
     }
-    function dirname(path14) {
-      const last = Math.max(path14.lastIndexOf("/"), path14.lastIndexOf("\\"));
+    function dirname(path16) {
+      const last = Math.max(path16.lastIndexOf("/"), path16.lastIndexOf("\\"));
       if (last === -1) return ".";
       if (last === 0) return "/";
-      return path14.slice(0, last);
+      return path16.slice(0, last);
     }
     function flatFileListToDirectoryStructure(files) {
       const inodes = /* @__PURE__ */ new Map();
@@ -25876,21 +25876,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         throw new TypeError("Reference name must be a string");
       return !bad.test(name) && (!!onelevel || name.includes("/"));
     }
-    function assertPath(path14) {
-      if (typeof path14 !== "string") {
+    function assertPath(path16) {
+      if (typeof path16 !== "string") {
         throw new TypeError(
-          "Path must be a string. Received " + JSON.stringify(path14)
+          "Path must be a string. Received " + JSON.stringify(path16)
         );
       }
     }
-    function normalizeStringPosix(path14, allowAboveRoot) {
+    function normalizeStringPosix(path16, allowAboveRoot) {
       let res = "";
       let lastSegmentLength = 0;
       let lastSlash = -1;
       let dots = 0;
       let code2;
-      for (let i = 0; i <= path14.length; ++i) {
-        if (i < path14.length) code2 = path14.charCodeAt(i);
+      for (let i = 0; i <= path16.length; ++i) {
+        if (i < path16.length) code2 = path16.charCodeAt(i);
         else if (code2 === 47) break;
         else code2 = 47;
         if (code2 === 47) {
@@ -25925,8 +25925,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               lastSegmentLength = 2;
             }
           } else {
-            if (res.length > 0) res += "/" + path14.slice(lastSlash + 1, i);
-            else res = path14.slice(lastSlash + 1, i);
+            if (res.length > 0) res += "/" + path16.slice(lastSlash + 1, i);
+            else res = path16.slice(lastSlash + 1, i);
             lastSegmentLength = i - lastSlash - 1;
           }
           lastSlash = i;
@@ -25939,21 +25939,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       }
       return res;
     }
-    function getWindowsDrivePrefix(path14) {
-      if (path14.length >= 2 && /^[a-zA-Z]:/.test(path14)) {
-        return path14.slice(0, 2);
+    function getWindowsDrivePrefix(path16) {
+      if (path16.length >= 2 && /^[a-zA-Z]:/.test(path16)) {
+        return path16.slice(0, 2);
       }
       return null;
     }
-    function normalize(path14) {
-      assertPath(path14);
-      if (path14.length === 0) return ".";
-      path14 = path14.replace(/\\/g, "/");
-      const drivePrefix = getWindowsDrivePrefix(path14);
-      const isAbsolute2 = path14.charCodeAt(0) === 47 || drivePrefix !== null && path14.charCodeAt(2) === 47;
-      const trailingSeparator = path14.charCodeAt(path14.length - 1) === 47;
+    function normalize(path16) {
+      assertPath(path16);
+      if (path16.length === 0) return ".";
+      path16 = path16.replace(/\\/g, "/");
+      const drivePrefix = getWindowsDrivePrefix(path16);
+      const isAbsolute2 = path16.charCodeAt(0) === 47 || drivePrefix !== null && path16.charCodeAt(2) === 47;
+      const trailingSeparator = path16.charCodeAt(path16.length - 1) === 47;
       let normalized = normalizeStringPosix(
-        drivePrefix ? path14.slice(2) : path14,
+        drivePrefix ? path16.slice(2) : path16,
         !isAbsolute2
       );
       if (normalized.length === 0 && !isAbsolute2) normalized = ".";
@@ -26079,8 +26079,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
     var getPath = (section, subsection, name) => {
       return [lower(section), subsection, lower(name)].filter((a) => a != null).join(".");
     };
-    var normalizePath = (path14) => {
-      const pathSegments = path14.split(".");
+    var normalizePath = (path16) => {
+      const pathSegments = path16.split(".");
       const section = pathSegments.shift();
       const name = pathSegments.pop();
       const subsection = pathSegments.length ? pathSegments.join(".") : void 0;
@@ -26119,23 +26119,23 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               [name, value2] = extractedVariable;
             }
           }
-          const path14 = getPath(section, subsection, name);
-          return { line, isSection, section, subsection, name, value: value2, path: path14 };
+          const path16 = getPath(section, subsection, name);
+          return { line, isSection, section, subsection, name, value: value2, path: path16 };
         }) : [];
       }
       static from(text) {
         return new _GitConfig(text);
       }
-      async get(path14, getall = false) {
-        const normalizedPath = normalizePath(path14).path;
+      async get(path16, getall = false) {
+        const normalizedPath = normalizePath(path16).path;
         const allValues = this.parsedConfig.filter((config) => config.path === normalizedPath).map(({ section, name, value: value2 }) => {
           const fn = schema[section] && schema[section][name];
           return fn ? fn(value2) : value2;
         });
         return getall ? allValues : allValues.pop();
       }
-      async getall(path14) {
-        return this.get(path14, true);
+      async getall(path16) {
+        return this.get(path16, true);
       }
       async getSubsections(section) {
         return this.parsedConfig.filter((config) => config.isSection && config.section === section).map((config) => config.subsection);
@@ -26145,10 +26145,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           (config) => !(config.section === section && config.subsection === subsection)
         );
       }
-      async append(path14, value2) {
-        return this.set(path14, value2, true);
+      async append(path16, value2) {
+        return this.set(path16, value2, true);
       }
-      async set(path14, value2, append2 = false) {
+      async set(path16, value2, append2 = false) {
         const {
           section,
           subsection,
@@ -26156,7 +26156,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           path: normalizedPath,
           sectionPath,
           isSection
-        } = normalizePath(path14);
+        } = normalizePath(path16);
         const configIndex = findLastIndex(
           this.parsedConfig,
           (config) => config.path === normalizedPath
@@ -26769,19 +26769,19 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         let mode = buffer.slice(cursor, space).toString("utf8");
         if (mode === "40000") mode = "040000";
         const type = mode2type$1(mode);
-        const path14 = buffer.slice(space + 1, nullchar).toString("utf8");
-        const hfsClean = path14.replace(
+        const path16 = buffer.slice(space + 1, nullchar).toString("utf8");
+        const hfsClean = path16.replace(
           /[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g,
           ""
         );
         const ntfsClean = hfsClean.split(":")[0];
         const normalized = ntfsClean.toLowerCase().replace(/[. ]+$/, "");
-        if (path14.includes("\\") || path14.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
-          throw new UnsafeFilepathError(path14);
+        if (path16.includes("\\") || path16.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
+          throw new UnsafeFilepathError(path16);
         }
         const oid = buffer.slice(nullchar + 1, nullchar + 21).toString("hex");
         cursor = nullchar + 21;
-        _entries.push({ mode, path: path14, oid, type });
+        _entries.push({ mode, path: path16, oid, type });
       }
       return _entries;
     }
@@ -26830,10 +26830,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           entries.map((entry) => {
             const mode = Buffer.from(entry.mode.replace(/^0/, ""));
             const space = Buffer.from(" ");
-            const path14 = Buffer.from(entry.path, "utf8");
+            const path16 = Buffer.from(entry.path, "utf8");
             const nullchar = Buffer.from([0]);
             const oid = Buffer.from(entry.oid, "hex");
-            return Buffer.concat([mode, space, path14, nullchar, oid]);
+            return Buffer.concat([mode, space, path16, nullchar, oid]);
           })
         );
       }
@@ -28628,23 +28628,23 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       async stat(entry) {
         if (entry._stat === false) {
           const { fs: fs5, dir } = this;
-          let stat3 = await fs5.lstat(`${dir}/${entry._fullpath}`);
-          if (!stat3) {
+          let stat4 = await fs5.lstat(`${dir}/${entry._fullpath}`);
+          if (!stat4) {
             throw new Error(
               `ENOENT: no such file or directory, lstat '${entry._fullpath}'`
             );
           }
-          let type = stat3.isDirectory() ? "tree" : "blob";
-          if (type === "blob" && !stat3.isFile() && !stat3.isSymbolicLink()) {
+          let type = stat4.isDirectory() ? "tree" : "blob";
+          if (type === "blob" && !stat4.isFile() && !stat4.isSymbolicLink()) {
             type = "special";
           }
           entry._type = type;
-          stat3 = normalizeStats(stat3);
-          entry._mode = stat3.mode;
-          if (stat3.size === -1 && entry._actualSize) {
-            stat3.size = entry._actualSize;
+          stat4 = normalizeStats(stat4);
+          entry._mode = stat4.mode;
+          if (stat4.size === -1 && entry._actualSize) {
+            stat4.size = entry._actualSize;
           }
-          entry._stat = stat3;
+          entry._stat = stat4;
         }
         return entry._stat;
       }
@@ -28892,9 +28892,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         await Promise.all(
           entries.map((entry) => {
             const subpath = join(filepath, entry);
-            return fs5.lstat(subpath).then((stat3) => {
-              if (!stat3) return;
-              return stat3.isDirectory() ? rmRecursive(fs5, subpath) : fs5.rm(subpath);
+            return fs5.lstat(subpath).then((stat4) => {
+              if (!stat4) return;
+              return stat4.isDirectory() ? rmRecursive(fs5, subpath) : fs5.rm(subpath);
             });
           })
         ).then(() => fs5.rmdir(filepath));
@@ -29228,17 +29228,17 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       content
     }) {
       await assertNoSymlinkInLeadingPath(fs5, dir, filepath);
-      const path14 = `${dir}/${filepath}`;
+      const path16 = `${dir}/${filepath}`;
       const symlink2 = mode === 40960;
-      const stats = await fs5.lstat(path14);
+      const stats = await fs5.lstat(path16);
       if (stats && (symlink2 || stats.isSymbolicLink())) {
-        await fs5.rm(path14);
+        await fs5.rm(path16);
       }
       if (symlink2) {
-        await fs5.mkdir(dirname(path14));
-        await fs5.writelink(path14, Buffer.from(content));
+        await fs5.mkdir(dirname(path16));
+        await fs5.writelink(path16, Buffer.from(content));
       } else {
-        await fs5.write(path14, content, { mode });
+        await fs5.write(path16, content, { mode });
       }
     }
     async function abortMerge({
@@ -29268,13 +29268,13 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           dir,
           gitdir: updatedGitdir,
           trees,
-          map: async function(path14, [head, workdir, index3]) {
+          map: async function(path16, [head, workdir, index3]) {
             const staged = !await modified(workdir, index3);
-            const unmerged = unmergedPaths.includes(path14);
+            const unmerged = unmergedPaths.includes(path16);
             const unmodified = !await modified(index3, head);
             if (staged || unmerged) {
               return head ? {
-                path: path14,
+                path: path16,
                 mode: await head.mode(),
                 oid: await head.oid(),
                 type: await head.type(),
@@ -29282,7 +29282,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               } : void 0;
             }
             if (unmodified) return false;
-            else throw new IndexResetError(path14);
+            else throw new IndexResetError(path16);
           }
         });
         for (const entry of results) {
@@ -29600,9 +29600,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return result;
     }
-    async function _getConfig({ fs: fs5, gitdir, path: path14 }) {
+    async function _getConfig({ fs: fs5, gitdir, path: path16 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.get(path14);
+      return config.get(path16);
     }
     function assignDefined(target, ...sources) {
       for (const source of sources) {
@@ -31032,14 +31032,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         gitdir,
         trees: [ourTree, baseTree, theirTree],
         map: async function(filepath, [ours, base, theirs]) {
-          const path14 = basename(filepath);
+          const path16 = basename(filepath);
           const ourChange = await modified(ours, base);
           const theirChange = await modified(theirs, base);
           switch (`${ourChange}-${theirChange}`) {
             case "false-false": {
               return {
                 mode: await base.mode(),
-                path: path14,
+                path: path16,
                 oid: await base.oid(),
                 type: await base.type()
               };
@@ -31048,14 +31048,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!theirs && await ours.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path14,
+                  path: path16,
                   oid: await ours.oid(),
                   type: await ours.type()
                 };
               }
               return theirs ? {
                 mode: await theirs.mode(),
-                path: path14,
+                path: path16,
                 oid: await theirs.oid(),
                 type: await theirs.type()
               } : void 0;
@@ -31064,14 +31064,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!ours && await theirs.type() === "tree") {
                 return {
                   mode: await theirs.mode(),
-                  path: path14,
+                  path: path16,
                   oid: await theirs.oid(),
                   type: await theirs.type()
                 };
               }
               return ours ? {
                 mode: await ours.mode(),
-                path: path14,
+                path: path16,
                 oid: await ours.oid(),
                 type: await ours.type()
               } : void 0;
@@ -31080,7 +31080,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (ours && theirs && await ours.type() === "tree" && await theirs.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path14,
+                  path: path16,
                   oid: await ours.oid(),
                   type: "tree"
                 };
@@ -31089,7 +31089,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                 return mergeBlobs({
                   fs: fs5,
                   gitdir,
-                  path: path14,
+                  path: path16,
                   ours,
                   base,
                   theirs,
@@ -31135,7 +31135,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await theirs.mode(),
                   oid: await theirs.oid(),
                   type: "blob",
-                  path: path14
+                  path: path16
                 };
               }
               if (base && ours && !theirs && await base.type() === "blob" && await ours.type() === "blob") {
@@ -31152,7 +31152,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await ours.mode(),
                   oid: await ours.oid(),
                   type: "blob",
-                  path: path14
+                  path: path16
                 };
               }
               if (base && !ours && !theirs && (await base.type() === "blob" || await base.type() === "tree")) {
@@ -31220,7 +31220,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     async function mergeBlobs({
       fs: fs5,
       gitdir,
-      path: path14,
+      path: path16,
       ours,
       base,
       theirs,
@@ -31243,19 +31243,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (await ours.oid() === await theirs.oid()) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path14, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path16, oid: await ours.oid(), type }
         };
       }
       if (await ours.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path14, oid: await theirs.oid(), type }
+          mergeResult: { mode, path: path16, oid: await theirs.oid(), type }
         };
       }
       if (await theirs.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path14, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path16, oid: await ours.oid(), type }
         };
       }
       const ourContent = Buffer.from(await ours.content()).toString("utf8");
@@ -31263,7 +31263,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const { mergedText, cleanMerge } = await mergeDriver({
         branches: [baseName, ourName, theirName],
         contents: [baseContent, ourContent, theirContent],
-        path: path14
+        path: path16
       });
       const oid = await _writeObject({
         fs: fs5,
@@ -31272,7 +31272,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         object: Buffer.from(mergedText, "utf8"),
         dryRun
       });
-      return { cleanMerge, mergeResult: { mode, path: path14, oid, type } };
+      return { cleanMerge, mergeResult: { mode, path: path16, oid, type } };
     }
     var _TreeMap = {
       stage: STAGE,
@@ -31644,7 +31644,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         trees: [TREE({ ref: headTree }), STAGE(), WORKDIR()],
         map: async (filepath, [head, stage, workdir]) => {
           if (filepath === ".") return;
-          if (!allTracked && !changed.some((path14) => worthWalking(filepath, path14))) {
+          if (!allTracked && !changed.some((path16) => worthWalking(filepath, path16))) {
             return null;
           }
           const headOid = head && await head.type() === "blob" ? await head.oid() : void 0;
@@ -33654,51 +33654,51 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path14 }) {
+    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path16 }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path14);
+        assertParameter("path", path16);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfig({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path14
+          path: path16
         });
       } catch (err) {
         err.caller = "git.getConfig";
         throw err;
       }
     }
-    async function _getConfigAll({ fs: fs5, gitdir, path: path14 }) {
+    async function _getConfigAll({ fs: fs5, gitdir, path: path16 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.getall(path14);
+      return config.getall(path16);
     }
     async function getConfigAll({
       fs: fs5,
       dir,
       gitdir = join(dir, ".git"),
-      path: path14
+      path: path16
     }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path14);
+        assertParameter("path", path16);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfigAll({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path14
+          path: path16
         });
       } catch (err) {
         err.caller = "git.getConfigAll";
         throw err;
       }
     }
-    function assignRefPath(root, path14, value2) {
-      const parts = path14.split("/");
+    function assignRefPath(root, path16, value2) {
+      const parts = path16.split("/");
       const last = parts.pop();
       if (last === "__proto__" || parts.includes("__proto__")) return;
       let o = root;
@@ -35787,21 +35787,21 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       fs: _fs,
       dir,
       gitdir = join(dir, ".git"),
-      path: path14,
+      path: path16,
       value: value2,
       append: append2 = false
     }) {
       try {
         assertParameter("fs", _fs);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path14);
+        assertParameter("path", path16);
         const fs5 = new FileSystem(_fs);
         const updatedGitdir = await discoverGitdir({ fsp: fs5, dotgit: gitdir });
         const config = await GitConfigManager.get({ fs: fs5, gitdir: updatedGitdir });
         if (append2) {
-          await config.append(path14, value2);
+          await config.append(path16, value2);
         } else {
-          await config.set(path14, value2);
+          await config.set(path16, value2);
         }
         await GitConfigManager.save({ fs: fs5, gitdir: updatedGitdir, config });
       } catch (err) {
@@ -36183,9 +36183,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const stashRefPath = [stashMgr.refStashPath, stashMgr.refLogsStashPath];
       await acquireLock(stashRefPath, async () => {
         await Promise.all(
-          stashRefPath.map(async (path14) => {
-            if (await fs5.exists(path14)) {
-              return fs5.rm(path14);
+          stashRefPath.map(async (path16) => {
+            if (await fs5.exists(path16)) {
+              return fs5.rm(path16);
             }
           })
         );
@@ -36365,12 +36365,12 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return true;
     }
-    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path14 }) {
-      if (typeof path14 === "string") path14 = path14.split("/");
-      const dirname2 = path14.shift();
+    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path16 }) {
+      if (typeof path16 === "string") path16 = path16.split("/");
+      const dirname2 = path16.shift();
       for (const entry of tree) {
         if (entry.path === dirname2) {
-          if (path14.length === 0) {
+          if (path16.length === 0) {
             return entry.oid;
           }
           const { type, object } = await _readObject({
@@ -36381,10 +36381,10 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           });
           if (type === "tree") {
             const tree2 = GitTree.from(object);
-            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path14 });
+            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path16 });
           }
           if (type === "blob") {
-            throw new ObjectTypeError(entry.oid, type, "blob", path14.join("/"));
+            throw new ObjectTypeError(entry.oid, type, "blob", path16.join("/"));
           }
         }
       }
@@ -37351,17 +37351,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path14) {
-      const ctrl = callVisitor(key, node, visitor, path14);
+    function visit_(key, node, visitor, path16) {
+      const ctrl = callVisitor(key, node, visitor, path16);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path14, ctrl);
-        return visit_(key, ctrl, visitor, path14);
+        replaceNode(key, path16, ctrl);
+        return visit_(key, ctrl, visitor, path16);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path14 = Object.freeze(path14.concat(node));
+          path16 = Object.freeze(path16.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path14);
+            const ci = visit_(i, node.items[i], visitor, path16);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -37372,13 +37372,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path14 = Object.freeze(path14.concat(node));
-          const ck = visit_("key", node.key, visitor, path14);
+          path16 = Object.freeze(path16.concat(node));
+          const ck = visit_("key", node.key, visitor, path16);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path14);
+          const cv = visit_("value", node.value, visitor, path16);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -37399,17 +37399,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path14) {
-      const ctrl = await callVisitor(key, node, visitor, path14);
+    async function visitAsync_(key, node, visitor, path16) {
+      const ctrl = await callVisitor(key, node, visitor, path16);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path14, ctrl);
-        return visitAsync_(key, ctrl, visitor, path14);
+        replaceNode(key, path16, ctrl);
+        return visitAsync_(key, ctrl, visitor, path16);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path14 = Object.freeze(path14.concat(node));
+          path16 = Object.freeze(path16.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path14);
+            const ci = await visitAsync_(i, node.items[i], visitor, path16);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -37420,13 +37420,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path14 = Object.freeze(path14.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path14);
+          path16 = Object.freeze(path16.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path16);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path14);
+          const cv = await visitAsync_("value", node.value, visitor, path16);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -37453,23 +37453,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path14) {
+    function callVisitor(key, node, visitor, path16) {
       if (typeof visitor === "function")
-        return visitor(key, node, path14);
+        return visitor(key, node, path16);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path14);
+        return visitor.Map?.(key, node, path16);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path14);
+        return visitor.Seq?.(key, node, path16);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path14);
+        return visitor.Pair?.(key, node, path16);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path14);
+        return visitor.Scalar?.(key, node, path16);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path14);
+        return visitor.Alias?.(key, node, path16);
       return void 0;
     }
-    function replaceNode(key, path14, node) {
-      const parent = path14[path14.length - 1];
+    function replaceNode(key, path16, node) {
+      const parent = path16[path16.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -38081,10 +38081,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node2 = require_Node();
-    function collectionFromPath(schema, path14, value2) {
+    function collectionFromPath(schema, path16, value2) {
       let v = value2;
-      for (let i = path14.length - 1; i >= 0; --i) {
-        const k2 = path14[i];
+      for (let i = path16.length - 1; i >= 0; --i) {
+        const k2 = path16[i];
         if (typeof k2 === "number" && Number.isInteger(k2) && k2 >= 0) {
           const a = [];
           a[k2] = v;
@@ -38103,7 +38103,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path14) => path14 == null || typeof path14 === "object" && !!path14[Symbol.iterator]().next().done;
+    var isEmptyPath = (path16) => path16 == null || typeof path16 === "object" && !!path16[Symbol.iterator]().next().done;
     var Collection2 = class extends Node2.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -38133,11 +38133,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path14, value2) {
-        if (isEmptyPath(path14))
+      addIn(path16, value2) {
+        if (isEmptyPath(path16))
           this.add(value2);
         else {
-          const [key, ...rest] = path14;
+          const [key, ...rest] = path16;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value2);
@@ -38151,8 +38151,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path14) {
-        const [key, ...rest] = path14;
+      deleteIn(path16) {
+        const [key, ...rest] = path16;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -38166,8 +38166,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path14, keepScalar) {
-        const [key, ...rest] = path14;
+      getIn(path16, keepScalar) {
+        const [key, ...rest] = path16;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -38185,8 +38185,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path14) {
-        const [key, ...rest] = path14;
+      hasIn(path16) {
+        const [key, ...rest] = path16;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -38196,8 +38196,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path14, value2) {
-        const [key, ...rest] = path14;
+      setIn(path16, value2) {
+        const [key, ...rest] = path16;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
@@ -40712,9 +40712,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path14, value2) {
+      addIn(path16, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path14, value2);
+          this.contents.addIn(path16, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -40789,14 +40789,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path14) {
-        if (Collection2.isEmptyPath(path14)) {
+      deleteIn(path16) {
+        if (Collection2.isEmptyPath(path16)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path14) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path16) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -40811,10 +40811,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path14, keepScalar) {
-        if (Collection2.isEmptyPath(path14))
+      getIn(path16, keepScalar) {
+        if (Collection2.isEmptyPath(path16))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path14, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path16, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -40825,10 +40825,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path14) {
-        if (Collection2.isEmptyPath(path14))
+      hasIn(path16) {
+        if (Collection2.isEmptyPath(path16))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path14) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path16) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -40845,13 +40845,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path14, value2) {
-        if (Collection2.isEmptyPath(path14)) {
+      setIn(path16, value2) {
+        if (Collection2.isEmptyPath(path16)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path14), value2);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path16), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path14, value2);
+          this.contents.setIn(path16, value2);
         }
       }
       /**
@@ -42812,9 +42812,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path14) => {
+    visit.itemAtPath = (cst, path16) => {
       let item = cst;
-      for (const [field, index2] of path14) {
+      for (const [field, index2] of path16) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index2];
@@ -42823,23 +42823,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path14) => {
-      const parent = visit.itemAtPath(cst, path14.slice(0, -1));
-      const field = path14[path14.length - 1][0];
+    visit.parentCollection = (cst, path16) => {
+      const parent = visit.itemAtPath(cst, path16.slice(0, -1));
+      const field = path16[path16.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path14, item, visitor) {
-      let ctrl = visitor(item, path14);
+    function _visit(path16, item, visitor) {
+      let ctrl = visitor(item, path16);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path14.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path16.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -42850,10 +42850,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path14);
+            ctrl = ctrl(item, path16);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path14) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path16) : ctrl;
     }
     exports.visit = visit;
   }
@@ -46437,12 +46437,12 @@ function info(message) {
 }
 
 // src/action/run.ts
-import { existsSync as existsSync6 } from "node:fs";
-import path13 from "node:path";
+import { existsSync as existsSync7 } from "node:fs";
+import path15 from "node:path";
 
 // src/action/commands/apply.ts
 import fs4 from "node:fs";
-import path12 from "node:path";
+import path14 from "node:path";
 
 // node_modules/isomorphic-git/http/node/index.js
 var import_simple_get = __toESM(require_simple_get(), 1);
@@ -46637,8 +46637,8 @@ var index = { request };
 var node_default = index;
 
 // src/io/disk.ts
-import { lstat as lstat3, readdir as readdir3, readFile as readFile3, realpath } from "node:fs/promises";
-import path2 from "node:path";
+import { lstat as lstat3, readdir as readdir3, readFile as readFile4, realpath } from "node:fs/promises";
+import path3 from "node:path";
 
 // src/io/bounded-reads.ts
 import { readFileSync, statSync } from "node:fs";
@@ -46834,13 +46834,17 @@ function gitObjectId(type, body) {
 }
 var sortKey = (e) => e.mode === "40000" ? `${e.name}/` : e.name;
 var byGitOrder = (a, b) => Buffer.compare(Buffer.from(sortKey(a)), Buffer.from(sortKey(b)));
-async function entryOf(folder, dirent, files) {
+async function entryOf(folder, dirent, files, known) {
   const full2 = path.join(folder, dirent.name);
   if (dirent.isSymbolicLink()) return { name: dirent.name, mode: "120000", oid: gitBlobIdOf(Buffer.from(await readlink2(full2))) };
   if (dirent.isFile()) {
-    const [bytes, stat3] = await bounded(() => Promise.all([readFile2(full2), lstat2(full2)]));
+    const stats = await lstat2(full2, { bigint: true });
+    const mode = (Number(stats.mode) & 64) !== 0 ? "100755" : "100644";
+    const oid = known?.(dirent.name, stats);
+    if (oid) return { name: dirent.name, mode, oid };
+    const bytes = await bounded(() => readFile2(full2));
     files.set(dirent.name, bytes);
-    return { name: dirent.name, mode: (stat3.mode & 64) !== 0 ? "100755" : "100644", oid: gitBlobIdOf(bytes) };
+    return { name: dirent.name, mode, oid: gitBlobIdOf(bytes) };
   }
   if (dirent.isDirectory()) {
     const sub = await diskTree(full2);
@@ -46848,7 +46852,7 @@ async function entryOf(folder, dirent, files) {
   }
   return null;
 }
-async function diskTree(folder) {
+async function diskTree(folder, known) {
   let names2;
   try {
     names2 = await readdir2(folder, { withFileTypes: true });
@@ -46858,14 +46862,85 @@ async function diskTree(folder) {
   }
   if (names2.some((dirent) => dirent.name === ".git")) return void 0;
   const bytes = /* @__PURE__ */ new Map();
-  const found = await Promise.all(names2.map((dirent) => entryOf(folder, dirent, bytes)));
+  const found = await Promise.all(names2.map((dirent) => entryOf(folder, dirent, bytes, known)));
   if (found.includes(null)) return void 0;
   const entries = found.filter((e) => e !== void 0);
   if (entries.length === 0) return void 0;
   entries.sort(byGitOrder);
-  const blobs = new Map(entries.filter((e) => bytes.has(e.name)).map((e) => [e.name, e.oid]));
+  const blobs = new Map(entries.filter((e) => e.mode === "100644" || e.mode === "100755").map((e) => [e.name, e.oid]));
   const body = Buffer.concat(entries.flatMap((e) => [Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, "hex")]));
   return { oid: gitObjectId("tree", body), blobs, bytes };
+}
+
+// src/io/git-index.ts
+import { readFile as readFile3, stat as stat2 } from "node:fs/promises";
+import path2 from "node:path";
+async function indexPath(root) {
+  const dotGit = path2.join(root, ".git");
+  try {
+    if ((await stat2(dotGit)).isDirectory()) return path2.join(dotGit, "index");
+    const gitdir = /^gitdir: (.+)$/m.exec(await readFile3(dotGit, "utf8"))?.[1]?.trim();
+    return gitdir ? path2.join(path2.resolve(root, gitdir), "index") : void 0;
+  } catch {
+    return void 0;
+  }
+}
+async function readGitIndex(root) {
+  const file = await indexPath(root);
+  if (!file) return void 0;
+  let bytes;
+  let written2;
+  try {
+    [bytes, written2] = await Promise.all([readFile3(file), stat2(file, { bigint: true })]);
+  } catch {
+    return void 0;
+  }
+  return parseGitIndex(bytes, written2.mtimeNs / 1000000000n);
+}
+function parseGitIndex(bytes, writtenS) {
+  if (bytes.length < 12 || bytes.toString("latin1", 0, 4) !== "DIRC") return void 0;
+  const version = bytes.readUInt32BE(4);
+  if (version !== 2 && version !== 3) return void 0;
+  const count2 = bytes.readUInt32BE(8);
+  const entries = /* @__PURE__ */ new Map();
+  let at = 12;
+  for (let i = 0; i < count2; i++) {
+    if (at + 62 > bytes.length) return void 0;
+    const flags = bytes.readUInt16BE(at + 60);
+    const extended = version === 3 && (flags & 16384) !== 0;
+    const nameStart = at + 62 + (extended ? 2 : 0);
+    const end = bytes.indexOf(0, nameStart);
+    if (end < 0) return void 0;
+    const name = bytes.toString("utf8", nameStart, end);
+    const unusual = extended && (bytes.readUInt16BE(at + 62) & 24576) !== 0;
+    const stage = flags >> 12 & 3;
+    if (stage === 0 && !unusual && (flags & 32768) === 0) {
+      entries.set(name, {
+        ctimeS: bytes.readUInt32BE(at),
+        ctimeNs: bytes.readUInt32BE(at + 4),
+        mtimeS: bytes.readUInt32BE(at + 8),
+        mtimeNs: bytes.readUInt32BE(at + 12),
+        ino: bytes.readUInt32BE(at + 20),
+        mode: bytes.readUInt32BE(at + 24),
+        size: bytes.readUInt32BE(at + 36),
+        oid: bytes.toString("hex", at + 40, at + 60)
+      });
+    }
+    const length = end - at + 1;
+    at += Math.ceil(length / 8) * 8;
+  }
+  return { entries, writtenS };
+}
+var low32 = (n) => Number(n & 0xffffffffn);
+function unchangedBlobId(index2, file, stats) {
+  const entry = index2.entries.get(file);
+  if (!entry || !stats.isFile()) return void 0;
+  const mtimeS = stats.mtimeNs / 1000000000n;
+  const ctimeS = stats.ctimeNs / 1000000000n;
+  if (mtimeS >= index2.writtenS) return void 0;
+  const executable = (Number(stats.mode) & 64) !== 0;
+  const same2 = entry.size === low32(stats.size) && entry.mtimeS === low32(mtimeS) && entry.mtimeNs === Number(stats.mtimeNs % 1000000000n) && entry.ctimeS === low32(ctimeS) && entry.ctimeNs === Number(stats.ctimeNs % 1000000000n) && entry.ino === low32(stats.ino) && entry.mode === (executable ? 33261 : 33188);
+  return same2 ? entry.oid : void 0;
 }
 
 // src/io/source.ts
@@ -46879,23 +46954,23 @@ function memorySource(files, description = "memory") {
       const prefix = `${folder}/`;
       const paths = Object.keys(files).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/"));
       if (paths.length === 0 && !Object.keys(files).some((p) => p.startsWith(prefix))) return void 0;
-      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path14) => ({
-        path: path14,
-        read: async () => bytes(files[path14])
+      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path16) => ({
+        path: path16,
+        read: async () => bytes(files[path16])
       }));
     },
-    async readFile(path14) {
-      return path14 in files ? bytes(files[path14]) : void 0;
+    async readFile(path16) {
+      return path16 in files ? bytes(files[path16]) : void 0;
     }
   };
 }
 var notRead = () => Promise.reject(new Error("this entry is reported, not read"));
-var symlinkEntry = (path14) => ({
-  path: path14,
+var symlinkEntry = (path16) => ({
+  path: path16,
   problem: {
     severity: "warning",
     code: "file/symlink",
-    message: `${path14} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
+    message: `${path16} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
   },
   read: notRead
 });
@@ -46911,7 +46986,14 @@ var notAFolderEntry = (folder, what) => ({
 
 // src/io/disk.ts
 var errno = (e) => e.code;
-function diskSource(root) {
+function diskSource(root, git5) {
+  let index2;
+  const known = async (folder) => {
+    const read = git5 && await (index2 ??= readGitIndex(git5.root));
+    if (!read) return void 0;
+    const inRepository = [git5.prefix, folder].filter((p) => p !== "").join("/");
+    return (name, stats) => unchangedBlobId(read, `${inRepository}/${name}`, stats);
+  };
   const blobIds = /* @__PURE__ */ new Map();
   const hashed = /* @__PURE__ */ new Map();
   const readOnce = (file, full2) => {
@@ -46922,28 +47004,28 @@ function diskSource(root) {
   return {
     description: root,
     async treeOid(folder) {
-      const tree = await diskTree(path2.join(root, folder));
+      const tree = await diskTree(path3.join(root, folder), await known(folder));
       for (const [name, oid] of tree?.blobs ?? []) blobIds.set(`${folder}/${name}`, oid);
       for (const [name, bytes] of tree?.bytes ?? []) hashed.set(`${folder}/${name}`, bytes);
       return tree?.oid;
     },
     async list(folder) {
-      const dir = path2.join(root, folder);
-      let stat3;
+      const dir = path3.join(root, folder);
+      let stat4;
       try {
-        stat3 = await lstat3(dir);
+        stat4 = await lstat3(dir);
       } catch (e) {
         if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return void 0;
         throw e;
       }
-      if (stat3.isSymbolicLink()) {
+      if (stat4.isSymbolicLink()) {
         const loop = await realpath(dir).then(
           () => false,
           (e) => errno(e) === "ELOOP"
         );
         return [notAFolderEntry(folder, loop ? "a symbolic link loop" : "a symbolic link")];
       }
-      if (!stat3.isDirectory()) return [notAFolderEntry(folder, "a file")];
+      if (!stat4.isDirectory()) return [notAFolderEntry(folder, "a file")];
       const entries = await readdir3(dir, { withFileTypes: true });
       return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name)).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0).map(
         (e) => e.isSymbolicLink() ? symlinkEntry(`${folder}/${e.name}`) : {
@@ -46951,17 +47033,17 @@ function diskSource(root) {
           oid: blobIds.get(`${folder}/${e.name}`),
           owned: true,
           // Bytes already read to hash the file are used, not read again.
-          localPath: hashed.has(`${folder}/${e.name}`) ? void 0 : path2.join(dir, e.name),
-          read: () => readOnce(`${folder}/${e.name}`, path2.join(dir, e.name))
+          localPath: hashed.has(`${folder}/${e.name}`) ? void 0 : path3.join(dir, e.name),
+          read: () => readOnce(`${folder}/${e.name}`, path3.join(dir, e.name))
         }
       );
     },
     async readFile(file) {
-      const full2 = path2.join(root, file);
+      const full2 = path3.join(root, file);
       try {
         const [real, base] = await Promise.all([realpath(full2), realpath(root)]);
-        if (real !== base && !real.startsWith(`${base}${path2.sep}`)) return void 0;
-        return await readFile3(real);
+        if (real !== base && !real.startsWith(`${base}${path3.sep}`)) return void 0;
+        return await readFile4(real);
       } catch (e) {
         if (errno(e) === "ENOENT" || errno(e) === "ELOOP" || errno(e) === "ENOTDIR") return void 0;
         throw e;
@@ -46972,7 +47054,7 @@ function diskSource(root) {
 
 // src/io/checkout.ts
 import fs3 from "node:fs";
-import path3 from "node:path";
+import path4 from "node:path";
 
 // src/io/atomic-fs.ts
 import { promisify } from "node:util";
@@ -47070,13 +47152,13 @@ async function missingCommit(repo, oid, name) {
     `commit ${short(oid)} (${name}) is not in ${repo.dir}: ${why2}; fetch the history (\`git fetch --deepen=<n>\` or \`git fetch --unshallow\`; in GitHub Actions checkout with \`fetch-depth: 0\`) and run again`
   );
 }
-async function damaged(repo, e, commit, path14) {
+async function damaged(repo, e, commit, path16) {
   if (e instanceof GitDataError || e instanceof RefError) return e;
   const oid = missingOid(e);
-  const where = `${path14} at commit ${short(commit)}`;
+  const where = `${path16} at commit ${short(commit)}`;
   if (oid !== void 0) {
     const { shallow, partial } = await cloneKind(repo);
-    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path14}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
+    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path16}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
     return new GitDataError(`cannot read ${where}: object ${short(oid)} is not in ${repo.dir}; ${fix}`);
   }
   const message = String(e?.message ?? e).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, 200);
@@ -47177,12 +47259,12 @@ async function gitSource(repo, ref) {
     async treeOid(folder) {
       return (await readTreeAt(folder))?.oid;
     },
-    async readFile(path14) {
+    async readFile(path16) {
       try {
-        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path14, cache })).blob;
+        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path16, cache })).blob;
       } catch (e) {
         if (errorCode(e) === "NotFoundError" && missingOid(e) === void 0) return void 0;
-        throw await damaged(repo, e, commit, path14);
+        throw await damaged(repo, e, commit, path16);
       }
     }
   };
@@ -47198,26 +47280,26 @@ function readText(file) {
   }
 }
 function checkoutLayout(dir) {
-  const dotGit = path3.join(dir, ".git");
-  let stat3;
+  const dotGit = path4.join(dir, ".git");
+  let stat4;
   try {
-    stat3 = fs3.statSync(dotGit);
+    stat4 = fs3.statSync(dotGit);
   } catch {
     return void 0;
   }
-  if (stat3.isDirectory()) return { gitdir: dotGit };
+  if (stat4.isDirectory()) return { gitdir: dotGit };
   const named = /^gitdir: (.+)$/m.exec(readText(dotGit) ?? "")?.[1].trim();
   if (!named) return void 0;
-  const own = path3.resolve(dir, named);
-  const common = readText(path3.join(own, "commondir"))?.trim();
-  return common ? { gitdir: path3.resolve(own, common), worktree: own } : { gitdir: own };
+  const own = path4.resolve(dir, named);
+  const common = readText(path4.join(own, "commondir"))?.trim();
+  return common ? { gitdir: path4.resolve(own, common), worktree: own } : { gitdir: own };
 }
 function worktreeFs(gitdir, worktree) {
-  const moved = new Map(OWN_FILES.map((name) => [path3.join(gitdir, name), path3.join(worktree, name)]));
+  const moved = new Map(OWN_FILES.map((name) => [path4.join(gitdir, name), path4.join(worktree, name)]));
   const methods = fsMethods(fs3);
   const promises3 = {};
   for (const [name, method] of Object.entries(methods)) {
-    promises3[name] = (...args) => method(...args.map((a) => typeof a === "string" ? moved.get(path3.normalize(a)) ?? a : a));
+    promises3[name] = (...args) => method(...args.map((a) => typeof a === "string" ? moved.get(path4.normalize(a)) ?? a : a));
   }
   return { promises: promises3 };
 }
@@ -47231,7 +47313,7 @@ function openCheckout(dir) {
 // src/io/sinks/dir.ts
 import { randomBytes } from "node:crypto";
 import { access as access2, mkdir as mkdir3, readdir as readdir4, rename as rename3, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile3 } from "node:fs/promises";
-import path5 from "node:path";
+import path6 from "node:path";
 
 // node_modules/@noble/hashes/_u64.js
 var fromNumH = (n) => n / 2 ** 32 | 0;
@@ -47763,7 +47845,7 @@ var import_isomorphic_git2 = __toESM(require_isomorphic_git(), 1);
 import crypto3, { createHash as createHash2 } from "node:crypto";
 import nodeFs, { existsSync as existsSync2 } from "node:fs";
 import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import path4 from "node:path";
+import path5 from "node:path";
 import { promisify as promisify2 } from "node:util";
 import { deflate as deflateCb, inflateSync } from "node:zlib";
 var SOURCE_TRAILER = "Edgeops-Source";
@@ -47817,8 +47899,8 @@ async function branchTip(repo, branch) {
 var sourceTrailer = (message) => new RegExp(`^${SOURCE_TRAILER}: (\\S+)\\s*$`, "m").exec(message)?.[1] ?? null;
 async function readTreeBytes(repo, oid) {
   if (baseFs(repo.fs) === nodeFs) {
-    const gitdir = repo.gitdir ?? path4.join(repo.dir, ".git");
-    const deflated = await readFileBounded(path4.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
+    const gitdir = repo.gitdir ?? path5.join(repo.dir, ".git");
+    const deflated = await readFileBounded(path5.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
     if (deflated) {
       const raw = inflateSync(deflated);
       const nul = raw.indexOf(0);
@@ -47831,13 +47913,13 @@ async function readTreeBytes(repo, oid) {
 var objectId = (type, content) => createHash2("sha1").update(`${type} ${content.byteLength}\0`, "latin1").update(content).digest("hex");
 async function writeObject(repo, type, content, oid = objectId(type, content)) {
   if (baseFs(repo.fs) !== nodeFs) return import_isomorphic_git2.default.writeObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, type, format: "content", object: content });
-  const folder = path4.join(repo.gitdir ?? path4.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
-  const file = path4.join(folder, oid.slice(2));
+  const folder = path5.join(repo.gitdir ?? path5.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
+  const file = path5.join(folder, oid.slice(2));
   if (!existsSync2(file)) {
     const raw = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`, "latin1"), content]);
     const deflated = await deflate(raw, { level: 1 });
     await mkdir2(folder, { recursive: true });
-    const temp = path4.join(folder, `.${oid.slice(2)}.${process.pid}.${++written}.tmp`);
+    const temp = path5.join(folder, `.${oid.slice(2)}.${process.pid}.${++written}.tmp`);
     await bounded(async () => {
       await writeFile2(temp, deflated);
       await rename2(temp, file);
@@ -47974,7 +48056,7 @@ async function list(folder) {
   }
 }
 async function writeAtomically(file, text) {
-  const temp = path5.join(path5.dirname(file), `.${path5.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = path6.join(path6.dirname(file), `.${path6.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     await writeFile3(temp, text);
     await rename3(temp, file);
@@ -47995,14 +48077,14 @@ async function inParallel(items, work, onDone) {
 }
 async function foldsCase(folder) {
   const name = `.edgeops-case-probe-${process.pid}-${randomBytes(4).toString("hex")}`;
-  await writeFile3(path5.join(folder, name), "");
+  await writeFile3(path6.join(folder, name), "");
   try {
-    return await access2(path5.join(folder, name.toUpperCase())).then(
+    return await access2(path6.join(folder, name.toUpperCase())).then(
       () => true,
       () => false
     );
   } finally {
-    await unlink2(path5.join(folder, name)).catch(() => void 0);
+    await unlink2(path6.join(folder, name)).catch(() => void 0);
   }
 }
 function caseCollisions(desired2) {
@@ -48037,8 +48119,8 @@ function caseCollisions(desired2) {
   return out;
 }
 function dirSink(options) {
-  const root = path5.join(options.dir, DEVICES_FOLDER);
-  const fileOf = (deviceId) => path5.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
+  const root = path6.join(options.dir, DEVICES_FOLDER);
+  const fileOf = (deviceId) => path6.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
   return {
     kind: "dir",
     target: options.target ?? options.dir,
@@ -48047,12 +48129,12 @@ function dirSink(options) {
       const keys = /* @__PURE__ */ new Map();
       for (const shard of await list(root)) {
         if (!/^[0-9a-f]{2}$/.test(shard)) continue;
-        const names2 = (await list(path5.join(root, shard))).filter((n) => !n.startsWith("."));
+        const names2 = (await list(path6.join(root, shard))).filter((n) => !n.startsWith("."));
         await Promise.all(
           names2.map(async (name) => {
             const deviceId = deviceIdOfFileName(name);
             if (deviceId === void 0) return;
-            const text = await readFileBounded(path5.join(root, shard, name)).then(
+            const text = await readFileBounded(path6.join(root, shard, name)).then(
               (bytes) => bytes.toString("utf8"),
               (e) => isMissing(e) ? void 0 : Promise.reject(e)
             );
@@ -48080,7 +48162,7 @@ function dirSink(options) {
       });
       done += failed.length;
       const shards = new Set(writes.map((d3) => fastShardOf(d3.deviceId)));
-      await Promise.all([...shards].map((s) => mkdir3(path5.join(root, s), { recursive: true })));
+      await Promise.all([...shards].map((s) => mkdir3(path6.join(root, s), { recursive: true })));
       await inParallel(
         writes,
         async (d3) => {
@@ -48095,7 +48177,7 @@ function dirSink(options) {
         changes.remove,
         async (deviceId) => {
           await unlink2(fileOf(deviceId)).catch((e) => isMissing(e) ? void 0 : Promise.reject(e));
-          emptied.add(path5.dirname(fileOf(deviceId)));
+          emptied.add(path6.dirname(fileOf(deviceId)));
         },
         tick
       );
@@ -48110,7 +48192,7 @@ var import_isomorphic_git4 = __toESM(require_isomorphic_git(), 1);
 import { existsSync as existsSync3 } from "node:fs";
 import { mkdir as mkdir5, writeFile as writeFile4 } from "node:fs/promises";
 import { createHash as createHash3 } from "node:crypto";
-import path8 from "node:path";
+import path9 from "node:path";
 
 // src/core/collections.ts
 var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -48384,8 +48466,8 @@ async function diffRendered(repo, tree, desired2) {
 
 // src/io/sinks/source-history.ts
 var import_isomorphic_git3 = __toESM(require_isomorphic_git(), 1);
-import { readFile as readFile4 } from "node:fs/promises";
-import path6 from "node:path";
+import { readFile as readFile5 } from "node:fs/promises";
+import path7 from "node:path";
 async function cleanHead(repo, folders) {
   const { fs: fs5, dir, gitdir, cache } = repo;
   let head;
@@ -48404,7 +48486,7 @@ async function cleanHead(repo, folders) {
 }
 async function isShallow(repo) {
   try {
-    return (await readFile4(path6.join(repo.gitdir ?? path6.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
+    return (await readFile5(path7.join(repo.gitdir ?? path7.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
   } catch {
     return false;
   }
@@ -48431,8 +48513,8 @@ async function newerSourceRendered(repo, ours, theirs) {
 
 // src/io/sinks/ref-lock.ts
 import nodeFs2 from "node:fs";
-import { mkdir as mkdir4, open as open2, rename as rename4, stat as stat2, unlink as unlink3 } from "node:fs/promises";
-import path7 from "node:path";
+import { mkdir as mkdir4, open as open2, rename as rename4, stat as stat3, unlink as unlink3 } from "node:fs/promises";
+import path8 from "node:path";
 var STALE_LOCK_MS = 1e4;
 var sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function moveBranch(repo, branch, from, to) {
@@ -48441,9 +48523,9 @@ async function moveBranch(repo, branch, from, to) {
     await setBranch(repo, branch, to);
     return true;
   }
-  const ref = path7.join(repo.gitdir ?? path7.join(repo.dir, ".git"), "refs", "heads", ...branch.split("/"));
+  const ref = path8.join(repo.gitdir ?? path8.join(repo.dir, ".git"), "refs", "heads", ...branch.split("/"));
   const lock = `${ref}.lock`;
-  await mkdir4(path7.dirname(ref), { recursive: true });
+  await mkdir4(path8.dirname(ref), { recursive: true });
   const handle = await acquire(lock);
   let held = true;
   try {
@@ -48466,7 +48548,7 @@ async function acquire(lock) {
     } catch (e) {
       if (e.code !== "EEXIST") throw e;
     }
-    const since = (await stat2(lock).catch(() => void 0))?.mtimeMs;
+    const since = (await stat3(lock).catch(() => void 0))?.mtimeMs;
     if (since !== void 0 && Date.now() - since > STALE_LOCK_MS) {
       await unlink3(lock).catch(() => void 0);
     } else if (since !== void 0) await sleep(20);
@@ -48489,9 +48571,9 @@ function displayUrl(url) {
 }
 var isUrl = (target) => /^https?:\/\//i.test(target);
 async function ensureIgnored(folder, inside) {
-  if (!folder || path8.relative(folder, inside).startsWith("..")) return;
+  if (!folder || path9.relative(folder, inside).startsWith("..")) return;
   await mkdir5(folder, { recursive: true });
-  const file = path8.join(folder, ".gitignore");
+  const file = path9.join(folder, ".gitignore");
   if (!existsSync3(file)) await writeFile4(file, "*\n");
 }
 var codeOf = (e) => e.code;
@@ -48500,9 +48582,9 @@ function openRenderedRepository(options) {
   if (options.url === void 0) {
     const dir = options.dir;
     if (!dir) throw new Error("a rendered repository needs a folder or a URL");
-    const gitdir = existsSync3(path8.join(dir, ".git")) ? path8.join(dir, ".git") : dir;
+    const gitdir = existsSync3(path9.join(dir, ".git")) ? path9.join(dir, ".git") : dir;
     const repo2 = openRepository({ fs: fs5, dir, gitdir });
-    const exists2 = () => existsSync3(path8.join(gitdir, "HEAD"));
+    const exists2 = () => existsSync3(path9.join(gitdir, "HEAD"));
     return {
       target: options.label ?? dir,
       repo: repo2,
@@ -48529,7 +48611,7 @@ function openRenderedRepository(options) {
     onAuthFailure: () => ({ cancel: true })
   };
   const prepare = async () => {
-    if (existsSync3(path8.join(cacheDir, "HEAD"))) return;
+    if (existsSync3(path9.join(cacheDir, "HEAD"))) return;
     await ensureIgnored(options.ignoredFolder, cacheDir);
     await import_isomorphic_git4.default.init({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, bare: true, defaultBranch: RENDERED_BRANCH });
     await import_isomorphic_git4.default.addRemote({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, remote: "origin", url, force: true });
@@ -48588,11 +48670,11 @@ function openRenderedRepository(options) {
     }
   };
 }
-var remoteCacheDir = (edgeopsFolder, url) => path8.join(edgeopsFolder, "remotes", createHash3("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
+var remoteCacheDir = (edgeopsFolder, url) => path9.join(edgeopsFolder, "remotes", createHash3("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
 function openRenderedTarget(options) {
   const { fs: fs5, http: http2, to, baseDir, token } = options;
-  const edgeopsFolder = path8.join(baseDir, EDGEOPS_FOLDER);
-  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path8.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
+  const edgeopsFolder = path9.join(baseDir, EDGEOPS_FOLDER);
+  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path9.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
 }
 function entryChanges(changes) {
   const out = [];
@@ -49148,11 +49230,11 @@ function lex(text) {
 // src/core/condition/parser.ts
 var MAX_CONDITION_LENGTH = 8192;
 var MAX_DEPTH = 200;
-var conditionDiagnostic = (p, file, path14) => ({
+var conditionDiagnostic = (p, file, path16) => ({
   severity: p.severity,
   code: p.code,
   message: p.message,
-  location: { file, path: path14, index: p.index }
+  location: { file, path: path16, index: p.index }
 });
 var ParseError = class extends Error {
   constructor(problem) {
@@ -49485,9 +49567,9 @@ var truthName = (t) => t === TRUE ? "true" : t === FALSE ? "false" : "unknown";
 var and3 = (a, b) => a === FALSE || b === FALSE ? FALSE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : TRUE;
 var or3 = (a, b) => a === TRUE || b === TRUE ? TRUE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : FALSE;
 var not3 = (a) => a === UNKNOWN ? UNKNOWN : a === TRUE ? FALSE : TRUE;
-function lookupTag(tags, path14) {
+function lookupTag(tags, path16) {
   let value2 = tags;
-  for (const segment of path14) {
+  for (const segment of path16) {
     if (!isTags(value2)) return void 0;
     const map = value2;
     if (Object.hasOwn(map, segment)) {
@@ -49659,9 +49741,9 @@ var FleetIndex = class {
     const missing = [...new Map(paths.map((p) => [p.join("."), p])).entries()].filter(([key]) => !this.paths.has(key));
     if (missing.length === 0) return;
     const n = this.size;
-    const builders = missing.map(([key, path14]) => ({
+    const builders = missing.map(([key, path16]) => ({
       key,
-      path: path14,
+      path: path16,
       defined: empty(n),
       types: { string: empty(n), number: empty(n), boolean: empty(n) },
       /** Per device, 1 + the number of its value; 0 where it has none (or an object). */
@@ -49709,20 +49791,20 @@ var FleetIndex = class {
     const i = indexOfSorted(this.deviceIds, deviceId);
     return i < 0 ? void 0 : this.devices[i];
   }
-  path(path14) {
-    const key = path14.join(".");
-    if (!this.paths.has(key)) this.prepare([path14]);
+  path(path16) {
+    const key = path16.join(".");
+    if (!this.paths.has(key)) this.prepare([path16]);
     return this.paths.get(key);
   }
   postingBitset(postings) {
     return postings ? fromIndexes(this.size, postings) : empty(this.size);
   }
 };
-function walk(tags, path14) {
-  let v = tags[path14[0]];
-  for (let i = 1; i < path14.length; i++) {
+function walk(tags, path16) {
+  let v = tags[path16[0]];
+  for (let i = 1; i < path16.length; i++) {
     if (!isTags(v)) return void 0;
-    v = v[path14[i]];
+    v = v[path16[i]];
   }
   return v;
 }
@@ -49835,10 +49917,10 @@ var SetEvaluator = class {
         return this.compare(expr.property, expr.op, expr.value.value);
       case "in": {
         const t = empty(this.index.size);
-        const path14 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
+        const path16 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
         for (const v of expr.values) {
-          if (path14) {
-            const postings = path14.postings.get(v.value);
+          if (path16) {
+            const postings = path16.postings.get(v.value);
             if (postings) for (const i of postings) set(t, i);
           } else if (typeof v.value === "string") {
             for (let i = lowerBound(this.ids, v.value), hi = upperBound(this.ids, v.value); i < hi; i++) set(t, i);
@@ -49903,17 +49985,17 @@ var SetEvaluator = class {
           return { t: range(lo, size), u };
       }
     }
-    const path14 = this.index.path(property.path);
+    const path16 = this.index.path(property.path);
     if (op === "=" || op === "!=") {
-      const eq = this.index.postingBitset(path14.postings.get(literal));
+      const eq = this.index.postingBitset(path16.postings.get(literal));
       return { t: op === "=" ? eq : andNot(typed, eq), u };
     }
     const test = orders[op];
     const t = empty(size);
-    const values2 = type === "string" ? path14.strings : path14.numbers;
+    const values2 = type === "string" ? path16.strings : path16.numbers;
     for (const v of values2) {
       if (test(v, literal)) {
-        for (const i of path14.postings.get(v)) set(t, i);
+        for (const i of path16.postings.get(v)) set(t, i);
       }
     }
     return { t, u };
@@ -50449,8 +50531,8 @@ function checkManifest(file, modulesContent) {
       if (!isMapping(modules)) continue;
       for (const [name, module] of Object.entries(modules)) {
         if (!isMapping(module)) continue;
-        const path14 = [...agentPath, group, name];
-        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path14, "settings"]);
+        const path16 = [...agentPath, group, name];
+        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path16, "settings"]);
       }
     }
   }
@@ -50462,15 +50544,15 @@ function checkManifest(file, modulesContent) {
     if (isMapping(hubDesired.routes)) {
       for (const [name, route] of Object.entries(hubDesired.routes)) {
         const text = typeof route === "string" ? route : isMapping(route) && typeof route.route === "string" ? route.route : void 0;
-        const path14 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
+        const path16 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
         if (text !== void 0 && PLACEHOLDER.test(text.trim())) {
           out.push(
-            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path14 })
+            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path16 })
           );
           continue;
         }
         const problem = text === void 0 ? void 0 : routeProblem(text);
-        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path14 }));
+        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path16 }));
       }
     }
   }
@@ -50481,7 +50563,7 @@ function checkManifest(file, modulesContent) {
   return out;
 }
 var BAD_TWIN_KEY = /[.$ \u0000-\u001f\u007f-\u009f]/;
-function checkTwinKey(out, file, key, path14, what) {
+function checkTwinKey(out, file, key, path16, what) {
   const bad = BAD_TWIN_KEY.exec(key);
   if (!bad) return;
   const ch = bad[0];
@@ -50490,12 +50572,12 @@ function checkTwinKey(out, file, key, path14, what) {
     error2(
       "manifest/invalid-twin-key",
       `${what} '${clip(escapeControls(key), 80)}' contains ${shown}: IoT Hub rejects twin keys with '.', '$', spaces or control characters; rename it`,
-      { file, path: path14, key: true }
+      { file, path: path16, key: true }
     )
   );
 }
 var MAX_TWIN_KEY_DIAGNOSTICS = 20;
-function walkTwinKeys(out, file, value2, path14) {
+function walkTwinKeys(out, file, value2, path16) {
   let reported = 0;
   const walk2 = (v, p, depth) => {
     if (depth > 64 || reported >= MAX_TWIN_KEY_DIAGNOSTICS) return;
@@ -50511,9 +50593,9 @@ function walkTwinKeys(out, file, value2, path14) {
       walk2(x2, [...p, k2], depth + 1);
     }
   };
-  walk2(value2, path14, 0);
+  walk2(value2, path16, 0);
 }
-function checkSettings(out, file, module, settings, path14) {
+function checkSettings(out, file, module, settings, path16) {
   const chunks = Object.keys(settings).map((k2) => CHUNK.exec(k2)).filter((m) => m !== null).map((m) => ({ key: m[0], n: Number(m[1]) })).sort((a, b) => a.n - b.n);
   const createOptions = settings.createOptions;
   if (chunks.length > 0) {
@@ -50521,7 +50603,7 @@ function checkSettings(out, file, module, settings, path14) {
       out.push(
         error2("manifest/invalid-chunks", `module ${module}: ${chunks[0].key} without createOptions: the chunks continue createOptions, so add it`, {
           file,
-          path: [...path14, chunks[0].key],
+          path: [...path16, chunks[0].key],
           key: true
         })
       );
@@ -50532,7 +50614,7 @@ function checkSettings(out, file, module, settings, path14) {
         error2(
           "manifest/invalid-chunks",
           `module ${module}: createOptions is a mapping but ${chunks[0].key} is set: write createOptions as one mapping (edgeops chunks it) or every chunk as a string`,
-          { file, path: [...path14, chunks[0].key], key: true }
+          { file, path: [...path16, chunks[0].key], key: true }
         )
       );
       return;
@@ -50546,7 +50628,7 @@ function checkSettings(out, file, module, settings, path14) {
             `module ${module}: createOptions chunks must be contiguous: ${chunks[i].key} comes where ${expected} is expected; the IoT Edge agent rejects the gap`,
             {
               file,
-              path: [...path14, chunks[i].key],
+              path: [...path16, chunks[i].key],
               key: true
             }
           )
@@ -50573,7 +50655,7 @@ function checkSettings(out, file, module, settings, path14) {
           `module ${module}: createOptions is not JSON: ${problem.message} at character ${problem.index + 1}; write it as a mapping to let edgeops produce the JSON`,
           {
             file,
-            path: [...path14, key]
+            path: [...path16, key]
           }
         )
       );
@@ -50586,7 +50668,7 @@ function checkSettings(out, file, module, settings, path14) {
         `module ${module}: image '${clip(escapeControls(settings.image), 120)}' is not a valid image reference such as mcr.microsoft.com/azureiotedge-agent:1.5`,
         {
           file,
-          path: [...path14, "image"]
+          path: [...path16, "image"]
         }
       )
     );
@@ -50678,22 +50760,22 @@ function checkManifestLimits(deployment) {
       }
     }
   }
-  const walk2 = (value2, path14) => {
+  const walk2 = (value2, path16) => {
     if (typeof value2 === "string") {
       const bytes = utf8Length(value2);
-      if (bytes > MAX_PROPERTY_VALUE_BYTES && path14[path14.length - 1] !== "createOptions") {
+      if (bytes > MAX_PROPERTY_VALUE_BYTES && path16[path16.length - 1] !== "createOptions") {
         diagnostics.push(
           warning2(
             "deployment/value-too-large",
             `this value is ${bytes} bytes; IoT Hub accepts string property values of at most ${MAX_PROPERTY_VALUE_BYTES} bytes`,
-            { file, path: path14 }
+            { file, path: path16 }
           )
         );
       }
     } else if (Array.isArray(value2)) {
-      value2.forEach((v, i) => walk2(v, [...path14, i]));
+      value2.forEach((v, i) => walk2(v, [...path16, i]));
     } else if (isMapping(value2)) {
-      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path14, k2]);
+      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path16, k2]);
     }
   };
   walk2(deployment.modulesContent, ["content", "modulesContent"]);
@@ -50906,7 +50988,7 @@ var FleetFileBuilder = class {
   }
 };
 function buildDevice(file, item, index2, diagnostics, seen) {
-  const at = (...path14) => ({ file, path: ["devices", index2, ...path14] });
+  const at = (...path16) => ({ file, path: ["devices", index2, ...path16] });
   if (!isMapping(item)) {
     diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
     return void 0;
@@ -51034,13 +51116,13 @@ function checkTags(tags, where, diagnostics, seen) {
   }
   return result;
 }
-function checkTagMap(walk2, map, path14, depth) {
+function checkTagMap(walk2, map, path16, depth) {
   let copy;
   const keys = Object.keys(map);
   for (let n = 0; n < keys.length; n++) {
     const key = keys[n];
     const value2 = map[key];
-    const kept = checkTagName(walk2, keys, n, path14) ? checkTagValue(walk2, key, value2, path14, depth) : DROP;
+    const kept = checkTagName(walk2, keys, n, path16) ? checkTagValue(walk2, key, value2, path16, depth) : DROP;
     if (kept === value2) continue;
     if (!copy) {
       copy = record();
@@ -51051,8 +51133,8 @@ function checkTagMap(walk2, map, path14, depth) {
   }
   return copy ?? map;
 }
-var tagAt = (walk2, path14, key) => ({ file: walk2.file, path: [...path14, key] });
-function checkTagName(walk2, keys, n, path14) {
+var tagAt = (walk2, path16, key) => ({ file: walk2.file, path: [...path16, key] });
+function checkTagName(walk2, keys, n, path16) {
   const key = keys[n];
   const name = nameVerdict(key);
   if (name.lower !== key) walk2.seen.mixedCase = true;
@@ -51061,7 +51143,7 @@ function checkTagName(walk2, keys, n, path14) {
     if (nameVerdict(keys[m]).lower === name.lower) {
       walk2.diagnostics.push(
         error2("fleet/tag-case-collision", `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
-          ...tagAt(walk2, path14, key),
+          ...tagAt(walk2, path16, key),
           key: true
         })
       );
@@ -51071,7 +51153,7 @@ function checkTagName(walk2, keys, n, path14) {
   if (name.forbidden) {
     walk2.diagnostics.push(
       error2("fleet/invalid-tag", `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, {
-        ...tagAt(walk2, path14, key),
+        ...tagAt(walk2, path16, key),
         key: true
       })
     );
@@ -51083,7 +51165,7 @@ function checkTagName(walk2, keys, n, path14) {
         "fleet/tag-not-expressible",
         `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
         {
-          ...tagAt(walk2, path14, key),
+          ...tagAt(walk2, path16, key),
           key: true
         }
       )
@@ -51091,9 +51173,9 @@ function checkTagName(walk2, keys, n, path14) {
   }
   return true;
 }
-function checkTagValue(walk2, key, value2, path14, depth) {
+function checkTagValue(walk2, key, value2, path16, depth) {
   const { diagnostics } = walk2;
-  const at = () => tagAt(walk2, path14, key);
+  const at = () => tagAt(walk2, path16, key);
   if (typeof value2 === "string") {
     walk2.size += value2.length + 2;
     if (value2.length > MAX_TAG_STRING_BYTES) {
@@ -51131,7 +51213,7 @@ function checkTagValue(walk2, key, value2, path14, depth) {
       error2("fleet/invalid-tag", `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at())
     );
   } else if (typeof value2 === "object") {
-    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path14, key], depth + 1);
+    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path16, key], depth + 1);
     diagnostics.push(error2("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
   } else {
     diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' has a value of an unsupported type`, at()));
@@ -54096,9 +54178,9 @@ function describe2(e, value2) {
       return `${e.message}${found}`;
   }
 }
-function valueAt(root, path14) {
+function valueAt(root, path16) {
   let v = root;
-  for (const p of path14) v = typeof v === "object" && v !== null ? v[p] : void 0;
+  for (const p of path16) v = typeof v === "object" && v !== null ? v[p] : void 0;
   return v;
 }
 function checkDeploymentSchema(file, value2, validate2 = validateDeployment2) {
@@ -54118,20 +54200,20 @@ function checkSchema(validate2, file, value2) {
   for (const o of errors) if (o.instancePath !== "") parents.add("");
   let dropped = 0;
   for (const e of errors) {
-    const path14 = pointer(e.instancePath);
+    const path16 = pointer(e.instancePath);
     const summarised = summaries.has(e.instancePath);
     const deeper = parents.has(e.instancePath);
     if (summarised && deeper) continue;
     if (summarised && e.keyword !== "oneOf" && e.keyword !== "anyOf") continue;
     const badKey = e.propertyName;
     const extra = e.params.additionalProperty ?? badKey;
-    const where = extra !== void 0 ? [...path14, String(extra)] : path14;
+    const where = extra !== void 0 ? [...path16, String(extra)] : path16;
     const key = `${where.join("/")}|${e.keyword === "required" ? e.params.missingProperty : ""}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path14))}`;
+    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path16))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
     if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {
       dropped++;
@@ -54363,12 +54445,12 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
     hints: () => hints,
     place: (d3) => {
       if (current() === null) return changedMeanwhile(file, d3);
-      const path14 = d3.location?.path ?? [];
+      const path16 = d3.location?.path ?? [];
       const entry = d3.location ? placeInEntry(d3, decoded, value2) : void 0;
       if (entry !== void 0) return positions.place(file, d3, entry);
-      const hint2 = hints && path14.length <= 1 ? hints[path14.length === 0 ? "" : String(path14[0])] : void 0;
+      const hint2 = hints && path16.length <= 1 ? hints[path16.length === 0 ? "" : String(path16[0])] : void 0;
       if (!hint2) return (slow ??= readYaml(file, current(), limits)).place(d3);
-      const scalar = path14.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path14[0])] : void 0;
+      const scalar = path16.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path16[0])] : void 0;
       const offset = d3.location?.key ? hint2.key : d3.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint2.start, hint2.end, scalar, d3.location.index) : hint2.start;
       return positions.place(file, d3, offset);
     }
@@ -54384,13 +54466,13 @@ var changedMeanwhile = (file, { severity, code: code2, message }) => ({
 });
 function placeInEntry(d3, text, value2) {
   const offsets = typeof value2 === "object" && value2 !== null ? value2[ENTRY_OFFSETS] : void 0;
-  const path14 = d3.location?.path ?? [];
-  if (!offsets || path14[0] !== "devices" || typeof path14[1] !== "number" || path14[1] >= offsets.length) return void 0;
-  const from = offsets[path14[1]];
-  const snippet = text().slice(from, offsets[path14[1] + 1] ?? text().length);
+  const path16 = d3.location?.path ?? [];
+  if (!offsets || path16[0] !== "devices" || typeof path16[1] !== "number" || path16[1] >= offsets.length) return void 0;
+  const from = offsets[path16[1]];
+  const snippet = text().slice(from, offsets[path16[1] + 1] ?? text().length);
   const doc = (0, import_yaml.parseDocument)(snippet, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
   if (doc.errors.length > 0 || !(0, import_yaml.isSeq)(doc.contents)) return void 0;
-  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path14.slice(2)] });
+  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path16.slice(2)] });
 }
 function firstInvalidUtf8(bytes) {
   for (let i = 0; i < bytes.length; ) {
@@ -55807,29 +55889,29 @@ var FileWindows = class {
     return readSync(this.fd, Buffer.alloc(1), 0, 1, this.length) === 0;
   }
 };
-function streamFleetFile(path14, limits, { windows = FLEET_WINDOWS, buffer = shared, onDevice } = {}) {
+function streamFleetFile(path16, limits, { windows = FLEET_WINDOWS, buffer = shared, onDevice } = {}) {
   let fd;
   try {
-    fd = openSync(path14, "r");
+    fd = openSync(path16, "r");
   } catch {
     return void 0;
   }
   try {
-    const stat3 = fstatSync(fd);
-    if (!stat3.isFile() || stat3.size > limits.maxBytes) return void 0;
-    const source = new FileWindows(fd, stat3.size, limits.maxLineLength, buffer);
+    const stat4 = fstatSync(fd);
+    if (!stat4.isFile() || stat4.size > limits.maxBytes) return void 0;
+    const source = new FileWindows(fd, stat4.size, limits.maxLineLength, buffer);
     const value2 = scanTextWindows(source, windows, onDevice);
-    return value2 && source.complete() ? { value: value2, stamp: { size: stat3.size, mtimeMs: stat3.mtimeMs } } : void 0;
+    return value2 && source.complete() ? { value: value2, stamp: { size: stat4.size, mtimeMs: stat4.mtimeMs } } : void 0;
   } catch {
     return void 0;
   } finally {
     closeSync(fd);
   }
 }
-function readIfUnchanged(path14, stamp) {
+function readIfUnchanged(path16, stamp) {
   let fd;
   try {
-    fd = openSync(path14, "r");
+    fd = openSync(path16, "r");
     const now = fstatSync(fd);
     if (now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) return void 0;
     const bytes = readFileSync3(fd);
@@ -55840,10 +55922,10 @@ function readIfUnchanged(path14, stamp) {
     if (fd !== void 0) closeSync(fd);
   }
 }
-var fileSize = (path14) => statSync2(path14, { throwIfNoEntry: false })?.size ?? 0;
-function streamBuiltFleetFile(file, path14, limits) {
+var fileSize = (path16) => statSync2(path16, { throwIfNoEntry: false })?.size ?? 0;
+function streamBuiltFleetFile(file, path16, limits) {
   const builder = new FleetFileBuilder(file);
-  const streamed = streamFleetFile(path14, limits, { onDevice: (device, index2) => builder.add(device, index2) });
+  const streamed = streamFleetFile(path16, limits, { onDevice: (device, index2) => builder.add(device, index2) });
   if (!streamed) return void 0;
   const { value: value2, stamp } = streamed;
   const offsets = value2[ENTRY_OFFSETS] ?? [];
@@ -56140,14 +56222,14 @@ async function apply(source, sink, options) {
 
 // src/action/context.ts
 import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
-import path9 from "node:path";
+import path10 from "node:path";
 function actionContext(env, cwd) {
   const eventPath = env.GITHUB_EVENT_PATH;
   const event = eventPath && existsSync5(eventPath) ? JSON.parse(readFileSync4(eventPath, "utf8")) : {};
   return {
     eventName: env.GITHUB_EVENT_NAME ?? "",
     event,
-    workspace: path9.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
+    workspace: path10.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
     apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
     repository: env.GITHUB_REPOSITORY ?? event.repository?.full_name ?? "",
     env
@@ -56155,9 +56237,9 @@ function actionContext(env, cwd) {
 }
 var isPullRequest = (eventName) => eventName === "pull_request" || eventName === "pull_request_target";
 function repositoryRoot(dir, fallback) {
-  for (let d3 = dir; ; d3 = path9.dirname(d3)) {
-    if (existsSync5(path9.join(d3, ".git"))) return d3;
-    if (path9.dirname(d3) === d3) return fallback;
+  for (let d3 = dir; ; d3 = path10.dirname(d3)) {
+    if (existsSync5(path10.join(d3, ".git"))) return d3;
+    if (path10.dirname(d3) === d3) return fallback;
   }
 }
 
@@ -56417,7 +56499,7 @@ function createIotHubClient(options) {
     }
     return token.value;
   };
-  async function attempt(path14, body, headers, notFound) {
+  async function attempt(path16, body, headers, notFound) {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -56425,7 +56507,7 @@ function createIotHubClient(options) {
       controller.abort();
     }, timeoutMs);
     try {
-      const res = await transport(`${base}${path14}`, {
+      const res = await transport(`${base}${path16}`, {
         method: "POST",
         headers: { ...headers, authorization: authorization(), "content-type": "application/json; charset=utf-8", accept: "application/json" },
         body,
@@ -56443,12 +56525,12 @@ function createIotHubClient(options) {
       clearTimeout(timer);
     }
   }
-  async function request3(path14, body, what, notFound, headers = {}) {
+  async function request3(path16, body, what, notFound, headers = {}) {
     for (let retry2 = 0; ; retry2++) {
       const permit = await limiter.acquire();
       let result;
       try {
-        result = await attempt(path14, body, headers, notFound);
+        result = await attempt(path16, body, headers, notFound);
       } finally {
         permit.release();
       }
@@ -56479,13 +56561,13 @@ function createIotHubClient(options) {
       return limiter.limit;
     },
     async applyConfigurationContent(deviceId, modulesContent) {
-      const path14 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
+      const path16 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
       const body = typeof modulesContent === "string" ? `{"modulesContent":${modulesContent}}` : JSON.stringify({ modulesContent });
-      const outcome = await request3(path14, body, `apply ${deviceId}`, "device not found in hub");
+      const outcome = await request3(path16, body, `apply ${deviceId}`, "device not found in hub");
       return outcome.kind === "ok" ? { ok: true } : { ok: false, status: outcome.status, error: outcome.error };
     },
     async *queryModuleTwins(query) {
-      const path14 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
+      const path16 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
       const body = JSON.stringify({ query });
       let continuation;
       let page = 0;
@@ -56493,7 +56575,7 @@ function createIotHubClient(options) {
         page++;
         const headers = { "x-ms-max-item-count": String(pageSize) };
         if (continuation) headers["x-ms-continuation"] = continuation;
-        const outcome = await request3(path14, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
+        const outcome = await request3(path16, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
         if (outcome.kind === "failed") throw new IotHubError(`IoT Hub query, page ${page}: ${outcome.error}`, outcome.status);
         let twins;
         try {
@@ -56513,7 +56595,7 @@ function createIotHubClient(options) {
 }
 
 // src/action/inputs.ts
-import path10 from "node:path";
+import path11 from "node:path";
 var COMMANDS = ["apply", "plan", "validate", "status"];
 var ActionError = class extends Error {
 };
@@ -56554,7 +56636,7 @@ function readInputs(context) {
     iothubConnectionString,
     token,
     comment: comment2,
-    workingDirectory: path10.resolve(context.workspace, getInput("working-directory") || "."),
+    workingDirectory: path11.resolve(context.workspace, getInput("working-directory") || "."),
     failOnFailure: percent
   };
 }
@@ -56567,6 +56649,18 @@ function hubClient(inputs, context) {
   } catch (e) {
     if (e instanceof ConnectionStringError || e instanceof IotHubError) throw new ActionError(e.message);
     throw e;
+  }
+}
+
+// src/action/commands/plan.ts
+import { existsSync as existsSync6 } from "node:fs";
+
+// src/io/git-root.ts
+import path12 from "node:path";
+function findGitRoot(dir, exists2) {
+  for (let at = path12.resolve(dir); ; at = path12.dirname(at)) {
+    if (exists2(path12.join(at, ".git"))) return { root: at, prefix: path12.relative(at, path12.resolve(dir)).split(path12.sep).join("/") };
+    if (path12.dirname(at) === at) return void 0;
   }
 }
 
@@ -56641,13 +56735,13 @@ function decodeSettings(settings) {
   return out;
 }
 var decodeModule = (m) => isMapping(m) ? { ...m, settings: decodeSettings(m.settings) } : m;
-function diffValue(scope, name, path14, a, b, out) {
+function diffValue(scope, name, path16, a, b, out) {
   if (same(a, b)) return;
   if (isMapping(a) && isMapping(b)) {
-    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path14, key], a[key], b[key], out);
+    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path16, key], a[key], b[key], out);
     return;
   }
-  const change = { scope, path: path14.join(".") };
+  const change = { scope, path: path16.join(".") };
   if (name !== void 0) change.name = name;
   if (a !== void 0) change.before = a;
   if (b !== void 0) change.after = b;
@@ -56964,11 +57058,11 @@ function value(v) {
 }
 function contentChangeText(c, code2) {
   const where = c.name !== void 0 ? `${c.scope} ${code2(c.name)}` : code2(c.scope === "edgeAgent" ? "$edgeAgent" : "$edgeHub");
-  const path14 = c.path === "" ? "" : ` ${code2(c.path)}`;
+  const path16 = c.path === "" ? "" : ` ${code2(c.path)}`;
   const sep2 = c.path === "" ? "" : ":";
-  if (c.before === void 0) return `${where}${sep2}${path14} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
-  if (c.after === void 0) return `${where}${sep2}${path14} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
-  return `${where}${sep2}${path14} ${code2(value(c.before))} → ${code2(value(c.after))}`;
+  if (c.before === void 0) return `${where}${sep2}${path16} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
+  if (c.after === void 0) return `${where}${sep2}${path16} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
+  return `${where}${sep2}${path16} ${code2(value(c.before))} → ${code2(value(c.after))}`;
 }
 function editText(e, code2) {
   const show3 = (v) => {
@@ -58963,7 +59057,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = VERSION5;
 
 // node_modules/@octokit/plugin-paginate-graphql/dist-bundle/index.js
-var generateMessage = (path14, cursorValue) => `The cursor at "${path14.join(
+var generateMessage = (path16, cursorValue) => `The cursor at "${path16.join(
   ","
 )}" did not change its value "${cursorValue}" after a page transition. Please make sure your that your query is set up correctly.`;
 var MissingCursorChange = class extends Error {
@@ -59004,9 +59098,9 @@ function findPaginatedResourcePath(responseData) {
   }
   return paginatedResourcePath;
 }
-var deepFindPathToProperty = (object, searchProp, path14 = []) => {
+var deepFindPathToProperty = (object, searchProp, path16 = []) => {
   for (const key of Object.keys(object)) {
-    const currentPath = [...path14, key];
+    const currentPath = [...path16, key];
     const currentValue = object[key];
     if (isObject(currentValue)) {
       if (currentValue.hasOwnProperty(searchProp)) {
@@ -59024,12 +59118,12 @@ var deepFindPathToProperty = (object, searchProp, path14 = []) => {
   }
   return [];
 };
-var get2 = (object, path14) => {
-  return path14.reduce((current, nextProperty) => current[nextProperty], object);
+var get2 = (object, path16) => {
+  return path16.reduce((current, nextProperty) => current[nextProperty], object);
 };
-var set2 = (object, path14, mutator) => {
-  const lastProperty = path14[path14.length - 1];
-  const parentPath = [...path14].slice(0, -1);
+var set2 = (object, path16, mutator) => {
+  const lastProperty = path16[path16.length - 1];
+  const parentPath = [...path16].slice(0, -1);
   const parent = get2(object, parentPath);
   if (typeof mutator === "function") {
     parent[lastProperty] = mutator(parent[lastProperty]);
@@ -59081,22 +59175,22 @@ var mergeResponses = (response1, response2) => {
   if (Object.keys(response1).length === 0) {
     return Object.assign(response1, response2);
   }
-  const path14 = findPaginatedResourcePath(response1);
-  const nodesPath = [...path14, "nodes"];
+  const path16 = findPaginatedResourcePath(response1);
+  const nodesPath = [...path16, "nodes"];
   const newNodes = get2(response2, nodesPath);
   if (newNodes) {
     set2(response1, nodesPath, (values2) => {
       return [...values2, ...newNodes];
     });
   }
-  const edgesPath = [...path14, "edges"];
+  const edgesPath = [...path16, "edges"];
   const newEdges = get2(response2, edgesPath);
   if (newEdges) {
     set2(response1, edgesPath, (values2) => {
       return [...values2, ...newEdges];
     });
   }
-  const pageInfoPath = [...path14, "pageInfo"];
+  const pageInfoPath = [...path16, "pageInfo"];
   set2(response1, pageInfoPath, get2(response2, pageInfoPath));
   return response1;
 };
@@ -61702,7 +61796,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path14) => path14.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path16) => path16.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -64814,7 +64908,7 @@ async function upsertPlanComment(context, token, body, createIfMissing) {
 }
 
 // src/action/sources.ts
-import path11 from "node:path";
+import path13 from "node:path";
 
 // src/io/subfolder.ts
 function subfolderSource(source, prefix) {
@@ -64851,7 +64945,7 @@ async function commitSource(workingDirectory, context, sha) {
   const root = repositoryRoot(workingDirectory, context.workspace);
   try {
     const source = await gitSource(openCheckout(root), sha);
-    return subfolderSource(source, path11.relative(root, workingDirectory).split(path11.sep).join("/"));
+    return subfolderSource(source, path13.relative(root, workingDirectory).split(path13.sep).join("/"));
   } catch (e) {
     if (e instanceof RefError || e instanceof GitDataError) {
       throw new ActionError(
@@ -64867,7 +64961,8 @@ async function planFromEvent(inputs, context) {
   const sha = baseCommit(context);
   const base = await commitSource(inputs.workingDirectory, context, sha);
   const labels = context.event.pull_request?.labels?.map((l) => l.name) ?? [];
-  const result = await runPlan(base, diskSource(inputs.workingDirectory), { labels });
+  const head = diskSource(inputs.workingDirectory, findGitRoot(inputs.workingDirectory, existsSync6));
+  const result = await runPlan(base, head, { labels });
   const markdown = planMarkdown(result, { title: title(context, sha), fullReportHint: `run \`edgeops plan --base ${short3(sha)} --format json\` in a clone` });
   return { result, markdown };
 }
@@ -64914,7 +65009,7 @@ function openSink(inputs, context, root) {
   if (kind === "git") return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   if (kind === "dir") {
     if (!inputs.to || isUrl(inputs.to)) throw new ActionError("sink dir needs `to`: a folder, relative to working-directory");
-    return dirSink({ dir: path12.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
+    return dirSink({ dir: path14.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
   }
   if (kind === "iothub") {
     const client = hubClient(inputs, context);
@@ -64923,7 +65018,7 @@ function openSink(inputs, context, root) {
   throw new ActionError(`sink must be git, dir or iothub (got '${kind}')`);
 }
 async function sourceInfo(context, workingDirectory, root) {
-  const prefix = path12.relative(root, workingDirectory).split(path12.sep).join("/");
+  const prefix = path14.relative(root, workingDirectory).split(path14.sep).join("/");
   const folders = [DEPLOYMENTS_FOLDER, FLEET_FOLDER].map((f) => prefix ? `${prefix}/${f}` : f);
   const commit = await cleanHead(openCheckout(root), folders);
   return { ref: commit === null ? null : context.env.GITHUB_REF_NAME ?? "HEAD", commit };
@@ -65393,9 +65488,9 @@ var COMMANDS2 = {
 var MAX_ANNOTATIONS = 1e3;
 function annotate(diagnostics, workingDirectory, root) {
   for (const d3 of diagnostics.slice(0, MAX_ANNOTATIONS)) {
-    const full2 = path13.resolve(workingDirectory, d3.file);
-    const inCheckout = !path13.isAbsolute(d3.file) && existsSync6(full2);
-    const file = path13.relative(root, full2).split(path13.sep).join("/");
+    const full2 = path15.resolve(workingDirectory, d3.file);
+    const inCheckout = !path15.isAbsolute(d3.file) && existsSync7(full2);
+    const file = path15.relative(root, full2).split(path15.sep).join("/");
     const properties = inCheckout ? { title: `edgeops ${d3.code}`, file, startLine: d3.line, startColumn: d3.column } : { title: `edgeops ${d3.code}` };
     const message = inCheckout ? d3.message : `${d3.file}: ${d3.message}`;
     if (d3.severity === "error") error(message, properties);

@@ -1,6 +1,8 @@
 /** `command: plan`: what the pull request (or push) does to the fleet, as the job summary. */
+import { existsSync } from 'node:fs';
 import * as core from '@actions/core';
 import { diskSource } from '../../io/disk.js';
+import { findGitRoot } from '../../io/git-root.js';
 import { planMarkdown } from '../../render/plan/markdown.js';
 import { verdictLine } from '../../render/plan/verdict.js';
 import { runPlan, type PlanResult } from '../../usecases/plan.js';
@@ -16,7 +18,9 @@ export async function planFromEvent(inputs: ActionInputs, context: ActionContext
   const sha = baseCommit(context);
   const base = await commitSource(inputs.workingDirectory, context, sha);
   const labels = context.event.pull_request?.labels?.map((l) => l.name) ?? [];
-  const result = await runPlan(base, diskSource(inputs.workingDirectory), { labels });
+  // Blob ids of the checkout from git's index where it has them (see io/git-index.ts).
+  const head = diskSource(inputs.workingDirectory, findGitRoot(inputs.workingDirectory, existsSync));
+  const result = await runPlan(base, head, { labels });
   const markdown = planMarkdown(result, { title: title(context, sha), fullReportHint: `run \`edgeops plan --base ${short(sha)} --format json\` in a clone` });
   return { result, markdown };
 }
