@@ -4,11 +4,14 @@
  * touched in the second the index was written, or an index this does not read, is
  * hashed as before. Real repositories, made with the git CLI.
  */
-import { lstatSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testRepo } from './support/git-repo.js';
+import { openCheckout } from '../src/io/checkout.js';
 import { diskSource } from '../src/io/disk.js';
+import { cleanHead } from '../src/io/sinks/source-history.js';
 import { diskTree } from '../src/io/git-ids.js';
 import { parseGitIndex, readGitIndex, unchangedBlobId } from '../src/io/git-index.js';
 import { loadRepository } from '../src/usecases/load.js';
@@ -60,17 +63,17 @@ describe("git's index for the working tree's blob ids", () => {
   it('does not trust a file written in the second the index was, or an index it cannot read', async () => {
     const repo = settledRepo();
     const index = (await readGitIndex(repo.dir))!;
-    const stats = lstatSync(path.join(repo.dir, 'fleet/f0.yaml'), { bigint: true });
+    const stats = lstatSync(path.join(repo.dir, 'fleet/f0.yaml'));
     expect(unchangedBlobId(index, 'fleet/f0.yaml', stats)).toBe(repo.git('rev-parse', 'HEAD:fleet/f0.yaml'));
     // "Racy": the same stat, but the index written in the file's own second.
-    expect(unchangedBlobId({ ...index, writtenS: stats.mtimeNs / 1_000_000_000n }, 'fleet/f0.yaml', stats)).toBeUndefined();
+    expect(unchangedBlobId({ ...index, writtenS: Math.floor(stats.mtimeMs / 1000) }, 'fleet/f0.yaml', stats)).toBeUndefined();
     expect(unchangedBlobId(index, 'fleet/missing.yaml', stats)).toBeUndefined();
     const bytes = readFileSync(path.join(repo.dir, '.git/index'));
     const v4 = Buffer.from(bytes);
     v4.writeUInt32BE(4, 4);
-    expect(parseGitIndex(v4, 0n)).toBeUndefined();
-    expect(parseGitIndex(Buffer.from('not an index'), 0n)).toBeUndefined();
-    expect(parseGitIndex(bytes.subarray(0, 40), 0n)).toBeUndefined();
+    expect(parseGitIndex(v4, 0)).toBeUndefined();
+    expect(parseGitIndex(Buffer.from('not an index'), 0)).toBeUndefined();
+    expect(parseGitIndex(bytes.subarray(0, 40), 0)).toBeUndefined();
   });
 
   it('reads the index of a repository the edgeops folder sits in, and loads the same repository either way', async () => {
@@ -88,5 +91,35 @@ describe("git's index for the working tree's blob ids", () => {
     const worktree = path.join(repo.dir, '..', `${path.basename(repo.dir)}-wt`);
     repo.git('worktree', 'add', '-q', worktree);
     expect((await readGitIndex(worktree))?.entries.get('infra/edge/fleet/f0.yaml')?.oid).toBe(repo.git('rev-parse', 'HEAD:infra/edge/fleet/f0.yaml'));
+  });
+});
+
+describe('the commit the files on disk are (cleanHead)', () => {
+  const folders = ['deployments', 'fleet'];
+
+  it('is HEAD while the YAML directly inside the folders is HEAD’s, whatever else changes; it writes nothing to .git', async () => {
+    const repo = settledRepo();
+    const head = repo.git('rev-parse', 'HEAD');
+    const indexFile = path.join(repo.dir, '.git/index');
+    const written = lstatSync(indexFile).mtimeMs;
+    expect(await cleanHead(openCheckout(repo.dir), folders)).toBe(head);
+    // Not read by edgeops: a README, a file in a subfolder, a file outside the folders.
+    repo.write({ 'fleet/README.md': 'notes\n', 'fleet/archive/old.yaml': fleetFile(9), 'other.yaml': 'x: 1\n' });
+    expect(await cleanHead(openCheckout(repo.dir), folders)).toBe(head);
+    expect(lstatSync(indexFile).mtimeMs).toBe(written);
+  });
+
+  it('is null when a YAML file is modified, added or deleted, or the folder is not a repository', async () => {
+    const cases: [string, Record<string, string | null>][] = [
+      ['modified', { 'fleet/f1.yaml': fleetFile(1).replace('ring: 1', 'ring: 5') }],
+      ['added', { 'fleet/new.yml': fleetFile(8) }],
+      ['deleted', { 'deployments/base.yaml': null }],
+    ];
+    for (const [, change] of cases) {
+      const repo = settledRepo();
+      repo.write(change);
+      expect(await cleanHead(openCheckout(repo.dir), folders)).toBeNull();
+    }
+    expect(await cleanHead(openCheckout(mkdtempSync(path.join(tmpdir(), 'edgeops-not-git-'))), folders)).toBeNull();
   });
 });

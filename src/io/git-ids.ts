@@ -5,7 +5,7 @@
  * working tree reuses what base already read (equal blob ids, equal tree ids).
  */
 import { createHash } from 'node:crypto';
-import type { BigIntStats, Dirent } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { bounded } from './bounded-reads.js';
@@ -42,15 +42,15 @@ const byGitOrder = (a: TreeEntry, b: TreeEntry): number => Buffer.compare(Buffer
  * A file's blob id known without reading it (git's index says the file is unchanged
  * since git hashed it, see git-index.ts), by its name in the folder and its stat.
  */
-export type KnownBlobId = (name: string, stats: BigIntStats) => string | undefined;
+export type KnownBlobId = (name: string, stats: Stats) => string | undefined;
 
 /** What git would store for one folder entry; `undefined` to leave it out (an empty folder), `null` for what it cannot store. */
 async function entryOf(folder: string, dirent: Dirent, files: Map<string, Buffer>, known?: KnownBlobId): Promise<TreeEntry | undefined | null> {
   const full = path.join(folder, dirent.name);
   if (dirent.isSymbolicLink()) return { name: dirent.name, mode: '120000', oid: gitBlobIdOf(Buffer.from(await readlink(full))) };
   if (dirent.isFile()) {
-    const stats = await lstat(full, { bigint: true });
-    const mode = (Number(stats.mode) & 0o100) !== 0 ? '100755' : '100644';
+    const stats = await lstat(full);
+    const mode = (stats.mode & 0o100) !== 0 ? '100755' : '100644';
     const oid = known?.(dirent.name, stats);
     if (oid) return { name: dirent.name, mode, oid };
     const bytes = await bounded(() => readFile(full));

@@ -7,7 +7,7 @@
  * changed, or written in the same second as the index: "racy") leaves the file to
  * be hashed, as before.
  */
-import type { BigIntStats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -26,7 +26,7 @@ export interface GitIndex {
   /** Stage-0 entries by path (forward slashes, from the repository's root). */
   readonly entries: ReadonlyMap<string, IndexEntry>;
   /** When the index was written, in whole seconds: a file changed in that second or later is not trusted. */
-  readonly writtenS: bigint;
+  readonly writtenS: number;
 }
 
 /** Where the index is: `.git/index`, or inside the folder a `.git` file names (a worktree, a submodule). */
@@ -46,17 +46,17 @@ export async function readGitIndex(root: string): Promise<GitIndex | undefined> 
   const file = await indexPath(root);
   if (!file) return undefined;
   let bytes: Buffer;
-  let written: BigIntStats;
+  let written: Stats;
   try {
-    [bytes, written] = await Promise.all([readFile(file), stat(file, { bigint: true })]);
+    [bytes, written] = await Promise.all([readFile(file), stat(file)]);
   } catch {
     return undefined;
   }
-  return parseGitIndex(bytes, written.mtimeNs / 1_000_000_000n);
+  return parseGitIndex(bytes, Math.floor(written.mtimeMs / 1000));
 }
 
 /** Index versions 2 and 3 (`DIRC`); the entries' fixed part is 62 bytes, then the path and 1–8 NULs (8-byte aligned). */
-export function parseGitIndex(bytes: Buffer, writtenS: bigint): GitIndex | undefined {
+export function parseGitIndex(bytes: Buffer, writtenS: number): GitIndex | undefined {
   if (bytes.length < 12 || bytes.toString('latin1', 0, 4) !== 'DIRC') return undefined;
   const version = bytes.readUInt32BE(4);
   if (version !== 2 && version !== 3) return undefined;
@@ -92,7 +92,15 @@ export function parseGitIndex(bytes: Buffer, writtenS: bigint): GitIndex | undef
   return { entries, writtenS };
 }
 
-const low32 = (n: bigint): number => Number(n & 0xffffffffn);
+/** An unsigned 32-bit field as the index keeps it (sizes and inode numbers are truncated). */
+const low32 = (n: number): number => n % 2 ** 32;
+
+/**
+ * Times compare to the microsecond: Node's stat times pass through a double of
+ * milliseconds, which keeps only ~0.25 µs at today's dates, so git's exact
+ * nanoseconds cannot be matched exactly (they differed by ~70 ns here).
+ */
+const sameTime = (seconds: number, nanoseconds: number, ms: number): boolean => Math.abs(seconds * 1000 + nanoseconds / 1e6 - ms) < 0.001;
 
 /**
  * The blob id the index has for `file` (a path from the repository's root) when the
@@ -101,19 +109,15 @@ const low32 = (n: bigint): number => Number(n & 0xffffffffn);
  * trusted: a write within that second could keep size and times the same. A write
  * that put the modification time back still changes the change time, compared too.
  */
-export function unchangedBlobId(index: GitIndex, file: string, stats: BigIntStats): string | undefined {
+export function unchangedBlobId(index: GitIndex, file: string, stats: Stats): string | undefined {
   const entry = index.entries.get(file);
   if (!entry || !stats.isFile()) return undefined;
-  const mtimeS = stats.mtimeNs / 1_000_000_000n;
-  const ctimeS = stats.ctimeNs / 1_000_000_000n;
-  if (mtimeS >= index.writtenS) return undefined;
-  const executable = (Number(stats.mode) & 0o100) !== 0;
+  if (Math.floor(stats.mtimeMs / 1000) >= index.writtenS) return undefined;
+  const executable = (stats.mode & 0o100) !== 0;
   const same =
     entry.size === low32(stats.size) &&
-    entry.mtimeS === low32(mtimeS) &&
-    entry.mtimeNs === Number(stats.mtimeNs % 1_000_000_000n) &&
-    entry.ctimeS === low32(ctimeS) &&
-    entry.ctimeNs === Number(stats.ctimeNs % 1_000_000_000n) &&
+    sameTime(entry.mtimeS, entry.mtimeNs, stats.mtimeMs) &&
+    sameTime(entry.ctimeS, entry.ctimeNs, stats.ctimeMs) &&
     entry.ino === low32(stats.ino) &&
     entry.mode === (executable ? 0o100755 : 0o100644);
   return same ? entry.oid : undefined;
