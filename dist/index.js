@@ -46838,8 +46838,8 @@ async function entryOf(folder, dirent, files, known) {
   const full2 = path.join(folder, dirent.name);
   if (dirent.isSymbolicLink()) return { name: dirent.name, mode: "120000", oid: gitBlobIdOf(Buffer.from(await readlink2(full2))) };
   if (dirent.isFile()) {
-    const stats = await lstat2(full2, { bigint: true });
-    const mode = (Number(stats.mode) & 64) !== 0 ? "100755" : "100644";
+    const stats = await lstat2(full2);
+    const mode = (stats.mode & 64) !== 0 ? "100755" : "100644";
     const oid = known?.(dirent.name, stats);
     if (oid) return { name: dirent.name, mode, oid };
     const bytes = await bounded(() => readFile2(full2));
@@ -46891,11 +46891,11 @@ async function readGitIndex(root) {
   let bytes;
   let written2;
   try {
-    [bytes, written2] = await Promise.all([readFile3(file), stat2(file, { bigint: true })]);
+    [bytes, written2] = await Promise.all([readFile3(file), stat2(file)]);
   } catch {
     return void 0;
   }
-  return parseGitIndex(bytes, written2.mtimeNs / 1000000000n);
+  return parseGitIndex(bytes, Math.floor(written2.mtimeMs / 1e3));
 }
 function parseGitIndex(bytes, writtenS) {
   if (bytes.length < 12 || bytes.toString("latin1", 0, 4) !== "DIRC") return void 0;
@@ -46931,15 +46931,14 @@ function parseGitIndex(bytes, writtenS) {
   }
   return { entries, writtenS };
 }
-var low32 = (n) => Number(n & 0xffffffffn);
+var low32 = (n) => n % 2 ** 32;
+var sameTime = (seconds, nanoseconds, ms) => Math.abs(seconds * 1e3 + nanoseconds / 1e6 - ms) < 1e-3;
 function unchangedBlobId(index2, file, stats) {
   const entry = index2.entries.get(file);
   if (!entry || !stats.isFile()) return void 0;
-  const mtimeS = stats.mtimeNs / 1000000000n;
-  const ctimeS = stats.ctimeNs / 1000000000n;
-  if (mtimeS >= index2.writtenS) return void 0;
-  const executable = (Number(stats.mode) & 64) !== 0;
-  const same2 = entry.size === low32(stats.size) && entry.mtimeS === low32(mtimeS) && entry.mtimeNs === Number(stats.mtimeNs % 1000000000n) && entry.ctimeS === low32(ctimeS) && entry.ctimeNs === Number(stats.ctimeNs % 1000000000n) && entry.ino === low32(stats.ino) && entry.mode === (executable ? 33261 : 33188);
+  if (Math.floor(stats.mtimeMs / 1e3) >= index2.writtenS) return void 0;
+  const executable = (stats.mode & 64) !== 0;
+  const same2 = entry.size === low32(stats.size) && sameTime(entry.mtimeS, entry.mtimeNs, stats.mtimeMs) && sameTime(entry.ctimeS, entry.ctimeNs, stats.ctimeMs) && entry.ino === low32(stats.ino) && entry.mode === (executable ? 33261 : 33188);
   return same2 ? entry.oid : void 0;
 }
 
@@ -48466,7 +48465,7 @@ async function diffRendered(repo, tree, desired2) {
 
 // src/io/sinks/source-history.ts
 var import_isomorphic_git3 = __toESM(require_isomorphic_git(), 1);
-import { readFile as readFile5 } from "node:fs/promises";
+import { lstat as lstat4, readdir as readdir5, readFile as readFile5, readlink as readlink3 } from "node:fs/promises";
 import path7 from "node:path";
 async function cleanHead(repo, folders) {
   const { fs: fs5, dir, gitdir, cache } = repo;
@@ -48476,13 +48475,42 @@ async function cleanHead(repo, folders) {
   } catch {
     return null;
   }
-  const read = new RegExp(`^(?:${folders.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})/([^/]+)$`);
-  const matrix = await import_isomorphic_git3.default.statusMatrix({ fs: fs5, dir, gitdir, cache, filepaths: [...folders] });
-  const dirty = matrix.some(([file, inHead, inWorkdir]) => {
-    const m = read.exec(file);
-    return m !== null && isYamlFile(m[1]) && !(inHead === 1 && inWorkdir === 1);
-  });
-  return dirty ? null : head;
+  const index2 = await readGitIndex(dir);
+  for (const folder of folders) {
+    const [atHead, onDisk] = await Promise.all([yamlAtCommit(repo, head, folder, cache), yamlOnDisk(dir, folder, index2)]);
+    if (atHead.size !== onDisk.size || [...atHead].some(([name, oid]) => onDisk.get(name) !== oid)) return null;
+  }
+  return head;
+}
+async function yamlAtCommit(repo, commit, folder, cache) {
+  const { fs: fs5, dir, gitdir } = repo;
+  try {
+    const { tree } = await import_isomorphic_git3.default.readTree({ fs: fs5, dir, gitdir, oid: commit, filepath: folder, cache });
+    return new Map(tree.filter((e) => e.type === "blob" && isYamlFile(e.path)).map((e) => [e.path, e.oid]));
+  } catch (e) {
+    if (isNotFound(e) || e.code === "ObjectTypeError") return /* @__PURE__ */ new Map();
+    throw e;
+  }
+}
+async function yamlOnDisk(root, folder, index2) {
+  const full2 = path7.join(root, folder);
+  let entries;
+  try {
+    entries = await readdir5(full2, { withFileTypes: true });
+  } catch (e) {
+    if (e.code === "ENOENT" || e.code === "ENOTDIR") return /* @__PURE__ */ new Map();
+    throw e;
+  }
+  const yaml = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name));
+  const ids = await Promise.all(
+    yaml.map(async (e) => {
+      const file = path7.join(full2, e.name);
+      if (e.isSymbolicLink()) return gitBlobIdOf(Buffer.from(await readlink3(file)));
+      const known = index2 && unchangedBlobId(index2, `${folder}/${e.name}`, await lstat4(file));
+      return known ?? gitBlobIdOf(await bounded(() => readFile5(file)));
+    })
+  );
+  return new Map(yaml.map((e, i) => [e.name, ids[i]]));
 }
 async function isShallow(repo) {
   try {
