@@ -46891,7 +46891,8 @@ async function readGitIndex(root) {
   let bytes;
   let written2;
   try {
-    [bytes, written2] = await Promise.all([readFile3(file), stat2(file)]);
+    written2 = await stat2(file);
+    bytes = await readFile3(file);
   } catch {
     return void 0;
   }

@@ -3,7 +3,8 @@
  * already hashed and that has not changed since, as `git status` decides it (the
  * file's size, times, inode and mode as the index recorded them). A plan against
  * the working tree then need not read and hash every fleet file to learn it is the
- * one base has. Anything unusual (no index, a version other than 2 or 3, a file
+ * one base has, nor an apply to learn that the files are HEAD's. Nothing here writes
+ * to the repository. Anything unusual (no index, a version other than 2 or 3, a file
  * changed, or written in the same second as the index: "racy") leaves the file to
  * be hashed, as before.
  */
@@ -48,7 +49,10 @@ export async function readGitIndex(root: string): Promise<GitIndex | undefined> 
   let bytes: Buffer;
   let written: Stats;
   try {
-    [bytes, written] = await Promise.all([readFile(file), stat(file)]);
+    // Its time first: should git write a new index meanwhile, the entries read are
+    // then judged by the older time, which trusts fewer files, never more.
+    written = await stat(file);
+    bytes = await readFile(file);
   } catch {
     return undefined;
   }
