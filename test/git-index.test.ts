@@ -114,9 +114,12 @@ describe('the commit the files on disk are (cleanHead)', () => {
       ['modified', { 'fleet/f1.yaml': fleetFile(1).replace('ring: 1', 'ring: 5') }],
       ['added', { 'fleet/new.yml': fleetFile(8) }],
       ['deleted', { 'deployments/base.yaml': null }],
+      // Ignored by git, read by edgeops: the files are not HEAD's.
+      ['ignored', { 'fleet/local.yaml': fleetFile(6) }],
     ];
     for (const [, change] of cases) {
       const repo = settledRepo();
+      repo.commit({ '.gitignore': 'fleet/local.yaml\n' });
       repo.write(change);
       expect(await cleanHead(openCheckout(repo.dir), folders)).toBeNull();
     }
