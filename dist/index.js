@@ -46834,20 +46834,24 @@ function gitObjectId(type, body) {
 }
 var sortKey = (e) => e.mode === "40000" ? `${e.name}/` : e.name;
 var byGitOrder = (a, b) => Buffer.compare(Buffer.from(sortKey(a)), Buffer.from(sortKey(b)));
+async function blobOnDisk(folder, name, link, known) {
+  const full2 = path.join(folder, name);
+  if (link) return { oid: gitBlobIdOf(Buffer.from(await readlink2(full2))), mode: "120000" };
+  const stats = await lstat2(full2);
+  const mode = (stats.mode & 64) !== 0 ? "100755" : "100644";
+  const oid = known?.(name, stats);
+  if (oid) return { oid, mode };
+  const bytes = await bounded(() => readFile2(full2));
+  return { oid: gitBlobIdOf(bytes), mode, bytes };
+}
 async function entryOf(folder, dirent, files, known) {
-  const full2 = path.join(folder, dirent.name);
-  if (dirent.isSymbolicLink()) return { name: dirent.name, mode: "120000", oid: gitBlobIdOf(Buffer.from(await readlink2(full2))) };
-  if (dirent.isFile()) {
-    const stats = await lstat2(full2);
-    const mode = (stats.mode & 64) !== 0 ? "100755" : "100644";
-    const oid = known?.(dirent.name, stats);
-    if (oid) return { name: dirent.name, mode, oid };
-    const bytes = await bounded(() => readFile2(full2));
-    files.set(dirent.name, bytes);
-    return { name: dirent.name, mode, oid: gitBlobIdOf(bytes) };
+  if (dirent.isSymbolicLink() || dirent.isFile()) {
+    const { oid, mode, bytes } = await blobOnDisk(folder, dirent.name, dirent.isSymbolicLink(), known);
+    if (bytes) files.set(dirent.name, bytes);
+    return { name: dirent.name, mode, oid };
   }
   if (dirent.isDirectory()) {
-    const sub = await diskTree(full2);
+    const sub = await diskTree(path.join(folder, dirent.name));
     return sub && { name: dirent.name, mode: "40000", oid: sub.oid };
   }
   return null;
@@ -46942,6 +46946,7 @@ function unchangedBlobId(index2, file, stats) {
   const same2 = entry.size === low32(stats.size) && sameTime(entry.mtimeS, entry.mtimeNs, stats.mtimeMs) && sameTime(entry.ctimeS, entry.ctimeNs, stats.ctimeMs) && entry.ino === low32(stats.ino) && entry.mode === (executable ? 33261 : 33188);
   return same2 ? entry.oid : void 0;
 }
+var knownIn = (index2, folder) => (name, stats) => unchangedBlobId(index2, folder === "" ? name : `${folder}/${name}`, stats);
 
 // src/io/source.ts
 var isYamlFile = (name) => /\.ya?ml$/i.test(name) && !name.startsWith(".");
@@ -46990,9 +46995,7 @@ function diskSource(root, git5) {
   let index2;
   const known = async (folder) => {
     const read = git5 && await (index2 ??= readGitIndex(git5.root));
-    if (!read) return void 0;
-    const inRepository = [git5.prefix, folder].filter((p) => p !== "").join("/");
-    return (name, stats) => unchangedBlobId(read, `${inRepository}/${name}`, stats);
+    return read && knownIn(read, [git5.prefix, folder].filter((p) => p !== "").join("/"));
   };
   const blobIds = /* @__PURE__ */ new Map();
   const hashed = /* @__PURE__ */ new Map();
@@ -48466,7 +48469,7 @@ async function diffRendered(repo, tree, desired2) {
 
 // src/io/sinks/source-history.ts
 var import_isomorphic_git3 = __toESM(require_isomorphic_git(), 1);
-import { lstat as lstat4, readdir as readdir5, readFile as readFile5, readlink as readlink3 } from "node:fs/promises";
+import { readdir as readdir5, readFile as readFile5 } from "node:fs/promises";
 import path7 from "node:path";
 async function cleanHead(repo, folders) {
   const { fs: fs5, dir, gitdir, cache } = repo;
@@ -48503,15 +48506,9 @@ async function yamlOnDisk(root, folder, index2) {
     throw e;
   }
   const yaml = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name));
-  const ids = await Promise.all(
-    yaml.map(async (e) => {
-      const file = path7.join(full2, e.name);
-      if (e.isSymbolicLink()) return gitBlobIdOf(Buffer.from(await readlink3(file)));
-      const known = index2 && unchangedBlobId(index2, `${folder}/${e.name}`, await lstat4(file));
-      return known ?? gitBlobIdOf(await bounded(() => readFile5(file)));
-    })
-  );
-  return new Map(yaml.map((e, i) => [e.name, ids[i]]));
+  const known = index2 && knownIn(index2, folder);
+  const blobs = await Promise.all(yaml.map((e) => blobOnDisk(full2, e.name, e.isSymbolicLink(), known)));
+  return new Map(yaml.map((e, i) => [e.name, blobs[i].oid]));
 }
 async function isShallow(repo) {
   try {

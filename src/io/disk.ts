@@ -7,7 +7,7 @@ import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { readFileBounded } from './bounded-reads.js';
 import { diskTree, type KnownBlobId } from './git-ids.js';
-import { readGitIndex, unchangedBlobId, type GitIndex } from './git-index.js';
+import { knownIn, readGitIndex, type GitIndex } from './git-index.js';
 import { isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
@@ -24,9 +24,7 @@ export function diskSource(root: string, git?: DiskGit): Source {
   let index: Promise<GitIndex | undefined> | undefined;
   const known = async (folder: string): Promise<KnownBlobId | undefined> => {
     const read = git && (await (index ??= readGitIndex(git.root)));
-    if (!read) return undefined;
-    const inRepository = [git.prefix, folder].filter((p) => p !== '').join('/');
-    return (name, stats) => unchangedBlobId(read, `${inRepository}/${name}`, stats);
+    return read && knownIn(read, [git.prefix, folder].filter((p) => p !== '').join('/'));
   };
   // Blob ids of the files of folders whose tree id was asked for (a plan's head):
   // listed with them, files equal to base's are not read or parsed again.

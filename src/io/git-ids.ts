@@ -44,21 +44,35 @@ const byGitOrder = (a: TreeEntry, b: TreeEntry): number => Buffer.compare(Buffer
  */
 export type KnownBlobId = (name: string, stats: Stats) => string | undefined;
 
+/**
+ * The blob id and mode of the file or link `name` in `folder` on disk: from `known`
+ * where it knows the file (which is then not read), else hashed, with the bytes read.
+ */
+export async function blobOnDisk(
+  folder: string,
+  name: string,
+  link: boolean,
+  known?: KnownBlobId,
+): Promise<{ oid: string; mode: '100644' | '100755' | '120000'; bytes?: Buffer }> {
+  const full = path.join(folder, name);
+  if (link) return { oid: gitBlobIdOf(Buffer.from(await readlink(full))), mode: '120000' };
+  const stats = await lstat(full);
+  const mode = (stats.mode & 0o100) !== 0 ? '100755' : '100644';
+  const oid = known?.(name, stats);
+  if (oid) return { oid, mode };
+  const bytes = await bounded(() => readFile(full));
+  return { oid: gitBlobIdOf(bytes), mode, bytes };
+}
+
 /** What git would store for one folder entry; `undefined` to leave it out (an empty folder), `null` for what it cannot store. */
 async function entryOf(folder: string, dirent: Dirent, files: Map<string, Buffer>, known?: KnownBlobId): Promise<TreeEntry | undefined | null> {
-  const full = path.join(folder, dirent.name);
-  if (dirent.isSymbolicLink()) return { name: dirent.name, mode: '120000', oid: gitBlobIdOf(Buffer.from(await readlink(full))) };
-  if (dirent.isFile()) {
-    const stats = await lstat(full);
-    const mode = (stats.mode & 0o100) !== 0 ? '100755' : '100644';
-    const oid = known?.(dirent.name, stats);
-    if (oid) return { name: dirent.name, mode, oid };
-    const bytes = await bounded(() => readFile(full));
-    files.set(dirent.name, bytes);
-    return { name: dirent.name, mode, oid: gitBlobIdOf(bytes) };
+  if (dirent.isSymbolicLink() || dirent.isFile()) {
+    const { oid, mode, bytes } = await blobOnDisk(folder, dirent.name, dirent.isSymbolicLink(), known);
+    if (bytes) files.set(dirent.name, bytes);
+    return { name: dirent.name, mode, oid };
   }
   if (dirent.isDirectory()) {
-    const sub = await diskTree(full);
+    const sub = await diskTree(path.join(folder, dirent.name));
     return sub && { name: dirent.name, mode: '40000', oid: sub.oid };
   }
   return null;

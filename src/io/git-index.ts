@@ -11,6 +11,7 @@
 import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { KnownBlobId } from './git-ids.js';
 
 interface IndexEntry {
   readonly ctimeS: number;
@@ -126,3 +127,9 @@ export function unchangedBlobId(index: GitIndex, file: string, stats: Stats): st
     entry.mode === (executable ? 0o100755 : 0o100644);
   return same ? entry.oid : undefined;
 }
+
+/** What the index knows of the files directly inside `folder` (its path from the repository's root, `''` at the root). */
+export const knownIn =
+  (index: GitIndex, folder: string): KnownBlobId =>
+  (name, stats) =>
+    unchangedBlobId(index, folder === '' ? name : `${folder}/${name}`, stats);

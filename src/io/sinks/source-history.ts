@@ -3,13 +3,12 @@
  * are, and whether a rendering's source is newer than ours. A rendering is never
  * replaced by one made from an older source commit.
  */
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import { bounded } from '../bounded-reads.js';
 import type { GitRepository } from '../git.js';
-import { gitBlobIdOf } from '../git-ids.js';
-import { readGitIndex, unchangedBlobId, type GitIndex } from '../git-index.js';
+import { blobOnDisk } from '../git-ids.js';
+import { knownIn, readGitIndex, type GitIndex } from '../git-index.js';
 import { isYamlFile } from '../source.js';
 import { WORKING_TREE } from './rendered-tree.js';
 import { SinkError } from './sink.js';
@@ -61,15 +60,9 @@ async function yamlOnDisk(root: string, folder: string, index: GitIndex | undefi
     throw e;
   }
   const yaml = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && isYamlFile(e.name));
-  const ids = await Promise.all(
-    yaml.map(async (e) => {
-      const file = path.join(full, e.name);
-      if (e.isSymbolicLink()) return gitBlobIdOf(Buffer.from(await readlink(file)));
-      const known = index && unchangedBlobId(index, `${folder}/${e.name}`, await lstat(file));
-      return known ?? gitBlobIdOf(await bounded(() => readFile(file)));
-    }),
-  );
-  return new Map(yaml.map((e, i) => [e.name, ids[i]]));
+  const known = index && knownIn(index, folder);
+  const blobs = await Promise.all(yaml.map((e) => blobOnDisk(full, e.name, e.isSymbolicLink(), known)));
+  return new Map(yaml.map((e, i) => [e.name, blobs[i].oid]));
 }
 
 async function isShallow(repo: GitRepository): Promise<boolean> {
