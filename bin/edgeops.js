@@ -3,8 +3,9 @@
 import { statSync } from 'node:fs';
 
 // The command line bundled (lib/bundle/, made by `npm run build` and `npm ci`) starts
-// ~60–80 ms sooner than lib/'s ~150 modules. It is used only when it is newer than
-// lib/, so a `tsc` build alone is never shadowed by an older bundle.
+// `validate` ~60 ms sooner than lib/ (14 files to load instead of 73). It is
+// used only when it is newer than lib/, so a `tsc` build alone is never shadowed by
+// an older bundle.
 const builtAt = (file) => {
   try {
     return statSync(new URL(file, import.meta.url)).mtimeMs;
