@@ -498,11 +498,11 @@ var Scanner = class {
     const raw = this.text.slice(start, end);
     const value = resolvePlain(raw);
     if (intern && length <= 64 && this.tableSize < 1e5) {
-      const own = length >= 13 ? (" " + raw).slice(1) : raw;
+      const own2 = length >= 13 ? (" " + raw).slice(1) : raw;
       const slot = h & this.slots.length - 1;
-      this.slots[slot] = { raw: own, value: typeof value === "string" ? own : value, hash: h, next: this.slots[slot] };
+      this.slots[slot] = { raw: own2, value: typeof value === "string" ? own2 : value, hash: h, next: this.slots[slot] };
       if (++this.tableSize > this.slots.length) this.growTable();
-      return typeof value === "string" ? own : value;
+      return typeof value === "string" ? own2 : value;
     }
     return value;
   }
@@ -691,9 +691,6 @@ var Scanner = class {
 import { isAscii as isAscii2 } from "node:buffer";
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 
-// src/core/collections.ts
-var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
-
 // src/core/condition/lexer.ts
 var VALUE_CLASS = "A-Za-z0-9\\-:.+%_#*?!(),=@;$";
 var VALUE_CHARS = new RegExp(`^[${VALUE_CLASS}]$`);
@@ -701,6 +698,12 @@ var VALUE_STRING = new RegExp(`^[${VALUE_CLASS}']*$`);
 
 // src/core/condition/parser.ts
 var SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+// src/core/fleet-columns.ts
+var MAPPING = -1;
+
+// src/core/collections.ts
+var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 
 // src/core/diagnostics.ts
 var error = (code, message, location) => ({
@@ -1016,6 +1019,431 @@ function checkTagValue(walk, key, value, path, depth) {
   return DROP;
 }
 
+// src/io/fleet-columns-scanner.ts
+function scanFleetColumns(file, source, windows = FLEET_WINDOWS) {
+  return unlessGivenUp(() => new ColumnScanner(file, source, windows).scan());
+}
+var Interned = class {
+  slots = new Array(256).fill(void 0);
+  count = 0;
+  find(text, start, length, hash) {
+    for (let e = this.slots[hash & this.slots.length - 1]; e; e = e.next) {
+      if (e.hash === hash && e.raw.length === length && text.startsWith(e.raw, start)) return e;
+    }
+    return void 0;
+  }
+  add(entry) {
+    const slot = entry.hash & this.slots.length - 1;
+    entry.next = this.slots[slot];
+    this.slots[slot] = entry;
+    if (++this.count > this.slots.length) this.grow();
+    return entry;
+  }
+  grow() {
+    const old = this.slots;
+    this.slots = new Array(old.length * 2).fill(void 0);
+    const mask = this.slots.length - 1;
+    for (let e of old) {
+      while (e) {
+        const next2 = e.next;
+        e.next = this.slots[e.hash & mask];
+        this.slots[e.hash & mask] = e;
+        e = next2;
+      }
+    }
+  }
+};
+var Ints = class {
+  array;
+  length = 0;
+  constructor(capacity) {
+    this.array = new Int32Array(capacity);
+  }
+  push(n) {
+    if (this.length === this.array.length) {
+      const grown = new Int32Array(this.array.length * 2);
+      grown.set(this.array);
+      this.array = grown;
+    }
+    this.array[this.length++] = n;
+  }
+  done() {
+    return this.array.slice(0, this.length);
+  }
+};
+var NONE = -3;
+var TAGS = -2;
+var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
+var isNameStart = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z || c === UNDERSCORE;
+var isNameChar = (c) => isNameStart(c) || c >= DIGIT_0 && c <= DIGIT_9 || c === DASH;
+var badStart2 = (c) => BAD_START.has(c);
+var own = (s) => s.length >= 13 ? (" " + s).slice(1) : s;
+var ColumnScanner = class {
+  constructor(file, source, windows) {
+    this.file = file;
+    this.source = source;
+    this.windows = windows;
+    this.text = this.cutAtLineEnd(source.window(0, Math.min(source.length, windows.size)));
+  }
+  file;
+  source;
+  windows;
+  text;
+  base = 0;
+  lineStart = 0;
+  lineEnd = 0;
+  nextLine = 0;
+  indent = 0;
+  names = new Interned();
+  plains = new Interned();
+  paths = /* @__PURE__ */ new Map();
+  pathNames = [];
+  pathParents = [];
+  numbers = /* @__PURE__ */ new Map();
+  values = [];
+  shapes = [];
+  shapeIds = /* @__PURE__ */ new Map();
+  mixed = false;
+  deviceIds = [];
+  offsets = new Ints(1024);
+  shapeOf = new Ints(1024);
+  start = new Ints(1024);
+  cells = new Ints(4096);
+  /** The device being read: its tag paths in order and the size of its tags. */
+  shape = new Int32Array(64);
+  shapeLength = 0;
+  size = 0;
+  scan() {
+    if (!this.line() || this.indent !== 0) giveUp();
+    if (this.name(this.lineStart).raw !== "devices" || !this.restIsEmpty(this.end)) giveUp();
+    let seqIndent = -1;
+    let keyColumn = -1;
+    let hasId = false;
+    let hasTags = false;
+    let pending = NONE;
+    let pendingColumn = 0;
+    const mapColumns = [];
+    const mapPaths = [];
+    for (; ; ) {
+      const more = this.line();
+      const k = more ? this.indent : -1;
+      if (pending !== NONE) {
+        if (k > pendingColumn) {
+          if (this.text.charCodeAt(this.lineStart + k) === DASH || mapColumns.length + 1 > MAX_TAG_DEPTH) giveUp();
+          mapColumns.push(k);
+          mapPaths.push(pending === TAGS ? -1 : pending);
+        } else if (pending !== TAGS) {
+          giveUp();
+        }
+        pending = NONE;
+      }
+      if (!more) break;
+      if (seqIndent < 0) seqIndent = k;
+      if (k === seqIndent) {
+        if (keyColumn >= 0) this.endDevice(hasId);
+        if (this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
+        this.offsets.push(this.base + this.lineStart);
+        const dash = this.lineStart + k;
+        if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
+        let content = dash + 2;
+        while (this.text.charCodeAt(content) === SPACE) content++;
+        if (content >= this.lineEnd) giveUp();
+        keyColumn = content - this.lineStart;
+        hasId = hasTags = false;
+        mapColumns.length = mapPaths.length = 0;
+        this.shapeLength = this.size = 0;
+      } else if (k < seqIndent || keyColumn < 0) {
+        giveUp();
+      } else {
+        while (mapColumns.length > 0 && k < mapColumns[mapColumns.length - 1]) {
+          mapColumns.pop();
+          mapPaths.pop();
+        }
+        if (mapColumns.length > 0) {
+          if (k !== mapColumns[mapColumns.length - 1]) giveUp();
+          const path = this.tag(this.lineStart + k, mapPaths[mapPaths.length - 1]);
+          if (path >= 0) {
+            pending = path;
+            pendingColumn = k;
+          }
+          continue;
+        }
+        if (k !== keyColumn) giveUp();
+      }
+      const key = this.name(this.lineStart + keyColumn).raw;
+      if (key === "deviceId" && !hasId) {
+        hasId = true;
+        this.deviceIds.push(this.deviceId(this.skipSpaces(this.end)));
+      } else if (key === "tags" && !hasTags && this.restIsEmpty(this.end)) {
+        hasTags = true;
+        pending = TAGS;
+        pendingColumn = keyColumn;
+      } else {
+        giveUp();
+      }
+    }
+    if (keyColumn < 0) giveUp();
+    this.endDevice(hasId);
+    return {
+      columns: {
+        file: this.file,
+        deviceIds: this.deviceIds,
+        names: this.pathNames,
+        parents: this.pathParents,
+        values: this.values,
+        shapes: this.shapes,
+        shapeOf: this.shapeOf.done(),
+        start: this.start.done(),
+        cells: this.cells.done(),
+        mixedCaseTagNames: this.mixed
+      },
+      offsets: this.offsets.done()
+    };
+  }
+  /** Where the last name or value read ended. */
+  end = 0;
+  /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
+  tag(at, parent) {
+    const name = this.name(at);
+    const path = this.pathOf(parent, name);
+    this.size += name.raw.length + 4;
+    if (this.shapeLength === this.shape.length) {
+      const grown = new Int32Array(this.shape.length * 2);
+      grown.set(this.shape);
+      this.shape = grown;
+    }
+    this.shape[this.shapeLength++] = path;
+    if (this.restIsEmpty(this.end)) {
+      this.cells.push(MAPPING);
+      return path;
+    }
+    this.cells.push(this.value(this.skipSpaces(this.end)));
+    return -1;
+  }
+  /** A plain name of letters, digits, `_` and `-` (starting with a letter or `_`), then `:` and a space or the line end. */
+  name(at) {
+    const text = this.text;
+    if (!isNameStart(text.charCodeAt(at))) giveUp();
+    let h = 0;
+    let i = at;
+    for (; i < this.lineEnd; i++) {
+      const c = text.charCodeAt(i);
+      if (!isNameChar(c)) break;
+      h = Math.imul(h, 31) + c | 0;
+    }
+    if (text.charCodeAt(i) !== COLON || i + 1 < this.lineEnd && text.charCodeAt(i + 1) !== SPACE) giveUp();
+    this.end = i + 1;
+    const length = i - at;
+    if (length > 1024) giveUp();
+    const hash = mixHash(h, length);
+    const found = this.names.find(text, at, length, hash);
+    if (found) return found;
+    const raw = own(text.slice(at, i));
+    if (resolvePlain(raw) !== raw) giveUp();
+    return this.names.add({ raw, hash, next: void 0, upper: raw.toLowerCase() !== raw, lastParent: NONE, lastPath: 0 });
+  }
+  pathOf(parent, name) {
+    if (name.lastParent === parent) return name.lastPath;
+    const key = `${parent}:${name.raw}`;
+    let path = this.paths.get(key);
+    if (path === void 0) {
+      path = this.pathNames.push(name.raw) - 1;
+      this.pathParents.push(parent);
+      this.paths.set(key, path);
+      if (name.upper) this.mixed = true;
+    }
+    name.lastParent = parent;
+    name.lastPath = path;
+    return path;
+  }
+  /** A tag's value at `i` (not at the line end): its number in the file's table. */
+  value(i) {
+    const text = this.text;
+    const c = text.charCodeAt(i);
+    if (c === QUOTE || c === DQUOTE) {
+      const quoted = (c === QUOTE ? singleQuoted(text, i, this.lineEnd) : doubleQuoted(text, i, this.lineEnd, true)) ?? giveUp();
+      if (!this.restIsEmpty(quoted.end)) giveUp();
+      this.size += this.judge(quoted.value);
+      return this.number(quoted.value);
+    }
+    const last = this.plainEnd(i);
+    const length = last - i;
+    const hash = mixHash(this.plainHash, length);
+    const value = this.plains.find(text, i, length, hash) ?? this.newPlain(i, last, hash);
+    this.size += value.size;
+    return value.number;
+  }
+  newPlain(i, last, hash) {
+    const raw = own(this.text.slice(i, last));
+    const value = resolvePlain(raw);
+    if (value === null) giveUp();
+    const size = this.judge(value);
+    return this.plains.add({ raw, hash, next: void 0, number: this.number(value), size });
+  }
+  /** The size IoT Hub counts for a value the fleet checks keep silently; gives up on any other. */
+  judge(value) {
+    if (typeof value === "string") {
+      if (value.length > MAX_TAG_STRING_BYTES || !VALUE_STRING.test(value)) giveUp();
+      return value.length + 2;
+    }
+    if (typeof value === "number") {
+      if (!Number.isFinite(value) || Object.is(value, -0)) giveUp();
+      return 12;
+    }
+    return 5;
+  }
+  number(value) {
+    let n = this.numbers.get(value);
+    if (n === void 0) {
+      n = this.values.push(value) - 1;
+      this.numbers.set(value, n);
+    }
+    return n;
+  }
+  /** The hash of the plain scalar plainEnd last read (up to its last non-space). */
+  plainHash = 0;
+  /**
+   * Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner
+   * reads one in block context: up to ` #` or the line end; `: ` inside is not ours.
+   */
+  plainEnd(i) {
+    const text = this.text;
+    const lineEnd = this.lineEnd;
+    const c = text.charCodeAt(i);
+    if (badStart2(c) || c === DASH && (text.charCodeAt(i + 1) === SPACE || i + 1 === lineEnd)) giveUp();
+    let last = i;
+    let h = 0;
+    let hashAtLast = 0;
+    for (let j = i; j < lineEnd; j++) {
+      const d = text.charCodeAt(j);
+      if (d === SPACE) {
+        if (text.charCodeAt(j + 1) === HASH) break;
+        h = Math.imul(h, 31) + d | 0;
+        continue;
+      }
+      if (d === TAB) giveUp();
+      if (d === COLON && (j + 1 === lineEnd || text.charCodeAt(j + 1) === SPACE)) giveUp();
+      h = Math.imul(h, 31) + d | 0;
+      hashAtLast = h;
+      last = j + 1;
+    }
+    this.plainHash = hashAtLast;
+    return last;
+  }
+  /** A device's id at `i`: a string the fleet checks accept. */
+  deviceId(i) {
+    const text = this.text;
+    if (i >= this.lineEnd) giveUp();
+    const c = text.charCodeAt(i);
+    let id;
+    if (c === QUOTE || c === DQUOTE) {
+      const quoted = (c === QUOTE ? singleQuoted(text, i, this.lineEnd) : doubleQuoted(text, i, this.lineEnd, true)) ?? giveUp();
+      if (!this.restIsEmpty(quoted.end)) giveUp();
+      id = quoted.value;
+    } else {
+      id = resolvePlain(own(text.slice(i, this.plainEnd(i))));
+    }
+    if (typeof id !== "string" || !DEVICE_ID.test(id)) giveUp();
+    return id;
+  }
+  /** The device just read: its shape found (or added) and its row written. */
+  endDevice(hasId) {
+    if (!hasId || this.size > MAX_TAGS_BYTES) giveUp();
+    const { shape, shapeLength } = this;
+    let h = shapeLength;
+    for (let k = 0; k < shapeLength; k++) h = Math.imul(h, 31) + shape[k] | 0;
+    let id = -1;
+    const candidates = this.shapeIds.get(h);
+    if (candidates) {
+      for (const s of candidates) {
+        const known = this.shapes[s];
+        if (known.length !== shapeLength) continue;
+        let k = 0;
+        while (k < shapeLength && known[k] === shape[k]) k++;
+        if (k === shapeLength) {
+          id = s;
+          break;
+        }
+      }
+    }
+    if (id < 0) {
+      id = this.newShape(shape.slice(0, shapeLength));
+      if (candidates) candidates.push(id);
+      else this.shapeIds.set(h, [id]);
+    }
+    this.start.push(this.cells.length - shapeLength);
+    this.shapeOf.push(id);
+  }
+  /** A shape met for the first time: no name twice in a mapping, none two that differ only by case. */
+  newShape(shape) {
+    for (let a = 0; a < shape.length; a++) {
+      for (let b = 0; b < a; b++) {
+        const p = shape[a];
+        const q = shape[b];
+        if (p === q) giveUp();
+        if (this.pathParents[p] === this.pathParents[q] && this.pathNames[p].toLowerCase() === this.pathNames[q].toLowerCase()) giveUp();
+      }
+    }
+    return this.shapes.push(shape) - 1;
+  }
+  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
+  line() {
+    const text = this.text;
+    let next2 = this.nextLine;
+    for (; ; ) {
+      if (next2 >= text.length) {
+        if (this.base + text.length < this.source.length) giveUp();
+        return false;
+      }
+      const start = next2;
+      const nl = text.indexOf("\n", start);
+      next2 = nl < 0 ? text.length : nl + 1;
+      let end = nl < 0 ? text.length : nl;
+      if (text.charCodeAt(end - 1) === CR) end--;
+      let i = start;
+      while (i < end && text.charCodeAt(i) === SPACE) i++;
+      if (i < end && text.charCodeAt(i) === TAB) giveUp();
+      if (i === end || text.charCodeAt(i) === HASH) continue;
+      if (i === start && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
+      this.lineStart = start;
+      this.lineEnd = end;
+      this.nextLine = next2;
+      this.indent = i - start;
+      return true;
+    }
+  }
+  /** A window ends after its last line break, unless it is the file's end. */
+  cutAtLineEnd(window) {
+    if (this.base + window.length === this.source.length) return window;
+    const nl = window.lastIndexOf("\n");
+    return nl < 0 ? giveUp() : window.slice(0, nl + 1);
+  }
+  /** Moves the window to start at the current line, a device's first. */
+  slide() {
+    const shift = this.lineStart;
+    const from = this.base + shift;
+    this.base = from;
+    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
+    this.lineStart = 0;
+    this.lineEnd -= shift;
+    this.nextLine -= shift;
+  }
+  skipSpaces(i) {
+    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
+    return i;
+  }
+  /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
+  restIsEmpty(i) {
+    const j = this.skipSpaces(i);
+    return j === this.lineEnd || this.text.charCodeAt(j) === HASH && j > i;
+  }
+};
+function scanFleetColumnsBytes(file, bytes, limits2) {
+  if (!plainAsciiText(bytes, limits2)) return void 0;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return scanFleetColumns(file, { length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) });
+}
+
 // src/io/fleet-stream.ts
 var shared = Buffer.allocUnsafe(1 << 20);
 var FileWindows = class {
@@ -1073,6 +1501,10 @@ var FileWindows = class {
   }
 };
 function streamFleetFile(path, limits2, { windows = FLEET_WINDOWS, buffer = shared, onDevice } = {}) {
+  const streamed = streamScan(path, limits2, buffer, (source) => scanTextWindows(source, windows, onDevice));
+  return streamed && { value: streamed.result, stamp: streamed.stamp };
+}
+function streamScan(path, limits2, buffer, scan) {
   let fd;
   try {
     fd = openSync(path, "r");
@@ -1083,13 +1515,17 @@ function streamFleetFile(path, limits2, { windows = FLEET_WINDOWS, buffer = shar
     const stat = fstatSync(fd);
     if (!stat.isFile() || stat.size > limits2.maxBytes) return void 0;
     const source = new FileWindows(fd, stat.size, limits2.maxLineLength, buffer);
-    const value = scanTextWindows(source, windows, onDevice);
-    return value && source.complete() ? { value, stamp: { size: stat.size, mtimeMs: stat.mtimeMs } } : void 0;
+    const result = scan(source);
+    return result !== void 0 && source.complete() ? { result, stamp: { size: stat.size, mtimeMs: stat.mtimeMs } } : void 0;
   } catch {
     return void 0;
   } finally {
     closeSync(fd);
   }
+}
+function streamFleetColumns(file, path, limits2, { windows = FLEET_WINDOWS, buffer = shared } = {}) {
+  const streamed = streamScan(path, limits2, buffer, (source) => scanFleetColumns(file, source, windows));
+  return streamed && { ...streamed.result, stamp: streamed.stamp };
 }
 function streamBuiltFleetFile(file, path, limits2) {
   const builder = new FleetFileBuilder(file);
@@ -1102,7 +1538,9 @@ function streamBuiltFleetFile(file, path, limits2) {
 
 // src/io/fleet-parallel-worker.ts
 var { files, queue, next, port, limits } = workerData;
-function scanBytes(bytes, limits2) {
+function scanBytes(file, bytes, limits2) {
+  const columns = scanFleetColumnsBytes(file, bytes, limits2);
+  if (columns) return columns;
   const windowed = scanFleetWindowed(bytes, limits2);
   if (windowed !== void 0) return encodeValue(windowed);
   const text = fastPathText(bytes, limits2);
@@ -1112,13 +1550,24 @@ function scanBytes(bytes, limits2) {
 }
 var post = (message) => {
   const { result, bytes } = message;
-  const encoded = typeof result !== "object" ? void 0 : "offsets" in result ? result.devices : result;
-  const transfer = encoded ? [encoded.tokens.buffer, encoded.numbers.buffer] : [];
-  if (typeof result === "object" && "offsets" in result) transfer.push(result.offsets.buffer);
+  const transfer = [];
+  if (typeof result === "object" && "columns" in result) {
+    const { shapeOf, start, cells } = result.columns;
+    transfer.push(shapeOf.buffer, start.buffer, cells.buffer, result.offsets.buffer);
+  } else if (typeof result === "object") {
+    const encoded = "offsets" in result ? result.devices : result;
+    transfer.push(encoded.tokens.buffer, encoded.numbers.buffer);
+    if ("offsets" in result) transfer.push(result.offsets.buffer);
+  }
   if (bytes) transfer.push(bytes.buffer);
   port.postMessage(message, transfer);
 };
 function scanPath(slot, { file, path }) {
+  const columns = streamFleetColumns(file, path, limits);
+  if (columns) {
+    const { stamp: stamp2, ...result2 } = columns;
+    return post({ slot, result: result2, stamp: stamp2 });
+  }
   const built = streamBuiltFleetFile(file, path, limits);
   if (!built) return post({ slot, result: "unchecked" });
   const { fleet, offsets, stamp } = built;
@@ -1132,6 +1581,6 @@ function scanPath(slot, { file, path }) {
   post({ slot, result, stamp });
 }
 files.forEach((f, slot) => {
-  post({ slot, result: scanBytes(f.bytes, limits), bytes: f.move ? f.bytes : void 0 });
+  post({ slot, result: scanBytes(f.file, f.bytes, limits), bytes: f.move ? f.bytes : void 0 });
 });
 for (let q = Atomics.add(next, 0, 1); q < queue.length; q = Atomics.add(next, 0, 1)) scanPath(files.length + q, queue[q]);

@@ -47293,9 +47293,9 @@ function checkoutLayout(dir) {
   if (stat4.isDirectory()) return { gitdir: dotGit };
   const named = /^gitdir: (.+)$/m.exec(readText(dotGit) ?? "")?.[1].trim();
   if (!named) return void 0;
-  const own = path4.resolve(dir, named);
-  const common = readText(path4.join(own, "commondir"))?.trim();
-  return common ? { gitdir: path4.resolve(own, common), worktree: own } : { gitdir: own };
+  const own2 = path4.resolve(dir, named);
+  const common = readText(path4.join(own2, "commondir"))?.trim();
+  return common ? { gitdir: path4.resolve(own2, common), worktree: own2 } : { gitdir: own2 };
 }
 function worktreeFs(gitdir, worktree) {
   const moved = new Map(OWN_FILES.map((name) => [path4.join(gitdir, name), path4.join(worktree, name)]));
@@ -49072,6 +49072,114 @@ function append(target, items) {
   for (const item of items) target.push(item);
 }
 
+// src/core/fleet-columns.ts
+var MAPPING = -1;
+function columnDevice(columns, row) {
+  const { names: names2, parents, values: values2, cells } = columns;
+  const tags = record();
+  const shape = columns.shapes[columns.shapeOf[row]];
+  let mappings;
+  let at = columns.start[row];
+  for (let k2 = 0; k2 < shape.length; k2++) {
+    const p = shape[k2];
+    const cell3 = cells[at++];
+    const parent = parents[p] < 0 ? tags : mappings.get(parents[p]);
+    if (cell3 === MAPPING) {
+      const mapping = record();
+      parent[names2[p]] = mapping;
+      (mappings ??= /* @__PURE__ */ new Map()).set(p, mapping);
+    } else {
+      parent[names2[p]] = values2[cell3];
+    }
+  }
+  return { deviceId: columns.deviceIds[row], tags, file: columns.file, index: row };
+}
+function columnsFleetFile(columns) {
+  let devices;
+  return {
+    get devices() {
+      return devices ??= columns.deviceIds.map((_, row) => columnDevice(columns, row));
+    },
+    diagnostics: [],
+    mixedCaseTagNames: columns.mixedCaseTagNames,
+    columns
+  };
+}
+function slotsOf(columns, path16) {
+  const { names: names2, parents } = columns;
+  const fits = new Uint8Array(names2.length);
+  let any = false;
+  for (let p = 0; p < names2.length; p++) {
+    let q = p;
+    let k2 = path16.length - 1;
+    for (; k2 >= 0 && q >= 0; k2--, q = parents[q]) {
+      const name = names2[q];
+      if (name !== path16[k2] && name.toLowerCase() !== path16[k2]) break;
+    }
+    if (k2 < 0 && q < 0) fits[p] = 1;
+    any ||= fits[p] === 1;
+  }
+  const slots = new Int32Array(columns.shapes.length).fill(-1);
+  if (!any) return slots;
+  columns.shapes.forEach((shape, s) => {
+    const k2 = shape.findIndex((p) => fits[p] === 1);
+    slots[s] = k2;
+  });
+  return slots;
+}
+var ColumnarFleet = class {
+  constructor(files, deviceIds) {
+    this.files = files;
+    this.deviceIds = deviceIds;
+    const bases2 = [];
+    let n = 0;
+    for (const f of files) {
+      bases2.push(n);
+      n += f.deviceIds.length;
+    }
+    this.bases = bases2;
+    this.mixedCaseTagNames = files.some((f) => f.mixedCaseTagNames);
+  }
+  files;
+  deviceIds;
+  /** Each file's first row in the fleet. */
+  bases;
+  mixedCaseTagNames;
+  all;
+  get size() {
+    return this.deviceIds.length;
+  }
+  /** The device at row `i` of the fleet. */
+  device(i) {
+    let lo = 0;
+    let hi = this.bases.length - 1;
+    while (lo < hi) {
+      const mid = lo + hi + 1 >> 1;
+      if (this.bases[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return columnDevice(this.files[lo], i - this.bases[lo]);
+  }
+  /** Every device as an object: for the few uses that need them all (made once, then kept). */
+  get devices() {
+    return this.all ??= this.files.flatMap((f) => f.deviceIds.map((_, row) => columnDevice(f, row)));
+  }
+};
+function columnarFleet(files) {
+  let total = 0;
+  for (const f of files) total += f.deviceIds.length;
+  const ids = new Array(total);
+  let n = 0;
+  let last;
+  for (const f of files) {
+    for (const id of f.deviceIds) {
+      if (last !== void 0 && !(last < id)) return void 0;
+      ids[n++] = last = id;
+    }
+  }
+  return new ColumnarFleet(files, ids);
+}
+
 // src/core/resolve/bitset.ts
 var words = (size) => size + 31 >>> 5;
 var empty = (size) => new Uint32Array(words(size));
@@ -49737,26 +49845,36 @@ function explainCondition(text, expr, subject) {
 // src/core/resolve/index-fleet.ts
 var valueKey = (v) => `${typeof v === "string" ? "s" : typeof v === "number" ? "n" : "b"}:${String(v)}`;
 var FleetIndex = class {
-  constructor(devices, options = {}) {
+  constructor(fleet, options = {}) {
     this.options = options;
-    let sorted2 = true;
-    for (let i = 1; i < devices.length && sorted2; i++) sorted2 = devices[i - 1].deviceId < devices[i].deviceId;
-    this.devices = sorted2 ? devices : [...devices].sort((x2, y) => x2.deviceId < y.deviceId ? -1 : x2.deviceId > y.deviceId ? 1 : 0);
-    this.deviceIds = this.devices.map((d3) => d3.deviceId);
-    this.size = devices.length;
+    if (fleet instanceof ColumnarFleet) {
+      this.columns = fleet;
+      this.deviceIds = fleet.deviceIds;
+    } else {
+      let sorted2 = true;
+      for (let i = 1; i < fleet.length && sorted2; i++) sorted2 = fleet[i - 1].deviceId < fleet[i].deviceId;
+      this.objects = sorted2 ? fleet : [...fleet].sort((x2, y) => x2.deviceId < y.deviceId ? -1 : x2.deviceId > y.deviceId ? 1 : 0);
+      this.deviceIds = this.objects.map((d3) => d3.deviceId);
+    }
+    this.size = this.deviceIds.length;
     this.all = full(this.size);
   }
   options;
   size;
   all;
-  /** The devices sorted by deviceId (UTF-16 code units): a device's index is its position. */
-  devices;
   deviceIds;
+  /** The devices as objects, when the fleet was given so (else they are made from `columns` when asked for). */
+  objects;
+  columns;
   paths = /* @__PURE__ */ new Map();
   /** Truth sets of condition leaves (`tags.env = 'prod'`), shared by every resolution of this fleet. */
   leaves = /* @__PURE__ */ new Map();
   /** Devices without a value of a type at a path (`tag|env|string`), kept with the leaves that share them. */
   notOfType = /* @__PURE__ */ new Map();
+  /** The devices sorted by deviceId (UTF-16 code units): a device's index is its position. */
+  get devices() {
+    return this.objects ?? this.columns.devices;
+  }
   /**
    * Builds the indexes of these paths together, in one pass over the devices. Each
    * device's value is numbered as it is met; the postings are then laid out in one
@@ -49767,55 +49885,54 @@ var FleetIndex = class {
     const missing = [...new Map(paths.map((p) => [p.join("."), p])).entries()].filter(([key]) => !this.paths.has(key));
     if (missing.length === 0) return;
     const n = this.size;
-    const builders = missing.map(([key, path16]) => ({
-      key,
-      path: path16,
-      defined: empty(n),
-      types: { string: empty(n), number: empty(n), boolean: empty(n) },
-      /** Per device, 1 + the number of its value; 0 where it has none (or an object). */
-      valueOf: new Int32Array(n),
-      numbers: /* @__PURE__ */ new Map(),
-      values: [],
-      counts: []
-    }));
+    const builders = missing.map(([key, path16]) => new PathBuilder(key, path16, n));
+    if (this.columns) this.numberColumns(builders);
+    else this.numberObjects(builders);
+    for (const builder of builders) this.paths.set(builder.key, builder.done());
+  }
+  numberObjects(builders) {
     const direct = this.options.mixedCaseTagNames === false;
-    for (let i = 0; i < n; i++) {
-      const tags = this.devices[i].tags;
+    const devices = this.objects;
+    for (let i = 0; i < devices.length; i++) {
+      const tags = devices[i].tags;
       for (let b = 0; b < builders.length; b++) {
         const builder = builders[b];
         const v = direct ? walk(tags, builder.path) : lookupTag(tags, builder.path);
         if (v === void 0) continue;
         set(builder.defined, i);
-        const type = typeof v;
-        if (type === "object") continue;
-        set(builder.types[type], i);
-        let number = builder.numbers.get(v);
-        if (number === void 0) {
-          number = builder.values.push(v) - 1;
-          builder.numbers.set(v, number);
-          builder.counts.push(0);
-        }
-        builder.counts[number]++;
-        builder.valueOf[i] = number + 1;
+        if (typeof v !== "object") builder.add(i, v);
       }
     }
-    for (const { key, defined, types, valueOf, values: values2, counts } of builders) {
-      const starts = new Int32Array(values2.length + 1);
-      for (let k2 = 0; k2 < values2.length; k2++) starts[k2 + 1] = starts[k2] + counts[k2];
-      const all = new Int32Array(starts[values2.length]);
-      const next = starts.slice(0, values2.length);
-      for (let i = 0; i < n; i++) if (valueOf[i] !== 0) all[next[valueOf[i] - 1]++] = i;
-      const postings = /* @__PURE__ */ new Map();
-      values2.forEach((v, k2) => postings.set(v, all.subarray(starts[k2], starts[k2 + 1])));
-      const strings = values2.filter((v) => typeof v === "string");
-      const numbers = values2.filter((v) => typeof v === "number");
-      this.paths.set(key, { defined, types, postings, strings, numbers });
-    }
+  }
+  /** The same numbering from columns: a device's value is a cell found through its shape, no tags walked. */
+  numberColumns(builders) {
+    const { files, bases: bases2 } = this.columns;
+    files.forEach((file, f) => {
+      const { shapeOf, start: start2, cells, values: values2 } = file;
+      const base = bases2[f];
+      for (const builder of builders) {
+        const slots = slotsOf(file, builder.path);
+        if (!slots.some((s) => s >= 0)) continue;
+        const numbers = new Int32Array(values2.length).fill(-1);
+        for (let row = 0; row < shapeOf.length; row++) {
+          const slot = slots[shapeOf[row]];
+          if (slot < 0) continue;
+          const i = base + row;
+          set(builder.defined, i);
+          const cell3 = cells[start2[row] + slot];
+          if (cell3 === MAPPING) continue;
+          let number = numbers[cell3];
+          if (number < 0) number = numbers[cell3] = builder.numberOf(values2[cell3]);
+          builder.addNumber(i, number);
+        }
+      }
+    });
   }
   /** The device with this id, by binary search over the sorted ids; `undefined` if none. */
   device(deviceId) {
     const i = indexOfSorted(this.deviceIds, deviceId);
-    return i < 0 ? void 0 : this.devices[i];
+    if (i < 0) return void 0;
+    return this.objects ? this.objects[i] : this.columns.device(i);
   }
   path(path16) {
     const key = path16.join(".");
@@ -49834,6 +49951,62 @@ function walk(tags, path16) {
   }
   return v;
 }
+var PathBuilder = class {
+  constructor(key, path16, n) {
+    this.key = key;
+    this.path = path16;
+    this.n = n;
+    this.defined = empty(n);
+    this.types = { string: empty(n), number: empty(n), boolean: empty(n) };
+    this.valueOf = new Int32Array(n);
+  }
+  key;
+  path;
+  n;
+  defined;
+  types;
+  /** Per device, 1 + the number of its value; 0 where it has none (or an object). */
+  valueOf;
+  numbers = /* @__PURE__ */ new Map();
+  values = [];
+  counts = [];
+  /** Per value number, the set of its type. */
+  typeOf = [];
+  /** Device `i` has the value `v` (its path is already marked defined). */
+  add(i, v) {
+    this.addNumber(i, this.numberOf(v));
+  }
+  /** The number of a value (numbered when first met). */
+  numberOf(v) {
+    let number = this.numbers.get(v);
+    if (number === void 0) {
+      number = this.values.push(v) - 1;
+      this.numbers.set(v, number);
+      this.counts.push(0);
+      this.typeOf.push(this.types[typeof v]);
+    }
+    return number;
+  }
+  /** Device `i` has the value numbered `number`. */
+  addNumber(i, number) {
+    set(this.typeOf[number], i);
+    this.counts[number]++;
+    this.valueOf[i] = number + 1;
+  }
+  done() {
+    const { values: values2, counts, valueOf, n } = this;
+    const starts = new Int32Array(values2.length + 1);
+    for (let k2 = 0; k2 < values2.length; k2++) starts[k2 + 1] = starts[k2] + counts[k2];
+    const all = new Int32Array(starts[values2.length]);
+    const next = starts.slice(0, values2.length);
+    for (let i = 0; i < n; i++) if (valueOf[i] !== 0) all[next[valueOf[i] - 1]++] = i;
+    const postings = /* @__PURE__ */ new Map();
+    values2.forEach((v, k2) => postings.set(v, all.subarray(starts[k2], starts[k2 + 1])));
+    const strings = values2.filter((v) => typeof v === "string");
+    const numbers = values2.filter((v) => typeof v === "number");
+    return { defined: this.defined, types: this.types, postings, strings, numbers };
+  }
+};
 
 // src/core/resolve/evaluate-sets.ts
 var orders = {
@@ -51300,7 +51473,7 @@ function analyze(input) {
   append(diagnostics, conditionHints(targets, fleetIndex));
   const deployments = targets.map((t) => t.deployment);
   return {
-    repository: { deployments, fleet: { devices: fleet.devices, mixedCaseTagNames: fleet.mixedCaseTagNames } },
+    repository: { deployments, fleet: fleet.fleet },
     targets,
     fleetIndex,
     fleetDiagnostics: fleet.diagnostics,
@@ -51310,28 +51483,38 @@ function analyze(input) {
 }
 function prepareFleet(files, targets) {
   const diagnostics = [];
-  const devices = [];
-  let mixedCaseTagNames = false;
+  const built = [];
   for (const parsed of [...files].sort(byFile)) {
     if (parsed.value === void 0 && !parsed.fleet) continue;
-    const built = parsed.fleet ?? buildFleetFile(parsed.file, parsed.value);
-    append(diagnostics, collapseRepeats(built.diagnostics));
-    for (const d3 of built.devices) devices.push(d3);
-    mixedCaseTagNames ||= built.mixedCaseTagNames;
+    const file = parsed.fleet ?? buildFleetFile(parsed.file, parsed.value);
+    append(diagnostics, collapseRepeats(file.diagnostics));
+    built.push(file);
+  }
+  const columns = built.every((f) => f.columns || f.devices.length === 0) ? columnarFleet(built.flatMap((f) => f.columns ? [f.columns] : [])) : void 0;
+  if (columns) {
+    const fleetIndex = indexFleet(columns, targets, { mixedCaseTagNames: columns.mixedCaseTagNames });
+    const fleet = {
+      get devices() {
+        return columns.devices;
+      },
+      mixedCaseTagNames: columns.mixedCaseTagNames
+    };
+    return { fleet, diagnostics, fleetIndex };
+  }
+  const devices = [];
+  let mixedCaseTagNames = false;
+  for (const file of built) {
+    for (const d3 of file.devices) devices.push(d3);
+    mixedCaseTagNames ||= file.mixedCaseTagNames;
   }
   const duplicates = isStrictlyIncreasing(devices) ? [] : checkDuplicateDevices(devices);
   append(diagnostics, duplicates);
   const unique = duplicates.length === 0 ? devices : firstOfEach(devices);
-  return { devices: unique, mixedCaseTagNames, diagnostics, fleetIndex: indexFleet(unique, targets, { mixedCaseTagNames }) };
+  return { fleet: { devices: unique, mixedCaseTagNames }, diagnostics, fleetIndex: indexFleet(unique, targets, { mixedCaseTagNames }) };
 }
 function reuseFleet(same2, targets) {
   same2.fleetIndex.prepare(targets.flatMap((t) => t.expr ? tagPaths(t.expr) : []));
-  return {
-    devices: same2.repository.fleet.devices,
-    mixedCaseTagNames: same2.repository.fleet.mixedCaseTagNames ?? true,
-    diagnostics: same2.fleetDiagnostics,
-    fleetIndex: same2.fleetIndex
-  };
+  return { fleet: same2.repository.fleet, diagnostics: same2.fleetDiagnostics, fleetIndex: same2.fleetIndex };
 }
 function isStrictlyIncreasing(devices) {
   for (let i = 1; i < devices.length; i++) if (!(devices[i - 1].deviceId < devices[i].deviceId)) return false;
@@ -55227,191 +55410,6 @@ function readFresh(inputs, limits) {
   });
 }
 
-// src/io/fleet-parallel.ts
-import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
-import { availableParallelism, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
-import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
-
-// src/io/fleet-parallel-codec.ts
-var STRING = 0;
-var INT = 1;
-var NUMBER2 = 2;
-var MAP = 3;
-var LIST = 4;
-var NULL = 5;
-var TRUE2 = 6;
-var SMALL = 1 << 27;
-var Decoder = class {
-  constructor(encoded) {
-    this.encoded = encoded;
-  }
-  encoded;
-  at = 0;
-  next() {
-    const { tokens, strings, numbers } = this.encoded;
-    const token = tokens[this.at++];
-    const payload = token >> 3;
-    switch (token & 7) {
-      case STRING:
-        return strings[payload];
-      case INT:
-        return payload;
-      case NUMBER2:
-        return numbers[payload];
-      case MAP: {
-        const out = record();
-        for (let i = 0; i < payload; i++) {
-          const key = strings[tokens[this.at++] >> 3];
-          out[key] = this.next();
-        }
-        return out;
-      }
-      case LIST: {
-        const out = new Array(payload);
-        for (let i = 0; i < payload; i++) out[i] = this.next();
-        return out;
-      }
-      case NULL:
-        return null;
-      case TRUE2:
-        return true;
-      default:
-        return false;
-    }
-  }
-};
-var decodeValue = (encoded) => new Decoder(encoded).next();
-function decodeDevices(encoded, file) {
-  const decoder2 = new Decoder(encoded);
-  const count2 = encoded.tokens[decoder2.at++] >> 3;
-  const devices = new Array(count2);
-  for (let i = 0; i < count2; i++) {
-    const deviceId = decoder2.next();
-    const index2 = decoder2.next();
-    devices[i] = { deviceId, tags: decoder2.next(), file, index: index2 };
-  }
-  return devices;
-}
-
-// src/io/fleet-parallel.ts
-var movable = (bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
-var PARALLEL_THRESHOLD = 96 * 1024 * 1024;
-var workerUrl = new URL("./fleet-parallel-worker.js", import.meta.url);
-var fleetWorkerAvailable = () => existsSync4(fileURLToPath(workerUrl));
-function machineBusyMs(read = () => readFileSync2("/proc/stat", "utf8")) {
-  let line;
-  try {
-    line = /^cpu\s+([\d ]+)/m.exec(read())?.[1];
-  } catch {
-    return void 0;
-  }
-  const ticks = line?.trim().split(/\s+/).map(Number);
-  if (!ticks || ticks.length < 5 || ticks.some((t) => !Number.isFinite(t))) return void 0;
-  const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
-  return busy * 10;
-}
-var sample = () => {
-  const { user, system } = process.cpuUsage();
-  return { at: performance.now(), machine: machineBusyMs(), own: (user + system) / 1e3 };
-};
-var atLoad = sample();
-var MIN_OBSERVED_MS = 50;
-function observedLongEnough(since = atLoad) {
-  const left = MIN_OBSERVED_MS - (performance.now() - since.at);
-  return left > 0 ? new Promise((resolve) => setTimeout(resolve, Math.ceil(left))) : Promise.resolve();
-}
-function secondCoreIdle(cores = availableParallelism(), since = atLoad, now = sample(), loadAverage = () => loadavg()[0]) {
-  if (cores < 2) return false;
-  const elapsed = now.at - since.at;
-  if (since.machine !== void 0 && now.machine !== void 0 && elapsed >= MIN_OBSERVED_MS && elapsed <= 6e4) {
-    const others = now.machine - since.machine - (now.own - since.own);
-    return others < elapsed * (cores - 1.65);
-  }
-  return loadAverage() < cores - 0.5;
-}
-var WORKER_COST = 1.55;
-function workerShare(sizes, threshold = PARALLEL_THRESHOLD) {
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (sizes.length < 2 || total < threshold) return [];
-  let main = 0;
-  let worker = 0;
-  const share = [];
-  for (const i of sizes.map((_, i2) => i2).sort((a, b) => sizes[b] - sizes[a] || a - b)) {
-    if (worker * WORKER_COST < main) {
-      share.push(i);
-      worker += sizes[i];
-    } else main += sizes[i];
-  }
-  return share.sort((a, b) => a - b);
-}
-function worthAWorker(sizes, parallel) {
-  if (parallel === true) return sizes.length >= 2;
-  return parallel === void 0 && workerShare(sizes).length > 0;
-}
-function scannedOf(result) {
-  if (typeof result !== "object") return result;
-  if (!("offsets" in result)) return () => decodeValue(result);
-  const { file, devices, diagnostics, mixedCaseTagNames, offsets } = result;
-  return { offsets, fleet: () => ({ devices: decodeDevices(devices, file), diagnostics, mixedCaseTagNames }) };
-}
-function startFleetWorker(inputs, queue, limits) {
-  const files = inputs.map(({ file: file2, bytes, move }) => ({ file: file2, bytes, move: move === true && movable(bytes) }));
-  const next = new Int32Array(new SharedArrayBuffer(4));
-  const { port1, port2 } = new MessageChannel();
-  const transferList = [...files.flatMap((f) => f.move ? [f.bytes.buffer] : []), port2];
-  let worker;
-  try {
-    const data = { files, queue, next, port: port2, limits };
-    worker = new Worker(workerUrl, { workerData: data, transferList });
-  } catch {
-    port1.close();
-    return void 0;
-  }
-  let claimed = 0;
-  let received = 0;
-  let stopped = false;
-  let wake = () => {
-  };
-  const stop = () => (stopped = true, wake());
-  worker.once("error", stop);
-  worker.once("exit", stop);
-  const file = ({ slot, result, stamp, bytes }) => {
-    received++;
-    return { slot, scanned: scannedOf(result), stamp, bytes };
-  };
-  const take2 = () => {
-    const out = [];
-    for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) out.push(file(m.message));
-    return out;
-  };
-  return {
-    claim() {
-      const q = Atomics.add(next, 0, 1);
-      if (q >= queue.length) return -1;
-      claimed++;
-      return q;
-    },
-    take: take2,
-    async finish() {
-      const expected = files.length + queue.length - claimed;
-      const out = [];
-      for (; ; ) {
-        for (const f of take2()) out.push(f);
-        if (received >= expected || stopped) break;
-        await new Promise((resolve) => {
-          wake = resolve;
-          port1.once("message", (m) => (out.push(file(m)), resolve()));
-        });
-        port1.removeAllListeners("message");
-      }
-      port1.close();
-      void worker.terminate();
-      return { files: out, failed: received < expected };
-    }
-  };
-}
-
 // src/io/fleet-scanner.ts
 var BAD_START_TABLE = new Uint8Array(128);
 for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
@@ -55668,11 +55666,11 @@ var Scanner2 = class {
     const raw = this.text.slice(start2, end);
     const value2 = resolvePlain(raw);
     if (intern && length <= 64 && this.tableSize < 1e5) {
-      const own = length >= 13 ? (" " + raw).slice(1) : raw;
+      const own2 = length >= 13 ? (" " + raw).slice(1) : raw;
       const slot = h & this.slots.length - 1;
-      this.slots[slot] = { raw: own, value: typeof value2 === "string" ? own : value2, hash: h, next: this.slots[slot] };
+      this.slots[slot] = { raw: own2, value: typeof value2 === "string" ? own2 : value2, hash: h, next: this.slots[slot] };
       if (++this.tableSize > this.slots.length) this.growTable();
-      return typeof value2 === "string" ? own : value2;
+      return typeof value2 === "string" ? own2 : value2;
     }
     return value2;
   }
@@ -55857,6 +55855,617 @@ var Scanner2 = class {
   }
 };
 
+// src/io/fleet-columns-scanner.ts
+function scanFleetColumns(file, source, windows = FLEET_WINDOWS) {
+  return unlessGivenUp(() => new ColumnScanner(file, source, windows).scan());
+}
+var Interned = class {
+  slots = new Array(256).fill(void 0);
+  count = 0;
+  find(text, start2, length, hash) {
+    for (let e = this.slots[hash & this.slots.length - 1]; e; e = e.next) {
+      if (e.hash === hash && e.raw.length === length && text.startsWith(e.raw, start2)) return e;
+    }
+    return void 0;
+  }
+  add(entry) {
+    const slot = entry.hash & this.slots.length - 1;
+    entry.next = this.slots[slot];
+    this.slots[slot] = entry;
+    if (++this.count > this.slots.length) this.grow();
+    return entry;
+  }
+  grow() {
+    const old = this.slots;
+    this.slots = new Array(old.length * 2).fill(void 0);
+    const mask2 = this.slots.length - 1;
+    for (let e of old) {
+      while (e) {
+        const next = e.next;
+        e.next = this.slots[e.hash & mask2];
+        this.slots[e.hash & mask2] = e;
+        e = next;
+      }
+    }
+  }
+};
+var Ints = class {
+  array;
+  length = 0;
+  constructor(capacity) {
+    this.array = new Int32Array(capacity);
+  }
+  push(n) {
+    if (this.length === this.array.length) {
+      const grown = new Int32Array(this.array.length * 2);
+      grown.set(this.array);
+      this.array = grown;
+    }
+    this.array[this.length++] = n;
+  }
+  done() {
+    return this.array.slice(0, this.length);
+  }
+};
+var NONE = -3;
+var TAGS = -2;
+var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
+var isNameStart = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z || c === UNDERSCORE;
+var isNameChar = (c) => isNameStart(c) || c >= DIGIT_0 && c <= DIGIT_9 || c === DASH;
+var badStart2 = (c) => BAD_START.has(c);
+var own = (s) => s.length >= 13 ? (" " + s).slice(1) : s;
+var ColumnScanner = class {
+  constructor(file, source, windows) {
+    this.file = file;
+    this.source = source;
+    this.windows = windows;
+    this.text = this.cutAtLineEnd(source.window(0, Math.min(source.length, windows.size)));
+  }
+  file;
+  source;
+  windows;
+  text;
+  base = 0;
+  lineStart = 0;
+  lineEnd = 0;
+  nextLine = 0;
+  indent = 0;
+  names = new Interned();
+  plains = new Interned();
+  paths = /* @__PURE__ */ new Map();
+  pathNames = [];
+  pathParents = [];
+  numbers = /* @__PURE__ */ new Map();
+  values = [];
+  shapes = [];
+  shapeIds = /* @__PURE__ */ new Map();
+  mixed = false;
+  deviceIds = [];
+  offsets = new Ints(1024);
+  shapeOf = new Ints(1024);
+  start = new Ints(1024);
+  cells = new Ints(4096);
+  /** The device being read: its tag paths in order and the size of its tags. */
+  shape = new Int32Array(64);
+  shapeLength = 0;
+  size = 0;
+  scan() {
+    if (!this.line() || this.indent !== 0) giveUp();
+    if (this.name(this.lineStart).raw !== "devices" || !this.restIsEmpty(this.end)) giveUp();
+    let seqIndent = -1;
+    let keyColumn = -1;
+    let hasId = false;
+    let hasTags = false;
+    let pending = NONE;
+    let pendingColumn = 0;
+    const mapColumns = [];
+    const mapPaths = [];
+    for (; ; ) {
+      const more = this.line();
+      const k2 = more ? this.indent : -1;
+      if (pending !== NONE) {
+        if (k2 > pendingColumn) {
+          if (this.text.charCodeAt(this.lineStart + k2) === DASH || mapColumns.length + 1 > MAX_TAG_DEPTH) giveUp();
+          mapColumns.push(k2);
+          mapPaths.push(pending === TAGS ? -1 : pending);
+        } else if (pending !== TAGS) {
+          giveUp();
+        }
+        pending = NONE;
+      }
+      if (!more) break;
+      if (seqIndent < 0) seqIndent = k2;
+      if (k2 === seqIndent) {
+        if (keyColumn >= 0) this.endDevice(hasId);
+        if (this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
+        this.offsets.push(this.base + this.lineStart);
+        const dash = this.lineStart + k2;
+        if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp();
+        let content = dash + 2;
+        while (this.text.charCodeAt(content) === SPACE3) content++;
+        if (content >= this.lineEnd) giveUp();
+        keyColumn = content - this.lineStart;
+        hasId = hasTags = false;
+        mapColumns.length = mapPaths.length = 0;
+        this.shapeLength = this.size = 0;
+      } else if (k2 < seqIndent || keyColumn < 0) {
+        giveUp();
+      } else {
+        while (mapColumns.length > 0 && k2 < mapColumns[mapColumns.length - 1]) {
+          mapColumns.pop();
+          mapPaths.pop();
+        }
+        if (mapColumns.length > 0) {
+          if (k2 !== mapColumns[mapColumns.length - 1]) giveUp();
+          const path16 = this.tag(this.lineStart + k2, mapPaths[mapPaths.length - 1]);
+          if (path16 >= 0) {
+            pending = path16;
+            pendingColumn = k2;
+          }
+          continue;
+        }
+        if (k2 !== keyColumn) giveUp();
+      }
+      const key = this.name(this.lineStart + keyColumn).raw;
+      if (key === "deviceId" && !hasId) {
+        hasId = true;
+        this.deviceIds.push(this.deviceId(this.skipSpaces(this.end)));
+      } else if (key === "tags" && !hasTags && this.restIsEmpty(this.end)) {
+        hasTags = true;
+        pending = TAGS;
+        pendingColumn = keyColumn;
+      } else {
+        giveUp();
+      }
+    }
+    if (keyColumn < 0) giveUp();
+    this.endDevice(hasId);
+    return {
+      columns: {
+        file: this.file,
+        deviceIds: this.deviceIds,
+        names: this.pathNames,
+        parents: this.pathParents,
+        values: this.values,
+        shapes: this.shapes,
+        shapeOf: this.shapeOf.done(),
+        start: this.start.done(),
+        cells: this.cells.done(),
+        mixedCaseTagNames: this.mixed
+      },
+      offsets: this.offsets.done()
+    };
+  }
+  /** Where the last name or value read ended. */
+  end = 0;
+  /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
+  tag(at, parent) {
+    const name = this.name(at);
+    const path16 = this.pathOf(parent, name);
+    this.size += name.raw.length + 4;
+    if (this.shapeLength === this.shape.length) {
+      const grown = new Int32Array(this.shape.length * 2);
+      grown.set(this.shape);
+      this.shape = grown;
+    }
+    this.shape[this.shapeLength++] = path16;
+    if (this.restIsEmpty(this.end)) {
+      this.cells.push(MAPPING);
+      return path16;
+    }
+    this.cells.push(this.value(this.skipSpaces(this.end)));
+    return -1;
+  }
+  /** A plain name of letters, digits, `_` and `-` (starting with a letter or `_`), then `:` and a space or the line end. */
+  name(at) {
+    const text = this.text;
+    if (!isNameStart(text.charCodeAt(at))) giveUp();
+    let h = 0;
+    let i = at;
+    for (; i < this.lineEnd; i++) {
+      const c = text.charCodeAt(i);
+      if (!isNameChar(c)) break;
+      h = Math.imul(h, 31) + c | 0;
+    }
+    if (text.charCodeAt(i) !== COLON || i + 1 < this.lineEnd && text.charCodeAt(i + 1) !== SPACE3) giveUp();
+    this.end = i + 1;
+    const length = i - at;
+    if (length > 1024) giveUp();
+    const hash = mixHash(h, length);
+    const found = this.names.find(text, at, length, hash);
+    if (found) return found;
+    const raw = own(text.slice(at, i));
+    if (resolvePlain(raw) !== raw) giveUp();
+    return this.names.add({ raw, hash, next: void 0, upper: raw.toLowerCase() !== raw, lastParent: NONE, lastPath: 0 });
+  }
+  pathOf(parent, name) {
+    if (name.lastParent === parent) return name.lastPath;
+    const key = `${parent}:${name.raw}`;
+    let path16 = this.paths.get(key);
+    if (path16 === void 0) {
+      path16 = this.pathNames.push(name.raw) - 1;
+      this.pathParents.push(parent);
+      this.paths.set(key, path16);
+      if (name.upper) this.mixed = true;
+    }
+    name.lastParent = parent;
+    name.lastPath = path16;
+    return path16;
+  }
+  /** A tag's value at `i` (not at the line end): its number in the file's table. */
+  value(i) {
+    const text = this.text;
+    const c = text.charCodeAt(i);
+    if (c === QUOTE || c === DQUOTE) {
+      const quoted = (c === QUOTE ? singleQuoted(text, i, this.lineEnd) : doubleQuoted(text, i, this.lineEnd, true)) ?? giveUp();
+      if (!this.restIsEmpty(quoted.end)) giveUp();
+      this.size += this.judge(quoted.value);
+      return this.number(quoted.value);
+    }
+    const last = this.plainEnd(i);
+    const length = last - i;
+    const hash = mixHash(this.plainHash, length);
+    const value2 = this.plains.find(text, i, length, hash) ?? this.newPlain(i, last, hash);
+    this.size += value2.size;
+    return value2.number;
+  }
+  newPlain(i, last, hash) {
+    const raw = own(this.text.slice(i, last));
+    const value2 = resolvePlain(raw);
+    if (value2 === null) giveUp();
+    const size = this.judge(value2);
+    return this.plains.add({ raw, hash, next: void 0, number: this.number(value2), size });
+  }
+  /** The size IoT Hub counts for a value the fleet checks keep silently; gives up on any other. */
+  judge(value2) {
+    if (typeof value2 === "string") {
+      if (value2.length > MAX_TAG_STRING_BYTES || !VALUE_STRING.test(value2)) giveUp();
+      return value2.length + 2;
+    }
+    if (typeof value2 === "number") {
+      if (!Number.isFinite(value2) || Object.is(value2, -0)) giveUp();
+      return 12;
+    }
+    return 5;
+  }
+  number(value2) {
+    let n = this.numbers.get(value2);
+    if (n === void 0) {
+      n = this.values.push(value2) - 1;
+      this.numbers.set(value2, n);
+    }
+    return n;
+  }
+  /** The hash of the plain scalar plainEnd last read (up to its last non-space). */
+  plainHash = 0;
+  /**
+   * Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner
+   * reads one in block context: up to ` #` or the line end; `: ` inside is not ours.
+   */
+  plainEnd(i) {
+    const text = this.text;
+    const lineEnd = this.lineEnd;
+    const c = text.charCodeAt(i);
+    if (badStart2(c) || c === DASH && (text.charCodeAt(i + 1) === SPACE3 || i + 1 === lineEnd)) giveUp();
+    let last = i;
+    let h = 0;
+    let hashAtLast = 0;
+    for (let j2 = i; j2 < lineEnd; j2++) {
+      const d3 = text.charCodeAt(j2);
+      if (d3 === SPACE3) {
+        if (text.charCodeAt(j2 + 1) === HASH) break;
+        h = Math.imul(h, 31) + d3 | 0;
+        continue;
+      }
+      if (d3 === TAB) giveUp();
+      if (d3 === COLON && (j2 + 1 === lineEnd || text.charCodeAt(j2 + 1) === SPACE3)) giveUp();
+      h = Math.imul(h, 31) + d3 | 0;
+      hashAtLast = h;
+      last = j2 + 1;
+    }
+    this.plainHash = hashAtLast;
+    return last;
+  }
+  /** A device's id at `i`: a string the fleet checks accept. */
+  deviceId(i) {
+    const text = this.text;
+    if (i >= this.lineEnd) giveUp();
+    const c = text.charCodeAt(i);
+    let id;
+    if (c === QUOTE || c === DQUOTE) {
+      const quoted = (c === QUOTE ? singleQuoted(text, i, this.lineEnd) : doubleQuoted(text, i, this.lineEnd, true)) ?? giveUp();
+      if (!this.restIsEmpty(quoted.end)) giveUp();
+      id = quoted.value;
+    } else {
+      id = resolvePlain(own(text.slice(i, this.plainEnd(i))));
+    }
+    if (typeof id !== "string" || !DEVICE_ID.test(id)) giveUp();
+    return id;
+  }
+  /** The device just read: its shape found (or added) and its row written. */
+  endDevice(hasId) {
+    if (!hasId || this.size > MAX_TAGS_BYTES) giveUp();
+    const { shape, shapeLength } = this;
+    let h = shapeLength;
+    for (let k2 = 0; k2 < shapeLength; k2++) h = Math.imul(h, 31) + shape[k2] | 0;
+    let id = -1;
+    const candidates = this.shapeIds.get(h);
+    if (candidates) {
+      for (const s of candidates) {
+        const known = this.shapes[s];
+        if (known.length !== shapeLength) continue;
+        let k2 = 0;
+        while (k2 < shapeLength && known[k2] === shape[k2]) k2++;
+        if (k2 === shapeLength) {
+          id = s;
+          break;
+        }
+      }
+    }
+    if (id < 0) {
+      id = this.newShape(shape.slice(0, shapeLength));
+      if (candidates) candidates.push(id);
+      else this.shapeIds.set(h, [id]);
+    }
+    this.start.push(this.cells.length - shapeLength);
+    this.shapeOf.push(id);
+  }
+  /** A shape met for the first time: no name twice in a mapping, none two that differ only by case. */
+  newShape(shape) {
+    for (let a = 0; a < shape.length; a++) {
+      for (let b = 0; b < a; b++) {
+        const p = shape[a];
+        const q = shape[b];
+        if (p === q) giveUp();
+        if (this.pathParents[p] === this.pathParents[q] && this.pathNames[p].toLowerCase() === this.pathNames[q].toLowerCase()) giveUp();
+      }
+    }
+    return this.shapes.push(shape) - 1;
+  }
+  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
+  line() {
+    const text = this.text;
+    let next = this.nextLine;
+    for (; ; ) {
+      if (next >= text.length) {
+        if (this.base + text.length < this.source.length) giveUp();
+        return false;
+      }
+      const start2 = next;
+      const nl = text.indexOf("\n", start2);
+      next = nl < 0 ? text.length : nl + 1;
+      let end = nl < 0 ? text.length : nl;
+      if (text.charCodeAt(end - 1) === CR) end--;
+      let i = start2;
+      while (i < end && text.charCodeAt(i) === SPACE3) i++;
+      if (i < end && text.charCodeAt(i) === TAB) giveUp();
+      if (i === end || text.charCodeAt(i) === HASH) continue;
+      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
+      this.lineStart = start2;
+      this.lineEnd = end;
+      this.nextLine = next;
+      this.indent = i - start2;
+      return true;
+    }
+  }
+  /** A window ends after its last line break, unless it is the file's end. */
+  cutAtLineEnd(window2) {
+    if (this.base + window2.length === this.source.length) return window2;
+    const nl = window2.lastIndexOf("\n");
+    return nl < 0 ? giveUp() : window2.slice(0, nl + 1);
+  }
+  /** Moves the window to start at the current line, a device's first. */
+  slide() {
+    const shift = this.lineStart;
+    const from = this.base + shift;
+    this.base = from;
+    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
+    this.lineStart = 0;
+    this.lineEnd -= shift;
+    this.nextLine -= shift;
+  }
+  skipSpaces(i) {
+    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
+    return i;
+  }
+  /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
+  restIsEmpty(i) {
+    const j2 = this.skipSpaces(i);
+    return j2 === this.lineEnd || this.text.charCodeAt(j2) === HASH && j2 > i;
+  }
+};
+function scanFleetColumnsBytes(file, bytes, limits) {
+  if (!plainAsciiText(bytes, limits)) return void 0;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return scanFleetColumns(file, { length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) });
+}
+
+// src/io/fleet-parallel.ts
+import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+
+// src/io/fleet-parallel-codec.ts
+var STRING = 0;
+var INT = 1;
+var NUMBER2 = 2;
+var MAP = 3;
+var LIST = 4;
+var NULL = 5;
+var TRUE2 = 6;
+var SMALL = 1 << 27;
+var Decoder = class {
+  constructor(encoded) {
+    this.encoded = encoded;
+  }
+  encoded;
+  at = 0;
+  next() {
+    const { tokens, strings, numbers } = this.encoded;
+    const token = tokens[this.at++];
+    const payload = token >> 3;
+    switch (token & 7) {
+      case STRING:
+        return strings[payload];
+      case INT:
+        return payload;
+      case NUMBER2:
+        return numbers[payload];
+      case MAP: {
+        const out = record();
+        for (let i = 0; i < payload; i++) {
+          const key = strings[tokens[this.at++] >> 3];
+          out[key] = this.next();
+        }
+        return out;
+      }
+      case LIST: {
+        const out = new Array(payload);
+        for (let i = 0; i < payload; i++) out[i] = this.next();
+        return out;
+      }
+      case NULL:
+        return null;
+      case TRUE2:
+        return true;
+      default:
+        return false;
+    }
+  }
+};
+var decodeValue = (encoded) => new Decoder(encoded).next();
+function decodeDevices(encoded, file) {
+  const decoder2 = new Decoder(encoded);
+  const count2 = encoded.tokens[decoder2.at++] >> 3;
+  const devices = new Array(count2);
+  for (let i = 0; i < count2; i++) {
+    const deviceId = decoder2.next();
+    const index2 = decoder2.next();
+    devices[i] = { deviceId, tags: decoder2.next(), file, index: index2 };
+  }
+  return devices;
+}
+
+// src/io/fleet-parallel.ts
+var movable = (bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
+var PARALLEL_THRESHOLD = 96 * 1024 * 1024;
+var workerUrl = new URL("./fleet-parallel-worker.js", import.meta.url);
+var fleetWorkerAvailable = () => existsSync4(fileURLToPath(workerUrl));
+function machineBusyMs(read = () => readFileSync2("/proc/stat", "utf8")) {
+  let line;
+  try {
+    line = /^cpu\s+([\d ]+)/m.exec(read())?.[1];
+  } catch {
+    return void 0;
+  }
+  const ticks = line?.trim().split(/\s+/).map(Number);
+  if (!ticks || ticks.length < 5 || ticks.some((t) => !Number.isFinite(t))) return void 0;
+  const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
+  return busy * 10;
+}
+var sample = () => {
+  const { user, system } = process.cpuUsage();
+  return { at: performance.now(), machine: machineBusyMs(), own: (user + system) / 1e3 };
+};
+var atLoad = sample();
+var MIN_OBSERVED_MS = 50;
+function observedLongEnough(since = atLoad) {
+  const left = MIN_OBSERVED_MS - (performance.now() - since.at);
+  return left > 0 ? new Promise((resolve) => setTimeout(resolve, Math.ceil(left))) : Promise.resolve();
+}
+function secondCoreIdle(cores = availableParallelism(), since = atLoad, now = sample(), loadAverage = () => loadavg()[0]) {
+  if (cores < 2) return false;
+  const elapsed = now.at - since.at;
+  if (since.machine !== void 0 && now.machine !== void 0 && elapsed >= MIN_OBSERVED_MS && elapsed <= 6e4) {
+    const others = now.machine - since.machine - (now.own - since.own);
+    return others < elapsed * (cores - 1.65);
+  }
+  return loadAverage() < cores - 0.5;
+}
+var WORKER_COST = 1.55;
+function workerShare(sizes, threshold = PARALLEL_THRESHOLD) {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (sizes.length < 2 || total < threshold) return [];
+  let main = 0;
+  let worker = 0;
+  const share = [];
+  for (const i of sizes.map((_, i2) => i2).sort((a, b) => sizes[b] - sizes[a] || a - b)) {
+    if (worker * WORKER_COST < main) {
+      share.push(i);
+      worker += sizes[i];
+    } else main += sizes[i];
+  }
+  return share.sort((a, b) => a - b);
+}
+function worthAWorker(sizes, parallel) {
+  if (parallel === true) return sizes.length >= 2;
+  return parallel === void 0 && workerShare(sizes).length > 0;
+}
+function scannedOf(result) {
+  if (typeof result !== "object") return result;
+  if ("columns" in result) return { offsets: result.offsets, fleet: () => columnsFleetFile(result.columns) };
+  if (!("offsets" in result)) return () => decodeValue(result);
+  const { file, devices, diagnostics, mixedCaseTagNames, offsets } = result;
+  return { offsets, fleet: () => ({ devices: decodeDevices(devices, file), diagnostics, mixedCaseTagNames }) };
+}
+function startFleetWorker(inputs, queue, limits) {
+  const files = inputs.map(({ file: file2, bytes, move }) => ({ file: file2, bytes, move: move === true && movable(bytes) }));
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const transferList = [...files.flatMap((f) => f.move ? [f.bytes.buffer] : []), port2];
+  let worker;
+  try {
+    const data = { files, queue, next, port: port2, limits };
+    worker = new Worker(workerUrl, { workerData: data, transferList });
+  } catch {
+    port1.close();
+    return void 0;
+  }
+  let claimed = 0;
+  let received = 0;
+  let stopped = false;
+  let wake = () => {
+  };
+  const stop = () => (stopped = true, wake());
+  worker.once("error", stop);
+  worker.once("exit", stop);
+  const file = ({ slot, result, stamp, bytes }) => {
+    received++;
+    return { slot, scanned: scannedOf(result), stamp, bytes };
+  };
+  const take2 = () => {
+    const out = [];
+    for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) out.push(file(m.message));
+    return out;
+  };
+  return {
+    claim() {
+      const q = Atomics.add(next, 0, 1);
+      if (q >= queue.length) return -1;
+      claimed++;
+      return q;
+    },
+    take: take2,
+    async finish() {
+      const expected = files.length + queue.length - claimed;
+      const out = [];
+      for (; ; ) {
+        for (const f of take2()) out.push(f);
+        if (received >= expected || stopped) break;
+        await new Promise((resolve) => {
+          wake = resolve;
+          port1.once("message", (m) => (out.push(file(m)), resolve()));
+        });
+        port1.removeAllListeners("message");
+      }
+      port1.close();
+      void worker.terminate();
+      return { files: out, failed: received < expected };
+    }
+  };
+}
+
 // src/io/fleet-stream.ts
 import { isAscii as isAscii2 } from "node:buffer";
 import { closeSync, fstatSync, openSync, readFileSync as readFileSync3, readSync, statSync as statSync2 } from "node:fs";
@@ -55916,6 +56525,10 @@ var FileWindows = class {
   }
 };
 function streamFleetFile(path16, limits, { windows = FLEET_WINDOWS, buffer = shared, onDevice } = {}) {
+  const streamed = streamScan(path16, limits, buffer, (source) => scanTextWindows(source, windows, onDevice));
+  return streamed && { value: streamed.result, stamp: streamed.stamp };
+}
+function streamScan(path16, limits, buffer, scan) {
   let fd;
   try {
     fd = openSync(path16, "r");
@@ -55926,13 +56539,17 @@ function streamFleetFile(path16, limits, { windows = FLEET_WINDOWS, buffer = sha
     const stat4 = fstatSync(fd);
     if (!stat4.isFile() || stat4.size > limits.maxBytes) return void 0;
     const source = new FileWindows(fd, stat4.size, limits.maxLineLength, buffer);
-    const value2 = scanTextWindows(source, windows, onDevice);
-    return value2 && source.complete() ? { value: value2, stamp: { size: stat4.size, mtimeMs: stat4.mtimeMs } } : void 0;
+    const result = scan(source);
+    return result !== void 0 && source.complete() ? { result, stamp: { size: stat4.size, mtimeMs: stat4.mtimeMs } } : void 0;
   } catch {
     return void 0;
   } finally {
     closeSync(fd);
   }
+}
+function streamFleetColumns(file, path16, limits, { windows = FLEET_WINDOWS, buffer = shared } = {}) {
+  const streamed = streamScan(path16, limits, buffer, (source) => scanFleetColumns(file, source, windows));
+  return streamed && { ...streamed.result, stamp: streamed.stamp };
 }
 function readIfUnchanged(path16, stamp) {
   let fd;
@@ -55959,6 +56576,11 @@ function streamBuiltFleetFile(file, path16, limits) {
 }
 
 // src/io/fleet-reader.ts
+function entryStarts(offsets) {
+  const starts = record();
+  Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
+  return starts;
+}
 var notAgain = () => void 0;
 async function readFleet(files, limits, { cache, parallel, first } = {}) {
   const out = files.map((f) => {
@@ -55993,12 +56615,12 @@ async function readFleet(files, limits, { cache, parallel, first } = {}) {
   };
   const whole = async (j2) => bytes[j2] ??= await fresh[j2].read();
   const built = (j2, fleet, offsets, stamp) => {
-    const starts = record();
-    Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
-    keep(j2, { ...readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), limits, starts), fleet });
+    keep(j2, { ...readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), limits, entryStarts(offsets)), fleet });
   };
   const scanHere = async (j2) => {
     const local = fresh[j2].localPath;
+    const columns = local === void 0 ? void 0 : streamFleetColumns(fresh[j2].path, local, limits);
+    if (columns) return built(j2, columnsFleetFile(columns.columns), columns.offsets, columns.stamp);
     const read = local === void 0 ? void 0 : streamBuiltFleetFile(fresh[j2].path, local, limits);
     if (read) built(j2, read.fleet, read.offsets, read.stamp);
     else keep(j2, readFleetFile(fresh[j2].path, await whole(j2), limits));
@@ -56007,6 +56629,7 @@ async function readFleet(files, limits, { cache, parallel, first } = {}) {
     const j2 = slot < share.length ? share[slot] : queue[slot - share.length];
     if (back) bytes[j2] = back;
     if (typeof scanned === "object" && stamp) built(j2, scanned.fleet(), scanned.offsets, stamp);
+    else if (typeof scanned === "object") keep(j2, { ...readFast(fresh[j2].path, await whole(j2), limits, entryStarts(scanned.offsets)), fleet: scanned.fleet() });
     else if (typeof scanned === "function") keep(j2, readFast(fresh[j2].path, await whole(j2), limits, scanned()));
     else if (scanned === "yaml") keep(j2, readYaml(fresh[j2].path, await whole(j2), limits, notAgain));
     else keep(j2, readFleetFile(fresh[j2].path, await whole(j2), limits));
@@ -56037,6 +56660,8 @@ async function readFleet(files, limits, { cache, parallel, first } = {}) {
   return out;
 }
 function readFleetFile(file, bytes, limits) {
+  const scanned = scanFleetColumnsBytes(file, bytes, limits);
+  if (scanned) return { ...readFast(file, bytes, limits, entryStarts(scanned.offsets)), fleet: columnsFleetFile(scanned.columns) };
   const value2 = scanFleetWindowed(bytes, limits);
   return value2 !== void 0 ? readFast(file, bytes, limits, value2) : readYaml(file, bytes, limits, scanFleet);
 }
@@ -57421,8 +58046,8 @@ async function loadPolicy(source) {
   const readable = file.value !== void 0;
   const schema = readable ? checkPolicySchema(POLICY_FILE, file.value) : [];
   const parsed = readable ? parsePolicy(POLICY_FILE, file.value) : { diagnostics: [] };
-  const own = schema.length > 0 ? parsed.diagnostics.filter((d3) => d3.code !== "policy/invalid") : parsed.diagnostics;
-  const diagnostics = [...file.diagnostics, ...[...schema, ...own].map((d3) => file.place(quotedNumber(d3)))];
+  const own2 = schema.length > 0 ? parsed.diagnostics.filter((d3) => d3.code !== "policy/invalid") : parsed.diagnostics;
+  const diagnostics = [...file.diagnostics, ...[...schema, ...own2].map((d3) => file.place(quotedNumber(d3)))];
   const broken = diagnostics.some((d3) => d3.severity === "error");
   return { present: true, policy: broken ? void 0 : parsed.policy, diagnostics };
 }
@@ -65487,7 +66112,7 @@ async function validate(source, options = {}) {
     valid: !diagnostics.some((d3) => d3.severity === "error"),
     diagnostics,
     deployments: repository.deployments.length,
-    devices: repository.fleet.devices.length,
+    devices: loaded.analysis.fleetIndex.size,
     files: loaded.files.size + (settings.present ? 1 : 0)
   };
 }

@@ -21,6 +21,7 @@ import {
   worthAWorker,
 } from '../src/io/fleet-parallel.js';
 import { scanFleet } from '../src/io/fleet-scanner.js';
+import { buildFleetFile } from '../src/core/validate/fleet.js';
 import { compareDiagnostics } from '../src/usecases/load.js';
 
 const lib = new URL('../lib/', import.meta.url);
@@ -183,7 +184,7 @@ describe('loading a fleet on two threads', () => {
     expect(two.diagnostics.some((d) => d.file === 'fleet/zz-dup.yaml')).toBe(true);
   });
 
-  it('runs the worker from lib/: scanned values for scannable files, yaml where the scanner gives up, unchecked where readYaml has its own say', async () => {
+  it('runs the worker from lib/: columns for clean files, scanned values for other scannable ones, yaml where the scanner gives up, unchecked where readYaml has its own say', async () => {
     const parallel = await built<typeof import('../src/io/fleet-parallel.js')>('io/fleet-parallel.js');
     expect(parallel.fleetWorkerAvailable()).toBe(true);
     const { files } = generate(2_000, 5, 3, 2);
@@ -194,13 +195,23 @@ describe('loading a fleet on two threads', () => {
     inputs.push({ file: 'replacement', bytes: new TextEncoder().encode('devices:\n  - deviceId: d1\n    tags: { a: "\uFFFD" }\n') });
     inputs.push({ file: 'long-line', bytes: new TextEncoder().encode(`devices:\n  - deviceId: ${'d'.repeat(200)}\n`) });
     inputs.push({ file: 'too-large', bytes: new TextEncoder().encode(`devices:\n${'  - deviceId: d1\n'.repeat(20)}`) });
+    // Flow style: not for the columns, but for the scanner.
+    inputs.push({ file: 'flow', bytes: new TextEncoder().encode('devices:\n  - { deviceId: d1 }\n') });
     const limits = { maxBytes: 300, maxLineLength: 100, maxDepth: 64 };
     const results = (await scanned(parallel, inputs, { ...limits, maxBytes: 1 << 30 })).map((f) => f.scanned);
-    expect(results).toHaveLength(6);
+    expect(results).toHaveLength(7);
     const first = results[0];
-    expect(typeof first === 'function' && same(first(), scanFleet(texts[0]))).toBe(true);
-    expect(results.slice(1)).toEqual(['yaml', 'unchecked', 'unchecked', 'unchecked', expect.any(Function)]);
-    const small = await scanned(parallel, inputs.slice(5), limits);
+    // A clean file comes back as columns: its devices are those built from the scanner's value.
+    expect(typeof first === 'object' && same(first.fleet().devices, buildFleetFile('f0', scanFleet(texts[0])).devices)).toBe(true);
+    expect(results.slice(1)).toEqual([
+      'yaml',
+      'unchecked',
+      'unchecked',
+      'unchecked',
+      expect.objectContaining({ fleet: expect.any(Function) }),
+      expect.any(Function),
+    ]);
+    const small = await scanned(parallel, inputs.slice(5, 6), limits);
     expect(small.map((f) => f.scanned)).toEqual(['unchecked']);
   });
 

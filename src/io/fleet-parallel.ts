@@ -14,7 +14,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Diagnostic } from '../core/diagnostics.js';
+import { columnsFleetFile } from '../core/fleet-columns.js';
 import type { FleetFile } from '../core/validate/fleet.js';
+import type { ScannedColumns } from './fleet-columns-scanner.js';
 import { decodeDevices, decodeValue, type EncodedValue } from './fleet-parallel-codec.js';
 import type { FileStamp } from './fleet-stream.js';
 import type { YamlLimits } from './yaml-text.js';
@@ -76,7 +78,7 @@ export interface EncodedFleetFile {
  * first report or check something itself (or a file to stream from its path did not
  * stream: it is then read whole).
  */
-export type WorkerResult = EncodedValue | EncodedFleetFile | 'yaml' | 'unchecked';
+export type WorkerResult = EncodedValue | EncodedFleetFile | ScannedColumns | 'yaml' | 'unchecked';
 
 /** A fleet file the worker built: its devices (decoded on call) and where each starts. */
 export interface BuiltFleetFile {
@@ -246,6 +248,7 @@ export interface FleetWorker {
 
 function scannedOf(result: WorkerResult): Scanned {
   if (typeof result !== 'object') return result;
+  if ('columns' in result) return { offsets: result.offsets, fleet: () => columnsFleetFile(result.columns) };
   if (!('offsets' in result)) return () => decodeValue(result);
   const { file, devices, diagnostics, mixedCaseTagNames, offsets } = result;
   return { offsets, fleet: () => ({ devices: decodeDevices(devices, file), diagnostics, mixedCaseTagNames }) };

@@ -3,14 +3,23 @@
  * be (fleet-stream.ts), else scanned (the fleet scanner, windowed where the bytes
  * allow) or parsed with `yaml`; on two threads for a large fleet (fleet-parallel.ts).
  */
+import { columnsFleetFile } from '../core/fleet-columns.js';
 import type { FleetFile } from '../core/validate/fleet.js';
+import { scanFleetColumnsBytes } from './fleet-columns-scanner.js';
 import { record } from '../core/record.js';
 import { cacheKey, type ParsedFileCache } from './cache.js';
 import { fleetWorkerAvailable, observedLongEnough, secondCoreIdle, startFleetWorker, workerShare, worthAWorker, type WorkerFile } from './fleet-parallel.js';
 import { scanFleet, scanFleetWindowed } from './fleet-scanner.js';
-import { fileSize, readIfUnchanged, streamBuiltFleetFile, type FileStamp } from './fleet-stream.js';
+import { fileSize, readIfUnchanged, streamBuiltFleetFile, streamFleetColumns, type FileStamp } from './fleet-stream.js';
 import type { SourceFile } from './source.js';
 import { ENTRY_OFFSETS, readFast, readYaml, type YamlFile, type YamlLimits } from './yaml.js';
+
+/** A value that only says where each device starts (the file was built as it was read, its value not kept). */
+function entryStarts(offsets: ArrayLike<number>): object {
+  const starts = record();
+  Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
+  return starts;
+}
 
 /** The fast path for a file the worker's scanner already gave up on: none, so readYaml goes to `yaml` at once. */
 const notAgain = (): undefined => undefined;
@@ -73,13 +82,13 @@ export async function readFleet(files: readonly SourceFile[], limits: YamlLimits
    * only says where each device starts.
    */
   const built = (j: number, fleet: FleetFile, offsets: ArrayLike<number>, stamp: FileStamp) => {
-    const starts = record();
-    Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
-    keep(j, { ...readFast(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), limits, starts), fleet });
+    keep(j, { ...readFast(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), limits, entryStarts(offsets)), fleet });
   };
   /** A file scanned on this thread: streamed from disk where it can be, else read whole. */
   const scanHere = async (j: number) => {
     const local = fresh[j].localPath;
+    const columns = local === undefined ? undefined : streamFleetColumns(fresh[j].path, local, limits);
+    if (columns) return built(j, columnsFleetFile(columns.columns), columns.offsets, columns.stamp);
     const read = local === undefined ? undefined : streamBuiltFleetFile(fresh[j].path, local, limits);
     if (read) built(j, read.fleet, read.offsets, read.stamp);
     else keep(j, readFleetFile(fresh[j].path, await whole(j), limits));
@@ -89,6 +98,8 @@ export async function readFleet(files: readonly SourceFile[], limits: YamlLimits
     const j = slot < share.length ? share[slot] : queue[slot - share.length];
     if (back) bytes[j] = back;
     if (typeof scanned === 'object' && stamp) built(j, scanned.fleet(), scanned.offsets, stamp);
+    // Columns of bytes it was given (a clean file).
+    else if (typeof scanned === 'object') keep(j, { ...readFast(fresh[j].path, await whole(j), limits, entryStarts(scanned.offsets)), fleet: scanned.fleet() });
     // Checked and scanned there: neither decoded nor checked again here.
     else if (typeof scanned === 'function') keep(j, readFast(fresh[j].path, await whole(j), limits, scanned()));
     // Where the worker's scanner gave up, readYaml's fallback parses with yaml, as it would have here.
@@ -124,8 +135,13 @@ export async function readFleet(files: readonly SourceFile[], limits: YamlLimits
   return out as YamlFile[];
 }
 
-/** A fleet file as readYaml reads it with the scanner; from its bytes in windows where they allow it (see scanFleetBytes). */
+/**
+ * A fleet file as readYaml reads it with the scanner: as columns where it is clean,
+ * else from its bytes in windows where they allow it (see scanFleetBytes).
+ */
 function readFleetFile(file: string, bytes: Uint8Array, limits: YamlLimits): YamlFile {
+  const scanned = scanFleetColumnsBytes(file, bytes, limits);
+  if (scanned) return { ...readFast(file, bytes, limits, entryStarts(scanned.offsets)), fleet: columnsFleetFile(scanned.columns) };
   const value = scanFleetWindowed(bytes, limits);
   return value !== undefined ? readFast(file, bytes, limits, value) : readYaml(file, bytes, limits, scanFleet);
 }

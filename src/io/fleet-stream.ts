@@ -12,6 +12,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { scanFleetColumns, type ScannedColumns } from './fleet-columns-scanner.js';
 import { FLEET_WINDOWS, scanTextWindows, type FleetWindows, type OnDevice, type TextWindows } from './fleet-scanner.js';
 import { giveUp } from './yaml-scalars.js';
 import { ENTRY_OFFSETS, type YamlLimits } from './yaml-text.js';
@@ -110,6 +111,17 @@ export function streamFleetFile(
   limits: YamlLimits,
   { windows = FLEET_WINDOWS, buffer = shared, onDevice }: StreamOptions = {},
 ): StreamedFleetFile | undefined {
+  const streamed = streamScan(path, limits, buffer, (source) => scanTextWindows(source, windows, onDevice));
+  return streamed && { value: streamed.result, stamp: streamed.stamp };
+}
+
+/** A file on disk read through FileWindows by `scan`, and its stamp; `undefined` where that does not work out (as streamFleetFile says). */
+function streamScan<T>(
+  path: string,
+  limits: YamlLimits,
+  buffer: Buffer,
+  scan: (source: TextWindows) => T | undefined,
+): { result: T; stamp: FileStamp } | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -120,14 +132,29 @@ export function streamFleetFile(
     const stat = fstatSync(fd);
     if (!stat.isFile() || stat.size > limits.maxBytes) return undefined;
     const source = new FileWindows(fd, stat.size, limits.maxLineLength, buffer);
-    const value = scanTextWindows(source, windows, onDevice);
-    return value && source.complete() ? { value, stamp: { size: stat.size, mtimeMs: stat.mtimeMs } } : undefined;
+    const result = scan(source);
+    return result !== undefined && source.complete() ? { result, stamp: { size: stat.size, mtimeMs: stat.mtimeMs } } : undefined;
   } catch {
     // A read that fails here fails again when the caller reads the file whole, and is reported there.
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A clean fleet file on disk (`file` its repository path) streamed into columns
+ * (fleet-columns-scanner.ts); `undefined` where the columnar path gives way (then
+ * streamBuiltFleetFile, or a whole read, builds it as objects).
+ */
+export function streamFleetColumns(
+  file: string,
+  path: string,
+  limits: YamlLimits,
+  { windows = FLEET_WINDOWS, buffer = shared }: Omit<StreamOptions, 'onDevice'> = {},
+): (ScannedColumns & { readonly stamp: FileStamp }) | undefined {
+  const streamed = streamScan(path, limits, buffer, (source) => scanFleetColumns(file, source, windows));
+  return streamed && { ...streamed.result, stamp: streamed.stamp };
 }
 
 /** The file's bytes if it is still as `stamp` says; `undefined` when it changed or is gone. */

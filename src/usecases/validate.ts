@@ -23,7 +23,7 @@ export async function validate(source: Source, options: LoadOptions = {}): Promi
     valid: !diagnostics.some((d) => d.severity === 'error'),
     diagnostics,
     deployments: repository.deployments.length,
-    devices: repository.fleet.devices.length,
+    devices: loaded.analysis.fleetIndex.size,
     files: loaded.files.size + (settings.present ? 1 : 0),
   };
 }

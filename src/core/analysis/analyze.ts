@@ -4,7 +4,8 @@
  * because a priority tie is only visible on the devices two deployments share.
  */
 import { append, error, type Diagnostic } from '../diagnostics.js';
-import type { Deployment, Device, Repository } from '../model.js';
+import { columnarFleet } from '../fleet-columns.js';
+import type { Deployment, Device, Fleet, Repository } from '../model.js';
 import { tagPaths } from '../resolve/evaluate-sets.js';
 import { FleetIndex, indexFleet, resolveFleet, type Resolution, type Target } from '../resolve/resolve.js';
 import { buildDeployment } from '../validate/deployment.js';
@@ -77,7 +78,7 @@ export function analyze(input: AnalysisInput): Analysis {
   append(diagnostics, conditionHints(targets, fleetIndex));
   const deployments: Deployment[] = targets.map((t) => t.deployment);
   return {
-    repository: { deployments, fleet: { devices: fleet.devices, mixedCaseTagNames: fleet.mixedCaseTagNames } },
+    repository: { deployments, fleet: fleet.fleet },
     targets,
     fleetIndex,
     fleetDiagnostics: fleet.diagnostics,
@@ -87,39 +88,49 @@ export function analyze(input: AnalysisInput): Analysis {
 }
 
 interface PreparedFleet {
-  readonly devices: readonly Device[];
-  readonly mixedCaseTagNames: boolean;
+  readonly fleet: Fleet;
   readonly diagnostics: readonly Diagnostic[];
   readonly fleetIndex: FleetIndex;
 }
 
 function prepareFleet(files: readonly ParsedFile[], targets: readonly Target[]): PreparedFleet {
   const diagnostics: Diagnostic[] = [];
-  const devices: Device[] = [];
-  let mixedCaseTagNames = false;
+  const built: FleetFile[] = [];
   for (const parsed of [...files].sort(byFile)) {
     if (parsed.value === undefined && !parsed.fleet) continue;
-    const built = parsed.fleet ?? buildFleetFile(parsed.file, parsed.value);
-    append(diagnostics, collapseRepeats(built.diagnostics));
-    for (const d of built.devices) devices.push(d);
-    mixedCaseTagNames ||= built.mixedCaseTagNames;
+    const file = parsed.fleet ?? buildFleetFile(parsed.file, parsed.value);
+    append(diagnostics, collapseRepeats(file.diagnostics));
+    built.push(file);
+  }
+  // Clean files kept as columns, ascending by id across them: indexed from the columns, no device made.
+  const columns = built.every((f) => f.columns || f.devices.length === 0) ? columnarFleet(built.flatMap((f) => (f.columns ? [f.columns] : []))) : undefined;
+  if (columns) {
+    const fleetIndex = indexFleet(columns, targets, { mixedCaseTagNames: columns.mixedCaseTagNames });
+    const fleet: Fleet = {
+      get devices() {
+        return columns.devices;
+      },
+      mixedCaseTagNames: columns.mixedCaseTagNames,
+    };
+    return { fleet, diagnostics, fleetIndex };
+  }
+  const devices: Device[] = [];
+  let mixedCaseTagNames = false;
+  for (const file of built) {
+    for (const d of file.devices) devices.push(d);
+    mixedCaseTagNames ||= file.mixedCaseTagNames;
   }
   const duplicates = isStrictlyIncreasing(devices) ? [] : checkDuplicateDevices(devices);
   append(diagnostics, duplicates);
   // A duplicated device resolves once, as first declared.
   const unique = duplicates.length === 0 ? devices : firstOfEach(devices);
-  return { devices: unique, mixedCaseTagNames, diagnostics, fleetIndex: indexFleet(unique, targets, { mixedCaseTagNames }) };
+  return { fleet: { devices: unique, mixedCaseTagNames }, diagnostics, fleetIndex: indexFleet(unique, targets, { mixedCaseTagNames }) };
 }
 
 function reuseFleet(same: Analysis, targets: readonly Target[]): PreparedFleet {
   // The index builds whatever paths the new conditions read on first use.
   same.fleetIndex.prepare(targets.flatMap((t) => (t.expr ? tagPaths(t.expr) : [])));
-  return {
-    devices: same.repository.fleet.devices,
-    mixedCaseTagNames: same.repository.fleet.mixedCaseTagNames ?? true,
-    diagnostics: same.fleetDiagnostics,
-    fleetIndex: same.fleetIndex,
-  };
+  return { fleet: same.repository.fleet, diagnostics: same.fleetDiagnostics, fleetIndex: same.fleetIndex };
 }
 
 /** Fleets are usually kept sorted: then no id can repeat, and no map of every id is needed. */

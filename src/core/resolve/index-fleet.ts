@@ -4,6 +4,7 @@
  * Every path the conditions use is built in one pass over the devices.
  */
 import { indexOfSorted } from '../collections.js';
+import { ColumnarFleet, MAPPING, slotsOf } from '../fleet-columns.js';
 import { lookupTag } from '../condition/index.js';
 import { isTags, type Device, type TagValue, type Tags } from '../model.js';
 import { empty, fromIndexes, full, set, type Bitset } from './bitset.js';
@@ -38,9 +39,10 @@ export interface FleetIndexOptions {
 export class FleetIndex {
   readonly size: number;
   readonly all: Bitset;
-  /** The devices sorted by deviceId (UTF-16 code units): a device's index is its position. */
-  readonly devices: readonly Device[];
   readonly deviceIds: readonly string[];
+  /** The devices as objects, when the fleet was given so (else they are made from `columns` when asked for). */
+  private readonly objects: readonly Device[] | undefined;
+  private readonly columns: ColumnarFleet | undefined;
   private readonly paths = new Map<string, PathIndex>();
   /** Truth sets of condition leaves (`tags.env = 'prod'`), shared by every resolution of this fleet. */
   readonly leaves = new Map<string, { readonly t: Bitset; readonly u?: Bitset }>();
@@ -48,16 +50,27 @@ export class FleetIndex {
   readonly notOfType = new Map<string, Bitset>();
 
   constructor(
-    devices: readonly Device[],
+    fleet: readonly Device[] | ColumnarFleet,
     private readonly options: FleetIndexOptions = {},
   ) {
-    // Fleets usually arrive sorted: check before paying for a sort.
-    let sorted = true;
-    for (let i = 1; i < devices.length && sorted; i++) sorted = devices[i - 1].deviceId < devices[i].deviceId;
-    this.devices = sorted ? devices : [...devices].sort((x, y) => (x.deviceId < y.deviceId ? -1 : x.deviceId > y.deviceId ? 1 : 0));
-    this.deviceIds = this.devices.map((d) => d.deviceId);
-    this.size = devices.length;
+    if (fleet instanceof ColumnarFleet) {
+      // Ascending by id already (columnarFleet makes sure).
+      this.columns = fleet;
+      this.deviceIds = fleet.deviceIds;
+    } else {
+      // Fleets usually arrive sorted: check before paying for a sort.
+      let sorted = true;
+      for (let i = 1; i < fleet.length && sorted; i++) sorted = fleet[i - 1].deviceId < fleet[i].deviceId;
+      this.objects = sorted ? fleet : [...fleet].sort((x, y) => (x.deviceId < y.deviceId ? -1 : x.deviceId > y.deviceId ? 1 : 0));
+      this.deviceIds = this.objects.map((d) => d.deviceId);
+    }
+    this.size = this.deviceIds.length;
     this.all = full(this.size);
+  }
+
+  /** The devices sorted by deviceId (UTF-16 code units): a device's index is its position. */
+  get devices(): readonly Device[] {
+    return this.objects ?? this.columns!.devices;
   }
 
   /**
@@ -70,56 +83,58 @@ export class FleetIndex {
     const missing = [...new Map(paths.map((p) => [p.join('.'), p])).entries()].filter(([key]) => !this.paths.has(key));
     if (missing.length === 0) return;
     const n = this.size;
-    const builders = missing.map(([key, path]) => ({
-      key,
-      path,
-      defined: empty(n),
-      types: { string: empty(n), number: empty(n), boolean: empty(n) },
-      /** Per device, 1 + the number of its value; 0 where it has none (or an object). */
-      valueOf: new Int32Array(n),
-      numbers: new Map<Primitive, number>(),
-      values: [] as Primitive[],
-      counts: [] as number[],
-    }));
+    const builders = missing.map(([key, path]) => new PathBuilder(key, path, n));
+    if (this.columns) this.numberColumns(builders);
+    else this.numberObjects(builders);
+    for (const builder of builders) this.paths.set(builder.key, builder.done());
+  }
+
+  private numberObjects(builders: readonly PathBuilder[]): void {
     const direct = this.options.mixedCaseTagNames === false;
-    for (let i = 0; i < n; i++) {
-      const tags = this.devices[i].tags;
+    const devices = this.objects!;
+    for (let i = 0; i < devices.length; i++) {
+      const tags = devices[i].tags;
       for (let b = 0; b < builders.length; b++) {
         const builder = builders[b];
         const v = direct ? walk(tags, builder.path) : lookupTag(tags, builder.path);
         if (v === undefined) continue;
         set(builder.defined, i);
-        const type = typeof v;
-        if (type === 'object') continue;
-        set(builder.types[type as 'string' | 'number' | 'boolean'], i);
-        let number = builder.numbers.get(v as Primitive);
-        if (number === undefined) {
-          number = builder.values.push(v as Primitive) - 1;
-          builder.numbers.set(v as Primitive, number);
-          builder.counts.push(0);
-        }
-        builder.counts[number]++;
-        builder.valueOf[i] = number + 1;
+        if (typeof v !== 'object') builder.add(i, v);
       }
     }
-    for (const { key, defined, types, valueOf, values, counts } of builders) {
-      const starts = new Int32Array(values.length + 1);
-      for (let k = 0; k < values.length; k++) starts[k + 1] = starts[k] + counts[k];
-      const all = new Int32Array(starts[values.length]);
-      const next = starts.slice(0, values.length);
-      for (let i = 0; i < n; i++) if (valueOf[i] !== 0) all[next[valueOf[i] - 1]++] = i;
-      const postings = new Map<Primitive, Postings>();
-      values.forEach((v, k) => postings.set(v, all.subarray(starts[k], starts[k + 1])));
-      const strings = values.filter((v): v is string => typeof v === 'string');
-      const numbers = values.filter((v): v is number => typeof v === 'number');
-      this.paths.set(key, { defined, types, postings, strings, numbers });
-    }
+  }
+
+  /** The same numbering from columns: a device's value is a cell found through its shape, no tags walked. */
+  private numberColumns(builders: readonly PathBuilder[]): void {
+    const { files, bases } = this.columns!;
+    files.forEach((file, f) => {
+      const { shapeOf, start, cells, values } = file;
+      const base = bases[f];
+      for (const builder of builders) {
+        const slots = slotsOf(file, builder.path);
+        if (!slots.some((s) => s >= 0)) continue;
+        // The file's value numbers as the path's (-1: not met yet).
+        const numbers = new Int32Array(values.length).fill(-1);
+        for (let row = 0; row < shapeOf.length; row++) {
+          const slot = slots[shapeOf[row]];
+          if (slot < 0) continue;
+          const i = base + row;
+          set(builder.defined, i);
+          const cell = cells[start[row] + slot];
+          if (cell === MAPPING) continue;
+          let number = numbers[cell];
+          if (number < 0) number = numbers[cell] = builder.numberOf(values[cell]);
+          builder.addNumber(i, number);
+        }
+      }
+    });
   }
 
   /** The device with this id, by binary search over the sorted ids; `undefined` if none. */
   device(deviceId: string): Device | undefined {
     const i = indexOfSorted(this.deviceIds, deviceId);
-    return i < 0 ? undefined : this.devices[i];
+    if (i < 0) return undefined;
+    return this.objects ? this.objects[i] : this.columns!.device(i);
   }
 
   path(path: readonly string[]): PathIndex {
@@ -141,4 +156,65 @@ function walk(tags: Tags, path: readonly string[]): TagValue | undefined {
     v = v[path[i]];
   }
   return v;
+}
+
+/** One path's index as it is built: each device's value numbered as it is met. */
+class PathBuilder {
+  readonly defined: Bitset;
+  readonly types: { string: Bitset; number: Bitset; boolean: Bitset };
+  /** Per device, 1 + the number of its value; 0 where it has none (or an object). */
+  private readonly valueOf: Int32Array;
+  private readonly numbers = new Map<Primitive, number>();
+  private readonly values: Primitive[] = [];
+  private readonly counts: number[] = [];
+  /** Per value number, the set of its type. */
+  private readonly typeOf: Bitset[] = [];
+
+  constructor(
+    readonly key: string,
+    readonly path: readonly string[],
+    private readonly n: number,
+  ) {
+    this.defined = empty(n);
+    this.types = { string: empty(n), number: empty(n), boolean: empty(n) };
+    this.valueOf = new Int32Array(n);
+  }
+
+  /** Device `i` has the value `v` (its path is already marked defined). */
+  add(i: number, v: Primitive): void {
+    this.addNumber(i, this.numberOf(v));
+  }
+
+  /** The number of a value (numbered when first met). */
+  numberOf(v: Primitive): number {
+    let number = this.numbers.get(v);
+    if (number === undefined) {
+      number = this.values.push(v) - 1;
+      this.numbers.set(v, number);
+      this.counts.push(0);
+      this.typeOf.push(this.types[typeof v as 'string' | 'number' | 'boolean']);
+    }
+    return number;
+  }
+
+  /** Device `i` has the value numbered `number`. */
+  addNumber(i: number, number: number): void {
+    set(this.typeOf[number], i);
+    this.counts[number]++;
+    this.valueOf[i] = number + 1;
+  }
+
+  done(): PathIndex {
+    const { values, counts, valueOf, n } = this;
+    const starts = new Int32Array(values.length + 1);
+    for (let k = 0; k < values.length; k++) starts[k + 1] = starts[k] + counts[k];
+    const all = new Int32Array(starts[values.length]);
+    const next = starts.slice(0, values.length);
+    for (let i = 0; i < n; i++) if (valueOf[i] !== 0) all[next[valueOf[i] - 1]++] = i;
+    const postings = new Map<Primitive, Postings>();
+    values.forEach((v, k) => postings.set(v, all.subarray(starts[k], starts[k + 1])));
+    const strings = values.filter((v): v is string => typeof v === 'string');
+    const numbers = values.filter((v): v is number => typeof v === 'number');
+    return { defined: this.defined, types: this.types, postings, strings, numbers };
+  }
 }

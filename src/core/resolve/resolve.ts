@@ -7,6 +7,7 @@
  * device gets nothing. `resolveFleetReference` is the slow, obvious twin this is
  * tested against.
  */
+import type { ColumnarFleet } from '../fleet-columns.js';
 import { comparePrecedence, isTie, type Device } from '../model.js';
 import * as B from './bitset.js';
 import { bitIndex, popcount } from './bitset.js';
@@ -26,7 +27,7 @@ interface CandidateList {
 export type ResolveOptions = FleetIndexOptions;
 
 /** Indexes a fleet for the paths these deployments' conditions read: built once, reusable. */
-export function indexFleet(devices: readonly Device[], targets: readonly Target[], options: FleetIndexOptions = {}): FleetIndex {
+export function indexFleet(devices: readonly Device[] | ColumnarFleet, targets: readonly Target[], options: FleetIndexOptions = {}): FleetIndex {
   const index = new FleetIndex(devices, options);
   index.prepare(targets.flatMap((t) => (t.expr ? tagPaths(t.expr) : [])));
   return index;

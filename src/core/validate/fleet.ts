@@ -2,6 +2,7 @@
 import { isMapping } from '../collections.js';
 import { SEGMENT, VALUE_STRING } from '../condition/index.js';
 import { error, warning, type Diagnostic, type Location } from '../diagnostics.js';
+import type { FleetColumns } from '../fleet-columns.js';
 import type { Device, TagValue, Tags } from '../model.js';
 import { record } from '../record.js';
 
@@ -18,6 +19,8 @@ export interface FleetFile {
   readonly diagnostics: readonly Diagnostic[];
   /** Some tag name has an upper-case letter (conditions then need case-insensitive lookups). */
   readonly mixedCaseTagNames: boolean;
+  /** The devices as columns (a clean file read on the columnar path): `devices` are then made only when asked for. */
+  readonly columns?: FleetColumns;
 }
 
 const EXAMPLE = 'e.g.\ndevices:\n  - deviceId: linuxprod1\n    tags: { environment: prod }';

@@ -1,0 +1,180 @@
+/**
+ * A fleet file's devices as columns, not objects: what a million-device fleet can
+ * afford. Making an object per device and per tag mapping is most of what reading a
+ * large fleet costs (and this machine does not run two allocating threads at full
+ * speed); a device's tags here are a few numbers in shared arrays, and a device
+ * object is made only when one is asked for (`columnDevice`), equal to the one the
+ * object path builds (tests hold the two to that).
+ *
+ * Only files whose every device is clean (kept as written, nothing to say about it)
+ * are kept as columns; any other is built as objects with its diagnostics.
+ */
+import type { Device, TagValue } from './model.js';
+import { record } from './record.js';
+import type { FleetFile } from './validate/fleet.js';
+
+export type TagScalar = string | number | boolean;
+
+/** A cell's value for a tag that is a mapping (its contents follow it in the device's cells). */
+export const MAPPING = -1;
+
+export interface FleetColumns {
+  /** The fleet file (each device's `file`). */
+  readonly file: string;
+  /** Per device, in file order (a device's row is its index in the file's `devices:` list). */
+  readonly deviceIds: readonly string[];
+  /** Tag paths: each one's last name and the path of the mapping it is in (-1: directly in `tags`). */
+  readonly names: readonly string[];
+  readonly parents: readonly number[];
+  /** The file's distinct tag values; a cell holds a value's number, or MAPPING. */
+  readonly values: readonly TagScalar[];
+  /** A device's tag paths in the order written (a mapping before its contents); devices share shapes. */
+  readonly shapes: readonly Int32Array[];
+  /** Per device, its shape. */
+  readonly shapeOf: Int32Array;
+  /** Per device, where its cells start (one cell per path of its shape). */
+  readonly start: Int32Array;
+  readonly cells: Int32Array;
+  /** Some tag name has an upper-case letter. */
+  readonly mixedCaseTagNames: boolean;
+}
+
+/** The device at `row`, as the object path builds it: tags in the order written, mappings as records. */
+export function columnDevice(columns: FleetColumns, row: number): Device {
+  const { names, parents, values, cells } = columns;
+  const tags = record<TagValue>();
+  const shape = columns.shapes[columns.shapeOf[row]];
+  // Only devices with nested tags need to find a mapping by its path.
+  let mappings: Map<number, Record<string, TagValue>> | undefined;
+  let at = columns.start[row];
+  for (let k = 0; k < shape.length; k++) {
+    const p = shape[k];
+    const cell = cells[at++];
+    const parent = parents[p] < 0 ? tags : mappings!.get(parents[p])!;
+    if (cell === MAPPING) {
+      const mapping = record<TagValue>();
+      parent[names[p]] = mapping;
+      (mappings ??= new Map()).set(p, mapping);
+    } else {
+      parent[names[p]] = values[cell];
+    }
+  }
+  return { deviceId: columns.deviceIds[row], tags, file: columns.file, index: row };
+}
+
+/** A clean file's devices as columns: nothing to say about it, its device objects made only if asked for. */
+export function columnsFleetFile(columns: FleetColumns): FleetFile {
+  let devices: Device[] | undefined;
+  return {
+    get devices() {
+      return (devices ??= columns.deviceIds.map((_, row) => columnDevice(columns, row)));
+    },
+    diagnostics: [],
+    mixedCaseTagNames: columns.mixedCaseTagNames,
+    columns,
+  };
+}
+
+/** The names of path `p` from `tags` down. */
+export function pathNames(columns: Pick<FleetColumns, 'names' | 'parents'>, p: number): string[] {
+  const out: string[] = [];
+  for (let q = p; q >= 0; q = columns.parents[q]) out.push(columns.names[q]);
+  return out.reverse();
+}
+
+/**
+ * For one tag path as a condition names it (lower case), where each shape has it:
+ * the position in the shape (which is also the cell's offset from the device's
+ * start), or -1. A clean device has at most one tag per name folded to lower case,
+ * so at most one position fits: the one lookupTag finds.
+ */
+export function slotsOf(columns: FleetColumns, path: readonly string[]): Int32Array {
+  const { names, parents } = columns;
+  const fits = new Uint8Array(names.length);
+  let any = false;
+  for (let p = 0; p < names.length; p++) {
+    let q = p;
+    let k = path.length - 1;
+    for (; k >= 0 && q >= 0; k--, q = parents[q]) {
+      const name = names[q];
+      if (name !== path[k] && name.toLowerCase() !== path[k]) break;
+    }
+    if (k < 0 && q < 0) fits[p] = 1;
+    any ||= fits[p] === 1;
+  }
+  const slots = new Int32Array(columns.shapes.length).fill(-1);
+  if (!any) return slots;
+  columns.shapes.forEach((shape, s) => {
+    const k = shape.findIndex((p) => fits[p] === 1);
+    slots[s] = k;
+  });
+  return slots;
+}
+
+/**
+ * A whole fleet kept as columns: its files in order, their devices ascending by id
+ * (the order the fleet index wants), a device made only when asked for.
+ */
+export class ColumnarFleet {
+  readonly deviceIds: readonly string[];
+  /** Each file's first row in the fleet. */
+  readonly bases: readonly number[];
+  readonly mixedCaseTagNames: boolean;
+  private all: readonly Device[] | undefined;
+
+  constructor(
+    readonly files: readonly FleetColumns[],
+    deviceIds: readonly string[],
+  ) {
+    this.deviceIds = deviceIds;
+    const bases: number[] = [];
+    let n = 0;
+    for (const f of files) {
+      bases.push(n);
+      n += f.deviceIds.length;
+    }
+    this.bases = bases;
+    this.mixedCaseTagNames = files.some((f) => f.mixedCaseTagNames);
+  }
+
+  get size(): number {
+    return this.deviceIds.length;
+  }
+
+  /** The device at row `i` of the fleet. */
+  device(i: number): Device {
+    let lo = 0;
+    let hi = this.bases.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.bases[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return columnDevice(this.files[lo], i - this.bases[lo]);
+  }
+
+  /** Every device as an object: for the few uses that need them all (made once, then kept). */
+  get devices(): readonly Device[] {
+    return (this.all ??= this.files.flatMap((f) => f.deviceIds.map((_, row) => columnDevice(f, row))));
+  }
+}
+
+/**
+ * The fleet's devices ascending by id from files of columns, or `undefined` when
+ * they are not (then the fleet is built as objects, which sorts and reports
+ * duplicates with their places).
+ */
+export function columnarFleet(files: readonly FleetColumns[]): ColumnarFleet | undefined {
+  let total = 0;
+  for (const f of files) total += f.deviceIds.length;
+  const ids = new Array<string>(total);
+  let n = 0;
+  let last: string | undefined;
+  for (const f of files) {
+    for (const id of f.deviceIds) {
+      if (last !== undefined && !(last < id)) return undefined;
+      ids[n++] = last = id;
+    }
+  }
+  return new ColumnarFleet(files, ids);
+}

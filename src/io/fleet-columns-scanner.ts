@@ -1,0 +1,537 @@
+/**
+ * The columnar fast path for fleet files (core/fleet-columns.ts): reads a file in
+ * the block shape fleets are written in (`devices:`, then `- deviceId: …` and
+ * `tags:` with block mappings of plain or quoted scalars, comments) straight into
+ * columns, making no object per device. It accepts only files whose every device
+ * the fleet checks keep as written and say nothing about (a valid id, tag names
+ * and values IoT Hub and conditions accept, within the size and depth limits), and
+ * judges each distinct name and value once. Anything else — flow style, anchors,
+ * aliases, tags, multi-line scalars, odd keys, a device with a problem — gives up
+ * (`undefined`), and the file is read by the fleet scanner as objects, which also
+ * finds every diagnostic. Materialised, its devices equal the object path's
+ * (differential tests).
+ */
+import { VALUE_STRING } from '../core/condition/index.js';
+import { MAPPING, type FleetColumns, type TagScalar } from '../core/fleet-columns.js';
+import { DEVICE_ID, MAX_TAG_DEPTH, MAX_TAG_STRING_BYTES, MAX_TAGS_BYTES } from '../core/validate/fleet.js';
+import { FLEET_WINDOWS, type FleetWindows, type TextWindows } from './fleet-scanner.js';
+import { plainAsciiText, type YamlLimits } from './yaml-text.js';
+import {
+  BAD_START,
+  COLON,
+  CR,
+  DASH,
+  DIGIT_0,
+  DIGIT_9,
+  DQUOTE,
+  doubleQuoted,
+  giveUp,
+  HASH,
+  LOWER_A,
+  LOWER_Z,
+  PERCENT,
+  QUOTE,
+  resolvePlain,
+  singleQuoted,
+  SPACE,
+  TAB,
+  UNDERSCORE,
+  UPPER_A,
+  UPPER_Z,
+  unlessGivenUp,
+} from './yaml-scalars.js';
+
+/** A fleet file as columns, and where each device starts (to place a diagnostic on one device later). */
+export interface ScannedColumns {
+  readonly columns: FleetColumns;
+  readonly offsets: Int32Array;
+}
+
+/** The file read into columns; `undefined` when it is not a clean file of the block shape. */
+export function scanFleetColumns(file: string, source: TextWindows, windows: FleetWindows = FLEET_WINDOWS): ScannedColumns | undefined {
+  return unlessGivenUp(() => new ColumnScanner(file, source, windows).scan());
+}
+
+/** A distinct plain text met in the file (a tag name or a value), found again by its hash without making a string. */
+interface Entry {
+  readonly raw: string;
+  readonly hash: number;
+  next: Entry | undefined;
+}
+
+interface Name extends Entry {
+  readonly upper: boolean;
+  /** The path last found for this name and the mapping it was in: most names are in one mapping only. */
+  lastParent: number;
+  lastPath: number;
+}
+
+interface Value extends Entry {
+  /** The value's number in the file's table. */
+  readonly number: number;
+  /** What IoT Hub counts for it in a device's tags (as the fleet checks count). */
+  readonly size: number;
+}
+
+/** Chained hash slots (a power of two, grown with the table). */
+class Interned<E extends Entry> {
+  private slots: (E | undefined)[] = new Array<E | undefined>(256).fill(undefined);
+  private count = 0;
+
+  find(text: string, start: number, length: number, hash: number): E | undefined {
+    for (let e = this.slots[hash & (this.slots.length - 1)]; e; e = e.next as E | undefined) {
+      if (e.hash === hash && e.raw.length === length && text.startsWith(e.raw, start)) return e;
+    }
+    return undefined;
+  }
+
+  add(entry: E): E {
+    const slot = entry.hash & (this.slots.length - 1);
+    entry.next = this.slots[slot];
+    this.slots[slot] = entry;
+    if (++this.count > this.slots.length) this.grow();
+    return entry;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Array<E | undefined>(old.length * 2).fill(undefined);
+    const mask = this.slots.length - 1;
+    for (let e of old) {
+      while (e) {
+        const next = e.next as E | undefined;
+        e.next = this.slots[e.hash & mask];
+        this.slots[e.hash & mask] = e;
+        e = next;
+      }
+    }
+  }
+}
+
+/** An Int32Array that grows as it is appended to. */
+class Ints {
+  array: Int32Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.array = new Int32Array(capacity);
+  }
+  push(n: number): void {
+    if (this.length === this.array.length) {
+      const grown = new Int32Array(this.array.length * 2);
+      grown.set(this.array);
+      this.array = grown;
+    }
+    this.array[this.length++] = n;
+  }
+  done(): Int32Array {
+    return this.array.slice(0, this.length);
+  }
+}
+
+/** No key waiting for a mapping; `tags:` waiting for one. */
+const NONE = -3;
+const TAGS = -2;
+
+const mixHash = (hash: number, length: number): number => (hash ^ Math.imul(length, 0x9e3779b1)) | 0;
+const isNameStart = (c: number): boolean => (c >= LOWER_A && c <= LOWER_Z) || (c >= UPPER_A && c <= UPPER_Z) || c === UNDERSCORE;
+const isNameChar = (c: number): boolean => isNameStart(c) || (c >= DIGIT_0 && c <= DIGIT_9) || c === DASH;
+const badStart = (c: number): boolean => BAD_START.has(c);
+/** A copy of a string cut from a window, so it does not keep the window alive. */
+const own = (s: string): string => (s.length >= 13 ? (' ' + s).slice(1) : s);
+
+class ColumnScanner {
+  private text: string;
+  private base = 0;
+  private lineStart = 0;
+  private lineEnd = 0;
+  private nextLine = 0;
+  private indent = 0;
+
+  private readonly names = new Interned<Name>();
+  private readonly plains = new Interned<Value>();
+  private readonly paths = new Map<string, number>();
+  private readonly pathNames: string[] = [];
+  private readonly pathParents: number[] = [];
+  private readonly numbers = new Map<TagScalar, number>();
+  private readonly values: TagScalar[] = [];
+  private readonly shapes: Int32Array[] = [];
+  private readonly shapeIds = new Map<number, number[]>();
+  private mixed = false;
+
+  private readonly deviceIds: string[] = [];
+  private readonly offsets = new Ints(1024);
+  private readonly shapeOf = new Ints(1024);
+  private readonly start = new Ints(1024);
+  private readonly cells = new Ints(4096);
+  /** The device being read: its tag paths in order and the size of its tags. */
+  private shape = new Int32Array(64);
+  private shapeLength = 0;
+  private size = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly source: TextWindows,
+    private readonly windows: FleetWindows,
+  ) {
+    this.text = this.cutAtLineEnd(source.window(0, Math.min(source.length, windows.size)));
+  }
+
+  scan(): ScannedColumns {
+    if (!this.line() || this.indent !== 0) giveUp();
+    if (this.name(this.lineStart).raw !== 'devices' || !this.restIsEmpty(this.end)) giveUp();
+    let seqIndent = -1;
+    /** The column of the current device's keys (after `- `); whether it has its id and tags. */
+    let keyColumn = -1;
+    let hasId = false;
+    let hasTags = false;
+    /** A key whose value is on the lines below (a mapping, or nothing), and its column. */
+    let pending = NONE;
+    let pendingColumn = 0;
+    /** Open tag mappings: their keys' column and path (-1: `tags` itself). */
+    const mapColumns: number[] = [];
+    const mapPaths: number[] = [];
+    for (;;) {
+      const more = this.line();
+      const k = more ? this.indent : -1;
+      if (pending !== NONE) {
+        if (k > pendingColumn) {
+          // The first key of the mapping the pending key holds; a list there is not a tag value.
+          if (this.text.charCodeAt(this.lineStart + k) === DASH || mapColumns.length + 1 > MAX_TAG_DEPTH) giveUp();
+          mapColumns.push(k);
+          mapPaths.push(pending === TAGS ? -1 : pending);
+        } else if (pending !== TAGS) {
+          giveUp(); // a tag with no value
+        }
+        pending = NONE;
+      }
+      if (!more) break;
+      if (seqIndent < 0) seqIndent = k;
+      if (k === seqIndent) {
+        if (keyColumn >= 0) this.endDevice(hasId);
+        if (this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
+        this.offsets.push(this.base + this.lineStart);
+        const dash = this.lineStart + k;
+        if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
+        let content = dash + 2;
+        while (this.text.charCodeAt(content) === SPACE) content++;
+        if (content >= this.lineEnd) giveUp();
+        keyColumn = content - this.lineStart;
+        hasId = hasTags = false;
+        mapColumns.length = mapPaths.length = 0;
+        this.shapeLength = this.size = 0;
+      } else if (k < seqIndent || keyColumn < 0) {
+        giveUp();
+      } else {
+        while (mapColumns.length > 0 && k < mapColumns[mapColumns.length - 1]) {
+          mapColumns.pop();
+          mapPaths.pop();
+        }
+        if (mapColumns.length > 0) {
+          if (k !== mapColumns[mapColumns.length - 1]) giveUp();
+          const path = this.tag(this.lineStart + k, mapPaths[mapPaths.length - 1]);
+          if (path >= 0) {
+            pending = path;
+            pendingColumn = k;
+          }
+          continue;
+        }
+        if (k !== keyColumn) giveUp();
+      }
+      // A device's own key: `deviceId: …` or `tags:`.
+      const key = this.name(this.lineStart + keyColumn).raw;
+      if (key === 'deviceId' && !hasId) {
+        hasId = true;
+        this.deviceIds.push(this.deviceId(this.skipSpaces(this.end)));
+      } else if (key === 'tags' && !hasTags && this.restIsEmpty(this.end)) {
+        hasTags = true;
+        pending = TAGS;
+        pendingColumn = keyColumn;
+      } else {
+        giveUp();
+      }
+    }
+    // `devices:` with nothing under it is null, which the object path reports.
+    if (keyColumn < 0) giveUp();
+    this.endDevice(hasId);
+    return {
+      columns: {
+        file: this.file,
+        deviceIds: this.deviceIds,
+        names: this.pathNames,
+        parents: this.pathParents,
+        values: this.values,
+        shapes: this.shapes,
+        shapeOf: this.shapeOf.done(),
+        start: this.start.done(),
+        cells: this.cells.done(),
+        mixedCaseTagNames: this.mixed,
+      },
+      offsets: this.offsets.done(),
+    };
+  }
+
+  /** Where the last name or value read ended. */
+  private end = 0;
+
+  /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
+  private tag(at: number, parent: number): number {
+    const name = this.name(at);
+    const path = this.pathOf(parent, name);
+    this.size += name.raw.length + 4;
+    if (this.shapeLength === this.shape.length) {
+      const grown = new Int32Array(this.shape.length * 2);
+      grown.set(this.shape);
+      this.shape = grown;
+    }
+    this.shape[this.shapeLength++] = path;
+    if (this.restIsEmpty(this.end)) {
+      this.cells.push(MAPPING);
+      return path;
+    }
+    this.cells.push(this.value(this.skipSpaces(this.end)));
+    return -1;
+  }
+
+  /** A plain name of letters, digits, `_` and `-` (starting with a letter or `_`), then `:` and a space or the line end. */
+  private name(at: number): Name {
+    const text = this.text;
+    if (!isNameStart(text.charCodeAt(at))) giveUp();
+    let h = 0;
+    let i = at;
+    for (; i < this.lineEnd; i++) {
+      const c = text.charCodeAt(i);
+      if (!isNameChar(c)) break;
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    if (text.charCodeAt(i) !== COLON || (i + 1 < this.lineEnd && text.charCodeAt(i + 1) !== SPACE)) giveUp();
+    this.end = i + 1;
+    const length = i - at;
+    if (length > 1024) giveUp();
+    const hash = mixHash(h, length);
+    const found = this.names.find(text, at, length, hash);
+    if (found) return found;
+    const raw = own(text.slice(at, i));
+    // `true`, `null`: a plain key that YAML reads as something else.
+    if (resolvePlain(raw) !== raw) giveUp();
+    return this.names.add({ raw, hash, next: undefined, upper: raw.toLowerCase() !== raw, lastParent: NONE, lastPath: 0 });
+  }
+
+  private pathOf(parent: number, name: Name): number {
+    if (name.lastParent === parent) return name.lastPath;
+    const key = `${parent}:${name.raw}`;
+    let path = this.paths.get(key);
+    if (path === undefined) {
+      path = this.pathNames.push(name.raw) - 1;
+      this.pathParents.push(parent);
+      this.paths.set(key, path);
+      if (name.upper) this.mixed = true;
+    }
+    name.lastParent = parent;
+    name.lastPath = path;
+    return path;
+  }
+
+  /** A tag's value at `i` (not at the line end): its number in the file's table. */
+  private value(i: number): number {
+    const text = this.text;
+    const c = text.charCodeAt(i);
+    if (c === QUOTE || c === DQUOTE) {
+      const quoted = (c === QUOTE ? singleQuoted(text, i, this.lineEnd) : doubleQuoted(text, i, this.lineEnd, true)) ?? giveUp();
+      if (!this.restIsEmpty(quoted.end)) giveUp();
+      this.size += this.judge(quoted.value);
+      return this.number(quoted.value);
+    }
+    const last = this.plainEnd(i);
+    const length = last - i;
+    const hash = mixHash(this.plainHash, length);
+    const value = this.plains.find(text, i, length, hash) ?? this.newPlain(i, last, hash);
+    this.size += value.size;
+    return value.number;
+  }
+
+  private newPlain(i: number, last: number, hash: number): Value {
+    const raw = own(this.text.slice(i, last));
+    const value = resolvePlain(raw);
+    if (value === null) giveUp(); // a tag with no value
+    const size = this.judge(value as TagScalar);
+    return this.plains.add({ raw, hash, next: undefined, number: this.number(value as TagScalar), size });
+  }
+
+  /** The size IoT Hub counts for a value the fleet checks keep silently; gives up on any other. */
+  private judge(value: TagScalar): number {
+    if (typeof value === 'string') {
+      if (value.length > MAX_TAG_STRING_BYTES || !VALUE_STRING.test(value)) giveUp();
+      return value.length + 2;
+    }
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value) || Object.is(value, -0)) giveUp();
+      return 12;
+    }
+    return 5;
+  }
+
+  private number(value: TagScalar): number {
+    let n = this.numbers.get(value);
+    if (n === undefined) {
+      n = this.values.push(value) - 1;
+      this.numbers.set(value, n);
+    }
+    return n;
+  }
+
+  /** The hash of the plain scalar plainEnd last read (up to its last non-space). */
+  private plainHash = 0;
+
+  /**
+   * Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner
+   * reads one in block context: up to ` #` or the line end; `: ` inside is not ours.
+   */
+  private plainEnd(i: number): number {
+    const text = this.text;
+    const lineEnd = this.lineEnd;
+    const c = text.charCodeAt(i);
+    if (badStart(c) || (c === DASH && (text.charCodeAt(i + 1) === SPACE || i + 1 === lineEnd))) giveUp();
+    let last = i;
+    let h = 0;
+    let hashAtLast = 0;
+    for (let j = i; j < lineEnd; j++) {
+      const d = text.charCodeAt(j);
+      if (d === SPACE) {
+        if (text.charCodeAt(j + 1) === HASH) break;
+        h = (Math.imul(h, 31) + d) | 0;
+        continue;
+      }
+      if (d === TAB) giveUp();
+      if (d === COLON && (j + 1 === lineEnd || text.charCodeAt(j + 1) === SPACE)) giveUp();
+      h = (Math.imul(h, 31) + d) | 0;
+      hashAtLast = h;
+      last = j + 1;
+    }
+    this.plainHash = hashAtLast;
+    return last;
+  }
+
+  /** A device's id at `i`: a string the fleet checks accept. */
+  private deviceId(i: number): string {
+    const text = this.text;
+    if (i >= this.lineEnd) giveUp();
+    const c = text.charCodeAt(i);
+    let id: unknown;
+    if (c === QUOTE || c === DQUOTE) {
+      const quoted = (c === QUOTE ? singleQuoted(text, i, this.lineEnd) : doubleQuoted(text, i, this.lineEnd, true)) ?? giveUp();
+      if (!this.restIsEmpty(quoted.end)) giveUp();
+      id = quoted.value;
+    } else {
+      id = resolvePlain(own(text.slice(i, this.plainEnd(i))));
+    }
+    if (typeof id !== 'string' || !DEVICE_ID.test(id)) giveUp();
+    return id as string;
+  }
+
+  /** The device just read: its shape found (or added) and its row written. */
+  private endDevice(hasId: boolean): void {
+    if (!hasId || this.size > MAX_TAGS_BYTES) giveUp();
+    const { shape, shapeLength } = this;
+    let h = shapeLength;
+    for (let k = 0; k < shapeLength; k++) h = (Math.imul(h, 31) + shape[k]) | 0;
+    let id = -1;
+    const candidates = this.shapeIds.get(h);
+    if (candidates) {
+      for (const s of candidates) {
+        const known = this.shapes[s];
+        if (known.length !== shapeLength) continue;
+        let k = 0;
+        while (k < shapeLength && known[k] === shape[k]) k++;
+        if (k === shapeLength) {
+          id = s;
+          break;
+        }
+      }
+    }
+    if (id < 0) {
+      id = this.newShape(shape.slice(0, shapeLength));
+      if (candidates) candidates.push(id);
+      else this.shapeIds.set(h, [id]);
+    }
+    this.start.push(this.cells.length - shapeLength);
+    this.shapeOf.push(id);
+  }
+
+  /** A shape met for the first time: no name twice in a mapping, none two that differ only by case. */
+  private newShape(shape: Int32Array): number {
+    for (let a = 0; a < shape.length; a++) {
+      for (let b = 0; b < a; b++) {
+        const p = shape[a];
+        const q = shape[b];
+        if (p === q) giveUp();
+        if (this.pathParents[p] === this.pathParents[q] && this.pathNames[p].toLowerCase() === this.pathNames[q].toLowerCase()) giveUp();
+      }
+    }
+    return this.shapes.push(shape) - 1;
+  }
+
+  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
+  private line(): boolean {
+    const text = this.text;
+    let next = this.nextLine;
+    for (;;) {
+      if (next >= text.length) {
+        // A window's end that is not the file's: a device longer than what the window had left.
+        if (this.base + text.length < this.source.length) giveUp();
+        return false;
+      }
+      const start = next;
+      const nl = text.indexOf('\n', start);
+      next = nl < 0 ? text.length : nl + 1;
+      let end = nl < 0 ? text.length : nl;
+      if (text.charCodeAt(end - 1) === CR) end--;
+      let i = start;
+      while (i < end && text.charCodeAt(i) === SPACE) i++;
+      if (i < end && text.charCodeAt(i) === TAB) giveUp();
+      if (i === end || text.charCodeAt(i) === HASH) continue;
+      // Document markers and directives are not for the fast path.
+      if (i === start && (text.startsWith('---', i) || text.startsWith('...', i) || text.charCodeAt(i) === PERCENT)) giveUp();
+      this.lineStart = start;
+      this.lineEnd = end;
+      this.nextLine = next;
+      this.indent = i - start;
+      return true;
+    }
+  }
+
+  /** A window ends after its last line break, unless it is the file's end. */
+  private cutAtLineEnd(window: string): string {
+    if (this.base + window.length === this.source.length) return window;
+    const nl = window.lastIndexOf('\n');
+    return nl < 0 ? giveUp() : window.slice(0, nl + 1);
+  }
+
+  /** Moves the window to start at the current line, a device's first. */
+  private slide(): void {
+    const shift = this.lineStart;
+    const from = this.base + shift;
+    this.base = from;
+    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
+    this.lineStart = 0;
+    this.lineEnd -= shift;
+    this.nextLine -= shift;
+  }
+
+  private skipSpaces(i: number): number {
+    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
+    return i;
+  }
+
+  /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
+  private restIsEmpty(i: number): boolean {
+    const j = this.skipSpaces(i);
+    return j === this.lineEnd || (this.text.charCodeAt(j) === HASH && j > i);
+  }
+}
+
+/** A fleet file's bytes into columns, where readYaml would hand its fast path the very same text (plainAsciiText). */
+export function scanFleetColumnsBytes(file: string, bytes: Uint8Array, limits: YamlLimits): ScannedColumns | undefined {
+  if (!plainAsciiText(bytes, limits)) return undefined;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return scanFleetColumns(file, { length: buffer.length, window: (from, to) => buffer.toString('latin1', from, to) });
+}
