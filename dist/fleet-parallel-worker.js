@@ -701,6 +701,7 @@ var SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 // src/core/fleet-columns.ts
 var MAPPING = -1;
+var ABSENT = -2;
 
 // src/core/collections.ts
 var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -1073,10 +1074,13 @@ var Ints = class {
 };
 var NONE = -3;
 var TAGS = -2;
+var DEVICE_KEYS = ["deviceId", "tags"];
 var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
 var isNameStart = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z || c === UNDERSCORE;
 var isNameChar = (c) => isNameStart(c) || c >= DIGIT_0 && c <= DIGIT_9 || c === DASH;
-var badStart2 = (c) => BAD_START.has(c);
+var BAD_START_TABLE2 = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE2[c] = 1;
+var badStart2 = (c) => c < 128 ? BAD_START_TABLE2[c] === 1 : BAD_START.has(c);
 var own = (s) => s.length >= 13 ? (" " + s).slice(1) : s;
 var ColumnScanner = class {
   constructor(file, source, windows) {
@@ -1099,6 +1103,9 @@ var ColumnScanner = class {
   paths = /* @__PURE__ */ new Map();
   pathNames = [];
   pathParents = [];
+  /** The shape of the device read last: the next device's tags are most likely the same, in the same order. */
+  lastShape = new Int32Array(0);
+  lastShapeId = -1;
   numbers = /* @__PURE__ */ new Map();
   values = [];
   shapes = [];
@@ -1107,8 +1114,10 @@ var ColumnScanner = class {
   deviceIds = [];
   offsets = new Ints(1024);
   shapeOf = new Ints(1024);
-  start = new Ints(1024);
-  cells = new Ints(4096);
+  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`). */
+  columns = [];
+  capacity = 1024;
+  row = -1;
   /** The device being read: its tag paths in order and the size of its tags. */
   shape = new Int32Array(64);
   shapeLength = 0;
@@ -1143,6 +1152,7 @@ var ColumnScanner = class {
         if (keyColumn >= 0) this.endDevice(hasId);
         if (this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
         this.offsets.push(this.base + this.lineStart);
+        if (++this.row === this.capacity) this.grow();
         const dash = this.lineStart + k;
         if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
         let content = dash + 2;
@@ -1170,7 +1180,7 @@ var ColumnScanner = class {
         }
         if (k !== keyColumn) giveUp();
       }
-      const key = this.name(this.lineStart + keyColumn).raw;
+      const key = this.deviceKey(this.lineStart + keyColumn);
       if (key === "deviceId" && !hasId) {
         hasId = true;
         this.deviceIds.push(this.deviceId(this.skipSpaces(this.end)));
@@ -1193,20 +1203,30 @@ var ColumnScanner = class {
         values: this.values,
         shapes: this.shapes,
         shapeOf: this.shapeOf.done(),
-        start: this.start.done(),
-        cells: this.cells.done(),
+        columns: this.columns.map((c) => c.slice(0, this.row + 1)),
         mixedCaseTagNames: this.mixed
       },
       offsets: this.offsets.done()
     };
   }
+  /** A device's key at `at` (usually `deviceId` or `tags`, compared without a hash). */
+  deviceKey(at) {
+    const text = this.text;
+    for (const key of DEVICE_KEYS) {
+      const colon = at + key.length;
+      if (text.charCodeAt(colon) === COLON && text.startsWith(key, at) && (colon + 1 === this.lineEnd || text.charCodeAt(colon + 1) === SPACE)) {
+        this.end = colon + 1;
+        return key;
+      }
+    }
+    return this.name(at).raw;
+  }
   /** Where the last name or value read ended. */
   end = 0;
   /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
   tag(at, parent) {
-    const name = this.name(at);
-    const path = this.pathOf(parent, name);
-    this.size += name.raw.length + 4;
+    const path = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
+    this.size += this.pathNames[path].length + 4;
     if (this.shapeLength === this.shape.length) {
       const grown = new Int32Array(this.shape.length * 2);
       grown.set(this.shape);
@@ -1214,11 +1234,27 @@ var ColumnScanner = class {
     }
     this.shape[this.shapeLength++] = path;
     if (this.restIsEmpty(this.end)) {
-      this.cells.push(MAPPING);
+      this.columns[path][this.row] = MAPPING;
       return path;
     }
-    this.cells.push(this.value(this.skipSpaces(this.end)));
+    this.columns[path][this.row] = this.value(this.skipSpaces(this.end));
     return -1;
+  }
+  /**
+   * The path the last device had at this place of its shape, if this line's name is
+   * its name in the same mapping: most devices have their tags in the same order, and
+   * then a name costs one comparison, no hash and no lookup.
+   */
+  expected(at, parent) {
+    const k = this.shapeLength;
+    if (k >= this.lastShape.length) return void 0;
+    const path = this.lastShape[k];
+    const name = this.pathNames[path];
+    const colon = at + name.length;
+    if (this.pathParents[path] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return void 0;
+    if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE) return void 0;
+    this.end = colon + 1;
+    return path;
   }
   /** A plain name of letters, digits, `_` and `-` (starting with a letter or `_`), then `:` and a space or the line end. */
   name(at) {
@@ -1249,6 +1285,7 @@ var ColumnScanner = class {
     if (path === void 0) {
       path = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
+      this.columns.push(new Int32Array(this.capacity).fill(ABSENT));
       this.paths.set(key, path);
       if (name.upper) this.mixed = true;
     }
@@ -1350,6 +1387,10 @@ var ColumnScanner = class {
   endDevice(hasId) {
     if (!hasId || this.size > MAX_TAGS_BYTES) giveUp();
     const { shape, shapeLength } = this;
+    if (this.lastShapeId >= 0 && this.sameAsLast(shape, shapeLength)) {
+      this.shapeOf.push(this.lastShapeId);
+      return;
+    }
     let h = shapeLength;
     for (let k = 0; k < shapeLength; k++) h = Math.imul(h, 31) + shape[k] | 0;
     let id = -1;
@@ -1371,8 +1412,24 @@ var ColumnScanner = class {
       if (candidates) candidates.push(id);
       else this.shapeIds.set(h, [id]);
     }
-    this.start.push(this.cells.length - shapeLength);
+    this.lastShapeId = id;
+    this.lastShape = this.shapes[id];
     this.shapeOf.push(id);
+  }
+  /** Room for twice the devices in every column. */
+  grow() {
+    this.capacity *= 2;
+    this.columns.forEach((column, p) => {
+      const grown = new Int32Array(this.capacity).fill(ABSENT);
+      grown.set(column);
+      this.columns[p] = grown;
+    });
+  }
+  sameAsLast(shape, length) {
+    const last = this.lastShape;
+    if (last.length !== length) return false;
+    for (let k = 0; k < length; k++) if (last[k] !== shape[k]) return false;
+    return true;
   }
   /** A shape met for the first time: no name twice in a mapping, none two that differ only by case. */
   newShape(shape) {
@@ -1552,8 +1609,8 @@ var post = (message) => {
   const { result, bytes } = message;
   const transfer = [];
   if (typeof result === "object" && "columns" in result) {
-    const { shapeOf, start, cells } = result.columns;
-    transfer.push(shapeOf.buffer, start.buffer, cells.buffer, result.offsets.buffer);
+    const { shapeOf, columns } = result.columns;
+    transfer.push(shapeOf.buffer, result.offsets.buffer, ...columns.map((c) => c.buffer));
   } else if (typeof result === "object") {
     const encoded = "offsets" in result ? result.devices : result;
     transfer.push(encoded.tokens.buffer, encoded.numbers.buffer);

@@ -49074,15 +49074,15 @@ function append(target, items) {
 
 // src/core/fleet-columns.ts
 var MAPPING = -1;
+var ABSENT = -2;
 function columnDevice(columns, row) {
-  const { names: names2, parents, values: values2, cells } = columns;
+  const { names: names2, parents, values: values2 } = columns;
   const tags = record();
   const shape = columns.shapes[columns.shapeOf[row]];
   let mappings;
-  let at = columns.start[row];
   for (let k2 = 0; k2 < shape.length; k2++) {
     const p = shape[k2];
-    const cell3 = cells[at++];
+    const cell3 = columns.columns[p][row];
     const parent = parents[p] < 0 ? tags : mappings.get(parents[p]);
     if (cell3 === MAPPING) {
       const mapping = record();
@@ -49105,10 +49105,9 @@ function columnsFleetFile(columns) {
     columns
   };
 }
-function slotsOf(columns, path16) {
+function pathsNamed(columns, path16) {
   const { names: names2, parents } = columns;
-  const fits = new Uint8Array(names2.length);
-  let any = false;
+  const out = [];
   for (let p = 0; p < names2.length; p++) {
     let q = p;
     let k2 = path16.length - 1;
@@ -49116,16 +49115,9 @@ function slotsOf(columns, path16) {
       const name = names2[q];
       if (name !== path16[k2] && name.toLowerCase() !== path16[k2]) break;
     }
-    if (k2 < 0 && q < 0) fits[p] = 1;
-    any ||= fits[p] === 1;
+    if (k2 < 0 && q < 0) out.push(p);
   }
-  const slots = new Int32Array(columns.shapes.length).fill(-1);
-  if (!any) return slots;
-  columns.shapes.forEach((shape, s) => {
-    const k2 = shape.findIndex((p) => fits[p] === 1);
-    slots[s] = k2;
-  });
-  return slots;
+  return out;
 }
 var ColumnarFleet = class {
   constructor(files, deviceIds) {
@@ -49904,29 +49896,14 @@ var FleetIndex = class {
       }
     }
   }
-  /** The same numbering from columns: a device's value is a cell found through its shape, no tags walked. */
+  /** The same numbering from columns: a device's value is read from its path's column, no tags walked. */
   numberColumns(builders) {
     const { files, bases: bases2 } = this.columns;
-    files.forEach((file, f) => {
-      const { shapeOf, start: start2, cells, values: values2 } = file;
-      const base = bases2[f];
+    for (let f = 0; f < files.length; f++) {
       for (const builder of builders) {
-        const slots = slotsOf(file, builder.path);
-        if (!slots.some((s) => s >= 0)) continue;
-        const numbers = new Int32Array(values2.length).fill(-1);
-        for (let row = 0; row < shapeOf.length; row++) {
-          const slot = slots[shapeOf[row]];
-          if (slot < 0) continue;
-          const i = base + row;
-          set(builder.defined, i);
-          const cell3 = cells[start2[row] + slot];
-          if (cell3 === MAPPING) continue;
-          let number = numbers[cell3];
-          if (number < 0) number = numbers[cell3] = builder.numberOf(values2[cell3]);
-          builder.addNumber(i, number);
-        }
+        for (const p of pathsNamed(files[f], builder.path)) builder.addColumn(files[f].columns[p], bases2[f], files[f].values);
       }
-    });
+    }
   }
   /** The device with this id, by binary search over the sorted ids; `undefined` if none. */
   device(deviceId) {
@@ -49986,6 +49963,25 @@ var PathBuilder = class {
       this.typeOf.push(this.types[typeof v]);
     }
     return number;
+  }
+  /** A file's column of this path (its devices from `base` on), its cells numbers into `values`. */
+  addColumn(column, base, values2) {
+    const { defined, valueOf, counts, typeOf } = this;
+    const numbers = new Int32Array(values2.length).fill(-1);
+    for (let row = 0; row < column.length; row++) {
+      const cell3 = column[row];
+      if (cell3 === ABSENT) continue;
+      const i = base + row;
+      const word = i >>> 5;
+      const bit = 1 << (i & 31);
+      defined[word] |= bit;
+      if (cell3 === MAPPING) continue;
+      let number = numbers[cell3];
+      if (number < 0) number = numbers[cell3] = this.numberOf(values2[cell3]);
+      typeOf[number][word] |= bit;
+      counts[number]++;
+      valueOf[i] = number + 1;
+    }
   }
   /** Device `i` has the value numbered `number`. */
   addNumber(i, number) {
@@ -55909,10 +55905,13 @@ var Ints = class {
 };
 var NONE = -3;
 var TAGS = -2;
+var DEVICE_KEYS = ["deviceId", "tags"];
 var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
 var isNameStart = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z || c === UNDERSCORE;
 var isNameChar = (c) => isNameStart(c) || c >= DIGIT_0 && c <= DIGIT_9 || c === DASH;
-var badStart2 = (c) => BAD_START.has(c);
+var BAD_START_TABLE2 = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE2[c] = 1;
+var badStart2 = (c) => c < 128 ? BAD_START_TABLE2[c] === 1 : BAD_START.has(c);
 var own = (s) => s.length >= 13 ? (" " + s).slice(1) : s;
 var ColumnScanner = class {
   constructor(file, source, windows) {
@@ -55935,6 +55934,9 @@ var ColumnScanner = class {
   paths = /* @__PURE__ */ new Map();
   pathNames = [];
   pathParents = [];
+  /** The shape of the device read last: the next device's tags are most likely the same, in the same order. */
+  lastShape = new Int32Array(0);
+  lastShapeId = -1;
   numbers = /* @__PURE__ */ new Map();
   values = [];
   shapes = [];
@@ -55943,8 +55945,10 @@ var ColumnScanner = class {
   deviceIds = [];
   offsets = new Ints(1024);
   shapeOf = new Ints(1024);
-  start = new Ints(1024);
-  cells = new Ints(4096);
+  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`). */
+  columns = [];
+  capacity = 1024;
+  row = -1;
   /** The device being read: its tag paths in order and the size of its tags. */
   shape = new Int32Array(64);
   shapeLength = 0;
@@ -55979,6 +55983,7 @@ var ColumnScanner = class {
         if (keyColumn >= 0) this.endDevice(hasId);
         if (this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
         this.offsets.push(this.base + this.lineStart);
+        if (++this.row === this.capacity) this.grow();
         const dash = this.lineStart + k2;
         if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp();
         let content = dash + 2;
@@ -56006,7 +56011,7 @@ var ColumnScanner = class {
         }
         if (k2 !== keyColumn) giveUp();
       }
-      const key = this.name(this.lineStart + keyColumn).raw;
+      const key = this.deviceKey(this.lineStart + keyColumn);
       if (key === "deviceId" && !hasId) {
         hasId = true;
         this.deviceIds.push(this.deviceId(this.skipSpaces(this.end)));
@@ -56029,20 +56034,30 @@ var ColumnScanner = class {
         values: this.values,
         shapes: this.shapes,
         shapeOf: this.shapeOf.done(),
-        start: this.start.done(),
-        cells: this.cells.done(),
+        columns: this.columns.map((c) => c.slice(0, this.row + 1)),
         mixedCaseTagNames: this.mixed
       },
       offsets: this.offsets.done()
     };
   }
+  /** A device's key at `at` (usually `deviceId` or `tags`, compared without a hash). */
+  deviceKey(at) {
+    const text = this.text;
+    for (const key of DEVICE_KEYS) {
+      const colon = at + key.length;
+      if (text.charCodeAt(colon) === COLON && text.startsWith(key, at) && (colon + 1 === this.lineEnd || text.charCodeAt(colon + 1) === SPACE3)) {
+        this.end = colon + 1;
+        return key;
+      }
+    }
+    return this.name(at).raw;
+  }
   /** Where the last name or value read ended. */
   end = 0;
   /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
   tag(at, parent) {
-    const name = this.name(at);
-    const path16 = this.pathOf(parent, name);
-    this.size += name.raw.length + 4;
+    const path16 = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
+    this.size += this.pathNames[path16].length + 4;
     if (this.shapeLength === this.shape.length) {
       const grown = new Int32Array(this.shape.length * 2);
       grown.set(this.shape);
@@ -56050,11 +56065,27 @@ var ColumnScanner = class {
     }
     this.shape[this.shapeLength++] = path16;
     if (this.restIsEmpty(this.end)) {
-      this.cells.push(MAPPING);
+      this.columns[path16][this.row] = MAPPING;
       return path16;
     }
-    this.cells.push(this.value(this.skipSpaces(this.end)));
+    this.columns[path16][this.row] = this.value(this.skipSpaces(this.end));
     return -1;
+  }
+  /**
+   * The path the last device had at this place of its shape, if this line's name is
+   * its name in the same mapping: most devices have their tags in the same order, and
+   * then a name costs one comparison, no hash and no lookup.
+   */
+  expected(at, parent) {
+    const k2 = this.shapeLength;
+    if (k2 >= this.lastShape.length) return void 0;
+    const path16 = this.lastShape[k2];
+    const name = this.pathNames[path16];
+    const colon = at + name.length;
+    if (this.pathParents[path16] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return void 0;
+    if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE3) return void 0;
+    this.end = colon + 1;
+    return path16;
   }
   /** A plain name of letters, digits, `_` and `-` (starting with a letter or `_`), then `:` and a space or the line end. */
   name(at) {
@@ -56085,6 +56116,7 @@ var ColumnScanner = class {
     if (path16 === void 0) {
       path16 = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
+      this.columns.push(new Int32Array(this.capacity).fill(ABSENT));
       this.paths.set(key, path16);
       if (name.upper) this.mixed = true;
     }
@@ -56186,6 +56218,10 @@ var ColumnScanner = class {
   endDevice(hasId) {
     if (!hasId || this.size > MAX_TAGS_BYTES) giveUp();
     const { shape, shapeLength } = this;
+    if (this.lastShapeId >= 0 && this.sameAsLast(shape, shapeLength)) {
+      this.shapeOf.push(this.lastShapeId);
+      return;
+    }
     let h = shapeLength;
     for (let k2 = 0; k2 < shapeLength; k2++) h = Math.imul(h, 31) + shape[k2] | 0;
     let id = -1;
@@ -56207,8 +56243,24 @@ var ColumnScanner = class {
       if (candidates) candidates.push(id);
       else this.shapeIds.set(h, [id]);
     }
-    this.start.push(this.cells.length - shapeLength);
+    this.lastShapeId = id;
+    this.lastShape = this.shapes[id];
     this.shapeOf.push(id);
+  }
+  /** Room for twice the devices in every column. */
+  grow() {
+    this.capacity *= 2;
+    this.columns.forEach((column, p) => {
+      const grown = new Int32Array(this.capacity).fill(ABSENT);
+      grown.set(column);
+      this.columns[p] = grown;
+    });
+  }
+  sameAsLast(shape, length) {
+    const last = this.lastShape;
+    if (last.length !== length) return false;
+    for (let k2 = 0; k2 < length; k2++) if (last[k2] !== shape[k2]) return false;
+    return true;
   }
   /** A shape met for the first time: no name twice in a mapping, none two that differ only by case. */
   newShape(shape) {

@@ -122,7 +122,14 @@ const cleanDevice = deviceOf(
   ),
 );
 
-function render(devices: fc.RecordValue<typeof deviceArb>[], step: number, listIndent: number): string {
+interface RenderedDevice {
+  readonly id: string;
+  readonly tags: TagTree | null | undefined;
+  readonly tagsFirst: boolean;
+  readonly comment: boolean;
+}
+
+function render(devices: readonly RenderedDevice[], step: number, listIndent: number): string {
   const lines = ['# a comment', 'devices:'];
   const pad = (n: number) => ' '.repeat(n);
   const tagLines = (t: TagTree, indent: number): string[] =>

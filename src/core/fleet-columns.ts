@@ -15,8 +15,10 @@ import type { FleetFile } from './validate/fleet.js';
 
 export type TagScalar = string | number | boolean;
 
-/** A cell's value for a tag that is a mapping (its contents follow it in the device's cells). */
+/** In a path's column: the device's tag there is a mapping. */
 export const MAPPING = -1;
+/** In a path's column: the device has no tag there. */
+export const ABSENT = -2;
 
 export interface FleetColumns {
   /** The fleet file (each device's `file`). */
@@ -26,30 +28,28 @@ export interface FleetColumns {
   /** Tag paths: each one's last name and the path of the mapping it is in (-1: directly in `tags`). */
   readonly names: readonly string[];
   readonly parents: readonly number[];
-  /** The file's distinct tag values; a cell holds a value's number, or MAPPING. */
+  /** The file's distinct tag values. */
   readonly values: readonly TagScalar[];
+  /** Per path, per device: the number of its value there, MAPPING or ABSENT. */
+  readonly columns: readonly Int32Array[];
   /** A device's tag paths in the order written (a mapping before its contents); devices share shapes. */
   readonly shapes: readonly Int32Array[];
   /** Per device, its shape. */
   readonly shapeOf: Int32Array;
-  /** Per device, where its cells start (one cell per path of its shape). */
-  readonly start: Int32Array;
-  readonly cells: Int32Array;
   /** Some tag name has an upper-case letter. */
   readonly mixedCaseTagNames: boolean;
 }
 
 /** The device at `row`, as the object path builds it: tags in the order written, mappings as records. */
 export function columnDevice(columns: FleetColumns, row: number): Device {
-  const { names, parents, values, cells } = columns;
+  const { names, parents, values } = columns;
   const tags = record<TagValue>();
   const shape = columns.shapes[columns.shapeOf[row]];
   // Only devices with nested tags need to find a mapping by its path.
   let mappings: Map<number, Record<string, TagValue>> | undefined;
-  let at = columns.start[row];
   for (let k = 0; k < shape.length; k++) {
     const p = shape[k];
-    const cell = cells[at++];
+    const cell = columns.columns[p][row];
     const parent = parents[p] < 0 ? tags : mappings!.get(parents[p])!;
     if (cell === MAPPING) {
       const mapping = record<TagValue>();
@@ -83,15 +83,13 @@ export function pathNames(columns: Pick<FleetColumns, 'names' | 'parents'>, p: n
 }
 
 /**
- * For one tag path as a condition names it (lower case), where each shape has it:
- * the position in the shape (which is also the cell's offset from the device's
- * start), or -1. A clean device has at most one tag per name folded to lower case,
- * so at most one position fits: the one lookupTag finds.
+ * The paths that are this one as a condition names it (lower case): names compare
+ * folded to lower case, as lookupTag finds them. A clean device has at most one tag
+ * per folded name in a mapping, so at most one of them.
  */
-export function slotsOf(columns: FleetColumns, path: readonly string[]): Int32Array {
+export function pathsNamed(columns: Pick<FleetColumns, 'names' | 'parents'>, path: readonly string[]): number[] {
   const { names, parents } = columns;
-  const fits = new Uint8Array(names.length);
-  let any = false;
+  const out: number[] = [];
   for (let p = 0; p < names.length; p++) {
     let q = p;
     let k = path.length - 1;
@@ -99,16 +97,9 @@ export function slotsOf(columns: FleetColumns, path: readonly string[]): Int32Ar
       const name = names[q];
       if (name !== path[k] && name.toLowerCase() !== path[k]) break;
     }
-    if (k < 0 && q < 0) fits[p] = 1;
-    any ||= fits[p] === 1;
+    if (k < 0 && q < 0) out.push(p);
   }
-  const slots = new Int32Array(columns.shapes.length).fill(-1);
-  if (!any) return slots;
-  columns.shapes.forEach((shape, s) => {
-    const k = shape.findIndex((p) => fits[p] === 1);
-    slots[s] = k;
-  });
-  return slots;
+  return out;
 }
 
 /**

@@ -12,7 +12,7 @@
  * (differential tests).
  */
 import { VALUE_STRING } from '../core/condition/index.js';
-import { MAPPING, type FleetColumns, type TagScalar } from '../core/fleet-columns.js';
+import { ABSENT, MAPPING, type FleetColumns, type TagScalar } from '../core/fleet-columns.js';
 import { DEVICE_ID, MAX_TAG_DEPTH, MAX_TAG_STRING_BYTES, MAX_TAGS_BYTES } from '../core/validate/fleet.js';
 import { FLEET_WINDOWS, type FleetWindows, type TextWindows } from './fleet-scanner.js';
 import { plainAsciiText, type YamlLimits } from './yaml-text.js';
@@ -132,10 +132,14 @@ class Ints {
 const NONE = -3;
 const TAGS = -2;
 
+const DEVICE_KEYS = ['deviceId', 'tags'];
 const mixHash = (hash: number, length: number): number => (hash ^ Math.imul(length, 0x9e3779b1)) | 0;
 const isNameStart = (c: number): boolean => (c >= LOWER_A && c <= LOWER_Z) || (c >= UPPER_A && c <= UPPER_Z) || c === UNDERSCORE;
 const isNameChar = (c: number): boolean => isNameStart(c) || (c >= DIGIT_0 && c <= DIGIT_9) || c === DASH;
-const badStart = (c: number): boolean => BAD_START.has(c);
+/** BAD_START as a table: asked for every value. */
+const BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
+const badStart = (c: number): boolean => (c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c));
 /** A copy of a string cut from a window, so it does not keep the window alive. */
 const own = (s: string): string => (s.length >= 13 ? (' ' + s).slice(1) : s);
 
@@ -152,6 +156,9 @@ class ColumnScanner {
   private readonly paths = new Map<string, number>();
   private readonly pathNames: string[] = [];
   private readonly pathParents: number[] = [];
+  /** The shape of the device read last: the next device's tags are most likely the same, in the same order. */
+  private lastShape: Int32Array = new Int32Array(0);
+  private lastShapeId = -1;
   private readonly numbers = new Map<TagScalar, number>();
   private readonly values: TagScalar[] = [];
   private readonly shapes: Int32Array[] = [];
@@ -161,8 +168,10 @@ class ColumnScanner {
   private readonly deviceIds: string[] = [];
   private readonly offsets = new Ints(1024);
   private readonly shapeOf = new Ints(1024);
-  private readonly start = new Ints(1024);
-  private readonly cells = new Ints(4096);
+  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`). */
+  private readonly columns: Int32Array[] = [];
+  private capacity = 1024;
+  private row = -1;
   /** The device being read: its tag paths in order and the size of its tags. */
   private shape = new Int32Array(64);
   private shapeLength = 0;
@@ -210,6 +219,7 @@ class ColumnScanner {
         if (keyColumn >= 0) this.endDevice(hasId);
         if (this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
         this.offsets.push(this.base + this.lineStart);
+        if (++this.row === this.capacity) this.grow();
         const dash = this.lineStart + k;
         if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
         let content = dash + 2;
@@ -238,7 +248,7 @@ class ColumnScanner {
         if (k !== keyColumn) giveUp();
       }
       // A device's own key: `deviceId: …` or `tags:`.
-      const key = this.name(this.lineStart + keyColumn).raw;
+      const key = this.deviceKey(this.lineStart + keyColumn);
       if (key === 'deviceId' && !hasId) {
         hasId = true;
         this.deviceIds.push(this.deviceId(this.skipSpaces(this.end)));
@@ -262,12 +272,24 @@ class ColumnScanner {
         values: this.values,
         shapes: this.shapes,
         shapeOf: this.shapeOf.done(),
-        start: this.start.done(),
-        cells: this.cells.done(),
+        columns: this.columns.map((c) => c.slice(0, this.row + 1)),
         mixedCaseTagNames: this.mixed,
       },
       offsets: this.offsets.done(),
     };
+  }
+
+  /** A device's key at `at` (usually `deviceId` or `tags`, compared without a hash). */
+  private deviceKey(at: number): string {
+    const text = this.text;
+    for (const key of DEVICE_KEYS) {
+      const colon = at + key.length;
+      if (text.charCodeAt(colon) === COLON && text.startsWith(key, at) && (colon + 1 === this.lineEnd || text.charCodeAt(colon + 1) === SPACE)) {
+        this.end = colon + 1;
+        return key;
+      }
+    }
+    return this.name(at).raw;
   }
 
   /** Where the last name or value read ended. */
@@ -275,9 +297,8 @@ class ColumnScanner {
 
   /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
   private tag(at: number, parent: number): number {
-    const name = this.name(at);
-    const path = this.pathOf(parent, name);
-    this.size += name.raw.length + 4;
+    const path = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
+    this.size += this.pathNames[path].length + 4;
     if (this.shapeLength === this.shape.length) {
       const grown = new Int32Array(this.shape.length * 2);
       grown.set(this.shape);
@@ -285,11 +306,28 @@ class ColumnScanner {
     }
     this.shape[this.shapeLength++] = path;
     if (this.restIsEmpty(this.end)) {
-      this.cells.push(MAPPING);
+      this.columns[path][this.row] = MAPPING;
       return path;
     }
-    this.cells.push(this.value(this.skipSpaces(this.end)));
+    this.columns[path][this.row] = this.value(this.skipSpaces(this.end));
     return -1;
+  }
+
+  /**
+   * The path the last device had at this place of its shape, if this line's name is
+   * its name in the same mapping: most devices have their tags in the same order, and
+   * then a name costs one comparison, no hash and no lookup.
+   */
+  private expected(at: number, parent: number): number | undefined {
+    const k = this.shapeLength;
+    if (k >= this.lastShape.length) return undefined;
+    const path = this.lastShape[k];
+    const name = this.pathNames[path];
+    const colon = at + name.length;
+    if (this.pathParents[path] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return undefined;
+    if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE) return undefined;
+    this.end = colon + 1;
+    return path;
   }
 
   /** A plain name of letters, digits, `_` and `-` (starting with a letter or `_`), then `:` and a space or the line end. */
@@ -323,6 +361,7 @@ class ColumnScanner {
     if (path === undefined) {
       path = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
+      this.columns.push(new Int32Array(this.capacity).fill(ABSENT));
       this.paths.set(key, path);
       if (name.upper) this.mixed = true;
     }
@@ -432,6 +471,10 @@ class ColumnScanner {
   private endDevice(hasId: boolean): void {
     if (!hasId || this.size > MAX_TAGS_BYTES) giveUp();
     const { shape, shapeLength } = this;
+    if (this.lastShapeId >= 0 && this.sameAsLast(shape, shapeLength)) {
+      this.shapeOf.push(this.lastShapeId);
+      return;
+    }
     let h = shapeLength;
     for (let k = 0; k < shapeLength; k++) h = (Math.imul(h, 31) + shape[k]) | 0;
     let id = -1;
@@ -453,8 +496,26 @@ class ColumnScanner {
       if (candidates) candidates.push(id);
       else this.shapeIds.set(h, [id]);
     }
-    this.start.push(this.cells.length - shapeLength);
+    this.lastShapeId = id;
+    this.lastShape = this.shapes[id];
     this.shapeOf.push(id);
+  }
+
+  /** Room for twice the devices in every column. */
+  private grow(): void {
+    this.capacity *= 2;
+    this.columns.forEach((column, p) => {
+      const grown = new Int32Array(this.capacity).fill(ABSENT);
+      grown.set(column);
+      this.columns[p] = grown;
+    });
+  }
+
+  private sameAsLast(shape: Int32Array, length: number): boolean {
+    const last = this.lastShape;
+    if (last.length !== length) return false;
+    for (let k = 0; k < length; k++) if (last[k] !== shape[k]) return false;
+    return true;
   }
 
   /** A shape met for the first time: no name twice in a mapping, none two that differ only by case. */

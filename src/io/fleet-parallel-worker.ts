@@ -25,8 +25,8 @@ const post = (message: WorkerMessage): void => {
   const { result, bytes } = message;
   const transfer: ArrayBuffer[] = [];
   if (typeof result === 'object' && 'columns' in result) {
-    const { shapeOf, start, cells } = result.columns;
-    transfer.push(shapeOf.buffer as ArrayBuffer, start.buffer as ArrayBuffer, cells.buffer as ArrayBuffer, result.offsets.buffer as ArrayBuffer);
+    const { shapeOf, columns } = result.columns;
+    transfer.push(shapeOf.buffer as ArrayBuffer, result.offsets.buffer as ArrayBuffer, ...columns.map((c) => c.buffer as ArrayBuffer));
   } else if (typeof result === 'object') {
     const encoded = 'offsets' in result ? result.devices : result;
     transfer.push(encoded.tokens.buffer as ArrayBuffer, encoded.numbers.buffer as ArrayBuffer);

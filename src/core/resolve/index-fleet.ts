@@ -4,7 +4,7 @@
  * Every path the conditions use is built in one pass over the devices.
  */
 import { indexOfSorted } from '../collections.js';
-import { ColumnarFleet, MAPPING, slotsOf } from '../fleet-columns.js';
+import { ABSENT, ColumnarFleet, MAPPING, pathsNamed } from '../fleet-columns.js';
 import { lookupTag } from '../condition/index.js';
 import { isTags, type Device, type TagValue, type Tags } from '../model.js';
 import { empty, fromIndexes, full, set, type Bitset } from './bitset.js';
@@ -104,30 +104,14 @@ export class FleetIndex {
     }
   }
 
-  /** The same numbering from columns: a device's value is a cell found through its shape, no tags walked. */
+  /** The same numbering from columns: a device's value is read from its path's column, no tags walked. */
   private numberColumns(builders: readonly PathBuilder[]): void {
     const { files, bases } = this.columns!;
-    files.forEach((file, f) => {
-      const { shapeOf, start, cells, values } = file;
-      const base = bases[f];
+    for (let f = 0; f < files.length; f++) {
       for (const builder of builders) {
-        const slots = slotsOf(file, builder.path);
-        if (!slots.some((s) => s >= 0)) continue;
-        // The file's value numbers as the path's (-1: not met yet).
-        const numbers = new Int32Array(values.length).fill(-1);
-        for (let row = 0; row < shapeOf.length; row++) {
-          const slot = slots[shapeOf[row]];
-          if (slot < 0) continue;
-          const i = base + row;
-          set(builder.defined, i);
-          const cell = cells[start[row] + slot];
-          if (cell === MAPPING) continue;
-          let number = numbers[cell];
-          if (number < 0) number = numbers[cell] = builder.numberOf(values[cell]);
-          builder.addNumber(i, number);
-        }
+        for (const p of pathsNamed(files[f], builder.path)) builder.addColumn(files[f].columns[p], bases[f], files[f].values);
       }
-    });
+    }
   }
 
   /** The device with this id, by binary search over the sorted ids; `undefined` if none. */
@@ -195,6 +179,27 @@ class PathBuilder {
       this.typeOf.push(this.types[typeof v as 'string' | 'number' | 'boolean']);
     }
     return number;
+  }
+
+  /** A file's column of this path (its devices from `base` on), its cells numbers into `values`. */
+  addColumn(column: Int32Array, base: number, values: readonly Primitive[]): void {
+    const { defined, valueOf, counts, typeOf } = this;
+    // The file's value numbers as the path's (-1: not met yet).
+    const numbers = new Int32Array(values.length).fill(-1);
+    for (let row = 0; row < column.length; row++) {
+      const cell = column[row];
+      if (cell === ABSENT) continue;
+      const i = base + row;
+      const word = i >>> 5;
+      const bit = 1 << (i & 31);
+      defined[word] |= bit;
+      if (cell === MAPPING) continue;
+      let number = numbers[cell];
+      if (number < 0) number = numbers[cell] = this.numberOf(values[cell]);
+      typeOf[number][word] |= bit;
+      counts[number]++;
+      valueOf[i] = number + 1;
+    }
   }
 
   /** Device `i` has the value numbered `number`. */
