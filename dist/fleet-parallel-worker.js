@@ -1076,6 +1076,11 @@ var NONE = -3;
 var TAGS = -2;
 var DEVICE_KEYS = ["deviceId", "tags"];
 var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
+var isLetter = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z;
+var ID_CHARS = new Uint8Array(128);
+for (const c of "-.%_*?!(),:=@$'") ID_CHARS[c.charCodeAt(0)] = 1;
+for (let c = 0; c < 128; c++) if (isLetter(c) || c >= DIGIT_0 && c <= DIGIT_9) ID_CHARS[c] = 1;
+var isIdChar = (c) => c < 128 && ID_CHARS[c] === 1;
 var isNameStart = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z || c === UNDERSCORE;
 var isNameChar = (c) => isNameStart(c) || c >= DIGIT_0 && c <= DIGIT_9 || c === DASH;
 var BAD_START_TABLE2 = new Uint8Array(128);
@@ -1088,6 +1093,7 @@ var ColumnScanner = class {
     this.source = source;
     this.windows = windows;
     this.text = this.cutAtLineEnd(source.window(0, Math.min(source.length, windows.size)));
+    this.capacity = Math.max(1024, source.length >> 7);
   }
   file;
   source;
@@ -1116,7 +1122,7 @@ var ColumnScanner = class {
   shapeOf = new Ints(1024);
   /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`). */
   columns = [];
-  capacity = 1024;
+  capacity;
   row = -1;
   /** The device being read: its tag paths in order and the size of its tags. */
   shape = new Int32Array(64);
@@ -1131,16 +1137,17 @@ var ColumnScanner = class {
     let hasTags = false;
     let pending = NONE;
     let pendingColumn = 0;
-    const mapColumns = [];
-    const mapPaths = [];
+    const mapColumns = new Int32Array(MAX_TAG_DEPTH);
+    const mapPaths = new Int32Array(MAX_TAG_DEPTH);
+    let depth = 0;
     for (; ; ) {
       const more = this.line();
       const k = more ? this.indent : -1;
       if (pending !== NONE) {
         if (k > pendingColumn) {
-          if (this.text.charCodeAt(this.lineStart + k) === DASH || mapColumns.length + 1 > MAX_TAG_DEPTH) giveUp();
-          mapColumns.push(k);
-          mapPaths.push(pending === TAGS ? -1 : pending);
+          if (this.text.charCodeAt(this.lineStart + k) === DASH || depth + 1 > MAX_TAG_DEPTH) giveUp();
+          mapColumns[depth] = k;
+          mapPaths[depth++] = pending === TAGS ? -1 : pending;
         } else if (pending !== TAGS) {
           giveUp();
         }
@@ -1160,18 +1167,15 @@ var ColumnScanner = class {
         if (content >= this.lineEnd) giveUp();
         keyColumn = content - this.lineStart;
         hasId = hasTags = false;
-        mapColumns.length = mapPaths.length = 0;
+        depth = 0;
         this.shapeLength = this.size = 0;
       } else if (k < seqIndent || keyColumn < 0) {
         giveUp();
       } else {
-        while (mapColumns.length > 0 && k < mapColumns[mapColumns.length - 1]) {
-          mapColumns.pop();
-          mapPaths.pop();
-        }
-        if (mapColumns.length > 0) {
-          if (k !== mapColumns[mapColumns.length - 1]) giveUp();
-          const path = this.tag(this.lineStart + k, mapPaths[mapPaths.length - 1]);
+        while (depth > 0 && k < mapColumns[depth - 1]) depth--;
+        if (depth > 0) {
+          if (k !== mapColumns[depth - 1]) giveUp();
+          const path = this.tag(this.lineStart + k, mapPaths[depth - 1]);
           if (path >= 0) {
             pending = path;
             pendingColumn = k;
@@ -1237,7 +1241,8 @@ var ColumnScanner = class {
       this.columns[path][this.row] = MAPPING;
       return path;
     }
-    this.columns[path][this.row] = this.value(this.skipSpaces(this.end));
+    const from = this.text.charCodeAt(this.end + 1) !== SPACE ? this.end + 1 : this.skipSpaces(this.end);
+    this.columns[path][this.row] = this.value(from);
     return -1;
   }
   /**
@@ -1371,6 +1376,15 @@ var ColumnScanner = class {
   deviceId(i) {
     const text = this.text;
     if (i >= this.lineEnd) giveUp();
+    if (isLetter(text.charCodeAt(i))) {
+      let j = i + 1;
+      while (j < this.lineEnd && isIdChar(text.charCodeAt(j))) j++;
+      if (j - i <= 128 && text.charCodeAt(j - 1) !== COLON && (j === this.lineEnd || text.charCodeAt(j) === SPACE && this.restIsEmpty(j))) {
+        const id2 = own(text.slice(i, j));
+        if (j - i > 5 || resolvePlain(id2) === id2) return id2;
+        giveUp();
+      }
+    }
     const c = text.charCodeAt(i);
     let id;
     if (c === QUOTE || c === DQUOTE) {

@@ -55907,6 +55907,11 @@ var NONE = -3;
 var TAGS = -2;
 var DEVICE_KEYS = ["deviceId", "tags"];
 var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
+var isLetter = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z;
+var ID_CHARS = new Uint8Array(128);
+for (const c of "-.%_*?!(),:=@$'") ID_CHARS[c.charCodeAt(0)] = 1;
+for (let c = 0; c < 128; c++) if (isLetter(c) || c >= DIGIT_0 && c <= DIGIT_9) ID_CHARS[c] = 1;
+var isIdChar = (c) => c < 128 && ID_CHARS[c] === 1;
 var isNameStart = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z || c === UNDERSCORE;
 var isNameChar = (c) => isNameStart(c) || c >= DIGIT_0 && c <= DIGIT_9 || c === DASH;
 var BAD_START_TABLE2 = new Uint8Array(128);
@@ -55919,6 +55924,7 @@ var ColumnScanner = class {
     this.source = source;
     this.windows = windows;
     this.text = this.cutAtLineEnd(source.window(0, Math.min(source.length, windows.size)));
+    this.capacity = Math.max(1024, source.length >> 7);
   }
   file;
   source;
@@ -55947,7 +55953,7 @@ var ColumnScanner = class {
   shapeOf = new Ints(1024);
   /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`). */
   columns = [];
-  capacity = 1024;
+  capacity;
   row = -1;
   /** The device being read: its tag paths in order and the size of its tags. */
   shape = new Int32Array(64);
@@ -55962,16 +55968,17 @@ var ColumnScanner = class {
     let hasTags = false;
     let pending = NONE;
     let pendingColumn = 0;
-    const mapColumns = [];
-    const mapPaths = [];
+    const mapColumns = new Int32Array(MAX_TAG_DEPTH);
+    const mapPaths = new Int32Array(MAX_TAG_DEPTH);
+    let depth = 0;
     for (; ; ) {
       const more = this.line();
       const k2 = more ? this.indent : -1;
       if (pending !== NONE) {
         if (k2 > pendingColumn) {
-          if (this.text.charCodeAt(this.lineStart + k2) === DASH || mapColumns.length + 1 > MAX_TAG_DEPTH) giveUp();
-          mapColumns.push(k2);
-          mapPaths.push(pending === TAGS ? -1 : pending);
+          if (this.text.charCodeAt(this.lineStart + k2) === DASH || depth + 1 > MAX_TAG_DEPTH) giveUp();
+          mapColumns[depth] = k2;
+          mapPaths[depth++] = pending === TAGS ? -1 : pending;
         } else if (pending !== TAGS) {
           giveUp();
         }
@@ -55991,18 +55998,15 @@ var ColumnScanner = class {
         if (content >= this.lineEnd) giveUp();
         keyColumn = content - this.lineStart;
         hasId = hasTags = false;
-        mapColumns.length = mapPaths.length = 0;
+        depth = 0;
         this.shapeLength = this.size = 0;
       } else if (k2 < seqIndent || keyColumn < 0) {
         giveUp();
       } else {
-        while (mapColumns.length > 0 && k2 < mapColumns[mapColumns.length - 1]) {
-          mapColumns.pop();
-          mapPaths.pop();
-        }
-        if (mapColumns.length > 0) {
-          if (k2 !== mapColumns[mapColumns.length - 1]) giveUp();
-          const path16 = this.tag(this.lineStart + k2, mapPaths[mapPaths.length - 1]);
+        while (depth > 0 && k2 < mapColumns[depth - 1]) depth--;
+        if (depth > 0) {
+          if (k2 !== mapColumns[depth - 1]) giveUp();
+          const path16 = this.tag(this.lineStart + k2, mapPaths[depth - 1]);
           if (path16 >= 0) {
             pending = path16;
             pendingColumn = k2;
@@ -56068,7 +56072,8 @@ var ColumnScanner = class {
       this.columns[path16][this.row] = MAPPING;
       return path16;
     }
-    this.columns[path16][this.row] = this.value(this.skipSpaces(this.end));
+    const from = this.text.charCodeAt(this.end + 1) !== SPACE3 ? this.end + 1 : this.skipSpaces(this.end);
+    this.columns[path16][this.row] = this.value(from);
     return -1;
   }
   /**
@@ -56202,6 +56207,15 @@ var ColumnScanner = class {
   deviceId(i) {
     const text = this.text;
     if (i >= this.lineEnd) giveUp();
+    if (isLetter(text.charCodeAt(i))) {
+      let j2 = i + 1;
+      while (j2 < this.lineEnd && isIdChar(text.charCodeAt(j2))) j2++;
+      if (j2 - i <= 128 && text.charCodeAt(j2 - 1) !== COLON && (j2 === this.lineEnd || text.charCodeAt(j2) === SPACE3 && this.restIsEmpty(j2))) {
+        const id2 = own(text.slice(i, j2));
+        if (j2 - i > 5 || resolvePlain(id2) === id2) return id2;
+        giveUp();
+      }
+    }
     const c = text.charCodeAt(i);
     let id;
     if (c === QUOTE || c === DQUOTE) {

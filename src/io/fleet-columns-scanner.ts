@@ -134,6 +134,12 @@ const TAGS = -2;
 
 const DEVICE_KEYS = ['deviceId', 'tags'];
 const mixHash = (hash: number, length: number): number => (hash ^ Math.imul(length, 0x9e3779b1)) | 0;
+const isLetter = (c: number): boolean => (c >= LOWER_A && c <= LOWER_Z) || (c >= UPPER_A && c <= UPPER_Z);
+/** The characters DEVICE_ID allows, as a table. */
+const ID_CHARS = new Uint8Array(128);
+for (const c of "-.%_*?!(),:=@$'") ID_CHARS[c.charCodeAt(0)] = 1;
+for (let c = 0; c < 128; c++) if (isLetter(c) || (c >= DIGIT_0 && c <= DIGIT_9)) ID_CHARS[c] = 1;
+const isIdChar = (c: number): boolean => c < 128 && ID_CHARS[c] === 1;
 const isNameStart = (c: number): boolean => (c >= LOWER_A && c <= LOWER_Z) || (c >= UPPER_A && c <= UPPER_Z) || c === UNDERSCORE;
 const isNameChar = (c: number): boolean => isNameStart(c) || (c >= DIGIT_0 && c <= DIGIT_9) || c === DASH;
 /** BAD_START as a table: asked for every value. */
@@ -170,7 +176,7 @@ class ColumnScanner {
   private readonly shapeOf = new Ints(1024);
   /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`). */
   private readonly columns: Int32Array[] = [];
-  private capacity = 1024;
+  private capacity: number;
   private row = -1;
   /** The device being read: its tag paths in order and the size of its tags. */
   private shape = new Int32Array(64);
@@ -183,6 +189,8 @@ class ColumnScanner {
     private readonly windows: FleetWindows,
   ) {
     this.text = this.cutAtLineEnd(source.window(0, Math.min(source.length, windows.size)));
+    // Room for a device per ~128 bytes, what a device with a handful of tags takes: columns seldom grow.
+    this.capacity = Math.max(1024, source.length >> 7);
   }
 
   scan(): ScannedColumns {
@@ -197,17 +205,18 @@ class ColumnScanner {
     let pending = NONE;
     let pendingColumn = 0;
     /** Open tag mappings: their keys' column and path (-1: `tags` itself). */
-    const mapColumns: number[] = [];
-    const mapPaths: number[] = [];
+    const mapColumns = new Int32Array(MAX_TAG_DEPTH);
+    const mapPaths = new Int32Array(MAX_TAG_DEPTH);
+    let depth = 0;
     for (;;) {
       const more = this.line();
       const k = more ? this.indent : -1;
       if (pending !== NONE) {
         if (k > pendingColumn) {
           // The first key of the mapping the pending key holds; a list there is not a tag value.
-          if (this.text.charCodeAt(this.lineStart + k) === DASH || mapColumns.length + 1 > MAX_TAG_DEPTH) giveUp();
-          mapColumns.push(k);
-          mapPaths.push(pending === TAGS ? -1 : pending);
+          if (this.text.charCodeAt(this.lineStart + k) === DASH || depth + 1 > MAX_TAG_DEPTH) giveUp();
+          mapColumns[depth] = k;
+          mapPaths[depth++] = pending === TAGS ? -1 : pending;
         } else if (pending !== TAGS) {
           giveUp(); // a tag with no value
         }
@@ -227,18 +236,15 @@ class ColumnScanner {
         if (content >= this.lineEnd) giveUp();
         keyColumn = content - this.lineStart;
         hasId = hasTags = false;
-        mapColumns.length = mapPaths.length = 0;
+        depth = 0;
         this.shapeLength = this.size = 0;
       } else if (k < seqIndent || keyColumn < 0) {
         giveUp();
       } else {
-        while (mapColumns.length > 0 && k < mapColumns[mapColumns.length - 1]) {
-          mapColumns.pop();
-          mapPaths.pop();
-        }
-        if (mapColumns.length > 0) {
-          if (k !== mapColumns[mapColumns.length - 1]) giveUp();
-          const path = this.tag(this.lineStart + k, mapPaths[mapPaths.length - 1]);
+        while (depth > 0 && k < mapColumns[depth - 1]) depth--;
+        if (depth > 0) {
+          if (k !== mapColumns[depth - 1]) giveUp();
+          const path = this.tag(this.lineStart + k, mapPaths[depth - 1]);
           if (path >= 0) {
             pending = path;
             pendingColumn = k;
@@ -309,7 +315,9 @@ class ColumnScanner {
       this.columns[path][this.row] = MAPPING;
       return path;
     }
-    this.columns[path][this.row] = this.value(this.skipSpaces(this.end));
+    // Usually one space after the colon.
+    const from = this.text.charCodeAt(this.end + 1) !== SPACE ? this.end + 1 : this.skipSpaces(this.end);
+    this.columns[path][this.row] = this.value(from);
     return -1;
   }
 
@@ -454,6 +462,17 @@ class ColumnScanner {
   private deviceId(i: number): string {
     const text = this.text;
     if (i >= this.lineEnd) giveUp();
+    // The usual id: starts with a letter (so no number and no indicator), then characters IoT Hub allows, to the line's end or a comment.
+    if (isLetter(text.charCodeAt(i))) {
+      let j = i + 1;
+      while (j < this.lineEnd && isIdChar(text.charCodeAt(j))) j++;
+      if (j - i <= 128 && text.charCodeAt(j - 1) !== COLON && (j === this.lineEnd || (text.charCodeAt(j) === SPACE && this.restIsEmpty(j)))) {
+        const id = own(text.slice(i, j));
+        // `true`, `null` and their kin are not strings.
+        if (j - i > 5 || resolvePlain(id) === id) return id;
+        giveUp();
+      }
+    }
     const c = text.charCodeAt(i);
     let id: unknown;
     if (c === QUOTE || c === DQUOTE) {
