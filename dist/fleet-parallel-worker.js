@@ -95,40 +95,6 @@ function encodeDevices(devices) {
   return encoder.done();
 }
 
-// src/io/yaml-text.ts
-import { isAscii } from "node:buffer";
-var DEFAULT_LIMITS = { maxBytes: 16 * 1024 * 1024, maxLineLength: 1024 * 1024, maxDepth: 64 };
-var aliasBudget = (textLength) => Math.max(2 * 1024 * 1024, 20 * textLength);
-var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
-var decoder = new TextDecoder("utf-8", { fatal: false });
-var stripBom = (text) => text.charCodeAt(0) === 65279 ? text.slice(1) : text;
-function decodeText(bytes) {
-  const text = stripBom(decoder.decode(bytes));
-  return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
-}
-function firstLongLine(text, max) {
-  const lines = text;
-  const nl = typeof text === "string" ? "\n" : 10;
-  for (let start = 0; lines.length - start > max; ) {
-    const last = lines.lastIndexOf(nl, start + max);
-    if (last < start) {
-      const end = lines.indexOf(nl, start);
-      return { start, length: (end < 0 ? lines.length : end) - start };
-    }
-    start = last + 1;
-  }
-  return void 0;
-}
-function fastPathText(bytes, limits2) {
-  if (bytes.length > limits2.maxBytes) return void 0;
-  const text = decodeText(bytes);
-  return text.includes("�") || firstLongLine(text, limits2.maxLineLength) ? void 0 : text;
-}
-function plainAsciiText(bytes, limits2) {
-  return bytes.length <= limits2.maxBytes && asciiWithoutCr(bytes) && firstLongLine(bytes, limits2.maxLineLength) === void 0;
-}
-var asciiWithoutCr = (bytes) => isAscii(bytes) && !bytes.includes(13);
-
 // src/io/yaml-scalars.ts
 var TAB = 9;
 var CR = 13;
@@ -242,6 +208,155 @@ function unlessGivenUp(scan) {
   }
 }
 
+// src/io/windowed-lines.ts
+var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
+var WindowedLines = class {
+  constructor(text, source, windows) {
+    this.text = text;
+    this.source = source;
+    this.windows = windows;
+    if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
+  }
+  text;
+  source;
+  windows;
+  /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
+  lineStart = 0;
+  lineEnd = 0;
+  nextLine = 0;
+  /** Where `text` starts in the file: 0 unless it is a window over `source`. */
+  base = 0;
+  /** The line findLine found: start, end and the line after (fields, not an object per line: a fleet has millions). */
+  foundStart = 0;
+  foundEnd = 0;
+  foundNext = 0;
+  /**
+   * The next line with content from `next` (blank and comment lines skipped) into the
+   * `found` fields; its indent, or -1 at the end. Tabs in the indent, document
+   * markers and directives are not for a fast path.
+   */
+  findLine(next2) {
+    const text = this.text;
+    for (; ; ) {
+      if (next2 >= text.length) {
+        if (this.source && this.base + text.length < this.source.length) giveUp();
+        return -1;
+      }
+      const start = next2;
+      const nl = text.indexOf("\n", start);
+      next2 = nl < 0 ? text.length : nl + 1;
+      let end = nl < 0 ? text.length : nl;
+      if (text.charCodeAt(end - 1) === CR) end--;
+      let i = start;
+      while (i < end && text.charCodeAt(i) === SPACE) i++;
+      if (i < end && text.charCodeAt(i) === TAB) giveUp();
+      if (i === end || text.charCodeAt(i) === HASH) continue;
+      if (i === start && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
+      this.foundStart = start;
+      this.foundEnd = end;
+      this.foundNext = next2;
+      return i - start;
+    }
+  }
+  /** True when the window is near its end (less than the margin left) and the file goes on. */
+  nearWindowEnd() {
+    return this.source !== void 0 && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length;
+  }
+  /** A window ends after its last line break, unless it is the file's end. */
+  cutAtLineEnd(window) {
+    if (this.base + window.length === this.source.length) return window;
+    const nl = window.lastIndexOf("\n");
+    return nl < 0 ? giveUp() : window.slice(0, nl + 1);
+  }
+  /** Moves the window to start at the current line, a device's first. */
+  slide() {
+    const shift = this.lineStart;
+    const from = this.base + shift;
+    this.base = from;
+    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
+    this.lineStart = 0;
+    this.lineEnd -= shift;
+    this.nextLine -= shift;
+  }
+  skipSpaces(i) {
+    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
+    return i;
+  }
+  /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
+  restIsEmpty(i) {
+    const j = this.skipSpaces(i);
+    return j === this.lineEnd || this.text.charCodeAt(j) === HASH && j > i;
+  }
+};
+var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
+var InternTable = class {
+  slots = new Array(256).fill(void 0);
+  /** How many entries the table holds. */
+  size = 0;
+  /** The entry for text[start, start + length) with this hash (see mixHash), if any. */
+  find(text, start, length, hash) {
+    for (let e = this.slots[hash & this.slots.length - 1]; e; e = e.next) {
+      if (e.hash === hash && e.raw.length === length && text.startsWith(e.raw, start)) return e;
+    }
+    return void 0;
+  }
+  add(entry) {
+    const slot = entry.hash & this.slots.length - 1;
+    entry.next = this.slots[slot];
+    this.slots[slot] = entry;
+    if (++this.size > this.slots.length) this.grow();
+    return entry;
+  }
+  /** Twice the slots, each entry moved to its slot (chains keep no order: every text is in the table once). */
+  grow() {
+    const old = this.slots;
+    this.slots = new Array(old.length * 2).fill(void 0);
+    const mask = this.slots.length - 1;
+    for (let e of old) {
+      while (e) {
+        const next2 = e.next;
+        e.next = this.slots[e.hash & mask];
+        this.slots[e.hash & mask] = e;
+        e = next2;
+      }
+    }
+  }
+};
+
+// src/io/yaml-text.ts
+import { isAscii } from "node:buffer";
+var DEFAULT_LIMITS = { maxBytes: 16 * 1024 * 1024, maxLineLength: 1024 * 1024, maxDepth: 64 };
+var aliasBudget = (textLength) => Math.max(2 * 1024 * 1024, 20 * textLength);
+var ENTRY_OFFSETS = /* @__PURE__ */ Symbol("entry offsets");
+var decoder = new TextDecoder("utf-8", { fatal: false });
+var stripBom = (text) => text.charCodeAt(0) === 65279 ? text.slice(1) : text;
+function decodeText(bytes) {
+  const text = stripBom(decoder.decode(bytes));
+  return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
+}
+function firstLongLine(text, max) {
+  const lines = text;
+  const nl = typeof text === "string" ? "\n" : 10;
+  for (let start = 0; lines.length - start > max; ) {
+    const last = lines.lastIndexOf(nl, start + max);
+    if (last < start) {
+      const end = lines.indexOf(nl, start);
+      return { start, length: (end < 0 ? lines.length : end) - start };
+    }
+    start = last + 1;
+  }
+  return void 0;
+}
+function fastPathText(bytes, limits2) {
+  if (bytes.length > limits2.maxBytes) return void 0;
+  const text = decodeText(bytes);
+  return text.includes("�") || firstLongLine(text, limits2.maxLineLength) ? void 0 : text;
+}
+function plainAsciiText(bytes, limits2) {
+  return bytes.length <= limits2.maxBytes && asciiWithoutCr(bytes) && firstLongLine(bytes, limits2.maxLineLength) === void 0;
+}
+var asciiWithoutCr = (bytes) => isAscii(bytes) && !bytes.includes(13);
+
 // src/io/fleet-scanner.ts
 var BAD_START_TABLE = new Uint8Array(128);
 for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
@@ -251,7 +366,6 @@ var MAX_DEPTH = 64;
 function scanFleet(text) {
   return unlessGivenUp(() => new Scanner(text).file());
 }
-var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
 var scanFleetWindowed = (bytes, limits2) => plainAsciiText(bytes, limits2) ? scanWindows(bytes, FLEET_WINDOWS) : void 0;
 function scanWindows(bytes, windows) {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -260,23 +374,13 @@ function scanWindows(bytes, windows) {
 function scanTextWindows(source, windows = FLEET_WINDOWS, onDevice) {
   return unlessGivenUp(() => new Scanner(source.window(0, Math.min(source.length, windows.size)), source, windows, onDevice).file());
 }
-var Scanner = class {
+var Scanner = class extends WindowedLines {
   constructor(text, source, windows = FLEET_WINDOWS, onDevice) {
-    this.text = text;
-    this.source = source;
-    this.windows = windows;
+    super(text, source, windows);
     this.onDevice = onDevice;
     this.budget = aliasBudget(source?.length ?? text.length) / 4;
-    if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
   }
-  text;
-  source;
-  windows;
   onDevice;
-  /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
-  lineStart = 0;
-  lineEnd = 0;
-  nextLine = 0;
   /** The current line's indent (spaces before its content). */
   indent = 0;
   /**
@@ -294,31 +398,8 @@ var Scanner = class {
   anchors = /* @__PURE__ */ new Map();
   expanded = 0;
   budget = 0;
-  /**
-   * Interned plain scalars: chains by hash in an array of slots (a power of two, grown
-   * with the table; a Map keyed by the hash boxes most hashes as heap numbers), and
-   * how many the table holds.
-   */
-  slots = new Array(256).fill(void 0);
-  tableSize = 0;
-  /** Where `text` starts in the file: 0 unless it is a window over `source`. */
-  base = 0;
-  /** A window ends after its last line break, unless it is the file's end. */
-  cutAtLineEnd(window) {
-    if (this.base + window.length === this.source.length) return window;
-    const nl = window.lastIndexOf("\n");
-    return nl < 0 ? giveUp() : window.slice(0, nl + 1);
-  }
-  /** Moves the window to start at the current line, a device's first. */
-  slide() {
-    const shift = this.lineStart;
-    const from = this.base + shift;
-    this.base = from;
-    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
-    this.lineStart = 0;
-    this.lineEnd -= shift;
-    this.nextLine -= shift;
-  }
+  /** Interned plain scalars. */
+  plains = new InternTable();
   file() {
     if (!this.advanceToContent()) return giveUp();
     if (this.indentOf() !== 0) giveUp();
@@ -332,7 +413,7 @@ var Scanner = class {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
-      if (this.source && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
+      if (this.nearWindowEnd()) this.slide();
       offsets.push(this.base + this.lineStart);
       const dash = this.lineStart + indent;
       if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
@@ -367,30 +448,10 @@ var Scanner = class {
   }
   /** Finds the next line with content after the current one, into the `ahead` fields. */
   findContent() {
-    const text = this.text;
-    let next2 = this.nextLine;
-    for (; ; ) {
-      if (next2 >= text.length) {
-        if (this.source && this.base + text.length < this.source.length) giveUp();
-        this.aheadIndent = -1;
-        return;
-      }
-      const start = next2;
-      const nl = text.indexOf("\n", start);
-      next2 = nl < 0 ? text.length : nl + 1;
-      let end = nl < 0 ? text.length : nl;
-      if (text.charCodeAt(end - 1) === CR) end--;
-      let i = start;
-      while (i < end && text.charCodeAt(i) === SPACE) i++;
-      if (i < end && text.charCodeAt(i) === TAB) giveUp();
-      if (i === end || text.charCodeAt(i) === HASH) continue;
-      if (i === start && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
-      this.aheadStart = start;
-      this.aheadEnd = end;
-      this.aheadNext = next2;
-      this.aheadIndent = i - start;
-      return;
-    }
+    this.aheadIndent = this.findLine(this.nextLine);
+    this.aheadStart = this.foundStart;
+    this.aheadEnd = this.foundEnd;
+    this.aheadNext = this.foundNext;
   }
   indentOf() {
     return this.indent;
@@ -491,34 +552,17 @@ var Scanner = class {
    */
   plainAt(start, end, hash, intern) {
     const length = end - start;
-    const h = hash ^ Math.imul(length, 2654435761) | 0;
-    for (let e = this.slots[h & this.slots.length - 1]; e; e = e.next) {
-      if (e.hash === h && e.raw.length === length && this.text.startsWith(e.raw, start)) return e.value;
-    }
+    const h = mixHash(hash, length);
+    const found = this.plains.find(this.text, start, length, h);
+    if (found) return found.value;
     const raw = this.text.slice(start, end);
     const value = resolvePlain(raw);
-    if (intern && length <= 64 && this.tableSize < 1e5) {
+    if (intern && length <= 64 && this.plains.size < 1e5) {
       const own2 = length >= 13 ? (" " + raw).slice(1) : raw;
-      const slot = h & this.slots.length - 1;
-      this.slots[slot] = { raw: own2, value: typeof value === "string" ? own2 : value, hash: h, next: this.slots[slot] };
-      if (++this.tableSize > this.slots.length) this.growTable();
+      this.plains.add({ raw: own2, value: typeof value === "string" ? own2 : value, hash: h, next: void 0 });
       return typeof value === "string" ? own2 : value;
     }
     return value;
-  }
-  /** Twice the slots, each entry moved to its slot (chains keep no order: every raw text is in the table once). */
-  growTable() {
-    const old = this.slots;
-    this.slots = new Array(old.length * 2).fill(void 0);
-    const mask = this.slots.length - 1;
-    for (let e of old) {
-      while (e) {
-        const next2 = e.next;
-        e.next = this.slots[e.hash & mask];
-        this.slots[e.hash & mask] = e;
-        e = next2;
-      }
-    }
   }
   /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
   anchorName(start) {
@@ -670,20 +714,12 @@ var Scanner = class {
     this.end = brace + 1;
     return map;
   }
-  skipSpaces(i) {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
-    return i;
-  }
   /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
   expectLineEnd(i) {
     const j = this.skipSpaces(i);
     if (j === this.lineEnd) return;
     if (this.text.charCodeAt(j) === HASH && j > i) return;
     giveUp();
-  }
-  restIsEmpty(i) {
-    const j = this.skipSpaces(i);
-    return j === this.lineEnd || this.text.charCodeAt(j) === HASH && j > i;
   }
 };
 
@@ -1024,36 +1060,6 @@ function checkTagValue(walk, key, value, path, depth) {
 function scanFleetColumns(file, source, windows = FLEET_WINDOWS) {
   return unlessGivenUp(() => new ColumnScanner(file, source, windows).scan());
 }
-var Interned = class {
-  slots = new Array(256).fill(void 0);
-  count = 0;
-  find(text, start, length, hash) {
-    for (let e = this.slots[hash & this.slots.length - 1]; e; e = e.next) {
-      if (e.hash === hash && e.raw.length === length && text.startsWith(e.raw, start)) return e;
-    }
-    return void 0;
-  }
-  add(entry) {
-    const slot = entry.hash & this.slots.length - 1;
-    entry.next = this.slots[slot];
-    this.slots[slot] = entry;
-    if (++this.count > this.slots.length) this.grow();
-    return entry;
-  }
-  grow() {
-    const old = this.slots;
-    this.slots = new Array(old.length * 2).fill(void 0);
-    const mask = this.slots.length - 1;
-    for (let e of old) {
-      while (e) {
-        const next2 = e.next;
-        e.next = this.slots[e.hash & mask];
-        this.slots[e.hash & mask] = e;
-        e = next2;
-      }
-    }
-  }
-};
 var Ints = class {
   array;
   length = 0;
@@ -1075,7 +1081,6 @@ var Ints = class {
 var NONE = -3;
 var TAGS = -2;
 var DEVICE_KEYS = ["deviceId", "tags"];
-var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
 var isLetter = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z;
 var ID_CHARS = new Uint8Array(128);
 for (const c of "-.%_*?!(),:=@$'") ID_CHARS[c.charCodeAt(0)] = 1;
@@ -1087,25 +1092,17 @@ var BAD_START_TABLE2 = new Uint8Array(128);
 for (const c of BAD_START) if (c < 128) BAD_START_TABLE2[c] = 1;
 var badStart2 = (c) => c < 128 ? BAD_START_TABLE2[c] === 1 : BAD_START.has(c);
 var own = (s) => s.length >= 13 ? (" " + s).slice(1) : s;
-var ColumnScanner = class {
+var ColumnScanner = class extends WindowedLines {
   constructor(file, source, windows) {
+    super(source.window(0, Math.min(source.length, windows.size)), source, windows);
     this.file = file;
-    this.source = source;
-    this.windows = windows;
-    this.text = this.cutAtLineEnd(source.window(0, Math.min(source.length, windows.size)));
     this.capacity = Math.max(1024, source.length >> 7);
   }
   file;
-  source;
-  windows;
-  text;
-  base = 0;
-  lineStart = 0;
-  lineEnd = 0;
-  nextLine = 0;
+  /** The current line's indent (spaces before its content). */
   indent = 0;
-  names = new Interned();
-  plains = new Interned();
+  names = new InternTable();
+  plains = new InternTable();
   paths = /* @__PURE__ */ new Map();
   pathNames = [];
   pathParents = [];
@@ -1157,7 +1154,7 @@ var ColumnScanner = class {
       if (seqIndent < 0) seqIndent = k;
       if (k === seqIndent) {
         if (keyColumn >= 0) this.endDevice(hasId);
-        if (this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
+        if (this.nearWindowEnd()) this.slide();
         this.offsets.push(this.base + this.lineStart);
         if (++this.row === this.capacity) this.grow();
         const dash = this.lineStart + k;
@@ -1457,56 +1454,15 @@ var ColumnScanner = class {
     }
     return this.shapes.push(shape) - 1;
   }
-  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
+  /** Moves to the next line with content; false at the end. */
   line() {
-    const text = this.text;
-    let next2 = this.nextLine;
-    for (; ; ) {
-      if (next2 >= text.length) {
-        if (this.base + text.length < this.source.length) giveUp();
-        return false;
-      }
-      const start = next2;
-      const nl = text.indexOf("\n", start);
-      next2 = nl < 0 ? text.length : nl + 1;
-      let end = nl < 0 ? text.length : nl;
-      if (text.charCodeAt(end - 1) === CR) end--;
-      let i = start;
-      while (i < end && text.charCodeAt(i) === SPACE) i++;
-      if (i < end && text.charCodeAt(i) === TAB) giveUp();
-      if (i === end || text.charCodeAt(i) === HASH) continue;
-      if (i === start && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
-      this.lineStart = start;
-      this.lineEnd = end;
-      this.nextLine = next2;
-      this.indent = i - start;
-      return true;
-    }
-  }
-  /** A window ends after its last line break, unless it is the file's end. */
-  cutAtLineEnd(window) {
-    if (this.base + window.length === this.source.length) return window;
-    const nl = window.lastIndexOf("\n");
-    return nl < 0 ? giveUp() : window.slice(0, nl + 1);
-  }
-  /** Moves the window to start at the current line, a device's first. */
-  slide() {
-    const shift = this.lineStart;
-    const from = this.base + shift;
-    this.base = from;
-    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
-    this.lineStart = 0;
-    this.lineEnd -= shift;
-    this.nextLine -= shift;
-  }
-  skipSpaces(i) {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
-    return i;
-  }
-  /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
-  restIsEmpty(i) {
-    const j = this.skipSpaces(i);
-    return j === this.lineEnd || this.text.charCodeAt(j) === HASH && j > i;
+    const indent = this.findLine(this.nextLine);
+    if (indent < 0) return false;
+    this.lineStart = this.foundStart;
+    this.lineEnd = this.foundEnd;
+    this.nextLine = this.foundNext;
+    this.indent = indent;
+    return true;
   }
 };
 function scanFleetColumnsBytes(file, bytes, limits2) {

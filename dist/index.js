@@ -55406,67 +55406,60 @@ function readFresh(inputs, limits) {
   });
 }
 
-// src/io/fleet-scanner.ts
-var BAD_START_TABLE = new Uint8Array(128);
-for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
-var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
-var NOT_LOOKED = -2;
-var MAX_DEPTH2 = 64;
-function scanFleet(text) {
-  return unlessGivenUp(() => new Scanner2(text).file());
-}
+// src/io/windowed-lines.ts
 var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
-var scanFleetWindowed = (bytes, limits) => plainAsciiText(bytes, limits) ? scanWindows(bytes, FLEET_WINDOWS) : void 0;
-function scanWindows(bytes, windows) {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) }, windows);
-}
-function scanTextWindows(source, windows = FLEET_WINDOWS, onDevice) {
-  return unlessGivenUp(() => new Scanner2(source.window(0, Math.min(source.length, windows.size)), source, windows, onDevice).file());
-}
-var Scanner2 = class {
-  constructor(text, source, windows = FLEET_WINDOWS, onDevice) {
+var WindowedLines = class {
+  constructor(text, source, windows) {
     this.text = text;
     this.source = source;
     this.windows = windows;
-    this.onDevice = onDevice;
-    this.budget = aliasBudget(source?.length ?? text.length) / 4;
     if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
   }
   text;
   source;
   windows;
-  onDevice;
   /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
   lineStart = 0;
   lineEnd = 0;
   nextLine = 0;
-  /** The current line's indent (spaces before its content). */
-  indent = 0;
-  /**
-   * The next content line, found by a peek and not yet consumed: its indent (-1 at the
-   * end, NOT_LOOKED when not looked for), start, end and the line after. Fields, not an
-   * object per line: a million-device file has seven million lines.
-   */
-  aheadIndent = NOT_LOOKED;
-  aheadStart = 0;
-  aheadEnd = 0;
-  aheadNext = 0;
-  /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
-  end = 0;
-  /** Anchored values by name; what aliases have expanded so far, and how much they may. */
-  anchors = /* @__PURE__ */ new Map();
-  expanded = 0;
-  budget = 0;
-  /**
-   * Interned plain scalars: chains by hash in an array of slots (a power of two, grown
-   * with the table; a Map keyed by the hash boxes most hashes as heap numbers), and
-   * how many the table holds.
-   */
-  slots = new Array(256).fill(void 0);
-  tableSize = 0;
   /** Where `text` starts in the file: 0 unless it is a window over `source`. */
   base = 0;
+  /** The line findLine found: start, end and the line after (fields, not an object per line: a fleet has millions). */
+  foundStart = 0;
+  foundEnd = 0;
+  foundNext = 0;
+  /**
+   * The next line with content from `next` (blank and comment lines skipped) into the
+   * `found` fields; its indent, or -1 at the end. Tabs in the indent, document
+   * markers and directives are not for a fast path.
+   */
+  findLine(next) {
+    const text = this.text;
+    for (; ; ) {
+      if (next >= text.length) {
+        if (this.source && this.base + text.length < this.source.length) giveUp();
+        return -1;
+      }
+      const start2 = next;
+      const nl = text.indexOf("\n", start2);
+      next = nl < 0 ? text.length : nl + 1;
+      let end = nl < 0 ? text.length : nl;
+      if (text.charCodeAt(end - 1) === CR) end--;
+      let i = start2;
+      while (i < end && text.charCodeAt(i) === SPACE3) i++;
+      if (i < end && text.charCodeAt(i) === TAB) giveUp();
+      if (i === end || text.charCodeAt(i) === HASH) continue;
+      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
+      this.foundStart = start2;
+      this.foundEnd = end;
+      this.foundNext = next;
+      return i - start2;
+    }
+  }
+  /** True when the window is near its end (less than the margin left) and the file goes on. */
+  nearWindowEnd() {
+    return this.source !== void 0 && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length;
+  }
   /** A window ends after its last line break, unless it is the file's end. */
   cutAtLineEnd(window2) {
     if (this.base + window2.length === this.source.length) return window2;
@@ -55483,381 +55476,22 @@ var Scanner2 = class {
     this.lineEnd -= shift;
     this.nextLine -= shift;
   }
-  file() {
-    if (!this.advanceToContent()) return giveUp();
-    if (this.indentOf() !== 0) giveUp();
-    const key = this.key(this.lineStart, this.lineEnd);
-    if (key !== "devices" || this.restIsEmpty(this.end) === false) giveUp();
-    const result = record();
-    const devices = [];
-    const offsets = [];
-    let seqIndent = -1;
-    while (this.advanceToContent()) {
-      const indent = this.indentOf();
-      if (seqIndent < 0) seqIndent = indent;
-      if (indent !== seqIndent) giveUp();
-      if (this.source && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
-      offsets.push(this.base + this.lineStart);
-      const dash = this.lineStart + indent;
-      if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp();
-      let content = dash + 2;
-      while (this.text.charCodeAt(content) === SPACE3) content++;
-      if (content >= this.lineEnd) giveUp();
-      let map;
-      if (this.text.charCodeAt(content) === LBRACE) {
-        map = this.flowMap(content, 2);
-        this.expectLineEnd(this.end);
-      } else {
-        map = this.blockMap(content - this.lineStart, content, 2);
-      }
-      if (this.onDevice) this.onDevice(map, offsets.length - 1);
-      else devices.push(map);
-    }
-    result.devices = offsets.length > 0 ? devices : null;
-    Object.defineProperty(result, ENTRY_OFFSETS, { value: offsets, enumerable: false });
-    return result;
-  }
-  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
-  advanceToContent() {
-    if (this.aheadIndent === NOT_LOOKED) this.findContent();
-    const indent = this.aheadIndent;
-    this.aheadIndent = NOT_LOOKED;
-    if (indent < 0) return false;
-    this.lineStart = this.aheadStart;
-    this.lineEnd = this.aheadEnd;
-    this.nextLine = this.aheadNext;
-    this.indent = indent;
-    return true;
-  }
-  /** Finds the next line with content after the current one, into the `ahead` fields. */
-  findContent() {
-    const text = this.text;
-    let next = this.nextLine;
-    for (; ; ) {
-      if (next >= text.length) {
-        if (this.source && this.base + text.length < this.source.length) giveUp();
-        this.aheadIndent = -1;
-        return;
-      }
-      const start2 = next;
-      const nl = text.indexOf("\n", start2);
-      next = nl < 0 ? text.length : nl + 1;
-      let end = nl < 0 ? text.length : nl;
-      if (text.charCodeAt(end - 1) === CR) end--;
-      let i = start2;
-      while (i < end && text.charCodeAt(i) === SPACE3) i++;
-      if (i < end && text.charCodeAt(i) === TAB) giveUp();
-      if (i === end || text.charCodeAt(i) === HASH) continue;
-      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
-      this.aheadStart = start2;
-      this.aheadEnd = end;
-      this.aheadNext = next;
-      this.aheadIndent = i - start2;
-      return;
-    }
-  }
-  indentOf() {
-    return this.indent;
-  }
-  /** The indent of the next content line, without consuming it; -1 at the end. */
-  peekIndent() {
-    if (this.aheadIndent === NOT_LOOKED) this.findContent();
-    return this.aheadIndent;
-  }
-  /**
-   * A block mapping whose keys stand at column `indent`; its first key starts at
-   * `first` on the current line (after a `- `), the others on following lines.
-   */
-  blockMap(indent, first, depth) {
-    if (depth > MAX_DEPTH2) giveUp();
-    const map = record();
-    let at = first;
-    for (; ; ) {
-      const key = this.key(at, this.lineEnd);
-      if (Object.hasOwn(map, key)) giveUp();
-      let i = this.end;
-      while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
-      let anchor;
-      const anchorAt = i;
-      if (this.text.charCodeAt(i) === AMP) {
-        const name = this.anchorName(i + 1);
-        if (this.restIsEmpty(this.end)) {
-          anchor = name;
-          i = this.lineEnd;
-        }
-      }
-      if (i >= this.lineEnd || this.text.charCodeAt(i) === HASH) {
-        const next2 = this.peekIndent();
-        if (next2 > indent) {
-          this.advanceToContent();
-          const c2 = this.lineStart + next2;
-          if (this.text.charCodeAt(c2) === DASH && this.text.charCodeAt(c2 + 1) === SPACE3) giveUp();
-          map[key] = this.blockMap(next2, c2, depth + 1);
-        } else {
-          if (depth + 1 > MAX_DEPTH2) giveUp();
-          map[key] = null;
-        }
-        if (anchor !== void 0) this.anchors.set(anchor, { value: map[key], size: Math.max(1, this.lineEnd - anchorAt) });
-      } else {
-        const value2 = this.value(i, false, key !== "deviceId", depth + 1);
-        this.expectLineEnd(this.end);
-        map[key] = value2;
-      }
-      const next = this.peekIndent();
-      if (next !== indent) {
-        if (next > indent) giveUp();
-        return map;
-      }
-      this.advanceToContent();
-      at = this.lineStart + indent;
-      const c = this.text.charCodeAt(at);
-      if (c === DASH && this.text.charCodeAt(at + 1) === SPACE3) giveUp();
-    }
-  }
-  /** A mapping key at `start`: plain or quoted, then `:` followed by a space or the line end. */
-  key(start2, end) {
-    const c = this.text.charCodeAt(start2);
-    let raw;
-    let i;
-    if (c === QUOTE || c === DQUOTE) {
-      raw = c === QUOTE ? this.singleQuoted(start2) : this.doubleQuoted(start2);
-      i = this.end;
-      if (this.text.charCodeAt(i) !== COLON) giveUp();
-      this.end = i + 1;
-      return raw;
-    }
-    if (badStart(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp();
-    const text = this.text;
-    let h = 0;
-    let hashAtLast = 0;
-    let last = start2;
-    for (i = start2; ; i++) {
-      if (i >= end) return giveUp();
-      const d3 = text.charCodeAt(i);
-      if (d3 === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE3)) break;
-      if (d3 === HASH && text.charCodeAt(i - 1) === SPACE3) giveUp();
-      h = Math.imul(h, 31) + d3 | 0;
-      if (d3 !== SPACE3) {
-        last = i + 1;
-        hashAtLast = h;
-      }
-    }
-    if (last - start2 > 1024) giveUp();
-    const resolved = this.plainAt(start2, last, hashAtLast, true);
-    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
-    this.end = i + 1;
-    return resolved === null ? "" : String(resolved);
-  }
-  /**
-   * The plain scalar text[start, end), whose hash the caller computed while
-   * scanning: a value seen before (a tag name, `prod`, `3`) is found without
-   * making a string.
-   */
-  plainAt(start2, end, hash, intern) {
-    const length = end - start2;
-    const h = hash ^ Math.imul(length, 2654435761) | 0;
-    for (let e = this.slots[h & this.slots.length - 1]; e; e = e.next) {
-      if (e.hash === h && e.raw.length === length && this.text.startsWith(e.raw, start2)) return e.value;
-    }
-    const raw = this.text.slice(start2, end);
-    const value2 = resolvePlain(raw);
-    if (intern && length <= 64 && this.tableSize < 1e5) {
-      const own2 = length >= 13 ? (" " + raw).slice(1) : raw;
-      const slot = h & this.slots.length - 1;
-      this.slots[slot] = { raw: own2, value: typeof value2 === "string" ? own2 : value2, hash: h, next: this.slots[slot] };
-      if (++this.tableSize > this.slots.length) this.growTable();
-      return typeof value2 === "string" ? own2 : value2;
-    }
-    return value2;
-  }
-  /** Twice the slots, each entry moved to its slot (chains keep no order: every raw text is in the table once). */
-  growTable() {
-    const old = this.slots;
-    this.slots = new Array(old.length * 2).fill(void 0);
-    const mask2 = this.slots.length - 1;
-    for (let e of old) {
-      while (e) {
-        const next = e.next;
-        e.next = this.slots[e.hash & mask2];
-        this.slots[e.hash & mask2] = e;
-        e = next;
-      }
-    }
-  }
-  /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
-  anchorName(start2) {
-    let j2 = start2;
-    while (j2 < this.lineEnd) {
-      const d3 = this.text.charCodeAt(j2);
-      if (d3 === SPACE3 || d3 === COMMA || d3 === RBRACE) break;
-      if (!(d3 >= DIGIT_0 && d3 <= DIGIT_9 || d3 >= UPPER_A && d3 <= UPPER_Z || d3 >= LOWER_A && d3 <= LOWER_Z || d3 === UNDERSCORE || d3 === DASH)) giveUp();
-      j2++;
-    }
-    if (j2 === start2) giveUp();
-    this.end = j2;
-    return this.text.slice(start2, j2);
-  }
-  /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
-  value(i, flow, intern, depth) {
-    if (depth > MAX_DEPTH2) giveUp();
-    const c = this.text.charCodeAt(i);
-    if (c === AMP) {
-      const name = this.anchorName(i + 1);
-      const at = this.skipSpaces(this.end);
-      if (at >= this.lineEnd || this.end === at) giveUp();
-      const d3 = this.text.charCodeAt(at);
-      if (d3 === HASH || d3 === AMP || d3 === STAR || flow && (d3 === COMMA || d3 === RBRACE)) giveUp();
-      const value2 = this.value(at, flow, intern, depth);
-      this.anchors.set(name, { value: value2, size: Math.max(1, this.end - i) });
-      return value2;
-    }
-    if (c === STAR) {
-      const anchor = this.anchors.get(this.anchorName(i + 1)) ?? giveUp();
-      this.expanded += anchor.size;
-      if (this.expanded > this.budget) giveUp();
-      return anchor.value;
-    }
-    if (c === QUOTE) return this.singleQuoted(i);
-    if (c === DQUOTE) return this.doubleQuoted(i);
-    if (c === LBRACE) return this.flowMap(i, depth);
-    if (c === LBRACKET) return this.flowSeq(i, depth);
-    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
-    const text = this.text;
-    const lineEnd = this.lineEnd;
-    let j2 = i;
-    let last = i;
-    let h = 0;
-    let hashAtLast = 0;
-    for (; j2 < lineEnd; j2++) {
-      const d3 = text.charCodeAt(j2);
-      if (d3 === SPACE3) {
-        if (text.charCodeAt(j2 + 1) === HASH) break;
-        h = Math.imul(h, 31) + d3 | 0;
-        continue;
-      }
-      if (d3 === TAB) giveUp();
-      if (d3 === COLON) {
-        const n = text.charCodeAt(j2 + 1);
-        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
-      }
-      if (flow && (d3 === COMMA || d3 === RBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === LBRACE)) break;
-      h = Math.imul(h, 31) + d3 | 0;
-      hashAtLast = h;
-      last = j2 + 1;
-    }
-    this.end = flow ? j2 : last;
-    return this.plainAt(i, last, hashAtLast, intern);
-  }
-  singleQuoted(start2) {
-    const quoted = singleQuoted(this.text, start2, this.lineEnd) ?? giveUp();
-    this.end = quoted.end;
-    return quoted.value;
-  }
-  doubleQuoted(start2) {
-    const quoted = doubleQuoted(this.text, start2, this.lineEnd, true) ?? giveUp();
-    this.end = quoted.end;
-    return quoted.value;
-  }
-  /** `{ key: value, ... }` on one line. */
-  flowMap(start2, depth) {
-    if (depth > MAX_DEPTH2) giveUp();
-    const map = record();
-    let i = this.skipSpaces(start2 + 1);
-    if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
-    for (; ; ) {
-      if (i >= this.lineEnd) giveUp();
-      const key = this.flowKey(i);
-      if (Object.hasOwn(map, key)) giveUp();
-      i = this.skipSpaces(this.end);
-      const c = this.text.charCodeAt(i);
-      if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp();
-      map[key] = this.value(i, true, key !== "deviceId", depth + 1);
-      i = this.skipSpaces(this.end);
-      const sep2 = this.text.charCodeAt(i);
-      if (sep2 === COMMA) {
-        i = this.skipSpaces(i + 1);
-        if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
-        continue;
-      }
-      if (sep2 === RBRACE) return this.closed(map, i);
-      giveUp();
-    }
-  }
-  /** `[ value, ... ]` on one line (a list is not a valid tag, but must read as yaml reads it). */
-  flowSeq(start2, depth) {
-    if (depth > MAX_DEPTH2) giveUp();
-    const list2 = [];
-    let i = this.skipSpaces(start2 + 1);
-    for (; ; ) {
-      if (i >= this.lineEnd) giveUp();
-      if (this.text.charCodeAt(i) === RBRACKET) {
-        this.end = i + 1;
-        return list2;
-      }
-      const c = this.text.charCodeAt(i);
-      if (c === COMMA || c === HASH || c === DASH || c === QUESTION) giveUp();
-      list2.push(this.value(i, true, true, depth + 1));
-      i = this.skipSpaces(this.end);
-      const sep2 = this.text.charCodeAt(i);
-      if (sep2 === COMMA) i = this.skipSpaces(i + 1);
-      else if (sep2 !== RBRACKET) giveUp();
-    }
-  }
-  flowKey(i) {
-    const c = this.text.charCodeAt(i);
-    if (c === QUOTE || c === DQUOTE) {
-      const raw = c === QUOTE ? this.singleQuoted(i) : this.doubleQuoted(i);
-      if (this.text.charCodeAt(this.end) !== COLON) giveUp();
-      this.end += 1;
-      return raw;
-    }
-    if (badStart(c) || c === DASH) giveUp();
-    let j2 = i;
-    while (j2 < this.lineEnd) {
-      const d3 = this.text.charCodeAt(j2);
-      if (d3 === COLON && this.text.charCodeAt(j2 + 1) === SPACE3) break;
-      if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === HASH || d3 === TAB || d3 === COLON) giveUp();
-      j2++;
-    }
-    if (j2 >= this.lineEnd) giveUp();
-    let end = j2;
-    while (end > i && this.text.charCodeAt(end - 1) === SPACE3) end--;
-    if (end - i > 1024) giveUp();
-    let h = 0;
-    for (let x2 = i; x2 < end; x2++) h = Math.imul(h, 31) + this.text.charCodeAt(x2) | 0;
-    const resolved = this.plainAt(i, end, h, true);
-    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
-    this.end = j2 + 1;
-    return resolved === null ? "" : String(resolved);
-  }
-  closed(map, brace) {
-    this.end = brace + 1;
-    return map;
-  }
   skipSpaces(i) {
     while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
     return i;
   }
-  /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
-  expectLineEnd(i) {
-    const j2 = this.skipSpaces(i);
-    if (j2 === this.lineEnd) return;
-    if (this.text.charCodeAt(j2) === HASH && j2 > i) return;
-    giveUp();
-  }
+  /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
   restIsEmpty(i) {
     const j2 = this.skipSpaces(i);
     return j2 === this.lineEnd || this.text.charCodeAt(j2) === HASH && j2 > i;
   }
 };
-
-// src/io/fleet-columns-scanner.ts
-function scanFleetColumns(file, source, windows = FLEET_WINDOWS) {
-  return unlessGivenUp(() => new ColumnScanner(file, source, windows).scan());
-}
-var Interned = class {
+var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
+var InternTable = class {
   slots = new Array(256).fill(void 0);
-  count = 0;
+  /** How many entries the table holds. */
+  size = 0;
+  /** The entry for text[start, start + length) with this hash (see mixHash), if any. */
   find(text, start2, length, hash) {
     for (let e = this.slots[hash & this.slots.length - 1]; e; e = e.next) {
       if (e.hash === hash && e.raw.length === length && text.startsWith(e.raw, start2)) return e;
@@ -55868,9 +55502,10 @@ var Interned = class {
     const slot = entry.hash & this.slots.length - 1;
     entry.next = this.slots[slot];
     this.slots[slot] = entry;
-    if (++this.count > this.slots.length) this.grow();
+    if (++this.size > this.slots.length) this.grow();
     return entry;
   }
+  /** Twice the slots, each entry moved to its slot (chains keep no order: every text is in the table once). */
   grow() {
     const old = this.slots;
     this.slots = new Array(old.length * 2).fill(void 0);
@@ -55885,6 +55520,11 @@ var Interned = class {
     }
   }
 };
+
+// src/io/fleet-columns-scanner.ts
+function scanFleetColumns(file, source, windows = FLEET_WINDOWS) {
+  return unlessGivenUp(() => new ColumnScanner(file, source, windows).scan());
+}
 var Ints = class {
   array;
   length = 0;
@@ -55906,7 +55546,6 @@ var Ints = class {
 var NONE = -3;
 var TAGS = -2;
 var DEVICE_KEYS = ["deviceId", "tags"];
-var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
 var isLetter = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z;
 var ID_CHARS = new Uint8Array(128);
 for (const c of "-.%_*?!(),:=@$'") ID_CHARS[c.charCodeAt(0)] = 1;
@@ -55914,29 +55553,21 @@ for (let c = 0; c < 128; c++) if (isLetter(c) || c >= DIGIT_0 && c <= DIGIT_9) I
 var isIdChar = (c) => c < 128 && ID_CHARS[c] === 1;
 var isNameStart = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z || c === UNDERSCORE;
 var isNameChar = (c) => isNameStart(c) || c >= DIGIT_0 && c <= DIGIT_9 || c === DASH;
-var BAD_START_TABLE2 = new Uint8Array(128);
-for (const c of BAD_START) if (c < 128) BAD_START_TABLE2[c] = 1;
-var badStart2 = (c) => c < 128 ? BAD_START_TABLE2[c] === 1 : BAD_START.has(c);
+var BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
+var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
 var own = (s) => s.length >= 13 ? (" " + s).slice(1) : s;
-var ColumnScanner = class {
+var ColumnScanner = class extends WindowedLines {
   constructor(file, source, windows) {
+    super(source.window(0, Math.min(source.length, windows.size)), source, windows);
     this.file = file;
-    this.source = source;
-    this.windows = windows;
-    this.text = this.cutAtLineEnd(source.window(0, Math.min(source.length, windows.size)));
     this.capacity = Math.max(1024, source.length >> 7);
   }
   file;
-  source;
-  windows;
-  text;
-  base = 0;
-  lineStart = 0;
-  lineEnd = 0;
-  nextLine = 0;
+  /** The current line's indent (spaces before its content). */
   indent = 0;
-  names = new Interned();
-  plains = new Interned();
+  names = new InternTable();
+  plains = new InternTable();
   paths = /* @__PURE__ */ new Map();
   pathNames = [];
   pathParents = [];
@@ -55988,7 +55619,7 @@ var ColumnScanner = class {
       if (seqIndent < 0) seqIndent = k2;
       if (k2 === seqIndent) {
         if (keyColumn >= 0) this.endDevice(hasId);
-        if (this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
+        if (this.nearWindowEnd()) this.slide();
         this.offsets.push(this.base + this.lineStart);
         if (++this.row === this.capacity) this.grow();
         const dash = this.lineStart + k2;
@@ -56183,7 +55814,7 @@ var ColumnScanner = class {
     const text = this.text;
     const lineEnd = this.lineEnd;
     const c = text.charCodeAt(i);
-    if (badStart2(c) || c === DASH && (text.charCodeAt(i + 1) === SPACE3 || i + 1 === lineEnd)) giveUp();
+    if (badStart(c) || c === DASH && (text.charCodeAt(i + 1) === SPACE3 || i + 1 === lineEnd)) giveUp();
     let last = i;
     let h = 0;
     let hashAtLast = 0;
@@ -56288,56 +55919,15 @@ var ColumnScanner = class {
     }
     return this.shapes.push(shape) - 1;
   }
-  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
+  /** Moves to the next line with content; false at the end. */
   line() {
-    const text = this.text;
-    let next = this.nextLine;
-    for (; ; ) {
-      if (next >= text.length) {
-        if (this.base + text.length < this.source.length) giveUp();
-        return false;
-      }
-      const start2 = next;
-      const nl = text.indexOf("\n", start2);
-      next = nl < 0 ? text.length : nl + 1;
-      let end = nl < 0 ? text.length : nl;
-      if (text.charCodeAt(end - 1) === CR) end--;
-      let i = start2;
-      while (i < end && text.charCodeAt(i) === SPACE3) i++;
-      if (i < end && text.charCodeAt(i) === TAB) giveUp();
-      if (i === end || text.charCodeAt(i) === HASH) continue;
-      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
-      this.lineStart = start2;
-      this.lineEnd = end;
-      this.nextLine = next;
-      this.indent = i - start2;
-      return true;
-    }
-  }
-  /** A window ends after its last line break, unless it is the file's end. */
-  cutAtLineEnd(window2) {
-    if (this.base + window2.length === this.source.length) return window2;
-    const nl = window2.lastIndexOf("\n");
-    return nl < 0 ? giveUp() : window2.slice(0, nl + 1);
-  }
-  /** Moves the window to start at the current line, a device's first. */
-  slide() {
-    const shift = this.lineStart;
-    const from = this.base + shift;
-    this.base = from;
-    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
-    this.lineStart = 0;
-    this.lineEnd -= shift;
-    this.nextLine -= shift;
-  }
-  skipSpaces(i) {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
-    return i;
-  }
-  /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
-  restIsEmpty(i) {
-    const j2 = this.skipSpaces(i);
-    return j2 === this.lineEnd || this.text.charCodeAt(j2) === HASH && j2 > i;
+    const indent = this.findLine(this.nextLine);
+    if (indent < 0) return false;
+    this.lineStart = this.foundStart;
+    this.lineEnd = this.foundEnd;
+    this.nextLine = this.foundNext;
+    this.indent = indent;
+    return true;
   }
 };
 function scanFleetColumnsBytes(file, bytes, limits) {
@@ -56531,6 +56121,372 @@ function startFleetWorker(inputs, queue, limits) {
     }
   };
 }
+
+// src/io/fleet-scanner.ts
+var BAD_START_TABLE2 = new Uint8Array(128);
+for (const c of BAD_START) if (c < 128) BAD_START_TABLE2[c] = 1;
+var badStart2 = (c) => c < 128 ? BAD_START_TABLE2[c] === 1 : BAD_START.has(c);
+var NOT_LOOKED = -2;
+var MAX_DEPTH2 = 64;
+function scanFleet(text) {
+  return unlessGivenUp(() => new Scanner2(text).file());
+}
+var scanFleetWindowed = (bytes, limits) => plainAsciiText(bytes, limits) ? scanWindows(bytes, FLEET_WINDOWS) : void 0;
+function scanWindows(bytes, windows) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) }, windows);
+}
+function scanTextWindows(source, windows = FLEET_WINDOWS, onDevice) {
+  return unlessGivenUp(() => new Scanner2(source.window(0, Math.min(source.length, windows.size)), source, windows, onDevice).file());
+}
+var Scanner2 = class extends WindowedLines {
+  constructor(text, source, windows = FLEET_WINDOWS, onDevice) {
+    super(text, source, windows);
+    this.onDevice = onDevice;
+    this.budget = aliasBudget(source?.length ?? text.length) / 4;
+  }
+  onDevice;
+  /** The current line's indent (spaces before its content). */
+  indent = 0;
+  /**
+   * The next content line, found by a peek and not yet consumed: its indent (-1 at the
+   * end, NOT_LOOKED when not looked for), start, end and the line after. Fields, not an
+   * object per line: a million-device file has seven million lines.
+   */
+  aheadIndent = NOT_LOOKED;
+  aheadStart = 0;
+  aheadEnd = 0;
+  aheadNext = 0;
+  /** Where the last key or value read ended (a field, not a returned tuple: no allocation per value). */
+  end = 0;
+  /** Anchored values by name; what aliases have expanded so far, and how much they may. */
+  anchors = /* @__PURE__ */ new Map();
+  expanded = 0;
+  budget = 0;
+  /** Interned plain scalars. */
+  plains = new InternTable();
+  file() {
+    if (!this.advanceToContent()) return giveUp();
+    if (this.indentOf() !== 0) giveUp();
+    const key = this.key(this.lineStart, this.lineEnd);
+    if (key !== "devices" || this.restIsEmpty(this.end) === false) giveUp();
+    const result = record();
+    const devices = [];
+    const offsets = [];
+    let seqIndent = -1;
+    while (this.advanceToContent()) {
+      const indent = this.indentOf();
+      if (seqIndent < 0) seqIndent = indent;
+      if (indent !== seqIndent) giveUp();
+      if (this.nearWindowEnd()) this.slide();
+      offsets.push(this.base + this.lineStart);
+      const dash = this.lineStart + indent;
+      if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE3) giveUp();
+      let content = dash + 2;
+      while (this.text.charCodeAt(content) === SPACE3) content++;
+      if (content >= this.lineEnd) giveUp();
+      let map;
+      if (this.text.charCodeAt(content) === LBRACE) {
+        map = this.flowMap(content, 2);
+        this.expectLineEnd(this.end);
+      } else {
+        map = this.blockMap(content - this.lineStart, content, 2);
+      }
+      if (this.onDevice) this.onDevice(map, offsets.length - 1);
+      else devices.push(map);
+    }
+    result.devices = offsets.length > 0 ? devices : null;
+    Object.defineProperty(result, ENTRY_OFFSETS, { value: offsets, enumerable: false });
+    return result;
+  }
+  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
+  advanceToContent() {
+    if (this.aheadIndent === NOT_LOOKED) this.findContent();
+    const indent = this.aheadIndent;
+    this.aheadIndent = NOT_LOOKED;
+    if (indent < 0) return false;
+    this.lineStart = this.aheadStart;
+    this.lineEnd = this.aheadEnd;
+    this.nextLine = this.aheadNext;
+    this.indent = indent;
+    return true;
+  }
+  /** Finds the next line with content after the current one, into the `ahead` fields. */
+  findContent() {
+    this.aheadIndent = this.findLine(this.nextLine);
+    this.aheadStart = this.foundStart;
+    this.aheadEnd = this.foundEnd;
+    this.aheadNext = this.foundNext;
+  }
+  indentOf() {
+    return this.indent;
+  }
+  /** The indent of the next content line, without consuming it; -1 at the end. */
+  peekIndent() {
+    if (this.aheadIndent === NOT_LOOKED) this.findContent();
+    return this.aheadIndent;
+  }
+  /**
+   * A block mapping whose keys stand at column `indent`; its first key starts at
+   * `first` on the current line (after a `- `), the others on following lines.
+   */
+  blockMap(indent, first, depth) {
+    if (depth > MAX_DEPTH2) giveUp();
+    const map = record();
+    let at = first;
+    for (; ; ) {
+      const key = this.key(at, this.lineEnd);
+      if (Object.hasOwn(map, key)) giveUp();
+      let i = this.end;
+      while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
+      let anchor;
+      const anchorAt = i;
+      if (this.text.charCodeAt(i) === AMP) {
+        const name = this.anchorName(i + 1);
+        if (this.restIsEmpty(this.end)) {
+          anchor = name;
+          i = this.lineEnd;
+        }
+      }
+      if (i >= this.lineEnd || this.text.charCodeAt(i) === HASH) {
+        const next2 = this.peekIndent();
+        if (next2 > indent) {
+          this.advanceToContent();
+          const c2 = this.lineStart + next2;
+          if (this.text.charCodeAt(c2) === DASH && this.text.charCodeAt(c2 + 1) === SPACE3) giveUp();
+          map[key] = this.blockMap(next2, c2, depth + 1);
+        } else {
+          if (depth + 1 > MAX_DEPTH2) giveUp();
+          map[key] = null;
+        }
+        if (anchor !== void 0) this.anchors.set(anchor, { value: map[key], size: Math.max(1, this.lineEnd - anchorAt) });
+      } else {
+        const value2 = this.value(i, false, key !== "deviceId", depth + 1);
+        this.expectLineEnd(this.end);
+        map[key] = value2;
+      }
+      const next = this.peekIndent();
+      if (next !== indent) {
+        if (next > indent) giveUp();
+        return map;
+      }
+      this.advanceToContent();
+      at = this.lineStart + indent;
+      const c = this.text.charCodeAt(at);
+      if (c === DASH && this.text.charCodeAt(at + 1) === SPACE3) giveUp();
+    }
+  }
+  /** A mapping key at `start`: plain or quoted, then `:` followed by a space or the line end. */
+  key(start2, end) {
+    const c = this.text.charCodeAt(start2);
+    let raw;
+    let i;
+    if (c === QUOTE || c === DQUOTE) {
+      raw = c === QUOTE ? this.singleQuoted(start2) : this.doubleQuoted(start2);
+      i = this.end;
+      if (this.text.charCodeAt(i) !== COLON) giveUp();
+      this.end = i + 1;
+      return raw;
+    }
+    if (badStart2(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp();
+    const text = this.text;
+    let h = 0;
+    let hashAtLast = 0;
+    let last = start2;
+    for (i = start2; ; i++) {
+      if (i >= end) return giveUp();
+      const d3 = text.charCodeAt(i);
+      if (d3 === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE3)) break;
+      if (d3 === HASH && text.charCodeAt(i - 1) === SPACE3) giveUp();
+      h = Math.imul(h, 31) + d3 | 0;
+      if (d3 !== SPACE3) {
+        last = i + 1;
+        hashAtLast = h;
+      }
+    }
+    if (last - start2 > 1024) giveUp();
+    const resolved = this.plainAt(start2, last, hashAtLast, true);
+    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
+    this.end = i + 1;
+    return resolved === null ? "" : String(resolved);
+  }
+  /**
+   * The plain scalar text[start, end), whose hash the caller computed while
+   * scanning: a value seen before (a tag name, `prod`, `3`) is found without
+   * making a string.
+   */
+  plainAt(start2, end, hash, intern) {
+    const length = end - start2;
+    const h = mixHash(hash, length);
+    const found = this.plains.find(this.text, start2, length, h);
+    if (found) return found.value;
+    const raw = this.text.slice(start2, end);
+    const value2 = resolvePlain(raw);
+    if (intern && length <= 64 && this.plains.size < 1e5) {
+      const own2 = length >= 13 ? (" " + raw).slice(1) : raw;
+      this.plains.add({ raw: own2, value: typeof value2 === "string" ? own2 : value2, hash: h, next: void 0 });
+      return typeof value2 === "string" ? own2 : value2;
+    }
+    return value2;
+  }
+  /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
+  anchorName(start2) {
+    let j2 = start2;
+    while (j2 < this.lineEnd) {
+      const d3 = this.text.charCodeAt(j2);
+      if (d3 === SPACE3 || d3 === COMMA || d3 === RBRACE) break;
+      if (!(d3 >= DIGIT_0 && d3 <= DIGIT_9 || d3 >= UPPER_A && d3 <= UPPER_Z || d3 >= LOWER_A && d3 <= LOWER_Z || d3 === UNDERSCORE || d3 === DASH)) giveUp();
+      j2++;
+    }
+    if (j2 === start2) giveUp();
+    this.end = j2;
+    return this.text.slice(start2, j2);
+  }
+  /** A value in block context starting at `i` (not at line end). Returns the value and where it ended. */
+  value(i, flow, intern, depth) {
+    if (depth > MAX_DEPTH2) giveUp();
+    const c = this.text.charCodeAt(i);
+    if (c === AMP) {
+      const name = this.anchorName(i + 1);
+      const at = this.skipSpaces(this.end);
+      if (at >= this.lineEnd || this.end === at) giveUp();
+      const d3 = this.text.charCodeAt(at);
+      if (d3 === HASH || d3 === AMP || d3 === STAR || flow && (d3 === COMMA || d3 === RBRACE)) giveUp();
+      const value2 = this.value(at, flow, intern, depth);
+      this.anchors.set(name, { value: value2, size: Math.max(1, this.end - i) });
+      return value2;
+    }
+    if (c === STAR) {
+      const anchor = this.anchors.get(this.anchorName(i + 1)) ?? giveUp();
+      this.expanded += anchor.size;
+      if (this.expanded > this.budget) giveUp();
+      return anchor.value;
+    }
+    if (c === QUOTE) return this.singleQuoted(i);
+    if (c === DQUOTE) return this.doubleQuoted(i);
+    if (c === LBRACE) return this.flowMap(i, depth);
+    if (c === LBRACKET) return this.flowSeq(i, depth);
+    if (badStart2(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
+    const text = this.text;
+    const lineEnd = this.lineEnd;
+    let j2 = i;
+    let last = i;
+    let h = 0;
+    let hashAtLast = 0;
+    for (; j2 < lineEnd; j2++) {
+      const d3 = text.charCodeAt(j2);
+      if (d3 === SPACE3) {
+        if (text.charCodeAt(j2 + 1) === HASH) break;
+        h = Math.imul(h, 31) + d3 | 0;
+        continue;
+      }
+      if (d3 === TAB) giveUp();
+      if (d3 === COLON) {
+        const n = text.charCodeAt(j2 + 1);
+        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
+      }
+      if (flow && (d3 === COMMA || d3 === RBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === LBRACE)) break;
+      h = Math.imul(h, 31) + d3 | 0;
+      hashAtLast = h;
+      last = j2 + 1;
+    }
+    this.end = flow ? j2 : last;
+    return this.plainAt(i, last, hashAtLast, intern);
+  }
+  singleQuoted(start2) {
+    const quoted = singleQuoted(this.text, start2, this.lineEnd) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
+  }
+  doubleQuoted(start2) {
+    const quoted = doubleQuoted(this.text, start2, this.lineEnd, true) ?? giveUp();
+    this.end = quoted.end;
+    return quoted.value;
+  }
+  /** `{ key: value, ... }` on one line. */
+  flowMap(start2, depth) {
+    if (depth > MAX_DEPTH2) giveUp();
+    const map = record();
+    let i = this.skipSpaces(start2 + 1);
+    if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
+    for (; ; ) {
+      if (i >= this.lineEnd) giveUp();
+      const key = this.flowKey(i);
+      if (Object.hasOwn(map, key)) giveUp();
+      i = this.skipSpaces(this.end);
+      const c = this.text.charCodeAt(i);
+      if (i >= this.lineEnd || c === COMMA || c === RBRACE || c === HASH) giveUp();
+      map[key] = this.value(i, true, key !== "deviceId", depth + 1);
+      i = this.skipSpaces(this.end);
+      const sep2 = this.text.charCodeAt(i);
+      if (sep2 === COMMA) {
+        i = this.skipSpaces(i + 1);
+        if (this.text.charCodeAt(i) === RBRACE) return this.closed(map, i);
+        continue;
+      }
+      if (sep2 === RBRACE) return this.closed(map, i);
+      giveUp();
+    }
+  }
+  /** `[ value, ... ]` on one line (a list is not a valid tag, but must read as yaml reads it). */
+  flowSeq(start2, depth) {
+    if (depth > MAX_DEPTH2) giveUp();
+    const list2 = [];
+    let i = this.skipSpaces(start2 + 1);
+    for (; ; ) {
+      if (i >= this.lineEnd) giveUp();
+      if (this.text.charCodeAt(i) === RBRACKET) {
+        this.end = i + 1;
+        return list2;
+      }
+      const c = this.text.charCodeAt(i);
+      if (c === COMMA || c === HASH || c === DASH || c === QUESTION) giveUp();
+      list2.push(this.value(i, true, true, depth + 1));
+      i = this.skipSpaces(this.end);
+      const sep2 = this.text.charCodeAt(i);
+      if (sep2 === COMMA) i = this.skipSpaces(i + 1);
+      else if (sep2 !== RBRACKET) giveUp();
+    }
+  }
+  flowKey(i) {
+    const c = this.text.charCodeAt(i);
+    if (c === QUOTE || c === DQUOTE) {
+      const raw = c === QUOTE ? this.singleQuoted(i) : this.doubleQuoted(i);
+      if (this.text.charCodeAt(this.end) !== COLON) giveUp();
+      this.end += 1;
+      return raw;
+    }
+    if (badStart2(c) || c === DASH) giveUp();
+    let j2 = i;
+    while (j2 < this.lineEnd) {
+      const d3 = this.text.charCodeAt(j2);
+      if (d3 === COLON && this.text.charCodeAt(j2 + 1) === SPACE3) break;
+      if (d3 === COMMA || d3 === RBRACE || d3 === LBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === HASH || d3 === TAB || d3 === COLON) giveUp();
+      j2++;
+    }
+    if (j2 >= this.lineEnd) giveUp();
+    let end = j2;
+    while (end > i && this.text.charCodeAt(end - 1) === SPACE3) end--;
+    if (end - i > 1024) giveUp();
+    let h = 0;
+    for (let x2 = i; x2 < end; x2++) h = Math.imul(h, 31) + this.text.charCodeAt(x2) | 0;
+    const resolved = this.plainAt(i, end, h, true);
+    if (resolved === "<<" || typeof resolved === "number" && !Number.isFinite(resolved)) giveUp();
+    this.end = j2 + 1;
+    return resolved === null ? "" : String(resolved);
+  }
+  closed(map, brace) {
+    this.end = brace + 1;
+    return map;
+  }
+  /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
+  expectLineEnd(i) {
+    const j2 = this.skipSpaces(i);
+    if (j2 === this.lineEnd) return;
+    if (this.text.charCodeAt(j2) === HASH && j2 > i) return;
+    giveUp();
+  }
+};
 
 // src/io/fleet-stream.ts
 import { isAscii as isAscii2 } from "node:buffer";

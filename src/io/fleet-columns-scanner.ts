@@ -14,12 +14,11 @@
 import { VALUE_STRING } from '../core/condition/index.js';
 import { ABSENT, MAPPING, type FleetColumns, type TagScalar } from '../core/fleet-columns.js';
 import { DEVICE_ID, MAX_TAG_DEPTH, MAX_TAG_STRING_BYTES, MAX_TAGS_BYTES } from '../core/validate/fleet.js';
-import { FLEET_WINDOWS, type FleetWindows, type TextWindows } from './fleet-scanner.js';
+import { FLEET_WINDOWS, InternTable, mixHash, WindowedLines, type FleetWindows, type Interned, type TextWindows } from './windowed-lines.js';
 import { plainAsciiText, type YamlLimits } from './yaml-text.js';
 import {
   BAD_START,
   COLON,
-  CR,
   DASH,
   DIGIT_0,
   DIGIT_9,
@@ -29,7 +28,6 @@ import {
   HASH,
   LOWER_A,
   LOWER_Z,
-  PERCENT,
   QUOTE,
   resolvePlain,
   singleQuoted,
@@ -52,60 +50,18 @@ export function scanFleetColumns(file: string, source: TextWindows, windows: Fle
   return unlessGivenUp(() => new ColumnScanner(file, source, windows).scan());
 }
 
-/** A distinct plain text met in the file (a tag name or a value), found again by its hash without making a string. */
-interface Entry {
-  readonly raw: string;
-  readonly hash: number;
-  next: Entry | undefined;
-}
-
-interface Name extends Entry {
+interface Name extends Interned {
   readonly upper: boolean;
   /** The path last found for this name and the mapping it was in: most names are in one mapping only. */
   lastParent: number;
   lastPath: number;
 }
 
-interface Value extends Entry {
+interface Value extends Interned {
   /** The value's number in the file's table. */
   readonly number: number;
   /** What IoT Hub counts for it in a device's tags (as the fleet checks count). */
   readonly size: number;
-}
-
-/** Chained hash slots (a power of two, grown with the table). */
-class Interned<E extends Entry> {
-  private slots: (E | undefined)[] = new Array<E | undefined>(256).fill(undefined);
-  private count = 0;
-
-  find(text: string, start: number, length: number, hash: number): E | undefined {
-    for (let e = this.slots[hash & (this.slots.length - 1)]; e; e = e.next as E | undefined) {
-      if (e.hash === hash && e.raw.length === length && text.startsWith(e.raw, start)) return e;
-    }
-    return undefined;
-  }
-
-  add(entry: E): E {
-    const slot = entry.hash & (this.slots.length - 1);
-    entry.next = this.slots[slot];
-    this.slots[slot] = entry;
-    if (++this.count > this.slots.length) this.grow();
-    return entry;
-  }
-
-  private grow(): void {
-    const old = this.slots;
-    this.slots = new Array<E | undefined>(old.length * 2).fill(undefined);
-    const mask = this.slots.length - 1;
-    for (let e of old) {
-      while (e) {
-        const next = e.next as E | undefined;
-        e.next = this.slots[e.hash & mask];
-        this.slots[e.hash & mask] = e;
-        e = next;
-      }
-    }
-  }
 }
 
 /** An Int32Array that grows as it is appended to. */
@@ -133,7 +89,6 @@ const NONE = -3;
 const TAGS = -2;
 
 const DEVICE_KEYS = ['deviceId', 'tags'];
-const mixHash = (hash: number, length: number): number => (hash ^ Math.imul(length, 0x9e3779b1)) | 0;
 const isLetter = (c: number): boolean => (c >= LOWER_A && c <= LOWER_Z) || (c >= UPPER_A && c <= UPPER_Z);
 /** The characters DEVICE_ID allows, as a table. */
 const ID_CHARS = new Uint8Array(128);
@@ -149,16 +104,12 @@ const badStart = (c: number): boolean => (c < 128 ? BAD_START_TABLE[c] === 1 : B
 /** A copy of a string cut from a window, so it does not keep the window alive. */
 const own = (s: string): string => (s.length >= 13 ? (' ' + s).slice(1) : s);
 
-class ColumnScanner {
-  private text: string;
-  private base = 0;
-  private lineStart = 0;
-  private lineEnd = 0;
-  private nextLine = 0;
+class ColumnScanner extends WindowedLines {
+  /** The current line's indent (spaces before its content). */
   private indent = 0;
 
-  private readonly names = new Interned<Name>();
-  private readonly plains = new Interned<Value>();
+  private readonly names = new InternTable<Name>();
+  private readonly plains = new InternTable<Value>();
   private readonly paths = new Map<string, number>();
   private readonly pathNames: string[] = [];
   private readonly pathParents: number[] = [];
@@ -185,10 +136,10 @@ class ColumnScanner {
 
   constructor(
     private readonly file: string,
-    private readonly source: TextWindows,
-    private readonly windows: FleetWindows,
+    source: TextWindows,
+    windows: FleetWindows,
   ) {
-    this.text = this.cutAtLineEnd(source.window(0, Math.min(source.length, windows.size)));
+    super(source.window(0, Math.min(source.length, windows.size)), source, windows);
     // Room for a device per ~128 bytes, what a device with a handful of tags takes: columns seldom grow.
     this.capacity = Math.max(1024, source.length >> 7);
   }
@@ -226,7 +177,7 @@ class ColumnScanner {
       if (seqIndent < 0) seqIndent = k;
       if (k === seqIndent) {
         if (keyColumn >= 0) this.endDevice(hasId);
-        if (this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
+        if (this.nearWindowEnd()) this.slide();
         this.offsets.push(this.base + this.lineStart);
         if (++this.row === this.capacity) this.grow();
         const dash = this.lineStart + k;
@@ -550,62 +501,15 @@ class ColumnScanner {
     return this.shapes.push(shape) - 1;
   }
 
-  /** Moves to the next line with content (skipping blank and comment lines); false at the end. */
+  /** Moves to the next line with content; false at the end. */
   private line(): boolean {
-    const text = this.text;
-    let next = this.nextLine;
-    for (;;) {
-      if (next >= text.length) {
-        // A window's end that is not the file's: a device longer than what the window had left.
-        if (this.base + text.length < this.source.length) giveUp();
-        return false;
-      }
-      const start = next;
-      const nl = text.indexOf('\n', start);
-      next = nl < 0 ? text.length : nl + 1;
-      let end = nl < 0 ? text.length : nl;
-      if (text.charCodeAt(end - 1) === CR) end--;
-      let i = start;
-      while (i < end && text.charCodeAt(i) === SPACE) i++;
-      if (i < end && text.charCodeAt(i) === TAB) giveUp();
-      if (i === end || text.charCodeAt(i) === HASH) continue;
-      // Document markers and directives are not for the fast path.
-      if (i === start && (text.startsWith('---', i) || text.startsWith('...', i) || text.charCodeAt(i) === PERCENT)) giveUp();
-      this.lineStart = start;
-      this.lineEnd = end;
-      this.nextLine = next;
-      this.indent = i - start;
-      return true;
-    }
-  }
-
-  /** A window ends after its last line break, unless it is the file's end. */
-  private cutAtLineEnd(window: string): string {
-    if (this.base + window.length === this.source.length) return window;
-    const nl = window.lastIndexOf('\n');
-    return nl < 0 ? giveUp() : window.slice(0, nl + 1);
-  }
-
-  /** Moves the window to start at the current line, a device's first. */
-  private slide(): void {
-    const shift = this.lineStart;
-    const from = this.base + shift;
-    this.base = from;
-    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
-    this.lineStart = 0;
-    this.lineEnd -= shift;
-    this.nextLine -= shift;
-  }
-
-  private skipSpaces(i: number): number {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
-    return i;
-  }
-
-  /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
-  private restIsEmpty(i: number): boolean {
-    const j = this.skipSpaces(i);
-    return j === this.lineEnd || (this.text.charCodeAt(j) === HASH && j > i);
+    const indent = this.findLine(this.nextLine);
+    if (indent < 0) return false;
+    this.lineStart = this.foundStart;
+    this.lineEnd = this.foundEnd;
+    this.nextLine = this.foundNext;
+    this.indent = indent;
+    return true;
   }
 }
 

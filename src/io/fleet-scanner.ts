@@ -13,13 +13,13 @@
  */
 
 import { record } from '../core/record.js';
+import { FLEET_WINDOWS, InternTable, mixHash, WindowedLines, type FleetWindows, type Interned, type TextWindows } from './windowed-lines.js';
 import { aliasBudget, asciiWithoutCr, ENTRY_OFFSETS, plainAsciiText, type YamlLimits } from './yaml-text.js';
 import {
   AMP,
   BAD_START,
   COLON,
   COMMA,
-  CR,
   DASH,
   DIGIT_0,
   DIGIT_9,
@@ -30,7 +30,6 @@ import {
   LBRACKET,
   LOWER_A,
   LOWER_Z,
-  PERCENT,
   QUESTION,
   QUOTE,
   RBRACE,
@@ -50,11 +49,8 @@ import {
 
 type Value = Scalar | Record<string, unknown>;
 
-interface PlainEntry {
-  readonly raw: string;
+interface PlainEntry extends Interned {
   readonly value: Value;
-  readonly hash: number;
-  next: PlainEntry | undefined;
 }
 
 /** BAD_START as a table, not a Set: this is asked for every key and value. */
@@ -74,19 +70,7 @@ export function scanFleet(text: string): { devices: unknown[] } | undefined {
   return unlessGivenUp(() => new Scanner(text).file());
 }
 
-/**
- * Windows for `scanFleetBytes`: each is decoded as a string of at most `size`
- * characters (under V8's 128 KiB, so it is allocated where memory is reused; a whole
- * file's text is fresh memory every time, and fresh memory costs more than decoding
- * it), and the next window starts at the first device that begins less than
- * `margin` characters before the window's end.
- */
-export interface FleetWindows {
-  readonly size: number;
-  readonly margin: number;
-}
-
-export const FLEET_WINDOWS: FleetWindows = { size: 120_000, margin: 16_384 };
+export { FLEET_WINDOWS, type FleetWindows, type TextWindows } from './windowed-lines.js';
 
 /**
  * A fleet file's value from its bytes in windows, where readYaml would hand its fast
@@ -111,18 +95,6 @@ function scanWindows(bytes: Uint8Array, windows: FleetWindows): { devices: unkno
   return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString('latin1', from, to) }, windows);
 }
 
-/**
- * A file's text, handed out window by window (each window starts at or after the
- * last one's start): from bytes in memory, or read from disk as the scan goes
- * (fleet-stream.ts). `window` may give up (see yaml-scalars.ts) when what it reads
- * is not what it expected.
- */
-export interface TextWindows {
-  /** The whole text's length. */
-  readonly length: number;
-  window(from: number, to: number): string;
-}
-
 /** `scanFleet` of a text read in windows of plain ASCII (a byte is a character); `undefined` where it gives up. */
 export function scanTextWindows(source: TextWindows, windows: FleetWindows = FLEET_WINDOWS, onDevice?: OnDevice): { devices: unknown[] } | undefined {
   return unlessGivenUp(() => new Scanner(source.window(0, Math.min(source.length, windows.size)), source, windows, onDevice).file());
@@ -136,11 +108,7 @@ export function scanTextWindows(source: TextWindows, windows: FleetWindows = FLE
  */
 export type OnDevice = (device: unknown, index: number) => void;
 
-class Scanner {
-  /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
-  private lineStart = 0;
-  private lineEnd = 0;
-  private nextLine = 0;
+class Scanner extends WindowedLines {
   /** The current line's indent (spaces before its content). */
   private indent = 0;
   /**
@@ -158,45 +126,19 @@ class Scanner {
   private readonly anchors = new Map<string, { value: Value; size: number }>();
   private expanded = 0;
   private budget = 0;
-  /**
-   * Interned plain scalars: chains by hash in an array of slots (a power of two, grown
-   * with the table; a Map keyed by the hash boxes most hashes as heap numbers), and
-   * how many the table holds.
-   */
-  private slots: (PlainEntry | undefined)[] = new Array<PlainEntry | undefined>(256).fill(undefined);
-  private tableSize = 0;
-
-  /** Where `text` starts in the file: 0 unless it is a window over `source`. */
-  private base = 0;
+  /** Interned plain scalars. */
+  private readonly plains = new InternTable<PlainEntry>();
 
   constructor(
-    private text: string,
+    text: string,
     /** The whole file, when `text` is only its first window (see scanTextWindows). */
-    private readonly source?: TextWindows,
-    private readonly windows: FleetWindows = FLEET_WINDOWS,
+    source?: TextWindows,
+    windows: FleetWindows = FLEET_WINDOWS,
     private readonly onDevice?: OnDevice,
   ) {
+    super(text, source, windows);
     // A quarter of the loader's budget: past it, yaml reads the file and decides.
     this.budget = aliasBudget(source?.length ?? text.length) / 4;
-    if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
-  }
-
-  /** A window ends after its last line break, unless it is the file's end. */
-  private cutAtLineEnd(window: string): string {
-    if (this.base + window.length === this.source!.length) return window;
-    const nl = window.lastIndexOf('\n');
-    return nl < 0 ? giveUp() : window.slice(0, nl + 1);
-  }
-
-  /** Moves the window to start at the current line, a device's first. */
-  private slide(): void {
-    const shift = this.lineStart;
-    const from = this.base + shift;
-    this.base = from;
-    this.text = this.cutAtLineEnd(this.source!.window(from, Math.min(this.source!.length, from + this.windows.size)));
-    this.lineStart = 0;
-    this.lineEnd -= shift;
-    this.nextLine -= shift;
   }
 
   file(): { devices: unknown[] } {
@@ -213,7 +155,7 @@ class Scanner {
       const indent = this.indentOf();
       if (seqIndent < 0) seqIndent = indent;
       if (indent !== seqIndent) giveUp();
-      if (this.source && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length) this.slide();
+      if (this.nearWindowEnd()) this.slide();
       offsets.push(this.base + this.lineStart);
       const dash = this.lineStart + indent;
       if (this.text.charCodeAt(dash) !== DASH || this.text.charCodeAt(dash + 1) !== SPACE) giveUp();
@@ -252,32 +194,10 @@ class Scanner {
 
   /** Finds the next line with content after the current one, into the `ahead` fields. */
   private findContent(): void {
-    const text = this.text;
-    let next = this.nextLine;
-    for (;;) {
-      if (next >= text.length) {
-        // A window's end that is not the file's: a device (with what follows it) longer than what the window had left.
-        if (this.source && this.base + text.length < this.source.length) giveUp();
-        this.aheadIndent = -1;
-        return;
-      }
-      const start = next;
-      const nl = text.indexOf('\n', start);
-      next = nl < 0 ? text.length : nl + 1;
-      let end = nl < 0 ? text.length : nl;
-      if (text.charCodeAt(end - 1) === CR) end--;
-      let i = start;
-      while (i < end && text.charCodeAt(i) === SPACE) i++;
-      if (i < end && text.charCodeAt(i) === TAB) giveUp();
-      if (i === end || text.charCodeAt(i) === HASH) continue;
-      // Document markers and directives are not for the fast path.
-      if (i === start && (text.startsWith('---', i) || text.startsWith('...', i) || text.charCodeAt(i) === PERCENT)) giveUp();
-      this.aheadStart = start;
-      this.aheadEnd = end;
-      this.aheadNext = next;
-      this.aheadIndent = i - start;
-      return;
-    }
+    this.aheadIndent = this.findLine(this.nextLine);
+    this.aheadStart = this.foundStart;
+    this.aheadEnd = this.foundEnd;
+    this.aheadNext = this.foundNext;
   }
 
   private indentOf(): number {
@@ -388,36 +308,18 @@ class Scanner {
    */
   private plainAt(start: number, end: number, hash: number, intern: boolean): Value {
     const length = end - start;
-    const h = (hash ^ Math.imul(length, 0x9e3779b1)) | 0;
-    for (let e = this.slots[h & (this.slots.length - 1)]; e; e = e.next) {
-      if (e.hash === h && e.raw.length === length && this.text.startsWith(e.raw, start)) return e.value;
-    }
+    const h = mixHash(hash, length);
+    const found = this.plains.find(this.text, start, length, h);
+    if (found) return found.value;
     const raw = this.text.slice(start, end);
     const value = resolvePlain(raw);
-    if (intern && length <= 64 && this.tableSize < 100_000) {
+    if (intern && length <= 64 && this.plains.size < 100_000) {
       // A fresh copy, so the interned string does not keep the whole file alive.
       const own = length >= 13 ? (' ' + raw).slice(1) : raw;
-      const slot = h & (this.slots.length - 1);
-      this.slots[slot] = { raw: own, value: typeof value === 'string' ? own : value, hash: h, next: this.slots[slot] };
-      if (++this.tableSize > this.slots.length) this.growTable();
+      this.plains.add({ raw: own, value: typeof value === 'string' ? own : value, hash: h, next: undefined });
       return typeof value === 'string' ? own : value;
     }
     return value;
-  }
-
-  /** Twice the slots, each entry moved to its slot (chains keep no order: every raw text is in the table once). */
-  private growTable(): void {
-    const old = this.slots;
-    this.slots = new Array<PlainEntry | undefined>(old.length * 2).fill(undefined);
-    const mask = this.slots.length - 1;
-    for (let e of old) {
-      while (e) {
-        const next = e.next;
-        e.next = this.slots[e.hash & mask];
-        this.slots[e.hash & mask] = e;
-        e = next;
-      }
-    }
   }
 
   /** An anchor or alias name from `start` (after & or *): ends at a space, the line end, or in flow `,` / `}`. */
@@ -584,21 +486,11 @@ class Scanner {
     return map;
   }
 
-  private skipSpaces(i: number): number {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
-    return i;
-  }
-
   /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
   private expectLineEnd(i: number): void {
     const j = this.skipSpaces(i);
     if (j === this.lineEnd) return;
     if (this.text.charCodeAt(j) === HASH && j > i) return;
     giveUp();
-  }
-
-  private restIsEmpty(i: number): boolean {
-    const j = this.skipSpaces(i);
-    return j === this.lineEnd || (this.text.charCodeAt(j) === HASH && j > i);
   }
 }
