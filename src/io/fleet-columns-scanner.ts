@@ -17,7 +17,7 @@ import { DEVICE_ID, MAX_TAG_DEPTH, MAX_TAG_STRING_BYTES, MAX_TAGS_BYTES } from '
 import { FLEET_WINDOWS, InternTable, mixHash, WindowedLines, type FleetWindows, type Interned, type TextWindows } from './windowed-lines.js';
 import { plainAsciiText, type YamlLimits } from './yaml-text.js';
 import {
-  BAD_START,
+  badStart,
   COLON,
   DASH,
   DIGIT_0,
@@ -97,10 +97,6 @@ for (let c = 0; c < 128; c++) if (isLetter(c) || (c >= DIGIT_0 && c <= DIGIT_9))
 const isIdChar = (c: number): boolean => c < 128 && ID_CHARS[c] === 1;
 const isNameStart = (c: number): boolean => (c >= LOWER_A && c <= LOWER_Z) || (c >= UPPER_A && c <= UPPER_Z) || c === UNDERSCORE;
 const isNameChar = (c: number): boolean => isNameStart(c) || (c >= DIGIT_0 && c <= DIGIT_9) || c === DASH;
-/** BAD_START as a table: asked for every value. */
-const BAD_START_TABLE = new Uint8Array(128);
-for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
-const badStart = (c: number): boolean => (c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c));
 /** A copy of a string cut from a window, so it does not keep the window alive. */
 const own = (s: string): string => (s.length >= 13 ? (' ' + s).slice(1) : s);
 

@@ -17,7 +17,7 @@ import { FLEET_WINDOWS, InternTable, mixHash, WindowedLines, type FleetWindows, 
 import { aliasBudget, asciiWithoutCr, ENTRY_OFFSETS, plainAsciiText, type YamlLimits } from './yaml-text.js';
 import {
   AMP,
-  BAD_START,
+  badStart,
   COLON,
   COMMA,
   DASH,
@@ -52,12 +52,6 @@ type Value = Scalar | Record<string, unknown>;
 interface PlainEntry extends Interned {
   readonly value: Value;
 }
-
-/** BAD_START as a table, not a Set: this is asked for every key and value. */
-const BAD_START_TABLE = new Uint8Array(128);
-for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
-/** False past the text's end (NaN). */
-const badStart = (c: number): boolean => (c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c));
 
 /** No line looked for ahead yet (`aheadIndent`); -1 there means the end of the text. */
 const NOT_LOOKED = -2;

@@ -81,6 +81,11 @@ const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n
 /** Characters that may not start a plain scalar on a fast path (indicators it does not handle). */
 export const BAD_START = new Set([...'&*!|>%@`]{},?#\'"'].map((c) => c.charCodeAt(0)));
 
+/** BAD_START as a table, not a Set: the fleet scanners ask it for every key and value. False past the text's end (NaN). */
+const BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) BAD_START_TABLE[c] = 1;
+export const badStart = (c: number): boolean => c < 128 && BAD_START_TABLE[c] === 1;
+
 /**
  * A single-quoted scalar that starts at `start` and closes before `lineEnd`: its
  * value, and where it ends (just past the closing quote) in `end`; undefined when
