@@ -159,6 +159,9 @@ function resolvePlain(s) {
 }
 var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
 var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
+var BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) BAD_START_TABLE[c] = 1;
+var badStart = (c) => c < 128 && BAD_START_TABLE[c] === 1;
 function singleQuoted(text, start, lineEnd) {
   for (let from = start + 1; ; ) {
     const q = text.indexOf("'", from);
@@ -358,9 +361,6 @@ function plainAsciiText(bytes, limits2) {
 var asciiWithoutCr = (bytes) => isAscii(bytes) && !bytes.includes(13);
 
 // src/io/fleet-scanner.ts
-var BAD_START_TABLE = new Uint8Array(128);
-for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
-var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
 var NOT_LOOKED = -2;
 var MAX_DEPTH = 64;
 function scanFleet(text) {
@@ -737,7 +737,6 @@ var SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 // src/core/fleet-columns.ts
 var MAPPING = -1;
-var ABSENT = -2;
 
 // src/core/collections.ts
 var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -1088,9 +1087,6 @@ for (let c = 0; c < 128; c++) if (isLetter(c) || c >= DIGIT_0 && c <= DIGIT_9) I
 var isIdChar = (c) => c < 128 && ID_CHARS[c] === 1;
 var isNameStart = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z || c === UNDERSCORE;
 var isNameChar = (c) => isNameStart(c) || c >= DIGIT_0 && c <= DIGIT_9 || c === DASH;
-var BAD_START_TABLE2 = new Uint8Array(128);
-for (const c of BAD_START) if (c < 128) BAD_START_TABLE2[c] = 1;
-var badStart2 = (c) => c < 128 ? BAD_START_TABLE2[c] === 1 : BAD_START.has(c);
 var own = (s) => s.length >= 13 ? (" " + s).slice(1) : s;
 var ColumnScanner = class extends WindowedLines {
   constructor(file, source, windows) {
@@ -1109,15 +1105,18 @@ var ColumnScanner = class extends WindowedLines {
   /** The shape of the device read last: the next device's tags are most likely the same, in the same order. */
   lastShape = new Int32Array(0);
   lastShapeId = -1;
+  /** The path that last followed each path in a device (at 1 + its number; at 0, the first). */
+  follows = [];
   numbers = /* @__PURE__ */ new Map();
-  values = [];
+  /** From 1: a column's 0 is ABSENT. */
+  values = [""];
   shapes = [];
   shapeIds = /* @__PURE__ */ new Map();
   mixed = false;
   deviceIds = [];
   offsets = new Ints(1024);
   shapeOf = new Ints(1024);
-  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`). */
+  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`; zeroed is ABSENT). */
   columns = [];
   capacity;
   row = -1;
@@ -1204,7 +1203,8 @@ var ColumnScanner = class extends WindowedLines {
         values: this.values,
         shapes: this.shapes,
         shapeOf: this.shapeOf.done(),
-        columns: this.columns.map((c) => c.slice(0, this.row + 1)),
+        // Views, not copies: the room left over is small (see `capacity`).
+        columns: this.columns.map((c) => c.subarray(0, this.row + 1)),
         mixedCaseTagNames: this.mixed
       },
       offsets: this.offsets.done()
@@ -1227,6 +1227,7 @@ var ColumnScanner = class extends WindowedLines {
   /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
   tag(at, parent) {
     const path = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
+    this.follows[this.shapeLength === 0 ? 0 : this.shape[this.shapeLength - 1] + 1] = path;
     this.size += this.pathNames[path].length + 4;
     if (this.shapeLength === this.shape.length) {
       const grown = new Int32Array(this.shape.length * 2);
@@ -1243,20 +1244,25 @@ var ColumnScanner = class extends WindowedLines {
     return -1;
   }
   /**
-   * The path the last device had at this place of its shape, if this line's name is
-   * its name in the same mapping: most devices have their tags in the same order, and
-   * then a name costs one comparison, no hash and no lookup.
+   * This line's path when it is one expected: the path the last device had at this
+   * place of its shape, or else the path that followed this device's previous one
+   * last time (a device that lacks a tag or two). Most devices have their tags in the
+   * same order, and then a name costs one comparison, no hash and no lookup.
    */
   expected(at, parent) {
     const k = this.shapeLength;
-    if (k >= this.lastShape.length) return void 0;
-    const path = this.lastShape[k];
+    if (k < this.lastShape.length && this.is(at, parent, this.lastShape[k])) return this.lastShape[k];
+    const next2 = this.follows[k === 0 ? 0 : this.shape[k - 1] + 1];
+    return next2 !== void 0 && this.is(at, parent, next2) ? next2 : void 0;
+  }
+  /** True when the name at `at` is `path`'s, in the mapping `parent`; `end` is then past its colon. */
+  is(at, parent, path) {
     const name = this.pathNames[path];
     const colon = at + name.length;
-    if (this.pathParents[path] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return void 0;
-    if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE) return void 0;
+    if (this.pathParents[path] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return false;
+    if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE) return false;
     this.end = colon + 1;
-    return path;
+    return true;
   }
   /** A plain name of letters, digits, `_` and `-` (starting with a letter or `_`), then `:` and a space or the line end. */
   name(at) {
@@ -1287,7 +1293,7 @@ var ColumnScanner = class extends WindowedLines {
     if (path === void 0) {
       path = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
-      this.columns.push(new Int32Array(this.capacity).fill(ABSENT));
+      this.columns.push(new Int32Array(this.capacity));
       this.paths.set(key, path);
       if (name.upper) this.mixed = true;
     }
@@ -1349,7 +1355,7 @@ var ColumnScanner = class extends WindowedLines {
     const text = this.text;
     const lineEnd = this.lineEnd;
     const c = text.charCodeAt(i);
-    if (badStart2(c) || c === DASH && (text.charCodeAt(i + 1) === SPACE || i + 1 === lineEnd)) giveUp();
+    if (badStart(c) || c === DASH && (text.charCodeAt(i + 1) === SPACE || i + 1 === lineEnd)) giveUp();
     let last = i;
     let h = 0;
     let hashAtLast = 0;
@@ -1431,7 +1437,7 @@ var ColumnScanner = class extends WindowedLines {
   grow() {
     this.capacity *= 2;
     this.columns.forEach((column, p) => {
-      const grown = new Int32Array(this.capacity).fill(ABSENT);
+      const grown = new Int32Array(this.capacity);
       grown.set(column);
       this.columns[p] = grown;
     });

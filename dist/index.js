@@ -49074,7 +49074,7 @@ function append(target, items) {
 
 // src/core/fleet-columns.ts
 var MAPPING = -1;
-var ABSENT = -2;
+var ABSENT = 0;
 function columnDevice(columns, row) {
   const { names: names2, parents, values: values2 } = columns;
   const tags = record();
@@ -54926,6 +54926,9 @@ function resolvePlain(s) {
 }
 var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
 var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
+var BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) BAD_START_TABLE[c] = 1;
+var badStart = (c) => c < 128 && BAD_START_TABLE[c] === 1;
 function singleQuoted(text, start2, lineEnd) {
   for (let from = start2 + 1; ; ) {
     const q = text.indexOf("'", from);
@@ -55553,9 +55556,6 @@ for (let c = 0; c < 128; c++) if (isLetter(c) || c >= DIGIT_0 && c <= DIGIT_9) I
 var isIdChar = (c) => c < 128 && ID_CHARS[c] === 1;
 var isNameStart = (c) => c >= LOWER_A && c <= LOWER_Z || c >= UPPER_A && c <= UPPER_Z || c === UNDERSCORE;
 var isNameChar = (c) => isNameStart(c) || c >= DIGIT_0 && c <= DIGIT_9 || c === DASH;
-var BAD_START_TABLE = new Uint8Array(128);
-for (const c of BAD_START) if (c < 128) BAD_START_TABLE[c] = 1;
-var badStart = (c) => c < 128 ? BAD_START_TABLE[c] === 1 : BAD_START.has(c);
 var own = (s) => s.length >= 13 ? (" " + s).slice(1) : s;
 var ColumnScanner = class extends WindowedLines {
   constructor(file, source, windows) {
@@ -55574,15 +55574,18 @@ var ColumnScanner = class extends WindowedLines {
   /** The shape of the device read last: the next device's tags are most likely the same, in the same order. */
   lastShape = new Int32Array(0);
   lastShapeId = -1;
+  /** The path that last followed each path in a device (at 1 + its number; at 0, the first). */
+  follows = [];
   numbers = /* @__PURE__ */ new Map();
-  values = [];
+  /** From 1: a column's 0 is ABSENT. */
+  values = [""];
   shapes = [];
   shapeIds = /* @__PURE__ */ new Map();
   mixed = false;
   deviceIds = [];
   offsets = new Ints(1024);
   shapeOf = new Ints(1024);
-  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`). */
+  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`; zeroed is ABSENT). */
   columns = [];
   capacity;
   row = -1;
@@ -55669,7 +55672,8 @@ var ColumnScanner = class extends WindowedLines {
         values: this.values,
         shapes: this.shapes,
         shapeOf: this.shapeOf.done(),
-        columns: this.columns.map((c) => c.slice(0, this.row + 1)),
+        // Views, not copies: the room left over is small (see `capacity`).
+        columns: this.columns.map((c) => c.subarray(0, this.row + 1)),
         mixedCaseTagNames: this.mixed
       },
       offsets: this.offsets.done()
@@ -55692,6 +55696,7 @@ var ColumnScanner = class extends WindowedLines {
   /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
   tag(at, parent) {
     const path16 = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
+    this.follows[this.shapeLength === 0 ? 0 : this.shape[this.shapeLength - 1] + 1] = path16;
     this.size += this.pathNames[path16].length + 4;
     if (this.shapeLength === this.shape.length) {
       const grown = new Int32Array(this.shape.length * 2);
@@ -55708,20 +55713,25 @@ var ColumnScanner = class extends WindowedLines {
     return -1;
   }
   /**
-   * The path the last device had at this place of its shape, if this line's name is
-   * its name in the same mapping: most devices have their tags in the same order, and
-   * then a name costs one comparison, no hash and no lookup.
+   * This line's path when it is one expected: the path the last device had at this
+   * place of its shape, or else the path that followed this device's previous one
+   * last time (a device that lacks a tag or two). Most devices have their tags in the
+   * same order, and then a name costs one comparison, no hash and no lookup.
    */
   expected(at, parent) {
     const k2 = this.shapeLength;
-    if (k2 >= this.lastShape.length) return void 0;
-    const path16 = this.lastShape[k2];
+    if (k2 < this.lastShape.length && this.is(at, parent, this.lastShape[k2])) return this.lastShape[k2];
+    const next = this.follows[k2 === 0 ? 0 : this.shape[k2 - 1] + 1];
+    return next !== void 0 && this.is(at, parent, next) ? next : void 0;
+  }
+  /** True when the name at `at` is `path`'s, in the mapping `parent`; `end` is then past its colon. */
+  is(at, parent, path16) {
     const name = this.pathNames[path16];
     const colon = at + name.length;
-    if (this.pathParents[path16] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return void 0;
-    if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE3) return void 0;
+    if (this.pathParents[path16] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return false;
+    if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE3) return false;
     this.end = colon + 1;
-    return path16;
+    return true;
   }
   /** A plain name of letters, digits, `_` and `-` (starting with a letter or `_`), then `:` and a space or the line end. */
   name(at) {
@@ -55752,7 +55762,7 @@ var ColumnScanner = class extends WindowedLines {
     if (path16 === void 0) {
       path16 = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
-      this.columns.push(new Int32Array(this.capacity).fill(ABSENT));
+      this.columns.push(new Int32Array(this.capacity));
       this.paths.set(key, path16);
       if (name.upper) this.mixed = true;
     }
@@ -55896,7 +55906,7 @@ var ColumnScanner = class extends WindowedLines {
   grow() {
     this.capacity *= 2;
     this.columns.forEach((column, p) => {
-      const grown = new Int32Array(this.capacity).fill(ABSENT);
+      const grown = new Int32Array(this.capacity);
       grown.set(column);
       this.columns[p] = grown;
     });
@@ -56123,9 +56133,6 @@ function startFleetWorker(inputs, queue, limits) {
 }
 
 // src/io/fleet-scanner.ts
-var BAD_START_TABLE2 = new Uint8Array(128);
-for (const c of BAD_START) if (c < 128) BAD_START_TABLE2[c] = 1;
-var badStart2 = (c) => c < 128 ? BAD_START_TABLE2[c] === 1 : BAD_START.has(c);
 var NOT_LOOKED = -2;
 var MAX_DEPTH2 = 64;
 function scanFleet(text) {
@@ -56288,7 +56295,7 @@ var Scanner2 = class extends WindowedLines {
       this.end = i + 1;
       return raw;
     }
-    if (badStart2(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp();
+    if (badStart(c) || c === LBRACKET || c === DASH && this.text.charCodeAt(start2 + 1) === SPACE3 || c === SPACE3) giveUp();
     const text = this.text;
     let h = 0;
     let hashAtLast = 0;
@@ -56366,7 +56373,7 @@ var Scanner2 = class extends WindowedLines {
     if (c === DQUOTE) return this.doubleQuoted(i);
     if (c === LBRACE) return this.flowMap(i, depth);
     if (c === LBRACKET) return this.flowSeq(i, depth);
-    if (badStart2(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
+    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
     const text = this.text;
     const lineEnd = this.lineEnd;
     let j2 = i;
@@ -56456,7 +56463,7 @@ var Scanner2 = class extends WindowedLines {
       this.end += 1;
       return raw;
     }
-    if (badStart2(c) || c === DASH) giveUp();
+    if (badStart(c) || c === DASH) giveUp();
     let j2 = i;
     while (j2 < this.lineEnd) {
       const d3 = this.text.charCodeAt(j2);

@@ -17,8 +17,8 @@ export type TagScalar = string | number | boolean;
 
 /** In a path's column: the device's tag there is a mapping. */
 export const MAPPING = -1;
-/** In a path's column: the device has no tag there. */
-export const ABSENT = -2;
+/** In a path's column: the device has no tag there (0, so a new column needs no filling). */
+export const ABSENT = 0;
 
 export interface FleetColumns {
   /** The fleet file (each device's `file`). */
@@ -28,7 +28,7 @@ export interface FleetColumns {
   /** Tag paths: each one's last name and the path of the mapping it is in (-1: directly in `tags`). */
   readonly names: readonly string[];
   readonly parents: readonly number[];
-  /** The file's distinct tag values. */
+  /** The file's distinct tag values, from 1 (0 is ABSENT in a column; `values[0]` is unused). */
   readonly values: readonly TagScalar[];
   /** Per path, per device: the number of its value there, MAPPING or ABSENT. */
   readonly columns: readonly Int32Array[];

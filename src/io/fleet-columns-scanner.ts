@@ -12,7 +12,7 @@
  * (differential tests).
  */
 import { VALUE_STRING } from '../core/condition/index.js';
-import { ABSENT, MAPPING, type FleetColumns, type TagScalar } from '../core/fleet-columns.js';
+import { MAPPING, type FleetColumns, type TagScalar } from '../core/fleet-columns.js';
 import { DEVICE_ID, MAX_TAG_DEPTH, MAX_TAG_STRING_BYTES, MAX_TAGS_BYTES } from '../core/validate/fleet.js';
 import { FLEET_WINDOWS, InternTable, mixHash, WindowedLines, type FleetWindows, type Interned, type TextWindows } from './windowed-lines.js';
 import { plainAsciiText, type YamlLimits } from './yaml-text.js';
@@ -112,8 +112,11 @@ class ColumnScanner extends WindowedLines {
   /** The shape of the device read last: the next device's tags are most likely the same, in the same order. */
   private lastShape: Int32Array = new Int32Array(0);
   private lastShapeId = -1;
+  /** The path that last followed each path in a device (at 1 + its number; at 0, the first). */
+  private readonly follows: number[] = [];
   private readonly numbers = new Map<TagScalar, number>();
-  private readonly values: TagScalar[] = [];
+  /** From 1: a column's 0 is ABSENT. */
+  private readonly values: TagScalar[] = [''];
   private readonly shapes: Int32Array[] = [];
   private readonly shapeIds = new Map<number, number[]>();
   private mixed = false;
@@ -121,7 +124,7 @@ class ColumnScanner extends WindowedLines {
   private readonly deviceIds: string[] = [];
   private readonly offsets = new Ints(1024);
   private readonly shapeOf = new Ints(1024);
-  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`). */
+  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`; zeroed is ABSENT). */
   private readonly columns: Int32Array[] = [];
   private capacity: number;
   private row = -1;
@@ -225,7 +228,8 @@ class ColumnScanner extends WindowedLines {
         values: this.values,
         shapes: this.shapes,
         shapeOf: this.shapeOf.done(),
-        columns: this.columns.map((c) => c.slice(0, this.row + 1)),
+        // Views, not copies: the room left over is small (see `capacity`).
+        columns: this.columns.map((c) => c.subarray(0, this.row + 1)),
         mixedCaseTagNames: this.mixed,
       },
       offsets: this.offsets.done(),
@@ -251,6 +255,7 @@ class ColumnScanner extends WindowedLines {
   /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
   private tag(at: number, parent: number): number {
     const path = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
+    this.follows[this.shapeLength === 0 ? 0 : this.shape[this.shapeLength - 1] + 1] = path;
     this.size += this.pathNames[path].length + 4;
     if (this.shapeLength === this.shape.length) {
       const grown = new Int32Array(this.shape.length * 2);
@@ -269,20 +274,26 @@ class ColumnScanner extends WindowedLines {
   }
 
   /**
-   * The path the last device had at this place of its shape, if this line's name is
-   * its name in the same mapping: most devices have their tags in the same order, and
-   * then a name costs one comparison, no hash and no lookup.
+   * This line's path when it is one expected: the path the last device had at this
+   * place of its shape, or else the path that followed this device's previous one
+   * last time (a device that lacks a tag or two). Most devices have their tags in the
+   * same order, and then a name costs one comparison, no hash and no lookup.
    */
   private expected(at: number, parent: number): number | undefined {
     const k = this.shapeLength;
-    if (k >= this.lastShape.length) return undefined;
-    const path = this.lastShape[k];
+    if (k < this.lastShape.length && this.is(at, parent, this.lastShape[k])) return this.lastShape[k];
+    const next = this.follows[k === 0 ? 0 : this.shape[k - 1] + 1];
+    return next !== undefined && this.is(at, parent, next) ? next : undefined;
+  }
+
+  /** True when the name at `at` is `path`'s, in the mapping `parent`; `end` is then past its colon. */
+  private is(at: number, parent: number, path: number): boolean {
     const name = this.pathNames[path];
     const colon = at + name.length;
-    if (this.pathParents[path] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return undefined;
-    if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE) return undefined;
+    if (this.pathParents[path] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return false;
+    if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE) return false;
     this.end = colon + 1;
-    return path;
+    return true;
   }
 
   /** A plain name of letters, digits, `_` and `-` (starting with a letter or `_`), then `:` and a space or the line end. */
@@ -316,7 +327,7 @@ class ColumnScanner extends WindowedLines {
     if (path === undefined) {
       path = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
-      this.columns.push(new Int32Array(this.capacity).fill(ABSENT));
+      this.columns.push(new Int32Array(this.capacity));
       this.paths.set(key, path);
       if (name.upper) this.mixed = true;
     }
@@ -471,7 +482,7 @@ class ColumnScanner extends WindowedLines {
   private grow(): void {
     this.capacity *= 2;
     this.columns.forEach((column, p) => {
-      const grown = new Int32Array(this.capacity).fill(ABSENT);
+      const grown = new Int32Array(this.capacity);
       grown.set(column);
       this.columns[p] = grown;
     });
