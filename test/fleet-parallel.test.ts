@@ -215,6 +215,26 @@ describe('loading a fleet on two threads', () => {
     expect(small.map((f) => f.scanned)).toEqual(['unchecked']);
   });
 
+  it('a clean fleet stays columns on two threads, from disk (queued) and from memory (shared out): the same as on one', async () => {
+    const { loadRepository } = await built<typeof import('../src/usecases/load.js')>('usecases/load.js');
+    const { diskSource } = await built<typeof import('../src/io/disk.js')>('io/disk.js');
+    const { memorySource } = await built<typeof import('../src/io/source.js')>('io/source.js');
+    const fleet = generate(30_000, 20, 5, 6);
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-columns-'));
+    writeRepository(dir, fleet);
+    const one = await loadRepository(diskSource(dir), { parallel: false });
+    for (const two of [await loadRepository(diskSource(dir), { parallel: true }), await loadRepository(memorySource(fleet.files), { parallel: true })]) {
+      const fleetFiles = [...two.files.values()].filter((f) => f.file.startsWith('fleet/'));
+      expect(fleetFiles.length).toBeGreaterThan(1);
+      expect(fleetFiles.every((f) => f.fleet?.columns !== undefined)).toBe(true);
+      expect(two.analysis.fleetIndex.deviceIds).toEqual(one.analysis.fleetIndex.deviceIds);
+      expect(two.analysis.resolution.winners).toEqual(one.analysis.resolution.winners);
+      expect(two.diagnostics).toEqual(one.diagnostics);
+      const last = one.analysis.fleetIndex.deviceIds.at(-1)!;
+      expect(JSON.stringify(two.analysis.fleetIndex.device(last))).toBe(JSON.stringify(one.analysis.fleetIndex.device(last)));
+    }
+  });
+
   it('shares a queue of files on disk with this thread: each file is taken once, streamed there with its stamp', async () => {
     const parallel = await built<Parallel>('io/fleet-parallel.js');
     const dir = mkdtempSync(path.join(tmpdir(), 'edgeops-queue-'));
