@@ -49,7 +49,7 @@ function expectSame(text: string): boolean {
   return true;
 }
 
-const names = fc.constantFrom('env', 'ring', 'site', 'region', 'Site', 'Env', 'hwRev', 'true', 'null', 'x_y', 'a-b', 'n1');
+const names = fc.constantFrom('env', 'ring', 'site', 'region', 'Site', 'Env', 'hwRev', 'true', 'null', 'x_y', 'a-b', 'n1', '__proto__', 'constructor');
 const plain = fc.constantFrom(
   'prod',
   'eastus',
@@ -116,7 +116,7 @@ const deviceArb = deviceOf(treeOf(names, scalar));
 /** Devices the columns mostly accept: values conditions can match, names that seldom collide. */
 const cleanDevice = deviceOf(
   treeOf(
-    fc.constantFrom('env', 'ring', 'site', 'region', 'hwRev', 'x_y', 'n1', 'Site'),
+    fc.constantFrom('env', 'ring', 'site', 'region', 'hwRev', 'x_y', 'n1', 'Site', '__proto__'),
     fc.constantFrom('prod', 'test', 'eastus', 'c007', '1', '2', '3', '2.5', 'true', 'false', "'prod'", '"3"'),
     true,
   ),
@@ -228,6 +228,7 @@ const CONDITIONS = [
   "tags.hwrev = 3 OR tags.x_y = 'c007'",
   "tags.env != 'prod' AND tags.n1 <= 2.5",
   "deviceId = 'a1'",
+  "tags.__proto__ = 'prod'",
   '*',
 ];
 
