@@ -49935,15 +49935,21 @@ var PathBuilder = class {
     this.n = n;
     this.defined = empty(n);
     this.types = { string: empty(n), number: empty(n), boolean: empty(n) };
-    this.valueOf = new Int32Array(n);
   }
   key;
   path;
   n;
   defined;
   types;
-  /** Per device, 1 + the number of its value; 0 where it has none (or an object). */
+  /**
+   * Per device, 1 + the number of its value; 0 where it has none (or an object). Made
+   * only for devices given as objects: columns are read again instead, through
+   * `columns`, which spares a fresh array the fleet's size per path.
+   */
   valueOf;
+  interleaved = false;
+  /** The files' columns added, with their value numbers as this path's. */
+  columns = [];
   numbers = /* @__PURE__ */ new Map();
   values = [];
   counts = [];
@@ -49966,8 +49972,10 @@ var PathBuilder = class {
   }
   /** A file's column of this path (its devices from `base` on), its cells numbers into `values`. */
   addColumn(column, base, values2) {
-    const { defined, valueOf, counts, typeOf } = this;
+    const { defined, counts, typeOf } = this;
     const numbers = new Int32Array(values2.length).fill(-1);
+    if (this.columns.at(-1)?.base === base) this.interleaved = true;
+    this.columns.push({ column, base, numbers });
     for (let row = 0; row < column.length; row++) {
       const cell3 = column[row];
       if (cell3 === ABSENT) continue;
@@ -49980,22 +49988,38 @@ var PathBuilder = class {
       if (number < 0) number = numbers[cell3] = this.numberOf(values2[cell3]);
       typeOf[number][word] |= bit;
       counts[number]++;
-      valueOf[i] = number + 1;
     }
   }
   /** Device `i` has the value numbered `number`. */
   addNumber(i, number) {
     set(this.typeOf[number], i);
     this.counts[number]++;
-    this.valueOf[i] = number + 1;
+    (this.valueOf ??= new Int32Array(this.n))[i] = number + 1;
+  }
+  /** `valueOf` from the columns. */
+  numberDevices() {
+    const valueOf = this.valueOf ??= new Int32Array(this.n);
+    for (const { column, base, numbers } of this.columns) {
+      for (let row = 0; row < column.length; row++) if (column[row] > 0) valueOf[base + row] = numbers[column[row]] + 1;
+    }
   }
   done() {
+    if (this.interleaved) this.numberDevices();
     const { values: values2, counts, valueOf, n } = this;
     const starts = new Int32Array(values2.length + 1);
     for (let k2 = 0; k2 < values2.length; k2++) starts[k2 + 1] = starts[k2] + counts[k2];
     const all = new Int32Array(starts[values2.length]);
     const next = starts.slice(0, values2.length);
-    for (let i = 0; i < n; i++) if (valueOf[i] !== 0) all[next[valueOf[i] - 1]++] = i;
+    if (valueOf) {
+      for (let i = 0; i < n; i++) if (valueOf[i] !== 0) all[next[valueOf[i] - 1]++] = i;
+    } else {
+      for (const { column, base, numbers: numbers2 } of this.columns) {
+        for (let row = 0; row < column.length; row++) {
+          const cell3 = column[row];
+          if (cell3 > 0) all[next[numbers2[cell3]]++] = base + row;
+        }
+      }
+    }
     const postings = /* @__PURE__ */ new Map();
     values2.forEach((v, k2) => postings.set(v, all.subarray(starts[k2], starts[k2 + 1])));
     const strings = values2.filter((v) => typeof v === "string");

@@ -267,6 +267,12 @@ describe('a fleet indexed from columns', () => {
         expect(columns.resolution.deviceIds).toEqual(objects.resolution.deviceIds);
         expect(columns.resolution.devices).toEqual(objects.resolution.devices);
         expectExactly(columns.repository.fleet.devices, objects.repository.fleet.devices);
+        // The index itself: per path, the same devices per value (ascending), and the same sets.
+        for (const path of [['env'], ['site'], ['site', 'region'], ['ring'], ['hwrev'], ['n1'], ['x_y'], ['__proto__']]) {
+          const [a, b] = [columns, objects].map((x) => x.fleetIndex.path(path));
+          expect(new Map([...a.postings].map(([v, p]) => [v, [...p]]))).toEqual(new Map([...b.postings].map(([v, p]) => [v, [...p]])));
+          expect([a.defined, a.types]).toEqual([b.defined, b.types]);
+        }
         const some = columns.fleetIndex.deviceIds[columns.fleetIndex.size - 1];
         expectExactly(columns.fleetIndex.device(some), objects.fleetIndex.device(some));
       }),

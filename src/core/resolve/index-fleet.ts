@@ -146,8 +146,15 @@ function walk(tags: Tags, path: readonly string[]): TagValue | undefined {
 class PathBuilder {
   readonly defined: Bitset;
   readonly types: { string: Bitset; number: Bitset; boolean: Bitset };
-  /** Per device, 1 + the number of its value; 0 where it has none (or an object). */
-  private readonly valueOf: Int32Array;
+  /**
+   * Per device, 1 + the number of its value; 0 where it has none (or an object). Made
+   * only for devices given as objects: columns are read again instead, through
+   * `columns`, which spares a fresh array the fleet's size per path.
+   */
+  private valueOf: Int32Array | undefined;
+  private interleaved = false;
+  /** The files' columns added, with their value numbers as this path's. */
+  private readonly columns: { readonly column: Int32Array; readonly base: number; readonly numbers: Int32Array }[] = [];
   private readonly numbers = new Map<Primitive, number>();
   private readonly values: Primitive[] = [];
   private readonly counts: number[] = [];
@@ -161,7 +168,6 @@ class PathBuilder {
   ) {
     this.defined = empty(n);
     this.types = { string: empty(n), number: empty(n), boolean: empty(n) };
-    this.valueOf = new Int32Array(n);
   }
 
   /** Device `i` has the value `v` (its path is already marked defined). */
@@ -183,9 +189,12 @@ class PathBuilder {
 
   /** A file's column of this path (its devices from `base` on), its cells numbers into `values`. */
   addColumn(column: Int32Array, base: number, values: readonly Primitive[]): void {
-    const { defined, valueOf, counts, typeOf } = this;
+    const { defined, counts, typeOf } = this;
     // The file's value numbers as the path's (-1: not met yet).
     const numbers = new Int32Array(values.length).fill(-1);
+    // Two columns of one file (`Env` on some devices, `env` on others) interleave: their devices are then placed by number.
+    if (this.columns.at(-1)?.base === base) this.interleaved = true;
+    this.columns.push({ column, base, numbers });
     for (let row = 0; row < column.length; row++) {
       const cell = column[row];
       if (cell === ABSENT) continue;
@@ -198,7 +207,6 @@ class PathBuilder {
       if (number < 0) number = numbers[cell] = this.numberOf(values[cell]);
       typeOf[number][word] |= bit;
       counts[number]++;
-      valueOf[i] = number + 1;
     }
   }
 
@@ -206,16 +214,35 @@ class PathBuilder {
   addNumber(i: number, number: number): void {
     set(this.typeOf[number], i);
     this.counts[number]++;
-    this.valueOf[i] = number + 1;
+    (this.valueOf ??= new Int32Array(this.n))[i] = number + 1;
+  }
+
+  /** `valueOf` from the columns. */
+  private numberDevices(): void {
+    const valueOf = (this.valueOf ??= new Int32Array(this.n));
+    for (const { column, base, numbers } of this.columns) {
+      for (let row = 0; row < column.length; row++) if (column[row] > 0) valueOf[base + row] = numbers[column[row]] + 1;
+    }
   }
 
   done(): PathIndex {
+    if (this.interleaved) this.numberDevices();
     const { values, counts, valueOf, n } = this;
     const starts = new Int32Array(values.length + 1);
     for (let k = 0; k < values.length; k++) starts[k + 1] = starts[k] + counts[k];
     const all = new Int32Array(starts[values.length]);
     const next = starts.slice(0, values.length);
-    for (let i = 0; i < n; i++) if (valueOf[i] !== 0) all[next[valueOf[i] - 1]++] = i;
+    // Devices ascending: objects by their numbers, columns file after file (files are in device order).
+    if (valueOf) {
+      for (let i = 0; i < n; i++) if (valueOf[i] !== 0) all[next[valueOf[i] - 1]++] = i;
+    } else {
+      for (const { column, base, numbers } of this.columns) {
+        for (let row = 0; row < column.length; row++) {
+          const cell = column[row];
+          if (cell > 0) all[next[numbers[cell]]++] = base + row;
+        }
+      }
+    }
     const postings = new Map<Primitive, Postings>();
     values.forEach((v, k) => postings.set(v, all.subarray(starts[k], starts[k + 1])));
     const strings = values.filter((v): v is string => typeof v === 'string');
