@@ -50116,6 +50116,8 @@ var SetEvaluator = class {
         return { t, u: inner.u, owned: true };
       }
       default: {
+        const sparse = this.sparseEquality(expr);
+        if (sparse) return sparse;
         const key = leafKey(expr);
         let leaf = this.index.leaves.get(key);
         if (!leaf) {
@@ -50126,12 +50128,26 @@ var SetEvaluator = class {
       }
     }
   }
+  /**
+   * `tags.customer = 'c128'` matching few devices (under 1 in 64): its true set made
+   * from the postings in a temporary, not kept. Kept, each such leaf was 125 KB of new
+   * memory at 1M devices, and new memory costs more than setting a few thousand bits
+   * again for each deployment that asks.
+   */
+  sparseEquality(expr) {
+    if (expr.kind !== "compare" || expr.op !== "=" || expr.property.kind !== "tag") return void 0;
+    const postings = this.index.path(expr.property.path).postings.get(expr.value.value);
+    if (postings && postings.length * 64 >= this.index.size) return void 0;
+    const t = this.temp().fill(0);
+    if (postings) for (let k2 = 0; k2 < postings.length; k2++) set(t, postings[k2]);
+    return { t, u: this.notOfType(expr.property, typeof expr.value.value), owned: true };
+  }
   /** Leaves always carry `u`: they are cached and shared by every deployment. */
   leaf(expr) {
     const all = this.index.all;
     switch (expr.kind) {
       case "defined":
-        return { t: expr.property.kind === "deviceId" ? all : this.index.path(expr.property.path).defined, u: empty(this.index.size) };
+        return { t: expr.property.kind === "deviceId" ? all : this.index.path(expr.property.path).defined, u: this.zero };
       case "compare":
         return this.compare(expr.property, expr.op, expr.value.value);
       case "in": {
@@ -50147,7 +50163,8 @@ var SetEvaluator = class {
         }
         const types = new Set(expr.values.map((v) => typeof v.value));
         const decided = types.size === 1 ? this.typeSet(expr.property, [...types][0]) : empty(this.index.size);
-        const u = andNot(andNot(all, t), decided);
+        const u = andNot(all, t);
+        andNotInto(u, decided);
         return expr.negated ? { t: nor(t, u, all), u } : { t, u };
       }
       default:

@@ -102,6 +102,68 @@ describe('indexed resolution equals the reference', () => {
   });
 });
 
+describe('indexed resolution equals the reference where equalities are sparse', () => {
+  // An equality that matches under 1 device in 64 is made from its postings each time, not kept: fleets large enough for that.
+  const sparseLeaf = fc.oneof(
+    fc.integer({ min: 0, max: 40 }).map((n) => `tags.c = 'c${n}'`),
+    fc.integer({ min: 0, max: 40 }).map((n) => `tags.c = ${n}`),
+    fc.integer({ min: 0, max: 40 }).map((n) => `tags.c != 'c${n}'`),
+    fc.constantFrom("tags.a = 'x'", 'tags.a = 1', 'IS_DEFINED(tags.c)', "tags.c > 'c2'"),
+  );
+  const { sparse } = fc.letrec<{ sparse: string }>((tie) => ({
+    sparse: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      sparseLeaf,
+      fc.tuple(tie('sparse'), fc.constantFrom('AND', 'OR'), tie('sparse')).map(([l, o, r]) => `(${l}) ${o} (${r})`),
+      tie('sparse').map((c) => `NOT (${c})`),
+    ),
+  }));
+  it('on fleets of hundreds of devices and conditions over a tag with many values', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record(
+            {
+              c: fc.oneof(
+                fc.integer({ min: 0, max: 40 }).map((n) => `c${n}`),
+                fc.integer({ min: 0, max: 40 }),
+              ),
+              a: tagValue,
+            },
+            { requiredKeys: ['a'] },
+          ),
+          {
+            minLength: 200,
+            maxLength: 300,
+          },
+        ),
+        fc.array(fc.record({ condition: sparse, priority: fc.integer({ min: 0, max: 2 }) }), { minLength: 1, maxLength: 6 }),
+        (fleet, specs) => {
+          const devices: Device[] = fleet.map((d, i) => ({ deviceId: `d${String(i).padStart(3, '0')}`, tags: toTags(d), file: 'f', index: i }));
+          const targets = specs.map((s, i) => {
+            const deployment: Deployment = {
+              id: `dep${i}`,
+              file: `deployments/dep${i}.yaml`,
+              priority: s.priority,
+              createdAt: '2026-01-01T00:00:00Z',
+              createdAtMs: Date.UTC(2026, 0, 1),
+              targetCondition: s.condition,
+              labels: {},
+              modulesContent: {},
+            };
+            return { deployment, expr: parseCondition(s.condition).expr };
+          });
+          const fast = resolveFleet(targets, devices, { mixedCaseTagNames: false });
+          const slow = resolveFleetReference(targets, devices);
+          expect(fast.devices).toEqual(slow.devices);
+          expect([...fast.deployments]).toEqual([...slow.deployments]);
+        },
+      ),
+      { numRuns: Number(process.env.FC_RUNS ?? 150) },
+    );
+  });
+});
+
 function toTags(v: Record<string, unknown>): Tags {
   const out: Record<string, unknown> = Object.create(null);
   for (const [k, x] of Object.entries(v)) out[k] = typeof x === 'object' && x !== null ? toTags(x as Record<string, unknown>) : x;

@@ -111,6 +111,8 @@ export class SetEvaluator {
         return { t, u: inner.u, owned: true };
       }
       default: {
+        const sparse = this.sparseEquality(expr);
+        if (sparse) return sparse;
         // Leaves depend on the fleet alone: the index keeps them for every resolution of it.
         const key = leafKey(expr);
         let leaf = this.index.leaves.get(key);
@@ -123,12 +125,28 @@ export class SetEvaluator {
     }
   }
 
+  /**
+   * `tags.customer = 'c128'` matching few devices (under 1 in 64): its true set made
+   * from the postings in a temporary, not kept. Kept, each such leaf was 125 KB of new
+   * memory at 1M devices, and new memory costs more than setting a few thousand bits
+   * again for each deployment that asks.
+   */
+  private sparseEquality(expr: Expr): Truths | undefined {
+    if (expr.kind !== 'compare' || expr.op !== '=' || expr.property.kind !== 'tag') return undefined;
+    const postings = this.index.path(expr.property.path).postings.get(expr.value.value);
+    if (postings && postings.length * 64 >= this.index.size) return undefined;
+    const t = this.temp().fill(0);
+    if (postings) for (let k = 0; k < postings.length; k++) B.set(t, postings[k]);
+    return { t, u: this.notOfType(expr.property, typeof expr.value.value as 'string' | 'number' | 'boolean'), owned: true };
+  }
+
   /** Leaves always carry `u`: they are cached and shared by every deployment. */
   private leaf(expr: Expr): Truths {
     const all = this.index.all;
     switch (expr.kind) {
       case 'defined':
-        return { t: expr.property.kind === 'deviceId' ? all : this.index.path(expr.property.path).defined, u: B.empty(this.index.size) };
+        // Never unknown: the shared empty set (leaves' sets are never changed in place).
+        return { t: expr.property.kind === 'deviceId' ? all : this.index.path(expr.property.path).defined, u: this.zero };
       case 'compare':
         return this.compare(expr.property, expr.op, expr.value.value);
       case 'in': {
@@ -147,7 +165,8 @@ export class SetEvaluator {
         }
         const types = new Set(expr.values.map((v) => typeof v.value));
         const decided = types.size === 1 ? this.typeSet(expr.property, [...types][0] as 'string' | 'number' | 'boolean') : B.empty(this.index.size);
-        const u = B.andNot(B.andNot(all, t), decided);
+        const u = B.andNot(all, t);
+        B.andNotInto(u, decided);
         return expr.negated ? { t: B.nor(t, u, all), u } : { t, u };
       }
       default:
