@@ -49185,11 +49185,6 @@ var set = (b, i) => {
   b[i >>> 5] |= 1 << (i & 31);
 };
 var has = (b, i) => (b[i >>> 5] & 1 << (i & 31)) !== 0;
-function and(a, b) {
-  const out = new Uint32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] & b[i];
-  return out;
-}
 function andNot(a, b) {
   const out = new Uint32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i] & ~b[i];
@@ -50415,6 +50410,9 @@ var Claims = class {
   claimed;
   stats = new Int32Array(4);
   overlaps = [];
+  /** Memory reused from group to group: the group's sets, and three scratch sets for overlaps (see recordOverlaps). */
+  groupMemory = new Uint32Array(0);
+  scratches = [];
   ties = /* @__PURE__ */ new Map();
   /** Alone at its priority: evaluate, count and claim in one pass; its set is not kept. */
   claimAlone(k2) {
@@ -50440,10 +50438,14 @@ var Claims = class {
       this.award(k2);
     }
   }
-  /** The members of each deployment of the group, in one block of memory. */
+  /**
+   * The members of each deployment of the group, in one block of memory reused from
+   * group to group (new memory costs more than zeroing memory already touched).
+   */
   evaluateGroup(first, end) {
     const { w } = this;
-    const group = new Uint32Array(w * (end - first));
+    if (this.groupMemory.length < w * (end - first)) this.groupMemory = new Uint32Array(w * (end - first));
+    const group = this.groupMemory.fill(0, 0, w * (end - first));
     const sets = [];
     for (let k2 = first; k2 < end; k2++) {
       const set4 = group.subarray((k2 - first) * w, (k2 - first + 1) * w);
@@ -50468,6 +50470,10 @@ var Claims = class {
     }
     return any !== 0;
   }
+  /** Scratch set `k` (0–2), allocated once; its content is whatever was left in it. */
+  scratch(k2) {
+    return this.scratches[k2] ??= empty(this.n);
+  }
   /** Each later deployment of the group that is second candidate on some of k's devices: an overlap. Returns the tied devices. */
   recordOverlaps(k2, first, end, sets) {
     const deployment = this.ordered[k2].deployment;
@@ -50475,10 +50481,11 @@ var Claims = class {
     let tied;
     for (let j2 = k2 + 1; j2 < end; j2++) {
       if (!remaining) {
-        remaining = empty(this.n);
+        remaining = this.scratch(0).fill(0);
         remaining.set(this.claimed.subarray(this.lo[k2], this.hi[k2]), this.lo[k2]);
       }
-      const hit = and(remaining, sets[j2 - first]);
+      const hit = this.scratch(1);
+      andTo(hit, remaining, sets[j2 - first]);
       const hits = count(hit);
       if (hits === 0) continue;
       const tie = isTie(deployment, this.ordered[j2].deployment);
@@ -50490,7 +50497,7 @@ var Claims = class {
         return sample2.length < SAMPLE;
       });
       this.overlaps.push({ a: k2, b: j2, tie, count: hits, devices: sample2, first: at });
-      if (tie) orInto(tied ??= empty(this.n), hit);
+      if (tie) orInto(tied ??= this.scratch(2).fill(0), hit);
       andNotInto(remaining, hit);
       if (isEmpty(remaining)) break;
     }

@@ -78,6 +78,9 @@ class Claims {
   private readonly claimed: B.Bitset;
   private readonly stats = new Int32Array(4);
   private readonly overlaps: Overlap[] = [];
+  /** Memory reused from group to group: the group's sets, and three scratch sets for overlaps (see recordOverlaps). */
+  private groupMemory = new Uint32Array(0);
+  private readonly scratches: B.Bitset[] = [];
   private readonly ties = new Map<number, readonly string[]>();
 
   constructor(
@@ -124,10 +127,14 @@ class Claims {
     }
   }
 
-  /** The members of each deployment of the group, in one block of memory. */
+  /**
+   * The members of each deployment of the group, in one block of memory reused from
+   * group to group (new memory costs more than zeroing memory already touched).
+   */
   private evaluateGroup(first: number, end: number): B.Bitset[] {
     const { w } = this;
-    const group = new Uint32Array(w * (end - first));
+    if (this.groupMemory.length < w * (end - first)) this.groupMemory = new Uint32Array(w * (end - first));
+    const group = this.groupMemory.fill(0, 0, w * (end - first));
     const sets: B.Bitset[] = [];
     for (let k = first; k < end; k++) {
       const set = group.subarray((k - first) * w, (k - first + 1) * w);
@@ -154,6 +161,11 @@ class Claims {
     return any !== 0;
   }
 
+  /** Scratch set `k` (0–2), allocated once; its content is whatever was left in it. */
+  private scratch(k: number): B.Bitset {
+    return (this.scratches[k] ??= B.empty(this.n));
+  }
+
   /** Each later deployment of the group that is second candidate on some of k's devices: an overlap. Returns the tied devices. */
   private recordOverlaps(k: number, first: number, end: number, sets: readonly B.Bitset[]): B.Bitset | undefined {
     const deployment = this.ordered[k].deployment;
@@ -161,10 +173,11 @@ class Claims {
     let tied: B.Bitset | undefined;
     for (let j = k + 1; j < end; j++) {
       if (!remaining) {
-        remaining = B.empty(this.n);
+        remaining = this.scratch(0).fill(0);
         remaining.set(this.claimed.subarray(this.lo[k], this.hi[k]), this.lo[k]);
       }
-      const hit = B.and(remaining, sets[j - first]);
+      const hit = this.scratch(1);
+      B.andTo(hit, remaining, sets[j - first]);
       const hits = B.count(hit);
       if (hits === 0) continue;
       const tie = isTie(deployment, this.ordered[j].deployment);
@@ -176,7 +189,7 @@ class Claims {
         return sample.length < SAMPLE;
       });
       this.overlaps.push({ a: k, b: j, tie, count: hits, devices: sample, first: at });
-      if (tie) B.orInto((tied ??= B.empty(this.n)), hit);
+      if (tie) B.orInto((tied ??= this.scratch(2).fill(0)), hit);
       B.andNotInto(remaining, hit);
       if (B.isEmpty(remaining)) break;
     }
