@@ -737,6 +737,11 @@ var SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 // src/core/fleet-columns.ts
 var MAPPING = -1;
+function narrowColumn(column, rows, values2) {
+  const out = values2 < 128 ? new Int8Array(rows) : values2 < 32768 ? new Int16Array(rows) : new Int32Array(rows);
+  out.set(column.subarray(0, rows));
+  return out;
+}
 
 // src/core/collections.ts
 var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -1077,6 +1082,12 @@ var Ints = class {
     return this.array.slice(0, this.length);
   }
 };
+var scratch = [];
+function scratchColumn(p, capacity) {
+  const column = scratch[p];
+  if (column && column.length >= capacity) return column.fill(0, 0, capacity);
+  return scratch[p] = new Int32Array(capacity);
+}
 var NONE = -3;
 var TAGS = -2;
 var DEVICE_KEYS = ["deviceId", "tags"];
@@ -1116,7 +1127,7 @@ var ColumnScanner = class extends WindowedLines {
   deviceIds = [];
   offsets = new Ints(1024);
   shapeOf = new Ints(1024);
-  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`; zeroed is ABSENT). */
+  /** Per path, per device: its value's number, MAPPING or ABSENT (scratch columns as long as `capacity`; zeroed is ABSENT). */
   columns = [];
   capacity;
   row = -1;
@@ -1203,8 +1214,7 @@ var ColumnScanner = class extends WindowedLines {
         values: this.values,
         shapes: this.shapes,
         shapeOf: this.shapeOf.done(),
-        // Views, not copies: the room left over is small (see `capacity`).
-        columns: this.columns.map((c) => c.subarray(0, this.row + 1)),
+        columns: this.columns.map((c) => narrowColumn(c, this.row + 1, this.values.length)),
         mixedCaseTagNames: this.mixed
       },
       offsets: this.offsets.done()
@@ -1293,7 +1303,7 @@ var ColumnScanner = class extends WindowedLines {
     if (path === void 0) {
       path = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
-      this.columns.push(new Int32Array(this.capacity));
+      this.columns.push(scratchColumn(path, this.capacity));
       this.paths.set(key, path);
       if (name.upper) this.mixed = true;
     }
@@ -1435,10 +1445,12 @@ var ColumnScanner = class extends WindowedLines {
   }
   /** Room for twice the devices in every column. */
   grow() {
+    const old = this.capacity;
     this.capacity *= 2;
     this.columns.forEach((column, p) => {
-      const grown = new Int32Array(this.capacity);
-      grown.set(column);
+      if (column.length >= this.capacity) return void column.fill(0, old, this.capacity);
+      const grown = scratch[p] = new Int32Array(this.capacity);
+      grown.set(column.subarray(0, old));
       this.columns[p] = grown;
     });
   }

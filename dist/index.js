@@ -49075,6 +49075,11 @@ function append(target, items) {
 // src/core/fleet-columns.ts
 var MAPPING = -1;
 var ABSENT = 0;
+function narrowColumn(column, rows, values2) {
+  const out = values2 < 128 ? new Int8Array(rows) : values2 < 32768 ? new Int16Array(rows) : new Int32Array(rows);
+  out.set(column.subarray(0, rows));
+  return out;
+}
 function columnDevice(columns, row) {
   const { names: names2, parents, values: values2 } = columns;
   const tags = record();
@@ -50333,7 +50338,10 @@ function finish(r) {
   const candidatesRange = r.candidatesRange ?? ((start2, end) => Array.from({ length: end - start2 }, (_, i) => r.candidatesOf(start2 + i)));
   return {
     deviceIds: r.deviceIds,
-    winners: r.winners,
+    // Asked of `r` when asked for: a resolver may make them only then.
+    get winners() {
+      return r.winners;
+    },
     ties: r.ties,
     candidatesOf: r.candidatesOf,
     candidatesRange,
@@ -50530,13 +50538,18 @@ var Claims = class {
   }
   finish() {
     const { n, ids, winnerIndex } = this;
-    const winners = new Array(n);
-    for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
+    let winners;
     const candidates = this.candidates();
     return finish({
       ordered: this.ordered,
       deviceIds: this.index.deviceIds,
-      winners,
+      get winners() {
+        if (!winners) {
+          winners = new Array(n);
+          for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
+        }
+        return winners;
+      },
       ties: this.ties,
       targeted: this.targeted,
       applied: this.applied,
@@ -55594,6 +55607,12 @@ var Ints = class {
     return this.array.slice(0, this.length);
   }
 };
+var scratch = [];
+function scratchColumn(p, capacity) {
+  const column = scratch[p];
+  if (column && column.length >= capacity) return column.fill(0, 0, capacity);
+  return scratch[p] = new Int32Array(capacity);
+}
 var NONE = -3;
 var TAGS = -2;
 var DEVICE_KEYS = ["deviceId", "tags"];
@@ -55633,7 +55652,7 @@ var ColumnScanner = class extends WindowedLines {
   deviceIds = [];
   offsets = new Ints(1024);
   shapeOf = new Ints(1024);
-  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`; zeroed is ABSENT). */
+  /** Per path, per device: its value's number, MAPPING or ABSENT (scratch columns as long as `capacity`; zeroed is ABSENT). */
   columns = [];
   capacity;
   row = -1;
@@ -55720,8 +55739,7 @@ var ColumnScanner = class extends WindowedLines {
         values: this.values,
         shapes: this.shapes,
         shapeOf: this.shapeOf.done(),
-        // Views, not copies: the room left over is small (see `capacity`).
-        columns: this.columns.map((c) => c.subarray(0, this.row + 1)),
+        columns: this.columns.map((c) => narrowColumn(c, this.row + 1, this.values.length)),
         mixedCaseTagNames: this.mixed
       },
       offsets: this.offsets.done()
@@ -55810,7 +55828,7 @@ var ColumnScanner = class extends WindowedLines {
     if (path16 === void 0) {
       path16 = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
-      this.columns.push(new Int32Array(this.capacity));
+      this.columns.push(scratchColumn(path16, this.capacity));
       this.paths.set(key, path16);
       if (name.upper) this.mixed = true;
     }
@@ -55952,10 +55970,12 @@ var ColumnScanner = class extends WindowedLines {
   }
   /** Room for twice the devices in every column. */
   grow() {
+    const old = this.capacity;
     this.capacity *= 2;
     this.columns.forEach((column, p) => {
-      const grown = new Int32Array(this.capacity);
-      grown.set(column);
+      if (column.length >= this.capacity) return void column.fill(0, old, this.capacity);
+      const grown = scratch[p] = new Int32Array(this.capacity);
+      grown.set(column.subarray(0, old));
       this.columns[p] = grown;
     });
   }

@@ -232,6 +232,30 @@ const CONDITIONS = [
   '*',
 ];
 
+describe('columns written file after file', () => {
+  it('are as the object path reads each file, whatever the files before left in the columns the scanner reuses', () => {
+    const id = (prefix: string, i: number) => `${prefix}${String(i).padStart(4, '0')}`;
+    const tagged = `devices:\n${Array.from({ length: 3000 }, (_, i) => `  - deviceId: ${id('a', i)}\n    tags:\n      env: prod\n      n: ${i % 7}\n`).join('')}`;
+    // Short devices (more per byte than the scanner guesses): its columns grow past what it first zeroed.
+    const sparse = `devices:\n${Array.from({ length: 3000 }, (_, i) => `  - deviceId: ${id('b', i)}\n${i % 100 === 0 ? '    tags:\n      n: 1\n' : ''}`).join('')}`;
+    const broken = `devices:\n${Array.from({ length: 2000 }, (_, i) => `  - deviceId: ${id('c', i)}\n    tags:\n      env: x\n`).join('')}  - deviceId: bad id\n`;
+    for (const text of [tagged, sparse, broken, sparse, tagged, sparse]) {
+      const accepted = expectSame(text);
+      expect(accepted).toBe(text !== broken);
+      if (!accepted) continue;
+      // A cell no device's shape names is still read by the index: it must say "absent".
+      const columns = columnsFleetFile(columnsOf(text)!.columns);
+      const asColumns = analyze({ deployments: [], fleet: [{ file: FILE, value: {}, fleet: columns }] });
+      const asObjects = analyze({ deployments: [], fleet: [{ file: FILE, value: readYaml(FILE, bytesOf(text), FLEET_LIMITS).value }] });
+      expect(asColumns.repository.fleet.devices).toHaveLength(3000);
+      for (const path of [['n'], ['env']]) {
+        const [a, b] = [asColumns, asObjects].map((x) => x.fleetIndex.path(path));
+        expect([a.defined, a.types, [...a.postings.keys()]]).toEqual([b.defined, b.types, [...b.postings.keys()]]);
+      }
+    }
+  });
+});
+
 describe('a fleet indexed from columns', () => {
   it('resolves as the same fleet indexed from objects, and loads as columns from a source', async () => {
     const deployments = CONDITIONS.map((condition, i) => ({

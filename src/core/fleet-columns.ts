@@ -20,6 +20,16 @@ export const MAPPING = -1;
 /** In a path's column: the device has no tag there (0, so a new column needs no filling). */
 export const ABSENT = 0;
 
+/** A path's column: 8 bits where the file has under 128 distinct values, 16 under 32,768, else 32. */
+export type Column = Int8Array | Int16Array | Int32Array;
+
+/** The first `rows` cells of a column as written, in the narrowest column that holds `values` numbers. */
+export function narrowColumn(column: Int32Array, rows: number, values: number): Column {
+  const out = values < 128 ? new Int8Array(rows) : values < 32768 ? new Int16Array(rows) : new Int32Array(rows);
+  out.set(column.subarray(0, rows));
+  return out;
+}
+
 export interface FleetColumns {
   /** The fleet file (each device's `file`). */
   readonly file: string;
@@ -30,8 +40,8 @@ export interface FleetColumns {
   readonly parents: readonly number[];
   /** The file's distinct tag values, from 1 (0 is ABSENT in a column; `values[0]` is unused). */
   readonly values: readonly TagScalar[];
-  /** Per path, per device: the number of its value there, MAPPING or ABSENT. */
-  readonly columns: readonly Int32Array[];
+  /** Per path, per device: the number of its value there, MAPPING or ABSENT; as narrow as the file's values allow. */
+  readonly columns: readonly Column[];
   /** A device's tag paths in the order written (a mapping before its contents); devices share shapes. */
   readonly shapes: readonly Int32Array[];
   /** Per device, its shape. */

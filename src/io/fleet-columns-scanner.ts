@@ -12,7 +12,7 @@
  * (differential tests).
  */
 import { VALUE_STRING } from '../core/condition/index.js';
-import { MAPPING, type FleetColumns, type TagScalar } from '../core/fleet-columns.js';
+import { MAPPING, narrowColumn, type FleetColumns, type TagScalar } from '../core/fleet-columns.js';
 import { DEVICE_ID, MAX_TAG_DEPTH, MAX_TAG_STRING_BYTES, MAX_TAGS_BYTES } from '../core/validate/fleet.js';
 import { FLEET_WINDOWS, InternTable, mixHash, WindowedLines, type FleetWindows, type Interned, type TextWindows } from './windowed-lines.js';
 import { plainAsciiText, type YamlLimits } from './yaml-text.js';
@@ -84,6 +84,19 @@ class Ints {
   }
 }
 
+/**
+ * The columns a scan writes, reused from file to file by path number (zeroing memory
+ * already touched costs far less than new memory); a file keeps narrow copies.
+ */
+const scratch: Int32Array[] = [];
+
+/** Scratch column `p`, zeroed (ABSENT) for `capacity` devices. */
+function scratchColumn(p: number, capacity: number): Int32Array {
+  const column = scratch[p];
+  if (column && column.length >= capacity) return column.fill(0, 0, capacity);
+  return (scratch[p] = new Int32Array(capacity));
+}
+
 /** No key waiting for a mapping; `tags:` waiting for one. */
 const NONE = -3;
 const TAGS = -2;
@@ -124,7 +137,7 @@ class ColumnScanner extends WindowedLines {
   private readonly deviceIds: string[] = [];
   private readonly offsets = new Ints(1024);
   private readonly shapeOf = new Ints(1024);
-  /** Per path, per device: its value's number, MAPPING or ABSENT (all as long as `capacity`; zeroed is ABSENT). */
+  /** Per path, per device: its value's number, MAPPING or ABSENT (scratch columns as long as `capacity`; zeroed is ABSENT). */
   private readonly columns: Int32Array[] = [];
   private capacity: number;
   private row = -1;
@@ -228,8 +241,7 @@ class ColumnScanner extends WindowedLines {
         values: this.values,
         shapes: this.shapes,
         shapeOf: this.shapeOf.done(),
-        // Views, not copies: the room left over is small (see `capacity`).
-        columns: this.columns.map((c) => c.subarray(0, this.row + 1)),
+        columns: this.columns.map((c) => narrowColumn(c, this.row + 1, this.values.length)),
         mixedCaseTagNames: this.mixed,
       },
       offsets: this.offsets.done(),
@@ -327,7 +339,7 @@ class ColumnScanner extends WindowedLines {
     if (path === undefined) {
       path = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
-      this.columns.push(new Int32Array(this.capacity));
+      this.columns.push(scratchColumn(path, this.capacity));
       this.paths.set(key, path);
       if (name.upper) this.mixed = true;
     }
@@ -480,10 +492,13 @@ class ColumnScanner extends WindowedLines {
 
   /** Room for twice the devices in every column. */
   private grow(): void {
+    const old = this.capacity;
     this.capacity *= 2;
     this.columns.forEach((column, p) => {
-      const grown = new Int32Array(this.capacity);
-      grown.set(column);
+      // A scratch column left long enough by an earlier file: zero what it adds.
+      if (column.length >= this.capacity) return void column.fill(0, old, this.capacity);
+      const grown = (scratch[p] = new Int32Array(this.capacity));
+      grown.set(column.subarray(0, old));
       this.columns[p] = grown;
     });
   }

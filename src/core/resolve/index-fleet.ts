@@ -4,7 +4,7 @@
  * Every path the conditions use is built in one pass over the devices.
  */
 import { indexOfSorted } from '../collections.js';
-import { ABSENT, ColumnarFleet, MAPPING, pathsNamed } from '../fleet-columns.js';
+import { ABSENT, ColumnarFleet, MAPPING, pathsNamed, type Column } from '../fleet-columns.js';
 import { lookupTag } from '../condition/index.js';
 import { isTags, type Device, type TagValue, type Tags } from '../model.js';
 import { empty, fromIndexes, full, set, type Bitset } from './bitset.js';
@@ -154,7 +154,7 @@ class PathBuilder {
   private valueOf: Int32Array | undefined;
   private interleaved = false;
   /** The files' columns added, with their value numbers as this path's. */
-  private readonly columns: { readonly column: Int32Array; readonly base: number; readonly numbers: Int32Array }[] = [];
+  private readonly columns: { readonly column: Column; readonly base: number; readonly numbers: Int32Array }[] = [];
   private readonly numbers = new Map<Primitive, number>();
   private readonly values: Primitive[] = [];
   private readonly counts: number[] = [];
@@ -188,7 +188,7 @@ class PathBuilder {
   }
 
   /** A file's column of this path (its devices from `base` on), its cells numbers into `values`. */
-  addColumn(column: Int32Array, base: number, values: readonly Primitive[]): void {
+  addColumn(column: Column, base: number, values: readonly Primitive[]): void {
     const { defined, counts, typeOf } = this;
     // The file's value numbers as the path's (-1: not met yet).
     const numbers = new Int32Array(values.length).fill(-1);

@@ -152,7 +152,10 @@ export function finish(r: Resolved): Resolution {
   const candidatesRange = r.candidatesRange ?? ((start: number, end: number) => Array.from({ length: end - start }, (_, i) => r.candidatesOf(start + i)));
   return {
     deviceIds: r.deviceIds,
-    winners: r.winners,
+    // Asked of `r` when asked for: a resolver may make them only then.
+    get winners() {
+      return r.winners;
+    },
     ties: r.ties,
     candidatesOf: r.candidatesOf,
     candidatesRange,

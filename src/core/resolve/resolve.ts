@@ -225,13 +225,19 @@ class Claims {
 
   finish(): Resolution {
     const { n, ids, winnerIndex } = this;
-    const winners: (string | null)[] = new Array(n);
-    for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
+    // A million-entry array only when asked for (`validate` never does).
+    let winners: (string | null)[] | undefined;
     const candidates = this.candidates();
     return finish({
       ordered: this.ordered,
       deviceIds: this.index.deviceIds,
-      winners,
+      get winners() {
+        if (!winners) {
+          winners = new Array<string | null>(n);
+          for (let i = 0; i < n; i++) winners[i] = winnerIndex[i] < 0 ? null : ids[winnerIndex[i]];
+        }
+        return winners;
+      },
       ties: this.ties,
       targeted: this.targeted,
       applied: this.applied,
