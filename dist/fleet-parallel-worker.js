@@ -281,6 +281,44 @@ var WindowedLines = class {
     this.lineEnd -= shift;
     this.nextLine -= shift;
   }
+  /** The hash of the plain scalar plainScalar last read, up to its last non-space (see mixHash). */
+  plainHash = 0;
+  /** Where plainScalar stopped: the line end, the space before ` #`, or (in flow) the `,` `}` `]` that ends it. */
+  plainStop = 0;
+  /**
+   * A plain scalar from `i` (its first character already allowed): where it ends
+   * without trailing spaces. It runs to ` #`, the line end, or (in flow) `,` `}` `[`
+   * `]` `{`; `: ` inside, a tab, or (in flow) `:` before `,` `}` `]` are not for a
+   * fast path. Its hash is computed on the way, so a value seen before costs no string.
+   */
+  plainScalar(i, flow) {
+    const text = this.text;
+    const lineEnd = this.lineEnd;
+    let j = i;
+    let last = i;
+    let h = 0;
+    let hashAtLast = 0;
+    for (; j < lineEnd; j++) {
+      const d = text.charCodeAt(j);
+      if (d === SPACE) {
+        if (text.charCodeAt(j + 1) === HASH) break;
+        h = Math.imul(h, 31) + d | 0;
+        continue;
+      }
+      if (d === TAB) giveUp();
+      if (d === COLON) {
+        const n = text.charCodeAt(j + 1);
+        if (j + 1 === lineEnd || n === SPACE || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
+      }
+      if (flow && (d === COMMA || d === RBRACE || d === LBRACKET || d === RBRACKET || d === LBRACE)) break;
+      h = Math.imul(h, 31) + d | 0;
+      hashAtLast = h;
+      last = j + 1;
+    }
+    this.plainHash = hashAtLast;
+    this.plainStop = j;
+    return last;
+  }
   skipSpaces(i) {
     while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
     return i;
@@ -602,31 +640,9 @@ var Scanner = class extends WindowedLines {
     if (c === LBRACE) return this.flowMap(i, depth);
     if (c === LBRACKET) return this.flowSeq(i, depth);
     if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd)) giveUp();
-    const text = this.text;
-    const lineEnd = this.lineEnd;
-    let j = i;
-    let last = i;
-    let h = 0;
-    let hashAtLast = 0;
-    for (; j < lineEnd; j++) {
-      const d = text.charCodeAt(j);
-      if (d === SPACE) {
-        if (text.charCodeAt(j + 1) === HASH) break;
-        h = Math.imul(h, 31) + d | 0;
-        continue;
-      }
-      if (d === TAB) giveUp();
-      if (d === COLON) {
-        const n = text.charCodeAt(j + 1);
-        if (j + 1 === lineEnd || n === SPACE || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
-      }
-      if (flow && (d === COMMA || d === RBRACE || d === LBRACKET || d === RBRACKET || d === LBRACE)) break;
-      h = Math.imul(h, 31) + d | 0;
-      hashAtLast = h;
-      last = j + 1;
-    }
-    this.end = flow ? j : last;
-    return this.plainAt(i, last, hashAtLast, intern);
+    const last = this.plainScalar(i, flow);
+    this.end = flow ? this.plainStop : last;
+    return this.plainAt(i, last, this.plainHash, intern);
   }
   singleQuoted(start) {
     const quoted = singleQuoted(this.text, start, this.lineEnd) ?? giveUp();
@@ -1355,35 +1371,11 @@ var ColumnScanner = class extends WindowedLines {
     }
     return n;
   }
-  /** The hash of the plain scalar plainEnd last read (up to its last non-space). */
-  plainHash = 0;
-  /**
-   * Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner
-   * reads one in block context: up to ` #` or the line end; `: ` inside is not ours.
-   */
+  /** Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner reads one in block context. */
   plainEnd(i) {
-    const text = this.text;
-    const lineEnd = this.lineEnd;
-    const c = text.charCodeAt(i);
-    if (badStart(c) || c === DASH && (text.charCodeAt(i + 1) === SPACE || i + 1 === lineEnd)) giveUp();
-    let last = i;
-    let h = 0;
-    let hashAtLast = 0;
-    for (let j = i; j < lineEnd; j++) {
-      const d = text.charCodeAt(j);
-      if (d === SPACE) {
-        if (text.charCodeAt(j + 1) === HASH) break;
-        h = Math.imul(h, 31) + d | 0;
-        continue;
-      }
-      if (d === TAB) giveUp();
-      if (d === COLON && (j + 1 === lineEnd || text.charCodeAt(j + 1) === SPACE)) giveUp();
-      h = Math.imul(h, 31) + d | 0;
-      hashAtLast = h;
-      last = j + 1;
-    }
-    this.plainHash = hashAtLast;
-    return last;
+    const c = this.text.charCodeAt(i);
+    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd)) giveUp();
+    return this.plainScalar(i, false);
   }
   /** A device's id at `i`: a string the fleet checks accept. */
   deviceId(i) {

@@ -55540,6 +55540,44 @@ var WindowedLines = class {
     this.lineEnd -= shift;
     this.nextLine -= shift;
   }
+  /** The hash of the plain scalar plainScalar last read, up to its last non-space (see mixHash). */
+  plainHash = 0;
+  /** Where plainScalar stopped: the line end, the space before ` #`, or (in flow) the `,` `}` `]` that ends it. */
+  plainStop = 0;
+  /**
+   * A plain scalar from `i` (its first character already allowed): where it ends
+   * without trailing spaces. It runs to ` #`, the line end, or (in flow) `,` `}` `[`
+   * `]` `{`; `: ` inside, a tab, or (in flow) `:` before `,` `}` `]` are not for a
+   * fast path. Its hash is computed on the way, so a value seen before costs no string.
+   */
+  plainScalar(i, flow) {
+    const text = this.text;
+    const lineEnd = this.lineEnd;
+    let j2 = i;
+    let last = i;
+    let h = 0;
+    let hashAtLast = 0;
+    for (; j2 < lineEnd; j2++) {
+      const d3 = text.charCodeAt(j2);
+      if (d3 === SPACE3) {
+        if (text.charCodeAt(j2 + 1) === HASH) break;
+        h = Math.imul(h, 31) + d3 | 0;
+        continue;
+      }
+      if (d3 === TAB) giveUp();
+      if (d3 === COLON) {
+        const n = text.charCodeAt(j2 + 1);
+        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
+      }
+      if (flow && (d3 === COMMA || d3 === RBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === LBRACE)) break;
+      h = Math.imul(h, 31) + d3 | 0;
+      hashAtLast = h;
+      last = j2 + 1;
+    }
+    this.plainHash = hashAtLast;
+    this.plainStop = j2;
+    return last;
+  }
   skipSpaces(i) {
     while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
     return i;
@@ -55880,35 +55918,11 @@ var ColumnScanner = class extends WindowedLines {
     }
     return n;
   }
-  /** The hash of the plain scalar plainEnd last read (up to its last non-space). */
-  plainHash = 0;
-  /**
-   * Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner
-   * reads one in block context: up to ` #` or the line end; `: ` inside is not ours.
-   */
+  /** Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner reads one in block context. */
   plainEnd(i) {
-    const text = this.text;
-    const lineEnd = this.lineEnd;
-    const c = text.charCodeAt(i);
-    if (badStart(c) || c === DASH && (text.charCodeAt(i + 1) === SPACE3 || i + 1 === lineEnd)) giveUp();
-    let last = i;
-    let h = 0;
-    let hashAtLast = 0;
-    for (let j2 = i; j2 < lineEnd; j2++) {
-      const d3 = text.charCodeAt(j2);
-      if (d3 === SPACE3) {
-        if (text.charCodeAt(j2 + 1) === HASH) break;
-        h = Math.imul(h, 31) + d3 | 0;
-        continue;
-      }
-      if (d3 === TAB) giveUp();
-      if (d3 === COLON && (j2 + 1 === lineEnd || text.charCodeAt(j2 + 1) === SPACE3)) giveUp();
-      h = Math.imul(h, 31) + d3 | 0;
-      hashAtLast = h;
-      last = j2 + 1;
-    }
-    this.plainHash = hashAtLast;
-    return last;
+    const c = this.text.charCodeAt(i);
+    if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
+    return this.plainScalar(i, false);
   }
   /** A device's id at `i`: a string the fleet checks accept. */
   deviceId(i) {
@@ -56442,31 +56456,9 @@ var Scanner2 = class extends WindowedLines {
     if (c === LBRACE) return this.flowMap(i, depth);
     if (c === LBRACKET) return this.flowSeq(i, depth);
     if (badStart(c) || c === DASH && (this.text.charCodeAt(i + 1) === SPACE3 || i + 1 === this.lineEnd)) giveUp();
-    const text = this.text;
-    const lineEnd = this.lineEnd;
-    let j2 = i;
-    let last = i;
-    let h = 0;
-    let hashAtLast = 0;
-    for (; j2 < lineEnd; j2++) {
-      const d3 = text.charCodeAt(j2);
-      if (d3 === SPACE3) {
-        if (text.charCodeAt(j2 + 1) === HASH) break;
-        h = Math.imul(h, 31) + d3 | 0;
-        continue;
-      }
-      if (d3 === TAB) giveUp();
-      if (d3 === COLON) {
-        const n = text.charCodeAt(j2 + 1);
-        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
-      }
-      if (flow && (d3 === COMMA || d3 === RBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === LBRACE)) break;
-      h = Math.imul(h, 31) + d3 | 0;
-      hashAtLast = h;
-      last = j2 + 1;
-    }
-    this.end = flow ? j2 : last;
-    return this.plainAt(i, last, hashAtLast, intern);
+    const last = this.plainScalar(i, flow);
+    this.end = flow ? this.plainStop : last;
+    return this.plainAt(i, last, this.plainHash, intern);
   }
   singleQuoted(start2) {
     const quoted = singleQuoted(this.text, start2, this.lineEnd) ?? giveUp();

@@ -25,14 +25,12 @@ import {
   DQUOTE,
   doubleQuoted,
   giveUp,
-  HASH,
   LOWER_A,
   LOWER_Z,
   QUOTE,
   resolvePlain,
   singleQuoted,
   SPACE,
-  TAB,
   UNDERSCORE,
   UPPER_A,
   UPPER_Z,
@@ -396,36 +394,11 @@ class ColumnScanner extends WindowedLines {
     return n;
   }
 
-  /** The hash of the plain scalar plainEnd last read (up to its last non-space). */
-  private plainHash = 0;
-
-  /**
-   * Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner
-   * reads one in block context: up to ` #` or the line end; `: ` inside is not ours.
-   */
+  /** Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner reads one in block context. */
   private plainEnd(i: number): number {
-    const text = this.text;
-    const lineEnd = this.lineEnd;
-    const c = text.charCodeAt(i);
-    if (badStart(c) || (c === DASH && (text.charCodeAt(i + 1) === SPACE || i + 1 === lineEnd))) giveUp();
-    let last = i;
-    let h = 0;
-    let hashAtLast = 0;
-    for (let j = i; j < lineEnd; j++) {
-      const d = text.charCodeAt(j);
-      if (d === SPACE) {
-        if (text.charCodeAt(j + 1) === HASH) break;
-        h = (Math.imul(h, 31) + d) | 0;
-        continue;
-      }
-      if (d === TAB) giveUp();
-      if (d === COLON && (j + 1 === lineEnd || text.charCodeAt(j + 1) === SPACE)) giveUp();
-      h = (Math.imul(h, 31) + d) | 0;
-      hashAtLast = h;
-      last = j + 1;
-    }
-    this.plainHash = hashAtLast;
-    return last;
+    const c = this.text.charCodeAt(i);
+    if (badStart(c) || (c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd))) giveUp();
+    return this.plainScalar(i, false);
   }
 
   /** A device's id at `i`: a string the fleet checks accept. */

@@ -360,32 +360,9 @@ class Scanner extends WindowedLines {
     if (c === LBRACE) return this.flowMap(i, depth);
     if (c === LBRACKET) return this.flowSeq(i, depth) as unknown as Value;
     if (badStart(c) || (c === DASH && (this.text.charCodeAt(i + 1) === SPACE || i + 1 === this.lineEnd))) giveUp();
-    // A plain scalar runs to ` #`, the line end, or (in flow) `,` / `}`; `: ` inside is not ours.
-    const text = this.text;
-    const lineEnd = this.lineEnd;
-    let j = i;
-    let last = i;
-    let h = 0;
-    let hashAtLast = 0;
-    for (; j < lineEnd; j++) {
-      const d = text.charCodeAt(j);
-      if (d === SPACE) {
-        if (text.charCodeAt(j + 1) === HASH) break;
-        h = (Math.imul(h, 31) + d) | 0;
-        continue;
-      }
-      if (d === TAB) giveUp();
-      if (d === COLON) {
-        const n = text.charCodeAt(j + 1);
-        if (j + 1 === lineEnd || n === SPACE || (flow && (n === COMMA || n === RBRACE || n === RBRACKET))) giveUp();
-      }
-      if (flow && (d === COMMA || d === RBRACE || d === LBRACKET || d === RBRACKET || d === LBRACE)) break;
-      h = (Math.imul(h, 31) + d) | 0;
-      hashAtLast = h;
-      last = j + 1;
-    }
-    this.end = flow ? j : last;
-    return this.plainAt(i, last, hashAtLast, intern);
+    const last = this.plainScalar(i, flow);
+    this.end = flow ? this.plainStop : last;
+    return this.plainAt(i, last, this.plainHash, intern);
   }
 
   private singleQuoted(start: number): string {

@@ -3,7 +3,7 @@
  * columns) share: a file's text read line by line from windows, and a table that
  * finds a plain text seen before by its hash, without making a string.
  */
-import { CR, giveUp, HASH, PERCENT, SPACE, TAB } from './yaml-scalars.js';
+import { COLON, COMMA, CR, giveUp, HASH, LBRACE, LBRACKET, PERCENT, RBRACE, RBRACKET, SPACE, TAB } from './yaml-scalars.js';
 
 /**
  * Windows over a file's text: each is decoded as a string of at most `size`
@@ -107,6 +107,46 @@ export abstract class WindowedLines {
     this.lineStart = 0;
     this.lineEnd -= shift;
     this.nextLine -= shift;
+  }
+
+  /** The hash of the plain scalar plainScalar last read, up to its last non-space (see mixHash). */
+  protected plainHash = 0;
+  /** Where plainScalar stopped: the line end, the space before ` #`, or (in flow) the `,` `}` `]` that ends it. */
+  protected plainStop = 0;
+
+  /**
+   * A plain scalar from `i` (its first character already allowed): where it ends
+   * without trailing spaces. It runs to ` #`, the line end, or (in flow) `,` `}` `[`
+   * `]` `{`; `: ` inside, a tab, or (in flow) `:` before `,` `}` `]` are not for a
+   * fast path. Its hash is computed on the way, so a value seen before costs no string.
+   */
+  protected plainScalar(i: number, flow: boolean): number {
+    const text = this.text;
+    const lineEnd = this.lineEnd;
+    let j = i;
+    let last = i;
+    let h = 0;
+    let hashAtLast = 0;
+    for (; j < lineEnd; j++) {
+      const d = text.charCodeAt(j);
+      if (d === SPACE) {
+        if (text.charCodeAt(j + 1) === HASH) break;
+        h = (Math.imul(h, 31) + d) | 0;
+        continue;
+      }
+      if (d === TAB) giveUp();
+      if (d === COLON) {
+        const n = text.charCodeAt(j + 1);
+        if (j + 1 === lineEnd || n === SPACE || (flow && (n === COMMA || n === RBRACE || n === RBRACKET))) giveUp();
+      }
+      if (flow && (d === COMMA || d === RBRACE || d === LBRACKET || d === RBRACKET || d === LBRACE)) break;
+      h = (Math.imul(h, 31) + d) | 0;
+      hashAtLast = h;
+      last = j + 1;
+    }
+    this.plainHash = hashAtLast;
+    this.plainStop = j;
+    return last;
   }
 
   protected skipSpaces(i: number): number {
