@@ -49099,11 +49099,12 @@ function columnDevice(columns, row) {
   }
   return { deviceId: columns.deviceIds[row], tags, file: columns.file, index: row };
 }
+var columnDevices = (columns) => columns.deviceIds.map((_, row) => columnDevice(columns, row));
 function columnsFleetFile(columns) {
   let devices;
   return {
     get devices() {
-      return devices ??= columns.deviceIds.map((_, row) => columnDevice(columns, row));
+      return devices ??= columnDevices(columns);
     },
     diagnostics: [],
     mixedCaseTagNames: columns.mixedCaseTagNames,
@@ -49159,7 +49160,7 @@ var ColumnarFleet = class {
   }
   /** Every device as an object: for the few uses that need them all (made once, then kept). */
   get devices() {
-    return this.all ??= this.files.flatMap((f) => f.deviceIds.map((_, row) => columnDevice(f, row)));
+    return this.all ??= this.files.flatMap(columnDevices);
   }
 };
 function columnarFleet(files) {
@@ -49855,7 +49856,7 @@ var FleetIndex = class {
   size;
   all;
   deviceIds;
-  /** The devices as objects, when the fleet was given so (else they are made from `columns` when asked for). */
+  /** The devices sorted by deviceId (UTF-16 code units), when given as objects: a device's index is its position. */
   objects;
   columns;
   paths = /* @__PURE__ */ new Map();
@@ -49863,10 +49864,6 @@ var FleetIndex = class {
   leaves = /* @__PURE__ */ new Map();
   /** Devices without a value of a type at a path (`tag|env|string`), kept with the leaves that share them. */
   notOfType = /* @__PURE__ */ new Map();
-  /** The devices sorted by deviceId (UTF-16 code units): a device's index is its position. */
-  get devices() {
-    return this.objects ?? this.columns.devices;
-  }
   /**
    * Builds the indexes of these paths together, in one pass over the devices. Each
    * device's value is numbered as it is met; the postings are then laid out in one
@@ -55472,6 +55469,10 @@ function readFresh(inputs, limits) {
 
 // src/io/windowed-lines.ts
 var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
+function bytesWindows(bytes) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) };
+}
 var WindowedLines = class {
   constructor(text, source, windows) {
     this.text = text;
@@ -55651,6 +55652,11 @@ function scratchColumn(p, capacity) {
   if (column && column.length >= capacity) return column.fill(0, 0, capacity);
   return scratch[p] = new Int32Array(capacity);
 }
+function sameShape(known, shape, length) {
+  if (known.length !== length) return false;
+  for (let k2 = 0; k2 < length; k2++) if (known[k2] !== shape[k2]) return false;
+  return true;
+}
 var NONE = -3;
 var TAGS = -2;
 var DEVICE_KEYS = ["deviceId", "tags"];
@@ -55671,6 +55677,8 @@ var ColumnScanner = class extends WindowedLines {
   file;
   /** The current line's indent (spaces before its content). */
   indent = 0;
+  /** Where the last name or value read ended. */
+  end = 0;
   names = new InternTable();
   plains = new InternTable();
   paths = /* @__PURE__ */ new Map();
@@ -55795,8 +55803,6 @@ var ColumnScanner = class extends WindowedLines {
     }
     return this.name(at).raw;
   }
-  /** Where the last name or value read ended. */
-  end = 0;
   /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
   tag(at, parent) {
     const path16 = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
@@ -55879,10 +55885,9 @@ var ColumnScanner = class extends WindowedLines {
     const text = this.text;
     const c = text.charCodeAt(i);
     if (c === QUOTE || c === DQUOTE) {
-      const quoted = (c === QUOTE ? singleQuoted(text, i, this.lineEnd) : doubleQuoted(text, i, this.lineEnd, true)) ?? giveUp();
-      if (!this.restIsEmpty(quoted.end)) giveUp();
-      this.size += this.judge(quoted.value);
-      return this.number(quoted.value);
+      const quoted = this.quoted(i);
+      this.size += this.judge(quoted);
+      return this.number(quoted);
     }
     const last = this.plainEnd(i);
     const length = last - i;
@@ -55918,6 +55923,13 @@ var ColumnScanner = class extends WindowedLines {
     }
     return n;
   }
+  /** A single- or double-quoted scalar at `i` that ends its line (a comment may follow). */
+  quoted(i) {
+    const { text, lineEnd } = this;
+    const quoted = (text.charCodeAt(i) === QUOTE ? singleQuoted(text, i, lineEnd) : doubleQuoted(text, i, lineEnd, true)) ?? giveUp();
+    if (!this.restIsEmpty(quoted.end)) giveUp();
+    return quoted.value;
+  }
   /** Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner reads one in block context. */
   plainEnd(i) {
     const c = this.text.charCodeAt(i);
@@ -55940,9 +55952,7 @@ var ColumnScanner = class extends WindowedLines {
     const c = text.charCodeAt(i);
     let id;
     if (c === QUOTE || c === DQUOTE) {
-      const quoted = (c === QUOTE ? singleQuoted(text, i, this.lineEnd) : doubleQuoted(text, i, this.lineEnd, true)) ?? giveUp();
-      if (!this.restIsEmpty(quoted.end)) giveUp();
-      id = quoted.value;
+      id = this.quoted(i);
     } else {
       id = resolvePlain(own(text.slice(i, this.plainEnd(i))));
     }
@@ -55953,7 +55963,7 @@ var ColumnScanner = class extends WindowedLines {
   endDevice(hasId) {
     if (!hasId || this.size > MAX_TAGS_BYTES) giveUp();
     const { shape, shapeLength } = this;
-    if (this.lastShapeId >= 0 && this.sameAsLast(shape, shapeLength)) {
+    if (this.lastShapeId >= 0 && sameShape(this.lastShape, shape, shapeLength)) {
       this.shapeOf.push(this.lastShapeId);
       return;
     }
@@ -55962,16 +55972,7 @@ var ColumnScanner = class extends WindowedLines {
     let id = -1;
     const candidates = this.shapeIds.get(h);
     if (candidates) {
-      for (const s of candidates) {
-        const known = this.shapes[s];
-        if (known.length !== shapeLength) continue;
-        let k2 = 0;
-        while (k2 < shapeLength && known[k2] === shape[k2]) k2++;
-        if (k2 === shapeLength) {
-          id = s;
-          break;
-        }
-      }
+      id = candidates.find((s) => sameShape(this.shapes[s], shape, shapeLength)) ?? -1;
     }
     if (id < 0) {
       id = this.newShape(shape.slice(0, shapeLength));
@@ -55992,12 +55993,6 @@ var ColumnScanner = class extends WindowedLines {
       grown.set(column.subarray(0, old));
       this.columns[p] = grown;
     });
-  }
-  sameAsLast(shape, length) {
-    const last = this.lastShape;
-    if (last.length !== length) return false;
-    for (let k2 = 0; k2 < length; k2++) if (last[k2] !== shape[k2]) return false;
-    return true;
   }
   /** A shape met for the first time: no name twice in a mapping, none two that differ only by case. */
   newShape(shape) {
@@ -56023,9 +56018,7 @@ var ColumnScanner = class extends WindowedLines {
   }
 };
 function scanFleetColumnsBytes(file, bytes, limits) {
-  if (!plainAsciiText(bytes, limits)) return void 0;
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return scanFleetColumns(file, { length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) });
+  return plainAsciiText(bytes, limits) ? scanFleetColumns(file, bytesWindows(bytes)) : void 0;
 }
 
 // src/io/fleet-parallel.ts
@@ -56222,8 +56215,7 @@ function scanFleet(text) {
 }
 var scanFleetWindowed = (bytes, limits) => plainAsciiText(bytes, limits) ? scanWindows(bytes, FLEET_WINDOWS) : void 0;
 function scanWindows(bytes, windows) {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) }, windows);
+  return scanTextWindows(bytesWindows(bytes), windows);
 }
 function scanTextWindows(source, windows = FLEET_WINDOWS, onDevice) {
   return unlessGivenUp(() => new Scanner2(source.window(0, Math.min(source.length, windows.size)), source, windows, onDevice).file());
@@ -56665,10 +56657,10 @@ function streamBuiltFleetFile(file, path16, limits) {
 }
 
 // src/io/fleet-reader.ts
-function entryStarts(offsets) {
+function builtFile(file, bytes, limits, fleet, offsets) {
   const starts = record();
   Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
-  return starts;
+  return { ...readFast(file, bytes, limits, starts), fleet };
 }
 var notAgain = () => void 0;
 async function readFleet(files, limits, { cache, parallel, first } = {}) {
@@ -56704,7 +56696,10 @@ async function readFleet(files, limits, { cache, parallel, first } = {}) {
   };
   const whole = async (j2) => bytes[j2] ??= await fresh[j2].read();
   const built = (j2, fleet, offsets, stamp) => {
-    keep(j2, { ...readFast(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), limits, entryStarts(offsets)), fleet });
+    keep(
+      j2,
+      builtFile(fresh[j2].path, () => readIfUnchanged(fresh[j2].localPath, stamp), limits, fleet, offsets)
+    );
   };
   const scanHere = async (j2) => {
     const local = fresh[j2].localPath;
@@ -56718,7 +56713,7 @@ async function readFleet(files, limits, { cache, parallel, first } = {}) {
     const j2 = slot < share.length ? share[slot] : queue[slot - share.length];
     if (back) bytes[j2] = back;
     if (typeof scanned === "object" && stamp) built(j2, scanned.fleet(), scanned.offsets, stamp);
-    else if (typeof scanned === "object") keep(j2, { ...readFast(fresh[j2].path, await whole(j2), limits, entryStarts(scanned.offsets)), fleet: scanned.fleet() });
+    else if (typeof scanned === "object") keep(j2, builtFile(fresh[j2].path, await whole(j2), limits, scanned.fleet(), scanned.offsets));
     else if (typeof scanned === "function") keep(j2, readFast(fresh[j2].path, await whole(j2), limits, scanned()));
     else if (scanned === "yaml") keep(j2, readYaml(fresh[j2].path, await whole(j2), limits, notAgain));
     else keep(j2, readFleetFile(fresh[j2].path, await whole(j2), limits));
@@ -56750,7 +56745,7 @@ async function readFleet(files, limits, { cache, parallel, first } = {}) {
 }
 function readFleetFile(file, bytes, limits) {
   const scanned = scanFleetColumnsBytes(file, bytes, limits);
-  if (scanned) return { ...readFast(file, bytes, limits, entryStarts(scanned.offsets)), fleet: columnsFleetFile(scanned.columns) };
+  if (scanned) return builtFile(file, bytes, limits, columnsFleetFile(scanned.columns), scanned.offsets);
   const value2 = scanFleetWindowed(bytes, limits);
   return value2 !== void 0 ? readFast(file, bytes, limits, value2) : readYaml(file, bytes, limits, scanFleet);
 }

@@ -72,24 +72,20 @@ export function columnDevice(columns: FleetColumns, row: number): Device {
   return { deviceId: columns.deviceIds[row], tags, file: columns.file, index: row };
 }
 
+/** Every device of a file, as objects. */
+const columnDevices = (columns: FleetColumns): Device[] => columns.deviceIds.map((_, row) => columnDevice(columns, row));
+
 /** A clean file's devices as columns: nothing to say about it, its device objects made only if asked for. */
 export function columnsFleetFile(columns: FleetColumns): FleetFile {
   let devices: Device[] | undefined;
   return {
     get devices() {
-      return (devices ??= columns.deviceIds.map((_, row) => columnDevice(columns, row)));
+      return (devices ??= columnDevices(columns));
     },
     diagnostics: [],
     mixedCaseTagNames: columns.mixedCaseTagNames,
     columns,
   };
-}
-
-/** The names of path `p` from `tags` down. */
-export function pathNames(columns: Pick<FleetColumns, 'names' | 'parents'>, p: number): string[] {
-  const out: string[] = [];
-  for (let q = p; q >= 0; q = columns.parents[q]) out.push(columns.names[q]);
-  return out.reverse();
 }
 
 /**
@@ -156,7 +152,7 @@ export class ColumnarFleet {
 
   /** Every device as an object: for the few uses that need them all (made once, then kept). */
   get devices(): readonly Device[] {
-    return (this.all ??= this.files.flatMap((f) => f.deviceIds.map((_, row) => columnDevice(f, row))));
+    return (this.all ??= this.files.flatMap(columnDevices));
   }
 }
 

@@ -14,7 +14,7 @@
 import { VALUE_STRING } from '../core/condition/index.js';
 import { MAPPING, narrowColumn, type FleetColumns, type TagScalar } from '../core/fleet-columns.js';
 import { DEVICE_ID, MAX_TAG_DEPTH, MAX_TAG_STRING_BYTES, MAX_TAGS_BYTES } from '../core/validate/fleet.js';
-import { FLEET_WINDOWS, InternTable, mixHash, WindowedLines, type FleetWindows, type Interned, type TextWindows } from './windowed-lines.js';
+import { bytesWindows, FLEET_WINDOWS, InternTable, mixHash, WindowedLines, type FleetWindows, type Interned, type TextWindows } from './windowed-lines.js';
 import { plainAsciiText, type YamlLimits } from './yaml-text.js';
 import {
   badStart,
@@ -95,6 +95,13 @@ function scratchColumn(p: number, capacity: number): Int32Array {
   return (scratch[p] = new Int32Array(capacity));
 }
 
+/** True when `known` is the first `length` paths of `shape`. */
+function sameShape(known: Int32Array, shape: Int32Array, length: number): boolean {
+  if (known.length !== length) return false;
+  for (let k = 0; k < length; k++) if (known[k] !== shape[k]) return false;
+  return true;
+}
+
 /** No key waiting for a mapping; `tags:` waiting for one. */
 const NONE = -3;
 const TAGS = -2;
@@ -114,6 +121,8 @@ const own = (s: string): string => (s.length >= 13 ? (' ' + s).slice(1) : s);
 class ColumnScanner extends WindowedLines {
   /** The current line's indent (spaces before its content). */
   private indent = 0;
+  /** Where the last name or value read ended. */
+  private end = 0;
 
   private readonly names = new InternTable<Name>();
   private readonly plains = new InternTable<Value>();
@@ -259,9 +268,6 @@ class ColumnScanner extends WindowedLines {
     return this.name(at).raw;
   }
 
-  /** Where the last name or value read ended. */
-  private end = 0;
-
   /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
   private tag(at: number, parent: number): number {
     const path = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
@@ -351,10 +357,9 @@ class ColumnScanner extends WindowedLines {
     const text = this.text;
     const c = text.charCodeAt(i);
     if (c === QUOTE || c === DQUOTE) {
-      const quoted = (c === QUOTE ? singleQuoted(text, i, this.lineEnd) : doubleQuoted(text, i, this.lineEnd, true)) ?? giveUp();
-      if (!this.restIsEmpty(quoted.end)) giveUp();
-      this.size += this.judge(quoted.value);
-      return this.number(quoted.value);
+      const quoted = this.quoted(i);
+      this.size += this.judge(quoted);
+      return this.number(quoted);
     }
     const last = this.plainEnd(i);
     const length = last - i;
@@ -394,6 +399,14 @@ class ColumnScanner extends WindowedLines {
     return n;
   }
 
+  /** A single- or double-quoted scalar at `i` that ends its line (a comment may follow). */
+  private quoted(i: number): string {
+    const { text, lineEnd } = this;
+    const quoted = (text.charCodeAt(i) === QUOTE ? singleQuoted(text, i, lineEnd) : doubleQuoted(text, i, lineEnd, true)) ?? giveUp();
+    if (!this.restIsEmpty(quoted.end)) giveUp();
+    return quoted.value;
+  }
+
   /** Where a plain scalar at `i` ends (without trailing spaces), as the fleet scanner reads one in block context. */
   private plainEnd(i: number): number {
     const c = this.text.charCodeAt(i);
@@ -419,9 +432,7 @@ class ColumnScanner extends WindowedLines {
     const c = text.charCodeAt(i);
     let id: unknown;
     if (c === QUOTE || c === DQUOTE) {
-      const quoted = (c === QUOTE ? singleQuoted(text, i, this.lineEnd) : doubleQuoted(text, i, this.lineEnd, true)) ?? giveUp();
-      if (!this.restIsEmpty(quoted.end)) giveUp();
-      id = quoted.value;
+      id = this.quoted(i);
     } else {
       id = resolvePlain(own(text.slice(i, this.plainEnd(i))));
     }
@@ -433,7 +444,7 @@ class ColumnScanner extends WindowedLines {
   private endDevice(hasId: boolean): void {
     if (!hasId || this.size > MAX_TAGS_BYTES) giveUp();
     const { shape, shapeLength } = this;
-    if (this.lastShapeId >= 0 && this.sameAsLast(shape, shapeLength)) {
+    if (this.lastShapeId >= 0 && sameShape(this.lastShape, shape, shapeLength)) {
       this.shapeOf.push(this.lastShapeId);
       return;
     }
@@ -442,16 +453,7 @@ class ColumnScanner extends WindowedLines {
     let id = -1;
     const candidates = this.shapeIds.get(h);
     if (candidates) {
-      for (const s of candidates) {
-        const known = this.shapes[s];
-        if (known.length !== shapeLength) continue;
-        let k = 0;
-        while (k < shapeLength && known[k] === shape[k]) k++;
-        if (k === shapeLength) {
-          id = s;
-          break;
-        }
-      }
+      id = candidates.find((s) => sameShape(this.shapes[s], shape, shapeLength)) ?? -1;
     }
     if (id < 0) {
       id = this.newShape(shape.slice(0, shapeLength));
@@ -474,13 +476,6 @@ class ColumnScanner extends WindowedLines {
       grown.set(column.subarray(0, old));
       this.columns[p] = grown;
     });
-  }
-
-  private sameAsLast(shape: Int32Array, length: number): boolean {
-    const last = this.lastShape;
-    if (last.length !== length) return false;
-    for (let k = 0; k < length; k++) if (last[k] !== shape[k]) return false;
-    return true;
   }
 
   /** A shape met for the first time: no name twice in a mapping, none two that differ only by case. */
@@ -510,7 +505,5 @@ class ColumnScanner extends WindowedLines {
 
 /** A fleet file's bytes into columns, where readYaml would hand its fast path the very same text (plainAsciiText). */
 export function scanFleetColumnsBytes(file: string, bytes: Uint8Array, limits: YamlLimits): ScannedColumns | undefined {
-  if (!plainAsciiText(bytes, limits)) return undefined;
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return scanFleetColumns(file, { length: buffer.length, window: (from, to) => buffer.toString('latin1', from, to) });
+  return plainAsciiText(bytes, limits) ? scanFleetColumns(file, bytesWindows(bytes)) : undefined;
 }

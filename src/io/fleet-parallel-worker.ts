@@ -1,10 +1,10 @@
 /** Worker thread: scans fleet files (see fleet-parallel.ts) and posts each as it is done. */
 import { workerData } from 'node:worker_threads';
+import { scanFleetColumnsBytes } from './fleet-columns-scanner.js';
 import { encodeDevices, encodeValue } from './fleet-parallel-codec.js';
 import type { EncodedFleetFile, QueuedFile, WorkerData, WorkerMessage, WorkerResult } from './fleet-parallel.js';
 import { scanFleet, scanFleetWindowed } from './fleet-scanner.js';
 import { streamBuiltFleetFile, streamFleetColumns } from './fleet-stream.js';
-import { scanFleetColumnsBytes } from './fleet-columns-scanner.js';
 import { fastPathText, type YamlLimits } from './yaml-text.js';
 
 const { files, queue, next, port, limits } = workerData as WorkerData;

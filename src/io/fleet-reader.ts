@@ -4,21 +4,25 @@
  * allow) or parsed with `yaml`; on two threads for a large fleet (fleet-parallel.ts).
  */
 import { columnsFleetFile } from '../core/fleet-columns.js';
-import type { FleetFile } from '../core/validate/fleet.js';
-import { scanFleetColumnsBytes } from './fleet-columns-scanner.js';
 import { record } from '../core/record.js';
+import type { FleetFile } from '../core/validate/fleet.js';
 import { cacheKey, type ParsedFileCache } from './cache.js';
+import { scanFleetColumnsBytes } from './fleet-columns-scanner.js';
 import { fleetWorkerAvailable, observedLongEnough, secondCoreIdle, startFleetWorker, workerShare, worthAWorker, type WorkerFile } from './fleet-parallel.js';
 import { scanFleet, scanFleetWindowed } from './fleet-scanner.js';
 import { fileSize, readIfUnchanged, streamBuiltFleetFile, streamFleetColumns, type FileStamp } from './fleet-stream.js';
 import type { SourceFile } from './source.js';
-import { ENTRY_OFFSETS, readFast, readYaml, type YamlFile, type YamlLimits } from './yaml.js';
+import { ENTRY_OFFSETS, readFast, readYaml, type FileBytes, type YamlFile, type YamlLimits } from './yaml.js';
 
-/** A value that only says where each device starts (the file was built as it was read, its value not kept). */
-function entryStarts(offsets: ArrayLike<number>): object {
+/**
+ * A fleet file built as it was read (devices or columns), with its bytes (or how to
+ * read them again): its value only says where each device starts, to place a
+ * diagnostic on one device by parsing that device alone.
+ */
+function builtFile(file: string, bytes: FileBytes, limits: YamlLimits, fleet: FleetFile, offsets: ArrayLike<number>): YamlFile {
   const starts = record();
   Object.defineProperty(starts, ENTRY_OFFSETS, { value: offsets, enumerable: false });
-  return starts;
+  return { ...readFast(file, bytes, limits, starts), fleet };
 }
 
 /** The fast path for a file the worker's scanner already gave up on: none, so readYaml goes to `yaml` at once. */
@@ -82,7 +86,10 @@ export async function readFleet(files: readonly SourceFile[], limits: YamlLimits
    * only says where each device starts.
    */
   const built = (j: number, fleet: FleetFile, offsets: ArrayLike<number>, stamp: FileStamp) => {
-    keep(j, { ...readFast(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), limits, entryStarts(offsets)), fleet });
+    keep(
+      j,
+      builtFile(fresh[j].path, () => readIfUnchanged(fresh[j].localPath!, stamp), limits, fleet, offsets),
+    );
   };
   /** A file scanned on this thread: streamed from disk where it can be, else read whole. */
   const scanHere = async (j: number) => {
@@ -99,7 +106,7 @@ export async function readFleet(files: readonly SourceFile[], limits: YamlLimits
     if (back) bytes[j] = back;
     if (typeof scanned === 'object' && stamp) built(j, scanned.fleet(), scanned.offsets, stamp);
     // Columns of bytes it was given (a clean file).
-    else if (typeof scanned === 'object') keep(j, { ...readFast(fresh[j].path, await whole(j), limits, entryStarts(scanned.offsets)), fleet: scanned.fleet() });
+    else if (typeof scanned === 'object') keep(j, builtFile(fresh[j].path, await whole(j), limits, scanned.fleet(), scanned.offsets));
     // Checked and scanned there: neither decoded nor checked again here.
     else if (typeof scanned === 'function') keep(j, readFast(fresh[j].path, await whole(j), limits, scanned()));
     // Where the worker's scanner gave up, readYaml's fallback parses with yaml, as it would have here.
@@ -141,7 +148,7 @@ export async function readFleet(files: readonly SourceFile[], limits: YamlLimits
  */
 function readFleetFile(file: string, bytes: Uint8Array, limits: YamlLimits): YamlFile {
   const scanned = scanFleetColumnsBytes(file, bytes, limits);
-  if (scanned) return { ...readFast(file, bytes, limits, entryStarts(scanned.offsets)), fleet: columnsFleetFile(scanned.columns) };
+  if (scanned) return builtFile(file, bytes, limits, columnsFleetFile(scanned.columns), scanned.offsets);
   const value = scanFleetWindowed(bytes, limits);
   return value !== undefined ? readFast(file, bytes, limits, value) : readYaml(file, bytes, limits, scanFleet);
 }

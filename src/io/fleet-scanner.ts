@@ -13,7 +13,7 @@
  */
 
 import { record } from '../core/record.js';
-import { FLEET_WINDOWS, InternTable, mixHash, WindowedLines, type FleetWindows, type Interned, type TextWindows } from './windowed-lines.js';
+import { bytesWindows, FLEET_WINDOWS, InternTable, mixHash, WindowedLines, type FleetWindows, type Interned, type TextWindows } from './windowed-lines.js';
 import { aliasBudget, asciiWithoutCr, ENTRY_OFFSETS, plainAsciiText, type YamlLimits } from './yaml-text.js';
 import {
   AMP,
@@ -85,8 +85,7 @@ export function scanFleetBytes(bytes: Uint8Array, windows: FleetWindows = FLEET_
 }
 
 function scanWindows(bytes: Uint8Array, windows: FleetWindows): { devices: unknown[] } | undefined {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return scanTextWindows({ length: buffer.length, window: (from, to) => buffer.toString('latin1', from, to) }, windows);
+  return scanTextWindows(bytesWindows(bytes), windows);
 }
 
 /** `scanFleet` of a text read in windows of plain ASCII (a byte is a character); `undefined` where it gives up. */

@@ -31,6 +31,12 @@ export interface TextWindows {
   window(from: number, to: number): string;
 }
 
+/** The windows of bytes whose text is themselves (plain ASCII, see plainAsciiText): latin1, a byte a character. */
+export function bytesWindows(bytes: Uint8Array): TextWindows {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { length: buffer.length, window: (from, to) => buffer.toString('latin1', from, to) };
+}
+
 /**
  * A text read line by line: the whole of it, or (with `source`) a window over a
  * file that slides forward at a device's first line. Positions are in `text`.

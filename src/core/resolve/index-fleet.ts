@@ -40,7 +40,7 @@ export class FleetIndex {
   readonly size: number;
   readonly all: Bitset;
   readonly deviceIds: readonly string[];
-  /** The devices as objects, when the fleet was given so (else they are made from `columns` when asked for). */
+  /** The devices sorted by deviceId (UTF-16 code units), when given as objects: a device's index is its position. */
   private readonly objects: readonly Device[] | undefined;
   private readonly columns: ColumnarFleet | undefined;
   private readonly paths = new Map<string, PathIndex>();
@@ -66,11 +66,6 @@ export class FleetIndex {
     }
     this.size = this.deviceIds.length;
     this.all = full(this.size);
-  }
-
-  /** The devices sorted by deviceId (UTF-16 code units): a device's index is its position. */
-  get devices(): readonly Device[] {
-    return this.objects ?? this.columns!.devices;
   }
 
   /**
