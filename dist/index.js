@@ -1076,14 +1076,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path16 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path21 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path16 && path16[0] !== "/") {
-          path16 = `/${path16}`;
+        if (path21 && path21[0] !== "/") {
+          path21 = `/${path21}`;
         }
-        return new URL(`${origin}${path16}`);
+        return new URL(`${origin}${path21}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1534,39 +1534,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin }
+          request: { method, path: path21, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path16);
+        debuglog("sending request to %s %s/%s", method, origin, path21);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin },
+          request: { method, path: path21, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path16,
+          path21,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin }
+          request: { method, path: path21, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path16);
+        debuglog("trailers received from %s %s/%s", method, origin, path21);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin },
+          request: { method, path: path21, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path16,
+          path21,
           error3.message
         );
       });
@@ -1615,9 +1615,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path16, origin }
+            request: { method, path: path21, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path16);
+          debuglog("sending request to %s %s/%s", method, origin, path21);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1680,7 +1680,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path16,
+        path: path21,
         method,
         body,
         headers,
@@ -1695,11 +1695,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path16 !== "string") {
+        if (typeof path21 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path16[0] !== "/" && !(path16.startsWith("http://") || path16.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path21[0] !== "/" && !(path21.startsWith("http://") || path21.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path16)) {
+        } else if (invalidPathRegex.test(path21)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1765,7 +1765,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path16, query) : path16;
+        this.path = query ? buildURL(path21, query) : path21;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6458,7 +6458,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request3) {
-      const { method, path: path16, host, upgrade, blocking, reset } = request3;
+      const { method, path: path21, host, upgrade, blocking, reset } = request3;
       let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6539,7 +6539,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path16} HTTP/1.1\r
+      let header = `${method} ${path21} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7068,7 +7068,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request3) {
       const session = client[kHTTP2Session];
-      const { method, path: path16, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
+      const { method, path: path21, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
       let { body } = request3;
       if (upgrade) {
         util.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
@@ -7165,7 +7165,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path16;
+      headers[HTTP2_HEADER_PATH] = path21;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7518,9 +7518,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path16 = search ? `${pathname}${search}` : pathname;
+        const path21 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path16;
+        this.opts.path = path21;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8759,10 +8759,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path16 = "/",
+          path: path21 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path16;
+        opts.path = origin + path21;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10734,20 +10734,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path16) {
-      if (typeof path16 !== "string") {
-        return path16;
+    function safeUrl(path21) {
+      if (typeof path21 !== "string") {
+        return path21;
       }
-      const pathSegments = path16.split("?");
+      const pathSegments = path21.split("?");
       if (pathSegments.length !== 2) {
-        return path16;
+        return path21;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path16, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path16);
+    function matchKey(mockDispatch2, { path: path21, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path21);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10769,7 +10769,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path16 }) => matchValue(safeUrl(path16), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path21 }) => matchValue(safeUrl(path21), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10807,9 +10807,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path16, method, body, headers, query } = opts;
+      const { path: path21, method, body, headers, query } = opts;
       return {
-        path: path16,
+        path: path21,
         method,
         body,
         headers,
@@ -11115,7 +11115,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports, module) {
     "use strict";
-    var { promisify: promisify3 } = __require("node:util");
+    var { promisify: promisify2 } = __require("node:util");
     var Client = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11155,7 +11155,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify3(this[kOriginalClose])();
+        await promisify2(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11168,7 +11168,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports, module) {
     "use strict";
-    var { promisify: promisify3 } = __require("node:util");
+    var { promisify: promisify2 } = __require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11208,7 +11208,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify3(this[kOriginalClose])();
+        await promisify2(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11272,10 +11272,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path16, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path21, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path16,
+            Path: path21,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16154,9 +16154,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path16) {
-      for (let i = 0; i < path16.length; ++i) {
-        const code2 = path16.charCodeAt(i);
+    function validateCookiePath(path21) {
+      for (let i = 0; i < path21.length; ++i) {
+        const code2 = path21.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19076,11 +19076,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path16 = opts.path;
+          let path21 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path16 = `/${path16}`;
+            path21 = `/${path21}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path16);
+          url = new URL(util.parseOrigin(url).origin + path21);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19377,10 +19377,10 @@ var require_simple_get = __commonJS({
       opts = Object.assign({ maxRedirects: 10 }, typeof opts === "string" ? { url: opts } : opts);
       cb = once(cb);
       if (opts.url) {
-        const { hostname, port, protocol: protocol2, auth: auth7, path: path16 } = url.parse(opts.url);
+        const { hostname, port, protocol: protocol2, auth: auth7, path: path21 } = url.parse(opts.url);
         delete opts.url;
-        if (!hostname && !port && !protocol2 && !auth7) opts.path = path16;
-        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path16 });
+        if (!hostname && !port && !protocol2 && !auth7) opts.path = path21;
+        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path21 });
       }
       const headers = { "accept-encoding": "gzip, deflate" };
       if (opts.headers) Object.keys(opts.headers).forEach((k2) => headers[k2.toLowerCase()] = opts.headers[k2]);
@@ -21348,7 +21348,7 @@ var require_deflate = __commonJS({
     function deflateInit(strm, level) {
       return deflateInit2(strm, level, Z_DEFLATED, MAX_WBITS, DEF_MEM_LEVEL, Z_DEFAULT_STRATEGY);
     }
-    function deflate2(strm, flush) {
+    function deflate(strm, flush) {
       var old_flush, s;
       var beg, val;
       if (!strm || !strm.state || flush > Z_BLOCK || flush < 0) {
@@ -21682,7 +21682,7 @@ var require_deflate = __commonJS({
     exports.deflateReset = deflateReset;
     exports.deflateResetKeep = deflateResetKeep;
     exports.deflateSetHeader = deflateSetHeader;
-    exports.deflate = deflate2;
+    exports.deflate = deflate;
     exports.deflateEnd = deflateEnd;
     exports.deflateSetDictionary = deflateSetDictionary;
     exports.deflateInfo = "pako deflate (from Nodeca project)";
@@ -21989,7 +21989,7 @@ var require_deflate2 = __commonJS({
       this.err = status2;
       this.msg = this.strm.msg;
     };
-    function deflate2(input, options) {
+    function deflate(input, options) {
       var deflator = new Deflate(options);
       deflator.push(input, true);
       if (deflator.err) {
@@ -22000,15 +22000,15 @@ var require_deflate2 = __commonJS({
     function deflateRaw(input, options) {
       options = options || {};
       options.raw = true;
-      return deflate2(input, options);
+      return deflate(input, options);
     }
     function gzip(input, options) {
       options = options || {};
       options.gzip = true;
-      return deflate2(input, options);
+      return deflate(input, options);
     }
     exports.Deflate = Deflate;
-    exports.deflate = deflate2;
+    exports.deflate = deflate;
     exports.deflateRaw = deflateRaw;
     exports.gzip = gzip;
   }
@@ -24044,11 +24044,11 @@ var require_pako = __commonJS({
   "node_modules/pako/index.js"(exports, module) {
     "use strict";
     var assign = require_common().assign;
-    var deflate2 = require_deflate2();
+    var deflate = require_deflate2();
     var inflate = require_inflate2();
     var constants3 = require_constants6();
     var pako = {};
-    assign(pako, deflate2, inflate, constants3);
+    assign(pako, deflate, inflate, constants3);
     module.exports = pako;
   }
 });
@@ -24348,17 +24348,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path16, originalPath, doThrow) => {
-      if (!isString(path16)) {
+    var checkPath = (path21, originalPath, doThrow) => {
+      if (!isString(path21)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path16) {
+      if (!path21) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path16)) {
+      if (checkPath.isNotRelative(path21)) {
         const r = "`path.relative()`d";
         return doThrow(
           `path should be a ${r} string, but got "${originalPath}"`,
@@ -24367,7 +24367,7 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path16) => REGEX_TEST_INVALID_PATH.test(path16);
+    var isNotRelative = (path21) => REGEX_TEST_INVALID_PATH.test(path21);
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p) => p;
     var Ignore = class {
@@ -24426,7 +24426,7 @@ var require_ignore = __commonJS({
       //   setting `checkUnignored` to `false` could reduce additional
       //   path matching.
       // @returns {TestResult} true if a file is ignored
-      _testOne(path16, checkUnignored) {
+      _testOne(path21, checkUnignored) {
         let ignored = false;
         let unignored = false;
         this._rules.forEach((rule) => {
@@ -24434,7 +24434,7 @@ var require_ignore = __commonJS({
           if (unignored === negative && ignored !== unignored || negative && !ignored && !unignored && !checkUnignored) {
             return;
           }
-          const matched = rule.regex.test(path16);
+          const matched = rule.regex.test(path21);
           if (matched) {
             ignored = !negative;
             unignored = negative;
@@ -24447,24 +24447,24 @@ var require_ignore = __commonJS({
       }
       // @returns {TestResult}
       _test(originalPath, cache, checkUnignored, slices) {
-        const path16 = originalPath && checkPath.convert(originalPath);
+        const path21 = originalPath && checkPath.convert(originalPath);
         checkPath(
-          path16,
+          path21,
           originalPath,
           this._allowRelativePaths ? RETURN_FALSE : throwError
         );
-        return this._t(path16, cache, checkUnignored, slices);
+        return this._t(path21, cache, checkUnignored, slices);
       }
-      _t(path16, cache, checkUnignored, slices) {
-        if (path16 in cache) {
-          return cache[path16];
+      _t(path21, cache, checkUnignored, slices) {
+        if (path21 in cache) {
+          return cache[path21];
         }
         if (!slices) {
-          slices = path16.split(SLASH);
+          slices = path21.split(SLASH);
         }
         slices.pop();
         if (!slices.length) {
-          return cache[path16] = this._testOne(path16, checkUnignored);
+          return cache[path21] = this._testOne(path21, checkUnignored);
         }
         const parent = this._t(
           slices.join(SLASH) + SLASH,
@@ -24472,24 +24472,24 @@ var require_ignore = __commonJS({
           checkUnignored,
           slices
         );
-        return cache[path16] = parent.ignored ? parent : this._testOne(path16, checkUnignored);
+        return cache[path21] = parent.ignored ? parent : this._testOne(path21, checkUnignored);
       }
-      ignores(path16) {
-        return this._test(path16, this._ignoreCache, false).ignored;
+      ignores(path21) {
+        return this._test(path21, this._ignoreCache, false).ignored;
       }
       createFilter() {
-        return (path16) => !this.ignores(path16);
+        return (path21) => !this.ignores(path21);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path16) {
-        return this._test(path16, this._testCache, true);
+      test(path21) {
+        return this._test(path21, this._testCache, true);
       }
     };
     var factory = (options) => new Ignore(options);
-    var isPathValid = (path16) => checkPath(path16 && checkPath.convert(path16), path16, RETURN_FALSE);
+    var isPathValid = (path21) => checkPath(path21 && checkPath.convert(path21), path21, RETURN_FALSE);
     factory.isPathValid = isPathValid;
     factory.default = factory;
     module.exports = factory;
@@ -24500,7 +24500,7 @@ var require_ignore = __commonJS({
       const makePosix = (str) => /^\\\\\?\\/.test(str) || /["<>|\u0000-\u001F]+/u.test(str) ? str : str.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGIX_IS_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path16) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path16) || isNotRelative(path16);
+      checkPath.isNotRelative = (path21) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path21) || isNotRelative(path21);
     }
   }
 });
@@ -24509,7 +24509,7 @@ var require_ignore = __commonJS({
 var require_onp = __commonJS({
   "node_modules/diff3/onp.js"(exports, module) {
     module.exports = function(a_, b_) {
-      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path16 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
+      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path21 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
       var tmp1, tmp2;
       var init = function() {
         if (m >= n) {
@@ -24539,9 +24539,9 @@ var require_onp = __commonJS({
       var snake = function(k2, p, pp) {
         var r, x2, y;
         if (p > pp) {
-          r = path16[k2 - 1 + offset];
+          r = path21[k2 - 1 + offset];
         } else {
-          r = path16[k2 + 1 + offset];
+          r = path21[k2 + 1 + offset];
         }
         y = Math.max(p, pp);
         x2 = y - k2;
@@ -24549,7 +24549,7 @@ var require_onp = __commonJS({
           ++x2;
           ++y;
         }
-        path16[k2 + offset] = pathposi.length;
+        path21[k2 + offset] = pathposi.length;
         pathposi[pathposi.length] = new P2(x2, y, r);
         return y;
       };
@@ -24607,7 +24607,7 @@ var require_onp = __commonJS({
           fp = {};
           for (i = 0; i < size; ++i) {
             fp[i] = -1;
-            path16[i] = -1;
+            path21[i] = -1;
           }
           p = -1;
           do {
@@ -24621,7 +24621,7 @@ var require_onp = __commonJS({
             fp[delta + offset] = snake(delta, fp[delta - 1 + offset] + 1, fp[delta + 1 + offset]);
           } while (fp[delta + offset] !== n);
           ed = delta + 2 * p;
-          r = path16[delta + offset];
+          r = path21[delta + offset];
           epc = [];
           while (r !== -1) {
             epc[epc.length] = new P2(pathposi[r].x, pathposi[r].y, null);
@@ -25340,8 +25340,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         const bpath = Buffer.from(entry.path);
         const extended = hasExtendedFlags(entry);
         const length = Math.ceil((62 + (extended ? 2 : 0) + bpath.length + 1) / 8) * 8;
-        const written2 = Buffer.alloc(length);
-        const writer = new BufferCursor(written2);
+        const written = Buffer.alloc(length);
+        const writer = new BufferCursor(written);
         const stat4 = normalizeStats(entry);
         writer.writeUInt32BE(stat4.ctimeSeconds);
         writer.writeUInt32BE(stat4.ctimeNanoseconds);
@@ -25359,7 +25359,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           writer.writeUInt16BE(renderCacheEntryExtendedFlags(entry));
         }
         writer.write(entry.path, bpath.length, "utf8");
-        return written2;
+        return written;
       }
       async toObject() {
         const header = Buffer.alloc(12);
@@ -25472,22 +25472,22 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         return result;
       }
     };
-    function basename(path16) {
-      const last = Math.max(path16.lastIndexOf("/"), path16.lastIndexOf("\\"));
+    function basename(path21) {
+      const last = Math.max(path21.lastIndexOf("/"), path21.lastIndexOf("\\"));
       if (last > -1) {
-        path16 = path16.slice(last + 1);
+        path21 = path21.slice(last + 1);
       }
-      return path16;
+      return path21;
     }
-    function dirname(path16) {
-      const last = Math.max(path16.lastIndexOf("/"), path16.lastIndexOf("\\"));
+    function dirname(path21) {
+      const last = Math.max(path21.lastIndexOf("/"), path21.lastIndexOf("\\"));
       if (last === -1) return ".";
       if (last === 0) return "/";
-      return path16.slice(0, last);
+      return path21.slice(0, last);
     }
     function flatFileListToDirectoryStructure(files) {
       const inodes = /* @__PURE__ */ new Map();
-      const mkdir6 = function(name) {
+      const mkdir5 = function(name) {
         if (!inodes.has(name)) {
           const dir = {
             type: "tree",
@@ -25497,7 +25497,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
             children: []
           };
           inodes.set(name, dir);
-          dir.parent = mkdir6(dirname(name));
+          dir.parent = mkdir5(dirname(name));
           if (dir.parent && dir.parent !== dir) dir.parent.children.push(dir);
         }
         return inodes.get(name);
@@ -25510,7 +25510,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
             basename: basename(name),
             metadata,
             // This recursively generates any missing parent folders.
-            parent: mkdir6(dirname(name)),
+            parent: mkdir5(dirname(name)),
             children: []
           };
           if (file.parent) file.parent.children.push(file);
@@ -25518,7 +25518,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         }
         return inodes.get(name);
       };
-      mkdir6(".");
+      mkdir5(".");
       for (const file of files) {
         mkfile(file.path, file);
       }
@@ -25876,21 +25876,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         throw new TypeError("Reference name must be a string");
       return !bad.test(name) && (!!onelevel || name.includes("/"));
     }
-    function assertPath(path16) {
-      if (typeof path16 !== "string") {
+    function assertPath(path21) {
+      if (typeof path21 !== "string") {
         throw new TypeError(
-          "Path must be a string. Received " + JSON.stringify(path16)
+          "Path must be a string. Received " + JSON.stringify(path21)
         );
       }
     }
-    function normalizeStringPosix(path16, allowAboveRoot) {
+    function normalizeStringPosix(path21, allowAboveRoot) {
       let res = "";
       let lastSegmentLength = 0;
       let lastSlash = -1;
       let dots = 0;
       let code2;
-      for (let i = 0; i <= path16.length; ++i) {
-        if (i < path16.length) code2 = path16.charCodeAt(i);
+      for (let i = 0; i <= path21.length; ++i) {
+        if (i < path21.length) code2 = path21.charCodeAt(i);
         else if (code2 === 47) break;
         else code2 = 47;
         if (code2 === 47) {
@@ -25925,8 +25925,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               lastSegmentLength = 2;
             }
           } else {
-            if (res.length > 0) res += "/" + path16.slice(lastSlash + 1, i);
-            else res = path16.slice(lastSlash + 1, i);
+            if (res.length > 0) res += "/" + path21.slice(lastSlash + 1, i);
+            else res = path21.slice(lastSlash + 1, i);
             lastSegmentLength = i - lastSlash - 1;
           }
           lastSlash = i;
@@ -25939,21 +25939,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       }
       return res;
     }
-    function getWindowsDrivePrefix(path16) {
-      if (path16.length >= 2 && /^[a-zA-Z]:/.test(path16)) {
-        return path16.slice(0, 2);
+    function getWindowsDrivePrefix(path21) {
+      if (path21.length >= 2 && /^[a-zA-Z]:/.test(path21)) {
+        return path21.slice(0, 2);
       }
       return null;
     }
-    function normalize(path16) {
-      assertPath(path16);
-      if (path16.length === 0) return ".";
-      path16 = path16.replace(/\\/g, "/");
-      const drivePrefix = getWindowsDrivePrefix(path16);
-      const isAbsolute2 = path16.charCodeAt(0) === 47 || drivePrefix !== null && path16.charCodeAt(2) === 47;
-      const trailingSeparator = path16.charCodeAt(path16.length - 1) === 47;
+    function normalize(path21) {
+      assertPath(path21);
+      if (path21.length === 0) return ".";
+      path21 = path21.replace(/\\/g, "/");
+      const drivePrefix = getWindowsDrivePrefix(path21);
+      const isAbsolute2 = path21.charCodeAt(0) === 47 || drivePrefix !== null && path21.charCodeAt(2) === 47;
+      const trailingSeparator = path21.charCodeAt(path21.length - 1) === 47;
       let normalized = normalizeStringPosix(
-        drivePrefix ? path16.slice(2) : path16,
+        drivePrefix ? path21.slice(2) : path21,
         !isAbsolute2
       );
       if (normalized.length === 0 && !isAbsolute2) normalized = ".";
@@ -26079,8 +26079,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
     var getPath = (section, subsection, name) => {
       return [lower(section), subsection, lower(name)].filter((a) => a != null).join(".");
     };
-    var normalizePath = (path16) => {
-      const pathSegments = path16.split(".");
+    var normalizePath = (path21) => {
+      const pathSegments = path21.split(".");
       const section = pathSegments.shift();
       const name = pathSegments.pop();
       const subsection = pathSegments.length ? pathSegments.join(".") : void 0;
@@ -26119,23 +26119,23 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               [name, value2] = extractedVariable;
             }
           }
-          const path16 = getPath(section, subsection, name);
-          return { line, isSection, section, subsection, name, value: value2, path: path16 };
+          const path21 = getPath(section, subsection, name);
+          return { line, isSection, section, subsection, name, value: value2, path: path21 };
         }) : [];
       }
       static from(text) {
         return new _GitConfig(text);
       }
-      async get(path16, getall = false) {
-        const normalizedPath = normalizePath(path16).path;
+      async get(path21, getall = false) {
+        const normalizedPath = normalizePath(path21).path;
         const allValues = this.parsedConfig.filter((config) => config.path === normalizedPath).map(({ section, name, value: value2 }) => {
           const fn = schema[section] && schema[section][name];
           return fn ? fn(value2) : value2;
         });
         return getall ? allValues : allValues.pop();
       }
-      async getall(path16) {
-        return this.get(path16, true);
+      async getall(path21) {
+        return this.get(path21, true);
       }
       async getSubsections(section) {
         return this.parsedConfig.filter((config) => config.isSection && config.section === section).map((config) => config.subsection);
@@ -26145,10 +26145,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           (config) => !(config.section === section && config.subsection === subsection)
         );
       }
-      async append(path16, value2) {
-        return this.set(path16, value2, true);
+      async append(path21, value2) {
+        return this.set(path21, value2, true);
       }
-      async set(path16, value2, append2 = false) {
+      async set(path21, value2, append2 = false) {
         const {
           section,
           subsection,
@@ -26156,7 +26156,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           path: normalizedPath,
           sectionPath,
           isSection
-        } = normalizePath(path16);
+        } = normalizePath(path21);
         const configIndex = findLastIndex(
           this.parsedConfig,
           (config) => config.path === normalizedPath
@@ -26769,19 +26769,19 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         let mode = buffer.slice(cursor, space).toString("utf8");
         if (mode === "40000") mode = "040000";
         const type = mode2type$1(mode);
-        const path16 = buffer.slice(space + 1, nullchar).toString("utf8");
-        const hfsClean = path16.replace(
+        const path21 = buffer.slice(space + 1, nullchar).toString("utf8");
+        const hfsClean = path21.replace(
           /[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g,
           ""
         );
         const ntfsClean = hfsClean.split(":")[0];
         const normalized = ntfsClean.toLowerCase().replace(/[. ]+$/, "");
-        if (path16.includes("\\") || path16.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
-          throw new UnsafeFilepathError(path16);
+        if (path21.includes("\\") || path21.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
+          throw new UnsafeFilepathError(path21);
         }
         const oid = buffer.slice(nullchar + 1, nullchar + 21).toString("hex");
         cursor = nullchar + 21;
-        _entries.push({ mode, path: path16, oid, type });
+        _entries.push({ mode, path: path21, oid, type });
       }
       return _entries;
     }
@@ -26830,10 +26830,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           entries.map((entry) => {
             const mode = Buffer.from(entry.mode.replace(/^0/, ""));
             const space = Buffer.from(" ");
-            const path16 = Buffer.from(entry.path, "utf8");
+            const path21 = Buffer.from(entry.path, "utf8");
             const nullchar = Buffer.from([0]);
             const oid = Buffer.from(entry.oid, "hex");
-            return Buffer.concat([mode, space, path16, nullchar, oid]);
+            return Buffer.concat([mode, space, path21, nullchar, oid]);
           })
         );
       }
@@ -28859,19 +28859,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return result;
     }
-    async function mkdirp(mkdir6, filepath, retries = 10) {
+    async function mkdirp(mkdir5, filepath, retries = 10) {
       try {
-        await mkdir6(filepath);
+        await mkdir5(filepath);
       } catch (err) {
         if (err === null) return;
         if (err.code === "EEXIST") return;
         if (err.code !== "ENOENT") throw err;
         const parent = dirname(filepath);
         if (parent === "." || parent === "/" || parent === filepath) throw err;
-        await mkdirp(mkdir6, parent, retries);
+        await mkdirp(mkdir5, parent, retries);
         for (let attempt = 0; ; attempt++) {
           try {
-            await mkdir6(filepath);
+            await mkdir5(filepath);
             return;
           } catch (err2) {
             if (err2 === null || err2.code === "EEXIST") return;
@@ -29228,17 +29228,17 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       content
     }) {
       await assertNoSymlinkInLeadingPath(fs5, dir, filepath);
-      const path16 = `${dir}/${filepath}`;
+      const path21 = `${dir}/${filepath}`;
       const symlink2 = mode === 40960;
-      const stats = await fs5.lstat(path16);
+      const stats = await fs5.lstat(path21);
       if (stats && (symlink2 || stats.isSymbolicLink())) {
-        await fs5.rm(path16);
+        await fs5.rm(path21);
       }
       if (symlink2) {
-        await fs5.mkdir(dirname(path16));
-        await fs5.writelink(path16, Buffer.from(content));
+        await fs5.mkdir(dirname(path21));
+        await fs5.writelink(path21, Buffer.from(content));
       } else {
-        await fs5.write(path16, content, { mode });
+        await fs5.write(path21, content, { mode });
       }
     }
     async function abortMerge({
@@ -29268,13 +29268,13 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           dir,
           gitdir: updatedGitdir,
           trees,
-          map: async function(path16, [head, workdir, index3]) {
+          map: async function(path21, [head, workdir, index3]) {
             const staged = !await modified(workdir, index3);
-            const unmerged = unmergedPaths.includes(path16);
+            const unmerged = unmergedPaths.includes(path21);
             const unmodified = !await modified(index3, head);
             if (staged || unmerged) {
               return head ? {
-                path: path16,
+                path: path21,
                 mode: await head.mode(),
                 oid: await head.oid(),
                 type: await head.type(),
@@ -29282,7 +29282,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               } : void 0;
             }
             if (unmodified) return false;
-            else throw new IndexResetError(path16);
+            else throw new IndexResetError(path21);
           }
         });
         for (const entry of results) {
@@ -29387,7 +29387,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (!await fs5.exists(filepath)) await fs5.write(filepath, object);
     }
     var supportsCompressionStream = null;
-    async function deflate2(buffer) {
+    async function deflate(buffer) {
       if (supportsCompressionStream === null) {
         supportsCompressionStream = testCompressionStream();
       }
@@ -29423,7 +29423,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           object = GitObject.wrap({ type, object });
         }
         oid = await shasum(object);
-        object = Buffer.from(await deflate2(object));
+        object = Buffer.from(await deflate(object));
       }
       if (!dryRun) {
         await writeObjectLoose({ fs: fs5, gitdir, object, format: "deflated", oid });
@@ -29600,9 +29600,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return result;
     }
-    async function _getConfig({ fs: fs5, gitdir, path: path16 }) {
+    async function _getConfig({ fs: fs5, gitdir, path: path21 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.get(path16);
+      return config.get(path21);
     }
     function assignDefined(target, ...sources) {
       for (const source of sources) {
@@ -31032,14 +31032,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         gitdir,
         trees: [ourTree, baseTree, theirTree],
         map: async function(filepath, [ours, base, theirs]) {
-          const path16 = basename(filepath);
+          const path21 = basename(filepath);
           const ourChange = await modified(ours, base);
           const theirChange = await modified(theirs, base);
           switch (`${ourChange}-${theirChange}`) {
             case "false-false": {
               return {
                 mode: await base.mode(),
-                path: path16,
+                path: path21,
                 oid: await base.oid(),
                 type: await base.type()
               };
@@ -31048,14 +31048,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!theirs && await ours.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path16,
+                  path: path21,
                   oid: await ours.oid(),
                   type: await ours.type()
                 };
               }
               return theirs ? {
                 mode: await theirs.mode(),
-                path: path16,
+                path: path21,
                 oid: await theirs.oid(),
                 type: await theirs.type()
               } : void 0;
@@ -31064,14 +31064,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!ours && await theirs.type() === "tree") {
                 return {
                   mode: await theirs.mode(),
-                  path: path16,
+                  path: path21,
                   oid: await theirs.oid(),
                   type: await theirs.type()
                 };
               }
               return ours ? {
                 mode: await ours.mode(),
-                path: path16,
+                path: path21,
                 oid: await ours.oid(),
                 type: await ours.type()
               } : void 0;
@@ -31080,7 +31080,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (ours && theirs && await ours.type() === "tree" && await theirs.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path16,
+                  path: path21,
                   oid: await ours.oid(),
                   type: "tree"
                 };
@@ -31089,7 +31089,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                 return mergeBlobs({
                   fs: fs5,
                   gitdir,
-                  path: path16,
+                  path: path21,
                   ours,
                   base,
                   theirs,
@@ -31135,7 +31135,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await theirs.mode(),
                   oid: await theirs.oid(),
                   type: "blob",
-                  path: path16
+                  path: path21
                 };
               }
               if (base && ours && !theirs && await base.type() === "blob" && await ours.type() === "blob") {
@@ -31152,7 +31152,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await ours.mode(),
                   oid: await ours.oid(),
                   type: "blob",
-                  path: path16
+                  path: path21
                 };
               }
               if (base && !ours && !theirs && (await base.type() === "blob" || await base.type() === "tree")) {
@@ -31220,7 +31220,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     async function mergeBlobs({
       fs: fs5,
       gitdir,
-      path: path16,
+      path: path21,
       ours,
       base,
       theirs,
@@ -31243,19 +31243,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (await ours.oid() === await theirs.oid()) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path16, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path21, oid: await ours.oid(), type }
         };
       }
       if (await ours.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path16, oid: await theirs.oid(), type }
+          mergeResult: { mode, path: path21, oid: await theirs.oid(), type }
         };
       }
       if (await theirs.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path16, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path21, oid: await ours.oid(), type }
         };
       }
       const ourContent = Buffer.from(await ours.content()).toString("utf8");
@@ -31263,7 +31263,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const { mergedText, cleanMerge } = await mergeDriver({
         branches: [baseName, ourName, theirName],
         contents: [baseContent, ourContent, theirContent],
-        path: path16
+        path: path21
       });
       const oid = await _writeObject({
         fs: fs5,
@@ -31272,7 +31272,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         object: Buffer.from(mergedText, "utf8"),
         dryRun
       });
-      return { cleanMerge, mergeResult: { mode, path: path16, oid, type } };
+      return { cleanMerge, mergeResult: { mode, path: path21, oid, type } };
     }
     var _TreeMap = {
       stage: STAGE,
@@ -31644,7 +31644,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         trees: [TREE({ ref: headTree }), STAGE(), WORKDIR()],
         map: async (filepath, [head, stage, workdir]) => {
           if (filepath === ".") return;
-          if (!allTracked && !changed.some((path16) => worthWalking(filepath, path16))) {
+          if (!allTracked && !changed.some((path21) => worthWalking(filepath, path21))) {
             return null;
           }
           const headOid = head && await head.type() === "blob" ? await head.oid() : void 0;
@@ -33654,51 +33654,51 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path16 }) {
+    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path21 }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path16);
+        assertParameter("path", path21);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfig({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path16
+          path: path21
         });
       } catch (err) {
         err.caller = "git.getConfig";
         throw err;
       }
     }
-    async function _getConfigAll({ fs: fs5, gitdir, path: path16 }) {
+    async function _getConfigAll({ fs: fs5, gitdir, path: path21 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.getall(path16);
+      return config.getall(path21);
     }
     async function getConfigAll({
       fs: fs5,
       dir,
       gitdir = join(dir, ".git"),
-      path: path16
+      path: path21
     }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path16);
+        assertParameter("path", path21);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfigAll({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path16
+          path: path21
         });
       } catch (err) {
         err.caller = "git.getConfigAll";
         throw err;
       }
     }
-    function assignRefPath(root, path16, value2) {
-      const parts = path16.split("/");
+    function assignRefPath(root, path21, value2) {
+      const parts = path21.split("/");
       const last = parts.pop();
       if (last === "__proto__" || parts.includes("__proto__")) return;
       let o = root;
@@ -34699,7 +34699,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           write(padHex(2, byte), "hex");
           length = length >>> 7;
         }
-        write(Buffer.from(await deflate2(object)));
+        write(Buffer.from(await deflate(object)));
       }
       write("PACK");
       write("00000002", "hex");
@@ -35787,21 +35787,21 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       fs: _fs,
       dir,
       gitdir = join(dir, ".git"),
-      path: path16,
+      path: path21,
       value: value2,
       append: append2 = false
     }) {
       try {
         assertParameter("fs", _fs);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path16);
+        assertParameter("path", path21);
         const fs5 = new FileSystem(_fs);
         const updatedGitdir = await discoverGitdir({ fsp: fs5, dotgit: gitdir });
         const config = await GitConfigManager.get({ fs: fs5, gitdir: updatedGitdir });
         if (append2) {
-          await config.append(path16, value2);
+          await config.append(path21, value2);
         } else {
-          await config.set(path16, value2);
+          await config.set(path21, value2);
         }
         await GitConfigManager.save({ fs: fs5, gitdir: updatedGitdir, config });
       } catch (err) {
@@ -36183,9 +36183,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const stashRefPath = [stashMgr.refStashPath, stashMgr.refLogsStashPath];
       await acquireLock(stashRefPath, async () => {
         await Promise.all(
-          stashRefPath.map(async (path16) => {
-            if (await fs5.exists(path16)) {
-              return fs5.rm(path16);
+          stashRefPath.map(async (path21) => {
+            if (await fs5.exists(path21)) {
+              return fs5.rm(path21);
             }
           })
         );
@@ -36365,12 +36365,12 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return true;
     }
-    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path16 }) {
-      if (typeof path16 === "string") path16 = path16.split("/");
-      const dirname2 = path16.shift();
+    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path21 }) {
+      if (typeof path21 === "string") path21 = path21.split("/");
+      const dirname2 = path21.shift();
       for (const entry of tree) {
         if (entry.path === dirname2) {
-          if (path16.length === 0) {
+          if (path21.length === 0) {
             return entry.oid;
           }
           const { type, object } = await _readObject({
@@ -36381,10 +36381,10 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           });
           if (type === "tree") {
             const tree2 = GitTree.from(object);
-            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path16 });
+            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path21 });
           }
           if (type === "blob") {
-            throw new ObjectTypeError(entry.oid, type, "blob", path16.join("/"));
+            throw new ObjectTypeError(entry.oid, type, "blob", path21.join("/"));
           }
         }
       }
@@ -37351,17 +37351,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path16) {
-      const ctrl = callVisitor(key, node, visitor, path16);
+    function visit_(key, node, visitor, path21) {
+      const ctrl = callVisitor(key, node, visitor, path21);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path16, ctrl);
-        return visit_(key, ctrl, visitor, path16);
+        replaceNode(key, path21, ctrl);
+        return visit_(key, ctrl, visitor, path21);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path16 = Object.freeze(path16.concat(node));
+          path21 = Object.freeze(path21.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path16);
+            const ci = visit_(i, node.items[i], visitor, path21);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -37372,13 +37372,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path16 = Object.freeze(path16.concat(node));
-          const ck = visit_("key", node.key, visitor, path16);
+          path21 = Object.freeze(path21.concat(node));
+          const ck = visit_("key", node.key, visitor, path21);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path16);
+          const cv = visit_("value", node.value, visitor, path21);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -37399,17 +37399,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path16) {
-      const ctrl = await callVisitor(key, node, visitor, path16);
+    async function visitAsync_(key, node, visitor, path21) {
+      const ctrl = await callVisitor(key, node, visitor, path21);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path16, ctrl);
-        return visitAsync_(key, ctrl, visitor, path16);
+        replaceNode(key, path21, ctrl);
+        return visitAsync_(key, ctrl, visitor, path21);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path16 = Object.freeze(path16.concat(node));
+          path21 = Object.freeze(path21.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path16);
+            const ci = await visitAsync_(i, node.items[i], visitor, path21);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -37420,13 +37420,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path16 = Object.freeze(path16.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path16);
+          path21 = Object.freeze(path21.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path21);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path16);
+          const cv = await visitAsync_("value", node.value, visitor, path21);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -37453,23 +37453,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path16) {
+    function callVisitor(key, node, visitor, path21) {
       if (typeof visitor === "function")
-        return visitor(key, node, path16);
+        return visitor(key, node, path21);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path16);
+        return visitor.Map?.(key, node, path21);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path16);
+        return visitor.Seq?.(key, node, path21);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path16);
+        return visitor.Pair?.(key, node, path21);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path16);
+        return visitor.Scalar?.(key, node, path21);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path16);
+        return visitor.Alias?.(key, node, path21);
       return void 0;
     }
-    function replaceNode(key, path16, node) {
-      const parent = path16[path16.length - 1];
+    function replaceNode(key, path21, node) {
+      const parent = path21[path21.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -38081,10 +38081,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node2 = require_Node();
-    function collectionFromPath(schema, path16, value2) {
+    function collectionFromPath(schema, path21, value2) {
       let v = value2;
-      for (let i = path16.length - 1; i >= 0; --i) {
-        const k2 = path16[i];
+      for (let i = path21.length - 1; i >= 0; --i) {
+        const k2 = path21[i];
         if (typeof k2 === "number" && Number.isInteger(k2) && k2 >= 0) {
           const a = [];
           a[k2] = v;
@@ -38103,7 +38103,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path16) => path16 == null || typeof path16 === "object" && !!path16[Symbol.iterator]().next().done;
+    var isEmptyPath = (path21) => path21 == null || typeof path21 === "object" && !!path21[Symbol.iterator]().next().done;
     var Collection2 = class extends Node2.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -38133,11 +38133,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path16, value2) {
-        if (isEmptyPath(path16))
+      addIn(path21, value2) {
+        if (isEmptyPath(path21))
           this.add(value2);
         else {
-          const [key, ...rest] = path16;
+          const [key, ...rest] = path21;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value2);
@@ -38151,8 +38151,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path16) {
-        const [key, ...rest] = path16;
+      deleteIn(path21) {
+        const [key, ...rest] = path21;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -38166,8 +38166,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path16, keepScalar) {
-        const [key, ...rest] = path16;
+      getIn(path21, keepScalar) {
+        const [key, ...rest] = path21;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -38185,8 +38185,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path16) {
-        const [key, ...rest] = path16;
+      hasIn(path21) {
+        const [key, ...rest] = path21;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -38196,8 +38196,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path16, value2) {
-        const [key, ...rest] = path16;
+      setIn(path21, value2) {
+        const [key, ...rest] = path21;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
@@ -40712,9 +40712,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path16, value2) {
+      addIn(path21, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path16, value2);
+          this.contents.addIn(path21, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -40789,14 +40789,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path16) {
-        if (Collection2.isEmptyPath(path16)) {
+      deleteIn(path21) {
+        if (Collection2.isEmptyPath(path21)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path16) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path21) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -40811,10 +40811,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path16, keepScalar) {
-        if (Collection2.isEmptyPath(path16))
+      getIn(path21, keepScalar) {
+        if (Collection2.isEmptyPath(path21))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path16, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path21, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -40825,10 +40825,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path16) {
-        if (Collection2.isEmptyPath(path16))
+      hasIn(path21) {
+        if (Collection2.isEmptyPath(path21))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path16) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path21) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -40845,13 +40845,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path16, value2) {
-        if (Collection2.isEmptyPath(path16)) {
+      setIn(path21, value2) {
+        if (Collection2.isEmptyPath(path21)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path16), value2);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path21), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path16, value2);
+          this.contents.setIn(path21, value2);
         }
       }
       /**
@@ -42812,9 +42812,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path16) => {
+    visit.itemAtPath = (cst, path21) => {
       let item = cst;
-      for (const [field, index2] of path16) {
+      for (const [field, index2] of path21) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index2];
@@ -42823,23 +42823,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path16) => {
-      const parent = visit.itemAtPath(cst, path16.slice(0, -1));
-      const field = path16[path16.length - 1][0];
+    visit.parentCollection = (cst, path21) => {
+      const parent = visit.itemAtPath(cst, path21.slice(0, -1));
+      const field = path21[path21.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path16, item, visitor) {
-      let ctrl = visitor(item, path16);
+    function _visit(path21, item, visitor) {
+      let ctrl = visitor(item, path21);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path16.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path21.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -42850,10 +42850,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path16);
+            ctrl = ctrl(item, path21);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path16) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path21) : ctrl;
     }
     exports.visit = visit;
   }
@@ -46437,12 +46437,12 @@ function info(message) {
 }
 
 // src/action/run.ts
-import { existsSync as existsSync7 } from "node:fs";
-import path15 from "node:path";
+import { existsSync as existsSync8 } from "node:fs";
+import path20 from "node:path";
 
 // src/action/commands/apply.ts
 import fs4 from "node:fs";
-import path14 from "node:path";
+import path19 from "node:path";
 
 // node_modules/isomorphic-git/http/node/index.js
 var import_simple_get = __toESM(require_simple_get(), 1);
@@ -46893,14 +46893,14 @@ async function readGitIndex(root) {
   const file = await indexPath(root);
   if (!file) return void 0;
   let bytes;
-  let written2;
+  let written;
   try {
-    written2 = await stat2(file);
+    written = await stat2(file);
     bytes = await readFile3(file);
   } catch {
     return void 0;
   }
-  return parseGitIndex(bytes, Math.floor(written2.mtimeMs / 1e3));
+  return parseGitIndex(bytes, Math.floor(written.mtimeMs / 1e3));
 }
 function parseGitIndex(bytes, writtenS) {
   if (bytes.length < 12 || bytes.toString("latin1", 0, 4) !== "DIRC") return void 0;
@@ -46959,23 +46959,23 @@ function memorySource(files, description = "memory") {
       const prefix = `${folder}/`;
       const paths = Object.keys(files).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/"));
       if (paths.length === 0 && !Object.keys(files).some((p) => p.startsWith(prefix))) return void 0;
-      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path16) => ({
-        path: path16,
-        read: async () => bytes(files[path16])
+      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path21) => ({
+        path: path21,
+        read: async () => bytes(files[path21])
       }));
     },
-    async readFile(path16) {
-      return path16 in files ? bytes(files[path16]) : void 0;
+    async readFile(path21) {
+      return path21 in files ? bytes(files[path21]) : void 0;
     }
   };
 }
 var notRead = () => Promise.reject(new Error("this entry is reported, not read"));
-var symlinkEntry = (path16) => ({
-  path: path16,
+var symlinkEntry = (path21) => ({
+  path: path21,
   problem: {
     severity: "warning",
     code: "file/symlink",
-    message: `${path16} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
+    message: `${path21} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
   },
   read: notRead
 });
@@ -46991,7 +46991,7 @@ var notAFolderEntry = (folder, what) => ({
 
 // src/io/disk.ts
 var errno = (e) => e.code;
-function diskSource(root, git5) {
+function diskSource(root, git5, options = {}) {
   let index2;
   const known = async (folder) => {
     const read = git5 && await (index2 ??= readGitIndex(git5.root));
@@ -46999,6 +46999,7 @@ function diskSource(root, git5) {
   };
   const blobIds = /* @__PURE__ */ new Map();
   const hashed = /* @__PURE__ */ new Map();
+  const trees = /* @__PURE__ */ new Map();
   const readOnce = (file, full2) => {
     const bytes = hashed.get(file);
     hashed.delete(file);
@@ -47006,11 +47007,19 @@ function diskSource(root, git5) {
   };
   return {
     description: root,
-    async treeOid(folder) {
-      const tree = await diskTree(path3.join(root, folder), await known(folder));
-      for (const [name, oid] of tree?.blobs ?? []) blobIds.set(`${folder}/${name}`, oid);
-      for (const [name, bytes] of tree?.bytes ?? []) hashed.set(`${folder}/${name}`, bytes);
-      return tree?.oid;
+    columns: git5 ? options.columns : void 0,
+    treeOid(folder) {
+      let oid = trees.get(folder);
+      if (!oid) {
+        oid = (async () => {
+          const tree = await diskTree(path3.join(root, folder), await known(folder));
+          for (const [name, blob] of tree?.blobs ?? []) blobIds.set(`${folder}/${name}`, blob);
+          for (const [name, bytes] of tree?.bytes ?? []) hashed.set(`${folder}/${name}`, bytes);
+          return tree?.oid;
+        })();
+        trees.set(folder, oid);
+      }
+      return oid;
     },
     async list(folder) {
       const dir = path3.join(root, folder);
@@ -47055,11 +47064,22 @@ function diskSource(root, git5) {
   };
 }
 
-// src/io/checkout.ts
-import fs3 from "node:fs";
-import path4 from "node:path";
+// src/io/edgeops-folder.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import path6 from "node:path";
+
+// src/io/column-cache.ts
+import { createHash as createHash2 } from "node:crypto";
+import { mkdirSync as mkdirSync2, readdirSync, readFileSync as readFileSync2, statSync as statSync2, unlinkSync, utimesSync } from "node:fs";
+import path5 from "node:path";
+
+// src/generated/version.ts
+var VERSION = "0.1.0";
 
 // src/io/atomic-fs.ts
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import path4 from "node:path";
 import { promisify } from "node:util";
 var wrapped = /* @__PURE__ */ new WeakMap();
 var bases = /* @__PURE__ */ new WeakMap();
@@ -47069,20 +47089,20 @@ function atomicWrites(fs5) {
   const known = wrapped.get(fs5);
   if (known) return known;
   const inner = promisesOf(fs5);
-  const rename5 = inner.rename?.bind(inner);
-  const writeFile5 = async (file, data, options) => {
-    if (!rename5) return inner.writeFile(file, data, options);
+  const rename4 = inner.rename?.bind(inner);
+  const writeFile4 = async (file, data, options) => {
+    if (!rename4) return inner.writeFile(file, data, options);
     const slash = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
     const temp = `${file.slice(0, slash + 1)}.${file.slice(slash + 1)}.${process.pid}.${++counter}.tmp`;
     try {
       await inner.writeFile(temp, data, options);
-      await rename5(temp, file);
+      await rename4(temp, file);
     } catch (e) {
       await inner.unlink(temp).catch(() => void 0);
       throw e;
     }
   };
-  const client = { promises: { ...bind(inner), writeFile: writeFile5 } };
+  const client = { promises: { ...bind(inner), writeFile: writeFile4 } };
   wrapped.set(fs5, client);
   bases.set(client, fs5);
   return client;
@@ -47108,6 +47128,204 @@ function bind(inner) {
   }
   return out;
 }
+var synced = 0;
+function writeFileAtomicSync(file, parts) {
+  const folder = path4.dirname(file);
+  const temp = path4.join(folder, `.${path4.basename(file)}.${process.pid}.${++synced}.tmp`);
+  mkdirSync(folder, { recursive: true });
+  try {
+    const fd = openSync(temp, "w");
+    try {
+      for (const part of parts) writeSync(fd, part);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw e;
+  }
+}
+
+// src/io/column-cache.ts
+var FORMAT = 1;
+var MAGIC = "edgeops-columns\n";
+var ALIGN = 8;
+var entryKey = (limits) => ({ version: VERSION, key: JSON.stringify(limits) });
+var PREFIX = MAGIC.length + 4 + 20;
+var sha1 = (bytes) => createHash2("sha1").update(bytes).digest();
+var padded = (n) => Math.ceil(n / ALIGN) * ALIGN;
+var LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+var jsonSafe = (v) => typeof v !== "number" || Number.isFinite(v) && !Object.is(v, -0);
+function encodeColumns(oid, { columns: c, offsets }, options) {
+  const rows = c.deviceIds.length;
+  if (offsets.length < rows || c.values.slice(1).some((v) => !jsonSafe(v)) || c.deviceIds.some((id) => id.includes("\n"))) return void 0;
+  const ids = Buffer.from(c.deviceIds.join("\n"), "utf8");
+  const widths = c.columns.map((column) => column.BYTES_PER_ELEMENT);
+  const sections = [ids, c.shapeOf.subarray(0, rows), offsets.subarray(0, rows), ...c.columns.map((column) => column.subarray(0, rows))];
+  const body = Buffer.alloc(sections.reduce((sum, s) => sum + padded(s.byteLength), 0));
+  let at = 0;
+  for (const s of sections) {
+    body.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), at);
+    at += padded(s.byteLength);
+  }
+  const header = {
+    ...{ format: FORMAT, version: options.version, key: options.key, oid, rows, names: c.names, parents: c.parents, values: c.values.slice(1) },
+    ...{ shapes: c.shapes.map((s) => Array.from(s)), mixedCaseTagNames: c.mixedCaseTagNames, widths, idBytes: ids.length }
+  };
+  let json = "";
+  let length = 0;
+  for (let guess = 0; ; guess = length) {
+    json = JSON.stringify({ ...header, length: guess });
+    length = padded(PREFIX + Buffer.byteLength(json)) + body.length;
+    if (length === guess) break;
+  }
+  const out = Buffer.alloc(length);
+  out.write(MAGIC, 0, "latin1");
+  out.writeUInt32LE(out.write(json, PREFIX, "utf8"), MAGIC.length);
+  out.set(body, length - body.length);
+  sha1(out.subarray(PREFIX)).copy(out, MAGIC.length + 4);
+  return out;
+}
+function decodeColumns(bytes, file, oid, options) {
+  if (!LITTLE_ENDIAN || bytes.length < PREFIX || bytes.toString("latin1", 0, MAGIC.length) !== MAGIC) return void 0;
+  if (!sha1(bytes.subarray(PREFIX)).equals(bytes.subarray(MAGIC.length + 4, PREFIX))) return void 0;
+  const jsonBytes = bytes.readUInt32LE(MAGIC.length);
+  let h;
+  try {
+    h = JSON.parse(bytes.toString("utf8", PREFIX, PREFIX + jsonBytes));
+  } catch {
+    return void 0;
+  }
+  if (h.format !== FORMAT || h.version !== options.version || h.key !== options.key || h.oid !== oid || h.length !== bytes.length) return void 0;
+  const { rows, names: names2, parents, widths, shapes } = h;
+  const paths = names2.length;
+  const values2 = ["", ...h.values];
+  if (parents.length !== paths || widths.length !== paths || parents.some((p, i) => !(p >= -1 && p < i))) return void 0;
+  if (shapes.some((s) => s.some((p) => !(p >= 0 && p < paths)))) return void 0;
+  let at = padded(PREFIX + jsonBytes);
+  const section = (byteLength) => {
+    if (at + byteLength > bytes.length) return void 0;
+    const view = bytes.subarray(at, at + byteLength);
+    at += padded(byteLength);
+    return view;
+  };
+  const ints = (view, width) => {
+    if (!view) return void 0;
+    const b = view.byteOffset % width === 0 ? view : new Uint8Array(view);
+    const count2 = b.byteLength / width;
+    return width === 1 ? new Int8Array(b.buffer, b.byteOffset, count2) : width === 2 ? new Int16Array(b.buffer, b.byteOffset, count2) : width === 4 ? new Int32Array(b.buffer, b.byteOffset, count2) : void 0;
+  };
+  const idText = section(h.idBytes);
+  const shapeOf = ints(section(rows * 4), 4);
+  const offsets = ints(section(rows * 4), 4);
+  const columns = widths.map((w) => ints(section(rows * w), w));
+  if (!idText || !shapeOf || !offsets || columns.some((c) => c === void 0) || at !== bytes.length) return void 0;
+  const deviceIds = rows === 0 ? [] : idText.toString("utf8").split("\n");
+  if (deviceIds.length !== rows) return void 0;
+  const fleet = {
+    file,
+    deviceIds,
+    names: names2,
+    parents,
+    values: values2,
+    columns,
+    shapes: shapes.map((s) => Int32Array.from(s)),
+    shapeOf,
+    mixedCaseTagNames: h.mixedCaseTagNames
+  };
+  return { columns: fleet, offsets };
+}
+function columnCache(folder) {
+  const entry = (oid) => path5.join(folder, oid);
+  const valid = (oid) => /^[0-9a-f]{40,64}$/.test(oid);
+  const pending = /* @__PURE__ */ new Map();
+  const current = /* @__PURE__ */ new Set();
+  const hits = /* @__PURE__ */ new Set();
+  const write = (oid, bytes) => {
+    try {
+      writeFileAtomicSync(entry(oid), [bytes]);
+    } catch {
+    }
+  };
+  const prune = () => {
+    const entries = readdirSync(folder).map((name) => {
+      const stats = statSync2(path5.join(folder, name));
+      return { name, size: stats.size, used: stats.mtimeMs };
+    });
+    let budget = entries.filter((e) => current.has(e.name)).reduce((sum, e) => sum + e.size, 0);
+    for (const e of entries.filter((x2) => !current.has(x2.name)).sort((a, b) => b.used - a.used)) {
+      const temporary = e.name.startsWith(".");
+      if (temporary ? Date.now() - e.used > 6e4 : e.size > budget) unlinkSync(path5.join(folder, e.name));
+      else if (!temporary) budget -= e.size;
+    }
+  };
+  return {
+    read(file, oid, limits) {
+      if (!valid(oid)) return void 0;
+      try {
+        const scanned = decodeColumns(readFileSync2(entry(oid)), file, oid, entryKey(limits));
+        if (scanned) hits.add(oid);
+        return scanned;
+      } catch {
+        return void 0;
+      }
+    },
+    keep(oid, scanned, limits) {
+      if (valid(oid)) pending.set(oid, { scanned, limits });
+    },
+    used(oids) {
+      for (const oid of oids) current.add(oid);
+    },
+    flush() {
+      try {
+        mkdirSync2(folder, { recursive: true });
+        for (const [oid, { scanned, limits }] of pending) {
+          const bytes = encodeColumns(oid, scanned, entryKey(limits));
+          if (bytes) write(oid, bytes);
+        }
+        pending.clear();
+        const now = /* @__PURE__ */ new Date();
+        for (const oid of hits) utimesSync(entry(oid), now, now);
+        hits.clear();
+        prune();
+      } catch {
+      }
+    }
+  };
+}
+
+// src/io/edgeops-folder.ts
+var EDGEOPS_FOLDER = ".edgeops";
+async function ensureIgnored(folder, inside) {
+  if (!folder || path6.relative(folder, inside).startsWith("..")) return;
+  await mkdir2(folder, { recursive: true });
+  const file = path6.join(folder, ".gitignore");
+  if (!existsSync2(file)) await writeFile2(file, "*\n");
+}
+function keptColumns(repoDir, env) {
+  if (env.EDGEOPS_CACHE === "off") return void 0;
+  return columnCache(path6.join(repoDir, EDGEOPS_FOLDER, "cache", "columns"));
+}
+async function flushKeptColumns(repoDir, columns) {
+  if (!columns) return;
+  const folder = path6.join(repoDir, EDGEOPS_FOLDER);
+  await ensureIgnored(folder, folder).catch(() => void 0);
+  columns.flush();
+}
+
+// src/io/git-root.ts
+import path7 from "node:path";
+function findGitRoot(dir, exists2) {
+  for (let at = path7.resolve(dir); ; at = path7.dirname(at)) {
+    if (exists2(path7.join(at, ".git"))) return { root: at, prefix: path7.relative(at, path7.resolve(dir)).split(path7.sep).join("/") };
+    if (path7.dirname(at) === at) return void 0;
+  }
+}
+
+// src/io/checkout.ts
+import fs3 from "node:fs";
+import path8 from "node:path";
 
 // src/io/git.ts
 var import_isomorphic_git = __toESM(require_isomorphic_git(), 1);
@@ -47155,13 +47373,13 @@ async function missingCommit(repo, oid, name) {
     `commit ${short(oid)} (${name}) is not in ${repo.dir}: ${why2}; fetch the history (\`git fetch --deepen=<n>\` or \`git fetch --unshallow\`; in GitHub Actions checkout with \`fetch-depth: 0\`) and run again`
   );
 }
-async function damaged(repo, e, commit, path16) {
+async function damaged(repo, e, commit, path21) {
   if (e instanceof GitDataError || e instanceof RefError) return e;
   const oid = missingOid(e);
-  const where = `${path16} at commit ${short(commit)}`;
+  const where = `${path21} at commit ${short(commit)}`;
   if (oid !== void 0) {
     const { shallow, partial } = await cloneKind(repo);
-    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path16}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
+    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path21}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
     return new GitDataError(`cannot read ${where}: object ${short(oid)} is not in ${repo.dir}; ${fix}`);
   }
   const message = String(e?.message ?? e).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, 200);
@@ -47262,12 +47480,12 @@ async function gitSource(repo, ref) {
     async treeOid(folder) {
       return (await readTreeAt(folder))?.oid;
     },
-    async readFile(path16) {
+    async readFile(path21) {
       try {
-        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path16, cache })).blob;
+        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path21, cache })).blob;
       } catch (e) {
         if (errorCode(e) === "NotFoundError" && missingOid(e) === void 0) return void 0;
-        throw await damaged(repo, e, commit, path16);
+        throw await damaged(repo, e, commit, path21);
       }
     }
   };
@@ -47283,7 +47501,7 @@ function readText(file) {
   }
 }
 function checkoutLayout(dir) {
-  const dotGit = path4.join(dir, ".git");
+  const dotGit = path8.join(dir, ".git");
   let stat4;
   try {
     stat4 = fs3.statSync(dotGit);
@@ -47293,16 +47511,16 @@ function checkoutLayout(dir) {
   if (stat4.isDirectory()) return { gitdir: dotGit };
   const named = /^gitdir: (.+)$/m.exec(readText(dotGit) ?? "")?.[1].trim();
   if (!named) return void 0;
-  const own2 = path4.resolve(dir, named);
-  const common = readText(path4.join(own2, "commondir"))?.trim();
-  return common ? { gitdir: path4.resolve(own2, common), worktree: own2 } : { gitdir: own2 };
+  const own2 = path8.resolve(dir, named);
+  const common = readText(path8.join(own2, "commondir"))?.trim();
+  return common ? { gitdir: path8.resolve(own2, common), worktree: own2 } : { gitdir: own2 };
 }
 function worktreeFs(gitdir, worktree) {
-  const moved = new Map(OWN_FILES.map((name) => [path4.join(gitdir, name), path4.join(worktree, name)]));
+  const moved = new Map(OWN_FILES.map((name) => [path8.join(gitdir, name), path8.join(worktree, name)]));
   const methods = fsMethods(fs3);
   const promises3 = {};
   for (const [name, method] of Object.entries(methods)) {
-    promises3[name] = (...args) => method(...args.map((a) => typeof a === "string" ? moved.get(path4.normalize(a)) ?? a : a));
+    promises3[name] = (...args) => method(...args.map((a) => typeof a === "string" ? moved.get(path8.normalize(a)) ?? a : a));
   }
   return { promises: promises3 };
 }
@@ -47315,8 +47533,8 @@ function openCheckout(dir) {
 
 // src/io/sinks/dir.ts
 import { randomBytes } from "node:crypto";
-import { access as access2, mkdir as mkdir3, readdir as readdir4, rename as rename3, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile3 } from "node:fs/promises";
-import path6 from "node:path";
+import { access as access2, mkdir as mkdir3, readdir as readdir4, rename as rename2, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile3 } from "node:fs/promises";
+import path10 from "node:path";
 
 // node_modules/@noble/hashes/_u64.js
 var fromNumH = (n) => n / 2 ** 32 | 0;
@@ -47633,7 +47851,7 @@ var _SHA1 = class extends HashMD {
     clean(this.buffer);
   }
 };
-var sha1 = /* @__PURE__ */ createHasher(() => new _SHA1());
+var sha12 = /* @__PURE__ */ createHasher(() => new _SHA1());
 
 // node_modules/@noble/hashes/sha2.js
 var SHA256_K = /* @__PURE__ */ Uint32Array.from([
@@ -47828,7 +48046,7 @@ function gitBlobId(text) {
   const all = new Uint8Array(header.length + body.length);
   all.set(header);
   all.set(body, header.length);
-  return bytesToHex(sha1(all));
+  return bytesToHex(sha12(all));
 }
 
 // src/core/manifest/layout.ts
@@ -47845,17 +48063,14 @@ function deviceIdOfFileName(name) {
 
 // src/io/sinks/rendered-tree.ts
 var import_isomorphic_git2 = __toESM(require_isomorphic_git(), 1);
-import crypto3, { createHash as createHash2 } from "node:crypto";
-import nodeFs, { existsSync as existsSync2 } from "node:fs";
-import { mkdir as mkdir2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import path5 from "node:path";
-import { promisify as promisify2 } from "node:util";
-import { deflate as deflateCb, inflateSync } from "node:zlib";
+import crypto3, { createHash as createHash3 } from "node:crypto";
+import nodeFs, { existsSync as existsSync3 } from "node:fs";
+import path9 from "node:path";
+import { deflateSync, inflateSync } from "node:zlib";
 var SOURCE_TRAILER = "Edgeops-Source";
 var WORKING_TREE = "working-tree";
-var sha256Hex2 = typeof crypto3.hash === "function" ? (text) => crypto3.hash("sha256", text, "hex") : (text) => createHash2("sha256").update(text, "utf8").digest("hex");
+var sha256Hex2 = typeof crypto3.hash === "function" ? (text) => crypto3.hash("sha256", text, "hex") : (text) => createHash3("sha256").update(text, "utf8").digest("hex");
 var fastShardOf = (deviceId) => sha256Hex2(deviceId).slice(0, 2);
-var deflate = promisify2(deflateCb);
 function parseTree(bytes, each) {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let i = 0;
@@ -47902,10 +48117,10 @@ async function branchTip(repo, branch) {
 var sourceTrailer = (message) => new RegExp(`^${SOURCE_TRAILER}: (\\S+)\\s*$`, "m").exec(message)?.[1] ?? null;
 async function readTreeBytes(repo, oid) {
   if (baseFs(repo.fs) === nodeFs) {
-    const gitdir = repo.gitdir ?? path5.join(repo.dir, ".git");
-    const deflated = await readFileBounded(path5.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
+    const gitdir = repo.gitdir ?? path9.join(repo.dir, ".git");
+    const deflated = await readFileBounded(path9.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
     if (deflated) {
-      const raw = inflateSync(deflated);
+      const raw = inflateSync(deflated, { chunkSize: Math.min(1 << 22, Math.max(1 << 14, deflated.length * 16)) });
       const nul = raw.indexOf(0);
       if (raw.subarray(0, 5).toString("latin1") === "tree ") return raw.subarray(nul + 1);
     }
@@ -47913,24 +48128,25 @@ async function readTreeBytes(repo, oid) {
   const { object } = await import_isomorphic_git2.default.readObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, cache: repo.cache, oid, format: "content" });
   return object;
 }
-var objectId = (type, content) => createHash2("sha1").update(`${type} ${content.byteLength}\0`, "latin1").update(content).digest("hex");
+var objectId = (type, content) => createHash3("sha1").update(`${type} ${content.byteLength}\0`, "latin1").update(content).digest("hex");
 async function writeObject(repo, type, content, oid = objectId(type, content)) {
   if (baseFs(repo.fs) !== nodeFs) return import_isomorphic_git2.default.writeObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, type, format: "content", object: content });
-  const folder = path5.join(repo.gitdir ?? path5.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
-  const file = path5.join(folder, oid.slice(2));
-  if (!existsSync2(file)) {
-    const raw = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`, "latin1"), content]);
-    const deflated = await deflate(raw, { level: 1 });
-    await mkdir2(folder, { recursive: true });
-    const temp = path5.join(folder, `.${oid.slice(2)}.${process.pid}.${++written}.tmp`);
-    await bounded(async () => {
-      await writeFile2(temp, deflated);
-      await rename2(temp, file);
-    });
+  const folder = path9.join(repo.gitdir ?? path9.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
+  const file = path9.join(folder, oid.slice(2));
+  if (!existsSync3(file)) {
+    writeFileAtomicSync(file, [deflateSync(withHeader(type, content), { level: 1 })]);
   }
   return oid;
 }
-var written = 0;
+function withHeader(type, content) {
+  const header = Buffer.from(`${type} ${content.byteLength}\0`, "latin1");
+  const start2 = content.byteOffset - header.length;
+  if (start2 >= 0) {
+    const before = Buffer.from(content.buffer, start2, header.length);
+    if (before.equals(header)) return Buffer.from(content.buffer, start2, header.length + content.byteLength);
+  }
+  return Buffer.concat([header, content]);
+}
 var shardBytes = async (repo, shard) => shard.bytes ?? await readTreeBytes(repo, shard.oid);
 function readShard(bytes, received) {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -47977,8 +48193,8 @@ async function writeBlobs(repo, texts) {
   const all = [...texts];
   for (let i = 0; i < all.length; i += 32) {
     const chunk = all.slice(i, i + 32);
-    const written2 = await Promise.all(chunk.map((text) => writeObject(repo, "blob", Buffer.from(text, "utf8"))));
-    chunk.forEach((text, k2) => oids.set(text, written2[k2]));
+    const written = await Promise.all(chunk.map((text) => writeObject(repo, "blob", Buffer.from(text, "utf8"))));
+    chunk.forEach((text, k2) => oids.set(text, written[k2]));
   }
   return oids;
 }
@@ -48059,10 +48275,10 @@ async function list(folder) {
   }
 }
 async function writeAtomically(file, text) {
-  const temp = path6.join(path6.dirname(file), `.${path6.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = path10.join(path10.dirname(file), `.${path10.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     await writeFile3(temp, text);
-    await rename3(temp, file);
+    await rename2(temp, file);
   } catch (e) {
     await unlink2(temp).catch(() => void 0);
     throw e;
@@ -48080,14 +48296,14 @@ async function inParallel(items, work, onDone) {
 }
 async function foldsCase(folder) {
   const name = `.edgeops-case-probe-${process.pid}-${randomBytes(4).toString("hex")}`;
-  await writeFile3(path6.join(folder, name), "");
+  await writeFile3(path10.join(folder, name), "");
   try {
-    return await access2(path6.join(folder, name.toUpperCase())).then(
+    return await access2(path10.join(folder, name.toUpperCase())).then(
       () => true,
       () => false
     );
   } finally {
-    await unlink2(path6.join(folder, name)).catch(() => void 0);
+    await unlink2(path10.join(folder, name)).catch(() => void 0);
   }
 }
 function caseCollisions(desired2) {
@@ -48122,8 +48338,8 @@ function caseCollisions(desired2) {
   return out;
 }
 function dirSink(options) {
-  const root = path6.join(options.dir, DEVICES_FOLDER);
-  const fileOf = (deviceId) => path6.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
+  const root = path10.join(options.dir, DEVICES_FOLDER);
+  const fileOf = (deviceId) => path10.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
   return {
     kind: "dir",
     target: options.target ?? options.dir,
@@ -48132,12 +48348,12 @@ function dirSink(options) {
       const keys = /* @__PURE__ */ new Map();
       for (const shard of await list(root)) {
         if (!/^[0-9a-f]{2}$/.test(shard)) continue;
-        const names2 = (await list(path6.join(root, shard))).filter((n) => !n.startsWith("."));
+        const names2 = (await list(path10.join(root, shard))).filter((n) => !n.startsWith("."));
         await Promise.all(
           names2.map(async (name) => {
             const deviceId = deviceIdOfFileName(name);
             if (deviceId === void 0) return;
-            const text = await readFileBounded(path6.join(root, shard, name)).then(
+            const text = await readFileBounded(path10.join(root, shard, name)).then(
               (bytes) => bytes.toString("utf8"),
               (e) => isMissing(e) ? void 0 : Promise.reject(e)
             );
@@ -48165,7 +48381,7 @@ function dirSink(options) {
       });
       done += failed.length;
       const shards = new Set(writes.map((d3) => fastShardOf(d3.deviceId)));
-      await Promise.all([...shards].map((s) => mkdir3(path6.join(root, s), { recursive: true })));
+      await Promise.all([...shards].map((s) => mkdir3(path10.join(root, s), { recursive: true })));
       await inParallel(
         writes,
         async (d3) => {
@@ -48180,7 +48396,7 @@ function dirSink(options) {
         changes.remove,
         async (deviceId) => {
           await unlink2(fileOf(deviceId)).catch((e) => isMissing(e) ? void 0 : Promise.reject(e));
-          emptied.add(path6.dirname(fileOf(deviceId)));
+          emptied.add(path10.dirname(fileOf(deviceId)));
         },
         tick
       );
@@ -48192,10 +48408,9 @@ function dirSink(options) {
 
 // src/io/sinks/git.ts
 var import_isomorphic_git4 = __toESM(require_isomorphic_git(), 1);
-import { existsSync as existsSync3 } from "node:fs";
-import { mkdir as mkdir5, writeFile as writeFile4 } from "node:fs/promises";
-import { createHash as createHash3 } from "node:crypto";
-import path9 from "node:path";
+import { existsSync as existsSync4 } from "node:fs";
+import { createHash as createHash5 } from "node:crypto";
+import path15 from "node:path";
 
 // src/core/collections.ts
 var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -48270,6 +48485,97 @@ function diffTarget(resolution, keys, received) {
     for (const deviceId of received.keys()) if (indexOfSorted(deviceIds, deviceId) < 0) remove.push(deviceId);
   }
   return changeSet(resolution, keys, verdicts, remove);
+}
+
+// src/io/sinks/rendered-diff.ts
+import nodeFs2 from "node:fs";
+import path12 from "node:path";
+
+// src/io/sinks/rendered-state.ts
+import { createHash as createHash4 } from "node:crypto";
+import { readdirSync as readdirSync2, readFileSync as readFileSync3, statSync as statSync3, unlinkSync as unlinkSync2 } from "node:fs";
+import path11 from "node:path";
+var MAGIC2 = "edgeops-state-1\n";
+var KEPT = 4;
+function fleetIdentity(deviceIds) {
+  let a = 2166136261 | 0;
+  let b = 16777619 | 0;
+  for (let i = 0; i < deviceIds.length; i++) {
+    const id = deviceIds[i];
+    for (let k2 = 0; k2 < id.length; k2++) {
+      const c = id.charCodeAt(k2);
+      a = Math.imul(a ^ c, 16777619);
+      b = Math.imul(b ^ c, 1540483477) ^ b >>> 13;
+    }
+    a = Math.imul(a ^ 10, 16777619);
+    b = Math.imul(b ^ 10, 1540483477) ^ b >>> 13;
+  }
+  return `${deviceIds.length}:${(a >>> 0).toString(16)}:${(b >>> 0).toString(16)}`;
+}
+var folderOf = (gitdir) => path11.join(gitdir, "edgeops-state");
+function readState(gitdir, commit) {
+  let bytes;
+  try {
+    bytes = readFileSync3(path11.join(folderOf(gitdir), commit));
+  } catch {
+    return void 0;
+  }
+  try {
+    if (bytes.toString("latin1", 0, MAGIC2.length) !== MAGIC2) return void 0;
+    const headerEnd = MAGIC2.length + 4 + 20;
+    const digest = createHash4("sha1").update(bytes.subarray(headerEnd)).digest();
+    if (!digest.equals(bytes.subarray(MAGIC2.length + 4, headerEnd))) return void 0;
+    const jsonLength = bytes.readUInt32LE(MAGIC2.length);
+    const header = JSON.parse(bytes.toString("utf8", headerEnd, headerEnd + jsonLength));
+    const { rows } = header;
+    let at = align(headerEnd + jsonLength);
+    const take2 = (n) => {
+      const view = bytes.subarray(at, at + n);
+      at = align(at + n);
+      return view.byteOffset % 4 === 0 ? view : new Uint8Array(view);
+    };
+    if (header.commit !== commit || bytes.length !== align(headerEnd + jsonLength) + align(rows * 4) * 2 + align(rows)) return void 0;
+    const ints = (view) => new Int32Array(view.buffer, view.byteOffset, view.byteLength / 4);
+    const blobOf = ints(take2(rows * 4));
+    const positions = ints(take2(rows * 4));
+    const shardOf = take2(rows);
+    for (let i = 0; i < rows; i++) if (!(blobOf[i] >= -1 && blobOf[i] < header.blobs.length)) return void 0;
+    return { fleet: header.fleet, blobs: header.blobs, blobOf, shardOf, at: positions };
+  } catch {
+    return void 0;
+  }
+}
+var align = (n) => Math.ceil(n / 8) * 8;
+function writeState(gitdir, commit, state) {
+  const folder = folderOf(gitdir);
+  const rows = state.blobOf.length;
+  const json = Buffer.from(JSON.stringify({ commit, fleet: state.fleet, blobs: state.blobs, rows }), "utf8");
+  const headerEnd = MAGIC2.length + 4 + 20;
+  const parts = [
+    json,
+    new Uint8Array(state.blobOf.buffer, state.blobOf.byteOffset, rows * 4),
+    new Uint8Array(state.at.buffer, state.at.byteOffset, rows * 4),
+    state.shardOf
+  ];
+  const hash = createHash4("sha1");
+  const pad = Buffer.alloc(8);
+  const padded2 = [];
+  for (const part of parts) {
+    padded2.push(part);
+    const extra = align(part.length) - part.length;
+    if (extra > 0) padded2.push(pad.subarray(0, extra));
+  }
+  for (const p of padded2) hash.update(p);
+  const head = Buffer.alloc(headerEnd);
+  head.write(MAGIC2, 0, "latin1");
+  head.writeUInt32LE(json.length, MAGIC2.length);
+  hash.digest().copy(head, MAGIC2.length + 4);
+  try {
+    writeFileAtomicSync(path11.join(folder, commit), [head, ...padded2]);
+    const old = readdirSync2(folder).map((name) => ({ name, time: statSync3(path11.join(folder, name)).mtimeMs })).sort((a, b) => b.time - a.time).slice(KEPT);
+    for (const { name } of old) unlinkSync2(path11.join(folder, name));
+  } catch {
+  }
 }
 
 // src/io/sinks/rendered-diff.ts
@@ -48397,7 +48703,7 @@ function compareNames(t, ts, te, p, ps, pe, pIsTree) {
   return d3 !== 0 ? d3 : tl - (pl + 1);
 }
 var is100644 = (p, at) => p[at] === 49 && p[at + 1] === 48 && p[at + 2] === 48 && p[at + 3] === 54 && p[at + 4] === 52 && p[at + 5] === 52 && p[at + 6] === 32;
-function mergeShard(want, had, deviceIds, verdicts, remove) {
+function mergeShard(want, had, deviceIds, verdicts, remove, positions) {
   const { bytes: t, offsets, devices } = want;
   const count2 = devices.length;
   const end = had.length;
@@ -48430,6 +48736,11 @@ function mergeShard(want, had, deviceIds, verdicts, remove) {
     at = nul + 21;
   }
   for (; j2 < count2; j2++) verdicts[devices[j2]] = ADD;
+  let shift = 0;
+  for (let k2 = 0, q = 0; k2 < count2; k2++) {
+    for (; q < kept.length && kept[q] <= k2; q += 3) shift += kept[q + 2] - kept[q + 1];
+    positions[devices[k2]] = offsets[k2 + 1] - 20 + shift;
+  }
   if (kept.length === 0) return t;
   const parts = [];
   let from = 0;
@@ -48442,9 +48753,86 @@ function mergeShard(want, had, deviceIds, verdicts, remove) {
   return Buffer.concat(parts);
 }
 async function diffRendered(repo, tree, desired2) {
+  const gitdir = stateFolder(repo);
+  const kept = gitdir && tree.commit ? readState(gitdir, tree.commit) : void 0;
+  const patched = kept && await patchShards(repo, tree, desired2, kept);
+  return patched ?? fullDiff(repo, tree, desired2);
+}
+var stateFolder = (repo) => baseFs(repo.fs) === nodeFs2 ? repo.gitdir ?? path12.join(repo.dir, ".git") : void 0;
+var shardName = (s) => s.toString(16).padStart(2, "0");
+async function patchShards(repo, tree, { fleet, keys }, state) {
+  const { deviceIds, winners } = fleet;
+  const n = deviceIds.length;
+  if (state.blobOf.length !== n) return void 0;
+  const blobs = [...state.blobs];
+  const blobIndex = new Map(blobs.map((b, i) => [b, i]));
+  const ofDeployment = /* @__PURE__ */ new Map();
+  const blobOf = new Int32Array(n);
+  const verdicts = new Uint8Array(n);
+  const touched = /* @__PURE__ */ new Map();
+  for (let i = 0; i < n; i++) {
+    const winner = winners[i];
+    const had = state.blobOf[i];
+    if (winner === null !== had < 0) return void 0;
+    if (winner === null) {
+      blobOf[i] = -1;
+      continue;
+    }
+    let b = ofDeployment.get(winner);
+    if (b === void 0) {
+      const key = keys.get(winner);
+      if (key === void 0) throw new Error(`no rendered manifest for deployment '${winner}'`);
+      b = blobIndex.get(key);
+      if (b === void 0) blobIndex.set(key, b = blobs.push(key) - 1);
+      ofDeployment.set(winner, b);
+    }
+    blobOf[i] = b;
+    if (b !== had) {
+      verdicts[i] = UPDATE;
+      const list2 = touched.get(state.shardOf[i]);
+      if (list2) list2.push(i);
+      else touched.set(state.shardOf[i], [i]);
+    }
+  }
+  if (fleetIdentity(deviceIds) !== state.fleet) return void 0;
+  const blobBytes = Buffer.from(blobs.join(""), "hex");
+  const shards = new Map(tree.shards);
+  for (const [s, devices] of touched) {
+    const shard = tree.shards.get(shardName(s));
+    if (!shard) return void 0;
+    const read = shard.bytes ? void 0 : await shardBytes(repo, shard);
+    const bytes = read ? Buffer.from(read.buffer, read.byteOffset, read.byteLength) : Buffer.from(shard.bytes);
+    for (const i of devices) {
+      const at = state.at[i];
+      if (!holds(bytes, at, deviceIds[i], blobBytes, state.blobOf[i])) return void 0;
+      for (let k2 = 0, from = blobOf[i] * 20; k2 < 20; k2++) bytes[at + k2] = blobBytes[from + k2];
+    }
+    shards.set(shardName(s), { oid: objectId("tree", bytes), bytes });
+  }
+  return {
+    changes: changeSet(fleet, keys, verdicts, []),
+    shards,
+    state: { fleet: state.fleet, blobs, blobOf, shardOf: state.shardOf, at: state.at },
+    patched: true
+  };
+}
+function holds(bytes, at, deviceId, blobBytes, blob) {
+  if (at + 20 > bytes.length) return false;
+  for (let k2 = 0, from = blob * 20; k2 < 20; k2++) if (bytes[at + k2] !== blobBytes[from + k2]) return false;
+  const name = isPlain(deviceId) ? deviceId : deviceFileName(deviceId).slice(0, -JSON_SUFFIX.length);
+  let o = at - 1 - JSON_SUFFIX.length - name.length;
+  if (o < MODE_PREFIX.length || bytes[o - 1] !== 32 || bytes[at - 1] !== 0) return false;
+  for (let k2 = 0; k2 < name.length; k2++, o++) if (bytes[o] !== name.charCodeAt(k2)) return false;
+  for (let k2 = 0; k2 < JSON_SUFFIX.length; k2++, o++) if (bytes[o] !== JSON_SUFFIX[k2]) return false;
+  return true;
+}
+async function fullDiff(repo, tree, desired2) {
   const { fleet, keys } = desired2;
   const wanted = wantedShards(fleet, keys);
-  const verdicts = new Uint8Array(fleet.deviceIds.length);
+  const n = fleet.deviceIds.length;
+  const verdicts = new Uint8Array(n);
+  const positions = new Int32Array(n).fill(-1);
+  const shardOf = new Uint8Array(n);
   const remove = [];
   const shards = /* @__PURE__ */ new Map();
   const names2 = [.../* @__PURE__ */ new Set([...wanted.keys(), ...tree.shards.keys()])].sort();
@@ -48452,25 +48840,44 @@ async function diffRendered(repo, tree, desired2) {
     names2.map(async (name) => {
       const want = wanted.get(name);
       const had = tree.shards.get(name);
+      if (want) {
+        const s = Number.parseInt(name, 16);
+        for (let k2 = 0; k2 < want.devices.length; k2++) {
+          shardOf[want.devices[k2]] = s;
+          positions[want.devices[k2]] = want.offsets[k2 + 1] - 20;
+        }
+      }
       if (want && had?.oid === want.oid) return want;
       if (!had) {
         for (const i of want.devices) verdicts[i] = ADD;
         return want;
       }
       const read = await shardBytes(repo, had);
-      const bytes = mergeShard(want ?? NO_SHARD, Buffer.from(read.buffer, read.byteOffset, read.byteLength), fleet.deviceIds, verdicts, remove);
+      const bytes = mergeShard(want ?? NO_SHARD, Buffer.from(read.buffer, read.byteOffset, read.byteLength), fleet.deviceIds, verdicts, remove, positions);
       if (bytes.length === 0) return void 0;
       return bytes === want?.bytes ? want : { oid: objectId("tree", bytes), bytes };
     })
   );
   names2.forEach((name, k2) => merged[k2] && shards.set(name, merged[k2]));
-  return { changes: changeSet(fleet, keys, verdicts, remove), shards };
+  const blobs = [];
+  const blobIndex = /* @__PURE__ */ new Map();
+  const blobOf = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const winner = fleet.winners[i];
+    if (winner === null) continue;
+    const key = keys.get(winner);
+    let b = blobIndex.get(key);
+    if (b === void 0) blobIndex.set(key, b = blobs.push(key) - 1);
+    blobOf[i] = b;
+  }
+  const state = { fleet: fleetIdentity(fleet.deviceIds), blobs, blobOf, shardOf, at: positions };
+  return { changes: changeSet(fleet, keys, verdicts, remove), shards, state, patched: false };
 }
 
 // src/io/sinks/source-history.ts
 var import_isomorphic_git3 = __toESM(require_isomorphic_git(), 1);
 import { readdir as readdir5, readFile as readFile5 } from "node:fs/promises";
-import path7 from "node:path";
+import path13 from "node:path";
 async function cleanHead(repo, folders) {
   const { fs: fs5, dir, gitdir, cache } = repo;
   let head;
@@ -48481,10 +48888,24 @@ async function cleanHead(repo, folders) {
   }
   const index2 = await readGitIndex(dir);
   for (const folder of folders) {
+    if (await sameTree(repo, head, folder, index2)) continue;
     const [atHead, onDisk] = await Promise.all([yamlAtCommit(repo, head, folder, cache), yamlOnDisk(dir, folder, index2)]);
     if (atHead.size !== onDisk.size || [...atHead].some(([name, oid]) => onDisk.get(name) !== oid)) return null;
   }
   return head;
+}
+async function sameTree(repo, commit, folder, index2) {
+  const { fs: fs5, dir, gitdir, cache } = repo;
+  const parent = path13.posix.dirname(folder);
+  try {
+    const { tree } = await import_isomorphic_git3.default.readTree({ fs: fs5, dir, gitdir, oid: commit, filepath: parent === "." ? void 0 : parent, cache });
+    const entry = tree.find((e) => e.path === path13.posix.basename(folder) && e.type === "tree");
+    if (!entry) return false;
+    const onDisk = await diskTree(path13.join(dir, folder), index2 && knownIn(index2, folder));
+    return onDisk?.oid === entry.oid;
+  } catch {
+    return false;
+  }
 }
 async function yamlAtCommit(repo, commit, folder, cache) {
   const { fs: fs5, dir, gitdir } = repo;
@@ -48497,7 +48918,7 @@ async function yamlAtCommit(repo, commit, folder, cache) {
   }
 }
 async function yamlOnDisk(root, folder, index2) {
-  const full2 = path7.join(root, folder);
+  const full2 = path13.join(root, folder);
   let entries;
   try {
     entries = await readdir5(full2, { withFileTypes: true });
@@ -48512,7 +48933,7 @@ async function yamlOnDisk(root, folder, index2) {
 }
 async function isShallow(repo) {
   try {
-    return (await readFile5(path7.join(repo.gitdir ?? path7.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
+    return (await readFile5(path13.join(repo.gitdir ?? path13.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
   } catch {
     return false;
   }
@@ -48538,20 +48959,20 @@ async function newerSourceRendered(repo, ours, theirs) {
 }
 
 // src/io/sinks/ref-lock.ts
-import nodeFs2 from "node:fs";
-import { mkdir as mkdir4, open as open2, rename as rename4, stat as stat3, unlink as unlink3 } from "node:fs/promises";
-import path8 from "node:path";
+import nodeFs3 from "node:fs";
+import { mkdir as mkdir4, open as open2, rename as rename3, stat as stat3, unlink as unlink3 } from "node:fs/promises";
+import path14 from "node:path";
 var STALE_LOCK_MS = 1e4;
 var sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function moveBranch(repo, branch, from, to) {
-  if (baseFs(repo.fs) !== nodeFs2) {
+  if (baseFs(repo.fs) !== nodeFs3) {
     if (await branchTip(repo, branch) !== from) return false;
     await setBranch(repo, branch, to);
     return true;
   }
-  const ref = path8.join(repo.gitdir ?? path8.join(repo.dir, ".git"), "refs", "heads", ...branch.split("/"));
+  const ref = path14.join(repo.gitdir ?? path14.join(repo.dir, ".git"), "refs", "heads", ...branch.split("/"));
   const lock = `${ref}.lock`;
-  await mkdir4(path8.dirname(ref), { recursive: true });
+  await mkdir4(path14.dirname(ref), { recursive: true });
   const handle = await acquire(lock);
   let held = true;
   try {
@@ -48560,7 +48981,7 @@ async function moveBranch(repo, branch, from, to) {
 `);
     await handle.close();
     held = false;
-    await rename4(lock, ref);
+    await rename3(lock, ref);
     return true;
   } finally {
     if (held) await handle.close();
@@ -48583,7 +49004,6 @@ async function acquire(lock) {
 
 // src/io/sinks/git.ts
 var RENDERED_BRANCH = "edgeops/rendered";
-var EDGEOPS_FOLDER = ".edgeops";
 var DEFAULT_RENDERED = `${EDGEOPS_FOLDER}/rendered`;
 function displayUrl(url) {
   try {
@@ -48596,21 +49016,15 @@ function displayUrl(url) {
   }
 }
 var isUrl = (target) => /^https?:\/\//i.test(target);
-async function ensureIgnored(folder, inside) {
-  if (!folder || path9.relative(folder, inside).startsWith("..")) return;
-  await mkdir5(folder, { recursive: true });
-  const file = path9.join(folder, ".gitignore");
-  if (!existsSync3(file)) await writeFile4(file, "*\n");
-}
 var codeOf = (e) => e.code;
 function openRenderedRepository(options) {
   const { fs: fs5 } = options;
   if (options.url === void 0) {
     const dir = options.dir;
     if (!dir) throw new Error("a rendered repository needs a folder or a URL");
-    const gitdir = existsSync3(path9.join(dir, ".git")) ? path9.join(dir, ".git") : dir;
+    const gitdir = existsSync4(path15.join(dir, ".git")) ? path15.join(dir, ".git") : dir;
     const repo2 = openRepository({ fs: fs5, dir, gitdir });
-    const exists2 = () => existsSync3(path9.join(gitdir, "HEAD"));
+    const exists2 = () => existsSync4(path15.join(gitdir, "HEAD"));
     return {
       target: options.label ?? dir,
       repo: repo2,
@@ -48637,7 +49051,7 @@ function openRenderedRepository(options) {
     onAuthFailure: () => ({ cancel: true })
   };
   const prepare = async () => {
-    if (existsSync3(path9.join(cacheDir, "HEAD"))) return;
+    if (existsSync4(path15.join(cacheDir, "HEAD"))) return;
     await ensureIgnored(options.ignoredFolder, cacheDir);
     await import_isomorphic_git4.default.init({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, bare: true, defaultBranch: RENDERED_BRANCH });
     await import_isomorphic_git4.default.addRemote({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, remote: "origin", url, force: true });
@@ -48696,11 +49110,11 @@ function openRenderedRepository(options) {
     }
   };
 }
-var remoteCacheDir = (edgeopsFolder, url) => path9.join(edgeopsFolder, "remotes", createHash3("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
+var remoteCacheDir = (edgeopsFolder, url) => path15.join(edgeopsFolder, "remotes", createHash5("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
 function openRenderedTarget(options) {
   const { fs: fs5, http: http2, to, baseDir, token } = options;
-  const edgeopsFolder = path9.join(baseDir, EDGEOPS_FOLDER);
-  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path9.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
+  const edgeopsFolder = path15.join(baseDir, EDGEOPS_FOLDER);
+  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path15.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
 }
 function entryChanges(changes) {
   const out = [];
@@ -48730,12 +49144,20 @@ async function commitOnBranch(rendered, branch, desired2, source, options) {
     const base = await readRenderedTree(rendered.repo, tip);
     const skipped = options.sourceRepo ? await newerSourceRendered(options.sourceRepo, source.commit, base.source) : null;
     if (skipped) return { changes: NO_CHANGES, failed: [], commit: tip ?? void 0, skipped };
-    const { changes, shards } = await diffRendered(rendered.repo, base, desired2);
-    if (changeCount(changes) === 0) return { changes, failed: [], commit: tip ?? void 0 };
+    const { changes, shards, state, patched } = await diffRendered(rendered.repo, base, desired2);
+    const keepState = (commit2) => {
+      const gitdir = stateFolder(rendered.repo);
+      if (gitdir) writeState(gitdir, commit2, state);
+    };
+    if (changeCount(changes) === 0) {
+      if (tip && !patched) keepState(tip);
+      return { changes, failed: [], commit: tip ?? void 0 };
+    }
     await rendered.prepare();
     await writeManifestBlobs(rendered.repo, changes, desired2);
     const message = renderedMessage(source.commit, changes.add.length + changes.update.length, changes.remove.length, options.title);
     const { commit } = await commitShards(rendered.repo, base, shards, { message, date: (options.now ?? (() => /* @__PURE__ */ new Date()))() });
+    keepState(commit);
     if (await rendered.publish(branch, tip, commit)) return { changes, failed: [], commit };
     if (attempt >= retries) throw new SinkError(`${rendered.target}: ${branch} kept moving while we applied; gave up after ${attempt + 1} attempts`);
     await sleep2(Math.min(2e3, 50 * 2 ** attempt) * (0.5 + random()));
@@ -48910,8 +49332,8 @@ function table(columns, unsafeRows) {
   const line = (cells, paint, row) => cells.map((cell3, i) => {
     const column = columns[i];
     const last = i === cells.length - 1;
-    const padded = column.align === "right" ? cell3.padStart(widths[i]) : last ? cell3 : cell3.padEnd(widths[i]);
-    return paint && column.paint ? column.paint(padded, row) : padded;
+    const padded2 = column.align === "right" ? cell3.padStart(widths[i]) : last ? cell3 : cell3.padEnd(widths[i]);
+    return paint && column.paint ? column.paint(padded2, row) : padded2;
   }).join("  ").trimEnd();
   return [
     line(
@@ -49111,15 +49533,15 @@ function columnsFleetFile(columns) {
     columns
   };
 }
-function pathsNamed(columns, path16) {
+function pathsNamed(columns, path21) {
   const { names: names2, parents } = columns;
   const out = [];
   for (let p = 0; p < names2.length; p++) {
     let q = p;
-    let k2 = path16.length - 1;
+    let k2 = path21.length - 1;
     for (; k2 >= 0 && q >= 0; k2--, q = parents[q]) {
       const name = names2[q];
-      if (name !== path16[k2] && name.toLowerCase() !== path16[k2]) break;
+      if (name !== path21[k2] && name.toLowerCase() !== path21[k2]) break;
     }
     if (k2 < 0 && q < 0) out.push(p);
   }
@@ -49357,11 +49779,11 @@ function lex(text) {
 // src/core/condition/parser.ts
 var MAX_CONDITION_LENGTH = 8192;
 var MAX_DEPTH = 200;
-var conditionDiagnostic = (p, file, path16) => ({
+var conditionDiagnostic = (p, file, path21) => ({
   severity: p.severity,
   code: p.code,
   message: p.message,
-  location: { file, path: path16, index: p.index }
+  location: { file, path: path21, index: p.index }
 });
 var ParseError = class extends Error {
   constructor(problem) {
@@ -49694,9 +50116,9 @@ var truthName = (t) => t === TRUE ? "true" : t === FALSE ? "false" : "unknown";
 var and3 = (a, b) => a === FALSE || b === FALSE ? FALSE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : TRUE;
 var or3 = (a, b) => a === TRUE || b === TRUE ? TRUE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : FALSE;
 var not3 = (a) => a === UNKNOWN ? UNKNOWN : a === TRUE ? FALSE : TRUE;
-function lookupTag(tags, path16) {
+function lookupTag(tags, path21) {
   let value2 = tags;
-  for (const segment of path16) {
+  for (const segment of path21) {
     if (!isTags(value2)) return void 0;
     const map = value2;
     if (Object.hasOwn(map, segment)) {
@@ -49874,7 +50296,7 @@ var FleetIndex = class {
     const missing = [...new Map(paths.map((p) => [p.join("."), p])).entries()].filter(([key]) => !this.paths.has(key));
     if (missing.length === 0) return;
     const n = this.size;
-    const builders = missing.map(([key, path16]) => new PathBuilder(key, path16, n));
+    const builders = missing.map(([key, path21]) => new PathBuilder(key, path21, n));
     if (this.columns) this.numberColumns(builders);
     else this.numberObjects(builders);
     for (const builder of builders) this.paths.set(builder.key, builder.done());
@@ -49908,27 +50330,27 @@ var FleetIndex = class {
     if (i < 0) return void 0;
     return this.objects ? this.objects[i] : this.columns.device(i);
   }
-  path(path16) {
-    const key = path16.join(".");
-    if (!this.paths.has(key)) this.prepare([path16]);
+  path(path21) {
+    const key = path21.join(".");
+    if (!this.paths.has(key)) this.prepare([path21]);
     return this.paths.get(key);
   }
   postingBitset(postings) {
     return postings ? fromIndexes(this.size, postings) : empty(this.size);
   }
 };
-function walk(tags, path16) {
-  let v = tags[path16[0]];
-  for (let i = 1; i < path16.length; i++) {
+function walk(tags, path21) {
+  let v = tags[path21[0]];
+  for (let i = 1; i < path21.length; i++) {
     if (!isTags(v)) return void 0;
-    v = v[path16[i]];
+    v = v[path21[i]];
   }
   return v;
 }
 var PathBuilder = class {
-  constructor(key, path16, n) {
+  constructor(key, path21, n) {
     this.key = key;
-    this.path = path16;
+    this.path = path21;
     this.n = n;
     this.defined = empty(n);
     this.types = { string: empty(n), number: empty(n), boolean: empty(n) };
@@ -50149,10 +50571,10 @@ var SetEvaluator = class {
         return this.compare(expr.property, expr.op, expr.value.value);
       case "in": {
         const t = empty(this.index.size);
-        const path16 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
+        const path21 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
         for (const v of expr.values) {
-          if (path16) {
-            const postings = path16.postings.get(v.value);
+          if (path21) {
+            const postings = path21.postings.get(v.value);
             if (postings) for (const i of postings) set(t, i);
           } else if (typeof v.value === "string") {
             for (let i = lowerBound(this.ids, v.value), hi = upperBound(this.ids, v.value); i < hi; i++) set(t, i);
@@ -50218,17 +50640,17 @@ var SetEvaluator = class {
           return { t: range(lo, size), u };
       }
     }
-    const path16 = this.index.path(property.path);
+    const path21 = this.index.path(property.path);
     if (op === "=" || op === "!=") {
-      const eq = this.index.postingBitset(path16.postings.get(literal));
+      const eq = this.index.postingBitset(path21.postings.get(literal));
       return { t: op === "=" ? eq : andNot(typed, eq), u };
     }
     const test = orders[op];
     const t = empty(size);
-    const values2 = type === "string" ? path16.strings : path16.numbers;
+    const values2 = type === "string" ? path21.strings : path21.numbers;
     for (const v of values2) {
       if (test(v, literal)) {
-        for (const i of path16.postings.get(v)) set(t, i);
+        for (const i of path21.postings.get(v)) set(t, i);
       }
     }
     return { t, u };
@@ -50784,8 +51206,8 @@ function checkManifest(file, modulesContent) {
       if (!isMapping(modules)) continue;
       for (const [name, module] of Object.entries(modules)) {
         if (!isMapping(module)) continue;
-        const path16 = [...agentPath, group, name];
-        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path16, "settings"]);
+        const path21 = [...agentPath, group, name];
+        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path21, "settings"]);
       }
     }
   }
@@ -50797,15 +51219,15 @@ function checkManifest(file, modulesContent) {
     if (isMapping(hubDesired.routes)) {
       for (const [name, route] of Object.entries(hubDesired.routes)) {
         const text = typeof route === "string" ? route : isMapping(route) && typeof route.route === "string" ? route.route : void 0;
-        const path16 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
+        const path21 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
         if (text !== void 0 && PLACEHOLDER.test(text.trim())) {
           out.push(
-            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path16 })
+            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path21 })
           );
           continue;
         }
         const problem = text === void 0 ? void 0 : routeProblem(text);
-        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path16 }));
+        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path21 }));
       }
     }
   }
@@ -50816,7 +51238,7 @@ function checkManifest(file, modulesContent) {
   return out;
 }
 var BAD_TWIN_KEY = /[.$ \u0000-\u001f\u007f-\u009f]/;
-function checkTwinKey(out, file, key, path16, what) {
+function checkTwinKey(out, file, key, path21, what) {
   const bad = BAD_TWIN_KEY.exec(key);
   if (!bad) return;
   const ch = bad[0];
@@ -50825,12 +51247,12 @@ function checkTwinKey(out, file, key, path16, what) {
     error2(
       "manifest/invalid-twin-key",
       `${what} '${clip(escapeControls(key), 80)}' contains ${shown}: IoT Hub rejects twin keys with '.', '$', spaces or control characters; rename it`,
-      { file, path: path16, key: true }
+      { file, path: path21, key: true }
     )
   );
 }
 var MAX_TWIN_KEY_DIAGNOSTICS = 20;
-function walkTwinKeys(out, file, value2, path16) {
+function walkTwinKeys(out, file, value2, path21) {
   let reported = 0;
   const walk2 = (v, p, depth) => {
     if (depth > 64 || reported >= MAX_TWIN_KEY_DIAGNOSTICS) return;
@@ -50846,9 +51268,9 @@ function walkTwinKeys(out, file, value2, path16) {
       walk2(x2, [...p, k2], depth + 1);
     }
   };
-  walk2(value2, path16, 0);
+  walk2(value2, path21, 0);
 }
-function checkSettings(out, file, module, settings, path16) {
+function checkSettings(out, file, module, settings, path21) {
   const chunks = Object.keys(settings).map((k2) => CHUNK.exec(k2)).filter((m) => m !== null).map((m) => ({ key: m[0], n: Number(m[1]) })).sort((a, b) => a.n - b.n);
   const createOptions = settings.createOptions;
   if (chunks.length > 0) {
@@ -50856,7 +51278,7 @@ function checkSettings(out, file, module, settings, path16) {
       out.push(
         error2("manifest/invalid-chunks", `module ${module}: ${chunks[0].key} without createOptions: the chunks continue createOptions, so add it`, {
           file,
-          path: [...path16, chunks[0].key],
+          path: [...path21, chunks[0].key],
           key: true
         })
       );
@@ -50867,7 +51289,7 @@ function checkSettings(out, file, module, settings, path16) {
         error2(
           "manifest/invalid-chunks",
           `module ${module}: createOptions is a mapping but ${chunks[0].key} is set: write createOptions as one mapping (edgeops chunks it) or every chunk as a string`,
-          { file, path: [...path16, chunks[0].key], key: true }
+          { file, path: [...path21, chunks[0].key], key: true }
         )
       );
       return;
@@ -50881,7 +51303,7 @@ function checkSettings(out, file, module, settings, path16) {
             `module ${module}: createOptions chunks must be contiguous: ${chunks[i].key} comes where ${expected} is expected; the IoT Edge agent rejects the gap`,
             {
               file,
-              path: [...path16, chunks[i].key],
+              path: [...path21, chunks[i].key],
               key: true
             }
           )
@@ -50908,7 +51330,7 @@ function checkSettings(out, file, module, settings, path16) {
           `module ${module}: createOptions is not JSON: ${problem.message} at character ${problem.index + 1}; write it as a mapping to let edgeops produce the JSON`,
           {
             file,
-            path: [...path16, key]
+            path: [...path21, key]
           }
         )
       );
@@ -50921,7 +51343,7 @@ function checkSettings(out, file, module, settings, path16) {
         `module ${module}: image '${clip(escapeControls(settings.image), 120)}' is not a valid image reference such as mcr.microsoft.com/azureiotedge-agent:1.5`,
         {
           file,
-          path: [...path16, "image"]
+          path: [...path21, "image"]
         }
       )
     );
@@ -51013,22 +51435,22 @@ function checkManifestLimits(deployment) {
       }
     }
   }
-  const walk2 = (value2, path16) => {
+  const walk2 = (value2, path21) => {
     if (typeof value2 === "string") {
       const bytes = utf8Length(value2);
-      if (bytes > MAX_PROPERTY_VALUE_BYTES && path16[path16.length - 1] !== "createOptions") {
+      if (bytes > MAX_PROPERTY_VALUE_BYTES && path21[path21.length - 1] !== "createOptions") {
         diagnostics.push(
           warning2(
             "deployment/value-too-large",
             `this value is ${bytes} bytes; IoT Hub accepts string property values of at most ${MAX_PROPERTY_VALUE_BYTES} bytes`,
-            { file, path: path16 }
+            { file, path: path21 }
           )
         );
       }
     } else if (Array.isArray(value2)) {
-      value2.forEach((v, i) => walk2(v, [...path16, i]));
+      value2.forEach((v, i) => walk2(v, [...path21, i]));
     } else if (isMapping(value2)) {
-      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path16, k2]);
+      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path21, k2]);
     }
   };
   walk2(deployment.modulesContent, ["content", "modulesContent"]);
@@ -51241,7 +51663,7 @@ var FleetFileBuilder = class {
   }
 };
 function buildDevice(file, item, index2, diagnostics, seen) {
-  const at = (...path16) => ({ file, path: ["devices", index2, ...path16] });
+  const at = (...path21) => ({ file, path: ["devices", index2, ...path21] });
   if (!isMapping(item)) {
     diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
     return void 0;
@@ -51369,13 +51791,13 @@ function checkTags(tags, where, diagnostics, seen) {
   }
   return result;
 }
-function checkTagMap(walk2, map, path16, depth) {
+function checkTagMap(walk2, map, path21, depth) {
   let copy;
   const keys = Object.keys(map);
   for (let n = 0; n < keys.length; n++) {
     const key = keys[n];
     const value2 = map[key];
-    const kept = checkTagName(walk2, keys, n, path16) ? checkTagValue(walk2, key, value2, path16, depth) : DROP;
+    const kept = checkTagName(walk2, keys, n, path21) ? checkTagValue(walk2, key, value2, path21, depth) : DROP;
     if (kept === value2) continue;
     if (!copy) {
       copy = record();
@@ -51386,8 +51808,8 @@ function checkTagMap(walk2, map, path16, depth) {
   }
   return copy ?? map;
 }
-var tagAt = (walk2, path16, key) => ({ file: walk2.file, path: [...path16, key] });
-function checkTagName(walk2, keys, n, path16) {
+var tagAt = (walk2, path21, key) => ({ file: walk2.file, path: [...path21, key] });
+function checkTagName(walk2, keys, n, path21) {
   const key = keys[n];
   const name = nameVerdict(key);
   if (name.lower !== key) walk2.seen.mixedCase = true;
@@ -51396,7 +51818,7 @@ function checkTagName(walk2, keys, n, path16) {
     if (nameVerdict(keys[m]).lower === name.lower) {
       walk2.diagnostics.push(
         error2("fleet/tag-case-collision", `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
-          ...tagAt(walk2, path16, key),
+          ...tagAt(walk2, path21, key),
           key: true
         })
       );
@@ -51406,7 +51828,7 @@ function checkTagName(walk2, keys, n, path16) {
   if (name.forbidden) {
     walk2.diagnostics.push(
       error2("fleet/invalid-tag", `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, {
-        ...tagAt(walk2, path16, key),
+        ...tagAt(walk2, path21, key),
         key: true
       })
     );
@@ -51418,7 +51840,7 @@ function checkTagName(walk2, keys, n, path16) {
         "fleet/tag-not-expressible",
         `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
         {
-          ...tagAt(walk2, path16, key),
+          ...tagAt(walk2, path21, key),
           key: true
         }
       )
@@ -51426,9 +51848,9 @@ function checkTagName(walk2, keys, n, path16) {
   }
   return true;
 }
-function checkTagValue(walk2, key, value2, path16, depth) {
+function checkTagValue(walk2, key, value2, path21, depth) {
   const { diagnostics } = walk2;
-  const at = () => tagAt(walk2, path16, key);
+  const at = () => tagAt(walk2, path21, key);
   if (typeof value2 === "string") {
     walk2.size += value2.length + 2;
     if (value2.length > MAX_TAG_STRING_BYTES) {
@@ -51466,7 +51888,7 @@ function checkTagValue(walk2, key, value2, path16, depth) {
       error2("fleet/invalid-tag", `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at())
     );
   } else if (typeof value2 === "object") {
-    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path16, key], depth + 1);
+    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path21, key], depth + 1);
     diagnostics.push(error2("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
   } else {
     diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' has a value of an unsupported type`, at()));
@@ -54441,9 +54863,9 @@ function describe2(e, value2) {
       return `${e.message}${found}`;
   }
 }
-function valueAt(root, path16) {
+function valueAt(root, path21) {
   let v = root;
-  for (const p of path16) v = typeof v === "object" && v !== null ? v[p] : void 0;
+  for (const p of path21) v = typeof v === "object" && v !== null ? v[p] : void 0;
   return v;
 }
 function checkDeploymentSchema(file, value2, validate2 = validateDeployment2) {
@@ -54463,20 +54885,20 @@ function checkSchema(validate2, file, value2) {
   for (const o of errors) if (o.instancePath !== "") parents.add("");
   let dropped = 0;
   for (const e of errors) {
-    const path16 = pointer(e.instancePath);
+    const path21 = pointer(e.instancePath);
     const summarised = summaries.has(e.instancePath);
     const deeper = parents.has(e.instancePath);
     if (summarised && deeper) continue;
     if (summarised && e.keyword !== "oneOf" && e.keyword !== "anyOf") continue;
     const badKey = e.propertyName;
     const extra = e.params.additionalProperty ?? badKey;
-    const where = extra !== void 0 ? [...path16, String(extra)] : path16;
+    const where = extra !== void 0 ? [...path21, String(extra)] : path21;
     const key = `${where.join("/")}|${e.keyword === "required" ? e.params.missingProperty : ""}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path16))}`;
+    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path21))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
     if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {
       dropped++;
@@ -54708,12 +55130,12 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
     hints: () => hints,
     place: (d3) => {
       if (current() === null) return changedMeanwhile(file, d3);
-      const path16 = d3.location?.path ?? [];
+      const path21 = d3.location?.path ?? [];
       const entry = d3.location ? placeInEntry(d3, decoded, value2) : void 0;
       if (entry !== void 0) return positions.place(file, d3, entry);
-      const hint2 = hints && path16.length <= 1 ? hints[path16.length === 0 ? "" : String(path16[0])] : void 0;
+      const hint2 = hints && path21.length <= 1 ? hints[path21.length === 0 ? "" : String(path21[0])] : void 0;
       if (!hint2) return (slow ??= readYaml(file, current(), limits)).place(d3);
-      const scalar = path16.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path16[0])] : void 0;
+      const scalar = path21.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path21[0])] : void 0;
       const offset = d3.location?.key ? hint2.key : d3.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint2.start, hint2.end, scalar, d3.location.index) : hint2.start;
       return positions.place(file, d3, offset);
     }
@@ -54729,13 +55151,13 @@ var changedMeanwhile = (file, { severity, code: code2, message }) => ({
 });
 function placeInEntry(d3, text, value2) {
   const offsets = typeof value2 === "object" && value2 !== null ? value2[ENTRY_OFFSETS] : void 0;
-  const path16 = d3.location?.path ?? [];
-  if (!offsets || path16[0] !== "devices" || typeof path16[1] !== "number" || path16[1] >= offsets.length) return void 0;
-  const from = offsets[path16[1]];
-  const snippet = text().slice(from, offsets[path16[1] + 1] ?? text().length);
+  const path21 = d3.location?.path ?? [];
+  if (!offsets || path21[0] !== "devices" || typeof path21[1] !== "number" || path21[1] >= offsets.length) return void 0;
+  const from = offsets[path21[1]];
+  const snippet = text().slice(from, offsets[path21[1] + 1] ?? text().length);
   const doc = (0, import_yaml.parseDocument)(snippet, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
   if (doc.errors.length > 0 || !(0, import_yaml.isSeq)(doc.contents)) return void 0;
-  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path16.slice(2)] });
+  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path21.slice(2)] });
 }
 function firstInvalidUtf8(bytes) {
   for (let i = 0; i < bytes.length; ) {
@@ -55753,9 +56175,9 @@ var ColumnScanner = class extends WindowedLines {
         while (depth > 0 && k2 < mapColumns[depth - 1]) depth--;
         if (depth > 0) {
           if (k2 !== mapColumns[depth - 1]) giveUp();
-          const path16 = this.tag(this.lineStart + k2, mapPaths[depth - 1]);
-          if (path16 >= 0) {
-            pending = path16;
+          const path21 = this.tag(this.lineStart + k2, mapPaths[depth - 1]);
+          if (path21 >= 0) {
+            pending = path21;
             pendingColumn = k2;
           }
           continue;
@@ -55805,21 +56227,21 @@ var ColumnScanner = class extends WindowedLines {
   }
   /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
   tag(at, parent) {
-    const path16 = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
-    this.follows[this.shapeLength === 0 ? 0 : this.shape[this.shapeLength - 1] + 1] = path16;
-    this.size += this.pathNames[path16].length + 4;
+    const path21 = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
+    this.follows[this.shapeLength === 0 ? 0 : this.shape[this.shapeLength - 1] + 1] = path21;
+    this.size += this.pathNames[path21].length + 4;
     if (this.shapeLength === this.shape.length) {
       const grown = new Int32Array(this.shape.length * 2);
       grown.set(this.shape);
       this.shape = grown;
     }
-    this.shape[this.shapeLength++] = path16;
+    this.shape[this.shapeLength++] = path21;
     if (this.restIsEmpty(this.end)) {
-      this.columns[path16][this.row] = MAPPING;
-      return path16;
+      this.columns[path21][this.row] = MAPPING;
+      return path21;
     }
     const from = this.text.charCodeAt(this.end + 1) !== SPACE3 ? this.end + 1 : this.skipSpaces(this.end);
-    this.columns[path16][this.row] = this.value(from);
+    this.columns[path21][this.row] = this.value(from);
     return -1;
   }
   /**
@@ -55835,10 +56257,10 @@ var ColumnScanner = class extends WindowedLines {
     return next !== void 0 && this.is(at, parent, next) ? next : void 0;
   }
   /** True when the name at `at` is `path`'s, in the mapping `parent`; `end` is then past its colon. */
-  is(at, parent, path16) {
-    const name = this.pathNames[path16];
+  is(at, parent, path21) {
+    const name = this.pathNames[path21];
     const colon = at + name.length;
-    if (this.pathParents[path16] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return false;
+    if (this.pathParents[path21] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return false;
     if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE3) return false;
     this.end = colon + 1;
     return true;
@@ -55868,17 +56290,17 @@ var ColumnScanner = class extends WindowedLines {
   pathOf(parent, name) {
     if (name.lastParent === parent) return name.lastPath;
     const key = `${parent}:${name.raw}`;
-    let path16 = this.paths.get(key);
-    if (path16 === void 0) {
-      path16 = this.pathNames.push(name.raw) - 1;
+    let path21 = this.paths.get(key);
+    if (path21 === void 0) {
+      path21 = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
-      this.columns.push(scratchColumn(path16, this.capacity));
-      this.paths.set(key, path16);
+      this.columns.push(scratchColumn(path21, this.capacity));
+      this.paths.set(key, path21);
       if (name.upper) this.mixed = true;
     }
     name.lastParent = parent;
-    name.lastPath = path16;
-    return path16;
+    name.lastPath = path21;
+    return path21;
   }
   /** A tag's value at `i` (not at the line end): its number in the file's table. */
   value(i) {
@@ -56022,7 +56444,7 @@ function scanFleetColumnsBytes(file, bytes, limits) {
 }
 
 // src/io/fleet-parallel.ts
-import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
@@ -56092,8 +56514,8 @@ function decodeDevices(encoded, file) {
 var movable = (bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
 var PARALLEL_THRESHOLD = 96 * 1024 * 1024;
 var workerUrl = new URL("./fleet-parallel-worker.js", import.meta.url);
-var fleetWorkerAvailable = () => existsSync4(fileURLToPath(workerUrl));
-function machineBusyMs(read = () => readFileSync2("/proc/stat", "utf8")) {
+var fleetWorkerAvailable = () => existsSync5(fileURLToPath(workerUrl));
+function machineBusyMs(read = () => readFileSync4("/proc/stat", "utf8")) {
   let line;
   try {
     line = /^cpu\s+([\d ]+)/m.exec(read())?.[1];
@@ -56549,7 +56971,7 @@ var Scanner2 = class extends WindowedLines {
 
 // src/io/fleet-stream.ts
 import { isAscii as isAscii2 } from "node:buffer";
-import { closeSync, fstatSync, openSync, readFileSync as readFileSync3, readSync, statSync as statSync2 } from "node:fs";
+import { closeSync as closeSync2, fstatSync, openSync as openSync2, readFileSync as readFileSync5, readSync, statSync as statSync4 } from "node:fs";
 var shared = Buffer.allocUnsafe(1 << 20);
 var FileWindows = class {
   constructor(fd, length, maxLine, buffer) {
@@ -56605,14 +57027,14 @@ var FileWindows = class {
     return readSync(this.fd, Buffer.alloc(1), 0, 1, this.length) === 0;
   }
 };
-function streamFleetFile(path16, limits, { windows = FLEET_WINDOWS, buffer = shared, onDevice } = {}) {
-  const streamed = streamScan(path16, limits, buffer, (source) => scanTextWindows(source, windows, onDevice));
+function streamFleetFile(path21, limits, { windows = FLEET_WINDOWS, buffer = shared, onDevice } = {}) {
+  const streamed = streamScan(path21, limits, buffer, (source) => scanTextWindows(source, windows, onDevice));
   return streamed && { value: streamed.result, stamp: streamed.stamp };
 }
-function streamScan(path16, limits, buffer, scan) {
+function streamScan(path21, limits, buffer, scan) {
   let fd;
   try {
-    fd = openSync(path16, "r");
+    fd = openSync2(path21, "r");
   } catch {
     return void 0;
   }
@@ -56625,31 +57047,35 @@ function streamScan(path16, limits, buffer, scan) {
   } catch {
     return void 0;
   } finally {
-    closeSync(fd);
+    closeSync2(fd);
   }
 }
-function streamFleetColumns(file, path16, limits, { windows = FLEET_WINDOWS, buffer = shared } = {}) {
-  const streamed = streamScan(path16, limits, buffer, (source) => scanFleetColumns(file, source, windows));
+function streamFleetColumns(file, path21, limits, { windows = FLEET_WINDOWS, buffer = shared } = {}) {
+  const streamed = streamScan(path21, limits, buffer, (source) => scanFleetColumns(file, source, windows));
   return streamed && { ...streamed.result, stamp: streamed.stamp };
 }
-function readIfUnchanged(path16, stamp) {
+function readIfUnchanged(path21, stamp) {
   let fd;
   try {
-    fd = openSync(path16, "r");
+    fd = openSync2(path21, "r");
     const now = fstatSync(fd);
     if (now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) return void 0;
-    const bytes = readFileSync3(fd);
+    const bytes = readFileSync5(fd);
     return bytes.length === stamp.size ? bytes : void 0;
   } catch {
     return void 0;
   } finally {
-    if (fd !== void 0) closeSync(fd);
+    if (fd !== void 0) closeSync2(fd);
   }
 }
-var fileSize = (path16) => statSync2(path16, { throwIfNoEntry: false })?.size ?? 0;
-function streamBuiltFleetFile(file, path16, limits) {
+function fileStamp(path21) {
+  const stats = statSync4(path21, { throwIfNoEntry: false });
+  return stats?.isFile() ? { size: stats.size, mtimeMs: stats.mtimeMs } : void 0;
+}
+var fileSize = (path21) => statSync4(path21, { throwIfNoEntry: false })?.size ?? 0;
+function streamBuiltFleetFile(file, path21, limits) {
   const builder = new FleetFileBuilder(file);
-  const streamed = streamFleetFile(path16, limits, { onDevice: (device, index2) => builder.add(device, index2) });
+  const streamed = streamFleetFile(path21, limits, { onDevice: (device, index2) => builder.add(device, index2) });
   if (!streamed) return void 0;
   const { value: value2, stamp } = streamed;
   const offsets = value2[ENTRY_OFFSETS] ?? [];
@@ -56663,11 +57089,30 @@ function builtFile(file, bytes, limits, fleet, offsets) {
   return { ...readFast(file, bytes, limits, starts), fleet };
 }
 var notAgain = () => void 0;
-async function readFleet(files, limits, { cache, parallel, first } = {}) {
-  const out = files.map((f) => {
-    const key = cacheKey(f);
-    return key ? cache?.get(key) : void 0;
-  });
+function columnsOf(parsed) {
+  const columns = parsed.fleet?.columns;
+  const offsets = parsed.value?.[ENTRY_OFFSETS];
+  return columns && offsets ? { columns, offsets: offsets instanceof Int32Array ? offsets : Int32Array.from(offsets) } : void 0;
+}
+async function keptFile(f, kept, limits) {
+  const stamp = f.localPath === void 0 ? void 0 : fileStamp(f.localPath);
+  if (!f.oid || f.localPath !== void 0 && !stamp) return void 0;
+  const scanned = kept.read(f.path, f.oid, limits);
+  if (!scanned) return void 0;
+  const bytes = stamp ? () => readIfUnchanged(f.localPath, stamp) : await f.read();
+  return builtFile(f.path, bytes, limits, columnsFleetFile(scanned.columns), scanned.offsets);
+}
+async function readFleet(files, limits, { cache, parallel, first, columns } = {}) {
+  const out = await Promise.all(
+    files.map(async (f) => {
+      const key = cacheKey(f);
+      const held = key ? cache?.get(key) : void 0;
+      if (held || !columns) return held;
+      const kept = await keptFile(f, columns, limits);
+      if (kept && key) cache?.set(key, kept, f.localPath ? fileSize(f.localPath) : 0);
+      return kept;
+    })
+  );
   const fresh = files.filter((_, i) => !out[i]);
   const at = files.flatMap((_, i) => out[i] ? [] : [i]);
   const bytes = await Promise.all(fresh.map((f) => f.localPath ? void 0 : f.read()));
@@ -56693,6 +57138,8 @@ async function readFleet(files, limits, { cache, parallel, first } = {}) {
     out[at[j2]] = parsed;
     const key = cacheKey(fresh[j2]);
     if (key) cache?.set(key, parsed, sizes[j2]);
+    const scanned = columns && fresh[j2].oid ? columnsOf(parsed) : void 0;
+    if (scanned) columns.keep(fresh[j2].oid, scanned, limits);
   };
   const whole = async (j2) => bytes[j2] ??= await fresh[j2].read();
   const built = (j2, fleet, offsets, stamp) => {
@@ -56703,8 +57150,8 @@ async function readFleet(files, limits, { cache, parallel, first } = {}) {
   };
   const scanHere = async (j2) => {
     const local = fresh[j2].localPath;
-    const columns = local === void 0 ? void 0 : streamFleetColumns(fresh[j2].path, local, limits);
-    if (columns) return built(j2, columnsFleetFile(columns.columns), columns.offsets, columns.stamp);
+    const columns2 = local === void 0 ? void 0 : streamFleetColumns(fresh[j2].path, local, limits);
+    if (columns2) return built(j2, columnsFleetFile(columns2.columns), columns2.offsets, columns2.stamp);
     const read = local === void 0 ? void 0 : streamBuiltFleetFile(fresh[j2].path, local, limits);
     if (read) built(j2, read.fleet, read.offsets, read.stamp);
     else keep(j2, readFleetFile(fresh[j2].path, await whole(j2), limits));
@@ -56741,6 +57188,7 @@ async function readFleet(files, limits, { cache, parallel, first } = {}) {
       for (const j2 of [...share, ...queue]) if (!out[at[j2]]) await scanHere(j2);
     }
   }
+  columns?.used(files.flatMap((f) => f.oid ? [f.oid] : []));
   return out;
 }
 function readFleetFile(file, bytes, limits) {
@@ -56827,6 +57275,7 @@ async function loadRepository(source, options = {}) {
 }
 async function readRepository(source, options) {
   const reuse = options.sameFleetAs;
+  if (source.columns && !reuse) await source.treeOid?.(FLEET_FOLDER).catch(() => void 0);
   const [listedDeployments, listedFleet] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), reuse ? [] : source.list(FLEET_FOLDER)]);
   const placed = [];
   for (const f of [...listedDeployments ?? [], ...listedFleet ?? []]) if (f.problem) placed.push({ ...f.problem, file: f.path, line: 1, column: 1 });
@@ -56846,7 +57295,7 @@ async function readRepository(source, options) {
   const reading = readDeployments(deploymentList ?? [], DEPLOYMENT_LIMITS, options.cache?.deployments);
   const [deployed, fleetFiles] = await Promise.all([
     reading,
-    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], FLEET_LIMITS, { cache: options.cache?.fleet, parallel: options.parallel, first: reading })
+    reuse ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`)) : readFleet(fleetList ?? [], FLEET_LIMITS, { cache: options.cache?.fleet, parallel: options.parallel, first: reading, columns: source.columns })
   ]);
   const files = new Map([...deployed.map((d3) => d3.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics = [];
@@ -56956,15 +57405,15 @@ async function apply(source, sink, options) {
 }
 
 // src/action/context.ts
-import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
-import path10 from "node:path";
+import { existsSync as existsSync6, readFileSync as readFileSync6 } from "node:fs";
+import path16 from "node:path";
 function actionContext(env, cwd) {
   const eventPath = env.GITHUB_EVENT_PATH;
-  const event = eventPath && existsSync5(eventPath) ? JSON.parse(readFileSync4(eventPath, "utf8")) : {};
+  const event = eventPath && existsSync6(eventPath) ? JSON.parse(readFileSync6(eventPath, "utf8")) : {};
   return {
     eventName: env.GITHUB_EVENT_NAME ?? "",
     event,
-    workspace: path10.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
+    workspace: path16.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
     apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
     repository: env.GITHUB_REPOSITORY ?? event.repository?.full_name ?? "",
     env
@@ -56972,9 +57421,9 @@ function actionContext(env, cwd) {
 }
 var isPullRequest = (eventName) => eventName === "pull_request" || eventName === "pull_request_target";
 function repositoryRoot(dir, fallback) {
-  for (let d3 = dir; ; d3 = path10.dirname(d3)) {
-    if (existsSync5(path10.join(d3, ".git"))) return d3;
-    if (path10.dirname(d3) === d3) return fallback;
+  for (let d3 = dir; ; d3 = path16.dirname(d3)) {
+    if (existsSync6(path16.join(d3, ".git"))) return d3;
+    if (path16.dirname(d3) === d3) return fallback;
   }
 }
 
@@ -57234,7 +57683,7 @@ function createIotHubClient(options) {
     }
     return token.value;
   };
-  async function attempt(path16, body, headers, notFound) {
+  async function attempt(path21, body, headers, notFound) {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -57242,7 +57691,7 @@ function createIotHubClient(options) {
       controller.abort();
     }, timeoutMs);
     try {
-      const res = await transport(`${base}${path16}`, {
+      const res = await transport(`${base}${path21}`, {
         method: "POST",
         headers: { ...headers, authorization: authorization(), "content-type": "application/json; charset=utf-8", accept: "application/json" },
         body,
@@ -57260,12 +57709,12 @@ function createIotHubClient(options) {
       clearTimeout(timer);
     }
   }
-  async function request3(path16, body, what, notFound, headers = {}) {
+  async function request3(path21, body, what, notFound, headers = {}) {
     for (let retry2 = 0; ; retry2++) {
       const permit = await limiter.acquire();
       let result;
       try {
-        result = await attempt(path16, body, headers, notFound);
+        result = await attempt(path21, body, headers, notFound);
       } finally {
         permit.release();
       }
@@ -57296,13 +57745,13 @@ function createIotHubClient(options) {
       return limiter.limit;
     },
     async applyConfigurationContent(deviceId, modulesContent) {
-      const path16 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
+      const path21 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
       const body = typeof modulesContent === "string" ? `{"modulesContent":${modulesContent}}` : JSON.stringify({ modulesContent });
-      const outcome = await request3(path16, body, `apply ${deviceId}`, "device not found in hub");
+      const outcome = await request3(path21, body, `apply ${deviceId}`, "device not found in hub");
       return outcome.kind === "ok" ? { ok: true } : { ok: false, status: outcome.status, error: outcome.error };
     },
     async *queryModuleTwins(query) {
-      const path16 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
+      const path21 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
       const body = JSON.stringify({ query });
       let continuation;
       let page = 0;
@@ -57310,7 +57759,7 @@ function createIotHubClient(options) {
         page++;
         const headers = { "x-ms-max-item-count": String(pageSize) };
         if (continuation) headers["x-ms-continuation"] = continuation;
-        const outcome = await request3(path16, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
+        const outcome = await request3(path21, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
         if (outcome.kind === "failed") throw new IotHubError(`IoT Hub query, page ${page}: ${outcome.error}`, outcome.status);
         let twins;
         try {
@@ -57330,7 +57779,7 @@ function createIotHubClient(options) {
 }
 
 // src/action/inputs.ts
-import path11 from "node:path";
+import path17 from "node:path";
 var COMMANDS = ["apply", "plan", "validate", "status"];
 var ActionError = class extends Error {
 };
@@ -57371,7 +57820,7 @@ function readInputs(context) {
     iothubConnectionString,
     token,
     comment: comment2,
-    workingDirectory: path11.resolve(context.workspace, getInput("working-directory") || "."),
+    workingDirectory: path17.resolve(context.workspace, getInput("working-directory") || "."),
     failOnFailure: percent
   };
 }
@@ -57388,16 +57837,7 @@ function hubClient(inputs, context) {
 }
 
 // src/action/commands/plan.ts
-import { existsSync as existsSync6 } from "node:fs";
-
-// src/io/git-root.ts
-import path12 from "node:path";
-function findGitRoot(dir, exists2) {
-  for (let at = path12.resolve(dir); ; at = path12.dirname(at)) {
-    if (exists2(path12.join(at, ".git"))) return { root: at, prefix: path12.relative(at, path12.resolve(dir)).split(path12.sep).join("/") };
-    if (path12.dirname(at) === at) return void 0;
-  }
-}
+import { existsSync as existsSync7 } from "node:fs";
 
 // src/core/plan/report.ts
 function introducedDiagnostics(report) {
@@ -57470,13 +57910,13 @@ function decodeSettings(settings) {
   return out;
 }
 var decodeModule = (m) => isMapping(m) ? { ...m, settings: decodeSettings(m.settings) } : m;
-function diffValue(scope, name, path16, a, b, out) {
+function diffValue(scope, name, path21, a, b, out) {
   if (same(a, b)) return;
   if (isMapping(a) && isMapping(b)) {
-    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path16, key], a[key], b[key], out);
+    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path21, key], a[key], b[key], out);
     return;
   }
-  const change = { scope, path: path16.join(".") };
+  const change = { scope, path: path21.join(".") };
   if (name !== void 0) change.name = name;
   if (a !== void 0) change.before = a;
   if (b !== void 0) change.after = b;
@@ -57793,11 +58233,11 @@ function value(v) {
 }
 function contentChangeText(c, code2) {
   const where = c.name !== void 0 ? `${c.scope} ${code2(c.name)}` : code2(c.scope === "edgeAgent" ? "$edgeAgent" : "$edgeHub");
-  const path16 = c.path === "" ? "" : ` ${code2(c.path)}`;
+  const path21 = c.path === "" ? "" : ` ${code2(c.path)}`;
   const sep2 = c.path === "" ? "" : ":";
-  if (c.before === void 0) return `${where}${sep2}${path16} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
-  if (c.after === void 0) return `${where}${sep2}${path16} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
-  return `${where}${sep2}${path16} ${code2(value(c.before))} → ${code2(value(c.after))}`;
+  if (c.before === void 0) return `${where}${sep2}${path21} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
+  if (c.after === void 0) return `${where}${sep2}${path21} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
+  return `${where}${sep2}${path21} ${code2(value(c.before))} → ${code2(value(c.after))}`;
 }
 function editText(e, code2) {
   const show3 = (v) => {
@@ -58331,8 +58771,8 @@ function Collection() {
 var before_after_hook_default = { Singular, Collection };
 
 // node_modules/@octokit/endpoint/dist-bundle/index.js
-var VERSION = "0.0.0-development";
-var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+var VERSION2 = "0.0.0-development";
+var userAgent = `octokit-endpoint.js/${VERSION2} ${getUserAgent()}`;
 var DEFAULTS = {
   method: "GET",
   baseUrl: "https://api.github.com",
@@ -59202,10 +59642,10 @@ var RequestError = class extends Error {
 };
 
 // node_modules/@octokit/request/dist-bundle/index.js
-var VERSION2 = "10.0.16";
+var VERSION3 = "10.0.16";
 var defaults_default = {
   headers: {
-    "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
+    "user-agent": `octokit-request.js/${VERSION3} ${getUserAgent()}`
   }
 };
 function isPlainObject2(value2) {
@@ -59384,7 +59824,7 @@ function withDefaults2(oldEndpoint, newDefaults) {
 var request2 = withDefaults2(endpoint2, defaults_default);
 
 // node_modules/@octokit/graphql/dist-bundle/index.js
-var VERSION3 = "0.0.0-development";
+var VERSION4 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
 ` + data.errors.map((e) => ` - ${e.message}`).join("\n");
@@ -59481,7 +59921,7 @@ function withDefaults3(request22, newDefaults) {
 }
 var graphql2 = withDefaults3(request2, {
   headers: {
-    "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
+    "user-agent": `octokit-graphql.js/${VERSION4} ${getUserAgent()}`
   },
   method: "POST",
   url: "/graphql"
@@ -59539,7 +59979,7 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 // node_modules/@octokit/core/dist-src/version.js
-var VERSION4 = "7.0.8";
+var VERSION5 = "7.0.8";
 
 // node_modules/@octokit/core/dist-src/index.js
 var noop2 = () => {
@@ -59561,9 +60001,9 @@ function createLogger(logger = {}) {
   }
   return logger;
 }
-var userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
+var userAgentTrail = `octokit-core.js/${VERSION5} ${getUserAgent()}`;
 var Octokit = class {
-  static VERSION = VERSION4;
+  static VERSION = VERSION5;
   static defaults(defaults) {
     const OctokitWithDefaults = class extends this {
       constructor(...args) {
@@ -59676,7 +60116,7 @@ var Octokit = class {
 };
 
 // node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-var VERSION5 = "0.0.0-development";
+var VERSION6 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
     return {
@@ -59789,10 +60229,10 @@ function paginateRest(octokit) {
     })
   };
 }
-paginateRest.VERSION = VERSION5;
+paginateRest.VERSION = VERSION6;
 
 // node_modules/@octokit/plugin-paginate-graphql/dist-bundle/index.js
-var generateMessage = (path16, cursorValue) => `The cursor at "${path16.join(
+var generateMessage = (path21, cursorValue) => `The cursor at "${path21.join(
   ","
 )}" did not change its value "${cursorValue}" after a page transition. Please make sure your that your query is set up correctly.`;
 var MissingCursorChange = class extends Error {
@@ -59833,9 +60273,9 @@ function findPaginatedResourcePath(responseData) {
   }
   return paginatedResourcePath;
 }
-var deepFindPathToProperty = (object, searchProp, path16 = []) => {
+var deepFindPathToProperty = (object, searchProp, path21 = []) => {
   for (const key of Object.keys(object)) {
-    const currentPath = [...path16, key];
+    const currentPath = [...path21, key];
     const currentValue = object[key];
     if (isObject(currentValue)) {
       if (currentValue.hasOwnProperty(searchProp)) {
@@ -59853,12 +60293,12 @@ var deepFindPathToProperty = (object, searchProp, path16 = []) => {
   }
   return [];
 };
-var get2 = (object, path16) => {
-  return path16.reduce((current, nextProperty) => current[nextProperty], object);
+var get2 = (object, path21) => {
+  return path21.reduce((current, nextProperty) => current[nextProperty], object);
 };
-var set2 = (object, path16, mutator) => {
-  const lastProperty = path16[path16.length - 1];
-  const parentPath = [...path16].slice(0, -1);
+var set2 = (object, path21, mutator) => {
+  const lastProperty = path21[path21.length - 1];
+  const parentPath = [...path21].slice(0, -1);
   const parent = get2(object, parentPath);
   if (typeof mutator === "function") {
     parent[lastProperty] = mutator(parent[lastProperty]);
@@ -59910,22 +60350,22 @@ var mergeResponses = (response1, response2) => {
   if (Object.keys(response1).length === 0) {
     return Object.assign(response1, response2);
   }
-  const path16 = findPaginatedResourcePath(response1);
-  const nodesPath = [...path16, "nodes"];
+  const path21 = findPaginatedResourcePath(response1);
+  const nodesPath = [...path21, "nodes"];
   const newNodes = get2(response2, nodesPath);
   if (newNodes) {
     set2(response1, nodesPath, (values2) => {
       return [...values2, ...newNodes];
     });
   }
-  const edgesPath = [...path16, "edges"];
+  const edgesPath = [...path21, "edges"];
   const newEdges = get2(response2, edgesPath);
   if (newEdges) {
     set2(response1, edgesPath, (values2) => {
       return [...values2, ...newEdges];
     });
   }
-  const pageInfoPath = [...path16, "pageInfo"];
+  const pageInfoPath = [...path21, "pageInfo"];
   set2(response1, pageInfoPath, get2(response2, pageInfoPath));
   return response1;
 };
@@ -59953,7 +60393,7 @@ function paginateGraphQL(octokit) {
 }
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
-var VERSION6 = "17.0.0";
+var VERSION7 = "17.0.0";
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
@@ -62377,7 +62817,7 @@ function restEndpointMethods(octokit) {
     rest: api
   };
 }
-restEndpointMethods.VERSION = VERSION6;
+restEndpointMethods.VERSION = VERSION7;
 function legacyRestEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -62385,11 +62825,11 @@ function legacyRestEndpointMethods(octokit) {
     rest: api
   };
 }
-legacyRestEndpointMethods.VERSION = VERSION6;
+legacyRestEndpointMethods.VERSION = VERSION7;
 
 // node_modules/@octokit/plugin-retry/dist-bundle/index.js
 var import_light = __toESM(require_light(), 1);
-var VERSION7 = "0.0.0-development";
+var VERSION8 = "0.0.0-development";
 function isRequestError(error3) {
   return error3.request !== void 0;
 }
@@ -62459,11 +62899,11 @@ function retry(octokit, octokitOptions) {
   }
   return retryPlugin;
 }
-retry.VERSION = VERSION7;
+retry.VERSION = VERSION8;
 
 // node_modules/@octokit/plugin-throttling/dist-bundle/index.js
 var import_light2 = __toESM(require_light(), 1);
-var VERSION8 = "0.0.0-development";
+var VERSION9 = "0.0.0-development";
 var noop3 = () => Promise.resolve();
 function wrapRequest2(state, request3, options) {
   return state.retryLimiter.schedule(doRequest, state, request3, options);
@@ -62531,7 +62971,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path16) => path16.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path21) => path21.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -62688,7 +63128,7 @@ function throttling(octokit, octokitOptions) {
   });
   return {};
 }
-throttling.VERSION = VERSION8;
+throttling.VERSION = VERSION9;
 throttling.triggersNotification = triggersNotification;
 
 // node_modules/@octokit/oauth-authorization-url/dist-src/index.js
@@ -63096,11 +63536,11 @@ async function hook2(state, request3, route, parameters) {
   endpoint3.headers.authorization = `token ${token}`;
   return request3(endpoint3);
 }
-var VERSION9 = "0.0.0-development";
+var VERSION10 = "0.0.0-development";
 function createOAuthDeviceAuth(options) {
   const requestWithDefaults = options.request || request2.defaults({
     headers: {
-      "user-agent": `octokit-auth-oauth-device.js/${VERSION9} ${getUserAgent()}`
+      "user-agent": `octokit-auth-oauth-device.js/${VERSION10} ${getUserAgent()}`
     }
   });
   const { request: request3 = requestWithDefaults, ...otherOptions } = options;
@@ -63130,7 +63570,7 @@ function createOAuthDeviceAuth(options) {
 }
 
 // node_modules/@octokit/auth-oauth-user/dist-bundle/index.js
-var VERSION10 = "0.0.0-development";
+var VERSION11 = "0.0.0-development";
 async function getAuthentication(state) {
   if ("code" in state.strategyOptions) {
     const { authentication } = await exchangeWebFlowCode({
@@ -63290,7 +63730,7 @@ function createOAuthUserAuth({
   clientType = "oauth-app",
   request: request3 = request2.defaults({
     headers: {
-      "user-agent": `octokit-auth-oauth-app.js/${VERSION10} ${getUserAgent()}`
+      "user-agent": `octokit-auth-oauth-app.js/${VERSION11} ${getUserAgent()}`
     }
   }),
   onTokenCreated,
@@ -63309,7 +63749,7 @@ function createOAuthUserAuth({
     hook: hook3.bind(null, state)
   });
 }
-createOAuthUserAuth.VERSION = VERSION10;
+createOAuthUserAuth.VERSION = VERSION11;
 
 // node_modules/@octokit/auth-oauth-app/dist-bundle/index.js
 async function auth4(state, authOptions) {
@@ -63371,13 +63811,13 @@ async function hook4(state, request22, route, parameters) {
     throw error3;
   }
 }
-var VERSION11 = "0.0.0-development";
+var VERSION12 = "0.0.0-development";
 function createOAuthAppAuth(options) {
   const state = Object.assign(
     {
       request: request2.defaults({
         headers: {
-          "user-agent": `octokit-auth-oauth-app.js/${VERSION11} ${getUserAgent()}`
+          "user-agent": `octokit-auth-oauth-app.js/${VERSION12} ${getUserAgent()}`
         }
       }),
       clientType: "oauth-app"
@@ -64051,7 +64491,7 @@ async function sendRequestWithRetries(state, request3, options, createdAt, retri
     return sendRequestWithRetries(state, request3, options, createdAt, retries);
   }
 }
-var VERSION12 = "8.3.1";
+var VERSION13 = "8.3.1";
 function createAppAuth(options) {
   if (!options.appId) {
     throw new Error("[@octokit/auth-app] appId option is required");
@@ -64074,7 +64514,7 @@ function createAppAuth(options) {
   }
   const request3 = options.request || request2.defaults({
     headers: {
-      "user-agent": `octokit-auth-app.js/${VERSION12} ${getUserAgent()}`
+      "user-agent": `octokit-auth-app.js/${VERSION13} ${getUserAgent()}`
     }
   });
   const state = Object.assign(
@@ -64165,7 +64605,7 @@ var createUnauthenticatedAuth = function createUnauthenticatedAuth2(options) {
 };
 
 // node_modules/@octokit/oauth-app/dist-node/index.js
-var VERSION13 = "8.0.4";
+var VERSION14 = "8.0.4";
 function addEventHandler(state, eventName, eventHandler) {
   if (Array.isArray(eventName)) {
     for (const singleEventName of eventName) {
@@ -64179,7 +64619,7 @@ function addEventHandler(state, eventName, eventHandler) {
   state.eventHandlers[eventName].push(eventHandler);
 }
 var OAuthAppOctokit = Octokit.defaults({
-  userAgent: `octokit-oauth-app.js/${VERSION13} ${getUserAgent()}`
+  userAgent: `octokit-oauth-app.js/${VERSION14} ${getUserAgent()}`
 });
 async function emitEvent(state, context) {
   const { name, action } = context;
@@ -64471,7 +64911,7 @@ async function deleteAuthorizationWithState(state, options) {
   return response;
 }
 var OAuthApp = class {
-  static VERSION = VERSION13;
+  static VERSION = VERSION14;
   static defaults(defaults) {
     const OAuthAppWithDefaults = class extends this {
       constructor(...args) {
@@ -64560,7 +65000,7 @@ var OAuthApp = class {
 import { createHmac as createHmac2 } from "node:crypto";
 import { timingSafeEqual } from "node:crypto";
 import { Buffer as Buffer2 } from "node:buffer";
-var VERSION14 = "6.0.0";
+var VERSION15 = "6.0.0";
 async function sign(secret, payload) {
   if (!secret || !payload) {
     throw new TypeError(
@@ -64573,7 +65013,7 @@ async function sign(secret, payload) {
   const algorithm = "sha256";
   return `${algorithm}=${createHmac2(algorithm, secret).update(payload).digest("hex")}`;
 }
-sign.VERSION = VERSION14;
+sign.VERSION = VERSION15;
 async function verify(secret, eventPayload, signature) {
   if (!secret || !eventPayload || !signature) {
     throw new TypeError(
@@ -64592,7 +65032,7 @@ async function verify(secret, eventPayload, signature) {
   }
   return timingSafeEqual(signatureBuffer, verificationBuffer);
 }
-verify.VERSION = VERSION14;
+verify.VERSION = VERSION15;
 async function verifyWithFallback(secret, payload, signature, additionalSecrets) {
   const firstPass = await verify(secret, payload, signature);
   if (firstPass) {
@@ -65174,7 +65614,7 @@ var Webhooks = class {
 };
 
 // node_modules/@octokit/app/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-var VERSION15 = "0.0.0-development";
+var VERSION16 = "0.0.0-development";
 function normalizePaginatedListResponse2(response) {
   if (!response.data) {
     return {
@@ -65287,10 +65727,10 @@ function paginateRest2(octokit) {
     })
   };
 }
-paginateRest2.VERSION = VERSION15;
+paginateRest2.VERSION = VERSION16;
 
 // node_modules/@octokit/app/dist-node/index.js
-var VERSION16 = "16.1.4";
+var VERSION17 = "16.1.4";
 function webhooks(appOctokit, options) {
   return new Webhooks({
     secret: options.secret,
@@ -65456,7 +65896,7 @@ async function getInstallationUrlBase(app) {
   return `${appInfo.html_url}/installations/new`;
 }
 var App = class {
-  static VERSION = VERSION16;
+  static VERSION = VERSION17;
   static defaults(defaults) {
     const AppWithDefaults = class extends this {
       constructor(...args) {
@@ -65548,7 +65988,7 @@ var App = class {
 };
 
 // node_modules/octokit/dist-bundle/index.js
-var VERSION17 = "0.0.0-development";
+var VERSION18 = "0.0.0-development";
 var Octokit2 = Octokit.plugin(
   restEndpointMethods,
   paginateRest,
@@ -65556,7 +65996,7 @@ var Octokit2 = Octokit.plugin(
   retry,
   throttling
 ).defaults({
-  userAgent: `octokit.js/${VERSION17}`,
+  userAgent: `octokit.js/${VERSION18}`,
   throttle: {
     onRateLimit,
     onSecondaryRateLimit
@@ -65643,7 +66083,7 @@ async function upsertPlanComment(context, token, body, createIfMissing) {
 }
 
 // src/action/sources.ts
-import path13 from "node:path";
+import path18 from "node:path";
 
 // src/io/subfolder.ts
 function subfolderSource(source, prefix) {
@@ -65680,7 +66120,7 @@ async function commitSource(workingDirectory, context, sha) {
   const root = repositoryRoot(workingDirectory, context.workspace);
   try {
     const source = await gitSource(openCheckout(root), sha);
-    return subfolderSource(source, path13.relative(root, workingDirectory).split(path13.sep).join("/"));
+    return subfolderSource(source, path18.relative(root, workingDirectory).split(path18.sep).join("/"));
   } catch (e) {
     if (e instanceof RefError || e instanceof GitDataError) {
       throw new ActionError(
@@ -65696,7 +66136,7 @@ async function planFromEvent(inputs, context) {
   const sha = baseCommit(context);
   const base = await commitSource(inputs.workingDirectory, context, sha);
   const labels = context.event.pull_request?.labels?.map((l) => l.name) ?? [];
-  const head = diskSource(inputs.workingDirectory, findGitRoot(inputs.workingDirectory, existsSync6));
+  const head = diskSource(inputs.workingDirectory, findGitRoot(inputs.workingDirectory, existsSync7));
   const result = await runPlan(base, head, { labels });
   const markdown = planMarkdown(result, { title: title(context, sha), fullReportHint: `run \`edgeops plan --base ${short3(sha)} --format json\` in a clone` });
   return { result, markdown };
@@ -65744,7 +66184,7 @@ function openSink(inputs, context, root) {
   if (kind === "git") return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   if (kind === "dir") {
     if (!inputs.to || isUrl(inputs.to)) throw new ActionError("sink dir needs `to`: a folder, relative to working-directory");
-    return dirSink({ dir: path14.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
+    return dirSink({ dir: path19.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
   }
   if (kind === "iothub") {
     const client = hubClient(inputs, context);
@@ -65753,7 +66193,7 @@ function openSink(inputs, context, root) {
   throw new ActionError(`sink must be git, dir or iothub (got '${kind}')`);
 }
 async function sourceInfo(context, workingDirectory, root) {
-  const prefix = path14.relative(root, workingDirectory).split(path14.sep).join("/");
+  const prefix = path19.relative(root, workingDirectory).split(path19.sep).join("/");
   const folders = [DEPLOYMENTS_FOLDER, FLEET_FOLDER].map((f) => prefix ? `${prefix}/${f}` : f);
   const commit = await cleanHead(openCheckout(root), folders);
   return { ref: commit === null ? null : context.env.GITHUB_REF_NAME ?? "HEAD", commit };
@@ -65774,13 +66214,16 @@ async function applyAction(inputs, context) {
   const root = repositoryRoot(inputs.workingDirectory, context.workspace);
   const sink = openSink(inputs, context, root);
   const info2 = await sourceInfo(context, inputs.workingDirectory, root);
+  const columns = keptColumns(inputs.workingDirectory, context.env);
+  const source = diskSource(inputs.workingDirectory, findGitRoot(inputs.workingDirectory, fs4.existsSync), { columns });
   let result;
   try {
-    result = await apply(diskSource(inputs.workingDirectory), sink, { sourceInfo: info2 });
+    result = await apply(source, sink, { sourceInfo: info2 });
   } catch (e) {
     if (e instanceof SinkError) throw new ActionError(`edgeops apply: ${e.message}`);
     throw e;
   }
+  if (result.valid) await flushKeptColumns(inputs.workingDirectory, columns);
   const plan = result.valid ? await pushPlan(inputs, context) : { markdown: "" };
   const plain = createStyle(false);
   const verdict = applyVerdict(result, plain);
@@ -66223,9 +66666,9 @@ var COMMANDS2 = {
 var MAX_ANNOTATIONS = 1e3;
 function annotate(diagnostics, workingDirectory, root) {
   for (const d3 of diagnostics.slice(0, MAX_ANNOTATIONS)) {
-    const full2 = path15.resolve(workingDirectory, d3.file);
-    const inCheckout = !path15.isAbsolute(d3.file) && existsSync7(full2);
-    const file = path15.relative(root, full2).split(path15.sep).join("/");
+    const full2 = path20.resolve(workingDirectory, d3.file);
+    const inCheckout = !path20.isAbsolute(d3.file) && existsSync8(full2);
+    const file = path20.relative(root, full2).split(path20.sep).join("/");
     const properties = inCheckout ? { title: `edgeops ${d3.code}`, file, startLine: d3.line, startColumn: d3.column } : { title: `edgeops ${d3.code}` };
     const message = inCheckout ? d3.message : `${d3.file}: ${d3.message}`;
     if (d3.severity === "error") error(message, properties);

@@ -4,13 +4,14 @@
  * git itself reads back. Real repositories in temp dirs, checked with the git CLI.
  */
 import { execFileSync } from 'node:child_process';
-import { renameSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diffTarget } from '../src/core/apply/changes.js';
 import { deviceFileName } from '../src/core/manifest/layout.js';
-import { diffRendered, wantedShards } from '../src/io/sinks/rendered-diff.js';
+import { diffRendered, stateFolder, wantedShards } from '../src/io/sinks/rendered-diff.js';
+import { readState, writeState, type RenderedState } from '../src/io/sinks/rendered-state.js';
 import {
   commitRenderedTree,
   commitShards,
@@ -194,5 +195,100 @@ describe('diffRendered: shards compared by tree id', () => {
       { numRuns: 40 },
     );
     git(['fsck', '--strict', '--no-dangling']);
+  });
+});
+
+describe('diffRendered from a kept state (rendered-state.ts)', () => {
+  /** Renders `fleet` on `base` the full way and keeps the state of the commit, as the git sink does. */
+  async function renderKept(repo: ReturnType<typeof handle>, fleet: Fleet, keys: Map<string, string>, base: RenderedTree) {
+    const diff = await diffRendered(repo, base, { fleet, keys });
+    const { commit } = await commitShards(repo, base, diff.shards, info);
+    writeState(stateFolder(repo)!, commit, diff.state);
+    return { ...diff, commit };
+  }
+
+  it('patches the shards in place, with the counts and the tree of the full diff (property)', async () => {
+    const { repo, keys, git } = await setup();
+    keys.set('c', (await writeBlobs(repo, ['{"c":3}'])).get('{"c":3}')!);
+    const id = fc.stringMatching(/^[ab.\-é ]{1,3}$/);
+    let patchedRuns = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(id, fc.constantFrom<string | null>('a', 'b', null), { minKeys: 1, maxKeys: 30 }),
+        fc.dictionary(id, fc.constantFrom('a', 'b'), { maxKeys: 10 }),
+        fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 30, maxLength: 30 }),
+        async (entries, held, moves) => {
+          // What was there before (some devices held files edgeops did not write), then a full render with its state.
+          const previous = await commitRenderedTree(
+            repo,
+            EMPTY_TREE,
+            Object.entries(held).map(([deviceId, d]) => ({ deviceId, blob: keys.get(d)! })),
+            info,
+          );
+          const first = await renderKept(repo, fleetOf(entries), keys, await readRenderedTree(repo, previous.commit));
+          expect(first.patched).toBe(false);
+          // The same devices, each managed one moved to any deployment.
+          const next = fleetOf(Object.fromEntries(Object.entries(entries).map(([deviceId, d], k) => [deviceId, d === null ? null : moves[k]])));
+          const base = await readRenderedTree(repo, first.commit);
+          const received = await readReceived(repo, base);
+          const patched = await diffRendered(repo, base, { fleet: next, keys });
+          expect(patched.patched).toBe(true);
+          patchedRuns++;
+          expect(patched.changes).toEqual(diffTarget(next, keys, received));
+          // The full diff of the same: the same shards, to the byte.
+          rmSync(path.join(stateFolder(repo)!, 'edgeops-state'), { recursive: true, force: true });
+          const full = await diffRendered(repo, base, { fleet: next, keys });
+          expect(full.patched).toBe(false);
+          expect(new Map([...patched.shards].map(([n, s]) => [n, s.oid]))).toEqual(new Map([...full.shards].map(([n, s]) => [n, s.oid])));
+          // The same state (the blob list may be in another order).
+          const plainState = ({ fleet, blobs, blobOf, shardOf, at }: RenderedState) => ({
+            fleet,
+            blobs: Array.from(blobOf, (b) => blobs[b] ?? null),
+            shardOf: Array.from(shardOf),
+            at: Array.from(at),
+          });
+          expect(plainState(patched.state)).toEqual(plainState(full.state));
+          const { commit } = await commitShards(repo, base, patched.shards, info);
+          expect(lsTree(git, commit)).toEqual(lsTree(git, (await commitShards(repo, base, full.shards, info)).commit));
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(patchedRuns).toBe(40);
+    git(['fsck', '--strict', '--no-dangling']);
+  });
+
+  it('takes the full diff when a device joins, leaves or turns unmanaged, or the state does not hold what the tree holds', async () => {
+    const { repo, keys } = await setup();
+    const ids = idsIn('4f', 6);
+    const entries = Object.fromEntries(ids.map((id) => [id, 'a']));
+    const first = await renderKept(repo, fleetOf(entries), keys, EMPTY_TREE);
+    const base = await readRenderedTree(repo, first.commit);
+    const received = await readReceived(repo, base);
+    const cases: Record<string, string | null>[] = [
+      { ...entries, [ids[0]]: 'b', 'new-one': 'a' },
+      Object.fromEntries(ids.slice(1).map((id) => [id, 'b'])),
+      { ...entries, [ids[0]]: 'b', [ids[1]]: null },
+    ];
+    for (const c of cases) {
+      const fleet = fleetOf(c);
+      const diff = await diffRendered(repo, base, { fleet, keys });
+      expect(diff.patched).toBe(false);
+      expect(diff.changes).toEqual(diffTarget(fleet, keys, received));
+    }
+    // A state whose positions are off by one entry: caught where it would write, and the full diff runs.
+    const fleet = fleetOf({ ...entries, [ids[2]]: 'b' });
+    const state = readState(stateFolder(repo)!, first.commit)!;
+    const shifted = Int32Array.from(state.at, (at, i) => (i === 2 ? state.at[3] : at));
+    writeState(stateFolder(repo)!, first.commit, { ...state, at: shifted });
+    const diff = await diffRendered(repo, base, { fleet, keys });
+    expect(diff.patched).toBe(false);
+    expect(diff.changes.update.map((d) => d.deviceId)).toEqual([ids[2]]);
+    // A damaged state file is no state.
+    const file = path.join(stateFolder(repo)!, 'edgeops-state', first.commit);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 3] ^= 1;
+    writeFileSync(file, bytes);
+    expect(readState(stateFolder(repo)!, first.commit)).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { diskSource } from '../io/disk.js';
+import { keptColumns } from '../io/edgeops-folder.js';
 import type { GitRepository } from '../io/git.js';
 import { findGitRoot } from '../io/git-root.js';
 import { ignoredEntry, type Source } from '../io/source.js';
@@ -18,8 +19,10 @@ const repositories = new Map<string, GitRepository>();
 export async function openSource(ctx: CliContext, repo: string, ref: string | undefined): Promise<Source> {
   const dir = path.resolve(ctx.cwd, repo);
   const found = findGitRoot(dir, fs.existsSync);
+  // Clean fleet files' columns kept in .edgeops/ by blob id: an unchanged fleet is not scanned again.
+  const columns = found && keptColumns(dir, ctx.env);
   if (ref === undefined) {
-    const disk: Source = { ...diskSource(dir, found), ignored: (folder) => ignoredOnDisk(dir, folder) };
+    const disk: Source = { ...diskSource(dir, found, { columns }), ignored: (folder) => ignoredOnDisk(dir, folder) };
     return found && found.prefix !== '' ? { ...disk, pathPrefix: found.prefix } : disk;
   }
   // isomorphic-git is loaded only to read commits.
@@ -29,7 +32,8 @@ export async function openSource(ctx: CliContext, repo: string, ref: string | un
   let handle = repositories.get(root);
   if (!handle) repositories.set(root, (handle = openCheckout(root)));
   try {
-    return subfolderSource(withIgnored(await gitSource(handle, ref), handle), found?.prefix ?? '');
+    const source = subfolderSource(withIgnored(await gitSource(handle, ref), handle), found?.prefix ?? '');
+    return columns ? { ...source, columns } : source;
   } catch (e) {
     // `../../x` is not a ref name: a usage mistake (exit 2), never read as a path.
     if (e instanceof InvalidRefError) throw new UsageError(e.message);

@@ -9,6 +9,8 @@
  * The temporary name starts with a dot: git skips dotfiles among refs, and no
  * object id starts with one, so a leftover from a kill is never read as data.
  */
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import type { CallbackFsClient, PromiseFsClient } from 'isomorphic-git';
 
@@ -76,4 +78,29 @@ function bind(inner: Promises): Promises {
     if (typeof method === 'function') out[name] = (method as (...args: unknown[]) => unknown).bind(inner);
   }
   return out as unknown as Promises;
+}
+
+let synced = 0;
+
+/**
+ * Writes `parts` to `file` through a temporary sibling (a dotfile) and a rename, so
+ * a reader sees the old file or the new one, never a part; creates the folder. The
+ * temporary is removed if the write fails, and the error thrown.
+ */
+export function writeFileAtomicSync(file: string, parts: readonly Uint8Array[]): void {
+  const folder = path.dirname(file);
+  const temp = path.join(folder, `.${path.basename(file)}.${process.pid}.${++synced}.tmp`);
+  mkdirSync(folder, { recursive: true });
+  try {
+    const fd = openSync(temp, 'w');
+    try {
+      for (const part of parts) writeSync(fd, part);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw e;
+  }
 }

@@ -6,6 +6,7 @@
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { readFileBounded } from './bounded-reads.js';
+import type { ColumnCache } from './column-cache.js';
 import { diskTree, type KnownBlobId } from './git-ids.js';
 import { knownIn, readGitIndex, type GitIndex } from './git-index.js';
 import { isYamlFile, notAFolderEntry, symlinkEntry, type Source } from './source.js';
@@ -18,7 +19,12 @@ export interface DiskGit {
   readonly prefix: string;
 }
 
-export function diskSource(root: string, git?: DiskGit): Source {
+export interface DiskSourceOptions {
+  /** Kept columns (column-cache.ts): used only in a git working tree, where blob ids come from git's index. */
+  readonly columns?: ColumnCache;
+}
+
+export function diskSource(root: string, git?: DiskGit, options: DiskSourceOptions = {}): Source {
   // Git's index, read once when a tree id is first asked for: files it says are
   // unchanged are neither read nor hashed for their blob ids (see git-index.ts).
   let index: Promise<GitIndex | undefined> | undefined;
@@ -31,6 +37,8 @@ export function diskSource(root: string, git?: DiskGit): Source {
   const blobIds = new Map<string, string>();
   // The bytes hashed for those ids, until they are read once: a plan does not read its head twice.
   const hashed = new Map<string, Buffer>();
+  // Asked once per folder: the loader and a plan's content key both ask.
+  const trees = new Map<string, Promise<string | undefined>>();
   const readOnce = (file: string, full: string): Promise<Buffer> => {
     const bytes = hashed.get(file);
     hashed.delete(file);
@@ -38,11 +46,19 @@ export function diskSource(root: string, git?: DiskGit): Source {
   };
   return {
     description: root,
-    async treeOid(folder) {
-      const tree = await diskTree(path.join(root, folder), await known(folder));
-      for (const [name, oid] of tree?.blobs ?? []) blobIds.set(`${folder}/${name}`, oid);
-      for (const [name, bytes] of tree?.bytes ?? []) hashed.set(`${folder}/${name}`, bytes);
-      return tree?.oid;
+    columns: git ? options.columns : undefined,
+    treeOid(folder) {
+      let oid = trees.get(folder);
+      if (!oid) {
+        oid = (async () => {
+          const tree = await diskTree(path.join(root, folder), await known(folder));
+          for (const [name, blob] of tree?.blobs ?? []) blobIds.set(`${folder}/${name}`, blob);
+          for (const [name, bytes] of tree?.bytes ?? []) hashed.set(`${folder}/${name}`, bytes);
+          return tree?.oid;
+        })();
+        trees.set(folder, oid);
+      }
+      return oid;
     },
     async list(folder) {
       const dir = path.join(root, folder);

@@ -7,10 +7,11 @@ import { columnsFleetFile } from '../core/fleet-columns.js';
 import { record } from '../core/record.js';
 import type { FleetFile } from '../core/validate/fleet.js';
 import { cacheKey, type ParsedFileCache } from './cache.js';
-import { scanFleetColumnsBytes } from './fleet-columns-scanner.js';
+import type { ColumnCache } from './column-cache.js';
+import { scanFleetColumnsBytes, type ScannedColumns } from './fleet-columns-scanner.js';
 import { fleetWorkerAvailable, observedLongEnough, secondCoreIdle, startFleetWorker, workerShare, worthAWorker, type WorkerFile } from './fleet-parallel.js';
 import { scanFleet, scanFleetWindowed } from './fleet-scanner.js';
-import { fileSize, readIfUnchanged, streamBuiltFleetFile, streamFleetColumns, type FileStamp } from './fleet-stream.js';
+import { fileSize, fileStamp, readIfUnchanged, streamBuiltFleetFile, streamFleetColumns, type FileStamp } from './fleet-stream.js';
 import type { SourceFile } from './source.js';
 import { ENTRY_OFFSETS, readFast, readYaml, type FileBytes, type YamlFile, type YamlLimits } from './yaml.js';
 
@@ -35,6 +36,25 @@ export interface FleetReadOptions {
   readonly parallel?: boolean;
   /** Work of this thread's to finish first (the deployments), while the worker already scans (see below). */
   readonly first?: Promise<unknown>;
+  /** Clean files' columns kept on disk by blob id: a file found there is not scanned, and a clean file scanned is kept. */
+  readonly columns?: ColumnCache;
+}
+
+/** The columns a built file was read into, and where its devices start; `undefined` for a file built as objects. */
+function columnsOf(parsed: YamlFile): ScannedColumns | undefined {
+  const columns = parsed.fleet?.columns;
+  const offsets = (parsed.value as { [ENTRY_OFFSETS]?: ArrayLike<number> } | undefined)?.[ENTRY_OFFSETS];
+  return columns && offsets ? { columns, offsets: offsets instanceof Int32Array ? offsets : Int32Array.from(offsets) } : undefined;
+}
+
+/** A file whose columns were kept (column-cache.ts), built as if scanned now; its bytes are read again only to place a diagnostic. */
+async function keptFile(f: SourceFile, kept: ColumnCache, limits: YamlLimits): Promise<YamlFile | undefined> {
+  const stamp = f.localPath === undefined ? undefined : fileStamp(f.localPath);
+  if (!f.oid || (f.localPath !== undefined && !stamp)) return undefined;
+  const scanned = kept.read(f.path, f.oid, limits);
+  if (!scanned) return undefined;
+  const bytes: FileBytes = stamp ? () => readIfUnchanged(f.localPath!, stamp) : await f.read();
+  return builtFile(f.path, bytes, limits, columnsFleetFile(scanned.columns), scanned.offsets);
 }
 
 /**
@@ -42,11 +62,21 @@ export interface FleetReadOptions {
  * disk are read as they are scanned (fleet-stream.ts), from a queue both threads take from in turn, largest first;
  * files already in memory (a commit's blobs) are shared out by size beforehand and moved or copied to the worker.
  */
-export async function readFleet(files: readonly SourceFile[], limits: YamlLimits, { cache, parallel, first }: FleetReadOptions = {}): Promise<YamlFile[]> {
-  const out: (YamlFile | undefined)[] = files.map((f) => {
-    const key = cacheKey(f);
-    return key ? cache?.get(key) : undefined;
-  });
+export async function readFleet(
+  files: readonly SourceFile[],
+  limits: YamlLimits,
+  { cache, parallel, first, columns }: FleetReadOptions = {},
+): Promise<YamlFile[]> {
+  const out: (YamlFile | undefined)[] = await Promise.all(
+    files.map(async (f) => {
+      const key = cacheKey(f);
+      const held = key ? cache?.get(key) : undefined;
+      if (held || !columns) return held;
+      const kept = await keptFile(f, columns, limits);
+      if (kept && key) cache?.set(key, kept, f.localPath ? fileSize(f.localPath) : 0);
+      return kept;
+    }),
+  );
   const fresh = files.filter((_, i) => !out[i]);
   const at = files.flatMap((_, i) => (out[i] ? [] : [i]));
   const bytes: (Uint8Array | undefined)[] = await Promise.all(fresh.map((f) => (f.localPath ? undefined : f.read())));
@@ -78,6 +108,8 @@ export async function readFleet(files: readonly SourceFile[], limits: YamlLimits
     out[at[j]] = parsed;
     const key = cacheKey(fresh[j]);
     if (key) cache?.set(key, parsed, sizes[j]);
+    const scanned = columns && fresh[j].oid ? columnsOf(parsed) : undefined;
+    if (scanned) columns!.keep(fresh[j].oid!, scanned, limits);
   };
   const whole = async (j: number) => (bytes[j] ??= await fresh[j].read());
   /**
@@ -139,6 +171,7 @@ export async function readFleet(files: readonly SourceFile[], limits: YamlLimits
     // Files the worker took and never posted (it failed) are read here; bytes moved to it, read again.
     if (rest.failed) for (const j of [...share, ...queue]) if (!out[at[j]]) await scanHere(j);
   }
+  columns?.used(files.flatMap((f) => (f.oid ? [f.oid] : [])));
   return out as YamlFile[];
 }
 

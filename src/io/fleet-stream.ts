@@ -173,6 +173,12 @@ export function readIfUnchanged(path: string, stamp: FileStamp): Uint8Array | un
   }
 }
 
+/** A file's size and time now, to tell later whether it changed; `undefined` when it cannot be read. */
+export function fileStamp(path: string): FileStamp | undefined {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats?.isFile() ? { size: stats.size, mtimeMs: stats.mtimeMs } : undefined;
+}
+
 /** A file's size, to share files between threads before they are read; 0 when it cannot be told (its read then reports why). */
 export const fileSize = (path: string): number => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 

@@ -4,6 +4,7 @@
  * GitHub API, and tests hand in an in-memory source.
  */
 import type { DiagnosticCode, Severity } from '../core/diagnostics.js';
+import type { ColumnCache } from './column-cache.js';
 
 export interface SourceFile {
   /** Repository-relative, with forward slashes: `fleet/west.yaml`. */
@@ -48,6 +49,11 @@ export interface Source {
   ignored?(folder: string): Promise<string[]>;
   /** One file's bytes (e.g. `.github/edgeops.yml`); `undefined` when it does not exist. */
   readFile(path: string): Promise<Uint8Array | undefined>;
+  /**
+   * Clean fleet files' columns kept between runs, by blob id (column-cache.ts): set
+   * where blob ids are known without reading the files (a git checkout, a commit).
+   */
+  readonly columns?: ColumnCache;
 }
 
 export const isYamlFile = (name: string): boolean => /\.ya?ml$/i.test(name) && !name.startsWith('.');

@@ -88,6 +88,9 @@ export async function loadRepository(source: Source, options: LoadOptions = {}):
 
 async function readRepository(source: Source, options: LoadOptions): Promise<LoadedRepository> {
   const reuse = options.sameFleetAs;
+  // Kept columns are found by blob id: a working tree's are known once its tree id is asked for (from git's index).
+  // A folder that cannot be read (a link loop) is reported by `list`, below.
+  if (source.columns && !reuse) await source.treeOid?.(FLEET_FOLDER).catch(() => undefined);
   const [listedDeployments, listedFleet] = await Promise.all([source.list(DEPLOYMENTS_FOLDER), reuse ? ([] as SourceFile[]) : source.list(FLEET_FOLDER)]);
   const placed: PlacedDiagnostic[] = [];
   // Entries the source would not read (links, a file where a folder should be) are reported where they are.
@@ -110,7 +113,7 @@ async function readRepository(source: Source, options: LoadOptions): Promise<Loa
     reading,
     reuse
       ? [...reuse.files.values()].filter((f) => f.file.startsWith(`${FLEET_FOLDER}/`))
-      : readFleet(fleetList ?? [], FLEET_LIMITS, { cache: options.cache?.fleet, parallel: options.parallel, first: reading }),
+      : readFleet(fleetList ?? [], FLEET_LIMITS, { cache: options.cache?.fleet, parallel: options.parallel, first: reading, columns: source.columns }),
   ]);
   const files = new Map<string, YamlFile>([...deployed.map((d) => d.yaml), ...fleetFiles].map((f) => [f.file, f]));
   const coreDiagnostics: Diagnostic[] = [];

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import http from 'isomorphic-git/http/node';
 import { diskSource } from '../../io/disk.js';
+import { flushKeptColumns, keptColumns } from '../../io/edgeops-folder.js';
+import { findGitRoot } from '../../io/git-root.js';
 import { openCheckout } from '../../io/checkout.js';
 import { dirSink } from '../../io/sinks/dir.js';
 import { gitSink, isUrl, openRenderedTarget, RENDERED_BRANCH, type RenderedRepository } from '../../io/sinks/git.js';
@@ -74,13 +76,17 @@ export async function applyAction(inputs: ActionInputs, context: ActionContext):
   const root = repositoryRoot(inputs.workingDirectory, context.workspace);
   const sink = openSink(inputs, context, root);
   const info = await sourceInfo(context, inputs.workingDirectory, root);
+  // Fleet columns kept in .edgeops/cache/ (restore it with actions/cache): an unchanged fleet file is not scanned again.
+  const columns = keptColumns(inputs.workingDirectory, context.env);
+  const source = diskSource(inputs.workingDirectory, findGitRoot(inputs.workingDirectory, fs.existsSync), { columns });
   let result;
   try {
-    result = await apply(diskSource(inputs.workingDirectory), sink, { sourceInfo: info });
+    result = await apply(source, sink, { sourceInfo: info });
   } catch (e) {
     if (e instanceof SinkError) throw new ActionError(`edgeops apply: ${e.message}`);
     throw e;
   }
+  if (result.valid) await flushKeptColumns(inputs.workingDirectory, columns);
   const plan = result.valid ? await pushPlan(inputs, context) : { markdown: '' };
   const plain = createStyle(false);
   const verdict = applyVerdict(result, plain);

@@ -4,6 +4,7 @@ import http from 'isomorphic-git/http/node';
 import { apply } from '../../usecases/apply.js';
 import { DEPLOYMENTS_FOLDER, FLEET_FOLDER } from '../../usecases/load.js';
 import { openCheckout } from '../../io/checkout.js';
+import { flushKeptColumns } from '../../io/edgeops-folder.js';
 import type { GitRepository } from '../../io/git.js';
 import { createIotHubClient, IotHubError } from '../../io/iothub/client.js';
 import { ConnectionStringError } from '../../io/iothub/connection.js';
@@ -158,6 +159,8 @@ export async function applyCommand(args: readonly string[], ctx: CliContext): Pr
     throw new Error(redact(String((e as Error).stack ?? e), secrets));
   }
   progress.end();
+  // The fleet's columns are kept for the next run once an apply has written (see openSource).
+  if (result.valid && !result.dryRun) await flushKeptColumns(repoDir, source.columns);
   ctx.stdout.write(redact(format === 'json' ? stringify(applyJson(result)) : applyText(result, styleFor(ctx)), secrets));
   return result.valid && result.ok ? EXIT_OK : EXIT_INVALID;
 }

@@ -7,21 +7,20 @@
  * by one made from an older source.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import git, { type CallbackFsClient, type HttpClient, type PromiseFsClient } from 'isomorphic-git';
 import type { ApplyChanges } from '../../core/apply/changes.js';
+import { EDGEOPS_FOLDER, ensureIgnored } from '../edgeops-folder.js';
 import { openRepository, type GitRepository } from '../git.js';
-import { diffRendered } from './rendered-diff.js';
+import { diffRendered, stateFolder } from './rendered-diff.js';
+import { writeState } from './rendered-state.js';
 import { branchTip, commitShards, readReceived, readRenderedTree, renderedMessage, setBranch, writeBlobs, type EntryChange } from './rendered-tree.js';
 import { changeCount, NO_CHANGES, SinkError, type ApplySource, type Desired, type Sink, type SinkResult } from './sink.js';
 import { newerSourceRendered } from './source-history.js';
 import { moveBranch } from './ref-lock.js';
 
 export const RENDERED_BRANCH = 'edgeops/rendered';
-/** The folder edgeops keeps inside an operator's working copy, ignored by it. */
-export const EDGEOPS_FOLDER = '.edgeops';
 export const DEFAULT_RENDERED = `${EDGEOPS_FOLDER}/rendered`;
 
 type Fs = CallbackFsClient | PromiseFsClient;
@@ -68,13 +67,6 @@ export function displayUrl(url: string): string {
 }
 
 export const isUrl = (target: string): boolean => /^https?:\/\//i.test(target);
-
-async function ensureIgnored(folder: string | undefined, inside: string): Promise<void> {
-  if (!folder || path.relative(folder, inside).startsWith('..')) return;
-  await mkdir(folder, { recursive: true });
-  const file = path.join(folder, '.gitignore');
-  if (!existsSync(file)) await writeFile(file, '*\n');
-}
 
 const codeOf = (e: unknown): string | undefined => (e as { code?: string }).code;
 
@@ -251,12 +243,21 @@ export async function commitOnBranch(
     const base = await readRenderedTree(rendered.repo, tip);
     const skipped = options.sourceRepo ? await newerSourceRendered(options.sourceRepo, source.commit, base.source) : null;
     if (skipped) return { changes: NO_CHANGES, failed: [], commit: tip ?? undefined, skipped };
-    const { changes, shards } = await diffRendered(rendered.repo, base, desired);
-    if (changeCount(changes) === 0) return { changes, failed: [], commit: tip ?? undefined };
+    const { changes, shards, state, patched } = await diffRendered(rendered.repo, base, desired);
+    // Each commit's state, kept for the next apply's diff (rendered-state.ts).
+    const keepState = (commit: string) => {
+      const gitdir = stateFolder(rendered.repo);
+      if (gitdir) writeState(gitdir, commit, state);
+    };
+    if (changeCount(changes) === 0) {
+      if (tip && !patched) keepState(tip);
+      return { changes, failed: [], commit: tip ?? undefined };
+    }
     await rendered.prepare();
     await writeManifestBlobs(rendered.repo, changes, desired);
     const message = renderedMessage(source.commit, changes.add.length + changes.update.length, changes.remove.length, options.title);
     const { commit } = await commitShards(rendered.repo, base, shards, { message, date: (options.now ?? (() => new Date()))() });
+    keepState(commit);
     if (await rendered.publish(branch, tip, commit)) return { changes, failed: [], commit };
     if (attempt >= retries) throw new SinkError(`${rendered.target}: ${branch} kept moving while we applied; gave up after ${attempt + 1} attempts`);
     // Jittered, growing pauses so two racing applies do not collide again in step.

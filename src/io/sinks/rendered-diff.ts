@@ -16,8 +16,13 @@
  */
 import { ADD, changeSet, UPDATE, type ApplyChanges } from '../../core/apply/changes.js';
 import { indexOfSorted } from '../../core/collections.js';
+import { deviceFileName } from '../../core/manifest/layout.js';
 import type { Resolution } from '../../core/resolve/resolution.js';
 import type { GitRepository } from '../git.js';
+import nodeFs from 'node:fs';
+import path from 'node:path';
+import { baseFs } from '../atomic-fs.js';
+import { fleetIdentity, readState, type RenderedState } from './rendered-state.js';
 import { idOfName, objectId, sha256Hex, shardBytes, type RenderedTree, type Shard } from './rendered-tree.js';
 
 type Fleet = Pick<Resolution, 'deviceIds' | 'winners'>;
@@ -191,7 +196,7 @@ const is100644 = (p: Buffer, at: number): boolean =>
  * the verdict of each wanted device, collects the devices that left the fleet,
  * and returns the shard's new bytes (the wanted entries and the kept ones, in order).
  */
-function mergeShard(want: WantedShard, had: Buffer, deviceIds: readonly string[], verdicts: Uint8Array, remove: string[]): Buffer {
+function mergeShard(want: WantedShard, had: Buffer, deviceIds: readonly string[], verdicts: Uint8Array, remove: string[], positions: Int32Array): Buffer {
   const { bytes: t, offsets, devices } = want;
   const count = devices.length;
   const end = had.length;
@@ -227,6 +232,12 @@ function mergeShard(want: WantedShard, had: Buffer, deviceIds: readonly string[]
     at = nul + 21;
   }
   for (; j < count; j++) verdicts[devices[j]] = ADD;
+  // Where each wanted device's blob id ends up: after the kept entries placed before it.
+  let shift = 0;
+  for (let k = 0, q = 0; k < count; k++) {
+    for (; q < kept.length && kept[q] <= k; q += 3) shift += kept[q + 2] - kept[q + 1];
+    positions[devices[k]] = offsets[k + 1] - 20 + shift;
+  }
   if (kept.length === 0) return t;
   const parts: Buffer[] = [];
   let from = 0;
@@ -239,15 +250,132 @@ function mergeShard(want: WantedShard, had: Buffer, deviceIds: readonly string[]
   return Buffer.concat(parts);
 }
 
-/** The change set of `tree` against the wanted rendering, and the shards of the tree to write for it. */
+/** A diff's outcome: the change set, the shards of the tree to write, and the state of that tree (rendered-state.ts). */
+export interface RenderedDiff {
+  readonly changes: ApplyChanges;
+  readonly shards: Map<string, Shard>;
+  readonly state: RenderedState;
+  /** The state was `tree`'s, kept before (the ids were patched); else worked out by the full diff. */
+  readonly patched: boolean;
+}
+
+/**
+ * The change set of `tree` against the wanted rendering, and the shards of the tree
+ * to write for it: patched in place from the kept state of `tree`'s commit when the
+ * change allows (see rendered-state.ts), else by the full diff.
+ */
 export async function diffRendered(
   repo: GitRepository,
   tree: RenderedTree,
   desired: { readonly fleet: Fleet; readonly keys: ReadonlyMap<string, string> },
-): Promise<{ changes: ApplyChanges; shards: Map<string, Shard> }> {
+): Promise<RenderedDiff> {
+  const gitdir = stateFolder(repo);
+  const kept = gitdir && tree.commit ? readState(gitdir, tree.commit) : undefined;
+  const patched = kept && (await patchShards(repo, tree, desired, kept));
+  return patched ?? fullDiff(repo, tree, desired);
+}
+
+/** Where states are kept: the repository's git folder, when it is on this machine's disk. */
+export const stateFolder = (repo: GitRepository): string | undefined => (baseFs(repo.fs) === nodeFs ? (repo.gitdir ?? path.join(repo.dir, '.git')) : undefined);
+
+const shardName = (s: number): string => s.toString(16).padStart(2, '0');
+
+/**
+ * The diff from `tree`'s kept state: `undefined` unless every device is in the
+ * fleet the state was made for and keeps its file (managed then and now, or
+ * unmanaged then and now); then only the devices whose blob changes are rewritten,
+ * their 20-byte ids patched where the state says they are.
+ */
+async function patchShards(
+  repo: GitRepository,
+  tree: RenderedTree,
+  { fleet, keys }: { readonly fleet: Fleet; readonly keys: ReadonlyMap<string, string> },
+  state: RenderedState,
+): Promise<RenderedDiff | undefined> {
+  const { deviceIds, winners } = fleet;
+  const n = deviceIds.length;
+  if (state.blobOf.length !== n) return undefined;
+  const blobs = [...state.blobs];
+  const blobIndex = new Map(blobs.map((b, i) => [b, i]));
+  const ofDeployment = new Map<string, number>();
+  const blobOf = new Int32Array(n);
+  const verdicts = new Uint8Array(n);
+  const touched = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const winner = winners[i];
+    const had = state.blobOf[i];
+    if ((winner === null) !== had < 0) return undefined;
+    if (winner === null) {
+      blobOf[i] = -1;
+      continue;
+    }
+    let b = ofDeployment.get(winner);
+    if (b === undefined) {
+      const key = keys.get(winner);
+      if (key === undefined) throw new Error(`no rendered manifest for deployment '${winner}'`);
+      b = blobIndex.get(key);
+      if (b === undefined) blobIndex.set(key, (b = blobs.push(key) - 1));
+      ofDeployment.set(winner, b);
+    }
+    blobOf[i] = b;
+    if (b !== had) {
+      verdicts[i] = UPDATE;
+      const list = touched.get(state.shardOf[i]);
+      if (list) list.push(i);
+      else touched.set(state.shardOf[i], [i]);
+    }
+  }
+  if (fleetIdentity(deviceIds) !== state.fleet) return undefined;
+  const blobBytes = Buffer.from(blobs.join(''), 'hex');
+  const shards = new Map(tree.shards);
+  for (const [s, devices] of touched) {
+    const shard = tree.shards.get(shardName(s));
+    if (!shard) return undefined;
+    // A shard read from disk is this diff's own to patch; one held in memory is copied first.
+    const read = shard.bytes ? undefined : await shardBytes(repo, shard);
+    const bytes = read ? Buffer.from(read.buffer, read.byteOffset, read.byteLength) : Buffer.from(shard.bytes!);
+    for (const i of devices) {
+      const at = state.at[i];
+      // The state must say what the tree holds: else it is not this tree's, and the full diff runs.
+      if (!holds(bytes, at, deviceIds[i], blobBytes, state.blobOf[i])) return undefined;
+      // Byte by byte: a native copy per device costs more than the 20 bytes it moves.
+      for (let k = 0, from = blobOf[i] * 20; k < 20; k++) bytes[at + k] = blobBytes[from + k];
+    }
+    shards.set(shardName(s), { oid: objectId('tree', bytes), bytes });
+  }
+  return {
+    changes: changeSet(fleet, keys, verdicts, []),
+    shards,
+    state: { fleet: state.fleet, blobs, blobOf, shardOf: state.shardOf, at: state.at },
+    patched: true,
+  };
+}
+
+/** Whether a shard's bytes hold, with its blob id at `at`, the file of `deviceId` with blob `blob` of `blobBytes`. */
+function holds(bytes: Buffer, at: number, deviceId: string, blobBytes: Buffer, blob: number): boolean {
+  if (at + 20 > bytes.length) return false;
+  for (let k = 0, from = blob * 20; k < 20; k++) if (bytes[at + k] !== blobBytes[from + k]) return false;
+  const name = isPlain(deviceId) ? deviceId : deviceFileName(deviceId).slice(0, -JSON_SUFFIX.length);
+  // `100644 <name>.json\0` just before.
+  let o = at - 1 - JSON_SUFFIX.length - name.length;
+  if (o < MODE_PREFIX.length || bytes[o - 1] !== 0x20 || bytes[at - 1] !== 0) return false;
+  for (let k = 0; k < name.length; k++, o++) if (bytes[o] !== name.charCodeAt(k)) return false;
+  for (let k = 0; k < JSON_SUFFIX.length; k++, o++) if (bytes[o] !== JSON_SUFFIX[k]) return false;
+  return true;
+}
+
+/** The full diff: every wanted shard laid out, each one that differs walked beside the old one. */
+async function fullDiff(
+  repo: GitRepository,
+  tree: RenderedTree,
+  desired: { readonly fleet: Fleet; readonly keys: ReadonlyMap<string, string> },
+): Promise<RenderedDiff> {
   const { fleet, keys } = desired;
   const wanted = wantedShards(fleet, keys);
-  const verdicts = new Uint8Array(fleet.deviceIds.length);
+  const n = fleet.deviceIds.length;
+  const verdicts = new Uint8Array(n);
+  const positions = new Int32Array(n).fill(-1);
+  const shardOf = new Uint8Array(n);
   const remove: string[] = [];
   const shards = new Map<string, Shard>();
   const names = [...new Set([...wanted.keys(), ...tree.shards.keys()])].sort();
@@ -255,17 +383,37 @@ export async function diffRendered(
     names.map(async (name): Promise<Shard | undefined> => {
       const want = wanted.get(name);
       const had = tree.shards.get(name);
+      if (want) {
+        const s = Number.parseInt(name, 16);
+        for (let k = 0; k < want.devices.length; k++) {
+          shardOf[want.devices[k]] = s;
+          positions[want.devices[k]] = want.offsets[k + 1] - 20;
+        }
+      }
       if (want && had?.oid === want.oid) return want;
       if (!had) {
         for (const i of want!.devices) verdicts[i] = ADD;
         return want;
       }
       const read = await shardBytes(repo, had);
-      const bytes = mergeShard(want ?? NO_SHARD, Buffer.from(read.buffer, read.byteOffset, read.byteLength), fleet.deviceIds, verdicts, remove);
+      const bytes = mergeShard(want ?? NO_SHARD, Buffer.from(read.buffer, read.byteOffset, read.byteLength), fleet.deviceIds, verdicts, remove, positions);
       if (bytes.length === 0) return undefined;
       return bytes === want?.bytes ? want : { oid: objectId('tree', bytes), bytes };
     }),
   );
   names.forEach((name, k) => merged[k] && shards.set(name, merged[k]));
-  return { changes: changeSet(fleet, keys, verdicts, remove), shards };
+  // The state of the tree written: each managed device's blob (by deployment) and where its id is.
+  const blobs: string[] = [];
+  const blobIndex = new Map<string, number>();
+  const blobOf = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const winner = fleet.winners[i];
+    if (winner === null) continue;
+    const key = keys.get(winner)!;
+    let b = blobIndex.get(key);
+    if (b === undefined) blobIndex.set(key, (b = blobs.push(key) - 1));
+    blobOf[i] = b;
+  }
+  const state: RenderedState = { fleet: fleetIdentity(fleet.deviceIds), blobs, blobOf, shardOf, at: positions };
+  return { changes: changeSet(fleet, keys, verdicts, remove), shards, state, patched: false };
 }

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import type { GitRepository } from '../git.js';
-import { blobOnDisk } from '../git-ids.js';
+import { blobOnDisk, diskTree } from '../git-ids.js';
 import { knownIn, readGitIndex, type GitIndex } from '../git-index.js';
 import { isYamlFile } from '../source.js';
 import { WORKING_TREE } from './rendered-tree.js';
@@ -31,10 +31,28 @@ export async function cleanHead(repo: GitRepository, folders: readonly string[])
   }
   const index = await readGitIndex(dir);
   for (const folder of folders) {
+    // The same tree on disk as at HEAD: every file the same, and HEAD's folder need not be read (it
+    // may sit in a pack that isomorphic-git would read whole). Else file by file: only YAML counts.
+    if (await sameTree(repo, head, folder, index)) continue;
     const [atHead, onDisk] = await Promise.all([yamlAtCommit(repo, head, folder, cache), yamlOnDisk(dir, folder, index)]);
     if (atHead.size !== onDisk.size || [...atHead].some(([name, oid]) => onDisk.get(name) !== oid)) return null;
   }
   return head;
+}
+
+/** Whether `folder` on disk has the tree id it has at `commit` (its blob ids from git's index where it knows them). */
+async function sameTree(repo: GitRepository, commit: string, folder: string, index: GitIndex | undefined): Promise<boolean> {
+  const { fs, dir, gitdir, cache } = repo;
+  const parent = path.posix.dirname(folder);
+  try {
+    const { tree } = await git.readTree({ fs, dir, gitdir, oid: commit, filepath: parent === '.' ? undefined : parent, cache });
+    const entry = tree.find((e) => e.path === path.posix.basename(folder) && e.type === 'tree');
+    if (!entry) return false;
+    const onDisk = await diskTree(path.join(dir, folder), index && knownIn(index, folder));
+    return onDisk?.oid === entry.oid;
+  } catch {
+    return false;
+  }
 }
 
 /** The blob ids of the YAML files directly inside `folder` at a commit, by name (none when it has no such folder). */
