@@ -1076,14 +1076,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path21 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path22 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path21 && path21[0] !== "/") {
-          path21 = `/${path21}`;
+        if (path22 && path22[0] !== "/") {
+          path22 = `/${path22}`;
         }
-        return new URL(`${origin}${path21}`);
+        return new URL(`${origin}${path22}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1534,39 +1534,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path21, origin }
+          request: { method, path: path22, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path21);
+        debuglog("sending request to %s %s/%s", method, origin, path22);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path21, origin },
+          request: { method, path: path22, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path21,
+          path22,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path21, origin }
+          request: { method, path: path22, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path21);
+        debuglog("trailers received from %s %s/%s", method, origin, path22);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path21, origin },
+          request: { method, path: path22, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path21,
+          path22,
           error3.message
         );
       });
@@ -1615,9 +1615,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path21, origin }
+            request: { method, path: path22, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path21);
+          debuglog("sending request to %s %s/%s", method, origin, path22);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1680,7 +1680,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path21,
+        path: path22,
         method,
         body,
         headers,
@@ -1695,11 +1695,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path21 !== "string") {
+        if (typeof path22 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path21[0] !== "/" && !(path21.startsWith("http://") || path21.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path22[0] !== "/" && !(path22.startsWith("http://") || path22.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path21)) {
+        } else if (invalidPathRegex.test(path22)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1765,7 +1765,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path21, query) : path21;
+        this.path = query ? buildURL(path22, query) : path22;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6458,7 +6458,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request3) {
-      const { method, path: path21, host, upgrade, blocking, reset } = request3;
+      const { method, path: path22, host, upgrade, blocking, reset } = request3;
       let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6539,7 +6539,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path21} HTTP/1.1\r
+      let header = `${method} ${path22} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7068,7 +7068,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request3) {
       const session = client[kHTTP2Session];
-      const { method, path: path21, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
+      const { method, path: path22, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
       let { body } = request3;
       if (upgrade) {
         util.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
@@ -7165,7 +7165,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path21;
+      headers[HTTP2_HEADER_PATH] = path22;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7518,9 +7518,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path21 = search ? `${pathname}${search}` : pathname;
+        const path22 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path21;
+        this.opts.path = path22;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8759,10 +8759,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path21 = "/",
+          path: path22 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path21;
+        opts.path = origin + path22;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10734,20 +10734,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path21) {
-      if (typeof path21 !== "string") {
-        return path21;
+    function safeUrl(path22) {
+      if (typeof path22 !== "string") {
+        return path22;
       }
-      const pathSegments = path21.split("?");
+      const pathSegments = path22.split("?");
       if (pathSegments.length !== 2) {
-        return path21;
+        return path22;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path21, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path21);
+    function matchKey(mockDispatch2, { path: path22, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path22);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10769,7 +10769,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path21 }) => matchValue(safeUrl(path21), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path22 }) => matchValue(safeUrl(path22), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10807,9 +10807,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path21, method, body, headers, query } = opts;
+      const { path: path22, method, body, headers, query } = opts;
       return {
-        path: path21,
+        path: path22,
         method,
         body,
         headers,
@@ -11272,10 +11272,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path21, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path22, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path21,
+            Path: path22,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16154,9 +16154,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path21) {
-      for (let i = 0; i < path21.length; ++i) {
-        const code2 = path21.charCodeAt(i);
+    function validateCookiePath(path22) {
+      for (let i = 0; i < path22.length; ++i) {
+        const code2 = path22.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19076,11 +19076,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path21 = opts.path;
+          let path22 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path21 = `/${path21}`;
+            path22 = `/${path22}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path21);
+          url = new URL(util.parseOrigin(url).origin + path22);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19377,10 +19377,10 @@ var require_simple_get = __commonJS({
       opts = Object.assign({ maxRedirects: 10 }, typeof opts === "string" ? { url: opts } : opts);
       cb = once(cb);
       if (opts.url) {
-        const { hostname, port, protocol: protocol2, auth: auth7, path: path21 } = url.parse(opts.url);
+        const { hostname, port, protocol: protocol2, auth: auth7, path: path22 } = url.parse(opts.url);
         delete opts.url;
-        if (!hostname && !port && !protocol2 && !auth7) opts.path = path21;
-        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path21 });
+        if (!hostname && !port && !protocol2 && !auth7) opts.path = path22;
+        else Object.assign(opts, { hostname, port, protocol: protocol2, auth: auth7, path: path22 });
       }
       const headers = { "accept-encoding": "gzip, deflate" };
       if (opts.headers) Object.keys(opts.headers).forEach((k2) => headers[k2.toLowerCase()] = opts.headers[k2]);
@@ -24348,17 +24348,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path21, originalPath, doThrow) => {
-      if (!isString(path21)) {
+    var checkPath = (path22, originalPath, doThrow) => {
+      if (!isString(path22)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path21) {
+      if (!path22) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path21)) {
+      if (checkPath.isNotRelative(path22)) {
         const r = "`path.relative()`d";
         return doThrow(
           `path should be a ${r} string, but got "${originalPath}"`,
@@ -24367,7 +24367,7 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path21) => REGEX_TEST_INVALID_PATH.test(path21);
+    var isNotRelative = (path22) => REGEX_TEST_INVALID_PATH.test(path22);
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p) => p;
     var Ignore = class {
@@ -24426,7 +24426,7 @@ var require_ignore = __commonJS({
       //   setting `checkUnignored` to `false` could reduce additional
       //   path matching.
       // @returns {TestResult} true if a file is ignored
-      _testOne(path21, checkUnignored) {
+      _testOne(path22, checkUnignored) {
         let ignored = false;
         let unignored = false;
         this._rules.forEach((rule) => {
@@ -24434,7 +24434,7 @@ var require_ignore = __commonJS({
           if (unignored === negative && ignored !== unignored || negative && !ignored && !unignored && !checkUnignored) {
             return;
           }
-          const matched = rule.regex.test(path21);
+          const matched = rule.regex.test(path22);
           if (matched) {
             ignored = !negative;
             unignored = negative;
@@ -24447,24 +24447,24 @@ var require_ignore = __commonJS({
       }
       // @returns {TestResult}
       _test(originalPath, cache, checkUnignored, slices) {
-        const path21 = originalPath && checkPath.convert(originalPath);
+        const path22 = originalPath && checkPath.convert(originalPath);
         checkPath(
-          path21,
+          path22,
           originalPath,
           this._allowRelativePaths ? RETURN_FALSE : throwError
         );
-        return this._t(path21, cache, checkUnignored, slices);
+        return this._t(path22, cache, checkUnignored, slices);
       }
-      _t(path21, cache, checkUnignored, slices) {
-        if (path21 in cache) {
-          return cache[path21];
+      _t(path22, cache, checkUnignored, slices) {
+        if (path22 in cache) {
+          return cache[path22];
         }
         if (!slices) {
-          slices = path21.split(SLASH);
+          slices = path22.split(SLASH);
         }
         slices.pop();
         if (!slices.length) {
-          return cache[path21] = this._testOne(path21, checkUnignored);
+          return cache[path22] = this._testOne(path22, checkUnignored);
         }
         const parent = this._t(
           slices.join(SLASH) + SLASH,
@@ -24472,24 +24472,24 @@ var require_ignore = __commonJS({
           checkUnignored,
           slices
         );
-        return cache[path21] = parent.ignored ? parent : this._testOne(path21, checkUnignored);
+        return cache[path22] = parent.ignored ? parent : this._testOne(path22, checkUnignored);
       }
-      ignores(path21) {
-        return this._test(path21, this._ignoreCache, false).ignored;
+      ignores(path22) {
+        return this._test(path22, this._ignoreCache, false).ignored;
       }
       createFilter() {
-        return (path21) => !this.ignores(path21);
+        return (path22) => !this.ignores(path22);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path21) {
-        return this._test(path21, this._testCache, true);
+      test(path22) {
+        return this._test(path22, this._testCache, true);
       }
     };
     var factory = (options) => new Ignore(options);
-    var isPathValid = (path21) => checkPath(path21 && checkPath.convert(path21), path21, RETURN_FALSE);
+    var isPathValid = (path22) => checkPath(path22 && checkPath.convert(path22), path22, RETURN_FALSE);
     factory.isPathValid = isPathValid;
     factory.default = factory;
     module.exports = factory;
@@ -24500,7 +24500,7 @@ var require_ignore = __commonJS({
       const makePosix = (str) => /^\\\\\?\\/.test(str) || /["<>|\u0000-\u001F]+/u.test(str) ? str : str.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGIX_IS_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path21) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path21) || isNotRelative(path21);
+      checkPath.isNotRelative = (path22) => REGIX_IS_WINDOWS_PATH_ABSOLUTE.test(path22) || isNotRelative(path22);
     }
   }
 });
@@ -24509,7 +24509,7 @@ var require_ignore = __commonJS({
 var require_onp = __commonJS({
   "node_modules/diff3/onp.js"(exports, module) {
     module.exports = function(a_, b_) {
-      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path21 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
+      var a = a_, b = b_, m = a.length, n = b.length, reverse = false, ed = null, offset = m + 1, path22 = [], pathposi = [], ses = [], lcs = "", SES_DELETE = -1, SES_COMMON = 0, SES_ADD = 1;
       var tmp1, tmp2;
       var init = function() {
         if (m >= n) {
@@ -24539,9 +24539,9 @@ var require_onp = __commonJS({
       var snake = function(k2, p, pp) {
         var r, x2, y;
         if (p > pp) {
-          r = path21[k2 - 1 + offset];
+          r = path22[k2 - 1 + offset];
         } else {
-          r = path21[k2 + 1 + offset];
+          r = path22[k2 + 1 + offset];
         }
         y = Math.max(p, pp);
         x2 = y - k2;
@@ -24549,7 +24549,7 @@ var require_onp = __commonJS({
           ++x2;
           ++y;
         }
-        path21[k2 + offset] = pathposi.length;
+        path22[k2 + offset] = pathposi.length;
         pathposi[pathposi.length] = new P2(x2, y, r);
         return y;
       };
@@ -24607,7 +24607,7 @@ var require_onp = __commonJS({
           fp = {};
           for (i = 0; i < size; ++i) {
             fp[i] = -1;
-            path21[i] = -1;
+            path22[i] = -1;
           }
           p = -1;
           do {
@@ -24621,7 +24621,7 @@ var require_onp = __commonJS({
             fp[delta + offset] = snake(delta, fp[delta - 1 + offset] + 1, fp[delta + 1 + offset]);
           } while (fp[delta + offset] !== n);
           ed = delta + 2 * p;
-          r = path21[delta + offset];
+          r = path22[delta + offset];
           epc = [];
           while (r !== -1) {
             epc[epc.length] = new P2(pathposi[r].x, pathposi[r].y, null);
@@ -25472,18 +25472,18 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         return result;
       }
     };
-    function basename(path21) {
-      const last = Math.max(path21.lastIndexOf("/"), path21.lastIndexOf("\\"));
+    function basename(path22) {
+      const last = Math.max(path22.lastIndexOf("/"), path22.lastIndexOf("\\"));
       if (last > -1) {
-        path21 = path21.slice(last + 1);
+        path22 = path22.slice(last + 1);
       }
-      return path21;
+      return path22;
     }
-    function dirname(path21) {
-      const last = Math.max(path21.lastIndexOf("/"), path21.lastIndexOf("\\"));
+    function dirname(path22) {
+      const last = Math.max(path22.lastIndexOf("/"), path22.lastIndexOf("\\"));
       if (last === -1) return ".";
       if (last === 0) return "/";
-      return path21.slice(0, last);
+      return path22.slice(0, last);
     }
     function flatFileListToDirectoryStructure(files) {
       const inodes = /* @__PURE__ */ new Map();
@@ -25876,21 +25876,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         throw new TypeError("Reference name must be a string");
       return !bad.test(name) && (!!onelevel || name.includes("/"));
     }
-    function assertPath(path21) {
-      if (typeof path21 !== "string") {
+    function assertPath(path22) {
+      if (typeof path22 !== "string") {
         throw new TypeError(
-          "Path must be a string. Received " + JSON.stringify(path21)
+          "Path must be a string. Received " + JSON.stringify(path22)
         );
       }
     }
-    function normalizeStringPosix(path21, allowAboveRoot) {
+    function normalizeStringPosix(path22, allowAboveRoot) {
       let res = "";
       let lastSegmentLength = 0;
       let lastSlash = -1;
       let dots = 0;
       let code2;
-      for (let i = 0; i <= path21.length; ++i) {
-        if (i < path21.length) code2 = path21.charCodeAt(i);
+      for (let i = 0; i <= path22.length; ++i) {
+        if (i < path22.length) code2 = path22.charCodeAt(i);
         else if (code2 === 47) break;
         else code2 = 47;
         if (code2 === 47) {
@@ -25925,8 +25925,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               lastSegmentLength = 2;
             }
           } else {
-            if (res.length > 0) res += "/" + path21.slice(lastSlash + 1, i);
-            else res = path21.slice(lastSlash + 1, i);
+            if (res.length > 0) res += "/" + path22.slice(lastSlash + 1, i);
+            else res = path22.slice(lastSlash + 1, i);
             lastSegmentLength = i - lastSlash - 1;
           }
           lastSlash = i;
@@ -25939,21 +25939,21 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
       }
       return res;
     }
-    function getWindowsDrivePrefix(path21) {
-      if (path21.length >= 2 && /^[a-zA-Z]:/.test(path21)) {
-        return path21.slice(0, 2);
+    function getWindowsDrivePrefix(path22) {
+      if (path22.length >= 2 && /^[a-zA-Z]:/.test(path22)) {
+        return path22.slice(0, 2);
       }
       return null;
     }
-    function normalize(path21) {
-      assertPath(path21);
-      if (path21.length === 0) return ".";
-      path21 = path21.replace(/\\/g, "/");
-      const drivePrefix = getWindowsDrivePrefix(path21);
-      const isAbsolute2 = path21.charCodeAt(0) === 47 || drivePrefix !== null && path21.charCodeAt(2) === 47;
-      const trailingSeparator = path21.charCodeAt(path21.length - 1) === 47;
+    function normalize(path22) {
+      assertPath(path22);
+      if (path22.length === 0) return ".";
+      path22 = path22.replace(/\\/g, "/");
+      const drivePrefix = getWindowsDrivePrefix(path22);
+      const isAbsolute2 = path22.charCodeAt(0) === 47 || drivePrefix !== null && path22.charCodeAt(2) === 47;
+      const trailingSeparator = path22.charCodeAt(path22.length - 1) === 47;
       let normalized = normalizeStringPosix(
-        drivePrefix ? path21.slice(2) : path21,
+        drivePrefix ? path22.slice(2) : path22,
         !isAbsolute2
       );
       if (normalized.length === 0 && !isAbsolute2) normalized = ".";
@@ -26079,8 +26079,8 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
     var getPath = (section, subsection, name) => {
       return [lower(section), subsection, lower(name)].filter((a) => a != null).join(".");
     };
-    var normalizePath = (path21) => {
-      const pathSegments = path21.split(".");
+    var normalizePath = (path22) => {
+      const pathSegments = path22.split(".");
       const section = pathSegments.shift();
       const name = pathSegments.pop();
       const subsection = pathSegments.length ? pathSegments.join(".") : void 0;
@@ -26119,23 +26119,23 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
               [name, value2] = extractedVariable;
             }
           }
-          const path21 = getPath(section, subsection, name);
-          return { line, isSection, section, subsection, name, value: value2, path: path21 };
+          const path22 = getPath(section, subsection, name);
+          return { line, isSection, section, subsection, name, value: value2, path: path22 };
         }) : [];
       }
       static from(text) {
         return new _GitConfig(text);
       }
-      async get(path21, getall = false) {
-        const normalizedPath = normalizePath(path21).path;
+      async get(path22, getall = false) {
+        const normalizedPath = normalizePath(path22).path;
         const allValues = this.parsedConfig.filter((config) => config.path === normalizedPath).map(({ section, name, value: value2 }) => {
           const fn = schema[section] && schema[section][name];
           return fn ? fn(value2) : value2;
         });
         return getall ? allValues : allValues.pop();
       }
-      async getall(path21) {
-        return this.get(path21, true);
+      async getall(path22) {
+        return this.get(path22, true);
       }
       async getSubsections(section) {
         return this.parsedConfig.filter((config) => config.isSection && config.section === section).map((config) => config.subsection);
@@ -26145,10 +26145,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           (config) => !(config.section === section && config.subsection === subsection)
         );
       }
-      async append(path21, value2) {
-        return this.set(path21, value2, true);
+      async append(path22, value2) {
+        return this.set(path22, value2, true);
       }
-      async set(path21, value2, append2 = false) {
+      async set(path22, value2, append2 = false) {
         const {
           section,
           subsection,
@@ -26156,7 +26156,7 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           path: normalizedPath,
           sectionPath,
           isSection
-        } = normalizePath(path21);
+        } = normalizePath(path22);
         const configIndex = findLastIndex(
           this.parsedConfig,
           (config) => config.path === normalizedPath
@@ -26769,19 +26769,19 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
         let mode = buffer.slice(cursor, space).toString("utf8");
         if (mode === "40000") mode = "040000";
         const type = mode2type$1(mode);
-        const path21 = buffer.slice(space + 1, nullchar).toString("utf8");
-        const hfsClean = path21.replace(
+        const path22 = buffer.slice(space + 1, nullchar).toString("utf8");
+        const hfsClean = path22.replace(
           /[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g,
           ""
         );
         const ntfsClean = hfsClean.split(":")[0];
         const normalized = ntfsClean.toLowerCase().replace(/[. ]+$/, "");
-        if (path21.includes("\\") || path21.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
-          throw new UnsafeFilepathError(path21);
+        if (path22.includes("\\") || path22.includes("/") || hfsClean === "." || hfsClean === ".." || normalized === ".git" || /^\.?git~[1-9]$/.test(normalized)) {
+          throw new UnsafeFilepathError(path22);
         }
         const oid = buffer.slice(nullchar + 1, nullchar + 21).toString("hex");
         cursor = nullchar + 21;
-        _entries.push({ mode, path: path21, oid, type });
+        _entries.push({ mode, path: path22, oid, type });
       }
       return _entries;
     }
@@ -26830,10 +26830,10 @@ If you're a developer and you believe this is a bug in isomorphic-git, please fi
           entries.map((entry) => {
             const mode = Buffer.from(entry.mode.replace(/^0/, ""));
             const space = Buffer.from(" ");
-            const path21 = Buffer.from(entry.path, "utf8");
+            const path22 = Buffer.from(entry.path, "utf8");
             const nullchar = Buffer.from([0]);
             const oid = Buffer.from(entry.oid, "hex");
-            return Buffer.concat([mode, space, path21, nullchar, oid]);
+            return Buffer.concat([mode, space, path22, nullchar, oid]);
           })
         );
       }
@@ -29228,17 +29228,17 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       content
     }) {
       await assertNoSymlinkInLeadingPath(fs5, dir, filepath);
-      const path21 = `${dir}/${filepath}`;
+      const path22 = `${dir}/${filepath}`;
       const symlink2 = mode === 40960;
-      const stats = await fs5.lstat(path21);
+      const stats = await fs5.lstat(path22);
       if (stats && (symlink2 || stats.isSymbolicLink())) {
-        await fs5.rm(path21);
+        await fs5.rm(path22);
       }
       if (symlink2) {
-        await fs5.mkdir(dirname(path21));
-        await fs5.writelink(path21, Buffer.from(content));
+        await fs5.mkdir(dirname(path22));
+        await fs5.writelink(path22, Buffer.from(content));
       } else {
-        await fs5.write(path21, content, { mode });
+        await fs5.write(path22, content, { mode });
       }
     }
     async function abortMerge({
@@ -29268,13 +29268,13 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           dir,
           gitdir: updatedGitdir,
           trees,
-          map: async function(path21, [head, workdir, index3]) {
+          map: async function(path22, [head, workdir, index3]) {
             const staged = !await modified(workdir, index3);
-            const unmerged = unmergedPaths.includes(path21);
+            const unmerged = unmergedPaths.includes(path22);
             const unmodified = !await modified(index3, head);
             if (staged || unmerged) {
               return head ? {
-                path: path21,
+                path: path22,
                 mode: await head.mode(),
                 oid: await head.oid(),
                 type: await head.type(),
@@ -29282,7 +29282,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               } : void 0;
             }
             if (unmodified) return false;
-            else throw new IndexResetError(path21);
+            else throw new IndexResetError(path22);
           }
         });
         for (const entry of results) {
@@ -29600,9 +29600,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return result;
     }
-    async function _getConfig({ fs: fs5, gitdir, path: path21 }) {
+    async function _getConfig({ fs: fs5, gitdir, path: path22 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.get(path21);
+      return config.get(path22);
     }
     function assignDefined(target, ...sources) {
       for (const source of sources) {
@@ -31032,14 +31032,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         gitdir,
         trees: [ourTree, baseTree, theirTree],
         map: async function(filepath, [ours, base, theirs]) {
-          const path21 = basename(filepath);
+          const path22 = basename(filepath);
           const ourChange = await modified(ours, base);
           const theirChange = await modified(theirs, base);
           switch (`${ourChange}-${theirChange}`) {
             case "false-false": {
               return {
                 mode: await base.mode(),
-                path: path21,
+                path: path22,
                 oid: await base.oid(),
                 type: await base.type()
               };
@@ -31048,14 +31048,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!theirs && await ours.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path21,
+                  path: path22,
                   oid: await ours.oid(),
                   type: await ours.type()
                 };
               }
               return theirs ? {
                 mode: await theirs.mode(),
-                path: path21,
+                path: path22,
                 oid: await theirs.oid(),
                 type: await theirs.type()
               } : void 0;
@@ -31064,14 +31064,14 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (!ours && await theirs.type() === "tree") {
                 return {
                   mode: await theirs.mode(),
-                  path: path21,
+                  path: path22,
                   oid: await theirs.oid(),
                   type: await theirs.type()
                 };
               }
               return ours ? {
                 mode: await ours.mode(),
-                path: path21,
+                path: path22,
                 oid: await ours.oid(),
                 type: await ours.type()
               } : void 0;
@@ -31080,7 +31080,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
               if (ours && theirs && await ours.type() === "tree" && await theirs.type() === "tree") {
                 return {
                   mode: await ours.mode(),
-                  path: path21,
+                  path: path22,
                   oid: await ours.oid(),
                   type: "tree"
                 };
@@ -31089,7 +31089,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                 return mergeBlobs({
                   fs: fs5,
                   gitdir,
-                  path: path21,
+                  path: path22,
                   ours,
                   base,
                   theirs,
@@ -31135,7 +31135,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await theirs.mode(),
                   oid: await theirs.oid(),
                   type: "blob",
-                  path: path21
+                  path: path22
                 };
               }
               if (base && ours && !theirs && await base.type() === "blob" && await ours.type() === "blob") {
@@ -31152,7 +31152,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
                   mode: await ours.mode(),
                   oid: await ours.oid(),
                   type: "blob",
-                  path: path21
+                  path: path22
                 };
               }
               if (base && !ours && !theirs && (await base.type() === "blob" || await base.type() === "tree")) {
@@ -31220,7 +31220,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
     async function mergeBlobs({
       fs: fs5,
       gitdir,
-      path: path21,
+      path: path22,
       ours,
       base,
       theirs,
@@ -31243,19 +31243,19 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       if (await ours.oid() === await theirs.oid()) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path21, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path22, oid: await ours.oid(), type }
         };
       }
       if (await ours.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path21, oid: await theirs.oid(), type }
+          mergeResult: { mode, path: path22, oid: await theirs.oid(), type }
         };
       }
       if (await theirs.oid() === baseOid) {
         return {
           cleanMerge: true,
-          mergeResult: { mode, path: path21, oid: await ours.oid(), type }
+          mergeResult: { mode, path: path22, oid: await ours.oid(), type }
         };
       }
       const ourContent = Buffer.from(await ours.content()).toString("utf8");
@@ -31263,7 +31263,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const { mergedText, cleanMerge } = await mergeDriver({
         branches: [baseName, ourName, theirName],
         contents: [baseContent, ourContent, theirContent],
-        path: path21
+        path: path22
       });
       const oid = await _writeObject({
         fs: fs5,
@@ -31272,7 +31272,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         object: Buffer.from(mergedText, "utf8"),
         dryRun
       });
-      return { cleanMerge, mergeResult: { mode, path: path21, oid, type } };
+      return { cleanMerge, mergeResult: { mode, path: path22, oid, type } };
     }
     var _TreeMap = {
       stage: STAGE,
@@ -31644,7 +31644,7 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         trees: [TREE({ ref: headTree }), STAGE(), WORKDIR()],
         map: async (filepath, [head, stage, workdir]) => {
           if (filepath === ".") return;
-          if (!allTracked && !changed.some((path21) => worthWalking(filepath, path21))) {
+          if (!allTracked && !changed.some((path22) => worthWalking(filepath, path22))) {
             return null;
           }
           const headOid = head && await head.type() === "blob" ? await head.oid() : void 0;
@@ -33654,51 +33654,51 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
         throw err;
       }
     }
-    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path21 }) {
+    async function getConfig({ fs: fs5, dir, gitdir = join(dir, ".git"), path: path22 }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path21);
+        assertParameter("path", path22);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfig({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path21
+          path: path22
         });
       } catch (err) {
         err.caller = "git.getConfig";
         throw err;
       }
     }
-    async function _getConfigAll({ fs: fs5, gitdir, path: path21 }) {
+    async function _getConfigAll({ fs: fs5, gitdir, path: path22 }) {
       const config = await GitConfigManager.get({ fs: fs5, gitdir });
-      return config.getall(path21);
+      return config.getall(path22);
     }
     async function getConfigAll({
       fs: fs5,
       dir,
       gitdir = join(dir, ".git"),
-      path: path21
+      path: path22
     }) {
       try {
         assertParameter("fs", fs5);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path21);
+        assertParameter("path", path22);
         const fsp = new FileSystem(fs5);
         const updatedGitdir = await discoverGitdir({ fsp, dotgit: gitdir });
         return await _getConfigAll({
           fs: fsp,
           gitdir: updatedGitdir,
-          path: path21
+          path: path22
         });
       } catch (err) {
         err.caller = "git.getConfigAll";
         throw err;
       }
     }
-    function assignRefPath(root, path21, value2) {
-      const parts = path21.split("/");
+    function assignRefPath(root, path22, value2) {
+      const parts = path22.split("/");
       const last = parts.pop();
       if (last === "__proto__" || parts.includes("__proto__")) return;
       let o = root;
@@ -35787,21 +35787,21 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       fs: _fs,
       dir,
       gitdir = join(dir, ".git"),
-      path: path21,
+      path: path22,
       value: value2,
       append: append2 = false
     }) {
       try {
         assertParameter("fs", _fs);
         assertParameter("gitdir", gitdir);
-        assertParameter("path", path21);
+        assertParameter("path", path22);
         const fs5 = new FileSystem(_fs);
         const updatedGitdir = await discoverGitdir({ fsp: fs5, dotgit: gitdir });
         const config = await GitConfigManager.get({ fs: fs5, gitdir: updatedGitdir });
         if (append2) {
-          await config.append(path21, value2);
+          await config.append(path22, value2);
         } else {
-          await config.set(path21, value2);
+          await config.set(path22, value2);
         }
         await GitConfigManager.save({ fs: fs5, gitdir: updatedGitdir, config });
       } catch (err) {
@@ -36183,9 +36183,9 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       const stashRefPath = [stashMgr.refStashPath, stashMgr.refLogsStashPath];
       await acquireLock(stashRefPath, async () => {
         await Promise.all(
-          stashRefPath.map(async (path21) => {
-            if (await fs5.exists(path21)) {
-              return fs5.rm(path21);
+          stashRefPath.map(async (path22) => {
+            if (await fs5.exists(path22)) {
+              return fs5.rm(path22);
             }
           })
         );
@@ -36365,12 +36365,12 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
       }
       return true;
     }
-    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path21 }) {
-      if (typeof path21 === "string") path21 = path21.split("/");
-      const dirname2 = path21.shift();
+    async function getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree, path: path22 }) {
+      if (typeof path22 === "string") path22 = path22.split("/");
+      const dirname2 = path22.shift();
       for (const entry of tree) {
         if (entry.path === dirname2) {
-          if (path21.length === 0) {
+          if (path22.length === 0) {
             return entry.oid;
           }
           const { type, object } = await _readObject({
@@ -36381,10 +36381,10 @@ ${obj.gpgsig ? obj.gpgsig : ""}`;
           });
           if (type === "tree") {
             const tree2 = GitTree.from(object);
-            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path21 });
+            return getOidAtPath({ fs: fs5, cache, gitdir: updatedGitdir, tree: tree2, path: path22 });
           }
           if (type === "blob") {
-            throw new ObjectTypeError(entry.oid, type, "blob", path21.join("/"));
+            throw new ObjectTypeError(entry.oid, type, "blob", path22.join("/"));
           }
         }
       }
@@ -37351,17 +37351,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path21) {
-      const ctrl = callVisitor(key, node, visitor, path21);
+    function visit_(key, node, visitor, path22) {
+      const ctrl = callVisitor(key, node, visitor, path22);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path21, ctrl);
-        return visit_(key, ctrl, visitor, path21);
+        replaceNode(key, path22, ctrl);
+        return visit_(key, ctrl, visitor, path22);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path21 = Object.freeze(path21.concat(node));
+          path22 = Object.freeze(path22.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path21);
+            const ci = visit_(i, node.items[i], visitor, path22);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -37372,13 +37372,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path21 = Object.freeze(path21.concat(node));
-          const ck = visit_("key", node.key, visitor, path21);
+          path22 = Object.freeze(path22.concat(node));
+          const ck = visit_("key", node.key, visitor, path22);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path21);
+          const cv = visit_("value", node.value, visitor, path22);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -37399,17 +37399,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path21) {
-      const ctrl = await callVisitor(key, node, visitor, path21);
+    async function visitAsync_(key, node, visitor, path22) {
+      const ctrl = await callVisitor(key, node, visitor, path22);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path21, ctrl);
-        return visitAsync_(key, ctrl, visitor, path21);
+        replaceNode(key, path22, ctrl);
+        return visitAsync_(key, ctrl, visitor, path22);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path21 = Object.freeze(path21.concat(node));
+          path22 = Object.freeze(path22.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path21);
+            const ci = await visitAsync_(i, node.items[i], visitor, path22);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -37420,13 +37420,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path21 = Object.freeze(path21.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path21);
+          path22 = Object.freeze(path22.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path22);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path21);
+          const cv = await visitAsync_("value", node.value, visitor, path22);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -37453,23 +37453,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path21) {
+    function callVisitor(key, node, visitor, path22) {
       if (typeof visitor === "function")
-        return visitor(key, node, path21);
+        return visitor(key, node, path22);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path21);
+        return visitor.Map?.(key, node, path22);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path21);
+        return visitor.Seq?.(key, node, path22);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path21);
+        return visitor.Pair?.(key, node, path22);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path21);
+        return visitor.Scalar?.(key, node, path22);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path21);
+        return visitor.Alias?.(key, node, path22);
       return void 0;
     }
-    function replaceNode(key, path21, node) {
-      const parent = path21[path21.length - 1];
+    function replaceNode(key, path22, node) {
+      const parent = path22[path22.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -38081,10 +38081,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node2 = require_Node();
-    function collectionFromPath(schema, path21, value2) {
+    function collectionFromPath(schema, path22, value2) {
       let v = value2;
-      for (let i = path21.length - 1; i >= 0; --i) {
-        const k2 = path21[i];
+      for (let i = path22.length - 1; i >= 0; --i) {
+        const k2 = path22[i];
         if (typeof k2 === "number" && Number.isInteger(k2) && k2 >= 0) {
           const a = [];
           a[k2] = v;
@@ -38103,7 +38103,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path21) => path21 == null || typeof path21 === "object" && !!path21[Symbol.iterator]().next().done;
+    var isEmptyPath = (path22) => path22 == null || typeof path22 === "object" && !!path22[Symbol.iterator]().next().done;
     var Collection2 = class extends Node2.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -38133,11 +38133,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path21, value2) {
-        if (isEmptyPath(path21))
+      addIn(path22, value2) {
+        if (isEmptyPath(path22))
           this.add(value2);
         else {
-          const [key, ...rest] = path21;
+          const [key, ...rest] = path22;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value2);
@@ -38151,8 +38151,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path21) {
-        const [key, ...rest] = path21;
+      deleteIn(path22) {
+        const [key, ...rest] = path22;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -38166,8 +38166,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path21, keepScalar) {
-        const [key, ...rest] = path21;
+      getIn(path22, keepScalar) {
+        const [key, ...rest] = path22;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -38185,8 +38185,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path21) {
-        const [key, ...rest] = path21;
+      hasIn(path22) {
+        const [key, ...rest] = path22;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -38196,8 +38196,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path21, value2) {
-        const [key, ...rest] = path21;
+      setIn(path22, value2) {
+        const [key, ...rest] = path22;
         if (rest.length === 0) {
           this.set(key, value2);
         } else {
@@ -40712,9 +40712,9 @@ var require_Document = __commonJS({
           this.contents.add(value2);
       }
       /** Adds a value to the document. */
-      addIn(path21, value2) {
+      addIn(path22, value2) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path21, value2);
+          this.contents.addIn(path22, value2);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -40789,14 +40789,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path21) {
-        if (Collection2.isEmptyPath(path21)) {
+      deleteIn(path22) {
+        if (Collection2.isEmptyPath(path22)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path21) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path22) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -40811,10 +40811,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path21, keepScalar) {
-        if (Collection2.isEmptyPath(path21))
+      getIn(path22, keepScalar) {
+        if (Collection2.isEmptyPath(path22))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path21, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path22, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -40825,10 +40825,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path21) {
-        if (Collection2.isEmptyPath(path21))
+      hasIn(path22) {
+        if (Collection2.isEmptyPath(path22))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path21) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path22) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -40845,13 +40845,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path21, value2) {
-        if (Collection2.isEmptyPath(path21)) {
+      setIn(path22, value2) {
+        if (Collection2.isEmptyPath(path22)) {
           this.contents = value2;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path21), value2);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path22), value2);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path21, value2);
+          this.contents.setIn(path22, value2);
         }
       }
       /**
@@ -42812,9 +42812,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path21) => {
+    visit.itemAtPath = (cst, path22) => {
       let item = cst;
-      for (const [field, index2] of path21) {
+      for (const [field, index2] of path22) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index2];
@@ -42823,23 +42823,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path21) => {
-      const parent = visit.itemAtPath(cst, path21.slice(0, -1));
-      const field = path21[path21.length - 1][0];
+    visit.parentCollection = (cst, path22) => {
+      const parent = visit.itemAtPath(cst, path22.slice(0, -1));
+      const field = path22[path22.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path21, item, visitor) {
-      let ctrl = visitor(item, path21);
+    function _visit(path22, item, visitor) {
+      let ctrl = visitor(item, path22);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path21.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path22.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -42850,10 +42850,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path21);
+            ctrl = ctrl(item, path22);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path21) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path22) : ctrl;
     }
     exports.visit = visit;
   }
@@ -46437,12 +46437,12 @@ function info(message) {
 }
 
 // src/action/run.ts
-import { existsSync as existsSync8 } from "node:fs";
-import path20 from "node:path";
+import { existsSync as existsSync9 } from "node:fs";
+import path21 from "node:path";
 
 // src/action/commands/apply.ts
 import fs4 from "node:fs";
-import path19 from "node:path";
+import path20 from "node:path";
 
 // node_modules/isomorphic-git/http/node/index.js
 var import_simple_get = __toESM(require_simple_get(), 1);
@@ -46959,23 +46959,23 @@ function memorySource(files, description = "memory") {
       const prefix = `${folder}/`;
       const paths = Object.keys(files).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/"));
       if (paths.length === 0 && !Object.keys(files).some((p) => p.startsWith(prefix))) return void 0;
-      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path21) => ({
-        path: path21,
-        read: async () => bytes(files[path21])
+      return paths.filter((p) => isYamlFile(p.slice(prefix.length))).sort().map((path22) => ({
+        path: path22,
+        read: async () => bytes(files[path22])
       }));
     },
-    async readFile(path21) {
-      return path21 in files ? bytes(files[path21]) : void 0;
+    async readFile(path22) {
+      return path22 in files ? bytes(files[path22]) : void 0;
     }
   };
 }
 var notRead = () => Promise.reject(new Error("this entry is reported, not read"));
-var symlinkEntry = (path21) => ({
-  path: path21,
+var symlinkEntry = (path22) => ({
+  path: path22,
   problem: {
     severity: "warning",
     code: "file/symlink",
-    message: `${path21} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
+    message: `${path22} is a symbolic link and was skipped: edgeops does not follow links (a commit stores only where a link points); put the file itself here`
   },
   read: notRead
 });
@@ -47373,13 +47373,13 @@ async function missingCommit(repo, oid, name) {
     `commit ${short(oid)} (${name}) is not in ${repo.dir}: ${why2}; fetch the history (\`git fetch --deepen=<n>\` or \`git fetch --unshallow\`; in GitHub Actions checkout with \`fetch-depth: 0\`) and run again`
   );
 }
-async function damaged(repo, e, commit, path21) {
+async function damaged(repo, e, commit, path22) {
   if (e instanceof GitDataError || e instanceof RefError) return e;
   const oid = missingOid(e);
-  const where = `${path21} at commit ${short(commit)}`;
+  const where = `${path22} at commit ${short(commit)}`;
   if (oid !== void 0) {
     const { shallow, partial } = await cloneKind(repo);
-    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path21}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
+    const fix = partial ? `this is a partial clone (--filter) without that content: fetch it (e.g. \`git show ${short(commit)}:${path22}\` fetches it once) or use a full clone` : shallow ? "this is a shallow clone without that object: fetch more history (`git fetch --unshallow`) or use a full clone" : "the object is missing: run `git fsck`, then fetch again or re-clone";
     return new GitDataError(`cannot read ${where}: object ${short(oid)} is not in ${repo.dir}; ${fix}`);
   }
   const message = String(e?.message ?? e).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, 200);
@@ -47480,12 +47480,12 @@ async function gitSource(repo, ref) {
     async treeOid(folder) {
       return (await readTreeAt(folder))?.oid;
     },
-    async readFile(path21) {
+    async readFile(path22) {
       try {
-        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path21, cache })).blob;
+        return (await import_isomorphic_git.default.readBlob({ fs: fs5, dir, gitdir, oid: commit, filepath: path22, cache })).blob;
       } catch (e) {
         if (errorCode(e) === "NotFoundError" && missingOid(e) === void 0) return void 0;
-        throw await damaged(repo, e, commit, path21);
+        throw await damaged(repo, e, commit, path22);
       }
     }
   };
@@ -47534,7 +47534,7 @@ function openCheckout(dir) {
 // src/io/sinks/dir.ts
 import { randomBytes } from "node:crypto";
 import { access as access2, mkdir as mkdir3, readdir as readdir4, rename as rename2, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile3 } from "node:fs/promises";
-import path10 from "node:path";
+import path11 from "node:path";
 
 // node_modules/@noble/hashes/_u64.js
 var fromNumH = (n) => n / 2 ** 32 | 0;
@@ -48064,9 +48064,59 @@ function deviceIdOfFileName(name) {
 // src/io/sinks/rendered-tree.ts
 var import_isomorphic_git2 = __toESM(require_isomorphic_git(), 1);
 import crypto3, { createHash as createHash3 } from "node:crypto";
-import nodeFs, { existsSync as existsSync3 } from "node:fs";
+import nodeFs, { existsSync as existsSync4 } from "node:fs";
+import path10 from "node:path";
+import { deflateSync } from "node:zlib";
+
+// src/io/sinks/loose-objects.ts
 import path9 from "node:path";
-import { deflateSync, inflateSync } from "node:zlib";
+import { inflateSync } from "node:zlib";
+var looseObjectPath = (gitdir, oid) => path9.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2));
+var inflateObject = (deflated) => inflateSync(deflated, { chunkSize: Math.min(1 << 22, Math.max(1 << 14, deflated.length * 16)) });
+function treeContentStart(raw) {
+  const nul = raw.indexOf(0);
+  const isTree = raw[0] === 116 && raw[1] === 114 && raw[2] === 101 && raw[3] === 101 && raw[4] === 32;
+  return isTree && nul > 5 ? nul + 1 : -1;
+}
+
+// src/io/sinks/shard-prefetch.ts
+import { existsSync as existsSync3 } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+var workerUrl = new URL("./shard-reader-worker.js", import.meta.url);
+var reads = /* @__PURE__ */ new WeakMap();
+function prefetchShards(repo, gitdir, branch) {
+  if (!existsSync3(fileURLToPath(workerUrl))) return;
+  const waiting = /* @__PURE__ */ new Map();
+  let listed;
+  reads.set(repo, new Promise((resolve) => listed = resolve));
+  const worker = new Worker(workerUrl, { workerData: { gitdir, branch } });
+  worker.unref();
+  worker.on("message", (m) => {
+    if ("oids" in m) {
+      listed(new Map(m.oids.map((oid) => [oid, new Promise((resolve2) => waiting.set(oid, resolve2))])));
+      return;
+    }
+    const resolve = waiting.get(m.oid);
+    waiting.delete(m.oid);
+    resolve?.(m.buffer ? Buffer.from(m.buffer, m.offset + m.content, m.length - m.content) : void 0);
+  });
+  const giveUp2 = () => {
+    listed(/* @__PURE__ */ new Map());
+    for (const resolve of waiting.values()) resolve(void 0);
+    waiting.clear();
+  };
+  worker.on("error", giveUp2);
+  worker.on("exit", giveUp2);
+}
+async function takePrefetched(repo, oid) {
+  const shards = await reads.get(repo);
+  const read = shards?.get(oid);
+  shards?.delete(oid);
+  return read;
+}
+
+// src/io/sinks/rendered-tree.ts
 var SOURCE_TRAILER = "Edgeops-Source";
 var WORKING_TREE = "working-tree";
 var sha256Hex2 = typeof crypto3.hash === "function" ? (text) => crypto3.hash("sha256", text, "hex") : (text) => createHash3("sha256").update(text, "utf8").digest("hex");
@@ -48117,12 +48167,11 @@ async function branchTip(repo, branch) {
 var sourceTrailer = (message) => new RegExp(`^${SOURCE_TRAILER}: (\\S+)\\s*$`, "m").exec(message)?.[1] ?? null;
 async function readTreeBytes(repo, oid) {
   if (baseFs(repo.fs) === nodeFs) {
-    const gitdir = repo.gitdir ?? path9.join(repo.dir, ".git");
-    const deflated = await readFileBounded(path9.join(gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch(() => void 0);
+    const deflated = await readFileBounded(looseObjectPath(repo.gitdir ?? path10.join(repo.dir, ".git"), oid)).catch(() => void 0);
     if (deflated) {
-      const raw = inflateSync(deflated, { chunkSize: Math.min(1 << 22, Math.max(1 << 14, deflated.length * 16)) });
-      const nul = raw.indexOf(0);
-      if (raw.subarray(0, 5).toString("latin1") === "tree ") return raw.subarray(nul + 1);
+      const raw = inflateObject(deflated);
+      const start2 = treeContentStart(raw);
+      if (start2 > 0) return raw.subarray(start2);
     }
   }
   const { object } = await import_isomorphic_git2.default.readObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, cache: repo.cache, oid, format: "content" });
@@ -48131,9 +48180,9 @@ async function readTreeBytes(repo, oid) {
 var objectId = (type, content) => createHash3("sha1").update(`${type} ${content.byteLength}\0`, "latin1").update(content).digest("hex");
 async function writeObject(repo, type, content, oid = objectId(type, content)) {
   if (baseFs(repo.fs) !== nodeFs) return import_isomorphic_git2.default.writeObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, type, format: "content", object: content });
-  const folder = path9.join(repo.gitdir ?? path9.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
-  const file = path9.join(folder, oid.slice(2));
-  if (!existsSync3(file)) {
+  const folder = path10.join(repo.gitdir ?? path10.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
+  const file = path10.join(folder, oid.slice(2));
+  if (!existsSync4(file)) {
     writeFileAtomicSync(file, [deflateSync(withHeader(type, content), { level: 1 })]);
   }
   return oid;
@@ -48147,7 +48196,7 @@ function withHeader(type, content) {
   }
   return Buffer.concat([header, content]);
 }
-var shardBytes = async (repo, shard) => shard.bytes ?? await readTreeBytes(repo, shard.oid);
+var shardBytes = async (repo, shard) => shard.bytes ?? await takePrefetched(repo, shard.oid) ?? await readTreeBytes(repo, shard.oid);
 function readShard(bytes, received) {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let i = 0;
@@ -48275,7 +48324,7 @@ async function list(folder) {
   }
 }
 async function writeAtomically(file, text) {
-  const temp = path10.join(path10.dirname(file), `.${path10.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = path11.join(path11.dirname(file), `.${path11.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     await writeFile3(temp, text);
     await rename2(temp, file);
@@ -48296,14 +48345,14 @@ async function inParallel(items, work, onDone) {
 }
 async function foldsCase(folder) {
   const name = `.edgeops-case-probe-${process.pid}-${randomBytes(4).toString("hex")}`;
-  await writeFile3(path10.join(folder, name), "");
+  await writeFile3(path11.join(folder, name), "");
   try {
-    return await access2(path10.join(folder, name.toUpperCase())).then(
+    return await access2(path11.join(folder, name.toUpperCase())).then(
       () => true,
       () => false
     );
   } finally {
-    await unlink2(path10.join(folder, name)).catch(() => void 0);
+    await unlink2(path11.join(folder, name)).catch(() => void 0);
   }
 }
 function caseCollisions(desired2) {
@@ -48338,8 +48387,8 @@ function caseCollisions(desired2) {
   return out;
 }
 function dirSink(options) {
-  const root = path10.join(options.dir, DEVICES_FOLDER);
-  const fileOf = (deviceId) => path10.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
+  const root = path11.join(options.dir, DEVICES_FOLDER);
+  const fileOf = (deviceId) => path11.join(root, fastShardOf(deviceId), deviceFileName(deviceId));
   return {
     kind: "dir",
     target: options.target ?? options.dir,
@@ -48348,12 +48397,12 @@ function dirSink(options) {
       const keys = /* @__PURE__ */ new Map();
       for (const shard of await list(root)) {
         if (!/^[0-9a-f]{2}$/.test(shard)) continue;
-        const names2 = (await list(path10.join(root, shard))).filter((n) => !n.startsWith("."));
+        const names2 = (await list(path11.join(root, shard))).filter((n) => !n.startsWith("."));
         await Promise.all(
           names2.map(async (name) => {
             const deviceId = deviceIdOfFileName(name);
             if (deviceId === void 0) return;
-            const text = await readFileBounded(path10.join(root, shard, name)).then(
+            const text = await readFileBounded(path11.join(root, shard, name)).then(
               (bytes) => bytes.toString("utf8"),
               (e) => isMissing(e) ? void 0 : Promise.reject(e)
             );
@@ -48381,7 +48430,7 @@ function dirSink(options) {
       });
       done += failed.length;
       const shards = new Set(writes.map((d3) => fastShardOf(d3.deviceId)));
-      await Promise.all([...shards].map((s) => mkdir3(path10.join(root, s), { recursive: true })));
+      await Promise.all([...shards].map((s) => mkdir3(path11.join(root, s), { recursive: true })));
       await inParallel(
         writes,
         async (d3) => {
@@ -48396,7 +48445,7 @@ function dirSink(options) {
         changes.remove,
         async (deviceId) => {
           await unlink2(fileOf(deviceId)).catch((e) => isMissing(e) ? void 0 : Promise.reject(e));
-          emptied.add(path10.dirname(fileOf(deviceId)));
+          emptied.add(path11.dirname(fileOf(deviceId)));
         },
         tick
       );
@@ -48408,9 +48457,9 @@ function dirSink(options) {
 
 // src/io/sinks/git.ts
 var import_isomorphic_git4 = __toESM(require_isomorphic_git(), 1);
-import { existsSync as existsSync4 } from "node:fs";
+import { existsSync as existsSync5 } from "node:fs";
 import { createHash as createHash5 } from "node:crypto";
-import path15 from "node:path";
+import path16 from "node:path";
 
 // src/core/collections.ts
 var isMapping = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -48489,12 +48538,12 @@ function diffTarget(resolution, keys, received) {
 
 // src/io/sinks/rendered-diff.ts
 import nodeFs2 from "node:fs";
-import path12 from "node:path";
+import path13 from "node:path";
 
 // src/io/sinks/rendered-state.ts
 import { createHash as createHash4 } from "node:crypto";
 import { readdirSync as readdirSync2, readFileSync as readFileSync3, statSync as statSync3, unlinkSync as unlinkSync2 } from "node:fs";
-import path11 from "node:path";
+import path12 from "node:path";
 var MAGIC2 = "edgeops-state-1\n";
 var KEPT = 4;
 function fleetIdentity(deviceIds) {
@@ -48512,11 +48561,11 @@ function fleetIdentity(deviceIds) {
   }
   return `${deviceIds.length}:${(a >>> 0).toString(16)}:${(b >>> 0).toString(16)}`;
 }
-var folderOf = (gitdir) => path11.join(gitdir, "edgeops-state");
+var folderOf = (gitdir) => path12.join(gitdir, "edgeops-state");
 function readState(gitdir, commit) {
   let bytes;
   try {
-    bytes = readFileSync3(path11.join(folderOf(gitdir), commit));
+    bytes = readFileSync3(path12.join(folderOf(gitdir), commit));
   } catch {
     return void 0;
   }
@@ -48571,9 +48620,9 @@ function writeState(gitdir, commit, state) {
   head.writeUInt32LE(json.length, MAGIC2.length);
   hash.digest().copy(head, MAGIC2.length + 4);
   try {
-    writeFileAtomicSync(path11.join(folder, commit), [head, ...padded2]);
-    const old = readdirSync2(folder).map((name) => ({ name, time: statSync3(path11.join(folder, name)).mtimeMs })).sort((a, b) => b.time - a.time).slice(KEPT);
-    for (const { name } of old) unlinkSync2(path11.join(folder, name));
+    writeFileAtomicSync(path12.join(folder, commit), [head, ...padded2]);
+    const old = readdirSync2(folder).map((name) => ({ name, time: statSync3(path12.join(folder, name)).mtimeMs })).sort((a, b) => b.time - a.time).slice(KEPT);
+    for (const { name } of old) unlinkSync2(path12.join(folder, name));
   } catch {
   }
 }
@@ -48758,7 +48807,7 @@ async function diffRendered(repo, tree, desired2) {
   const patched = kept && await patchShards(repo, tree, desired2, kept);
   return patched ?? fullDiff(repo, tree, desired2);
 }
-var stateFolder = (repo) => baseFs(repo.fs) === nodeFs2 ? repo.gitdir ?? path12.join(repo.dir, ".git") : void 0;
+var stateFolder = (repo) => baseFs(repo.fs) === nodeFs2 ? repo.gitdir ?? path13.join(repo.dir, ".git") : void 0;
 var shardName = (s) => s.toString(16).padStart(2, "0");
 async function patchShards(repo, tree, { fleet, keys }, state) {
   const { deviceIds, winners } = fleet;
@@ -48877,7 +48926,7 @@ async function fullDiff(repo, tree, desired2) {
 // src/io/sinks/source-history.ts
 var import_isomorphic_git3 = __toESM(require_isomorphic_git(), 1);
 import { readdir as readdir5, readFile as readFile5 } from "node:fs/promises";
-import path13 from "node:path";
+import path14 from "node:path";
 async function cleanHead(repo, folders) {
   const { fs: fs5, dir, gitdir, cache } = repo;
   let head;
@@ -48896,12 +48945,12 @@ async function cleanHead(repo, folders) {
 }
 async function sameTree(repo, commit, folder, index2) {
   const { fs: fs5, dir, gitdir, cache } = repo;
-  const parent = path13.posix.dirname(folder);
+  const parent = path14.posix.dirname(folder);
   try {
     const { tree } = await import_isomorphic_git3.default.readTree({ fs: fs5, dir, gitdir, oid: commit, filepath: parent === "." ? void 0 : parent, cache });
-    const entry = tree.find((e) => e.path === path13.posix.basename(folder) && e.type === "tree");
+    const entry = tree.find((e) => e.path === path14.posix.basename(folder) && e.type === "tree");
     if (!entry) return false;
-    const onDisk = await diskTree(path13.join(dir, folder), index2 && knownIn(index2, folder));
+    const onDisk = await diskTree(path14.join(dir, folder), index2 && knownIn(index2, folder));
     return onDisk?.oid === entry.oid;
   } catch {
     return false;
@@ -48918,7 +48967,7 @@ async function yamlAtCommit(repo, commit, folder, cache) {
   }
 }
 async function yamlOnDisk(root, folder, index2) {
-  const full2 = path13.join(root, folder);
+  const full2 = path14.join(root, folder);
   let entries;
   try {
     entries = await readdir5(full2, { withFileTypes: true });
@@ -48933,7 +48982,7 @@ async function yamlOnDisk(root, folder, index2) {
 }
 async function isShallow(repo) {
   try {
-    return (await readFile5(path13.join(repo.gitdir ?? path13.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
+    return (await readFile5(path14.join(repo.gitdir ?? path14.join(repo.dir, ".git"), "shallow"), "utf8")).trim() !== "";
   } catch {
     return false;
   }
@@ -48961,7 +49010,7 @@ async function newerSourceRendered(repo, ours, theirs) {
 // src/io/sinks/ref-lock.ts
 import nodeFs3 from "node:fs";
 import { mkdir as mkdir4, open as open2, rename as rename3, stat as stat3, unlink as unlink3 } from "node:fs/promises";
-import path14 from "node:path";
+import path15 from "node:path";
 var STALE_LOCK_MS = 1e4;
 var sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function moveBranch(repo, branch, from, to) {
@@ -48970,9 +49019,9 @@ async function moveBranch(repo, branch, from, to) {
     await setBranch(repo, branch, to);
     return true;
   }
-  const ref = path14.join(repo.gitdir ?? path14.join(repo.dir, ".git"), "refs", "heads", ...branch.split("/"));
+  const ref = path15.join(repo.gitdir ?? path15.join(repo.dir, ".git"), "refs", "heads", ...branch.split("/"));
   const lock = `${ref}.lock`;
-  await mkdir4(path14.dirname(ref), { recursive: true });
+  await mkdir4(path15.dirname(ref), { recursive: true });
   const handle = await acquire(lock);
   let held = true;
   try {
@@ -49022,12 +49071,13 @@ function openRenderedRepository(options) {
   if (options.url === void 0) {
     const dir = options.dir;
     if (!dir) throw new Error("a rendered repository needs a folder or a URL");
-    const gitdir = existsSync4(path15.join(dir, ".git")) ? path15.join(dir, ".git") : dir;
+    const gitdir = existsSync5(path16.join(dir, ".git")) ? path16.join(dir, ".git") : dir;
     const repo2 = openRepository({ fs: fs5, dir, gitdir });
-    const exists2 = () => existsSync4(path15.join(gitdir, "HEAD"));
+    const exists2 = () => existsSync5(path16.join(gitdir, "HEAD"));
     return {
       target: options.label ?? dir,
       repo: repo2,
+      remote: false,
       tip: async (branch) => exists2() ? branchTip(repo2, branch) : null,
       async prepare() {
         if (exists2()) return;
@@ -49051,7 +49101,7 @@ function openRenderedRepository(options) {
     onAuthFailure: () => ({ cancel: true })
   };
   const prepare = async () => {
-    if (existsSync4(path15.join(cacheDir, "HEAD"))) return;
+    if (existsSync5(path16.join(cacheDir, "HEAD"))) return;
     await ensureIgnored(options.ignoredFolder, cacheDir);
     await import_isomorphic_git4.default.init({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, bare: true, defaultBranch: RENDERED_BRANCH });
     await import_isomorphic_git4.default.addRemote({ fs: repo.fs, dir: cacheDir, gitdir: cacheDir, remote: "origin", url, force: true });
@@ -49074,6 +49124,7 @@ function openRenderedRepository(options) {
   return {
     target,
     repo,
+    remote: true,
     prepare,
     async tip(branch) {
       await prepare();
@@ -49110,11 +49161,11 @@ function openRenderedRepository(options) {
     }
   };
 }
-var remoteCacheDir = (edgeopsFolder, url) => path15.join(edgeopsFolder, "remotes", createHash5("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
+var remoteCacheDir = (edgeopsFolder, url) => path16.join(edgeopsFolder, "remotes", createHash5("sha256").update(displayUrl(url)).digest("hex").slice(0, 16));
 function openRenderedTarget(options) {
   const { fs: fs5, http: http2, to, baseDir, token } = options;
-  const edgeopsFolder = path15.join(baseDir, EDGEOPS_FOLDER);
-  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path15.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
+  const edgeopsFolder = path16.join(baseDir, EDGEOPS_FOLDER);
+  return isUrl(to) ? openRenderedRepository({ fs: fs5, url: to, http: http2, token, cacheDir: remoteCacheDir(edgeopsFolder, to), ignoredFolder: edgeopsFolder }) : openRenderedRepository({ fs: fs5, dir: path16.resolve(baseDir, to), label: to, ignoredFolder: edgeopsFolder });
 }
 function entryChanges(changes) {
   const out = [];
@@ -49171,6 +49222,11 @@ function gitSink(options) {
     target: rendered.target,
     async received() {
       return readReceived(rendered.repo, await readRenderedTree(rendered.repo, await rendered.tip(branch)));
+    },
+    readAhead() {
+      const gitdir = stateFolder(rendered.repo);
+      if (rendered.remote || !gitdir) return;
+      prefetchShards(rendered.repo, gitdir, branch);
     },
     async apply(desired2, source, hooks) {
       const result = await commitOnBranch(rendered, branch, desired2, source, options);
@@ -49533,15 +49589,15 @@ function columnsFleetFile(columns) {
     columns
   };
 }
-function pathsNamed(columns, path21) {
+function pathsNamed(columns, path22) {
   const { names: names2, parents } = columns;
   const out = [];
   for (let p = 0; p < names2.length; p++) {
     let q = p;
-    let k2 = path21.length - 1;
+    let k2 = path22.length - 1;
     for (; k2 >= 0 && q >= 0; k2--, q = parents[q]) {
       const name = names2[q];
-      if (name !== path21[k2] && name.toLowerCase() !== path21[k2]) break;
+      if (name !== path22[k2] && name.toLowerCase() !== path22[k2]) break;
     }
     if (k2 < 0 && q < 0) out.push(p);
   }
@@ -49779,11 +49835,11 @@ function lex(text) {
 // src/core/condition/parser.ts
 var MAX_CONDITION_LENGTH = 8192;
 var MAX_DEPTH = 200;
-var conditionDiagnostic = (p, file, path21) => ({
+var conditionDiagnostic = (p, file, path22) => ({
   severity: p.severity,
   code: p.code,
   message: p.message,
-  location: { file, path: path21, index: p.index }
+  location: { file, path: path22, index: p.index }
 });
 var ParseError = class extends Error {
   constructor(problem) {
@@ -50116,9 +50172,9 @@ var truthName = (t) => t === TRUE ? "true" : t === FALSE ? "false" : "unknown";
 var and3 = (a, b) => a === FALSE || b === FALSE ? FALSE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : TRUE;
 var or3 = (a, b) => a === TRUE || b === TRUE ? TRUE : a === UNKNOWN || b === UNKNOWN ? UNKNOWN : FALSE;
 var not3 = (a) => a === UNKNOWN ? UNKNOWN : a === TRUE ? FALSE : TRUE;
-function lookupTag(tags, path21) {
+function lookupTag(tags, path22) {
   let value2 = tags;
-  for (const segment of path21) {
+  for (const segment of path22) {
     if (!isTags(value2)) return void 0;
     const map = value2;
     if (Object.hasOwn(map, segment)) {
@@ -50296,7 +50352,7 @@ var FleetIndex = class {
     const missing = [...new Map(paths.map((p) => [p.join("."), p])).entries()].filter(([key]) => !this.paths.has(key));
     if (missing.length === 0) return;
     const n = this.size;
-    const builders = missing.map(([key, path21]) => new PathBuilder(key, path21, n));
+    const builders = missing.map(([key, path22]) => new PathBuilder(key, path22, n));
     if (this.columns) this.numberColumns(builders);
     else this.numberObjects(builders);
     for (const builder of builders) this.paths.set(builder.key, builder.done());
@@ -50330,27 +50386,27 @@ var FleetIndex = class {
     if (i < 0) return void 0;
     return this.objects ? this.objects[i] : this.columns.device(i);
   }
-  path(path21) {
-    const key = path21.join(".");
-    if (!this.paths.has(key)) this.prepare([path21]);
+  path(path22) {
+    const key = path22.join(".");
+    if (!this.paths.has(key)) this.prepare([path22]);
     return this.paths.get(key);
   }
   postingBitset(postings) {
     return postings ? fromIndexes(this.size, postings) : empty(this.size);
   }
 };
-function walk(tags, path21) {
-  let v = tags[path21[0]];
-  for (let i = 1; i < path21.length; i++) {
+function walk(tags, path22) {
+  let v = tags[path22[0]];
+  for (let i = 1; i < path22.length; i++) {
     if (!isTags(v)) return void 0;
-    v = v[path21[i]];
+    v = v[path22[i]];
   }
   return v;
 }
 var PathBuilder = class {
-  constructor(key, path21, n) {
+  constructor(key, path22, n) {
     this.key = key;
-    this.path = path21;
+    this.path = path22;
     this.n = n;
     this.defined = empty(n);
     this.types = { string: empty(n), number: empty(n), boolean: empty(n) };
@@ -50571,10 +50627,10 @@ var SetEvaluator = class {
         return this.compare(expr.property, expr.op, expr.value.value);
       case "in": {
         const t = empty(this.index.size);
-        const path21 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
+        const path22 = expr.property.kind === "tag" ? this.index.path(expr.property.path) : void 0;
         for (const v of expr.values) {
-          if (path21) {
-            const postings = path21.postings.get(v.value);
+          if (path22) {
+            const postings = path22.postings.get(v.value);
             if (postings) for (const i of postings) set(t, i);
           } else if (typeof v.value === "string") {
             for (let i = lowerBound(this.ids, v.value), hi = upperBound(this.ids, v.value); i < hi; i++) set(t, i);
@@ -50640,17 +50696,17 @@ var SetEvaluator = class {
           return { t: range(lo, size), u };
       }
     }
-    const path21 = this.index.path(property.path);
+    const path22 = this.index.path(property.path);
     if (op === "=" || op === "!=") {
-      const eq = this.index.postingBitset(path21.postings.get(literal));
+      const eq = this.index.postingBitset(path22.postings.get(literal));
       return { t: op === "=" ? eq : andNot(typed, eq), u };
     }
     const test = orders[op];
     const t = empty(size);
-    const values2 = type === "string" ? path21.strings : path21.numbers;
+    const values2 = type === "string" ? path22.strings : path22.numbers;
     for (const v of values2) {
       if (test(v, literal)) {
-        for (const i of path21.postings.get(v)) set(t, i);
+        for (const i of path22.postings.get(v)) set(t, i);
       }
     }
     return { t, u };
@@ -51206,8 +51262,8 @@ function checkManifest(file, modulesContent) {
       if (!isMapping(modules)) continue;
       for (const [name, module] of Object.entries(modules)) {
         if (!isMapping(module)) continue;
-        const path21 = [...agentPath, group, name];
-        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path21, "settings"]);
+        const path22 = [...agentPath, group, name];
+        if (isMapping(module.settings)) checkSettings(out, file, name, module.settings, [...path22, "settings"]);
       }
     }
   }
@@ -51219,15 +51275,15 @@ function checkManifest(file, modulesContent) {
     if (isMapping(hubDesired.routes)) {
       for (const [name, route] of Object.entries(hubDesired.routes)) {
         const text = typeof route === "string" ? route : isMapping(route) && typeof route.route === "string" ? route.route : void 0;
-        const path21 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
+        const path22 = typeof route === "string" ? [...hubPath, "routes", name] : [...hubPath, "routes", name, "route"];
         if (text !== void 0 && PLACEHOLDER.test(text.trim())) {
           out.push(
-            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path21 })
+            warning2("manifest/invalid-route", `route ${name} is the placeholder '${clip(text.trim(), 60)}': substitute it before deploying`, { file, path: path22 })
           );
           continue;
         }
         const problem = text === void 0 ? void 0 : routeProblem(text);
-        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path21 }));
+        if (problem) out.push(error2("manifest/invalid-route", `route ${name}: ${problem}`, { file, path: path22 }));
       }
     }
   }
@@ -51238,7 +51294,7 @@ function checkManifest(file, modulesContent) {
   return out;
 }
 var BAD_TWIN_KEY = /[.$ \u0000-\u001f\u007f-\u009f]/;
-function checkTwinKey(out, file, key, path21, what) {
+function checkTwinKey(out, file, key, path22, what) {
   const bad = BAD_TWIN_KEY.exec(key);
   if (!bad) return;
   const ch = bad[0];
@@ -51247,12 +51303,12 @@ function checkTwinKey(out, file, key, path21, what) {
     error2(
       "manifest/invalid-twin-key",
       `${what} '${clip(escapeControls(key), 80)}' contains ${shown}: IoT Hub rejects twin keys with '.', '$', spaces or control characters; rename it`,
-      { file, path: path21, key: true }
+      { file, path: path22, key: true }
     )
   );
 }
 var MAX_TWIN_KEY_DIAGNOSTICS = 20;
-function walkTwinKeys(out, file, value2, path21) {
+function walkTwinKeys(out, file, value2, path22) {
   let reported = 0;
   const walk2 = (v, p, depth) => {
     if (depth > 64 || reported >= MAX_TWIN_KEY_DIAGNOSTICS) return;
@@ -51268,9 +51324,9 @@ function walkTwinKeys(out, file, value2, path21) {
       walk2(x2, [...p, k2], depth + 1);
     }
   };
-  walk2(value2, path21, 0);
+  walk2(value2, path22, 0);
 }
-function checkSettings(out, file, module, settings, path21) {
+function checkSettings(out, file, module, settings, path22) {
   const chunks = Object.keys(settings).map((k2) => CHUNK.exec(k2)).filter((m) => m !== null).map((m) => ({ key: m[0], n: Number(m[1]) })).sort((a, b) => a.n - b.n);
   const createOptions = settings.createOptions;
   if (chunks.length > 0) {
@@ -51278,7 +51334,7 @@ function checkSettings(out, file, module, settings, path21) {
       out.push(
         error2("manifest/invalid-chunks", `module ${module}: ${chunks[0].key} without createOptions: the chunks continue createOptions, so add it`, {
           file,
-          path: [...path21, chunks[0].key],
+          path: [...path22, chunks[0].key],
           key: true
         })
       );
@@ -51289,7 +51345,7 @@ function checkSettings(out, file, module, settings, path21) {
         error2(
           "manifest/invalid-chunks",
           `module ${module}: createOptions is a mapping but ${chunks[0].key} is set: write createOptions as one mapping (edgeops chunks it) or every chunk as a string`,
-          { file, path: [...path21, chunks[0].key], key: true }
+          { file, path: [...path22, chunks[0].key], key: true }
         )
       );
       return;
@@ -51303,7 +51359,7 @@ function checkSettings(out, file, module, settings, path21) {
             `module ${module}: createOptions chunks must be contiguous: ${chunks[i].key} comes where ${expected} is expected; the IoT Edge agent rejects the gap`,
             {
               file,
-              path: [...path21, chunks[i].key],
+              path: [...path22, chunks[i].key],
               key: true
             }
           )
@@ -51330,7 +51386,7 @@ function checkSettings(out, file, module, settings, path21) {
           `module ${module}: createOptions is not JSON: ${problem.message} at character ${problem.index + 1}; write it as a mapping to let edgeops produce the JSON`,
           {
             file,
-            path: [...path21, key]
+            path: [...path22, key]
           }
         )
       );
@@ -51343,7 +51399,7 @@ function checkSettings(out, file, module, settings, path21) {
         `module ${module}: image '${clip(escapeControls(settings.image), 120)}' is not a valid image reference such as mcr.microsoft.com/azureiotedge-agent:1.5`,
         {
           file,
-          path: [...path21, "image"]
+          path: [...path22, "image"]
         }
       )
     );
@@ -51435,22 +51491,22 @@ function checkManifestLimits(deployment) {
       }
     }
   }
-  const walk2 = (value2, path21) => {
+  const walk2 = (value2, path22) => {
     if (typeof value2 === "string") {
       const bytes = utf8Length(value2);
-      if (bytes > MAX_PROPERTY_VALUE_BYTES && path21[path21.length - 1] !== "createOptions") {
+      if (bytes > MAX_PROPERTY_VALUE_BYTES && path22[path22.length - 1] !== "createOptions") {
         diagnostics.push(
           warning2(
             "deployment/value-too-large",
             `this value is ${bytes} bytes; IoT Hub accepts string property values of at most ${MAX_PROPERTY_VALUE_BYTES} bytes`,
-            { file, path: path21 }
+            { file, path: path22 }
           )
         );
       }
     } else if (Array.isArray(value2)) {
-      value2.forEach((v, i) => walk2(v, [...path21, i]));
+      value2.forEach((v, i) => walk2(v, [...path22, i]));
     } else if (isMapping(value2)) {
-      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path21, k2]);
+      for (const [k2, v] of Object.entries(value2)) walk2(v, [...path22, k2]);
     }
   };
   walk2(deployment.modulesContent, ["content", "modulesContent"]);
@@ -51663,7 +51719,7 @@ var FleetFileBuilder = class {
   }
 };
 function buildDevice(file, item, index2, diagnostics, seen) {
-  const at = (...path21) => ({ file, path: ["devices", index2, ...path21] });
+  const at = (...path22) => ({ file, path: ["devices", index2, ...path22] });
   if (!isMapping(item)) {
     diagnostics.push(error2("fleet/invalid-device", "a device is a mapping with deviceId: and tags:", at()));
     return void 0;
@@ -51791,13 +51847,13 @@ function checkTags(tags, where, diagnostics, seen) {
   }
   return result;
 }
-function checkTagMap(walk2, map, path21, depth) {
+function checkTagMap(walk2, map, path22, depth) {
   let copy;
   const keys = Object.keys(map);
   for (let n = 0; n < keys.length; n++) {
     const key = keys[n];
     const value2 = map[key];
-    const kept = checkTagName(walk2, keys, n, path21) ? checkTagValue(walk2, key, value2, path21, depth) : DROP;
+    const kept = checkTagName(walk2, keys, n, path22) ? checkTagValue(walk2, key, value2, path22, depth) : DROP;
     if (kept === value2) continue;
     if (!copy) {
       copy = record();
@@ -51808,8 +51864,8 @@ function checkTagMap(walk2, map, path21, depth) {
   }
   return copy ?? map;
 }
-var tagAt = (walk2, path21, key) => ({ file: walk2.file, path: [...path21, key] });
-function checkTagName(walk2, keys, n, path21) {
+var tagAt = (walk2, path22, key) => ({ file: walk2.file, path: [...path22, key] });
+function checkTagName(walk2, keys, n, path22) {
   const key = keys[n];
   const name = nameVerdict(key);
   if (name.lower !== key) walk2.seen.mixedCase = true;
@@ -51818,7 +51874,7 @@ function checkTagName(walk2, keys, n, path21) {
     if (nameVerdict(keys[m]).lower === name.lower) {
       walk2.diagnostics.push(
         error2("fleet/tag-case-collision", `tags '${keys[m]}' and '${key}' differ only by case; conditions match tag names case-insensitively, so keep one`, {
-          ...tagAt(walk2, path21, key),
+          ...tagAt(walk2, path22, key),
           key: true
         })
       );
@@ -51828,7 +51884,7 @@ function checkTagName(walk2, keys, n, path21) {
   if (name.forbidden) {
     walk2.diagnostics.push(
       error2("fleet/invalid-tag", `tag name '${key}' is not allowed by IoT Hub: no '.', '$', spaces or control characters`, {
-        ...tagAt(walk2, path21, key),
+        ...tagAt(walk2, path22, key),
         key: true
       })
     );
@@ -51840,7 +51896,7 @@ function checkTagName(walk2, keys, n, path21) {
         "fleet/tag-not-expressible",
         `tag name '${key}' cannot be used in a target condition (a name is letters, digits, _ and -, starting with a letter or _)`,
         {
-          ...tagAt(walk2, path21, key),
+          ...tagAt(walk2, path22, key),
           key: true
         }
       )
@@ -51848,9 +51904,9 @@ function checkTagName(walk2, keys, n, path21) {
   }
   return true;
 }
-function checkTagValue(walk2, key, value2, path21, depth) {
+function checkTagValue(walk2, key, value2, path22, depth) {
   const { diagnostics } = walk2;
-  const at = () => tagAt(walk2, path21, key);
+  const at = () => tagAt(walk2, path22, key);
   if (typeof value2 === "string") {
     walk2.size += value2.length + 2;
     if (value2.length > MAX_TAG_STRING_BYTES) {
@@ -51888,7 +51944,7 @@ function checkTagValue(walk2, key, value2, path21, depth) {
       error2("fleet/invalid-tag", `tag '${key}' is a list; tag values are strings, numbers, booleans or mappings (IoT Hub twins have no arrays)`, at())
     );
   } else if (typeof value2 === "object") {
-    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path21, key], depth + 1);
+    if (depth + 1 <= MAX_TAG_DEPTH) return checkTagMap(walk2, value2, [...path22, key], depth + 1);
     diagnostics.push(error2("fleet/invalid-tag", `tags nest more than ${MAX_TAG_DEPTH} levels deep; IoT Hub twins allow ${MAX_TAG_DEPTH}`, at()));
   } else {
     diagnostics.push(error2("fleet/invalid-tag", `tag '${key}' has a value of an unsupported type`, at()));
@@ -54863,9 +54919,9 @@ function describe2(e, value2) {
       return `${e.message}${found}`;
   }
 }
-function valueAt(root, path21) {
+function valueAt(root, path22) {
   let v = root;
-  for (const p of path21) v = typeof v === "object" && v !== null ? v[p] : void 0;
+  for (const p of path22) v = typeof v === "object" && v !== null ? v[p] : void 0;
   return v;
 }
 function checkDeploymentSchema(file, value2, validate2 = validateDeployment2) {
@@ -54885,20 +54941,20 @@ function checkSchema(validate2, file, value2) {
   for (const o of errors) if (o.instancePath !== "") parents.add("");
   let dropped = 0;
   for (const e of errors) {
-    const path21 = pointer(e.instancePath);
+    const path22 = pointer(e.instancePath);
     const summarised = summaries.has(e.instancePath);
     const deeper = parents.has(e.instancePath);
     if (summarised && deeper) continue;
     if (summarised && e.keyword !== "oneOf" && e.keyword !== "anyOf") continue;
     const badKey = e.propertyName;
     const extra = e.params.additionalProperty ?? badKey;
-    const where = extra !== void 0 ? [...path21, String(extra)] : path21;
+    const where = extra !== void 0 ? [...path22, String(extra)] : path22;
     const key = `${where.join("/")}|${e.keyword === "required" ? e.params.missingProperty : ""}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const name = where.length > 0 ? `${where[where.length - 1]}: ` : "";
     const description = e.parentSchema?.description;
-    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path21))}`;
+    const message = badKey !== void 0 ? `key '${clip(String(badKey), 80)}' is not allowed: ${description ?? e.message}` : `${e.keyword === "additionalProperties" ? "" : name}${describe2(e, valueAt(value2, path22))}`;
     const pointsAtKey = extra !== void 0 || e.keyword === "required";
     if (out.length >= MAX_SCHEMA_DIAGNOSTICS) {
       dropped++;
@@ -55130,12 +55186,12 @@ function reparsedFile(file, bytes, limits, value2, empty2, diagnostics, hints) {
     hints: () => hints,
     place: (d3) => {
       if (current() === null) return changedMeanwhile(file, d3);
-      const path21 = d3.location?.path ?? [];
+      const path22 = d3.location?.path ?? [];
       const entry = d3.location ? placeInEntry(d3, decoded, value2) : void 0;
       if (entry !== void 0) return positions.place(file, d3, entry);
-      const hint2 = hints && path21.length <= 1 ? hints[path21.length === 0 ? "" : String(path21[0])] : void 0;
+      const hint2 = hints && path22.length <= 1 ? hints[path22.length === 0 ? "" : String(path22[0])] : void 0;
       if (!hint2) return (slow ??= readYaml(file, current(), limits)).place(d3);
-      const scalar = path21.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path21[0])] : void 0;
+      const scalar = path22.length === 1 && typeof value2 === "object" && value2 !== null ? value2[String(path22[0])] : void 0;
       const offset = d3.location?.key ? hint2.key : d3.location?.index !== void 0 && typeof scalar === "string" ? scalarOffset(decoded(), hint2.start, hint2.end, scalar, d3.location.index) : hint2.start;
       return positions.place(file, d3, offset);
     }
@@ -55151,13 +55207,13 @@ var changedMeanwhile = (file, { severity, code: code2, message }) => ({
 });
 function placeInEntry(d3, text, value2) {
   const offsets = typeof value2 === "object" && value2 !== null ? value2[ENTRY_OFFSETS] : void 0;
-  const path21 = d3.location?.path ?? [];
-  if (!offsets || path21[0] !== "devices" || typeof path21[1] !== "number" || path21[1] >= offsets.length) return void 0;
-  const from = offsets[path21[1]];
-  const snippet = text().slice(from, offsets[path21[1] + 1] ?? text().length);
+  const path22 = d3.location?.path ?? [];
+  if (!offsets || path22[0] !== "devices" || typeof path22[1] !== "number" || path22[1] >= offsets.length) return void 0;
+  const from = offsets[path22[1]];
+  const snippet = text().slice(from, offsets[path22[1] + 1] ?? text().length);
   const doc = (0, import_yaml.parseDocument)(snippet, { uniqueKeys: false, merge: true, prettyErrors: false, strict: true, lineCounter: new import_yaml.LineCounter() });
   if (doc.errors.length > 0 || !(0, import_yaml.isSeq)(doc.contents)) return void 0;
-  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path21.slice(2)] });
+  return from + locate(doc, snippet, { ...d3.location, path: [0, ...path22.slice(2)] });
 }
 function firstInvalidUtf8(bytes) {
   for (let i = 0; i < bytes.length; ) {
@@ -56175,9 +56231,9 @@ var ColumnScanner = class extends WindowedLines {
         while (depth > 0 && k2 < mapColumns[depth - 1]) depth--;
         if (depth > 0) {
           if (k2 !== mapColumns[depth - 1]) giveUp();
-          const path21 = this.tag(this.lineStart + k2, mapPaths[depth - 1]);
-          if (path21 >= 0) {
-            pending = path21;
+          const path22 = this.tag(this.lineStart + k2, mapPaths[depth - 1]);
+          if (path22 >= 0) {
+            pending = path22;
             pendingColumn = k2;
           }
           continue;
@@ -56227,21 +56283,21 @@ var ColumnScanner = class extends WindowedLines {
   }
   /** A tag line in the mapping `parent`: its path, if its value is on the lines below; else -1 (the value is read). */
   tag(at, parent) {
-    const path21 = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
-    this.follows[this.shapeLength === 0 ? 0 : this.shape[this.shapeLength - 1] + 1] = path21;
-    this.size += this.pathNames[path21].length + 4;
+    const path22 = this.expected(at, parent) ?? this.pathOf(parent, this.name(at));
+    this.follows[this.shapeLength === 0 ? 0 : this.shape[this.shapeLength - 1] + 1] = path22;
+    this.size += this.pathNames[path22].length + 4;
     if (this.shapeLength === this.shape.length) {
       const grown = new Int32Array(this.shape.length * 2);
       grown.set(this.shape);
       this.shape = grown;
     }
-    this.shape[this.shapeLength++] = path21;
+    this.shape[this.shapeLength++] = path22;
     if (this.restIsEmpty(this.end)) {
-      this.columns[path21][this.row] = MAPPING;
-      return path21;
+      this.columns[path22][this.row] = MAPPING;
+      return path22;
     }
     const from = this.text.charCodeAt(this.end + 1) !== SPACE3 ? this.end + 1 : this.skipSpaces(this.end);
-    this.columns[path21][this.row] = this.value(from);
+    this.columns[path22][this.row] = this.value(from);
     return -1;
   }
   /**
@@ -56257,10 +56313,10 @@ var ColumnScanner = class extends WindowedLines {
     return next !== void 0 && this.is(at, parent, next) ? next : void 0;
   }
   /** True when the name at `at` is `path`'s, in the mapping `parent`; `end` is then past its colon. */
-  is(at, parent, path21) {
-    const name = this.pathNames[path21];
+  is(at, parent, path22) {
+    const name = this.pathNames[path22];
     const colon = at + name.length;
-    if (this.pathParents[path21] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return false;
+    if (this.pathParents[path22] !== parent || this.text.charCodeAt(colon) !== COLON || !this.text.startsWith(name, at)) return false;
     if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== SPACE3) return false;
     this.end = colon + 1;
     return true;
@@ -56290,17 +56346,17 @@ var ColumnScanner = class extends WindowedLines {
   pathOf(parent, name) {
     if (name.lastParent === parent) return name.lastPath;
     const key = `${parent}:${name.raw}`;
-    let path21 = this.paths.get(key);
-    if (path21 === void 0) {
-      path21 = this.pathNames.push(name.raw) - 1;
+    let path22 = this.paths.get(key);
+    if (path22 === void 0) {
+      path22 = this.pathNames.push(name.raw) - 1;
       this.pathParents.push(parent);
-      this.columns.push(scratchColumn(path21, this.capacity));
-      this.paths.set(key, path21);
+      this.columns.push(scratchColumn(path22, this.capacity));
+      this.paths.set(key, path22);
       if (name.upper) this.mixed = true;
     }
     name.lastParent = parent;
-    name.lastPath = path21;
-    return path21;
+    name.lastPath = path22;
+    return path22;
   }
   /** A tag's value at `i` (not at the line end): its number in the file's table. */
   value(i) {
@@ -56444,10 +56500,10 @@ function scanFleetColumnsBytes(file, bytes, limits) {
 }
 
 // src/io/fleet-parallel.ts
-import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync6, readFileSync as readFileSync4 } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
-import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
+import { MessageChannel, receiveMessageOnPort, Worker as Worker2 } from "node:worker_threads";
 
 // src/io/fleet-parallel-codec.ts
 var STRING = 0;
@@ -56513,8 +56569,8 @@ function decodeDevices(encoded, file) {
 // src/io/fleet-parallel.ts
 var movable = (bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
 var PARALLEL_THRESHOLD = 96 * 1024 * 1024;
-var workerUrl = new URL("./fleet-parallel-worker.js", import.meta.url);
-var fleetWorkerAvailable = () => existsSync5(fileURLToPath(workerUrl));
+var workerUrl2 = new URL("./fleet-parallel-worker.js", import.meta.url);
+var fleetWorkerAvailable = () => existsSync6(fileURLToPath2(workerUrl2));
 function machineBusyMs(read = () => readFileSync4("/proc/stat", "utf8")) {
   let line;
   try {
@@ -56580,7 +56636,7 @@ function startFleetWorker(inputs, queue, limits) {
   let worker;
   try {
     const data = { files, queue, next, port: port2, limits };
-    worker = new Worker(workerUrl, { workerData: data, transferList });
+    worker = new Worker2(workerUrl2, { workerData: data, transferList });
   } catch {
     port1.close();
     return void 0;
@@ -57027,14 +57083,14 @@ var FileWindows = class {
     return readSync(this.fd, Buffer.alloc(1), 0, 1, this.length) === 0;
   }
 };
-function streamFleetFile(path21, limits, { windows = FLEET_WINDOWS, buffer = shared, onDevice } = {}) {
-  const streamed = streamScan(path21, limits, buffer, (source) => scanTextWindows(source, windows, onDevice));
+function streamFleetFile(path22, limits, { windows = FLEET_WINDOWS, buffer = shared, onDevice } = {}) {
+  const streamed = streamScan(path22, limits, buffer, (source) => scanTextWindows(source, windows, onDevice));
   return streamed && { value: streamed.result, stamp: streamed.stamp };
 }
-function streamScan(path21, limits, buffer, scan) {
+function streamScan(path22, limits, buffer, scan) {
   let fd;
   try {
-    fd = openSync2(path21, "r");
+    fd = openSync2(path22, "r");
   } catch {
     return void 0;
   }
@@ -57050,14 +57106,14 @@ function streamScan(path21, limits, buffer, scan) {
     closeSync2(fd);
   }
 }
-function streamFleetColumns(file, path21, limits, { windows = FLEET_WINDOWS, buffer = shared } = {}) {
-  const streamed = streamScan(path21, limits, buffer, (source) => scanFleetColumns(file, source, windows));
+function streamFleetColumns(file, path22, limits, { windows = FLEET_WINDOWS, buffer = shared } = {}) {
+  const streamed = streamScan(path22, limits, buffer, (source) => scanFleetColumns(file, source, windows));
   return streamed && { ...streamed.result, stamp: streamed.stamp };
 }
-function readIfUnchanged(path21, stamp) {
+function readIfUnchanged(path22, stamp) {
   let fd;
   try {
-    fd = openSync2(path21, "r");
+    fd = openSync2(path22, "r");
     const now = fstatSync(fd);
     if (now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) return void 0;
     const bytes = readFileSync5(fd);
@@ -57068,14 +57124,14 @@ function readIfUnchanged(path21, stamp) {
     if (fd !== void 0) closeSync2(fd);
   }
 }
-function fileStamp(path21) {
-  const stats = statSync4(path21, { throwIfNoEntry: false });
+function fileStamp(path22) {
+  const stats = statSync4(path22, { throwIfNoEntry: false });
   return stats?.isFile() ? { size: stats.size, mtimeMs: stats.mtimeMs } : void 0;
 }
-var fileSize = (path21) => statSync4(path21, { throwIfNoEntry: false })?.size ?? 0;
-function streamBuiltFleetFile(file, path21, limits) {
+var fileSize = (path22) => statSync4(path22, { throwIfNoEntry: false })?.size ?? 0;
+function streamBuiltFleetFile(file, path22, limits) {
   const builder = new FleetFileBuilder(file);
-  const streamed = streamFleetFile(path21, limits, { onDevice: (device, index2) => builder.add(device, index2) });
+  const streamed = streamFleetFile(path22, limits, { onDevice: (device, index2) => builder.add(device, index2) });
   if (!streamed) return void 0;
   const { value: value2, stamp } = streamed;
   const offsets = value2[ENTRY_OFFSETS] ?? [];
@@ -57341,6 +57397,7 @@ function compareDiagnostics(a, b) {
 
 // src/usecases/apply.ts
 async function apply(source, sink, options) {
+  sink.readAhead?.();
   const loaded = await loadRepository(source, options);
   const base = { diagnostics: loaded.diagnostics, dryRun: options.dryRun ?? false, source: options.sourceInfo, sink: { kind: sink.kind, target: sink.target } };
   if (!loaded.valid) {
@@ -57405,15 +57462,15 @@ async function apply(source, sink, options) {
 }
 
 // src/action/context.ts
-import { existsSync as existsSync6, readFileSync as readFileSync6 } from "node:fs";
-import path16 from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync6 } from "node:fs";
+import path17 from "node:path";
 function actionContext(env, cwd) {
   const eventPath = env.GITHUB_EVENT_PATH;
-  const event = eventPath && existsSync6(eventPath) ? JSON.parse(readFileSync6(eventPath, "utf8")) : {};
+  const event = eventPath && existsSync7(eventPath) ? JSON.parse(readFileSync6(eventPath, "utf8")) : {};
   return {
     eventName: env.GITHUB_EVENT_NAME ?? "",
     event,
-    workspace: path16.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
+    workspace: path17.resolve(cwd, env.GITHUB_WORKSPACE ?? "."),
     apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
     repository: env.GITHUB_REPOSITORY ?? event.repository?.full_name ?? "",
     env
@@ -57421,9 +57478,9 @@ function actionContext(env, cwd) {
 }
 var isPullRequest = (eventName) => eventName === "pull_request" || eventName === "pull_request_target";
 function repositoryRoot(dir, fallback) {
-  for (let d3 = dir; ; d3 = path16.dirname(d3)) {
-    if (existsSync6(path16.join(d3, ".git"))) return d3;
-    if (path16.dirname(d3) === d3) return fallback;
+  for (let d3 = dir; ; d3 = path17.dirname(d3)) {
+    if (existsSync7(path17.join(d3, ".git"))) return d3;
+    if (path17.dirname(d3) === d3) return fallback;
   }
 }
 
@@ -57683,7 +57740,7 @@ function createIotHubClient(options) {
     }
     return token.value;
   };
-  async function attempt(path21, body, headers, notFound) {
+  async function attempt(path22, body, headers, notFound) {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -57691,7 +57748,7 @@ function createIotHubClient(options) {
       controller.abort();
     }, timeoutMs);
     try {
-      const res = await transport(`${base}${path21}`, {
+      const res = await transport(`${base}${path22}`, {
         method: "POST",
         headers: { ...headers, authorization: authorization(), "content-type": "application/json; charset=utf-8", accept: "application/json" },
         body,
@@ -57709,12 +57766,12 @@ function createIotHubClient(options) {
       clearTimeout(timer);
     }
   }
-  async function request3(path21, body, what, notFound, headers = {}) {
+  async function request3(path22, body, what, notFound, headers = {}) {
     for (let retry2 = 0; ; retry2++) {
       const permit = await limiter.acquire();
       let result;
       try {
-        result = await attempt(path21, body, headers, notFound);
+        result = await attempt(path22, body, headers, notFound);
       } finally {
         permit.release();
       }
@@ -57745,13 +57802,13 @@ function createIotHubClient(options) {
       return limiter.limit;
     },
     async applyConfigurationContent(deviceId, modulesContent) {
-      const path21 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
+      const path22 = `/devices/${encodeURIComponent(deviceId)}/applyConfigurationContent?api-version=${IOTHUB_API_VERSION}`;
       const body = typeof modulesContent === "string" ? `{"modulesContent":${modulesContent}}` : JSON.stringify({ modulesContent });
-      const outcome = await request3(path21, body, `apply ${deviceId}`, "device not found in hub");
+      const outcome = await request3(path22, body, `apply ${deviceId}`, "device not found in hub");
       return outcome.kind === "ok" ? { ok: true } : { ok: false, status: outcome.status, error: outcome.error };
     },
     async *queryModuleTwins(query) {
-      const path21 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
+      const path22 = `/devices/query?api-version=${IOTHUB_API_VERSION}`;
       const body = JSON.stringify({ query });
       let continuation;
       let page = 0;
@@ -57759,7 +57816,7 @@ function createIotHubClient(options) {
         page++;
         const headers = { "x-ms-max-item-count": String(pageSize) };
         if (continuation) headers["x-ms-continuation"] = continuation;
-        const outcome = await request3(path21, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
+        const outcome = await request3(path22, body, `query page ${page}`, "not found (is the host name an IoT hub?)", headers);
         if (outcome.kind === "failed") throw new IotHubError(`IoT Hub query, page ${page}: ${outcome.error}`, outcome.status);
         let twins;
         try {
@@ -57779,7 +57836,7 @@ function createIotHubClient(options) {
 }
 
 // src/action/inputs.ts
-import path17 from "node:path";
+import path18 from "node:path";
 var COMMANDS = ["apply", "plan", "validate", "status"];
 var ActionError = class extends Error {
 };
@@ -57820,7 +57877,7 @@ function readInputs(context) {
     iothubConnectionString,
     token,
     comment: comment2,
-    workingDirectory: path17.resolve(context.workspace, getInput("working-directory") || "."),
+    workingDirectory: path18.resolve(context.workspace, getInput("working-directory") || "."),
     failOnFailure: percent
   };
 }
@@ -57837,7 +57894,7 @@ function hubClient(inputs, context) {
 }
 
 // src/action/commands/plan.ts
-import { existsSync as existsSync7 } from "node:fs";
+import { existsSync as existsSync8 } from "node:fs";
 
 // src/core/plan/report.ts
 function introducedDiagnostics(report) {
@@ -57910,13 +57967,13 @@ function decodeSettings(settings) {
   return out;
 }
 var decodeModule = (m) => isMapping(m) ? { ...m, settings: decodeSettings(m.settings) } : m;
-function diffValue(scope, name, path21, a, b, out) {
+function diffValue(scope, name, path22, a, b, out) {
   if (same(a, b)) return;
   if (isMapping(a) && isMapping(b)) {
-    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path21, key], a[key], b[key], out);
+    for (const key of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValue(scope, name, [...path22, key], a[key], b[key], out);
     return;
   }
-  const change = { scope, path: path21.join(".") };
+  const change = { scope, path: path22.join(".") };
   if (name !== void 0) change.name = name;
   if (a !== void 0) change.before = a;
   if (b !== void 0) change.after = b;
@@ -58233,11 +58290,11 @@ function value(v) {
 }
 function contentChangeText(c, code2) {
   const where = c.name !== void 0 ? `${c.scope} ${code2(c.name)}` : code2(c.scope === "edgeAgent" ? "$edgeAgent" : "$edgeHub");
-  const path21 = c.path === "" ? "" : ` ${code2(c.path)}`;
+  const path22 = c.path === "" ? "" : ` ${code2(c.path)}`;
   const sep2 = c.path === "" ? "" : ":";
-  if (c.before === void 0) return `${where}${sep2}${path21} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
-  if (c.after === void 0) return `${where}${sep2}${path21} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
-  return `${where}${sep2}${path21} ${code2(value(c.before))} → ${code2(value(c.after))}`;
+  if (c.before === void 0) return `${where}${sep2}${path22} added${c.path === "" ? "" : ` (${code2(value(c.after))})`}`;
+  if (c.after === void 0) return `${where}${sep2}${path22} removed${c.path === "" ? "" : ` (was ${code2(value(c.before))})`}`;
+  return `${where}${sep2}${path22} ${code2(value(c.before))} → ${code2(value(c.after))}`;
 }
 function editText(e, code2) {
   const show3 = (v) => {
@@ -60232,7 +60289,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = VERSION6;
 
 // node_modules/@octokit/plugin-paginate-graphql/dist-bundle/index.js
-var generateMessage = (path21, cursorValue) => `The cursor at "${path21.join(
+var generateMessage = (path22, cursorValue) => `The cursor at "${path22.join(
   ","
 )}" did not change its value "${cursorValue}" after a page transition. Please make sure your that your query is set up correctly.`;
 var MissingCursorChange = class extends Error {
@@ -60273,9 +60330,9 @@ function findPaginatedResourcePath(responseData) {
   }
   return paginatedResourcePath;
 }
-var deepFindPathToProperty = (object, searchProp, path21 = []) => {
+var deepFindPathToProperty = (object, searchProp, path22 = []) => {
   for (const key of Object.keys(object)) {
-    const currentPath = [...path21, key];
+    const currentPath = [...path22, key];
     const currentValue = object[key];
     if (isObject(currentValue)) {
       if (currentValue.hasOwnProperty(searchProp)) {
@@ -60293,12 +60350,12 @@ var deepFindPathToProperty = (object, searchProp, path21 = []) => {
   }
   return [];
 };
-var get2 = (object, path21) => {
-  return path21.reduce((current, nextProperty) => current[nextProperty], object);
+var get2 = (object, path22) => {
+  return path22.reduce((current, nextProperty) => current[nextProperty], object);
 };
-var set2 = (object, path21, mutator) => {
-  const lastProperty = path21[path21.length - 1];
-  const parentPath = [...path21].slice(0, -1);
+var set2 = (object, path22, mutator) => {
+  const lastProperty = path22[path22.length - 1];
+  const parentPath = [...path22].slice(0, -1);
   const parent = get2(object, parentPath);
   if (typeof mutator === "function") {
     parent[lastProperty] = mutator(parent[lastProperty]);
@@ -60350,22 +60407,22 @@ var mergeResponses = (response1, response2) => {
   if (Object.keys(response1).length === 0) {
     return Object.assign(response1, response2);
   }
-  const path21 = findPaginatedResourcePath(response1);
-  const nodesPath = [...path21, "nodes"];
+  const path22 = findPaginatedResourcePath(response1);
+  const nodesPath = [...path22, "nodes"];
   const newNodes = get2(response2, nodesPath);
   if (newNodes) {
     set2(response1, nodesPath, (values2) => {
       return [...values2, ...newNodes];
     });
   }
-  const edgesPath = [...path21, "edges"];
+  const edgesPath = [...path22, "edges"];
   const newEdges = get2(response2, edgesPath);
   if (newEdges) {
     set2(response1, edgesPath, (values2) => {
       return [...values2, ...newEdges];
     });
   }
-  const pageInfoPath = [...path21, "pageInfo"];
+  const pageInfoPath = [...path22, "pageInfo"];
   set2(response1, pageInfoPath, get2(response2, pageInfoPath));
   return response1;
 };
@@ -62971,7 +63028,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path21) => path21.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path22) => path22.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -66083,7 +66140,7 @@ async function upsertPlanComment(context, token, body, createIfMissing) {
 }
 
 // src/action/sources.ts
-import path18 from "node:path";
+import path19 from "node:path";
 
 // src/io/subfolder.ts
 function subfolderSource(source, prefix) {
@@ -66120,7 +66177,7 @@ async function commitSource(workingDirectory, context, sha) {
   const root = repositoryRoot(workingDirectory, context.workspace);
   try {
     const source = await gitSource(openCheckout(root), sha);
-    return subfolderSource(source, path18.relative(root, workingDirectory).split(path18.sep).join("/"));
+    return subfolderSource(source, path19.relative(root, workingDirectory).split(path19.sep).join("/"));
   } catch (e) {
     if (e instanceof RefError || e instanceof GitDataError) {
       throw new ActionError(
@@ -66136,7 +66193,7 @@ async function planFromEvent(inputs, context) {
   const sha = baseCommit(context);
   const base = await commitSource(inputs.workingDirectory, context, sha);
   const labels = context.event.pull_request?.labels?.map((l) => l.name) ?? [];
-  const head = diskSource(inputs.workingDirectory, findGitRoot(inputs.workingDirectory, existsSync7));
+  const head = diskSource(inputs.workingDirectory, findGitRoot(inputs.workingDirectory, existsSync8));
   const result = await runPlan(base, head, { labels });
   const markdown = planMarkdown(result, { title: title(context, sha), fullReportHint: `run \`edgeops plan --base ${short3(sha)} --format json\` in a clone` });
   return { result, markdown };
@@ -66184,7 +66241,7 @@ function openSink(inputs, context, root) {
   if (kind === "git") return gitSink({ rendered: openRendered(inputs.to || defaultTarget(context)), branch, sourceRepo });
   if (kind === "dir") {
     if (!inputs.to || isUrl(inputs.to)) throw new ActionError("sink dir needs `to`: a folder, relative to working-directory");
-    return dirSink({ dir: path19.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
+    return dirSink({ dir: path20.resolve(inputs.workingDirectory, inputs.to), target: inputs.to });
   }
   if (kind === "iothub") {
     const client = hubClient(inputs, context);
@@ -66193,7 +66250,7 @@ function openSink(inputs, context, root) {
   throw new ActionError(`sink must be git, dir or iothub (got '${kind}')`);
 }
 async function sourceInfo(context, workingDirectory, root) {
-  const prefix = path19.relative(root, workingDirectory).split(path19.sep).join("/");
+  const prefix = path20.relative(root, workingDirectory).split(path20.sep).join("/");
   const folders = [DEPLOYMENTS_FOLDER, FLEET_FOLDER].map((f) => prefix ? `${prefix}/${f}` : f);
   const commit = await cleanHead(openCheckout(root), folders);
   return { ref: commit === null ? null : context.env.GITHUB_REF_NAME ?? "HEAD", commit };
@@ -66666,9 +66723,9 @@ var COMMANDS2 = {
 var MAX_ANNOTATIONS = 1e3;
 function annotate(diagnostics, workingDirectory, root) {
   for (const d3 of diagnostics.slice(0, MAX_ANNOTATIONS)) {
-    const full2 = path20.resolve(workingDirectory, d3.file);
-    const inCheckout = !path20.isAbsolute(d3.file) && existsSync8(full2);
-    const file = path20.relative(root, full2).split(path20.sep).join("/");
+    const full2 = path21.resolve(workingDirectory, d3.file);
+    const inCheckout = !path21.isAbsolute(d3.file) && existsSync9(full2);
+    const file = path21.relative(root, full2).split(path21.sep).join("/");
     const properties = inCheckout ? { title: `edgeops ${d3.code}`, file, startLine: d3.line, startColumn: d3.column } : { title: `edgeops ${d3.code}` };
     const message = inCheckout ? d3.message : `${d3.file}: ${d3.message}`;
     if (d3.severity === "error") error(message, properties);

@@ -32,6 +32,7 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const WORKER_ENTRY = {
   'fleet-parallel-worker': path.join(root, 'src/io/fleet-parallel-worker.ts'),
   'folder-worker': path.join(root, 'src/io/reports/folder-worker.ts'),
+  'shard-reader-worker': path.join(root, 'src/io/sinks/shard-reader-worker.ts'),
 };
 
 const BANNER = [

@@ -51,6 +51,7 @@ export interface ApplyResult {
 }
 
 export async function apply(source: Source, sink: Sink, options: ApplyOptions): Promise<ApplyResult> {
+  sink.readAhead?.();
   const loaded = await loadRepository(source, options);
   const base = { diagnostics: loaded.diagnostics, dryRun: options.dryRun ?? false, source: options.sourceInfo, sink: { kind: sink.kind, target: sink.target } };
   if (!loaded.valid) {

@@ -15,6 +15,7 @@ import { EDGEOPS_FOLDER, ensureIgnored } from '../edgeops-folder.js';
 import { openRepository, type GitRepository } from '../git.js';
 import { diffRendered, stateFolder } from './rendered-diff.js';
 import { writeState } from './rendered-state.js';
+import { prefetchShards } from './shard-prefetch.js';
 import { branchTip, commitShards, readReceived, readRenderedTree, renderedMessage, setBranch, writeBlobs, type EntryChange } from './rendered-tree.js';
 import { changeCount, NO_CHANGES, SinkError, type ApplySource, type Desired, type Sink, type SinkResult } from './sink.js';
 import { newerSourceRendered } from './source-history.js';
@@ -48,6 +49,8 @@ export interface RenderedRepository {
   readonly repo: GitRepository;
   /** The branch's tip on the target (fetched first for a remote); `null` when it does not exist. */
   tip(branch: string): Promise<string | null>;
+  /** A remote (its tip is known only once fetched). */
+  readonly remote: boolean;
   /** Makes sure the local repository exists (before writing objects). */
   prepare(): Promise<void>;
   /** Moves the target's branch from `from` to `to`; `false` when it is no longer at `from` (someone else landed). */
@@ -82,6 +85,7 @@ export function openRenderedRepository(options: RenderedRepositoryOptions): Rend
     return {
       target: options.label ?? dir,
       repo,
+      remote: false,
       tip: async (branch) => (exists() ? branchTip(repo, branch) : null),
       async prepare() {
         if (exists()) return;
@@ -131,6 +135,7 @@ export function openRenderedRepository(options: RenderedRepositoryOptions): Rend
   return {
     target,
     repo,
+    remote: true,
     prepare,
     async tip(branch) {
       await prepare();
@@ -282,6 +287,12 @@ export function gitSink(options: GitSinkOptions): Sink {
     target: rendered.target,
     async received() {
       return readReceived(rendered.repo, await readRenderedTree(rendered.repo, await rendered.tip(branch)));
+    },
+    readAhead() {
+      // A local rendering's shards, read on a worker while the source loads (a remote's tip is known only after a fetch).
+      const gitdir = stateFolder(rendered.repo);
+      if (rendered.remote || !gitdir) return;
+      prefetchShards(rendered.repo, gitdir, branch);
     },
     async apply(desired, source, hooks) {
       const result = await commitOnBranch(rendered, branch, desired, source, options);

@@ -13,12 +13,14 @@
 import crypto, { createHash } from 'node:crypto';
 import nodeFs, { existsSync } from 'node:fs';
 import path from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import git, { type TreeEntry } from 'isomorphic-git';
 import { DEVICES_FOLDER, deviceFileName, deviceIdOfFileName } from '../../core/manifest/layout.js';
 import { baseFs, writeFileAtomicSync } from '../atomic-fs.js';
 import { readFileBounded } from '../bounded-reads.js';
 import type { GitRepository } from '../git.js';
+import { inflateObject, looseObjectPath, treeContentStart } from './loose-objects.js';
+import { takePrefetched } from './shard-prefetch.js';
 
 /** The trailer naming the source a rendering was made from: a commit SHA, or `working-tree`. */
 export const SOURCE_TRAILER = 'Edgeops-Source';
@@ -123,13 +125,11 @@ export const sourceTrailer = (message: string): string | null => new RegExp(`^${
  */
 async function readTreeBytes(repo: GitRepository, oid: string): Promise<Uint8Array> {
   if (baseFs(repo.fs) === nodeFs) {
-    const gitdir = repo.gitdir ?? path.join(repo.dir, '.git');
-    const deflated = await readFileBounded(path.join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2))).catch(() => undefined);
+    const deflated = await readFileBounded(looseObjectPath(repo.gitdir ?? path.join(repo.dir, '.git'), oid)).catch(() => undefined);
     if (deflated) {
-      // In one piece where the object is a shard (~8× its deflated size): 16 KB pieces cost a third more.
-      const raw = inflateSync(deflated, { chunkSize: Math.min(1 << 22, Math.max(1 << 14, deflated.length * 16)) });
-      const nul = raw.indexOf(0);
-      if (raw.subarray(0, 5).toString('latin1') === 'tree ') return raw.subarray(nul + 1);
+      const raw = inflateObject(deflated);
+      const start = treeContentStart(raw);
+      if (start > 0) return raw.subarray(start);
     }
   }
   const { object } = await git.readObject({ fs: repo.fs, dir: repo.dir, gitdir: repo.gitdir, cache: repo.cache, oid, format: 'content' });
@@ -171,8 +171,9 @@ function withHeader(type: 'blob' | 'tree', content: Uint8Array): Buffer {
   return Buffer.concat([header, content]);
 }
 
-/** A shard's bytes: as held, or read. */
-export const shardBytes = async (repo: GitRepository, shard: Shard): Promise<Uint8Array> => shard.bytes ?? (await readTreeBytes(repo, shard.oid));
+/** A shard's bytes: as held, read ahead (shard-prefetch.ts), or read now. */
+export const shardBytes = async (repo: GitRepository, shard: Shard): Promise<Uint8Array> =>
+  shard.bytes ?? (await takePrefetched(repo, shard.oid)) ?? (await readTreeBytes(repo, shard.oid));
 
 /** The devices of one shard tree into `received` (device id → blob id): the hot loop of reading a million devices. */
 function readShard(bytes: Uint8Array, received: Map<string, string>): void {

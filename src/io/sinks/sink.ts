@@ -60,6 +60,8 @@ export interface Sink {
   readonly target: string;
   /** deviceId → key (git blob id of the manifest file) of what the target last received and acknowledged. */
   received(): Promise<ReadonlyMap<string, string>>;
+  /** Starts reading what `apply` will compare against, while the source is loaded (never fails: `apply` reads what is missing). */
+  readAhead?(): void;
   /**
    * Carries out the change set against what the target holds now: `add` and
    * `update` write each device's manifest, `remove` deletes a device's entry.
