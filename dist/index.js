@@ -48183,7 +48183,7 @@ async function writeObject(repo, type, content, oid = objectId(type, content)) {
   const folder = path10.join(repo.gitdir ?? path10.join(repo.dir, ".git"), "objects", oid.slice(0, 2));
   const file = path10.join(folder, oid.slice(2));
   if (!existsSync4(file)) {
-    writeFileAtomicSync(file, [deflateSync(withHeader(type, content), { level: 1 })]);
+    writeFileAtomicSync(file, [deflateSync(withHeader(type, content), { level: 1, memLevel: 9 })]);
   }
   return oid;
 }

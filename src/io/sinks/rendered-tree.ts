@@ -35,7 +35,9 @@ export const fastShardOf = (deviceId: string): string => sha256Hex(deviceId).sli
 
 // Objects are deflated and written synchronously: at a million devices (256 shard trees, ~45 MB,
 // ~5 MB deflated) that took 173 ms here, against 270 ms through the thread pool, whose round trips
-// cost more than the waits they hide. The main thread has nothing else to do meanwhile.
+// cost more than the waits they hide. The main thread has nothing else to do meanwhile. Level 1
+// with zlib's largest hash memory: ~20 % faster than the default memory, the same size (level 0
+// would take a sixth of the time and write eight times the bytes).
 
 /** A tree object's entries, parsed from its bytes (`<mode> <name>\0<20-byte id>` each). */
 export interface RawEntry {
@@ -151,7 +153,7 @@ async function writeObject(repo: GitRepository, type: 'blob' | 'tree', content: 
   const file = path.join(folder, oid.slice(2));
   if (!existsSync(file)) {
     // Written aside and renamed: a reader never sees half an object.
-    writeFileAtomicSync(file, [deflateSync(withHeader(type, content), { level: 1 })]);
+    writeFileAtomicSync(file, [deflateSync(withHeader(type, content), { level: 1, memLevel: 9 })]);
   }
   return oid;
 }
