@@ -57398,8 +57398,8 @@ function compareDiagnostics(a, b) {
 // src/usecases/apply.ts
 async function apply(source, sink, options) {
   sink.readAhead?.();
-  const loaded = await loadRepository(source, options);
-  const base = { diagnostics: loaded.diagnostics, dryRun: options.dryRun ?? false, source: options.sourceInfo, sink: { kind: sink.kind, target: sink.target } };
+  const [loaded, sourceInfo2] = await Promise.all([loadRepository(source, options), options.sourceInfo]);
+  const base = { diagnostics: loaded.diagnostics, dryRun: options.dryRun ?? false, source: sourceInfo2, sink: { kind: sink.kind, target: sink.target } };
   if (!loaded.valid) {
     return { ...base, valid: false, pushed: 0, unchanged: 0, removed: 0, unmanaged: 0, failed: [], commit: null, deployments: [], ok: false };
   }
@@ -57426,7 +57426,7 @@ async function apply(source, sink, options) {
   let delivered;
   if (base.dryRun) changes = desired2.changesAgainst(await sink.received());
   else {
-    const result = await sink.apply(desired2, options.sourceInfo, { onProgress: options.onProgress });
+    const result = await sink.apply(desired2, sourceInfo2, { onProgress: options.onProgress });
     changes = result.changes;
     failed = result.failed;
     commit = result.commit ?? null;

@@ -14,8 +14,8 @@ import { loadRepository, type LoadOptions } from './load.js';
 export interface ApplyOptions extends LoadOptions {
   /** Compute and report, write nothing. */
   readonly dryRun?: boolean;
-  /** What the source is, for the output and the rendered commit's trailer. */
-  readonly sourceInfo: ApplySource;
+  /** What the source is, for the output and the rendered commit's trailer (a promise: worked out while the source loads). */
+  readonly sourceInfo: ApplySource | Promise<ApplySource>;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -52,8 +52,8 @@ export interface ApplyResult {
 
 export async function apply(source: Source, sink: Sink, options: ApplyOptions): Promise<ApplyResult> {
   sink.readAhead?.();
-  const loaded = await loadRepository(source, options);
-  const base = { diagnostics: loaded.diagnostics, dryRun: options.dryRun ?? false, source: options.sourceInfo, sink: { kind: sink.kind, target: sink.target } };
+  const [loaded, sourceInfo] = await Promise.all([loadRepository(source, options), options.sourceInfo]);
+  const base = { diagnostics: loaded.diagnostics, dryRun: options.dryRun ?? false, source: sourceInfo, sink: { kind: sink.kind, target: sink.target } };
   if (!loaded.valid) {
     return { ...base, valid: false, pushed: 0, unchanged: 0, removed: 0, unmanaged: 0, failed: [], commit: null, deployments: [], ok: false };
   }
@@ -81,7 +81,7 @@ export async function apply(source: Source, sink: Sink, options: ApplyOptions): 
   let delivered: string | undefined;
   if (base.dryRun) changes = desired.changesAgainst(await sink.received());
   else {
-    const result = await sink.apply(desired, options.sourceInfo, { onProgress: options.onProgress });
+    const result = await sink.apply(desired, sourceInfo, { onProgress: options.onProgress });
     changes = result.changes;
     failed = result.failed;
     commit = result.commit ?? null;

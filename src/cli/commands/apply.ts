@@ -145,7 +145,8 @@ export async function applyCommand(args: readonly string[], ctx: CliContext): Pr
   } else throw new UsageError(`--sink must be git, dir or iothub (got '${values.sink}')`);
 
   const source = await openSource(ctx, values.repo, values.ref);
-  const info = await sourceInfo(sourceRepo, values.ref, (source as { commit?: string }).commit);
+  // Which commit the files on disk are is worked out while they load (its reads overlap the load's work).
+  const info = sourceInfo(sourceRepo, values.ref, (source as { commit?: string }).commit);
   const progress = progressLine(ctx, format !== 'json' && Boolean((ctx.stderr as { isTTY?: boolean }).isTTY));
   let result;
   try {
