@@ -49,6 +49,10 @@ A remote is fetched and pushed with EDGEOPS_GIT_TOKEN (or GITHUB_TOKEN) as the
 password of x-access-token. EDGEOPS_IOTHUB_ENDPOINT overrides the hub's base URL
 (an emulator). Secrets are never printed. A rendering made from a newer commit
 is never replaced: apply then writes nothing and says so (exit 0).
+
+An apply that wrote keeps the fleet files it read, by git blob id, in
+.edgeops/cache/ (every command reads them there; EDGEOPS_CACHE=off reads none),
+and each rendered commit's state beside it: the next apply reads less.
 `;
 
 /** Replaces every secret in a text (error messages from libraries may quote a URL). */
