@@ -193,6 +193,27 @@ describe('kept columns on disk', () => {
   });
 });
 
+describe('kept columns and diagnostics', () => {
+  it('place a problem across kept files (a device in two files) on the same line as a fresh read does', async () => {
+    const repo = testRepo();
+    const block = (ids: string[]) => `devices:\n${ids.map((id) => `  - deviceId: ${id}\n    tags:\n      env: prod\n`).join('')}`;
+    repo.commit({ 'fleet/a.yaml': block(['d2', 'd3', 'd5']), 'fleet/b.yaml': block(['d1', 'd4', 'd3']) });
+    const folder = path.join(repo.dir, '.edgeops', 'cache', 'columns');
+    const load = (columns?: ColumnCache) => loadRepository(diskSource(repo.dir, { root: repo.dir, prefix: '' }, { columns }), { parallel: false });
+    const fresh = await load();
+    const placed = (l: typeof fresh) => l.diagnostics.map((d) => [d.code, d.file, d.line, d.column]);
+    expect(placed(fresh)).toEqual([['fleet/duplicate-device', 'fleet/b.yaml', 8, expect.any(Number)]]);
+    const first = columnCache(folder);
+    await load(first);
+    first.flush();
+    const kept = counting(columnCache(folder));
+    const again = await load(kept);
+    expect(kept.hits).toBe(2);
+    expect(placed(again)).toEqual(placed(fresh));
+    expect(again.analysis.fleetIndex.deviceIds).toEqual(['d1', 'd2', 'd3', 'd4', 'd5']);
+  });
+});
+
 describe('edgeops apply and the kept columns', () => {
   it('an apply keeps them; later commands read them and print what a fresh scan prints; EDGEOPS_CACHE=off reads none', async () => {
     const repo = testRepo();
