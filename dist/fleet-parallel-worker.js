@@ -575,15 +575,21 @@ var WindowedLines = class {
     return last;
   }
   skipSpaces(i) {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
-    return i;
+    return skipSpaces(this.text, i, this.lineEnd);
   }
   /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
   restIsEmpty(i) {
-    const j = this.skipSpaces(i);
-    return j === this.lineEnd || this.text.charCodeAt(j) === HASH && j > i;
+    return restIsEmpty(this.text, i, this.lineEnd);
   }
 };
+function skipSpaces(text, i, end) {
+  while (i < end && text.charCodeAt(i) === SPACE) i++;
+  return i;
+}
+function restIsEmpty(text, i, end) {
+  const j = skipSpaces(text, i, end);
+  return j === end || text.charCodeAt(j) === HASH && j > i;
+}
 var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
 var InternTable = class {
   slots = new Array(256).fill(void 0);

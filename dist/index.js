@@ -48078,6 +48078,17 @@ function treeContentStart(raw) {
   const isTree = raw[0] === 116 && raw[1] === 114 && raw[2] === 101 && raw[3] === 101 && raw[4] === 32;
   return isTree && nul > 5 ? nul + 1 : -1;
 }
+function parseTree(bytes, each) {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let i = 0;
+  while (i < b.length) {
+    const space = b.indexOf(32, i);
+    const nul = b.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 21 > b.length) throw new Error("malformed tree object");
+    each(b.toString("latin1", i, space), b.toString("utf8", space + 1, nul), b.toString("hex", nul + 1, nul + 21));
+    i = nul + 21;
+  }
+}
 
 // src/io/sinks/shard-prefetch.ts
 import { existsSync as existsSync3 } from "node:fs";
@@ -48121,17 +48132,6 @@ var SOURCE_TRAILER = "Edgeops-Source";
 var WORKING_TREE = "working-tree";
 var sha256Hex2 = typeof crypto3.hash === "function" ? (text) => crypto3.hash("sha256", text, "hex") : (text) => createHash3("sha256").update(text, "utf8").digest("hex");
 var fastShardOf = (deviceId) => sha256Hex2(deviceId).slice(0, 2);
-function parseTree(bytes, each) {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let i = 0;
-  while (i < b.length) {
-    const space = b.indexOf(32, i);
-    const nul = b.indexOf(0, space + 1);
-    if (space < 0 || nul < 0 || nul + 21 > b.length) throw new Error("malformed tree object");
-    each(b.toString("latin1", i, space), b.toString("utf8", space + 1, nul), b.toString("hex", nul + 1, nul + 21));
-    i = nul + 21;
-  }
-}
 function serializeTree(entries) {
   const list2 = [...entries];
   if (list2.every((e) => e.mode !== TREE_MODE && /^[\x20-\x7e]*$/.test(e.name))) {
@@ -48810,32 +48810,17 @@ async function diffRendered(repo, tree, desired2) {
 var stateFolder = (repo) => baseFs(repo.fs) === nodeFs2 ? repo.gitdir ?? path13.join(repo.dir, ".git") : void 0;
 var shardName = (s) => s.toString(16).padStart(2, "0");
 async function patchShards(repo, tree, { fleet, keys }, state) {
-  const { deviceIds, winners } = fleet;
+  const { deviceIds } = fleet;
   const n = deviceIds.length;
   if (state.blobOf.length !== n) return void 0;
   const blobs = [...state.blobs];
-  const blobIndex = new Map(blobs.map((b, i) => [b, i]));
-  const ofDeployment = /* @__PURE__ */ new Map();
-  const blobOf = new Int32Array(n);
+  const blobOf = blobIndices(fleet, keys, blobs);
   const verdicts = new Uint8Array(n);
   const touched = /* @__PURE__ */ new Map();
   for (let i = 0; i < n; i++) {
-    const winner = winners[i];
+    const b = blobOf[i];
     const had = state.blobOf[i];
-    if (winner === null !== had < 0) return void 0;
-    if (winner === null) {
-      blobOf[i] = -1;
-      continue;
-    }
-    let b = ofDeployment.get(winner);
-    if (b === void 0) {
-      const key = keys.get(winner);
-      if (key === void 0) throw new Error(`no rendered manifest for deployment '${winner}'`);
-      b = blobIndex.get(key);
-      if (b === void 0) blobIndex.set(key, b = blobs.push(key) - 1);
-      ofDeployment.set(winner, b);
-    }
-    blobOf[i] = b;
+    if (b < 0 !== had < 0) return void 0;
     if (b !== had) {
       verdicts[i] = UPDATE;
       const list2 = touched.get(state.shardOf[i]);
@@ -48864,6 +48849,28 @@ async function patchShards(repo, tree, { fleet, keys }, state) {
     state: { fleet: state.fleet, blobs, blobOf, shardOf: state.shardOf, at: state.at },
     patched: true
   };
+}
+function blobIndices({ deviceIds, winners }, keys, blobs) {
+  const index2 = new Map(blobs.map((b, i) => [b, i]));
+  const ofDeployment = /* @__PURE__ */ new Map();
+  const out = new Int32Array(deviceIds.length);
+  for (let i = 0; i < out.length; i++) {
+    const winner = winners[i];
+    if (winner === null) {
+      out[i] = -1;
+      continue;
+    }
+    let b = ofDeployment.get(winner);
+    if (b === void 0) {
+      const key = keys.get(winner);
+      if (key === void 0) throw new Error(`no rendered manifest for deployment '${winner}'`);
+      b = index2.get(key);
+      if (b === void 0) index2.set(key, b = blobs.push(key) - 1);
+      ofDeployment.set(winner, b);
+    }
+    out[i] = b;
+  }
+  return out;
 }
 function holds(bytes, at, deviceId, blobBytes, blob) {
   if (at + 20 > bytes.length) return false;
@@ -48908,19 +48915,19 @@ async function fullDiff(repo, tree, desired2) {
     })
   );
   names2.forEach((name, k2) => merged[k2] && shards.set(name, merged[k2]));
-  const blobs = [];
-  const blobIndex = /* @__PURE__ */ new Map();
-  const blobOf = new Int32Array(n).fill(-1);
-  for (let i = 0; i < n; i++) {
-    const winner = fleet.winners[i];
-    if (winner === null) continue;
-    const key = keys.get(winner);
-    let b = blobIndex.get(key);
-    if (b === void 0) blobIndex.set(key, b = blobs.push(key) - 1);
-    blobOf[i] = b;
-  }
-  const state = { fleet: fleetIdentity(fleet.deviceIds), blobs, blobOf, shardOf, at: positions };
-  return { changes: changeSet(fleet, keys, verdicts, remove), shards, state, patched: false };
+  let state;
+  const stateOf = () => {
+    const blobs = [];
+    return state ??= { fleet: fleetIdentity(fleet.deviceIds), blobOf: blobIndices(fleet, keys, blobs), blobs, shardOf, at: positions };
+  };
+  return {
+    changes: changeSet(fleet, keys, verdicts, remove),
+    shards,
+    get state() {
+      return stateOf();
+    },
+    patched: false
+  };
 }
 
 // src/io/sinks/source-history.ts
@@ -54968,6 +54975,285 @@ function checkSchema(validate2, file, value2) {
   return out;
 }
 
+// src/io/yaml-scalars.ts
+var TAB = 9;
+var CR = 13;
+var SPACE3 = 32;
+var DQUOTE = 34;
+var HASH = 35;
+var PERCENT = 37;
+var AMP = 38;
+var QUOTE = 39;
+var STAR = 42;
+var PLUS = 43;
+var COMMA = 44;
+var DASH = 45;
+var DOT = 46;
+var DIGIT_0 = 48;
+var DIGIT_9 = 57;
+var COLON = 58;
+var QUESTION = 63;
+var UPPER_A = 65;
+var UPPER_Z = 90;
+var LBRACKET = 91;
+var BACKSLASH = 92;
+var RBRACKET = 93;
+var UNDERSCORE = 95;
+var LOWER_A = 97;
+var LOWER_Z = 122;
+var LBRACE = 123;
+var RBRACE = 125;
+var INT_DEC = /^[-+]?[0-9]+$/;
+var INT_OCT = /^0o[0-7]+$/;
+var INT_HEX = /^0x[0-9a-fA-F]+$/;
+var FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var INF = /^[-+]?\.(?:inf|Inf|INF)$/;
+var NAN = /^\.(?:nan|NaN|NAN)$/;
+function resolvePlain(s) {
+  const c = s.charCodeAt(0);
+  if (c >= DIGIT_0 && c <= DIGIT_9 || c === PLUS || c === DASH || c === DOT) {
+    if (INT_DEC.test(s)) return Number(s);
+    if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
+    if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
+    if (FLOAT.test(s)) return Number(s);
+    if (INF.test(s)) return s[0] === "-" ? -Infinity : Infinity;
+    if (NAN.test(s)) return NaN;
+    return s;
+  }
+  switch (s) {
+    case "~":
+    case "null":
+    case "Null":
+    case "NULL":
+      return null;
+    case "true":
+    case "True":
+    case "TRUE":
+      return true;
+    case "false":
+    case "False":
+    case "FALSE":
+      return false;
+  }
+  return s;
+}
+var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
+var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
+var BAD_START_TABLE = new Uint8Array(128);
+for (const c of BAD_START) BAD_START_TABLE[c] = 1;
+var badStart = (c) => c < 128 && BAD_START_TABLE[c] === 1;
+function singleQuoted(text, start2, lineEnd) {
+  for (let from = start2 + 1; ; ) {
+    const q = text.indexOf("'", from);
+    if (q < 0 || q >= lineEnd) return void 0;
+    if (text.charCodeAt(q + 1) === QUOTE) {
+      from = q + 2;
+      continue;
+    }
+    const inner = text.slice(start2 + 1, q);
+    return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
+  }
+}
+function doubleQuoted(text, start2, lineEnd, hexEscapes) {
+  let out = "";
+  let from = start2 + 1;
+  for (let i = from; i < lineEnd; i++) {
+    const c = text.charCodeAt(i);
+    if (c === DQUOTE) return { value: out + text.slice(from, i), end: i + 1 };
+    if (c !== BACKSLASH) continue;
+    out += text.slice(from, i);
+    const e = text[i + 1];
+    if (Object.hasOwn(ESCAPES, e)) {
+      out += ESCAPES[e];
+      i += 1;
+    } else if (hexEscapes && (e === "x" || e === "u")) {
+      const n = e === "x" ? 2 : 4;
+      const hex = text.slice(i + 2, i + 2 + n);
+      if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) return void 0;
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 1 + n;
+    } else return void 0;
+    from = i + 1;
+  }
+  return void 0;
+}
+var GiveUp = class extends Error {
+};
+var giveUp = () => {
+  throw new GiveUp();
+};
+function unlessGivenUp(scan) {
+  try {
+    return scan();
+  } catch (e) {
+    if (e instanceof GiveUp) return void 0;
+    throw e;
+  }
+}
+
+// src/io/windowed-lines.ts
+var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
+function bytesWindows(bytes) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) };
+}
+var WindowedLines = class {
+  constructor(text, source, windows) {
+    this.text = text;
+    this.source = source;
+    this.windows = windows;
+    if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
+  }
+  text;
+  source;
+  windows;
+  /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
+  lineStart = 0;
+  lineEnd = 0;
+  nextLine = 0;
+  /** Where `text` starts in the file: 0 unless it is a window over `source`. */
+  base = 0;
+  /** The line findLine found: start, end and the line after (fields, not an object per line: a fleet has millions). */
+  foundStart = 0;
+  foundEnd = 0;
+  foundNext = 0;
+  /**
+   * The next line with content from `next` (blank and comment lines skipped) into the
+   * `found` fields; its indent, or -1 at the end. Tabs in the indent, document
+   * markers and directives are not for a fast path.
+   */
+  findLine(next) {
+    const text = this.text;
+    for (; ; ) {
+      if (next >= text.length) {
+        if (this.source && this.base + text.length < this.source.length) giveUp();
+        return -1;
+      }
+      const start2 = next;
+      const nl = text.indexOf("\n", start2);
+      next = nl < 0 ? text.length : nl + 1;
+      let end = nl < 0 ? text.length : nl;
+      if (text.charCodeAt(end - 1) === CR) end--;
+      let i = start2;
+      while (i < end && text.charCodeAt(i) === SPACE3) i++;
+      if (i < end && text.charCodeAt(i) === TAB) giveUp();
+      if (i === end || text.charCodeAt(i) === HASH) continue;
+      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
+      this.foundStart = start2;
+      this.foundEnd = end;
+      this.foundNext = next;
+      return i - start2;
+    }
+  }
+  /** True when the window is near its end (less than the margin left) and the file goes on. */
+  nearWindowEnd() {
+    return this.source !== void 0 && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length;
+  }
+  /** A window ends after its last line break, unless it is the file's end. */
+  cutAtLineEnd(window2) {
+    if (this.base + window2.length === this.source.length) return window2;
+    const nl = window2.lastIndexOf("\n");
+    return nl < 0 ? giveUp() : window2.slice(0, nl + 1);
+  }
+  /** Moves the window to start at the current line, a device's first. */
+  slide() {
+    const shift = this.lineStart;
+    const from = this.base + shift;
+    this.base = from;
+    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
+    this.lineStart = 0;
+    this.lineEnd -= shift;
+    this.nextLine -= shift;
+  }
+  /** The hash of the plain scalar plainScalar last read, up to its last non-space (see mixHash). */
+  plainHash = 0;
+  /** Where plainScalar stopped: the line end, the space before ` #`, or (in flow) the `,` `}` `]` that ends it. */
+  plainStop = 0;
+  /**
+   * A plain scalar from `i` (its first character already allowed): where it ends
+   * without trailing spaces. It runs to ` #`, the line end, or (in flow) `,` `}` `[`
+   * `]` `{`; `: ` inside, a tab, or (in flow) `:` before `,` `}` `]` are not for a
+   * fast path. Its hash is computed on the way, so a value seen before costs no string.
+   */
+  plainScalar(i, flow) {
+    const text = this.text;
+    const lineEnd = this.lineEnd;
+    let j2 = i;
+    let last = i;
+    let h = 0;
+    let hashAtLast = 0;
+    for (; j2 < lineEnd; j2++) {
+      const d3 = text.charCodeAt(j2);
+      if (d3 === SPACE3) {
+        if (text.charCodeAt(j2 + 1) === HASH) break;
+        h = Math.imul(h, 31) + d3 | 0;
+        continue;
+      }
+      if (d3 === TAB) giveUp();
+      if (d3 === COLON) {
+        const n = text.charCodeAt(j2 + 1);
+        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
+      }
+      if (flow && (d3 === COMMA || d3 === RBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === LBRACE)) break;
+      h = Math.imul(h, 31) + d3 | 0;
+      hashAtLast = h;
+      last = j2 + 1;
+    }
+    this.plainHash = hashAtLast;
+    this.plainStop = j2;
+    return last;
+  }
+  skipSpaces(i) {
+    return skipSpaces(this.text, i, this.lineEnd);
+  }
+  /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
+  restIsEmpty(i) {
+    return restIsEmpty(this.text, i, this.lineEnd);
+  }
+};
+function skipSpaces(text, i, end) {
+  while (i < end && text.charCodeAt(i) === SPACE3) i++;
+  return i;
+}
+function restIsEmpty(text, i, end) {
+  const j2 = skipSpaces(text, i, end);
+  return j2 === end || text.charCodeAt(j2) === HASH && j2 > i;
+}
+var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
+var InternTable = class {
+  slots = new Array(256).fill(void 0);
+  /** How many entries the table holds. */
+  size = 0;
+  /** The entry for text[start, start + length) with this hash (see mixHash), if any. */
+  find(text, start2, length, hash) {
+    for (let e = this.slots[hash & this.slots.length - 1]; e; e = e.next) {
+      if (e.hash === hash && e.raw.length === length && text.startsWith(e.raw, start2)) return e;
+    }
+    return void 0;
+  }
+  add(entry) {
+    const slot = entry.hash & this.slots.length - 1;
+    entry.next = this.slots[slot];
+    this.slots[slot] = entry;
+    if (++this.size > this.slots.length) this.grow();
+    return entry;
+  }
+  /** Twice the slots, each entry moved to its slot (chains keep no order: every text is in the table once). */
+  grow() {
+    const old = this.slots;
+    this.slots = new Array(old.length * 2).fill(void 0);
+    const mask2 = this.slots.length - 1;
+    for (let e of old) {
+      while (e) {
+        const next = e.next;
+        e.next = this.slots[e.hash & mask2];
+        this.slots[e.hash & mask2] = e;
+        e = next;
+      }
+    }
+  }
+};
+
 // src/io/yaml.ts
 var import_yaml = __toESM(require_dist(), 1);
 
@@ -55398,122 +55684,6 @@ function scalarOffset(text, from, to, value2, index2) {
   return found >= 0 && found < to ? found : src;
 }
 
-// src/io/yaml-scalars.ts
-var TAB = 9;
-var CR = 13;
-var SPACE3 = 32;
-var DQUOTE = 34;
-var HASH = 35;
-var PERCENT = 37;
-var AMP = 38;
-var QUOTE = 39;
-var STAR = 42;
-var PLUS = 43;
-var COMMA = 44;
-var DASH = 45;
-var DOT = 46;
-var DIGIT_0 = 48;
-var DIGIT_9 = 57;
-var COLON = 58;
-var QUESTION = 63;
-var UPPER_A = 65;
-var UPPER_Z = 90;
-var LBRACKET = 91;
-var BACKSLASH = 92;
-var RBRACKET = 93;
-var UNDERSCORE = 95;
-var LOWER_A = 97;
-var LOWER_Z = 122;
-var LBRACE = 123;
-var RBRACE = 125;
-var INT_DEC = /^[-+]?[0-9]+$/;
-var INT_OCT = /^0o[0-7]+$/;
-var INT_HEX = /^0x[0-9a-fA-F]+$/;
-var FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-var INF = /^[-+]?\.(?:inf|Inf|INF)$/;
-var NAN = /^\.(?:nan|NaN|NAN)$/;
-function resolvePlain(s) {
-  const c = s.charCodeAt(0);
-  if (c >= DIGIT_0 && c <= DIGIT_9 || c === PLUS || c === DASH || c === DOT) {
-    if (INT_DEC.test(s)) return Number(s);
-    if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
-    if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
-    if (FLOAT.test(s)) return Number(s);
-    if (INF.test(s)) return s[0] === "-" ? -Infinity : Infinity;
-    if (NAN.test(s)) return NaN;
-    return s;
-  }
-  switch (s) {
-    case "~":
-    case "null":
-    case "Null":
-    case "NULL":
-      return null;
-    case "true":
-    case "True":
-    case "TRUE":
-      return true;
-    case "false":
-    case "False":
-    case "FALSE":
-      return false;
-  }
-  return s;
-}
-var ESCAPES = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "	", r: "\r", "0": "\0", " ": " " };
-var BAD_START = new Set([..."&*!|>%@`]{},?#'\""].map((c) => c.charCodeAt(0)));
-var BAD_START_TABLE = new Uint8Array(128);
-for (const c of BAD_START) BAD_START_TABLE[c] = 1;
-var badStart = (c) => c < 128 && BAD_START_TABLE[c] === 1;
-function singleQuoted(text, start2, lineEnd) {
-  for (let from = start2 + 1; ; ) {
-    const q = text.indexOf("'", from);
-    if (q < 0 || q >= lineEnd) return void 0;
-    if (text.charCodeAt(q + 1) === QUOTE) {
-      from = q + 2;
-      continue;
-    }
-    const inner = text.slice(start2 + 1, q);
-    return { value: inner.includes("''") ? inner.replace(/''/g, "'") : inner, end: q + 1 };
-  }
-}
-function doubleQuoted(text, start2, lineEnd, hexEscapes) {
-  let out = "";
-  let from = start2 + 1;
-  for (let i = from; i < lineEnd; i++) {
-    const c = text.charCodeAt(i);
-    if (c === DQUOTE) return { value: out + text.slice(from, i), end: i + 1 };
-    if (c !== BACKSLASH) continue;
-    out += text.slice(from, i);
-    const e = text[i + 1];
-    if (Object.hasOwn(ESCAPES, e)) {
-      out += ESCAPES[e];
-      i += 1;
-    } else if (hexEscapes && (e === "x" || e === "u")) {
-      const n = e === "x" ? 2 : 4;
-      const hex = text.slice(i + 2, i + 2 + n);
-      if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) return void 0;
-      out += String.fromCharCode(parseInt(hex, 16));
-      i += 1 + n;
-    } else return void 0;
-    from = i + 1;
-  }
-  return void 0;
-}
-var GiveUp = class extends Error {
-};
-var giveUp = () => {
-  throw new GiveUp();
-};
-function unlessGivenUp(scan) {
-  try {
-    return scan();
-  } catch (e) {
-    if (e instanceof GiveUp) return void 0;
-    throw e;
-  }
-}
-
 // src/io/deployment-scanner.ts
 var ODD_CHARACTERS = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)/;
 var MAX_KEY_LENGTH = 1e3;
@@ -55893,16 +56063,14 @@ var Scanner = class {
     return value2;
   }
   skipSpaces(i) {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
-    return i;
+    return skipSpaces(this.text, i, this.lineEnd);
   }
   /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
   expectLineEnd(i) {
     if (!this.restIsEmpty(i)) giveUp();
   }
   restIsEmpty(i) {
-    const j2 = this.skipSpaces(i);
-    return j2 === this.lineEnd || this.text.charCodeAt(j2) === HASH && j2 > i;
+    return restIsEmpty(this.text, i, this.lineEnd);
   }
 };
 
@@ -55944,163 +56112,6 @@ function readFresh(inputs, limits) {
     return { yaml, schema: yaml.value !== void 0 && !yaml.empty ? checkDeployment(file, yaml.value) : [] };
   });
 }
-
-// src/io/windowed-lines.ts
-var FLEET_WINDOWS = { size: 12e4, margin: 16384 };
-function bytesWindows(bytes) {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { length: buffer.length, window: (from, to) => buffer.toString("latin1", from, to) };
-}
-var WindowedLines = class {
-  constructor(text, source, windows) {
-    this.text = text;
-    this.source = source;
-    this.windows = windows;
-    if (source && text.length < source.length) this.text = this.cutAtLineEnd(text);
-  }
-  text;
-  source;
-  windows;
-  /** Current line: [lineStart, lineEnd) without the line break (and without a trailing \r). */
-  lineStart = 0;
-  lineEnd = 0;
-  nextLine = 0;
-  /** Where `text` starts in the file: 0 unless it is a window over `source`. */
-  base = 0;
-  /** The line findLine found: start, end and the line after (fields, not an object per line: a fleet has millions). */
-  foundStart = 0;
-  foundEnd = 0;
-  foundNext = 0;
-  /**
-   * The next line with content from `next` (blank and comment lines skipped) into the
-   * `found` fields; its indent, or -1 at the end. Tabs in the indent, document
-   * markers and directives are not for a fast path.
-   */
-  findLine(next) {
-    const text = this.text;
-    for (; ; ) {
-      if (next >= text.length) {
-        if (this.source && this.base + text.length < this.source.length) giveUp();
-        return -1;
-      }
-      const start2 = next;
-      const nl = text.indexOf("\n", start2);
-      next = nl < 0 ? text.length : nl + 1;
-      let end = nl < 0 ? text.length : nl;
-      if (text.charCodeAt(end - 1) === CR) end--;
-      let i = start2;
-      while (i < end && text.charCodeAt(i) === SPACE3) i++;
-      if (i < end && text.charCodeAt(i) === TAB) giveUp();
-      if (i === end || text.charCodeAt(i) === HASH) continue;
-      if (i === start2 && (text.startsWith("---", i) || text.startsWith("...", i) || text.charCodeAt(i) === PERCENT)) giveUp();
-      this.foundStart = start2;
-      this.foundEnd = end;
-      this.foundNext = next;
-      return i - start2;
-    }
-  }
-  /** True when the window is near its end (less than the margin left) and the file goes on. */
-  nearWindowEnd() {
-    return this.source !== void 0 && this.text.length - this.lineStart < this.windows.margin && this.base + this.text.length < this.source.length;
-  }
-  /** A window ends after its last line break, unless it is the file's end. */
-  cutAtLineEnd(window2) {
-    if (this.base + window2.length === this.source.length) return window2;
-    const nl = window2.lastIndexOf("\n");
-    return nl < 0 ? giveUp() : window2.slice(0, nl + 1);
-  }
-  /** Moves the window to start at the current line, a device's first. */
-  slide() {
-    const shift = this.lineStart;
-    const from = this.base + shift;
-    this.base = from;
-    this.text = this.cutAtLineEnd(this.source.window(from, Math.min(this.source.length, from + this.windows.size)));
-    this.lineStart = 0;
-    this.lineEnd -= shift;
-    this.nextLine -= shift;
-  }
-  /** The hash of the plain scalar plainScalar last read, up to its last non-space (see mixHash). */
-  plainHash = 0;
-  /** Where plainScalar stopped: the line end, the space before ` #`, or (in flow) the `,` `}` `]` that ends it. */
-  plainStop = 0;
-  /**
-   * A plain scalar from `i` (its first character already allowed): where it ends
-   * without trailing spaces. It runs to ` #`, the line end, or (in flow) `,` `}` `[`
-   * `]` `{`; `: ` inside, a tab, or (in flow) `:` before `,` `}` `]` are not for a
-   * fast path. Its hash is computed on the way, so a value seen before costs no string.
-   */
-  plainScalar(i, flow) {
-    const text = this.text;
-    const lineEnd = this.lineEnd;
-    let j2 = i;
-    let last = i;
-    let h = 0;
-    let hashAtLast = 0;
-    for (; j2 < lineEnd; j2++) {
-      const d3 = text.charCodeAt(j2);
-      if (d3 === SPACE3) {
-        if (text.charCodeAt(j2 + 1) === HASH) break;
-        h = Math.imul(h, 31) + d3 | 0;
-        continue;
-      }
-      if (d3 === TAB) giveUp();
-      if (d3 === COLON) {
-        const n = text.charCodeAt(j2 + 1);
-        if (j2 + 1 === lineEnd || n === SPACE3 || flow && (n === COMMA || n === RBRACE || n === RBRACKET)) giveUp();
-      }
-      if (flow && (d3 === COMMA || d3 === RBRACE || d3 === LBRACKET || d3 === RBRACKET || d3 === LBRACE)) break;
-      h = Math.imul(h, 31) + d3 | 0;
-      hashAtLast = h;
-      last = j2 + 1;
-    }
-    this.plainHash = hashAtLast;
-    this.plainStop = j2;
-    return last;
-  }
-  skipSpaces(i) {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE3) i++;
-    return i;
-  }
-  /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
-  restIsEmpty(i) {
-    const j2 = this.skipSpaces(i);
-    return j2 === this.lineEnd || this.text.charCodeAt(j2) === HASH && j2 > i;
-  }
-};
-var mixHash = (hash, length) => hash ^ Math.imul(length, 2654435761) | 0;
-var InternTable = class {
-  slots = new Array(256).fill(void 0);
-  /** How many entries the table holds. */
-  size = 0;
-  /** The entry for text[start, start + length) with this hash (see mixHash), if any. */
-  find(text, start2, length, hash) {
-    for (let e = this.slots[hash & this.slots.length - 1]; e; e = e.next) {
-      if (e.hash === hash && e.raw.length === length && text.startsWith(e.raw, start2)) return e;
-    }
-    return void 0;
-  }
-  add(entry) {
-    const slot = entry.hash & this.slots.length - 1;
-    entry.next = this.slots[slot];
-    this.slots[slot] = entry;
-    if (++this.size > this.slots.length) this.grow();
-    return entry;
-  }
-  /** Twice the slots, each entry moved to its slot (chains keep no order: every text is in the table once). */
-  grow() {
-    const old = this.slots;
-    this.slots = new Array(old.length * 2).fill(void 0);
-    const mask2 = this.slots.length - 1;
-    for (let e of old) {
-      while (e) {
-        const next = e.next;
-        e.next = this.slots[e.hash & mask2];
-        this.slots[e.hash & mask2] = e;
-        e = next;
-      }
-    }
-  }
-};
 
 // src/io/fleet-columns-scanner.ts
 function scanFleetColumns(file, source, windows = FLEET_WINDOWS) {

@@ -17,18 +17,25 @@ function treeContentStart(raw) {
   const isTree = raw[0] === 116 && raw[1] === 114 && raw[2] === 101 && raw[3] === 101 && raw[4] === 32;
   return isTree && nul > 5 ? nul + 1 : -1;
 }
+function parseTree(bytes, each) {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let i = 0;
+  while (i < b.length) {
+    const space = b.indexOf(32, i);
+    const nul = b.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 21 > b.length) throw new Error("malformed tree object");
+    each(b.toString("latin1", i, space), b.toString("utf8", space + 1, nul), b.toString("hex", nul + 1, nul + 21));
+    i = nul + 21;
+  }
+}
 
 // src/io/sinks/shard-reader-worker.ts
 var { gitdir, branch } = workerData;
 var readObject = (oid) => inflateObject(readFileSync(looseObjectPath(gitdir, oid)));
 function entries(raw) {
   const out = /* @__PURE__ */ new Map();
-  for (let i = treeContentStart(raw); i > 0 && i < raw.length; ) {
-    const space = raw.indexOf(32, i);
-    const nul = raw.indexOf(0, space);
-    out.set(raw.toString("utf8", space + 1, nul), [raw.toString("latin1", i, space), raw.toString("hex", nul + 1, nul + 21)]);
-    i = nul + 21;
-  }
+  const start = treeContentStart(raw);
+  if (start > 0) parseTree(raw.subarray(start), (mode, name, oid) => out.set(name, [mode, oid]));
   return out;
 }
 function shardIds() {

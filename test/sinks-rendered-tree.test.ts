@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import git from 'isomorphic-git';
 import { describe, expect, it } from 'vitest';
-import { parseTree, serializeTree, type RawEntry } from '../src/io/sinks/rendered-tree.js';
+import { parseTree } from '../src/io/sinks/loose-objects.js';
+import { serializeTree, type RawEntry } from '../src/io/sinks/rendered-tree.js';
 import { testRepo } from './support/git-repo.js';
 
 describe('tree codec', () => {

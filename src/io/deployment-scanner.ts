@@ -15,6 +15,7 @@
  */
 
 import { record } from '../core/record.js';
+import { restIsEmpty, skipSpaces } from './windowed-lines.js';
 import { POSITION_HINTS, type PositionHints } from './yaml.js';
 import {
   BAD_START,
@@ -467,8 +468,7 @@ class Scanner {
   }
 
   private skipSpaces(i: number): number {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
-    return i;
+    return skipSpaces(this.text, i, this.lineEnd);
   }
 
   /** After a value: only spaces and an optional comment (preceded by a space) may follow. */
@@ -477,7 +477,6 @@ class Scanner {
   }
 
   private restIsEmpty(i: number): boolean {
-    const j = this.skipSpaces(i);
-    return j === this.lineEnd || (this.text.charCodeAt(j) === HASH && j > i);
+    return restIsEmpty(this.text, i, this.lineEnd);
   }
 }

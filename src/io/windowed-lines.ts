@@ -156,15 +156,25 @@ export abstract class WindowedLines {
   }
 
   protected skipSpaces(i: number): number {
-    while (i < this.lineEnd && this.text.charCodeAt(i) === SPACE) i++;
-    return i;
+    return skipSpaces(this.text, i, this.lineEnd);
   }
 
   /** Only spaces and an optional comment (preceded by a space) from `i` to the line end. */
   protected restIsEmpty(i: number): boolean {
-    const j = this.skipSpaces(i);
-    return j === this.lineEnd || (this.text.charCodeAt(j) === HASH && j > i);
+    return restIsEmpty(this.text, i, this.lineEnd);
   }
+}
+
+/** Past the spaces of `text` from `i`, stopping at `end` (a line's end): shared with the deployment scanner. */
+export function skipSpaces(text: string, i: number, end: number): number {
+  while (i < end && text.charCodeAt(i) === SPACE) i++;
+  return i;
+}
+
+/** Only spaces and an optional comment (preceded by a space) from `i` to `end`. */
+export function restIsEmpty(text: string, i: number, end: number): boolean {
+  const j = skipSpaces(text, i, end);
+  return j === end || (text.charCodeAt(j) === HASH && j > i);
 }
 
 /** A distinct plain text met in a file, found again by its hash. */

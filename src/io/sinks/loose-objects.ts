@@ -1,6 +1,6 @@
 /**
- * Loose git objects read with node's zlib, no isomorphic-git: shared by the main
- * thread and the shard-reading worker (which must stay small).
+ * Loose git objects and tree bytes read with node's zlib, no isomorphic-git: shared
+ * by the main thread and the shard-reading worker (which must stay small).
  */
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -19,4 +19,17 @@ export function treeContentStart(raw: Uint8Array): number {
   const nul = raw.indexOf(0);
   const isTree = raw[0] === 0x74 && raw[1] === 0x72 && raw[2] === 0x65 && raw[3] === 0x65 && raw[4] === 0x20;
   return isTree && nul > 5 ? nul + 1 : -1;
+}
+
+/** Parses a git tree object. Faster than isomorphic-git's readTree at a million entries: no per-entry objects beyond these. */
+export function parseTree(bytes: Uint8Array, each: (mode: string, name: string, oid: string) => void): void {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let i = 0;
+  while (i < b.length) {
+    const space = b.indexOf(0x20, i);
+    const nul = b.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 21 > b.length) throw new Error('malformed tree object');
+    each(b.toString('latin1', i, space), b.toString('utf8', space + 1, nul), b.toString('hex', nul + 1, nul + 21));
+    i = nul + 21;
+  }
 }

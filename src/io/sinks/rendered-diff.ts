@@ -292,32 +292,17 @@ async function patchShards(
   { fleet, keys }: { readonly fleet: Fleet; readonly keys: ReadonlyMap<string, string> },
   state: RenderedState,
 ): Promise<RenderedDiff | undefined> {
-  const { deviceIds, winners } = fleet;
+  const { deviceIds } = fleet;
   const n = deviceIds.length;
   if (state.blobOf.length !== n) return undefined;
   const blobs = [...state.blobs];
-  const blobIndex = new Map(blobs.map((b, i) => [b, i]));
-  const ofDeployment = new Map<string, number>();
-  const blobOf = new Int32Array(n);
+  const blobOf = blobIndices(fleet, keys, blobs);
   const verdicts = new Uint8Array(n);
   const touched = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
-    const winner = winners[i];
+    const b = blobOf[i];
     const had = state.blobOf[i];
-    if ((winner === null) !== had < 0) return undefined;
-    if (winner === null) {
-      blobOf[i] = -1;
-      continue;
-    }
-    let b = ofDeployment.get(winner);
-    if (b === undefined) {
-      const key = keys.get(winner);
-      if (key === undefined) throw new Error(`no rendered manifest for deployment '${winner}'`);
-      b = blobIndex.get(key);
-      if (b === undefined) blobIndex.set(key, (b = blobs.push(key) - 1));
-      ofDeployment.set(winner, b);
-    }
-    blobOf[i] = b;
+    if (b < 0 !== had < 0) return undefined;
     if (b !== had) {
       verdicts[i] = UPDATE;
       const list = touched.get(state.shardOf[i]);
@@ -349,6 +334,30 @@ async function patchShards(
     state: { fleet: state.fleet, blobs, blobOf, shardOf: state.shardOf, at: state.at },
     patched: true,
   };
+}
+
+/** Each device's blob as an index into `blobs` (added to as needed), -1 when it is unmanaged: looked up once per deployment. */
+function blobIndices({ deviceIds, winners }: Fleet, keys: ReadonlyMap<string, string>, blobs: string[]): Int32Array {
+  const index = new Map(blobs.map((b, i) => [b, i]));
+  const ofDeployment = new Map<string, number>();
+  const out = new Int32Array(deviceIds.length);
+  for (let i = 0; i < out.length; i++) {
+    const winner = winners[i];
+    if (winner === null) {
+      out[i] = -1;
+      continue;
+    }
+    let b = ofDeployment.get(winner);
+    if (b === undefined) {
+      const key = keys.get(winner);
+      if (key === undefined) throw new Error(`no rendered manifest for deployment '${winner}'`);
+      b = index.get(key);
+      if (b === undefined) index.set(key, (b = blobs.push(key) - 1));
+      ofDeployment.set(winner, b);
+    }
+    out[i] = b;
+  }
+  return out;
 }
 
 /** Whether a shard's bytes hold, with its blob id at `at`, the file of `deviceId` with blob `blob` of `blobBytes`. */
@@ -402,18 +411,19 @@ async function fullDiff(
     }),
   );
   names.forEach((name, k) => merged[k] && shards.set(name, merged[k]));
-  // The state of the tree written: each managed device's blob (by deployment) and where its id is.
-  const blobs: string[] = [];
-  const blobIndex = new Map<string, number>();
-  const blobOf = new Int32Array(n).fill(-1);
-  for (let i = 0; i < n; i++) {
-    const winner = fleet.winners[i];
-    if (winner === null) continue;
-    const key = keys.get(winner)!;
-    let b = blobIndex.get(key);
-    if (b === undefined) blobIndex.set(key, (b = blobs.push(key) - 1));
-    blobOf[i] = b;
-  }
-  const state: RenderedState = { fleet: fleetIdentity(fleet.deviceIds), blobs, blobOf, shardOf, at: positions };
-  return { changes: changeSet(fleet, keys, verdicts, remove), shards, state, patched: false };
+  // The state of the tree written (each managed device's blob, and where its id is), worked out when asked for:
+  // the IoT Hub sink's diff of its delivered branch never asks.
+  let state: RenderedState | undefined;
+  const stateOf = (): RenderedState => {
+    const blobs: string[] = [];
+    return (state ??= { fleet: fleetIdentity(fleet.deviceIds), blobOf: blobIndices(fleet, keys, blobs), blobs, shardOf, at: positions });
+  };
+  return {
+    changes: changeSet(fleet, keys, verdicts, remove),
+    shards,
+    get state() {
+      return stateOf();
+    },
+    patched: false,
+  };
 }

@@ -19,7 +19,7 @@ import { DEVICES_FOLDER, deviceFileName, deviceIdOfFileName } from '../../core/m
 import { baseFs, writeFileAtomicSync } from '../atomic-fs.js';
 import { readFileBounded } from '../bounded-reads.js';
 import type { GitRepository } from '../git.js';
-import { inflateObject, looseObjectPath, treeContentStart } from './loose-objects.js';
+import { inflateObject, looseObjectPath, parseTree, treeContentStart } from './loose-objects.js';
 import { takePrefetched } from './shard-prefetch.js';
 
 /** The trailer naming the source a rendering was made from: a commit SHA, or `working-tree`. */
@@ -44,19 +44,6 @@ export interface RawEntry {
   readonly mode: string;
   readonly name: string;
   readonly oid: string;
-}
-
-/** Parses a git tree object. Faster than isomorphic-git's readTree at a million entries: no per-entry objects beyond these. */
-export function parseTree(bytes: Uint8Array, each: (mode: string, name: string, oid: string) => void): void {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let i = 0;
-  while (i < b.length) {
-    const space = b.indexOf(0x20, i);
-    const nul = b.indexOf(0, space + 1);
-    if (space < 0 || nul < 0 || nul + 21 > b.length) throw new Error('malformed tree object');
-    each(b.toString('latin1', i, space), b.toString('utf8', space + 1, nul), b.toString('hex', nul + 1, nul + 21));
-    i = nul + 21;
-  }
 }
 
 /** Serializes tree entries in git's order (names compared as bytes, a tree's name as if it ended in `/`). */

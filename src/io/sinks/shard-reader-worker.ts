@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { inflateObject, looseObjectPath, treeContentStart } from './loose-objects.js';
+import { inflateObject, looseObjectPath, parseTree, treeContentStart } from './loose-objects.js';
 
 export type ShardMessage =
   | { readonly oids: readonly string[] }
@@ -28,12 +28,8 @@ const readObject = (oid: string): Buffer => inflateObject(readFileSync(looseObje
 /** A tree's entries: name → [mode, id]. */
 function entries(raw: Buffer): Map<string, [string, string]> {
   const out = new Map<string, [string, string]>();
-  for (let i = treeContentStart(raw); i > 0 && i < raw.length;) {
-    const space = raw.indexOf(0x20, i);
-    const nul = raw.indexOf(0, space);
-    out.set(raw.toString('utf8', space + 1, nul), [raw.toString('latin1', i, space), raw.toString('hex', nul + 1, nul + 21)]);
-    i = nul + 21;
-  }
+  const start = treeContentStart(raw);
+  if (start > 0) parseTree(raw.subarray(start), (mode, name, oid) => out.set(name, [mode, oid]));
   return out;
 }
 
